@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs AWS's DynamoDB Local, in memory, on 127.0.0.1:<port> only.
+#
+#   scripts/dynamodb-local.sh <port> [--parent-pid <pid>]
+#
+# With --parent-pid it stops itself when that process exits: the test suite starts it this way
+# so that no DynamoDB Local outlives a test run, however the run ends.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+port=${1:?usage: dynamodb-local.sh <port> [--parent-pid <pid>]}
+parent=""
+if [[ "${2:-}" == "--parent-pid" ]]; then parent=${3:?missing pid}; fi
+
+ensure_dynamodb_local
+dir=$(dynamodb_local_dir)
+# DynamoDB Local has no bind-address option; the launcher binds its Jetty connector to loopback.
+cmd=(java -Xmx512m -Djava.library.path="$dir/DynamoDBLocal_lib"
+     -cp "$dir/DynamoDBLocal.jar:$dir/DynamoDBLocal_lib/*"
+     "$ROOT/tools/DynamoDbLocalLoopback.java"
+     -inMemory -sharedDb -disableTelemetry -port "$port")
+
+if [[ -z "$parent" ]]; then
+  exec "${cmd[@]}"
+fi
+
+"${cmd[@]}" &
+java_pid=$!
+trap 'kill "$java_pid" 2>/dev/null || true' EXIT INT TERM
+while kill -0 "$parent" 2>/dev/null && kill -0 "$java_pid" 2>/dev/null; do
+  sleep 1
+done

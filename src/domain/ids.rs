@@ -1,0 +1,98 @@
+//! Object ids: a type prefix and a ULID (`pay_01JD…`), as the contract specifies.
+//!
+//! ULIDs sort by creation time and carry 80 random bits, so a freshly generated id never collides
+//! with a stored one; the store relies on that to recognise its own retried writes.
+
+use std::fmt;
+
+use ulid::Ulid;
+
+use super::Invalid;
+
+macro_rules! prefixed_id {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            pub fn generate() -> Self {
+                Self(format!("{}{}", $prefix, Ulid::generate()))
+            }
+
+            /// Accepts exactly `<prefix><26-character ULID>`; the ULID part is case-insensitive
+            /// and normalised to its canonical upper case.
+            pub fn parse(text: &str) -> Result<Self, Invalid> {
+                let body = text
+                    .strip_prefix($prefix)
+                    .ok_or_else(|| Invalid::new(concat!("must start with `", $prefix, "`")))?;
+                let ulid = Ulid::from_string(body)
+                    .map_err(|_| Invalid::new(concat!("is not a valid `", $prefix, "` id")))?;
+                Ok(Self(format!("{}{}", $prefix, ulid)))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+prefixed_id!(
+    /// An account: one organization in one mode (live or sandbox).
+    AccountId,
+    "acct_"
+);
+prefixed_id!(
+    /// A payment: a hosted link or an off-session charge.
+    PaymentId,
+    "pay_"
+);
+prefixed_id!(
+    /// A customer of an account.
+    CustomerId,
+    "cus_"
+);
+prefixed_id!(
+    /// An API key's public handle, safe to print and to use for revocation.
+    ApiKeyId,
+    "key_"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_parse_back() {
+        let id = PaymentId::generate();
+        assert!(id.as_str().starts_with("pay_"));
+        assert_eq!(id.as_str().len(), 4 + 26);
+        assert_eq!(PaymentId::parse(id.as_str()).unwrap(), id);
+    }
+
+    #[test]
+    fn ulid_part_is_case_insensitive() {
+        let id = CustomerId::generate();
+        let lower = format!("cus_{}", id.as_str()[4..].to_ascii_lowercase());
+        assert_eq!(CustomerId::parse(&lower).unwrap(), id);
+    }
+
+    #[test]
+    fn rejects_wrong_prefix_and_malformed_ulids() {
+        let payment = PaymentId::generate();
+        assert!(CustomerId::parse(payment.as_str()).is_err());
+        assert!(PaymentId::parse("pay_").is_err());
+        assert!(PaymentId::parse("pay_123").is_err());
+        assert!(PaymentId::parse("pay_01JD0000000000000000000000X").is_err());
+        assert!(PaymentId::parse("").is_err());
+    }
+}

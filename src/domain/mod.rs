@@ -1,0 +1,18 @@
+//! Pure types and rules of the payments domain: no AWS, no HTTP, no I/O.
+//!
+//! Values here are valid by construction: a `PaymentAmount` is always within the contract's range,
+//! a `Currency` is always a real ISO 4217 currency with a minor unit. The HTTP layer turns raw
+//! request input into these types and reports every violation at once.
+
+pub mod account;
+pub mod address;
+pub mod customer;
+pub mod ids;
+pub mod invalid;
+pub mod money;
+pub mod page;
+pub mod payment;
+pub mod text;
+pub mod time;
+
+pub use invalid::Invalid;

@@ -1,0 +1,210 @@
+//! Payments: hosted links and off-session charges, and the rules of their life cycle.
+
+use super::Invalid;
+use super::customer::CustomerRef;
+use super::ids::{CustomerId, PaymentId};
+use super::money::{Amounts, Currency, PaymentAmount};
+use super::text::{Description, Metadata, SuccessUrl};
+use super::time::Timestamp;
+
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Result<Self, Invalid> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(Invalid::new(format!(
+                        "must be one of: {}",
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
+
+wire_enum!(
+    /// A link is paid by the payer on the hosted page; a charge takes a vaulted method off-session.
+    PaymentKind { Link => "link", Charge => "charge" }
+);
+
+wire_enum!(
+    PaymentStatus {
+        Pending => "pending",
+        Processing => "processing",
+        Succeeded => "succeeded",
+        RequiresAction => "requires_action",
+        Failed => "failed",
+        Canceled => "canceled",
+    }
+);
+
+wire_enum!(
+    /// Who moves the money: `commet` is the built-in sandbox provider.
+    Provider { Commet => "commet", Stripe => "stripe" }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub id: PaymentId,
+    pub customer_id: Option<CustomerId>,
+    pub kind: PaymentKind,
+    pub status: PaymentStatus,
+    pub provider: Provider,
+    pub amounts: Amounts,
+    pub currency: Currency,
+    pub description: Description,
+    pub metadata: Option<Metadata>,
+    /// The hosted payment page of a link; `None` for charges.
+    pub url: Option<String>,
+    pub success_url: Option<SuccessUrl>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub livemode: bool,
+}
+
+/// A validated request for a payment link, before ids, tax and provider are decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLink {
+    pub amount: PaymentAmount,
+    pub currency: Currency,
+    pub description: Description,
+    pub customer: Option<CustomerRef>,
+    pub success_url: Option<SuccessUrl>,
+    pub metadata: Option<Metadata>,
+}
+
+/// What cancelling a payment in its current state does (contract §3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelDecision {
+    /// A pending link: becomes canceled.
+    Cancel,
+    /// Already canceled: answered as is, nothing changes.
+    AlreadyCanceled,
+    /// A charge, or a link past pending: refused.
+    NotCancelable,
+}
+
+impl Payment {
+    /// A new link in `pending`, whose hosted page lives at `<page_base_url>/pay/<id>`.
+    pub fn new_link(
+        request: NewLink,
+        customer_id: Option<CustomerId>,
+        provider: Provider,
+        page_base_url: &str,
+        now: Timestamp,
+        livemode: bool,
+    ) -> Self {
+        let id = PaymentId::generate();
+        let url = format!("{}/pay/{}", page_base_url.trim_end_matches('/'), id);
+        Self {
+            id,
+            customer_id,
+            kind: PaymentKind::Link,
+            status: PaymentStatus::Pending,
+            provider,
+            // Tax rates arrive with the money paths; until then a link carries no tax.
+            amounts: Amounts::new(request.amount, 0),
+            currency: request.currency,
+            description: request.description,
+            metadata: request.metadata,
+            url: Some(url),
+            success_url: request.success_url,
+            created_at: now,
+            updated_at: now,
+            livemode,
+        }
+    }
+
+    /// The single rule the store's conditional cancel encodes: only a pending link may be canceled.
+    pub fn cancel_decision(&self) -> CancelDecision {
+        match (self.kind, self.status) {
+            (PaymentKind::Link, PaymentStatus::Pending) => CancelDecision::Cancel,
+            (PaymentKind::Link, PaymentStatus::Canceled) => CancelDecision::AlreadyCanceled,
+            _ => CancelDecision::NotCancelable,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link() -> Payment {
+        let request = NewLink {
+            amount: PaymentAmount::new(2500).unwrap(),
+            currency: Currency::parse("usd").unwrap(),
+            description: Description::parse("Order 7").unwrap(),
+            customer: None,
+            success_url: None,
+            metadata: None,
+        };
+        Payment::new_link(
+            request,
+            None,
+            Provider::Commet,
+            "https://pay.example/",
+            Timestamp::now(),
+            false,
+        )
+    }
+
+    #[test]
+    fn new_link_is_pending_with_its_page_url() {
+        let payment = link();
+        assert_eq!(payment.kind, PaymentKind::Link);
+        assert_eq!(payment.status, PaymentStatus::Pending);
+        assert_eq!(
+            payment.url.as_deref(),
+            Some(format!("https://pay.example/pay/{}", payment.id).as_str())
+        );
+        assert_eq!(payment.amounts.total(), 2500);
+        assert_eq!(payment.created_at, payment.updated_at);
+    }
+
+    #[test]
+    fn only_a_pending_link_is_cancelable() {
+        let mut payment = link();
+        assert_eq!(payment.cancel_decision(), CancelDecision::Cancel);
+        payment.status = PaymentStatus::Canceled;
+        assert_eq!(payment.cancel_decision(), CancelDecision::AlreadyCanceled);
+        for status in [
+            PaymentStatus::Processing,
+            PaymentStatus::Succeeded,
+            PaymentStatus::RequiresAction,
+            PaymentStatus::Failed,
+        ] {
+            payment.status = status;
+            assert_eq!(payment.cancel_decision(), CancelDecision::NotCancelable);
+        }
+    }
+
+    #[test]
+    fn a_charge_is_never_cancelable() {
+        let mut payment = link();
+        payment.kind = PaymentKind::Charge;
+        for status in PaymentStatus::ALL {
+            payment.status = *status;
+            assert_eq!(payment.cancel_decision(), CancelDecision::NotCancelable);
+        }
+    }
+
+    #[test]
+    fn wire_names_round_trip() {
+        for status in PaymentStatus::ALL {
+            assert_eq!(PaymentStatus::parse(status.as_str()).unwrap(), *status);
+        }
+        assert!(PaymentStatus::parse("Pending").is_err());
+    }
+}

@@ -1,0 +1,331 @@
+//! Free-text and structured string values, each with the contract's limits (§3.1).
+
+use std::collections::BTreeMap;
+
+use url::Url;
+
+use super::Invalid;
+
+fn char_count(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// What the payer is paying for: 1 to 1000 characters after trimming; stored trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description(String);
+
+impl Description {
+    pub const MAX_CHARS: usize = 1000;
+
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let trimmed = text.trim();
+        match char_count(trimmed) {
+            0 => Err(Invalid::new("must not be empty")),
+            n if n > Self::MAX_CHARS => Err(Invalid::new(format!(
+                "must be at most {} characters",
+                Self::MAX_CHARS
+            ))),
+            _ => Ok(Self(trimmed.to_owned())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// String-to-string annotations: at most 50 keys, keys 1 to 40 characters, values at most 500.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Metadata(BTreeMap<String, String>);
+
+impl Metadata {
+    pub const MAX_KEYS: usize = 50;
+    pub const MAX_KEY_CHARS: usize = 40;
+    pub const MAX_VALUE_CHARS: usize = 500;
+
+    /// Checks every entry and reports the first rule broken, naming the key.
+    pub fn new(entries: BTreeMap<String, String>) -> Result<Self, Invalid> {
+        if entries.len() > Self::MAX_KEYS {
+            return Err(Invalid::new(format!(
+                "must have at most {} keys",
+                Self::MAX_KEYS
+            )));
+        }
+        for (key, value) in &entries {
+            let key_chars = char_count(key);
+            if key_chars == 0 || key_chars > Self::MAX_KEY_CHARS {
+                return Err(Invalid::new(format!(
+                    "keys must be 1 to {} characters (`{}` is not)",
+                    Self::MAX_KEY_CHARS,
+                    truncate_for_message(key)
+                )));
+            }
+            if char_count(value) > Self::MAX_VALUE_CHARS {
+                return Err(Invalid::new(format!(
+                    "values must be at most {} characters (the value of `{}` is not)",
+                    Self::MAX_VALUE_CHARS,
+                    truncate_for_message(key)
+                )));
+            }
+        }
+        Ok(Self(entries))
+    }
+
+    pub fn entries(&self) -> &BTreeMap<String, String> {
+        &self.0
+    }
+
+    pub fn into_entries(self) -> BTreeMap<String, String> {
+        self.0
+    }
+}
+
+fn truncate_for_message(text: &str) -> String {
+    const SHOWN: usize = 40;
+    if char_count(text) <= SHOWN {
+        text.to_owned()
+    } else {
+        let mut shown: String = text.chars().take(SHOWN).collect();
+        shown.push('…');
+        shown
+    }
+}
+
+/// Where the hosted page sends the payer after paying: an absolute http(s) URL, ≤ 2048 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuccessUrl(String);
+
+impl SuccessUrl {
+    pub const MAX_CHARS: usize = 2048;
+
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        if char_count(text) > Self::MAX_CHARS {
+            return Err(Invalid::new(format!(
+                "must be at most {} characters",
+                Self::MAX_CHARS
+            )));
+        }
+        let url = Url::parse(text).map_err(|_| Invalid::new("must be an absolute URL"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+            return Err(Invalid::new("must be an absolute http or https URL"));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A plausible e-mail address: one `@`, a non-empty local part, a dotted domain, no spaces,
+/// at most 254 characters. Stored as given, but compared case-insensitively by nobody yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_CHARS: usize = 254;
+
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let text = text.trim();
+        let malformed = || Invalid::new("must be an e-mail address such as `ada@example.com`");
+        if char_count(text) > Self::MAX_CHARS {
+            return Err(Invalid::new(format!(
+                "must be at most {} characters",
+                Self::MAX_CHARS
+            )));
+        }
+        let (local, domain) = text.split_once('@').ok_or_else(malformed)?;
+        let plausible = !local.is_empty()
+            && local.len() <= 64
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control());
+        if plausible {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(malformed())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The caller's own id for a customer, unique per account.
+///
+/// Limited to characters that survive a URL path unescaped, because `GET /customers/{id}` takes
+/// it in place of the `cus_` id; and it may not itself start with `cus_`, so that the two forms
+/// can never be confused.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExternalId(String);
+
+impl ExternalId {
+    pub const MAX_CHARS: usize = 255;
+
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        if text.is_empty() || text.len() > Self::MAX_CHARS {
+            return Err(Invalid::new(format!(
+                "must be 1 to {} characters",
+                Self::MAX_CHARS
+            )));
+        }
+        if !text.chars().all(Self::allowed_char) {
+            return Err(Invalid::new(
+                "may contain only letters, digits and . _ - : @ + |",
+            ));
+        }
+        if text.starts_with("cus_") {
+            return Err(Invalid::new("must not start with `cus_`"));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    fn allowed_char(c: char) -> bool {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '@' | '+' | '|')
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's or company's name: 1 to 200 characters after trimming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullName(String);
+
+impl FullName {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        bounded_text(text, Self::MAX_CHARS).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An IANA time zone name such as `UTC` or `America/New_York` (shape-checked, not looked up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timezone(String);
+
+impl Timezone {
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let plausible = !text.is_empty()
+            && text.len() <= 64
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
+            && !text.starts_with('/')
+            && !text.ends_with('/');
+        if plausible {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(Invalid::new(
+                "must be an IANA time zone name such as `UTC` or `Europe/Madrid`",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Trimmed text of 1 to `max` characters.
+pub(crate) fn bounded_text(text: &str, max: usize) -> Result<String, Invalid> {
+    let trimmed = text.trim();
+    match char_count(trimmed) {
+        0 => Err(Invalid::new("must not be empty")),
+        n if n > max => Err(Invalid::new(format!("must be at most {max} characters"))),
+        _ => Ok(trimmed.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn description_is_trimmed_and_bounded_in_characters() {
+        assert_eq!(
+            Description::parse("  Order 7 ").unwrap().as_str(),
+            "Order 7"
+        );
+        assert!(Description::parse("   ").is_err());
+        assert!(Description::parse(&"é".repeat(1000)).is_ok());
+        assert!(Description::parse(&"é".repeat(1001)).is_err());
+    }
+
+    #[test]
+    fn metadata_limits() {
+        let entries = |n: usize| (0..n).map(|i| (format!("k{i}"), "v".to_owned())).collect();
+        assert!(Metadata::new(entries(50)).is_ok());
+        assert!(Metadata::new(entries(51)).is_err());
+        let one = |k: &str, v: &str| BTreeMap::from([(k.to_owned(), v.to_owned())]);
+        assert!(Metadata::new(one("", "v")).is_err());
+        assert!(Metadata::new(one(&"k".repeat(40), "v")).is_ok());
+        assert!(Metadata::new(one(&"k".repeat(41), "v")).is_err());
+        assert!(Metadata::new(one("k", &"v".repeat(500))).is_ok());
+        assert!(Metadata::new(one("k", &"v".repeat(501))).is_err());
+        assert!(Metadata::new(one("k", "")).is_ok());
+    }
+
+    #[test]
+    fn success_url_must_be_absolute_http() {
+        assert!(SuccessUrl::parse("https://shop.example/thanks?o=1").is_ok());
+        assert!(SuccessUrl::parse("http://localhost:3000/done").is_ok());
+        assert!(SuccessUrl::parse("/thanks").is_err());
+        assert!(SuccessUrl::parse("javascript:alert(1)").is_err());
+        assert!(SuccessUrl::parse("ftp://x.example/").is_err());
+        let long = format!("https://x.example/{}", "a".repeat(2048));
+        assert!(SuccessUrl::parse(&long).is_err());
+    }
+
+    #[test]
+    fn email_plausibility() {
+        for ok in ["ada@example.com", "a.b+tag@sub.example.co.uk"] {
+            assert!(Email::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@example",
+            "ada@@example.com",
+            "a da@example.com",
+            "ada@.example.com",
+            "ada@example..com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn external_id_rules() {
+        assert!(ExternalId::parse("user-42").is_ok());
+        assert!(ExternalId::parse("ada@example.com").is_ok());
+        assert!(ExternalId::parse("").is_err());
+        assert!(ExternalId::parse("has space").is_err());
+        assert!(ExternalId::parse("a/b").is_err());
+        assert!(ExternalId::parse("cus_123").is_err());
+        assert!(ExternalId::parse(&"x".repeat(255)).is_ok());
+        assert!(ExternalId::parse(&"x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn timezone_shape() {
+        assert!(Timezone::parse("UTC").is_ok());
+        assert!(Timezone::parse("America/Argentina/Buenos_Aires").is_ok());
+        assert!(Timezone::parse("Etc/GMT+3").is_ok());
+        assert!(Timezone::parse("").is_err());
+        assert!(Timezone::parse("Not a zone").is_err());
+    }
+}

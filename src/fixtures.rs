@@ -1,0 +1,85 @@
+//! The fixed objects that the sample events in `events/` refer to.
+//!
+//! `admin seed-fixtures` writes them (for `sam local invoke -e events/…` against a DynamoDB
+//! Local), and the test suite writes them before it runs every event through its function.
+//! Seeding is repeatable: it overwrites the same items, and resets the links to `pending`.
+
+use crate::domain::Invalid;
+use crate::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
+use crate::domain::customer::{Customer, NewCustomer};
+use crate::domain::ids::{AccountId, CustomerId, PaymentId};
+use crate::domain::money::{Currency, PaymentAmount};
+use crate::domain::payment::{NewLink, Payment, Provider};
+use crate::domain::text::{Description, Email, ExternalId, FullName};
+use crate::domain::time::Timestamp;
+use crate::store::{Store, StoreError};
+
+pub const ACCOUNT_ID: &str = "acct_01KEVENTSACCT0000000000000";
+/// A sandbox key that exists only where fixtures were seeded. Never seed fixtures in a real
+/// account: this key is public.
+pub const API_KEY: &str = "ck_test_fixture_key_for_sample_events_only";
+pub const CUSTOMER_ID: &str = "cus_01KEVENTSCVST0MER000000000";
+pub const CUSTOMER_EXTERNAL_ID: &str = "fixture-customer-1";
+/// A pending link that `events/get_payment.json` reads.
+pub const PAYMENT_ID: &str = "pay_01KEVENTSPAYMENT0000000001";
+/// A pending link that `events/cancel_payment.json` cancels.
+pub const CANCELABLE_PAYMENT_ID: &str = "pay_01KEVENTSPAYMENT0000000002";
+
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("fixture value rejected: {0}")]
+    Invalid(#[from] Invalid),
+}
+
+pub async fn seed(store: &Store) -> Result<(), FixtureError> {
+    let now = Timestamp::now();
+    let account = Account {
+        id: AccountId::parse(ACCOUNT_ID)?,
+        name: "Sample events".into(),
+        mode: Mode::Sandbox,
+        created_at: now,
+    };
+    store.put_account(&account).await?;
+    let mut key = ApiKey::issue(&account, &ApiKeySecret::from_text(API_KEY), now);
+    key.id = crate::domain::ids::ApiKeyId::parse("key_01KEVENTSKEY00000000000000")?;
+    store.put_api_key(&key).await?;
+
+    let mut customer = Customer::create(
+        NewCustomer {
+            email: Email::parse("fixture@example.com")?,
+            external_id: Some(ExternalId::parse(CUSTOMER_EXTERNAL_ID)?),
+            full_name: Some(FullName::parse("Fixture Customer")?),
+            address: None,
+            timezone: None,
+            metadata: None,
+        },
+        now,
+        false,
+    );
+    customer.id = CustomerId::parse(CUSTOMER_ID)?;
+    store.put_customer_fixture(&account.id, &customer).await?;
+
+    for id in [PAYMENT_ID, CANCELABLE_PAYMENT_ID] {
+        let mut payment = Payment::new_link(
+            NewLink {
+                amount: PaymentAmount::new(2500)?,
+                currency: Currency::parse("usd")?,
+                description: Description::parse("Sample event link")?,
+                customer: None,
+                success_url: None,
+                metadata: None,
+            },
+            Some(customer.id.clone()),
+            Provider::Commet,
+            "http://127.0.0.1:9000",
+            now,
+            false,
+        );
+        payment.id = PaymentId::parse(id)?;
+        payment.url = Some(format!("http://127.0.0.1:9000/pay/{id}"));
+        store.put_payment_fixture(&account.id, &payment).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+use crate::app::App;
+use crate::domain::address::{Address, CountryCode};
+use crate::domain::customer::{Customer, CustomerRef, NewCustomer};
+use crate::domain::ids::CustomerId;
+use crate::domain::page::Listing;
+use crate::domain::text::{Email, ExternalId, FullName, Metadata, Timezone};
+use crate::domain::time::Timestamp;
+use crate::http::fields::{Fields, string, string_map};
+use crate::http::views::CustomerView;
+use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
+use crate::store::InsertCustomerOutcome;
+
+use super::page_request;
+
+/// `POST /customers`. One DynamoDB call: a PutItem, or with `externalId` a transaction that
+/// also claims the external id.
+pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let new_customer = parse_new_customer(&request)?;
+    let customer = Customer::create(new_customer, Timestamp::now(), request.principal.livemode());
+    match app
+        .store
+        .insert_customer(&request.principal.account_id, &customer)
+        .await?
+    {
+        InsertCustomerOutcome::Inserted => ApiResponse::object(&CustomerView::from(&customer)),
+        InsertCustomerOutcome::DuplicateExternalId => Err(ApiError::Duplicate {
+            param: "externalId",
+            message: "A customer with this externalId already exists in this account.".into(),
+        }),
+    }
+}
+
+fn parse_new_customer(request: &ApiRequest) -> Result<NewCustomer, ApiError> {
+    let mut fields: Fields<'_> = request.body_fields()?;
+    let email = fields.required("email", |v| string(v).and_then(Email::parse));
+    let external_id = fields.optional("externalId", |v| string(v).and_then(ExternalId::parse));
+    let full_name = fields.optional("fullName", |v| string(v).and_then(FullName::parse));
+    let address = fields.optional_object("address", parse_address);
+    let timezone = fields.optional("timezone", |v| string(v).and_then(Timezone::parse));
+    let metadata = fields.optional("metadata", |v| string_map(v).and_then(Metadata::new));
+    fields.finish()?;
+    let email = email.ok_or_else(|| ApiError::internal("email missing after validation"))?;
+    Ok(NewCustomer {
+        email,
+        external_id,
+        full_name,
+        address,
+        timezone,
+        metadata,
+    })
+}
+
+fn parse_address(fields: &mut Fields<'_>) -> Option<Address> {
+    let line = |v: &serde_json::Value| string(v).and_then(Address::parse_line);
+    let line1 = fields.optional("line1", line);
+    let line2 = fields.optional("line2", line);
+    let city = fields.optional("city", line);
+    let state = fields.optional("state", line);
+    let postal_code = fields.optional("postalCode", line);
+    let country = fields.required("country", |v| string(v).and_then(CountryCode::parse))?;
+    Some(Address {
+        line1,
+        line2,
+        city,
+        state,
+        postal_code,
+        country,
+    })
+}
+
+/// `GET /customers/{id}` by `cus_` id (one GetItem) or externalId (two).
+pub async fn get(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let not_found = || ApiError::not_found(Resource::Customer);
+    let reference = CustomerRef::parse(request.param("id")).map_err(|_| not_found())?;
+    let customer = app
+        .store
+        .get_customer(&request.principal.account_id, &reference)
+        .await?
+        .ok_or_else(not_found)?;
+    ApiResponse::object(&CustomerView::from(&customer))
+}
+
+/// `GET /customers`: newest first (one Query), or the one with `externalId` (two GetItems).
+pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let mut query = request.query();
+    let external = query.optional("externalId", ExternalId::parse);
+    let filter: Vec<(&str, &str)> = external
+        .iter()
+        .map(|id| ("externalId", id.as_str()))
+        .collect();
+    let listing = Listing::new("customers", CustomerId::PREFIX, &filter);
+    let page = page_request(&mut query, &listing);
+    query.finish()?;
+
+    let account = &request.principal.account_id;
+    if let Some(external) = external {
+        // At most one customer has an external id: a single, final page.
+        let found = app
+            .store
+            .get_customer(account, &CustomerRef::External(external))
+            .await?;
+        let views: Vec<CustomerView> = found.iter().map(CustomerView::from).collect();
+        return ApiResponse::list(&views, None);
+    }
+    let found = app.store.list_customers(account, &page).await?;
+    let views: Vec<CustomerView> = found.items.iter().map(CustomerView::from).collect();
+    let cursor = found.next.as_ref().map(|next| listing.cursor(next));
+    ApiResponse::list(&views, cursor.as_deref())
+}

@@ -1,0 +1,152 @@
+use crate::app::App;
+use crate::domain::customer::CustomerRef;
+use crate::domain::ids::PaymentId;
+use crate::domain::money::{Currency, PaymentAmount};
+use crate::domain::page::{Listing, Page};
+use crate::domain::payment::{NewLink, Payment};
+use crate::domain::text::{Description, Metadata, SuccessUrl};
+use crate::domain::time::Timestamp;
+use crate::http::fields::{Fields, integer, string, string_map};
+use crate::http::views::PaymentView;
+use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
+use crate::provider;
+use crate::store::{CancelOutcome, InsertPaymentOutcome};
+
+use super::page_request;
+
+/// `POST /payments`: a hosted payment link, `pending`. One DynamoDB call (a transaction that
+/// also checks the customer when one is named; one more GetItem when it is named by externalId).
+pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let new_link = parse_new_link(&request)?;
+    let principal = &request.principal;
+    let provider = provider::for_mode(principal.mode).ok_or(ApiError::ProviderUnsupported)?;
+    let customer_id = match &new_link.customer {
+        None => None,
+        Some(CustomerRef::Id(id)) => Some(id.clone()),
+        Some(CustomerRef::External(external)) => Some(
+            app.store
+                .resolve_external_id(&principal.account_id, external)
+                .await?
+                .ok_or_else(customer_not_found)?,
+        ),
+    };
+    let payment = Payment::new_link(
+        new_link,
+        customer_id,
+        provider,
+        &request.public_base_url,
+        Timestamp::now(),
+        principal.livemode(),
+    );
+    match app
+        .store
+        .insert_payment(&principal.account_id, &payment)
+        .await?
+    {
+        InsertPaymentOutcome::Inserted => ApiResponse::object(&PaymentView::from(&payment)),
+        InsertPaymentOutcome::CustomerMissing => Err(customer_not_found()),
+    }
+}
+
+fn customer_not_found() -> ApiError {
+    ApiError::NotFound {
+        resource: Resource::Customer,
+        param: Some("customerId"),
+    }
+}
+
+fn parse_new_link(request: &ApiRequest) -> Result<NewLink, ApiError> {
+    let mut fields: Fields<'_> = request.body_fields()?;
+    let amount = fields.required("amount", |v| integer(v).and_then(PaymentAmount::new));
+    let currency = fields.required("currency", |v| string(v).and_then(Currency::parse));
+    let description = fields.required("description", |v| string(v).and_then(Description::parse));
+    let customer = fields.optional("customerId", |v| string(v).and_then(CustomerRef::parse));
+    let success_url = fields.optional("successUrl", |v| string(v).and_then(SuccessUrl::parse));
+    let metadata = fields.optional("metadata", |v| string_map(v).and_then(Metadata::new));
+    fields.finish()?;
+    match (amount, currency, description) {
+        (Some(amount), Some(currency), Some(description)) => Ok(NewLink {
+            amount,
+            currency,
+            description,
+            customer,
+            success_url,
+            metadata,
+        }),
+        _ => Err(ApiError::internal(
+            "required link fields missing after validation",
+        )),
+    }
+}
+
+/// `GET /payments/{id}`: one GetItem.
+pub async fn get(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let not_found = || ApiError::not_found(Resource::Payment);
+    let id = PaymentId::parse(request.param("id")).map_err(|_| not_found())?;
+    let payment = app
+        .store
+        .get_payment(&request.principal.account_id, &id)
+        .await?
+        .ok_or_else(not_found)?;
+    ApiResponse::object(&PaymentView::from(&payment))
+}
+
+/// `GET /payments`: newest first, optionally one customer's. One Query (one more GetItem when
+/// the customer is named by externalId).
+pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let mut query = request.query();
+    let customer = query.optional("customerId", |text| {
+        CustomerRef::parse(text).map(|reference| (reference, text.to_owned()))
+    });
+    let filter: Vec<(&str, &str)> = customer
+        .iter()
+        .map(|(_, text)| ("customerId", text.as_str()))
+        .collect();
+    let listing = Listing::new("payments", PaymentId::PREFIX, &filter);
+    let page = page_request(&mut query, &listing);
+    query.finish()?;
+
+    let account = &request.principal.account_id;
+    let customer_id = match customer.map(|(reference, _)| reference) {
+        None => None,
+        Some(CustomerRef::Id(id)) => Some(id),
+        Some(CustomerRef::External(external)) => {
+            match app.store.resolve_external_id(account, &external).await? {
+                Some(id) => Some(id),
+                // An unknown customer has no payments.
+                None => return ApiResponse::list::<PaymentView>(&[], None),
+            }
+        }
+    };
+    let found: Page<Payment> = app
+        .store
+        .list_payments(account, customer_id.as_ref(), &page)
+        .await?;
+    let views: Vec<PaymentView> = found.items.iter().map(PaymentView::from).collect();
+    let cursor = found.next.as_ref().map(|next| listing.cursor(next));
+    ApiResponse::list(&views, cursor.as_deref())
+}
+
+/// `POST /payments/{id}/cancel`: ONE conditional UpdateItem (see `Store::cancel_link`).
+pub async fn cancel(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    // The body is optional; if sent it must be an empty object.
+    if request.body.is_some() {
+        request.body_fields()?.finish()?;
+    }
+    let not_found = || ApiError::not_found(Resource::Payment);
+    let id = PaymentId::parse(request.param("id")).map_err(|_| not_found())?;
+    match app
+        .store
+        .cancel_link(&request.principal.account_id, &id, Timestamp::now())
+        .await?
+    {
+        CancelOutcome::Canceled(payment) | CancelOutcome::AlreadyCanceled(payment) => {
+            ApiResponse::object(&PaymentView::from(&payment))
+        }
+        CancelOutcome::NotCancelable(payment) => Err(ApiError::PaymentNotCancelable {
+            kind: payment.kind.as_str(),
+            status: payment.status.as_str(),
+        }),
+        CancelOutcome::NotFound => Err(not_found()),
+    }
+}

@@ -1,0 +1,213 @@
+//! The one error type of the API and its single mapping to status, envelope and headers.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::store::StoreError;
+
+/// One problem with one input, reported among all others of the same request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An object kind whose absence is reported with its own code (`payment_not_found`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Payment,
+    Customer,
+}
+
+/// Every way a request can fail. Handlers return it; `response` turns it into the envelope.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("invalid JSON: {message}")]
+    InvalidJson {
+        message: String,
+        param: Option<&'static str>,
+    },
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("no such route")]
+    RouteNotFound,
+    #[error("{resource:?} not found")]
+    NotFound {
+        resource: Resource,
+        /// The input that named it, when it came from the body or query.
+        param: Option<&'static str>,
+    },
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<&'static str> },
+    #[error("payment not cancelable")]
+    PaymentNotCancelable {
+        kind: &'static str,
+        status: &'static str,
+    },
+    #[error("provider unsupported")]
+    ProviderUnsupported,
+    #[error("duplicate {param}")]
+    Duplicate {
+        param: &'static str,
+        message: String,
+    },
+    #[error("payload too large")]
+    PayloadTooLarge { limit_bytes: usize },
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(resource: Resource) -> Self {
+        Self::NotFound {
+            resource,
+            param: None,
+        }
+    }
+
+    pub fn internal(what: impl std::fmt::Display) -> Self {
+        Self::Internal(what.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(detail) => Self::Unavailable(detail),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Seconds a client should wait before retrying a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+/// The parts of an error response, decided in exactly one place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorReply {
+    pub status: u16,
+    pub kind: &'static str,
+    pub code: &'static str,
+    pub message: String,
+    pub param: Option<String>,
+    pub details: Option<Value>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl ApiError {
+    /// Status, type, code and a message safe to show. Internal details never leave this
+    /// function; `serve` logs them.
+    pub fn reply(&self) -> ErrorReply {
+        let reply = |status, kind, code, message: &str| ErrorReply {
+            status,
+            kind,
+            code,
+            message: message.to_owned(),
+            param: None,
+            details: None,
+            headers: Vec::new(),
+        };
+        match self {
+            Self::Validation(problems) => {
+                let summary = match problems.as_slice() {
+                    [one] => format!("`{}` {}", one.field, one.message),
+                    many => format!("{} fields are invalid; see `details`", many.len()),
+                };
+                ErrorReply {
+                    param: problems.first().map(|p| p.field.clone()),
+                    details: serde_json::to_value(problems).ok(),
+                    ..reply(400, "validation_error", "validation_error", &summary)
+                }
+            }
+            Self::InvalidJson { message, param } => ErrorReply {
+                param: param.map(str::to_owned),
+                ..reply(400, "validation_error", "invalid_json", message)
+            },
+            Self::Unauthorized => reply(
+                401,
+                "authentication_error",
+                "unauthorized",
+                "A valid API key is required in the `x-api-key` header.",
+            ),
+            Self::RouteNotFound => reply(404, "not_found_error", "not_found", "No such route."),
+            Self::NotFound { resource, param } => {
+                let (code, message) = match resource {
+                    Resource::Payment => ("payment_not_found", "No such payment."),
+                    Resource::Customer => ("customer_not_found", "No such customer."),
+                };
+                ErrorReply {
+                    param: param.map(str::to_owned),
+                    ..reply(404, "not_found_error", code, message)
+                }
+            }
+            Self::MethodNotAllowed { allow } => ErrorReply {
+                headers: vec![("allow", allow.join(", "))],
+                ..reply(
+                    405,
+                    "validation_error",
+                    "method_not_allowed",
+                    &format!("This route accepts only {}.", allow.join(", ")),
+                )
+            },
+            Self::PaymentNotCancelable { kind, status } => reply(
+                409,
+                "conflict_error",
+                "payment_not_cancelable",
+                &if *kind == "link" {
+                    format!("Only a pending payment link can be canceled; this link is {status}.")
+                } else {
+                    "Charges cannot be canceled.".to_owned()
+                },
+            ),
+            Self::ProviderUnsupported => reply(
+                409,
+                "conflict_error",
+                "provider_unsupported",
+                "This account's payment provider cannot do this yet: live accounts need a real \
+                 provider, and none is configured.",
+            ),
+            Self::Duplicate { param, message } => ErrorReply {
+                param: Some((*param).to_owned()),
+                ..reply(409, "conflict_error", "duplicate", message)
+            },
+            Self::PayloadTooLarge { limit_bytes } => reply(
+                413,
+                "validation_error",
+                "payload_too_large",
+                &format!("The request body must be at most {limit_bytes} bytes."),
+            ),
+            Self::Unavailable(_) => ErrorReply {
+                headers: vec![("retry-after", RETRY_AFTER_SECONDS.to_string())],
+                ..reply(
+                    503,
+                    "internal_error",
+                    "service_unavailable",
+                    "The service is temporarily unavailable; nothing was changed. Retry shortly.",
+                )
+            },
+            Self::Internal(_) => reply(
+                500,
+                "internal_error",
+                "internal_error",
+                "An unexpected error occurred.",
+            ),
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Every route of the API, once. `template.yaml` and the local router in `Cargo.toml` are
+//! checked against this table by the tests, both ways.
+
+use percent_encoding::percent_decode_str;
+
+/// One endpoint: the Lambda function (binary) that serves it, its method and path pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub function: &'static str,
+    pub method: &'static str,
+    /// `/api/v1/payments/{id}`: `{name}` matches one non-empty path segment.
+    pub path: &'static str,
+}
+
+pub const CREATE_PAYMENT: Route = Route {
+    function: "create_payment",
+    method: "POST",
+    path: "/api/v1/payments",
+};
+pub const LIST_PAYMENTS: Route = Route {
+    function: "list_payments",
+    method: "GET",
+    path: "/api/v1/payments",
+};
+pub const GET_PAYMENT: Route = Route {
+    function: "get_payment",
+    method: "GET",
+    path: "/api/v1/payments/{id}",
+};
+pub const CANCEL_PAYMENT: Route = Route {
+    function: "cancel_payment",
+    method: "POST",
+    path: "/api/v1/payments/{id}/cancel",
+};
+pub const CREATE_CUSTOMER: Route = Route {
+    function: "create_customer",
+    method: "POST",
+    path: "/api/v1/customers",
+};
+pub const LIST_CUSTOMERS: Route = Route {
+    function: "list_customers",
+    method: "GET",
+    path: "/api/v1/customers",
+};
+pub const GET_CUSTOMER: Route = Route {
+    function: "get_customer",
+    method: "GET",
+    path: "/api/v1/customers/{id}",
+};
+
+pub const ALL: &[Route] = &[
+    CREATE_PAYMENT,
+    LIST_PAYMENTS,
+    GET_PAYMENT,
+    CANCEL_PAYMENT,
+    CREATE_CUSTOMER,
+    LIST_CUSTOMERS,
+    GET_CUSTOMER,
+];
+
+/// The function behind API Gateway's `$default` route: everything no route above matches.
+pub const FALLBACK_FUNCTION: &str = "not_found";
+
+/// Every method a client might send; the local router maps the ones a path does not serve to
+/// the fallback function so that they get a 405 in our envelope.
+pub const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Path parameters captured by a pattern, percent-decoded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathParams(Vec<(&'static str, String)>);
+
+impl PathParams {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl Route {
+    /// The parameters if `path` matches this route's pattern.
+    pub fn match_path(&self, path: &str) -> Option<PathParams> {
+        let mut pattern = self.path.split('/');
+        let mut actual = path.split('/');
+        let mut params = Vec::new();
+        loop {
+            match (pattern.next(), actual.next()) {
+                (None, None) => return Some(PathParams(params)),
+                (Some(expected), Some(segment)) => {
+                    if let Some(name) = expected
+                        .strip_prefix('{')
+                        .and_then(|rest| rest.strip_suffix('}'))
+                    {
+                        let value = percent_decode_str(segment).decode_utf8().ok()?;
+                        if value.is_empty() {
+                            return None;
+                        }
+                        params.push((name, value.into_owned()));
+                    } else if expected != segment {
+                        return None;
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Methods served at `path`, for the `Allow` header of a 405; empty if no route has the path.
+pub fn allowed_methods(path: &str) -> Vec<&'static str> {
+    let mut methods: Vec<&'static str> = ALL
+        .iter()
+        .filter(|route| route.match_path(path).is_some())
+        .map(|route| route.method)
+        .collect();
+    methods.dedup();
+    methods
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_and_parameter_segments() {
+        let params = GET_PAYMENT.match_path("/api/v1/payments/pay_1").unwrap();
+        assert_eq!(params.get("id"), Some("pay_1"));
+        assert!(GET_PAYMENT.match_path("/api/v1/payments").is_none());
+        assert!(GET_PAYMENT.match_path("/api/v1/payments/").is_none());
+        assert!(GET_PAYMENT.match_path("/api/v1/payments/a/b").is_none());
+        assert!(
+            CANCEL_PAYMENT
+                .match_path("/api/v1/payments/x/cancel")
+                .is_some()
+        );
+        assert!(
+            CANCEL_PAYMENT
+                .match_path("/api/v1/payments/x/cancelx")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn parameters_are_percent_decoded() {
+        let params = GET_CUSTOMER
+            .match_path("/api/v1/customers/ada%40example.com")
+            .unwrap();
+        assert_eq!(params.get("id"), Some("ada@example.com"));
+        assert!(GET_CUSTOMER.match_path("/api/v1/customers/%FF").is_none());
+    }
+
+    #[test]
+    fn allowed_methods_per_path() {
+        assert_eq!(allowed_methods("/api/v1/payments"), vec!["POST", "GET"]);
+        assert_eq!(allowed_methods("/api/v1/payments/pay_1"), vec!["GET"]);
+        assert_eq!(
+            allowed_methods("/api/v1/payments/pay_1/cancel"),
+            vec!["POST"]
+        );
+        assert!(allowed_methods("/api/v2/payments").is_empty());
+    }
+
+    #[test]
+    fn every_function_has_one_route() {
+        let mut functions: Vec<_> = ALL.iter().map(|route| route.function).collect();
+        functions.sort_unstable();
+        functions.dedup();
+        assert_eq!(functions.len(), ALL.len());
+    }
+}

@@ -1,0 +1,116 @@
+//! The path every invocation takes: request id, route and method, API key, version, body;
+//! then the handler; then one rendering of its result. Panics become a 500 envelope too.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+
+use futures_util::FutureExt;
+use lambda_http::{Body, Request, Response};
+use tracing::Instrument;
+
+use super::error::ApiError;
+use super::request::{self, ApiRequest};
+use super::response::{ApiResponse, render};
+use super::routes::{self, Route};
+use super::version;
+use crate::app::App;
+
+/// Serves one event for `route` with `handler`.
+pub async fn serve<F, Fut>(
+    app: &'static App,
+    route: &'static Route,
+    event: Request,
+    handler: F,
+) -> Response<Body>
+where
+    F: FnOnce(&'static App, ApiRequest) -> Fut,
+    Fut: Future<Output = Result<ApiResponse, ApiError>>,
+{
+    let request_id = request::request_id(&event);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        function = route.function,
+        account_id = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let work = async {
+        let request = prepare(app, route, &event, request_id.clone()).await?;
+        tracing::Span::current().record("account_id", request.principal.account_id.as_str());
+        handler(app, request).await
+    };
+    let outcome = AssertUnwindSafe(work.instrument(span.clone()))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| Err(ApiError::internal("handler panicked")));
+    span.in_scope(|| log_outcome(&outcome, started));
+    render(&outcome, &request_id, &app.config.error_docs_url)
+}
+
+/// Serves whatever no route matched: 405 with `Allow` when the path exists under another
+/// method, else 404. Needs no API key.
+pub async fn serve_fallback(app: &'static App, event: Request) -> Response<Body> {
+    let request_id = request::request_id(&event);
+    let path = request::raw_path(&event);
+    let allow = routes::allowed_methods(&path);
+    let outcome: Result<ApiResponse, ApiError> = if allow.is_empty() {
+        Err(ApiError::RouteNotFound)
+    } else {
+        Err(ApiError::MethodNotAllowed { allow })
+    };
+    let span = tracing::info_span!("request", request_id = %request_id, function = routes::FALLBACK_FUNCTION);
+    span.in_scope(|| log_outcome(&outcome, Instant::now()));
+    render(&outcome, &request_id, &app.config.error_docs_url)
+}
+
+async fn prepare(
+    app: &'static App,
+    route: &'static Route,
+    event: &Request,
+    request_id: String,
+) -> Result<ApiRequest, ApiError> {
+    let path = request::raw_path(event);
+    let params = route.match_path(&path).ok_or(ApiError::RouteNotFound)?;
+    if event.method().as_str() != route.method {
+        return Err(ApiError::MethodNotAllowed {
+            allow: routes::allowed_methods(&path),
+        });
+    }
+    let principal = app.keys.authenticate(&app.store, event.headers()).await?;
+    version::check(event.headers())?;
+    let body = if route.method == "GET" {
+        None
+    } else {
+        request::json_body(event)?
+    };
+    Ok(ApiRequest {
+        principal,
+        params,
+        raw_query: event.uri().query().map(str::to_owned),
+        body,
+        public_base_url: request::public_base_url(event, app.config.public_base_url.as_deref()),
+        request_id,
+    })
+}
+
+fn log_outcome(outcome: &Result<ApiResponse, ApiError>, started: Instant) {
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match outcome {
+        Ok(response) => tracing::info!(status = response.status, elapsed_ms, "request served"),
+        Err(error) => {
+            let reply = error.reply();
+            if reply.status >= 500 {
+                // The only place internal detail is written: to the log, never to the client.
+                tracing::error!(status = reply.status, code = reply.code, elapsed_ms, detail = %error, "request failed");
+            } else {
+                tracing::info!(
+                    status = reply.status,
+                    code = reply.code,
+                    elapsed_ms,
+                    "request refused"
+                );
+            }
+        }
+    }
+}

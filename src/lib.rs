@@ -1,0 +1,14 @@
+//! A Commet-compatible payments API on AWS Lambda and DynamoDB.
+//!
+//! Data flows one way: an API Gateway event is parsed and authenticated by [`http`], handed to a
+//! handler in [`handlers`], which applies the rules of [`domain`] and persists through [`store`];
+//! [`http`] turns the result, or the one [`http::ApiError`], into the response.
+
+pub mod app;
+pub mod bootstrap;
+pub mod domain;
+pub mod fixtures;
+pub mod handlers;
+pub mod http;
+pub mod provider;
+pub mod store;

@@ -1,0 +1,145 @@
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::items::{AccountItem, ApiKeyItem, from_item, string_key, to_item};
+use super::schema::TABLE;
+use super::{Store, StoreError, keys};
+use crate::domain::account::{Account, ApiKey, ApiKeyHash};
+use crate::domain::ids::{AccountId, ApiKeyId};
+use crate::domain::page::{PageLimit, PageRequest, Position};
+use crate::domain::time::Timestamp;
+
+impl Store {
+    pub async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
+        self.put_new(to_item(&AccountItem::new(account))?).await
+    }
+
+    /// Writes an account item with a fixed id, replacing any earlier one (fixtures only).
+    pub async fn put_account(&self, account: &Account) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&AccountItem::new(account))?))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
+    pub async fn get_account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(string_key(keys::account(id), keys::ACCOUNT_SK)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        output
+            .item
+            .map(|item| from_item::<AccountItem>(item)?.into_domain())
+            .transpose()
+    }
+
+    /// Every account, newest first (admin tooling; one page of up to 100).
+    pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let page = self
+            .query_page(
+                &TABLE.indexes[0],
+                keys::ALL_ACCOUNTS.to_owned(),
+                &PageRequest {
+                    limit: PageLimit::new(100).unwrap_or_default(),
+                    after: None,
+                },
+                |account: &Account| Position {
+                    created_at: account.created_at,
+                    id: account.id.to_string(),
+                },
+                |item| from_item::<AccountItem>(item)?.into_domain(),
+            )
+            .await?;
+        Ok(page.items)
+    }
+
+    /// Stores a key (its hash, never the key). Overwrites a key with the same hash, which only
+    /// a fixture with a fixed key can produce.
+    pub async fn put_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&ApiKeyItem::new(key))?))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
+    /// The key with this hash, revoked or not: one consistent GetItem, so a key works the
+    /// moment it was issued.
+    pub async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKey>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(string_key(keys::api_key(hash), keys::API_KEY_SK)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        output
+            .item
+            .map(|item| from_item::<ApiKeyItem>(item)?.into_domain())
+            .transpose()
+    }
+
+    /// An account's keys, newest first (up to 100).
+    pub async fn list_api_keys(&self, account: &AccountId) -> Result<Vec<ApiKey>, StoreError> {
+        let page = self
+            .query_page(
+                &TABLE.indexes[0],
+                keys::account_api_keys(account),
+                &PageRequest {
+                    limit: PageLimit::new(100).unwrap_or_default(),
+                    after: None,
+                },
+                |key: &ApiKey| Position {
+                    created_at: key.created_at,
+                    id: key.id.to_string(),
+                },
+                |item| from_item::<ApiKeyItem>(item)?.into_domain(),
+            )
+            .await?;
+        Ok(page.items)
+    }
+
+    /// Marks a key revoked (once; a second revoke keeps the first time). Returns the key, or
+    /// `None` if the account has no key with this id.
+    pub async fn revoke_api_key(
+        &self,
+        account: &AccountId,
+        key_id: &ApiKeyId,
+        now: Timestamp,
+    ) -> Result<Option<ApiKey>, StoreError> {
+        let keys = self.list_api_keys(account).await?;
+        let Some(key) = keys.into_iter().find(|key| &key.id == key_id) else {
+            return Ok(None);
+        };
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(string_key(keys::api_key(&key.hash), keys::API_KEY_SK)))
+            .update_expression("SET revokedAt = if_not_exists(revokedAt, :now)")
+            .condition_expression("accountId = :account")
+            .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
+            .expression_attribute_values(":account", AttributeValue::S(account.to_string()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        output
+            .attributes
+            .map(|item| from_item::<ApiKeyItem>(item)?.into_domain())
+            .transpose()
+    }
+}

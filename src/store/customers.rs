@@ -1,0 +1,187 @@
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+
+use super::items::{CustomerItem, ExternalIdItem, Item, from_item, string_key, to_item};
+use super::payments::failed_condition;
+use super::schema::TABLE;
+use super::{Store, StoreError, keys};
+use crate::domain::customer::{Customer, CustomerRef};
+use crate::domain::ids::{AccountId, CustomerId};
+use crate::domain::page::{Page, PageRequest, Position};
+use crate::domain::text::ExternalId;
+
+#[derive(Debug)]
+pub enum InsertCustomerOutcome {
+    Inserted,
+    /// Another customer of the account already has this external id; nothing was written.
+    DuplicateExternalId,
+}
+
+fn customer_from(item: Item) -> Result<Customer, StoreError> {
+    from_item::<CustomerItem>(item)?.into_domain()
+}
+
+impl Store {
+    /// Writes a new customer. With an external id, one transaction writes the customer and the
+    /// item that claims the external id, each only if absent: two concurrent creates with the
+    /// same external id cannot both succeed.
+    pub async fn insert_customer(
+        &self,
+        account: &AccountId,
+        customer: &Customer,
+    ) -> Result<InsertCustomerOutcome, StoreError> {
+        let item = to_item(&CustomerItem::new(account, customer))?;
+        let Some(external) = &customer.external_id else {
+            return self
+                .put_new(item)
+                .await
+                .map(|()| InsertCustomerOutcome::Inserted);
+        };
+        let claim = to_item(&ExternalIdItem {
+            pk: keys::external_id(account, external),
+            sk: keys::EXTERNAL_ID_SK.to_owned(),
+            customer_id: customer.id.to_string(),
+        })?;
+        let put = |item: Item| {
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map(|put| TransactWriteItem::builder().put(put).build())
+                .map_err(StoreError::build)
+        };
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(put(item)?)
+            .transact_items(put(claim)?)
+            .client_request_token(customer.id.as_str())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(InsertCustomerOutcome::Inserted),
+            Err(error) => match error.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(canceled))
+                    if failed_condition(canceled.cancellation_reasons(), 1) =>
+                {
+                    Ok(InsertCustomerOutcome::DuplicateExternalId)
+                }
+                _ => Err(StoreError::from_sdk(error)),
+            },
+        }
+    }
+
+    /// By `cus_` id: one GetItem. By external id: a consistent read of the claim item, then of
+    /// the customer (two GetItems), so a customer is found the moment its create returned.
+    pub async fn get_customer(
+        &self,
+        account: &AccountId,
+        reference: &CustomerRef,
+    ) -> Result<Option<Customer>, StoreError> {
+        let id = match reference {
+            CustomerRef::Id(id) => id.clone(),
+            CustomerRef::External(external) => {
+                match self.resolve_external_id(account, external).await? {
+                    Some(id) => id,
+                    None => return Ok(None),
+                }
+            }
+        };
+        self.get_customer_by_id(account, &id).await
+    }
+
+    pub async fn get_customer_by_id(
+        &self,
+        account: &AccountId,
+        id: &CustomerId,
+    ) -> Result<Option<Customer>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(string_key(
+                keys::customer(account, id),
+                keys::CUSTOMER_SK,
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        output.item.map(customer_from).transpose()
+    }
+
+    /// The `cus_` id that holds an external id, by one consistent GetItem.
+    pub async fn resolve_external_id(
+        &self,
+        account: &AccountId,
+        external: &ExternalId,
+    ) -> Result<Option<CustomerId>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(string_key(
+                keys::external_id(account, external),
+                keys::EXTERNAL_ID_SK,
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        let claim: ExternalIdItem = from_item(item)?;
+        CustomerId::parse(&claim.customer_id)
+            .map(Some)
+            .map_err(StoreError::corrupt)
+    }
+
+    /// Newest first.
+    pub async fn list_customers(
+        &self,
+        account: &AccountId,
+        page: &PageRequest,
+    ) -> Result<Page<Customer>, StoreError> {
+        self.query_page(
+            &TABLE.indexes[0],
+            keys::account_customers(account),
+            page,
+            |customer: &Customer| Position {
+                created_at: customer.created_at,
+                id: customer.id.to_string(),
+            },
+            customer_from,
+        )
+        .await
+    }
+}
+
+impl Store {
+    /// Writes a customer and its external-id claim unconditionally (fixtures only).
+    pub async fn put_customer_fixture(
+        &self,
+        account: &AccountId,
+        customer: &Customer,
+    ) -> Result<(), StoreError> {
+        let mut items = vec![to_item(&CustomerItem::new(account, customer))?];
+        if let Some(external) = &customer.external_id {
+            items.push(to_item(&ExternalIdItem {
+                pk: keys::external_id(account, external),
+                sk: keys::EXTERNAL_ID_SK.to_owned(),
+                customer_id: customer.id.to_string(),
+            })?);
+        }
+        for item in items {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+        }
+        Ok(())
+    }
+}

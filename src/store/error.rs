@@ -1,0 +1,59 @@
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+
+/// What can go wrong talking to the table, sorted by what the caller should do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Throttled, unreachable, timed out or a server-side fault: nothing was written that the
+    /// caller can observe, and the same request may be retried.
+    #[error("datastore unavailable: {0}")]
+    Unavailable(String),
+    /// A stored item does not map back to the domain: a bug or a hand-edited item.
+    #[error("stored item is malformed: {0}")]
+    Corrupt(String),
+    /// Anything else (a request the table refused, a bug in an expression).
+    #[error("datastore request failed: {0}")]
+    Internal(String),
+}
+
+const RETRYABLE_CODES: &[&str] = &[
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+    "LimitExceededException",
+];
+
+impl StoreError {
+    /// Sorts an SDK failure. Connection, timeout and 5xx failures are `Unavailable`.
+    pub(crate) fn from_sdk<E, R>(error: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        match &error {
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => Self::Unavailable(format!("{error:?}")),
+            SdkError::ServiceError(service) => {
+                let code = service.err().code().unwrap_or("Unknown");
+                let message = service.err().message().unwrap_or_default();
+                if RETRYABLE_CODES.contains(&code) {
+                    Self::Unavailable(format!("{code}: {message}"))
+                } else {
+                    Self::Internal(format!("{code}: {message}"))
+                }
+            }
+            _ => Self::Internal(format!("{error:?}")),
+        }
+    }
+
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
+        Self::Corrupt(what.to_string())
+    }
+
+    pub(crate) fn build(what: impl std::fmt::Display) -> Self {
+        Self::Internal(format!("could not build request: {what}"))
+    }
+}

@@ -1,0 +1,69 @@
+//! Key design of the single table. Everything an account owns starts with `A#<account>#`.
+//!
+//! | item        | pk                          | sk     | gsi1 (pk / sk)                      | gsi2 (pk / sk)                          |
+//! |-------------|-----------------------------|--------|-------------------------------------|-----------------------------------------|
+//! | payment     | `A#<acct>#PAY#<id>`         | `PAY`  | `A#<acct>#PAY` / `<createdAt>#<id>` | `A#<acct>#CUS#<cus>#PAY` / same         |
+//! | customer    | `A#<acct>#CUS#<id>`         | `CUS`  | `A#<acct>#CUS` / `<createdAt>#<id>` |                                         |
+//! | externalId  | `A#<acct>#CUSX#<external>`  | `CUSX` |                                     |                                         |
+//! | account     | `A#<acct>#ACCT`             | `ACCT` | `ACCOUNTS` / `<createdAt>#<id>`     |                                         |
+//! | API key     | `KEY#<sha256>`              | `KEY`  | `A#<acct>#KEY` / `<createdAt>#<id>` |                                         |
+//!
+//! Ids and external ids cannot contain `#`, so one key can never be read as another.
+
+use crate::domain::account::ApiKeyHash;
+use crate::domain::ids::{AccountId, CustomerId, PaymentId};
+use crate::domain::text::ExternalId;
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+pub const GSI1: &str = "gsi1";
+pub const GSI1_PK: &str = "gsi1pk";
+pub const GSI1_SK: &str = "gsi1sk";
+pub const GSI2: &str = "gsi2";
+pub const GSI2_PK: &str = "gsi2pk";
+pub const GSI2_SK: &str = "gsi2sk";
+/// Epoch seconds after which DynamoDB may delete an item (idempotency records, later).
+pub const TTL: &str = "ttl";
+
+pub const PAYMENT_SK: &str = "PAY";
+pub const CUSTOMER_SK: &str = "CUS";
+pub const EXTERNAL_ID_SK: &str = "CUSX";
+pub const ACCOUNT_SK: &str = "ACCT";
+pub const API_KEY_SK: &str = "KEY";
+pub const ALL_ACCOUNTS: &str = "ACCOUNTS";
+
+pub fn payment(account: &AccountId, id: &PaymentId) -> String {
+    format!("A#{account}#PAY#{id}")
+}
+
+pub fn account_payments(account: &AccountId) -> String {
+    format!("A#{account}#PAY")
+}
+
+pub fn customer_payments(account: &AccountId, customer: &CustomerId) -> String {
+    format!("A#{account}#CUS#{customer}#PAY")
+}
+
+pub fn customer(account: &AccountId, id: &CustomerId) -> String {
+    format!("A#{account}#CUS#{id}")
+}
+
+pub fn account_customers(account: &AccountId) -> String {
+    format!("A#{account}#CUS")
+}
+
+pub fn external_id(account: &AccountId, external: &ExternalId) -> String {
+    format!("A#{account}#CUSX#{}", external.as_str())
+}
+
+pub fn account(account: &AccountId) -> String {
+    format!("A#{account}#ACCT")
+}
+
+pub fn api_key(hash: &ApiKeyHash) -> String {
+    format!("KEY#{}", hash.as_str())
+}
+
+pub fn account_api_keys(account: &AccountId) -> String {
+    format!("A#{account}#KEY")
+}

@@ -1,0 +1,21 @@
+//! The DynamoDB adapter: key design, item mapping, conditional writes, transactions and cursors.
+//! It knows nothing about HTTP.
+//!
+//! Every item an account owns has the account in its partition key (`A#<account>#…`), so no code
+//! path can read another account's item by mistake: the account always comes from the caller's
+//! key, never from request input.
+
+mod accounts;
+mod client;
+mod customers;
+mod error;
+mod items;
+pub mod keys;
+mod paging;
+mod payments;
+pub mod schema;
+
+pub use client::{Store, StoreSettings};
+pub use customers::InsertCustomerOutcome;
+pub use error::StoreError;
+pub use payments::{CancelOutcome, InsertPaymentOutcome};

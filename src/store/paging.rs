@@ -1,0 +1,61 @@
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::items::Item;
+use super::schema::IndexDefinition;
+use super::{Store, StoreError};
+use crate::domain::page::{Page, PageRequest, Position};
+
+impl Store {
+    /// One page of an index partition, newest first.
+    ///
+    /// Asks for one item more than the page holds: if it comes back, `hasMore` is exactly true
+    /// and the page ends at the item before it. The position is a strict `<` on the sort key,
+    /// which embeds the id, so pages never overlap or skip even when timestamps are equal.
+    /// Normally one Query; only a 1 MB response cut short by DynamoDB costs another.
+    pub(crate) async fn query_page<T>(
+        &self,
+        index: &IndexDefinition,
+        partition: String,
+        page: &PageRequest,
+        position_of: impl Fn(&T) -> Position,
+        map: impl Fn(Item) -> Result<T, StoreError>,
+    ) -> Result<Page<T>, StoreError> {
+        let wanted = page.limit.get() + 1;
+        let mut items: Vec<T> = Vec::with_capacity(wanted);
+        let mut start_key = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index.name)
+                .scan_index_forward(false)
+                .limit(i32::try_from(wanted - items.len()).unwrap_or(i32::MAX))
+                .expression_attribute_names("#pk", index.partition_key)
+                .expression_attribute_values(":pk", AttributeValue::S(partition.clone()))
+                .set_exclusive_start_key(start_key.take());
+            query = match &page.after {
+                Some(after) => query
+                    .key_condition_expression("#pk = :pk AND #sk < :after")
+                    .expression_attribute_names("#sk", index.sort_key)
+                    .expression_attribute_values(":after", AttributeValue::S(after.sort_key())),
+                None => query.key_condition_expression("#pk = :pk"),
+            };
+            let output = query.send().await.map_err(StoreError::from_sdk)?;
+            for item in output.items.unwrap_or_default() {
+                items.push(map(item)?);
+            }
+            start_key = output.last_evaluated_key;
+            if items.len() >= wanted || start_key.is_none() {
+                break;
+            }
+        }
+        let next = if items.len() > page.limit.get() {
+            items.truncate(page.limit.get());
+            items.last().map(position_of)
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+}

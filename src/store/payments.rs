@@ -1,0 +1,258 @@
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem,
+};
+
+use super::items::{Item, PaymentItem, from_item, string_key, to_item};
+use super::schema::TABLE;
+use super::{Store, StoreError, keys};
+use crate::domain::ids::{AccountId, CustomerId, PaymentId};
+use crate::domain::page::{Page, PageRequest, Position};
+use crate::domain::payment::{CancelDecision, Payment, PaymentKind, PaymentStatus};
+use crate::domain::time::Timestamp;
+
+#[derive(Debug)]
+pub enum InsertPaymentOutcome {
+    Inserted,
+    /// The payment names a customer that the account does not have; nothing was written.
+    CustomerMissing,
+}
+
+#[derive(Debug)]
+pub enum CancelOutcome {
+    Canceled(Payment),
+    /// It was canceled before; returned unchanged.
+    AlreadyCanceled(Payment),
+    /// A charge, or a link past `pending`; returned as it is.
+    NotCancelable(Payment),
+    NotFound,
+}
+
+fn payment_from(item: Item) -> Result<Payment, StoreError> {
+    from_item::<PaymentItem>(item)?.into_domain()
+}
+
+fn position_of(payment: &Payment) -> Position {
+    Position {
+        created_at: payment.created_at,
+        id: payment.id.to_string(),
+    }
+}
+
+impl Store {
+    /// Writes a new payment. With a customer, one transaction also checks that the customer
+    /// exists, so a payment never points at a customer the account does not have.
+    pub async fn insert_payment(
+        &self,
+        account: &AccountId,
+        payment: &Payment,
+    ) -> Result<InsertPaymentOutcome, StoreError> {
+        let item = to_item(&PaymentItem::new(account, payment))?;
+        let Some(customer) = &payment.customer_id else {
+            return self
+                .put_new(item)
+                .await
+                .map(|()| InsertPaymentOutcome::Inserted);
+        };
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(string_key(
+                keys::customer(account, customer),
+                keys::CUSTOMER_SK,
+            )))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(StoreError::build)?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(StoreError::build)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().condition_check(check).build())
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            // Makes an SDK retry of a transaction that already committed a no-op success.
+            .client_request_token(payment.id.as_str())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(InsertPaymentOutcome::Inserted),
+            Err(error) => match error.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(canceled))
+                    if failed_condition(canceled.cancellation_reasons(), 0) =>
+                {
+                    Ok(InsertPaymentOutcome::CustomerMissing)
+                }
+                _ => Err(StoreError::from_sdk(error)),
+            },
+        }
+    }
+
+    /// One consistent GetItem.
+    pub async fn get_payment(
+        &self,
+        account: &AccountId,
+        id: &PaymentId,
+    ) -> Result<Option<Payment>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(string_key(
+                keys::payment(account, id),
+                keys::PAYMENT_SK,
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        output.item.map(payment_from).transpose()
+    }
+
+    /// Newest first: the account's payments, or one customer's.
+    pub async fn list_payments(
+        &self,
+        account: &AccountId,
+        customer: Option<&CustomerId>,
+        page: &PageRequest,
+    ) -> Result<Page<Payment>, StoreError> {
+        let (index, partition) = match customer {
+            None => (&TABLE.indexes[0], keys::account_payments(account)),
+            Some(customer) => (
+                &TABLE.indexes[1],
+                keys::customer_payments(account, customer),
+            ),
+        };
+        self.query_page(index, partition, page, position_of, payment_from)
+            .await
+    }
+
+    /// Cancels a pending link in ONE conditional UpdateItem. When the condition fails, the item
+    /// as it was comes back with the failure, which tells "not found" from "already canceled"
+    /// from "not cancelable" without a second read. The condition is the rule of
+    /// `Payment::cancel_decision`, which then sorts the refusal.
+    pub async fn cancel_link(
+        &self,
+        account: &AccountId,
+        id: &PaymentId,
+        now: Timestamp,
+    ) -> Result<CancelOutcome, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(string_key(
+                keys::payment(account, id),
+                keys::PAYMENT_SK,
+            )))
+            .update_expression("SET #status = :canceled, #updatedAt = :now ADD #version :one")
+            .condition_expression("attribute_exists(pk) AND #kind = :link AND #status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#kind", "kind")
+            .expression_attribute_names("#updatedAt", "updatedAt")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(
+                ":canceled",
+                AttributeValue::S(PaymentStatus::Canceled.as_str().to_owned()),
+            )
+            .expression_attribute_values(
+                ":pending",
+                AttributeValue::S(PaymentStatus::Pending.as_str().to_owned()),
+            )
+            .expression_attribute_values(
+                ":link",
+                AttributeValue::S(PaymentKind::Link.as_str().to_owned()),
+            )
+            .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
+            .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let item = output
+                    .attributes
+                    .ok_or_else(|| StoreError::Internal("cancel returned no item".into()))?;
+                Ok(CancelOutcome::Canceled(payment_from(item)?))
+            }
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    let Some(old) = failed.item().cloned() else {
+                        return Ok(CancelOutcome::NotFound);
+                    };
+                    let payment = payment_from(old)?;
+                    match payment.cancel_decision() {
+                        CancelDecision::AlreadyCanceled => {
+                            Ok(CancelOutcome::AlreadyCanceled(payment))
+                        }
+                        CancelDecision::NotCancelable => Ok(CancelOutcome::NotCancelable(payment)),
+                        CancelDecision::Cancel => Err(StoreError::Internal(format!(
+                            "cancel condition refused cancelable payment {id}"
+                        ))),
+                    }
+                }
+                _ => Err(StoreError::from_sdk(error)),
+            },
+        }
+    }
+
+    /// PutItem of an item under a freshly generated id. If the condition fails, the item is
+    /// already there: a fresh ULID cannot collide, so it was this very write, retried by the SDK
+    /// after a lost response, and the write has happened exactly once.
+    pub(crate) async fn put_new(&self, item: Item) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(StoreError::from_sdk(error)),
+        }
+    }
+}
+
+/// Whether the transaction was canceled because the condition of item `index` failed.
+pub(crate) fn failed_condition(
+    reasons: &[aws_sdk_dynamodb::types::CancellationReason],
+    index: usize,
+) -> bool {
+    reasons
+        .get(index)
+        .and_then(|reason| reason.code())
+        .is_some_and(|code| code == "ConditionalCheckFailed")
+}
+
+impl Store {
+    /// Writes a payment unconditionally, replacing any item with its id (fixtures only).
+    pub async fn put_payment_fixture(
+        &self,
+        account: &AccountId,
+        payment: &Payment,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&PaymentItem::new(account, payment))?))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,138 @@
+//! The table's shape, written once: `admin create-table` builds the table from it, and a test
+//! holds `template.yaml` to the same definition.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+
+use super::{Store, StoreError, keys};
+
+/// A secondary index: name, partition key attribute, sort key attribute. All project every
+/// attribute, so a listing never needs a second read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexDefinition {
+    pub name: &'static str,
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableDefinition {
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+    pub indexes: &'static [IndexDefinition],
+    pub ttl_attribute: &'static str,
+}
+
+pub const TABLE: TableDefinition = TableDefinition {
+    partition_key: keys::PK,
+    sort_key: keys::SK,
+    indexes: &[
+        IndexDefinition {
+            name: keys::GSI1,
+            partition_key: keys::GSI1_PK,
+            sort_key: keys::GSI1_SK,
+        },
+        IndexDefinition {
+            name: keys::GSI2,
+            partition_key: keys::GSI2_PK,
+            sort_key: keys::GSI2_SK,
+        },
+    ],
+    ttl_attribute: keys::TTL,
+};
+
+impl TableDefinition {
+    /// Every key attribute (table and indexes); all are strings.
+    pub fn key_attributes(&self) -> Vec<&'static str> {
+        let mut names = vec![self.partition_key, self.sort_key];
+        for index in self.indexes {
+            names.push(index.partition_key);
+            names.push(index.sort_key);
+        }
+        names
+    }
+}
+
+fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .map_err(StoreError::build)
+}
+
+impl Store {
+    /// Creates the table (on-demand) with its indexes and TTL, unless it already exists.
+    /// Returns whether it was created.
+    pub async fn create_table(&self) -> Result<bool, StoreError> {
+        let mut request = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key(TABLE.partition_key, KeyType::Hash)?)
+            .key_schema(key(TABLE.sort_key, KeyType::Range)?);
+        for name in TABLE.key_attributes() {
+            request = request.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(name)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(StoreError::build)?,
+            );
+        }
+        for index in TABLE.indexes {
+            request = request.global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .key_schema(key(index.partition_key, KeyType::Hash)?)
+                    .key_schema(key(index.sort_key, KeyType::Range)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(StoreError::build)?,
+            );
+        }
+        match request.send().await {
+            Ok(_) => {}
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
+            {
+                return Ok(false);
+            }
+            Err(error) => return Err(StoreError::from_sdk(error)),
+        }
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(TABLE.ttl_attribute)
+                    .enabled(true)
+                    .build()
+                    .map_err(StoreError::build)?,
+            )
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(true)
+    }
+
+    /// Deletes the table. Used by tests and local tooling only.
+    pub async fn delete_table(&self) -> Result<(), StoreError> {
+        self.client
+            .delete_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,75 @@
+//! Bounded races: many requests at once against one item.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use commet_payments::domain::account::Mode;
+use commet_payments::store::keys;
+use serde_json::json;
+
+use crate::helpers::{TestApp, event};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_concurrent_cancels_change_the_link_once() {
+    // GIVEN a pending link
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    let created = t
+        .post(
+            "/api/v1/payments",
+            &key,
+            json!({ "amount": 500, "currency": "usd", "description": "race" }),
+        )
+        .await;
+    let id = created.data()["id"].as_str().unwrap().to_owned();
+
+    // WHEN 32 cancels arrive at once
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let app = t.app;
+        let request = event("POST", &format!("/api/v1/payments/{id}/cancel"))
+            .key(&key)
+            .build();
+        tasks.push(tokio::spawn(async move {
+            crate::helpers::TestResponse::from(
+                crate::helpers::dispatch(app, "cancel_payment", request).await,
+            )
+        }));
+    }
+    let responses = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut responses = Vec::new();
+        for task in tasks {
+            responses.push(task.await.unwrap());
+        }
+        responses
+    })
+    .await
+    .expect("32 cancels finish within 60 s");
+
+    // THEN all answer 200 with the same canceled payment
+    let first = responses[0].data().clone();
+    assert_eq!(first["status"], "canceled");
+    for response in &responses {
+        assert_eq!(response.status, 200, "{:#}", response.body);
+        assert_eq!(response.data(), &first);
+    }
+
+    // AND the item was written exactly once after its creation (version 1 -> 2)
+    let item = t
+        .store
+        .client()
+        .get_item()
+        .table_name(t.store.table_name())
+        .key(
+            keys::PK,
+            AttributeValue::S(format!("A#{}#PAY#{id}", account.id)),
+        )
+        .key(keys::SK, AttributeValue::S(keys::PAYMENT_SK.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(item["version"], AttributeValue::N("2".into()));
+}

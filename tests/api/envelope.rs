@@ -1,0 +1,127 @@
+//! Contract §1: auth, routing, versions, limits, request ids, and the error envelope itself.
+
+use commet_payments::domain::account::Mode;
+use commet_payments::domain::ids::ApiKeyId;
+use commet_payments::domain::time::Timestamp;
+use serde_json::json;
+
+use crate::helpers::{TestApp, event};
+
+#[tokio::test]
+async fn missing_unknown_and_malformed_keys_are_401() {
+    let t = TestApp::new().await;
+    let no_key = t.send(event("GET", "/api/v1/payments").build()).await;
+    no_key.error(401, "unauthorized");
+    for key in ["ck_test_unknown", "sk_test_123", "", "ck_"] {
+        t.get("/api/v1/payments", key)
+            .await
+            .error(401, "unauthorized");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_key_is_refused_once_the_cache_expires() {
+    // A fresh app is a cold container: its cache is empty, as after the TTL.
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    assert_eq!(t.get("/api/v1/payments", &key).await.status, 200);
+    let keys = t.store.list_api_keys(&account.id).await.unwrap();
+    let key_id: ApiKeyId = keys[0].id.clone();
+    t.store
+        .revoke_api_key(&account.id, &key_id, Timestamp::now())
+        .await
+        .unwrap();
+
+    let cold = TestApp::new().await;
+    cold.get("/api/v1/payments", &key)
+        .await
+        .error(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
+    let t = TestApp::new().await;
+    for path in [
+        "/api/v1/nope",
+        "/api/v2/payments",
+        "/",
+        "/api/v1/payments/x/y/z",
+    ] {
+        t.send(event("GET", path).build())
+            .await
+            .error(404, "not_found");
+    }
+    let response = t.send(event("DELETE", "/api/v1/payments").build()).await;
+    response.error(405, "method_not_allowed");
+    assert_eq!(response.header("allow"), Some("POST, GET"));
+    let response = t
+        .send(event("PUT", "/api/v1/payments/pay_1/cancel").build())
+        .await;
+    response.error(405, "method_not_allowed");
+    assert_eq!(response.header("allow"), Some("POST"));
+}
+
+#[tokio::test]
+async fn every_response_carries_the_request_id() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    for response in [
+        t.get("/api/v1/payments", &key).await,
+        t.get("/api/v1/payments", "ck_bad").await,
+        t.send(event("GET", "/nowhere").build()).await,
+    ] {
+        let id = response.header("x-request-id").expect("x-request-id");
+        assert!(
+            id.starts_with("test-"),
+            "API Gateway's request id is used: {id}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn commet_version_up_to_the_supported_one_is_accepted() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    for version in ["2026-06-10", "2026-07-11"] {
+        let request = event("GET", "/api/v1/payments")
+            .key(&key)
+            .header("Commet-Version", version)
+            .build();
+        assert_eq!(t.send(request).await.status, 200, "{version}");
+    }
+    for version in ["2026-07-12", "next"] {
+        let request = event("GET", "/api/v1/payments")
+            .key(&key)
+            .header("commet-version", version)
+            .build();
+        let response = t.send(request).await;
+        let error = response.error(400, "validation_error");
+        assert_eq!(error["param"], "Commet-Version");
+        assert!(error["message"].as_str().unwrap().contains("2026-07-11"));
+    }
+}
+
+#[tokio::test]
+async fn bodies_over_64_kib_are_413() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let big = json!({ "amount": 1, "currency": "usd", "description": "x".repeat(70 * 1024) });
+    t.post("/api/v1/payments", &key, big)
+        .await
+        .error(413, "payload_too_large");
+}
+
+#[tokio::test]
+async fn error_envelope_has_every_field_and_a_doc_url_per_code() {
+    let t = TestApp::new().await;
+    let response = t.get("/api/v1/payments", "ck_nope").await;
+    let error = response.error(401, "unauthorized");
+    assert_eq!(error["type"], "authentication_error");
+    assert!(
+        error["doc_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("#unauthorized")
+    );
+    assert_eq!(response.header("content-type"), Some("application/json"));
+}

@@ -1,0 +1,308 @@
+//! Test harness: a real DynamoDB Local (started here unless DYNAMODB_ENDPOINT points at one),
+//! a fresh account per test, and API Gateway events fed through the real handlers.
+
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use commet_payments::app::{App, Config, DEFAULT_ERROR_DOCS_URL};
+use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
+use commet_payments::domain::time::Timestamp;
+use commet_payments::handlers;
+use commet_payments::http::routes::{self, Route};
+use commet_payments::http::serve::{serve, serve_fallback};
+use commet_payments::store::{Store, StoreSettings};
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+
+pub const TABLE: &str = "commet-payments-test";
+
+/// The endpoint of the DynamoDB Local this test process uses, with the table created.
+/// Fails the test (never skips it) when DynamoDB Local cannot be started.
+pub fn dynamodb_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+            .ok()
+            .filter(|value| !value.is_empty())
+            .unwrap_or_else(start_dynamodb_local);
+        let settings = settings(&endpoint);
+        // A runtime of its own: SDK clients must not outlive the runtime that made them, and
+        // each #[tokio::test] has its own.
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(async {
+                    Store::connect(&settings)
+                        .await
+                        .create_table()
+                        .await
+                        .expect("create the test table in DynamoDB Local")
+                })
+        })
+        .join()
+        .expect("table creation thread");
+        endpoint
+    })
+}
+
+#[expect(
+    clippy::zombie_processes,
+    reason = "the script watches this process and stops DynamoDB Local when it exits"
+)]
+fn start_dynamodb_local() -> String {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        listener.local_addr().expect("addr").port()
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dynamodb-local.sh");
+    Command::new(script)
+        .arg(port.to_string())
+        .arg("--parent-pid")
+        .arg(std::process::id().to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start DynamoDB Local with {script}: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "DynamoDB Local did not listen on 127.0.0.1:{port} within 120 s \
+             (needs Java 17 and `npm ci`; see scripts/dynamodb-local.sh)"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    format!("http://127.0.0.1:{port}")
+}
+
+fn settings(endpoint: &str) -> StoreSettings {
+    StoreSettings {
+        table_name: TABLE.into(),
+        endpoint: Some(endpoint.into()),
+    }
+}
+
+pub async fn store() -> Store {
+    Store::connect(&settings(dynamodb_endpoint())).await
+}
+
+pub fn config(endpoint: &str) -> Config {
+    Config {
+        store: settings(endpoint),
+        public_base_url: None,
+        api_key_cache_ttl: Duration::from_secs(60),
+        error_docs_url: DEFAULT_ERROR_DOCS_URL.into(),
+    }
+}
+
+pub struct TestApp {
+    pub app: &'static App,
+    pub store: Store,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        let store = store().await;
+        let app = App::new(store.clone(), config(dynamodb_endpoint())).leak();
+        Self { app, store }
+    }
+
+    /// A fresh account of its own, so tests sharing the table never see each other's objects.
+    pub async fn account(&self, mode: Mode) -> (Account, String) {
+        let account = Account::create("Test account", mode, Timestamp::now()).unwrap();
+        self.store.insert_account(&account).await.unwrap();
+        let secret = ApiKeySecret::generate(mode).unwrap();
+        self.store
+            .put_api_key(&ApiKey::issue(&account, &secret, Timestamp::now()))
+            .await
+            .unwrap();
+        (account, secret.expose().to_owned())
+    }
+
+    /// Sends a request through the function that serves it, as API Gateway would.
+    pub async fn send(&self, request: Request) -> TestResponse {
+        let function = function_for(&request);
+        TestResponse::from(dispatch(self.app, &function, request).await)
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> TestResponse {
+        self.send(event("GET", path).key(key).build()).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> TestResponse {
+        self.send(event("POST", path).key(key).json(body).build())
+            .await
+    }
+}
+
+/// The function API Gateway would route this request to (the `$default` one if none).
+fn function_for(request: &Request) -> String {
+    let path = request.uri().path();
+    routes::ALL
+        .iter()
+        .find(|route| route.method == request.method().as_str() && route.match_path(path).is_some())
+        .map(|route| route.function.to_owned())
+        .unwrap_or_else(|| routes::FALLBACK_FUNCTION.to_owned())
+}
+
+/// Runs `event` through the handler of `function`, exactly as that Lambda's main does.
+pub async fn dispatch(app: &'static App, function: &str, event: Request) -> Response<Body> {
+    let route: &'static Route = match routes::ALL.iter().find(|r| r.function == function) {
+        Some(route) => route,
+        None if function == routes::FALLBACK_FUNCTION => {
+            return serve_fallback(app, event).await;
+        }
+        None => panic!("no function {function}"),
+    };
+    match function {
+        "create_payment" => serve(app, route, event, handlers::payments::create).await,
+        "get_payment" => serve(app, route, event, handlers::payments::get).await,
+        "list_payments" => serve(app, route, event, handlers::payments::list).await,
+        "cancel_payment" => serve(app, route, event, handlers::payments::cancel).await,
+        "create_customer" => serve(app, route, event, handlers::customers::create).await,
+        "get_customer" => serve(app, route, event, handlers::customers::get).await,
+        "list_customers" => serve(app, route, event, handlers::customers::list).await,
+        other => panic!("dispatch does not know {other}"),
+    }
+}
+
+/// Builds an API Gateway HTTP API (payload 2.0) event, decoded by lambda_http as in Lambda.
+pub struct EventBuilder {
+    method: String,
+    path: String,
+    headers: serde_json::Map<String, Value>,
+    body: Option<String>,
+}
+
+pub fn event(method: &str, path_and_query: &str) -> EventBuilder {
+    let mut headers = serde_json::Map::new();
+    headers.insert("host".into(), json!("127.0.0.1:9000"));
+    EventBuilder {
+        method: method.into(),
+        path: path_and_query.into(),
+        headers,
+        body: None,
+    }
+}
+
+impl EventBuilder {
+    pub fn key(self, key: &str) -> Self {
+        self.header("x-api-key", key)
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.insert(name.to_ascii_lowercase(), json!(value));
+        self
+    }
+
+    pub fn json(self, body: Value) -> Self {
+        self.raw_body(&body.to_string())
+            .header("content-type", "application/json")
+    }
+
+    pub fn raw_body(mut self, body: &str) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    pub fn build(self) -> Request {
+        let (path, query) = self
+            .path
+            .split_once('?')
+            .map(|(p, q)| (p.to_owned(), q.to_owned()))
+            .unwrap_or((self.path.clone(), String::new()));
+        let event = json!({
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": path,
+            "rawQueryString": query,
+            "headers": self.headers,
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "local",
+                "domainName": "127.0.0.1",
+                "domainPrefix": "local",
+                "http": {
+                    "method": self.method,
+                    "path": path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "127.0.0.1",
+                    "userAgent": "tests"
+                },
+                "requestId": format!("test-{}", ulid::Ulid::generate()),
+                "routeKey": "$default",
+                "stage": "$default",
+                "time": "26/Nov/2026:10:15:00 +0000",
+                "timeEpoch": 1795000000000u64
+            },
+            "body": self.body,
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event")
+    }
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: lambda_http::http::HeaderMap,
+    pub body: Value,
+}
+
+impl From<Response<Body>> for TestResponse {
+    fn from(response: Response<Body>) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = match response.body() {
+            Body::Text(text) => serde_json::from_str(text).expect("JSON body"),
+            Body::Binary(bytes) => serde_json::from_slice(bytes).expect("JSON body"),
+            _ => Value::Null,
+        };
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+impl TestResponse {
+    pub fn data(&self) -> &Value {
+        assert_eq!(
+            self.body["success"],
+            json!(true),
+            "not a success: {:#}",
+            self.body
+        );
+        &self.body["data"]
+    }
+
+    /// Asserts the error envelope and returns its `error` object.
+    pub fn error(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status, body: {:#}",
+            self.body
+        );
+        assert_eq!(self.body["success"], json!(false));
+        let error = &self.body["error"];
+        assert_eq!(error["code"], json!(code), "body: {:#}", self.body);
+        for field in ["type", "message", "doc_url"] {
+            assert!(
+                error[field].is_string(),
+                "error.{field} missing: {:#}",
+                self.body
+            );
+        }
+        assert!(error.get("param").is_some() && error.get("details").is_some());
+        error
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}

@@ -1,0 +1,334 @@
+//! The store against DynamoDB Local: conditional writes, transactions, pagination.
+
+use std::collections::HashSet;
+
+use commet_payments::domain::account::Mode;
+use commet_payments::domain::customer::{Customer, CustomerRef, NewCustomer};
+use commet_payments::domain::ids::{AccountId, CustomerId};
+use commet_payments::domain::money::{Currency, PaymentAmount};
+use commet_payments::domain::page::{PageLimit, PageRequest};
+use commet_payments::domain::payment::{NewLink, Payment, PaymentKind, PaymentStatus, Provider};
+use commet_payments::domain::text::{Description, Email, ExternalId};
+use commet_payments::domain::time::Timestamp;
+use commet_payments::store::{CancelOutcome, InsertCustomerOutcome, InsertPaymentOutcome, Store};
+
+use crate::helpers::TestApp;
+
+pub fn link(customer: Option<CustomerId>, at: Timestamp) -> Payment {
+    Payment::new_link(
+        NewLink {
+            amount: PaymentAmount::new(1000).unwrap(),
+            currency: Currency::parse("eur").unwrap(),
+            description: Description::parse("store test").unwrap(),
+            customer: None,
+            success_url: None,
+            metadata: None,
+        },
+        customer,
+        Provider::Commet,
+        "http://127.0.0.1:9000",
+        at,
+        false,
+    )
+}
+
+/// A charge as the money paths will store it: no page, already settled.
+pub fn charge(status: PaymentStatus) -> Payment {
+    let mut payment = link(None, Timestamp::now());
+    payment.kind = PaymentKind::Charge;
+    payment.status = status;
+    payment.url = None;
+    payment
+}
+
+pub fn customer(external: Option<&str>) -> Customer {
+    Customer::create(
+        NewCustomer {
+            email: Email::parse("store@example.com").unwrap(),
+            external_id: external.map(|e| ExternalId::parse(e).unwrap()),
+            full_name: None,
+            address: None,
+            timezone: None,
+            metadata: None,
+        },
+        Timestamp::now(),
+        false,
+    )
+}
+
+async fn insert(store: &Store, account: &AccountId, payment: &Payment) {
+    let outcome = store.insert_payment(account, payment).await.unwrap();
+    assert!(matches!(outcome, InsertPaymentOutcome::Inserted));
+}
+
+#[tokio::test]
+async fn charges_are_stored_and_never_canceled() {
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    for status in [
+        PaymentStatus::Succeeded,
+        PaymentStatus::Failed,
+        PaymentStatus::Pending,
+    ] {
+        let payment = charge(status);
+        insert(&t.store, &account.id, &payment).await;
+        let stored = t
+            .store
+            .get_payment(&account.id, &payment.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored, payment, "a charge round-trips through its item");
+
+        let outcome = t
+            .store
+            .cancel_link(&account.id, &payment.id, Timestamp::now())
+            .await
+            .unwrap();
+        let CancelOutcome::NotCancelable(unchanged) = outcome else {
+            panic!("charge in {status:?} was not refused: {outcome:?}");
+        };
+        assert_eq!(unchanged, payment);
+    }
+}
+
+#[tokio::test]
+async fn only_pending_links_cancel() {
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    for status in [
+        PaymentStatus::Processing,
+        PaymentStatus::Succeeded,
+        PaymentStatus::RequiresAction,
+        PaymentStatus::Failed,
+    ] {
+        let mut payment = link(None, Timestamp::now());
+        payment.status = status;
+        insert(&t.store, &account.id, &payment).await;
+        let outcome = t
+            .store
+            .cancel_link(&account.id, &payment.id, Timestamp::now())
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, CancelOutcome::NotCancelable(_)),
+            "{status:?}"
+        );
+    }
+
+    let payment = link(None, Timestamp::now());
+    insert(&t.store, &account.id, &payment).await;
+    let later =
+        Timestamp::from_unix_millis(payment.created_at.datetime().unix_timestamp() * 1000 + 5_000)
+            .unwrap();
+    let CancelOutcome::Canceled(canceled) = t
+        .store
+        .cancel_link(&account.id, &payment.id, later)
+        .await
+        .unwrap()
+    else {
+        panic!("pending link did not cancel");
+    };
+    assert_eq!(canceled.status, PaymentStatus::Canceled);
+    assert_eq!(canceled.updated_at, later);
+    let CancelOutcome::AlreadyCanceled(again) = t
+        .store
+        .cancel_link(&account.id, &payment.id, Timestamp::now())
+        .await
+        .unwrap()
+    else {
+        panic!("second cancel was not a no-op");
+    };
+    assert_eq!(again, canceled);
+}
+
+#[tokio::test]
+async fn pages_are_stable_when_many_payments_share_one_timestamp() {
+    // GIVEN 23 payments created in the same millisecond, and 4 older ones
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    let same = Timestamp::parse("2026-11-26T10:00:00.000Z").unwrap();
+    let older = Timestamp::parse("2026-11-26T09:59:59.999Z").unwrap();
+    let mut all = Vec::new();
+    for n in 0..27 {
+        let payment = link(None, if n < 4 { older } else { same });
+        insert(&t.store, &account.id, &payment).await;
+        all.push(payment);
+    }
+
+    // WHEN paged 5 at a time
+    let mut seen = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let page = t
+            .store
+            .list_payments(
+                &account.id,
+                None,
+                &PageRequest {
+                    limit: PageLimit::new(5).unwrap(),
+                    after: after.clone(),
+                },
+            )
+            .await
+            .unwrap();
+        pages += 1;
+        seen.extend(page.items.iter().map(|p| (p.created_at, p.id.clone())));
+        match page.next {
+            Some(next) => {
+                assert_eq!(page.items.len(), 5);
+                after = Some(next);
+            }
+            None => break,
+        }
+    }
+
+    // THEN each appears exactly once, ordered by (createdAt, id) descending, in 6 pages
+    assert_eq!(pages, 6);
+    let mut expected: Vec<_> = all.iter().map(|p| (p.created_at, p.id.clone())).collect();
+    expected.sort();
+    expected.reverse();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn page_exactly_full_has_no_more() {
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    for _ in 0..4 {
+        insert(&t.store, &account.id, &link(None, Timestamp::now())).await;
+    }
+    let page = t
+        .store
+        .list_payments(
+            &account.id,
+            None,
+            &PageRequest {
+                limit: PageLimit::new(4).unwrap(),
+                after: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 4);
+    assert!(
+        page.next.is_none(),
+        "hasMore must be false when nothing follows"
+    );
+}
+
+#[tokio::test]
+async fn customer_listing_pages_only_that_customers_payments() {
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    let theirs = customer(None);
+    assert!(matches!(
+        t.store.insert_customer(&account.id, &theirs).await.unwrap(),
+        InsertCustomerOutcome::Inserted
+    ));
+    let mut expected = HashSet::new();
+    for n in 0..7 {
+        let payment = link((n % 2 == 0).then(|| theirs.id.clone()), Timestamp::now());
+        insert(&t.store, &account.id, &payment).await;
+        if n % 2 == 0 {
+            expected.insert(payment.id.clone());
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut after = None;
+    loop {
+        let page = t
+            .store
+            .list_payments(
+                &account.id,
+                Some(&theirs.id),
+                &PageRequest {
+                    limit: PageLimit::new(3).unwrap(),
+                    after,
+                },
+            )
+            .await
+            .unwrap();
+        for payment in &page.items {
+            assert!(seen.insert(payment.id.clone()), "duplicate across pages");
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn a_payment_for_a_missing_customer_is_not_written() {
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    let payment = link(Some(CustomerId::generate()), Timestamp::now());
+    let outcome = t.store.insert_payment(&account.id, &payment).await.unwrap();
+    assert!(matches!(outcome, InsertPaymentOutcome::CustomerMissing));
+    assert!(
+        t.store
+            .get_payment(&account.id, &payment.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn external_ids_are_unique_per_account_under_concurrency() {
+    // GIVEN 16 concurrent creates of customers sharing one external id
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    let (other, _) = t.account(Mode::Sandbox).await;
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let store = t.store.clone();
+        let account = account.id.clone();
+        tasks.push(tokio::spawn(async move {
+            let candidate = customer(Some("same-external"));
+            let outcome = store.insert_customer(&account, &candidate).await.unwrap();
+            (candidate, outcome)
+        }));
+    }
+    let mut winners = Vec::new();
+    for task in tasks {
+        let (candidate, outcome) = task.await.unwrap();
+        match outcome {
+            InsertCustomerOutcome::Inserted => winners.push(candidate),
+            InsertCustomerOutcome::DuplicateExternalId => {
+                // THEN a loser left no customer behind
+                let ghost = t
+                    .store
+                    .get_customer_by_id(&account.id, &candidate.id)
+                    .await
+                    .unwrap();
+                assert!(ghost.is_none(), "a refused create wrote its customer");
+            }
+        }
+    }
+    // THEN exactly one won, and the external id leads to it
+    assert_eq!(winners.len(), 1);
+    let found = t
+        .store
+        .get_customer(
+            &account.id,
+            &CustomerRef::External(ExternalId::parse("same-external").unwrap()),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, winners[0]);
+
+    // AND another account may use the same external id
+    let elsewhere = customer(Some("same-external"));
+    assert!(matches!(
+        t.store
+            .insert_customer(&other.id, &elsewhere)
+            .await
+            .unwrap(),
+        InsertCustomerOutcome::Inserted
+    ));
+}
