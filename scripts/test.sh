@@ -18,3 +18,11 @@ cargo clippy --all-targets --quiet -- -D warnings
 
 log "cargo test"
 cargo test --quiet
+
+log "sam validate --lint and cfn-lint on template.yaml"
+ensure_sam
+export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1}
+sam validate --lint --template template.yaml
+cfn-lint template.yaml
+
+log "all tests passed"

@@ -3,9 +3,9 @@
 mod concurrency;
 mod customers;
 mod envelope;
-// mod events;
+mod events;
 mod helpers;
-// mod infrastructure;
+mod infrastructure;
 mod isolation;
 mod payments;
 mod store;

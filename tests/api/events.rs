@@ -1,0 +1,97 @@
+//! Every sample event in events/ runs through its function against DynamoDB Local, seeded with
+//! the fixtures the events refer to. An event that rots fails here.
+
+use commet_payments::fixtures;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, TestResponse, dispatch};
+
+fn expected_status(function: &str) -> u16 {
+    if function == "not_found" { 405 } else { 200 }
+}
+
+#[tokio::test]
+async fn every_sample_event_runs_through_its_function() {
+    let t = TestApp::new().await;
+    fixtures::seed(&t.store).await.expect("seed fixtures");
+
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/events");
+    let mut ran = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| p.file_stem().is_some_and(|s| s != "env"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let function = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let event = lambda_http::request::from_str(&text)
+            .unwrap_or_else(|e| panic!("{}: not an API Gateway event: {e}", path.display()));
+        let response = TestResponse::from(dispatch(t.app, &function, event).await);
+        assert_eq!(
+            response.status,
+            expected_status(&function),
+            "{function}: {:#}",
+            response.body
+        );
+        assert_eq!(
+            response.header("x-request-id"),
+            Some("sample-event-request-id")
+        );
+        if response.status == 200 {
+            match response.data() {
+                Value::Array(items) => {
+                    assert!(
+                        !items.is_empty(),
+                        "{function}: the fixtures make lists non-empty"
+                    );
+                    assert!(response.body["hasMore"].is_boolean());
+                    let object = if function.contains("payment") {
+                        "payment"
+                    } else {
+                        "customer"
+                    };
+                    assert!(
+                        items.iter().all(|item| item["object"] == object),
+                        "{function}"
+                    );
+                }
+                data => {
+                    let object = if function.contains("payment") {
+                        "payment"
+                    } else {
+                        "customer"
+                    };
+                    assert_eq!(data["object"], object, "{function}");
+                    assert_eq!(data["livemode"], false);
+                }
+            }
+        }
+        ran.push(function);
+    }
+    let mut expected: Vec<String> = commet_payments::http::routes::ALL
+        .iter()
+        .map(|r| r.function.to_owned())
+        .chain(["not_found".to_owned()])
+        .collect();
+    expected.sort();
+    ran.sort();
+    assert_eq!(ran, expected, "one event per function");
+}
+
+#[test]
+fn the_env_vars_file_points_every_function_at_dynamodb_local() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/events/env.json")).unwrap();
+    let env: Value = serde_json::from_str(&text).unwrap();
+    let parameters = &env["Parameters"];
+    assert!(parameters["TABLE_NAME"].is_string());
+    assert!(
+        parameters["DYNAMODB_ENDPOINT"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://")
+    );
+}

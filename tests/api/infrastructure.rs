@@ -1,0 +1,296 @@
+//! The three descriptions of the deployment agree: the route table in code, `template.yaml`
+//! (what AWS runs) and the local router in `Cargo.toml` (what `cargo lambda watch` runs); and the
+//! table the tests and local stack create is the table the template creates.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use commet_payments::http::routes::{self, FALLBACK_FUNCTION, HTTP_METHODS};
+use commet_payments::store::schema::TABLE;
+use serde_norway::Value as Yaml;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn template() -> Yaml {
+    let text = std::fs::read_to_string(format!("{ROOT}/template.yaml")).unwrap();
+    serde_norway::from_str(&text).expect("template.yaml parses")
+}
+
+fn resources(template: &Yaml) -> Vec<(String, &Yaml)> {
+    template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(name, resource)| (name.as_str().unwrap().to_owned(), resource))
+        .collect()
+}
+
+fn functions(template: &Yaml) -> Vec<(String, &Yaml)> {
+    resources(template)
+        .into_iter()
+        .filter(|(_, r)| r["Type"] == *"AWS::Serverless::Function")
+        .collect()
+}
+
+fn text(value: &Yaml) -> String {
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+/// (method, path) -> binary, as API Gateway will route; `$default` for the catch-all.
+fn template_routes(template: &Yaml) -> BTreeMap<(String, String), String> {
+    let mut routes = BTreeMap::new();
+    for (name, function) in functions(template) {
+        let binary = text(&function["Metadata"]["BuildProperties"]["Binary"]);
+        assert_eq!(
+            function["Metadata"]["BuildMethod"], *"rust-cargolambda",
+            "{name}"
+        );
+        for (_, event) in function["Properties"]["Events"].as_mapping().unwrap() {
+            assert_eq!(event["Type"], *"HttpApi", "{name}");
+            let properties = &event["Properties"];
+            let key = match (properties.get("Method"), properties.get("Path")) {
+                (Some(method), Some(path)) => (text(method), text(path)),
+                (None, None) => ("ANY".to_owned(), "$default".to_owned()),
+                _ => panic!("{name}: an HttpApi event needs both Method and Path, or neither"),
+            };
+            assert!(
+                routes.insert(key, binary.clone()).is_none(),
+                "{name}: duplicate route"
+            );
+        }
+    }
+    routes
+}
+
+#[test]
+fn template_routes_are_exactly_the_route_table() {
+    let mut expected: BTreeMap<(String, String), String> = routes::ALL
+        .iter()
+        .map(|r| {
+            (
+                (r.method.to_owned(), r.path.to_owned()),
+                r.function.to_owned(),
+            )
+        })
+        .collect();
+    expected.insert(
+        ("ANY".to_owned(), "$default".to_owned()),
+        FALLBACK_FUNCTION.to_owned(),
+    );
+    assert_eq!(template_routes(&template()), expected);
+}
+
+#[test]
+fn every_lambda_binary_is_deployed_and_nothing_else() {
+    let template = template();
+    let deployed: BTreeSet<String> = functions(&template)
+        .iter()
+        .map(|(_, f)| text(&f["Metadata"]["BuildProperties"]["Binary"]))
+        .collect();
+    let binaries: BTreeSet<String> = std::fs::read_dir(format!("{ROOT}/src/bin"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .filter(|name| name != "admin")
+        .collect();
+    assert_eq!(deployed, binaries);
+}
+
+#[test]
+fn local_router_serves_the_same_routes_and_sends_the_rest_to_the_fallback() {
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(format!("{ROOT}/Cargo.toml")).unwrap()).unwrap();
+    let router = manifest["package"]["metadata"]["lambda"]["watch"]["router"]
+        .as_table()
+        .expect("[package.metadata.lambda.watch.router]");
+    let mut served = BTreeMap::new();
+    for (path, entry) in router {
+        match entry {
+            toml::Value::String(function) => {
+                assert_eq!(function, FALLBACK_FUNCTION, "{path}");
+                assert!(
+                    path == "/" || path.starts_with("/{*"),
+                    "only catch-alls go whole to the fallback: {path}"
+                );
+            }
+            toml::Value::Array(entries) => {
+                let methods: BTreeSet<&str> = entries
+                    .iter()
+                    .map(|e| e["method"].as_str().unwrap())
+                    .collect();
+                assert_eq!(
+                    methods,
+                    HTTP_METHODS.iter().copied().collect(),
+                    "{path}: every method is mapped"
+                );
+                for e in entries {
+                    let (method, function) = (
+                        e["method"].as_str().unwrap(),
+                        e["function"].as_str().unwrap(),
+                    );
+                    if function != FALLBACK_FUNCTION {
+                        served.insert((method.to_owned(), path.clone()), function.to_owned());
+                    }
+                }
+            }
+            other => panic!("{path}: unexpected router entry {other:?}"),
+        }
+    }
+    let expected: BTreeMap<(String, String), String> = routes::ALL
+        .iter()
+        .map(|r| {
+            (
+                (r.method.to_owned(), r.path.to_owned()),
+                r.function.to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(served, expected);
+    assert!(
+        router.contains_key("/{*path}"),
+        "unknown paths reach the fallback"
+    );
+}
+
+/// Name, key schema and projection of an index.
+type IndexShape = (String, Vec<(String, String)>, String);
+
+fn key_schema(value: &Yaml) -> Vec<(String, String)> {
+    value
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|k| (text(&k["AttributeName"]), text(&k["KeyType"])))
+        .collect()
+}
+
+#[test]
+fn template_table_is_the_table_the_code_creates() {
+    let template = template();
+    let table = &template["Resources"]["PaymentsTable"];
+    assert_eq!(table["Type"], Yaml::from("AWS::DynamoDB::Table"));
+    assert_eq!(
+        table["DeletionPolicy"], *"Retain",
+        "data outlives the stack"
+    );
+    assert_eq!(table["UpdateReplacePolicy"], Yaml::from("Retain"));
+    let properties = &table["Properties"];
+    assert_eq!(properties["BillingMode"], Yaml::from("PAY_PER_REQUEST"));
+    assert_eq!(
+        properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        Yaml::from(true)
+    );
+    assert_eq!(
+        key_schema(&properties["KeySchema"]),
+        vec![
+            (TABLE.partition_key.to_owned(), "HASH".to_owned()),
+            (TABLE.sort_key.to_owned(), "RANGE".to_owned())
+        ]
+    );
+    let attributes: BTreeSet<(String, String)> = properties["AttributeDefinitions"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| (text(&a["AttributeName"]), text(&a["AttributeType"])))
+        .collect();
+    let expected: BTreeSet<(String, String)> = TABLE
+        .key_attributes()
+        .into_iter()
+        .map(|name| (name.to_owned(), "S".to_owned()))
+        .collect();
+    assert_eq!(attributes, expected);
+
+    let indexes: Vec<IndexShape> = properties["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                text(&i["IndexName"]),
+                key_schema(&i["KeySchema"]),
+                text(&i["Projection"]["ProjectionType"]),
+            )
+        })
+        .collect();
+    let expected: Vec<IndexShape> = TABLE
+        .indexes
+        .iter()
+        .map(|i| {
+            (
+                i.name.to_owned(),
+                vec![
+                    (i.partition_key.to_owned(), "HASH".to_owned()),
+                    (i.sort_key.to_owned(), "RANGE".to_owned()),
+                ],
+                "ALL".to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(indexes, expected);
+    assert_eq!(
+        properties["TimeToLiveSpecification"]["AttributeName"],
+        Yaml::from(TABLE.ttl_attribute)
+    );
+    assert_eq!(
+        properties["TimeToLiveSpecification"]["Enabled"],
+        Yaml::from(true)
+    );
+}
+
+/// IAM actions a function's policies allow on the table.
+fn allowed_actions(function: &Yaml) -> BTreeSet<String> {
+    let mut actions = BTreeSet::new();
+    if let Some(policies) = function["Properties"].get("Policies") {
+        for policy in policies.as_sequence().unwrap() {
+            let statements = policy["Statement"]
+                .as_sequence()
+                .expect("inline policy statements");
+            for statement in statements {
+                assert_eq!(statement["Effect"], Yaml::from("Allow"));
+                for action in statement["Action"].as_sequence().unwrap() {
+                    actions.insert(text(action));
+                }
+            }
+        }
+    }
+    actions
+}
+
+#[test]
+fn functions_have_least_privilege() {
+    let template = template();
+    let writes = [
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:ConditionCheckItem",
+    ];
+    for (name, function) in functions(&template) {
+        let binary = text(&function["Metadata"]["BuildProperties"]["Binary"]);
+        let actions = allowed_actions(function);
+        assert!(
+            actions
+                .iter()
+                .all(|a| a.starts_with("dynamodb:") && !a.contains('*')),
+            "{name}: no wildcards, table actions only: {actions:?}"
+        );
+        let read_only = binary.starts_with("get_") || binary.starts_with("list_");
+        if read_only {
+            assert!(
+                actions.iter().all(|a| !writes.contains(&a.as_str())),
+                "{name} is read-only but may write: {actions:?}"
+            );
+        }
+        if binary == FALLBACK_FUNCTION {
+            assert!(actions.is_empty(), "the fallback needs no table access");
+        } else {
+            assert!(
+                actions.contains("dynamodb:GetItem"),
+                "{name}: API-key lookup needs GetItem"
+            );
+        }
+        if binary.starts_with("list_") {
+            assert!(actions.contains("dynamodb:Query"), "{name}");
+        }
+    }
+}
