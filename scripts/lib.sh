@@ -52,3 +52,14 @@ wait_for_port() { # port, seconds
     sleep 0.2
   done
 }
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Waits for a port to be free (a previous run may still be shutting down).
+wait_for_port_free() { # port, seconds
+  local deadline=$((SECONDS + $2))
+  while port_in_use "$1"; do
+    (( SECONDS < deadline )) || return 1
+    sleep 0.5
+  done
+}

@@ -19,12 +19,8 @@ export PUBLIC_BASE_URL="http://127.0.0.1:$API_PORT"
 ensure_dynamodb_local
 ensure_cargo_lambda
 
-if (exec 3<>"/dev/tcp/127.0.0.1/$DYNAMODB_PORT") 2>/dev/null; then
-  die "port $DYNAMODB_PORT is taken; stop what runs there or set DYNAMODB_PORT"
-fi
-if (exec 3<>"/dev/tcp/127.0.0.1/$API_PORT") 2>/dev/null; then
-  die "port $API_PORT is taken; stop what runs there or set API_PORT"
-fi
+wait_for_port_free "$DYNAMODB_PORT" 15 || die "port $DYNAMODB_PORT is taken; stop what runs there or set DYNAMODB_PORT"
+wait_for_port_free "$API_PORT" 15 || die "port $API_PORT is taken; stop what runs there or set API_PORT"
 
 log "building the functions and the admin command"
 cargo build --bins --quiet
