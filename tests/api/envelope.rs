@@ -125,3 +125,35 @@ async fn error_envelope_has_every_field_and_a_doc_url_per_code() {
     );
     assert_eq!(response.header("content-type"), Some("application/json"));
 }
+
+#[tokio::test]
+async fn an_unreachable_datastore_is_503_with_retry_after() {
+    // GIVEN an app whose table endpoint has nothing listening
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let endpoint = format!("http://127.0.0.1:{closed_port}");
+    let config = crate::helpers::config(&endpoint);
+    let store = commet_payments::store::Store::connect(&config.store).await;
+    let app = commet_payments::app::App::new(store, config).leak();
+
+    // WHEN a client calls it
+    let request = event("GET", "/api/v1/payments")
+        .key("ck_test_anything")
+        .build();
+    let started = std::time::Instant::now();
+    let response = crate::helpers::TestResponse::from(
+        crate::helpers::dispatch(app, "list_payments", request).await,
+    );
+
+    // THEN it answers 503 in the envelope, with Retry-After, well inside a Lambda timeout
+    let error = response.error(503, "service_unavailable");
+    assert_eq!(error["type"], "internal_error");
+    assert_eq!(response.header("retry-after"), Some("1"));
+    assert!(
+        !error["message"].as_str().unwrap().contains("127.0.0.1"),
+        "no internals leak"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
