@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
+use crate::cache::TtlCache;
+use crate::domain::ids::AccountId;
+use crate::domain::tax::TaxRates;
 use crate::http::auth::KeyCache;
-use crate::store::{Store, StoreSettings};
+use crate::store::{Store, StoreError, StoreSettings};
 
 /// Settings read from the environment (see the README's Configuration section).
 #[derive(Debug, Clone)]
@@ -12,7 +15,8 @@ pub struct Config {
     /// Origin of the hosted payment pages (`https://pay.example.com`). Unset: the origin the
     /// request came in on.
     pub public_base_url: Option<String>,
-    /// How long a warm container trusts an API key lookup; a revoked key stops working within it.
+    /// How long a warm container trusts an API key lookup (a revoked key stops working within
+    /// it) and an account's tax table (a changed rate applies within it).
     pub api_key_cache_ttl: Duration,
     /// Where each error's `doc_url` points; the error code is appended as a fragment.
     pub error_docs_url: String,
@@ -66,6 +70,7 @@ impl Config {
 pub struct App {
     pub store: Store,
     pub keys: KeyCache,
+    tax_rates: TtlCache<AccountId, TaxRates>,
     pub config: Config,
 }
 
@@ -73,9 +78,20 @@ impl App {
     pub fn new(store: Store, config: Config) -> Self {
         Self {
             keys: KeyCache::new(config.api_key_cache_ttl),
+            tax_rates: TtlCache::new(config.api_key_cache_ttl, 256),
             store,
             config,
         }
+    }
+
+    /// The account's tax table, from this container's cache when fresh.
+    pub async fn tax_rates(&self, account: &AccountId) -> Result<TaxRates, StoreError> {
+        if let Some(rates) = self.tax_rates.get(account) {
+            return Ok(rates);
+        }
+        let rates = self.store.get_tax_rates(account).await?;
+        self.tax_rates.put(account.clone(), rates.clone());
+        Ok(rates)
     }
 
     pub async fn from_env() -> Result<Self, ConfigError> {

@@ -6,7 +6,9 @@ use std::future::Future;
 use lambda_http::{Request, service_fn};
 
 use crate::app::App;
-use crate::http::routes::Route;
+use crate::handlers::pay_page;
+use crate::http::page::serve_page;
+use crate::http::routes::{self, Route};
 use crate::http::serve::{serve, serve_fallback};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 
@@ -33,6 +35,27 @@ pub async fn run_fallback() -> Result<(), lambda_http::Error> {
         Ok::<_, Infallible>(serve_fallback(app, event).await)
     }))
     .await
+}
+
+/// Runs the hosted payment page's function: `GET` shows, `POST` pays.
+pub async fn run_pay_page() -> Result<(), lambda_http::Error> {
+    let app = start().await?;
+    lambda_http::run(service_fn(move |event: Request| async move {
+        Ok::<_, Infallible>(dispatch_pay_page(app, event).await)
+    }))
+    .await
+}
+
+/// The page function's two routes.
+pub async fn dispatch_pay_page(
+    app: &'static App,
+    event: Request,
+) -> lambda_http::Response<lambda_http::Body> {
+    if event.method() == "POST" {
+        serve_page(app, &routes::SUBMIT_PAY_PAGE, event, pay_page::submit).await
+    } else {
+        serve_page(app, &routes::SHOW_PAY_PAGE, event, pay_page::show).await
+    }
 }
 
 async fn start() -> Result<&'static App, lambda_http::Error> {

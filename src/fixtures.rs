@@ -6,8 +6,10 @@
 
 use crate::domain::Invalid;
 use crate::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
+use crate::domain::card::PaymentMethod;
 use crate::domain::customer::{Customer, NewCustomer};
-use crate::domain::ids::{AccountId, CustomerId, PaymentId};
+use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId};
+use crate::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus};
 use crate::domain::money::{Currency, PaymentAmount};
 use crate::domain::payment::{NewLink, Payment, Provider};
 use crate::domain::text::{Description, Email, ExternalId, FullName};
@@ -24,6 +26,10 @@ pub const CUSTOMER_EXTERNAL_ID: &str = "fixture-customer-1";
 pub const PAYMENT_ID: &str = "pay_01KEVENTSPAYMENT0000000001";
 /// A pending link that `events/cancel_payment.json` cancels.
 pub const CANCELABLE_PAYMENT_ID: &str = "pay_01KEVENTSPAYMENT0000000002";
+/// A paid invoice that `events/get_invoice.json` reads.
+pub const INVOICE_ID: &str = "inv_01KEVENTS1NV0CE00000000001";
+/// An outstanding invoice that `events/update_invoice_status.json` marks paid.
+pub const OUTSTANDING_INVOICE_ID: &str = "inv_01KEVENTS1NV0CE00000000002";
 
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
@@ -59,6 +65,14 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
         false,
     );
     customer.id = CustomerId::parse(CUSTOMER_ID)?;
+    // A vaulted sandbox card that charges succeed on, for `events/charge_payment.json`.
+    customer.payment_method = Some(PaymentMethod {
+        token: "pm_sbx_ok_fixture".into(),
+        brand: "visa".into(),
+        last4: "4242".into(),
+        exp_month: 12,
+        exp_year: 2034,
+    });
     store.put_customer_fixture(&account.id, &customer).await?;
 
     for id in [PAYMENT_ID, CANCELABLE_PAYMENT_ID] {
@@ -72,6 +86,7 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
                 metadata: None,
             },
             Some(customer.id.clone()),
+            0,
             Provider::Commet,
             "http://127.0.0.1:9000",
             now,
@@ -80,6 +95,17 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
         payment.id = PaymentId::parse(id)?;
         payment.url = Some(format!("http://127.0.0.1:9000/pay/{id}"));
         store.put_payment_fixture(&account.id, &payment).await?;
+        if id == PAYMENT_ID {
+            for (number, invoice_id, status) in [
+                (1, INVOICE_ID, InvoiceStatus::Paid),
+                (2, OUTSTANDING_INVOICE_ID, InvoiceStatus::Outstanding),
+            ] {
+                let mut invoice = Invoice::for_payment(&payment, customer.id.clone(), status, now);
+                invoice.id = InvoiceId::parse(invoice_id)?;
+                invoice.number = InvoiceNumber::new(number)?;
+                store.put_invoice_fixture(&account.id, &invoice).await?;
+            }
+        }
     }
     Ok(())
 }

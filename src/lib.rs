@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod bootstrap;
+pub mod cache;
 pub mod domain;
 pub mod fixtures;
 pub mod handlers;

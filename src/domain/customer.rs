@@ -2,6 +2,7 @@
 
 use super::Invalid;
 use super::address::Address;
+use super::card::PaymentMethod;
 use super::ids::CustomerId;
 use super::text::{Email, ExternalId, FullName, Metadata, Timezone};
 use super::time::Timestamp;
@@ -15,6 +16,8 @@ pub struct Customer {
     pub address: Option<Address>,
     pub timezone: Option<Timezone>,
     pub metadata: Option<Metadata>,
+    /// The card vaulted by the customer's last successful payment on a hosted page.
+    pub payment_method: Option<PaymentMethod>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
@@ -41,6 +44,7 @@ impl Customer {
             address: request.address,
             timezone: request.timezone,
             metadata: request.metadata,
+            payment_method: None,
             created_at: now,
             updated_at: now,
             livemode,

@@ -62,6 +62,16 @@ prefixed_id!(
     "cus_"
 );
 prefixed_id!(
+    /// An invoice.
+    InvoiceId,
+    "inv_"
+);
+prefixed_id!(
+    /// A receipt waiting to be sent to a payer.
+    ReceiptId,
+    "rcpt_"
+);
+prefixed_id!(
     /// An API key's public handle, safe to print and to use for revocation.
     ApiKeyId,
     "key_"

@@ -6,12 +6,15 @@
 
 pub mod account;
 pub mod address;
+pub mod card;
 pub mod customer;
 pub mod ids;
 pub mod invalid;
+pub mod invoice;
 pub mod money;
 pub mod page;
 pub mod payment;
+pub mod tax;
 pub mod text;
 pub mod time;
 

@@ -100,6 +100,22 @@ impl Amounts {
     }
 }
 
+/// `2500` in USD is `USD 25.00`; in JPY `JPY 2500`; `1005` in KWD is `KWD 1.005`.
+pub fn format_amount(minor_units: u64, currency: &Currency) -> String {
+    let exponent = u32::from(currency.exponent());
+    let code = currency.code().to_ascii_uppercase();
+    if exponent == 0 {
+        return format!("{code} {minor_units}");
+    }
+    let scale = 10u64.pow(exponent);
+    let whole = minor_units / scale;
+    let fraction = minor_units % scale;
+    format!(
+        "{code} {whole}.{fraction:0width$}",
+        width = exponent as usize
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +162,16 @@ mod tests {
         );
         assert!(PaymentAmount::new(100_000_000).is_err());
         assert!(PaymentAmount::new(i128::MAX).is_err());
+    }
+
+    #[test]
+    fn formats_in_the_currency_minor_unit() {
+        let currency = |code| Currency::parse(code).unwrap();
+        assert_eq!(format_amount(2500, &currency("usd")), "USD 25.00");
+        assert_eq!(format_amount(5, &currency("usd")), "USD 0.05");
+        assert_eq!(format_amount(2500, &currency("jpy")), "JPY 2500");
+        assert_eq!(format_amount(1005, &currency("kwd")), "KWD 1.005");
+        assert_eq!(format_amount(0, &currency("eur")), "EUR 0.00");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::Invalid;
 use super::customer::CustomerRef;
-use super::ids::{CustomerId, PaymentId};
+use super::ids::{CustomerId, InvoiceId, PaymentId};
 use super::money::{Amounts, Currency, PaymentAmount};
 use super::text::{Description, Metadata, SuccessUrl};
 use super::time::Timestamp;
@@ -69,9 +69,38 @@ pub struct Payment {
     /// The hosted payment page of a link; `None` for charges.
     pub url: Option<String>,
     pub success_url: Option<SuccessUrl>,
+    /// The invoice of the attempt that completed it (succeeded, or a declined charge).
+    pub invoice_id: Option<InvoiceId>,
+    /// Why the last attempt failed, while the payment is `failed` or `requires_action`.
+    pub failure: Option<Failure>,
+    /// The card of the last attempt: brand and last four digits only.
+    pub card: Option<CardSummary>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
+}
+
+/// A provider's reason for refusing an attempt: a stable code and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardSummary {
+    pub brand: String,
+    pub last4: String,
+}
+
+/// A validated request to charge a customer's vaulted payment method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCharge {
+    pub customer: CustomerRef,
+    pub amount: PaymentAmount,
+    pub currency: Currency,
+    pub description: Description,
+    pub metadata: Option<Metadata>,
 }
 
 /// A validated request for a payment link, before ids, tax and provider are decided.
@@ -98,9 +127,11 @@ pub enum CancelDecision {
 
 impl Payment {
     /// A new link in `pending`, whose hosted page lives at `<page_base_url>/pay/<id>`.
+    /// `tax` is decided by the caller from the account's rates and the customer's address.
     pub fn new_link(
         request: NewLink,
         customer_id: Option<CustomerId>,
+        tax: u64,
         provider: Provider,
         page_base_url: &str,
         now: Timestamp,
@@ -114,18 +145,64 @@ impl Payment {
             kind: PaymentKind::Link,
             status: PaymentStatus::Pending,
             provider,
-            // Tax rates arrive with the money paths; until then a link carries no tax.
-            amounts: Amounts::new(request.amount, 0),
+            amounts: Amounts::new(request.amount, tax),
             currency: request.currency,
             description: request.description,
             metadata: request.metadata,
             url: Some(url),
             success_url: request.success_url,
+            invoice_id: None,
+            failure: None,
+            card: None,
             created_at: now,
             updated_at: now,
             livemode,
         }
     }
+
+    /// A charge, recorded as `processing` before the provider is asked, so that a charge in
+    /// flight is never invisible.
+    pub fn new_charge(
+        request: NewCharge,
+        customer_id: CustomerId,
+        tax: u64,
+        provider: Provider,
+        now: Timestamp,
+        livemode: bool,
+    ) -> Self {
+        Self {
+            id: PaymentId::generate(),
+            customer_id: Some(customer_id),
+            kind: PaymentKind::Charge,
+            status: PaymentStatus::Processing,
+            provider,
+            amounts: Amounts::new(request.amount, tax),
+            currency: request.currency,
+            description: request.description,
+            metadata: request.metadata,
+            url: None,
+            success_url: None,
+            invoice_id: None,
+            failure: None,
+            card: None,
+            created_at: now,
+            updated_at: now,
+            livemode,
+        }
+    }
+
+    /// Whether the payer may start an attempt on the hosted page: a link that is pending, or
+    /// whose last attempt failed or needs action. The store's conditional write to
+    /// `processing` encodes the same rule.
+    pub fn accepts_attempt(&self) -> bool {
+        self.kind == PaymentKind::Link && Self::ATTEMPTABLE.contains(&self.status)
+    }
+
+    pub const ATTEMPTABLE: [PaymentStatus; 3] = [
+        PaymentStatus::Pending,
+        PaymentStatus::Failed,
+        PaymentStatus::RequiresAction,
+    ];
 
     /// The single rule the store's conditional cancel encodes: only a pending link may be canceled.
     pub fn cancel_decision(&self) -> CancelDecision {
@@ -153,6 +230,7 @@ mod tests {
         Payment::new_link(
             request,
             None,
+            0,
             Provider::Commet,
             "https://pay.example/",
             Timestamp::now(),
@@ -198,6 +276,25 @@ mod tests {
             payment.status = *status;
             assert_eq!(payment.cancel_decision(), CancelDecision::NotCancelable);
         }
+    }
+
+    #[test]
+    fn attempts_only_on_links_that_are_not_settled() {
+        let mut payment = link();
+        for (status, accepts) in [
+            (PaymentStatus::Pending, true),
+            (PaymentStatus::Failed, true),
+            (PaymentStatus::RequiresAction, true),
+            (PaymentStatus::Processing, false),
+            (PaymentStatus::Succeeded, false),
+            (PaymentStatus::Canceled, false),
+        ] {
+            payment.status = status;
+            assert_eq!(payment.accepts_attempt(), accepts, "{status:?}");
+        }
+        payment.status = PaymentStatus::Pending;
+        payment.kind = PaymentKind::Charge;
+        assert!(!payment.accepts_attempt());
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! call the store (and provider), answer. Each is a plain async function of the app and the
 //! request, so tests call them directly.
 
+pub mod charge;
 pub mod customers;
+pub mod invoices;
+pub mod pay_page;
 pub mod payments;
 
 use crate::domain::page::{Listing, PageLimit, PageRequest};

@@ -4,36 +4,57 @@ use crate::domain::ids::PaymentId;
 use crate::domain::money::{Currency, PaymentAmount};
 use crate::domain::page::{Listing, Page};
 use crate::domain::payment::{NewLink, Payment};
+use crate::domain::tax::tax_on;
 use crate::domain::text::{Description, Metadata, SuccessUrl};
 use crate::domain::time::Timestamp;
 use crate::http::fields::{Fields, integer, string, string_map};
 use crate::http::views::PaymentView;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
-use crate::provider;
+use crate::provider::{self, PaymentProvider};
 use crate::store::{CancelOutcome, InsertPaymentOutcome};
 
 use super::page_request;
 
-/// `POST /payments`: a hosted payment link, `pending`. One DynamoDB call (a transaction that
-/// also checks the customer when one is named; one more GetItem when it is named by externalId).
+/// `POST /payments`: a hosted payment link, `pending`, taxed at the rate of the customer's
+/// address (or the account default). One transaction writes the link, the item its public page
+/// is found by, and checks the customer. A customer named by externalId costs one GetItem more;
+/// so does reading the customer's address, needed only when the account has regional rates.
 pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let new_link = parse_new_link(&request)?;
     let principal = &request.principal;
     let provider = provider::for_mode(principal.mode).ok_or(ApiError::ProviderUnsupported)?;
-    let customer_id = match &new_link.customer {
-        None => None,
-        Some(CustomerRef::Id(id)) => Some(id.clone()),
-        Some(CustomerRef::External(external)) => Some(
-            app.store
-                .resolve_external_id(&principal.account_id, external)
+    let account = &principal.account_id;
+    let rates = app.tax_rates(account).await?;
+    let (customer_id, address) = match &new_link.customer {
+        None => (None, None),
+        Some(reference) if !rates.by_region.is_empty() => {
+            let customer = app
+                .store
+                .get_customer(account, reference)
                 .await?
-                .ok_or_else(customer_not_found)?,
+                .ok_or_else(customer_not_found)?;
+            (Some(customer.id), customer.address)
+        }
+        Some(CustomerRef::Id(id)) => (Some(id.clone()), None),
+        Some(CustomerRef::External(external)) => (
+            Some(
+                app.store
+                    .resolve_external_id(account, external)
+                    .await?
+                    .ok_or_else(customer_not_found)?,
+            ),
+            None,
         ),
     };
+    let tax = tax_on(
+        new_link.amount.minor_units(),
+        rates.rate_for(address.as_ref()),
+    );
     let payment = Payment::new_link(
         new_link,
         customer_id,
-        provider,
+        tax,
+        provider.provider(),
         &request.public_base_url,
         Timestamp::now(),
         principal.livemode(),
@@ -48,7 +69,7 @@ pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     }
 }
 
-fn customer_not_found() -> ApiError {
+pub(crate) fn customer_not_found() -> ApiError {
     ApiError::NotFound {
         resource: Resource::Customer,
         param: Some("customerId"),

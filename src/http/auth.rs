@@ -1,12 +1,11 @@
 //! API-key authentication with a short per-container cache.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lambda_http::http::HeaderMap;
 
 use super::error::ApiError;
+use crate::cache::TtlCache;
 use crate::domain::account::{ApiKeyHash, Principal};
 use crate::store::Store;
 
@@ -15,40 +14,14 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 /// Keys are looked up once per container per TTL: a warm request then makes only its own
 /// DynamoDB call. Only successful lookups are cached, so a new key works at once; a revoked key
 /// keeps working in a warm container for at most the TTL.
-pub struct KeyCache {
-    ttl: Duration,
-    entries: Mutex<HashMap<ApiKeyHash, (Principal, Instant)>>,
-}
+pub struct KeyCache(TtlCache<ApiKeyHash, Principal>);
 
-/// Bounds memory if a container sees many distinct keys; on overflow the cache starts over.
+/// Bounds memory if a container sees many distinct keys.
 const MAX_CACHED_KEYS: usize = 1024;
 
 impl KeyCache {
     pub fn new(ttl: Duration) -> Self {
-        Self {
-            ttl,
-            entries: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn get(&self, hash: &ApiKeyHash) -> Option<Principal> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(hash)
-            .filter(|(_, at)| at.elapsed() < self.ttl)
-            .map(|(principal, _)| principal.clone())
-    }
-
-    fn put(&self, hash: ApiKeyHash, principal: Principal) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_CACHED_KEYS {
-                entries.clear();
-            }
-            entries.insert(hash, (principal, Instant::now()));
-        }
+        Self(TtlCache::new(ttl, MAX_CACHED_KEYS))
     }
 
     /// The principal of the request's `x-api-key`, or 401.
@@ -64,7 +37,7 @@ impl KeyCache {
             .filter(|key| plausible_key(key))
             .ok_or(ApiError::Unauthorized)?;
         let hash = ApiKeyHash::of(presented);
-        if let Some(principal) = self.get(&hash) {
+        if let Some(principal) = self.0.get(&hash) {
             return Ok(principal);
         }
         let principal = store
@@ -72,7 +45,7 @@ impl KeyCache {
             .await?
             .and_then(|key| key.principal())
             .ok_or(ApiError::Unauthorized)?;
-        self.put(hash, principal.clone());
+        self.0.put(hash, principal.clone());
         Ok(principal)
     }
 }

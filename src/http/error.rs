@@ -26,6 +26,7 @@ impl FieldError {
 pub enum Resource {
     Payment,
     Customer,
+    Invoice,
 }
 
 /// Every way a request can fail. Handlers return it; `response` turns it into the envelope.
@@ -57,6 +58,17 @@ pub enum ApiError {
     },
     #[error("provider unsupported")]
     ProviderUnsupported,
+    #[error("no payment method")]
+    NoPaymentMethod,
+    #[error("invoice not outstanding")]
+    InvoiceNotOutstanding { status: &'static str },
+    #[error("payment failed: {failure_code}")]
+    PaymentFailed {
+        payment_id: String,
+        invoice_id: String,
+        failure_code: String,
+        failure_message: String,
+    },
     #[error("duplicate {param}")]
     Duplicate {
         param: &'static str,
@@ -151,6 +163,7 @@ impl ApiError {
                 let (code, message) = match resource {
                     Resource::Payment => ("payment_not_found", "No such payment."),
                     Resource::Customer => ("customer_not_found", "No such customer."),
+                    Resource::Invoice => ("invoice_not_found", "No such invoice."),
                 };
                 ErrorReply {
                     param: param.map(str::to_owned),
@@ -183,6 +196,43 @@ impl ApiError {
                 "This account's payment provider cannot do this yet: live accounts need a real \
                  provider, and none is configured.",
             ),
+            Self::NoPaymentMethod => ErrorReply {
+                param: Some("customerId".to_owned()),
+                ..reply(
+                    409,
+                    "conflict_error",
+                    "no_payment_method",
+                    "This customer has no vaulted payment method: it gets one by paying a \
+                     payment link on the hosted page.",
+                )
+            },
+            Self::InvoiceNotOutstanding { status } => reply(
+                409,
+                "conflict_error",
+                "invoice_not_outstanding",
+                &format!(
+                    "Only an outstanding invoice can be marked paid or void; this one is {status}."
+                ),
+            ),
+            Self::PaymentFailed {
+                payment_id,
+                invoice_id,
+                failure_code,
+                failure_message,
+            } => ErrorReply {
+                details: Some(serde_json::json!({
+                    "paymentId": payment_id,
+                    "invoiceId": invoice_id,
+                    "failureCode": failure_code,
+                    "failureMessage": failure_message,
+                })),
+                ..reply(
+                    402,
+                    "billing_error",
+                    "payment_failed",
+                    &format!("The payment was declined: {failure_message}"),
+                )
+            },
             Self::Duplicate { param, message } => ErrorReply {
                 param: Some((*param).to_owned()),
                 ..reply(409, "conflict_error", "duplicate", message)

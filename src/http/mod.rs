@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod fields;
+pub mod page;
 pub mod request;
 pub mod response;
 pub mod routes;

@@ -48,14 +48,52 @@ pub const GET_CUSTOMER: Route = Route {
     path: "/api/v1/customers/{id}",
 };
 
+pub const CHARGE_PAYMENT: Route = Route {
+    function: "charge_payment",
+    method: "POST",
+    path: "/api/v1/payments/charge",
+};
+pub const GET_INVOICE: Route = Route {
+    function: "get_invoice",
+    method: "GET",
+    path: "/api/v1/invoices/{id}",
+};
+pub const LIST_INVOICES: Route = Route {
+    function: "list_invoices",
+    method: "GET",
+    path: "/api/v1/invoices",
+};
+pub const UPDATE_INVOICE_STATUS: Route = Route {
+    function: "update_invoice_status",
+    method: "PUT",
+    path: "/api/v1/invoices/{id}/status",
+};
+/// The hosted payment page: public (no API key), HTML, one function for showing and paying.
+pub const SHOW_PAY_PAGE: Route = Route {
+    function: "pay_page",
+    method: "GET",
+    path: "/pay/{id}",
+};
+pub const SUBMIT_PAY_PAGE: Route = Route {
+    function: "pay_page",
+    method: "POST",
+    path: "/pay/{id}",
+};
+
 pub const ALL: &[Route] = &[
     CREATE_PAYMENT,
     LIST_PAYMENTS,
     GET_PAYMENT,
     CANCEL_PAYMENT,
+    CHARGE_PAYMENT,
     CREATE_CUSTOMER,
     LIST_CUSTOMERS,
     GET_CUSTOMER,
+    GET_INVOICE,
+    LIST_INVOICES,
+    UPDATE_INVOICE_STATUS,
+    SHOW_PAY_PAGE,
+    SUBMIT_PAY_PAGE,
 ];
 
 /// The function behind API Gateway's `$default` route: everything no route above matches.
@@ -79,8 +117,27 @@ impl PathParams {
 }
 
 impl Route {
-    /// The parameters if `path` matches this route's pattern.
+    /// The parameters if `path` matches this route's pattern. A literal segment beats a
+    /// parameter, as in API Gateway: `/payments/charge` is never the payment `charge`.
     pub fn match_path(&self, path: &str) -> Option<PathParams> {
+        let shadowed = ALL.iter().any(|other| {
+            other.method == self.method
+                && other.path != self.path
+                && other.matches_literally(path)
+                && !self.matches_literally(path)
+        });
+        if shadowed {
+            return None;
+        }
+        self.match_pattern(path)
+    }
+
+    /// Whether `path` matches this route's pattern with no parameter.
+    fn matches_literally(&self, path: &str) -> bool {
+        !self.path.contains('{') && self.path == path
+    }
+
+    fn match_pattern(&self, path: &str) -> Option<PathParams> {
         let mut pattern = self.path.split('/');
         let mut actual = path.split('/');
         let mut params = Vec::new();
@@ -154,6 +211,7 @@ mod tests {
     fn allowed_methods_per_path() {
         assert_eq!(allowed_methods("/api/v1/payments"), vec!["POST", "GET"]);
         assert_eq!(allowed_methods("/api/v1/payments/pay_1"), vec!["GET"]);
+        assert_eq!(allowed_methods("/pay/pay_1"), vec!["GET", "POST"]);
         assert_eq!(
             allowed_methods("/api/v1/payments/pay_1/cancel"),
             vec!["POST"]
@@ -162,10 +220,35 @@ mod tests {
     }
 
     #[test]
-    fn every_function_has_one_route() {
+    fn literal_routes_win_over_parameters() {
+        assert!(
+            CHARGE_PAYMENT
+                .match_path("/api/v1/payments/charge")
+                .is_some()
+        );
+        assert!(
+            GET_PAYMENT.match_path("/api/v1/payments/charge").is_some(),
+            "other method"
+        );
+        assert_eq!(
+            allowed_methods("/api/v1/payments/charge"),
+            vec!["GET", "POST"]
+        );
+    }
+
+    #[test]
+    fn routes_are_unique_and_only_the_page_shares_a_function() {
+        let mut keys: Vec<_> = ALL.iter().map(|route| (route.method, route.path)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), ALL.len());
         let mut functions: Vec<_> = ALL.iter().map(|route| route.function).collect();
         functions.sort_unstable();
         functions.dedup();
-        assert_eq!(functions.len(), ALL.len());
+        assert_eq!(
+            functions.len(),
+            ALL.len() - 1,
+            "pay_page serves GET and POST"
+        );
     }
 }

@@ -47,6 +47,7 @@ impl Store {
             .query_page(
                 &TABLE.indexes[0],
                 keys::ALL_ACCOUNTS.to_owned(),
+                None,
                 &PageRequest {
                     limit: PageLimit::new(100).unwrap_or_default(),
                     after: None,
@@ -98,6 +99,7 @@ impl Store {
             .query_page(
                 &TABLE.indexes[0],
                 keys::account_api_keys(account),
+                None,
                 &PageRequest {
                     limit: PageLimit::new(100).unwrap_or_default(),
                     after: None,

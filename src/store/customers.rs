@@ -1,5 +1,4 @@
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::items::{CustomerItem, ExternalIdItem, Item, from_item, string_key, to_item};
 use super::payments::failed_condition;
@@ -17,7 +16,7 @@ pub enum InsertCustomerOutcome {
     DuplicateExternalId,
 }
 
-fn customer_from(item: Item) -> Result<Customer, StoreError> {
+pub(crate) fn customer_from(item: Item) -> Result<Customer, StoreError> {
     from_item::<CustomerItem>(item)?.into_domain()
 }
 
@@ -42,20 +41,11 @@ impl Store {
             sk: keys::EXTERNAL_ID_SK.to_owned(),
             customer_id: customer.id.to_string(),
         })?;
-        let put = |item: Item| {
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map(|put| TransactWriteItem::builder().put(put).build())
-                .map_err(StoreError::build)
-        };
         let result = self
             .client
             .transact_write_items()
-            .transact_items(put(item)?)
-            .transact_items(put(claim)?)
+            .transact_items(self.put_if_absent(item)?)
+            .transact_items(self.put_if_absent(claim)?)
             .client_request_token(customer.id.as_str())
             .send()
             .await;
@@ -147,6 +137,7 @@ impl Store {
         self.query_page(
             &TABLE.indexes[0],
             keys::account_customers(account),
+            None,
             page,
             |customer: &Customer| Position {
                 created_at: customer.created_at,

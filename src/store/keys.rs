@@ -7,11 +7,19 @@
 //! | externalId  | `A#<acct>#CUSX#<external>`  | `CUSX` |                                     |                                         |
 //! | account     | `A#<acct>#ACCT`             | `ACCT` | `ACCOUNTS` / `<createdAt>#<id>`     |                                         |
 //! | API key     | `KEY#<sha256>`              | `KEY`  | `A#<acct>#KEY` / `<createdAt>#<id>` |                                         |
+//! | invoice     | `A#<acct>#INV#<id>`         | `INV`  | `A#<acct>#INV` / `<createdAt>#<id>` | `A#<acct>#CUS#<cus>#INV` / same         |
+//! | inv. counter| `A#<acct>#INVSEQ`           | `INVSEQ` |                                   |                                         |
+//! | receipt     | `A#<acct>#RCPT#<id>`        | `RCPT` | `A#<acct>#RCPT` / `<createdAt>#<id>`|                                         |
+//! | tax rates   | `A#<acct>#TAX`              | `TAX`  |                                     |                                         |
+//! | link page   | `LINK#<payment id>`         | `LINK` |                                     |                                         |
+//!
+//! The link-page item is the one key without an account: the public page `/pay/{id}` knows only
+//! the payment id, and this item says which account the link belongs to.
 //!
 //! Ids and external ids cannot contain `#`, so one key can never be read as another.
 
 use crate::domain::account::ApiKeyHash;
-use crate::domain::ids::{AccountId, CustomerId, PaymentId};
+use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId, ReceiptId};
 use crate::domain::text::ExternalId;
 
 pub const PK: &str = "pk";
@@ -31,6 +39,11 @@ pub const EXTERNAL_ID_SK: &str = "CUSX";
 pub const ACCOUNT_SK: &str = "ACCT";
 pub const API_KEY_SK: &str = "KEY";
 pub const ALL_ACCOUNTS: &str = "ACCOUNTS";
+pub const INVOICE_SK: &str = "INV";
+pub const INVOICE_COUNTER_SK: &str = "INVSEQ";
+pub const RECEIPT_SK: &str = "RCPT";
+pub const TAX_RATES_SK: &str = "TAX";
+pub const LINK_SK: &str = "LINK";
 
 pub fn payment(account: &AccountId, id: &PaymentId) -> String {
     format!("A#{account}#PAY#{id}")
@@ -66,4 +79,36 @@ pub fn api_key(hash: &ApiKeyHash) -> String {
 
 pub fn account_api_keys(account: &AccountId) -> String {
     format!("A#{account}#KEY")
+}
+
+pub fn invoice(account: &AccountId, id: &InvoiceId) -> String {
+    format!("A#{account}#INV#{id}")
+}
+
+pub fn account_invoices(account: &AccountId) -> String {
+    format!("A#{account}#INV")
+}
+
+pub fn customer_invoices(account: &AccountId, customer: &CustomerId) -> String {
+    format!("A#{account}#CUS#{customer}#INV")
+}
+
+pub fn invoice_counter(account: &AccountId) -> String {
+    format!("A#{account}#INVSEQ")
+}
+
+pub fn receipt(account: &AccountId, id: &ReceiptId) -> String {
+    format!("A#{account}#RCPT#{id}")
+}
+
+pub fn account_receipts(account: &AccountId) -> String {
+    format!("A#{account}#RCPT")
+}
+
+pub fn tax_rates(account: &AccountId) -> String {
+    format!("A#{account}#TAX")
+}
+
+pub fn link(payment: &PaymentId) -> String {
+    format!("LINK#{payment}")
 }

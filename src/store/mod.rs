@@ -7,15 +7,22 @@
 
 mod accounts;
 mod client;
+mod completion;
 mod customers;
 mod error;
+mod invoices;
 mod items;
 pub mod keys;
+mod links;
 mod paging;
 mod payments;
 pub mod schema;
+mod tax;
 
 pub use client::{Store, StoreSettings};
+pub use completion::{Completion, CompletionOutcome, CustomerChange};
 pub use customers::InsertCustomerOutcome;
 pub use error::StoreError;
+pub use invoices::SetInvoiceStatus;
+pub use links::{BeginAttempt, STALE_ATTEMPT_SECONDS};
 pub use payments::{CancelOutcome, InsertPaymentOutcome};

@@ -1,9 +1,15 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::Item;
-use super::schema::IndexDefinition;
+use super::schema::IndexDefinition as Index;
 use super::{Store, StoreError};
 use crate::domain::page::{Page, PageRequest, Position};
+
+/// An equality filter on one attribute, applied after the key condition.
+pub(crate) struct Equals {
+    pub attribute: &'static str,
+    pub value: String,
+}
 
 impl Store {
     /// One page of an index partition, newest first.
@@ -11,11 +17,13 @@ impl Store {
     /// Asks for one item more than the page holds: if it comes back, `hasMore` is exactly true
     /// and the page ends at the item before it. The position is a strict `<` on the sort key,
     /// which embeds the id, so pages never overlap or skip even when timestamps are equal.
-    /// Normally one Query; only a 1 MB response cut short by DynamoDB costs another.
+    /// Normally one Query; only a 1 MB response cut short by DynamoDB, or a `filter` that drops
+    /// items, costs more (DynamoDB applies `Limit` before the filter).
     pub(crate) async fn query_page<T>(
         &self,
-        index: &IndexDefinition,
+        index: &Index,
         partition: String,
+        filter: Option<&Equals>,
         page: &PageRequest,
         position_of: impl Fn(&T) -> Position,
         map: impl Fn(Item) -> Result<T, StoreError>,
@@ -41,6 +49,15 @@ impl Store {
                     .expression_attribute_values(":after", AttributeValue::S(after.sort_key())),
                 None => query.key_condition_expression("#pk = :pk"),
             };
+            if let Some(filter) = filter {
+                query = query
+                    .filter_expression("#filter = :filter")
+                    .expression_attribute_names("#filter", filter.attribute)
+                    .expression_attribute_values(
+                        ":filter",
+                        AttributeValue::S(filter.value.clone()),
+                    );
+            }
             let output = query.send().await.map_err(StoreError::from_sdk)?;
             for item in output.items.unwrap_or_default() {
                 items.push(map(item)?);

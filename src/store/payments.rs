@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem,
 };
 
-use super::items::{Item, PaymentItem, from_item, string_key, to_item};
+use super::items::{Item, LinkItem, PaymentItem, from_item, string_key, to_item};
 use super::schema::TABLE;
 use super::{Store, StoreError, keys};
 use crate::domain::ids::{AccountId, CustomerId, PaymentId};
@@ -30,7 +30,7 @@ pub enum CancelOutcome {
     NotFound,
 }
 
-fn payment_from(item: Item) -> Result<Payment, StoreError> {
+pub(crate) fn payment_from(item: Item) -> Result<Payment, StoreError> {
     from_item::<PaymentItem>(item)?.into_domain()
 }
 
@@ -42,40 +42,46 @@ fn position_of(payment: &Payment) -> Position {
 }
 
 impl Store {
-    /// Writes a new payment. With a customer, one transaction also checks that the customer
-    /// exists, so a payment never points at a customer the account does not have.
+    /// Writes a new payment. A link also gets the item that lets its public page find it; a
+    /// payment for a customer also checks, in the same transaction, that the customer exists,
+    /// so a payment never points at a customer the account does not have.
     pub async fn insert_payment(
         &self,
         account: &AccountId,
         payment: &Payment,
     ) -> Result<InsertPaymentOutcome, StoreError> {
         let item = to_item(&PaymentItem::new(account, payment))?;
-        let Some(customer) = &payment.customer_id else {
+        let mut writes = Vec::new();
+        if let Some(customer) = &payment.customer_id {
+            let check = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(string_key(
+                    keys::customer(account, customer),
+                    keys::CUSTOMER_SK,
+                )))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(StoreError::build)?;
+            writes.push(TransactWriteItem::builder().condition_check(check).build());
+        }
+        if payment.kind == PaymentKind::Link {
+            writes.push(self.put_if_absent(to_item(&LinkItem {
+                pk: keys::link(&payment.id),
+                sk: keys::LINK_SK.to_owned(),
+                account_id: account.to_string(),
+            })?)?);
+        }
+        if writes.is_empty() {
             return self
                 .put_new(item)
                 .await
                 .map(|()| InsertPaymentOutcome::Inserted);
-        };
-        let check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(string_key(
-                keys::customer(account, customer),
-                keys::CUSTOMER_SK,
-            )))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .map_err(StoreError::build)?;
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(StoreError::build)?;
+        }
+        writes.push(self.put_if_absent(item)?);
         let result = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().condition_check(check).build())
-            .transact_items(TransactWriteItem::builder().put(put).build())
+            .set_transact_items(Some(writes))
             // Makes an SDK retry of a transaction that already committed a no-op success.
             .client_request_token(payment.id.as_str())
             .send()
@@ -84,13 +90,25 @@ impl Store {
             Ok(_) => Ok(InsertPaymentOutcome::Inserted),
             Err(error) => match error.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(canceled))
-                    if failed_condition(canceled.cancellation_reasons(), 0) =>
+                    if payment.customer_id.is_some()
+                        && failed_condition(canceled.cancellation_reasons(), 0) =>
                 {
                     Ok(InsertPaymentOutcome::CustomerMissing)
                 }
                 _ => Err(StoreError::from_sdk(error)),
             },
         }
+    }
+
+    /// A transaction Put of `item`, only if no item has its key.
+    pub(crate) fn put_if_absent(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map(|put| TransactWriteItem::builder().put(put).build())
+            .map_err(StoreError::build)
     }
 
     /// One consistent GetItem.
@@ -128,7 +146,7 @@ impl Store {
                 keys::customer_payments(account, customer),
             ),
         };
-        self.query_page(index, partition, page, position_of, payment_from)
+        self.query_page(index, partition, None, page, position_of, payment_from)
             .await
     }
 
@@ -240,19 +258,30 @@ pub(crate) fn failed_condition(
 }
 
 impl Store {
-    /// Writes a payment unconditionally, replacing any item with its id (fixtures only).
+    /// Writes a payment (and a link's page item) unconditionally, replacing any item with its
+    /// id (fixtures only).
     pub async fn put_payment_fixture(
         &self,
         account: &AccountId,
         payment: &Payment,
     ) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&PaymentItem::new(account, payment))?))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
+        let mut items = vec![to_item(&PaymentItem::new(account, payment))?];
+        if payment.kind == PaymentKind::Link {
+            items.push(to_item(&LinkItem {
+                pk: keys::link(&payment.id),
+                sk: keys::LINK_SK.to_owned(),
+                account_id: account.to_string(),
+            })?);
+        }
+        for item in items {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+        }
         Ok(())
     }
 }

@@ -99,6 +99,7 @@ pub fn config(endpoint: &str) -> Config {
     }
 }
 
+#[derive(Clone)]
 pub struct TestApp {
     pub app: &'static App,
     pub store: Store,
@@ -166,6 +167,13 @@ pub async fn dispatch(app: &'static App, function: &str, event: Request) -> Resp
         "create_customer" => serve(app, route, event, handlers::customers::create).await,
         "get_customer" => serve(app, route, event, handlers::customers::get).await,
         "list_customers" => serve(app, route, event, handlers::customers::list).await,
+        "charge_payment" => serve(app, route, event, handlers::charge::charge).await,
+        "get_invoice" => serve(app, route, event, handlers::invoices::get).await,
+        "list_invoices" => serve(app, route, event, handlers::invoices::list).await,
+        "update_invoice_status" => {
+            serve(app, route, event, handlers::invoices::update_status).await
+        }
+        "pay_page" => commet_payments::bootstrap::dispatch_pay_page(app, event).await,
         other => panic!("dispatch does not know {other}"),
     }
 }
@@ -202,6 +210,15 @@ impl EventBuilder {
     pub fn json(self, body: Value) -> Self {
         self.raw_body(&body.to_string())
             .header("content-type", "application/json")
+    }
+
+    /// An HTML form post, as a browser sends it.
+    pub fn form(self, fields: &[(&str, &str)]) -> Self {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.raw_body(&body)
+            .header("content-type", "application/x-www-form-urlencoded")
     }
 
     pub fn raw_body(mut self, body: &str) -> Self {
@@ -250,22 +267,33 @@ impl EventBuilder {
 pub struct TestResponse {
     pub status: u16,
     pub headers: lambda_http::http::HeaderMap,
+    /// The body as JSON (`Null` for an HTML page).
     pub body: Value,
+    pub text: String,
 }
 
 impl From<Response<Body>> for TestResponse {
     fn from(response: Response<Body>) -> Self {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = match response.body() {
-            Body::Text(text) => serde_json::from_str(text).expect("JSON body"),
-            Body::Binary(bytes) => serde_json::from_slice(bytes).expect("JSON body"),
-            _ => Value::Null,
+        let text = match response.body() {
+            Body::Text(text) => text.clone(),
+            Body::Binary(bytes) => String::from_utf8(bytes.clone()).expect("UTF-8 body"),
+            _ => String::new(),
+        };
+        let json = headers
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        let body = if json {
+            serde_json::from_str(&text).expect("JSON body")
+        } else {
+            Value::Null
         };
         Self {
             status,
             headers,
             body,
+            text,
         }
     }
 }
@@ -305,4 +333,94 @@ impl TestResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
+}
+
+/// The hosted page as a browser sees it: open it, keep its anti-forgery cookie, submit it.
+pub struct PageVisit {
+    pub page: TestResponse,
+    pub token: String,
+    pub cookie: String,
+}
+
+impl TestApp {
+    pub async fn open_page(&self, payment_id: &str) -> PageVisit {
+        let page = self
+            .send(event("GET", &format!("/pay/{payment_id}")).build())
+            .await;
+        let token = page
+            .text
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        let cookie = page
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .unwrap_or_default()
+            .to_owned();
+        PageVisit {
+            page,
+            token,
+            cookie,
+        }
+    }
+
+    /// Opens the page and submits `fields` with its token, as a payer would.
+    pub async fn pay(&self, payment_id: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let visit = self.open_page(payment_id).await;
+        assert_eq!(visit.page.status, 200, "{}", visit.page.text);
+        self.submit_page(payment_id, &visit, fields).await
+    }
+
+    pub async fn submit_page(
+        &self,
+        payment_id: &str,
+        visit: &PageVisit,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut all = vec![("csrf", visit.token.as_str())];
+        all.extend_from_slice(fields);
+        self.send(
+            event("POST", &format!("/pay/{payment_id}"))
+                .header("cookie", &visit.cookie)
+                .form(&all)
+                .build(),
+        )
+        .await
+    }
+
+    /// A sandbox customer (with e-mail and optional address) and a link for it.
+    pub async fn customer_with_link(
+        &self,
+        key: &str,
+        address: Option<Value>,
+        amount: u64,
+    ) -> (String, String) {
+        let mut body = json!({ "email": "payer@example.com" });
+        if let Some(address) = address {
+            body["address"] = address;
+        }
+        let customer = self.post("/api/v1/customers", key, body).await;
+        let customer_id = customer.data()["id"].as_str().unwrap().to_owned();
+        let link = self
+            .post(
+                "/api/v1/payments",
+                key,
+                json!({ "amount": amount, "currency": "usd", "description": "Order", "customerId": customer_id }),
+            )
+            .await;
+        let link_id = link.data()["id"].as_str().unwrap().to_owned();
+        (customer_id, link_id)
+    }
+}
+
+pub const GOOD_CARD: &[(&str, &str)] = &[
+    ("card_number", "4242 4242 4242 4242"),
+    ("expiry", "12/34"),
+    ("cvc", "123"),
+];
+
+pub fn card(number: &str) -> Vec<(&str, &str)> {
+    vec![("card_number", number), ("expiry", "12/34"), ("cvc", "123")]
 }

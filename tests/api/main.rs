@@ -1,11 +1,15 @@
 //! Integration tests: handlers fed real API Gateway events, against a real DynamoDB Local.
 
+mod charges;
 mod concurrency;
 mod customers;
 mod envelope;
 mod events;
 mod helpers;
 mod infrastructure;
+mod invoices;
 mod isolation;
+mod pay_page;
 mod payments;
+mod races;
 mod store;

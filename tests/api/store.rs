@@ -25,6 +25,7 @@ pub fn link(customer: Option<CustomerId>, at: Timestamp) -> Payment {
             metadata: None,
         },
         customer,
+        0,
         Provider::Commet,
         "http://127.0.0.1:9000",
         at,

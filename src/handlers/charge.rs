@@ -1,0 +1,130 @@
+//! `POST /payments/charge`: charge a customer's vaulted card off-session.
+
+use crate::app::App;
+use crate::domain::customer::CustomerRef;
+use crate::domain::invoice::{Invoice, InvoiceStatus};
+use crate::domain::money::{Currency, PaymentAmount};
+use crate::domain::payment::{CardSummary, NewCharge, Payment, PaymentStatus};
+use crate::domain::tax::tax_on;
+use crate::domain::text::{Description, Metadata};
+use crate::domain::time::Timestamp;
+use crate::http::fields::{integer, string, string_map};
+use crate::http::views::PaymentView;
+use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::provider::{self, Amount, ChargeOutcome, PaymentProvider};
+use crate::store::{Completion, CompletionOutcome, CustomerChange, InsertPaymentOutcome};
+
+use super::payments::customer_not_found;
+
+/// Reads the customer (its card and address) and the tax table (cached), records the payment as
+/// `processing`, asks the provider, then ONE transaction records the outcome, the invoice
+/// (`paid`, or `outstanding` when declined) and, on success, the receipt to send.
+pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let new_charge = parse_new_charge(&request)?;
+    let principal = &request.principal;
+    let provider = provider::for_mode(principal.mode).ok_or(ApiError::ProviderUnsupported)?;
+    let account = &principal.account_id;
+
+    let customer = app
+        .store
+        .get_customer(account, &new_charge.customer)
+        .await?
+        .ok_or_else(customer_not_found)?;
+    let method = customer
+        .payment_method
+        .clone()
+        .ok_or(ApiError::NoPaymentMethod)?;
+    let rates = app.tax_rates(account).await?;
+    let tax = tax_on(
+        new_charge.amount.minor_units(),
+        rates.rate_for(customer.address.as_ref()),
+    );
+
+    let mut payment = Payment::new_charge(
+        new_charge,
+        customer.id.clone(),
+        tax,
+        provider.provider(),
+        Timestamp::now(),
+        principal.livemode(),
+    );
+    match app.store.insert_payment(account, &payment).await? {
+        InsertPaymentOutcome::Inserted => {}
+        InsertPaymentOutcome::CustomerMissing => return Err(customer_not_found()),
+    }
+
+    let amount = Amount {
+        minor_units: payment.amounts.total(),
+        currency: payment.currency,
+    };
+    // The provider key is the payment's id: the same charge executed again is the same charge.
+    let outcome = provider
+        .charge_saved(&method, amount, payment.id.as_str())
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+
+    let now = Timestamp::now();
+    let (status, invoice_status) = match &outcome {
+        ChargeOutcome::Succeeded => (PaymentStatus::Succeeded, InvoiceStatus::Paid),
+        ChargeOutcome::Declined(failure) => {
+            payment.failure = Some(failure.clone());
+            (PaymentStatus::Failed, InvoiceStatus::Outstanding)
+        }
+    };
+    payment.status = status;
+    payment.updated_at = now;
+    payment.card = Some(CardSummary {
+        brand: method.brand.clone(),
+        last4: method.last4.clone(),
+    });
+    let invoice = Invoice::for_payment(&payment, customer.id.clone(), invoice_status, now);
+    payment.invoice_id = Some(invoice.id.clone());
+    let completion = Completion {
+        payment: &payment,
+        attempt_version: 1,
+        customer: CustomerChange::Unchanged,
+        invoice,
+        receipt_to: (status == PaymentStatus::Succeeded).then_some(customer.email.as_str()),
+        now,
+    };
+    let invoice = match app.store.complete_payment(account, completion).await? {
+        CompletionOutcome::Completed(invoice) => invoice,
+        CompletionOutcome::AttemptSuperseded => {
+            return Err(ApiError::internal(format!(
+                "charge {} changed while it was being completed",
+                payment.id
+            )));
+        }
+    };
+    match outcome {
+        ChargeOutcome::Succeeded => ApiResponse::object(&PaymentView::from(&payment)),
+        ChargeOutcome::Declined(failure) => Err(ApiError::PaymentFailed {
+            payment_id: payment.id.to_string(),
+            invoice_id: invoice.id.to_string(),
+            failure_code: failure.code,
+            failure_message: failure.message,
+        }),
+    }
+}
+
+fn parse_new_charge(request: &ApiRequest) -> Result<NewCharge, ApiError> {
+    let mut fields = request.body_fields()?;
+    let customer = fields.required("customerId", |v| string(v).and_then(CustomerRef::parse));
+    let amount = fields.required("amount", |v| integer(v).and_then(PaymentAmount::new));
+    let currency = fields.required("currency", |v| string(v).and_then(Currency::parse));
+    let description = fields.required("description", |v| string(v).and_then(Description::parse));
+    let metadata = fields.optional("metadata", |v| string_map(v).and_then(Metadata::new));
+    fields.finish()?;
+    match (customer, amount, currency, description) {
+        (Some(customer), Some(amount), Some(currency), Some(description)) => Ok(NewCharge {
+            customer,
+            amount,
+            currency,
+            description,
+            metadata,
+        }),
+        _ => Err(ApiError::internal(
+            "required charge fields missing after validation",
+        )),
+    }
+}

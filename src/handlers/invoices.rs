@@ -1,0 +1,98 @@
+use crate::app::App;
+use crate::domain::customer::CustomerRef;
+use crate::domain::ids::InvoiceId;
+use crate::domain::invoice::{InvoiceSettlement, InvoiceStatus};
+use crate::domain::page::Listing;
+use crate::domain::time::Timestamp;
+use crate::http::fields::string;
+use crate::http::views::{InvoiceStatusView, InvoiceView};
+use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
+use crate::store::SetInvoiceStatus;
+
+use super::page_request;
+
+fn invoice_id(request: &ApiRequest) -> Result<InvoiceId, ApiError> {
+    InvoiceId::parse(request.param("id")).map_err(|_| ApiError::not_found(Resource::Invoice))
+}
+
+/// `GET /invoices/{id}`: one GetItem.
+pub async fn get(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let id = invoice_id(&request)?;
+    let invoice = app
+        .store
+        .get_invoice(&request.principal.account_id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
+    ApiResponse::object(&InvoiceView::from(&invoice))
+}
+
+/// `GET /invoices`: newest first, by customer and/or status. One Query (a status filter may read
+/// past the page; a customer named by externalId costs one GetItem more).
+pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let mut query = request.query();
+    let customer = query.optional("customerId", |text| {
+        CustomerRef::parse(text).map(|reference| (reference, text.to_owned()))
+    });
+    let status = query.optional("status", InvoiceStatus::parse);
+    let mut filter: Vec<(&str, &str)> = Vec::new();
+    if let Some((_, text)) = &customer {
+        filter.push(("customerId", text));
+    }
+    if let Some(status) = &status {
+        filter.push(("status", status.as_str()));
+    }
+    let listing = Listing::new("invoices", InvoiceId::PREFIX, &filter);
+    let page = page_request(&mut query, &listing);
+    query.finish()?;
+
+    let account = &request.principal.account_id;
+    let customer_id = match customer.map(|(reference, _)| reference) {
+        None => None,
+        Some(CustomerRef::Id(id)) => Some(id),
+        Some(CustomerRef::External(external)) => {
+            match app.store.resolve_external_id(account, &external).await? {
+                Some(id) => Some(id),
+                None => return ApiResponse::list::<InvoiceView>(&[], None),
+            }
+        }
+    };
+    let found = app
+        .store
+        .list_invoices(account, customer_id.as_ref(), status, &page)
+        .await?;
+    let views: Vec<InvoiceView> = found.items.iter().map(InvoiceView::from).collect();
+    let cursor = found.next.as_ref().map(|next| listing.cursor(next));
+    ApiResponse::list(&views, cursor.as_deref())
+}
+
+/// `PUT /invoices/{id}/status`: `outstanding` → `paid` or `void`, ONE conditional UpdateItem.
+/// Records an outside settlement or a write-off; moves no money.
+pub async fn update_status(
+    app: &'static App,
+    request: ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let mut fields = request.body_fields()?;
+    let settlement = fields.required("status", |v| string(v).and_then(InvoiceSettlement::parse));
+    fields.finish()?;
+    let settlement =
+        settlement.ok_or_else(|| ApiError::internal("status missing after validation"))?;
+    let id = invoice_id(&request)?;
+    match app
+        .store
+        .set_invoice_status(
+            &request.principal.account_id,
+            &id,
+            settlement,
+            Timestamp::now(),
+        )
+        .await?
+    {
+        SetInvoiceStatus::Updated(invoice) => {
+            ApiResponse::object(&InvoiceStatusView::from(&invoice))
+        }
+        SetInvoiceStatus::NotOutstanding(invoice) => Err(ApiError::InvoiceNotOutstanding {
+            status: invoice.status.as_str(),
+        }),
+        SetInvoiceStatus::NotFound => Err(ApiError::not_found(Resource::Invoice)),
+    }
+}

@@ -1,0 +1,189 @@
+//! The built-in sandbox provider (`commet`): moves no money, and decides outcomes by the test
+//! cards of contract §4. Deterministic, so executing a request again gives the same outcome.
+
+use ulid::Ulid;
+
+use super::{Amount, CardOutcome, ChargeOutcome, PaymentProvider, ProviderError};
+use crate::domain::card::{CardDetails, PaymentMethod};
+use crate::domain::payment::{Failure, Provider};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sandbox;
+
+/// What a test card does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TestCard {
+    Succeeds,
+    Declined,
+    InsufficientFunds,
+    RequiresAction,
+    /// Pays on the hosted page, then declines every off-session charge.
+    DeclinesOffSession,
+    /// Any other valid number: sandbox accounts accept only test cards.
+    Unknown,
+}
+
+impl TestCard {
+    fn of(digits: &str) -> Self {
+        match digits {
+            "4242424242424242" => Self::Succeeds,
+            "4000000000000002" => Self::Declined,
+            "4000000000009995" => Self::InsufficientFunds,
+            "4000002760003184" => Self::RequiresAction,
+            "4000000000000341" => Self::DeclinesOffSession,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// The vault token carries the card's sandbox behaviour, so that off-session charges of the
+    /// vaulted card behave as the card does.
+    fn token_tag(self) -> &'static str {
+        match self {
+            Self::DeclinesOffSession => "offdecline",
+            _ => "ok",
+        }
+    }
+}
+
+fn declined() -> Failure {
+    Failure {
+        code: "card_declined".into(),
+        message: "The card was declined.".into(),
+    }
+}
+
+impl PaymentProvider for Sandbox {
+    fn provider(&self) -> Provider {
+        Provider::Commet
+    }
+
+    async fn pay_with_card(
+        &self,
+        card: &CardDetails,
+        _amount: Amount,
+        _idempotency_key: &str,
+    ) -> Result<CardOutcome, ProviderError> {
+        let test_card = TestCard::of(card.number.digits());
+        Ok(match test_card {
+            TestCard::Succeeds | TestCard::DeclinesOffSession => {
+                CardOutcome::Succeeded(PaymentMethod {
+                    token: format!("pm_sbx_{}_{}", test_card.token_tag(), Ulid::generate()),
+                    brand: card.number.brand().as_str().to_owned(),
+                    last4: card.number.last4(),
+                    exp_month: card.expiry.month,
+                    exp_year: card.expiry.year,
+                })
+            }
+            TestCard::Declined => CardOutcome::Declined(declined()),
+            TestCard::InsufficientFunds => CardOutcome::Declined(Failure {
+                code: "insufficient_funds".into(),
+                message: "The card has insufficient funds.".into(),
+            }),
+            TestCard::RequiresAction => CardOutcome::RequiresAction(Failure {
+                code: "authentication_required".into(),
+                message: "The card issuer requires authentication, which the sandbox cannot \
+                          perform. Try another card."
+                    .into(),
+            }),
+            TestCard::Unknown => CardOutcome::Declined(Failure {
+                code: "card_declined".into(),
+                message: "Sandbox accounts accept only test cards, such as 4242 4242 4242 4242."
+                    .into(),
+            }),
+        })
+    }
+
+    async fn charge_saved(
+        &self,
+        method: &PaymentMethod,
+        _amount: Amount,
+        _idempotency_key: &str,
+    ) -> Result<ChargeOutcome, ProviderError> {
+        if method.token.starts_with("pm_sbx_ok_") {
+            Ok(ChargeOutcome::Succeeded)
+        } else {
+            Ok(ChargeOutcome::Declined(declined()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::card::{CardNumber, Cvc, Expiry};
+    use crate::domain::money::Currency;
+    use crate::domain::time::Timestamp;
+
+    fn card(number: &str) -> CardDetails {
+        CardDetails {
+            number: CardNumber::parse(number).unwrap(),
+            expiry: Expiry::parse("12/34", Timestamp::now()).unwrap(),
+            cvc: Cvc::parse("123").unwrap(),
+        }
+    }
+
+    fn amount() -> Amount {
+        Amount {
+            minor_units: 2500,
+            currency: Currency::parse("usd").unwrap(),
+        }
+    }
+
+    async fn pay(number: &str) -> CardOutcome {
+        Sandbox
+            .pay_with_card(&card(number), amount(), "k")
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn test_cards_decide_the_outcome() {
+        let CardOutcome::Succeeded(method) = pay("4242 4242 4242 4242").await else {
+            panic!("4242 must succeed");
+        };
+        assert_eq!(
+            (method.brand.as_str(), method.last4.as_str()),
+            ("visa", "4242")
+        );
+        assert_eq!((method.exp_month, method.exp_year), (12, 2034));
+        assert!(
+            !method.token.contains("4242424242424242"),
+            "no card number in the token"
+        );
+
+        match pay("4000000000000002").await {
+            CardOutcome::Declined(f) => assert_eq!(f.code, "card_declined"),
+            other => panic!("{other:?}"),
+        }
+        match pay("4000000000009995").await {
+            CardOutcome::Declined(f) => assert_eq!(f.code, "insufficient_funds"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            pay("4000002760003184").await,
+            CardOutcome::RequiresAction(_)
+        ));
+        assert!(matches!(
+            pay("5555555555554444").await,
+            CardOutcome::Declined(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_0341_card_pays_once_then_declines_off_session() {
+        let CardOutcome::Succeeded(risky) = pay("4000000000000341").await else {
+            panic!("0341 pays on the page");
+        };
+        let CardOutcome::Succeeded(good) = pay("4242424242424242").await else {
+            panic!();
+        };
+        assert!(matches!(
+            Sandbox.charge_saved(&risky, amount(), "k").await.unwrap(),
+            ChargeOutcome::Declined(_)
+        ));
+        assert_eq!(
+            Sandbox.charge_saved(&good, amount(), "k").await.unwrap(),
+            ChargeOutcome::Succeeded
+        );
+    }
+}

@@ -1,0 +1,181 @@
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+
+use super::items::{InvoiceItem, Item, from_item, string_key};
+use super::paging::Equals;
+use super::schema::TABLE;
+use super::{Store, StoreError, keys};
+use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
+use crate::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
+use crate::domain::page::{Page, PageRequest, Position};
+use crate::domain::time::Timestamp;
+
+#[derive(Debug)]
+pub enum SetInvoiceStatus {
+    Updated(Invoice),
+    /// Its status is not `outstanding` (it is returned as it is); nothing changed.
+    NotOutstanding(Invoice),
+    NotFound,
+}
+
+pub(crate) fn invoice_from(item: Item) -> Result<Invoice, StoreError> {
+    from_item::<InvoiceItem>(item)?.into_domain()
+}
+
+impl Store {
+    /// One consistent GetItem.
+    pub async fn get_invoice(
+        &self,
+        account: &AccountId,
+        id: &InvoiceId,
+    ) -> Result<Option<Invoice>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(string_key(
+                keys::invoice(account, id),
+                keys::INVOICE_SK,
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        output.item.map(invoice_from).transpose()
+    }
+
+    /// Newest first: the account's invoices or one customer's, optionally of one status.
+    pub async fn list_invoices(
+        &self,
+        account: &AccountId,
+        customer: Option<&CustomerId>,
+        status: Option<InvoiceStatus>,
+        page: &PageRequest,
+    ) -> Result<Page<Invoice>, StoreError> {
+        let (index, partition) = match customer {
+            None => (&TABLE.indexes[0], keys::account_invoices(account)),
+            Some(customer) => (
+                &TABLE.indexes[1],
+                keys::customer_invoices(account, customer),
+            ),
+        };
+        let filter = status.map(|status| Equals {
+            attribute: "status",
+            value: status.as_str().to_owned(),
+        });
+        self.query_page(
+            index,
+            partition,
+            filter.as_ref(),
+            page,
+            |invoice: &Invoice| Position {
+                created_at: invoice.created_at,
+                id: invoice.id.to_string(),
+            },
+            invoice_from,
+        )
+        .await
+    }
+
+    /// `outstanding` → `paid` or `void` in ONE conditional UpdateItem; the item as it was comes
+    /// back when the condition fails, telling 404 from 409 without a second read.
+    pub async fn set_invoice_status(
+        &self,
+        account: &AccountId,
+        id: &InvoiceId,
+        settlement: InvoiceSettlement,
+        now: Timestamp,
+    ) -> Result<SetInvoiceStatus, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(string_key(
+                keys::invoice(account, id),
+                keys::INVOICE_SK,
+            )))
+            .update_expression("SET #status = :status, updatedAt = :now ADD #version :one")
+            .condition_expression("attribute_exists(pk) AND #status = :outstanding")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(
+                ":status",
+                AttributeValue::S(settlement.status().as_str().to_owned()),
+            )
+            .expression_attribute_values(
+                ":outstanding",
+                AttributeValue::S(InvoiceStatus::Outstanding.as_str().to_owned()),
+            )
+            .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let item = output
+                    .attributes
+                    .ok_or_else(|| StoreError::Internal("update returned no item".into()))?;
+                Ok(SetInvoiceStatus::Updated(invoice_from(item)?))
+            }
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    match failed.item().cloned() {
+                        Some(old) => Ok(SetInvoiceStatus::NotOutstanding(invoice_from(old)?)),
+                        None => Ok(SetInvoiceStatus::NotFound),
+                    }
+                }
+                _ => Err(StoreError::from_sdk(error)),
+            },
+        }
+    }
+}
+
+impl Store {
+    /// Writes an invoice unconditionally, replacing any item with its id, and makes sure the
+    /// account's counter is at least its number, so later invoices never reuse it (fixtures only).
+    pub async fn put_invoice_fixture(
+        &self,
+        account: &AccountId,
+        invoice: &Invoice,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(super::items::to_item(&InvoiceItem::new(
+                account, invoice,
+            ))?))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(string_key(
+                keys::invoice_counter(account),
+                keys::INVOICE_COUNTER_SK,
+            )))
+            .update_expression("SET #last = :number")
+            .condition_expression("attribute_not_exists(#last) OR #last < :number")
+            .expression_attribute_names("#last", "last")
+            .expression_attribute_values(
+                ":number",
+                AttributeValue::N(invoice.number.get().to_string()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(StoreError::from_sdk(error)),
+        }
+    }
+}

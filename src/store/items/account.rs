@@ -1,0 +1,90 @@
+use serde::{Deserialize, Serialize};
+
+use super::{StoreError, keys, sort_key, stored, stored_opt};
+use crate::domain::account::{Account, ApiKey, ApiKeyHash, Mode};
+use crate::domain::ids::{AccountId, ApiKeyId};
+use crate::domain::time::Timestamp;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AccountItem {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    pub id: String,
+    pub name: String,
+    pub mode: String,
+    pub created_at: String,
+}
+
+impl AccountItem {
+    pub fn new(account: &Account) -> Self {
+        Self {
+            pk: keys::account(&account.id),
+            sk: keys::ACCOUNT_SK.to_owned(),
+            gsi1pk: keys::ALL_ACCOUNTS.to_owned(),
+            gsi1sk: sort_key(&account.created_at, account.id.as_str()),
+            id: account.id.to_string(),
+            name: account.name.clone(),
+            mode: account.mode.as_str().to_owned(),
+            created_at: account.created_at.to_string(),
+        }
+    }
+
+    pub fn into_domain(self) -> Result<Account, StoreError> {
+        Ok(Account {
+            id: stored("id", AccountId::parse(&self.id))?,
+            name: self.name,
+            mode: stored("mode", Mode::parse(&self.mode))?,
+            created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ApiKeyItem {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    pub id: String,
+    pub account_id: String,
+    pub mode: String,
+    pub key_hash: String,
+    pub display_prefix: String,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+}
+
+impl ApiKeyItem {
+    pub fn new(key: &ApiKey) -> Self {
+        Self {
+            pk: keys::api_key(&key.hash),
+            sk: keys::API_KEY_SK.to_owned(),
+            gsi1pk: keys::account_api_keys(&key.account_id),
+            gsi1sk: sort_key(&key.created_at, key.id.as_str()),
+            id: key.id.to_string(),
+            account_id: key.account_id.to_string(),
+            mode: key.mode.as_str().to_owned(),
+            key_hash: key.hash.as_str().to_owned(),
+            display_prefix: key.display_prefix.clone(),
+            created_at: key.created_at.to_string(),
+            revoked_at: key.revoked_at.as_ref().map(ToString::to_string),
+        }
+    }
+
+    pub fn into_domain(self) -> Result<ApiKey, StoreError> {
+        Ok(ApiKey {
+            id: stored("id", ApiKeyId::parse(&self.id))?,
+            account_id: stored("accountId", AccountId::parse(&self.account_id))?,
+            mode: stored("mode", Mode::parse(&self.mode))?,
+            hash: ApiKeyHash::from_stored(self.key_hash),
+            display_prefix: self.display_prefix,
+            created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
+            revoked_at: stored_opt("revokedAt", self.revoked_at.as_deref(), Timestamp::parse)?,
+        })
+    }
+}

@@ -1,0 +1,170 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{StoreError, keys, sort_key, stored, stored_opt};
+use crate::domain::address::{Address, CountryCode};
+use crate::domain::card::PaymentMethod;
+use crate::domain::customer::Customer;
+use crate::domain::ids::{AccountId, CustomerId};
+use crate::domain::text::{Email, ExternalId, FullName, Metadata, Timezone};
+use crate::domain::time::Timestamp;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PaymentMethodItem {
+    pub token: String,
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: u8,
+    pub exp_year: u16,
+}
+
+impl From<&PaymentMethod> for PaymentMethodItem {
+    fn from(method: &PaymentMethod) -> Self {
+        Self {
+            token: method.token.clone(),
+            brand: method.brand.clone(),
+            last4: method.last4.clone(),
+            exp_month: method.exp_month,
+            exp_year: method.exp_year,
+        }
+    }
+}
+
+impl From<PaymentMethodItem> for PaymentMethod {
+    fn from(item: PaymentMethodItem) -> Self {
+        Self {
+            token: item.token,
+            brand: item.brand,
+            last4: item.last4,
+            exp_month: item.exp_month,
+            exp_year: item.exp_year,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AddressItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line1: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    pub country: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CustomerItem {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<AddressItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<PaymentMethodItem>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub livemode: bool,
+    pub version: u64,
+}
+
+impl CustomerItem {
+    pub fn new(account: &AccountId, customer: &Customer) -> Self {
+        Self {
+            pk: keys::customer(account, &customer.id),
+            sk: keys::CUSTOMER_SK.to_owned(),
+            gsi1pk: keys::account_customers(account),
+            gsi1sk: sort_key(&customer.created_at, customer.id.as_str()),
+            id: customer.id.to_string(),
+            external_id: customer
+                .external_id
+                .as_ref()
+                .map(|id| id.as_str().to_owned()),
+            email: customer.email.as_str().to_owned(),
+            full_name: customer
+                .full_name
+                .as_ref()
+                .map(|name| name.as_str().to_owned()),
+            address: customer.address.as_ref().map(|address| AddressItem {
+                line1: address.line1.clone(),
+                line2: address.line2.clone(),
+                city: address.city.clone(),
+                state: address.state.clone(),
+                postal_code: address.postal_code.clone(),
+                country: address.country.as_str(),
+            }),
+            timezone: customer
+                .timezone
+                .as_ref()
+                .map(|zone| zone.as_str().to_owned()),
+            metadata: customer.metadata.clone().map(Metadata::into_entries),
+            payment_method: customer
+                .payment_method
+                .as_ref()
+                .map(PaymentMethodItem::from),
+            created_at: customer.created_at.to_string(),
+            updated_at: customer.updated_at.to_string(),
+            livemode: customer.livemode,
+            version: 1,
+        }
+    }
+
+    pub fn into_domain(self) -> Result<Customer, StoreError> {
+        Ok(Customer {
+            id: stored("id", CustomerId::parse(&self.id))?,
+            external_id: stored_opt("externalId", self.external_id.as_deref(), ExternalId::parse)?,
+            email: stored("email", Email::parse(&self.email))?,
+            full_name: stored_opt("fullName", self.full_name.as_deref(), FullName::parse)?,
+            address: self
+                .address
+                .map(|address| -> Result<Address, StoreError> {
+                    Ok(Address {
+                        line1: address.line1,
+                        line2: address.line2,
+                        city: address.city,
+                        state: address.state,
+                        postal_code: address.postal_code,
+                        country: stored("address.country", CountryCode::parse(&address.country))?,
+                    })
+                })
+                .transpose()?,
+            timezone: stored_opt("timezone", self.timezone.as_deref(), Timezone::parse)?,
+            metadata: self
+                .metadata
+                .map(|entries| stored("metadata", Metadata::new(entries)))
+                .transpose()?,
+            payment_method: self.payment_method.map(PaymentMethod::from),
+            created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
+            updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
+            livemode: self.livemode,
+        })
+    }
+}
+
+/// Claims an external id for one customer; written in the same transaction as the customer.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ExternalIdItem {
+    pub pk: String,
+    pub sk: String,
+    pub customer_id: String,
+}

@@ -1,0 +1,67 @@
+//! Item <-> domain mapping. Items are plain serde structs mapped by `serde_dynamo`; absent
+//! options are left out of the item entirely, because an index key attribute must be missing,
+//! not NULL, for the item to stay out of that index.
+
+mod account;
+mod customer;
+mod invoice;
+mod link;
+mod payment;
+mod receipt;
+mod tax;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+use super::{StoreError, keys};
+use crate::domain::Invalid;
+use crate::domain::page::Position;
+use crate::domain::time::Timestamp;
+
+pub(crate) use account::{AccountItem, ApiKeyItem};
+pub(crate) use customer::{CustomerItem, ExternalIdItem, PaymentMethodItem};
+pub(crate) use invoice::{InvoiceCounterItem, InvoiceItem};
+pub(crate) use link::LinkItem;
+pub(crate) use payment::PaymentItem;
+pub(crate) use receipt::ReceiptItem;
+pub(crate) use tax::TaxRatesItem;
+
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Internal(format!("item mapping: {e}")))
+}
+
+pub(crate) fn from_item<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(StoreError::corrupt)
+}
+
+pub(crate) fn stored<T>(field: &str, parsed: Result<T, Invalid>) -> Result<T, StoreError> {
+    parsed.map_err(|e| StoreError::corrupt(format!("{field} {e}")))
+}
+
+pub(crate) fn sort_key(created_at: &Timestamp, id: &str) -> String {
+    Position {
+        created_at: *created_at,
+        id: id.to_owned(),
+    }
+    .sort_key()
+}
+
+/// Parses an optional stored string with `parse`, naming `field` if it is malformed.
+pub(crate) fn stored_opt<T>(
+    field: &str,
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, Invalid>,
+) -> Result<Option<T>, StoreError> {
+    value.map(|text| stored(field, parse(text))).transpose()
+}
+
+pub(crate) fn string_key(pk: String, sk: &str) -> Item {
+    HashMap::from([
+        (keys::PK.to_owned(), AttributeValue::S(pk)),
+        (keys::SK.to_owned(), AttributeValue::S(sk.to_owned())),
+    ])
+}

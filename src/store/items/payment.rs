@@ -1,0 +1,146 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{StoreError, keys, sort_key, stored, stored_opt};
+use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId};
+use crate::domain::money::{Amounts, Currency};
+use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, PaymentStatus, Provider};
+use crate::domain::text::{Description, Metadata, SuccessUrl};
+use crate::domain::time::Timestamp;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PaymentItem {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    pub kind: String,
+    pub status: String,
+    pub provider: String,
+    pub amount_subtotal: u64,
+    pub tax_amount: u64,
+    pub amount_total: u64,
+    pub currency: String,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_brand: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_last4: Option<String>,
+    /// When the current hosted-page attempt began (only while `processing`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt_started_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub livemode: bool,
+    /// Bumped by every write; lets tests (and later, optimistic updates) see how often an item
+    /// changed.
+    pub version: u64,
+}
+
+impl PaymentItem {
+    pub fn new(account: &AccountId, payment: &Payment) -> Self {
+        let sort = sort_key(&payment.created_at, payment.id.as_str());
+        let by_customer = payment
+            .customer_id
+            .as_ref()
+            .map(|customer| keys::customer_payments(account, customer));
+        Self {
+            pk: keys::payment(account, &payment.id),
+            sk: keys::PAYMENT_SK.to_owned(),
+            gsi1pk: keys::account_payments(account),
+            gsi1sk: sort.clone(),
+            gsi2sk: by_customer.as_ref().map(|_| sort),
+            gsi2pk: by_customer,
+            id: payment.id.to_string(),
+            customer_id: payment.customer_id.as_ref().map(ToString::to_string),
+            kind: payment.kind.as_str().to_owned(),
+            status: payment.status.as_str().to_owned(),
+            provider: payment.provider.as_str().to_owned(),
+            amount_subtotal: payment.amounts.subtotal,
+            tax_amount: payment.amounts.tax,
+            amount_total: payment.amounts.total(),
+            currency: payment.currency.code(),
+            description: payment.description.as_str().to_owned(),
+            metadata: payment.metadata.clone().map(Metadata::into_entries),
+            url: payment.url.clone(),
+            success_url: payment
+                .success_url
+                .as_ref()
+                .map(|url| url.as_str().to_owned()),
+            invoice_id: payment.invoice_id.as_ref().map(ToString::to_string),
+            failure_code: payment.failure.as_ref().map(|f| f.code.clone()),
+            failure_message: payment.failure.as_ref().map(|f| f.message.clone()),
+            card_brand: payment.card.as_ref().map(|c| c.brand.clone()),
+            card_last4: payment.card.as_ref().map(|c| c.last4.clone()),
+            attempt_started_at: None,
+            created_at: payment.created_at.to_string(),
+            updated_at: payment.updated_at.to_string(),
+            livemode: payment.livemode,
+            version: 1,
+        }
+    }
+
+    pub fn into_domain(self) -> Result<Payment, StoreError> {
+        let amounts = Amounts {
+            subtotal: self.amount_subtotal,
+            tax: self.tax_amount,
+        };
+        if amounts.total() != self.amount_total {
+            return Err(StoreError::corrupt(format!(
+                "payment {} total does not add up",
+                self.id
+            )));
+        }
+        let failure = match (self.failure_code, self.failure_message) {
+            (Some(code), Some(message)) => Some(Failure { code, message }),
+            _ => None,
+        };
+        let card = match (self.card_brand, self.card_last4) {
+            (Some(brand), Some(last4)) => Some(CardSummary { brand, last4 }),
+            _ => None,
+        };
+        Ok(Payment {
+            id: stored("id", PaymentId::parse(&self.id))?,
+            customer_id: stored_opt("customerId", self.customer_id.as_deref(), CustomerId::parse)?,
+            kind: stored("kind", PaymentKind::parse(&self.kind))?,
+            status: stored("status", PaymentStatus::parse(&self.status))?,
+            provider: stored("provider", Provider::parse(&self.provider))?,
+            amounts,
+            currency: stored("currency", Currency::parse(&self.currency))?,
+            description: stored("description", Description::parse(&self.description))?,
+            metadata: self
+                .metadata
+                .map(|entries| stored("metadata", Metadata::new(entries)))
+                .transpose()?,
+            url: self.url,
+            success_url: stored_opt("successUrl", self.success_url.as_deref(), SuccessUrl::parse)?,
+            invoice_id: stored_opt("invoiceId", self.invoice_id.as_deref(), InvoiceId::parse)?,
+            failure,
+            card,
+            created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
+            updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
+            livemode: self.livemode,
+        })
+    }
+}

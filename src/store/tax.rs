@@ -1,0 +1,42 @@
+use super::items::{TaxRatesItem, from_item, string_key, to_item};
+use super::{Store, StoreError, keys};
+use crate::domain::ids::AccountId;
+use crate::domain::tax::TaxRates;
+
+impl Store {
+    /// The account's tax table; an account that never set one taxes nothing.
+    pub async fn get_tax_rates(&self, account: &AccountId) -> Result<TaxRates, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(string_key(
+                keys::tax_rates(account),
+                keys::TAX_RATES_SK,
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        match output.item {
+            Some(item) => from_item::<TaxRatesItem>(item)?.into_domain(),
+            None => Ok(TaxRates::default()),
+        }
+    }
+
+    /// Replaces the account's tax table (admin command).
+    pub async fn put_tax_rates(
+        &self,
+        account: &AccountId,
+        rates: &TaxRates,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&TaxRatesItem::new(account, rates))?))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+}
