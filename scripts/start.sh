@@ -32,12 +32,14 @@ wait_for_port "$DYNAMODB_PORT" 120 || die "DynamoDB Local did not start; see .lo
 
 admin() { target/debug/admin "$@"; }
 admin create-table
-admin create-account --name "Local sandbox" --mode sandbox --key-file .local/sandbox-key
+admin create-account --name "Local sandbox" --mode sandbox --key-file .local/sandbox-key \
+  | tee /dev/stderr | awk '/^account /{print $2}' > .local/sandbox-account
 admin create-account --name "Another sandbox" --mode sandbox --key-file .local/other-key > /dev/null
 
 cat >&2 <<TEXT
 
   API:           http://127.0.0.1:$API_PORT/api/v1
+  sandbox:       $(cat .local/sandbox-account)   (in .local/sandbox-account)
   sandbox key:   $(cat .local/sandbox-key)   (also in .local/sandbox-key)
   another key:   $(cat .local/other-key)   (another account, in .local/other-key)
   admin:         TABLE_NAME=$TABLE_NAME DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT target/debug/admin --help

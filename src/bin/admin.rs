@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::ids::{AccountId, ApiKeyId};
+use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::fixtures;
 use commet_payments::store::{Store, StoreSettings};
@@ -61,6 +62,23 @@ enum Command {
         account: String,
         #[arg(long)]
         key: String,
+    },
+    /// Replace an account's tax table: a default rate and rates by country or region, in basis
+    /// points (725 = 7.25 %). Warm functions pick it up within API_KEY_CACHE_TTL_SECONDS.
+    SetTax {
+        #[arg(long)]
+        account: String,
+        /// Rate where no country or region rate applies.
+        #[arg(long, default_value_t = 0)]
+        default: u32,
+        /// COUNTRY=BPS or COUNTRY-REGION=BPS, e.g. --rate GB=2000 --rate US-CA=725
+        #[arg(long = "rate")]
+        rates: Vec<String>,
+    },
+    /// Show an account's tax table.
+    ShowTax {
+        #[arg(long)]
+        account: String,
     },
     /// Write the fixed objects the sample events in events/ refer to. Local use only.
     SeedFixtures,
@@ -157,6 +175,34 @@ async fn run(store: &Store, command: Command) -> AdminResult {
                 None => return Err(format!("account {} has no key {key}", account.id).into()),
             }
         }
+        Command::SetTax {
+            account,
+            default,
+            rates,
+        } => {
+            let account = find_account(store, &account).await?;
+            let mut table = TaxRates {
+                default: BasisPoints::new(i128::from(default))?,
+                ..TaxRates::default()
+            };
+            for rate in rates {
+                let (region, bps) = rate
+                    .split_once('=')
+                    .ok_or_else(|| format!("--rate {rate}: expected REGION=BPS"))?;
+                let bps: i128 = bps
+                    .parse()
+                    .map_err(|_| format!("--rate {rate}: the rate must be whole basis points"))?;
+                table
+                    .by_region
+                    .insert(RegionKey::parse(region)?, BasisPoints::new(bps)?);
+            }
+            store.put_tax_rates(&account.id, &table).await?;
+            print_tax(&table);
+        }
+        Command::ShowTax { account } => {
+            let account = find_account(store, &account).await?;
+            print_tax(&store.get_tax_rates(&account.id).await?);
+        }
         Command::SeedFixtures => {
             fixtures::seed(store).await?;
             println!(
@@ -167,6 +213,13 @@ async fn run(store: &Store, command: Command) -> AdminResult {
         }
     }
     Ok(())
+}
+
+fn print_tax(rates: &TaxRates) {
+    println!("default  {} bps", rates.default.get());
+    for (region, rate) in &rates.by_region {
+        println!("{:<8} {} bps", region.as_str(), rate.get());
+    }
 }
 
 async fn find_account(store: &Store, id: &str) -> Result<Account, Box<dyn std::error::Error>> {
