@@ -8,6 +8,7 @@ pub mod account;
 pub mod address;
 pub mod card;
 pub mod customer;
+pub mod idempotency;
 pub mod ids;
 pub mod invalid;
 pub mod invoice;

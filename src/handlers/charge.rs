@@ -14,7 +14,10 @@ use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::provider::{self, Amount, ChargeOutcome, PaymentProvider};
 use crate::store::{Completion, CompletionOutcome, CustomerChange, InsertPaymentOutcome};
 
+use sha2::{Digest, Sha256};
+
 use super::payments::customer_not_found;
+use super::{key_completed, key_completion};
 
 /// Reads the customer (its card and address) and the tax table (cached), records the payment as
 /// `processing`, asks the provider, then ONE transaction records the outcome, the invoice
@@ -48,7 +51,7 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         Timestamp::now(),
         principal.livemode(),
     );
-    match app.store.insert_payment(account, &payment).await? {
+    match app.store.insert_payment(account, &payment, None).await? {
         InsertPaymentOutcome::Inserted => {}
         InsertPaymentOutcome::CustomerMissing => return Err(customer_not_found()),
     }
@@ -57,9 +60,8 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         minor_units: payment.amounts.total(),
         currency: payment.currency,
     };
-    // The provider key is the payment's id: the same charge executed again is the same charge.
     let outcome = provider
-        .charge_saved(&method, amount, payment.id.as_str())
+        .charge_saved(&method, amount, &provider_key(&request, &payment))
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
 
@@ -79,6 +81,22 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     });
     let invoice = Invoice::for_payment(&payment, customer.id.clone(), invoice_status, now);
     payment.invoice_id = Some(invoice.id.clone());
+
+    // The answer is known before the write, so an Idempotency-Key can store it in the same
+    // transaction that records the charge.
+    let answer = match outcome {
+        ChargeOutcome::Succeeded => Ok(ApiResponse::object(&PaymentView::from(&payment))?),
+        ChargeOutcome::Declined(failure) => Err(ApiError::PaymentFailed {
+            payment_id: payment.id.to_string(),
+            invoice_id: invoice.id.to_string(),
+            failure_code: failure.code,
+            failure_message: failure.message,
+        }),
+    };
+    let stored = match &answer {
+        Ok(response) => response.clone(),
+        Err(error) => ApiResponse::from_error(error, &app.config.error_docs_url).0,
+    };
     let completion = Completion {
         payment: &payment,
         attempt_version: 1,
@@ -86,24 +104,33 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         invoice,
         receipt_to: (status == PaymentStatus::Succeeded).then_some(customer.email.as_str()),
         now,
+        also: key_completion(app, &request, &stored)?,
     };
-    let invoice = match app.store.complete_payment(account, completion).await? {
-        CompletionOutcome::Completed(invoice) => invoice,
+    match app.store.complete_payment(account, completion).await? {
+        CompletionOutcome::Completed(_) => key_completed(&request),
         CompletionOutcome::AttemptSuperseded => {
             return Err(ApiError::internal(format!(
                 "charge {} changed while it was being completed",
                 payment.id
             )));
         }
-    };
-    match outcome {
-        ChargeOutcome::Succeeded => ApiResponse::object(&PaymentView::from(&payment)),
-        ChargeOutcome::Declined(failure) => Err(ApiError::PaymentFailed {
-            payment_id: payment.id.to_string(),
-            invoice_id: invoice.id.to_string(),
-            failure_code: failure.code,
-            failure_message: failure.message,
-        }),
+    }
+    answer
+}
+
+/// The key the provider deduplicates this charge by. With an Idempotency-Key it is derived from
+/// it (and the account), so a charge executed again for the same key never moves money twice;
+/// without one, the payment's own id.
+fn provider_key(request: &ApiRequest, payment: &Payment) -> String {
+    match &request.idempotency_key {
+        Some(key) => {
+            let scoped = format!("{}\n{}", request.principal.account_id, key.as_str());
+            format!(
+                "idem_{}",
+                hex::encode(&Sha256::digest(scoped.as_bytes())[..16])
+            )
+        }
+        None => payment.id.to_string(),
     }
 }
 

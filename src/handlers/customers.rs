@@ -10,19 +10,24 @@ use crate::http::views::CustomerView;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::store::InsertCustomerOutcome;
 
-use super::page_request;
+use super::{key_completed, key_completion, page_request};
 
 /// `POST /customers`. One DynamoDB call: a PutItem, or with `externalId` a transaction that
 /// also claims the external id.
 pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let new_customer = parse_new_customer(&request)?;
     let customer = Customer::create(new_customer, Timestamp::now(), request.principal.livemode());
+    let response = ApiResponse::object(&CustomerView::from(&customer))?;
+    let also = key_completion(app, &request, &response)?;
     match app
         .store
-        .insert_customer(&request.principal.account_id, &customer)
+        .insert_customer(&request.principal.account_id, &customer, also)
         .await?
     {
-        InsertCustomerOutcome::Inserted => ApiResponse::object(&CustomerView::from(&customer)),
+        InsertCustomerOutcome::Inserted => {
+            key_completed(&request);
+            Ok(response)
+        }
         InsertCustomerOutcome::DuplicateExternalId => Err(ApiError::Duplicate {
             param: "externalId",
             message: "A customer with this externalId already exists in this account.".into(),

@@ -7,9 +7,9 @@ use crate::domain::time::Timestamp;
 use crate::http::fields::string;
 use crate::http::views::{InvoiceStatusView, InvoiceView};
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
-use crate::store::SetInvoiceStatus;
+use crate::store::{SetInvoiceStatus, StoreError};
 
-use super::page_request;
+use super::{key_completed, page_request};
 
 fn invoice_id(request: &ApiRequest) -> Result<InvoiceId, ApiError> {
     InvoiceId::parse(request.param("id")).map_err(|_| ApiError::not_found(Resource::Invoice))
@@ -77,16 +77,31 @@ pub async fn update_status(
     let settlement =
         settlement.ok_or_else(|| ApiError::internal("status missing after validation"))?;
     let id = invoice_id(&request)?;
-    match app
-        .store
-        .set_invoice_status(
-            &request.principal.account_id,
-            &id,
-            settlement,
-            Timestamp::now(),
-        )
-        .await?
-    {
+    let account = &request.principal.account_id;
+    let now = Timestamp::now();
+    let outcome = match &request.claim {
+        None => {
+            app.store
+                .set_invoice_status(account, &id, settlement, now)
+                .await?
+        }
+        // With an Idempotency-Key the answer is stored by the update's own transaction.
+        Some(claim) => {
+            let outcome = app
+                .store
+                .set_invoice_status_with(account, &id, settlement, now, |updated| {
+                    let response = ApiResponse::object(&InvoiceStatusView::from(updated))
+                        .map_err(|e| StoreError::Internal(e.to_string()))?;
+                    app.store.idempotency_completion(claim, &response.stored())
+                })
+                .await?;
+            if matches!(outcome, SetInvoiceStatus::Updated(_)) {
+                key_completed(&request);
+            }
+            outcome
+        }
+    };
+    match outcome {
         SetInvoiceStatus::Updated(invoice) => {
             ApiResponse::object(&InvoiceStatusView::from(&invoice))
         }

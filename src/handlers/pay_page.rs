@@ -218,6 +218,7 @@ async fn complete(
         invoice,
         receipt_to: Some(&receipt_to),
         now,
+        also: None,
     };
     match app.store.complete_payment(account, completion).await {
         Err(error) => outage(error),

@@ -11,9 +11,9 @@ use crate::http::fields::{Fields, integer, string, string_map};
 use crate::http::views::PaymentView;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::provider::{self, PaymentProvider};
-use crate::store::{CancelOutcome, InsertPaymentOutcome};
+use crate::store::{CancelOutcome, InsertPaymentOutcome, StoreError};
 
-use super::page_request;
+use super::{key_completed, key_completion, page_request};
 
 /// `POST /payments`: a hosted payment link, `pending`, taxed at the rate of the customer's
 /// address (or the account default). One transaction writes the link, the item its public page
@@ -59,12 +59,13 @@ pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         Timestamp::now(),
         principal.livemode(),
     );
-    match app
-        .store
-        .insert_payment(&principal.account_id, &payment)
-        .await?
-    {
-        InsertPaymentOutcome::Inserted => ApiResponse::object(&PaymentView::from(&payment)),
+    let response = ApiResponse::object(&PaymentView::from(&payment))?;
+    let also = key_completion(app, &request, &response)?;
+    match app.store.insert_payment(account, &payment, also).await? {
+        InsertPaymentOutcome::Inserted => {
+            key_completed(&request);
+            Ok(response)
+        }
         InsertPaymentOutcome::CustomerMissing => Err(customer_not_found()),
     }
 }
@@ -156,11 +157,27 @@ pub async fn cancel(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     }
     let not_found = || ApiError::not_found(Resource::Payment);
     let id = PaymentId::parse(request.param("id")).map_err(|_| not_found())?;
-    match app
-        .store
-        .cancel_link(&request.principal.account_id, &id, Timestamp::now())
-        .await?
-    {
+    let account = &request.principal.account_id;
+    let now = Timestamp::now();
+    let outcome = match &request.claim {
+        None => app.store.cancel_link(account, &id, now).await?,
+        // With an Idempotency-Key the answer is stored by the cancel's own transaction.
+        Some(claim) => {
+            let outcome = app
+                .store
+                .cancel_link_with(account, &id, now, |canceled| {
+                    let response = ApiResponse::object(&PaymentView::from(canceled))
+                        .map_err(|e| StoreError::Internal(e.to_string()))?;
+                    app.store.idempotency_completion(claim, &response.stored())
+                })
+                .await?;
+            if matches!(outcome, CancelOutcome::Canceled(_)) {
+                key_completed(&request);
+            }
+            outcome
+        }
+    };
+    match outcome {
         CancelOutcome::Canceled(payment) | CancelOutcome::AlreadyCanceled(payment) => {
             ApiResponse::object(&PaymentView::from(&payment))
         }

@@ -74,6 +74,10 @@ pub enum ApiError {
         param: &'static str,
         message: String,
     },
+    #[error("idempotency key reused with another request")]
+    IdempotencyKeyMismatch,
+    #[error("idempotency key in use")]
+    IdempotencyInProgress,
     #[error("payload too large")]
     PayloadTooLarge { limit_bytes: usize },
     #[error("service unavailable: {0}")]
@@ -96,6 +100,15 @@ impl ApiError {
 
     pub fn internal(what: impl std::fmt::Display) -> Self {
         Self::Internal(what.to_string())
+    }
+
+    /// Whether an idempotency key should be given back rather than keep this answer: the request
+    /// never started (it failed validation), or failed in a way a retry may fix (5xx).
+    pub fn releases_idempotency_key(&self) -> bool {
+        matches!(
+            self,
+            Self::Validation(_) | Self::InvalidJson { .. } | Self::PayloadTooLarge { .. }
+        ) || self.reply().status >= 500
     }
 }
 
@@ -236,6 +249,27 @@ impl ApiError {
             Self::Duplicate { param, message } => ErrorReply {
                 param: Some((*param).to_owned()),
                 ..reply(409, "conflict_error", "duplicate", message)
+            },
+            Self::IdempotencyKeyMismatch => ErrorReply {
+                param: Some("Idempotency-Key".to_owned()),
+                ..reply(
+                    409,
+                    "conflict_error",
+                    "idempotency_key_mismatch",
+                    "This Idempotency-Key was already used with another method, path or body. \
+                     Use a new key for a new request.",
+                )
+            },
+            Self::IdempotencyInProgress => ErrorReply {
+                param: Some("Idempotency-Key".to_owned()),
+                headers: vec![("retry-after", RETRY_AFTER_SECONDS.to_string())],
+                ..reply(
+                    409,
+                    "conflict_error",
+                    "idempotency_in_progress",
+                    "A request with this Idempotency-Key is still running. Retry shortly to get \
+                     its response.",
+                )
             },
             Self::PayloadTooLarge { limit_bytes } => reply(
                 413,

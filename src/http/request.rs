@@ -7,13 +7,21 @@ use serde_json::Value;
 use super::error::ApiError;
 use super::fields::{Fields, QueryFields};
 use super::routes::PathParams;
+use std::sync::Arc;
+
 use crate::domain::account::Principal;
+use crate::domain::idempotency::IdempotencyKey;
+use crate::store::Claim;
 
 /// Largest accepted request body (contract: 413 above 64 KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub struct ApiRequest {
     pub principal: Principal,
+    /// The request's `Idempotency-Key`, when a write carries one.
+    pub idempotency_key: Option<IdempotencyKey>,
+    /// The claim on that key this request holds.
+    pub claim: Option<Arc<Claim>>,
     pub params: PathParams,
     pub raw_query: Option<String>,
     pub body: Option<Value>,
@@ -35,6 +43,30 @@ impl ApiRequest {
 
     pub fn query(&self) -> QueryFields {
         QueryFields::parse(self.raw_query.as_deref())
+    }
+}
+
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// The `Idempotency-Key` header, if sent; 400 naming it if malformed.
+pub fn idempotency_key(event: &Request) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = event.headers().get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .map_err(|_| crate::domain::Invalid::new("must be visible ASCII"))
+        .and_then(IdempotencyKey::parse)
+        .map(Some)
+        .map_err(|invalid| ApiError::validation("Idempotency-Key", invalid.0))
+}
+
+/// The raw body bytes (for the idempotency fingerprint).
+pub fn body_bytes(event: &Request) -> &[u8] {
+    match event.body() {
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
     }
 }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::error::ApiError;
+use crate::domain::idempotency::StoredResponse;
 
 /// A successful answer, already serialized into its envelope.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +72,43 @@ impl ApiResponse {
     }
 }
 
+impl ApiResponse {
+    /// The envelope of an error, as `render` writes it: what an idempotency record stores when a
+    /// request ends in a refusal.
+    pub fn from_error(
+        error: &ApiError,
+        error_docs_url: &str,
+    ) -> (Self, Vec<(&'static str, String)>) {
+        let reply = error.reply();
+        let body = serde_json::to_string(&Failure {
+            success: false,
+            error: ErrorBody {
+                kind: reply.kind,
+                code: reply.code,
+                message: &reply.message,
+                param: reply.param.as_deref(),
+                details: reply.details.as_ref(),
+                doc_url: format!("{error_docs_url}#{}", reply.code),
+            },
+        })
+        .unwrap_or_else(|_| FALLBACK_BODY.to_owned());
+        (
+            Self {
+                status: reply.status,
+                body,
+            },
+            reply.headers,
+        )
+    }
+
+    pub fn stored(&self) -> StoredResponse {
+        StoredResponse {
+            status: self.status,
+            body: self.body.clone(),
+        }
+    }
+}
+
 /// Renders the outcome of a request. Never fails: a response that cannot be built becomes a
 /// plain 500 envelope written by hand.
 pub fn render(
@@ -81,20 +119,8 @@ pub fn render(
     let (status, body, extra_headers) = match outcome {
         Ok(response) => (response.status, response.body.clone(), Vec::new()),
         Err(error) => {
-            let reply = error.reply();
-            let body = serde_json::to_string(&Failure {
-                success: false,
-                error: ErrorBody {
-                    kind: reply.kind,
-                    code: reply.code,
-                    message: &reply.message,
-                    param: reply.param.as_deref(),
-                    details: reply.details.as_ref(),
-                    doc_url: format!("{error_docs_url}#{}", reply.code),
-                },
-            })
-            .unwrap_or_else(|_| FALLBACK_BODY.to_owned());
-            (reply.status, body, reply.headers)
+            let (response, headers) = ApiResponse::from_error(error, error_docs_url);
+            (response.status, response.body, headers)
         }
     };
     let mut response = Response::new(Body::Text(body));

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::FutureExt;
@@ -15,6 +16,9 @@ use super::response::{ApiResponse, render};
 use super::routes::{self, Route};
 use super::version;
 use crate::app::App;
+use crate::domain::idempotency::RequestFingerprint;
+use crate::domain::time::Timestamp;
+use crate::store::{Claim, ClaimOutcome};
 
 /// Serves one event for `route` with `handler`.
 pub async fn serve<F, Fut>(
@@ -36,14 +40,25 @@ where
     );
     let started = Instant::now();
     let work = async {
-        let request = prepare(app, route, &event, request_id.clone()).await?;
+        let request = match prepare(app, route, &event, request_id.clone()).await? {
+            Prepared::Replay(response) => return Ok(response),
+            Prepared::Run(request) => request,
+        };
         tracing::Span::current().record("account_id", request.principal.account_id.as_str());
-        handler(app, request).await
+        let claim = request.claim.clone();
+        let outcome = AssertUnwindSafe(handler(app, request))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err(ApiError::internal("handler panicked")));
+        if let Some(claim) = claim {
+            settle_claim(app, &claim, &outcome).await;
+        }
+        outcome
     };
     let outcome = AssertUnwindSafe(work.instrument(span.clone()))
         .catch_unwind()
         .await
-        .unwrap_or_else(|_| Err(ApiError::internal("handler panicked")));
+        .unwrap_or_else(|_| Err(ApiError::internal("request pipeline panicked")));
     span.in_scope(|| log_outcome(&outcome, started));
     render(&outcome, &request_id, &app.config.error_docs_url)
 }
@@ -64,12 +79,18 @@ pub async fn serve_fallback(app: &'static App, event: Request) -> Response<Body>
     render(&outcome, &request_id, &app.config.error_docs_url)
 }
 
+enum Prepared {
+    /// A repeat of a completed request with the same Idempotency-Key: its response, again.
+    Replay(ApiResponse),
+    Run(ApiRequest),
+}
+
 async fn prepare(
     app: &'static App,
     route: &'static Route,
     event: &Request,
     request_id: String,
-) -> Result<ApiRequest, ApiError> {
+) -> Result<Prepared, ApiError> {
     let path = request::raw_path(event);
     let params = route.match_path(&path).ok_or(ApiError::RouteNotFound)?;
     if event.method().as_str() != route.method {
@@ -79,19 +100,78 @@ async fn prepare(
     }
     let principal = app.keys.authenticate(&app.store, event.headers()).await?;
     version::check(event.headers())?;
-    let body = if route.method == "GET" {
-        None
+    let writes = route.method != "GET";
+    let idempotency_key = if writes {
+        request::idempotency_key(event)?
     } else {
-        request::json_body(event)?
+        None
     };
-    Ok(ApiRequest {
+    let body = if writes {
+        request::json_body(event)?
+    } else {
+        None
+    };
+    let claim = match &idempotency_key {
+        None => None,
+        Some(key) => {
+            let fingerprint =
+                RequestFingerprint::of(route.method, &path, request::body_bytes(event));
+            match app
+                .store
+                .claim_idempotency_key(&principal.account_id, key, &fingerprint, Timestamp::now())
+                .await?
+            {
+                ClaimOutcome::Claimed(claim) => Some(Arc::new(claim)),
+                ClaimOutcome::Replay(stored) => {
+                    return Ok(Prepared::Replay(ApiResponse {
+                        status: stored.status,
+                        body: stored.body,
+                    }));
+                }
+                ClaimOutcome::Mismatch => return Err(ApiError::IdempotencyKeyMismatch),
+                ClaimOutcome::InProgress => return Err(ApiError::IdempotencyInProgress),
+            }
+        }
+    };
+    Ok(Prepared::Run(ApiRequest {
         principal,
+        idempotency_key,
+        claim,
         params,
         raw_query: event.uri().query().map(str::to_owned),
         body,
         public_base_url: request::public_base_url(event, app.config.public_base_url.as_deref()),
         request_id,
-    })
+    }))
+}
+
+/// Keeps the answer for the key, or gives the key back: validation failures are not kept, and
+/// a 5xx releases the key so that a retry runs again. A claim already completed inside the
+/// handler's own transaction needs nothing more.
+async fn settle_claim(app: &App, claim: &Claim, outcome: &Result<ApiResponse, ApiError>) {
+    if claim.is_completed() {
+        return;
+    }
+    let result = match outcome {
+        Ok(response) => {
+            app.store
+                .complete_idempotency_key(claim, &response.stored())
+                .await
+        }
+        Err(error) if error.releases_idempotency_key() => {
+            app.store.release_idempotency_key(claim).await
+        }
+        Err(error) => {
+            let (response, _) = ApiResponse::from_error(error, &app.config.error_docs_url);
+            app.store
+                .complete_idempotency_key(claim, &response.stored())
+                .await
+        }
+    };
+    if let Err(error) = result {
+        // The key stays in progress until its lock runs out; then a retry runs again.
+        tracing::error!(detail = %error, "could not settle the idempotency key");
+    }
 }
 
 fn log_outcome(outcome: &Result<ApiResponse, ApiError>, started: Instant) {

@@ -47,6 +47,8 @@ pub struct Completion<'a> {
     /// Where to send the receipt, if one is due.
     pub receipt_to: Option<&'a str>,
     pub now: Timestamp,
+    /// Written in the same transaction (an idempotency completion).
+    pub also: Option<TransactWriteItem>,
 }
 
 #[derive(Debug)]
@@ -74,6 +76,7 @@ impl Store {
             mut invoice,
             receipt_to,
             now,
+            also,
         } = completion;
         // Everything but the number is fixed before the loop, so a retried round with the same
         // number is the same transaction and its request token makes it idempotent.
@@ -107,6 +110,7 @@ impl Store {
             if let Some(receipt) = &receipt {
                 writes.push(self.put_if_absent(receipt.clone())?);
             }
+            writes.extend(also.clone());
             let token = format!("{}-{}", &payment.id.as_str()[4..], invoice.number.get());
             let result = self
                 .client

@@ -1,5 +1,7 @@
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 
+use aws_sdk_dynamodb::types::TransactWriteItem;
+
 use super::items::{CustomerItem, ExternalIdItem, Item, from_item, string_key, to_item};
 use super::payments::failed_condition;
 use super::schema::TABLE;
@@ -24,28 +26,33 @@ impl Store {
     /// Writes a new customer. With an external id, one transaction writes the customer and the
     /// item that claims the external id, each only if absent: two concurrent creates with the
     /// same external id cannot both succeed.
+    /// `also` is written in the same transaction (an idempotency completion).
     pub async fn insert_customer(
         &self,
         account: &AccountId,
         customer: &Customer,
+        also: Option<TransactWriteItem>,
     ) -> Result<InsertCustomerOutcome, StoreError> {
         let item = to_item(&CustomerItem::new(account, customer))?;
-        let Some(external) = &customer.external_id else {
+        if customer.external_id.is_none() && also.is_none() {
             return self
                 .put_new(item)
                 .await
                 .map(|()| InsertCustomerOutcome::Inserted);
-        };
-        let claim = to_item(&ExternalIdItem {
-            pk: keys::external_id(account, external),
-            sk: keys::EXTERNAL_ID_SK.to_owned(),
-            customer_id: customer.id.to_string(),
-        })?;
+        }
+        let mut writes = vec![self.put_if_absent(item)?];
+        if let Some(external) = &customer.external_id {
+            writes.push(self.put_if_absent(to_item(&ExternalIdItem {
+                pk: keys::external_id(account, external),
+                sk: keys::EXTERNAL_ID_SK.to_owned(),
+                customer_id: customer.id.to_string(),
+            })?)?);
+        }
+        writes.extend(also);
         let result = self
             .client
             .transact_write_items()
-            .transact_items(self.put_if_absent(item)?)
-            .transact_items(self.put_if_absent(claim)?)
+            .set_transact_items(Some(writes))
             .client_request_token(customer.id.as_str())
             .send()
             .await;
@@ -53,7 +60,8 @@ impl Store {
             Ok(_) => Ok(InsertCustomerOutcome::Inserted),
             Err(error) => match error.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(canceled))
-                    if failed_condition(canceled.cancellation_reasons(), 1) =>
+                    if customer.external_id.is_some()
+                        && failed_condition(canceled.cancellation_reasons(), 1) =>
                 {
                     Ok(InsertCustomerOutcome::DuplicateExternalId)
                 }

@@ -1,8 +1,12 @@
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 
 use super::items::{InvoiceItem, Item, from_item, string_key};
 use super::paging::Equals;
+use super::payments::{MAX_DECIDE_ROUNDS, failed_condition};
 use super::schema::TABLE;
 use super::{Store, StoreError, keys};
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
@@ -133,6 +137,68 @@ impl Store {
 }
 
 impl Store {
+    /// Status change that commits `also(&updated)` (an idempotency completion) in the same
+    /// transaction: a consistent read decides, then one transaction writes, conditional on the
+    /// invoice still being outstanding. Refusals write nothing.
+    pub async fn set_invoice_status_with(
+        &self,
+        account: &AccountId,
+        id: &InvoiceId,
+        settlement: InvoiceSettlement,
+        now: Timestamp,
+        also: impl Fn(&Invoice) -> Result<TransactWriteItem, StoreError>,
+    ) -> Result<SetInvoiceStatus, StoreError> {
+        for _ in 0..MAX_DECIDE_ROUNDS {
+            let Some(invoice) = self.get_invoice(account, id).await? else {
+                return Ok(SetInvoiceStatus::NotFound);
+            };
+            if invoice.status != InvoiceStatus::Outstanding {
+                return Ok(SetInvoiceStatus::NotOutstanding(invoice));
+            }
+            let mut updated = invoice;
+            updated.status = settlement.status();
+            updated.updated_at = now;
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(string_key(
+                    keys::invoice(account, id),
+                    keys::INVOICE_SK,
+                )))
+                .update_expression("SET #status = :status, updatedAt = :now ADD #version :one")
+                .condition_expression("#status = :outstanding")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#version", "version")
+                .expression_attribute_values(
+                    ":status",
+                    AttributeValue::S(settlement.status().as_str().to_owned()),
+                )
+                .expression_attribute_values(
+                    ":outstanding",
+                    AttributeValue::S(InvoiceStatus::Outstanding.as_str().to_owned()),
+                )
+                .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
+                .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                .build()
+                .map_err(StoreError::build)?;
+            let result = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().update(update).build())
+                .transact_items(also(&updated)?)
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(SetInvoiceStatus::Updated(updated)),
+                Err(error) => match error.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(c))
+                        if failed_condition(c.cancellation_reasons(), 0) => {}
+                    _ => return Err(StoreError::from_sdk(error)),
+                },
+            }
+        }
+        Err(StoreError::Unavailable("the invoice kept changing".into()))
+    }
+
     /// Writes an invoice unconditionally, replacing any item with its id, and makes sure the
     /// account's counter is at least its number, so later invoices never reuse it (fixtures only).
     pub async fn put_invoice_fixture(

@@ -12,6 +12,7 @@
 //! | receipt     | `A#<acct>#RCPT#<id>`        | `RCPT` | `A#<acct>#RCPT` / `<createdAt>#<id>`|                                         |
 //! | tax rates   | `A#<acct>#TAX`              | `TAX`  |                                     |                                         |
 //! | link page   | `LINK#<payment id>`         | `LINK` |                                     |                                         |
+//! | idempotency | `A#<acct>#IDEM#<sha256(key)>` | `IDEM` | (expires through the `ttl` attribute) |                                    |
 //!
 //! The link-page item is the one key without an account: the public page `/pay/{id}` knows only
 //! the payment id, and this item says which account the link belongs to.
@@ -44,6 +45,7 @@ pub const INVOICE_COUNTER_SK: &str = "INVSEQ";
 pub const RECEIPT_SK: &str = "RCPT";
 pub const TAX_RATES_SK: &str = "TAX";
 pub const LINK_SK: &str = "LINK";
+pub const IDEMPOTENCY_SK: &str = "IDEM";
 
 pub fn payment(account: &AccountId, id: &PaymentId) -> String {
     format!("A#{account}#PAY#{id}")
@@ -111,4 +113,8 @@ pub fn tax_rates(account: &AccountId) -> String {
 
 pub fn link(payment: &PaymentId) -> String {
     format!("LINK#{payment}")
+}
+
+pub fn idempotency(account: &AccountId, key_digest: &str) -> String {
+    format!("A#{account}#IDEM#{key_digest}")
 }

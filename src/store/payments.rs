@@ -2,7 +2,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem,
+    TransactWriteItem, Update,
 };
 
 use super::items::{Item, LinkItem, PaymentItem, from_item, string_key, to_item};
@@ -12,6 +12,9 @@ use crate::domain::ids::{AccountId, CustomerId, PaymentId};
 use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::payment::{CancelDecision, Payment, PaymentKind, PaymentStatus};
 use crate::domain::time::Timestamp;
+
+/// Read-decide-write loops give up after this many lost races (then 503).
+pub(crate) const MAX_DECIDE_ROUNDS: usize = 8;
 
 #[derive(Debug)]
 pub enum InsertPaymentOutcome {
@@ -45,10 +48,12 @@ impl Store {
     /// Writes a new payment. A link also gets the item that lets its public page find it; a
     /// payment for a customer also checks, in the same transaction, that the customer exists,
     /// so a payment never points at a customer the account does not have.
+    /// `also` is written in the same transaction (an idempotency completion).
     pub async fn insert_payment(
         &self,
         account: &AccountId,
         payment: &Payment,
+        also: Option<TransactWriteItem>,
     ) -> Result<InsertPaymentOutcome, StoreError> {
         let item = to_item(&PaymentItem::new(account, payment))?;
         let mut writes = Vec::new();
@@ -71,13 +76,14 @@ impl Store {
                 account_id: account.to_string(),
             })?)?);
         }
-        if writes.is_empty() {
+        if writes.is_empty() && also.is_none() {
             return self
                 .put_new(item)
                 .await
                 .map(|()| InsertPaymentOutcome::Inserted);
         }
         writes.push(self.put_if_absent(item)?);
+        writes.extend(also);
         let result = self
             .client
             .transact_write_items()
@@ -218,6 +224,80 @@ impl Store {
                 _ => Err(StoreError::from_sdk(error)),
             },
         }
+    }
+
+    /// Cancel that commits `also(&canceled)` (an idempotency completion, which needs the answer
+    /// before the write) in the same transaction: a consistent read decides, then one
+    /// transaction cancels, conditional on the link still being pending. Refusals write nothing.
+    pub async fn cancel_link_with(
+        &self,
+        account: &AccountId,
+        id: &PaymentId,
+        now: Timestamp,
+        also: impl Fn(&Payment) -> Result<TransactWriteItem, StoreError>,
+    ) -> Result<CancelOutcome, StoreError> {
+        for _ in 0..MAX_DECIDE_ROUNDS {
+            let Some(payment) = self.get_payment(account, id).await? else {
+                return Ok(CancelOutcome::NotFound);
+            };
+            match payment.cancel_decision() {
+                CancelDecision::AlreadyCanceled => {
+                    return Ok(CancelOutcome::AlreadyCanceled(payment));
+                }
+                CancelDecision::NotCancelable => return Ok(CancelOutcome::NotCancelable(payment)),
+                CancelDecision::Cancel => {}
+            }
+            let mut canceled = payment;
+            canceled.status = PaymentStatus::Canceled;
+            canceled.updated_at = now;
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(string_key(
+                    keys::payment(account, id),
+                    keys::PAYMENT_SK,
+                )))
+                .update_expression("SET #status = :canceled, #updatedAt = :now ADD #version :one")
+                .condition_expression("#kind = :link AND #status = :pending")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#kind", "kind")
+                .expression_attribute_names("#updatedAt", "updatedAt")
+                .expression_attribute_names("#version", "version")
+                .expression_attribute_values(
+                    ":canceled",
+                    AttributeValue::S(PaymentStatus::Canceled.as_str().to_owned()),
+                )
+                .expression_attribute_values(
+                    ":pending",
+                    AttributeValue::S(PaymentStatus::Pending.as_str().to_owned()),
+                )
+                .expression_attribute_values(
+                    ":link",
+                    AttributeValue::S(PaymentKind::Link.as_str().to_owned()),
+                )
+                .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
+                .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+                .build()
+                .map_err(StoreError::build)?;
+            let result = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().update(update).build())
+                .transact_items(also(&canceled)?)
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(CancelOutcome::Canceled(canceled)),
+                Err(error) => match error.as_service_error() {
+                    // The link moved on between the read and the write: decide again.
+                    Some(TransactWriteItemsError::TransactionCanceledException(c))
+                        if failed_condition(c.cancellation_reasons(), 0) => {}
+                    _ => return Err(StoreError::from_sdk(error)),
+                },
+            }
+        }
+        Err(StoreError::Unavailable(
+            "the link kept changing during cancel".into(),
+        ))
     }
 
     /// PutItem of an item under a freshly generated id. If the condition fails, the item is

@@ -107,6 +107,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new() -> Self {
+        // Logs show with `RUST_LOG=... cargo test -- --nocapture`.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let store = store().await;
         let app = App::new(store.clone(), config(dynamodb_endpoint())).leak();
         Self { app, store }

@@ -6,6 +6,7 @@ mod customers;
 mod envelope;
 mod events;
 mod helpers;
+mod idempotency;
 mod infrastructure;
 mod invoices;
 mod isolation;

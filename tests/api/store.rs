@@ -58,7 +58,7 @@ pub fn customer(external: Option<&str>) -> Customer {
 }
 
 async fn insert(store: &Store, account: &AccountId, payment: &Payment) {
-    let outcome = store.insert_payment(account, payment).await.unwrap();
+    let outcome = store.insert_payment(account, payment, None).await.unwrap();
     assert!(matches!(outcome, InsertPaymentOutcome::Inserted));
 }
 
@@ -225,7 +225,10 @@ async fn customer_listing_pages_only_that_customers_payments() {
     let (account, _) = t.account(Mode::Sandbox).await;
     let theirs = customer(None);
     assert!(matches!(
-        t.store.insert_customer(&account.id, &theirs).await.unwrap(),
+        t.store
+            .insert_customer(&account.id, &theirs, None)
+            .await
+            .unwrap(),
         InsertCustomerOutcome::Inserted
     ));
     let mut expected = HashSet::new();
@@ -267,7 +270,11 @@ async fn a_payment_for_a_missing_customer_is_not_written() {
     let t = TestApp::new().await;
     let (account, _) = t.account(Mode::Sandbox).await;
     let payment = link(Some(CustomerId::generate()), Timestamp::now());
-    let outcome = t.store.insert_payment(&account.id, &payment).await.unwrap();
+    let outcome = t
+        .store
+        .insert_payment(&account.id, &payment, None)
+        .await
+        .unwrap();
     assert!(matches!(outcome, InsertPaymentOutcome::CustomerMissing));
     assert!(
         t.store
@@ -290,7 +297,10 @@ async fn external_ids_are_unique_per_account_under_concurrency() {
         let account = account.id.clone();
         tasks.push(tokio::spawn(async move {
             let candidate = customer(Some("same-external"));
-            let outcome = store.insert_customer(&account, &candidate).await.unwrap();
+            let outcome = store
+                .insert_customer(&account, &candidate, None)
+                .await
+                .unwrap();
             (candidate, outcome)
         }));
     }
@@ -327,7 +337,7 @@ async fn external_ids_are_unique_per_account_under_concurrency() {
     let elsewhere = customer(Some("same-external"));
     assert!(matches!(
         t.store
-            .insert_customer(&other.id, &elsewhere)
+            .insert_customer(&other.id, &elsewhere, None)
             .await
             .unwrap(),
         InsertCustomerOutcome::Inserted
