@@ -59,6 +59,6 @@ pub async fn dispatch_pay_page(
 }
 
 async fn start() -> Result<&'static App, lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    crate::logging::init();
     Ok(App::from_env().await?.leak())
 }

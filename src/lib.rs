@@ -11,5 +11,6 @@ pub mod domain;
 pub mod fixtures;
 pub mod handlers;
 pub mod http;
+pub mod logging;
 pub mod provider;
 pub mod store;

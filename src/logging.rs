@@ -1,0 +1,90 @@
+//! Logging for every function: Lambda's advanced logging controls (JSON when
+//! `AWS_LAMBDA_LOG_FORMAT=JSON`, level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`), with one rule
+//! added that no setting can lift: the Lambda runtime never logs below INFO. At TRACE it would
+//! log every raw event, and events carry API keys and, on the hosted page, card numbers.
+
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
+
+/// Directives appended after the configured level: the last directive for a target wins.
+const NEVER_TRACE_EVENTS: &str =
+    "lambda_runtime=info,lambda_runtime_api_client=info,lambda_http=info";
+
+pub fn filter(level: Option<&str>) -> EnvFilter {
+    let configured = level.unwrap_or("info");
+    EnvFilter::builder().parse_lossy(format!("{configured},{NEVER_TRACE_EVENTS}"))
+}
+
+pub fn init() {
+    init_with_writer(std::io::stdout);
+}
+
+pub fn init_with_writer<W>(writer: W)
+where
+    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
+{
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok();
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_env_filter(filter(level.as_deref()))
+        .with_writer(writer);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::fmt::MakeWriter;
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'a self) -> Self::Writer {
+            self.clone()
+        }
+    }
+
+    #[test]
+    fn even_at_trace_the_runtime_never_logs_raw_events() {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(filter(Some("trace")))
+            .with_writer(captured.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::trace!(
+                target: "lambda_runtime::layers::api_response",
+                body = "card_number=4242424242424242&x-api-key=ck_test_secret",
+                "raw JSON event received from Lambda"
+            );
+            tracing::trace!(target: "commet_payments::store", "our own trace still shows");
+        });
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(!text.contains("4242424242424242") && !text.contains("ck_test_secret"));
+        assert!(text.contains("our own trace still shows"));
+    }
+}
