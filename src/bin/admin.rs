@@ -87,7 +87,7 @@ enum Command {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let store = Store::connect(&StoreSettings {
+    let store = Store::connect_with_default_chain(&StoreSettings {
         table_name: cli.table.clone(),
         endpoint: cli.endpoint.clone(),
     })

@@ -1,13 +1,15 @@
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::config::{Credentials, Region, SharedCredentialsProvider, SharedHttpClient};
+use aws_smithy_async::rt::sleep::TokioSleep;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
-/// Where the table lives. `endpoint` is set for DynamoDB Local; unset means real DynamoDB with
-/// the default credential and region chain.
+/// Where the table lives. `endpoint` is set for DynamoDB Local; unset means real DynamoDB.
 #[derive(Debug, Clone)]
 pub struct StoreSettings {
     pub table_name: String,
@@ -21,29 +23,69 @@ pub struct Store {
     pub(crate) table: String,
 }
 
+/// One hyper-1 client, rustls on ring. aws-lc's first use seeds its random generator, which
+/// shows in every cold start; ring does not pay that.
+fn http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+/// Bounded waits so that an unreachable or frozen datastore becomes a 503 well inside the
+/// function timeout instead of a Lambda timeout. Retries are safe: every write is either
+/// conditional or carries a transaction idempotency token.
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(5))
+        .build()
+}
+
+fn env_region() -> Region {
+    let region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|_| "us-east-1".to_owned());
+    Region::new(region)
+}
+
 impl Store {
+    /// For the functions: credentials and region from the environment, as Lambda provides them
+    /// (no profile files, no instance metadata: nothing to look up during a cold start). With an
+    /// endpoint (DynamoDB Local), fixed local credentials.
     pub async fn connect(settings: &StoreSettings) -> Self {
-        // Bounded waits so that an unreachable or frozen datastore becomes a 503 well inside the
-        // function timeout instead of a Lambda timeout. Retries are safe: every write is either
-        // conditional on a fresh id or carries a transaction idempotency token.
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(1))
-            .operation_attempt_timeout(Duration::from_secs(2))
-            .operation_timeout(Duration::from_secs(5))
-            .build();
+        let credentials = match &settings.endpoint {
+            Some(_) => SharedCredentialsProvider::new(local_credentials()),
+            None => SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()),
+        };
+        let mut config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .http_client(http_client())
+            .timeout_config(timeouts())
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .sleep_impl(TokioSleep::new())
+            .region(env_region())
+            .credentials_provider(credentials);
+        if let Some(endpoint) = &settings.endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        Self::from_client(Client::from_conf(config.build()), &settings.table_name)
+    }
+
+    /// For operator tooling: the full default chain (profiles, SSO, credential_process,
+    /// instance metadata), as the AWS CLI would resolve it.
+    pub async fn connect_with_default_chain(settings: &StoreSettings) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .timeout_config(timeouts)
+            .http_client(http_client())
+            .timeout_config(timeouts())
             .retry_config(RetryConfig::standard().with_max_attempts(3));
         if let Some(endpoint) = &settings.endpoint {
-            // DynamoDB Local accepts any credentials; fixed ones keep a developer's real AWS
-            // profile out of local runs.
             loader = loader
                 .endpoint_url(endpoint)
-                .credentials_provider(Credentials::new("local", "local", None, None, "local"))
-                .region(Region::new("us-east-1"));
+                .credentials_provider(local_credentials())
+                .region(env_region());
         }
-        let config = loader.load().await;
-        Self::from_client(Client::new(&config), &settings.table_name)
+        Self::from_client(Client::new(&loader.load().await), &settings.table_name)
     }
 
     pub fn from_client(client: Client, table: &str) -> Self {
@@ -59,5 +101,32 @@ impl Store {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+}
+
+/// DynamoDB Local accepts any credentials; fixed ones keep a developer's real AWS profile out
+/// of local runs.
+fn local_credentials() -> Credentials {
+    Credentials::new("local", "local", None, None, "local")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_function_client_can_time_out_and_retry() {
+        // Timeouts need a sleep implementation; without one the SDK would refuse every call.
+        let store = Store::connect(&StoreSettings {
+            table_name: "t".into(),
+            endpoint: Some("http://127.0.0.1:9".into()),
+        })
+        .await;
+        let config = store.client.config();
+        assert!(config.sleep_impl().is_some());
+        assert_eq!(
+            config.timeout_config().and_then(|t| t.operation_timeout()),
+            Some(Duration::from_secs(5))
+        );
     }
 }
