@@ -23,12 +23,52 @@ pub struct Store {
     pub(crate) table: String,
 }
 
+/// The roots AWS endpoints chain to, compiled in (see certs/README.md).
+const AWS_TRUST_ROOTS: &str = include_str!("../../certs/aws-trust-roots.pem");
+
 /// One hyper-1 client, rustls on ring. aws-lc's first use seeds its random generator, which
-/// shows in every cold start; ring does not pay that.
+/// shows in every cold start; ring does not pay that. The trust store is AWS's roots (plus
+/// `SSL_CERT_FILE` if set), not the system store, whose hundreds of files every cold start
+/// would read and parse.
 fn http_client() -> SharedHttpClient {
+    let mut roots = tls::TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(AWS_TRUST_ROOTS.as_bytes());
+    if let Some(path) = std::env::var_os("SSL_CERT_FILE") {
+        match std::fs::read(&path) {
+            // The client would panic on a certificate it cannot use; check them first.
+            Ok(pem) if usable_roots(&pem) => {
+                roots.add_pem_certificate(pem);
+            }
+            _ => tracing::warn!(
+                ?path,
+                "SSL_CERT_FILE is unreadable or not PEM roots; ignored"
+            ),
+        }
+    }
+    let context = tls::TlsContext::builder()
+        .with_trust_store(roots)
+        .build()
+        .unwrap_or_default();
     aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .tls_context(context)
         .build_https()
+}
+
+/// Whether every certificate in `pem` parses and makes a trust anchor.
+fn usable_roots(pem: &[u8]) -> bool {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut store = rustls::RootCertStore::empty();
+    let mut any = false;
+    for certificate in CertificateDer::pem_slice_iter(pem) {
+        match certificate.map(|der| store.add(der)) {
+            Ok(Ok(())) => any = true,
+            _ => return false,
+        }
+    }
+    any
 }
 
 /// Bounded waits so that an unreachable or frozen datastore becomes a 503 well inside the
@@ -113,6 +153,15 @@ fn local_credentials() -> Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compiled_in_roots_are_usable_and_garbage_is_refused() {
+        assert!(usable_roots(AWS_TRUST_ROOTS.as_bytes()));
+        assert!(!usable_roots(b"not a certificate"));
+        assert!(!usable_roots(
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+        ));
+    }
 
     #[tokio::test]
     async fn the_function_client_can_time_out_and_retry() {

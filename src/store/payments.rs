@@ -365,3 +365,51 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Writes many payments with BatchWriteItem (25 per call), unconditionally: a bulk import
+    /// of payments that do not exist yet, such as benchmark or migration data. Links get no page
+    /// item and customers are not checked.
+    pub async fn import_payments(
+        &self,
+        account: &AccountId,
+        payments: &[Payment],
+    ) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        for chunk in payments.chunks(25) {
+            let mut requests = chunk
+                .iter()
+                .map(|payment| {
+                    let put = PutRequest::builder()
+                        .set_item(Some(to_item(&PaymentItem::new(account, payment))?))
+                        .build()
+                        .map_err(StoreError::build)?;
+                    Ok(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            // DynamoDB may hand back part of a batch under load; send it again until done.
+            for _ in 0..20 {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(StoreError::from_sdk)?;
+                requests = output
+                    .unprocessed_items
+                    .and_then(|mut items| items.remove(&self.table))
+                    .unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+            }
+            if !requests.is_empty() {
+                return Err(StoreError::Unavailable(
+                    "batch import kept being throttled".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,611 @@
+//! Benchmark helper (driven by scripts/bench.py): seeds DynamoDB Local with the data the
+//! benchmark needs, and issues the bare DynamoDB calls each endpoint makes, with the same SDK and
+//! client settings as the functions, printing latency and consumed capacity as JSON.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
+};
+use clap::{Parser, Subcommand};
+use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
+use commet_payments::domain::card::PaymentMethod;
+use commet_payments::domain::customer::{Customer, NewCustomer};
+use commet_payments::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus};
+use commet_payments::domain::money::{Currency, PaymentAmount};
+use commet_payments::domain::payment::{NewLink, Payment, Provider};
+use commet_payments::domain::text::{Description, Email};
+use commet_payments::domain::time::Timestamp;
+use commet_payments::store::{Store, StoreSettings, keys};
+use serde_json::{Value, json};
+
+type Item = HashMap<String, AttributeValue>;
+
+#[derive(Parser)]
+struct Cli {
+    #[arg(long)]
+    endpoint: String,
+    #[arg(long, default_value = "commet-payments-bench")]
+    table: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the table and the benchmark's accounts and data; print their ids as JSON.
+    Seed {
+        /// Payments in the large account (the small one has 1,000).
+        #[arg(long, default_value_t = 100_000)]
+        large: usize,
+        /// Pending links and outstanding invoices per pool (cancel / status runs consume them).
+        #[arg(long, default_value_t = 4_000)]
+        pool: usize,
+    },
+    /// The bare DynamoDB call(s) of one endpoint, `n` times; prints latency and capacity.
+    Bare {
+        #[arg(long)]
+        seed: std::path::PathBuf,
+        #[arg(long)]
+        op: String,
+        #[arg(long, default_value_t = 1000)]
+        n: usize,
+        /// Which account of the seed to use: small or large.
+        #[arg(long, default_value = "small")]
+        account: String,
+    },
+}
+
+fn link(customer: Option<&Customer>, at: Timestamp) -> Payment {
+    Payment::new_link(
+        NewLink {
+            amount: PaymentAmount::new(2500).expect("amount"),
+            currency: Currency::parse("usd").expect("currency"),
+            description: Description::parse("Benchmark order").expect("description"),
+            customer: None,
+            success_url: None,
+            metadata: None,
+        },
+        customer.map(|c| c.id.clone()),
+        0,
+        Provider::Commet,
+        "https://pay.example",
+        at,
+        false,
+    )
+}
+
+async fn account(store: &Store, name: &str) -> (Account, String) {
+    let account = Account::create(name, Mode::Sandbox, Timestamp::now()).expect("account");
+    store
+        .insert_account(&account)
+        .await
+        .expect("insert account");
+    let secret = ApiKeySecret::generate(Mode::Sandbox).expect("key");
+    store
+        .put_api_key(&ApiKey::issue(&account, &secret, Timestamp::now()))
+        .await
+        .expect("key");
+    (account, secret.expose().to_owned())
+}
+
+async fn customer(store: &Store, account: &Account, card: bool) -> Customer {
+    let mut customer = Customer::create(
+        NewCustomer {
+            email: Email::parse("bench@example.com").expect("email"),
+            external_id: None,
+            full_name: None,
+            address: None,
+            timezone: None,
+            metadata: None,
+        },
+        Timestamp::now(),
+        false,
+    );
+    if card {
+        customer.payment_method = Some(PaymentMethod {
+            token: "pm_sbx_ok_bench".into(),
+            brand: "visa".into(),
+            last4: "4242".into(),
+            exp_month: 12,
+            exp_year: 2034,
+        });
+    }
+    store
+        .put_customer_fixture(&account.id, &customer)
+        .await
+        .expect("customer");
+    customer
+}
+
+/// An account with `count` payments, `per_customer` of them for one customer, and a pool of
+/// pending links (with page items) to cancel.
+async fn populated(store: &Store, name: &str, count: usize, pool: usize) -> Value {
+    let (account, key) = account(store, name).await;
+    let customer = customer(store, &account, false).await;
+    let now = Timestamp::now().datetime().unix_timestamp() * 1000;
+    let per_customer = 500.min(count);
+    let payments: Vec<Payment> = (0..count)
+        .map(|n| {
+            let at = Timestamp::from_unix_millis(now - (count - n) as i64 * 10).expect("time");
+            link((n < per_customer).then_some(&customer), at)
+        })
+        .collect();
+    store
+        .import_payments(&account.id, &payments)
+        .await
+        .expect("import");
+    let cancelable = pending_links(store, &account, pool).await;
+    json!({
+        "account": account.id.as_str(), "key": key, "customer": customer.id.as_str(),
+        "payment": payments.last().map(|p| p.id.to_string()),
+        "payments": count, "cancelable": cancelable,
+    })
+}
+
+async fn pending_links(store: &Store, account: &Account, count: usize) -> Vec<String> {
+    let links: Vec<Payment> = (0..count).map(|_| link(None, Timestamp::now())).collect();
+    store
+        .import_payments(&account.id, &links)
+        .await
+        .expect("links");
+    links.iter().map(|p| p.id.to_string()).collect()
+}
+
+async fn seed(store: &Store, large: usize, pool: usize) -> Value {
+    store.create_table().await.expect("table");
+    let small = populated(store, "bench small", 1_000, pool).await;
+    let large = populated(store, "bench large", large, 400).await;
+    // The account the writes of the endpoint runs go to.
+    let (work, key) = account(store, "bench writes").await;
+    let payer = customer(store, &work, true).await;
+    let mut invoices = Vec::with_capacity(pool * 2);
+    let template = link(Some(&payer), Timestamp::now());
+    for n in 0..pool * 2 {
+        let mut invoice = Invoice::for_payment(
+            &template,
+            payer.id.clone(),
+            InvoiceStatus::Outstanding,
+            Timestamp::now(),
+        );
+        invoice.number = InvoiceNumber::new(n as u64 + 1).expect("number");
+        store
+            .put_invoice_fixture(&work.id, &invoice)
+            .await
+            .expect("invoice");
+        invoices.push(invoice.id.to_string());
+    }
+    let cancelable = pending_links(store, &work, pool * 2).await;
+    json!({
+        "small": small, "large": large,
+        "work": {
+            "account": work.id.as_str(), "key": key, "customer": payer.id.as_str(),
+            "invoices": invoices, "cancelable": cancelable,
+        },
+    })
+}
+
+fn s(text: &str) -> AttributeValue {
+    AttributeValue::S(text.to_owned())
+}
+
+fn key_of(pk: String, sk: &str) -> Item {
+    HashMap::from([("pk".into(), s(&pk)), ("sk".into(), s(sk))])
+}
+
+/// DynamoDB's size of an item (names plus values), for the theoretical capacity.
+fn item_size(item: &Item) -> usize {
+    fn value(v: &AttributeValue) -> usize {
+        match v {
+            AttributeValue::S(text) => text.len(),
+            AttributeValue::N(number) => number.len().div_ceil(2) + 1,
+            AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+            AttributeValue::M(map) => {
+                3 + map
+                    .iter()
+                    .map(|(k, v)| k.len() + value(v) + 1)
+                    .sum::<usize>()
+            }
+            AttributeValue::L(list) => 3 + list.iter().map(|v| value(v) + 1).sum::<usize>(),
+            _ => 0,
+        }
+    }
+    item.iter().map(|(k, v)| k.len() + value(v)).sum()
+}
+
+struct Sampler {
+    micros: Vec<f64>,
+    capacity: f64,
+    reported: bool,
+}
+
+impl Sampler {
+    fn record(&mut self, started: Instant, capacity: Option<f64>) {
+        self.micros.push(started.elapsed().as_secs_f64() * 1e6);
+        if let Some(units) = capacity {
+            self.capacity += units;
+            self.reported = true;
+        }
+    }
+
+    fn report(mut self, theoretical: f64) -> Value {
+        self.micros.sort_by(f64::total_cmp);
+        let at = |q: f64| self.micros[((self.micros.len() as f64 - 1.0) * q).round() as usize];
+        let n = self.micros.len();
+        json!({
+            "n": n, "p50_us": at(0.5), "p99_us": at(0.99),
+            "capacity_per_request": self.reported.then(|| self.capacity / n as f64),
+            "theoretical_capacity": theoretical,
+        })
+    }
+}
+
+fn units(consumed: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>) -> Option<f64> {
+    consumed.and_then(|c| c.capacity_units())
+}
+
+fn total(consumed: Option<&[aws_sdk_dynamodb::types::ConsumedCapacity]>) -> Option<f64> {
+    consumed.map(|all| all.iter().filter_map(|c| c.capacity_units()).sum())
+}
+
+async fn get_item(store: &Store, key: Item) -> Item {
+    store
+        .client()
+        .get_item()
+        .table_name(store.table_name())
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get")
+        .item
+        .expect("item exists")
+}
+
+/// Write units of one item: its size in KB, once for the table and once per index it is in
+/// (both project all attributes). Transactions then cost double.
+fn write_units(item: &Item) -> f64 {
+    let indexes = ["gsi1pk", "gsi2pk"]
+        .iter()
+        .filter(|k| item.contains_key(**k))
+        .count();
+    (item_size(item).div_ceil(1024) * (1 + indexes)) as f64
+}
+
+async fn bare(store: &Store, seed: &Value, op: &str, n: usize, which: &str) -> Value {
+    let client = store.client();
+    let table = store.table_name();
+    let account = &seed[which];
+    let account_id = account["account"].as_str().expect("account");
+    let acct = commet_payments::domain::ids::AccountId::parse(account_id).expect("id");
+    let mut sampler = Sampler {
+        micros: Vec::with_capacity(n),
+        capacity: 0.0,
+        reported: false,
+    };
+    let payment_pk = |id: &str| {
+        keys::payment(
+            &acct,
+            &commet_payments::domain::ids::PaymentId::parse(id).expect("pay id"),
+        )
+    };
+    match op {
+        "get" => {
+            let key = key_of(
+                payment_pk(account["payment"].as_str().expect("payment")),
+                keys::PAYMENT_SK,
+            );
+            let size = item_size(&get_item(store, key.clone()).await);
+            for _ in 0..n {
+                let started = Instant::now();
+                let out = client
+                    .get_item()
+                    .table_name(table)
+                    .set_key(Some(key.clone()))
+                    .consistent_read(true)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await
+                    .expect("get");
+                sampler.record(started, units(out.consumed_capacity()));
+            }
+            sampler.report(size.div_ceil(4096) as f64)
+        }
+        "list" | "list-customer" => {
+            let (index, pk) = if op == "list" {
+                ("gsi1", keys::account_payments(&acct))
+            } else {
+                let customer = commet_payments::domain::ids::CustomerId::parse(
+                    account["customer"].as_str().expect("customer"),
+                )
+                .expect("cus id");
+                ("gsi2", keys::customer_payments(&acct, &customer))
+            };
+            let mut size = 0;
+            for _ in 0..n {
+                let started = Instant::now();
+                let out = client
+                    .query()
+                    .table_name(table)
+                    .index_name(index)
+                    .key_condition_expression("#pk = :pk")
+                    .expression_attribute_names(
+                        "#pk",
+                        if op == "list" { "gsi1pk" } else { "gsi2pk" },
+                    )
+                    .expression_attribute_values(":pk", s(&pk))
+                    .scan_index_forward(false)
+                    .limit(26)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await
+                    .expect("query");
+                sampler.record(started, units(out.consumed_capacity()));
+                size = out.items().iter().map(item_size).sum();
+            }
+            // Eventually consistent reads of the index: half a unit per 4 KB read.
+            sampler.report(size.div_ceil(4096) as f64 / 2.0)
+        }
+        "cancel" => {
+            let ids = account["cancelable"].as_array().expect("pool");
+            let mut size = 0;
+            for id in ids.iter().take(n) {
+                let key = key_of(payment_pk(id.as_str().expect("id")), keys::PAYMENT_SK);
+                let started = Instant::now();
+                let out = client
+                    .update_item()
+                    .table_name(table)
+                    .set_key(Some(key))
+                    .update_expression(
+                        "SET #status = :canceled, #updatedAt = :now ADD #version :one",
+                    )
+                    .condition_expression(
+                        "attribute_exists(pk) AND #kind = :link AND #status = :pending",
+                    )
+                    .expression_attribute_names("#status", "status")
+                    .expression_attribute_names("#kind", "kind")
+                    .expression_attribute_names("#updatedAt", "updatedAt")
+                    .expression_attribute_names("#version", "version")
+                    .expression_attribute_values(":canceled", s("canceled"))
+                    .expression_attribute_values(":pending", s("pending"))
+                    .expression_attribute_values(":link", s("link"))
+                    .expression_attribute_values(":now", s(&Timestamp::now().to_string()))
+                    .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                    .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await
+                    .expect("cancel");
+                sampler.record(started, units(out.consumed_capacity()));
+                size = out.attributes().map(item_size).unwrap_or(size);
+            }
+            sampler.report(size.div_ceil(1024) as f64 * 2.0)
+        }
+        "invoice-status" => {
+            let ids = account["invoices"].as_array().expect("invoices");
+            let mut size = 0;
+            for id in ids.iter().take(n) {
+                let invoice =
+                    commet_payments::domain::ids::InvoiceId::parse(id.as_str().expect("id"))
+                        .expect("inv");
+                let key = key_of(keys::invoice(&acct, &invoice), keys::INVOICE_SK);
+                let started = Instant::now();
+                let out = client
+                    .update_item()
+                    .table_name(table)
+                    .set_key(Some(key))
+                    .update_expression("SET #status = :status, updatedAt = :now ADD #version :one")
+                    .condition_expression("attribute_exists(pk) AND #status = :outstanding")
+                    .expression_attribute_names("#status", "status")
+                    .expression_attribute_names("#version", "version")
+                    .expression_attribute_values(":status", s("paid"))
+                    .expression_attribute_values(":outstanding", s("outstanding"))
+                    .expression_attribute_values(":now", s(&Timestamp::now().to_string()))
+                    .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                    .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await
+                    .expect("status");
+                sampler.record(started, units(out.consumed_capacity()));
+                size = out.attributes().map(item_size).unwrap_or(size);
+            }
+            sampler.report(size.div_ceil(1024) as f64 * 3.0)
+        }
+        "create" | "charge" => {
+            // Templates: real items, re-keyed, so sizes match what the functions write.
+            let small = commet_payments::domain::ids::AccountId::parse(
+                seed["small"]["account"].as_str().expect("small"),
+            )
+            .expect("id");
+            let small_payment = commet_payments::domain::ids::PaymentId::parse(
+                seed["small"]["payment"].as_str().expect("payment"),
+            )
+            .expect("pay id");
+            let template = get_item(
+                store,
+                key_of(keys::payment(&small, &small_payment), keys::PAYMENT_SK),
+            )
+            .await;
+            let customer_key = key_of(
+                keys::customer(
+                    &acct,
+                    &commet_payments::domain::ids::CustomerId::parse(
+                        account["customer"].as_str().expect("customer"),
+                    )
+                    .expect("cus"),
+                ),
+                keys::CUSTOMER_SK,
+            );
+            let invoice_template = get_item(
+                store,
+                key_of(
+                    keys::invoice(
+                        &acct,
+                        &commet_payments::domain::ids::InvoiceId::parse(
+                            account["invoices"][0].as_str().expect("inv"),
+                        )
+                        .expect("inv"),
+                    ),
+                    keys::INVOICE_SK,
+                ),
+            )
+            .await;
+            let mut theoretical = 0.0;
+            for _ in 0..n {
+                let id = commet_payments::domain::ids::PaymentId::generate();
+                let mut payment = template.clone();
+                payment.insert("pk".into(), s(&keys::payment(&acct, &id)));
+                payment.insert("id".into(), s(id.as_str()));
+                payment.insert("gsi1pk".into(), s(&keys::account_payments(&acct)));
+                let put = |item: Item| {
+                    TransactWriteItem::builder()
+                        .put(
+                            Put::builder()
+                                .table_name(table)
+                                .set_item(Some(item))
+                                .condition_expression("attribute_not_exists(pk)")
+                                .build()
+                                .expect("put"),
+                        )
+                        .build()
+                };
+                let started = Instant::now();
+                let mut consumed = 0.0;
+                if op == "create" {
+                    let page = key_of(format!("LINK#{id}"), keys::LINK_SK);
+                    let out = client
+                        .transact_write_items()
+                        .transact_items(put(payment.clone()))
+                        .transact_items(put(page.clone()))
+                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                        .send()
+                        .await
+                        .expect("create");
+                    consumed += total(out.consumed_capacity.as_deref()).unwrap_or(0.0);
+                    theoretical = 2.0 * (write_units(&payment) + write_units(&page));
+                } else {
+                    let out = client
+                        .get_item()
+                        .table_name(table)
+                        .set_key(Some(customer_key.clone()))
+                        .consistent_read(true)
+                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                        .send()
+                        .await
+                        .expect("customer");
+                    consumed += units(out.consumed_capacity()).unwrap_or(0.0);
+                    let check = TransactWriteItem::builder()
+                        .condition_check(
+                            ConditionCheck::builder()
+                                .table_name(table)
+                                .set_key(Some(customer_key.clone()))
+                                .condition_expression("attribute_exists(pk)")
+                                .build()
+                                .expect("check"),
+                        )
+                        .build();
+                    let out = client
+                        .transact_write_items()
+                        .transact_items(check)
+                        .transact_items(put(payment.clone()))
+                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                        .send()
+                        .await
+                        .expect("processing");
+                    consumed += total(out.consumed_capacity.as_deref()).unwrap_or(0.0);
+                    let counter = key_of(keys::invoice_counter(&acct), keys::INVOICE_COUNTER_SK);
+                    let out = client
+                        .get_item()
+                        .table_name(table)
+                        .set_key(Some(counter.clone()))
+                        .consistent_read(true)
+                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                        .send()
+                        .await
+                        .expect("counter");
+                    consumed += units(out.consumed_capacity()).unwrap_or(0.0);
+                    let mut invoice = invoice_template.clone();
+                    let invoice_id = commet_payments::domain::ids::InvoiceId::generate();
+                    invoice.insert("pk".into(), s(&keys::invoice(&acct, &invoice_id)));
+                    let mut receipt = invoice_template.clone();
+                    receipt.insert("pk".into(), s(&format!("A#{acct}#RCPT#{invoice_id}")));
+                    let update = |key: Item, expression: &str| {
+                        TransactWriteItem::builder()
+                            .update(
+                                Update::builder()
+                                    .table_name(table)
+                                    .set_key(Some(key))
+                                    .update_expression(expression)
+                                    .expression_attribute_names("#last", "last")
+                                    .expression_attribute_values(
+                                        ":one",
+                                        AttributeValue::N("1".into()),
+                                    )
+                                    .build()
+                                    .expect("update"),
+                            )
+                            .build()
+                    };
+                    let out = client.transact_write_items()
+                        .transact_items(TransactWriteItem::builder().update(Update::builder()
+                            .table_name(table).set_key(Some(key_of(keys::payment(&acct, &id), keys::PAYMENT_SK)))
+                            .update_expression("SET #status = :succeeded, invoiceId = :inv ADD #version :one")
+                            .expression_attribute_names("#status", "status")
+                            .expression_attribute_names("#version", "version")
+                            .expression_attribute_values(":succeeded", s("succeeded"))
+                            .expression_attribute_values(":inv", s(invoice_id.as_str()))
+                            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                            .build().expect("update")).build())
+                        .transact_items(update(counter, "ADD #last :one"))
+                        .transact_items(put(invoice.clone()))
+                        .transact_items(put(receipt.clone()))
+                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                        .send().await;
+                    if let Ok(out) = out {
+                        consumed += total(out.consumed_capacity.as_deref()).unwrap_or(0.0);
+                    }
+                    // customer read, (check + payment), counter read, (payment, counter,
+                    // invoice, receipt)
+                    theoretical = 1.0
+                        + 2.0 * (1.0 + write_units(&payment))
+                        + 1.0
+                        + 2.0
+                            * (write_units(&payment)
+                                + 1.0
+                                + write_units(&invoice)
+                                + write_units(&receipt));
+                }
+                sampler.record(started, (consumed > 0.0).then_some(consumed));
+            }
+            sampler.report(theoretical)
+        }
+        other => panic!("unknown op {other}"),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let store = Store::connect(&StoreSettings {
+        table_name: cli.table.clone(),
+        endpoint: Some(cli.endpoint.clone()),
+    })
+    .await;
+    let output = match cli.command {
+        Command::Seed { large, pool } => seed(&store, large, pool).await,
+        Command::Bare {
+            seed,
+            op,
+            n,
+            account,
+        } => {
+            let seed: Value =
+                serde_json::from_str(&std::fs::read_to_string(seed).expect("seed file"))
+                    .expect("seed json");
+            bare(&store, &seed, &op, n, &account).await
+        }
+    };
+    println!("{output}");
+}

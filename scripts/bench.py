@@ -1,0 +1,472 @@
+#!/usr/bin/env python3
+"""The benchmark: every figure the README quotes, printed as tables.
+
+Runs each function's release `bootstrap` under AWS's Lambda Runtime Interface Emulator (shipped
+inside the aws-sam-cli package), with API Gateway events, against DynamoDB Local, all on loopback,
+plainly and through a local TLS-terminating proxy (a throwaway CA the functions trust through
+SSL_CERT_FILE). Beside each endpoint it measures the floor (a do-nothing lambda_http function under
+the same emulator) and the bare DynamoDB calls the endpoint makes (examples/bench_tool.rs, same SDK
+and client settings), so that
+
+    residual = endpoint warm p50 - floor warm p50 - bare DynamoDB p50
+
+is what our own code costs per warm request. Invoked by scripts/bench.sh, which builds first.
+Prints; asserts nothing about speed.
+"""
+
+import asyncio
+import http.client
+import json
+import os
+import platform
+import shutil
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "target" / "release"
+TABLE = "commet-payments-bench"
+
+COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "10"))
+WARM_REQUESTS = int(os.environ.get("BENCH_WARM_REQUESTS", "1000"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+LARGE = int(os.environ.get("BENCH_LARGE_ACCOUNT", "100000"))
+SCALING_REQUESTS = int(os.environ.get("BENCH_SCALING_REQUESTS", "300"))
+CALLGRIND_REQUESTS = int(os.environ.get("BENCH_CALLGRIND_REQUESTS", "50"))
+
+
+def rie_path():
+    import samcli  # installed by scripts/lib.sh ensure_sam
+
+    arch = "arm64" if platform.machine() in ("aarch64", "arm64") else "x86_64"
+    return Path(samcli.__file__).parent / "local" / "rapid" / f"aws-lambda-rie-{arch}"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.0005)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def pct(values, q):
+    ordered = sorted(values)
+    return ordered[round((len(ordered) - 1) * q)]
+
+
+# --- TLS in front of DynamoDB Local ------------------------------------------------------------
+
+
+def make_ca(directory):
+    """A throwaway CA and a server certificate for localhost, with the openssl CLI."""
+    d = Path(directory)
+    run = lambda *args: subprocess.run(args, check=True, capture_output=True, cwd=d)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        "-subj", "/CN=bench-ca", "-keyout", "ca.key", "-out", "ca.pem")
+    (d / "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+        "-keyout", "server.key", "-out", "server.csr")
+    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "1", "-extfile", "ext.cnf", "-out", "server.pem")
+    return d / "ca.pem", d / "server.pem", d / "server.key"
+
+
+class TlsProxy:
+    """Terminates TLS on 127.0.0.1 and forwards bytes to DynamoDB Local."""
+
+    def __init__(self, upstream_port, cert, key):
+        self.port = free_port()
+        self.upstream = upstream_port
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(cert, key)
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        asyncio.run_coroutine_threadsafe(self.start(), self.loop).result()
+
+    async def start(self):
+        await asyncio.start_server(self.handle, "127.0.0.1", self.port, ssl=self.context)
+
+    async def handle(self, reader, writer):
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream)
+
+        async def pipe(src, dst):
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, ssl.SSLError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+
+# --- Functions under the emulator ----------------------------------------------------------------
+
+
+class Function:
+    """One bootstrap under the Runtime Interface Emulator, on loopback ports of its own."""
+
+    def __init__(self, bootstrap, env, wrapper=None):
+        self.port = free_port()
+        runtime_api = free_port()
+        cmd = [str(rie_path()), "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
+               "--runtime-api-address", f"127.0.0.1:{runtime_api}", "--log-level", "error",
+               str(wrapper or bootstrap)]
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        self.connection = None
+
+    def invoke(self, event):
+        if self.connection is None:
+            wait_port(self.port)
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        body = json.dumps(event)
+        self.connection.request("POST", "/2015-03-31/functions/function/invocations", body,
+                                {"content-type": "application/json"})
+        response = self.connection.getresponse()
+        payload = json.loads(response.read())
+        return payload.get("statusCode"), payload
+
+    def bootstrap_pid(self):
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                return int(entry.name)
+        return None
+
+    def peak_rss_kib(self):
+        pid = self.bootstrap_pid()
+        if pid is None:
+            return None
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        return None
+
+    def stop(self):
+        if self.connection:
+            self.connection.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+# --- Events ------------------------------------------------------------------------------------
+
+
+def event(method, path, key, body=None, query=""):
+    headers = {"host": "127.0.0.1:3000", "x-api-key": key}
+    if body is not None:
+        headers["content-type"] = "application/json"
+    e = {
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "bench", "domainName": "127.0.0.1",
+            "domainPrefix": "bench", "requestId": "bench", "routeKey": "$default",
+            "stage": "$default", "time": "26/Nov/2026:10:15:00 +0000", "timeEpoch": 0,
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                     "sourceIp": "127.0.0.1", "userAgent": "bench"},
+        },
+        "isBase64Encoded": False,
+    }
+    if body is not None:
+        e["body"] = json.dumps(body)
+    return e
+
+
+class Endpoints:
+    """For each benchmarked endpoint: its binary, an event factory (fresh objects for writes that
+    consume them), the expected status, and the bare DynamoDB op that mirrors its calls."""
+
+    def __init__(self, seed):
+        self.seed = seed
+        small, work = seed["small"], seed["work"]
+        self.pools = {
+            "cancel": list(work["cancelable"]),
+            "invoice status": list(work["invoices"]),
+        }
+        self.table = {
+            "get": ("get_payment", lambda: event(
+                "GET", f"/api/v1/payments/{small['payment']}", small["key"]), "get", "small"),
+            "list": ("list_payments", lambda: event(
+                "GET", "/api/v1/payments", small["key"]), "list", "small"),
+            "create link": ("create_payment", lambda: event(
+                "POST", "/api/v1/payments", work["key"],
+                {"amount": 2500, "currency": "usd", "description": "Benchmark order"}),
+                "create", "work"),
+            "cancel": ("cancel_payment", lambda: event(
+                "POST", f"/api/v1/payments/{self.pools['cancel'].pop()}/cancel", work["key"]),
+                "cancel", "work"),
+            "charge": ("charge_payment", lambda: event(
+                "POST", "/api/v1/payments/charge", work["key"],
+                {"customerId": work["customer"], "amount": 1500, "currency": "usd",
+                 "description": "Benchmark charge"}), "charge", "work"),
+            "invoice status": ("update_invoice_status", lambda: event(
+                "PUT", f"/api/v1/invoices/{self.pools['invoice status'].pop()}/status",
+                work["key"], {"status": "paid"}), "invoice-status", "work"),
+        }
+
+
+def env_for(endpoint_url, ca=None):
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT": endpoint_url, "AWS_REGION": "us-east-1",
+        "API_KEY_CACHE_TTL_SECONDS": "600", "PUBLIC_BASE_URL": "https://pay.example",
+        "AWS_LAMBDA_LOG_LEVEL": "warn",
+    }
+    if ca:
+        env["SSL_CERT_FILE"] = str(ca)
+    return env
+
+
+def cold_start(bootstrap, env, make_event):
+    """Spawn of emulator + bootstrap until the first response (first DynamoDB call included)."""
+    function = Function(bootstrap, env)
+    try:
+        status, payload = function.invoke(make_event())
+        elapsed = (time.perf_counter() - function.started) * 1000
+        if status not in (200, 402):
+            raise RuntimeError(f"cold start answered {status}: {payload}")
+        return elapsed
+    finally:
+        function.stop()
+
+
+def warm(bootstrap, env, make_event, requests):
+    """Latencies (ms) of `requests` warm invocations of one process, after one cold one; and the
+    process's peak RSS after them."""
+    function = Function(bootstrap, env)
+    try:
+        function.invoke(make_event())
+        latencies = []
+        for _ in range(requests):
+            e = make_event()
+            started = time.perf_counter()
+            status, payload = function.invoke(e)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if status not in (200, 402):
+                raise RuntimeError(f"warm request answered {status}: {payload}")
+        return latencies, function.peak_rss_kib()
+    finally:
+        function.stop()
+
+
+def bare(endpoint_url, seed_file, op, account, n, ca=None):
+    env = dict(os.environ)
+    if ca:
+        env["SSL_CERT_FILE"] = str(ca)
+    out = subprocess.run(
+        [str(RELEASE / "examples" / "bench_tool"), "--endpoint", endpoint_url, "--table", TABLE,
+         "bare", "--seed", str(seed_file), "--op", op, "--n", str(n), "--account", account],
+        check=True, capture_output=True, text=True, env=env)
+    return json.loads(out.stdout)
+
+
+def instructions_per_request(bootstrap, env, make_event, workdir):
+    """Instructions per warm request under callgrind: after 5 warm-up requests the counters are
+    dumped (and so reset); the next dump, after N more requests, divided by N."""
+    if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
+        return None
+    out = Path(workdir) / f"callgrind.{bootstrap.name}"
+    wrapper = Path(workdir) / f"valgrind-{bootstrap.name}.sh"
+    wrapper.write_text(f"#!/bin/sh\nexec valgrind --tool=callgrind --quiet "
+                       f"--callgrind-out-file={out} {bootstrap}\n")
+    wrapper.chmod(0o755)
+    function = Function(bootstrap, env, wrapper=wrapper)
+    try:
+        for _ in range(5):
+            function.invoke(make_event())
+        pid = function.bootstrap_pid()
+        subprocess.run(["callgrind_control", "-d", str(pid)], check=True, capture_output=True,
+                       timeout=60)
+        for _ in range(CALLGRIND_REQUESTS):
+            function.invoke(make_event())
+        subprocess.run(["callgrind_control", "-d", str(pid)], check=True, capture_output=True,
+                       timeout=60)
+    finally:
+        function.stop()
+    dump = Path(f"{out}.2")
+    if not dump.exists():
+        return None
+    line = next((l for l in dump.read_text(errors="ignore").splitlines()
+                 if l.startswith("totals:")), None)
+    return None if line is None else int(line.split()[1]) / CALLGRIND_REQUESTS
+
+
+def size_of(path):
+    return path.stat().st_size if path.exists() else None
+
+
+def fmt_ms(value):
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def table(title, header, rows):
+    print(f"\n{title}")
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))
+    print(line(header))
+    print(line(["-" * w for w in widths]))
+    for row in rows:
+        print(line(row))
+
+
+def main():
+    begun = time.monotonic()
+    workdir = tempfile.mkdtemp(prefix="bench-")
+    ddb_port = int(sys.argv[1])
+    plain_url = f"http://127.0.0.1:{ddb_port}"
+    ca, cert, key = make_ca(workdir)
+    proxy = TlsProxy(ddb_port, cert, key)
+    tls_url = f"https://localhost:{proxy.port}"
+
+    seed_file = Path(workdir) / "seed.json"
+    seeding = time.monotonic()
+    out = subprocess.run([str(RELEASE / "examples" / "bench_tool"), "--endpoint", plain_url,
+                          "--table", TABLE, "seed", "--large", str(LARGE),
+                          "--pool", str(COLD_RUNS * 2 + ROUNDS * (WARM_REQUESTS + 1) + 10)],
+                         check=True, capture_output=True, text=True)
+    seed_file.write_text(out.stdout)
+    seed = json.loads(out.stdout)
+    seeding = time.monotonic() - seeding
+    endpoints = Endpoints(seed)
+    floor = RELEASE / "examples" / "floor"
+    floor_event = lambda: event("GET", "/", "none")
+
+    print(f"Benchmark {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+          f"{platform.machine()}, {os.cpu_count()} cores, "
+          f"{platform.processor() or platform.platform()}")
+    print(f"cold N={COLD_RUNS} per endpoint and transport; warm N={WARM_REQUESTS} x "
+          f"{ROUNDS} rounds; seeded {LARGE + 1000} payments in {seeding:.0f} s")
+
+    transports = {"http": (plain_url, None), "tls": (tls_url, ca)}
+    results = {}
+    subjects = [("floor", (None, floor_event, None, None))] + [
+        (name, spec) for name, spec in endpoints.table.items()]
+    for name, spec in subjects:
+        binary, make_event, op, account = spec
+        bootstrap = floor if binary is None else RELEASE / binary
+        result = results.setdefault(name, {})
+        for transport, (url, ca_file) in transports.items():
+            env = env_for(url, ca_file)
+            colds = [cold_start(bootstrap, env, make_event) for _ in range(COLD_RUNS)]
+            result[f"cold_{transport}"] = statistics.median(colds)
+            result[f"cold_{transport}_range"] = (min(colds), max(colds))
+        env = env_for(plain_url)
+        round_p50, round_p99, rss = [], [], None
+        for _ in range(ROUNDS):
+            latencies, rss = warm(bootstrap, env, make_event, WARM_REQUESTS)
+            round_p50.append(pct(latencies, 0.5))
+            round_p99.append(pct(latencies, 0.99))
+        result["warm_p50"] = statistics.median(round_p50)
+        result["warm_p50_range"] = (min(round_p50), max(round_p50))
+        result["warm_p99"] = statistics.median(round_p99)
+        result["rss_kib"] = rss
+        if op:
+            result["bare"] = bare(plain_url, seed_file, op, account, WARM_REQUESTS)
+        result["size"] = size_of(bootstrap)
+
+    floor_p50 = results["floor"]["warm_p50"]
+    rows = []
+    for name, r in results.items():
+        bare_p50 = r["bare"]["p50_us"] / 1000 if "bare" in r else None
+        residual = None if bare_p50 is None else r["warm_p50"] - floor_p50 - bare_p50
+        rows.append([
+            name,
+            f"{r['cold_http']:.1f} ({r['cold_http_range'][0]:.1f}-{r['cold_http_range'][1]:.1f})",
+            f"{r['cold_tls']:.1f} ({r['cold_tls_range'][0]:.1f}-{r['cold_tls_range'][1]:.1f})",
+            f"{r['warm_p50']:.3f} ({r['warm_p50_range'][0]:.3f}-{r['warm_p50_range'][1]:.3f})",
+            f"{r['warm_p99']:.3f}",
+            fmt_ms(bare_p50),
+            fmt_ms(residual),
+            f"{r['rss_kib'] / 1024:.1f}" if r["rss_kib"] else "n/a",
+            f"{r['size'] / 1048576:.2f}" if r["size"] else "n/a",
+        ])
+    table("Latency (ms; medians over runs, range in brackets), memory and size",
+          ["endpoint", f"cold http N={COLD_RUNS}", f"cold tls N={COLD_RUNS}",
+           f"warm p50 N={WARM_REQUESTS}x{ROUNDS}", "warm p99", "bare DDB p50",
+           "residual p50", "peak RSS MiB", "x86_64 MiB"], rows)
+
+    rows = []
+    for name, r in results.items():
+        if "bare" in r:
+            b = r["bare"]
+            rows.append([name, b["capacity_per_request"], b["theoretical_capacity"]])
+    table("Capacity units per request (DynamoDB Local's ReturnConsumedCapacity of the bare calls)",
+          ["endpoint", "consumed", "theoretical minimum"], rows)
+
+    # Scaling: the same list page and cancel with 100,000 payments in the account vs 1,000.
+    rows = []
+    env = env_for(plain_url)
+    for label, make, op_binary in [
+        ("list page", lambda acct: (lambda: event("GET", "/api/v1/payments", acct["key"])),
+         "list_payments"),
+        ("list page, one customer", lambda acct: (lambda: event(
+            "GET", "/api/v1/payments", acct["key"], query=f"customerId={acct['customer']}")),
+         "list_payments"),
+        ("cancel", lambda acct: (lambda pool=list(acct["cancelable"]): event(
+            "POST", f"/api/v1/payments/{pool.pop()}/cancel", acct["key"])), "cancel_payment"),
+    ]:
+        p50s = {}
+        for size in ("small", "large"):
+            latencies, _ = warm(RELEASE / op_binary, env, make(seed[size]),
+                                min(SCALING_REQUESTS, 390))
+            p50s[size] = pct(latencies, 0.5)
+        rows.append([label, f"{p50s['small']:.3f}", f"{p50s['large']:.3f}",
+                     f"{p50s['large'] / p50s['small']:.2f}"])
+    table(f"Scaling: warm p50 (ms), {seed['small']['payments']:,} vs "
+          f"{seed['large']['payments']:,} payments in the account",
+          ["request", "1,000", f"{seed['large']['payments']:,}", "ratio"], rows)
+
+    # Instructions per warm request, deterministic under callgrind.
+    rows = []
+    for name in ("get", "create link"):
+        binary, make_event, _, _ = endpoints.table[name]
+        count = instructions_per_request(RELEASE / binary, env, make_event, workdir)
+        rows.append([name, "n/a" if count is None else f"{count:,.0f}"])
+    count = instructions_per_request(floor, env, floor_event, workdir)
+    rows.append(["floor", "n/a" if count is None else f"{count:,.0f}"])
+    table(f"Instructions per warm request (callgrind, N={CALLGRIND_REQUESTS} after 5 warm-up "
+          f"requests; the bootstrap process only)", ["endpoint", "instructions"], rows)
+
+    # Binary sizes: x86_64 from this build; arm64 if `cargo lambda build --release --arm64` ran.
+    rows = []
+    for name in ["floor"] + [spec[0] for spec in endpoints.table.values()]:
+        x86 = size_of(floor if name == "floor" else RELEASE / name)
+        arm = size_of(ROOT / "target" / "lambda" / name / "bootstrap")
+        rows.append([name, f"{x86 / 1048576:.2f}" if x86 else "n/a",
+                     f"{arm / 1048576:.2f}" if arm else "not built"])
+    table("Stripped binary size (MiB)", ["binary", "x86_64", "arm64"], rows)
+    print(f"\nbenchmark took {time.monotonic() - begun:.0f} s (build not included)")
+
+
+if __name__ == "__main__":
+    main()

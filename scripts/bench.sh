@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The README's benchmark command: cold starts, warm latency, residual cost, memory, capacity
+# units, scaling, instructions and binary sizes, printed as tables. Runs on loopback only.
+#
+# Environment knobs (defaults in scripts/bench.py): BENCH_COLD_RUNS, BENCH_WARM_REQUESTS,
+# BENCH_ROUNDS, BENCH_LARGE_ACCOUNT, BENCH_SCALING_REQUESTS, BENCH_CALLGRIND_REQUESTS.
+# For arm64 sizes, run `cargo lambda build --release --arm64` first.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_dynamodb_local
+ensure_sam   # ships the Lambda Runtime Interface Emulator
+command -v openssl >/dev/null || die "openssl is needed for the throwaway TLS CA"
+
+log "building release binaries (the profile the functions deploy with)"
+cargo build --release --quiet \
+  --bin get_payment --bin list_payments --bin create_payment --bin cancel_payment \
+  --bin charge_payment --bin update_invoice_status --example floor --example bench_tool
+
+port=$(free_port)
+log "starting DynamoDB Local on 127.0.0.1:$port"
+scripts/dynamodb-local.sh "$port" --parent-pid $$ > /dev/null 2>&1 &
+wait_for_port "$port" 120 || die "DynamoDB Local did not start"
+
+python3 scripts/bench.py "$port"
