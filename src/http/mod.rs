@@ -9,6 +9,7 @@ pub mod request;
 pub mod response;
 pub mod routes;
 pub mod serve;
+pub mod strict_json;
 pub mod version;
 pub mod views;
 

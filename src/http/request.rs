@@ -120,7 +120,7 @@ pub fn json_body(event: &Request) -> Result<Option<Value>, ApiError> {
             param: Some("Content-Type"),
         });
     }
-    serde_json::from_slice(bytes)
+    super::strict_json::from_slice(bytes)
         .map(Some)
         .map_err(|error| ApiError::InvalidJson {
             message: format!("The request body is not valid JSON: {error}."),

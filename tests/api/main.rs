@@ -14,3 +14,4 @@ mod pay_page;
 mod payments;
 mod races;
 mod store;
+mod tenants;

@@ -166,7 +166,14 @@ async fn missing_required_fields_are_named() {
 async fn body_must_be_a_json_object() {
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
-    for body in ["", "[1,2]", "{\"amount\":", "null", "\"text\""] {
+    for body in [
+        "",
+        "[1,2]",
+        "{\"amount\":",
+        "null",
+        "\"text\"",
+        "{\"amount\":1,\"amount\":99999999,\"currency\":\"usd\",\"description\":\"x\"}",
+    ] {
         let request = event("POST", "/api/v1/payments")
             .key(&key)
             .header("content-type", "application/json")

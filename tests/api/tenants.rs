@@ -1,0 +1,272 @@
+//! Tenants and secrets: every API route, called with another account's key, a sandbox key
+//! against live objects, a revoked key, no key and malformed keys, never reaches account A's
+//! objects; and nothing a request carries secretly (keys, card numbers) reaches the logs.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use commet_payments::domain::account::Mode;
+use commet_payments::domain::time::Timestamp;
+use commet_payments::http::routes::{self, Route};
+use serde_json::{Value, json};
+use tracing_subscriber::fmt::MakeWriter;
+
+use crate::charges::customer_with_card;
+use crate::helpers::{TestApp, TestResponse, card, event};
+
+/// Account A's objects, each reachable by id.
+struct Objects {
+    payment: String,
+    customer: String,
+    external: String,
+    invoice: String,
+}
+
+async fn objects_of(t: &TestApp, key: &str) -> Objects {
+    let customer = customer_with_card(t, key, None, "4000000000000341").await;
+    let external = format!("ext-{}", &customer[4..12]);
+    // A second customer with an external id, for the externalId forms.
+    t.post(
+        "/api/v1/customers",
+        key,
+        json!({ "email": "e@example.com", "externalId": external }),
+    )
+    .await;
+    let declined = t
+        .post(
+            "/api/v1/payments/charge",
+            key,
+            json!({ "customerId": customer, "amount": 100, "currency": "usd", "description": "x" }),
+        )
+        .await;
+    let details = &declined.body["error"]["details"];
+    Objects {
+        payment: details["paymentId"].as_str().unwrap().to_owned(),
+        customer,
+        external,
+        invoice: details["invoiceId"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// Every way into A's objects through `route`, as (method, path, body).
+fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> {
+    let one =
+        |method: &str, path: String, body: Option<Value>| vec![(method.to_owned(), path, body)];
+    match route.function {
+        "create_payment" => one(
+            "POST",
+            "/api/v1/payments".into(),
+            Some(
+                json!({ "amount": 100, "currency": "usd", "description": "x", "customerId": a.customer }),
+            ),
+        ),
+        "list_payments" => vec![
+            ("GET".into(), "/api/v1/payments".into(), None),
+            (
+                "GET".into(),
+                format!("/api/v1/payments?customerId={}", a.customer),
+                None,
+            ),
+        ],
+        "get_payment" => one("GET", format!("/api/v1/payments/{}", a.payment), None),
+        "cancel_payment" => one(
+            "POST",
+            format!("/api/v1/payments/{}/cancel", a.payment),
+            None,
+        ),
+        "charge_payment" => one(
+            "POST",
+            "/api/v1/payments/charge".into(),
+            Some(
+                json!({ "customerId": a.customer, "amount": 100, "currency": "usd", "description": "x" }),
+            ),
+        ),
+        "create_customer" => vec![],
+        "list_customers" => vec![
+            ("GET".into(), "/api/v1/customers".into(), None),
+            (
+                "GET".into(),
+                format!("/api/v1/customers?externalId={}", a.external),
+                None,
+            ),
+        ],
+        "get_customer" => vec![
+            (
+                "GET".into(),
+                format!("/api/v1/customers/{}", a.customer),
+                None,
+            ),
+            (
+                "GET".into(),
+                format!("/api/v1/customers/{}", a.external),
+                None,
+            ),
+        ],
+        "get_invoice" => one("GET", format!("/api/v1/invoices/{}", a.invoice), None),
+        "list_invoices" => vec![
+            ("GET".into(), "/api/v1/invoices".into(), None),
+            (
+                "GET".into(),
+                format!("/api/v1/invoices?customerId={}", a.customer),
+                None,
+            ),
+        ],
+        "update_invoice_status" => one(
+            "PUT",
+            format!("/api/v1/invoices/{}/status", a.invoice),
+            Some(json!({ "status": "void" })),
+        ),
+        // The hosted page is public by design and keyed by the link alone.
+        "pay_page" => vec![],
+        other => panic!("route {other} has no tenant test: add its attempts here"),
+    }
+}
+
+async fn send(
+    t: &TestApp,
+    key: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> TestResponse {
+    let mut request = event(method, path);
+    if let Some(key) = key {
+        request = request.header("x-api-key", key);
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    t.send(request.build()).await
+}
+
+/// An answer that shows nothing of A: a 404, an empty list, or a refusal before any lookup.
+fn reveals_nothing(response: &TestResponse, what: &str) {
+    match response.status {
+        200 => assert_eq!(
+            response.data(),
+            &json!([]),
+            "{what}: a 200 must be an empty list"
+        ),
+        401 | 404 => {}
+        // A live account is refused before anything is looked up.
+        409 if response.body["error"]["code"] == "provider_unsupported" => {}
+        other => panic!("{what}: unexpected {other}: {:#}", response.body),
+    }
+}
+
+#[tokio::test]
+async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
+    let t = TestApp::new().await;
+    let (account_a, key_a) = t.account(Mode::Sandbox).await;
+    let a = objects_of(&t, &key_a).await;
+    let (_, key_b) = t.account(Mode::Sandbox).await;
+    let (_, live) = t.account(Mode::Live).await;
+    // A revoked key of A itself: refused once no warm container has it cached.
+    let (revoked_account, revoked) = t.account(Mode::Sandbox).await;
+    let key_id = t.store.list_api_keys(&revoked_account.id).await.unwrap()[0]
+        .id
+        .clone();
+    t.store
+        .revoke_api_key(&revoked_account.id, &key_id, Timestamp::now())
+        .await
+        .unwrap();
+    let before = t
+        .get(&format!("/api/v1/payments/{}", a.payment), &key_a)
+        .await
+        .text;
+
+    let callers: [(&str, Option<&str>); 6] = [
+        ("another account", Some(&key_b)),
+        ("a live key", Some(&live)),
+        ("a revoked key", Some(&revoked)),
+        ("no key", None),
+        ("a malformed key", Some("Bearer ck_test_x")),
+        (
+            "a made-up key",
+            Some("ck_test_0000000000000000000000000000000000000000000"),
+        ),
+    ];
+    let mut tried = 0;
+    for route in routes::ALL {
+        for (method, path, body) in attempts(route, &a) {
+            for (who, key) in callers {
+                let response = send(&t, key, &method, &path, body.clone()).await;
+                reveals_nothing(&response, &format!("{method} {path} with {who}"));
+                if key.is_none()
+                    || who.contains("revoked")
+                    || who.contains("made-up")
+                    || who.contains("malformed")
+                {
+                    response.error(401, "unauthorized");
+                }
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried >= 13 * 6, "the matrix covers every route: {tried}");
+
+    // A's objects did not change.
+    let after = t
+        .get(&format!("/api/v1/payments/{}", a.payment), &key_a)
+        .await
+        .text;
+    assert_eq!(before, after);
+    let invoice = t
+        .get(&format!("/api/v1/invoices/{}", a.invoice), &key_a)
+        .await;
+    assert_eq!(invoice.data()["status"], "outstanding");
+    let _ = account_a;
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn logs_never_contain_api_keys_or_card_numbers() {
+    // Everything this test does logs at the most verbose level the functions allow.
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(commet_payments::logging::filter(Some("trace")))
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let (_, link) = t.customer_with_link(&key, None, 300).await;
+    t.pay(&link, &card("4000 0000 0000 0002")).await;
+    t.pay(&link, &card("4242424242424242")).await;
+    t.get("/api/v1/payments", &key).await;
+    t.get("/api/v1/payments", "ck_test_wrong_key_for_the_log_test")
+        .await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("request served"), "the capture works");
+    for secret in [
+        key.as_str(),
+        "ck_test_wrong_key_for_the_log_test",
+        "4242424242424242",
+        "4242 4242 4242 4242",
+        "4000000000000002",
+        "4000 0000 0000 0002",
+    ] {
+        assert!(!logs.contains(secret), "the logs contain {secret}");
+    }
+}
