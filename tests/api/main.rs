@@ -5,6 +5,7 @@ mod concurrency;
 mod customers;
 mod envelope;
 mod events;
+mod faults;
 mod helpers;
 mod idempotency;
 mod infrastructure;

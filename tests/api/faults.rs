@@ -1,0 +1,186 @@
+//! Faults: DynamoDB frozen mid-run. Requests answer 503 with Retry-After inside the function
+//! timeout, nothing is half-written, and after recovery the same requests (same
+//! Idempotency-Keys) succeed exactly once. Runs its own DynamoDB Local, so freezing it does not
+//! disturb the other tests.
+
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use commet_payments::app::App;
+use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
+use commet_payments::domain::idempotency::IdempotencyKey;
+use commet_payments::domain::time::Timestamp;
+use commet_payments::store::{Store, StoreSettings, keys};
+use serde_json::json;
+
+use crate::helpers::{TestApp, TestResponse, config, event};
+
+struct PrivateDynamo {
+    script: Child,
+    endpoint: String,
+}
+
+impl PrivateDynamo {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let script = Command::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/dynamodb-local.sh"
+        ))
+        .args([
+            port.to_string(),
+            "--parent-pid".into(),
+            std::process::id().to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start DynamoDB Local");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "private DynamoDB Local did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self {
+            script,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// The Java process the script started.
+    fn java_pid(&self) -> String {
+        let out = Command::new("pgrep")
+            .args(["-P", &self.script.id().to_string()])
+            .output()
+            .expect("pgrep");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim()
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.java_pid()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for PrivateDynamo {
+    fn drop(&mut self) {
+        self.signal("-CONT");
+        let _ = self.script.kill();
+        let _ = self.script.wait();
+    }
+}
+
+async fn payments(store: &Store, account: &Account) -> usize {
+    store
+        .client()
+        .query()
+        .table_name(store.table_name())
+        .index_name(keys::GSI1)
+        .key_condition_expression("gsi1pk = :pk")
+        .expression_attribute_values(
+            ":pk",
+            AttributeValue::S(keys::account_payments(&account.id)),
+        )
+        .send()
+        .await
+        .unwrap()
+        .count() as usize
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
+    // GIVEN a private DynamoDB Local with a table, an account, and a warm function
+    let dynamo = PrivateDynamo::start();
+    let settings = StoreSettings {
+        table_name: "faults".into(),
+        endpoint: Some(dynamo.endpoint.clone()),
+    };
+    let store = Store::connect(&settings).await;
+    store.create_table().await.unwrap();
+    let account = Account::create("faults", Mode::Sandbox, Timestamp::now()).unwrap();
+    store.insert_account(&account).await.unwrap();
+    let secret = ApiKeySecret::generate(Mode::Sandbox).unwrap();
+    store
+        .put_api_key(&ApiKey::issue(&account, &secret, Timestamp::now()))
+        .await
+        .unwrap();
+    let mut app_config = config(&dynamo.endpoint);
+    app_config.store = settings.clone();
+    let t = TestApp {
+        app: App::new(store.clone(), app_config).leak(),
+        store: store.clone(),
+    };
+    let key = secret.expose().to_owned();
+    let warm = t.get("/api/v1/payments", &key).await;
+    assert_eq!(warm.status, 200, "the key is now cached in this container");
+
+    // WHEN DynamoDB freezes and a create with an Idempotency-Key arrives
+    dynamo.signal("-STOP");
+    let create = || {
+        event("POST", "/api/v1/payments")
+            .key(&key)
+            .header("Idempotency-Key", "fault-create-1")
+            .json(json!({ "amount": 700, "currency": "usd", "description": "during an outage" }))
+            .build()
+    };
+    let started = Instant::now();
+    let frozen: TestResponse = t.send(create()).await;
+    let took = started.elapsed();
+
+    // THEN it answers 503 with Retry-After, inside the 10 s function timeout
+    frozen.error(503, "service_unavailable");
+    assert!(frozen.header("retry-after").is_some());
+    assert!(took < Duration::from_secs(10), "answered in {took:?}");
+
+    // WHEN DynamoDB recovers
+    dynamo.signal("-CONT");
+    // The frozen invocation's writes may land late (DynamoDB Local works off its queue): the
+    // claim it made is then an in-progress record, which blocks retries until its lock runs
+    // out. Let it run out now instead of waiting the 30 s.
+    let digest = IdempotencyKey::parse("fault-create-1").unwrap().digest();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = store
+        .client()
+        .update_item()
+        .table_name(store.table_name())
+        .key(
+            keys::PK,
+            AttributeValue::S(keys::idempotency(&account.id, &digest)),
+        )
+        .key(keys::SK, AttributeValue::S(keys::IDEMPOTENCY_SK.into()))
+        .update_expression("SET lockedUntil = :past")
+        .condition_expression("attribute_exists(pk) AND #state = :in_progress")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":past", AttributeValue::N("0".into()))
+        .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
+        .send()
+        .await;
+
+    // THEN nothing was half-written: no payment exists yet
+    assert_eq!(payments(&store, &account).await, 0);
+
+    // AND the same request succeeds, once, and its retries replay it
+    let retried = t.send(create()).await;
+    assert_eq!(retried.status, 200, "{}", retried.text);
+    let again = t.send(create()).await;
+    assert_eq!(again.text, retried.text);
+    assert_eq!(payments(&store, &account).await, 1);
+}
