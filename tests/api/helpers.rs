@@ -189,6 +189,7 @@ pub struct EventBuilder {
     path: String,
     headers: serde_json::Map<String, Value>,
     body: Option<String>,
+    base64: bool,
 }
 
 pub fn event(method: &str, path_and_query: &str) -> EventBuilder {
@@ -199,6 +200,7 @@ pub fn event(method: &str, path_and_query: &str) -> EventBuilder {
         path: path_and_query.into(),
         headers,
         body: None,
+        base64: false,
     }
 }
 
@@ -224,6 +226,14 @@ impl EventBuilder {
             .finish();
         self.raw_body(&body)
             .header("content-type", "application/x-www-form-urlencoded")
+    }
+
+    /// Bytes that are not text, base64-encoded as API Gateway delivers them.
+    pub fn binary_body(mut self, bytes: &[u8]) -> Self {
+        use base64::Engine;
+        self.body = Some(base64::engine::general_purpose::STANDARD.encode(bytes));
+        self.base64 = true;
+        self
     }
 
     pub fn raw_body(mut self, body: &str) -> Self {
@@ -262,7 +272,7 @@ impl EventBuilder {
                 "timeEpoch": 1795000000000u64
             },
             "body": self.body,
-            "isBase64Encoded": false
+            "isBase64Encoded": self.base64
         });
         lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event")
     }

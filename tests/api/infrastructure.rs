@@ -308,3 +308,24 @@ fn functions_have_least_privilege() {
         }
     }
 }
+
+#[test]
+fn openapi_describes_exactly_the_routes() {
+    let text = std::fs::read_to_string(format!("{ROOT}/openapi.yaml")).unwrap();
+    let doc: Yaml = serde_norway::from_str(&text).expect("openapi.yaml parses");
+    assert_eq!(doc["openapi"], *"3.1.0");
+    let mut described = BTreeSet::new();
+    for (path, item) in doc["paths"].as_mapping().unwrap() {
+        for (method, _) in item.as_mapping().unwrap() {
+            let method = method.as_str().unwrap().to_ascii_uppercase();
+            if HTTP_METHODS.contains(&method.as_str()) {
+                described.insert((method, path.as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    let routed: BTreeSet<(String, String)> = routes::ALL
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect();
+    assert_eq!(described, routed);
+}

@@ -191,6 +191,25 @@ async fn body_must_be_a_json_object() {
 }
 
 #[tokio::test]
+async fn bytes_that_are_not_utf8_are_invalid_json_not_a_crash() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    for bytes in [
+        &b"\xff"[..],
+        b"{\"amount\":\"\xc3\x28\"}",
+        b"\x00\x01\x02",
+        &[0xf0, 0x9f, 0x98],
+    ] {
+        let request = event("POST", "/api/v1/payments")
+            .key(&key)
+            .header("content-type", "application/json")
+            .binary_body(bytes)
+            .build();
+        t.send(request).await.error(400, "invalid_json");
+    }
+}
+
+#[tokio::test]
 async fn get_unknown_or_malformed_payment_is_404() {
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
