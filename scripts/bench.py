@@ -144,7 +144,11 @@ class Function:
         self.connection.request("POST", "/2015-03-31/functions/function/invocations", body,
                                 {"content-type": "application/json"})
         response = self.connection.getresponse()
-        payload = json.loads(response.read())
+        raw = response.read()
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            raise RuntimeError(f"emulator answered {response.status}: {raw[:300]!r}") from None
         return payload.get("statusCode"), payload
 
     def bootstrap_pid(self):
@@ -247,8 +251,19 @@ def env_for(endpoint_url, ca=None):
     return env
 
 
-def cold_start(bootstrap, env, make_event):
-    """Spawn of emulator + bootstrap until the first response (first DynamoDB call included)."""
+def cold_start(bootstrap, env, make_event, attempts=3):
+    """Spawn of emulator + bootstrap until the first response (first DynamoDB call included).
+    A start the emulator itself fails (it happens under heavy load) is retried, and said."""
+    for attempt in range(attempts):
+        try:
+            return cold_start_once(bootstrap, env, make_event)
+        except RuntimeError as error:
+            print(f"  cold start of {bootstrap.name} failed ({error}); retrying", file=sys.stderr)
+            if attempt == attempts - 1:
+                raise
+
+
+def cold_start_once(bootstrap, env, make_event):
     function = Function(bootstrap, env)
     try:
         status, payload = function.invoke(make_event())
