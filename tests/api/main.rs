@@ -11,6 +11,7 @@ mod idempotency;
 mod infrastructure;
 mod invoices;
 mod isolation;
+mod parsing;
 mod pay_page;
 mod payments;
 mod races;
