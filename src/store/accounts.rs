@@ -26,18 +26,10 @@ impl Store {
     }
 
     pub async fn get_account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(keys::account(id), keys::ACCOUNT_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        output
-            .item
-            .map(|item| from_item::<AccountItem>(item)?.into_domain())
+        let item = self
+            .get_consistent(string_key(keys::account(id), keys::ACCOUNT_SK))
+            .await?;
+        item.map(|item| from_item::<AccountItem>(item)?.into_domain())
             .transpose()
     }
 
@@ -78,18 +70,10 @@ impl Store {
     /// The key with this hash, revoked or not: one consistent GetItem, so a key works the
     /// moment it was issued.
     pub async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKey>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(keys::api_key(hash), keys::API_KEY_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        output
-            .item
-            .map(|item| from_item::<ApiKeyItem>(item)?.into_domain())
+        let item = self
+            .get_consistent(string_key(keys::api_key(hash), keys::API_KEY_SK))
+            .await?;
+        item.map(|item| from_item::<ApiKeyItem>(item)?.into_domain())
             .transpose()
     }
 

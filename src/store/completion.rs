@@ -155,16 +155,7 @@ impl Store {
         &self,
         account: &AccountId,
     ) -> Result<Option<InvoiceNumber>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(counter_key(account)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        match output.item {
+        match self.get_consistent(counter_key(account)).await? {
             None => Ok(None),
             Some(item) => {
                 let counter: InvoiceCounterItem = from_item(item)?;

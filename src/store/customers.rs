@@ -94,19 +94,10 @@ impl Store {
         account: &AccountId,
         id: &CustomerId,
     ) -> Result<Option<Customer>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(
-                keys::customer(account, id),
-                keys::CUSTOMER_SK,
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        output.item.map(customer_from).transpose()
+        let item = self
+            .get_consistent(string_key(keys::customer(account, id), keys::CUSTOMER_SK))
+            .await?;
+        item.map(customer_from).transpose()
     }
 
     /// The `cus_` id that holds an external id, by one consistent GetItem.
@@ -115,19 +106,13 @@ impl Store {
         account: &AccountId,
         external: &ExternalId,
     ) -> Result<Option<CustomerId>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(
+        let item = self
+            .get_consistent(string_key(
                 keys::external_id(account, external),
                 keys::EXTERNAL_ID_SK,
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        let Some(item) = output.item else {
+            ))
+            .await?;
+        let Some(item) = item else {
             return Ok(None);
         };
         let claim: ExternalIdItem = from_item(item)?;

@@ -4,6 +4,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
+use super::expression::ConditionalUpdate;
 use super::items::{InvoiceItem, Item, from_item, string_key};
 use super::paging::Equals;
 use super::payments::{MAX_DECIDE_ROUNDS, failed_condition};
@@ -22,6 +23,20 @@ pub enum SetInvoiceStatus {
     NotFound,
 }
 
+/// Only an outstanding invoice may be settled.
+fn settle_update(settlement: InvoiceSettlement, now: Timestamp) -> ConditionalUpdate {
+    ConditionalUpdate::new(
+        "SET #status = :status, updatedAt = :now ADD #version :one",
+        "attribute_exists(pk) AND #status = :outstanding",
+    )
+    .name("#status", "status")
+    .name("#version", "version")
+    .text(":status", settlement.status().as_str())
+    .text(":outstanding", InvoiceStatus::Outstanding.as_str())
+    .text(":now", now.to_string())
+    .number(":one", 1)
+}
+
 pub(crate) fn invoice_from(item: Item) -> Result<Invoice, StoreError> {
     from_item::<InvoiceItem>(item)?.into_domain()
 }
@@ -33,19 +48,10 @@ impl Store {
         account: &AccountId,
         id: &InvoiceId,
     ) -> Result<Option<Invoice>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(
-                keys::invoice(account, id),
-                keys::INVOICE_SK,
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        output.item.map(invoice_from).transpose()
+        let item = self
+            .get_consistent(string_key(keys::invoice(account, id), keys::INVOICE_SK))
+            .await?;
+        item.map(invoice_from).transpose()
     }
 
     /// Newest first: the account's invoices or one customer's, optionally of one status.
@@ -90,6 +96,7 @@ impl Store {
         settlement: InvoiceSettlement,
         now: Timestamp,
     ) -> Result<SetInvoiceStatus, StoreError> {
+        let settle = settle_update(settlement, now);
         let result = self
             .client
             .update_item()
@@ -98,20 +105,10 @@ impl Store {
                 keys::invoice(account, id),
                 keys::INVOICE_SK,
             )))
-            .update_expression("SET #status = :status, updatedAt = :now ADD #version :one")
-            .condition_expression("attribute_exists(pk) AND #status = :outstanding")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(
-                ":status",
-                AttributeValue::S(settlement.status().as_str().to_owned()),
-            )
-            .expression_attribute_values(
-                ":outstanding",
-                AttributeValue::S(InvoiceStatus::Outstanding.as_str().to_owned()),
-            )
-            .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .update_expression(settle.update)
+            .condition_expression(settle.condition)
+            .set_expression_attribute_names(Some(settle.names))
+            .set_expression_attribute_values(Some(settle.values))
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
@@ -158,26 +155,17 @@ impl Store {
             let mut updated = invoice;
             updated.status = settlement.status();
             updated.updated_at = now;
+            let settle = settle_update(settlement, now);
             let update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(string_key(
                     keys::invoice(account, id),
                     keys::INVOICE_SK,
                 )))
-                .update_expression("SET #status = :status, updatedAt = :now ADD #version :one")
-                .condition_expression("#status = :outstanding")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_names("#version", "version")
-                .expression_attribute_values(
-                    ":status",
-                    AttributeValue::S(settlement.status().as_str().to_owned()),
-                )
-                .expression_attribute_values(
-                    ":outstanding",
-                    AttributeValue::S(InvoiceStatus::Outstanding.as_str().to_owned()),
-                )
-                .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
-                .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                .update_expression(settle.update)
+                .condition_expression(settle.condition)
+                .set_expression_attribute_names(Some(settle.names))
+                .set_expression_attribute_values(Some(settle.values))
                 .build()
                 .map_err(StoreError::build)?;
             let result = self

@@ -33,16 +33,10 @@ impl Store {
         &self,
         id: &PaymentId,
     ) -> Result<Option<(AccountId, Payment)>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(keys::link(id), keys::LINK_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        let Some(item) = output.item else {
+        let item = self
+            .get_consistent(string_key(keys::link(id), keys::LINK_SK))
+            .await?;
+        let Some(item) = item else {
             return Ok(None);
         };
         let link: LinkItem = from_item(item)?;

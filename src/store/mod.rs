@@ -10,6 +10,7 @@ mod client;
 mod completion;
 mod customers;
 mod error;
+mod expression;
 mod idempotency;
 mod invoices;
 mod items;

@@ -1,10 +1,11 @@
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update,
+    ConditionCheck, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
 };
 
+use super::expression::ConditionalUpdate;
 use super::items::{Item, LinkItem, PaymentItem, from_item, string_key, to_item};
 use super::schema::TABLE;
 use super::{Store, StoreError, keys};
@@ -123,19 +124,10 @@ impl Store {
         account: &AccountId,
         id: &PaymentId,
     ) -> Result<Option<Payment>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(
-                keys::payment(account, id),
-                keys::PAYMENT_SK,
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        output.item.map(payment_from).transpose()
+        let item = self
+            .get_consistent(string_key(keys::payment(account, id), keys::PAYMENT_SK))
+            .await?;
+        item.map(payment_from).transpose()
     }
 
     /// Newest first: the account's payments, or one customer's.
@@ -166,6 +158,7 @@ impl Store {
         id: &PaymentId,
         now: Timestamp,
     ) -> Result<CancelOutcome, StoreError> {
+        let cancel = cancel_update(now);
         let result = self
             .client
             .update_item()
@@ -174,26 +167,10 @@ impl Store {
                 keys::payment(account, id),
                 keys::PAYMENT_SK,
             )))
-            .update_expression("SET #status = :canceled, #updatedAt = :now ADD #version :one")
-            .condition_expression("attribute_exists(pk) AND #kind = :link AND #status = :pending")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#kind", "kind")
-            .expression_attribute_names("#updatedAt", "updatedAt")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(
-                ":canceled",
-                AttributeValue::S(PaymentStatus::Canceled.as_str().to_owned()),
-            )
-            .expression_attribute_values(
-                ":pending",
-                AttributeValue::S(PaymentStatus::Pending.as_str().to_owned()),
-            )
-            .expression_attribute_values(
-                ":link",
-                AttributeValue::S(PaymentKind::Link.as_str().to_owned()),
-            )
-            .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
-            .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+            .update_expression(cancel.update)
+            .condition_expression(cancel.condition)
+            .set_expression_attribute_names(Some(cancel.names))
+            .set_expression_attribute_values(Some(cancel.values))
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
@@ -250,32 +227,17 @@ impl Store {
             let mut canceled = payment;
             canceled.status = PaymentStatus::Canceled;
             canceled.updated_at = now;
+            let cancel = cancel_update(now);
             let update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(string_key(
                     keys::payment(account, id),
                     keys::PAYMENT_SK,
                 )))
-                .update_expression("SET #status = :canceled, #updatedAt = :now ADD #version :one")
-                .condition_expression("#kind = :link AND #status = :pending")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_names("#kind", "kind")
-                .expression_attribute_names("#updatedAt", "updatedAt")
-                .expression_attribute_names("#version", "version")
-                .expression_attribute_values(
-                    ":canceled",
-                    AttributeValue::S(PaymentStatus::Canceled.as_str().to_owned()),
-                )
-                .expression_attribute_values(
-                    ":pending",
-                    AttributeValue::S(PaymentStatus::Pending.as_str().to_owned()),
-                )
-                .expression_attribute_values(
-                    ":link",
-                    AttributeValue::S(PaymentKind::Link.as_str().to_owned()),
-                )
-                .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
-                .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+                .update_expression(cancel.update)
+                .condition_expression(cancel.condition)
+                .set_expression_attribute_names(Some(cancel.names))
+                .set_expression_attribute_values(Some(cancel.values))
                 .build()
                 .map_err(StoreError::build)?;
             let result = self
@@ -324,6 +286,23 @@ impl Store {
             Err(error) => Err(StoreError::from_sdk(error)),
         }
     }
+}
+
+/// The one rule of `Payment::cancel_decision` as a condition: only a pending link cancels.
+fn cancel_update(now: Timestamp) -> ConditionalUpdate {
+    ConditionalUpdate::new(
+        "SET #status = :canceled, #updatedAt = :now ADD #version :one",
+        "attribute_exists(pk) AND #kind = :link AND #status = :pending",
+    )
+    .name("#status", "status")
+    .name("#kind", "kind")
+    .name("#updatedAt", "updatedAt")
+    .name("#version", "version")
+    .text(":canceled", PaymentStatus::Canceled.as_str())
+    .text(":pending", PaymentStatus::Pending.as_str())
+    .text(":link", PaymentKind::Link.as_str())
+    .text(":now", now.to_string())
+    .number(":one", 1)
 }
 
 /// Whether the transaction was canceled because the condition of item `index` failed.

@@ -6,19 +6,10 @@ use crate::domain::tax::TaxRates;
 impl Store {
     /// The account's tax table; an account that never set one taxes nothing.
     pub async fn get_tax_rates(&self, account: &AccountId) -> Result<TaxRates, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(
-                keys::tax_rates(account),
-                keys::TAX_RATES_SK,
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        match output.item {
+        let item = self
+            .get_consistent(string_key(keys::tax_rates(account), keys::TAX_RATES_SK))
+            .await?;
+        match item {
             Some(item) => from_item::<TaxRatesItem>(item)?.into_domain(),
             None => Ok(TaxRates::default()),
         }
