@@ -40,3 +40,50 @@ impl ConditionalUpdate {
         self
     }
 }
+
+/// What one conditional `UpdateItem` did.
+pub(crate) enum Updated {
+    /// The condition held: the item as it is now.
+    Applied(super::items::Item),
+    /// The condition failed: the item as it was (none if there is no such item). Nothing changed.
+    Refused(Option<super::items::Item>),
+}
+
+impl super::Store {
+    /// ONE conditional UpdateItem that returns the item after it, or, when the condition fails,
+    /// the item before it: enough to tell "not found" from "refused" without a second read.
+    pub(crate) async fn update_conditionally(
+        &self,
+        key: super::items::Item,
+        change: ConditionalUpdate,
+    ) -> Result<Updated, super::StoreError> {
+        use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+        use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(change.update)
+            .condition_expression(change.condition)
+            .set_expression_attribute_names(Some(change.names))
+            .set_expression_attribute_values(Some(change.values))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => output
+                .attributes
+                .map(Updated::Applied)
+                .ok_or_else(|| super::StoreError::Internal("update returned no item".into())),
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    Ok(Updated::Refused(failed.item().cloned()))
+                }
+                _ => Err(super::StoreError::from_sdk(error)),
+            },
+        }
+    }
+}

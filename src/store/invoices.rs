@@ -1,10 +1,7 @@
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
-use super::expression::ConditionalUpdate;
+use super::expression::{ConditionalUpdate, Updated};
 use super::items::{InvoiceItem, Item, from_item, string_key};
 use super::paging::Equals;
 use super::payments::{MAX_DECIDE_ROUNDS, failed_condition};
@@ -96,39 +93,14 @@ impl Store {
         settlement: InvoiceSettlement,
         now: Timestamp,
     ) -> Result<SetInvoiceStatus, StoreError> {
-        let settle = settle_update(settlement, now);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(
-                keys::invoice(account, id),
-                keys::INVOICE_SK,
-            )))
-            .update_expression(settle.update)
-            .condition_expression(settle.condition)
-            .set_expression_attribute_names(Some(settle.names))
-            .set_expression_attribute_values(Some(settle.values))
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(output) => {
-                let item = output
-                    .attributes
-                    .ok_or_else(|| StoreError::Internal("update returned no item".into()))?;
-                Ok(SetInvoiceStatus::Updated(invoice_from(item)?))
-            }
-            Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    match failed.item().cloned() {
-                        Some(old) => Ok(SetInvoiceStatus::NotOutstanding(invoice_from(old)?)),
-                        None => Ok(SetInvoiceStatus::NotFound),
-                    }
-                }
-                _ => Err(StoreError::from_sdk(error)),
-            },
+        let key = string_key(keys::invoice(account, id), keys::INVOICE_SK);
+        match self
+            .update_conditionally(key, settle_update(settlement, now))
+            .await?
+        {
+            Updated::Applied(item) => Ok(SetInvoiceStatus::Updated(invoice_from(item)?)),
+            Updated::Refused(Some(old)) => Ok(SetInvoiceStatus::NotOutstanding(invoice_from(old)?)),
+            Updated::Refused(None) => Ok(SetInvoiceStatus::NotFound),
         }
     }
 }

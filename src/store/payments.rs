@@ -1,11 +1,7 @@
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    ConditionCheck, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update,
-};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 
-use super::expression::ConditionalUpdate;
+use super::expression::{ConditionalUpdate, Updated};
 use super::items::{Item, LinkItem, PaymentItem, from_item, string_key, to_item};
 use super::schema::TABLE;
 use super::{Store, StoreError, keys};
@@ -158,48 +154,20 @@ impl Store {
         id: &PaymentId,
         now: Timestamp,
     ) -> Result<CancelOutcome, StoreError> {
-        let cancel = cancel_update(now);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(
-                keys::payment(account, id),
-                keys::PAYMENT_SK,
-            )))
-            .update_expression(cancel.update)
-            .condition_expression(cancel.condition)
-            .set_expression_attribute_names(Some(cancel.names))
-            .set_expression_attribute_values(Some(cancel.values))
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(output) => {
-                let item = output
-                    .attributes
-                    .ok_or_else(|| StoreError::Internal("cancel returned no item".into()))?;
-                Ok(CancelOutcome::Canceled(payment_from(item)?))
-            }
-            Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    let Some(old) = failed.item().cloned() else {
-                        return Ok(CancelOutcome::NotFound);
-                    };
-                    let payment = payment_from(old)?;
-                    match payment.cancel_decision() {
-                        CancelDecision::AlreadyCanceled => {
-                            Ok(CancelOutcome::AlreadyCanceled(payment))
-                        }
-                        CancelDecision::NotCancelable => Ok(CancelOutcome::NotCancelable(payment)),
-                        CancelDecision::Cancel => Err(StoreError::Internal(format!(
-                            "cancel condition refused cancelable payment {id}"
-                        ))),
-                    }
+        let key = string_key(keys::payment(account, id), keys::PAYMENT_SK);
+        match self.update_conditionally(key, cancel_update(now)).await? {
+            Updated::Applied(item) => Ok(CancelOutcome::Canceled(payment_from(item)?)),
+            Updated::Refused(None) => Ok(CancelOutcome::NotFound),
+            Updated::Refused(Some(old)) => {
+                let payment = payment_from(old)?;
+                match payment.cancel_decision() {
+                    CancelDecision::AlreadyCanceled => Ok(CancelOutcome::AlreadyCanceled(payment)),
+                    CancelDecision::NotCancelable => Ok(CancelOutcome::NotCancelable(payment)),
+                    CancelDecision::Cancel => Err(StoreError::Internal(format!(
+                        "cancel condition refused cancelable payment {id}"
+                    ))),
                 }
-                _ => Err(StoreError::from_sdk(error)),
-            },
+            }
         }
     }
 
