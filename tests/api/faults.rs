@@ -184,3 +184,95 @@ async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
     assert_eq!(again.text, retried.text);
     assert_eq!(payments(&store, &account).await, 1);
 }
+
+/// A loopback TCP proxy that holds every chunk for `delay` before passing it on: a slow network
+/// or an overloaded datastore.
+async fn delaying_proxy(upstream: u16, delay: Duration) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await
+                else {
+                    return;
+                };
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                let pipe = |mut from: tokio::net::tcp::OwnedReadHalf,
+                            mut to: tokio::net::tcp::OwnedWriteHalf| async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let mut buffer = vec![0u8; 64 * 1024];
+                    while let Ok(n) = from.read(&mut buffer).await {
+                        if n == 0 {
+                            break;
+                        }
+                        tokio::time::sleep(delay).await;
+                        if to.write_all(&buffer[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                };
+                tokio::join!(
+                    pipe(client_read, server_write),
+                    pipe(server_read, client_write)
+                );
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_datastore_is_503_in_time_and_a_merely_sluggish_one_still_works() {
+    let upstream: u16 = crate::helpers::dynamodb_endpoint()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // A fresh account in the shared table, through the fast path.
+    let fast = TestApp::new().await;
+    let (_, key) = fast.account(Mode::Sandbox).await;
+
+    for (delay, expect_ok) in [
+        (Duration::from_millis(150), true),
+        (Duration::from_secs(3), false),
+    ] {
+        let port = delaying_proxy(upstream, delay).await;
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let store = Store::connect(&StoreSettings {
+            table_name: crate::helpers::TABLE.into(),
+            endpoint: Some(endpoint.clone()),
+        })
+        .await;
+        let t = TestApp {
+            app: App::new(store.clone(), config(&endpoint)).leak(),
+            store,
+        };
+        let started = Instant::now();
+        let response = t
+            .send(
+                event("POST", "/api/v1/payments")
+                    .key(&key)
+                    .header("Idempotency-Key", &format!("slow-{}", delay.as_millis()))
+                    .json(json!({ "amount": 100, "currency": "usd", "description": "slow" }))
+                    .build(),
+            )
+            .await;
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(10),
+            "{delay:?}: answered in {took:?}"
+        );
+        if expect_ok {
+            assert_eq!(response.status, 200, "{delay:?}: {}", response.text);
+        } else {
+            response.error(503, "service_unavailable");
+            assert!(response.header("retry-after").is_some());
+        }
+    }
+    // Only the sluggish request made a payment; the slow one wrote nothing it did not undo.
+    let listed = fast.get("/api/v1/payments", &key).await;
+    assert_eq!(listed.data().as_array().unwrap().len(), 1);
+}
