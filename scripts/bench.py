@@ -375,6 +375,9 @@ def main():
     endpoints = Endpoints(seed)
     floor = RELEASE / "examples" / "floor"
     floor_event = lambda: event("GET", "/", "none")
+    floor_get = RELEASE / "examples" / "floor_get"
+    floor_get_env = lambda: {**env_for(plain_url), "BENCH_ACCOUNT": seed["small"]["account"],
+                             "BENCH_PAYMENT": seed["small"]["payment"]}
 
     print(f"Benchmark {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
           f"{platform.machine()}, {os.cpu_count()} cores, "
@@ -461,12 +464,28 @@ def main():
           f"{seed['large']['payments']:,} payments in the account",
           ["request", "1,000", f"{seed['large']['payments']:,}", "ratio"], rows)
 
+    # Our own cost measured in one kind of process: get_payment against the floor plus the very
+    # GetItem it makes (examples/floor_get.rs), alternating rounds so both see the same noise.
+    get_binary, get_event = RELEASE / endpoints.table["get"][0], endpoints.table["get"][1]
+    p50s = {"get": [], "floor + GetItem": []}
+    for _ in range(ROUNDS):
+        p50s["get"].append(pct(warm(get_binary, env, get_event, WARM_REQUESTS)[0], 0.5))
+        p50s["floor + GetItem"].append(
+            pct(warm(floor_get, floor_get_env(), floor_event, WARM_REQUESTS)[0], 0.5))
+    rows = [[name, f"{statistics.median(v):.3f} ({min(v):.3f}-{max(v):.3f})"]
+            for name, v in p50s.items()]
+    rows.append(["difference: our code", f"{statistics.median(p50s['get']) - statistics.median(p50s['floor + GetItem']):.3f}"])
+    table(f"Our own cost per warm get, in-process (warm p50 ms, N={WARM_REQUESTS} x {ROUNDS} "
+          f"alternating rounds)", ["function", "warm p50"], rows)
+
     # Instructions per warm request, deterministic under callgrind.
     rows = []
     for name in ("get", "create link"):
         binary, make_event, _, _ = endpoints.table[name]
         count = instructions_per_request(RELEASE / binary, env, make_event, workdir)
         rows.append([name, "n/a" if count is None else f"{count:,.0f}"])
+    count = instructions_per_request(floor_get, floor_get_env(), floor_event, workdir)
+    rows.append(["floor + GetItem", "n/a" if count is None else f"{count:,.0f}"])
     count = instructions_per_request(floor, env, floor_event, workdir)
     rows.append(["floor", "n/a" if count is None else f"{count:,.0f}"])
     table(f"Instructions per warm request (callgrind, N={CALLGRIND_REQUESTS} after 5 warm-up "

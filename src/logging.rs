@@ -1,18 +1,20 @@
 //! Logging for every function: Lambda's advanced logging controls (JSON when
-//! `AWS_LAMBDA_LOG_FORMAT=JSON`, level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`), with one rule
-//! added that no setting can lift: the Lambda runtime never logs below INFO. At TRACE it would
-//! log every raw event, and events carry API keys and, on the hosted page, card numbers.
+//! `AWS_LAMBDA_LOG_FORMAT=JSON`, level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`), with two rules
+//! added that no setting can lift. The Lambda runtime never logs below INFO: at TRACE it would log
+//! every raw event, and events carry API keys and, on the hosted page, card numbers. The AWS SDK's
+//! orchestrator never logs below DEBUG: at TRACE it logs every DynamoDB response body, which holds
+//! customers' personal data and vaulted payment-method tokens.
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
 /// Directives appended after the configured level: the last directive for a target wins.
-const NEVER_TRACE_EVENTS: &str =
-    "lambda_runtime=info,lambda_runtime_api_client=info,lambda_http=info";
+const NEVER_TRACE_PAYLOADS: &str =
+    "lambda_runtime=info,lambda_runtime_api_client=info,lambda_http=info,aws_smithy_runtime=debug";
 
 pub fn filter(level: Option<&str>) -> EnvFilter {
     let configured = level.unwrap_or("info");
-    EnvFilter::builder().parse_lossy(format!("{configured},{NEVER_TRACE_EVENTS}"))
+    EnvFilter::builder().parse_lossy(format!("{configured},{NEVER_TRACE_PAYLOADS}"))
 }
 
 pub fn init() {
@@ -69,7 +71,7 @@ mod tests {
     }
 
     #[test]
-    fn even_at_trace_the_runtime_never_logs_raw_events() {
+    fn even_at_trace_neither_events_nor_dynamodb_bodies_are_logged() {
         let captured = Captured::default();
         let subscriber = tracing_subscriber::fmt()
             .with_env_filter(filter(Some("trace")))
@@ -81,10 +83,21 @@ mod tests {
                 body = "card_number=4242424242424242&x-api-key=ck_test_secret",
                 "raw JSON event received from Lambda"
             );
+            tracing::trace!(
+                target: "aws_smithy_runtime::client::orchestrator",
+                response = r#"{"paymentMethod":"pm_sbx_ok_01J","email":"ada@example.com"}"#,
+                "read HTTP response body"
+            );
+            tracing::debug!(
+                target: "aws_smithy_runtime::client::orchestrator",
+                "the SDK's debug still shows"
+            );
             tracing::trace!(target: "commet_payments::store", "our own trace still shows");
         });
         let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         assert!(!text.contains("4242424242424242") && !text.contains("ck_test_secret"));
+        assert!(!text.contains("pm_sbx_ok_01J") && !text.contains("ada@example.com"));
+        assert!(text.contains("the SDK's debug still shows"));
         assert!(text.contains("our own trace still shows"));
     }
 }

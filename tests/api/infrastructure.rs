@@ -329,3 +329,62 @@ fn openapi_describes_exactly_the_routes() {
         .collect();
     assert_eq!(described, routed);
 }
+
+/// Every code of `letters` letters that `accepts` takes, upper case, in order.
+fn accepted_codes(letters: u32, accepts: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut codes = vec![String::new()];
+    for _ in 0..letters {
+        codes = codes
+            .iter()
+            .flat_map(|prefix| ('A'..='Z').map(move |c| format!("{prefix}{c}")))
+            .collect();
+    }
+    codes.into_iter().filter(|code| accepts(code)).collect()
+}
+
+/// The enum a schema in openapi.yaml lists, in order.
+fn openapi_enum(doc: &Yaml, schema: &str) -> Vec<String> {
+    let mut node = &doc["components"]["schemas"];
+    for step in schema.split('/') {
+        node = &node[step];
+    }
+    let listed = node["enum"]
+        .as_sequence()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    listed
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The schema lists exactly what the API accepts, upper and lower case (any case is accepted), so
+/// that generated requests are valid and the list cannot drift from the code.
+#[test]
+fn openapi_lists_exactly_the_accepted_currencies_and_countries() {
+    use commet_payments::domain::address::CountryCode;
+    use commet_payments::domain::money::Currency;
+
+    let text = std::fs::read_to_string(format!("{ROOT}/openapi.yaml")).unwrap();
+    let doc: Yaml = serde_norway::from_str(&text).unwrap();
+    let both_cases = |codes: Vec<String>| -> Vec<String> {
+        let lower = codes.iter().map(|c| c.to_ascii_lowercase());
+        lower.chain(codes.iter().cloned()).collect()
+    };
+    let currencies = accepted_codes(3, |c| Currency::parse(c).is_ok());
+    assert!(currencies.len() > 100 && currencies.contains(&"USD".to_owned()));
+    assert_eq!(
+        openapi_enum(&doc, "Currency"),
+        both_cases(currencies.clone()),
+        "Currency enum; accepted: {}",
+        currencies.join(", ")
+    );
+    let countries = accepted_codes(2, |c| CountryCode::parse(c).is_ok());
+    assert!(countries.len() > 200 && countries.contains(&"GB".to_owned()));
+    assert_eq!(
+        openapi_enum(&doc, "Address/properties/country"),
+        both_cases(countries.clone()),
+        "country enum; accepted: {}",
+        countries.join(", ")
+    );
+}
