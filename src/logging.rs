@@ -4,17 +4,72 @@
 //! every raw event, and events carry API keys and, on the hosted page, card numbers. The AWS SDK's
 //! orchestrator never logs below DEBUG: at TRACE it logs every DynamoDB response body, which holds
 //! customers' personal data and vaulted payment-method tokens.
+//!
+//! The level is a list of `level` and `target=level` directives, as `RUST_LOG` takes them;
+//! anything else in it is ignored. (A `Targets` filter rather than `EnvFilter`: span and field
+//! directives are not needed here, and `EnvFilter` brings a regex engine into every binary.)
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
-/// Directives appended after the configured level: the last directive for a target wins.
-const NEVER_TRACE_PAYLOADS: &str =
-    "lambda_runtime=info,lambda_runtime_api_client=info,lambda_http=info,aws_smithy_runtime=debug";
+/// Targets whose verbose levels log payloads, and the most they may log.
+const PAYLOAD_LOGGERS: [(&str, LevelFilter); 4] = [
+    ("lambda_runtime", LevelFilter::INFO),
+    ("lambda_runtime_api_client", LevelFilter::INFO),
+    ("lambda_http", LevelFilter::INFO),
+    ("aws_smithy_runtime", LevelFilter::DEBUG),
+];
 
-pub fn filter(level: Option<&str>) -> EnvFilter {
-    let configured = level.unwrap_or("info");
-    EnvFilter::builder().parse_lossy(format!("{configured},{NEVER_TRACE_PAYLOADS}"))
+pub fn filter(level: Option<&str>) -> Targets {
+    let mut default = LevelFilter::INFO;
+    let mut targets = Vec::new();
+    let directives = level.unwrap_or("info").split(',').map(str::trim);
+    for directive in directives.filter(|d| !d.is_empty()) {
+        match directive.split_once('=') {
+            None => default = parse_level(directive).unwrap_or(default),
+            Some((target, level)) => {
+                let target = target.trim();
+                let plain = !target.is_empty()
+                    && target
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+                if let (true, Some(level)) = (plain, parse_level(level)) {
+                    targets.push((target.to_owned(), level));
+                }
+            }
+        }
+    }
+    let mut filter = Targets::new().with_default(default);
+    for (target, level) in &targets {
+        if !PAYLOAD_LOGGERS
+            .iter()
+            .any(|(loud, _)| target.starts_with(loud))
+        {
+            filter = filter.with_target(target.clone(), *level);
+        }
+    }
+    // What applies to a payload logger without the cap: the longest directive that is a prefix of
+    // its name, or the default; then never more than the cap, and never more than asked for.
+    for (loud, cap) in PAYLOAD_LOGGERS {
+        let asked = targets
+            .iter()
+            .filter(|(target, _)| loud.starts_with(target.as_str()) || target.starts_with(loud))
+            .map(|(_, level)| *level)
+            .min()
+            .unwrap_or(default);
+        filter = filter.with_target(loud, asked.min(cap));
+    }
+    filter
+}
+
+/// A level name in any case; Lambda's `FATAL` is `ERROR` here.
+fn parse_level(text: &str) -> Option<LevelFilter> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "fatal" => Some(LevelFilter::ERROR),
+        other => other.parse().ok(),
+    }
 }
 
 pub fn init() {
@@ -29,15 +84,17 @@ where
         .or_else(|_| std::env::var("RUST_LOG"))
         .ok();
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-    let builder = tracing_subscriber::fmt()
+    // No colours: CloudWatch shows escape codes as they are.
+    let format = tracing_subscriber::fmt::layer()
         .with_target(false)
         .without_time()
-        .with_env_filter(filter(level.as_deref()))
+        .with_ansi(false)
         .with_writer(writer);
+    let filtered = tracing_subscriber::registry().with(filter(level.as_deref()));
     let _ = if json {
-        builder.json().try_init()
+        filtered.with(format.json()).try_init()
     } else {
-        builder.try_init()
+        filtered.with(format).try_init()
     };
 }
 
@@ -73,10 +130,9 @@ mod tests {
     #[test]
     fn even_at_trace_neither_events_nor_dynamodb_bodies_are_logged() {
         let captured = Captured::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter(filter(Some("trace")))
-            .with_writer(captured.clone())
-            .finish();
+        let subscriber = tracing_subscriber::registry()
+            .with(filter(Some("trace")))
+            .with(tracing_subscriber::fmt::layer().with_writer(captured.clone()));
         tracing::subscriber::with_default(subscriber, || {
             tracing::trace!(
                 target: "lambda_runtime::layers::api_response",
@@ -99,5 +155,40 @@ mod tests {
         assert!(!text.contains("pm_sbx_ok_01J") && !text.contains("ada@example.com"));
         assert!(text.contains("the SDK's debug still shows"));
         assert!(text.contains("our own trace still shows"));
+    }
+
+    #[test]
+    fn the_caps_never_raise_a_quieter_setting() {
+        use tracing::Level;
+        let warn = filter(Some("warn"));
+        assert!(!warn.would_enable("aws_smithy_runtime::client::orchestrator", &Level::DEBUG));
+        assert!(!warn.would_enable("lambda_runtime::layers", &Level::INFO));
+        assert!(!warn.would_enable("commet_payments::http", &Level::INFO));
+        assert!(warn.would_enable("commet_payments::http", &Level::WARN));
+    }
+
+    #[test]
+    fn no_directive_lifts_a_cap() {
+        use tracing::Level;
+        let asked = filter(Some(
+            "trace,aws_smithy_runtime::client=trace,lambda_runtime::layers=trace,aws=trace",
+        ));
+        assert!(!asked.would_enable("aws_smithy_runtime::client::orchestrator", &Level::TRACE));
+        assert!(asked.would_enable("aws_smithy_runtime::client::orchestrator", &Level::DEBUG));
+        assert!(!asked.would_enable("lambda_runtime::layers::api_response", &Level::DEBUG));
+        assert!(asked.would_enable("aws_sigv4::http_request", &Level::TRACE));
+    }
+
+    #[test]
+    fn lambda_levels_in_any_case_and_junk_ignored() {
+        use tracing::Level;
+        let fatal = filter(Some("FATAL"));
+        assert!(fatal.would_enable("commet_payments", &Level::ERROR));
+        assert!(!fatal.would_enable("commet_payments", &Level::WARN));
+        let junk = filter(Some("DEBUG,my_crate[span{a=1}]=nonsense,,=trace"));
+        assert!(junk.would_enable("commet_payments", &Level::DEBUG));
+        assert!(!junk.would_enable("commet_payments", &Level::TRACE));
+        assert!(filter(None).would_enable("commet_payments", &Level::INFO));
+        assert!(!filter(None).would_enable("commet_payments", &Level::DEBUG));
     }
 }

@@ -15,6 +15,8 @@ use commet_payments::http::serve::{serve, serve_fallback};
 use commet_payments::store::{Store, StoreSettings};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 pub const TABLE: &str = "commet-payments-test";
 
@@ -107,10 +109,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new() -> Self {
-        // Logs show with `RUST_LOG=... cargo test -- --nocapture`.
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
+        // Logs show with `RUST_LOG=... cargo test -- --nocapture`; errors only otherwise.
+        let level = std::env::var("RUST_LOG").unwrap_or_else(|_| "error".to_owned());
+        let _ = tracing_subscriber::registry()
+            .with(commet_payments::logging::filter(Some(&level)))
+            .with(tracing_subscriber::fmt::layer().with_test_writer())
             .try_init();
         let store = store().await;
         let app = App::new(store.clone(), config(dynamodb_endpoint())).leak();

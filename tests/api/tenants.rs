@@ -10,6 +10,7 @@ use commet_payments::domain::time::Timestamp;
 use commet_payments::http::routes::{self, Route};
 use serde_json::{Value, json};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
 
 use crate::charges::customer_with_card;
 use crate::helpers::{TestApp, TestResponse, card, event};
@@ -242,10 +243,9 @@ impl<'a> MakeWriter<'a> for Captured {
 async fn logs_never_contain_api_keys_or_card_numbers() {
     // Everything this test does logs at the most verbose level the functions allow.
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(commet_payments::logging::filter(Some("trace")))
-        .with_writer(captured.clone())
-        .finish();
+    let subscriber = tracing_subscriber::registry()
+        .with(commet_payments::logging::filter(Some("trace")))
+        .with(tracing_subscriber::fmt::layer().with_writer(captured.clone()));
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let t = TestApp::new().await;
