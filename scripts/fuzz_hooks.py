@@ -10,7 +10,10 @@ answer to those (400 naming the header) is tested in tests/api/idempotency.rs.
 Hosted-page posts that carry a `csrf` field are made to pass the page's double-submit check and
 to carry one of the sandbox's test cards, so that the fuzzer really pays links (and the logs
 scripts/log_secrets.py reads afterwards have card numbers to leak, if anything leaked them).
-Schemathesis reuses values it has sent before in other fields; a test card number anywhere else
+Schemathesis also reuses Idempotency-Key values across requests, which turns most writes into 409
+idempotency_key_mismatch; a valid key is therefore suffixed with a digest of the request, so that
+a repeated request replays and a different one runs (the mismatch itself is tested in
+tests/api/idempotency.rs). Schemathesis reuses values it has sent before in other fields; a test card number anywhere else
 (metadata, say) is the caller's own text, stored and rightly shown back, so such cases are not
 sent: a card number in the logs can then only have come from the page.
 """
@@ -64,8 +67,23 @@ def filter_case(context, case):
     return _utf8(case.body) and _ascii_headers(case) and not _card_outside_the_page(case)
 
 
+IDEMPOTENCY_KEY = re.compile(r"^[!-~](?:[ -~]*[!-~])?$")
+
+
+def _idempotency_key_per_request(case):
+    headers = case.headers or {}
+    for name, value in headers.items():
+        if name.lower() == "idempotency-key" and isinstance(value, str):
+            if IDEMPOTENCY_KEY.match(value) and len(value) <= 255:
+                request = repr((case.method, case.path, case.path_parameters, case.body))
+                digest = hashlib.sha256(request.encode()).hexdigest()[:12]
+                headers[name] = value[:240] + "-" + digest
+    return case
+
+
 @schemathesis.hook
 def map_case(context, case):
+    _idempotency_key_per_request(case)
     if case.method.upper() == "POST" and case.path == "/pay/{id}" and isinstance(case.body, dict):
         if "csrf" in case.body:
             token = "fuzz-" + str(case.body["csrf"]).encode("ascii", "ignore").hex()[:32]
