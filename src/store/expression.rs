@@ -1,9 +1,11 @@
-//! A conditional update written once and used by both the single `UpdateItem` and the
-//! transactional `Update` that carries the same change.
+//! A conditional update written once and sent either as a single `UpdateItem` or as the `Update`
+//! of a two-item transaction.
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+
+use super::payments::failed_condition;
 
 pub(crate) struct ConditionalUpdate {
     pub update: &'static str,
@@ -81,6 +83,45 @@ impl super::Store {
             Err(error) => match error.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
                     Ok(Updated::Refused(failed.item().cloned()))
+                }
+                _ => Err(super::StoreError::from_sdk(error)),
+            },
+        }
+    }
+
+    /// The same change as one item of a transaction whose other item is `also`: true when both
+    /// were written, false when the change's own condition failed and nothing was.
+    pub(crate) async fn transact_conditionally(
+        &self,
+        key: super::items::Item,
+        change: ConditionalUpdate,
+        also: TransactWriteItem,
+    ) -> Result<bool, super::StoreError> {
+        use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(change.update)
+            .condition_expression(change.condition)
+            .set_expression_attribute_names(Some(change.names))
+            .set_expression_attribute_values(Some(change.values))
+            .build()
+            .map_err(super::StoreError::build)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .transact_items(also)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) => match error.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(canceled))
+                    if failed_condition(canceled.cancellation_reasons(), 0) =>
+                {
+                    Ok(false)
                 }
                 _ => Err(super::StoreError::from_sdk(error)),
             },

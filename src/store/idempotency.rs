@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::error::is_condition_failure;
 use super::items::{Item, from_item, string_key, to_item};
 use super::{Store, StoreError, keys};
 use crate::domain::idempotency::{
@@ -225,13 +226,7 @@ impl Store {
         match result {
             Ok(_) => Ok(()),
             // Taken over after its lock ran out: not ours to release any more.
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(error) if is_condition_failure(&error) => Ok(()),
             Err(error) => Err(StoreError::from_sdk(error)),
         }
     }

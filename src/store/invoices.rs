@@ -1,10 +1,10 @@
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
+use super::error::is_condition_failure;
 use super::expression::{ConditionalUpdate, Updated};
 use super::items::{InvoiceItem, Item, from_item, string_key};
 use super::paging::Equals;
-use super::payments::{MAX_DECIDE_ROUNDS, failed_condition};
+use super::payments::MAX_DECIDE_ROUNDS;
 use super::schema::TABLE;
 use super::{Store, StoreError, keys};
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
@@ -127,33 +127,12 @@ impl Store {
             let mut updated = invoice;
             updated.status = settlement.status();
             updated.updated_at = now;
-            let settle = settle_update(settlement, now);
-            let update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(string_key(
-                    keys::invoice(account, id),
-                    keys::INVOICE_SK,
-                )))
-                .update_expression(settle.update)
-                .condition_expression(settle.condition)
-                .set_expression_attribute_names(Some(settle.names))
-                .set_expression_attribute_values(Some(settle.values))
-                .build()
-                .map_err(StoreError::build)?;
-            let result = self
-                .client
-                .transact_write_items()
-                .transact_items(TransactWriteItem::builder().update(update).build())
-                .transact_items(also(&updated)?)
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Ok(SetInvoiceStatus::Updated(updated)),
-                Err(error) => match error.as_service_error() {
-                    Some(TransactWriteItemsError::TransactionCanceledException(c))
-                        if failed_condition(c.cancellation_reasons(), 0) => {}
-                    _ => return Err(StoreError::from_sdk(error)),
-                },
+            let key = string_key(keys::invoice(account, id), keys::INVOICE_SK);
+            if self
+                .transact_conditionally(key, settle_update(settlement, now), also(&updated)?)
+                .await?
+            {
+                return Ok(SetInvoiceStatus::Updated(updated));
             }
         }
         Err(StoreError::Unavailable("the invoice kept changing".into()))
@@ -194,13 +173,7 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(error) if is_condition_failure(&error) => Ok(()),
             Err(error) => Err(StoreError::from_sdk(error)),
         }
     }

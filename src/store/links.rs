@@ -4,6 +4,7 @@
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
+use super::error::is_condition_failure;
 use super::items::{LinkItem, from_item, string_key};
 use super::payments::payment_from;
 use super::{Store, StoreError, keys};
@@ -168,13 +169,7 @@ impl Store {
             .await;
         match result {
             Ok(output) => output.attributes.map(payment_from).transpose(),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
+            Err(error) if is_condition_failure(&error) => Ok(None),
             Err(error) => Err(StoreError::from_sdk(error)),
         }
     }

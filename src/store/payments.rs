@@ -1,6 +1,7 @@
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
 
+use super::error::is_condition_failure;
 use super::expression::{ConditionalUpdate, Updated};
 use super::items::{Item, LinkItem, PaymentItem, from_item, string_key, to_item};
 use super::schema::TABLE;
@@ -195,34 +196,13 @@ impl Store {
             let mut canceled = payment;
             canceled.status = PaymentStatus::Canceled;
             canceled.updated_at = now;
-            let cancel = cancel_update(now);
-            let update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(string_key(
-                    keys::payment(account, id),
-                    keys::PAYMENT_SK,
-                )))
-                .update_expression(cancel.update)
-                .condition_expression(cancel.condition)
-                .set_expression_attribute_names(Some(cancel.names))
-                .set_expression_attribute_values(Some(cancel.values))
-                .build()
-                .map_err(StoreError::build)?;
-            let result = self
-                .client
-                .transact_write_items()
-                .transact_items(TransactWriteItem::builder().update(update).build())
-                .transact_items(also(&canceled)?)
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Ok(CancelOutcome::Canceled(canceled)),
-                Err(error) => match error.as_service_error() {
-                    // The link moved on between the read and the write: decide again.
-                    Some(TransactWriteItemsError::TransactionCanceledException(c))
-                        if failed_condition(c.cancellation_reasons(), 0) => {}
-                    _ => return Err(StoreError::from_sdk(error)),
-                },
+            let key = string_key(keys::payment(account, id), keys::PAYMENT_SK);
+            // A refused condition means the link moved on between the read and the write.
+            if self
+                .transact_conditionally(key, cancel_update(now), also(&canceled)?)
+                .await?
+            {
+                return Ok(CancelOutcome::Canceled(canceled));
             }
         }
         Err(StoreError::Unavailable(
@@ -244,13 +224,7 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(error) if is_condition_failure(&error) => Ok(()),
             Err(error) => Err(StoreError::from_sdk(error)),
         }
     }
