@@ -190,6 +190,36 @@ fn s(text: &str) -> AttributeValue {
     AttributeValue::S(text.to_owned())
 }
 
+/// One conditional UpdateItem as the store sends it (returning the new item), stamped `:now` and
+/// versioned by `:one`, with consumed capacity reported.
+async fn conditional_update(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: Item,
+    update: &str,
+    condition: &str,
+    names: &[(&str, &str)],
+    values: Vec<(&str, AttributeValue)>,
+) -> aws_sdk_dynamodb::operation::update_item::UpdateItemOutput {
+    let mut request = client
+        .update_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .update_expression(update)
+        .condition_expression(condition)
+        .expression_attribute_values(":now", s(&Timestamp::now().to_string()))
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+    for (placeholder, name) in names {
+        request = request.expression_attribute_names(*placeholder, *name);
+    }
+    for (placeholder, value) in values {
+        request = request.expression_attribute_values(placeholder, value);
+    }
+    request.send().await.expect("conditional update")
+}
+
 fn key_of(pk: String, sk: &str) -> Item {
     HashMap::from([("pk".into(), s(&pk)), ("sk".into(), s(sk))])
 }
@@ -353,30 +383,25 @@ async fn bare(store: &Store, seed: &Value, op: &str, n: usize, which: &str) -> V
             for id in ids.iter().take(n) {
                 let key = key_of(payment_pk(id.as_str().expect("id")), keys::PAYMENT_SK);
                 let started = Instant::now();
-                let out = client
-                    .update_item()
-                    .table_name(table)
-                    .set_key(Some(key))
-                    .update_expression(
-                        "SET #status = :canceled, #updatedAt = :now ADD #version :one",
-                    )
-                    .condition_expression(
-                        "attribute_exists(pk) AND #kind = :link AND #status = :pending",
-                    )
-                    .expression_attribute_names("#status", "status")
-                    .expression_attribute_names("#kind", "kind")
-                    .expression_attribute_names("#updatedAt", "updatedAt")
-                    .expression_attribute_names("#version", "version")
-                    .expression_attribute_values(":canceled", s("canceled"))
-                    .expression_attribute_values(":pending", s("pending"))
-                    .expression_attribute_values(":link", s("link"))
-                    .expression_attribute_values(":now", s(&Timestamp::now().to_string()))
-                    .expression_attribute_values(":one", AttributeValue::N("1".into()))
-                    .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                    .send()
-                    .await
-                    .expect("cancel");
+                let out = conditional_update(
+                    client,
+                    table,
+                    key,
+                    "SET #status = :canceled, #updatedAt = :now ADD #version :one",
+                    "attribute_exists(pk) AND #kind = :link AND #status = :pending",
+                    &[
+                        ("#status", "status"),
+                        ("#kind", "kind"),
+                        ("#updatedAt", "updatedAt"),
+                        ("#version", "version"),
+                    ],
+                    vec![
+                        (":canceled", s("canceled")),
+                        (":pending", s("pending")),
+                        (":link", s("link")),
+                    ],
+                )
+                .await;
                 sampler.record(started, units(out.consumed_capacity()));
                 size = out.attributes().map(item_size).unwrap_or(size);
             }
@@ -391,23 +416,16 @@ async fn bare(store: &Store, seed: &Value, op: &str, n: usize, which: &str) -> V
                         .expect("inv");
                 let key = key_of(keys::invoice(&acct, &invoice), keys::INVOICE_SK);
                 let started = Instant::now();
-                let out = client
-                    .update_item()
-                    .table_name(table)
-                    .set_key(Some(key))
-                    .update_expression("SET #status = :status, updatedAt = :now ADD #version :one")
-                    .condition_expression("attribute_exists(pk) AND #status = :outstanding")
-                    .expression_attribute_names("#status", "status")
-                    .expression_attribute_names("#version", "version")
-                    .expression_attribute_values(":status", s("paid"))
-                    .expression_attribute_values(":outstanding", s("outstanding"))
-                    .expression_attribute_values(":now", s(&Timestamp::now().to_string()))
-                    .expression_attribute_values(":one", AttributeValue::N("1".into()))
-                    .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                    .send()
-                    .await
-                    .expect("status");
+                let out = conditional_update(
+                    client,
+                    table,
+                    key,
+                    "SET #status = :status, updatedAt = :now ADD #version :one",
+                    "attribute_exists(pk) AND #status = :outstanding",
+                    &[("#status", "status"), ("#version", "version")],
+                    vec![(":status", s("paid")), (":outstanding", s("outstanding"))],
+                )
+                .await;
                 sampler.record(started, units(out.consumed_capacity()));
                 size = out.attributes().map(item_size).unwrap_or(size);
             }

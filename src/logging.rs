@@ -10,7 +10,6 @@
 //! directives are not needed here, and `EnvFilter` brings a regex engine into every binary.)
 
 use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -73,13 +72,6 @@ fn parse_level(text: &str) -> Option<LevelFilter> {
 }
 
 pub fn init() {
-    init_with_writer(std::io::stdout);
-}
-
-pub fn init_with_writer<W>(writer: W)
-where
-    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
-{
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .ok();
@@ -89,7 +81,7 @@ where
         .with_target(false)
         .without_time()
         .with_ansi(false)
-        .with_writer(writer);
+        .with_writer(std::io::stdout);
     let filtered = tracing_subscriber::registry().with(filter(level.as_deref()));
     let _ = if json {
         filtered.with(format.json()).try_init()
