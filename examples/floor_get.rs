@@ -24,8 +24,8 @@ async fn main() -> Result<(), Error> {
     let payment = PaymentId::parse(&var("BENCH_PAYMENT")?).map_err(|e| e.to_string())?;
     let pk = AttributeValue::S(keys::payment(&account, &payment));
     let sk = AttributeValue::S(keys::PAYMENT_SK.to_owned());
-    let store = &*Box::leak(Box::new(store));
-    let (pk, sk) = (&*Box::leak(Box::new(pk)), &*Box::leak(Box::new(sk)));
+    // Lives as long as the process, as the functions' App does.
+    let (store, pk, sk) = &*Box::leak(Box::new((store, pk, sk)));
     run(service_fn(move |_event: Request| async move {
         let found = store
             .client()

@@ -26,7 +26,7 @@ def leaks(text, key):
     found = []
     if key and key in text:
         found.append("the API key")
-    secret = key.split("_")[-1] if key else ""
+    secret = key.split("_", 2)[-1] if key else ""  # after ck_test_ or ck_live_
     if len(secret) >= 16 and secret in text and "the API key" not in found:
         found.append("the API key's secret part")
     if VAULT_TOKEN.search(text):
@@ -42,6 +42,8 @@ def self_test():
     key = "ck_test_0123456789abcdefghijklmnopqrstuvwxyzABCDE"
     assert leaks("x-api-key: " + key, key) == ["the API key"]
     assert leaks("key=0123456789abcdefghijklmnopqrstuvwxyzABCDE", key)
+    # Secrets are base64url: an underscore inside must not cut the part looked for short.
+    assert leaks("key=abcdefghijklmnopqrstu_vw", "ck_test_abcdefghijklmnopqrstu_vw")
     assert leaks('"card_number":"4242 4242 4242 4242"', "")
     assert leaks("card=4000-0000-0000-0341", "")
     assert leaks("b\"card_number=4000000000000002&cvc=123\"", "")

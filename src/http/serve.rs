@@ -100,16 +100,11 @@ async fn prepare(
     }
     let principal = app.keys.authenticate(&app.store, event.headers()).await?;
     version::check(event.headers())?;
-    let writes = route.method != "GET";
-    let idempotency_key = if writes {
-        request::idempotency_key(event)?
+    // Reads carry neither; the key is checked first, so a bad key is reported over a bad body.
+    let (idempotency_key, body) = if route.method == "GET" {
+        (None, None)
     } else {
-        None
-    };
-    let body = if writes {
-        request::json_body(event)?
-    } else {
-        None
+        (request::idempotency_key(event)?, request::json_body(event)?)
     };
     let claim = match &idempotency_key {
         None => None,
