@@ -177,11 +177,17 @@ async fn seed(store: &Store, large: usize, pool: usize) -> Value {
         invoices.push(invoice.id.to_string());
     }
     let cancelable = pending_links(store, &work, pool * 2).await;
+    // A link with the item its public page is found by, for the hosted page's GET.
+    let page = link(Some(&payer), Timestamp::now());
+    store
+        .put_payment_fixture(&work.id, &page)
+        .await
+        .expect("page link");
     json!({
         "small": small, "large": large,
         "work": {
             "account": work.id.as_str(), "key": key, "customer": payer.id.as_str(),
-            "invoices": invoices, "cancelable": cancelable,
+            "invoices": invoices, "cancelable": cancelable, "page": page.id.as_str(),
         },
     })
 }

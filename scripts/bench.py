@@ -151,6 +151,15 @@ class Function:
             raise RuntimeError(f"emulator answered {response.status}: {raw[:300]!r}") from None
         return payload.get("statusCode"), payload
 
+    @classmethod
+    def once(cls, bootstrap, env, make_event):
+        """One invocation of a fresh process: its status and payload."""
+        function = cls(bootstrap, env)
+        try:
+            return function.invoke(make_event())
+        finally:
+            function.stop()
+
     def bootstrap_pid(self):
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -236,6 +245,8 @@ class Endpoints:
             "invoice status": ("update_invoice_status", lambda: event(
                 "PUT", f"/api/v1/invoices/{self.pools['invoice status'].pop()}/status",
                 work["key"], {"status": "paid"}), "invoice-status", "work"),
+            "pay page": ("pay_page", lambda: event(
+                "GET", f"/pay/{work['page']}", "none"), None, "work"),
         }
 
 
@@ -478,9 +489,16 @@ def main():
     table(f"Our own cost per warm get, in-process (warm p50 ms, N={WARM_REQUESTS} x {ROUNDS} "
           f"alternating rounds)", ["function", "warm p50"], rows)
 
+    # What the payer's browser downloads: the hosted page (HTML and inline CSS are all of it).
+    _, payload = Function.once(RELEASE / endpoints.table["pay page"][0], env,
+                               endpoints.table["pay page"][1])
+    page = payload.get("body", "")
+    table("Hosted page weight (GET /pay/{id}, one pending link with a customer)",
+          ["what", "bytes"], [["HTML (inline CSS included)", f"{len(page.encode()):,}"]])
+
     # Instructions per warm request, deterministic under callgrind.
     rows = []
-    for name in ("get", "create link"):
+    for name in ("get", "create link", "pay page"):
         binary, make_event, _, _ = endpoints.table[name]
         count = instructions_per_request(RELEASE / binary, env, make_event, workdir)
         rows.append([name, "n/a" if count is None else f"{count:,.0f}"])

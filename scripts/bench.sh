@@ -16,7 +16,7 @@ command -v openssl >/dev/null || die "openssl is needed for the throwaway TLS CA
 log "building release binaries (the profile the functions deploy with)"
 cargo build --release --quiet \
   --bin get_payment --bin list_payments --bin create_payment --bin cancel_payment \
-  --bin charge_payment --bin update_invoice_status --example floor --example floor_get --example bench_tool
+  --bin charge_payment --bin update_invoice_status --bin pay_page --example floor --example floor_get --example bench_tool
 
 port=$(free_port)
 log "starting DynamoDB Local on 127.0.0.1:$port"

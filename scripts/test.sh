@@ -19,6 +19,7 @@ cargo clippy --all-targets --quiet -- -D warnings
 
 log "cargo test"
 cargo test --quiet
+check_no_leftover_dynamodb_local
 
 log "schema fuzzing (scripts/fuzz.sh)"
 scripts/fuzz.sh

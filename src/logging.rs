@@ -83,11 +83,15 @@ pub fn init() {
         .with_ansi(false)
         .with_writer(std::io::stdout);
     let filtered = tracing_subscriber::registry().with(filter(level.as_deref()));
-    let _ = if json {
+    let installed = if json {
         filtered.with(format.json()).try_init()
     } else {
         filtered.with(format).try_init()
     };
+    if let Err(error) = installed {
+        // Only a second call can fail (a subscriber is already set); that one stays.
+        eprintln!("logging was already initialised: {error}");
+    }
 }
 
 #[cfg(test)]

@@ -8,9 +8,10 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 /**
  * Starts AWS's DynamoDB Local bound to 127.0.0.1 only.
  *
- * DynamoDB Local has no bind-address option and listens on every interface; our workplace rule
- * is that test servers listen on loopback only. This launcher builds the server exactly as
- * DynamoDB Local's own main() does, then points its Jetty connector at 127.0.0.1 before start.
+ * DynamoDB Local has no bind-address option and listens on every interface; every server the
+ * project's tests and scripts start listens on loopback only (docs/architecture.md). This
+ * launcher builds the server exactly as DynamoDB Local's own main() does, then points its Jetty
+ * connector at 127.0.0.1 before start.
  * Run in source-file mode: java -cp 'DynamoDBLocal.jar:DynamoDBLocal_lib/*' DynamoDbLocalLoopback.java -inMemory -port N
  */
 public class DynamoDbLocalLoopback {

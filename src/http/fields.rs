@@ -243,13 +243,12 @@ impl QueryFields {
     }
 
     pub fn finish(mut self) -> Result<(), ApiError> {
-        let mut unknown: Vec<&str> = self
-            .pairs
-            .iter()
-            .map(|(key, _)| key.as_str())
-            .filter(|key| !self.read.contains(key))
-            .collect();
-        unknown.dedup();
+        let mut unknown: Vec<&str> = Vec::new();
+        for (key, _) in &self.pairs {
+            if !self.read.contains(&key.as_str()) && !unknown.contains(&key.as_str()) {
+                unknown.push(key);
+            }
+        }
         for key in unknown {
             self.problems
                 .push(FieldError::new(key, "is not a known query parameter"));
@@ -375,5 +374,16 @@ mod tests {
             .map(|p| p.field)
             .collect();
         assert_eq!(names, ["limit", "customer_id"]);
+    }
+
+    #[test]
+    fn an_unknown_parameter_is_reported_once_however_often_and_wherever_it_repeats() {
+        let mut query = QueryFields::parse(Some("x=1&limit=2&x=3&y=4&x=5"));
+        assert_eq!(query.optional("limit", query_integer), Some(2));
+        let names: Vec<_> = problems(query.finish())
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
+        assert_eq!(names, ["x", "y"]);
     }
 }

@@ -3,8 +3,6 @@
 //! Idempotency-Keys) succeed exactly once. Runs its own DynamoDB Local, so freezing it does not
 //! disturb the other tests.
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -15,78 +13,7 @@ use commet_payments::domain::time::Timestamp;
 use commet_payments::store::{Store, StoreSettings, keys};
 use serde_json::json;
 
-use crate::helpers::{TestApp, TestResponse, config, event};
-
-struct PrivateDynamo {
-    script: Child,
-    endpoint: String,
-}
-
-impl PrivateDynamo {
-    fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let script = Command::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scripts/dynamodb-local.sh"
-        ))
-        .args([
-            port.to_string(),
-            "--parent-pid".into(),
-            std::process::id().to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start DynamoDB Local");
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "private DynamoDB Local did not start"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Self {
-            script,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    /// The Java process the script started.
-    fn java_pid(&self) -> String {
-        let out = Command::new("pgrep")
-            .args(["-P", &self.script.id().to_string()])
-            .output()
-            .expect("pgrep");
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .trim()
-            .lines()
-            .next()
-            .unwrap()
-            .to_owned()
-    }
-
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([signal, &self.java_pid()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for PrivateDynamo {
-    fn drop(&mut self) {
-        self.signal("-CONT");
-        let _ = self.script.kill();
-        let _ = self.script.wait();
-    }
-}
+use crate::helpers::{LocalDynamo, TestApp, TestResponse, config, event, signal_process};
 
 async fn payments(store: &Store, account: &Account) -> usize {
     store
@@ -108,10 +35,10 @@ async fn payments(store: &Store, account: &Account) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
     // GIVEN a private DynamoDB Local with a table, an account, and a warm function
-    let dynamo = PrivateDynamo::start();
+    let dynamo = LocalDynamo::start();
     let settings = StoreSettings {
         table_name: "faults".into(),
-        endpoint: Some(dynamo.endpoint.clone()),
+        endpoint: Some(dynamo.endpoint()),
     };
     let store = Store::connect(&settings).await;
     store.create_table().await.unwrap();
@@ -122,7 +49,7 @@ async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
         .put_api_key(&ApiKey::issue(&account, &secret, Timestamp::now()))
         .await
         .unwrap();
-    let mut app_config = config(&dynamo.endpoint);
+    let mut app_config = config(&dynamo.endpoint());
     app_config.store = settings.clone();
     let t = TestApp {
         app: App::new(store.clone(), app_config).leak(),
@@ -157,7 +84,7 @@ async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
     // out. Let it run out now instead of waiting the 30 s.
     let digest = IdempotencyKey::parse("fault-create-1").unwrap().digest();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let _ = store
+    let thawed = store
         .client()
         .update_item()
         .table_name(store.table_name())
@@ -173,6 +100,15 @@ async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
         .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
         .send()
         .await;
+    // Either the claim landed (and is now stale) or it never did; both leave a retry free to run.
+    if let Err(error) = thawed {
+        assert!(
+            error
+                .as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()),
+            "{error:?}"
+        );
+    }
 
     // THEN nothing was half-written: no payment exists yet
     assert_eq!(payments(&store, &account).await, 0);
@@ -275,4 +211,25 @@ async fn a_slow_datastore_is_503_in_time_and_a_merely_sluggish_one_still_works()
     // Only the sluggish request made a payment; the slow one wrote nothing it did not undo.
     let listed = fast.get("/api/v1/payments", &key).await;
     assert_eq!(listed.data().as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn dynamodb_local_dies_with_its_script_even_when_the_script_is_killed_outright() {
+    // GIVEN a DynamoDB Local started the way the tests and scripts start it
+    let dynamo = LocalDynamo::start();
+    let java = dynamo.java_pid();
+    // WHEN its script is killed with SIGKILL (no trap can run)
+    signal_process("-KILL", dynamo.script_pid());
+    // THEN Java goes with it (its parent-death signal), within seconds
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::path::Path::new(&format!("/proc/{java}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{java}/stat"))
+            .is_ok_and(|stat| stat.contains(") Z "))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "DynamoDB Local (pid {java}) outlived its script"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -2,7 +2,7 @@
 //! a fresh account per test, and API Gateway events fed through the real handlers.
 
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -24,11 +24,12 @@ pub const TABLE: &str = "commet-payments-test";
 /// Fails the test (never skips it) when DynamoDB Local cannot be started.
 pub fn dynamodb_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
+    static SHARED: OnceLock<LocalDynamo> = OnceLock::new();
     ENDPOINT.get_or_init(|| {
         let endpoint = std::env::var("DYNAMODB_ENDPOINT")
             .ok()
             .filter(|value| !value.is_empty())
-            .unwrap_or_else(start_dynamodb_local);
+            .unwrap_or_else(|| SHARED.get_or_init(LocalDynamo::start).endpoint());
         let settings = settings(&endpoint);
         // A runtime of its own: SDK clients must not outlive the runtime that made them, and
         // each #[tokio::test] has its own.
@@ -51,34 +52,96 @@ pub fn dynamodb_endpoint() -> &'static str {
     })
 }
 
-#[expect(
-    clippy::zombie_processes,
-    reason = "the script watches this process and stops DynamoDB Local when it exits"
-)]
-fn start_dynamodb_local() -> String {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-        listener.local_addr().expect("addr").port()
-    };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dynamodb-local.sh");
-    Command::new(script)
-        .arg(port.to_string())
-        .arg("--parent-pid")
-        .arg(std::process::id().to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start DynamoDB Local with {script}: {e}"));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "DynamoDB Local did not listen on 127.0.0.1:{port} within 120 s \
-             (needs Java 17 and `npm ci`; see scripts/dynamodb-local.sh)"
-        );
-        std::thread::sleep(Duration::from_millis(100));
+/// A DynamoDB Local of this test process, started by `scripts/dynamodb-local.sh`, which stops it
+/// when this process exits however it ends (the shared one is never dropped) and which Java dies
+/// with even when the script itself is killed.
+pub struct LocalDynamo {
+    script: Child,
+    pub port: u16,
+}
+
+impl LocalDynamo {
+    pub fn start() -> Self {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            listener.local_addr().expect("addr").port()
+        };
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dynamodb-local.sh");
+        let child = Command::new(script)
+            .arg(port.to_string())
+            .arg("--parent-pid")
+            .arg(std::process::id().to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start DynamoDB Local with {script}: {e}"));
+        let dynamo = Self {
+            script: child,
+            port,
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "DynamoDB Local did not listen on 127.0.0.1:{port} within 120 s \
+                 (needs Java 17 and `npm ci`; see scripts/dynamodb-local.sh)"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        dynamo
     }
-    format!("http://127.0.0.1:{port}")
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn script_pid(&self) -> u32 {
+        self.script.id()
+    }
+
+    /// The Java process the script started.
+    pub fn java_pid(&self) -> u32 {
+        self.running_java().expect("the script runs Java")
+    }
+
+    fn running_java(&self) -> Option<u32> {
+        let out = Command::new("pgrep")
+            .args(["-P", &self.script.id().to_string()])
+            .output()
+            .expect("pgrep");
+        String::from_utf8(out.stdout)
+            .ok()?
+            .lines()
+            .next()
+            .and_then(|line| line.trim().parse().ok())
+    }
+
+    /// Sends a signal (`-STOP`, `-CONT`, ...) to the Java process.
+    pub fn signal(&self, signal: &str) {
+        signal_process(signal, self.java_pid());
+    }
+}
+
+pub fn signal_process(signal: &str, pid: u32) {
+    let status = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill {signal} {pid}");
+}
+
+impl Drop for LocalDynamo {
+    fn drop(&mut self) {
+        // A frozen Java would not die of the script's SIGTERM; thaw it first.
+        if let Some(pid) = self.running_java() {
+            signal_process("-CONT", pid);
+        }
+        // SIGTERM, not SIGKILL: the script's trap stops Java before the script exits.
+        signal_process("-TERM", self.script.id());
+        if self.script.wait().is_err() {
+            eprintln!("could not wait for the DynamoDB Local script");
+        }
+    }
 }
 
 fn settings(endpoint: &str) -> StoreSettings {
@@ -109,12 +172,15 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new() -> Self {
-        // Logs show with `RUST_LOG=... cargo test -- --nocapture`; errors only otherwise.
-        let level = std::env::var("RUST_LOG").unwrap_or_else(|_| "error".to_owned());
-        let _ = tracing_subscriber::registry()
-            .with(commet_payments::logging::filter(Some(&level)))
-            .with(tracing_subscriber::fmt::layer().with_test_writer())
-            .try_init();
+        static LOGGING: std::sync::Once = std::sync::Once::new();
+        LOGGING.call_once(|| {
+            // Logs show with `RUST_LOG=... cargo test -- --nocapture`; errors only otherwise.
+            let level = std::env::var("RUST_LOG").unwrap_or_else(|_| "error".to_owned());
+            tracing_subscriber::registry()
+                .with(commet_payments::logging::filter(Some(&level)))
+                .with(tracing_subscriber::fmt::layer().with_test_writer())
+                .init();
+        });
         let store = store().await;
         let app = App::new(store.clone(), config(dynamodb_endpoint())).leak();
         Self { app, store }

@@ -158,7 +158,7 @@ fn reveals_nothing(response: &TestResponse, what: &str) {
 #[tokio::test]
 async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
     let t = TestApp::new().await;
-    let (account_a, key_a) = t.account(Mode::Sandbox).await;
+    let (_, key_a) = t.account(Mode::Sandbox).await;
     let a = objects_of(&t, &key_a).await;
     let (_, key_b) = t.account(Mode::Sandbox).await;
     let (_, live) = t.account(Mode::Live).await;
@@ -216,7 +216,6 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
         .get(&format!("/api/v1/invoices/{}", a.invoice), &key_a)
         .await;
     assert_eq!(invoice.data()["status"], "outstanding");
-    let _ = account_a;
 }
 
 #[derive(Clone, Default)]
