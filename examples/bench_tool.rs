@@ -1,6 +1,8 @@
 //! Benchmark helper (driven by scripts/bench.py): seeds DynamoDB Local with the data the
 //! benchmark needs, and issues the bare DynamoDB calls each endpoint makes, with the same SDK and
-//! client settings as the functions, printing latency and consumed capacity as JSON.
+//! client settings as the functions, printing latency and consumed capacity as JSON. Cancel and
+//! invoice status send the store's own requests (`store::bench`, the `bench` feature), so a
+//! change to their conditions changes the benchmark too.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -12,12 +14,12 @@ use clap::{Parser, Subcommand};
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::card::PaymentMethod;
 use commet_payments::domain::customer::{Customer, NewCustomer};
-use commet_payments::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus};
+use commet_payments::domain::invoice::{Invoice, InvoiceNumber, InvoiceSettlement, InvoiceStatus};
 use commet_payments::domain::money::{Currency, PaymentAmount};
 use commet_payments::domain::payment::{NewLink, Payment, Provider};
 use commet_payments::domain::text::{Description, Email};
 use commet_payments::domain::time::Timestamp;
-use commet_payments::store::{Store, StoreSettings, keys};
+use commet_payments::store::{Store, StoreSettings, bench, keys};
 use serde_json::{Value, json};
 
 type Item = HashMap<String, AttributeValue>;
@@ -196,36 +198,6 @@ fn s(text: &str) -> AttributeValue {
     AttributeValue::S(text.to_owned())
 }
 
-/// One conditional UpdateItem as the store sends it (returning the new item), stamped `:now` and
-/// versioned by `:one`, with consumed capacity reported.
-async fn conditional_update(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
-    key: Item,
-    update: &str,
-    condition: &str,
-    names: &[(&str, &str)],
-    values: Vec<(&str, AttributeValue)>,
-) -> aws_sdk_dynamodb::operation::update_item::UpdateItemOutput {
-    let mut request = client
-        .update_item()
-        .table_name(table)
-        .set_key(Some(key))
-        .update_expression(update)
-        .condition_expression(condition)
-        .expression_attribute_values(":now", s(&Timestamp::now().to_string()))
-        .expression_attribute_values(":one", AttributeValue::N("1".into()))
-        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-        .return_consumed_capacity(ReturnConsumedCapacity::Total);
-    for (placeholder, name) in names {
-        request = request.expression_attribute_names(*placeholder, *name);
-    }
-    for (placeholder, value) in values {
-        request = request.expression_attribute_values(placeholder, value);
-    }
-    request.send().await.expect("conditional update")
-}
-
 fn key_of(pk: String, sk: &str) -> Item {
     HashMap::from([("pk".into(), s(&pk)), ("sk".into(), s(sk))])
 }
@@ -387,27 +359,14 @@ async fn bare(store: &Store, seed: &Value, op: &str, n: usize, which: &str) -> V
             let ids = account["cancelable"].as_array().expect("pool");
             let mut size = 0;
             for id in ids.iter().take(n) {
-                let key = key_of(payment_pk(id.as_str().expect("id")), keys::PAYMENT_SK);
+                let id = commet_payments::domain::ids::PaymentId::parse(id.as_str().expect("id"))
+                    .expect("pay id");
                 let started = Instant::now();
-                let out = conditional_update(
-                    client,
-                    table,
-                    key,
-                    "SET #status = :canceled, #updatedAt = :now ADD #version :one",
-                    "attribute_exists(pk) AND #kind = :link AND #status = :pending",
-                    &[
-                        ("#status", "status"),
-                        ("#kind", "kind"),
-                        ("#updatedAt", "updatedAt"),
-                        ("#version", "version"),
-                    ],
-                    vec![
-                        (":canceled", s("canceled")),
-                        (":pending", s("pending")),
-                        (":link", s("link")),
-                    ],
-                )
-                .await;
+                let out = bench::cancel_link_request(store, &acct, &id, Timestamp::now())
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await
+                    .expect("cancel");
                 sampler.record(started, units(out.consumed_capacity()));
                 size = out.attributes().map(item_size).unwrap_or(size);
             }
@@ -420,18 +379,18 @@ async fn bare(store: &Store, seed: &Value, op: &str, n: usize, which: &str) -> V
                 let invoice =
                     commet_payments::domain::ids::InvoiceId::parse(id.as_str().expect("id"))
                         .expect("inv");
-                let key = key_of(keys::invoice(&acct, &invoice), keys::INVOICE_SK);
                 let started = Instant::now();
-                let out = conditional_update(
-                    client,
-                    table,
-                    key,
-                    "SET #status = :status, updatedAt = :now ADD #version :one",
-                    "attribute_exists(pk) AND #status = :outstanding",
-                    &[("#status", "status"), ("#version", "version")],
-                    vec![(":status", s("paid")), (":outstanding", s("outstanding"))],
+                let out = bench::settle_invoice_request(
+                    store,
+                    &acct,
+                    &invoice,
+                    InvoiceSettlement::Paid,
+                    Timestamp::now(),
                 )
-                .await;
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .expect("invoice status");
                 sampler.record(started, units(out.consumed_capacity()));
                 size = out.attributes().map(item_size).unwrap_or(size);
             }

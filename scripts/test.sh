@@ -14,8 +14,8 @@ ensure_dynamodb_local
 log "cargo fmt --check"
 cargo fmt --all -- --check
 
-log "cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets --quiet -- -D warnings
+log "cargo clippy --all-targets --all-features -- -D warnings"
+cargo clippy --all-targets --all-features --quiet -- -D warnings
 
 log "cargo test"
 cargo test --quiet

@@ -5,9 +5,8 @@
 //! [`http`] turns the result, or the one [`http::ApiError`], into the response.
 
 pub mod app;
-pub mod bootstrap;
-pub mod cache;
 pub mod domain;
+pub mod endpoints;
 pub mod fixtures;
 pub mod handlers;
 pub mod http;

@@ -1,10 +1,4 @@
-//! Lambda function for `routes::CANCEL_PAYMENT`.
+//! Lambda function `cancel_payment`: `POST /api/v1/payments/{id}/cancel`. What it runs is
+//! `endpoints::CANCEL_PAYMENT`.
 
-use commet_payments::bootstrap::run_endpoint;
-use commet_payments::handlers;
-use commet_payments::http::routes;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    run_endpoint(&routes::CANCEL_PAYMENT, handlers::payments::cancel).await
-}
+commet_payments::lambda_main!(CANCEL_PAYMENT);

@@ -1,10 +1,4 @@
-//! Lambda function for `routes::CHARGE_PAYMENT`.
+//! Lambda function `charge_payment`: `POST /api/v1/payments/charge`. What it runs is
+//! `endpoints::CHARGE_PAYMENT`.
 
-use commet_payments::bootstrap::run_endpoint;
-use commet_payments::handlers;
-use commet_payments::http::routes;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    run_endpoint(&routes::CHARGE_PAYMENT, handlers::charge::charge).await
-}
+commet_payments::lambda_main!(CHARGE_PAYMENT);

@@ -1,10 +1,4 @@
-//! Lambda function for `routes::CREATE_CUSTOMER`.
+//! Lambda function `create_customer`: `POST /api/v1/customers`. What it runs is
+//! `endpoints::CREATE_CUSTOMER`.
 
-use commet_payments::bootstrap::run_endpoint;
-use commet_payments::handlers;
-use commet_payments::http::routes;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    run_endpoint(&routes::CREATE_CUSTOMER, handlers::customers::create).await
-}
+commet_payments::lambda_main!(CREATE_CUSTOMER);

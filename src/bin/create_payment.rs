@@ -1,10 +1,4 @@
-//! Lambda function for `routes::CREATE_PAYMENT`.
+//! Lambda function `create_payment`: `POST /api/v1/payments`. What it runs is
+//! `endpoints::CREATE_PAYMENT`.
 
-use commet_payments::bootstrap::run_endpoint;
-use commet_payments::handlers;
-use commet_payments::http::routes;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    run_endpoint(&routes::CREATE_PAYMENT, handlers::payments::create).await
-}
+commet_payments::lambda_main!(CREATE_PAYMENT);

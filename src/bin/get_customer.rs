@@ -1,10 +1,4 @@
-//! Lambda function for `routes::GET_CUSTOMER`.
+//! Lambda function `get_customer`: `GET /api/v1/customers/{id}`. What it runs is
+//! `endpoints::GET_CUSTOMER`.
 
-use commet_payments::bootstrap::run_endpoint;
-use commet_payments::handlers;
-use commet_payments::http::routes;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    run_endpoint(&routes::GET_CUSTOMER, handlers::customers::get).await
-}
+commet_payments::lambda_main!(GET_CUSTOMER);

@@ -1,10 +1,4 @@
-//! Lambda function for `routes::GET_INVOICE`.
+//! Lambda function `get_invoice`: `GET /api/v1/invoices/{id}`. What it runs is
+//! `endpoints::GET_INVOICE`.
 
-use commet_payments::bootstrap::run_endpoint;
-use commet_payments::handlers;
-use commet_payments::http::routes;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    run_endpoint(&routes::GET_INVOICE, handlers::invoices::get).await
-}
+commet_payments::lambda_main!(GET_INVOICE);

@@ -1,10 +1,4 @@
-//! Lambda function for `routes::GET_PAYMENT`.
+//! Lambda function `get_payment`: `GET /api/v1/payments/{id}`. What it runs is
+//! `endpoints::GET_PAYMENT`.
 
-use commet_payments::bootstrap::run_endpoint;
-use commet_payments::handlers;
-use commet_payments::http::routes;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    run_endpoint(&routes::GET_PAYMENT, handlers::payments::get).await
-}
+commet_payments::lambda_main!(GET_PAYMENT);

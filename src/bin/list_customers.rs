@@ -1,10 +1,4 @@
-//! Lambda function for `routes::LIST_CUSTOMERS`.
+//! Lambda function `list_customers`: `GET /api/v1/customers`. What it runs is
+//! `endpoints::LIST_CUSTOMERS`.
 
-use commet_payments::bootstrap::run_endpoint;
-use commet_payments::handlers;
-use commet_payments::http::routes;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    run_endpoint(&routes::LIST_CUSTOMERS, handlers::customers::list).await
-}
+commet_payments::lambda_main!(LIST_CUSTOMERS);

@@ -1,10 +1,4 @@
-//! Lambda function for `routes::LIST_INVOICES`.
+//! Lambda function `list_invoices`: `GET /api/v1/invoices`. What it runs is
+//! `endpoints::LIST_INVOICES`.
 
-use commet_payments::bootstrap::run_endpoint;
-use commet_payments::handlers;
-use commet_payments::http::routes;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    run_endpoint(&routes::LIST_INVOICES, handlers::invoices::list).await
-}
+commet_payments::lambda_main!(LIST_INVOICES);

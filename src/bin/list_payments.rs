@@ -1,10 +1,4 @@
-//! Lambda function for `routes::LIST_PAYMENTS`.
+//! Lambda function `list_payments`: `GET /api/v1/payments`. What it runs is
+//! `endpoints::LIST_PAYMENTS`.
 
-use commet_payments::bootstrap::run_endpoint;
-use commet_payments::handlers;
-use commet_payments::http::routes;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    run_endpoint(&routes::LIST_PAYMENTS, handlers::payments::list).await
-}
+commet_payments::lambda_main!(LIST_PAYMENTS);

@@ -1,6 +1,4 @@
-//! Lambda function behind API Gateway's `$default` route: 404, or 405 with `Allow`.
+//! Lambda function `not_found`: API Gateway's `$default` route, 404 or 405 with `Allow`. What it
+//! runs is `endpoints::NOT_FOUND`.
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    commet_payments::bootstrap::run_fallback().await
-}
+commet_payments::lambda_main!(NOT_FOUND);

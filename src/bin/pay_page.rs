@@ -1,6 +1,4 @@
-//! Lambda function for the hosted payment page: `GET` and `POST /pay/{id}` (public, HTML).
+//! Lambda function `pay_page`: the hosted payment page, `GET` and `POST /pay/{id}` (public,
+//! HTML). What it runs is `endpoints::PAY_PAGE`.
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    commet_payments::bootstrap::run_pay_page().await
-}
+commet_payments::lambda_main!(PAY_PAGE);

@@ -1,14 +1,4 @@
-//! Lambda function for `routes::UPDATE_INVOICE_STATUS`.
+//! Lambda function `update_invoice_status`: `PUT /api/v1/invoices/{id}/status`. What it runs is
+//! `endpoints::UPDATE_INVOICE_STATUS`.
 
-use commet_payments::bootstrap::run_endpoint;
-use commet_payments::handlers;
-use commet_payments::http::routes;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    run_endpoint(
-        &routes::UPDATE_INVOICE_STATUS,
-        handlers::invoices::update_status,
-    )
-    .await
-}
+commet_payments::lambda_main!(UPDATE_INVOICE_STATUS);

@@ -105,6 +105,19 @@ pub struct Invoice {
 }
 
 impl Invoice {
+    /// The one status an invoice may be settled from (`paid` or `void` by hand). The store's
+    /// conditional status change is built from it.
+    pub const SETTLEABLE: InvoiceStatus = InvoiceStatus::Outstanding;
+
+    /// The invoice as settling it at `now` leaves it, if it may be settled.
+    pub fn settled(&self, settlement: InvoiceSettlement, now: Timestamp) -> Option<Invoice> {
+        (self.status == Self::SETTLEABLE).then(|| Invoice {
+            status: settlement.status(),
+            updated_at: now,
+            ..self.clone()
+        })
+    }
+
     /// The `one_time_payment` invoice of a payment: `paid` when the payment succeeded,
     /// `outstanding` when it was declined. Its number is a placeholder until the store assigns
     /// the next one in the transaction that writes the invoice.

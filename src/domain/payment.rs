@@ -191,26 +191,40 @@ impl Payment {
         }
     }
 
-    /// Whether the payer may start an attempt on the hosted page: a link that is pending, or
-    /// whose last attempt failed or needs action. The store's conditional write to
-    /// `processing` encodes the same rule.
+    /// Whether the payer may start an attempt on the hosted page: a link whose status is one of
+    /// `ATTEMPTABLE`. The store's conditional write to `processing` is built from the same
+    /// constant.
     pub fn accepts_attempt(&self) -> bool {
         self.kind == PaymentKind::Link && Self::ATTEMPTABLE.contains(&self.status)
     }
 
+    /// The statuses of a link the payer may (again) try to pay.
     pub const ATTEMPTABLE: [PaymentStatus; 3] = [
         PaymentStatus::Pending,
         PaymentStatus::Failed,
         PaymentStatus::RequiresAction,
     ];
 
-    /// The single rule the store's conditional cancel encodes: only a pending link may be canceled.
+    /// The one kind and status that may be canceled (contract §3.2): a pending link. Both
+    /// `cancel_decision` and the store's conditional cancel are built from it.
+    pub const CANCELABLE: (PaymentKind, PaymentStatus) =
+        (PaymentKind::Link, PaymentStatus::Pending);
+
     pub fn cancel_decision(&self) -> CancelDecision {
         match (self.kind, self.status) {
-            (PaymentKind::Link, PaymentStatus::Pending) => CancelDecision::Cancel,
+            cancelable if cancelable == Self::CANCELABLE => CancelDecision::Cancel,
             (PaymentKind::Link, PaymentStatus::Canceled) => CancelDecision::AlreadyCanceled,
             _ => CancelDecision::NotCancelable,
         }
+    }
+
+    /// The payment as a cancel at `now` leaves it, if the rule lets it be canceled.
+    pub fn canceled(&self, now: Timestamp) -> Option<Payment> {
+        (self.cancel_decision() == CancelDecision::Cancel).then(|| Payment {
+            status: PaymentStatus::Canceled,
+            updated_at: now,
+            ..self.clone()
+        })
     }
 }
 
@@ -266,6 +280,17 @@ mod tests {
             payment.status = status;
             assert_eq!(payment.cancel_decision(), CancelDecision::NotCancelable);
         }
+    }
+
+    #[test]
+    fn canceling_moves_only_a_pending_link_and_stamps_it() {
+        let payment = link();
+        let later = Timestamp::parse("2030-01-01T00:00:00.000Z").unwrap();
+        let canceled = payment.canceled(later).unwrap();
+        assert_eq!(canceled.status, PaymentStatus::Canceled);
+        assert_eq!(canceled.updated_at, later);
+        assert_eq!(canceled.created_at, payment.created_at);
+        assert!(canceled.canceled(later).is_none(), "already canceled");
     }
 
     #[test]

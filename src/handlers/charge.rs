@@ -16,8 +16,8 @@ use crate::store::{Completion, CompletionOutcome, CustomerChange, InsertPaymentO
 
 use sha2::{Digest, Sha256};
 
+use super::completing;
 use super::payments::customer_not_found;
-use super::{key_completed, key_completion};
 
 /// Reads the customer (its card and address) and the tax table (cached), records the payment as
 /// `processing`, asks the provider, then ONE transaction records the outcome, the invoice
@@ -97,6 +97,7 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         Ok(response) => response.clone(),
         Err(error) => ApiResponse::from_error(error, &app.config.error_docs_url).0,
     };
+    let key_completion = completing(&request, &stored);
     let completion = Completion {
         payment: &payment,
         attempt_version: 1,
@@ -104,10 +105,10 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         invoice,
         receipt_to: (status == PaymentStatus::Succeeded).then_some(customer.email.as_str()),
         now,
-        also: key_completion(app, &request, &stored)?,
+        key_completion: key_completion.as_ref(),
     };
     match app.store.complete_payment(account, completion).await? {
-        CompletionOutcome::Completed(_) => key_completed(&request),
+        CompletionOutcome::Completed(_) => {}
         CompletionOutcome::AttemptSuperseded => {
             return Err(ApiError::internal(format!(
                 "charge {} changed while it was being completed",

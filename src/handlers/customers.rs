@@ -10,7 +10,7 @@ use crate::http::views::CustomerView;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::store::InsertCustomerOutcome;
 
-use super::{key_completed, key_completion, page_request};
+use super::{completing, page_request};
 
 /// `POST /customers`. One DynamoDB call: a PutItem, or with `externalId` a transaction that
 /// also claims the external id.
@@ -18,16 +18,17 @@ pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     let new_customer = parse_new_customer(&request)?;
     let customer = Customer::create(new_customer, Timestamp::now(), request.principal.livemode());
     let response = ApiResponse::object(&CustomerView::from(&customer))?;
-    let also = key_completion(app, &request, &response)?;
+    let completion = completing(&request, &response);
     match app
         .store
-        .insert_customer(&request.principal.account_id, &customer, also)
+        .insert_customer(
+            &request.principal.account_id,
+            &customer,
+            completion.as_ref(),
+        )
         .await?
     {
-        InsertCustomerOutcome::Inserted => {
-            key_completed(&request);
-            Ok(response)
-        }
+        InsertCustomerOutcome::Inserted => Ok(response),
         InsertCustomerOutcome::DuplicateExternalId => Err(ApiError::Duplicate {
             param: "externalId",
             message: "A customer with this externalId already exists in this account.".into(),

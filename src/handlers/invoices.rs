@@ -1,15 +1,17 @@
 use crate::app::App;
 use crate::domain::customer::CustomerRef;
+use crate::domain::idempotency::StoredResponse;
 use crate::domain::ids::InvoiceId;
+use crate::domain::invoice::Invoice;
 use crate::domain::invoice::{InvoiceSettlement, InvoiceStatus};
 use crate::domain::page::Listing;
 use crate::domain::time::Timestamp;
 use crate::http::fields::string;
 use crate::http::views::{InvoiceStatusView, InvoiceView};
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
-use crate::store::{SetInvoiceStatus, StoreError};
+use crate::store::{AnswerError, SetInvoiceStatus};
 
-use super::{key_completed, page_request};
+use super::{completing_with, page_request};
 
 fn invoice_id(request: &ApiRequest) -> Result<InvoiceId, ApiError> {
     InvoiceId::parse(request.param("id")).map_err(|_| ApiError::not_found(Resource::Invoice))
@@ -79,28 +81,13 @@ pub async fn update_status(
     let id = invoice_id(&request)?;
     let account = &request.principal.account_id;
     let now = Timestamp::now();
-    let outcome = match &request.claim {
-        None => {
-            app.store
-                .set_invoice_status(account, &id, settlement, now)
-                .await?
-        }
-        // With an Idempotency-Key the answer is stored by the update's own transaction.
-        Some(claim) => {
-            let outcome = app
-                .store
-                .set_invoice_status_with(account, &id, settlement, now, |updated| {
-                    let response = ApiResponse::object(&InvoiceStatusView::from(updated))
-                        .map_err(|e| StoreError::Internal(e.to_string()))?;
-                    app.store.idempotency_completion(claim, &response.stored())
-                })
-                .await?;
-            if matches!(outcome, SetInvoiceStatus::Updated(_)) {
-                key_completed(&request);
-            }
-            outcome
-        }
-    };
+    // With an Idempotency-Key, the answer is stored by the update's own transaction.
+    let view = |invoice: &Invoice| status_view_of(invoice);
+    let completion = completing_with(&request, &view);
+    let outcome = app
+        .store
+        .set_invoice_status(account, &id, settlement, now, completion.as_ref())
+        .await?;
     match outcome {
         SetInvoiceStatus::Updated(invoice) => {
             ApiResponse::object(&InvoiceStatusView::from(&invoice))
@@ -110,4 +97,11 @@ pub async fn update_status(
         }),
         SetInvoiceStatus::NotFound => Err(ApiError::not_found(Resource::Invoice)),
     }
+}
+
+/// The status answer as an idempotency record stores it.
+fn status_view_of(invoice: &Invoice) -> Result<StoredResponse, AnswerError> {
+    ApiResponse::object(&InvoiceStatusView::from(invoice))
+        .map(|response| response.stored())
+        .map_err(|error| error.to_string())
 }

@@ -8,33 +8,34 @@ pub mod invoices;
 pub mod pay_page;
 pub mod payments;
 
-use aws_sdk_dynamodb::types::TransactWriteItem;
-
-use crate::app::App;
 use crate::domain::page::{Listing, PageLimit, PageRequest};
 use crate::http::fields::{QueryFields, query_integer};
-use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::http::{ApiRequest, ApiResponse};
+use crate::store::{AnswerError, KeyCompletion};
 
-/// When the request carries an Idempotency-Key: the write that stores `response` for it, to
-/// commit in the same transaction as the handler's own write.
-pub(crate) fn key_completion(
-    app: &App,
-    request: &ApiRequest,
+/// When the request carries an Idempotency-Key: "also complete it with `response`", for the
+/// store write that makes the response true, so that both commit in one transaction.
+pub(crate) fn completing<'a, T>(
+    request: &'a ApiRequest,
     response: &ApiResponse,
-) -> Result<Option<TransactWriteItem>, ApiError> {
+) -> Option<KeyCompletion<'a, T>> {
     request
         .claim
-        .as_ref()
-        .map(|claim| app.store.idempotency_completion(claim, &response.stored()))
-        .transpose()
-        .map_err(ApiError::from)
+        .as_deref()
+        .map(|claim| KeyCompletion::with_answer(claim, response.stored()))
 }
 
-/// Records that a transaction carrying the key's completion committed.
-pub(crate) fn key_completed(request: &ApiRequest) {
-    if let Some(claim) = &request.claim {
-        claim.mark_completed();
-    }
+/// The same, when the response shows the object as the write leaves it: `view` renders it.
+pub(crate) fn completing_with<'a, T>(
+    request: &'a ApiRequest,
+    view: &'a (
+            dyn Fn(&T) -> Result<crate::domain::idempotency::StoredResponse, AnswerError> + Sync
+        ),
+) -> Option<KeyCompletion<'a, T>> {
+    request
+        .claim
+        .as_deref()
+        .map(|claim| KeyCompletion::rendering(claim, view))
 }
 
 /// Reads `limit` and `cursor` for `listing`; problems are collected with the others.

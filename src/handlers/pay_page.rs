@@ -21,7 +21,9 @@ use crate::http::page::{
     unavailable,
 };
 use crate::provider::{self, Amount, CardOutcome, PaymentProvider};
-use crate::store::{BeginAttempt, Completion, CompletionOutcome, CustomerChange, StoreError};
+use crate::store::{
+    Attempt, BeginAttempt, Completion, CompletionOutcome, CustomerChange, StoreError, Unpaid,
+};
 
 fn not_found() -> Page {
     Page::notice(
@@ -96,7 +98,7 @@ pub async fn submit(app: &'static App, request: PageRequest) -> Page {
         Err(error) => return outage(error),
         Ok(BeginAttempt::NotFound) => return not_found(),
         Ok(BeginAttempt::Refused(current)) => return settled(&current),
-        Ok(BeginAttempt::Started { payment, version }) => (payment, version),
+        Ok(BeginAttempt::Started(attempt)) => (attempt.payment, attempt.version),
     };
     let card = CardSummary {
         brand: entry.card.number.brand().as_str().to_owned(),
@@ -218,7 +220,7 @@ async fn complete(
         invoice,
         receipt_to: Some(&receipt_to),
         now,
-        also: None,
+        key_completion: None,
     };
     match app.store.complete_payment(account, completion).await {
         Err(error) => outage(error),
@@ -244,7 +246,19 @@ async fn unpaid(
 ) -> Page {
     match app
         .store
-        .end_attempt_unpaid(account, &payment.id, version, status, &failure, &card, now)
+        .end_attempt_unpaid(
+            account,
+            &Attempt {
+                payment: payment.clone(),
+                version,
+            },
+            Unpaid {
+                status,
+                failure: &failure,
+                card: &card,
+            },
+            now,
+        )
         .await
     {
         Err(error) => outage(error),

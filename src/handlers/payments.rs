@@ -1,5 +1,6 @@
 use crate::app::App;
 use crate::domain::customer::CustomerRef;
+use crate::domain::idempotency::StoredResponse;
 use crate::domain::ids::PaymentId;
 use crate::domain::money::{Currency, PaymentAmount};
 use crate::domain::page::{Listing, Page};
@@ -11,9 +12,9 @@ use crate::http::fields::{Fields, integer, string, string_map};
 use crate::http::views::PaymentView;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::provider::{self, PaymentProvider};
-use crate::store::{CancelOutcome, InsertPaymentOutcome, StoreError};
+use crate::store::{AnswerError, CancelOutcome, InsertPaymentOutcome};
 
-use super::{key_completed, key_completion, page_request};
+use super::{completing, completing_with, page_request};
 
 /// `POST /payments`: a hosted payment link, `pending`, taxed at the rate of the customer's
 /// address (or the account default). One transaction writes the link, the item its public page
@@ -60,12 +61,13 @@ pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         principal.livemode(),
     );
     let response = ApiResponse::object(&PaymentView::from(&payment))?;
-    let also = key_completion(app, &request, &response)?;
-    match app.store.insert_payment(account, &payment, also).await? {
-        InsertPaymentOutcome::Inserted => {
-            key_completed(&request);
-            Ok(response)
-        }
+    let completion = completing(&request, &response);
+    match app
+        .store
+        .insert_payment(account, &payment, completion.as_ref())
+        .await?
+    {
+        InsertPaymentOutcome::Inserted => Ok(response),
         InsertPaymentOutcome::CustomerMissing => Err(customer_not_found()),
     }
 }
@@ -159,24 +161,13 @@ pub async fn cancel(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     let id = PaymentId::parse(request.param("id")).map_err(|_| not_found())?;
     let account = &request.principal.account_id;
     let now = Timestamp::now();
-    let outcome = match &request.claim {
-        None => app.store.cancel_link(account, &id, now).await?,
-        // With an Idempotency-Key the answer is stored by the cancel's own transaction.
-        Some(claim) => {
-            let outcome = app
-                .store
-                .cancel_link_with(account, &id, now, |canceled| {
-                    let response = ApiResponse::object(&PaymentView::from(canceled))
-                        .map_err(|e| StoreError::Internal(e.to_string()))?;
-                    app.store.idempotency_completion(claim, &response.stored())
-                })
-                .await?;
-            if matches!(outcome, CancelOutcome::Canceled(_)) {
-                key_completed(&request);
-            }
-            outcome
-        }
-    };
+    // With an Idempotency-Key, the answer is stored by the cancel's own transaction.
+    let view = |payment: &Payment| view_of(payment);
+    let completion = completing_with(&request, &view);
+    let outcome = app
+        .store
+        .cancel_link(account, &id, now, completion.as_ref())
+        .await?;
     match outcome {
         CancelOutcome::Canceled(payment) | CancelOutcome::AlreadyCanceled(payment) => {
             ApiResponse::object(&PaymentView::from(&payment))
@@ -187,4 +178,11 @@ pub async fn cancel(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         }),
         CancelOutcome::NotFound => Err(not_found()),
     }
+}
+
+/// A payment's answer as an idempotency record stores it.
+fn view_of(payment: &Payment) -> Result<StoredResponse, AnswerError> {
+    ApiResponse::object(&PaymentView::from(payment))
+        .map(|response| response.stored())
+        .map_err(|error| error.to_string())
 }

@@ -1,5 +1,7 @@
-//! The API surface: envelope, errors, auth, body and query parsing, versioning, request ids.
-//! Knows nothing about DynamoDB beyond handing the store to the key lookup.
+//! The API surface: envelope, errors, auth, body and query parsing, versioning, request ids, the
+//! serving pipeline and the hosted page's HTML. Knows nothing of DynamoDB: it resolves API keys
+//! through `App::principal` and reaches idempotency records only through the store's
+//! `IdempotencyRecords` (claim, keep, release).
 
 pub mod auth;
 pub mod error;

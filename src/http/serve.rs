@@ -98,7 +98,7 @@ async fn prepare(
             allow: routes::allowed_methods(&path),
         });
     }
-    let principal = app.keys.authenticate(&app.store, event.headers()).await?;
+    let principal = super::auth::authenticate(app, event.headers()).await?;
     version::check(event.headers())?;
     // Reads carry neither; the key is checked first, so a bad key is reported over a bad body.
     let (idempotency_key, body) = if route.method == "GET" {
@@ -113,7 +113,8 @@ async fn prepare(
                 RequestFingerprint::of(route.method, &path, request::body_bytes(event));
             match app
                 .store
-                .claim_idempotency_key(&principal.account_id, key, &fingerprint, Timestamp::now())
+                .idempotency()
+                .claim(&principal.account_id, key, &fingerprint, Timestamp::now())
                 .await?
             {
                 ClaimOutcome::Claimed(claim) => Some(Arc::new(claim)),
@@ -147,20 +148,13 @@ async fn settle_claim(app: &App, claim: &Claim, outcome: &Result<ApiResponse, Ap
     if claim.is_completed() {
         return;
     }
+    let records = app.store.idempotency();
     let result = match outcome {
-        Ok(response) => {
-            app.store
-                .complete_idempotency_key(claim, &response.stored())
-                .await
-        }
-        Err(error) if error.releases_idempotency_key() => {
-            app.store.release_idempotency_key(claim).await
-        }
+        Ok(response) => records.keep(claim, &response.stored()).await,
+        Err(error) if error.releases_idempotency_key() => records.release(claim).await,
         Err(error) => {
             let (response, _) = ApiResponse::from_error(error, &app.config.error_docs_url);
-            app.store
-                .complete_idempotency_key(claim, &response.stored())
-                .await
+            records.keep(claim, &response.stored()).await
         }
     };
     if let Err(error) = result {

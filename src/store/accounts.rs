@@ -1,8 +1,6 @@
-use aws_sdk_dynamodb::types::AttributeValue;
-
 use super::items::{AccountItem, ApiKeyItem, from_item, string_key, to_item};
-use super::schema::TABLE;
-use super::{Store, StoreError, keys};
+use super::write::{Bind, ConditionalUpdate, Updated};
+use super::{Store, StoreError, keys, schema};
 use crate::domain::account::{Account, ApiKey, ApiKeyHash};
 use crate::domain::ids::{AccountId, ApiKeyId};
 use crate::domain::page::{PageLimit, PageRequest, Position};
@@ -15,14 +13,7 @@ impl Store {
 
     /// Writes an account item with a fixed id, replacing any earlier one (fixtures only).
     pub async fn put_account(&self, account: &Account) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&AccountItem::new(account))?))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(())
+        self.put(to_item(&AccountItem::new(account))?).await
     }
 
     pub async fn get_account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
@@ -37,7 +28,7 @@ impl Store {
     pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
         let page = self
             .query_page(
-                &TABLE.indexes[0],
+                &schema::BY_ACCOUNT,
                 keys::ALL_ACCOUNTS.to_owned(),
                 None,
                 &PageRequest {
@@ -57,14 +48,7 @@ impl Store {
     /// Stores a key (its hash, never the key). Overwrites a key with the same hash, which only
     /// a fixture with a fixed key can produce.
     pub async fn put_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&ApiKeyItem::new(key))?))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(())
+        self.put(to_item(&ApiKeyItem::new(key))?).await
     }
 
     /// The key with this hash, revoked or not: one consistent GetItem, so a key works the
@@ -81,7 +65,7 @@ impl Store {
     pub async fn list_api_keys(&self, account: &AccountId) -> Result<Vec<ApiKey>, StoreError> {
         let page = self
             .query_page(
-                &TABLE.indexes[0],
+                &schema::BY_ACCOUNT,
                 keys::account_api_keys(account),
                 None,
                 &PageRequest {
@@ -110,22 +94,21 @@ impl Store {
         let Some(key) = keys.into_iter().find(|key| &key.id == key_id) else {
             return Ok(None);
         };
-        let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(keys::api_key(&key.hash), keys::API_KEY_SK)))
-            .update_expression("SET revokedAt = if_not_exists(revokedAt, :now)")
-            .condition_expression("accountId = :account")
-            .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
-            .expression_attribute_values(":account", AttributeValue::S(account.to_string()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        output
-            .attributes
-            .map(|item| from_item::<ApiKeyItem>(item)?.into_domain())
-            .transpose()
+        let revoke = ConditionalUpdate::new(
+            "SET revokedAt = if_not_exists(revokedAt, :now)",
+            "accountId = :account",
+        )
+        .text(":now", now.to_string())
+        .text(":account", account.to_string());
+        match self
+            .update_conditionally(
+                string_key(keys::api_key(&key.hash), keys::API_KEY_SK),
+                revoke,
+            )
+            .await?
+        {
+            Updated::Applied(item) => from_item::<ApiKeyItem>(item)?.into_domain().map(Some),
+            Updated::Refused(_) => Ok(None),
+        }
     }
 }

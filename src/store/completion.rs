@@ -1,18 +1,17 @@
 //! Completing a payment attempt in ONE transaction: the payment's final state, its numbered
 //! invoice, the customer's vaulted card (or the new customer), and the receipt to send.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
-
-use super::items::sort_key;
+use super::customers::customer_key;
+use super::idempotency::KeyCompletion;
 use super::items::{
-    CustomerItem, InvoiceCounterItem, InvoiceItem, Item, ReceiptItem, from_item, string_key,
-    to_item,
+    CustomerItem, InvoiceCounterItem, InvoiceItem, Item, PaymentMethodItem, ReceiptItem, from_item,
+    sort_key, string_key, to_item,
 };
-use super::payments::failed_condition;
+use super::payments::payment_key;
+use super::rules::CURRENT_ATTEMPT;
+use super::write::{Bind, ConditionalUpdate, PRESENT, Transaction};
 use super::{Store, StoreError, keys};
 use crate::domain::card::PaymentMethod;
 use crate::domain::customer::Customer;
@@ -38,8 +37,8 @@ pub struct Completion<'a> {
     /// The payment in its final state (`succeeded`, or `failed` for a declined charge), with its
     /// `invoice_id`, `customer_id`, card and failure set.
     pub payment: &'a Payment,
-    /// The version the payment has while this attempt is `processing`; a payment that moved on
-    /// (a stale attempt taken over) is not completed twice.
+    /// The version the payment has while this attempt is `processing` (see `Attempt`); a
+    /// payment that moved on (a stale attempt taken over) is not completed twice.
     pub attempt_version: u64,
     pub customer: CustomerChange<'a>,
     /// The invoice; its number is assigned here.
@@ -47,8 +46,8 @@ pub struct Completion<'a> {
     /// Where to send the receipt, if one is due.
     pub receipt_to: Option<&'a str>,
     pub now: Timestamp,
-    /// Written in the same transaction (an idempotency completion).
-    pub also: Option<TransactWriteItem>,
+    /// The request's idempotency record, completed by the same transaction.
+    pub key_completion: Option<&'a KeyCompletion<'a, Payment>>,
 }
 
 #[derive(Debug)]
@@ -76,12 +75,10 @@ impl Store {
             mut invoice,
             receipt_to,
             now,
-            also,
+            key_completion,
         } = completion;
         // Everything but the number is fixed before the loop, so a retried round with the same
         // number is the same transaction and its request token makes it idempotent.
-        let payment_update = self.final_payment_update(account, payment, attempt_version)?;
-        let customer_write = self.customer_write(account, &customer, now)?;
         let receipt = match (receipt_to, &payment.customer_id) {
             (Some(email), Some(customer_id)) => Some(to_item(&ReceiptItem::new(
                 account,
@@ -97,50 +94,37 @@ impl Store {
         for round in 0..MAX_NUMBERING_ROUNDS {
             let last = self.last_invoice_number(account).await?;
             invoice.number = InvoiceNumber::after(last);
-            let mut writes = vec![
-                TransactWriteItem::builder()
-                    .update(payment_update.clone())
-                    .build(),
-                self.advance_counter(account, last, invoice.number)?,
-                self.put_if_absent(to_item(&InvoiceItem::new(account, &invoice))?)?,
-            ];
-            if let Some(write) = &customer_write {
-                writes.push(write.clone());
+            let token = format!("{}-{}", &payment.id.as_str()[4..], invoice.number.get());
+            let mut transaction = Transaction::new(self).token(token);
+            let attempt = transaction.update(
+                payment_key(account, &payment.id),
+                final_payment_update(account, payment, attempt_version),
+            )?;
+            let numbering =
+                transaction.update(counter_key(account), advance_counter(last, invoice.number))?;
+            transaction.put_if_absent(to_item(&InvoiceItem::new(account, &invoice))?)?;
+            match &customer {
+                CustomerChange::Unchanged => {}
+                CustomerChange::Create(customer) => {
+                    transaction.put_if_absent(to_item(&CustomerItem::new(account, customer))?)?;
+                }
+                CustomerChange::Vault { id, method } => {
+                    transaction.update(customer_key(account, id), vault(method, now)?)?;
+                }
             }
             if let Some(receipt) = &receipt {
-                writes.push(self.put_if_absent(receipt.clone())?);
+                transaction.put_if_absent(receipt.clone())?;
             }
-            writes.extend(also.clone());
-            let token = format!("{}-{}", &payment.id.as_str()[4..], invoice.number.get());
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(writes))
-                .set_client_request_token((token.len() <= 36).then_some(token))
-                .send()
-                .await;
-            let error = match result {
-                Ok(_) => return Ok(CompletionOutcome::Completed(Box::new(invoice))),
-                Err(error) => error,
+            transaction.join(key_completion.map(|c| c as _), payment)?;
+            let refusal = match self.commit(transaction).await? {
+                Ok(()) => return Ok(CompletionOutcome::Completed(Box::new(invoice))),
+                Err(refusal) => refusal,
             };
-            let reasons = match error.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(canceled)) => {
-                    canceled.cancellation_reasons().to_vec()
-                }
-                _ => return Err(StoreError::from_sdk(error)),
-            };
-            if failed_condition(&reasons, 0) {
+            if refusal.failed(attempt) {
                 return Ok(CompletionOutcome::AttemptSuperseded);
             }
-            let contended = failed_condition(&reasons, 1)
-                || reasons
-                    .iter()
-                    .any(|r| r.code() == Some("TransactionConflict"));
-            if !contended {
-                return Err(StoreError::Internal(format!(
-                    "completion transaction canceled: {:?}",
-                    reasons.iter().map(|r| r.code()).collect::<Vec<_>>()
-                )));
+            if !(refusal.failed(numbering) || refusal.contended()) {
+                return Err(refusal.into_error());
             }
             // Spread the retries of concurrent completions apart.
             let jitter = u64::from(ulid::Ulid::generate().random() as u8 % 8);
@@ -165,143 +149,98 @@ impl Store {
             }
         }
     }
+}
 
-    /// Moves the counter from `last` to `next`, only if it still says `last`.
-    fn advance_counter(
-        &self,
-        account: &AccountId,
-        last: Option<InvoiceNumber>,
-        next: InvoiceNumber,
-    ) -> Result<TransactWriteItem, StoreError> {
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(counter_key(account)))
-            .update_expression("SET #last = :next")
-            .expression_attribute_names("#last", "last")
-            .expression_attribute_values(":next", AttributeValue::N(next.get().to_string()));
-        let update = match last {
-            None => update.condition_expression("attribute_not_exists(pk)"),
-            Some(last) => update
-                .condition_expression("#last = :last")
-                .expression_attribute_values(":last", AttributeValue::N(last.get().to_string())),
-        };
-        let update = update.build().map_err(StoreError::build)?;
-        Ok(TransactWriteItem::builder().update(update).build())
+/// Moves the counter from `last` to `next`, only if it still says `last`.
+fn advance_counter(last: Option<InvoiceNumber>, next: InvoiceNumber) -> ConditionalUpdate {
+    let change = |condition| {
+        ConditionalUpdate::new("SET #last = :next", condition)
+            .name("#last", "last")
+            .number(":next", next.get())
+    };
+    match last {
+        None => change("attribute_not_exists(pk)"),
+        Some(last) => change("#last = :last").number(":last", last.get()),
     }
+}
 
-    /// The payment's move from this attempt's `processing` to its final state.
-    fn final_payment_update(
-        &self,
-        account: &AccountId,
-        payment: &Payment,
-        attempt_version: u64,
-    ) -> Result<Update, StoreError> {
-        let mut set = vec!["#status = :status", "updatedAt = :now"];
-        let mut remove = vec!["attemptStartedAt"];
-        let mut values: HashMap<String, AttributeValue> = HashMap::from([
-            (":status".into(), s(payment.status.as_str())),
-            (":now".into(), s(&payment.updated_at.to_string())),
-            (":processing".into(), s(PaymentStatus::Processing.as_str())),
-            (
-                ":version".into(),
-                AttributeValue::N(attempt_version.to_string()),
-            ),
-            (":one".into(), AttributeValue::N("1".into())),
+/// The payment's move from this attempt's `processing` to its final state.
+fn final_payment_update(
+    account: &AccountId,
+    payment: &Payment,
+    attempt_version: u64,
+) -> ConditionalUpdate {
+    let mut set = vec!["#status = :status", "#updatedAt = :now"];
+    let mut remove = vec!["attemptStartedAt"];
+    let mut values: Vec<(&str, String)> = vec![
+        (":status", payment.status.as_str().to_owned()),
+        (":now", payment.updated_at.to_string()),
+        (":processing", PaymentStatus::Processing.as_str().to_owned()),
+    ];
+    if let Some(invoice) = &payment.invoice_id {
+        set.push("invoiceId = :invoice");
+        values.push((":invoice", invoice.to_string()));
+    }
+    if let Some(customer) = &payment.customer_id {
+        set.extend([
+            "customerId = :customer",
+            "gsi2pk = :gsi2pk",
+            "gsi2sk = :gsi2sk",
         ]);
-        if let Some(invoice) = &payment.invoice_id {
-            set.push("invoiceId = :invoice");
-            values.insert(":invoice".into(), s(invoice.as_str()));
-        }
-        if let Some(customer) = &payment.customer_id {
-            set.extend([
-                "customerId = :customer",
-                "gsi2pk = :gsi2pk",
-                "gsi2sk = :gsi2sk",
-            ]);
-            values.insert(":customer".into(), s(customer.as_str()));
-            values.insert(
-                ":gsi2pk".into(),
-                s(&keys::customer_payments(account, customer)),
-            );
-            values.insert(
-                ":gsi2sk".into(),
-                s(&sort_key(&payment.created_at, payment.id.as_str())),
-            );
-        }
-        match &payment.failure {
-            Some(failure) => {
-                set.extend(["failureCode = :code", "failureMessage = :message"]);
-                values.insert(":code".into(), s(&failure.code));
-                values.insert(":message".into(), s(&failure.message));
-            }
-            None => remove.extend(["failureCode", "failureMessage"]),
-        }
-        if let Some(card) = &payment.card {
-            set.extend(["cardBrand = :brand", "cardLast4 = :last4"]);
-            values.insert(":brand".into(), s(&card.brand));
-            values.insert(":last4".into(), s(&card.last4));
-        }
-        Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(string_key(
-                keys::payment(account, &payment.id),
-                keys::PAYMENT_SK,
-            )))
-            .update_expression(format!(
-                "SET {} REMOVE {} ADD #version :one",
-                set.join(", "),
-                remove.join(", ")
-            ))
-            .condition_expression("#status = :processing AND #version = :version")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#version", "version")
-            .set_expression_attribute_values(Some(values))
-            .build()
-            .map_err(StoreError::build)
+        values.push((":customer", customer.to_string()));
+        values.push((":gsi2pk", keys::customer_payments(account, customer)));
+        values.push((
+            ":gsi2sk",
+            sort_key(&payment.created_at, payment.id.as_str()),
+        ));
     }
+    match &payment.failure {
+        Some(failure) => {
+            set.extend(["failureCode = :code", "failureMessage = :message"]);
+            values.push((":code", failure.code.clone()));
+            values.push((":message", failure.message.clone()));
+        }
+        None => remove.extend(["failureCode", "failureMessage"]),
+    }
+    if let Some(card) = &payment.card {
+        set.extend(["cardBrand = :brand", "cardLast4 = :last4"]);
+        values.push((":brand", card.brand.clone()));
+        values.push((":last4", card.last4.clone()));
+    }
+    let mut change = ConditionalUpdate::new(
+        format!(
+            "SET {} REMOVE {} ADD #version :one",
+            set.join(", "),
+            remove.join(", ")
+        ),
+        CURRENT_ATTEMPT,
+    )
+    .name("#status", "status")
+    .name("#version", "version")
+    .name("#updatedAt", "updatedAt")
+    .number(":version", attempt_version)
+    .number(":one", 1);
+    for (placeholder, value) in values {
+        change = change.text(placeholder, value);
+    }
+    change
+}
 
-    fn customer_write(
-        &self,
-        account: &AccountId,
-        change: &CustomerChange<'_>,
-        now: Timestamp,
-    ) -> Result<Option<TransactWriteItem>, StoreError> {
-        match change {
-            CustomerChange::Unchanged => Ok(None),
-            CustomerChange::Create(customer) => self
-                .put_if_absent(to_item(&CustomerItem::new(account, customer))?)
-                .map(Some),
-            CustomerChange::Vault { id, method } => {
-                let method = serde_dynamo::to_attribute_value(
-                    super::items::PaymentMethodItem::from(*method),
-                )
-                .map_err(|e| StoreError::Internal(format!("item mapping: {e}")))?;
-                let update = Update::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(string_key(
-                        keys::customer(account, id),
-                        keys::CUSTOMER_SK,
-                    )))
-                    .update_expression(
-                        "SET paymentMethod = :method, updatedAt = :now ADD #version :one",
-                    )
-                    .condition_expression("attribute_exists(pk)")
-                    .expression_attribute_names("#version", "version")
-                    .expression_attribute_values(":method", method)
-                    .expression_attribute_values(":now", s(&now.to_string()))
-                    .expression_attribute_values(":one", AttributeValue::N("1".into()))
-                    .build()
-                    .map_err(StoreError::build)?;
-                Ok(Some(TransactWriteItem::builder().update(update).build()))
-            }
-        }
-    }
+/// Vaults `method` on an existing customer.
+fn vault(method: &PaymentMethod, now: Timestamp) -> Result<ConditionalUpdate, StoreError> {
+    let method = serde_dynamo::to_attribute_value(PaymentMethodItem::from(method))
+        .map_err(|e| StoreError::Internal(format!("item mapping: {e}")))?;
+    Ok(ConditionalUpdate::new(
+        "SET paymentMethod = :method, #updatedAt = :now ADD #version :one",
+        PRESENT,
+    )
+    .name("#version", "version")
+    .name("#updatedAt", "updatedAt")
+    .value(":method", method)
+    .text(":now", now.to_string())
+    .number(":one", 1))
 }
 
 fn counter_key(account: &AccountId) -> Item {
     string_key(keys::invoice_counter(account), keys::INVOICE_COUNTER_SK)
-}
-
-fn s(text: &str) -> AttributeValue {
-    AttributeValue::S(text.to_owned())
 }

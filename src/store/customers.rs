@@ -1,11 +1,7 @@
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-
-use aws_sdk_dynamodb::types::TransactWriteItem;
-
+use super::idempotency::KeyCompletion;
 use super::items::{CustomerItem, ExternalIdItem, Item, from_item, string_key, to_item};
-use super::payments::failed_condition;
-use super::schema::TABLE;
-use super::{Store, StoreError, keys};
+use super::write::Transaction;
+use super::{Store, StoreError, keys, schema};
 use crate::domain::customer::{Customer, CustomerRef};
 use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::page::{Page, PageRequest, Position};
@@ -22,52 +18,54 @@ pub(crate) fn customer_from(item: Item) -> Result<Customer, StoreError> {
     from_item::<CustomerItem>(item)?.into_domain()
 }
 
+pub(crate) fn customer_key(account: &AccountId, id: &CustomerId) -> Item {
+    string_key(keys::customer(account, id), keys::CUSTOMER_SK)
+}
+
+/// The item that holds an external id for one customer of the account.
+fn external_id_item(
+    account: &AccountId,
+    external: &ExternalId,
+    customer: &Customer,
+) -> Result<Item, StoreError> {
+    to_item(&ExternalIdItem {
+        pk: keys::external_id(account, external),
+        sk: keys::EXTERNAL_ID_SK.to_owned(),
+        customer_id: customer.id.to_string(),
+    })
+}
+
 impl Store {
     /// Writes a new customer. With an external id, one transaction writes the customer and the
     /// item that claims the external id, each only if absent: two concurrent creates with the
     /// same external id cannot both succeed.
-    /// `also` is written in the same transaction (an idempotency completion).
     pub async fn insert_customer(
         &self,
         account: &AccountId,
         customer: &Customer,
-        also: Option<TransactWriteItem>,
+        completion: Option<&KeyCompletion<'_, Customer>>,
     ) -> Result<InsertCustomerOutcome, StoreError> {
         let item = to_item(&CustomerItem::new(account, customer))?;
-        if customer.external_id.is_none() && also.is_none() {
+        if customer.external_id.is_none() && completion.is_none() {
             return self
                 .put_new(item)
                 .await
                 .map(|()| InsertCustomerOutcome::Inserted);
         }
-        let mut writes = vec![self.put_if_absent(item)?];
-        if let Some(external) = &customer.external_id {
-            writes.push(self.put_if_absent(to_item(&ExternalIdItem {
-                pk: keys::external_id(account, external),
-                sk: keys::EXTERNAL_ID_SK.to_owned(),
-                customer_id: customer.id.to_string(),
-            })?)?);
-        }
-        writes.extend(also);
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .client_request_token(customer.id.as_str())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(InsertCustomerOutcome::Inserted),
-            Err(error) => match error.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(canceled))
-                    if customer.external_id.is_some()
-                        && failed_condition(canceled.cancellation_reasons(), 1) =>
-                {
-                    Ok(InsertCustomerOutcome::DuplicateExternalId)
-                }
-                _ => Err(StoreError::from_sdk(error)),
-            },
-        }
+        let mut transaction = Transaction::new(self).token(customer.id.to_string());
+        transaction.put_if_absent(item)?;
+        let external_claim = match &customer.external_id {
+            Some(external) => {
+                Some(transaction.put_if_absent(external_id_item(account, external, customer)?)?)
+            }
+            None => None,
+        };
+        transaction.join(completion.map(|c| c as _), customer)?;
+        Ok(if self.commit_unless(transaction, external_claim).await? {
+            InsertCustomerOutcome::Inserted
+        } else {
+            InsertCustomerOutcome::DuplicateExternalId
+        })
     }
 
     /// By `cus_` id: one GetItem. By external id: a consistent read of the claim item, then of
@@ -94,9 +92,7 @@ impl Store {
         account: &AccountId,
         id: &CustomerId,
     ) -> Result<Option<Customer>, StoreError> {
-        let item = self
-            .get_consistent(string_key(keys::customer(account, id), keys::CUSTOMER_SK))
-            .await?;
+        let item = self.get_consistent(customer_key(account, id)).await?;
         item.map(customer_from).transpose()
     }
 
@@ -128,7 +124,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<Customer>, StoreError> {
         self.query_page(
-            &TABLE.indexes[0],
+            &schema::BY_ACCOUNT,
             keys::account_customers(account),
             None,
             page,
@@ -149,23 +145,11 @@ impl Store {
         account: &AccountId,
         customer: &Customer,
     ) -> Result<(), StoreError> {
-        let mut items = vec![to_item(&CustomerItem::new(account, customer))?];
         if let Some(external) = &customer.external_id {
-            items.push(to_item(&ExternalIdItem {
-                pk: keys::external_id(account, external),
-                sk: keys::EXTERNAL_ID_SK.to_owned(),
-                customer_id: customer.id.to_string(),
-            })?);
+            self.put(external_id_item(account, external, customer)?)
+                .await?;
         }
-        for item in items {
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-        }
-        Ok(())
+        self.put(to_item(&CustomerItem::new(account, customer))?)
+            .await
     }
 }

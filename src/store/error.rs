@@ -25,11 +25,6 @@ const RETRYABLE_CODES: &[&str] = &[
     "LimitExceededException",
 ];
 
-/// Whether DynamoDB refused a write because its condition failed (nothing was written).
-pub(crate) fn is_condition_failure<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
-    error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
-}
-
 impl StoreError {
     /// Sorts an SDK failure. Connection, timeout and 5xx failures are `Unavailable`.
     pub(crate) fn from_sdk<E, R>(error: SdkError<E, R>) -> Self

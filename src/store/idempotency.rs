@@ -1,17 +1,18 @@
 //! Idempotency records: one conditional put claims a key as in progress; the response is stored
-//! when the request completes (inside the request's own transaction where it has one), and
-//! replayed for 24 hours; a request that failed releases its key.
+//! when the request completes (inside the request's own transaction where it has one, through a
+//! `KeyCompletion`), and replayed for 24 hours; a request that failed releases its key.
+//!
+//! The HTTP layer reaches these records only through `IdempotencyRecords` (claim, keep, release)
+//! and hands handlers' writes a `KeyCompletion`; neither shows it anything of DynamoDB.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
 use serde::{Deserialize, Serialize};
 
-use super::error::is_condition_failure;
 use super::items::{Item, from_item, string_key, to_item};
+use super::write::{
+    Bind, Companion, Condition, ConditionalUpdate, OnCommit, Put, Transaction, Updated,
+};
 use super::{Store, StoreError, keys};
 use crate::domain::idempotency::{
     IN_PROGRESS_SECONDS, IdempotencyKey, RETENTION_SECONDS, RequestFingerprint, StoredResponse,
@@ -58,7 +59,7 @@ impl Claim {
     }
 
     /// Records that a transaction that carried this claim's completion committed.
-    pub fn mark_completed(&self) {
+    pub(crate) fn mark_completed(&self) {
         self.completed.store(true, Ordering::SeqCst);
     }
 }
@@ -78,11 +79,99 @@ fn epoch(now: Timestamp) -> i64 {
     now.datetime().unix_timestamp()
 }
 
+/// "Also complete this idempotency record": handed to a store write so that the request's answer
+/// is stored by the write's own transaction, and the record can never say "in progress" about a
+/// write that happened. Built by a handler from the request's claim and its answer, which may
+/// depend on the object `T` as the write leaves it.
+pub struct KeyCompletion<'a, T> {
+    claim: &'a Claim,
+    answer: Answer<'a, T>,
+}
+
+/// A rendering of the answer that could not be produced (serialization).
+pub type AnswerError = String;
+
+enum Answer<'a, T> {
+    Known(StoredResponse),
+    Of(&'a (dyn Fn(&T) -> Result<StoredResponse, AnswerError> + Sync)),
+}
+
+impl<'a, T> KeyCompletion<'a, T> {
+    /// The answer is known before the write.
+    pub fn with_answer(claim: &'a Claim, answer: StoredResponse) -> Self {
+        Self {
+            claim,
+            answer: Answer::Known(answer),
+        }
+    }
+
+    /// The answer is `render` of the object the write leaves behind.
+    pub fn rendering(
+        claim: &'a Claim,
+        render: &'a (dyn Fn(&T) -> Result<StoredResponse, AnswerError> + Sync),
+    ) -> Self {
+        Self {
+            claim,
+            answer: Answer::Of(render),
+        }
+    }
+}
+
+impl<'a, T> Companion<'a, T> for KeyCompletion<'a, T> {
+    /// Completes the record with the answer for `object`, as the transaction leaves it.
+    fn add_to(&self, transaction: &mut Transaction<'a>, object: &T) -> Result<(), StoreError> {
+        let answer = match &self.answer {
+            Answer::Known(answer) => answer.clone(),
+            Answer::Of(render) => render(object).map_err(StoreError::Internal)?,
+        };
+        transaction.update(
+            self.claim.key.clone(),
+            completion(&self.claim.owner, &answer),
+        )?;
+        transaction.on_commit(self.claim);
+        Ok(())
+    }
+}
+
+impl OnCommit for Claim {
+    fn committed(&self) {
+        self.mark_completed();
+    }
+}
+
+/// Completes an in-progress record that `owner` holds, with `answer`.
+fn completion(owner: &str, answer: &StoredResponse) -> ConditionalUpdate {
+    ConditionalUpdate::new(
+        "SET #state = :completed, responseStatus = :status, responseBody = :body \
+         REMOVE lockedUntil",
+        "#state = :in_progress AND #owner = :owner",
+    )
+    .name("#state", "state")
+    .name("#owner", "owner")
+    .text(":completed", COMPLETED)
+    .text(":in_progress", IN_PROGRESS)
+    .text(":owner", owner)
+    .number(":status", answer.status)
+    .text(":body", answer.body.clone())
+}
+
+/// The idempotency records as the HTTP layer uses them: claim a key for a request, then keep the
+/// request's answer or give the key back.
+pub struct IdempotencyRecords<'a> {
+    store: &'a Store,
+}
+
 impl Store {
+    pub fn idempotency(&self) -> IdempotencyRecords<'_> {
+        IdempotencyRecords { store: self }
+    }
+}
+
+impl IdempotencyRecords<'_> {
     /// ONE conditional PutItem: claims the key unless a live record holds it. An expired record
     /// (TTL deletion lags), or an unfinished claim of the same request whose lock ran out, is
     /// taken over.
-    pub async fn claim_idempotency_key(
+    pub async fn claim(
         &self,
         account: &AccountId,
         key: &IdempotencyKey,
@@ -103,45 +192,27 @@ impl Store {
             created_at: now.to_string(),
         };
         let key_item = string_key(item.pk.clone(), keys::IDEMPOTENCY_SK);
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&item)?))
-            .condition_expression(
-                "attribute_not_exists(pk) OR #ttl < :now OR \
-                 (#state = :in_progress AND lockedUntil < :now AND fingerprint = :fingerprint)",
-            )
-            .expression_attribute_names("#ttl", keys::TTL)
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":now", AttributeValue::N(epoch(now).to_string()))
-            .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.into()))
-            .expression_attribute_values(
-                ":fingerprint",
-                AttributeValue::S(fingerprint.as_str().to_owned()),
-            )
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        let old = match result {
-            Ok(_) => {
+        let claimable = Condition::new(
+            "attribute_not_exists(pk) OR #ttl < :now OR \
+             (#state = :in_progress AND lockedUntil < :now AND fingerprint = :fingerprint)",
+        )
+        .name("#ttl", keys::TTL)
+        .name("#state", "state")
+        .number(":now", epoch(now))
+        .text(":in_progress", IN_PROGRESS)
+        .text(":fingerprint", fingerprint.as_str());
+        let old = match self.store.put_unless(to_item(&item)?, claimable).await? {
+            Put::Written => {
                 return Ok(ClaimOutcome::Claimed(Claim {
                     key: key_item,
                     owner,
                     completed: AtomicBool::new(false),
                 }));
             }
-            Err(error) => match error.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                    match failed.item().cloned() {
-                        Some(old) => from_item::<IdempotencyItem>(old)?,
-                        None => {
-                            return Err(StoreError::Internal("claim refused without item".into()));
-                        }
-                    }
-                }
-                _ => return Err(StoreError::from_sdk(error)),
-            },
+            Put::Refused(Some(old)) => from_item::<IdempotencyItem>(old)?,
+            Put::Refused(None) => {
+                return Err(StoreError::Internal("claim refused without item".into()));
+            }
         };
         if old.fingerprint != fingerprint.as_str() {
             return Ok(ClaimOutcome::Mismatch);
@@ -157,77 +228,36 @@ impl Store {
         }
     }
 
-    /// The write that completes `claim` with `response`, to commit inside the request's own
-    /// transaction.
-    pub fn idempotency_completion(
-        &self,
-        claim: &Claim,
-        response: &StoredResponse,
-    ) -> Result<TransactWriteItem, StoreError> {
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(claim.key.clone()))
-            .update_expression(
-                "SET #state = :completed, responseStatus = :status, responseBody = :body \
-                 REMOVE lockedUntil",
-            )
-            .condition_expression("#state = :in_progress AND #owner = :owner")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_names("#owner", "owner")
-            .expression_attribute_values(":completed", AttributeValue::S(COMPLETED.into()))
-            .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.into()))
-            .expression_attribute_values(":owner", AttributeValue::S(claim.owner.clone()))
-            .expression_attribute_values(":status", AttributeValue::N(response.status.to_string()))
-            .expression_attribute_values(":body", AttributeValue::S(response.body.clone()))
-            .build()
-            .map_err(StoreError::build)?;
-        Ok(TransactWriteItem::builder().update(update).build())
-    }
-
-    /// Completes `claim` on its own (a request whose outcome wrote nothing else).
-    pub async fn complete_idempotency_key(
-        &self,
-        claim: &Claim,
-        response: &StoredResponse,
-    ) -> Result<(), StoreError> {
-        let write = self.idempotency_completion(claim, response)?;
-        let update = write
-            .update
-            .ok_or_else(|| StoreError::Internal("completion is not an update".into()))?;
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(update.key))
-            .update_expression(update.update_expression)
-            .set_condition_expression(update.condition_expression)
-            .set_expression_attribute_names(update.expression_attribute_names)
-            .set_expression_attribute_values(update.expression_attribute_values)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        claim.mark_completed();
-        Ok(())
+    /// Keeps `answer` for `claim` (a request whose outcome wrote nothing else).
+    pub async fn keep(&self, claim: &Claim, answer: &StoredResponse) -> Result<(), StoreError> {
+        match self
+            .store
+            .update_conditionally(claim.key.clone(), completion(&claim.owner, answer))
+            .await?
+        {
+            Updated::Applied(_) => {
+                claim.mark_completed();
+                Ok(())
+            }
+            Updated::Refused(_) => Err(StoreError::Internal(
+                "the claim was taken over before its answer was kept".into(),
+            )),
+        }
     }
 
     /// Gives the key back (the request failed validation or with a 5xx), so a retry runs again.
-    pub async fn release_idempotency_key(&self, claim: &Claim) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(claim.key.clone()))
-            .condition_expression("#state = :in_progress AND #owner = :owner")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_names("#owner", "owner")
-            .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.into()))
-            .expression_attribute_values(":owner", AttributeValue::S(claim.owner.clone()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Taken over after its lock ran out: not ours to release any more.
-            Err(error) if is_condition_failure(&error) => Ok(()),
-            Err(error) => Err(StoreError::from_sdk(error)),
-        }
+    /// A claim taken over after its lock ran out is not ours to release any more.
+    pub async fn release(&self, claim: &Claim) -> Result<(), StoreError> {
+        self.store
+            .delete_if(
+                claim.key.clone(),
+                Condition::new("#state = :in_progress AND #owner = :owner")
+                    .name("#state", "state")
+                    .name("#owner", "owner")
+                    .text(":in_progress", IN_PROGRESS)
+                    .text(":owner", claim.owner.clone()),
+            )
+            .await?;
+        Ok(())
     }
 }

@@ -1,13 +1,12 @@
 //! The hosted page's view of a link: finding it by its public id, and the conditional steps of
 //! an attempt (`pending`/`failed`/`requires_action` → `processing` → outcome).
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::error::is_condition_failure;
 use super::items::{LinkItem, from_item, string_key};
-use super::payments::payment_from;
-use super::{Store, StoreError, keys};
+use super::payments::{payment_from, payment_key};
+use super::write::Updated;
+use super::{Store, StoreError, keys, rules};
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, PaymentStatus};
 use crate::domain::time::Timestamp;
@@ -16,13 +15,27 @@ use crate::domain::time::Timestamp;
 /// that crashed mid-attempt must not lock the link forever.
 pub const STALE_ATTEMPT_SECONDS: i64 = 120;
 
+/// One attempt to pay a link: the link as the attempt found it (now `processing`) and the version
+/// that identifies the attempt, which every later write of the attempt is conditional on.
+#[derive(Debug)]
+pub struct Attempt {
+    pub payment: Payment,
+    pub version: u64,
+}
+
+/// How an attempt ended without paying.
+#[derive(Debug)]
+pub struct Unpaid<'a> {
+    /// `failed` or `requires_action`.
+    pub status: PaymentStatus,
+    pub failure: &'a Failure,
+    pub card: &'a CardSummary,
+}
+
 #[derive(Debug)]
 pub enum BeginAttempt {
-    /// The link is now `processing` for this attempt; `version` identifies the attempt.
-    Started {
-        payment: Payment,
-        version: u64,
-    },
+    /// The link is now `processing` for this attempt.
+    Started(Attempt),
     /// The link cannot be paid now (paid, canceled, or another attempt is running).
     Refused(Payment),
     NotFound,
@@ -49,9 +62,8 @@ impl Store {
             .map(|payment| (account, payment)))
     }
 
-    /// Moves a link to `processing` in one conditional UpdateItem, only from a state that accepts
-    /// an attempt (`Payment::accepts_attempt`) or from an attempt gone stale. A cancel racing
-    /// with this write conditions on `pending`, so exactly one of the two wins.
+    /// Moves a link to `processing` in one conditional UpdateItem (`rules::begin_attempt`). A
+    /// cancel racing with this write conditions on `pending`, so exactly one of the two wins.
     pub async fn begin_attempt(
         &self,
         account: &AccountId,
@@ -62,115 +74,47 @@ impl Store {
             (now.datetime().unix_timestamp() - STALE_ATTEMPT_SECONDS) * 1000,
         )
         .map_err(StoreError::corrupt)?;
-        let status = |s: PaymentStatus| AttributeValue::S(s.as_str().to_owned());
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(
-                keys::payment(account, id),
-                keys::PAYMENT_SK,
-            )))
-            .update_expression(
-                "SET #status = :processing, attemptStartedAt = :now, updatedAt = :now \
-                 ADD #version :one",
-            )
-            .condition_expression(
-                "attribute_exists(pk) AND #kind = :link AND (#status IN (:pending, :failed, \
-                 :requires_action) OR (#status = :processing AND attemptStartedAt < :stale))",
-            )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#kind", "kind")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":processing", status(PaymentStatus::Processing))
-            .expression_attribute_values(":pending", status(PaymentStatus::Pending))
-            .expression_attribute_values(":failed", status(PaymentStatus::Failed))
-            .expression_attribute_values(":requires_action", status(PaymentStatus::RequiresAction))
-            .expression_attribute_values(
-                ":link",
-                AttributeValue::S(PaymentKind::Link.as_str().into()),
-            )
-            .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
-            .expression_attribute_values(":stale", AttributeValue::S(stale.to_string()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(output) => {
-                let item = output
-                    .attributes
-                    .ok_or_else(|| StoreError::Internal("attempt returned no item".into()))?;
+        match self
+            .update_conditionally(payment_key(account, id), rules::begin_attempt(now, stale))
+            .await?
+        {
+            Updated::Applied(item) => {
                 let version = match item.get("version") {
                     Some(AttributeValue::N(n)) => n.parse().map_err(StoreError::corrupt)?,
                     _ => return Err(StoreError::corrupt("payment without version")),
                 };
-                Ok(BeginAttempt::Started {
+                Ok(BeginAttempt::Started(Attempt {
                     payment: payment_from(item)?,
                     version,
-                })
+                }))
             }
-            Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    match failed.item().cloned() {
-                        Some(old) => Ok(BeginAttempt::Refused(payment_from(old)?)),
-                        None => Ok(BeginAttempt::NotFound),
-                    }
-                }
-                _ => Err(StoreError::from_sdk(error)),
-            },
+            Updated::Refused(Some(old)) => Ok(BeginAttempt::Refused(payment_from(old)?)),
+            Updated::Refused(None) => Ok(BeginAttempt::NotFound),
         }
     }
 
-    /// Ends an attempt that did not pay: `processing` → `failed` or `requires_action`, with the
-    /// reason, conditional on the attempt (`version`) still being the current one.
-    #[allow(clippy::too_many_arguments)]
+    /// Ends an attempt that did not pay, conditional on it still being the current one; `None`
+    /// when it no longer was (nothing written).
     pub async fn end_attempt_unpaid(
         &self,
         account: &AccountId,
-        id: &PaymentId,
-        version: u64,
-        status: PaymentStatus,
-        failure: &Failure,
-        card: &CardSummary,
+        attempt: &Attempt,
+        unpaid: Unpaid<'_>,
         now: Timestamp,
     ) -> Result<Option<Payment>, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(string_key(
-                keys::payment(account, id),
-                keys::PAYMENT_SK,
-            )))
-            .update_expression(
-                "SET #status = :status, failureCode = :code, failureMessage = :message, \
-                 cardBrand = :brand, cardLast4 = :last4, updatedAt = :now \
-                 REMOVE attemptStartedAt ADD #version :one",
-            )
-            .condition_expression("#status = :processing AND #version = :version")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
-            .expression_attribute_values(":status", AttributeValue::S(status.as_str().into()))
-            .expression_attribute_values(
-                ":processing",
-                AttributeValue::S(PaymentStatus::Processing.as_str().into()),
-            )
-            .expression_attribute_values(":code", AttributeValue::S(failure.code.clone()))
-            .expression_attribute_values(":message", AttributeValue::S(failure.message.clone()))
-            .expression_attribute_values(":brand", AttributeValue::S(card.brand.clone()))
-            .expression_attribute_values(":last4", AttributeValue::S(card.last4.clone()))
-            .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(output) => output.attributes.map(payment_from).transpose(),
-            Err(error) if is_condition_failure(&error) => Ok(None),
-            Err(error) => Err(StoreError::from_sdk(error)),
+        let change = rules::end_attempt_unpaid(
+            attempt.version,
+            unpaid.status,
+            unpaid.failure,
+            unpaid.card,
+            now,
+        );
+        match self
+            .update_conditionally(payment_key(account, &attempt.payment.id), change)
+            .await?
+        {
+            Updated::Applied(item) => payment_from(item).map(Some),
+            Updated::Refused(_) => Ok(None),
         }
     }
 }

@@ -1,16 +1,21 @@
 //! The DynamoDB adapter: key design, item mapping, conditional writes, transactions and cursors.
-//! It knows nothing about HTTP.
+//! It knows nothing about HTTP, and nothing outside it knows DynamoDB.
 //!
 //! Every item an account owns has the account in its partition key (`A#<account>#…`), so no code
 //! path can read another account's item by mistake: the account always comes from the caller's
 //! key, never from request input.
+//!
+//! `write` sends every write; `rules` holds the conditions that encode the domain's rules; the
+//! aggregate files (`payments`, `invoices`, `customers`, `links`, `completion`, `accounts`,
+//! `tax`, `idempotency`) say what each operation writes.
 
 mod accounts;
+#[cfg(feature = "bench")]
+pub mod bench;
 mod client;
 mod completion;
 mod customers;
 mod error;
-mod expression;
 mod idempotency;
 mod invoices;
 mod items;
@@ -18,14 +23,16 @@ pub mod keys;
 mod links;
 mod paging;
 mod payments;
+mod rules;
 pub mod schema;
 mod tax;
+mod write;
 
 pub use client::{Store, StoreSettings};
 pub use completion::{Completion, CompletionOutcome, CustomerChange};
 pub use customers::InsertCustomerOutcome;
 pub use error::StoreError;
-pub use idempotency::{Claim, ClaimOutcome};
+pub use idempotency::{AnswerError, Claim, ClaimOutcome, IdempotencyRecords, KeyCompletion};
 pub use invoices::SetInvoiceStatus;
-pub use links::{BeginAttempt, STALE_ATTEMPT_SECONDS};
+pub use links::{Attempt, BeginAttempt, STALE_ATTEMPT_SECONDS, Unpaid};
 pub use payments::{CancelOutcome, InsertPaymentOutcome};

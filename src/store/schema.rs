@@ -25,21 +25,25 @@ pub struct TableDefinition {
     pub ttl_attribute: &'static str,
 }
 
+/// An account's objects of one kind (payments, customers, invoices, keys; all accounts), newest
+/// first.
+pub const BY_ACCOUNT: IndexDefinition = IndexDefinition {
+    name: keys::GSI1,
+    partition_key: keys::GSI1_PK,
+    sort_key: keys::GSI1_SK,
+};
+
+/// One customer's payments or invoices, newest first.
+pub const BY_CUSTOMER: IndexDefinition = IndexDefinition {
+    name: keys::GSI2,
+    partition_key: keys::GSI2_PK,
+    sort_key: keys::GSI2_SK,
+};
+
 pub const TABLE: TableDefinition = TableDefinition {
     partition_key: keys::PK,
     sort_key: keys::SK,
-    indexes: &[
-        IndexDefinition {
-            name: keys::GSI1,
-            partition_key: keys::GSI1_PK,
-            sort_key: keys::GSI1_SK,
-        },
-        IndexDefinition {
-            name: keys::GSI2,
-            partition_key: keys::GSI2_PK,
-            sort_key: keys::GSI2_SK,
-        },
-    ],
+    indexes: &[BY_ACCOUNT, BY_CUSTOMER],
     ttl_attribute: keys::TTL,
 };
 

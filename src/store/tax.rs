@@ -21,13 +21,6 @@ impl Store {
         account: &AccountId,
         rates: &TaxRates,
     ) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&TaxRatesItem::new(account, rates))?))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(())
+        self.put(to_item(&TaxRatesItem::new(account, rates))?).await
     }
 }

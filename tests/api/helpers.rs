@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use commet_payments::app::{App, Config, DEFAULT_ERROR_DOCS_URL};
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::time::Timestamp;
-use commet_payments::handlers;
-use commet_payments::http::routes::{self, Route};
-use commet_payments::http::serve::{serve, serve_fallback};
+use commet_payments::endpoints;
 use commet_payments::store::{Store, StoreSettings};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
@@ -200,8 +198,9 @@ impl TestApp {
 
     /// Sends a request through the function that serves it, as API Gateway would.
     pub async fn send(&self, request: Request) -> TestResponse {
-        let function = function_for(&request);
-        TestResponse::from(dispatch(self.app, &function, request).await)
+        // The function API Gateway would route this request to (the `$default` one if none).
+        let function = endpoints::for_request(request.method().as_str(), request.uri().path());
+        TestResponse::from((function.serve)(self.app, request).await)
     }
 
     pub async fn get(&self, path: &str, key: &str) -> TestResponse {
@@ -214,42 +213,11 @@ impl TestApp {
     }
 }
 
-/// The function API Gateway would route this request to (the `$default` one if none).
-fn function_for(request: &Request) -> String {
-    let path = request.uri().path();
-    routes::ALL
-        .iter()
-        .find(|route| route.method == request.method().as_str() && route.match_path(path).is_some())
-        .map(|route| route.function.to_owned())
-        .unwrap_or_else(|| routes::FALLBACK_FUNCTION.to_owned())
-}
-
-/// Runs `event` through the handler of `function`, exactly as that Lambda's main does.
+/// Runs `event` through the function named `function`, exactly as that Lambda's main does
+/// (`endpoints::run` calls the same `serve`).
 pub async fn dispatch(app: &'static App, function: &str, event: Request) -> Response<Body> {
-    let route: &'static Route = match routes::ALL.iter().find(|r| r.function == function) {
-        Some(route) => route,
-        None if function == routes::FALLBACK_FUNCTION => {
-            return serve_fallback(app, event).await;
-        }
-        None => panic!("no function {function}"),
-    };
-    match function {
-        "create_payment" => serve(app, route, event, handlers::payments::create).await,
-        "get_payment" => serve(app, route, event, handlers::payments::get).await,
-        "list_payments" => serve(app, route, event, handlers::payments::list).await,
-        "cancel_payment" => serve(app, route, event, handlers::payments::cancel).await,
-        "create_customer" => serve(app, route, event, handlers::customers::create).await,
-        "get_customer" => serve(app, route, event, handlers::customers::get).await,
-        "list_customers" => serve(app, route, event, handlers::customers::list).await,
-        "charge_payment" => serve(app, route, event, handlers::charge::charge).await,
-        "get_invoice" => serve(app, route, event, handlers::invoices::get).await,
-        "list_invoices" => serve(app, route, event, handlers::invoices::list).await,
-        "update_invoice_status" => {
-            serve(app, route, event, handlers::invoices::update_status).await
-        }
-        "pay_page" => commet_payments::bootstrap::dispatch_pay_page(app, event).await,
-        other => panic!("dispatch does not know {other}"),
-    }
+    let function = endpoints::by_name(function).unwrap_or_else(|| panic!("no function {function}"));
+    (function.serve)(app, event).await
 }
 
 /// Builds an API Gateway HTTP API (payload 2.0) event, decoded by lambda_http as in Lambda.

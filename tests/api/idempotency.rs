@@ -255,7 +255,8 @@ async fn claim_by_hand(t: &TestApp, account: &AccountId, idem: &str, body: &Valu
         RequestFingerprint::of("POST", "/api/v1/payments", body.to_string().as_bytes());
     let outcome = t
         .store
-        .claim_idempotency_key(
+        .idempotency()
+        .claim(
             account,
             &IdempotencyKey::parse(idem).unwrap(),
             &fingerprint,

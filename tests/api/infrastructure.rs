@@ -95,6 +95,43 @@ fn every_lambda_binary_is_deployed_and_nothing_else() {
     assert_eq!(deployed, binaries);
 }
 
+#[test]
+fn every_function_binary_is_its_endpoint_table_entry_and_nothing_more() {
+    let mut functions: BTreeSet<&str> = commet_payments::endpoints::ALL
+        .iter()
+        .map(|(_, function)| function.name)
+        .collect();
+    for entry in std::fs::read_dir(format!("{ROOT}/src/bin")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if name == "admin" {
+            continue;
+        }
+        let code: Vec<String> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|line| !line.starts_with("//") && !line.trim().is_empty())
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            code,
+            [format!(
+                "commet_payments::lambda_main!({});",
+                name.to_uppercase()
+            )],
+            "{name}"
+        );
+        assert!(
+            functions.remove(name.as_str()),
+            "{name} is not in endpoints::ALL"
+        );
+    }
+    assert!(
+        functions.is_empty(),
+        "functions without a binary: {functions:?}"
+    );
+}
+
 /// The function API Gateway runs for `method` on a concrete `path`: the route that matches, or
 /// the `$default` one.
 fn gateway_function(method: &str, path: &str) -> &'static str {

@@ -83,7 +83,7 @@ async fn charges_are_stored_and_never_canceled() {
 
         let outcome = t
             .store
-            .cancel_link(&account.id, &payment.id, Timestamp::now())
+            .cancel_link(&account.id, &payment.id, Timestamp::now(), None)
             .await
             .unwrap();
         let CancelOutcome::NotCancelable(unchanged) = outcome else {
@@ -108,7 +108,7 @@ async fn only_pending_links_cancel() {
         insert(&t.store, &account.id, &payment).await;
         let outcome = t
             .store
-            .cancel_link(&account.id, &payment.id, Timestamp::now())
+            .cancel_link(&account.id, &payment.id, Timestamp::now(), None)
             .await
             .unwrap();
         assert!(
@@ -124,7 +124,7 @@ async fn only_pending_links_cancel() {
             .unwrap();
     let CancelOutcome::Canceled(canceled) = t
         .store
-        .cancel_link(&account.id, &payment.id, later)
+        .cancel_link(&account.id, &payment.id, later, None)
         .await
         .unwrap()
     else {
@@ -134,7 +134,7 @@ async fn only_pending_links_cancel() {
     assert_eq!(canceled.updated_at, later);
     let CancelOutcome::AlreadyCanceled(again) = t
         .store
-        .cancel_link(&account.id, &payment.id, Timestamp::now())
+        .cancel_link(&account.id, &payment.id, Timestamp::now(), None)
         .await
         .unwrap()
     else {

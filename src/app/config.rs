@@ -1,12 +1,8 @@
-//! What every handler needs, built once per cold start from the environment.
+//! Settings read from the environment once per cold start.
 
 use std::time::Duration;
 
-use crate::cache::TtlCache;
-use crate::domain::ids::AccountId;
-use crate::domain::tax::TaxRates;
-use crate::http::auth::KeyCache;
-use crate::store::{Store, StoreError, StoreSettings};
+use crate::store::StoreSettings;
 
 /// Settings read from the environment (see the README's Configuration section).
 #[derive(Debug, Clone)]
@@ -64,45 +60,5 @@ impl Config {
             api_key_cache_ttl,
             error_docs_url: var("ERROR_DOCS_URL").unwrap_or_else(|| DEFAULT_ERROR_DOCS_URL.into()),
         })
-    }
-}
-
-pub struct App {
-    pub store: Store,
-    pub keys: KeyCache,
-    tax_rates: TtlCache<AccountId, TaxRates>,
-    pub config: Config,
-}
-
-impl App {
-    pub fn new(store: Store, config: Config) -> Self {
-        Self {
-            keys: KeyCache::new(config.api_key_cache_ttl),
-            tax_rates: TtlCache::new(config.api_key_cache_ttl, 256),
-            store,
-            config,
-        }
-    }
-
-    /// The account's tax table, from this container's cache when fresh.
-    pub async fn tax_rates(&self, account: &AccountId) -> Result<TaxRates, StoreError> {
-        if let Some(rates) = self.tax_rates.get(account) {
-            return Ok(rates);
-        }
-        let rates = self.store.get_tax_rates(account).await?;
-        self.tax_rates.put(account.clone(), rates.clone());
-        Ok(rates)
-    }
-
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let config = Config::from_env()?;
-        let store = Store::connect(&config.store).await;
-        Ok(Self::new(store, config))
-    }
-
-    /// Lives as long as the process, as a Lambda container's state does; handlers borrow it
-    /// for `'static` and need no reference counting.
-    pub fn leak(self) -> &'static App {
-        Box::leak(Box::new(self))
     }
 }

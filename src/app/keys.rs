@@ -1,0 +1,41 @@
+//! API-key lookups with a short per-container cache.
+
+use std::time::Duration;
+
+use super::cache::TtlCache;
+use crate::domain::account::{ApiKeyHash, Principal};
+use crate::store::{Store, StoreError};
+
+/// Keys are looked up once per container per TTL: a warm request then makes only its own
+/// DynamoDB call. Only successful lookups are cached, so a new key works at once; a revoked key
+/// keeps working in a warm container for at most the TTL.
+pub(super) struct KeyCache(TtlCache<ApiKeyHash, Principal>);
+
+/// Bounds memory if a container sees many distinct keys.
+const MAX_CACHED_KEYS: usize = 1024;
+
+impl KeyCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self(TtlCache::new(ttl, MAX_CACHED_KEYS))
+    }
+
+    /// The principal of a presented key, or `None` if no active key has its hash.
+    pub async fn principal(
+        &self,
+        store: &Store,
+        presented: &str,
+    ) -> Result<Option<Principal>, StoreError> {
+        let hash = ApiKeyHash::of(presented);
+        if let Some(principal) = self.0.get(&hash) {
+            return Ok(Some(principal));
+        }
+        let principal = store
+            .find_api_key(&hash)
+            .await?
+            .and_then(|key| key.principal());
+        if let Some(principal) = &principal {
+            self.0.put(hash, principal.clone());
+        }
+        Ok(principal)
+    }
+}

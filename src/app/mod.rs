@@ -1,0 +1,61 @@
+//! What every handler needs, built once per cold start from the environment: the store, the
+//! configuration, and the per-container caches of API keys and tax tables.
+
+mod cache;
+mod config;
+mod keys;
+
+use crate::domain::account::Principal;
+use crate::domain::ids::AccountId;
+use crate::domain::tax::TaxRates;
+use crate::store::{Store, StoreError};
+
+pub use cache::TtlCache;
+pub use config::{Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL, DEFAULT_ERROR_DOCS_URL};
+use keys::KeyCache;
+
+pub struct App {
+    pub store: Store,
+    keys: KeyCache,
+    tax_rates: TtlCache<AccountId, TaxRates>,
+    pub config: Config,
+}
+
+impl App {
+    pub fn new(store: Store, config: Config) -> Self {
+        Self {
+            keys: KeyCache::new(config.api_key_cache_ttl),
+            tax_rates: TtlCache::new(config.api_key_cache_ttl, 256),
+            store,
+            config,
+        }
+    }
+
+    /// Who holds the API key `presented` (its account and mode), or `None` when no valid key
+    /// matches; from this container's cache when fresh.
+    pub async fn principal(&self, presented: &str) -> Result<Option<Principal>, StoreError> {
+        self.keys.principal(&self.store, presented).await
+    }
+
+    /// The account's tax table, from this container's cache when fresh.
+    pub async fn tax_rates(&self, account: &AccountId) -> Result<TaxRates, StoreError> {
+        if let Some(rates) = self.tax_rates.get(account) {
+            return Ok(rates);
+        }
+        let rates = self.store.get_tax_rates(account).await?;
+        self.tax_rates.put(account.clone(), rates.clone());
+        Ok(rates)
+    }
+
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let config = Config::from_env()?;
+        let store = Store::connect(&config.store).await;
+        Ok(Self::new(store, config))
+    }
+
+    /// Lives as long as the process, as a Lambda container's state does; handlers borrow it
+    /// for `'static` and need no reference counting.
+    pub fn leak(self) -> &'static App {
+        Box::leak(Box::new(self))
+    }
+}

@@ -1,0 +1,177 @@
+//! Every Lambda function of the API and what it runs, in one table. Each binary in `src/bin/`
+//! is `lambda_main!(ITS_CONSTANT)`; the integration tests dispatch events through the same
+//! `Function::serve`, so they run exactly the wiring that deploys. `template.yaml` and the local
+//! router in `Cargo.toml` are held to `http::routes`, and `http::routes` to this table, by tests.
+
+use std::convert::Infallible;
+
+use futures_util::future::BoxFuture;
+use lambda_http::{Body, Request, Response, service_fn};
+
+use crate::app::App;
+use crate::handlers;
+use crate::http::page::serve_page;
+use crate::http::routes::{self, Route};
+use crate::http::serve::{serve, serve_fallback};
+
+/// How a function answers one event; never fails (errors are answers too).
+pub type Serve = fn(&'static App, Request) -> BoxFuture<'static, Response<Body>>;
+
+/// One Lambda function.
+pub struct Function {
+    /// Its binary (`src/bin/<name>.rs`), `template.yaml`'s `Binary`, the local router's function.
+    pub name: &'static str,
+    /// The routes it serves; none for the fallback, which serves whatever no route matches.
+    pub routes: &'static [Route],
+    pub serve: Serve,
+}
+
+/// A JSON API function: one route, one handler, through the `serve` pipeline.
+macro_rules! api {
+    ($route:path, $handler:path) => {
+        Function {
+            name: $route.function,
+            routes: &[$route],
+            serve: |app, event| Box::pin(serve(app, &$route, event, $handler)),
+        }
+    };
+}
+
+macro_rules! functions {
+    ($($constant:ident = $function:expr;)+) => {
+        $(pub const $constant: Function = $function;)+
+        /// Every function, with the name of its constant (what its binary names).
+        pub static ALL: &[(&str, &Function)] = &[$((stringify!($constant), &$constant)),+];
+    };
+}
+
+functions! {
+    CREATE_PAYMENT = api!(routes::CREATE_PAYMENT, handlers::payments::create);
+    LIST_PAYMENTS = api!(routes::LIST_PAYMENTS, handlers::payments::list);
+    GET_PAYMENT = api!(routes::GET_PAYMENT, handlers::payments::get);
+    CANCEL_PAYMENT = api!(routes::CANCEL_PAYMENT, handlers::payments::cancel);
+    CHARGE_PAYMENT = api!(routes::CHARGE_PAYMENT, handlers::charge::charge);
+    CREATE_CUSTOMER = api!(routes::CREATE_CUSTOMER, handlers::customers::create);
+    LIST_CUSTOMERS = api!(routes::LIST_CUSTOMERS, handlers::customers::list);
+    GET_CUSTOMER = api!(routes::GET_CUSTOMER, handlers::customers::get);
+    GET_INVOICE = api!(routes::GET_INVOICE, handlers::invoices::get);
+    LIST_INVOICES = api!(routes::LIST_INVOICES, handlers::invoices::list);
+    UPDATE_INVOICE_STATUS = api!(routes::UPDATE_INVOICE_STATUS, handlers::invoices::update_status);
+    PAY_PAGE = Function {
+        name: routes::SHOW_PAY_PAGE.function,
+        routes: &[routes::SHOW_PAY_PAGE, routes::SUBMIT_PAY_PAGE],
+        serve: |app, event| Box::pin(serve_pay_page(app, event)),
+    };
+    NOT_FOUND = Function {
+        name: routes::FALLBACK_FUNCTION,
+        routes: &[],
+        serve: |app, event| Box::pin(serve_fallback(app, event)),
+    };
+}
+
+/// The hosted page's function: `GET` shows, `POST` pays.
+async fn serve_pay_page(app: &'static App, event: Request) -> Response<Body> {
+    if event.method() == "POST" {
+        serve_page(
+            app,
+            &routes::SUBMIT_PAY_PAGE,
+            event,
+            handlers::pay_page::submit,
+        )
+        .await
+    } else {
+        serve_page(app, &routes::SHOW_PAY_PAGE, event, handlers::pay_page::show).await
+    }
+}
+
+/// The function named `name`.
+pub fn by_name(name: &str) -> Option<&'static Function> {
+    ALL.iter()
+        .map(|(_, function)| *function)
+        .find(|function| function.name == name)
+}
+
+/// The function API Gateway runs for `method` on `path`: the one whose route matches, else the
+/// `$default` route's.
+pub fn for_request(method: &str, path: &str) -> &'static Function {
+    ALL.iter()
+        .map(|(_, function)| *function)
+        .find(|function| {
+            function
+                .routes
+                .iter()
+                .any(|route| route.method == method && route.match_path(path).is_some())
+        })
+        .unwrap_or(&NOT_FOUND)
+}
+
+/// Runs `function` as a Lambda until the runtime stops it: logging, the app (built once per cold
+/// start), then one `serve` per event.
+pub async fn run(function: &'static Function) -> Result<(), lambda_http::Error> {
+    crate::logging::init();
+    let app = App::from_env().await?.leak();
+    lambda_http::run(service_fn(move |event: Request| async move {
+        Ok::<_, Infallible>((function.serve)(app, event).await)
+    }))
+    .await
+}
+
+/// The whole of a function's binary: `commet_payments::lambda_main!(CANCEL_PAYMENT);`.
+#[macro_export]
+macro_rules! lambda_main {
+    ($function:ident) => {
+        #[tokio::main(flavor = "current_thread")]
+        async fn main() -> Result<(), lambda_http::Error> {
+            $crate::endpoints::run(&$crate::endpoints::$function).await
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_served_by_exactly_one_function_which_it_names() {
+        for route in routes::ALL {
+            let serving: Vec<&str> = ALL
+                .iter()
+                .filter(|(_, function)| function.routes.contains(route))
+                .map(|(_, function)| function.name)
+                .collect();
+            assert_eq!(serving, [route.function], "{route:?}");
+        }
+        for (_, function) in ALL {
+            for route in function.routes {
+                assert!(
+                    routes::ALL.contains(route),
+                    "{route:?} is not in routes::ALL"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn each_constant_is_named_after_its_function_and_names_are_unique() {
+        let mut names = std::collections::BTreeSet::new();
+        for (constant, function) in ALL {
+            assert_eq!(*constant, function.name.to_uppercase());
+            assert!(names.insert(function.name), "{} twice", function.name);
+        }
+    }
+
+    #[test]
+    fn requests_go_where_api_gateway_sends_them() {
+        assert_eq!(
+            for_request("POST", "/api/v1/payments/charge").name,
+            "charge_payment"
+        );
+        assert_eq!(
+            for_request("GET", "/api/v1/payments/charge").name,
+            "get_payment"
+        );
+        assert_eq!(for_request("POST", "/pay/pay_1").name, "pay_page");
+        assert_eq!(for_request("DELETE", "/api/v1/payments").name, "not_found");
+        assert_eq!(for_request("GET", "/nowhere").name, "not_found");
+    }
+}

@@ -1,0 +1,103 @@
+//! The conditional writes that make the domain's rules hold in the table, each built from the
+//! domain constant that states the rule, so a rule is written once: change
+//! `Payment::CANCELABLE` and both `Payment::cancel_decision` and the cancel's condition change.
+//! The benchmark sends these very requests (`store::bench`).
+
+use super::write::{Bind, ConditionalUpdate};
+use crate::domain::invoice::{Invoice, InvoiceSettlement};
+use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
+use crate::domain::time::Timestamp;
+
+/// Cancel (contract §3.2): only a payment of `Payment::CANCELABLE` kind and status.
+pub(crate) fn cancel_link(now: Timestamp) -> ConditionalUpdate {
+    let (kind, status) = Payment::CANCELABLE;
+    ConditionalUpdate::new(
+        "SET #status = :canceled, #updatedAt = :now ADD #version :one",
+        "attribute_exists(pk) AND #kind = :kind AND #status = :cancelable",
+    )
+    .name("#status", "status")
+    .name("#kind", "kind")
+    .name("#updatedAt", "updatedAt")
+    .name("#version", "version")
+    .text(":canceled", PaymentStatus::Canceled.as_str())
+    .text(":cancelable", status.as_str())
+    .text(":kind", kind.as_str())
+    .text(":now", now.to_string())
+    .number(":one", 1)
+}
+
+/// Settle an invoice by hand: only from `Invoice::SETTLEABLE`.
+pub(crate) fn settle_invoice(settlement: InvoiceSettlement, now: Timestamp) -> ConditionalUpdate {
+    ConditionalUpdate::new(
+        "SET #status = :status, #updatedAt = :now ADD #version :one",
+        "attribute_exists(pk) AND #status = :settleable",
+    )
+    .name("#status", "status")
+    .name("#updatedAt", "updatedAt")
+    .name("#version", "version")
+    .text(":status", settlement.status().as_str())
+    .text(":settleable", Invoice::SETTLEABLE.as_str())
+    .text(":now", now.to_string())
+    .number(":one", 1)
+}
+
+/// Start an attempt on a link: from a status of `Payment::ATTEMPTABLE`, or from an attempt that
+/// began before `stale` (its invocation crashed). The version it leaves identifies the attempt.
+pub(crate) fn begin_attempt(now: Timestamp, stale: Timestamp) -> ConditionalUpdate {
+    let attemptable: Vec<String> = (0..Payment::ATTEMPTABLE.len())
+        .map(|n| format!(":attemptable{n}"))
+        .collect();
+    let mut change = ConditionalUpdate::new(
+        "SET #status = :processing, attemptStartedAt = :now, #updatedAt = :now ADD #version :one",
+        format!(
+            "attribute_exists(pk) AND #kind = :link AND (#status IN ({}) OR \
+             (#status = :processing AND attemptStartedAt < :stale))",
+            attemptable.join(", ")
+        ),
+    )
+    .name("#status", "status")
+    .name("#kind", "kind")
+    .name("#updatedAt", "updatedAt")
+    .name("#version", "version")
+    .text(":processing", PaymentStatus::Processing.as_str())
+    .text(":link", crate::domain::payment::PaymentKind::Link.as_str())
+    .text(":now", now.to_string())
+    .text(":stale", stale.to_string())
+    .number(":one", 1);
+    for (placeholder, status) in attemptable.iter().zip(Payment::ATTEMPTABLE) {
+        change = change.text(placeholder, status.as_str());
+    }
+    change
+}
+
+/// The condition every end of an attempt writes under: the payment is still `processing` in the
+/// attempt that `version` identifies, so an attempt taken over is never ended twice.
+pub(crate) const CURRENT_ATTEMPT: &str = "#status = :processing AND #version = :version";
+
+/// End an attempt that did not pay: `failed` or `requires_action`, with the reason and the card.
+pub(crate) fn end_attempt_unpaid(
+    version: u64,
+    status: PaymentStatus,
+    failure: &Failure,
+    card: &CardSummary,
+    now: Timestamp,
+) -> ConditionalUpdate {
+    ConditionalUpdate::new(
+        "SET #status = :status, failureCode = :code, failureMessage = :message, \
+         cardBrand = :brand, cardLast4 = :last4, #updatedAt = :now \
+         REMOVE attemptStartedAt ADD #version :one",
+        CURRENT_ATTEMPT,
+    )
+    .name("#status", "status")
+    .name("#version", "version")
+    .name("#updatedAt", "updatedAt")
+    .number(":version", version)
+    .text(":processing", PaymentStatus::Processing.as_str())
+    .text(":status", status.as_str())
+    .text(":code", failure.code.clone())
+    .text(":message", failure.message.clone())
+    .text(":brand", card.brand.clone())
+    .text(":last4", card.last4.clone())
+    .text(":now", now.to_string())
+    .number(":one", 1)
+}
