@@ -194,12 +194,15 @@ async fn seed(store: &Store, large: usize, pool: usize) -> Value {
     })
 }
 
-fn s(text: &str) -> AttributeValue {
+fn text_value(text: &str) -> AttributeValue {
     AttributeValue::S(text.to_owned())
 }
 
 fn key_of(pk: String, sk: &str) -> Item {
-    HashMap::from([("pk".into(), s(&pk)), ("sk".into(), s(sk))])
+    HashMap::from([
+        ("pk".into(), text_value(&pk)),
+        ("sk".into(), text_value(sk)),
+    ])
 }
 
 /// DynamoDB's size of an item (names plus values), for the theoretical capacity.
@@ -342,7 +345,7 @@ async fn bare(store: &Store, seed: &Value, op: &str, n: usize, which: &str) -> V
                         "#pk",
                         if op == "list" { "gsi1pk" } else { "gsi2pk" },
                     )
-                    .expression_attribute_values(":pk", s(&pk))
+                    .expression_attribute_values(":pk", text_value(&pk))
                     .scan_index_forward(false)
                     .limit(26)
                     .return_consumed_capacity(ReturnConsumedCapacity::Total)
@@ -439,9 +442,9 @@ async fn bare(store: &Store, seed: &Value, op: &str, n: usize, which: &str) -> V
             for _ in 0..n {
                 let id = commet_payments::domain::ids::PaymentId::generate();
                 let mut payment = template.clone();
-                payment.insert("pk".into(), s(&keys::payment(&acct, &id)));
-                payment.insert("id".into(), s(id.as_str()));
-                payment.insert("gsi1pk".into(), s(&keys::account_payments(&acct)));
+                payment.insert("pk".into(), text_value(&keys::payment(&acct, &id)));
+                payment.insert("id".into(), text_value(id.as_str()));
+                payment.insert("gsi1pk".into(), text_value(&keys::account_payments(&acct)));
                 let put = |item: Item| {
                     TransactWriteItem::builder()
                         .put(
@@ -511,9 +514,12 @@ async fn bare(store: &Store, seed: &Value, op: &str, n: usize, which: &str) -> V
                     consumed += units(out.consumed_capacity()).unwrap_or(0.0);
                     let mut invoice = invoice_template.clone();
                     let invoice_id = commet_payments::domain::ids::InvoiceId::generate();
-                    invoice.insert("pk".into(), s(&keys::invoice(&acct, &invoice_id)));
+                    invoice.insert("pk".into(), text_value(&keys::invoice(&acct, &invoice_id)));
                     let mut receipt = invoice_template.clone();
-                    receipt.insert("pk".into(), s(&format!("A#{acct}#RCPT#{invoice_id}")));
+                    receipt.insert(
+                        "pk".into(),
+                        text_value(&format!("A#{acct}#RCPT#{invoice_id}")),
+                    );
                     let update = |key: Item, expression: &str| {
                         TransactWriteItem::builder()
                             .update(
@@ -537,8 +543,8 @@ async fn bare(store: &Store, seed: &Value, op: &str, n: usize, which: &str) -> V
                             .update_expression("SET #status = :succeeded, invoiceId = :inv ADD #version :one")
                             .expression_attribute_names("#status", "status")
                             .expression_attribute_names("#version", "version")
-                            .expression_attribute_values(":succeeded", s("succeeded"))
-                            .expression_attribute_values(":inv", s(invoice_id.as_str()))
+                            .expression_attribute_values(":succeeded", text_value("succeeded"))
+                            .expression_attribute_values(":inv", text_value(invoice_id.as_str()))
                             .expression_attribute_values(":one", AttributeValue::N("1".into()))
                             .build().expect("update")).build())
                         .transact_items(update(counter, "ADD #last :one"))

@@ -142,17 +142,13 @@ fn parse_new_charge(request: &ApiRequest) -> Result<NewCharge, ApiError> {
     let currency = fields.required("currency", |v| string(v).and_then(Currency::parse));
     let description = fields.required("description", |v| string(v).and_then(Description::parse));
     let metadata = fields.optional("metadata", |v| string_map(v).and_then(Metadata::new));
-    fields.finish()?;
-    match (customer, amount, currency, description) {
-        (Some(customer), Some(amount), Some(currency), Some(description)) => Ok(NewCharge {
-            customer,
-            amount,
-            currency,
-            description,
-            metadata,
-        }),
-        _ => Err(ApiError::internal(
-            "required charge fields missing after validation",
-        )),
-    }
+    let (customer, amount, currency, description) =
+        fields.finish((customer, amount, currency, description))?;
+    Ok(NewCharge {
+        customer,
+        amount,
+        currency,
+        description,
+        metadata,
+    })
 }

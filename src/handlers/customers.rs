@@ -44,8 +44,7 @@ fn parse_new_customer(request: &ApiRequest) -> Result<NewCustomer, ApiError> {
     let address = fields.optional_object("address", parse_address);
     let timezone = fields.optional("timezone", |v| string(v).and_then(Timezone::parse));
     let metadata = fields.optional("metadata", |v| string_map(v).and_then(Metadata::new));
-    fields.finish()?;
-    let email = email.ok_or_else(|| ApiError::internal("email missing after validation"))?;
+    let (email,) = fields.finish((email,))?;
     Ok(NewCustomer {
         email,
         external_id,

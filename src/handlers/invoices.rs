@@ -75,9 +75,7 @@ pub async fn update_status(
 ) -> Result<ApiResponse, ApiError> {
     let mut fields = request.body_fields()?;
     let settlement = fields.required("status", |v| string(v).and_then(InvoiceSettlement::parse));
-    fields.finish()?;
-    let settlement =
-        settlement.ok_or_else(|| ApiError::internal("status missing after validation"))?;
+    let (settlement,) = fields.finish((settlement,))?;
     let id = invoice_id(&request)?;
     let account = &request.principal.account_id;
     let now = Timestamp::now();

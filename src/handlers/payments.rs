@@ -87,20 +87,15 @@ fn parse_new_link(request: &ApiRequest) -> Result<NewLink, ApiError> {
     let customer = fields.optional("customerId", |v| string(v).and_then(CustomerRef::parse));
     let success_url = fields.optional("successUrl", |v| string(v).and_then(SuccessUrl::parse));
     let metadata = fields.optional("metadata", |v| string_map(v).and_then(Metadata::new));
-    fields.finish()?;
-    match (amount, currency, description) {
-        (Some(amount), Some(currency), Some(description)) => Ok(NewLink {
-            amount,
-            currency,
-            description,
-            customer,
-            success_url,
-            metadata,
-        }),
-        _ => Err(ApiError::internal(
-            "required link fields missing after validation",
-        )),
-    }
+    let (amount, currency, description) = fields.finish((amount, currency, description))?;
+    Ok(NewLink {
+        amount,
+        currency,
+        description,
+        customer,
+        success_url,
+        metadata,
+    })
 }
 
 /// `GET /payments/{id}`: one GetItem.
@@ -155,7 +150,7 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
 pub async fn cancel(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     // The body is optional; if sent it must be an empty object.
     if request.body.is_some() {
-        request.body_fields()?.finish()?;
+        request.body_fields()?.finish(())?;
     }
     let not_found = || ApiError::not_found(Resource::Payment);
     let id = PaymentId::parse(request.param("id")).map_err(|_| not_found())?;

@@ -129,16 +129,51 @@ impl<'a> Fields<'a> {
         self.problems
     }
 
-    /// `Ok` only if every field read was valid and no unknown field was sent.
-    pub fn finish(self) -> Result<(), ApiError> {
+    /// The required values, finished, if every field read was valid and no unknown field was
+    /// sent; else every problem at once. `required` is a tuple of what `required` returned
+    /// (`()` when nothing is required).
+    pub fn finish<R: AllPresent>(self, required: R) -> Result<R::Values, ApiError> {
         let problems = self.into_problems();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(problems))
+        match required.all() {
+            Some(values) if problems.is_empty() => Ok(values),
+            // `required` records a problem for every value it does not return, so a missing
+            // value always comes with the problem that explains it.
+            _ => Err(ApiError::Validation(problems)),
         }
     }
 }
+
+/// A tuple of optional values that were read as required, which are all present exactly when
+/// none of them had a problem.
+pub trait AllPresent {
+    type Values;
+    fn all(self) -> Option<Self::Values>;
+}
+
+impl AllPresent for () {
+    type Values = ();
+    fn all(self) -> Option<()> {
+        Some(())
+    }
+}
+
+macro_rules! all_present {
+    ($($value:ident),+) => {
+        impl<$($value),+> AllPresent for ($(Option<$value>,)+) {
+            type Values = ($($value,)+);
+            #[allow(non_snake_case)]
+            fn all(self) -> Option<Self::Values> {
+                let ($($value,)+) = self;
+                Some(($($value?,)+))
+            }
+        }
+    };
+}
+all_present!(A);
+all_present!(A, B);
+all_present!(A, B, C);
+all_present!(A, B, C, D);
+all_present!(A, B, C, D, E);
 
 /// A JSON integer. Floats (even `2500.0`), strings, booleans and null are refused, as are
 /// integers too large for any amount.
@@ -272,7 +307,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn problems(result: Result<(), ApiError>) -> Vec<FieldError> {
+    fn problems<T: std::fmt::Debug>(result: Result<T, ApiError>) -> Vec<FieldError> {
         match result {
             Err(ApiError::Validation(problems)) => problems,
             other => panic!("expected a validation error, got {other:?}"),
@@ -290,7 +325,7 @@ mod tests {
                 .is_none()
         );
         assert!(fields.required("description", string).is_none());
-        let found = problems(fields.finish());
+        let found = problems(fields.finish(()));
         let names: Vec<_> = found.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(names, ["amount", "currency", "description", "extra"]);
     }
@@ -301,7 +336,7 @@ mod tests {
         let mut fields = Fields::of_body(Some(&body)).unwrap();
         assert!(fields.optional("a", string).is_none());
         assert!(fields.required("b", string).is_none());
-        let found = problems(fields.finish());
+        let found = problems(fields.finish(()));
         assert_eq!(found, vec![FieldError::new("b", "is required")]);
     }
 
@@ -312,11 +347,30 @@ mod tests {
         fields.optional_object("address", |inner| {
             inner.required("country", string).map(str::len)
         });
-        let names: Vec<_> = problems(fields.finish())
+        let names: Vec<_> = problems(fields.finish(()))
             .into_iter()
             .map(|p| p.field)
             .collect();
         assert_eq!(names, ["address.country", "address.zip"]);
+    }
+
+    #[test]
+    fn finishing_hands_back_the_required_values_only_when_all_is_well() {
+        let body = json!({ "a": "x", "b": 2 });
+        let mut fields = Fields::of_body(Some(&body)).unwrap();
+        let a = fields.required("a", string);
+        let b = fields.required("b", integer);
+        assert_eq!(fields.finish((a, b)).unwrap(), ("x", 2));
+
+        let body = json!({ "a": "x", "c": true });
+        let mut fields = Fields::of_body(Some(&body)).unwrap();
+        let a = fields.required("a", string);
+        let b = fields.required("b", integer);
+        let names: Vec<_> = problems(fields.finish((a, b)))
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
+        assert_eq!(names, ["b", "c"]);
     }
 
     #[test]

@@ -1,44 +1,12 @@
 //! Off-session charges: tax from the customer's address, the invoice, the receipt, declines.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::domain::account::Mode;
 use commet_payments::domain::ids::AccountId;
-use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
 use commet_payments::store::keys;
 use serde_json::json;
 
-use crate::helpers::{TestApp, card};
-
-pub async fn set_rates(t: &TestApp, account: &AccountId, default: u32, regions: &[(&str, u32)]) {
-    let rates = TaxRates {
-        default: BasisPoints::new(i128::from(default)).unwrap(),
-        by_region: regions
-            .iter()
-            .map(|(region, bps)| {
-                (
-                    RegionKey::parse(region).unwrap(),
-                    BasisPoints::new(i128::from(*bps)).unwrap(),
-                )
-            })
-            .collect::<BTreeMap<_, _>>(),
-    };
-    t.store.put_tax_rates(account, &rates).await.unwrap();
-}
-
-/// A customer whose card was vaulted by paying a link with `number`.
-pub async fn customer_with_card(
-    t: &TestApp,
-    key: &str,
-    address: Option<serde_json::Value>,
-    number: &str,
-) -> String {
-    let (customer_id, link) = t.customer_with_link(key, address, 100).await;
-    let paid = t.pay(&link, &card(number)).await;
-    assert_eq!(paid.status, 200, "{}", paid.text);
-    customer_id
-}
+use crate::helpers::{TestApp, customer_with_card, set_rates};
 
 async fn receipts(
     t: &TestApp,
@@ -174,14 +142,13 @@ async fn a_declined_charge_is_402_with_a_failed_payment_and_an_outstanding_invoi
 async fn no_vaulted_card_is_409_and_nothing_is_stored() {
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
-    let customer = t
-        .post(
+    let id = t
+        .create(
             "/api/v1/customers",
             &key,
             json!({ "email": "c@example.com", "externalId": "no-card" }),
         )
         .await;
-    let id = customer.data()["id"].as_str().unwrap().to_owned();
     for reference in [id.as_str(), "no-card"] {
         let response = t
             .post(

@@ -14,14 +14,13 @@ async fn thirty_two_concurrent_cancels_change_the_link_once() {
     // GIVEN a pending link
     let t = TestApp::new().await;
     let (account, key) = t.account(Mode::Sandbox).await;
-    let created = t
-        .post(
+    let id = t
+        .create(
             "/api/v1/payments",
             &key,
             json!({ "amount": 500, "currency": "usd", "description": "race" }),
         )
         .await;
-    let id = created.data()["id"].as_str().unwrap().to_owned();
 
     // WHEN 32 cancels arrive at once
     let mut tasks = Vec::new();

@@ -1,6 +1,7 @@
 //! Test harness: a real DynamoDB Local (started here unless DYNAMODB_ENDPOINT points at one),
 //! a fresh account per test, and API Gateway events fed through the real handlers.
 
+use std::collections::BTreeMap;
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -8,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use commet_payments::app::{App, Config, DEFAULT_ERROR_DOCS_URL};
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
+use commet_payments::domain::ids::AccountId;
+use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::endpoints;
 use commet_payments::store::{Store, StoreSettings};
@@ -210,6 +213,12 @@ impl TestApp {
     pub async fn post(&self, path: &str, key: &str, body: Value) -> TestResponse {
         self.send(event("POST", path).key(key).json(body).build())
             .await
+    }
+
+    /// Creates an object with a POST that must succeed; its id.
+    pub async fn create(&self, path: &str, key: &str, body: Value) -> String {
+        let created = self.post(path, key, body).await;
+        created.data()["id"].as_str().unwrap().to_owned()
     }
 }
 
@@ -475,4 +484,57 @@ pub const GOOD_CARD: &[(&str, &str)] = &[
 
 pub fn card(number: &str) -> Vec<(&str, &str)> {
     vec![("card_number", number), ("expiry", "12/34"), ("cvc", "123")]
+}
+
+/// Replaces the account's tax table: `default` and `(region, rate)` in basis points.
+pub async fn set_rates(t: &TestApp, account: &AccountId, default: u32, regions: &[(&str, u32)]) {
+    let rates = TaxRates {
+        default: BasisPoints::new(i128::from(default)).unwrap(),
+        by_region: regions
+            .iter()
+            .map(|(region, bps)| {
+                (
+                    RegionKey::parse(region).unwrap(),
+                    BasisPoints::new(i128::from(*bps)).unwrap(),
+                )
+            })
+            .collect::<BTreeMap<_, _>>(),
+    };
+    t.store.put_tax_rates(account, &rates).await.unwrap();
+}
+
+/// A customer whose card was vaulted by paying a link with `number`.
+pub async fn customer_with_card(
+    t: &TestApp,
+    key: &str,
+    address: Option<serde_json::Value>,
+    number: &str,
+) -> String {
+    let (customer_id, link) = t.customer_with_link(key, address, 100).await;
+    let paid = t.pay(&link, &card(number)).await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    customer_id
+}
+
+/// A customer whose card declines off-session, and the outstanding invoice of a declined
+/// charge: `(customer id, invoice id)`.
+pub async fn outstanding_invoice(t: &TestApp, key: &str) -> (String, String) {
+    let customer = customer_with_card(t, key, None, "4000000000000341").await;
+    let invoice = declined_invoice(t, key, &customer).await;
+    (customer, invoice)
+}
+
+/// The outstanding invoice of a charge of `customer` that declines.
+pub async fn declined_invoice(t: &TestApp, key: &str, customer: &str) -> String {
+    let declined = t
+        .post(
+            "/api/v1/payments/charge",
+            key,
+            json!({ "customerId": customer, "amount": 300, "currency": "usd", "description": "x" }),
+        )
+        .await;
+    declined.body["error"]["details"]["invoiceId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }

@@ -13,8 +13,7 @@ use commet_payments::http::{ApiError, ApiRequest, ApiResponse};
 use commet_payments::store::{ClaimOutcome, keys};
 use serde_json::{Value, json};
 
-use crate::charges::customer_with_card;
-use crate::helpers::{TestApp, TestResponse, event};
+use crate::helpers::{TestApp, TestResponse, customer_with_card, event, outstanding_invoice};
 
 fn link_body() -> Value {
     json!({ "amount": 2500, "currency": "usd", "description": "Idempotent order" })
@@ -131,18 +130,7 @@ async fn cancel_charge_and_invoice_status_replay_after_the_state_moved_on() {
     assert_eq!(again.text, first.text);
 
     // Invoice status: a second PUT would be 409; with the key it replays the 200.
-    let customer = customer_with_card(&t, &key, None, "4000000000000341").await;
-    let declined = t
-        .post(
-            "/api/v1/payments/charge",
-            &key,
-            json!({ "customerId": customer, "amount": 300, "currency": "usd", "description": "x" }),
-        )
-        .await;
-    let invoice = declined.body["error"]["details"]["invoiceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, invoice) = outstanding_invoice(&t, &key).await;
     let put = |idem: &'static str| {
         event("PUT", &format!("/api/v1/invoices/{invoice}/status"))
             .key(&key)

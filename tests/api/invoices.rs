@@ -1,24 +1,7 @@
 use commet_payments::domain::account::Mode;
 use serde_json::json;
 
-use crate::charges::customer_with_card;
-use crate::helpers::TestApp;
-
-async fn outstanding_invoice(t: &TestApp, key: &str) -> (String, String) {
-    let customer = customer_with_card(t, key, None, "4000000000000341").await;
-    let declined = t
-        .post(
-            "/api/v1/payments/charge",
-            key,
-            json!({ "customerId": customer, "amount": 300, "currency": "usd", "description": "x" }),
-        )
-        .await;
-    let invoice = declined.body["error"]["details"]["invoiceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (customer, invoice)
-}
+use crate::helpers::{TestApp, customer_with_card, outstanding_invoice};
 
 #[tokio::test]
 async fn an_outstanding_invoice_can_be_marked_paid_once() {

@@ -11,14 +11,13 @@ async fn another_account_sees_nothing_and_changes_nothing() {
     let t = TestApp::new().await;
     let (_, a) = t.account(Mode::Sandbox).await;
     let (_, b) = t.account(Mode::Sandbox).await;
-    let customer = t
-        .post(
+    let customer_id = t
+        .create(
             "/api/v1/customers",
             &a,
             json!({ "email": "a@example.com", "externalId": "shared-ext" }),
         )
         .await;
-    let customer_id = customer.data()["id"].as_str().unwrap().to_owned();
     let link = t
         .post(
             "/api/v1/payments",

@@ -184,14 +184,13 @@ async fn each_test_card_moves_the_link_as_the_contract_says() {
 async fn bad_entries_are_shown_on_the_form_and_nothing_changes() {
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
-    let link = t
-        .post(
+    let id = t
+        .create(
             "/api/v1/payments",
             &key,
             json!({ "amount": 100, "currency": "eur", "description": "x" }),
         )
         .await;
-    let id = link.data()["id"].as_str().unwrap().to_owned();
     let response = t
         .pay(
             &id,

@@ -53,14 +53,13 @@ async fn create_link_returns_a_pending_link_with_its_hosted_page() {
 async fn create_link_for_a_customer_by_id_or_external_id() {
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
-    let customer = t
-        .post(
+    let customer_id = t
+        .create(
             "/api/v1/customers",
             &key,
             json!({ "email": "ada@example.com", "externalId": "user-42" }),
         )
         .await;
-    let customer_id = customer.data()["id"].as_str().unwrap().to_owned();
 
     for reference in [customer_id.as_str(), "user-42"] {
         let mut body = link_body();
@@ -269,14 +268,13 @@ async fn list_pages_newest_first_with_exact_has_more() {
 async fn list_filters_by_customer_in_either_form() {
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
-    let customer = t
-        .post(
+    let customer_id = t
+        .create(
             "/api/v1/customers",
             &key,
             json!({ "email": "c@example.com", "externalId": "crm-9" }),
         )
         .await;
-    let customer_id = customer.data()["id"].as_str().unwrap().to_owned();
     let mut body = link_body();
     body["customerId"] = json!(customer_id);
     let theirs = t.post("/api/v1/payments", &key, body).await.data()["id"].clone();

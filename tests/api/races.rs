@@ -7,8 +7,7 @@ use std::time::Duration;
 use commet_payments::domain::account::Mode;
 use serde_json::{Value, json};
 
-use crate::charges::customer_with_card;
-use crate::helpers::{GOOD_CARD, TestApp, event};
+use crate::helpers::{GOOD_CARD, TestApp, customer_with_card, declined_invoice, event};
 
 const ROUNDS: usize = 8;
 
@@ -111,17 +110,7 @@ async fn paid_racing_void_on_one_invoice_has_exactly_one_winner() {
     let (_, key) = t.account(Mode::Sandbox).await;
     let customer = customer_with_card(&t, &key, None, "4000000000000341").await;
     for _ in 0..ROUNDS {
-        let declined = t
-            .post(
-                "/api/v1/payments/charge",
-                &key,
-                json!({ "customerId": customer, "amount": 300, "currency": "usd", "description": "x" }),
-            )
-            .await;
-        let invoice = declined.body["error"]["details"]["invoiceId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let invoice = declined_invoice(&t, &key, &customer).await;
         let path = format!("/api/v1/invoices/{invoice}/status");
         let requests = ["paid", "void"].map(|status| {
             let (t, path, key) = (t.clone(), path.clone(), key.clone());

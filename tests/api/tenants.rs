@@ -12,8 +12,7 @@ use serde_json::{Value, json};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::charges::customer_with_card;
-use crate::helpers::{TestApp, TestResponse, card, event};
+use crate::helpers::{TestApp, TestResponse, card, customer_with_card, event};
 
 /// Account A's objects, each reachable by id.
 struct Objects {
