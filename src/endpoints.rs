@@ -10,7 +10,7 @@ use lambda_http::{Body, Request, Response, service_fn};
 
 use crate::app::App;
 use crate::handlers;
-use crate::http::page::serve_page;
+use crate::http::hosted_page::serve_page;
 use crate::http::routes::{self, Route};
 use crate::http::serve::{serve, serve_fallback};
 

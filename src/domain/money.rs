@@ -100,21 +100,52 @@ impl Amounts {
     }
 }
 
-/// `2500` in USD is `USD 25.00`; in JPY `JPY 2500`; `1005` in KWD is `KWD 1.005`.
-pub fn format_amount(minor_units: u64, currency: &Currency) -> String {
+/// An amount as a payer reads it (English conventions): grouped digits, the currency's minor
+/// digits, and a symbol where it names one currency unambiguously, else the code: `2500` USD is
+/// `$25.00`, `150000` JPY `¥150,000`, `123450` CAD `CA$1,234.50`, `1005` KWD `KWD 1.005`.
+pub fn for_payer(minor_units: u64, currency: &Currency) -> String {
     let exponent = u32::from(currency.exponent());
-    let code = currency.code().to_ascii_uppercase();
-    if exponent == 0 {
-        return format!("{code} {minor_units}");
-    }
     let scale = 10u64.pow(exponent);
-    let whole = minor_units / scale;
-    let fraction = minor_units % scale;
-    format!(
-        "{code} {whole}.{fraction:0width$}",
-        width = exponent as usize
-    )
+    let mut text = match SYMBOLS.iter().find(|(code, _)| currency.0.code() == *code) {
+        Some((_, symbol)) => (*symbol).to_owned(),
+        None => format!("{} ", currency.0.code()),
+    };
+    let whole = (minor_units / scale).to_string();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    if exponent > 0 {
+        let fraction = minor_units % scale;
+        text.push_str(&format!(".{fraction:0width$}", width = exponent as usize));
+    }
+    text
 }
+
+/// Symbols that name one currency to an English-reading payer (CLDR's English symbols); every
+/// other currency is shown by its code. `$` alone is the US dollar, as CLDR's English has it.
+const SYMBOLS: &[(&str, &str)] = &[
+    ("USD", "$"),
+    ("EUR", "€"),
+    ("GBP", "£"),
+    ("JPY", "¥"),
+    ("INR", "₹"),
+    ("KRW", "₩"),
+    ("ILS", "₪"),
+    ("NGN", "₦"),
+    ("PHP", "₱"),
+    ("VND", "₫"),
+    ("CAD", "CA$"),
+    ("AUD", "A$"),
+    ("NZD", "NZ$"),
+    ("HKD", "HK$"),
+    ("MXN", "MX$"),
+    ("BRL", "R$"),
+    ("TWD", "NT$"),
+    ("CNY", "CN¥"),
+];
 
 #[cfg(test)]
 mod tests {
@@ -165,13 +196,29 @@ mod tests {
     }
 
     #[test]
-    fn formats_in_the_currency_minor_unit() {
+    fn payers_read_grouped_digits_the_minor_unit_and_an_unambiguous_symbol() {
         let currency = |code| Currency::parse(code).unwrap();
-        assert_eq!(format_amount(2500, &currency("usd")), "USD 25.00");
-        assert_eq!(format_amount(5, &currency("usd")), "USD 0.05");
-        assert_eq!(format_amount(2500, &currency("jpy")), "JPY 2500");
-        assert_eq!(format_amount(1005, &currency("kwd")), "KWD 1.005");
-        assert_eq!(format_amount(0, &currency("eur")), "EUR 0.00");
+        for (minor_units, code, shown) in [
+            (2500, "usd", "$25.00"),
+            (5, "usd", "$0.05"),
+            (0, "eur", "€0.00"),
+            (150_000, "jpy", "¥150,000"),
+            (99_999_999, "jpy", "¥99,999,999"),
+            (123_450, "cad", "CA$1,234.50"),
+            (100_000_000, "gbp", "£1,000,000.00"),
+            (1005, "kwd", "KWD 1.005"),
+            (123_456_789, "chf", "CHF 1,234,567.89"),
+            (999, "chf", "CHF 9.99"),
+        ] {
+            assert_eq!(for_payer(minor_units, &currency(code)), shown);
+        }
+    }
+
+    #[test]
+    fn every_symbol_names_a_currency_the_api_accepts() {
+        for (code, _) in SYMBOLS {
+            assert!(Currency::parse(code).is_ok(), "{code}");
+        }
     }
 
     #[test]

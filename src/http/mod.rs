@@ -6,7 +6,7 @@
 pub mod auth;
 pub mod error;
 pub mod fields;
-pub mod page;
+pub mod hosted_page;
 pub mod request;
 pub mod response;
 pub mod routes;

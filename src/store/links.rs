@@ -7,6 +7,7 @@ use super::items::{LinkItem, from_item, string_key};
 use super::payments::{payment_from, payment_key};
 use super::write::Updated;
 use super::{Store, StoreError, keys, rules};
+use crate::domain::account::Account;
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, PaymentStatus};
 use crate::domain::time::Timestamp;
@@ -42,11 +43,13 @@ pub enum BeginAttempt {
 }
 
 impl Store {
-    /// The account and the link behind a public page id: two consistent GetItems.
+    /// The account (the merchant the payer pays) and the link behind a public page id: the
+    /// page item, then the link and the account side by side: three consistent GetItems in two
+    /// round trips.
     pub async fn find_link(
         &self,
         id: &PaymentId,
-    ) -> Result<Option<(AccountId, Payment)>, StoreError> {
+    ) -> Result<Option<(Account, Payment)>, StoreError> {
         let item = self
             .get_consistent(string_key(keys::link(id), keys::LINK_SK))
             .await?;
@@ -55,11 +58,16 @@ impl Store {
         };
         let link: LinkItem = from_item(item)?;
         let account = AccountId::parse(&link.account_id).map_err(StoreError::corrupt)?;
-        Ok(self
-            .get_payment(&account, id)
-            .await?
-            .filter(|payment| payment.kind == PaymentKind::Link)
-            .map(|payment| (account, payment)))
+        let (payment, merchant) =
+            tokio::join!(self.get_payment(&account, id), self.get_account(&account));
+        let payment = payment?.filter(|payment| payment.kind == PaymentKind::Link);
+        match (payment, merchant?) {
+            (Some(payment), Some(merchant)) => Ok(Some((merchant, payment))),
+            (None, _) => Ok(None),
+            (Some(_), None) => Err(StoreError::corrupt(format!(
+                "link {id} belongs to a missing account"
+            ))),
+        }
     }
 
     /// Moves a link to `processing` in one conditional UpdateItem (`rules::begin_attempt`). A

@@ -231,5 +231,5 @@ async fn a_link_is_taxed_by_its_customer_or_the_account_default() {
     // The hosted page shows the same amounts.
     let id = anonymous.data()["id"].as_str().unwrap();
     let page = t.open_page(id).await;
-    assert!(page.page.text.contains("JPY 1106"));
+    assert!(page.page.text.contains("¥1,106"), "{}", page.page.text);
 }

@@ -27,10 +27,14 @@ async fn the_page_shows_the_link_and_a_card_form() {
     );
     assert_eq!(visit.page.header("x-frame-options"), Some("DENY"));
     assert!(
-        html.contains("Tea &lt;&amp; biscuits&gt;"),
+        html.contains("Tea &#60;&#38; biscuits&#62;") && !html.contains("<&"),
         "description is escaped"
     );
-    assert!(html.contains("USD 25.00"));
+    assert!(html.contains("$25.00"), "amounts as payers read them");
+    assert!(
+        html.contains("<p class=\"merchant\">Test account</p>"),
+        "the page says whom the payer pays"
+    );
     assert!(
         html.contains("name=\"email\""),
         "a link without customer asks for an e-mail"

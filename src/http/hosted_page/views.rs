@@ -1,0 +1,84 @@
+//! What each hosted page shows, as templates (`templates/hosted_page/`). Askama escapes every
+//! value a template shows for HTML, so nothing here escapes by hand.
+
+use askama::Template;
+
+use super::form::FormState;
+use crate::domain::money::for_payer;
+use crate::domain::payment::Payment;
+
+/// The order as the payer reads it.
+pub struct Summary {
+    pub description: String,
+    pub subtotal: String,
+    pub tax: String,
+    pub total: String,
+}
+
+impl Summary {
+    pub fn of(payment: &Payment) -> Self {
+        let amount = |minor_units| for_payer(minor_units, &payment.currency);
+        Self {
+            description: payment.description.as_str().to_owned(),
+            subtotal: amount(payment.amounts.subtotal),
+            tax: amount(payment.amounts.tax),
+            total: amount(payment.amounts.total()),
+        }
+    }
+}
+
+/// The card form of a link that can be paid.
+#[derive(Template)]
+#[template(path = "hosted_page/pay.html")]
+pub struct PayForm<'a> {
+    /// Whom the payer pays.
+    pub merchant: Option<&'a str>,
+    pub summary: Summary,
+    pub payment_id: &'a str,
+    pub csrf: &'a str,
+    /// A link without a customer asks for the payer's e-mail (for the receipt, and the
+    /// customer the card is vaulted on).
+    pub asks_email: bool,
+    pub sandbox: bool,
+    pub form: &'a FormState,
+}
+
+/// A paid link.
+#[derive(Template)]
+#[template(path = "hosted_page/paid.html")]
+pub struct Paid<'a> {
+    pub merchant: Option<&'a str>,
+    pub summary: Summary,
+    /// The invoice number, right after paying.
+    pub invoice: Option<String>,
+    pub return_url: Option<&'a str>,
+}
+
+/// A page that only says something.
+#[derive(Template)]
+#[template(path = "hosted_page/notice.html")]
+pub struct Notice<'a> {
+    pub merchant: Option<&'a str>,
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_a_page_shows_is_escaped() {
+        let html = Notice {
+            merchant: Some("<b>Shop</b> & co"),
+            title: "\"quoted\"",
+            message: "<script>alert(1)</script>",
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains("&#60;b&#62;Shop&#60;/b&#62; &#38; co"));
+        assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
+        assert!(html.contains("&#34;quoted&#34;"));
+        assert!(!html.contains("<script>") && !html.contains("<b>"));
+    }
+}
