@@ -62,6 +62,11 @@ functions! {
         routes: &[routes::SHOW_PAY_PAGE, routes::SUBMIT_PAY_PAGE],
         serve: |app, event| Box::pin(serve_pay_page(app, event)),
     };
+    ERROR_DOCS = Function {
+        name: routes::ERROR_DOCS.function,
+        routes: &[routes::ERROR_DOCS],
+        serve: |_, event| Box::pin(async move { crate::http::error_docs::serve(&event) }),
+    };
     NOT_FOUND = Function {
         name: routes::FALLBACK_FUNCTION,
         routes: &[],

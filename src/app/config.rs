@@ -14,13 +14,12 @@ pub struct Config {
     /// How long a warm container trusts an API key lookup (a revoked key stops working within
     /// it) and an account's tax table (a changed rate applies within it).
     pub api_key_cache_ttl: Duration,
-    /// Where each error's `doc_url` points; the error code is appended as a fragment.
-    pub error_docs_url: String,
+    /// Where each error's `doc_url` points (the error code is appended as a fragment). Unset:
+    /// `/docs/errors` on the origin the request came in on, which the API serves itself.
+    pub error_docs_url: Option<String>,
 }
 
 pub const DEFAULT_API_KEY_CACHE_TTL: Duration = Duration::from_secs(60);
-pub const DEFAULT_ERROR_DOCS_URL: &str =
-    "https://github.com/commet-payments/commet-payments/blob/main/docs/errors.md";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -58,7 +57,7 @@ impl Config {
             },
             public_base_url,
             api_key_cache_ttl,
-            error_docs_url: var("ERROR_DOCS_URL").unwrap_or_else(|| DEFAULT_ERROR_DOCS_URL.into()),
+            error_docs_url: var("ERROR_DOCS_URL"),
         })
     }
 }

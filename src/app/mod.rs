@@ -11,7 +11,7 @@ use crate::domain::tax::TaxRates;
 use crate::store::{Store, StoreError};
 
 pub use cache::TtlCache;
-pub use config::{Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL, DEFAULT_ERROR_DOCS_URL};
+pub use config::{Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL};
 use keys::KeyCache;
 
 pub struct App {

@@ -95,7 +95,7 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     };
     let stored = match &answer {
         Ok(response) => response.clone(),
-        Err(error) => ApiResponse::from_error(error, &app.config.error_docs_url).0,
+        Err(error) => ApiResponse::from_error(error, &request.error_docs_url).0,
     };
     let key_completion = completing(&request, &stored);
     let completion = Completion {

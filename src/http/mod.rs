@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod error_docs;
 pub mod fields;
 pub mod hosted_page;
 pub mod request;

@@ -28,6 +28,8 @@ pub struct ApiRequest {
     /// Origin for hosted-page URLs, such as `https://abc.execute-api.eu-west-1.amazonaws.com`.
     pub public_base_url: String,
     pub request_id: String,
+    /// Where this request's errors point their `doc_url` (see `error_docs::url_for`).
+    pub error_docs_url: String,
 }
 
 impl ApiRequest {

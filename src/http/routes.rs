@@ -80,6 +80,13 @@ pub const SUBMIT_PAY_PAGE: Route = Route {
     path: "/pay/{id}",
 };
 
+/// The error documentation every `doc_url` points into (public, HTML).
+pub const ERROR_DOCS: Route = Route {
+    function: "error_docs",
+    method: "GET",
+    path: "/docs/errors",
+};
+
 pub const ALL: &[Route] = &[
     CREATE_PAYMENT,
     LIST_PAYMENTS,
@@ -94,6 +101,7 @@ pub const ALL: &[Route] = &[
     UPDATE_INVOICE_STATUS,
     SHOW_PAY_PAGE,
     SUBMIT_PAY_PAGE,
+    ERROR_DOCS,
 ];
 
 /// The function behind API Gateway's `$default` route: everything no route above matches.

@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::request::{self, ApiRequest};
 use super::response::{ApiResponse, render};
 use super::routes::{self, Route};
-use super::version;
+use super::{error_docs, version};
 use crate::app::App;
 use crate::domain::idempotency::RequestFingerprint;
 use crate::domain::time::Timestamp;
@@ -32,6 +32,7 @@ where
     Fut: Future<Output = Result<ApiResponse, ApiError>>,
 {
     let request_id = request::request_id(&event);
+    let docs_url = error_docs::url_for(&event, app.config.error_docs_url.as_deref());
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -40,9 +41,9 @@ where
     );
     let started = Instant::now();
     let work = async {
-        let request = match prepare(app, route, &event, request_id.clone()).await? {
+        let request = match prepare(app, route, &event, request_id.clone(), &docs_url).await? {
             Prepared::Replay(response) => return Ok(response),
-            Prepared::Run(request) => request,
+            Prepared::Run(request) => *request,
         };
         tracing::Span::current().record("account_id", request.principal.account_id.as_str());
         let claim = request.claim.clone();
@@ -51,7 +52,7 @@ where
             .await
             .unwrap_or_else(|_| Err(ApiError::internal("handler panicked")));
         if let Some(claim) = claim {
-            settle_claim(app, &claim, &outcome).await;
+            settle_claim(app, &claim, &outcome, &docs_url).await;
         }
         outcome
     };
@@ -60,7 +61,7 @@ where
         .await
         .unwrap_or_else(|_| Err(ApiError::internal("request pipeline panicked")));
     span.in_scope(|| log_outcome(&outcome, started));
-    render(&outcome, &request_id, &app.config.error_docs_url)
+    render(&outcome, &request_id, &docs_url)
 }
 
 /// Serves whatever no route matched: 405 with `Allow` when the path exists under another
@@ -76,13 +77,14 @@ pub async fn serve_fallback(app: &'static App, event: Request) -> Response<Body>
     };
     let span = tracing::info_span!("request", request_id = %request_id, function = routes::FALLBACK_FUNCTION);
     span.in_scope(|| log_outcome(&outcome, Instant::now()));
-    render(&outcome, &request_id, &app.config.error_docs_url)
+    let docs_url = error_docs::url_for(&event, app.config.error_docs_url.as_deref());
+    render(&outcome, &request_id, &docs_url)
 }
 
 enum Prepared {
     /// A repeat of a completed request with the same Idempotency-Key: its response, again.
     Replay(ApiResponse),
-    Run(ApiRequest),
+    Run(Box<ApiRequest>),
 }
 
 async fn prepare(
@@ -90,6 +92,7 @@ async fn prepare(
     route: &'static Route,
     event: &Request,
     request_id: String,
+    docs_url: &str,
 ) -> Result<Prepared, ApiError> {
     let path = request::raw_path(event);
     let params = route.match_path(&path).ok_or(ApiError::RouteNotFound)?;
@@ -129,7 +132,7 @@ async fn prepare(
             }
         }
     };
-    Ok(Prepared::Run(ApiRequest {
+    Ok(Prepared::Run(Box::new(ApiRequest {
         principal,
         idempotency_key,
         claim,
@@ -138,13 +141,19 @@ async fn prepare(
         body,
         public_base_url: request::public_base_url(event, app.config.public_base_url.as_deref()),
         request_id,
-    }))
+        error_docs_url: docs_url.to_owned(),
+    })))
 }
 
 /// Keeps the answer for the key, or gives the key back: validation failures are not kept, and
 /// a 5xx releases the key so that a retry runs again. A claim already completed inside the
 /// handler's own transaction needs nothing more.
-async fn settle_claim(app: &App, claim: &Claim, outcome: &Result<ApiResponse, ApiError>) {
+async fn settle_claim(
+    app: &App,
+    claim: &Claim,
+    outcome: &Result<ApiResponse, ApiError>,
+    docs_url: &str,
+) {
     if claim.is_completed() {
         return;
     }
@@ -153,7 +162,7 @@ async fn settle_claim(app: &App, claim: &Claim, outcome: &Result<ApiResponse, Ap
         Ok(response) => records.keep(claim, &response.stored()).await,
         Err(error) if error.releases_idempotency_key() => records.release(claim).await,
         Err(error) => {
-            let (response, _) = ApiResponse::from_error(error, &app.config.error_docs_url);
+            let (response, _) = ApiResponse::from_error(error, docs_url);
             records.keep(claim, &response.stored()).await
         }
     };

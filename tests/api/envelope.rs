@@ -117,13 +117,18 @@ async fn error_envelope_has_every_field_and_a_doc_url_per_code() {
     let response = t.get("/api/v1/payments", "ck_nope").await;
     let error = response.error(401, "unauthorized");
     assert_eq!(error["type"], "authentication_error");
-    assert!(
-        error["doc_url"]
-            .as_str()
-            .unwrap()
-            .ends_with("#unauthorized")
-    );
+    // The doc_url is this deployment's own error page, on the origin the client called...
+    let doc_url = error["doc_url"].as_str().unwrap();
+    assert_eq!(doc_url, "http://127.0.0.1:9000/docs/errors#unauthorized");
     assert_eq!(response.header("content-type"), Some("application/json"));
+    // ... which exists and has the code's section.
+    let page = t.send(event("GET", "/docs/errors").build()).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(page.text.contains("<h2 id=\"unauthorized\">"));
 }
 
 #[tokio::test]

@@ -52,6 +52,8 @@ async fn every_sample_event_runs_through_its_function() {
         );
         if function == "pay_page" {
             assert!(response.text.contains("<form"), "the page shows its form");
+        } else if function == "error_docs" {
+            assert!(response.text.contains("id=\"validation_error\""));
         } else if response.status == 200 {
             let object = object_of(&function);
             match response.data() {

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use commet_payments::app::{App, Config, DEFAULT_ERROR_DOCS_URL};
+use commet_payments::app::{App, Config};
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::ids::AccountId;
 use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
@@ -161,7 +161,7 @@ pub fn config(endpoint: &str) -> Config {
         store: settings(endpoint),
         public_base_url: None,
         api_key_cache_ttl: Duration::from_secs(60),
-        error_docs_url: DEFAULT_ERROR_DOCS_URL.into(),
+        error_docs_url: None,
     }
 }
 

@@ -116,8 +116,9 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
             format!("/api/v1/invoices/{}/status", a.invoice),
             Some(json!({ "status": "void" })),
         ),
-        // The hosted page is public by design and keyed by the link alone.
-        "pay_page" => vec![],
+        // The hosted page is public by design and keyed by the link alone; the error
+        // documentation is public and holds no account's data.
+        "pay_page" | "error_docs" => vec![],
         other => panic!("route {other} has no tenant test: add its attempts here"),
     }
 }
