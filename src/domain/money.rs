@@ -54,7 +54,7 @@ impl FromStr for Currency {
     }
 }
 
-/// The amount a payment asks for, in minor units: 1 to 99,999,999 (contract §3.1).
+/// The amount a payment asks for, in minor units: 1 to 99,999,999 (docs/contract.md §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PaymentAmount(u64);
 

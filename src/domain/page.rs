@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use super::Invalid;
 use super::time::Timestamp;
 
-/// Items per page: 1 to 100, 25 by default (contract §3.1).
+/// Items per page: 1 to 100, 25 by default (docs/contract.md §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageLimit(u16);
 

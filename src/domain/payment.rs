@@ -114,7 +114,7 @@ pub struct NewLink {
     pub metadata: Option<Metadata>,
 }
 
-/// What cancelling a payment in its current state does (contract §3.2).
+/// What cancelling a payment in its current state does (docs/contract.md §3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CancelDecision {
     /// A pending link: becomes canceled.
@@ -205,7 +205,7 @@ impl Payment {
         PaymentStatus::RequiresAction,
     ];
 
-    /// The one kind and status that may be canceled (contract §3.2): a pending link. Both
+    /// The one kind and status that may be canceled (docs/contract.md §3.2): a pending link. Both
     /// `cancel_decision` and the store's conditional cancel are built from it.
     pub const CANCELABLE: (PaymentKind, PaymentStatus) =
         (PaymentKind::Link, PaymentStatus::Pending);

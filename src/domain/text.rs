@@ -1,4 +1,4 @@
-//! Free-text and structured string values, each with the contract's limits (§3.1).
+//! Free-text and structured string values, each with the limits of docs/contract.md §3.1.
 
 use std::collections::BTreeMap;
 

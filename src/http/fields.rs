@@ -1,5 +1,5 @@
 //! Turns a JSON body or a query string into typed values, collecting every problem of the
-//! request instead of stopping at the first (contract §1: all problems reported at once).
+//! request instead of stopping at the first (docs/contract.md §1: all problems reported at once).
 
 use std::collections::BTreeMap;
 

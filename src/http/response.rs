@@ -1,4 +1,4 @@
-//! The envelope (contract §1) and the final HTTP response.
+//! The envelope (docs/contract.md §1) and the final HTTP response.
 
 use lambda_http::Body;
 use lambda_http::http::{HeaderValue, Response};

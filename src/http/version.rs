@@ -1,4 +1,4 @@
-//! The optional `Commet-Version` header (contract §1).
+//! The optional `Commet-Version` header (docs/contract.md §1).
 
 use lambda_http::http::HeaderMap;
 use time::Date;

@@ -1,4 +1,4 @@
-//! Wire shapes of the objects (contract §2): camelCase, `object` and `livemode` on each.
+//! Wire shapes of the objects (docs/contract.md §2): camelCase, `object` and `livemode` on each.
 
 use std::collections::BTreeMap;
 
@@ -59,7 +59,7 @@ impl<'a> From<&'a Payment> for PaymentView<'a> {
             invoice_id: payment.invoice_id.as_ref().map(|id| id.as_str()),
             failure_code: payment.failure.as_ref().map(|f| f.code.as_str()),
             failure_message: payment.failure.as_ref().map(|f| f.message.as_str()),
-            // Links do not expire by themselves (contract §2).
+            // Links do not expire by themselves (docs/contract.md §2).
             expires_at: None,
             created_at: payment.created_at.to_string(),
             updated_at: payment.updated_at.to_string(),

@@ -1,5 +1,6 @@
 //! The built-in sandbox provider (`commet`): moves no money, and decides outcomes by the test
-//! cards of contract §4. Deterministic, so executing a request again gives the same outcome.
+//! cards of docs/contract.md §4. Deterministic, so executing a request again gives the same
+//! outcome.
 
 use ulid::Ulid;
 

@@ -8,7 +8,7 @@ use crate::domain::invoice::{Invoice, InvoiceSettlement};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
 use crate::domain::time::Timestamp;
 
-/// Cancel (contract §3.2): only a payment of `Payment::CANCELABLE` kind and status.
+/// Cancel (docs/contract.md §3.2): only a payment of `Payment::CANCELABLE` kind and status.
 pub(crate) fn cancel_link(now: Timestamp) -> ConditionalUpdate {
     let (kind, status) = Payment::CANCELABLE;
     ConditionalUpdate::new(

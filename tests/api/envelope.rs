@@ -1,4 +1,4 @@
-//! Contract §1: auth, routing, versions, limits, request ids, and the error envelope itself.
+//! docs/contract.md §1: auth, routing, versions, limits, request ids and the error envelope.
 
 use commet_payments::domain::account::Mode;
 use commet_payments::domain::ids::ApiKeyId;

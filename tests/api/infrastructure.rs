@@ -35,15 +35,51 @@ fn text(value: &Yaml) -> String {
     value.as_str().unwrap_or_default().to_owned()
 }
 
+/// The binary a function of the template runs: deploy/Makefile builds `build-<LogicalId>` from
+/// the logical id without `Function`, in snake case (`CreatePaymentFunction` is
+/// `create_payment`), and this is the same rule.
+fn binary_of(name: &str) -> String {
+    let stem = name
+        .strip_suffix("Function")
+        .unwrap_or_else(|| panic!("{name}: a function's logical id ends in Function"));
+    let mut binary = String::new();
+    for (i, c) in stem.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            binary.push('_');
+        }
+        binary.push(c.to_ascii_lowercase());
+    }
+    binary
+}
+
+#[test]
+fn every_function_builds_with_the_makefile_from_its_logical_id() {
+    let template = template();
+    assert_eq!(
+        template["Globals"]["Function"]["CodeUri"], *"deploy/",
+        "the code location is the Makefile's folder, not the repository with target/ in it"
+    );
+    let makefile = std::fs::read_to_string(format!("{ROOT}/deploy/Makefile")).unwrap();
+    assert!(makefile.contains("build-%Function:"));
+    for (name, function) in functions(&template) {
+        assert_eq!(function["Metadata"]["BuildMethod"], *"makefile", "{name}");
+        let binary = binary_of(&name);
+        assert!(
+            std::path::Path::new(&format!("{ROOT}/src/bin/{binary}.rs")).exists(),
+            "{name} builds src/bin/{binary}.rs, which does not exist"
+        );
+    }
+    assert_eq!(
+        binary_of("UpdateInvoiceStatusFunction"),
+        "update_invoice_status"
+    );
+}
+
 /// (method, path) -> binary, as API Gateway will route; `$default` for the catch-all.
 fn template_routes(template: &Yaml) -> BTreeMap<(String, String), String> {
     let mut routes = BTreeMap::new();
     for (name, function) in functions(template) {
-        let binary = text(&function["Metadata"]["BuildProperties"]["Binary"]);
-        assert_eq!(
-            function["Metadata"]["BuildMethod"], *"rust-cargolambda",
-            "{name}"
-        );
+        let binary = binary_of(&name);
         for (_, event) in function["Properties"]["Events"].as_mapping().unwrap() {
             assert_eq!(event["Type"], *"HttpApi", "{name}");
             let properties = &event["Properties"];
@@ -84,7 +120,7 @@ fn every_lambda_binary_is_deployed_and_nothing_else() {
     let template = template();
     let deployed: BTreeSet<String> = functions(&template)
         .iter()
-        .map(|(_, f)| text(&f["Metadata"]["BuildProperties"]["Binary"]))
+        .map(|(name, _)| binary_of(name))
         .collect();
     let binaries: BTreeSet<String> = std::fs::read_dir(format!("{ROOT}/src/bin"))
         .unwrap()
@@ -317,7 +353,7 @@ fn functions_have_least_privilege() {
         "dynamodb:ConditionCheckItem",
     ];
     for (name, function) in functions(&template) {
-        let binary = text(&function["Metadata"]["BuildProperties"]["Binary"]);
+        let binary = binary_of(&name);
         let actions = allowed_actions(function);
         assert!(
             actions

@@ -16,5 +16,6 @@ mod parsing;
 mod pay_page;
 mod payments;
 mod races;
+mod repository;
 mod store;
 mod tenants;
