@@ -30,8 +30,9 @@ export TABLE_NAME=commet-payments-fuzz DYNAMODB_ENDPOINT="http://127.0.0.1:$ddb_
 target/debug/admin create-table > /dev/null
 target/debug/admin create-account --name fuzz --mode sandbox --key-file "$work/key" > /dev/null
 
-# --ignore-changes: a rebuild mid-run would answer 500s of its own.
-cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$api_port" \
+# --ignore-changes: a rebuild mid-run would answer 500s of its own. The parent-death signal stops
+# it even if this script is killed outright.
+setpriv --pdeathsig TERM cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$api_port" \
   --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=http://127.0.0.1:$api_port,RUST_LOG=trace" \
   > "$logs" 2>&1 &
 watch_pid=$!

@@ -13,10 +13,11 @@ work=$(mktemp -d)
 api_port=$(free_port)
 ddb_port=$(free_port)
 
-# A session of its own, so that everything start.sh starts stops with it.
+# A session of its own, so that everything start.sh starts stops with it; and a parent-death
+# signal, so that it stops even if this script is killed outright.
 unset TABLE_NAME DYNAMODB_ENDPOINT
 API_PORT=$api_port DYNAMODB_PORT=$ddb_port LOCAL_DIR="$work/local" \
-  setsid scripts/start.sh > "$work/start.log" 2>&1 &
+  setsid setpriv --pdeathsig TERM scripts/start.sh > "$work/start.log" 2>&1 &
 start_pid=$!
 stop() {
   kill -- "-$start_pid" 2>/dev/null || true

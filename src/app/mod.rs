@@ -5,7 +5,7 @@ mod cache;
 mod config;
 mod keys;
 
-use crate::domain::account::Principal;
+use crate::domain::account::{Account, Principal};
 use crate::domain::ids::AccountId;
 use crate::domain::tax::TaxRates;
 use crate::store::{Store, StoreError};
@@ -18,6 +18,7 @@ pub struct App {
     pub store: Store,
     keys: KeyCache,
     tax_rates: TtlCache<AccountId, TaxRates>,
+    accounts: TtlCache<AccountId, Account>,
     pub config: Config,
 }
 
@@ -26,6 +27,7 @@ impl App {
         Self {
             keys: KeyCache::new(config.api_key_cache_ttl),
             tax_rates: TtlCache::new(config.api_key_cache_ttl, 256),
+            accounts: TtlCache::new(config.api_key_cache_ttl, 256),
             store,
             config,
         }
@@ -35,6 +37,18 @@ impl App {
     /// matches; from this container's cache when fresh.
     pub async fn principal(&self, presented: &str) -> Result<Option<Principal>, StoreError> {
         self.keys.principal(&self.store, presented).await
+    }
+
+    /// An account (the merchant a hosted page names), from this container's cache when fresh.
+    pub async fn account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
+        if let Some(account) = self.accounts.get(id) {
+            return Ok(Some(account));
+        }
+        let account = self.store.get_account(id).await?;
+        if let Some(account) = &account {
+            self.accounts.put(id.clone(), account.clone());
+        }
+        Ok(account)
     }
 
     /// The account's tax table, from this container's cache when fresh.

@@ -13,7 +13,7 @@ use crate::domain::card::PaymentMethod;
 use crate::domain::customer::{Customer, NewCustomer};
 use crate::domain::ids::PaymentId;
 use crate::domain::invoice::{Invoice, InvoiceStatus};
-use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
+use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, PaymentStatus};
 use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
 use crate::http::hosted_page::form::{FormState, PaymentForm};
@@ -230,15 +230,30 @@ async fn unpaid(
     }
 }
 
+/// The merchant and the link behind a page id: the page item, then the link beside the account
+/// (which a warm container usually has cached): two round trips.
 async fn find(app: &App, id: &str) -> Result<(Account, Payment), HostedPage> {
+    let outage = |error: StoreError| {
+        tracing::error!(detail = %error, "page could not reach the datastore");
+        unavailable(None)
+    };
     let id = PaymentId::parse(id).map_err(|_| not_found())?;
-    match app.store.find_link(&id).await {
-        Ok(Some(found)) => Ok(found),
-        Ok(None) => Err(not_found()),
-        Err(error) => {
-            tracing::error!(detail = %error, "page could not reach the datastore");
-            Err(unavailable(None))
+    let account = app
+        .store
+        .link_account(&id)
+        .await
+        .map_err(outage)?
+        .ok_or_else(not_found)?;
+    let (payment, merchant) =
+        tokio::join!(app.store.get_payment(&account, &id), app.account(&account));
+    match (payment.map_err(outage)?, merchant.map_err(outage)?) {
+        (Some(payment), Some(merchant)) if payment.kind == PaymentKind::Link => {
+            Ok((merchant, payment))
         }
+        (Some(_), None) => Err(outage(StoreError::corrupt(format!(
+            "link {id} belongs to a missing account"
+        )))),
+        _ => Err(not_found()),
     }
 }
 

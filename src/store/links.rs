@@ -7,9 +7,8 @@ use super::items::{LinkItem, from_item, string_key};
 use super::payments::{payment_from, payment_key};
 use super::write::Updated;
 use super::{Store, StoreError, keys, rules};
-use crate::domain::account::Account;
 use crate::domain::ids::{AccountId, PaymentId};
-use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, PaymentStatus};
+use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
 use crate::domain::time::Timestamp;
 
 /// How long an attempt may sit in `processing` before the payer may try again: an invocation
@@ -43,13 +42,9 @@ pub enum BeginAttempt {
 }
 
 impl Store {
-    /// The account (the merchant the payer pays) and the link behind a public page id: the
-    /// page item, then the link and the account side by side: three consistent GetItems in two
-    /// round trips.
-    pub async fn find_link(
-        &self,
-        id: &PaymentId,
-    ) -> Result<Option<(Account, Payment)>, StoreError> {
+    /// The account a public page id belongs to (one consistent GetItem): the page item that was
+    /// written with the link.
+    pub async fn link_account(&self, id: &PaymentId) -> Result<Option<AccountId>, StoreError> {
         let item = self
             .get_consistent(string_key(keys::link(id), keys::LINK_SK))
             .await?;
@@ -57,17 +52,9 @@ impl Store {
             return Ok(None);
         };
         let link: LinkItem = from_item(item)?;
-        let account = AccountId::parse(&link.account_id).map_err(StoreError::corrupt)?;
-        let (payment, merchant) =
-            tokio::join!(self.get_payment(&account, id), self.get_account(&account));
-        let payment = payment?.filter(|payment| payment.kind == PaymentKind::Link);
-        match (payment, merchant?) {
-            (Some(payment), Some(merchant)) => Ok(Some((merchant, payment))),
-            (None, _) => Ok(None),
-            (Some(_), None) => Err(StoreError::corrupt(format!(
-                "link {id} belongs to a missing account"
-            ))),
-        }
+        AccountId::parse(&link.account_id)
+            .map(Some)
+            .map_err(StoreError::corrupt)
     }
 
     /// Moves a link to `processing` in one conditional UpdateItem (`rules::begin_attempt`). A

@@ -65,7 +65,9 @@ fn outside_references(text: &str, file: &Path) -> Vec<String> {
 #[test]
 fn no_tracked_file_points_outside_the_repository() {
     let mut offenders = Vec::new();
-    for file in tracked_files() {
+    // This file names the patterns it looks for.
+    let this_file = Path::new(ROOT).join(file!().trim_start_matches("./"));
+    for file in tracked_files().into_iter().filter(|f| *f != this_file) {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue; // not text
         };
