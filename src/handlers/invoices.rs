@@ -1,6 +1,5 @@
 use crate::app::App;
 use crate::domain::customer::CustomerRef;
-use crate::domain::idempotency::StoredResponse;
 use crate::domain::ids::InvoiceId;
 use crate::domain::invoice::Invoice;
 use crate::domain::invoice::{InvoiceSettlement, InvoiceStatus};
@@ -9,9 +8,9 @@ use crate::domain::time::Timestamp;
 use crate::http::fields::string;
 use crate::http::views::{InvoiceStatusView, InvoiceView};
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
-use crate::store::{AnswerError, SetInvoiceStatus};
+use crate::store::SetInvoiceStatus;
 
-use super::{completing_with, page_request};
+use super::{answer, completing_with, page_request};
 
 fn invoice_id(request: &ApiRequest) -> Result<InvoiceId, ApiError> {
     InvoiceId::parse(request.param("id")).map_err(|_| ApiError::not_found(Resource::Invoice))
@@ -80,8 +79,8 @@ pub async fn update_status(
     let account = &request.principal.account_id;
     let now = Timestamp::now();
     // With an Idempotency-Key, the answer is stored by the update's own transaction.
-    let view = |invoice: &Invoice| status_view_of(invoice);
-    let completion = completing_with(&request, &view);
+    let render = |invoice: &Invoice| answer(&InvoiceStatusView::from(invoice));
+    let completion = completing_with(&request, &render);
     let outcome = app
         .store
         .set_invoice_status(account, &id, settlement, now, completion.as_ref())
@@ -95,11 +94,4 @@ pub async fn update_status(
         }),
         SetInvoiceStatus::NotFound => Err(ApiError::not_found(Resource::Invoice)),
     }
-}
-
-/// The status answer as an idempotency record stores it.
-fn status_view_of(invoice: &Invoice) -> Result<StoredResponse, AnswerError> {
-    ApiResponse::object(&InvoiceStatusView::from(invoice))
-        .map(|response| response.stored())
-        .map_err(|error| error.to_string())
 }

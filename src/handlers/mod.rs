@@ -8,10 +8,13 @@ pub mod invoices;
 pub mod pay_page;
 pub mod payments;
 
+use serde::Serialize;
+
+use crate::domain::idempotency::StoredResponse;
 use crate::domain::page::{Listing, PageLimit, PageRequest};
 use crate::http::fields::{QueryFields, query_integer};
 use crate::http::{ApiRequest, ApiResponse};
-use crate::store::{AnswerError, KeyCompletion};
+use crate::store::{AnswerError, KeyCompletion, RenderAnswer};
 
 /// When the request carries an Idempotency-Key: "also complete it with `response`", for the
 /// store write that makes the response true, so that both commit in one transaction.
@@ -25,17 +28,23 @@ pub(crate) fn completing<'a, T>(
         .map(|claim| KeyCompletion::with_answer(claim, response.stored()))
 }
 
-/// The same, when the response shows the object as the write leaves it: `view` renders it.
+/// The same, when the response shows the object as the write leaves it: `render` renders it
+/// (with `answer`).
 pub(crate) fn completing_with<'a, T>(
     request: &'a ApiRequest,
-    view: &'a (
-            dyn Fn(&T) -> Result<crate::domain::idempotency::StoredResponse, AnswerError> + Sync
-        ),
+    render: &'a RenderAnswer<T>,
 ) -> Option<KeyCompletion<'a, T>> {
     request
         .claim
         .as_deref()
-        .map(|claim| KeyCompletion::rendering(claim, view))
+        .map(|claim| KeyCompletion::rendering(claim, render))
+}
+
+/// `view` as the success an idempotency record keeps.
+pub(crate) fn answer<V: Serialize>(view: &V) -> Result<StoredResponse, AnswerError> {
+    ApiResponse::object(view)
+        .map(|response| response.stored())
+        .map_err(|error| error.to_string())
 }
 
 /// Reads `limit` and `cursor` for `listing`; problems are collected with the others.

@@ -1,6 +1,5 @@
 use crate::app::App;
 use crate::domain::customer::CustomerRef;
-use crate::domain::idempotency::StoredResponse;
 use crate::domain::ids::PaymentId;
 use crate::domain::money::{Currency, PaymentAmount};
 use crate::domain::page::{Listing, Page};
@@ -12,9 +11,9 @@ use crate::http::fields::{Fields, integer, string, string_map};
 use crate::http::views::PaymentView;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::provider::{self, PaymentProvider};
-use crate::store::{AnswerError, CancelOutcome, InsertPaymentOutcome};
+use crate::store::{CancelOutcome, InsertPaymentOutcome};
 
-use super::{completing, completing_with, page_request};
+use super::{answer, completing, completing_with, page_request};
 
 /// `POST /payments`: a hosted payment link, `pending`, taxed at the rate of the customer's
 /// address (or the account default). One transaction writes the link, the item its public page
@@ -157,8 +156,8 @@ pub async fn cancel(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     let account = &request.principal.account_id;
     let now = Timestamp::now();
     // With an Idempotency-Key, the answer is stored by the cancel's own transaction.
-    let view = |payment: &Payment| view_of(payment);
-    let completion = completing_with(&request, &view);
+    let render = |payment: &Payment| answer(&PaymentView::from(payment));
+    let completion = completing_with(&request, &render);
     let outcome = app
         .store
         .cancel_link(account, &id, now, completion.as_ref())
@@ -173,11 +172,4 @@ pub async fn cancel(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         }),
         CancelOutcome::NotFound => Err(not_found()),
     }
-}
-
-/// A payment's answer as an idempotency record stores it.
-fn view_of(payment: &Payment) -> Result<StoredResponse, AnswerError> {
-    ApiResponse::object(&PaymentView::from(payment))
-        .map(|response| response.stored())
-        .map_err(|error| error.to_string())
 }

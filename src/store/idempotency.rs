@@ -91,9 +91,12 @@ pub struct KeyCompletion<'a, T> {
 /// A rendering of the answer that could not be produced (serialization).
 pub type AnswerError = String;
 
+/// Renders the answer for the object a write leaves behind.
+pub type RenderAnswer<T> = dyn Fn(&T) -> Result<StoredResponse, AnswerError> + Sync;
+
 enum Answer<'a, T> {
     Known(StoredResponse),
-    Of(&'a (dyn Fn(&T) -> Result<StoredResponse, AnswerError> + Sync)),
+    Of(&'a RenderAnswer<T>),
 }
 
 impl<'a, T> KeyCompletion<'a, T> {
@@ -106,10 +109,7 @@ impl<'a, T> KeyCompletion<'a, T> {
     }
 
     /// The answer is `render` of the object the write leaves behind.
-    pub fn rendering(
-        claim: &'a Claim,
-        render: &'a (dyn Fn(&T) -> Result<StoredResponse, AnswerError> + Sync),
-    ) -> Self {
+    pub fn rendering(claim: &'a Claim, render: &'a RenderAnswer<T>) -> Self {
         Self {
             claim,
             answer: Answer::Of(render),

@@ -32,7 +32,9 @@ pub use client::{Store, StoreSettings};
 pub use completion::{Completion, CompletionOutcome, CustomerChange};
 pub use customers::InsertCustomerOutcome;
 pub use error::StoreError;
-pub use idempotency::{AnswerError, Claim, ClaimOutcome, IdempotencyRecords, KeyCompletion};
+pub use idempotency::{
+    AnswerError, Claim, ClaimOutcome, IdempotencyRecords, KeyCompletion, RenderAnswer,
+};
 pub use invoices::SetInvoiceStatus;
 pub use links::{Attempt, BeginAttempt, STALE_ATTEMPT_SECONDS, Unpaid};
 pub use payments::{CancelOutcome, InsertPaymentOutcome};
