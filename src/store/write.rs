@@ -64,8 +64,9 @@ pub(crate) trait Bind: Sized {
         self.value(placeholder, AttributeValue::S(value.into()))
     }
 
-    fn number(self, placeholder: &str, value: impl ToString) -> Self {
-        self.value(placeholder, AttributeValue::N(value.to_string()))
+    /// Integers only: no float ever reaches an expression (amounts are minor units).
+    fn number(self, placeholder: &str, value: impl Into<i128>) -> Self {
+        self.value(placeholder, AttributeValue::N(value.into().to_string()))
     }
 }
 
