@@ -26,15 +26,29 @@ pub struct Function {
     pub serve: Serve,
 }
 
-/// A JSON API function: one route, one handler, through the `serve` pipeline.
+/// A JSON API function: its routes (one per method), one handler, through the `serve` pipeline.
 macro_rules! api {
     ($route:path, $handler:path) => {
+        api!([$route], $handler)
+    };
+    ([$first:path $(, $route:path)*], $handler:path) => {
         Function {
-            name: $route.function,
-            routes: &[$route],
-            serve: |app, event| Box::pin(serve(app, &$route, event, $handler)),
+            name: $first.function,
+            routes: &[$first $(, $route)*],
+            serve: |app, event| {
+                let route = route_for(&[&$first $(, &$route)*], event.method().as_str());
+                Box::pin(serve(app, route, event, $handler))
+            },
         }
     };
+}
+
+/// The route of `routes` for `method`; the first when none has it (`serve` then answers 405).
+fn route_for(routes: &[&'static Route], method: &str) -> &'static Route {
+    routes
+        .iter()
+        .find(|route| route.method == method)
+        .unwrap_or(&routes[0])
 }
 
 macro_rules! functions {
@@ -56,7 +70,10 @@ functions! {
     GET_CUSTOMER = api!(routes::GET_CUSTOMER, handlers::customers::get);
     GET_INVOICE = api!(routes::GET_INVOICE, handlers::invoices::get);
     LIST_INVOICES = api!(routes::LIST_INVOICES, handlers::invoices::list);
-    UPDATE_INVOICE_STATUS = api!(routes::UPDATE_INVOICE_STATUS, handlers::invoices::update_status);
+    UPDATE_INVOICE_STATUS = api!(
+        [routes::UPDATE_INVOICE_STATUS, routes::PATCH_INVOICE_STATUS],
+        handlers::invoices::update_status
+    );
     PAY_PAGE = Function {
         name: routes::SHOW_PAY_PAGE.function,
         routes: &[routes::SHOW_PAY_PAGE, routes::SUBMIT_PAY_PAGE],

@@ -14,6 +14,7 @@ use crate::domain::money::{Currency, PaymentAmount};
 use crate::domain::payment::{NewLink, Payment, Provider};
 use crate::domain::text::{Description, Email, ExternalId, FullName};
 use crate::domain::time::Timestamp;
+use crate::domain::version::ApiVersion;
 use crate::store::{Store, StoreError};
 
 pub const ACCOUNT_ID: &str = "acct_01KEVENTSACCT0000000000000";
@@ -45,6 +46,7 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
         id: AccountId::parse(ACCOUNT_ID)?,
         name: "Sample events".into(),
         mode: Mode::Sandbox,
+        api_version: Some(ApiVersion::CURRENT),
         created_at: now,
     };
     store.put_account(&account).await?;

@@ -9,6 +9,7 @@ use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::ids::{AccountId, ApiKeyId};
 use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
 use commet_payments::domain::time::Timestamp;
+use commet_payments::domain::version::ApiVersion;
 use commet_payments::fixtures;
 use commet_payments::store::{Store, StoreSettings};
 
@@ -42,9 +43,21 @@ enum Command {
         /// Write the key to this file (mode 600) as well as printing it.
         #[arg(long)]
         key_file: Option<std::path::PathBuf>,
+        /// The API version its requests get when they send no Commet-Version (YYYY-MM-DD;
+        /// a date between releases pins the release before it). Default: the current version.
+        #[arg(long)]
+        api_version: Option<String>,
     },
     /// List accounts.
     ListAccounts,
+    /// Pin an account to an API version (YYYY-MM-DD). Warm functions pick it up within
+    /// API_KEY_CACHE_TTL_SECONDS.
+    SetApiVersion {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        version: String,
+    },
     /// Issue another API key for an account (printed once).
     IssueKey {
         #[arg(long)]
@@ -114,15 +127,21 @@ async fn run(store: &Store, command: Command) -> AdminResult {
             name,
             mode,
             key_file,
+            api_version,
         } => {
-            let account = Account::create(&name, Mode::parse(&mode)?, Timestamp::now())?;
+            let version = api_version
+                .as_deref()
+                .map(parse_version)
+                .transpose()?
+                .unwrap_or(ApiVersion::CURRENT);
+            let account = Account::create(&name, Mode::parse(&mode)?, version, Timestamp::now())?;
             store.insert_account(&account).await?;
             let secret = issue_key(store, &account).await?;
             if let Some(path) = key_file {
                 write_secret(&path, secret.expose())?;
             }
             println!(
-                "account {} ({}, {})",
+                "account {} ({}, {}, API version {version})",
                 account.id,
                 account.name,
                 account.mode.as_str()
@@ -132,14 +151,25 @@ async fn run(store: &Store, command: Command) -> AdminResult {
         }
         Command::ListAccounts => {
             for account in store.list_accounts().await? {
+                let pin = account.api_version.map_or("unpinned", ApiVersion::as_str);
                 println!(
-                    "{}  {:<7}  {}  {}",
+                    "{}  {:<7}  {:<10}  {}  {}",
                     account.id,
                     account.mode.as_str(),
+                    pin,
                     account.created_at,
                     account.name
                 );
             }
+        }
+        Command::SetApiVersion { account, version } => {
+            let account = find_account(store, &account).await?;
+            let version = parse_version(&version)?;
+            store
+                .set_api_version(&account.id, version)
+                .await?
+                .ok_or_else(|| format!("no account {}", account.id))?;
+            println!("account {} pinned to API version {version}", account.id);
         }
         Command::IssueKey { account } => {
             let account = find_account(store, &account).await?;
@@ -220,6 +250,10 @@ fn print_tax(rates: &TaxRates) {
     for (region, rate) in &rates.by_region {
         println!("{:<8} {} bps", region.as_str(), rate.get());
     }
+}
+
+fn parse_version(text: &str) -> Result<ApiVersion, String> {
+    ApiVersion::parse(text).map_err(|invalid| format!("--api-version {text}: {invalid}"))
 }
 
 async fn find_account(store: &Store, id: &str) -> Result<Account, Box<dyn std::error::Error>> {

@@ -9,6 +9,7 @@ use super::ids::{AccountId, ApiKeyId};
 use super::payment::wire_enum;
 use super::text::bounded_text;
 use super::time::Timestamp;
+use super::version::ApiVersion;
 
 wire_enum!(
     /// Live moves real money through a real provider; sandbox uses the built-in test provider.
@@ -35,15 +36,25 @@ pub struct Account {
     pub id: AccountId,
     pub name: String,
     pub mode: Mode,
+    /// The organization's pin: the version its requests get when they name none. `None` only
+    /// for accounts created before pins existed; they get the current version.
+    pub api_version: Option<ApiVersion>,
     pub created_at: Timestamp,
 }
 
 impl Account {
-    pub fn create(name: &str, mode: Mode, now: Timestamp) -> Result<Self, Invalid> {
+    /// A new account, pinned to `api_version` as Commet pins an organization when it is created.
+    pub fn create(
+        name: &str,
+        mode: Mode,
+        api_version: ApiVersion,
+        now: Timestamp,
+    ) -> Result<Self, Invalid> {
         Ok(Self {
             id: AccountId::generate(),
             name: bounded_text(name, 200)?,
             mode,
+            api_version: Some(api_version),
             created_at: now,
         })
     }
@@ -55,6 +66,8 @@ pub struct Principal {
     pub account_id: AccountId,
     pub mode: Mode,
     pub key_id: ApiKeyId,
+    /// The account's pin, as the key carries it.
+    pub api_version: Option<ApiVersion>,
 }
 
 impl Principal {
@@ -133,6 +146,9 @@ pub struct ApiKey {
     pub id: ApiKeyId,
     pub account_id: AccountId,
     pub mode: Mode,
+    /// A copy of the account's pin, so that the one key lookup a request makes also tells its
+    /// version. `admin set-api-version` changes the account and every key of it.
+    pub api_version: Option<ApiVersion>,
     pub hash: ApiKeyHash,
     pub display_prefix: String,
     pub created_at: Timestamp,
@@ -145,6 +161,7 @@ impl ApiKey {
             id: ApiKeyId::generate(),
             account_id: account.id.clone(),
             mode: account.mode,
+            api_version: account.api_version,
             hash: secret.hash(),
             display_prefix: secret.display_prefix(),
             created_at: now,
@@ -158,6 +175,7 @@ impl ApiKey {
             account_id: self.account_id.clone(),
             mode: self.mode,
             key_id: self.id.clone(),
+            api_version: self.api_version,
         })
     }
 }
@@ -197,7 +215,7 @@ mod tests {
 
     #[test]
     fn revoked_keys_authenticate_nobody() {
-        let account = Account::create("Acme", Mode::Sandbox, Timestamp::now()).unwrap();
+        let account = Account::create("Acme", Mode::Sandbox, ApiVersion::CURRENT, Timestamp::now()).unwrap();
         let secret = ApiKeySecret::generate(account.mode).unwrap();
         let mut key = ApiKey::issue(&account, &secret, Timestamp::now());
         assert_eq!(key.principal().unwrap().account_id, account.id);

@@ -4,6 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use super::Invalid;
+use super::version::ApiVersion;
 
 /// The client's `Idempotency-Key`: 1 to 255 visible ASCII characters, scoped to the account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +63,8 @@ impl RequestFingerprint {
 pub struct StoredResponse {
     pub status: u16,
     pub body: String,
+    /// The version that shaped `body`: a replay says it again, whatever the retry asks for.
+    pub version: ApiVersion,
 }
 
 /// How long a completed response is kept (contract: 24 hours).

@@ -18,5 +18,6 @@ pub mod payment;
 pub mod tax;
 pub mod text;
 pub mod time;
+pub mod version;
 
 pub use invalid::Invalid;

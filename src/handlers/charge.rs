@@ -9,7 +9,7 @@ use crate::domain::tax::tax_on;
 use crate::domain::text::{Description, Metadata};
 use crate::domain::time::Timestamp;
 use crate::http::fields::{integer, string, string_map};
-use crate::http::views::PaymentView;
+use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::provider::{self, Amount, ChargeOutcome, PaymentProvider};
 use crate::store::{Completion, CompletionOutcome, CustomerChange, InsertPaymentOutcome};
@@ -85,7 +85,7 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     // The answer is known before the write, so an Idempotency-Key can store it in the same
     // transaction that records the charge.
     let answer = match outcome {
-        ChargeOutcome::Succeeded => Ok(ApiResponse::object(&PaymentView::from(&payment))?),
+        ChargeOutcome::Succeeded => Ok(views::payment(request.version, &payment)?),
         ChargeOutcome::Declined(failure) => Err(ApiError::PaymentFailed {
             payment_id: payment.id.to_string(),
             invoice_id: invoice.id.to_string(),
@@ -95,7 +95,7 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     };
     let stored = match &answer {
         Ok(response) => response.clone(),
-        Err(error) => ApiResponse::from_error(error, &request.error_docs_url).0,
+        Err(error) => ApiResponse::from_error(error, &request.error_docs_url, request.version).0,
     };
     let key_completion = completing(&request, &stored);
     let completion = Completion {

@@ -6,7 +6,7 @@ use crate::domain::page::Listing;
 use crate::domain::text::{Email, ExternalId, FullName, Metadata, Timezone};
 use crate::domain::time::Timestamp;
 use crate::http::fields::{Fields, string, string_map};
-use crate::http::views::CustomerView;
+use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::store::InsertCustomerOutcome;
 
@@ -17,7 +17,7 @@ use super::{completing, page_request};
 pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let new_customer = parse_new_customer(&request)?;
     let customer = Customer::create(new_customer, Timestamp::now(), request.principal.livemode());
-    let response = ApiResponse::object(&CustomerView::from(&customer))?;
+    let response = views::customer(request.version, &customer)?;
     let completion = completing(&request, &response);
     match app
         .store
@@ -82,7 +82,7 @@ pub async fn get(app: &'static App, request: ApiRequest) -> Result<ApiResponse, 
         .get_customer(&request.principal.account_id, &reference)
         .await?
         .ok_or_else(not_found)?;
-    ApiResponse::object(&CustomerView::from(&customer))
+    views::customer(request.version, &customer)
 }
 
 /// `GET /customers`: newest first (one Query), or the one with `externalId` (two GetItems).
@@ -104,11 +104,9 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
             .store
             .get_customer(account, &CustomerRef::External(external))
             .await?;
-        let views: Vec<CustomerView> = found.iter().map(CustomerView::from).collect();
-        return ApiResponse::list(&views, None);
+        return views::customers(request.version, found.as_slice(), None);
     }
     let found = app.store.list_customers(account, &page).await?;
-    let views: Vec<CustomerView> = found.items.iter().map(CustomerView::from).collect();
     let cursor = found.next.as_ref().map(|next| listing.cursor(next));
-    ApiResponse::list(&views, cursor.as_deref())
+    views::customers(request.version, &found.items, cursor.as_deref())
 }

@@ -6,7 +6,7 @@ use crate::domain::invoice::{InvoiceSettlement, InvoiceStatus};
 use crate::domain::page::Listing;
 use crate::domain::time::Timestamp;
 use crate::http::fields::string;
-use crate::http::views::{InvoiceStatusView, InvoiceView};
+use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::store::SetInvoiceStatus;
 
@@ -24,7 +24,7 @@ pub async fn get(app: &'static App, request: ApiRequest) -> Result<ApiResponse, 
         .get_invoice(&request.principal.account_id, &id)
         .await?
         .ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
-    ApiResponse::object(&InvoiceView::from(&invoice))
+    views::invoice(request.version, &invoice)
 }
 
 /// `GET /invoices`: newest first, by customer and/or status. One Query (a status filter may read
@@ -53,7 +53,7 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
         Some(CustomerRef::External(external)) => {
             match app.store.resolve_external_id(account, &external).await? {
                 Some(id) => Some(id),
-                None => return ApiResponse::list::<InvoiceView>(&[], None),
+                None => return views::invoices(request.version, &[], None),
             }
         }
     };
@@ -61,12 +61,11 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
         .store
         .list_invoices(account, customer_id.as_ref(), status, &page)
         .await?;
-    let views: Vec<InvoiceView> = found.items.iter().map(InvoiceView::from).collect();
     let cursor = found.next.as_ref().map(|next| listing.cursor(next));
-    ApiResponse::list(&views, cursor.as_deref())
+    views::invoices(request.version, &found.items, cursor.as_deref())
 }
 
-/// `PUT /invoices/{id}/status`: `outstanding` → `paid` or `void`, ONE conditional UpdateItem.
+/// `PATCH` (or, before 2026-07-24, `PUT`) `/invoices/{id}/status`: `outstanding` → `paid` or `void`, ONE conditional UpdateItem.
 /// Records an outside settlement or a write-off; moves no money.
 pub async fn update_status(
     app: &'static App,
@@ -79,7 +78,8 @@ pub async fn update_status(
     let account = &request.principal.account_id;
     let now = Timestamp::now();
     // With an Idempotency-Key, the answer is stored by the update's own transaction.
-    let render = |invoice: &Invoice| answer(&InvoiceStatusView::from(invoice));
+    let version = request.version;
+    let render = move |invoice: &Invoice| answer(views::invoice_status_changed(version, invoice));
     let completion = completing_with(&request, &render);
     let outcome = app
         .store
@@ -87,7 +87,7 @@ pub async fn update_status(
         .await?;
     match outcome {
         SetInvoiceStatus::Updated(invoice) => {
-            ApiResponse::object(&InvoiceStatusView::from(&invoice))
+            views::invoice_status_changed(request.version, &invoice)
         }
         SetInvoiceStatus::NotOutstanding(invoice) => Err(ApiError::InvoiceNotOutstanding {
             status: invoice.status.as_str(),

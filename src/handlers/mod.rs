@@ -8,12 +8,10 @@ pub mod invoices;
 pub mod pay_page;
 pub mod payments;
 
-use serde::Serialize;
-
 use crate::domain::idempotency::StoredResponse;
 use crate::domain::page::{Listing, PageLimit, PageRequest};
 use crate::http::fields::{QueryFields, query_integer};
-use crate::http::{ApiRequest, ApiResponse};
+use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::store::{AnswerError, KeyCompletion, RenderAnswer};
 
 /// When the request carries an Idempotency-Key: "also complete it with `response`", for the
@@ -40,9 +38,9 @@ pub(crate) fn completing_with<'a, T>(
         .map(|claim| KeyCompletion::rendering(claim, render))
 }
 
-/// `view` as the success an idempotency record keeps.
-pub(crate) fn answer<V: Serialize>(view: &V) -> Result<StoredResponse, AnswerError> {
-    ApiResponse::object(view)
+/// A rendered success as an idempotency record keeps it.
+pub(crate) fn answer(rendered: Result<ApiResponse, ApiError>) -> Result<StoredResponse, AnswerError> {
+    rendered
         .map(|response| response.stored())
         .map_err(|error| error.to_string())
 }

@@ -8,7 +8,7 @@ use crate::domain::tax::tax_on;
 use crate::domain::text::{Description, Metadata, SuccessUrl};
 use crate::domain::time::Timestamp;
 use crate::http::fields::{Fields, integer, string, string_map};
-use crate::http::views::PaymentView;
+use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::provider::{self, PaymentProvider};
 use crate::store::{CancelOutcome, InsertPaymentOutcome};
@@ -59,7 +59,7 @@ pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         Timestamp::now(),
         principal.livemode(),
     );
-    let response = ApiResponse::object(&PaymentView::from(&payment))?;
+    let response = views::payment(request.version, &payment)?;
     let completion = completing(&request, &response);
     match app
         .store
@@ -106,7 +106,7 @@ pub async fn get(app: &'static App, request: ApiRequest) -> Result<ApiResponse, 
         .get_payment(&request.principal.account_id, &id)
         .await?
         .ok_or_else(not_found)?;
-    ApiResponse::object(&PaymentView::from(&payment))
+    views::payment(request.version, &payment)
 }
 
 /// `GET /payments`: newest first, optionally one customer's. One Query (one more GetItem when
@@ -132,7 +132,7 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
             match app.store.resolve_external_id(account, &external).await? {
                 Some(id) => Some(id),
                 // An unknown customer has no payments.
-                None => return ApiResponse::list::<PaymentView>(&[], None),
+                None => return views::payments(request.version, &[], None),
             }
         }
     };
@@ -140,9 +140,8 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
         .store
         .list_payments(account, customer_id.as_ref(), &page)
         .await?;
-    let views: Vec<PaymentView> = found.items.iter().map(PaymentView::from).collect();
     let cursor = found.next.as_ref().map(|next| listing.cursor(next));
-    ApiResponse::list(&views, cursor.as_deref())
+    views::payments(request.version, &found.items, cursor.as_deref())
 }
 
 /// `POST /payments/{id}/cancel`: ONE conditional UpdateItem (see `Store::cancel_link`).
@@ -156,7 +155,8 @@ pub async fn cancel(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     let account = &request.principal.account_id;
     let now = Timestamp::now();
     // With an Idempotency-Key, the answer is stored by the cancel's own transaction.
-    let render = |payment: &Payment| answer(&PaymentView::from(payment));
+    let version = request.version;
+    let render = move |payment: &Payment| answer(views::payment(version, payment));
     let completion = completing_with(&request, &render);
     let outcome = app
         .store
@@ -164,7 +164,7 @@ pub async fn cancel(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         .await?;
     match outcome {
         CancelOutcome::Canceled(payment) | CancelOutcome::AlreadyCanceled(payment) => {
-            ApiResponse::object(&PaymentView::from(&payment))
+            views::payment(request.version, &payment)
         }
         CancelOutcome::NotCancelable(payment) => Err(ApiError::PaymentNotCancelable {
             kind: payment.kind.as_str(),

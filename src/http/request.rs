@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::domain::account::Principal;
 use crate::domain::idempotency::IdempotencyKey;
+use crate::domain::version::ApiVersion;
 use crate::store::Claim;
 
 /// Largest accepted request body (contract: 413 above 64 KiB).
@@ -30,6 +31,8 @@ pub struct ApiRequest {
     pub request_id: String,
     /// Where this request's errors point their `doc_url` (see `error_docs::url_for`).
     pub error_docs_url: String,
+    /// The version that shapes this request's answer (header, else pin, else current).
+    pub version: ApiVersion,
 }
 
 impl ApiRequest {

@@ -1,4 +1,4 @@
-//! The envelope (docs/contract.md §1) and the final HTTP response.
+//! The envelope of each version family (docs/contract.md §1 and §6) and the final HTTP response.
 
 use lambda_http::Body;
 use lambda_http::http::{HeaderValue, Response};
@@ -6,13 +6,17 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::error::ApiError;
+use super::version::{VERSION_HEADER, is_enveloped};
 use crate::domain::idempotency::StoredResponse;
+use crate::domain::version::ApiVersion;
 
-/// A successful answer, already serialized into its envelope.
+/// An answer, already serialized in the shape of `version`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiResponse {
     pub status: u16,
     pub body: String,
+    /// The version that shaped `body`, told in the `Commet-Version` response header.
+    pub version: ApiVersion,
 }
 
 #[derive(Serialize)]
@@ -32,8 +36,19 @@ struct ListSuccess<'a, T> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct List<'a, T> {
+    object: &'static str,
+    data: &'a [T],
+    has_more: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<&'a str>,
+}
+
+#[derive(Serialize)]
 struct Failure<'a> {
-    success: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    success: Option<bool>,
     error: ErrorBody<'a>,
 }
 
@@ -49,39 +64,65 @@ struct ErrorBody<'a> {
 }
 
 impl ApiResponse {
-    /// `{ "success": true, "data": … }` with status 200 (every success is 200, creates too).
-    pub fn object<T: Serialize>(data: &T) -> Result<Self, ApiError> {
-        let body = serde_json::to_string(&Success {
-            success: true,
-            data,
-        })
+    /// One object with status 200 (every success is 200, creates too): `{success, data}` up to
+    /// 2026-07-11, the object itself after.
+    pub fn object<T: Serialize>(version: ApiVersion, data: &T) -> Result<Self, ApiError> {
+        let body = if is_enveloped(version) {
+            serde_json::to_string(&Success {
+                success: true,
+                data,
+            })
+        } else {
+            serde_json::to_string(data)
+        }
         .map_err(ApiError::internal)?;
-        Ok(Self { status: 200, body })
+        Ok(Self {
+            status: 200,
+            body,
+            version,
+        })
     }
 
     /// A list page; `nextCursor` is present exactly when `hasMore` is true.
-    pub fn list<T: Serialize>(data: &[T], next_cursor: Option<&str>) -> Result<Self, ApiError> {
-        let body = serde_json::to_string(&ListSuccess {
-            success: true,
-            data,
-            has_more: next_cursor.is_some(),
-            next_cursor,
-        })
+    pub fn list<T: Serialize>(
+        version: ApiVersion,
+        data: &[T],
+        next_cursor: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        let has_more = next_cursor.is_some();
+        let body = if is_enveloped(version) {
+            serde_json::to_string(&ListSuccess {
+                success: true,
+                data,
+                has_more,
+                next_cursor,
+            })
+        } else {
+            serde_json::to_string(&List {
+                object: "list",
+                data,
+                has_more,
+                next_cursor,
+            })
+        }
         .map_err(ApiError::internal)?;
-        Ok(Self { status: 200, body })
+        Ok(Self {
+            status: 200,
+            body,
+            version,
+        })
     }
-}
 
-impl ApiResponse {
-    /// The envelope of an error, as `render` writes it: what an idempotency record stores when a
+    /// The answer of an error, as `render` writes it: what an idempotency record stores when a
     /// request ends in a refusal.
     pub fn from_error(
         error: &ApiError,
         error_docs_url: &str,
+        version: ApiVersion,
     ) -> (Self, Vec<(&'static str, String)>) {
         let reply = error.reply();
         let body = serde_json::to_string(&Failure {
-            success: false,
+            success: is_enveloped(version).then_some(false),
             error: ErrorBody {
                 kind: reply.kind,
                 code: reply.code,
@@ -96,6 +137,7 @@ impl ApiResponse {
             Self {
                 status: reply.status,
                 body,
+                version,
             },
             reply.headers,
         )
@@ -105,29 +147,42 @@ impl ApiResponse {
         StoredResponse {
             status: self.status,
             body: self.body.clone(),
+            version: self.version,
+        }
+    }
+
+    /// A kept answer, as it was first sent.
+    pub fn replay(stored: StoredResponse) -> Self {
+        Self {
+            status: stored.status,
+            body: stored.body,
+            version: stored.version,
         }
     }
 }
 
-/// Renders the outcome of a request. Never fails: a response that cannot be built becomes a
-/// plain 500 envelope written by hand.
+/// Renders the outcome of a request; an error in the shape of `version`. Never fails: a
+/// response that cannot be built becomes a plain 500 written by hand.
 pub fn render(
     outcome: &Result<ApiResponse, ApiError>,
     request_id: &str,
     error_docs_url: &str,
+    version: ApiVersion,
 ) -> Response<Body> {
-    let (status, body, extra_headers) = match outcome {
-        Ok(response) => (response.status, response.body.clone(), Vec::new()),
-        Err(error) => {
-            let (response, headers) = ApiResponse::from_error(error, error_docs_url);
-            (response.status, response.body, headers)
-        }
+    let (answer, extra_headers) = match outcome {
+        Ok(response) => (response.clone(), Vec::new()),
+        Err(error) => ApiResponse::from_error(error, error_docs_url, version),
     };
-    let mut response = Response::new(Body::Text(body));
-    *response.status_mut() = lambda_http::http::StatusCode::from_u16(status).unwrap_or_default();
+    let mut response = Response::new(Body::Text(answer.body));
+    *response.status_mut() =
+        lambda_http::http::StatusCode::from_u16(answer.status).unwrap_or_default();
     let headers = response.headers_mut();
     headers.insert("content-type", HeaderValue::from_static("application/json"));
     headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    headers.insert(
+        VERSION_HEADER,
+        HeaderValue::from_static(answer.version.as_str()),
+    );
     if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert("x-request-id", value);
     }
@@ -139,4 +194,6 @@ pub fn render(
     response
 }
 
+/// Only if serializing an error failed, which these types cannot. Clients of the bare family read
+/// `error` and ignore `success`.
 const FALLBACK_BODY: &str = r#"{"success":false,"error":{"type":"internal_error","code":"internal_error","message":"An unexpected error occurred.","param":null,"details":null,"doc_url":null}}"#;

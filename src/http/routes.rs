@@ -63,9 +63,17 @@ pub const LIST_INVOICES: Route = Route {
     method: "GET",
     path: "/api/v1/invoices",
 };
+/// The status change as versions up to 2026-07-11 send it.
 pub const UPDATE_INVOICE_STATUS: Route = Route {
     function: "update_invoice_status",
     method: "PUT",
+    path: "/api/v1/invoices/{id}/status",
+};
+/// The same change as versions from 2026-07-24 send it. Both methods work in every version;
+/// the version decides only the answer's shape.
+pub const PATCH_INVOICE_STATUS: Route = Route {
+    function: "update_invoice_status",
+    method: "PATCH",
     path: "/api/v1/invoices/{id}/status",
 };
 /// The hosted payment page: public (no API key), HTML, one function for showing and paying.
@@ -99,6 +107,7 @@ pub const ALL: &[Route] = &[
     GET_INVOICE,
     LIST_INVOICES,
     UPDATE_INVOICE_STATUS,
+    PATCH_INVOICE_STATUS,
     SHOW_PAY_PAGE,
     SUBMIT_PAY_PAGE,
     ERROR_DOCS,
@@ -245,7 +254,7 @@ mod tests {
     }
 
     #[test]
-    fn routes_are_unique_and_only_the_page_shares_a_function() {
+    fn routes_are_unique_and_only_the_page_and_the_status_change_share_a_function() {
         let mut keys: Vec<_> = ALL.iter().map(|route| (route.method, route.path)).collect();
         keys.sort_unstable();
         keys.dedup();
@@ -255,8 +264,8 @@ mod tests {
         functions.dedup();
         assert_eq!(
             functions.len(),
-            ALL.len() - 1,
-            "pay_page serves GET and POST"
+            ALL.len() - 2,
+            "pay_page serves GET and POST, update_invoice_status PUT and PATCH"
         );
     }
 }

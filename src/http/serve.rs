@@ -18,6 +18,7 @@ use super::{error_docs, version};
 use crate::app::App;
 use crate::domain::idempotency::RequestFingerprint;
 use crate::domain::time::Timestamp;
+use crate::domain::version::ApiVersion;
 use crate::store::{Claim, ClaimOutcome};
 
 /// Serves one event for `route` with `handler`.
@@ -40,8 +41,12 @@ where
         account_id = tracing::field::Empty,
     );
     let started = Instant::now();
+    // Refined once the account (and its pin) is known; errors before that take this one.
+    let mut version = version::before_authentication(event.headers());
     let work = async {
-        let request = match prepare(app, route, &event, request_id.clone(), &docs_url).await? {
+        let request = match prepare(app, route, &event, request_id.clone(), &docs_url, &mut version)
+            .await?
+        {
             Prepared::Replay(response) => return Ok(response),
             Prepared::Run(request) => *request,
         };
@@ -52,7 +57,7 @@ where
             .await
             .unwrap_or_else(|_| Err(ApiError::internal("handler panicked")));
         if let Some(claim) = claim {
-            settle_claim(app, &claim, &outcome, &docs_url).await;
+            settle_claim(app, &claim, &outcome, &docs_url, version).await;
         }
         outcome
     };
@@ -61,7 +66,7 @@ where
         .await
         .unwrap_or_else(|_| Err(ApiError::internal("request pipeline panicked")));
     span.in_scope(|| log_outcome(&outcome, started));
-    render(&outcome, &request_id, &docs_url)
+    render(&outcome, &request_id, &docs_url, version)
 }
 
 /// Serves whatever no route matched: 405 with `Allow` when the path exists under another
@@ -78,7 +83,8 @@ pub async fn serve_fallback(app: &'static App, event: Request) -> Response<Body>
     let span = tracing::info_span!("request", request_id = %request_id, function = routes::FALLBACK_FUNCTION);
     span.in_scope(|| log_outcome(&outcome, Instant::now()));
     let docs_url = error_docs::url_for(&event, app.config.error_docs_url.as_deref());
-    render(&outcome, &request_id, &docs_url)
+    let version = version::before_authentication(event.headers());
+    render(&outcome, &request_id, &docs_url, version)
 }
 
 enum Prepared {
@@ -93,6 +99,7 @@ async fn prepare(
     event: &Request,
     request_id: String,
     docs_url: &str,
+    version: &mut ApiVersion,
 ) -> Result<Prepared, ApiError> {
     let path = request::raw_path(event);
     let params = route.match_path(&path).ok_or(ApiError::RouteNotFound)?;
@@ -102,7 +109,7 @@ async fn prepare(
         });
     }
     let principal = super::auth::authenticate(app, event.headers()).await?;
-    version::check(event.headers())?;
+    *version = version::resolve(version::requested(event.headers())?, principal.api_version);
     // Reads carry neither; the key is checked first, so a bad key is reported over a bad body.
     let (idempotency_key, body) = if route.method == "GET" {
         (None, None)
@@ -121,11 +128,10 @@ async fn prepare(
                 .await?
             {
                 ClaimOutcome::Claimed(claim) => Some(Arc::new(claim)),
+                // The version is not part of the fingerprint: a retry is the same request
+                // whatever version it asks for, and gets the first answer, in its first shape.
                 ClaimOutcome::Replay(stored) => {
-                    return Ok(Prepared::Replay(ApiResponse {
-                        status: stored.status,
-                        body: stored.body,
-                    }));
+                    return Ok(Prepared::Replay(ApiResponse::replay(stored)));
                 }
                 ClaimOutcome::Mismatch => return Err(ApiError::IdempotencyKeyMismatch),
                 ClaimOutcome::InProgress => return Err(ApiError::IdempotencyInProgress),
@@ -142,6 +148,7 @@ async fn prepare(
         public_base_url: request::public_base_url(event, app.config.public_base_url.as_deref()),
         request_id,
         error_docs_url: docs_url.to_owned(),
+        version: *version,
     })))
 }
 
@@ -153,6 +160,7 @@ async fn settle_claim(
     claim: &Claim,
     outcome: &Result<ApiResponse, ApiError>,
     docs_url: &str,
+    version: ApiVersion,
 ) {
     if claim.is_completed() {
         return;
@@ -162,7 +170,7 @@ async fn settle_claim(
         Ok(response) => records.keep(claim, &response.stored()).await,
         Err(error) if error.releases_idempotency_key() => records.release(claim).await,
         Err(error) => {
-            let (response, _) = ApiResponse::from_error(error, docs_url);
+            let (response, _) = ApiResponse::from_error(error, docs_url, version);
             records.keep(claim, &response.stored()).await
         }
     };

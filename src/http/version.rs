@@ -1,39 +1,49 @@
-//! The optional `Commet-Version` header (docs/contract.md §1).
+//! Which API version a request gets (docs/contract.md §6): its `Commet-Version` header, else the
+//! account's pin, else the current version.
 
 use lambda_http::http::HeaderMap;
-use time::Date;
-use time::macros::{date, format_description};
 
 use super::error::ApiError;
+use crate::domain::version::ApiVersion;
 
+/// The request header naming a version, and the response header saying which one shaped it.
 pub const VERSION_HEADER: &str = "commet-version";
-/// The newest API version whose shapes this service implements.
-pub const LATEST_SUPPORTED: Date = date!(2026 - 07 - 11);
-pub const LATEST_SUPPORTED_TEXT: &str = "2026-07-11";
 
-/// Accepts no header, or any calendar date up to and including the latest supported version.
-pub fn check(headers: &HeaderMap) -> Result<(), ApiError> {
+/// The version the request names, if any: 400 on the header when it is not a date or is later
+/// than the current version.
+pub fn requested(headers: &HeaderMap) -> Result<Option<ApiVersion>, ApiError> {
     let Some(value) = headers.get(VERSION_HEADER) else {
-        return Ok(());
+        return Ok(None);
     };
-    let format = format_description!("[year]-[month]-[day]");
-    let supported = value
+    value
         .to_str()
-        .ok()
-        .and_then(|text| Date::parse(text.trim(), format).ok())
-        .is_some_and(|version| version <= LATEST_SUPPORTED);
-    if supported {
-        Ok(())
-    } else {
-        Err(ApiError::validation(
-            "Commet-Version",
-            format!(
-                "must be an API version date (YYYY-MM-DD) no later than {LATEST_SUPPORTED_TEXT}; \
-                 supported versions: every version up to and including {LATEST_SUPPORTED_TEXT} \
-                 (2026-06-10, {LATEST_SUPPORTED_TEXT})"
-            ),
-        ))
-    }
+        .map_err(|_| crate::domain::Invalid::new("must be visible ASCII"))
+        .and_then(ApiVersion::parse)
+        .map(Some)
+        .map_err(|invalid| ApiError::validation("Commet-Version", invalid.0))
+}
+
+/// The header's version, else the account's pin, else the current version.
+pub fn resolve(requested: Option<ApiVersion>, pin: Option<ApiVersion>) -> ApiVersion {
+    requested.or(pin).unwrap_or(ApiVersion::CURRENT)
+}
+
+/// The version to shape an answer in before the account is known (a bad key, a bad header):
+/// the header's when it is valid, else the current one.
+pub fn before_authentication(headers: &HeaderMap) -> ApiVersion {
+    resolve(requested(headers).ok().flatten(), None)
+}
+
+/// Up to 2026-07-11 answers are wrapped in `{success, data}` and objects also carry this
+/// service's own fields (docs/contract.md §2); from 2026-07-24 objects come bare, lists as
+/// `{object: "list", …}`, and objects have exactly the fields Commet's SDK of the version declares.
+pub fn is_enveloped(version: ApiVersion) -> bool {
+    version <= ApiVersion::V2026_07_11
+}
+
+/// From 2026-08-27 payments say why they were taken (`paymentContext`).
+pub fn has_payment_context(version: ApiVersion) -> bool {
+    version >= ApiVersion::V2026_08_27
 }
 
 #[cfg(test)]
@@ -48,30 +58,34 @@ mod tests {
     }
 
     #[test]
-    fn absent_or_supported_versions_pass() {
-        assert!(check(&HeaderMap::new()).is_ok());
-        assert!(check(&with("2026-06-10")).is_ok());
-        assert!(check(&with("2026-07-11")).is_ok());
-        assert!(check(&with("2024-01-01")).is_ok());
+    fn header_over_pin_over_current() {
+        let pin = Some(ApiVersion::V2026_07_24);
+        let header = requested(&with("2026-07-11")).unwrap();
+        assert_eq!(resolve(header, pin), ApiVersion::V2026_07_11);
+        assert_eq!(resolve(None, pin), ApiVersion::V2026_07_24);
+        assert_eq!(resolve(None, None), ApiVersion::CURRENT);
+        assert_eq!(requested(&HeaderMap::new()).unwrap(), None);
+        assert_eq!(
+            requested(&with("2026-08-01")).unwrap(),
+            Some(ApiVersion::V2026_07_31)
+        );
     }
 
     #[test]
     fn later_or_malformed_versions_fail_on_the_header() {
-        for value in [
-            "2026-07-12",
-            "2027-01-01",
-            "latest",
-            "2026-13-01",
-            "2026-02-30",
-            "",
-        ] {
-            match check(&with(value)) {
+        for value in ["2026-08-28", "2027-01-01", "latest", "2026-02-30", ""] {
+            match requested(&with(value)) {
                 Err(ApiError::Validation(problems)) => {
                     assert_eq!(problems[0].field, "Commet-Version", "{value}");
-                    assert!(problems[0].message.contains("2026-07-11"));
+                    assert!(problems[0].message.contains("2026-08-27"));
                 }
                 other => panic!("{value}: {other:?}"),
             }
+            assert_eq!(before_authentication(&with(value)), ApiVersion::CURRENT);
         }
+        assert_eq!(
+            before_authentication(&with("2026-07-11")),
+            ApiVersion::V2026_07_11
+        );
     }
 }

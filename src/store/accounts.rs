@@ -5,6 +5,7 @@ use crate::domain::account::{Account, ApiKey, ApiKeyHash};
 use crate::domain::ids::{AccountId, ApiKeyId};
 use crate::domain::page::{PageLimit, PageRequest, Position};
 use crate::domain::time::Timestamp;
+use crate::domain::version::ApiVersion;
 
 impl Store {
     pub async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
@@ -61,25 +62,33 @@ impl Store {
             .transpose()
     }
 
-    /// An account's keys, newest first (up to 100).
+    /// An account's keys, newest first, every page of them.
     pub async fn list_api_keys(&self, account: &AccountId) -> Result<Vec<ApiKey>, StoreError> {
-        let page = self
-            .query_page(
-                &schema::BY_ACCOUNT,
-                keys::account_api_keys(account),
-                None,
-                &PageRequest {
-                    limit: PageLimit::new(100).unwrap_or_default(),
-                    after: None,
-                },
-                |key: &ApiKey| Position {
-                    created_at: key.created_at,
-                    id: key.id.to_string(),
-                },
-                |item| from_item::<ApiKeyItem>(item)?.into_domain(),
-            )
-            .await?;
-        Ok(page.items)
+        let mut keys = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .query_page(
+                    &schema::BY_ACCOUNT,
+                    keys::account_api_keys(account),
+                    None,
+                    &PageRequest {
+                        limit: PageLimit::new(100).unwrap_or_default(),
+                        after,
+                    },
+                    |key: &ApiKey| Position {
+                        created_at: key.created_at,
+                        id: key.id.to_string(),
+                    },
+                    |item| from_item::<ApiKeyItem>(item)?.into_domain(),
+                )
+                .await?;
+            keys.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(keys),
+            }
+        }
     }
 
     /// Marks a key revoked (once; a second revoke keeps the first time). Returns the key, or
@@ -110,5 +119,37 @@ impl Store {
             Updated::Applied(item) => from_item::<ApiKeyItem>(item)?.into_domain().map(Some),
             Updated::Refused(_) => Ok(None),
         }
+    }
+
+    /// Pins the account to `version`: the account item, then every key of it (each key carries
+    /// the pin so that a request learns it from its one key lookup). Not one transaction: an
+    /// interrupted run leaves some keys on the old pin, and running it again finishes the job.
+    /// Warm containers see the change when their key cache expires.
+    pub async fn set_api_version(
+        &self,
+        account: &AccountId,
+        version: ApiVersion,
+    ) -> Result<Option<Account>, StoreError> {
+        let pin = |condition: &str| {
+            ConditionalUpdate::new("SET apiVersion = :version", condition)
+                .text(":version", version.as_str())
+        };
+        let updated = self
+            .update_conditionally(
+                string_key(keys::account(account), keys::ACCOUNT_SK),
+                pin("attribute_exists(pk)"),
+            )
+            .await?;
+        let Updated::Applied(item) = updated else {
+            return Ok(None);
+        };
+        for key in self.list_api_keys(account).await? {
+            self.update_conditionally(
+                string_key(keys::api_key(&key.hash), keys::API_KEY_SK),
+                pin("accountId = :account").text(":account", account.to_string()),
+            )
+            .await?;
+        }
+        from_item::<AccountItem>(item)?.into_domain().map(Some)
     }
 }

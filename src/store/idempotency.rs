@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use super::items::{Item, from_item, string_key, to_item};
+use super::items::{Item, from_item, stored_opt, string_key, to_item};
 use super::write::{
     Bind, Companion, Condition, ConditionalUpdate, OnCommit, Put, Transaction, Updated,
 };
@@ -19,6 +19,7 @@ use crate::domain::idempotency::{
 };
 use crate::domain::ids::AccountId;
 use crate::domain::time::Timestamp;
+use crate::domain::version::ApiVersion;
 
 const IN_PROGRESS: &str = "in_progress";
 const COMPLETED: &str = "completed";
@@ -39,6 +40,10 @@ struct IdempotencyItem {
     response_status: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     response_body: Option<String>,
+    /// The version that shaped the body. Records kept before versions were told have none;
+    /// every one of them was shaped as 2026-07-11 is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    response_version: Option<String>,
     /// Epoch seconds; DynamoDB's TTL deletes the record some time after it.
     ttl: i64,
     created_at: String,
@@ -142,8 +147,8 @@ impl OnCommit for Claim {
 /// Completes an in-progress record that `owner` holds, with `answer`.
 fn completion(owner: &str, answer: &StoredResponse) -> ConditionalUpdate {
     ConditionalUpdate::new(
-        "SET #state = :completed, responseStatus = :status, responseBody = :body \
-         REMOVE lockedUntil",
+        "SET #state = :completed, responseStatus = :status, responseBody = :body, \
+         responseVersion = :version REMOVE lockedUntil",
         "#state = :in_progress AND #owner = :owner",
     )
     .name("#state", "state")
@@ -153,6 +158,7 @@ fn completion(owner: &str, answer: &StoredResponse) -> ConditionalUpdate {
     .text(":owner", owner)
     .number(":status", answer.status)
     .text(":body", answer.body.clone())
+    .text(":version", answer.version.as_str())
 }
 
 /// The idempotency records as the HTTP layer uses them: claim a key for a request, then keep the
@@ -188,6 +194,7 @@ impl IdempotencyRecords<'_> {
             locked_until: Some(epoch(now) + IN_PROGRESS_SECONDS),
             response_status: None,
             response_body: None,
+            response_version: None,
             ttl: epoch(now) + RETENTION_SECONDS,
             created_at: now.to_string(),
         };
@@ -219,7 +226,17 @@ impl IdempotencyRecords<'_> {
         }
         match (old.state.as_str(), old.response_status, old.response_body) {
             (COMPLETED, Some(status), Some(body)) => {
-                Ok(ClaimOutcome::Replay(StoredResponse { status, body }))
+                let version = stored_opt(
+                    "responseVersion",
+                    old.response_version.as_deref(),
+                    ApiVersion::parse,
+                )?
+                .unwrap_or(ApiVersion::V2026_07_11);
+                Ok(ClaimOutcome::Replay(StoredResponse {
+                    status,
+                    body,
+                    version,
+                }))
             }
             (IN_PROGRESS, _, _) => Ok(ClaimOutcome::InProgress),
             _ => Err(StoreError::corrupt(

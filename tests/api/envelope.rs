@@ -79,29 +79,6 @@ async fn every_response_carries_the_request_id() {
 }
 
 #[tokio::test]
-async fn commet_version_up_to_the_supported_one_is_accepted() {
-    let t = TestApp::new().await;
-    let (_, key) = t.account(Mode::Sandbox).await;
-    for version in ["2026-06-10", "2026-07-11"] {
-        let request = event("GET", "/api/v1/payments")
-            .key(&key)
-            .header("Commet-Version", version)
-            .build();
-        assert_eq!(t.send(request).await.status, 200, "{version}");
-    }
-    for version in ["2026-07-12", "next"] {
-        let request = event("GET", "/api/v1/payments")
-            .key(&key)
-            .header("commet-version", version)
-            .build();
-        let response = t.send(request).await;
-        let error = response.error(400, "validation_error");
-        assert_eq!(error["param"], "Commet-Version");
-        assert!(error["message"].as_str().unwrap().contains("2026-07-11"));
-    }
-}
-
-#[tokio::test]
 async fn bodies_over_64_kib_are_413() {
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;

@@ -10,6 +10,7 @@ use commet_payments::app::App;
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::idempotency::IdempotencyKey;
 use commet_payments::domain::time::Timestamp;
+use commet_payments::domain::version::ApiVersion;
 use commet_payments::store::{Store, StoreSettings, keys};
 use serde_json::json;
 
@@ -42,7 +43,7 @@ async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
     };
     let store = Store::connect(&settings).await;
     store.create_table().await.unwrap();
-    let account = Account::create("faults", Mode::Sandbox, Timestamp::now()).unwrap();
+    let account = Account::create("faults", Mode::Sandbox, ApiVersion::V2026_07_11, Timestamp::now()).unwrap();
     store.insert_account(&account).await.unwrap();
     let secret = ApiKeySecret::generate(Mode::Sandbox).unwrap();
     store

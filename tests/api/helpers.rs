@@ -12,6 +12,8 @@ use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::ids::AccountId;
 use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
 use commet_payments::domain::time::Timestamp;
+use commet_payments::domain::version::ApiVersion;
+use commet_payments::http::version::is_enveloped;
 use commet_payments::endpoints;
 use commet_payments::store::{Store, StoreSettings};
 use lambda_http::{Body, Request, Response};
@@ -188,8 +190,18 @@ impl TestApp {
     }
 
     /// A fresh account of its own, so tests sharing the table never see each other's objects.
+    /// Pinned to 2026-07-11: most tests read the enveloped family (`data()`, `error()`);
+    /// `versions.rs` covers the others.
     pub async fn account(&self, mode: Mode) -> (Account, String) {
-        let account = Account::create("Test account", mode, Timestamp::now()).unwrap();
+        self.account_pinned(mode, Some(ApiVersion::V2026_07_11))
+            .await
+    }
+
+    /// A fresh account with this pin (`None`: an account from before pins existed).
+    pub async fn account_pinned(&self, mode: Mode, pin: Option<ApiVersion>) -> (Account, String) {
+        let mut account =
+            Account::create("Test account", mode, ApiVersion::CURRENT, Timestamp::now()).unwrap();
+        account.api_version = pin;
         self.store.insert_account(&account).await.unwrap();
         let secret = ApiKeySecret::generate(mode).unwrap();
         self.store
@@ -360,14 +372,35 @@ impl From<Response<Body>> for TestResponse {
 }
 
 impl TestResponse {
+    /// Whether the answer is in the `{success, data}` family, by the version it says shaped it.
+    pub fn enveloped(&self) -> bool {
+        let version = self
+            .header("commet-version")
+            .expect("every API answer says its version");
+        is_enveloped(ApiVersion::parse(version).expect("a known version"))
+    }
+
+    /// The object of a success, or a list's items, in either family.
     pub fn data(&self) -> &Value {
-        assert_eq!(
-            self.body["success"],
-            json!(true),
+        if self.enveloped() {
+            assert_eq!(
+                self.body["success"],
+                json!(true),
+                "not a success: {:#}",
+                self.body
+            );
+            return &self.body["data"];
+        }
+        assert!(
+            (200..300).contains(&self.status) && self.body.get("success").is_none(),
             "not a success: {:#}",
             self.body
         );
-        &self.body["data"]
+        if self.body["object"] == "list" {
+            &self.body["data"]
+        } else {
+            &self.body
+        }
     }
 
     /// Asserts the error envelope and returns its `error` object.
@@ -377,7 +410,11 @@ impl TestResponse {
             "unexpected status, body: {:#}",
             self.body
         );
-        assert_eq!(self.body["success"], json!(false));
+        if self.enveloped() {
+            assert_eq!(self.body["success"], json!(false));
+        } else {
+            assert!(self.body.get("success").is_none(), "{:#}", self.body);
+        }
         let error = &self.body["error"];
         assert_eq!(error["code"], json!(code), "body: {:#}", self.body);
         for field in ["type", "message", "doc_url"] {

@@ -4,6 +4,7 @@ use super::{StoreError, keys, sort_key, stored, stored_opt};
 use crate::domain::account::{Account, ApiKey, ApiKeyHash, Mode};
 use crate::domain::ids::{AccountId, ApiKeyId};
 use crate::domain::time::Timestamp;
+use crate::domain::version::ApiVersion;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -15,6 +16,8 @@ pub(crate) struct AccountItem {
     pub id: String,
     pub name: String,
     pub mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
     pub created_at: String,
 }
 
@@ -28,6 +31,7 @@ impl AccountItem {
             id: account.id.to_string(),
             name: account.name.clone(),
             mode: account.mode.as_str().to_owned(),
+            api_version: account.api_version.map(|version| version.as_str().to_owned()),
             created_at: account.created_at.to_string(),
         }
     }
@@ -37,6 +41,7 @@ impl AccountItem {
             id: stored("id", AccountId::parse(&self.id))?,
             name: self.name,
             mode: stored("mode", Mode::parse(&self.mode))?,
+            api_version: stored_opt("apiVersion", self.api_version.as_deref(), ApiVersion::parse)?,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
         })
     }
@@ -52,6 +57,8 @@ pub(crate) struct ApiKeyItem {
     pub id: String,
     pub account_id: String,
     pub mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
     pub key_hash: String,
     pub display_prefix: String,
     pub created_at: String,
@@ -69,6 +76,7 @@ impl ApiKeyItem {
             id: key.id.to_string(),
             account_id: key.account_id.to_string(),
             mode: key.mode.as_str().to_owned(),
+            api_version: key.api_version.map(|version| version.as_str().to_owned()),
             key_hash: key.hash.as_str().to_owned(),
             display_prefix: key.display_prefix.clone(),
             created_at: key.created_at.to_string(),
@@ -81,6 +89,7 @@ impl ApiKeyItem {
             id: stored("id", ApiKeyId::parse(&self.id))?,
             account_id: stored("accountId", AccountId::parse(&self.account_id))?,
             mode: stored("mode", Mode::parse(&self.mode))?,
+            api_version: stored_opt("apiVersion", self.api_version.as_deref(), ApiVersion::parse)?,
             hash: ApiKeyHash::from_stored(self.key_hash),
             display_prefix: self.display_prefix,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,

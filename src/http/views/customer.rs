@@ -1,0 +1,106 @@
+//! The customer object.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::metadata;
+use crate::domain::address::Address;
+use crate::domain::customer::Customer;
+use crate::domain::version::ApiVersion;
+use crate::http::version::is_enveloped;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CustomerView<'a> {
+    id: &'a str,
+    external_id: Option<&'a str>,
+    full_name: Option<&'a str>,
+    email: &'a str,
+    tax_document: Option<&'a str>,
+    document_type: Option<&'a str>,
+    timezone: Option<&'a str>,
+    #[serde(flatten)]
+    additions: Option<CustomerAdditions<'a>>,
+    metadata: Option<&'a BTreeMap<String, String>>,
+    created_at: String,
+    updated_at: String,
+    object: &'static str,
+    livemode: bool,
+}
+
+/// This service's own fields, in the enveloped family only (docs/contract.md §2).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CustomerAdditions<'a> {
+    address: Option<AddressView<'a>>,
+    payment_method: Option<PaymentMethodView<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AddressView<'a> {
+    line1: Option<&'a str>,
+    line2: Option<&'a str>,
+    city: Option<&'a str>,
+    state: Option<&'a str>,
+    postal_code: Option<&'a str>,
+    country: String,
+}
+
+impl<'a> From<&'a Address> for AddressView<'a> {
+    fn from(address: &'a Address) -> Self {
+        Self {
+            line1: address.line1.as_deref(),
+            line2: address.line2.as_deref(),
+            city: address.city.as_deref(),
+            state: address.state.as_deref(),
+            postal_code: address.postal_code.as_deref(),
+            country: address.country.as_str(),
+        }
+    }
+}
+
+/// The vaulted card as a customer shows it: never its provider token.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PaymentMethodView<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    brand: &'a str,
+    last4: &'a str,
+    exp_month: u8,
+    exp_year: u16,
+}
+
+impl<'a> CustomerView<'a> {
+    pub(super) fn new(customer: &'a Customer, version: ApiVersion) -> Self {
+        Self {
+            id: customer.id.as_str(),
+            external_id: customer.external_id.as_ref().map(|id| id.as_str()),
+            full_name: customer.full_name.as_ref().map(|name| name.as_str()),
+            email: customer.email.as_str(),
+            tax_document: None,
+            document_type: None,
+            timezone: customer.timezone.as_ref().map(|zone| zone.as_str()),
+            additions: is_enveloped(version).then(|| CustomerAdditions {
+                address: customer.address.as_ref().map(AddressView::from),
+                payment_method: customer
+                    .payment_method
+                    .as_ref()
+                    .map(|method| PaymentMethodView {
+                        kind: "card",
+                        brand: &method.brand,
+                        last4: &method.last4,
+                        exp_month: method.exp_month,
+                        exp_year: method.exp_year,
+                    }),
+            }),
+            metadata: metadata(&customer.metadata),
+            created_at: customer.created_at.to_string(),
+            updated_at: customer.updated_at.to_string(),
+            object: "customer",
+            livemode: customer.livemode,
+        }
+    }
+}

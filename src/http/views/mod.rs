@@ -1,0 +1,74 @@
+//! Every answer's shape, per API version (docs/contract.md §2 and §6): the one place that knows
+//! what a version changes. Handlers call the function for what they answer and never look at the
+//! version themselves.
+
+mod customer;
+mod invoice;
+mod payment;
+
+use std::collections::BTreeMap;
+
+use crate::domain::customer::Customer;
+use crate::domain::invoice::Invoice;
+use crate::domain::payment::Payment;
+use crate::domain::text::Metadata;
+use crate::domain::version::ApiVersion;
+
+use super::error::ApiError;
+use super::response::ApiResponse;
+use super::version::is_enveloped;
+use customer::CustomerView;
+use invoice::{InvoiceStatusView, InvoiceView};
+use payment::PaymentView;
+
+type Answer = Result<ApiResponse, ApiError>;
+
+fn metadata(metadata: &Option<Metadata>) -> Option<&BTreeMap<String, String>> {
+    metadata.as_ref().map(Metadata::entries)
+}
+
+pub fn payment(version: ApiVersion, payment: &Payment) -> Answer {
+    ApiResponse::object(version, &PaymentView::new(payment, version))
+}
+
+pub fn payments(version: ApiVersion, payments: &[Payment], next_cursor: Option<&str>) -> Answer {
+    let views: Vec<_> = payments
+        .iter()
+        .map(|payment| PaymentView::new(payment, version))
+        .collect();
+    ApiResponse::list(version, &views, next_cursor)
+}
+
+pub fn customer(version: ApiVersion, customer: &Customer) -> Answer {
+    ApiResponse::object(version, &CustomerView::new(customer, version))
+}
+
+pub fn customers(version: ApiVersion, customers: &[Customer], next_cursor: Option<&str>) -> Answer {
+    let views: Vec<_> = customers
+        .iter()
+        .map(|customer| CustomerView::new(customer, version))
+        .collect();
+    ApiResponse::list(version, &views, next_cursor)
+}
+
+pub fn invoice(version: ApiVersion, invoice: &Invoice) -> Answer {
+    ApiResponse::object(version, &InvoiceView::whole(invoice, version))
+}
+
+pub fn invoices(version: ApiVersion, invoices: &[Invoice], next_cursor: Option<&str>) -> Answer {
+    let views: Vec<_> = invoices
+        .iter()
+        .map(|invoice| InvoiceView::listed(invoice, version))
+        .collect();
+    ApiResponse::list(version, &views, next_cursor)
+}
+
+/// The answer of a status change: `{id, status, updatedAt, …}` up to 2026-07-11, the whole
+/// invoice after.
+pub fn invoice_status_changed(version: ApiVersion, invoice: &Invoice) -> Answer {
+    if is_enveloped(version) {
+        ApiResponse::object(version, &InvoiceStatusView::from(invoice))
+    } else {
+        self::invoice(version, invoice)
+    }
+}
