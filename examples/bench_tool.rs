@@ -19,6 +19,7 @@ use commet_payments::domain::money::{Currency, PaymentAmount};
 use commet_payments::domain::payment::{NewLink, Payment, Provider};
 use commet_payments::domain::text::{Description, Email};
 use commet_payments::domain::time::Timestamp;
+use commet_payments::domain::version::ApiVersion;
 use commet_payments::store::{Store, StoreSettings, bench, keys};
 use serde_json::{Value, json};
 
@@ -79,7 +80,8 @@ fn link(customer: Option<&Customer>, at: Timestamp) -> Payment {
 }
 
 async fn account(store: &Store, name: &str) -> (Account, String) {
-    let account = Account::create(name, Mode::Sandbox, Timestamp::now()).expect("account");
+    let account = Account::create(name, Mode::Sandbox, ApiVersion::CURRENT, Timestamp::now())
+        .expect("account");
     store
         .insert_account(&account)
         .await

@@ -215,7 +215,8 @@ mod tests {
 
     #[test]
     fn revoked_keys_authenticate_nobody() {
-        let account = Account::create("Acme", Mode::Sandbox, ApiVersion::CURRENT, Timestamp::now()).unwrap();
+        let account =
+            Account::create("Acme", Mode::Sandbox, ApiVersion::CURRENT, Timestamp::now()).unwrap();
         let secret = ApiKeySecret::generate(account.mode).unwrap();
         let mut key = ApiKey::issue(&account, &secret, Timestamp::now());
         assert_eq!(key.principal().unwrap().account_id, account.id);

@@ -39,7 +39,9 @@ pub(crate) fn completing_with<'a, T>(
 }
 
 /// A rendered success as an idempotency record keeps it.
-pub(crate) fn answer(rendered: Result<ApiResponse, ApiError>) -> Result<StoredResponse, AnswerError> {
+pub(crate) fn answer(
+    rendered: Result<ApiResponse, ApiError>,
+) -> Result<StoredResponse, AnswerError> {
     rendered
         .map(|response| response.stored())
         .map_err(|error| error.to_string())

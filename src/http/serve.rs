@@ -44,8 +44,15 @@ where
     // Refined once the account (and its pin) is known; errors before that take this one.
     let mut version = version::before_authentication(event.headers());
     let work = async {
-        let request = match prepare(app, route, &event, request_id.clone(), &docs_url, &mut version)
-            .await?
+        let request = match prepare(
+            app,
+            route,
+            &event,
+            request_id.clone(),
+            &docs_url,
+            &mut version,
+        )
+        .await?
         {
             Prepared::Replay(response) => return Ok(response),
             Prepared::Run(request) => *request,
@@ -109,7 +116,13 @@ async fn prepare(
         });
     }
     let principal = super::auth::authenticate(app, event.headers()).await?;
-    *version = version::resolve(version::requested(event.headers())?, principal.api_version);
+    // A bad header is refused in the shape of the account's pin.
+    let requested = version::requested(event.headers());
+    *version = version::resolve(
+        requested.as_ref().ok().copied().flatten(),
+        principal.api_version,
+    );
+    requested?;
     // Reads carry neither; the key is checked first, so a bad key is reported over a bad body.
     let (idempotency_key, body) = if route.method == "GET" {
         (None, None)

@@ -43,7 +43,13 @@ async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
     };
     let store = Store::connect(&settings).await;
     store.create_table().await.unwrap();
-    let account = Account::create("faults", Mode::Sandbox, ApiVersion::V2026_07_11, Timestamp::now()).unwrap();
+    let account = Account::create(
+        "faults",
+        Mode::Sandbox,
+        ApiVersion::V2026_07_11,
+        Timestamp::now(),
+    )
+    .unwrap();
     store.insert_account(&account).await.unwrap();
     let secret = ApiKeySecret::generate(Mode::Sandbox).unwrap();
     store

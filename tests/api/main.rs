@@ -19,3 +19,4 @@ mod races;
 mod repository;
 mod store;
 mod tenants;
+mod versions;

@@ -60,8 +60,7 @@ impl<'a> PaymentView<'a> {
         Self {
             payment_context: has_payment_context(version).then(|| PaymentContextView {
                 reason: "one_time_payment",
-                payment_link_id: (payment.kind == PaymentKind::Link)
-                    .then_some(payment.id.as_str()),
+                payment_link_id: (payment.kind == PaymentKind::Link).then_some(payment.id.as_str()),
                 recovery: None,
             }),
             id: payment.id.as_str(),

@@ -31,7 +31,9 @@ impl AccountItem {
             id: account.id.to_string(),
             name: account.name.clone(),
             mode: account.mode.as_str().to_owned(),
-            api_version: account.api_version.map(|version| version.as_str().to_owned()),
+            api_version: account
+                .api_version
+                .map(|version| version.as_str().to_owned()),
             created_at: account.created_at.to_string(),
         }
     }

@@ -1,0 +1,480 @@
+//! API versions (docs/contract.md §6): which version a request gets, the exact fields each
+//! version's answers have (as Commet's SDK of that version declares them), a golden file per
+//! endpoint with every version's rendering of fixed objects, and replays across versions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use commet_payments::domain::account::Mode;
+use commet_payments::domain::version::ApiVersion;
+use commet_payments::http::version::is_enveloped;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestResponse, customer_with_card, event, outstanding_invoice};
+
+const SDK_FIELDS: &str = include_str!("../data/sdk_fields.json");
+
+fn keys(value: &Value) -> BTreeSet<String> {
+    value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value:#}"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// The SDK's declared fields of `object` for the family of `version`, with this service's own
+/// additions where that family has them.
+fn declared(version: ApiVersion, object: &str) -> BTreeSet<String> {
+    let data: Value = serde_json::from_str(SDK_FIELDS).unwrap();
+    // 2026-06-10 shapes are 2026-07-11's: the newer SDK only declares fields the older lacked.
+    let family = match version {
+        ApiVersion::V2026_06_10 => ApiVersion::V2026_07_11,
+        other => other,
+    };
+    let fields = &data["families"][family.as_str()][object];
+    let mut set: BTreeSet<String> = fields
+        .as_array()
+        .unwrap_or_else(|| panic!("{family}: no {object} in sdk_fields.json"))
+        .iter()
+        .map(|field| field.as_str().unwrap().to_owned())
+        .collect();
+    if is_enveloped(version)
+        && let Some(additions) = data["serviceAdditions"][object].as_array()
+    {
+        set.extend(additions.iter().map(|f| f.as_str().unwrap().to_owned()));
+    }
+    set
+}
+
+fn assert_fields(version: ApiVersion, object: &str, value: &Value) {
+    assert_eq!(
+        keys(value),
+        declared(version, object),
+        "{version} {object}: {value:#}"
+    );
+}
+
+/// A list's own keys: `nextCursor` is there exactly when there is more.
+fn assert_list(version: ApiVersion, response: &TestResponse) {
+    let mut expected = declared(version, "list");
+    if response.body["hasMore"] != json!(true) {
+        expected.remove("nextCursor");
+    }
+    assert_eq!(keys(&response.body), expected, "{version} list");
+}
+
+fn assert_error(version: ApiVersion, response: &TestResponse) {
+    assert_fields(version, "error", &response.body);
+    assert_fields(version, "errorBody", &response.body["error"]);
+}
+
+/// Every answer of every endpoint, in every version, has exactly the declared fields.
+#[tokio::test]
+async fn each_version_answers_exactly_the_fields_its_sdk_declares() {
+    let t = TestApp::new().await;
+    for version in ApiVersion::ALL {
+        let (_, key) = t.account_pinned(Mode::Sandbox, Some(version)).await;
+        let customer = customer_with_card(
+            &t,
+            &key,
+            Some(json!({ "line1": "1 Main St", "city": "Austin", "postalCode": "78701", "country": "US" })),
+            "4242424242424242",
+        )
+        .await;
+        let got = t.get(&format!("/api/v1/customers/{customer}"), &key).await;
+        assert_eq!(got.header("commet-version"), Some(version.as_str()));
+        assert_fields(version, "customer", got.data());
+
+        let link = t
+            .post(
+                "/api/v1/payments",
+                &key,
+                json!({ "amount": 500, "currency": "usd", "description": "Link" }),
+            )
+            .await;
+        assert_fields(version, "payment", link.data());
+        let charge = t
+            .post(
+                "/api/v1/payments/charge",
+                &key,
+                json!({ "customerId": customer, "amount": 700, "currency": "usd", "description": "Charge" }),
+            )
+            .await;
+        assert_fields(version, "payment", charge.data());
+        if let Some(context) = charge.data().get("paymentContext") {
+            assert_fields(version, "paymentContext", context);
+            assert_eq!(context["reason"], "one_time_payment");
+            assert_eq!(context["paymentLinkId"], Value::Null, "a charge is no link");
+            assert_eq!(
+                link.data()["paymentContext"]["paymentLinkId"],
+                link.data()["id"]
+            );
+        }
+
+        let payments = t.get("/api/v1/payments?limit=2", &key).await;
+        assert_list(version, &payments);
+        for payment in payments.data().as_array().unwrap() {
+            assert_fields(version, "payment", payment);
+        }
+        let customers = t.get("/api/v1/customers", &key).await;
+        assert_list(version, &customers);
+        assert_fields(version, "customer", &customers.data()[0]);
+
+        let (_, outstanding) = outstanding_invoice(&t, &key).await;
+        let invoice = t
+            .get(&format!("/api/v1/invoices/{outstanding}"), &key)
+            .await;
+        assert_fields(version, "invoice", invoice.data());
+        assert_fields(version, "lineItem", &invoice.data()["lineItems"][0]);
+        let invoices = t.get("/api/v1/invoices", &key).await;
+        assert_list(version, &invoices);
+        for listed in invoices.data().as_array().unwrap() {
+            assert_fields(version, "invoiceListItem", listed);
+        }
+        // Both methods work in every version; the version decides the answer's shape.
+        let method = if is_enveloped(version) {
+            "PUT"
+        } else {
+            "PATCH"
+        };
+        let changed = t
+            .send(
+                event(method, &format!("/api/v1/invoices/{outstanding}/status"))
+                    .key(&key)
+                    .json(json!({ "status": "void" }))
+                    .build(),
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{}", changed.text);
+        assert_fields(version, "statusChange", changed.data());
+        assert_eq!(changed.data()["status"], "void");
+
+        let missing = t
+            .get("/api/v1/payments/pay_01KEVENTSPAYMENT0000000009", &key)
+            .await;
+        missing.error(404, "payment_not_found");
+        assert_error(version, &missing);
+    }
+}
+
+#[tokio::test]
+async fn the_header_wins_over_the_pin_which_wins_over_the_current_version() {
+    let t = TestApp::new().await;
+    let (_, pinned) = t
+        .account_pinned(Mode::Sandbox, Some(ApiVersion::V2026_07_24))
+        .await;
+    let (_, unpinned) = t.account_pinned(Mode::Sandbox, None).await;
+    let version_of = |response: TestResponse| {
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.header("commet-version").unwrap().to_owned()
+    };
+    let list = |key: &str, header: Option<&str>| {
+        let mut request = event("GET", "/api/v1/payments").key(key);
+        if let Some(header) = header {
+            request = request.header("Commet-Version", header);
+        }
+        request.build()
+    };
+    assert_eq!(version_of(t.send(list(&pinned, None)).await), "2026-07-24");
+    assert_eq!(
+        version_of(t.send(list(&pinned, Some("2026-07-11"))).await),
+        "2026-07-11"
+    );
+    assert_eq!(
+        version_of(t.send(list(&unpinned, None)).await),
+        "2026-08-27"
+    );
+    // A date between releases means the release before it.
+    assert_eq!(
+        version_of(t.send(list(&unpinned, Some("2026-07-30"))).await),
+        "2026-07-24"
+    );
+    let enveloped = t.send(list(&unpinned, Some("2026-06-10"))).await;
+    assert_eq!(enveloped.body["success"], true);
+    let bare = t.send(list(&pinned, None)).await;
+    assert_eq!(bare.body["object"], "list");
+
+    // A future or malformed date is refused on the header, in the shape of the account's pin.
+    for refused in ["2026-08-28", "2027-01-01", "2026-02-30", "tomorrow"] {
+        let response = t.send(list(&pinned, Some(refused))).await;
+        assert_eq!(response.header("commet-version"), Some("2026-07-24"));
+        let error = response.error(400, "validation_error");
+        assert_eq!(error["param"], "Commet-Version", "{refused}");
+        assert!(error["message"].as_str().unwrap().contains("2026-08-27"));
+    }
+    // Before the key is known, an error takes the header's version, else the current one.
+    let anonymous = t
+        .send(
+            event("GET", "/api/v1/payments")
+                .key("ck_test_nobody")
+                .header("Commet-Version", "2026-07-11")
+                .build(),
+        )
+        .await;
+    anonymous.error(401, "unauthorized");
+    assert_eq!(anonymous.body["success"], false);
+    let anonymous = t.get("/api/v1/payments", "ck_test_nobody").await;
+    anonymous.error(401, "unauthorized");
+    assert!(anonymous.body.get("success").is_none());
+}
+
+/// A retry is the same request whatever version it asks for (the version is not part of the
+/// fingerprint, as Commet's `idempotency_key_mismatch` speaks only of payload and operation),
+/// and it gets the first answer byte for byte, with the version that shaped it.
+#[tokio::test]
+async fn a_replay_is_the_first_answer_byte_for_byte_whatever_version_the_retry_asks_for() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account_pinned(Mode::Sandbox, None).await;
+    let create = |version: &str| {
+        event("POST", "/api/v1/payments")
+            .key(&key)
+            .header("Idempotency-Key", "order-42")
+            .header("Commet-Version", version)
+            .json(json!({ "amount": 900, "currency": "usd", "description": "Once" }))
+            .build()
+    };
+    let first = t.send(create("2026-07-11")).await;
+    assert_eq!(first.body["success"], true);
+    for retry in ["2026-08-27", "2026-07-24", "2026-07-11"] {
+        let again = t.send(create(retry)).await;
+        assert_eq!(again.status, 200);
+        assert_eq!(again.text, first.text, "retry asking for {retry}");
+        assert_eq!(again.header("commet-version"), Some("2026-07-11"));
+    }
+    let listed = t.get("/api/v1/payments", &key).await;
+    assert_eq!(listed.data().as_array().unwrap().len(), 1, "one payment");
+}
+
+/// Both methods change the status in every version; an old client's PUT keeps working after its
+/// account moved on.
+#[tokio::test]
+async fn put_and_patch_both_change_an_invoice_status() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account_pinned(Mode::Sandbox, None).await;
+    for method in ["PUT", "PATCH"] {
+        let (_, invoice) = outstanding_invoice(&t, &key).await;
+        let changed = t
+            .send(
+                event(method, &format!("/api/v1/invoices/{invoice}/status"))
+                    .key(&key)
+                    .json(json!({ "status": "paid" }))
+                    .build(),
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{method}: {}", changed.text);
+        assert_eq!(changed.body["object"], "invoice");
+        assert_eq!(changed.body["status"], "paid");
+        assert!(changed.body["lineItems"].is_array(), "the whole invoice");
+    }
+}
+
+mod golden {
+    //! Fixed objects rendered in every version, compared with tests/golden/<endpoint>.json.
+    //! `UPDATE_GOLDEN=1 cargo test golden` rewrites the files (then read the diff).
+
+    use super::*;
+    use commet_payments::domain::address::{Address, CountryCode};
+    use commet_payments::domain::card::PaymentMethod;
+    use commet_payments::domain::customer::{Customer, NewCustomer};
+    use commet_payments::domain::ids::{CustomerId, InvoiceId, PaymentId};
+    use commet_payments::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus};
+    use commet_payments::domain::money::{Currency, PaymentAmount};
+    use commet_payments::domain::payment::{
+        Failure, NewLink, Payment, PaymentKind, PaymentStatus, Provider,
+    };
+    use commet_payments::domain::text::{Description, Email, ExternalId, FullName, Metadata};
+    use commet_payments::domain::time::Timestamp;
+    use commet_payments::http::views;
+    use commet_payments::http::{ApiError, ApiResponse, Resource};
+
+    const CREATED: &str = "2026-11-26T10:15:00.123Z";
+    const UPDATED: &str = "2026-11-26T10:16:30.456Z";
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    fn customer() -> Customer {
+        let mut customer = Customer::create(
+            NewCustomer {
+                email: Email::parse("ada@example.com").unwrap(),
+                external_id: Some(ExternalId::parse("user-7").unwrap()),
+                full_name: Some(FullName::parse("Ada Lovelace").unwrap()),
+                address: Some(Address {
+                    line1: Some("1 Main St".into()),
+                    line2: None,
+                    city: Some("Austin".into()),
+                    state: Some("TX".into()),
+                    postal_code: Some("78701".into()),
+                    country: CountryCode::parse("US").unwrap(),
+                }),
+                timezone: None,
+                metadata: None,
+            },
+            at(CREATED),
+            false,
+        );
+        customer.id = CustomerId::parse("cus_01KGXDENCVST0MER0000000001").unwrap();
+        customer.updated_at = at(UPDATED);
+        customer.payment_method = Some(PaymentMethod {
+            token: "pm_never_shown".into(),
+            brand: "visa".into(),
+            last4: "4242".into(),
+            exp_month: 12,
+            exp_year: 2034,
+        });
+        customer
+    }
+
+    fn link() -> Payment {
+        let mut link = Payment::new_link(
+            NewLink {
+                amount: PaymentAmount::new(2500).unwrap(),
+                currency: Currency::parse("usd").unwrap(),
+                description: Description::parse("Order #7").unwrap(),
+                customer: None,
+                success_url: Some(
+                    commet_payments::domain::text::SuccessUrl::parse("https://shop.example/ok")
+                        .unwrap(),
+                ),
+                metadata: Some(
+                    Metadata::new(BTreeMap::from([("order".into(), "7".into())])).unwrap(),
+                ),
+            },
+            Some(customer().id),
+            206,
+            Provider::Commet,
+            "https://pay.example",
+            at(CREATED),
+            false,
+        );
+        link.id = PaymentId::parse("pay_01KGXDENPAYMENT00000000001").unwrap();
+        link.url = Some(format!("https://pay.example/pay/{}", link.id));
+        link
+    }
+
+    fn declined_charge() -> Payment {
+        let mut charge = link();
+        charge.id = PaymentId::parse("pay_01KGXDENPAYMENT00000000002").unwrap();
+        charge.kind = PaymentKind::Charge;
+        charge.status = PaymentStatus::Failed;
+        charge.url = None;
+        charge.success_url = None;
+        charge.metadata = None;
+        charge.invoice_id = Some(invoice().id);
+        charge.failure = Some(Failure {
+            code: "card_declined".into(),
+            message: "The card was declined.".into(),
+        });
+        charge.updated_at = at(UPDATED);
+        charge
+    }
+
+    fn invoice() -> Invoice {
+        let mut invoice = Invoice::for_payment(
+            &link(),
+            customer().id,
+            InvoiceStatus::Outstanding,
+            at(CREATED),
+        );
+        invoice.id = InvoiceId::parse("inv_01KGXDEN1NV0CE000000000001").unwrap();
+        invoice.number = InvoiceNumber::new(42).unwrap();
+        invoice
+    }
+
+    fn settled_invoice() -> Invoice {
+        let mut invoice = invoice();
+        invoice.status = InvoiceStatus::Paid;
+        invoice.updated_at = at(UPDATED);
+        invoice
+    }
+
+    type Render = fn(ApiVersion) -> Result<ApiResponse, ApiError>;
+
+    /// What each endpoint answers, rendered from the fixed objects.
+    fn endpoints() -> Vec<(&'static str, Render)> {
+        vec![
+            ("create_payment", |v| views::payment(v, &link())),
+            ("get_payment", |v| views::payment(v, &declined_charge())),
+            ("list_payments", |v| {
+                views::payments(v, &[declined_charge(), link()], Some("cursor_2"))
+            }),
+            ("cancel_payment", |v| {
+                let mut canceled = link();
+                canceled.status = PaymentStatus::Canceled;
+                canceled.updated_at = at(UPDATED);
+                views::payment(v, &canceled)
+            }),
+            ("charge_payment", |v| {
+                let mut charge = declined_charge();
+                charge.status = PaymentStatus::Succeeded;
+                charge.failure = None;
+                views::payment(v, &charge)
+            }),
+            ("charge_payment_declined", |v| {
+                let error = ApiError::PaymentFailed {
+                    payment_id: declined_charge().id.to_string(),
+                    invoice_id: invoice().id.to_string(),
+                    failure_code: "card_declined".into(),
+                    failure_message: "The card was declined.".into(),
+                };
+                Ok(ApiResponse::from_error(&error, "https://api.example/docs/errors", v).0)
+            }),
+            ("create_customer", |v| views::customer(v, &customer())),
+            ("get_customer", |v| views::customer(v, &customer())),
+            ("list_customers", |v| {
+                views::customers(v, &[customer()], None)
+            }),
+            ("get_invoice", |v| views::invoice(v, &invoice())),
+            ("list_invoices", |v| {
+                views::invoices(v, &[invoice()], Some("cursor_2"))
+            }),
+            ("update_invoice_status", |v| {
+                views::invoice_status_changed(v, &settled_invoice())
+            }),
+            ("not_found", |v| {
+                let error = ApiError::not_found(Resource::Payment);
+                Ok(ApiResponse::from_error(&error, "https://api.example/docs/errors", v).0)
+            }),
+        ]
+    }
+
+    #[test]
+    fn every_endpoint_renders_its_golden_file_in_every_version() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden");
+        let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+        for (endpoint, render) in endpoints() {
+            let rendered: BTreeMap<&str, Value> = ApiVersion::ALL
+                .into_iter()
+                .map(|version| {
+                    let response = render(version).unwrap();
+                    assert_eq!(response.version, version);
+                    (
+                        version.as_str(),
+                        serde_json::from_str(&response.body).unwrap(),
+                    )
+                })
+                .collect();
+            let path = format!("{dir}/{endpoint}.json");
+            let text = serde_json::to_string_pretty(&rendered).unwrap() + "\n";
+            if update {
+                std::fs::write(&path, &text).unwrap();
+                continue;
+            }
+            let expected = std::fs::read_to_string(&path)
+                .unwrap_or_else(|_| panic!("{path} is missing: run with UPDATE_GOLDEN=1"));
+            assert_eq!(
+                text, expected,
+                "{endpoint}: the rendering changed (UPDATE_GOLDEN=1 rewrites {path})"
+            );
+        }
+    }
+
+    #[test]
+    fn a_vaulted_cards_token_is_in_no_version() {
+        for version in ApiVersion::ALL {
+            let body = views::customer(version, &customer()).unwrap().body;
+            assert!(!body.contains("pm_never_shown"), "{version}");
+        }
+    }
+}
