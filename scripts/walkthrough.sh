@@ -2,13 +2,17 @@
 # Runs the README's walkthrough verbatim against scripts/start.sh, and checks what it prints.
 #
 # Every ```sh block of the README's "## Walkthrough" section is run in order in one bash, as a
-# reader would paste them, with only the ports and the .local/ folder rewritten to this run's
-# own (free ports, a temporary folder), so a developer's running start.sh is not disturbed. Run by
-# scripts/test.sh; fails on a failing command or on a missing expected answer.
+# reader would paste them, then its ```python block (Commet's own Python SDK, commet-sdk 9.7.0,
+# from .venv), then scripts/sdk_node_check.mjs (@commet/node 7.10.0); with only the ports and the
+# .local/ folder rewritten to this run's own (free ports, a temporary folder), so a developer's
+# running start.sh is not disturbed. Run by scripts/test.sh; fails on a failing command or on a
+# missing expected answer.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+ensure_pip_package commet-sdk 9.7.0
+ensure_node_packages
 work=$(mktemp -d)
 api_port=$(free_port)
 ddb_port=$(free_port)
@@ -27,25 +31,38 @@ stop() {
 trap stop EXIT
 wait_for_port "$api_port" 600 || { cat "$work/start.log" >&2; die "scripts/start.sh did not serve"; }
 
-python3 - "$api_port" "$ddb_port" "$work/local" > "$work/walkthrough.sh" <<'PY'
+python3 - "$api_port" "$ddb_port" "$work/local" "$work/walkthrough.py" > "$work/walkthrough.sh" <<'PY'
 import re, sys
-api_port, ddb_port, local = sys.argv[1:]
+api_port, ddb_port, local, python_file = sys.argv[1:]
 readme = open("README.md").read()
 section = readme.split("\n## Walkthrough\n", 1)[1].split("\n## ", 1)[0]
+def local_run(text):
+    text = text.replace("127.0.0.1:9000", f"127.0.0.1:{api_port}")
+    text = text.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{ddb_port}")
+    return text.replace(".local/", f"{local}/")
 blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
 assert blocks, "the README's Walkthrough has no ```sh block"
-script = "\n".join(blocks)
-script = script.replace("127.0.0.1:9000", f"127.0.0.1:{api_port}")
-script = script.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{ddb_port}")
-script = script.replace(".local/", f"{local}/")
+python = re.findall(r"```python\n(.*?)```", section, re.S)
+assert len(python) == 1, "the README's Walkthrough has one ```python block"
+open(python_file, "w").write(local_run(python[0]))
 print("set -eo pipefail")
-print(script)
+print(local_run("\n".join(blocks)))
 PY
 
 log "running the README walkthrough ($(grep -c '' "$work/walkthrough.sh") lines) against scripts/start.sh"
 if ! bash "$work/walkthrough.sh" > "$work/out.txt" 2>&1; then
   cat "$work/out.txt" >&2
   die "the README walkthrough failed"
+fi
+log "running the README's Python walkthrough with commet-sdk 9.7.0"
+if ! KEY=$(cat "$work/local/sandbox-key") "$VENV/bin/python3" "$work/walkthrough.py" >> "$work/out.txt" 2>&1; then
+  cat "$work/out.txt" >&2
+  die "the README's Python walkthrough failed"
+fi
+log "driving @commet/node 7.10.0 through scripts/sdk_node_check.mjs"
+if ! node scripts/sdk_node_check.mjs "http://127.0.0.1:$api_port" "$(cat "$work/local/other-key")" >> "$work/out.txt" 2>&1; then
+  cat "$work/out.txt" >&2
+  die "@commet/node 7.10.0 did not work against the API"
 fi
 
 # What the walkthrough's comments promise, in the order they promise it.
@@ -55,7 +72,9 @@ for expected in \
   '"code":"payment_not_found"' '"code":"unauthorized"' 'US-CA    725 bps' '"taxAmount":181' '"taxAmount":73' \
   '<h1>Paid</h1>' '"paymentMethod":{"type":"card"' '"status":"succeeded"' \
   '"code":"payment_failed"' 'INV-000004' '"code":"invoice_not_outstanding"' \
-  '"code":"idempotency_key_mismatch"'; do
+  '"code":"idempotency_key_mismatch"' '{"success":true,"data":[' 'commet-version: 2026-07-24' \
+  'pending 1000 one_time_payment' '2 True payment' 'canceled' 'succeeded 1200' '402 payment_failed' \
+  'paid 2000 Month 1' 'node sdk: ok'; do
   if ! grep -qF -- "$expected" "$work/out.txt"; then
     echo "the walkthrough never printed: $expected" >&2
     missing=1

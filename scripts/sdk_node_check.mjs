@@ -1,0 +1,70 @@
+// Drives Commet's own Node SDK, @commet/node 7.10.0 (API version 2026-07-11), unchanged, against
+// this service: customers, links, the hosted page, listing pages, cancel, a charge, a declined
+// charge, invoices and a status change. The SDK has its origin (https://commet.co) built in and no
+// option to change it, so this script points `fetch` here; nothing else is touched.
+// Usage: node scripts/sdk_node_check.mjs <origin> <api key>. Prints "node sdk: ok" when all held.
+import assert from "node:assert/strict";
+import { Commet, CommetAPIError } from "@commet/node";
+
+const [origin, apiKey] = process.argv.slice(2);
+const realFetch = globalThis.fetch;
+globalThis.fetch = (url, init) => realFetch(String(url).replace("https://commet.co", origin), init);
+
+const commet = new Commet({ apiKey, retries: 0, telemetry: false });
+
+async function payOnPage(url, card) {
+  const page = await realFetch(url);
+  const token = (await page.text()).match(/name="csrf" value="([^"]*)"/)[1];
+  const cookie = page.headers.get("set-cookie").split(";")[0];
+  const form = new URLSearchParams({ csrf: token, card_number: card, expiry: "12/34", cvc: "123" });
+  const paid = await realFetch(url, { method: "POST", body: form, headers: { cookie } });
+  return (await paid.text()).match(/<h1>([^<]*)<\/h1>/)[1];
+}
+
+const customer = await commet.customers.create({ email: "node@example.com", externalId: "node-1" });
+assert.equal(customer.success, true);
+const byExternalId = await commet.customers.get({ id: "node-1" });
+assert.equal(byExternalId.data.id, customer.data.id);
+
+const link = await commet.payments.create({
+  amount: 2500, currency: "usd", description: "Node order", customerId: "node-1",
+});
+assert.equal(link.data.status, "pending");
+assert.equal((await commet.payments.get({ id: link.data.id })).data.id, link.data.id);
+const spare = await commet.payments.create({ amount: 100, currency: "usd", description: "Spare" });
+const page = await commet.payments.list({ limit: 1 });
+assert.equal(page.data.length, 1);
+assert.equal(page.hasMore, true);
+const next = await commet.payments.list({ limit: 1, cursor: page.nextCursor });
+assert.notEqual(next.data[0].id, page.data[0].id);
+assert.equal((await commet.payments.cancel({ id: spare.data.id })).data.status, "canceled");
+
+assert.equal(await payOnPage(link.data.url, "4242 4242 4242 4242"), "Paid");
+const charge = await commet.payments.charge({
+  customerId: customer.data.id, amount: 700, currency: "usd", description: "Refill",
+});
+assert.equal(charge.data.status, "succeeded");
+
+const decliner = await commet.customers.create({ email: "decline@example.com" });
+const trial = await commet.payments.create({
+  amount: 300, currency: "usd", description: "Trial", customerId: decliner.data.id,
+});
+await payOnPage(trial.data.url, "4000 0000 0000 0341");
+let invoiceId;
+try {
+  await commet.payments.charge({
+    customerId: decliner.data.id, amount: 900, currency: "usd", description: "Month 1",
+  });
+  assert.fail("the charge should have declined");
+} catch (error) {
+  assert.ok(error instanceof CommetAPIError, String(error));
+  assert.equal(error.statusCode, 402);
+  assert.equal(error.code, "payment_failed");
+  invoiceId = error.details.invoiceId;
+}
+const outstanding = await commet.invoices.list({ status: "outstanding" });
+assert.deepEqual(outstanding.data.map((invoice) => invoice.id), [invoiceId]);
+assert.equal((await commet.invoices.get({ id: invoiceId })).data.lineItems.length, 1);
+const settled = await commet.invoices.updateStatus({ id: invoiceId, status: "void" });
+assert.equal(settled.data.status, "void");
+console.log("node sdk: ok");
