@@ -74,6 +74,14 @@ functions! {
         [routes::UPDATE_INVOICE_STATUS, routes::PATCH_INVOICE_STATUS],
         handlers::invoices::update_status
     );
+    CREATE_WEBHOOK = api!(routes::CREATE_WEBHOOK, handlers::webhooks::create);
+    LIST_WEBHOOKS = api!(routes::LIST_WEBHOOKS, handlers::webhooks::list);
+    GET_WEBHOOK = api!(routes::GET_WEBHOOK, handlers::webhooks::get);
+    UPDATE_WEBHOOK = api!(
+        [routes::UPDATE_WEBHOOK, routes::PATCH_WEBHOOK],
+        handlers::webhooks::update
+    );
+    DELETE_WEBHOOK = api!(routes::DELETE_WEBHOOK, handlers::webhooks::delete);
     PAY_PAGE = Function {
         name: routes::SHOW_PAY_PAGE.function,
         routes: &[routes::SHOW_PAY_PAGE, routes::SUBMIT_PAY_PAGE],

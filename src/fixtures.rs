@@ -8,13 +8,14 @@ use crate::domain::Invalid;
 use crate::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use crate::domain::card::PaymentMethod;
 use crate::domain::customer::{Customer, NewCustomer};
-use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId};
+use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId, WebhookId};
 use crate::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus};
 use crate::domain::money::{Currency, PaymentAmount};
 use crate::domain::payment::{NewLink, Payment, Provider};
 use crate::domain::text::{Description, Email, ExternalId, FullName};
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
+use crate::domain::webhook::{EventSelection, WebhookEndpoint, WebhookSecret, WebhookUrl};
 use crate::store::{Store, StoreError};
 
 pub const ACCOUNT_ID: &str = "acct_01KEVENTSACCT0000000000000";
@@ -29,6 +30,10 @@ pub const PAYMENT_ID: &str = "pay_01KEVENTSPAYMENT0000000001";
 pub const CANCELABLE_PAYMENT_ID: &str = "pay_01KEVENTSPAYMENT0000000002";
 /// A paid invoice that `events/get_invoice.json` reads.
 pub const INVOICE_ID: &str = "inv_01KEVENTS1NV0CE00000000001";
+/// A webhook endpoint that `events/get_webhook.json` reads and `events/update_webhook.json` changes.
+pub const WEBHOOK_ID: &str = "whk_01KEVENTSWEBH00K0000000001";
+/// A webhook endpoint that `events/delete_webhook.json` deletes.
+pub const DELETABLE_WEBHOOK_ID: &str = "whk_01KEVENTSWEBH00K0000000002";
 /// An outstanding invoice that `events/update_invoice_status.json` marks paid.
 pub const OUTSTANDING_INVOICE_ID: &str = "inv_01KEVENTS1NV0CE00000000002";
 
@@ -76,6 +81,24 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
         exp_year: 2034,
     });
     store.put_customer_fixture(&account.id, &customer).await?;
+
+    for id in [WEBHOOK_ID, DELETABLE_WEBHOOK_ID] {
+        let webhook = WebhookEndpoint {
+            id: WebhookId::parse(id)?,
+            url: WebhookUrl::parse("https://93.184.215.14/hooks/commet", false)?,
+            events: EventSelection::parse(["payment_link.completed"])?,
+            description: Some("Sample events".into()),
+            is_active: true,
+            api_version: None,
+            secret: WebhookSecret::from_stored(
+                "whsec_fixture_secret_for_sample_events_only".into(),
+            ),
+            created_at: now,
+            updated_at: now,
+            livemode: false,
+        };
+        store.put_webhook_fixture(&account.id, &webhook).await?;
+    }
 
     for id in [PAYMENT_ID, CANCELABLE_PAYMENT_ID] {
         let mut payment = Payment::new_link(

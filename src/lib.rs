@@ -11,5 +11,6 @@ pub mod fixtures;
 pub mod handlers;
 pub mod http;
 pub mod logging;
+pub mod outbound;
 pub mod provider;
 pub mod store;

@@ -17,6 +17,9 @@ pub struct Config {
     /// Where each error's `doc_url` points (the error code is appended as a fragment). Unset:
     /// `/docs/errors` on the origin the request came in on, which the API serves itself.
     pub error_docs_url: Option<String>,
+    /// Whether webhook endpoints may point at loopback addresses: a local stack's receivers
+    /// listen there. Never set it where the functions share a host with anything.
+    pub webhooks_allow_loopback: bool,
 }
 
 pub const DEFAULT_API_KEY_CACHE_TTL: Duration = Duration::from_secs(60);
@@ -58,6 +61,16 @@ impl Config {
             public_base_url,
             api_key_cache_ttl,
             error_docs_url: var("ERROR_DOCS_URL"),
+            webhooks_allow_loopback: match var("WEBHOOKS_ALLOW_LOOPBACK").as_deref() {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(_) => {
+                    return Err(ConfigError::Invalid {
+                        name: "WEBHOOKS_ALLOW_LOOPBACK",
+                        reason: "must be true or false".into(),
+                    });
+                }
+            },
         })
     }
 }

@@ -72,6 +72,11 @@ prefixed_id!(
     "rcpt_"
 );
 prefixed_id!(
+    /// A webhook endpoint of an account.
+    WebhookId,
+    "whk_"
+);
+prefixed_id!(
     /// An API key's public handle, safe to print and to use for revocation.
     ApiKeyId,
     "key_"

@@ -19,5 +19,6 @@ pub mod tax;
 pub mod text;
 pub mod time;
 pub mod version;
+pub mod webhook;
 
 pub use invalid::Invalid;

@@ -6,7 +6,7 @@ use url::Url;
 
 use super::Invalid;
 
-fn char_count(text: &str) -> usize {
+pub(crate) fn char_count(text: &str) -> usize {
     text.chars().count()
 }
 

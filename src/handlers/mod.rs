@@ -7,6 +7,7 @@ pub mod customers;
 pub mod invoices;
 pub mod pay_page;
 pub mod payments;
+pub mod webhooks;
 
 use crate::domain::idempotency::StoredResponse;
 use crate::domain::page::{Listing, PageLimit, PageRequest};

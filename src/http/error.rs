@@ -27,6 +27,7 @@ pub enum Resource {
     Payment,
     Customer,
     Invoice,
+    Webhook,
 }
 
 /// Every way a request can fail. Handlers return it; `response` turns it into the envelope.
@@ -69,6 +70,8 @@ pub enum ApiError {
         failure_code: String,
         failure_message: String,
     },
+    #[error("webhook endpoint limit reached")]
+    WebhookLimitReached { limit: u32 },
     #[error("duplicate {param}")]
     Duplicate {
         param: &'static str,
@@ -177,6 +180,7 @@ impl ApiError {
                     Resource::Payment => ("payment_not_found", "No such payment."),
                     Resource::Customer => ("customer_not_found", "No such customer."),
                     Resource::Invoice => ("invoice_not_found", "No such invoice."),
+                    Resource::Webhook => ("webhook_not_found", "No such webhook endpoint."),
                 };
                 ErrorReply {
                     param: param.map(str::to_owned),
@@ -246,6 +250,14 @@ impl ApiError {
                     &format!("The payment was declined: {failure_message}"),
                 )
             },
+            Self::WebhookLimitReached { limit } => reply(
+                409,
+                "conflict_error",
+                "webhook_limit_reached",
+                &format!(
+                    "An account may have at most {limit} webhook endpoints; delete one first."
+                ),
+            ),
             Self::Duplicate { param, message } => ErrorReply {
                 param: Some((*param).to_owned()),
                 ..reply(409, "conflict_error", "duplicate", message)

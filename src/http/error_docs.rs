@@ -57,6 +57,8 @@ mod tests {
             ApiError::not_found(Resource::Payment),
             ApiError::not_found(Resource::Customer),
             ApiError::not_found(Resource::Invoice),
+            ApiError::not_found(Resource::Webhook),
+            ApiError::WebhookLimitReached { limit: 1 },
             ApiError::MethodNotAllowed { allow: vec!["GET"] },
             ApiError::PaymentNotCancelable {
                 kind: "charge",
@@ -95,6 +97,7 @@ mod tests {
                 | ApiError::InvoiceNotOutstanding { .. }
                 | ApiError::PaymentFailed { .. }
                 | ApiError::Duplicate { .. }
+                | ApiError::WebhookLimitReached { .. }
                 | ApiError::IdempotencyKeyMismatch
                 | ApiError::IdempotencyInProgress
                 | ApiError::PayloadTooLarge { .. }

@@ -80,6 +80,21 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A field whose null means "clear it" (in an update): `None` when absent, `Some(None)` when
+    /// null, `Some(Some(value))` when given.
+    pub fn nullable<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&'a Value) -> Result<T, Invalid>,
+    ) -> Option<Option<T>> {
+        self.read.push(name);
+        match self.object.get(name) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(value) => self.parsed(name, parse(value)).map(Some),
+        }
+    }
+
     /// An optional nested object, read field by field with the same rules; its problems are
     /// named `outer.inner`.
     pub fn optional_object<T>(
@@ -195,6 +210,30 @@ pub fn string(value: &Value) -> Result<&str, Invalid> {
     value
         .as_str()
         .ok_or_else(|| Invalid::new(format!("must be a string, not {}", json_type(value))))
+}
+
+pub fn boolean(value: &Value) -> Result<bool, Invalid> {
+    value
+        .as_bool()
+        .ok_or_else(|| Invalid::new(format!("must be true or false, not {}", json_type(value))))
+}
+
+/// An array of strings.
+pub fn string_list(value: &Value) -> Result<Vec<&str>, Invalid> {
+    let items = value.as_array().ok_or_else(|| {
+        Invalid::new(format!(
+            "must be an array of strings, not {}",
+            json_type(value)
+        ))
+    })?;
+    items
+        .iter()
+        .map(|item| {
+            item.as_str().ok_or_else(|| {
+                Invalid::new(format!("entries must be strings, not {}", json_type(item)))
+            })
+        })
+        .collect()
 }
 
 /// An object whose values are all strings.

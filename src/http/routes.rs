@@ -76,6 +76,37 @@ pub const PATCH_INVOICE_STATUS: Route = Route {
     method: "PATCH",
     path: "/api/v1/invoices/{id}/status",
 };
+pub const CREATE_WEBHOOK: Route = Route {
+    function: "create_webhook",
+    method: "POST",
+    path: "/api/v1/webhooks",
+};
+pub const LIST_WEBHOOKS: Route = Route {
+    function: "list_webhooks",
+    method: "GET",
+    path: "/api/v1/webhooks",
+};
+pub const GET_WEBHOOK: Route = Route {
+    function: "get_webhook",
+    method: "GET",
+    path: "/api/v1/webhooks/{id}",
+};
+/// The update as versions up to 2026-07-11 send it; both methods work in every version.
+pub const UPDATE_WEBHOOK: Route = Route {
+    function: "update_webhook",
+    method: "PUT",
+    path: "/api/v1/webhooks/{id}",
+};
+pub const PATCH_WEBHOOK: Route = Route {
+    function: "update_webhook",
+    method: "PATCH",
+    path: "/api/v1/webhooks/{id}",
+};
+pub const DELETE_WEBHOOK: Route = Route {
+    function: "delete_webhook",
+    method: "DELETE",
+    path: "/api/v1/webhooks/{id}",
+};
 /// The hosted payment page: public (no API key), HTML, one function for showing and paying.
 pub const SHOW_PAY_PAGE: Route = Route {
     function: "pay_page",
@@ -108,6 +139,12 @@ pub const ALL: &[Route] = &[
     LIST_INVOICES,
     UPDATE_INVOICE_STATUS,
     PATCH_INVOICE_STATUS,
+    CREATE_WEBHOOK,
+    LIST_WEBHOOKS,
+    GET_WEBHOOK,
+    UPDATE_WEBHOOK,
+    PATCH_WEBHOOK,
+    DELETE_WEBHOOK,
     SHOW_PAY_PAGE,
     SUBMIT_PAY_PAGE,
     ERROR_DOCS,
@@ -254,7 +291,7 @@ mod tests {
     }
 
     #[test]
-    fn routes_are_unique_and_only_the_page_and_the_status_change_share_a_function() {
+    fn routes_are_unique_and_only_the_page_and_the_updates_share_a_function() {
         let mut keys: Vec<_> = ALL.iter().map(|route| (route.method, route.path)).collect();
         keys.sort_unstable();
         keys.dedup();
@@ -264,8 +301,8 @@ mod tests {
         functions.dedup();
         assert_eq!(
             functions.len(),
-            ALL.len() - 2,
-            "pay_page serves GET and POST, update_invoice_status PUT and PATCH"
+            ALL.len() - 3,
+            "pay_page serves GET and POST, the invoice status and webhook updates PUT and PATCH"
         );
     }
 }

@@ -12,6 +12,8 @@
 //! | receipt     | `A#<acct>#RCPT#<id>`        | `RCPT` | `A#<acct>#RCPT` / `<createdAt>#<id>`|                                         |
 //! | tax rates   | `A#<acct>#TAX`              | `TAX`  |                                     |                                         |
 //! | link page   | `LINK#<payment id>`         | `LINK` |                                     |                                         |
+//! | webhook     | `A#<acct>#WH#<id>`          | `WH`   | `A#<acct>#WH` / `<createdAt>#<id>`  |                                         |
+//! | webhook count | `A#<acct>#WHCOUNT`        | `WHCOUNT` |                                  |                                         |
 //! | idempotency | `A#<acct>#IDEM#<sha256(key)>` | `IDEM` | (expires through the `ttl` attribute) |                                    |
 //!
 //! The link-page item is the one key without an account: the public page `/pay/{id}` knows only
@@ -20,7 +22,7 @@
 //! Ids and external ids cannot contain `#`, so one key can never be read as another.
 
 use crate::domain::account::ApiKeyHash;
-use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId, ReceiptId};
+use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId, ReceiptId, WebhookId};
 use crate::domain::text::ExternalId;
 
 pub const PK: &str = "pk";
@@ -46,6 +48,8 @@ pub const RECEIPT_SK: &str = "RCPT";
 pub const TAX_RATES_SK: &str = "TAX";
 pub const LINK_SK: &str = "LINK";
 pub const IDEMPOTENCY_SK: &str = "IDEM";
+pub const WEBHOOK_SK: &str = "WH";
+pub const WEBHOOK_COUNT_SK: &str = "WHCOUNT";
 
 pub fn payment(account: &AccountId, id: &PaymentId) -> String {
     format!("A#{account}#PAY#{id}")
@@ -117,4 +121,16 @@ pub fn link(payment: &PaymentId) -> String {
 
 pub fn idempotency(account: &AccountId, key_digest: &str) -> String {
     format!("A#{account}#IDEM#{key_digest}")
+}
+
+pub fn webhook(account: &AccountId, id: &WebhookId) -> String {
+    format!("A#{account}#WH#{id}")
+}
+
+pub fn account_webhooks(account: &AccountId) -> String {
+    format!("A#{account}#WH")
+}
+
+pub fn webhook_count(account: &AccountId) -> String {
+    format!("A#{account}#WHCOUNT")
 }

@@ -7,7 +7,7 @@
 //!
 //! `write` sends every write; `rules` holds the conditions that encode the domain's rules; the
 //! aggregate files (`payments`, `invoices`, `customers`, `links`, `completion`, `accounts`,
-//! `tax`, `idempotency`) say what each operation writes.
+//! `tax`, `idempotency`, `webhooks`) say what each operation writes.
 
 mod accounts;
 #[cfg(feature = "bench")]
@@ -26,6 +26,7 @@ mod payments;
 mod rules;
 pub mod schema;
 mod tax;
+mod webhooks;
 mod write;
 
 pub use client::{Store, StoreSettings};
@@ -38,3 +39,4 @@ pub use idempotency::{
 pub use invoices::SetInvoiceStatus;
 pub use links::{Attempt, BeginAttempt, STALE_ATTEMPT_SECONDS, Unpaid};
 pub use payments::{CancelOutcome, InsertPaymentOutcome};
+pub use webhooks::InsertWebhookOutcome;

@@ -120,7 +120,7 @@ fn non_empty<K, V>(map: HashMap<K, V>) -> Option<HashMap<K, V>> {
 }
 
 /// Sets a `Condition` on any request builder of the SDK (each is its own type, with the same
-/// three setters).
+/// three setters). An empty expression is no condition (an unconditional update).
 macro_rules! conditioned {
     ($builder:expr, $condition:expr) => {{
         let Condition {
@@ -128,7 +128,7 @@ macro_rules! conditioned {
             placeholders,
         } = $condition;
         $builder
-            .condition_expression(expression)
+            .set_condition_expression((!expression.is_empty()).then_some(expression))
             .set_expression_attribute_names(non_empty(placeholders.names))
             .set_expression_attribute_values(non_empty(placeholders.values))
     }};
@@ -225,6 +225,19 @@ impl<'a> Transaction<'a> {
             .build()
             .map_err(StoreError::build)?;
         Ok(self.push(TransactWriteItem::builder().condition_check(check).build()))
+    }
+
+    /// Deletes the item at `key` if `condition` holds.
+    pub fn delete_if(&mut self, key: Item, condition: Condition) -> Result<Slot, StoreError> {
+        let delete = conditioned!(
+            aws_sdk_dynamodb::types::Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key)),
+            condition
+        )
+        .build()
+        .map_err(StoreError::build)?;
+        Ok(self.push(TransactWriteItem::builder().delete(delete).build()))
     }
 
     pub fn update(&mut self, key: Item, change: ConditionalUpdate) -> Result<Slot, StoreError> {

@@ -164,6 +164,7 @@ pub fn config(endpoint: &str) -> Config {
         public_base_url: None,
         api_key_cache_ttl: Duration::from_secs(60),
         error_docs_url: None,
+        webhooks_allow_loopback: true,
     }
 }
 

@@ -457,3 +457,48 @@ fn openapi_lists_exactly_the_accepted_currencies_and_countries() {
         );
     }
 }
+
+/// Every function that takes writes with an Idempotency-Key may claim (PutItem), keep
+/// (UpdateItem) and release (DeleteItem) idempotency records, and only those items: without it a
+/// keyed request would fail on AWS, where DynamoDB Local checks no policy at all.
+#[test]
+fn functions_taking_idempotency_keys_may_write_exactly_their_records() {
+    let template = template();
+    for (name, function) in functions(&template) {
+        let binary = binary_of(&name);
+        let takes_keys = routes::ALL.iter().any(|route| {
+            route.function == binary && route.path.starts_with("/api/") && route.method != "GET"
+        });
+        let statements: Vec<&Yaml> = function["Properties"]
+            .get("Policies")
+            .and_then(Yaml::as_sequence)
+            .into_iter()
+            .flatten()
+            .flat_map(|policy| policy["Statement"].as_sequence().unwrap())
+            .collect();
+        let records = statements.iter().find(|statement| {
+            statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                .as_sequence()
+                .is_some_and(|keys| keys == &[Yaml::from("A#*#IDEM#*")])
+        });
+        if !takes_keys {
+            assert!(records.is_none(), "{name} takes no Idempotency-Key");
+            continue;
+        }
+        let records = records.unwrap_or_else(|| panic!("{name}: no idempotency-record statement"));
+        let actions: BTreeSet<String> = records["Action"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect();
+        let expected: BTreeSet<String> = [
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        ]
+        .map(str::to_owned)
+        .into();
+        assert_eq!(actions, expected, "{name}");
+    }
+}

@@ -20,3 +20,4 @@ mod repository;
 mod store;
 mod tenants;
 mod versions;
+mod webhooks;

@@ -20,6 +20,7 @@ struct Objects {
     customer: String,
     external: String,
     invoice: String,
+    webhook: String,
 }
 
 async fn objects_of(t: &TestApp, key: &str) -> Objects {
@@ -40,7 +41,15 @@ async fn objects_of(t: &TestApp, key: &str) -> Objects {
         )
         .await;
     let details = &declined.body["error"]["details"];
+    let webhook = t
+        .post(
+            "/api/v1/webhooks",
+            key,
+            json!({ "url": "http://127.0.0.1:9/hook", "events": ["payment.received"] }),
+        )
+        .await;
     Objects {
+        webhook: webhook.data()["id"].as_str().unwrap().to_owned(),
         payment: details["paymentId"].as_str().unwrap().to_owned(),
         customer,
         external,
@@ -112,10 +121,19 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
             ),
         ],
         "update_invoice_status" => one(
-            "PUT",
+            route.method,
             format!("/api/v1/invoices/{}/status", a.invoice),
             Some(json!({ "status": "void" })),
         ),
+        "create_webhook" => vec![],
+        "list_webhooks" => one("GET", "/api/v1/webhooks".into(), None),
+        "get_webhook" => one("GET", format!("/api/v1/webhooks/{}", a.webhook), None),
+        "update_webhook" => one(
+            route.method,
+            format!("/api/v1/webhooks/{}", a.webhook),
+            Some(json!({ "isActive": false, "events": ["customer.created"] })),
+        ),
+        "delete_webhook" => one("DELETE", format!("/api/v1/webhooks/{}", a.webhook), None),
         // The hosted page is public by design and keyed by the link alone; the error
         // documentation is public and holds no account's data.
         "pay_page" | "error_docs" => vec![],
@@ -204,7 +222,7 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
             }
         }
     }
-    assert!(tried >= 13 * 6, "the matrix covers every route: {tried}");
+    assert!(tried >= 18 * 6, "the matrix covers every route: {tried}");
 
     // A's objects did not change.
     let after = t
@@ -216,6 +234,11 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
         .get(&format!("/api/v1/invoices/{}", a.invoice), &key_a)
         .await;
     assert_eq!(invoice.data()["status"], "outstanding");
+    let webhook = t
+        .get(&format!("/api/v1/webhooks/{}", a.webhook), &key_a)
+        .await;
+    assert_eq!(webhook.data()["isActive"], true);
+    assert_eq!(webhook.data()["url"], "http://127.0.0.1:9/hook");
 }
 
 #[derive(Clone, Default)]

@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use commet_payments::domain::account::Mode;
+use commet_payments::domain::account::{ApiKey, ApiKeyHash, ApiKeySecret, Mode};
+use commet_payments::domain::ids::AccountId;
+use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::http::version::is_enveloped;
 use serde_json::{Value, json};
@@ -268,6 +270,48 @@ async fn put_and_patch_both_change_an_invoice_status() {
     }
 }
 
+/// `admin set-api-version`: the account and every one of its keys move, so that the one key
+/// lookup of a request tells the new pin.
+#[tokio::test]
+async fn a_new_pin_moves_the_account_and_every_key() {
+    let t = TestApp::new().await;
+    let (account, key) = t
+        .account_pinned(Mode::Sandbox, Some(ApiVersion::V2026_07_11))
+        .await;
+    let second = ApiKeySecret::generate(Mode::Sandbox).unwrap();
+    t.store
+        .put_api_key(&ApiKey::issue(&account, &second, Timestamp::now()))
+        .await
+        .unwrap();
+    let moved = t
+        .store
+        .set_api_version(&account.id, ApiVersion::V2026_07_31)
+        .await
+        .unwrap()
+        .expect("the account exists");
+    assert_eq!(moved.api_version, Some(ApiVersion::V2026_07_31));
+    for secret in [key.as_str(), second.expose()] {
+        let stored = t
+            .store
+            .find_api_key(&ApiKeyHash::of(secret))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.api_version, Some(ApiVersion::V2026_07_31));
+    }
+    // A container that has not cached the key answers in the new version at once.
+    let fresh = TestApp::new().await;
+    let listed = fresh.get("/api/v1/payments", &key).await;
+    assert_eq!(listed.header("commet-version"), Some("2026-07-31"));
+    assert_eq!(listed.body["object"], "list");
+    let nobody = t
+        .store
+        .set_api_version(&AccountId::generate(), ApiVersion::V2026_07_31)
+        .await
+        .unwrap();
+    assert!(nobody.is_none(), "no account, nothing pinned");
+}
+
 mod golden {
     //! Fixed objects rendered in every version, compared with tests/golden/<endpoint>.json.
     //! `UPDATE_GOLDEN=1 cargo test golden` rewrites the files (then read the diff).
@@ -283,7 +327,6 @@ mod golden {
         Failure, NewLink, Payment, PaymentKind, PaymentStatus, Provider,
     };
     use commet_payments::domain::text::{Description, Email, ExternalId, FullName, Metadata};
-    use commet_payments::domain::time::Timestamp;
     use commet_payments::http::views;
     use commet_payments::http::{ApiError, ApiResponse, Resource};
 

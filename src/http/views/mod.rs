@@ -5,6 +5,7 @@
 mod customer;
 mod invoice;
 mod payment;
+mod webhook;
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,7 @@ use crate::domain::invoice::Invoice;
 use crate::domain::payment::Payment;
 use crate::domain::text::Metadata;
 use crate::domain::version::ApiVersion;
+use crate::domain::webhook::WebhookEndpoint;
 
 use super::error::ApiError;
 use super::response::ApiResponse;
@@ -20,6 +22,7 @@ use super::version::is_enveloped;
 use customer::CustomerView;
 use invoice::{InvoiceStatusView, InvoiceView};
 use payment::PaymentView;
+use webhook::{DeletedView, WebhookView};
 
 type Answer = Result<ApiResponse, ApiError>;
 
@@ -71,4 +74,26 @@ pub fn invoice_status_changed(version: ApiVersion, invoice: &Invoice) -> Answer 
     } else {
         self::invoice(version, invoice)
     }
+}
+
+pub fn webhook(version: ApiVersion, webhook: &WebhookEndpoint) -> Answer {
+    ApiResponse::object(version, &WebhookView::new(webhook))
+}
+
+/// The answer of the create, the one place the endpoint's secret is shown.
+pub fn created_webhook(version: ApiVersion, webhook: &WebhookEndpoint) -> Answer {
+    ApiResponse::object(version, &WebhookView::created(webhook))
+}
+
+pub fn webhooks(
+    version: ApiVersion,
+    webhooks: &[WebhookEndpoint],
+    next_cursor: Option<&str>,
+) -> Answer {
+    let views: Vec<_> = webhooks.iter().map(WebhookView::new).collect();
+    ApiResponse::list(version, &views, next_cursor)
+}
+
+pub fn deleted_webhook(version: ApiVersion, id: &str, livemode: bool) -> Answer {
+    ApiResponse::object(version, &DeletedView::webhook(id, livemode))
 }

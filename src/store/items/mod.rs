@@ -9,6 +9,7 @@ mod link;
 mod payment;
 mod receipt;
 mod tax;
+mod webhook;
 
 use std::collections::HashMap;
 
@@ -27,6 +28,7 @@ pub(crate) use link::LinkItem;
 pub(crate) use payment::PaymentItem;
 pub(crate) use receipt::ReceiptItem;
 pub(crate) use tax::TaxRatesItem;
+pub(crate) use webhook::WebhookItem;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 

@@ -1,0 +1,66 @@
+//! The webhook endpoint object; its secret only in the answer that created it.
+
+use serde::Serialize;
+
+use crate::domain::webhook::WebhookEndpoint;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct WebhookView<'a> {
+    id: &'a str,
+    url: &'a str,
+    events: Vec<&'static str>,
+    description: Option<&'a str>,
+    is_active: bool,
+    api_version: Option<&'static str>,
+    created_at: String,
+    /// Shown once: in the answer of the create, never again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret_key: Option<&'a str>,
+    object: &'static str,
+    livemode: bool,
+}
+
+impl<'a> WebhookView<'a> {
+    pub(super) fn new(webhook: &'a WebhookEndpoint) -> Self {
+        Self {
+            id: webhook.id.as_str(),
+            url: webhook.url.as_str(),
+            events: webhook.events.events().iter().map(|e| e.as_str()).collect(),
+            description: webhook.description.as_deref(),
+            is_active: webhook.is_active,
+            api_version: webhook.api_version.map(|version| version.as_str()),
+            created_at: webhook.created_at.to_string(),
+            secret_key: None,
+            object: "webhook",
+            livemode: webhook.livemode,
+        }
+    }
+
+    pub(super) fn created(webhook: &'a WebhookEndpoint) -> Self {
+        Self {
+            secret_key: Some(webhook.secret.expose()),
+            ..Self::new(webhook)
+        }
+    }
+}
+
+/// What a delete answers: the id, and that it is gone.
+#[derive(Serialize)]
+pub(super) struct DeletedView<'a> {
+    id: &'a str,
+    deleted: bool,
+    object: &'static str,
+    livemode: bool,
+}
+
+impl<'a> DeletedView<'a> {
+    pub(super) fn webhook(id: &'a str, livemode: bool) -> Self {
+        Self {
+            id,
+            deleted: true,
+            object: "webhook",
+            livemode,
+        }
+    }
+}

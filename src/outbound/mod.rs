@@ -1,0 +1,8 @@
+//! Reaching out to addresses that merchants give: where a webhook may be sent. Everything a
+//! merchant names is treated as hostile: a name is resolved here and every address it resolves
+//! to must be public (`domain::webhook::forbidden_address`), so a URL cannot aim this service at
+//! its own network or the instance metadata endpoint.
+
+mod destination;
+
+pub use destination::{Refused, check_destination};
