@@ -82,6 +82,7 @@ functions! {
         handlers::webhooks::update
     );
     DELETE_WEBHOOK = api!(routes::DELETE_WEBHOOK, handlers::webhooks::delete);
+    TEST_WEBHOOK = api!(routes::TEST_WEBHOOK, handlers::webhooks::test);
     PAY_PAGE = Function {
         name: routes::SHOW_PAY_PAGE.function,
         routes: &[routes::SHOW_PAY_PAGE, routes::SUBMIT_PAY_PAGE],

@@ -77,6 +77,16 @@ prefixed_id!(
     "whk_"
 );
 prefixed_id!(
+    /// An event sent to webhook endpoints; the same on every attempt of its delivery.
+    EventId,
+    "whev_"
+);
+prefixed_id!(
+    /// One delivery of an event to one endpoint.
+    DeliveryId,
+    "whdl_"
+);
+prefixed_id!(
     /// An API key's public handle, safe to print and to use for revocation.
     ApiKeyId,
     "key_"

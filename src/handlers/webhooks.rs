@@ -1,8 +1,9 @@
 //! `/webhooks`: where an account's events are delivered (docs/contract.md §5). Every URL is
-//! checked against the addresses its host resolves to before it is saved.
+//! checked against the addresses its host resolves to before it is saved, and again by every
+//! delivery, which connects only to an address it checked.
 
 use crate::app::App;
-use crate::domain::ids::WebhookId;
+use crate::domain::ids::{DeliveryId, EventId, WebhookId};
 use crate::domain::page::Listing;
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
@@ -12,7 +13,7 @@ use crate::domain::webhook::{
 use crate::http::fields::{Fields, boolean, string, string_list};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
-use crate::outbound::check_destination;
+use crate::outbound::{check_destination, post_json};
 use crate::store::InsertWebhookOutcome;
 
 use super::page_request;
@@ -148,4 +149,60 @@ pub async fn delete(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         return Err(ApiError::not_found(Resource::Webhook));
     }
     views::deleted_webhook(request.version, id.as_str(), request.principal.livemode())
+}
+
+/// `POST /webhooks/{id}/test`: a signed `webhook.test` event delivered now (one GetItem, then
+/// the delivery, 10 s at most). `success` says whether the receiver answered 2xx.
+pub async fn test(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    if request.body.is_some() {
+        request.body_fields()?.finish(())?;
+    }
+    let id = webhook_id(&request)?;
+    let principal = &request.principal;
+    let webhook = app
+        .store
+        .get_webhook(&principal.account_id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(Resource::Webhook))?;
+    let version = webhook
+        .api_version
+        .or(principal.api_version)
+        .unwrap_or(ApiVersion::CURRENT);
+    let event = EventId::generate();
+    let at = Timestamp::now();
+    let body = views::test_event(
+        &event,
+        &principal.account_id,
+        principal.mode,
+        version,
+        &id,
+        at,
+    );
+    let headers = [
+        ("x-commet-signature", webhook.secret.sign(&body)),
+        ("x-commet-event-id", event.to_string()),
+        ("x-commet-event", "webhook.test".to_owned()),
+        ("x-commet-timestamp", at.to_string()),
+    ];
+    let outcome = post_json(
+        &webhook.url,
+        &headers,
+        body,
+        app.config.webhooks_allow_loopback,
+    )
+    .await;
+    let delivered = match &outcome {
+        Ok(answered) => answered.delivered(),
+        Err(error) => {
+            tracing::info!(webhook = %id, detail = %error, "test delivery failed");
+            false
+        }
+    };
+    views::webhook_test(
+        request.version,
+        delivered,
+        DeliveryId::generate().as_str(),
+        &at.to_string(),
+        principal.livemode(),
+    )
 }

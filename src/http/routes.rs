@@ -107,6 +107,11 @@ pub const DELETE_WEBHOOK: Route = Route {
     method: "DELETE",
     path: "/api/v1/webhooks/{id}",
 };
+pub const TEST_WEBHOOK: Route = Route {
+    function: "test_webhook",
+    method: "POST",
+    path: "/api/v1/webhooks/{id}/test",
+};
 /// The hosted payment page: public (no API key), HTML, one function for showing and paying.
 pub const SHOW_PAY_PAGE: Route = Route {
     function: "pay_page",
@@ -145,6 +150,7 @@ pub const ALL: &[Route] = &[
     UPDATE_WEBHOOK,
     PATCH_WEBHOOK,
     DELETE_WEBHOOK,
+    TEST_WEBHOOK,
     SHOW_PAY_PAGE,
     SUBMIT_PAY_PAGE,
     ERROR_DOCS,

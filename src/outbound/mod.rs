@@ -3,6 +3,8 @@
 //! to must be public (`domain::webhook::forbidden_address`), so a URL cannot aim this service at
 //! its own network or the instance metadata endpoint.
 
+mod delivery;
 mod destination;
 
+pub use delivery::{Answered, DELIVERY_TIMEOUT, DeliveryError, post_json};
 pub use destination::{Refused, check_destination};

@@ -7,7 +7,9 @@ use serde_json::Value;
 use crate::helpers::{TestApp, TestResponse, dispatch};
 
 fn object_of(function: &str) -> &'static str {
-    if function.contains("webhook") {
+    if function == "test_webhook" {
+        "webhook_delivery"
+    } else if function.contains("webhook") {
         "webhook"
     } else if function.contains("invoice") {
         "invoice"

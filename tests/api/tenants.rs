@@ -134,6 +134,7 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
             Some(json!({ "isActive": false, "events": ["customer.created"] })),
         ),
         "delete_webhook" => one("DELETE", format!("/api/v1/webhooks/{}", a.webhook), None),
+        "test_webhook" => one("POST", format!("/api/v1/webhooks/{}/test", a.webhook), None),
         // The hosted page is public by design and keyed by the link alone; the error
         // documentation is public and holds no account's data.
         "pay_page" | "error_docs" => vec![],
@@ -222,7 +223,7 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
             }
         }
     }
-    assert!(tried >= 18 * 6, "the matrix covers every route: {tried}");
+    assert!(tried >= 19 * 6, "the matrix covers every route: {tried}");
 
     // A's objects did not change.
     let after = t

@@ -3,6 +3,7 @@
 //! version themselves.
 
 mod customer;
+mod event;
 mod invoice;
 mod payment;
 mod webhook;
@@ -20,9 +21,10 @@ use super::error::ApiError;
 use super::response::ApiResponse;
 use super::version::is_enveloped;
 use customer::CustomerView;
+pub use event::test_event;
 use invoice::{InvoiceStatusView, InvoiceView};
 use payment::PaymentView;
-use webhook::{DeletedView, WebhookView};
+use webhook::{DeletedView, WebhookTestView, WebhookView};
 
 type Answer = Result<ApiResponse, ApiError>;
 
@@ -96,4 +98,24 @@ pub fn webhooks(
 
 pub fn deleted_webhook(version: ApiVersion, id: &str, livemode: bool) -> Answer {
     ApiResponse::object(version, &DeletedView::webhook(id, livemode))
+}
+
+/// The answer of a test delivery.
+pub fn webhook_test(
+    version: ApiVersion,
+    delivered: bool,
+    delivery_id: &str,
+    delivered_at: &str,
+    livemode: bool,
+) -> Answer {
+    ApiResponse::object(
+        version,
+        &WebhookTestView {
+            success: delivered,
+            delivery_id,
+            delivered_at,
+            object: "webhook_delivery",
+            livemode,
+        },
+    )
 }

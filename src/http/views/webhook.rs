@@ -64,3 +64,14 @@ impl<'a> DeletedView<'a> {
         }
     }
 }
+
+/// What a test delivery answers (`success`: the receiver answered 2xx).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct WebhookTestView<'a> {
+    pub success: bool,
+    pub delivery_id: &'a str,
+    pub delivered_at: &'a str,
+    pub object: &'static str,
+    pub livemode: bool,
+}
