@@ -33,7 +33,7 @@ target/debug/admin create-account --name fuzz --mode sandbox --key-file "$work/k
 # --ignore-changes: a rebuild mid-run would answer 500s of its own. The parent-death signal stops
 # it even if this script is killed outright.
 setpriv --pdeathsig TERM cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$api_port" \
-  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=http://127.0.0.1:$api_port,RUST_LOG=trace" \
+  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=http://127.0.0.1:$api_port,WEBHOOKS_ALLOW_LOOPBACK=true,RUST_LOG=trace" \
   > "$logs" 2>&1 &
 watch_pid=$!
 trap 'kill $watch_pid 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -57,7 +57,7 @@ PY
   log "schemathesis, version $version: up to $EXAMPLES cases per operation, at most $MAX_TIME s"
   # ASCII strings only: HTTP header values outside ASCII make cargo lambda's emulator itself fail
   # with a 500 of its own (the function answers 400); API Gateway would not pass them through.
-  FUZZ_VERSION=$version PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS=fuzz_hooks \
+  FUZZ_VERSION=$version FUZZ_API_ORIGIN="http://127.0.0.1:$api_port" PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS=fuzz_hooks \
     schemathesis run "$work/openapi-$version.yaml" \
     --url "http://127.0.0.1:$api_port" \
     --header "x-api-key: $(cat "$work/key")" \
