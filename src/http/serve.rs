@@ -41,8 +41,10 @@ where
         account_id = tracing::field::Empty,
     );
     let started = Instant::now();
-    // Refined once the account (and its pin) is known; errors before that take this one.
-    let mut version = version::before_authentication(event.headers());
+    // Read once: the answers of errors before the account is known take the header's version
+    // (else the current one); `prepare` refines it with the account's pin.
+    let requested = version::requested(event.headers());
+    let mut version = version::resolve(requested.as_ref().ok().copied().flatten(), None);
     let work = async {
         let request = match prepare(
             app,
@@ -50,6 +52,7 @@ where
             &event,
             request_id.clone(),
             &docs_url,
+            requested,
             &mut version,
         )
         .await?
@@ -106,6 +109,7 @@ async fn prepare(
     event: &Request,
     request_id: String,
     docs_url: &str,
+    requested: Result<Option<ApiVersion>, ApiError>,
     version: &mut ApiVersion,
 ) -> Result<Prepared, ApiError> {
     let path = request::raw_path(event);
@@ -117,7 +121,6 @@ async fn prepare(
     }
     let principal = super::auth::authenticate(app, event.headers()).await?;
     // A bad header is refused in the shape of the account's pin.
-    let requested = version::requested(event.headers());
     *version = version::resolve(
         requested.as_ref().ok().copied().flatten(),
         principal.api_version,
