@@ -28,6 +28,17 @@ use webhook::{DeletedView, WebhookTestView, WebhookView};
 
 type Answer = Result<ApiResponse, ApiError>;
 
+/// A page of `items`, each shown by `view`.
+fn list<'a, T, V: serde::Serialize>(
+    version: ApiVersion,
+    items: &'a [T],
+    next_cursor: Option<&str>,
+    view: impl Fn(&'a T) -> V,
+) -> Answer {
+    let views: Vec<V> = items.iter().map(view).collect();
+    ApiResponse::list(version, &views, next_cursor)
+}
+
 fn metadata(metadata: &Option<Metadata>) -> Option<&BTreeMap<String, String>> {
     metadata.as_ref().map(Metadata::entries)
 }
@@ -37,11 +48,9 @@ pub fn payment(version: ApiVersion, payment: &Payment) -> Answer {
 }
 
 pub fn payments(version: ApiVersion, payments: &[Payment], next_cursor: Option<&str>) -> Answer {
-    let views: Vec<_> = payments
-        .iter()
-        .map(|payment| PaymentView::new(payment, version))
-        .collect();
-    ApiResponse::list(version, &views, next_cursor)
+    list(version, payments, next_cursor, |payment| {
+        PaymentView::new(payment, version)
+    })
 }
 
 pub fn customer(version: ApiVersion, customer: &Customer) -> Answer {
@@ -49,11 +58,9 @@ pub fn customer(version: ApiVersion, customer: &Customer) -> Answer {
 }
 
 pub fn customers(version: ApiVersion, customers: &[Customer], next_cursor: Option<&str>) -> Answer {
-    let views: Vec<_> = customers
-        .iter()
-        .map(|customer| CustomerView::new(customer, version))
-        .collect();
-    ApiResponse::list(version, &views, next_cursor)
+    list(version, customers, next_cursor, |customer| {
+        CustomerView::new(customer, version)
+    })
 }
 
 pub fn invoice(version: ApiVersion, invoice: &Invoice) -> Answer {
@@ -61,11 +68,9 @@ pub fn invoice(version: ApiVersion, invoice: &Invoice) -> Answer {
 }
 
 pub fn invoices(version: ApiVersion, invoices: &[Invoice], next_cursor: Option<&str>) -> Answer {
-    let views: Vec<_> = invoices
-        .iter()
-        .map(|invoice| InvoiceView::listed(invoice, version))
-        .collect();
-    ApiResponse::list(version, &views, next_cursor)
+    list(version, invoices, next_cursor, |invoice| {
+        InvoiceView::listed(invoice, version)
+    })
 }
 
 /// The answer of a status change: `{id, status, updatedAt, …}` up to 2026-07-11, the whole
@@ -92,8 +97,7 @@ pub fn webhooks(
     webhooks: &[WebhookEndpoint],
     next_cursor: Option<&str>,
 ) -> Answer {
-    let views: Vec<_> = webhooks.iter().map(WebhookView::new).collect();
-    ApiResponse::list(version, &views, next_cursor)
+    list(version, webhooks, next_cursor, WebhookView::new)
 }
 
 pub fn deleted_webhook(version: ApiVersion, id: &str, livemode: bool) -> Answer {
