@@ -83,6 +83,14 @@ functions! {
     );
     DELETE_WEBHOOK = api!(routes::DELETE_WEBHOOK, handlers::webhooks::delete);
     TEST_WEBHOOK = api!(routes::TEST_WEBHOOK, handlers::webhooks::test);
+    LIST_WEBHOOK_DELIVERIES = api!(
+        routes::LIST_WEBHOOK_DELIVERIES,
+        handlers::deliveries::list
+    );
+    RETRY_WEBHOOK_DELIVERY = api!(
+        routes::RETRY_WEBHOOK_DELIVERY,
+        handlers::deliveries::retry
+    );
     PAY_PAGE = Function {
         name: routes::SHOW_PAY_PAGE.function,
         routes: &[routes::SHOW_PAY_PAGE, routes::SUBMIT_PAY_PAGE],

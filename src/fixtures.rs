@@ -8,7 +8,10 @@ use crate::domain::Invalid;
 use crate::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use crate::domain::card::PaymentMethod;
 use crate::domain::customer::{Customer, NewCustomer};
-use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId, WebhookId};
+use crate::domain::delivery::{AttemptResult, Delivery};
+use crate::domain::ids::{
+    AccountId, CustomerId, DeliveryId, EventId, InvoiceId, PaymentId, WebhookId,
+};
 use crate::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus};
 use crate::domain::money::{Currency, PaymentAmount};
 use crate::domain::payment::{NewLink, Payment, Provider};
@@ -34,6 +37,9 @@ pub const INVOICE_ID: &str = "inv_01KEVENTS1NV0CE00000000001";
 pub const WEBHOOK_ID: &str = "whk_01KEVENTSWEBH00K0000000001";
 /// A webhook endpoint that `events/delete_webhook.json` deletes.
 pub const DELETABLE_WEBHOOK_ID: &str = "whk_01KEVENTSWEBH00K0000000002";
+/// A failed delivery to `WEBHOOK_ID` that `events/list_webhook_deliveries.json` lists and
+/// `events/retry_webhook_delivery.json` tries again.
+pub const DELIVERY_ID: &str = "whdl_01KEVENTSDE1VERY0000000001";
 /// An outstanding invoice that `events/update_invoice_status.json` marks paid.
 pub const OUTSTANDING_INVOICE_ID: &str = "inv_01KEVENTS1NV0CE00000000002";
 
@@ -100,6 +106,24 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
         };
         store.put_webhook_fixture(&account.id, &webhook).await?;
     }
+    let mut delivery = Delivery::open(
+        WebhookId::parse(WEBHOOK_ID)?,
+        EventId::parse("whev_01KEVENTSEVENT000000000001")?,
+        "webhook.test",
+        "{}".into(),
+        now,
+        false,
+    );
+    delivery.id = DeliveryId::parse(DELIVERY_ID)?;
+    let refused = AttemptResult {
+        status_code: None,
+        duration: std::time::Duration::from_millis(1),
+        error: Some("could not connect: connection refused".into()),
+    };
+    let (failed, attempt) = delivery.attempted(refused, now, None);
+    store
+        .put_delivery_fixture(&account.id, &failed, &attempt)
+        .await?;
 
     for id in [PAYMENT_ID, CANCELABLE_PAYMENT_ID] {
         let mut payment = Payment::new_link(

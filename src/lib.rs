@@ -2,7 +2,8 @@
 //!
 //! Data flows one way: an API Gateway event is parsed and authenticated by [`http`], handed to a
 //! handler in [`handlers`], which applies the rules of [`domain`] and persists through [`store`];
-//! [`http`] turns the result, or the one [`http::ApiError`], into the response.
+//! [`http`] turns the result, or the one [`http::ApiError`], into the response. A committed change
+//! flows on through the table's stream to [`workers`], which deliver its events to webhooks.
 
 pub mod app;
 pub mod domain;
@@ -14,3 +15,4 @@ pub mod logging;
 pub mod outbound;
 pub mod provider;
 pub mod store;
+pub mod workers;

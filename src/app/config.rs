@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::domain::delivery::RetrySchedule;
 use crate::store::StoreSettings;
 
 /// Settings read from the environment (see the README's Configuration section).
@@ -20,6 +21,9 @@ pub struct Config {
     /// Whether webhook endpoints may point at loopback addresses: a local stack's receivers
     /// listen there. Never set it where the functions share a host with anything.
     pub webhooks_allow_loopback: bool,
+    /// When failed webhook deliveries are tried again; `WEBHOOK_RETRY_MINUTE_SECONDS` sets how
+    /// long its "minute" is (60 s; a local stack uses 1 s so that retries show within seconds).
+    pub retry_schedule: RetrySchedule,
 }
 
 pub const DEFAULT_API_KEY_CACHE_TTL: Duration = Duration::from_secs(60);
@@ -53,7 +57,22 @@ impl Config {
                 Some(url.as_str().trim_end_matches('/').to_owned())
             }
         };
+        let retry_schedule = match var("WEBHOOK_RETRY_MINUTE_SECONDS") {
+            None => RetrySchedule::default(),
+            Some(text) => match text.parse::<u64>() {
+                Ok(seconds @ 1..=60) => RetrySchedule {
+                    minute: Duration::from_secs(seconds),
+                },
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "WEBHOOK_RETRY_MINUTE_SECONDS",
+                        reason: "must be a whole number of seconds from 1 to 60".into(),
+                    });
+                }
+            },
+        };
         Ok(Self {
+            retry_schedule,
             store: StoreSettings {
                 table_name,
                 endpoint: var("DYNAMODB_ENDPOINT"),

@@ -3,6 +3,7 @@
 
 mod cache;
 mod config;
+mod deliveries;
 mod keys;
 
 use crate::domain::account::{Account, Principal};
@@ -12,6 +13,7 @@ use crate::store::{Store, StoreError};
 
 pub use cache::TtlCache;
 pub use config::{Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL};
+pub use deliveries::DeliveryReport;
 use keys::KeyCache;
 
 pub struct App {

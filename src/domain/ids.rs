@@ -5,9 +5,11 @@
 
 use std::fmt;
 
+use sha2::{Digest, Sha256};
 use ulid::Ulid;
 
 use super::Invalid;
+use super::time::Timestamp;
 
 macro_rules! prefixed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
@@ -35,6 +37,24 @@ macro_rules! prefixed_id {
 
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+
+            /// The same id every time for the same `parts`: a ULID whose time is `at` and whose
+            /// 80 random bits are the start of the parts' SHA-256, for objects that a redelivered
+            /// input must not create twice.
+            pub fn derive(at: Timestamp, parts: &[&str]) -> Self {
+                let mut digest = Sha256::new();
+                for part in parts {
+                    digest.update((part.len() as u64).to_be_bytes());
+                    digest.update(part.as_bytes());
+                }
+                let digest = digest.finalize();
+                let mut bits = [0u8; 16];
+                bits[6..].copy_from_slice(&digest[..10]);
+                let millis = u64::try_from(at.datetime().unix_timestamp_nanos() / 1_000_000)
+                    .unwrap_or(0);
+                let ulid = Ulid::from_parts(millis, u128::from_be_bytes(bits));
+                Self(format!("{}{}", $prefix, ulid))
             }
         }
 
@@ -85,6 +105,11 @@ prefixed_id!(
     /// One delivery of an event to one endpoint.
     DeliveryId,
     "whdl_"
+);
+prefixed_id!(
+    /// One attempt of a delivery.
+    AttemptId,
+    "whda_"
 );
 prefixed_id!(
     /// An API key's public handle, safe to print and to use for revocation.

@@ -8,6 +8,8 @@ pub mod account;
 pub mod address;
 pub mod card;
 pub mod customer;
+pub mod delivery;
+pub mod event;
 pub mod idempotency;
 pub mod ids;
 pub mod invalid;

@@ -4,6 +4,7 @@
 
 pub mod charge;
 pub mod customers;
+pub mod deliveries;
 pub mod invoices;
 pub mod pay_page;
 pub mod payments;

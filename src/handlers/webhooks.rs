@@ -3,7 +3,8 @@
 //! delivery, which connects only to an address it checked.
 
 use crate::app::App;
-use crate::domain::ids::{DeliveryId, EventId, WebhookId};
+use crate::domain::delivery::Delivery;
+use crate::domain::ids::{EventId, WebhookId};
 use crate::domain::page::Listing;
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
@@ -13,7 +14,7 @@ use crate::domain::webhook::{
 use crate::http::fields::{Fields, boolean, string, string_list};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
-use crate::outbound::{check_destination, post_json};
+use crate::outbound::{Audience, check_destination, test_event_body};
 use crate::store::InsertWebhookOutcome;
 
 use super::page_request;
@@ -151,8 +152,9 @@ pub async fn delete(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     views::deleted_webhook(request.version, id.as_str(), request.principal.livemode())
 }
 
-/// `POST /webhooks/{id}/test`: a signed `webhook.test` event delivered now (one GetItem, then
-/// the delivery, 10 s at most). `success` says whether the receiver answered 2xx.
+/// `POST /webhooks/{id}/test`: a signed `webhook.test` event delivered now (one GetItem, the
+/// delivery opened, the attempt, 10 s at most, then recorded). `success` says whether the
+/// receiver answered 2xx.
 pub async fn test(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     if request.body.is_some() {
         request.body_fields()?.finish(())?;
@@ -170,39 +172,33 @@ pub async fn test(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
         .unwrap_or(ApiVersion::CURRENT);
     let event = EventId::generate();
     let at = Timestamp::now();
-    let body = views::test_event(
-        &event,
-        &principal.account_id,
-        principal.mode,
+    let audience = Audience {
+        account: &principal.account_id,
+        mode: principal.mode,
         version,
-        &id,
-        at,
-    );
-    let headers = [
-        ("x-commet-signature", webhook.secret.sign(&body)),
-        ("x-commet-event-id", event.to_string()),
-        ("x-commet-event", "webhook.test".to_owned()),
-        ("x-commet-timestamp", at.to_string()),
-    ];
-    let outcome = post_json(
-        &webhook.url,
-        &headers,
-        body,
-        app.config.webhooks_allow_loopback,
-    )
-    .await;
-    let delivered = match &outcome {
-        Ok(answered) => answered.delivered(),
-        Err(error) => {
-            tracing::info!(webhook = %id, detail = %error, "test delivery failed");
-            false
-        }
     };
+    let body = test_event_body(&event, audience, id.as_str(), at);
+    // A test is a delivery like any other (listed with the endpoint's deliveries), but never
+    // retried.
+    let delivery = Delivery::open(
+        id.clone(),
+        event,
+        "webhook.test",
+        String::from_utf8(body).map_err(ApiError::internal)?,
+        at,
+        principal.livemode(),
+    );
+    app.store
+        .open_delivery(&principal.account_id, &delivery)
+        .await?;
+    let attempt = app
+        .attempt_now(&principal.account_id, &delivery, &webhook, None)
+        .await?;
     views::webhook_test(
         request.version,
-        delivered,
-        DeliveryId::generate().as_str(),
-        &at.to_string(),
+        attempt.result.delivered(),
+        delivery.id.as_str(),
+        &attempt.attempted_at.to_string(),
         principal.livemode(),
     )
 }

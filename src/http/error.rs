@@ -28,6 +28,7 @@ pub enum Resource {
     Customer,
     Invoice,
     Webhook,
+    WebhookDelivery,
 }
 
 /// Every way a request can fail. Handlers return it; `response` turns it into the envelope.
@@ -181,6 +182,9 @@ impl ApiError {
                     Resource::Customer => ("customer_not_found", "No such customer."),
                     Resource::Invoice => ("invoice_not_found", "No such invoice."),
                     Resource::Webhook => ("webhook_not_found", "No such webhook endpoint."),
+                    Resource::WebhookDelivery => {
+                        ("webhook_delivery_not_found", "No such webhook delivery.")
+                    }
                 };
                 ErrorReply {
                     param: param.map(str::to_owned),

@@ -58,6 +58,7 @@ mod tests {
             ApiError::not_found(Resource::Customer),
             ApiError::not_found(Resource::Invoice),
             ApiError::not_found(Resource::Webhook),
+            ApiError::not_found(Resource::WebhookDelivery),
             ApiError::WebhookLimitReached { limit: 1 },
             ApiError::MethodNotAllowed { allow: vec!["GET"] },
             ApiError::PaymentNotCancelable {

@@ -112,6 +112,18 @@ pub const TEST_WEBHOOK: Route = Route {
     method: "POST",
     path: "/api/v1/webhooks/{id}/test",
 };
+/// Ours: an endpoint's delivery attempts, newest first.
+pub const LIST_WEBHOOK_DELIVERIES: Route = Route {
+    function: "list_webhook_deliveries",
+    method: "GET",
+    path: "/api/v1/webhooks/{id}/deliveries",
+};
+/// Ours: one more attempt of a delivery, now.
+pub const RETRY_WEBHOOK_DELIVERY: Route = Route {
+    function: "retry_webhook_delivery",
+    method: "POST",
+    path: "/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry",
+};
 /// The hosted payment page: public (no API key), HTML, one function for showing and paying.
 pub const SHOW_PAY_PAGE: Route = Route {
     function: "pay_page",
@@ -151,6 +163,8 @@ pub const ALL: &[Route] = &[
     PATCH_WEBHOOK,
     DELETE_WEBHOOK,
     TEST_WEBHOOK,
+    LIST_WEBHOOK_DELIVERIES,
+    RETRY_WEBHOOK_DELIVERY,
     SHOW_PAY_PAGE,
     SUBMIT_PAY_PAGE,
     ERROR_DOCS,

@@ -15,7 +15,10 @@ use rustls_pki_types::ServerName;
 use tokio::net::TcpStream;
 
 use super::destination::{Refused, check_destination};
-use crate::domain::webhook::WebhookUrl;
+use crate::domain::delivery::AttemptResult;
+use crate::domain::ids::EventId;
+use crate::domain::time::Timestamp;
+use crate::domain::webhook::{WebhookEndpoint, WebhookUrl};
 
 /// The whole attempt: connect, TLS, send, and the answer's head (the contract's 10 s).
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -50,6 +53,39 @@ pub enum DeliveryError {
     Tls(String),
     #[error("HTTP failed: {0}")]
     Http(String),
+}
+
+/// One signed delivery of an event's `body` to `endpoint`: `X-Commet-Signature` is the lowercase
+/// hex HMAC-SHA256 of the body keyed with the endpoint's secret, `X-Commet-Event-Id` the event's
+/// id (the same on every attempt), `X-Commet-Timestamp` when this attempt was sent. Never fails:
+/// a refusal, a timeout or a broken connection is an attempt without a status code.
+pub async fn send_event(
+    endpoint: &WebhookEndpoint,
+    event_id: &EventId,
+    event: &str,
+    body: &[u8],
+    at: Timestamp,
+    allow_loopback: bool,
+) -> AttemptResult {
+    let headers = [
+        ("x-commet-signature", endpoint.secret.sign(body)),
+        ("x-commet-event-id", event_id.to_string()),
+        ("x-commet-event", event.to_owned()),
+        ("x-commet-timestamp", at.to_string()),
+    ];
+    let started = Instant::now();
+    match post_json(&endpoint.url, &headers, body.to_vec(), allow_loopback).await {
+        Ok(answered) => AttemptResult {
+            status_code: Some(answered.status),
+            duration: answered.duration,
+            error: None,
+        },
+        Err(error) => AttemptResult {
+            status_code: None,
+            duration: started.elapsed(),
+            error: Some(error.to_string()),
+        },
+    }
 }
 
 /// POSTs `body` with `headers` to `url`, as JSON, within `DELIVERY_TIMEOUT`.

@@ -1,10 +1,12 @@
-//! Reaching out to addresses that merchants give: where a webhook may be sent. Everything a
-//! merchant names is treated as hostile: a name is resolved here and every address it resolves
-//! to must be public (`domain::webhook::forbidden_address`), so a URL cannot aim this service at
-//! its own network or the instance metadata endpoint.
+//! Reaching out to addresses that merchants give: where a webhook may be sent, and what it
+//! says. Everything a merchant names is treated as hostile: a name is resolved here and every
+//! address it resolves to must be public (`domain::webhook::forbidden_address`), so a URL cannot
+//! aim this service at its own network or the instance metadata endpoint.
 
 mod delivery;
 mod destination;
+mod event;
 
-pub use delivery::{Answered, DELIVERY_TIMEOUT, DeliveryError, post_json};
+pub use delivery::{Answered, DELIVERY_TIMEOUT, DeliveryError, post_json, send_event};
 pub use destination::{Refused, check_destination};
+pub use event::{Audience, Related, event_body, test_event_body};

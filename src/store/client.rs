@@ -30,7 +30,7 @@ const AWS_TRUST_ROOTS: &str = include_str!("../../certs/aws-trust-roots.pem");
 /// shows in every cold start; ring does not pay that. The trust store is AWS's roots (plus
 /// `SSL_CERT_FILE` if set), not the system store, whose hundreds of files every cold start
 /// would read and parse.
-fn http_client() -> SharedHttpClient {
+pub(crate) fn http_client() -> SharedHttpClient {
     let mut roots = tls::TrustStore::empty()
         .with_native_roots(false)
         .with_pem_certificate(AWS_TRUST_ROOTS.as_bytes());
@@ -82,7 +82,7 @@ fn timeouts() -> TimeoutConfig {
         .build()
 }
 
-fn env_region() -> Region {
+pub(crate) fn env_region() -> Region {
     let region = std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|_| "us-east-1".to_owned());
@@ -163,7 +163,7 @@ impl Store {
 
 /// DynamoDB Local accepts any credentials; fixed ones keep a developer's real AWS profile out
 /// of local runs.
-fn local_credentials() -> Credentials {
+pub(crate) fn local_credentials() -> Credentials {
     Credentials::new("local", "local", None, None, "local")
 }
 

@@ -14,7 +14,13 @@
 //! | link page   | `LINK#<payment id>`         | `LINK` |                                     |                                         |
 //! | webhook     | `A#<acct>#WH#<id>`          | `WH`   | `A#<acct>#WH` / `<createdAt>#<id>`  |                                         |
 //! | webhook count | `A#<acct>#WHCOUNT`        | `WHCOUNT` |                                  |                                         |
+//! | delivery    | `A#<acct>#WHDL#<id>`        | `WHDL` |                                     | `WHDUE` / `<nextAttemptAt>#<id>` (while pending) |
+//! | attempt     | `A#<acct>#WHDL#<delivery>`  | `ATT#<nn>` | `A#<acct>#WH#<whk>#ATT` / `<attemptedAt>#<id>` |                   |
 //! | idempotency | `A#<acct>#IDEM#<sha256(key)>` | `IDEM` | (expires through the `ttl` attribute) |                                    |
+//!
+//! Deliveries waiting for their next attempt are the one partition of `gsi2` without an account:
+//! the retry scheduler finds every due delivery with one Query on it, never a scan. Deliveries
+//! and attempts expire through `ttl` (30 days).
 //!
 //! The link-page item is the one key without an account: the public page `/pay/{id}` knows only
 //! the payment id, and this item says which account the link belongs to.
@@ -22,7 +28,9 @@
 //! Ids and external ids cannot contain `#`, so one key can never be read as another.
 
 use crate::domain::account::ApiKeyHash;
-use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId, ReceiptId, WebhookId};
+use crate::domain::ids::{
+    AccountId, CustomerId, DeliveryId, InvoiceId, PaymentId, ReceiptId, WebhookId,
+};
 use crate::domain::text::ExternalId;
 
 pub const PK: &str = "pk";
@@ -50,6 +58,9 @@ pub const LINK_SK: &str = "LINK";
 pub const IDEMPOTENCY_SK: &str = "IDEM";
 pub const WEBHOOK_SK: &str = "WH";
 pub const WEBHOOK_COUNT_SK: &str = "WHCOUNT";
+pub const DELIVERY_SK: &str = "WHDL";
+/// The `gsi2` partition of pending deliveries, by when their next attempt is due.
+pub const DUE_DELIVERIES: &str = "WHDUE";
 
 pub fn payment(account: &AccountId, id: &PaymentId) -> String {
     format!("A#{account}#PAY#{id}")
@@ -133,4 +144,21 @@ pub fn account_webhooks(account: &AccountId) -> String {
 
 pub fn webhook_count(account: &AccountId) -> String {
     format!("A#{account}#WHCOUNT")
+}
+
+pub fn delivery(account: &AccountId, id: &DeliveryId) -> String {
+    format!("A#{account}#WHDL#{id}")
+}
+
+pub fn attempt_sk(number: u32) -> String {
+    format!("ATT#{number:02}")
+}
+
+pub fn webhook_attempts(account: &AccountId, webhook: &WebhookId) -> String {
+    format!("A#{account}#WH#{webhook}#ATT")
+}
+
+/// The account an item belongs to, read from its partition key (`A#<account>#…`).
+pub fn account_of(pk: &str) -> Option<&str> {
+    pk.strip_prefix("A#")?.split('#').next()
 }

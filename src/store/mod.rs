@@ -7,7 +7,8 @@
 //!
 //! `write` sends every write; `rules` holds the conditions that encode the domain's rules; the
 //! aggregate files (`payments`, `invoices`, `customers`, `links`, `completion`, `accounts`,
-//! `tax`, `idempotency`, `webhooks`) say what each operation writes.
+//! `tax`, `idempotency`, `webhooks`, `deliveries`) say what each operation writes; `stream`
+//! reads the table's stream back as domain changes.
 
 mod accounts;
 #[cfg(feature = "bench")]
@@ -15,6 +16,7 @@ pub mod bench;
 mod client;
 mod completion;
 mod customers;
+mod deliveries;
 mod error;
 mod idempotency;
 mod invoices;
@@ -25,6 +27,8 @@ mod paging;
 mod payments;
 mod rules;
 pub mod schema;
+pub mod stream;
+mod stream_reader;
 mod tax;
 mod webhooks;
 mod write;
@@ -39,4 +43,5 @@ pub use idempotency::{
 pub use invoices::SetInvoiceStatus;
 pub use links::{Attempt, BeginAttempt, STALE_ATTEMPT_SECONDS, Unpaid};
 pub use payments::{CancelOutcome, InsertPaymentOutcome};
+pub use stream_reader::StreamReader;
 pub use webhooks::InsertWebhookOutcome;

@@ -3,7 +3,8 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 
 use super::{Store, StoreError, keys};
@@ -23,6 +24,8 @@ pub struct TableDefinition {
     pub sort_key: &'static str,
     pub indexes: &'static [IndexDefinition],
     pub ttl_attribute: &'static str,
+    /// The stream is the outbox of events: each record carries the item before and after.
+    pub stream_view: &'static str,
 }
 
 /// An account's objects of one kind (payments, customers, invoices, keys; all accounts), newest
@@ -33,7 +36,8 @@ pub const BY_ACCOUNT: IndexDefinition = IndexDefinition {
     sort_key: keys::GSI1_SK,
 };
 
-/// One customer's payments or invoices, newest first.
+/// One customer's payments or invoices, newest first; and, in its `WHDUE` partition, pending
+/// webhook deliveries by when they are due.
 pub const BY_CUSTOMER: IndexDefinition = IndexDefinition {
     name: keys::GSI2,
     partition_key: keys::GSI2_PK,
@@ -45,6 +49,7 @@ pub const TABLE: TableDefinition = TableDefinition {
     sort_key: keys::SK,
     indexes: &[BY_ACCOUNT, BY_CUSTOMER],
     ttl_attribute: keys::TTL,
+    stream_view: "NEW_AND_OLD_IMAGES",
 };
 
 impl TableDefinition {
@@ -76,6 +81,13 @@ impl Store {
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
+            .stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::from(TABLE.stream_view))
+                    .build()
+                    .map_err(StoreError::build)?,
+            )
             .key_schema(key(TABLE.partition_key, KeyType::Hash)?)
             .key_schema(key(TABLE.sort_key, KeyType::Range)?);
         for name in TABLE.key_attributes() {

@@ -1,14 +1,18 @@
 //! Every sample event in events/ runs through its function against DynamoDB Local, seeded with
 //! the fixtures the events refer to. An event that rots fails here.
 
-use commet_payments::fixtures;
+use commet_payments::domain::ids::{AccountId, WebhookId};
+use commet_payments::domain::page::{PageLimit, PageRequest};
+use commet_payments::{fixtures, workers};
 use serde_json::Value;
 
 use crate::helpers::{TestApp, TestResponse, dispatch};
 
 fn object_of(function: &str) -> &'static str {
-    if function == "test_webhook" {
+    if function == "test_webhook" || function == "retry_webhook_delivery" {
         "webhook_delivery"
+    } else if function == "list_webhook_deliveries" {
+        "webhook_delivery_attempt"
     } else if function.contains("webhook") {
         "webhook"
     } else if function.contains("invoice") {
@@ -41,6 +45,15 @@ async fn every_sample_event_runs_through_its_function() {
     for path in paths {
         let function = path.file_stem().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&path).unwrap();
+        if let Some(worker) = workers::by_name(&function) {
+            let event: Value = serde_json::from_str(&text).unwrap();
+            let answer = (worker.handle)(t.app, event)
+                .await
+                .unwrap_or_else(|e| panic!("{function}: {e}"));
+            check_worker_answer(&t, &function, &answer).await;
+            ran.push(function);
+            continue;
+        }
         let event = lambda_http::request::from_str(&text)
             .unwrap_or_else(|e| panic!("{}: not an API Gateway event: {e}", path.display()));
         let response = TestResponse::from(dispatch(t.app, &function, event).await);
@@ -83,10 +96,54 @@ async fn every_sample_event_runs_through_its_function() {
     let mut expected: Vec<String> = commet_payments::endpoints::ALL
         .iter()
         .map(|(_, function)| function.name.to_owned())
+        .chain(
+            workers::ALL
+                .iter()
+                .map(|(_, worker)| worker.name.to_owned()),
+        )
         .collect();
     expected.sort();
     ran.sort();
     assert_eq!(ran, expected, "one event per function");
+}
+
+/// The stream event pays the fixture link: its `payment_link.completed` goes to the fixture
+/// endpoint (which listens nowhere), the attempt is recorded and the record is not failed.
+async fn check_worker_answer(t: &TestApp, function: &str, answer: &Value) {
+    match function {
+        "deliver_events" => {
+            assert_eq!(
+                answer["batchItemFailures"],
+                serde_json::json!([]),
+                "{answer}"
+            );
+            let account = AccountId::parse(fixtures::ACCOUNT_ID).unwrap();
+            let webhook = WebhookId::parse(fixtures::WEBHOOK_ID).unwrap();
+            let page = PageRequest {
+                limit: PageLimit::new(100).unwrap(),
+                after: None,
+            };
+            let attempts = t
+                .store
+                .list_attempts(&account, &webhook, &page)
+                .await
+                .unwrap();
+            assert!(
+                attempts
+                    .items
+                    .iter()
+                    .any(|attempt| attempt.event == "payment_link.completed"),
+                "the sample stream event was delivered"
+            );
+        }
+        "retry_deliveries" => {
+            assert!(
+                answer["attempts"].is_u64() && answer["delivered"].is_u64(),
+                "{answer}"
+            );
+        }
+        _ => panic!("{function}: no check for this worker's answer"),
+    }
 }
 
 #[test]

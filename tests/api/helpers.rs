@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use commet_payments::app::{App, Config};
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
+use commet_payments::domain::delivery::RetrySchedule;
 use commet_payments::domain::ids::AccountId;
 use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
 use commet_payments::domain::time::Timestamp;
@@ -165,6 +166,10 @@ pub fn config(endpoint: &str) -> Config {
         api_key_cache_ttl: Duration::from_secs(60),
         error_docs_url: None,
         webhooks_allow_loopback: true,
+        // Retries a second apart, as the local stack has them.
+        retry_schedule: RetrySchedule {
+            minute: Duration::from_secs(1),
+        },
     }
 }
 
@@ -576,4 +581,39 @@ pub async fn declined_invoice(t: &TestApp, key: &str, customer: &str) -> String 
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// Starts, once per test process, what carries committed changes to webhooks locally: the stream
+/// relay (`workers::relay_stream`, as `admin relay-stream` runs it) with retries every 250 ms,
+/// on a thread and runtime of its own, with an app of its own. Returns once the stream is being
+/// read, so that every change after the call is delivered.
+pub fn stream_relay() {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| {
+        let endpoint = dynamodb_endpoint().to_owned();
+        let (ready, reading) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(async {
+                    let store = Store::connect(&settings(&endpoint)).await;
+                    let app = App::new(store, config(&endpoint)).leak();
+                    commet_payments::workers::relay_stream(
+                        app,
+                        &endpoint,
+                        Duration::from_millis(25),
+                        Duration::from_millis(250),
+                        move || ready.send(()).expect("the test waits"),
+                    )
+                    .await
+                    .expect("the stream relay runs");
+                })
+        });
+        reading
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the stream relay reads DynamoDB Local's stream");
+    });
 }

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use commet_payments::http::routes::{self, FALLBACK_FUNCTION, HTTP_METHODS};
 use commet_payments::store::schema::TABLE;
+use commet_payments::store::stream::EVENT_SOURCES;
+use commet_payments::workers;
 use serde_norway::Value as Yaml;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -80,7 +82,12 @@ fn template_routes(template: &Yaml) -> BTreeMap<(String, String), String> {
     let mut routes = BTreeMap::new();
     for (name, function) in functions(template) {
         let binary = binary_of(&name);
+        let is_worker = workers::ALL.iter().any(|(_, worker)| worker.name == binary);
         for (_, event) in function["Properties"]["Events"].as_mapping().unwrap() {
+            if is_worker {
+                assert_ne!(event["Type"], *"HttpApi", "{name} is no API function");
+                continue;
+            }
             assert_eq!(event["Type"], *"HttpApi", "{name}");
             let properties = &event["Properties"];
             let key = match (properties.get("Method"), properties.get("Path")) {
@@ -137,6 +144,10 @@ fn every_function_binary_is_its_endpoint_table_entry_and_nothing_more() {
         .iter()
         .map(|(_, function)| function.name)
         .collect();
+    let workers: BTreeSet<&str> = workers::ALL.iter().map(|(_, w)| w.name).collect();
+    for (constant, worker) in workers::ALL {
+        assert_eq!(*constant, worker.name.to_uppercase());
+    }
     for entry in std::fs::read_dir(format!("{ROOT}/src/bin")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -149,17 +160,22 @@ fn every_function_binary_is_its_endpoint_table_entry_and_nothing_more() {
             .filter(|line| !line.starts_with("//") && !line.trim().is_empty())
             .map(str::to_owned)
             .collect();
+        let main = if workers.contains(name.as_str()) {
+            "worker_main"
+        } else {
+            "lambda_main"
+        };
         assert_eq!(
             code,
             [format!(
-                "commet_payments::lambda_main!({});",
+                "commet_payments::{main}!({});",
                 name.to_uppercase()
             )],
             "{name}"
         );
         assert!(
-            functions.remove(name.as_str()),
-            "{name} is not in endpoints::ALL"
+            functions.remove(name.as_str()) || workers.contains(name.as_str()),
+            "{name} is not in endpoints::ALL or workers::ALL"
         );
     }
     assert!(
@@ -321,6 +337,114 @@ fn template_table_is_the_table_the_code_creates() {
         properties["TimeToLiveSpecification"]["Enabled"],
         Yaml::from(true)
     );
+    assert_eq!(
+        properties["StreamSpecification"]["StreamViewType"],
+        Yaml::from(TABLE.stream_view)
+    );
+}
+
+/// `deliver_events` reads the table's stream the way its handler expects: only changes of the
+/// items that cause events (the filter is the code's list), failures reported per record, bounded
+/// retries, and what it gives up on kept in a queue that an alarm watches.
+#[test]
+fn deliver_events_reads_the_stream_as_the_code_expects() {
+    let template = template();
+    let function = &template["Resources"]["DeliverEventsFunction"];
+    let events = function["Properties"]["Events"].as_mapping().unwrap();
+    assert_eq!(events.len(), 1);
+    let (_, stream) = events.iter().next().unwrap();
+    assert_eq!(stream["Type"], *"DynamoDB");
+    let properties = &stream["Properties"];
+    assert_eq!(
+        properties["FunctionResponseTypes"],
+        serde_norway::from_str::<Yaml>("[ReportBatchItemFailures]").unwrap()
+    );
+    assert!(properties["MaximumRetryAttempts"].as_u64().unwrap() <= 10);
+    assert!(
+        format!(
+            "{:?}",
+            properties["DestinationConfig"]["OnFailure"]["Destination"]
+        )
+        .contains("DeliveryFailuresQueue.Arn")
+    );
+    let filters = properties["FilterCriteria"]["Filters"]
+        .as_sequence()
+        .unwrap();
+    assert_eq!(filters.len(), 1);
+    let pattern: serde_json::Value =
+        serde_json::from_str(filters[0]["Pattern"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        pattern["eventName"],
+        serde_json::json!(["INSERT", "MODIFY"])
+    );
+    assert_eq!(
+        pattern["dynamodb"]["Keys"]["sk"]["S"],
+        serde_json::json!(EVENT_SOURCES)
+    );
+    let alarmed: Vec<String> = resources(&template)
+        .into_iter()
+        .filter(|(_, r)| r["Type"] == *"AWS::CloudWatch::Alarm")
+        .map(|(name, _)| name)
+        .collect();
+    assert!(alarmed.contains(&"DeliveryFailuresAlarm".to_owned()));
+    assert!(alarmed.contains(&"StreamIteratorAgeAlarm".to_owned()));
+    let retry = &template["Resources"]["RetryDeliveriesFunction"]["Properties"]["Events"];
+    let (_, schedule) = retry.as_mapping().unwrap().iter().next().unwrap();
+    assert_eq!(schedule["Type"], *"Schedule");
+}
+
+/// The workers write only delivery records, and the deliverer cannot read a payment.
+#[test]
+fn workers_touch_only_what_they_deliver() {
+    let template = template();
+    for (_, worker) in workers::ALL {
+        let logical = format!(
+            "{}Function",
+            worker
+                .name
+                .split('_')
+                .map(|w| w[..1].to_uppercase() + &w[1..])
+                .collect::<String>()
+        );
+        let function = &template["Resources"][logical.as_str()];
+        for policy in function["Properties"]["Policies"].as_sequence().unwrap() {
+            for statement in policy["Statement"].as_sequence().unwrap() {
+                let actions: Vec<&str> = statement["Action"]
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap())
+                    .collect();
+                let keys: Vec<&str> =
+                    statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                        .as_sequence()
+                        .map(|keys| keys.iter().map(|k| k.as_str().unwrap()).collect())
+                        .unwrap_or_default();
+                if actions
+                    .iter()
+                    .any(|a| *a == "dynamodb:PutItem" || *a == "dynamodb:UpdateItem")
+                {
+                    assert_eq!(keys, ["A#*#WHDL#*"], "{logical} writes only deliveries");
+                }
+                if actions.contains(&"dynamodb:GetItem") {
+                    assert!(
+                        !keys.is_empty(),
+                        "{logical}: GetItem is limited to some items"
+                    );
+                    assert!(
+                        keys.iter().all(|k| !k.contains("PAY")),
+                        "{logical} cannot read payments"
+                    );
+                }
+                if actions.contains(&"dynamodb:Query") {
+                    assert!(
+                        format!("{:?}", statement["Resource"]).contains("/index/"),
+                        "{logical} queries an index only"
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// IAM actions a function's policies allow on the table.

@@ -21,6 +21,7 @@ struct Objects {
     external: String,
     invoice: String,
     webhook: String,
+    delivery: String,
 }
 
 async fn objects_of(t: &TestApp, key: &str) -> Objects {
@@ -48,8 +49,13 @@ async fn objects_of(t: &TestApp, key: &str) -> Objects {
             json!({ "url": "http://127.0.0.1:9/hook", "events": ["payment.received"] }),
         )
         .await;
+    let webhook = webhook.data()["id"].as_str().unwrap().to_owned();
+    let tested = t
+        .post(&format!("/api/v1/webhooks/{webhook}/test"), key, json!({}))
+        .await;
     Objects {
-        webhook: webhook.data()["id"].as_str().unwrap().to_owned(),
+        delivery: tested.data()["deliveryId"].as_str().unwrap().to_owned(),
+        webhook,
         payment: details["paymentId"].as_str().unwrap().to_owned(),
         customer,
         external,
@@ -135,6 +141,19 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
         ),
         "delete_webhook" => one("DELETE", format!("/api/v1/webhooks/{}", a.webhook), None),
         "test_webhook" => one("POST", format!("/api/v1/webhooks/{}/test", a.webhook), None),
+        "list_webhook_deliveries" => one(
+            "GET",
+            format!("/api/v1/webhooks/{}/deliveries", a.webhook),
+            None,
+        ),
+        "retry_webhook_delivery" => one(
+            "POST",
+            format!(
+                "/api/v1/webhooks/{}/deliveries/{}/retry",
+                a.webhook, a.delivery
+            ),
+            None,
+        ),
         // The hosted page is public by design and keyed by the link alone; the error
         // documentation is public and holds no account's data.
         "pay_page" | "error_docs" => vec![],
@@ -235,6 +254,17 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
         .get(&format!("/api/v1/invoices/{}", a.invoice), &key_a)
         .await;
     assert_eq!(invoice.data()["status"], "outstanding");
+    let attempts = t
+        .get(
+            &format!("/api/v1/webhooks/{}/deliveries", a.webhook),
+            &key_a,
+        )
+        .await;
+    assert_eq!(
+        attempts.data().as_array().unwrap().len(),
+        1,
+        "no one else's retry was made"
+    );
     let webhook = t
         .get(&format!("/api/v1/webhooks/{}", a.webhook), &key_a)
         .await;

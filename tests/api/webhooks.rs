@@ -1,12 +1,15 @@
 //! `/webhooks`: endpoints registered, listed, changed and deleted; their secret shown once; their
 //! URL held to public addresses (docs/contract.md §5).
 
+use std::time::Duration;
+
 use commet_payments::app::App;
 use commet_payments::domain::account::Mode;
 use commet_payments::domain::webhook::WebhookEndpoint;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, config, dynamodb_endpoint, event};
+use crate::receiver::{Answer, receiver};
 
 fn endpoint(url: &str) -> Value {
     json!({ "url": url, "events": ["payment_link.completed", "payment.received"] })
@@ -301,65 +304,12 @@ async fn an_account_has_a_bounded_number_of_endpoints_even_under_concurrent_crea
     .error(409, "webhook_limit_reached");
 }
 
-/// A receiver for `count` requests on loopback: answers each with `status` and hands back the
-/// raw requests.
-async fn receiver(status: u16, count: usize) -> (String, tokio::sync::mpsc::Receiver<String>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
-    let (sent, received) = tokio::sync::mpsc::channel(count);
-    tokio::spawn(async move {
-        for _ in 0..count {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let mut read = Vec::new();
-            let mut chunk = [0u8; 8192];
-            loop {
-                let n = socket.read(&mut chunk).await.unwrap();
-                read.extend_from_slice(&chunk[..n]);
-                let text = String::from_utf8_lossy(&read).into_owned();
-                let complete = text.split_once("\r\n\r\n").is_some_and(|(head, body)| {
-                    let length = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length: ")
-                                .map(str::to_owned)
-                        })
-                        .and_then(|n| n.trim().parse::<usize>().ok())
-                        .unwrap_or(0);
-                    body.len() >= length
-                });
-                if complete || n == 0 {
-                    break;
-                }
-            }
-            let answer =
-                format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-            socket.write_all(answer.as_bytes()).await.unwrap();
-            sent.send(String::from_utf8_lossy(&read).into_owned())
-                .await
-                .unwrap();
-        }
-    });
-    (url, received)
-}
-
-fn header<'a>(request: &'a str, name: &str) -> &'a str {
-    request
-        .lines()
-        .find_map(|line| {
-            let (key, value) = line.split_once(": ")?;
-            key.eq_ignore_ascii_case(name).then_some(value)
-        })
-        .unwrap_or_else(|| panic!("no {name} in {request}"))
-}
-
 #[tokio::test]
 async fn a_test_delivery_is_signed_with_the_endpoints_secret_and_says_whether_it_arrived() {
-    use hmac::{KeyInit, Mac};
     let t = TestApp::new().await;
     let (account, key) = t.account(Mode::Sandbox).await;
-    let (url, mut requests) = receiver(200, 1).await;
+    let mut receiving = receiver(&[Answer::Status(200)]).await;
+    let url = receiving.url.clone();
     let created = t
         .post(
             "/api/v1/webhooks",
@@ -378,29 +328,24 @@ async fn a_test_delivery_is_signed_with_the_endpoints_secret_and_says_whether_it
     assert!(data["deliveryId"].as_str().unwrap().starts_with("whdl_"));
     assert_eq!(data["object"], "webhook_delivery");
 
-    let request = requests.recv().await.unwrap();
-    let (_, body) = request.split_once("\r\n\r\n").unwrap();
-    // An HMAC computed here, not by the service's code: the receiver's view.
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body.as_bytes());
-    let expected = hex::encode(mac.finalize().into_bytes());
-    assert_eq!(header(&request, "x-commet-signature"), expected);
-    let delivered: Value = serde_json::from_str(body).unwrap();
-    assert_eq!(header(&request, "x-commet-event-id"), delivered["id"]);
+    let request = receiving.next(Duration::from_secs(15)).await.unwrap();
+    assert!(request.signed_with(&secret));
+    let delivered = request.json();
+    assert_eq!(request.header("x-commet-event-id"), delivered["id"]);
     assert!(delivered["id"].as_str().unwrap().starts_with("whev_"));
     assert_eq!(delivered["event"], "webhook.test");
-    assert_eq!(header(&request, "x-commet-event"), "webhook.test");
+    assert_eq!(request.header("x-commet-event"), "webhook.test");
     assert_eq!(delivered["organizationId"], account.id.as_str());
     assert_eq!(delivered["mode"], "sandbox");
     assert_eq!(delivered["apiVersion"], "2026-07-24", "the endpoint's pin");
     assert_eq!(delivered["data"]["webhookId"], id.as_str());
     assert!(
-        !request.contains(&secret),
+        !request.head.contains(&secret) && !request.body.contains(&secret),
         "the secret itself is never sent"
     );
 
     // A receiver that fails: answered 200, success false.
-    let (failing, _) = receiver(500, 1).await;
+    let failing = receiver(&[Answer::Status(500)]).await.url;
     let patched = t
         .send(
             event("PATCH", &format!("/api/v1/webhooks/{id}"))

@@ -3,7 +3,6 @@
 //! version themselves.
 
 mod customer;
-mod event;
 mod invoice;
 mod payment;
 mod webhook;
@@ -11,6 +10,7 @@ mod webhook;
 use std::collections::BTreeMap;
 
 use crate::domain::customer::Customer;
+use crate::domain::delivery::Attempt;
 use crate::domain::invoice::Invoice;
 use crate::domain::payment::Payment;
 use crate::domain::text::Metadata;
@@ -21,10 +21,9 @@ use super::error::ApiError;
 use super::response::ApiResponse;
 use super::version::is_enveloped;
 use customer::CustomerView;
-pub use event::test_event;
 use invoice::{InvoiceStatusView, InvoiceView};
 use payment::PaymentView;
-use webhook::{DeletedView, WebhookTestView, WebhookView};
+use webhook::{AttemptView, DeletedView, WebhookTestView, WebhookView};
 
 type Answer = Result<ApiResponse, ApiError>;
 
@@ -104,7 +103,16 @@ pub fn deleted_webhook(version: ApiVersion, id: &str, livemode: bool) -> Answer 
     ApiResponse::object(version, &DeletedView::webhook(id, livemode))
 }
 
-/// The answer of a test delivery.
+/// An endpoint's delivery attempts (ours).
+pub fn delivery_attempts(
+    version: ApiVersion,
+    attempts: &[Attempt],
+    next_cursor: Option<&str>,
+) -> Answer {
+    list(version, attempts, next_cursor, AttemptView::new)
+}
+
+/// The answer of a test delivery, and of a delivery retried by hand.
 pub fn webhook_test(
     version: ApiVersion,
     delivered: bool,

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::domain::delivery::Attempt;
 use crate::domain::webhook::WebhookEndpoint;
 
 #[derive(Serialize)]
@@ -74,4 +75,41 @@ pub(super) struct WebhookTestView<'a> {
     pub delivered_at: &'a str,
     pub object: &'static str,
     pub livemode: bool,
+}
+
+/// One delivery attempt, as `GET /webhooks/{id}/deliveries` lists it (ours).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AttemptView<'a> {
+    id: &'a str,
+    delivery_id: &'a str,
+    event_id: &'a str,
+    event: &'a str,
+    attempt: u32,
+    status_code: Option<u16>,
+    duration_ms: u128,
+    error: Option<&'a str>,
+    next_attempt_at: Option<String>,
+    attempted_at: String,
+    object: &'static str,
+    livemode: bool,
+}
+
+impl<'a> AttemptView<'a> {
+    pub(super) fn new(attempt: &'a Attempt) -> Self {
+        Self {
+            id: attempt.id.as_str(),
+            delivery_id: attempt.delivery_id.as_str(),
+            event_id: attempt.event_id.as_str(),
+            event: &attempt.event,
+            attempt: attempt.number,
+            status_code: attempt.result.status_code,
+            duration_ms: attempt.result.duration.as_millis(),
+            error: attempt.result.error.as_deref(),
+            next_attempt_at: attempt.next_attempt_at.map(|at| at.to_string()),
+            attempted_at: attempt.attempted_at.to_string(),
+            object: "webhook_delivery_attempt",
+            livemode: attempt.livemode,
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 mod account;
 mod customer;
+mod delivery;
 mod invoice;
 mod link;
 mod payment;
@@ -23,6 +24,7 @@ use crate::domain::time::Timestamp;
 
 pub(crate) use account::{AccountItem, ApiKeyItem};
 pub(crate) use customer::{CustomerItem, ExternalIdItem, PaymentMethodItem};
+pub(crate) use delivery::{AttemptItem, DeliveryItem, due_key};
 pub(crate) use invoice::{InvoiceCounterItem, InvoiceItem};
 pub(crate) use link::LinkItem;
 pub(crate) use payment::PaymentItem;

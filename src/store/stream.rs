@@ -1,0 +1,91 @@
+//! The table's stream read as domain changes: a stream record's old and new images mapped back
+//! to the objects they hold, for `domain::event` to tell which events a change caused.
+
+use serde::Deserialize;
+
+use super::StoreError;
+use super::items::{CustomerItem, InvoiceItem, PaymentItem};
+use super::keys;
+use crate::domain::event::{Change, Subject};
+use crate::domain::ids::AccountId;
+
+/// An item image as a stream record carries it (empty when absent).
+pub type Image = serde_dynamo::Item;
+
+/// The sort keys of the items whose changes cause events: the event source mapping's filter
+/// lets only these through (`template.yaml`), and a test holds the two to each other.
+pub const EVENT_SOURCES: [&str; 3] = [keys::PAYMENT_SK, keys::INVOICE_SK, keys::CUSTOMER_SK];
+
+#[derive(Deserialize)]
+struct Keys {
+    pk: String,
+    sk: String,
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(image: &Image) -> Result<T, StoreError> {
+    serde_dynamo::from_item(image.clone()).map_err(StoreError::corrupt)
+}
+
+fn subject(sk: &str, image: &Image) -> Result<Option<Subject>, StoreError> {
+    Ok(Some(match sk {
+        keys::PAYMENT_SK => Subject::Payment(decode::<PaymentItem>(image)?.into_domain()?),
+        keys::INVOICE_SK => Subject::Invoice(decode::<InvoiceItem>(image)?.into_domain()?),
+        keys::CUSTOMER_SK => Subject::Customer(decode::<CustomerItem>(image)?.into_domain()?),
+        _ => return Ok(None),
+    }))
+}
+
+/// The change a stream record shows, or `None` when it can cause no event: a removal, or an
+/// item that is not a payment, invoice or customer.
+pub fn change_of(old: &Image, new: &Image) -> Result<Option<Change>, StoreError> {
+    if new.is_empty() {
+        return Ok(None);
+    }
+    let Keys { pk, sk } = decode(new)?;
+    if !EVENT_SOURCES.contains(&sk.as_str()) {
+        return Ok(None);
+    }
+    let account = keys::account_of(&pk)
+        .ok_or_else(|| StoreError::corrupt(format!("{pk} names no account")))
+        .and_then(|id| {
+            AccountId::parse(id).map_err(|e| StoreError::corrupt(format!("{pk}: {e}")))
+        })?;
+    let Some(new) = subject(&sk, new)? else {
+        return Ok(None);
+    };
+    let old = if old.is_empty() {
+        None
+    } else {
+        subject(&sk, old)?
+    };
+    Ok(Some(Change { account, old, new }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::items::to_item;
+
+    #[test]
+    fn records_of_other_items_and_removals_cause_nothing() {
+        let mut image = Image::from(std::collections::HashMap::<
+            String,
+            serde_dynamo::AttributeValue,
+        >::new());
+        assert!(change_of(&image, &image).unwrap().is_none());
+        let keys_only =
+            to_item(&serde_json::json!({"pk": "A#acct_x#WHCOUNT", "sk": "WHCOUNT"})).unwrap();
+        image = Image::from(keys_only);
+        assert!(
+            change_of(
+                &Image::from(std::collections::HashMap::<
+                    String,
+                    serde_dynamo::AttributeValue,
+                >::new()),
+                &image
+            )
+            .unwrap()
+            .is_none()
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! The Lambda functions no HTTP request calls: `deliver_events` on the table's stream and
+//! `retry_deliveries` on a schedule. Each binary is `worker_main!(ITS_CONSTANT)`; the tests and
+//! the local stack's stream relay (`admin relay-stream`) call the same handlers.
+
+use aws_lambda_events::dynamodb::Event as StreamEvent;
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use futures_util::future::BoxFuture;
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::{Value, json};
+use tokio::task::JoinSet;
+
+use crate::app::App;
+use crate::store::stream::change_of;
+
+/// Due deliveries one scheduled run takes on at most; the rest wait for the next minute.
+pub const RETRY_BATCH: usize = 200;
+
+/// How a worker answers one event: its JSON in, its JSON answer out, as the Lambda runtime
+/// hands them over.
+pub type Handle =
+    fn(&'static App, Value) -> BoxFuture<'static, Result<Value, lambda_runtime::Error>>;
+
+/// One worker function.
+pub struct Worker {
+    /// Its binary (`src/bin/<name>.rs`) and `template.yaml`'s function.
+    pub name: &'static str,
+    pub handle: Handle,
+}
+
+pub const DELIVER_EVENTS: Worker = Worker {
+    name: "deliver_events",
+    handle: |app, event| {
+        Box::pin(async move {
+            let event: StreamEvent = serde_json::from_value(event)?;
+            Ok(serde_json::to_value(deliver_events(app, event).await)?)
+        })
+    },
+};
+
+pub const RETRY_DELIVERIES: Worker = Worker {
+    name: "retry_deliveries",
+    handle: |app, _scheduled| Box::pin(retry_deliveries(app)),
+};
+
+pub static ALL: &[(&str, &Worker)] = &[
+    ("DELIVER_EVENTS", &DELIVER_EVENTS),
+    ("RETRY_DELIVERIES", &RETRY_DELIVERIES),
+];
+
+/// The worker named `name`.
+pub fn by_name(name: &str) -> Option<&'static Worker> {
+    ALL.iter()
+        .map(|(_, worker)| *worker)
+        .find(|worker| worker.name == name)
+}
+
+/// Delivers the events of a batch of stream records, all records at once (a slow receiver holds
+/// up nobody else). A record whose deliveries could not be recorded is reported, the earliest
+/// such, so that Lambda reads again from it; deliveries already opened are not opened twice. A
+/// record that does not map to the domain is logged and skipped: read again it would fail again
+/// and hold up the stream.
+pub async fn deliver_events(app: &'static App, event: StreamEvent) -> DynamoDbEventResponse {
+    let mut deliveries = JoinSet::new();
+    for (position, record) in event.records.into_iter().enumerate() {
+        let sequence = record.change.sequence_number.clone();
+        let change = match change_of(&record.change.old_image, &record.change.new_image) {
+            Ok(Some(change)) => change,
+            Ok(None) => continue,
+            Err(error) => {
+                tracing::error!(?sequence, %error, "stream record skipped");
+                continue;
+            }
+        };
+        deliveries.spawn(async move { (position, sequence, app.deliver_change(change).await) });
+    }
+    let mut failed: Option<(usize, Option<String>)> = None;
+    while let Some(joined) = deliveries.join_next().await {
+        let (position, sequence, outcome) = match joined {
+            Ok(done) => done,
+            Err(panicked) => {
+                tracing::error!(%panicked, "delivery task");
+                // Which record it was is lost with the task: read the whole batch again.
+                (
+                    0,
+                    None,
+                    Err(crate::store::StoreError::Internal("panicked".into())),
+                )
+            }
+        };
+        match outcome {
+            Ok(report) => tracing::debug!(?sequence, ?report, "stream record delivered"),
+            Err(error) => {
+                tracing::warn!(?sequence, %error, "stream record to be read again");
+                if failed
+                    .as_ref()
+                    .is_none_or(|(earliest, _)| position < *earliest)
+                {
+                    failed = Some((position, sequence));
+                }
+            }
+        }
+    }
+    let mut response = DynamoDbEventResponse::default();
+    if let Some((_, sequence)) = failed {
+        let mut failure = DynamoDbBatchItemFailure::default();
+        // An identifier Lambda does not know fails the whole batch, which is what a lost
+        // position needs too.
+        failure.item_identifier = Some(sequence.unwrap_or_default());
+        response.batch_item_failures.push(failure);
+    }
+    response
+}
+
+/// Makes the delivery attempts that are due. Fails (and the schedule tries again next minute)
+/// only when the table cannot be read or written.
+pub async fn retry_deliveries(app: &'static App) -> Result<Value, lambda_runtime::Error> {
+    let report = app.retry_due(RETRY_BATCH).await?;
+    tracing::info!(?report, "due deliveries attempted");
+    Ok(json!({"attempts": report.attempts, "delivered": report.delivered}))
+}
+
+/// Runs `worker` as a Lambda until the runtime stops it.
+pub async fn run(worker: &'static Worker) -> Result<(), lambda_runtime::Error> {
+    crate::logging::init();
+    let app = App::from_env().await?.leak();
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        (worker.handle)(app, event.payload)
+    }))
+    .await
+}
+
+/// The whole of a worker's binary: `commet_payments::worker_main!(DELIVER_EVENTS);`.
+#[macro_export]
+macro_rules! worker_main {
+    ($worker:ident) => {
+        #[tokio::main(flavor = "current_thread")]
+        async fn main() -> Result<(), lambda_runtime::Error> {
+            $crate::workers::run(&$crate::workers::$worker).await
+        }
+    };
+}
+
+/// The local stack's stand-in for what AWS runs around the workers (`admin relay-stream`, and
+/// the tests): reads DynamoDB Local's stream at `endpoint` from now on and hands each batch to
+/// `deliver_events` as Lambda would (the event goes through its JSON form, as it does on AWS),
+/// one batch after another; and, beside it, runs `retry_deliveries` every `retry_every`. `ready`
+/// is told once the stream is being read. Runs until the process ends.
+pub async fn relay_stream(
+    app: &'static App,
+    endpoint: &str,
+    poll_every: std::time::Duration,
+    retry_every: std::time::Duration,
+    ready: impl FnOnce(),
+) -> Result<(), crate::store::StoreError> {
+    let mut reader = app.store.stream_reader(endpoint).await?;
+    ready();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(retry_every).await;
+            if let Err(error) = retry_deliveries(app).await {
+                tracing::warn!(%error, "retry_deliveries failed");
+            }
+        }
+    });
+    loop {
+        let records = match reader.poll().await {
+            Ok(records) => records,
+            Err(error) => {
+                tracing::warn!(%error, "reading the stream failed; trying again");
+                tokio::time::sleep(poll_every).await;
+                continue;
+            }
+        };
+        if records.is_empty() {
+            tokio::time::sleep(poll_every).await;
+            continue;
+        }
+        let mut batch = records;
+        // As Lambda does (within its retry limit): read again from the record that failed.
+        for _ in 0..RELAY_TRIES {
+            let failed = match relay_batch(app, &batch).await {
+                Some(failed) => failed,
+                None => break,
+            };
+            tracing::warn!(
+                failed,
+                "stream batch partly failed; reading it again from there"
+            );
+            let from = batch
+                .iter()
+                .position(|record| record.change.sequence_number.as_deref() == Some(&failed))
+                .unwrap_or(0);
+            batch = batch.split_off(from);
+            tokio::time::sleep(poll_every * 10).await;
+        }
+    }
+}
+
+/// How often the relay reads a failed batch again before it moves on (and logs it).
+const RELAY_TRIES: usize = 3;
+
+/// One batch through its JSON form into `deliver_events`; the identifier of the record it
+/// reported as failed, if any.
+async fn relay_batch(
+    app: &'static App,
+    records: &[aws_lambda_events::dynamodb::EventRecord],
+) -> Option<String> {
+    let mut event = StreamEvent::default();
+    event.records = records.to_vec();
+    let event: StreamEvent =
+        match serde_json::to_vec(&event).and_then(|json| serde_json::from_slice(&json)) {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::error!(%error, "a stream batch does not survive JSON");
+                return None;
+            }
+        };
+    deliver_events(app, event)
+        .await
+        .batch_item_failures
+        .into_iter()
+        .next()
+        .map(|failure| failure.item_identifier.unwrap_or_default())
+}
