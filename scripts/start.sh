@@ -4,7 +4,10 @@
 # Starts DynamoDB Local (in memory, 127.0.0.1:8000), creates the table with the same schema as
 # template.yaml, seeds a sandbox account (and a second one, to show isolation), prints the keys,
 # Both accounts are pinned to the current API version, as Commet pins a new organization,
-# then serves every route through the real function binaries with `cargo lambda watch`.
+# then serves every route through the real function binaries with `cargo lambda watch`, and
+# carries committed changes to webhooks as AWS does (`admin relay-stream`: DynamoDB Local's
+# stream into deliver_events, retry_deliveries every second, the retry schedule's minutes
+# shortened to seconds by WEBHOOK_RETRY_MINUTE_SECONDS=1).
 # Keys are also written to .local/ (LOCAL_DIR) so the README's curl walkthrough can read them.
 # Ctrl-C stops everything.
 set -euo pipefail
@@ -20,6 +23,9 @@ LOCAL_DIR=${LOCAL_DIR:-.local}
 # Locally an admin change (set-tax, revoke-key) shows at once (0: no cache), not after a warm
 # function's cache of 60 s runs out.
 API_KEY_CACHE_TTL_SECONDS=${API_KEY_CACHE_TTL_SECONDS:-0}
+# Webhook receivers run on this machine, and retries show within seconds.
+export WEBHOOKS_ALLOW_LOOPBACK=true
+export WEBHOOK_RETRY_MINUTE_SECONDS=${WEBHOOK_RETRY_MINUTE_SECONDS:-1}
 
 ensure_dynamodb_local
 ensure_cargo_lambda
@@ -37,6 +43,9 @@ wait_for_port "$DYNAMODB_PORT" 120 || die "DynamoDB Local did not start; see $LO
 
 admin() { target/debug/admin "$@"; }
 admin create-table
+log "relaying the table's stream to webhooks (log: $LOCAL_DIR/relay.log)"
+# Dies with this script (which becomes cargo lambda watch), however that ends.
+setpriv --pdeathsig TERM target/debug/admin relay-stream > "$LOCAL_DIR/relay.log" 2>&1 &
 admin create-account --name "Local sandbox" --mode sandbox --key-file "$LOCAL_DIR/sandbox-key" \
   | tee /dev/stderr | awk '/^account /{print $2}' > "$LOCAL_DIR/sandbox-account"
 admin create-account --name "Another sandbox" --mode sandbox --key-file "$LOCAL_DIR/other-key" \
@@ -54,4 +63,4 @@ TEXT
 
 log "serving the API with cargo lambda watch on 127.0.0.1:$API_PORT (Ctrl-C stops)"
 exec cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" \
-  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,API_KEY_CACHE_TTL_SECONDS=$API_KEY_CACHE_TTL_SECONDS,WEBHOOKS_ALLOW_LOOPBACK=true,RUST_LOG=info"
+  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,API_KEY_CACHE_TTL_SECONDS=$API_KEY_CACHE_TTL_SECONDS,WEBHOOKS_ALLOW_LOOPBACK=true,WEBHOOK_RETRY_MINUTE_SECONDS=$WEBHOOK_RETRY_MINUTE_SECONDS,RUST_LOG=info"

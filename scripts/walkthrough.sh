@@ -74,7 +74,7 @@ for expected in \
   '"code":"payment_failed"' 'INV-000004' '"code":"invoice_not_outstanding"' \
   '"code":"idempotency_key_mismatch"' '{"success":true,"data":[' 'commet-version: 2026-07-24' \
   'pending 1000 one_time_payment' '2 True payment' 'canceled' 'succeeded 1200' '402 payment_failed' \
-  'paid 2000 Month 1' 'webhook test: True True' 'node sdk: ok'; do
+  'paid 2000 Month 1' 'webhook test: True True' 'payment_link.completed True True' 'node sdk: ok'; do
   if ! grep -qF -- "$expected" "$work/out.txt"; then
     echo "the walkthrough never printed: $expected" >&2
     missing=1

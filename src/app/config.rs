@@ -40,6 +40,16 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let var = |name: &'static str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let table_name = var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
+        Self::for_store(StoreSettings {
+            table_name,
+            endpoint: var("DYNAMODB_ENDPOINT"),
+        })
+    }
+
+    /// The table given, everything else from the environment (the admin command names its
+    /// table on its command line).
+    pub fn for_store(store: StoreSettings) -> Result<Self, ConfigError> {
+        let var = |name: &'static str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let api_key_cache_ttl = match var("API_KEY_CACHE_TTL_SECONDS") {
             None => DEFAULT_API_KEY_CACHE_TTL,
             Some(text) => Duration::from_secs(text.parse().map_err(|_| ConfigError::Invalid {
@@ -73,10 +83,7 @@ impl Config {
         };
         Ok(Self {
             retry_schedule,
-            store: StoreSettings {
-                table_name,
-                endpoint: var("DYNAMODB_ENDPOINT"),
-            },
+            store,
             public_base_url,
             api_key_cache_ttl,
             error_docs_url: var("ERROR_DOCS_URL"),

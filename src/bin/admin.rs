@@ -3,15 +3,17 @@
 //! default AWS credential chain). Not deployed as a Lambda.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use commet_payments::app::{App, Config};
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::ids::{AccountId, ApiKeyId};
 use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
-use commet_payments::fixtures;
 use commet_payments::store::{Store, StoreSettings};
+use commet_payments::{fixtures, workers};
 
 #[derive(Parser)]
 #[command(
@@ -95,6 +97,14 @@ enum Command {
     },
     /// Write the fixed objects the sample events in events/ refer to. Local use only.
     SeedFixtures,
+    /// Local stacks only: carry committed changes to webhooks as AWS does, reading DynamoDB
+    /// Local's stream into `deliver_events` and running `retry_deliveries` every
+    /// `--retry-every-ms`. Configured like the functions (WEBHOOKS_ALLOW_LOOPBACK,
+    /// WEBHOOK_RETRY_MINUTE_SECONDS). Runs until stopped.
+    RelayStream {
+        #[arg(long, default_value_t = 1000)]
+        retry_every_ms: u64,
+    },
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -105,7 +115,7 @@ async fn main() -> ExitCode {
         endpoint: cli.endpoint.clone(),
     })
     .await;
-    match run(&store, cli.command).await {
+    match run(&store, cli.endpoint.as_deref(), cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -116,8 +126,32 @@ async fn main() -> ExitCode {
 
 type AdminResult = Result<(), Box<dyn std::error::Error>>;
 
-async fn run(store: &Store, command: Command) -> AdminResult {
+async fn run(store: &Store, endpoint: Option<&str>, command: Command) -> AdminResult {
     match command {
+        Command::RelayStream { retry_every_ms } => {
+            let endpoint = endpoint
+                .ok_or("relay-stream reads DynamoDB Local's stream: give --endpoint")?
+                .to_owned();
+            commet_payments::logging::init();
+            let config = Config::for_store(StoreSettings {
+                table_name: store.table_name().to_owned(),
+                endpoint: Some(endpoint.clone()),
+            })?;
+            let app = App::new(Store::connect(&config.store).await, config).leak();
+            workers::relay_stream(
+                app,
+                &endpoint,
+                Duration::from_millis(50),
+                Duration::from_millis(retry_every_ms),
+                || {
+                    println!(
+                        "relaying the stream of table {} at {endpoint}",
+                        store.table_name()
+                    )
+                },
+            )
+            .await?;
+        }
         Command::CreateTable => {
             let created = store.create_table().await?;
             let verb = if created { "created" } else { "already exists" };
