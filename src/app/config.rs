@@ -24,6 +24,11 @@ pub struct Config {
     /// When failed webhook deliveries are tried again; `WEBHOOK_RETRY_MINUTE_SECONDS` sets how
     /// long its "minute" is (60 s; a local stack uses 1 s so that retries show within seconds).
     pub retry_schedule: RetrySchedule,
+    /// The address receipts come from (`RECEIPT_SENDER`), an identity verified in SES. Unset:
+    /// receipts stay `pending` (the receipts worker refuses to start without it).
+    pub receipt_sender: Option<String>,
+    /// SES's endpoint (`SES_ENDPOINT`): aws-ses-v2-local in a local stack; unset on AWS.
+    pub ses_endpoint: Option<String>,
 }
 
 pub const DEFAULT_API_KEY_CACHE_TTL: Duration = Duration::from_secs(60);
@@ -83,6 +88,8 @@ impl Config {
         };
         Ok(Self {
             retry_schedule,
+            receipt_sender: var("RECEIPT_SENDER"),
+            ses_endpoint: var("SES_ENDPOINT"),
             store,
             public_base_url,
             api_key_cache_ttl,

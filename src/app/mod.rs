@@ -5,6 +5,7 @@ mod cache;
 mod config;
 mod deliveries;
 mod keys;
+mod receipts;
 
 use crate::domain::account::{Account, Principal};
 use crate::domain::ids::AccountId;
@@ -15,6 +16,7 @@ pub use cache::TtlCache;
 pub use config::{Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL};
 pub use deliveries::DeliveryReport;
 use keys::KeyCache;
+pub use receipts::ReceiptReport;
 
 pub struct App {
     pub store: Store,

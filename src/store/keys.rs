@@ -9,7 +9,7 @@
 //! | API key     | `KEY#<sha256>`              | `KEY`  | `A#<acct>#KEY` / `<createdAt>#<id>` |                                         |
 //! | invoice     | `A#<acct>#INV#<id>`         | `INV`  | `A#<acct>#INV` / `<createdAt>#<id>` | `A#<acct>#CUS#<cus>#INV` / same         |
 //! | inv. counter| `A#<acct>#INVSEQ`           | `INVSEQ` |                                   |                                         |
-//! | receipt     | `A#<acct>#RCPT#<id>`        | `RCPT` | `A#<acct>#RCPT` / `<createdAt>#<id>`|                                         |
+//! | receipt     | `A#<acct>#RCPT#<id>`        | `RCPT` | `A#<acct>#RCPT` / `<createdAt>#<id>`| `RCPTDUE` / `<nextAttemptAt>#<id>` (while pending) |
 //! | tax rates   | `A#<acct>#TAX`              | `TAX`  |                                     |                                         |
 //! | link page   | `LINK#<payment id>`         | `LINK` |                                     |                                         |
 //! | webhook     | `A#<acct>#WH#<id>`          | `WH`   | `A#<acct>#WH` / `<createdAt>#<id>`  |                                         |
@@ -18,8 +18,8 @@
 //! | attempt     | `A#<acct>#WHDL#<delivery>`  | `ATT#<nn>` | `A#<acct>#WH#<whk>#ATT` / `<attemptedAt>#<id>` |                   |
 //! | idempotency | `A#<acct>#IDEM#<sha256(key)>` | `IDEM` | (expires through the `ttl` attribute) |                                    |
 //!
-//! Deliveries waiting for their next attempt are the one partition of `gsi2` without an account:
-//! the retry scheduler finds every due delivery with one Query on it, never a scan. Deliveries
+//! Deliveries and receipts waiting for their next attempt are the partitions of `gsi2` without an
+//! account (`WHDUE`, `RCPTDUE`): the schedulers find what is due with one Query, never a scan. Deliveries
 //! and attempts expire through `ttl` (30 days).
 //!
 //! The link-page item is the one key without an account: the public page `/pay/{id}` knows only
@@ -61,6 +61,8 @@ pub const WEBHOOK_COUNT_SK: &str = "WHCOUNT";
 pub const DELIVERY_SK: &str = "WHDL";
 /// The `gsi2` partition of pending deliveries, by when their next attempt is due.
 pub const DUE_DELIVERIES: &str = "WHDUE";
+/// The `gsi2` partition of pending receipts, by when their next attempt is due.
+pub const DUE_RECEIPTS: &str = "RCPTDUE";
 
 pub fn payment(account: &AccountId, id: &PaymentId) -> String {
     format!("A#{account}#PAY#{id}")

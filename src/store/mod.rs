@@ -25,6 +25,7 @@ pub mod keys;
 mod links;
 mod paging;
 mod payments;
+mod receipts;
 mod rules;
 pub mod schema;
 pub mod stream;

@@ -4,10 +4,11 @@
 use serde::Deserialize;
 
 use super::StoreError;
-use super::items::{CustomerItem, InvoiceItem, PaymentItem};
+use super::items::{CustomerItem, InvoiceItem, PaymentItem, ReceiptItem};
 use super::keys;
 use crate::domain::event::{Change, Subject};
 use crate::domain::ids::AccountId;
+use crate::domain::receipt::Receipt;
 
 /// An item image as a stream record carries it (empty when absent).
 pub type Image = serde_dynamo::Item;
@@ -59,6 +60,22 @@ pub fn change_of(old: &Image, new: &Image) -> Result<Option<Change>, StoreError>
         subject(&sk, old)?
     };
     Ok(Some(Change { account, old, new }))
+}
+
+/// The receipt a stream record inserted, or `None` when it inserted no receipt (the receipts
+/// worker's filter lets only receipt inserts through on AWS; the local relay hands it all).
+pub fn inserted_receipt(
+    old: &Image,
+    new: &Image,
+) -> Result<Option<(AccountId, Receipt)>, StoreError> {
+    if new.is_empty() || !old.is_empty() {
+        return Ok(None);
+    }
+    let Keys { sk, .. } = decode(new)?;
+    if sk != keys::RECEIPT_SK {
+        return Ok(None);
+    }
+    decode::<ReceiptItem>(new)?.into_domain().map(Some)
 }
 
 #[cfg(test)]

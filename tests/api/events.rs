@@ -1,8 +1,9 @@
 //! Every sample event in events/ runs through its function against DynamoDB Local, seeded with
 //! the fixtures the events refer to. An event that rots fails here.
 
-use commet_payments::domain::ids::{AccountId, WebhookId};
+use commet_payments::domain::ids::{AccountId, ReceiptId, WebhookId};
 use commet_payments::domain::page::{PageLimit, PageRequest};
+use commet_payments::domain::receipt::ReceiptStatus;
 use commet_payments::{fixtures, workers};
 use serde_json::Value;
 
@@ -134,6 +135,21 @@ async fn check_worker_answer(t: &TestApp, function: &str, answer: &Value) {
                     .iter()
                     .any(|attempt| attempt.event == "payment_link.completed"),
                 "the sample stream event was delivered"
+            );
+        }
+        "send_receipts" => {
+            assert_eq!(
+                answer["batchItemFailures"],
+                serde_json::json!([]),
+                "{answer}"
+            );
+            let account = AccountId::parse(fixtures::ACCOUNT_ID).unwrap();
+            let id = ReceiptId::parse(fixtures::RECEIPT_ID).unwrap();
+            let receipt = t.store.get_receipt(&account, &id).await.unwrap().unwrap();
+            assert_eq!(
+                receipt.status,
+                ReceiptStatus::Sent,
+                "the sample receipt was mailed"
             );
         }
         "retry_deliveries" => {

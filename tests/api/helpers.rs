@@ -148,6 +148,84 @@ impl Drop for LocalDynamo {
     }
 }
 
+/// The aws-ses-v2-local of this test process (`scripts/ses-local.sh`, stopped with the
+/// process however it ends): where receipts go, and where the tests read them (`GET /store`).
+pub fn ses_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    static SES: OnceLock<Child> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            listener.local_addr().expect("addr").port()
+        };
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ses-local.sh");
+        let child = Command::new(script)
+            .arg(port.to_string())
+            .arg("--parent-pid")
+            .arg(std::process::id().to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start aws-ses-v2-local with {script}: {e}"));
+        SES.set(child).expect("started once");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "aws-ses-v2-local did not listen on 127.0.0.1:{port} within 60 s (needs `npm ci`)"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        format!("http://127.0.0.1:{port}")
+    })
+}
+
+/// The e-mails aws-ses-v2-local holds, as its `GET /store` lists them.
+pub async fn sent_mail() -> Vec<Value> {
+    let store = http_get(&format!("{}/store", ses_endpoint())).await;
+    serde_json::from_str::<Value>(&store).expect("the store is JSON")["emails"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A plain HTTP/1.1 GET on loopback, read to the end (the tests need no HTTP client crate).
+async fn http_get(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").expect("http");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let mut socket = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n");
+    socket.write_all(request.as_bytes()).await.expect("send");
+    let mut answer = Vec::new();
+    socket.read_to_end(&mut answer).await.expect("read");
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = &rest[size + 2..];
+    }
+    out
+}
+
 fn settings(endpoint: &str) -> StoreSettings {
     StoreSettings {
         table_name: TABLE.into(),
@@ -170,6 +248,8 @@ pub fn config(endpoint: &str) -> Config {
         retry_schedule: RetrySchedule {
             minute: Duration::from_secs(1),
         },
+        receipt_sender: Some("receipts@commet-payments.test".into()),
+        ses_endpoint: Some(ses_endpoint().to_owned()),
     }
 }
 

@@ -393,11 +393,17 @@ fn deliver_events_reads_the_stream_as_the_code_expects() {
     assert_eq!(schedule["Type"], *"Schedule");
 }
 
-/// The workers write only delivery records, and the deliverer cannot read a payment.
+/// The workers write only their own records (deliveries, receipts), and the webhook workers
+/// cannot read a payment.
 #[test]
 fn workers_touch_only_what_they_deliver() {
     let template = template();
     for (_, worker) in workers::ALL {
+        let own = if worker.name == "send_receipts" {
+            "A#*#RCPT#*"
+        } else {
+            "A#*#WHDL#*"
+        };
         let logical = format!(
             "{}Function",
             worker
@@ -424,7 +430,7 @@ fn workers_touch_only_what_they_deliver() {
                     .iter()
                     .any(|a| *a == "dynamodb:PutItem" || *a == "dynamodb:UpdateItem")
                 {
-                    assert_eq!(keys, ["A#*#WHDL#*"], "{logical} writes only deliveries");
+                    assert_eq!(keys, [own], "{logical} writes only its own records");
                 }
                 if actions.contains(&"dynamodb:GetItem") {
                     assert!(
@@ -432,9 +438,14 @@ fn workers_touch_only_what_they_deliver() {
                         "{logical}: GetItem is limited to some items"
                     );
                     assert!(
-                        keys.iter().all(|k| !k.contains("PAY")),
+                        own == "A#*#RCPT#*" || keys.iter().all(|k| !k.contains("PAY")),
                         "{logical} cannot read payments"
                     );
+                }
+                if actions.iter().any(|a| a.starts_with("ses:")) {
+                    assert_eq!(worker.name, "send_receipts", "only receipts send mail");
+                    assert_eq!(actions, ["ses:SendEmail"]);
+                    assert!(format!("{:?}", statement["Resource"]).contains(":identity/"));
                 }
                 if actions.contains(&"dynamodb:Query") {
                     assert!(
@@ -480,10 +491,10 @@ fn functions_have_least_privilege() {
         let binary = binary_of(&name);
         let actions = allowed_actions(function);
         assert!(
-            actions
-                .iter()
-                .all(|a| a.starts_with("dynamodb:") && !a.contains('*')),
-            "{name}: no wildcards, table actions only: {actions:?}"
+            actions.iter().all(|a| !a.contains('*')
+                && (a.starts_with("dynamodb:")
+                    || (binary == "send_receipts" && a == "ses:SendEmail"))),
+            "{name}: no wildcards, table actions only (and SES for receipts): {actions:?}"
         );
         let read_only = binary.starts_with("get_") || binary.starts_with("list_");
         if read_only {

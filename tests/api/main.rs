@@ -17,6 +17,7 @@ mod parsing;
 mod pay_page;
 mod payments;
 mod races;
+mod receipts;
 mod receiver;
 mod repository;
 mod store;

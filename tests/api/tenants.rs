@@ -260,8 +260,15 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
             &key_a,
         )
         .await;
+    // (Events of A's own payments may be delivered to it meanwhile, by another test's relay.)
     assert_eq!(
-        attempts.data().as_array().unwrap().len(),
+        attempts
+            .data()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|attempt| attempt["deliveryId"] == a.delivery.as_str())
+            .count(),
         1,
         "no one else's retry was made"
     );

@@ -28,7 +28,7 @@ pub(crate) use delivery::{AttemptItem, DeliveryItem, due_key};
 pub(crate) use invoice::{InvoiceCounterItem, InvoiceItem};
 pub(crate) use link::LinkItem;
 pub(crate) use payment::PaymentItem;
-pub(crate) use receipt::ReceiptItem;
+pub(crate) use receipt::{ReceiptItem, receipt_due_key};
 pub(crate) use tax::TaxRatesItem;
 pub(crate) use webhook::WebhookItem;
 

@@ -1,0 +1,117 @@
+//! Receipts out: each settled payment's receipt e-mailed to its payer, first when the stream
+//! shows it written, then on the schedule until sent or out of attempts. An attempt takes the
+//! receipt first (a lease on it), so two senders never mail it at once; a duplicate is still
+//! possible when SES accepted a message and the record of it then failed (the lease runs out and
+//! the schedule sends again).
+
+use tokio::task::JoinSet;
+
+use super::App;
+use crate::domain::delivery::{ATTEMPT_LEASE, later};
+use crate::domain::ids::AccountId;
+use crate::domain::receipt::{Receipt, ReceiptContent, ReceiptStatus};
+use crate::domain::time::Timestamp;
+use crate::outbound::{Mailer, receipt_mail};
+use crate::store::StoreError;
+
+/// What a run of receipt attempts did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ReceiptReport {
+    pub attempts: usize,
+    pub sent: usize,
+}
+
+impl App {
+    /// Sends the receipts of `receipts` (as the stream showed them written), all at once.
+    pub async fn send_receipts(
+        &'static self,
+        mailer: &'static Mailer,
+        receipts: Vec<(AccountId, Receipt)>,
+    ) -> Result<ReceiptReport, StoreError> {
+        let mut attempts = JoinSet::new();
+        for (account, receipt) in receipts {
+            attempts.spawn(async move { self.attempt_receipt(mailer, &account, &receipt).await });
+        }
+        let mut report = ReceiptReport::default();
+        let mut failure = None;
+        while let Some(joined) = attempts.join_next().await {
+            match joined {
+                Ok(Ok(Some(sent))) => {
+                    report.attempts += 1;
+                    report.sent += usize::from(sent);
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(error)) => failure = Some(error),
+                Err(panicked) => {
+                    failure = Some(StoreError::Internal(format!("receipt task: {panicked}")))
+                }
+            }
+        }
+        failure.map_or(Ok(report), Err)
+    }
+
+    /// Sends the receipts that are due (at most `limit`).
+    pub async fn retry_due_receipts(
+        &'static self,
+        mailer: &'static Mailer,
+        limit: usize,
+    ) -> Result<ReceiptReport, StoreError> {
+        let due = self.store.due_receipts(Timestamp::now(), limit).await?;
+        self.send_receipts(mailer, due).await
+    }
+
+    /// One attempt, if this call can take the receipt: `Some(sent)`, or `None` when someone
+    /// else has it or it is no longer pending.
+    async fn attempt_receipt(
+        &self,
+        mailer: &Mailer,
+        account: &AccountId,
+        receipt: &Receipt,
+    ) -> Result<Option<bool>, StoreError> {
+        if receipt.status != ReceiptStatus::Pending {
+            return Ok(None);
+        }
+        let now = Timestamp::now();
+        if !self
+            .store
+            .lease_receipt(account, receipt, later(now, ATTEMPT_LEASE))
+            .await?
+        {
+            return Ok(None);
+        }
+        let outcome = match self.receipt_content(account, receipt).await? {
+            Ok(content) => match receipt_mail(&receipt.email, &content) {
+                Ok(mail) => mailer.send(&mail).await,
+                Err(error) => Err(format!("the receipt could not be rendered: {error}")),
+            },
+            Err(missing) => Err(missing),
+        };
+        if let Err(error) = &outcome {
+            tracing::warn!(receipt = %receipt.id, %error, "receipt not sent");
+        }
+        let sent = outcome.is_ok();
+        let after = receipt.attempted(outcome, Timestamp::now(), self.config.retry_schedule);
+        self.store
+            .record_receipt_attempt(account, receipt, &after)
+            .await?;
+        Ok(Some(sent))
+    }
+
+    /// What the receipt says: the payment, its invoice and the merchant's name (three reads at
+    /// once), or why it cannot say it.
+    async fn receipt_content(
+        &self,
+        account: &AccountId,
+        receipt: &Receipt,
+    ) -> Result<Result<ReceiptContent, String>, StoreError> {
+        let (payment, invoice, merchant) = tokio::join!(
+            self.store.get_payment(account, &receipt.payment_id),
+            self.store.get_invoice(account, &receipt.invoice_id),
+            self.account(account)
+        );
+        let (Some(payment), Some(invoice), Some(merchant)) = (payment?, invoice?, merchant?) else {
+            return Ok(Err("its payment, invoice or account is gone".into()));
+        };
+        Ok(ReceiptContent::of(&merchant.name, &payment, &invoice).map_err(|e| e.to_string()))
+    }
+}

@@ -1,0 +1,112 @@
+//! E-mail through Amazon SES v2 (`SendEmail`, simple content: HTML and text). Locally
+//! `SES_ENDPOINT` points it at aws-ses-v2-local, with fixed local credentials.
+
+use aws_config::BehaviorVersion;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::config::{Credentials, Region, SharedCredentialsProvider};
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_smithy_async::rt::sleep::TokioSleep;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use std::time::Duration;
+
+/// The roots AWS endpoints chain to, compiled in (see certs/README.md), as the store's client
+/// has them.
+const AWS_TRUST_ROOTS: &str = include_str!("../../certs/aws-trust-roots.pem");
+
+/// Where mail goes out: the sender address and the SES client.
+#[derive(Debug, Clone)]
+pub struct Mailer {
+    client: Client,
+    sender: String,
+}
+
+/// One message: to whom, and what it says in HTML and in plain text.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+impl Mailer {
+    /// `sender` must be an identity verified in SES (its ARN bounds the function's permission).
+    /// `endpoint` is for aws-ses-v2-local; unset means SES in the function's region.
+    pub fn new(sender: String, endpoint: Option<&str>) -> Self {
+        let credentials = match endpoint {
+            Some(_) => SharedCredentialsProvider::new(Credentials::new(
+                "local", "local", None, None, "local",
+            )),
+            None => SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()),
+        };
+        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
+        let roots = tls::TrustStore::empty()
+            .with_native_roots(false)
+            .with_pem_certificate(AWS_TRUST_ROOTS.as_bytes());
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+            .tls_context(
+                tls::TlsContext::builder()
+                    .with_trust_store(roots)
+                    .build()
+                    .unwrap_or_default(),
+            )
+            .build_https();
+        let mut config = aws_sdk_sesv2::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .http_client(http)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(2))
+                    .operation_timeout(Duration::from_secs(10))
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(2))
+            .sleep_impl(TokioSleep::new())
+            .region(Region::new(region))
+            .credentials_provider(credentials);
+        if let Some(endpoint) = endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        Self {
+            client: Client::from_conf(config.build()),
+            sender,
+        }
+    }
+
+    /// Sends `mail`; SES's message id, or why it was not accepted.
+    pub async fn send(&self, mail: &Mail) -> Result<String, String> {
+        let text = |data: &str| {
+            Content::builder()
+                .data(data)
+                .charset("UTF-8")
+                .build()
+                .map_err(|e| e.to_string())
+        };
+        let message = Message::builder()
+            .subject(text(&mail.subject)?)
+            .body(
+                Body::builder()
+                    .html(text(&mail.html)?)
+                    .text(text(&mail.text)?)
+                    .build(),
+            )
+            .build();
+        let sent = self
+            .client
+            .send_email()
+            .from_email_address(&self.sender)
+            .destination(Destination::builder().to_addresses(&mail.to).build())
+            .content(EmailContent::builder().simple(message).build())
+            .send()
+            .await
+            .map_err(|error| match error.as_service_error() {
+                Some(service) => service.to_string(),
+                None => format!("{error}"),
+            })?;
+        Ok(sent.message_id().unwrap_or_default().to_owned())
+    }
+}

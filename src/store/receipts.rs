@@ -1,0 +1,167 @@
+//! Receipts on their way: taken for one attempt by moving their due time on (a lease), then
+//! marked by one conditional update on the attempt count they had, as deliveries are.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::items::{Item, ReceiptItem, from_item, receipt_due_key, string_key, to_item};
+use super::write::{Bind, ConditionalUpdate, Updated};
+use super::{Store, StoreError, keys, schema};
+use crate::domain::ids::{AccountId, ReceiptId};
+use crate::domain::invoice::Invoice;
+use crate::domain::receipt::{Receipt, ReceiptStatus};
+use crate::domain::time::Timestamp;
+
+fn receipt_key(account: &AccountId, id: &ReceiptId) -> Item {
+    string_key(keys::receipt(account, id), keys::RECEIPT_SK)
+}
+
+fn receipt_from(item: Item) -> Result<(AccountId, Receipt), StoreError> {
+    from_item::<ReceiptItem>(item)?.into_domain()
+}
+
+impl Store {
+    pub async fn get_receipt(
+        &self,
+        account: &AccountId,
+        id: &ReceiptId,
+    ) -> Result<Option<Receipt>, StoreError> {
+        Ok(self
+            .get_consistent(receipt_key(account, id))
+            .await?
+            .map(receipt_from)
+            .transpose()?
+            .map(|(_, receipt)| receipt))
+    }
+
+    /// Takes a pending receipt for one attempt, if it is still as `seen`: its due time moves to
+    /// `until`, when another may take it over if this attempt dies. False when someone else
+    /// took it, or it is no longer pending.
+    pub async fn lease_receipt(
+        &self,
+        account: &AccountId,
+        seen: &Receipt,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let Some(due) = seen.next_attempt_at else {
+            return Ok(false);
+        };
+        let change = ConditionalUpdate::new(
+            "SET #next = :until, gsi2sk = :duesk",
+            "#st = :pending AND #n = :n AND #next = :due",
+        )
+        .name("#st", "status")
+        .name("#n", "attempts")
+        .name("#next", "nextAttemptAt")
+        .text(":until", until.to_string())
+        .text(":duesk", receipt_due_key(&until, &seen.id))
+        .text(":pending", ReceiptStatus::Pending.as_str())
+        .number(":n", seen.attempts)
+        .text(":due", due.to_string());
+        Ok(matches!(
+            self.update_conditionally(receipt_key(account, &seen.id), change)
+                .await?,
+            Updated::Applied(_)
+        ))
+    }
+
+    /// Records an attempt: the receipt as it leaves it (`after`), if it still has `before`'s
+    /// attempt count. False when another attempt was recorded first.
+    pub async fn record_receipt_attempt(
+        &self,
+        account: &AccountId,
+        before: &Receipt,
+        after: &Receipt,
+    ) -> Result<bool, StoreError> {
+        let mut set = vec!["#st = :st", "#n = :n"];
+        let mut remove = Vec::new();
+        let mut change_values: Vec<(&str, String)> = vec![(":st", after.status.as_str().into())];
+        match after.next_attempt_at {
+            Some(next) => {
+                set.extend(["#next = :next", "gsi2sk = :duesk"]);
+                change_values.push((":next", next.to_string()));
+                change_values.push((":duesk", receipt_due_key(&next, &after.id)));
+            }
+            None => remove.extend(["#next", "gsi2pk", "gsi2sk"]),
+        }
+        if let Some(message) = &after.message_id {
+            set.push("messageId = :message");
+            change_values.push((":message", message.clone()));
+        }
+        match &after.error {
+            Some(error) => {
+                set.push("#error = :error");
+                change_values.push((":error", error.clone()));
+            }
+            None => remove.push("#error"),
+        }
+        let mut expression = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        let mut change = ConditionalUpdate::new(expression, "#n = :before")
+            .name("#st", "status")
+            .name("#n", "attempts")
+            .name("#next", "nextAttemptAt")
+            .name("#error", "error")
+            .number(":n", after.attempts)
+            .number(":before", before.attempts);
+        for (placeholder, value) in change_values {
+            change = change.text(placeholder, value);
+        }
+        Ok(matches!(
+            self.update_conditionally(receipt_key(account, &before.id), change)
+                .await?,
+            Updated::Applied(_)
+        ))
+    }
+
+    /// Pending receipts whose next attempt is due at `now`, the most overdue first: one Query
+    /// of the due index.
+    pub async fn due_receipts(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(AccountId, Receipt)>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(schema::BY_CUSTOMER.name)
+            .key_condition_expression("#pk = :due AND #sk <= :now")
+            .expression_attribute_names("#pk", schema::BY_CUSTOMER.partition_key)
+            .expression_attribute_names("#sk", schema::BY_CUSTOMER.sort_key)
+            .expression_attribute_values(":due", AttributeValue::S(keys::DUE_RECEIPTS.into()))
+            .expression_attribute_values(":now", AttributeValue::S(format!("{now}#~")))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(receipt_from)
+            .collect()
+    }
+
+    /// Writes a pending receipt with a fixed id (the sample events' fixture).
+    pub async fn put_receipt_fixture(
+        &self,
+        account: &AccountId,
+        id: &ReceiptId,
+        invoice: &Invoice,
+        email: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let item = ReceiptItem::with_id(
+            id.clone(),
+            account,
+            &invoice.payment_id,
+            invoice,
+            &invoice.customer_id,
+            email,
+            at,
+        );
+        self.put(to_item(&item)?).await
+    }
+}
