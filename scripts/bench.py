@@ -40,6 +40,9 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 LARGE = int(os.environ.get("BENCH_LARGE_ACCOUNT", "100000"))
 SCALING_REQUESTS = int(os.environ.get("BENCH_SCALING_REQUESTS", "300"))
 CALLGRIND_REQUESTS = int(os.environ.get("BENCH_CALLGRIND_REQUESTS", "50"))
+LAG_EVENTS = int(os.environ.get("BENCH_LAG_EVENTS", "200"))
+# BENCH_ONLY=events: only the events-out tables (after seeding).
+ONLY = os.environ.get("BENCH_ONLY", "")
 
 
 def rie_path():
@@ -347,6 +350,102 @@ def instructions_per_request(bootstrap, env, make_event, workdir):
     return None if line is None else int(line.split()[1]) / CALLGRIND_REQUESTS
 
 
+def events_out(plain_url, seed):
+    """Events out, locally: the lag from a committed change (the create's answer) to the
+    receiver, through DynamoDB Local's stream, the relay (admin relay-stream, as start.sh runs it)
+    and deliver_events; and deliver_events' own cold start, warm latency, memory and size."""
+    import http.server
+
+    env = {**env_for(plain_url), "WEBHOOKS_ALLOW_LOOPBACK": "true",
+           "WEBHOOK_RETRY_MINUTE_SECONDS": "1"}
+    key = seed["work"]["key"]
+    arrivals, lock = {}, threading.Lock()
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            arrived = time.perf_counter()
+            with lock:
+                arrivals.setdefault(body["data"].get("id"), arrived)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    relay = subprocess.Popen(
+        [str(RELEASE / "admin"), "--endpoint", plain_url, "--table", TABLE, "relay-stream"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    creates = Function(RELEASE / "create_customer", env)
+    try:
+        relay.stdout.readline()  # "relaying the stream ..." once it reads the stream
+        status, payload = Function.once(RELEASE / "create_webhook", env, lambda: event(
+            "POST", "/api/v1/webhooks", key,
+            {"url": f"http://127.0.0.1:{server.server_port}/hook",
+             "events": ["customer.created"]}))
+        if status != 200:
+            raise RuntimeError(f"create_webhook answered {status}: {payload}")
+        committed = {}
+        for i in range(LAG_EVENTS):
+            status, payload = creates.invoke(event(
+                "POST", "/api/v1/customers", key, {"email": f"lag-{i}@example.com"}))
+            answered = time.perf_counter()
+            body = json.loads(payload["body"])
+            committed[body.get("id") or body["data"]["id"]] = answered
+            time.sleep(0.02)  # a steady trickle, one change at a time
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not committed.keys() <= arrivals.keys():
+            time.sleep(0.1)
+        lags = [(arrivals[c] - t) * 1000 for c, t in committed.items() if c in arrivals]
+    finally:
+        creates.stop()
+        relay.terminate()
+        relay.wait(timeout=10)
+        server.shutdown()
+    table(f"Events out: commit to receiver (ms), local (DynamoDB Local's stream read every "
+          f"50 ms by the relay), N={LAG_EVENTS} customer.created",
+          ["delivered", "p50", "p99", "max"],
+          [[f"{len(lags)}/{LAG_EVENTS}", fmt_ms(pct(lags, 0.5) if lags else None),
+            fmt_ms(pct(lags, 0.99) if lags else None), fmt_ms(max(lags) if lags else None)]])
+
+    # deliver_events on the sample stream event: a change of an account without endpoints, so
+    # one Query; what the function costs itself.
+    sample = json.loads((ROOT / "events" / "deliver_events.json").read_text())
+    binary = RELEASE / "deliver_events"
+    colds = []
+    for _ in range(COLD_RUNS):
+        function = Function(binary, env)
+        try:
+            _, payload = function.invoke(sample)
+            if payload.get("batchItemFailures") != []:
+                raise RuntimeError(f"deliver_events answered {payload}")
+            colds.append((time.perf_counter() - function.started) * 1000)
+        finally:
+            function.stop()
+    function = Function(binary, env)
+    try:
+        function.invoke(sample)
+        latencies = []
+        for _ in range(WARM_REQUESTS):
+            started = time.perf_counter()
+            function.invoke(sample)
+            latencies.append((time.perf_counter() - started) * 1000)
+        rss = function.peak_rss_kib()
+    finally:
+        function.stop()
+    arm = size_of(ROOT / "target" / "lambda" / "deliver_events" / "bootstrap")
+    table("deliver_events (http to DynamoDB Local; the sample stream event)",
+          [f"cold N={COLD_RUNS}", f"warm p50 N={WARM_REQUESTS}", "warm p99", "peak RSS MiB",
+           "x86_64 MiB", "arm64 MiB"],
+          [[f"{statistics.median(colds):.1f} ({min(colds):.1f}-{max(colds):.1f})",
+            f"{pct(latencies, 0.5):.3f}", f"{pct(latencies, 0.99):.3f}",
+            f"{rss / 1024:.1f}" if rss else "n/a",
+            f"{size_of(binary) / 1048576:.2f}",
+            f"{arm / 1048576:.2f}" if arm else "not built"]])
+
+
 def size_of(path):
     return path.stat().st_size if path.exists() else None
 
@@ -395,6 +494,11 @@ def main():
           f"{platform.processor() or platform.platform()}")
     print(f"cold N={COLD_RUNS} per endpoint and transport; warm N={WARM_REQUESTS} x "
           f"{ROUNDS} rounds; seeded {LARGE + 1000} payments in {seeding:.0f} s")
+
+    if ONLY == "events":
+        events_out(plain_url, seed)
+        print(f"\nbenchmark took {time.monotonic() - begun:.0f} s (build not included)")
+        return
 
     transports = {"http": (plain_url, None), "tls": (tls_url, ca)}
     results = {}
@@ -495,6 +599,8 @@ def main():
     page = payload.get("body", "")
     table("Hosted page weight (GET /pay/{id}, one pending link with a customer)",
           ["what", "bytes"], [["HTML (inline CSS included)", f"{len(page.encode()):,}"]])
+
+    events_out(plain_url, seed)
 
     # Instructions per warm request, deterministic under callgrind.
     rows = []

@@ -3,7 +3,8 @@
 # units, scaling, instructions and binary sizes, printed as tables. Runs on loopback only.
 #
 # Environment knobs (defaults in scripts/bench.py): BENCH_COLD_RUNS, BENCH_WARM_REQUESTS,
-# BENCH_ROUNDS, BENCH_LARGE_ACCOUNT, BENCH_SCALING_REQUESTS, BENCH_CALLGRIND_REQUESTS.
+# BENCH_ROUNDS, BENCH_LARGE_ACCOUNT, BENCH_SCALING_REQUESTS, BENCH_CALLGRIND_REQUESTS,
+# BENCH_LAG_EVENTS; BENCH_ONLY=events prints only the events-out tables.
 # For arm64 sizes, run `cargo lambda build --release --arm64` first.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -16,7 +17,9 @@ command -v openssl >/dev/null || die "openssl is needed for the throwaway TLS CA
 log "building release binaries (the profile the functions deploy with)"
 cargo build --release --quiet --features bench \
   --bin get_payment --bin list_payments --bin create_payment --bin cancel_payment \
-  --bin charge_payment --bin update_invoice_status --bin pay_page --example floor --example floor_get --example bench_tool
+  --bin charge_payment --bin update_invoice_status --bin pay_page \
+  --bin create_customer --bin create_webhook --bin deliver_events --bin admin \
+  --example floor --example floor_get --example bench_tool
 
 port=$(free_port)
 log "starting DynamoDB Local on 127.0.0.1:$port"
