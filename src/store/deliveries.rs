@@ -116,24 +116,8 @@ impl Store {
         now: Timestamp,
         limit: usize,
     ) -> Result<Vec<(AccountId, Delivery)>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(schema::BY_CUSTOMER.name)
-            .key_condition_expression("#pk = :due AND #sk <= :now")
-            .expression_attribute_names("#pk", schema::BY_CUSTOMER.partition_key)
-            .expression_attribute_names("#sk", schema::BY_CUSTOMER.sort_key)
-            .expression_attribute_values(":due", AttributeValue::S(keys::DUE_DELIVERIES.into()))
-            // `~` sorts after every id character: everything due up to and at `now`.
-            .expression_attribute_values(":now", AttributeValue::S(format!("{now}#~")))
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        output
-            .items
-            .unwrap_or_default()
+        self.due(keys::DUE_DELIVERIES, now, limit)
+            .await?
             .into_iter()
             .map(delivery_from)
             .collect()
@@ -184,5 +168,31 @@ impl Store {
             .await?;
         self.put(to_item(&AttemptItem::new(account, attempt))?)
             .await
+    }
+
+    /// The items of one due-index partition (`WHDUE`, `RCPTDUE`) due at `now`, the most overdue
+    /// first: one Query.
+    pub(crate) async fn due(
+        &self,
+        partition: &str,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(schema::BY_CUSTOMER.name)
+            .key_condition_expression("#pk = :due AND #sk <= :now")
+            .expression_attribute_names("#pk", schema::BY_CUSTOMER.partition_key)
+            .expression_attribute_names("#sk", schema::BY_CUSTOMER.sort_key)
+            .expression_attribute_values(":due", AttributeValue::S(partition.into()))
+            // `~` sorts after every id character: everything due up to and at `now`.
+            .expression_attribute_values(":now", AttributeValue::S(format!("{now}#~")))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(output.items.unwrap_or_default())
     }
 }

@@ -1,11 +1,9 @@
 //! Receipts on their way: taken for one attempt by moving their due time on (a lease), then
 //! marked by one conditional update on the attempt count they had, as deliveries are.
 
-use aws_sdk_dynamodb::types::AttributeValue;
-
 use super::items::{Item, ReceiptItem, from_item, receipt_due_key, string_key, to_item};
 use super::write::{Bind, ConditionalUpdate, Updated};
-use super::{Store, StoreError, keys, schema};
+use super::{Store, StoreError, keys};
 use crate::domain::ids::{AccountId, ReceiptId};
 use crate::domain::invoice::Invoice;
 use crate::domain::receipt::{Receipt, ReceiptStatus};
@@ -122,23 +120,8 @@ impl Store {
         now: Timestamp,
         limit: usize,
     ) -> Result<Vec<(AccountId, Receipt)>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(schema::BY_CUSTOMER.name)
-            .key_condition_expression("#pk = :due AND #sk <= :now")
-            .expression_attribute_names("#pk", schema::BY_CUSTOMER.partition_key)
-            .expression_attribute_names("#sk", schema::BY_CUSTOMER.sort_key)
-            .expression_attribute_values(":due", AttributeValue::S(keys::DUE_RECEIPTS.into()))
-            .expression_attribute_values(":now", AttributeValue::S(format!("{now}#~")))
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        output
-            .items
-            .unwrap_or_default()
+        self.due(keys::DUE_RECEIPTS, now, limit)
+            .await?
             .into_iter()
             .map(receipt_from)
             .collect()
