@@ -1,5 +1,5 @@
-//! The Lambda functions no HTTP request calls: `deliver_events` on the table's stream and
-//! `retry_deliveries` on a schedule. Each binary is `worker_main!(ITS_CONSTANT)`; the tests and
+//! The Lambda functions no HTTP request calls: `deliver_events` and `send_receipts` on the
+//! table's stream, `retry_deliveries`, `send_receipts` and `reconcile_charges` on a schedule. Each binary is `worker_main!(ITS_CONSTANT)`; the tests and
 //! the local stack's stream relay (`admin relay-stream`) call the same handlers.
 
 use aws_lambda_events::dynamodb::Event as StreamEvent;
@@ -12,10 +12,12 @@ use tokio::task::JoinSet;
 use std::sync::OnceLock;
 
 use crate::app::App;
+use crate::domain::time::Timestamp;
 use crate::outbound::Mailer;
 use crate::store::stream::{change_of, inserted_receipt};
 
-/// Due deliveries one scheduled run takes on at most; the rest wait for the next minute.
+/// Due deliveries (receipts, pending charges) one scheduled run takes on at most; the rest wait
+/// for the next minute.
 pub const RETRY_BATCH: usize = 200;
 
 /// How a worker answers one event: its JSON in, its JSON answer out, as the Lambda runtime
@@ -45,6 +47,12 @@ pub const RETRY_DELIVERIES: Worker = Worker {
     handle: |app, _scheduled| Box::pin(retry_deliveries(app)),
 };
 
+/// Every minute: the charges whose outcome nobody recorded.
+pub const RECONCILE_CHARGES: Worker = Worker {
+    name: "reconcile_charges",
+    handle: |app, _scheduled| Box::pin(reconcile_charges(app)),
+};
+
 /// Receipts: on the stream (a receipt written) and on the schedule (one due again). The one
 /// function allowed to send mail.
 pub const SEND_RECEIPTS: Worker = Worker {
@@ -72,6 +80,7 @@ pub static ALL: &[(&str, &Worker)] = &[
     ("DELIVER_EVENTS", &DELIVER_EVENTS),
     ("RETRY_DELIVERIES", &RETRY_DELIVERIES),
     ("SEND_RECEIPTS", &SEND_RECEIPTS),
+    ("RECONCILE_CHARGES", &RECONCILE_CHARGES),
 ];
 
 /// The mailer, built once per container, on first use: only `send_receipts` ever builds it (so
@@ -200,6 +209,17 @@ pub async fn retry_deliveries(app: &'static App) -> Result<Value, lambda_runtime
     Ok(json!({"attempts": report.attempts, "delivered": report.delivered}))
 }
 
+/// Records the charges nobody finished that are due. Fails (and the schedule tries again next
+/// minute) only when the table cannot be read; a charge the provider could not answer for waits
+/// for a later run.
+pub async fn reconcile_charges(app: &'static App) -> Result<Value, lambda_runtime::Error> {
+    let report = app.reconcile_due(Timestamp::now(), RETRY_BATCH).await?;
+    if report.checked > 0 {
+        tracing::info!(?report, "pending charges checked");
+    }
+    Ok(json!({"checked": report.checked, "recorded": report.recorded}))
+}
+
 /// Runs `worker` as a Lambda until the runtime stops it.
 pub async fn run(worker: &'static Worker) -> Result<(), lambda_runtime::Error> {
     crate::logging::init();
@@ -244,6 +264,9 @@ pub async fn relay_stream(
             tokio::time::sleep(retry_every).await;
             if let Err(error) = retry_deliveries(app).await {
                 tracing::warn!(%error, "retry_deliveries failed");
+            }
+            if let Err(error) = reconcile_charges(app).await {
+                tracing::warn!(%error, "reconcile_charges failed");
             }
             if receipts
                 && let Err(error) =

@@ -2,8 +2,10 @@
 //! configuration, and the per-container caches of API keys and tax tables.
 
 mod cache;
+mod charges;
 mod config;
 mod deliveries;
+mod faults;
 mod keys;
 mod receipts;
 
@@ -13,8 +15,10 @@ use crate::domain::tax::TaxRates;
 use crate::store::{Store, StoreError};
 
 pub use cache::TtlCache;
+pub use charges::{ChargeError, ReconcileReport, Settled};
 pub use config::{Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL};
 pub use deliveries::DeliveryReport;
+pub use faults::{Fault, Faults};
 use keys::KeyCache;
 pub use receipts::ReceiptReport;
 
@@ -24,6 +28,8 @@ pub struct App {
     tax_rates: TtlCache<AccountId, TaxRates>,
     accounts: TtlCache<AccountId, Account>,
     pub config: Config,
+    /// Points where a test may inject a fault (no-ops without the `fault-injection` feature).
+    pub faults: Faults,
 }
 
 impl App {
@@ -34,6 +40,7 @@ impl App {
             accounts: TtlCache::new(config.api_key_cache_ttl, 256),
             store,
             config,
+            faults: Faults::default(),
         }
     }
 

@@ -17,6 +17,7 @@ pub mod invoice;
 pub mod money;
 pub mod page;
 pub mod payment;
+pub mod pending_charge;
 pub mod receipt;
 pub mod tax;
 pub mod text;

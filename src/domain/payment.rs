@@ -162,7 +162,10 @@ impl Payment {
 
     /// A charge, recorded as `processing` before the provider is asked, so that a charge in
     /// flight is never invisible.
+    /// A new charge in `processing` with `id` (generated, or derived from the request's
+    /// Idempotency-Key).
     pub fn new_charge(
+        id: PaymentId,
         request: NewCharge,
         customer_id: CustomerId,
         tax: u64,
@@ -171,7 +174,7 @@ impl Payment {
         livemode: bool,
     ) -> Self {
         Self {
-            id: PaymentId::generate(),
+            id,
             customer_id: Some(customer_id),
             kind: PaymentKind::Charge,
             status: PaymentStatus::Processing,

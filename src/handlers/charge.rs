@@ -2,26 +2,32 @@
 
 use crate::app::App;
 use crate::domain::customer::CustomerRef;
-use crate::domain::invoice::{Invoice, InvoiceStatus};
+use crate::domain::ids::PaymentId;
 use crate::domain::money::{Currency, PaymentAmount};
-use crate::domain::payment::{CardSummary, NewCharge, Payment, PaymentStatus};
+use crate::domain::payment::{NewCharge, Payment, PaymentStatus};
+use crate::domain::pending_charge::PendingCharge;
 use crate::domain::tax::tax_on;
 use crate::domain::text::{Description, Metadata};
 use crate::domain::time::Timestamp;
+use crate::domain::version::ApiVersion;
 use crate::http::fields::{integer, string, string_map};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
-use crate::provider::{self, Amount, ChargeOutcome, PaymentProvider};
-use crate::store::{Completion, CompletionOutcome, CustomerChange, InsertPaymentOutcome};
+use crate::provider::{self, PaymentProvider};
+use crate::store::InsertChargeOutcome;
 
-use sha2::{Digest, Sha256};
-
-use super::completing;
+use super::completing_with;
 use super::payments::customer_not_found;
 
-/// Reads the customer (its card and address) and the tax table (cached), records the payment as
-/// `processing`, asks the provider, then ONE transaction records the outcome, the invoice
-/// (`paid`, or `outstanding` when declined) and, on success, the receipt to send.
+/// Reads the customer (its card and address) and the tax table (cached), writes the payment
+/// (`processing`) with its pending charge, asks the provider, then ONE transaction records the
+/// outcome, the invoice (`paid`, or `outstanding` when declined), the receipt to send on success,
+/// and the request's answer under its Idempotency-Key.
+///
+/// With an Idempotency-Key the payment's id is derived from it, so the same request run again
+/// (after a 503, or after the invocation died) lands on the same payment: still `processing`, it
+/// is asked of the provider again under the same provider key and recorded (racing the
+/// reconciler, one wins); recorded already, its outcome is the answer.
 pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let new_charge = parse_new_charge(&request)?;
     let principal = &request.principal;
@@ -43,95 +49,95 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         rates.rate_for(customer.address.as_ref()),
     );
 
-    let mut payment = Payment::new_charge(
+    let id = match &request.claim {
+        Some(claim) => claim.derive_id(PaymentId::derive),
+        None => PaymentId::generate(),
+    };
+    let now = Timestamp::now();
+    let payment = Payment::new_charge(
+        id,
         new_charge,
         customer.id.clone(),
         tax,
         provider.provider(),
-        Timestamp::now(),
+        now,
         principal.livemode(),
     );
-    match app.store.insert_payment(account, &payment, None).await? {
-        InsertPaymentOutcome::Inserted => {}
-        InsertPaymentOutcome::CustomerMissing => return Err(customer_not_found()),
-    }
-
-    let amount = Amount {
-        minor_units: payment.amounts.total(),
-        currency: payment.currency,
-    };
-    let outcome = provider
-        .charge_saved(&method, amount, &provider_key(&request, &payment))
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-
-    let now = Timestamp::now();
-    let (status, invoice_status) = match &outcome {
-        ChargeOutcome::Succeeded => (PaymentStatus::Succeeded, InvoiceStatus::Paid),
-        ChargeOutcome::Declined(failure) => {
-            payment.failure = Some(failure.clone());
-            (PaymentStatus::Failed, InvoiceStatus::Outstanding)
+    let mut pending = PendingCharge::new(payment.id.clone(), method, now);
+    let payment = match app.store.insert_charge(account, &payment, &pending).await? {
+        InsertChargeOutcome::Inserted => payment,
+        InsertChargeOutcome::CustomerMissing => return Err(customer_not_found()),
+        InsertChargeOutcome::Exists => {
+            let existing = app
+                .store
+                .get_payment(account, &payment.id)
+                .await?
+                .ok_or_else(|| ApiError::internal("a charge that exists could not be read"))?;
+            if existing.status != PaymentStatus::Processing {
+                return answer_for(request.version, &existing);
+            }
+            // Asked again as it was first asked: the same method, whatever the card is now.
+            match app.store.get_pending_charge(account, &existing.id).await? {
+                Some(first) => pending = first,
+                // Recorded between the two reads (by the reconciler): its outcome is the answer.
+                None => return answer_recorded(app, &request, &existing.id).await,
+            }
+            existing
         }
     };
-    payment.status = status;
-    payment.updated_at = now;
-    payment.card = Some(CardSummary {
-        brand: method.brand.clone(),
-        last4: method.last4.clone(),
-    });
-    let invoice = Invoice::for_payment(&payment, customer.id.clone(), invoice_status, now);
-    payment.invoice_id = Some(invoice.id.clone());
 
-    // The answer is known before the write, so an Idempotency-Key can store it in the same
-    // transaction that records the charge.
-    let answer = match outcome {
-        ChargeOutcome::Succeeded => Ok(views::payment(request.version, &payment)?),
-        ChargeOutcome::Declined(failure) => Err(ApiError::PaymentFailed {
-            payment_id: payment.id.to_string(),
-            invoice_id: invoice.id.to_string(),
-            failure_code: failure.code,
-            failure_message: failure.message,
-        }),
-    };
-    let stored = match &answer {
-        Ok(response) => response.clone(),
-        Err(error) => ApiResponse::from_error(error, &request.error_docs_url, request.version).0,
-    };
-    let key_completion = completing(&request, &stored);
-    let completion = Completion {
-        payment: &payment,
-        attempt_version: 1,
-        customer: CustomerChange::Unchanged,
-        invoice,
-        receipt_to: (status == PaymentStatus::Succeeded).then_some(customer.email.as_str()),
-        now,
-        key_completion: key_completion.as_ref(),
-    };
-    match app.store.complete_payment(account, completion).await? {
-        CompletionOutcome::Completed(_) => {}
-        CompletionOutcome::AttemptSuperseded => {
-            return Err(ApiError::internal(format!(
-                "charge {} changed while it was being completed",
-                payment.id
-            )));
+    let (version, docs_url) = (request.version, request.error_docs_url.clone());
+    let render = move |payment: &Payment| match answer_for(version, payment) {
+        Ok(response) => Ok(response.stored()),
+        // A decline is an answer too, and is kept as one.
+        Err(error @ ApiError::PaymentFailed { .. }) => {
+            Ok(ApiResponse::from_error(&error, &docs_url, version)
+                .0
+                .stored())
         }
-    }
-    answer
+        Err(error) => Err(error.to_string()),
+    };
+    let key = completing_with(&request, &render);
+    let settled = app
+        .settle_charge(
+            account,
+            payment,
+            &pending,
+            customer.email.as_str(),
+            key.as_ref(),
+        )
+        .await?;
+    answer_for(request.version, &settled.payment)
 }
 
-/// The key the provider deduplicates this charge by. With an Idempotency-Key it is derived from
-/// it (and the account), so a charge executed again for the same key never moves money twice;
-/// without one, the payment's own id.
-fn provider_key(request: &ApiRequest, payment: &Payment) -> String {
-    match &request.idempotency_key {
-        Some(key) => {
-            let scoped = format!("{}\n{}", request.principal.account_id, key.as_str());
-            format!(
-                "idem_{}",
-                hex::encode(&Sha256::digest(scoped.as_bytes())[..16])
-            )
-        }
-        None => payment.id.to_string(),
+async fn answer_recorded(
+    app: &App,
+    request: &ApiRequest,
+    id: &PaymentId,
+) -> Result<ApiResponse, ApiError> {
+    let account = &request.principal.account_id;
+    match app.store.get_payment(account, id).await? {
+        Some(payment) => answer_for(request.version, &payment),
+        None => Err(ApiError::internal("a charge that exists could not be read")),
+    }
+}
+
+/// The answer to a charge request for the payment as recorded: the payment, or 402 with the
+/// decline and its invoice.
+fn answer_for(version: ApiVersion, payment: &Payment) -> Result<ApiResponse, ApiError> {
+    match (&payment.status, &payment.failure, &payment.invoice_id) {
+        (PaymentStatus::Failed, Some(failure), Some(invoice)) => Err(ApiError::PaymentFailed {
+            payment_id: payment.id.to_string(),
+            invoice_id: invoice.to_string(),
+            failure_code: failure.code.clone(),
+            failure_message: failure.message.clone(),
+        }),
+        (PaymentStatus::Succeeded, _, _) => Ok(views::payment(version, payment)?),
+        _ => Err(ApiError::internal(format!(
+            "charge {} answered while {}",
+            payment.id,
+            payment.status.as_str()
+        ))),
     }
 }
 

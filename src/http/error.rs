@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::app::ChargeError;
 use crate::store::StoreError;
 
 /// One problem with one input, reported among all others of the same request.
@@ -121,6 +122,15 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Unavailable(detail) => Self::Unavailable(detail),
             other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ChargeError> for ApiError {
+    fn from(error: ChargeError) -> Self {
+        match error {
+            ChargeError::Store(error) => error.into(),
+            ChargeError::Provider(error) => Self::Unavailable(error.to_string()),
         }
     }
 }

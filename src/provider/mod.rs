@@ -59,6 +59,14 @@ pub trait PaymentProvider: Send + Sync {
     ) -> impl Future<Output = Result<ChargeOutcome, ProviderError>> + Send;
 }
 
+/// The provider that moved (or moves) a recorded payment's money, if this deployment has it.
+pub fn for_provider(provider: Provider) -> Option<sandbox::Sandbox> {
+    match provider {
+        Provider::Commet => Some(sandbox::Sandbox),
+        Provider::Stripe => None,
+    }
+}
+
 /// The provider that serves an account's payments, if any can.
 pub fn for_mode(mode: Mode) -> Option<sandbox::Sandbox> {
     match mode {

@@ -1,8 +1,10 @@
 //! Completing a payment attempt in ONE transaction: the payment's final state, its numbered
-//! invoice, the customer's vaulted card (or the new customer), and the receipt to send.
+//! invoice, the customer's vaulted card (or the new customer), the receipt to send, and, for a
+//! charge, the end of its pending charge.
 
 use std::time::Duration;
 
+use super::charges::pending_charge_key;
 use super::customers::customer_key;
 use super::idempotency::KeyCompletion;
 use super::items::{
@@ -11,13 +13,13 @@ use super::items::{
 };
 use super::payments::payment_key;
 use super::rules::CURRENT_ATTEMPT;
-use super::write::{Bind, ConditionalUpdate, PRESENT, Transaction};
+use super::write::{Bind, Condition, ConditionalUpdate, PRESENT, Transaction};
 use super::{Store, StoreError, keys};
 use crate::domain::card::PaymentMethod;
 use crate::domain::customer::Customer;
 use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::invoice::{Invoice, InvoiceNumber};
-use crate::domain::payment::{Payment, PaymentStatus};
+use crate::domain::payment::{Payment, PaymentKind, PaymentStatus};
 use crate::domain::time::Timestamp;
 
 /// What the completing transaction does to the customer.
@@ -91,10 +93,13 @@ impl Store {
             _ => None,
         };
 
+        // Another completion of the same payment (a charge's retry racing the reconciler) is a
+        // different transaction: the token names this call, not the payment.
+        let call = ulid::Ulid::generate();
         for round in 0..MAX_NUMBERING_ROUNDS {
             let last = self.last_invoice_number(account).await?;
             invoice.number = InvoiceNumber::after(last);
-            let token = format!("{}-{}", &payment.id.as_str()[4..], invoice.number.get());
+            let token = format!("{call}-{}", invoice.number.get());
             let mut transaction = Transaction::new(self).token(token);
             let attempt = transaction.update(
                 payment_key(account, &payment.id),
@@ -114,6 +119,10 @@ impl Store {
             }
             if let Some(receipt) = &receipt {
                 transaction.put_if_absent(receipt.clone())?;
+            }
+            if payment.kind == PaymentKind::Charge {
+                transaction
+                    .delete_if(pending_charge_key(account, &payment.id), Condition::new(""))?;
             }
             transaction.join(key_completion.map(|c| c as _), payment)?;
             let refusal = match self.commit(transaction).await? {

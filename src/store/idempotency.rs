@@ -1,6 +1,8 @@
-//! Idempotency records: one conditional put claims a key as in progress; the response is stored
+//! Idempotency records: one conditional write claims a key as in progress; the response is stored
 //! when the request completes (inside the request's own transaction where it has one, through a
-//! `KeyCompletion`), and replayed for 24 hours; a request that failed releases its key.
+//! `KeyCompletion`), and replayed for 24 hours; a request that failed releases its key. A
+//! released record keeps the time of its first claim, so that a request run again under the
+//! same key derives the same object ids (a charge retried after a 503 lands on its payment).
 //!
 //! The HTTP layer reaches these records only through `IdempotencyRecords` (claim, keep, release)
 //! and hands handlers' writes a `KeyCompletion`; neither shows it anything of DynamoDB.
@@ -9,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use super::items::{Item, from_item, stored_opt, string_key, to_item};
+use super::items::{Item, from_item, stored, stored_opt, string_key, to_item};
 use super::write::{
     Bind, Companion, Condition, ConditionalUpdate, OnCommit, Put, Transaction, Updated,
 };
@@ -23,6 +25,8 @@ use crate::domain::version::ApiVersion;
 
 const IN_PROGRESS: &str = "in_progress";
 const COMPLETED: &str = "completed";
+/// Given back by a request that failed: anyone may claim it again.
+const RELEASED: &str = "released";
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -54,11 +58,22 @@ struct IdempotencyItem {
 #[derive(Debug)]
 pub struct Claim {
     key: Item,
+    /// The record's partition key: the account and the key's digest.
+    pk: String,
     owner: String,
     completed: AtomicBool,
+    first_claimed_at: Timestamp,
+    fingerprint: String,
 }
 
 impl Claim {
+    /// The same id every time this key is run with this request (method, path and body), for
+    /// the object the request creates: a ULID of the key's first claim and a hash of the
+    /// account, the key and the request.
+    pub fn derive_id<T>(&self, derive: impl Fn(Timestamp, &[&str]) -> T) -> T {
+        derive(self.first_claimed_at, &[&self.pk, &self.fingerprint])
+    }
+
     pub fn is_completed(&self) -> bool {
         self.completed.load(Ordering::SeqCst)
     }
@@ -174,9 +189,10 @@ impl Store {
 }
 
 impl IdempotencyRecords<'_> {
-    /// ONE conditional PutItem: claims the key unless a live record holds it. An expired record
-    /// (TTL deletion lags), or an unfinished claim of the same request whose lock ran out, is
-    /// taken over.
+    /// ONE conditional UpdateItem claims the key unless a live record holds it: a new key, a
+    /// released one, or an unfinished claim of the same request whose lock ran out (taken
+    /// over). The time of the first claim is kept across claims. An expired record (TTL
+    /// deletion lags) is replaced by a conditional PutItem.
     pub async fn claim(
         &self,
         account: &AccountId,
@@ -185,42 +201,53 @@ impl IdempotencyRecords<'_> {
         now: Timestamp,
     ) -> Result<ClaimOutcome, StoreError> {
         let owner = ulid::Ulid::generate().to_string();
-        let item = IdempotencyItem {
-            pk: keys::idempotency(account, &key.digest()),
-            sk: keys::IDEMPOTENCY_SK.to_owned(),
-            fingerprint: fingerprint.as_str().to_owned(),
-            state: IN_PROGRESS.to_owned(),
+        let pk = keys::idempotency(account, &key.digest());
+        let key_item = string_key(pk.clone(), keys::IDEMPOTENCY_SK);
+        let claim = |first_claimed_at| Claim {
+            key: key_item.clone(),
+            pk: pk.clone(),
             owner: owner.clone(),
-            locked_until: Some(epoch(now) + IN_PROGRESS_SECONDS),
-            response_status: None,
-            response_body: None,
-            response_version: None,
-            ttl: epoch(now) + RETENTION_SECONDS,
-            created_at: now.to_string(),
+            completed: AtomicBool::new(false),
+            first_claimed_at,
+            fingerprint: fingerprint.as_str().to_owned(),
         };
-        let key_item = string_key(item.pk.clone(), keys::IDEMPOTENCY_SK);
-        let claimable = Condition::new(
-            "attribute_not_exists(pk) OR #ttl < :now OR \
-             (#state = :in_progress AND lockedUntil < :now AND fingerprint = :fingerprint)",
+        let take = ConditionalUpdate::new(
+            "SET fingerprint = :fingerprint, #state = :in_progress, #owner = :owner, \
+             lockedUntil = :lock, createdAt = if_not_exists(createdAt, :created), \
+             #ttl = if_not_exists(#ttl, :ttl) \
+             REMOVE responseStatus, responseBody, responseVersion",
+            "attribute_not_exists(pk) OR (#ttl >= :now AND (#state = :released OR \
+             (#state = :in_progress AND lockedUntil < :now AND fingerprint = :fingerprint)))",
         )
         .name("#ttl", keys::TTL)
         .name("#state", "state")
+        .name("#owner", "owner")
         .number(":now", epoch(now))
+        .number(":lock", epoch(now) + IN_PROGRESS_SECONDS)
+        .number(":ttl", epoch(now) + RETENTION_SECONDS)
+        .text(":created", now.to_string())
         .text(":in_progress", IN_PROGRESS)
+        .text(":released", RELEASED)
+        .text(":owner", owner.clone())
         .text(":fingerprint", fingerprint.as_str());
-        let old = match self.store.put_unless(to_item(&item)?, claimable).await? {
-            Put::Written => {
-                return Ok(ClaimOutcome::Claimed(Claim {
-                    key: key_item,
-                    owner,
-                    completed: AtomicBool::new(false),
-                }));
+        let old = match self
+            .store
+            .update_conditionally(key_item.clone(), take)
+            .await?
+        {
+            Updated::Applied(item) => {
+                let record: IdempotencyItem = from_item(item)?;
+                let first = stored("createdAt", Timestamp::parse(&record.created_at))?;
+                return Ok(ClaimOutcome::Claimed(claim(first)));
             }
-            Put::Refused(Some(old)) => from_item::<IdempotencyItem>(old)?,
-            Put::Refused(None) => {
+            Updated::Refused(Some(old)) => from_item::<IdempotencyItem>(old)?,
+            Updated::Refused(None) => {
                 return Err(StoreError::Internal("claim refused without item".into()));
             }
         };
+        if old.ttl < epoch(now) {
+            return self.replace_expired(claim(now), now).await;
+        }
         if old.fingerprint != fingerprint.as_str() {
             return Ok(ClaimOutcome::Mismatch);
         }
@@ -245,6 +272,37 @@ impl IdempotencyRecords<'_> {
         }
     }
 
+    /// Replaces a record whose 24 hours are over with `claim`, a fresh one. Another request
+    /// that replaced it first holds the key now.
+    async fn replace_expired(
+        &self,
+        claim: Claim,
+        now: Timestamp,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let item = IdempotencyItem {
+            pk: claim.pk.clone(),
+            sk: keys::IDEMPOTENCY_SK.to_owned(),
+            fingerprint: claim.fingerprint.clone(),
+            state: IN_PROGRESS.to_owned(),
+            owner: claim.owner.clone(),
+            locked_until: Some(epoch(now) + IN_PROGRESS_SECONDS),
+            response_status: None,
+            response_body: None,
+            response_version: None,
+            ttl: epoch(now) + RETENTION_SECONDS,
+            created_at: now.to_string(),
+        };
+        let expired = Condition::new("#ttl < :now")
+            .name("#ttl", keys::TTL)
+            .number(":now", epoch(now));
+        Ok(
+            match self.store.put_unless(to_item(&item)?, expired).await? {
+                Put::Written => ClaimOutcome::Claimed(claim),
+                Put::Refused => ClaimOutcome::InProgress,
+            },
+        )
+    }
+
     /// Keeps `answer` for `claim` (a request whose outcome wrote nothing else).
     pub async fn keep(&self, claim: &Claim, answer: &StoredResponse) -> Result<(), StoreError> {
         match self
@@ -262,18 +320,21 @@ impl IdempotencyRecords<'_> {
         }
     }
 
-    /// Gives the key back (the request failed validation or with a 5xx), so a retry runs again.
-    /// A claim taken over after its lock ran out is not ours to release any more.
+    /// Gives the key back (the request failed validation or with a 5xx), so a retry runs again;
+    /// the record stays, released, to keep the time of the first claim. A claim taken over after
+    /// its lock ran out is not ours to release any more.
     pub async fn release(&self, claim: &Claim) -> Result<(), StoreError> {
+        let change = ConditionalUpdate::new(
+            "SET #state = :released REMOVE lockedUntil",
+            "#state = :in_progress AND #owner = :owner",
+        )
+        .name("#state", "state")
+        .name("#owner", "owner")
+        .text(":released", RELEASED)
+        .text(":in_progress", IN_PROGRESS)
+        .text(":owner", claim.owner.clone());
         self.store
-            .delete_if(
-                claim.key.clone(),
-                Condition::new("#state = :in_progress AND #owner = :owner")
-                    .name("#state", "state")
-                    .name("#owner", "owner")
-                    .text(":in_progress", IN_PROGRESS)
-                    .text(":owner", claim.owner.clone()),
-            )
+            .update_conditionally(claim.key.clone(), change)
             .await?;
         Ok(())
     }

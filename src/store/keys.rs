@@ -16,10 +16,11 @@
 //! | webhook count | `A#<acct>#WHCOUNT`        | `WHCOUNT` |                                  |                                         |
 //! | delivery    | `A#<acct>#WHDL#<id>`        | `WHDL` |                                     | `WHDUE` / `<nextAttemptAt>#<id>` (while pending) |
 //! | attempt     | `A#<acct>#WHDL#<delivery>`  | `ATT#<nn>` | `A#<acct>#WH#<whk>#ATT` / `<attemptedAt>#<id>` |                   |
+//! | pending charge | `A#<acct>#PAY#<id>`      | `PCHG` |                                     | `PCHGDUE` / `<checkAt>#<id>`            |
 //! | idempotency | `A#<acct>#IDEM#<sha256(key)>` | `IDEM` | (expires through the `ttl` attribute) |                                    |
 //!
-//! Deliveries and receipts waiting for their next attempt are the partitions of `gsi2` without an
-//! account (`WHDUE`, `RCPTDUE`): the schedulers find what is due with one Query, never a scan. Deliveries
+//! Deliveries and receipts waiting for their next attempt, and charges whose outcome is not
+//! recorded yet, are the partitions of `gsi2` without an account (`WHDUE`, `RCPTDUE`, `PCHGDUE`): the schedulers find what is due with one Query, never a scan. Deliveries
 //! and attempts expire through `ttl` (30 days).
 //!
 //! The link-page item is the one key without an account: the public page `/pay/{id}` knows only
@@ -63,6 +64,10 @@ pub const DELIVERY_SK: &str = "WHDL";
 pub const DUE_DELIVERIES: &str = "WHDUE";
 /// The `gsi2` partition of pending receipts, by when their next attempt is due.
 pub const DUE_RECEIPTS: &str = "RCPTDUE";
+/// A charge's outcome not recorded yet: beside its payment, in the same partition.
+pub const PENDING_CHARGE_SK: &str = "PCHG";
+/// The `gsi2` partition of pending charges, by when the reconciler may check them.
+pub const DUE_PENDING_CHARGES: &str = "PCHGDUE";
 
 pub fn payment(account: &AccountId, id: &PaymentId) -> String {
     format!("A#{account}#PAY#{id}")

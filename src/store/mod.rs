@@ -13,6 +13,7 @@
 mod accounts;
 #[cfg(feature = "bench")]
 pub mod bench;
+mod charges;
 mod client;
 mod completion;
 mod customers;
@@ -34,6 +35,7 @@ mod tax;
 mod webhooks;
 mod write;
 
+pub use charges::InsertChargeOutcome;
 pub use client::{Store, StoreSettings};
 pub use completion::{Completion, CompletionOutcome, CustomerChange};
 pub use customers::InsertCustomerOutcome;

@@ -12,7 +12,6 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
@@ -156,8 +155,8 @@ impl<T> Updated<T> {
 /// What a conditional put did.
 pub(crate) enum Put {
     Written,
-    /// The condition failed: the item that holds the key (none if there is none).
-    Refused(Option<Item>),
+    /// The condition failed: nothing was written.
+    Refused,
 }
 
 /// Where an item sits in a transaction; a refusal is asked about slots, never positions.
@@ -321,7 +320,7 @@ impl Store {
         Ok(())
     }
 
-    /// Puts `item` unless an item with its key fails `condition`; a refusal returns that item.
+    /// Puts `item` unless an item with its key fails `condition`.
     pub(crate) async fn put_unless(
         &self,
         item: Item,
@@ -332,18 +331,10 @@ impl Store {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item));
-        let result = conditioned!(request, condition)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
+        match conditioned!(request, condition).send().await {
             Ok(_) => Ok(Put::Written),
-            Err(error) => match error.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                    Ok(Put::Refused(failed.item().cloned()))
-                }
-                _ => Err(StoreError::from_sdk(error)),
-            },
+            Err(error) if is_condition_failure(&error) => Ok(Put::Refused),
+            Err(error) => Err(StoreError::from_sdk(error)),
         }
     }
 
@@ -352,7 +343,7 @@ impl Store {
     /// write has happened exactly once.
     pub(crate) async fn put_new(&self, item: Item) -> Result<(), StoreError> {
         match self.put_unless(item, Condition::new(ABSENT)).await? {
-            Put::Written | Put::Refused(_) => Ok(()),
+            Put::Written | Put::Refused => Ok(()),
         }
     }
 
@@ -392,25 +383,6 @@ impl Store {
                 }
                 _ => Err(StoreError::from_sdk(error)),
             },
-        }
-    }
-
-    /// Deletes the item at `key` if `condition` holds; false when it did not (nothing deleted).
-    pub(crate) async fn delete_if(
-        &self,
-        key: Item,
-        condition: Condition,
-    ) -> Result<bool, StoreError> {
-        let request = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key));
-        let result = conditioned!(request, condition).send().await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) if is_condition_failure(&error) => Ok(false),
-            Err(error) => Err(StoreError::from_sdk(error)),
         }
     }
 

@@ -152,6 +152,12 @@ async fn check_worker_answer(t: &TestApp, function: &str, answer: &Value) {
                 "the sample receipt was mailed"
             );
         }
+        "reconcile_charges" => {
+            assert!(
+                answer["checked"].is_u64() && answer["recorded"].is_u64(),
+                "{answer}"
+            );
+        }
         "retry_deliveries" => {
             assert!(
                 answer["attempts"].is_u64() && answer["delivered"].is_u64(),

@@ -253,6 +253,18 @@ pub fn config(endpoint: &str) -> Config {
     }
 }
 
+fn init_logging() {
+    static LOGGING: std::sync::Once = std::sync::Once::new();
+    LOGGING.call_once(|| {
+        // Logs show with `RUST_LOG=... cargo test -- --nocapture`; errors only otherwise.
+        let level = std::env::var("RUST_LOG").unwrap_or_else(|_| "error".to_owned());
+        tracing_subscriber::registry()
+            .with(commet_payments::logging::filter(Some(&level)))
+            .with(tracing_subscriber::fmt::layer().with_test_writer())
+            .init();
+    });
+}
+
 #[derive(Clone)]
 pub struct TestApp {
     pub app: &'static App,
@@ -261,18 +273,24 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new() -> Self {
-        static LOGGING: std::sync::Once = std::sync::Once::new();
-        LOGGING.call_once(|| {
-            // Logs show with `RUST_LOG=... cargo test -- --nocapture`; errors only otherwise.
-            let level = std::env::var("RUST_LOG").unwrap_or_else(|_| "error".to_owned());
-            tracing_subscriber::registry()
-                .with(commet_payments::logging::filter(Some(&level)))
-                .with(tracing_subscriber::fmt::layer().with_test_writer())
-                .init();
-        });
+        init_logging();
         let store = store().await;
         let app = App::new(store.clone(), config(dynamodb_endpoint())).leak();
         Self { app, store }
+    }
+
+    /// An app on a table of its own (on the shared DynamoDB Local), for tests of what works
+    /// across accounts, such as the reconciler, that must not meet other tests' objects.
+    pub async fn with_own_table(name: &str) -> Self {
+        init_logging();
+        let mut app_config = config(dynamodb_endpoint());
+        app_config.store.table_name = format!("{name}-{}", ulid::Ulid::generate());
+        let store = Store::connect(&app_config.store).await;
+        store.create_table().await.unwrap();
+        Self {
+            app: App::new(store.clone(), app_config).leak(),
+            store,
+        }
     }
 
     /// A fresh account of its own, so tests sharing the table never see each other's objects.

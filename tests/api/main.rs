@@ -3,6 +3,8 @@
 mod architecture;
 mod charges;
 mod concurrency;
+#[cfg(feature = "fault-injection")]
+mod crashes;
 mod customers;
 mod envelope;
 mod events;

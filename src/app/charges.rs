@@ -1,0 +1,195 @@
+//! Off-session charges after they are written: asking the provider and recording its answer,
+//! for the request that made the charge, for that request run again under its Idempotency-Key,
+//! and for the reconciler that finds a charge nobody finished.
+
+use tokio::task::JoinSet;
+
+use super::App;
+use crate::domain::delivery::later;
+use crate::domain::ids::AccountId;
+use crate::domain::invoice::{Invoice, InvoiceStatus};
+use crate::domain::payment::{CardSummary, Payment, PaymentStatus};
+use crate::domain::pending_charge::{CHECK_LEASE, PendingCharge};
+use crate::domain::time::Timestamp;
+use crate::provider::{self, Amount, ChargeOutcome, PaymentProvider, ProviderError};
+use crate::store::{Completion, CompletionOutcome, CustomerChange, KeyCompletion, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChargeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+}
+
+/// A charge's recorded outcome.
+#[derive(Debug)]
+pub struct Settled {
+    pub payment: Payment,
+    /// False when another run (the reconciler, or the same request run again) recorded it
+    /// first; `payment` is then as that run recorded it.
+    pub recorded_here: bool,
+}
+
+/// What one reconciler run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ReconcileReport {
+    /// Pending charges it took and asked the provider about.
+    pub checked: usize,
+    /// Of those, the ones it recorded (the others were recorded by someone else meanwhile, or
+    /// failed and wait for the next run).
+    pub recorded: usize,
+}
+
+impl App {
+    /// Asks the provider for the pending charge of `payment` (still `processing`) and records
+    /// the answer in ONE transaction: the payment, its invoice, its receipt to `receipt_to`, the
+    /// end of the pending charge, and `key`'s answer if given. When another run recorded it
+    /// first (the reconciler, or the same request run again), that outcome is returned.
+    pub async fn settle_charge(
+        &self,
+        account: &AccountId,
+        mut payment: Payment,
+        pending: &PendingCharge,
+        receipt_to: &str,
+        key: Option<&KeyCompletion<'_, Payment>>,
+    ) -> Result<Settled, ChargeError> {
+        let provider = provider::for_provider(payment.provider).ok_or_else(|| {
+            ProviderError(format!("no {} provider here", payment.provider.as_str()))
+        })?;
+        let amount = Amount {
+            minor_units: payment.amounts.total(),
+            currency: payment.currency,
+        };
+        let outcome = provider
+            .charge_saved(&pending.method, amount, pending.provider_key())
+            .await?;
+        self.faults.charge_recording().await?;
+
+        let now = Timestamp::now();
+        let invoice_status = match outcome {
+            ChargeOutcome::Succeeded => {
+                payment.status = PaymentStatus::Succeeded;
+                InvoiceStatus::Paid
+            }
+            ChargeOutcome::Declined(failure) => {
+                payment.status = PaymentStatus::Failed;
+                payment.failure = Some(failure);
+                InvoiceStatus::Outstanding
+            }
+        };
+        payment.updated_at = now;
+        payment.card = Some(CardSummary {
+            brand: pending.method.brand.clone(),
+            last4: pending.method.last4.clone(),
+        });
+        let customer = payment
+            .customer_id
+            .clone()
+            .ok_or_else(|| StoreError::corrupt("a charge without a customer"))?;
+        let invoice = Invoice::for_payment(&payment, customer, invoice_status, now);
+        payment.invoice_id = Some(invoice.id.clone());
+        let completion = Completion {
+            payment: &payment,
+            // Nothing but its completion changes a charge while it is processing.
+            attempt_version: 1,
+            customer: CustomerChange::Unchanged,
+            invoice,
+            receipt_to: (payment.status == PaymentStatus::Succeeded).then_some(receipt_to),
+            now,
+            key_completion: key,
+        };
+        match self.store.complete_payment(account, completion).await? {
+            CompletionOutcome::Completed(_) => Ok(Settled {
+                payment,
+                recorded_here: true,
+            }),
+            CompletionOutcome::AttemptSuperseded => {
+                let recorded = self.store.get_payment(account, &payment.id).await?;
+                Ok(Settled {
+                    payment: recorded
+                        .ok_or_else(|| StoreError::corrupt("a recorded charge disappeared"))?,
+                    recorded_here: false,
+                })
+            }
+        }
+    }
+
+    /// Records the charges whose outcome nobody recorded (at most `limit`, all at once): each
+    /// pending charge due at `now` is leased, then asked of the provider again and recorded.
+    pub async fn reconcile_due(
+        &'static self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<ReconcileReport, StoreError> {
+        let due = self.store.due_pending_charges(now, limit).await?;
+        let mut checks = JoinSet::new();
+        for (account, pending) in due {
+            checks.spawn(async move {
+                if !self
+                    .store
+                    .lease_pending_charge(&account, &pending, later(now, CHECK_LEASE))
+                    .await?
+                {
+                    return Ok::<_, StoreError>(None);
+                }
+                Ok(Some(self.reconcile(&account, &pending).await))
+            });
+        }
+        let mut report = ReconcileReport::default();
+        let mut failure = None;
+        while let Some(joined) = checks.join_next().await {
+            match joined {
+                Ok(Ok(None)) => {}
+                Ok(Ok(Some(recorded))) => {
+                    report.checked += 1;
+                    match recorded {
+                        Ok(true) => report.recorded += 1,
+                        Ok(false) => {}
+                        // Left leased: the next run after the lease asks again.
+                        Err(error) => tracing::warn!(%error, "pending charge not recorded"),
+                    }
+                }
+                Ok(Err(error)) => failure = Some(error),
+                Err(panicked) => failure = Some(StoreError::Internal(panicked.to_string())),
+            }
+        }
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(report),
+        }
+    }
+
+    /// One leased pending charge: true when this run recorded its outcome.
+    async fn reconcile(
+        &self,
+        account: &AccountId,
+        pending: &PendingCharge,
+    ) -> Result<bool, ChargeError> {
+        let Some(payment) = self.store.get_payment(account, &pending.payment_id).await? else {
+            return Err(StoreError::corrupt("a pending charge without its payment").into());
+        };
+        if payment.status != PaymentStatus::Processing {
+            return Err(StoreError::corrupt("a pending charge of a recorded payment").into());
+        }
+        let customer_id = payment
+            .customer_id
+            .clone()
+            .ok_or_else(|| StoreError::corrupt("a charge without a customer"))?;
+        let customer = self
+            .store
+            .get_customer_by_id(account, &customer_id)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("a charge's customer disappeared"))?;
+        let settled = self
+            .settle_charge(account, payment, pending, customer.email.as_str(), None)
+            .await?;
+        tracing::info!(
+            payment = %settled.payment.id,
+            status = settled.payment.status.as_str(),
+            recorded_here = settled.recorded_here,
+            "pending charge reconciled"
+        );
+        Ok(settled.recorded_here)
+    }
+}
