@@ -114,6 +114,7 @@ async fn customer(store: &Store, account: &Account, card: bool) -> Customer {
             last4: "4242".into(),
             exp_month: 12,
             exp_year: 2034,
+            provider_customer: None,
         });
     }
     store

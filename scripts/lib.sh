@@ -110,8 +110,9 @@ leftover_dynamodb_locals() {
   done < <(pgrep -af -- '-Dcommet.dynamodb-local.owner=' || true)
 }
 
-# aws-ses-v2-locals (scripts/ses-local.sh) whose owner has exited.
-leftover_ses_locals() {
+# aws-ses-v2-locals and localstripes (scripts/ses-local.sh, scripts/localstripe.sh) whose owner
+# has exited: both carry `--commet-owner <pid>`.
+leftover_owned_services() {
   local pid args owner
   while read -r pid args; do
     owner=${args#*--commet-owner }
@@ -120,14 +121,14 @@ leftover_ses_locals() {
   done < <(pgrep -af -- '--commet-owner ' || true)
 }
 
-# Fails when a DynamoDB Local or aws-ses-v2-local outlives what started it (allowing it a few
-# seconds to stop).
+# Fails when a DynamoDB Local, aws-ses-v2-local or localstripe outlives what started it (allowing
+# it a few seconds to stop).
 check_no_leftover_dynamodb_local() {
   local deadline=$((SECONDS + 10)) left
-  while left=$(leftover_dynamodb_locals; leftover_ses_locals) && [[ -n $left ]]; do
+  while left=$(leftover_dynamodb_locals; leftover_owned_services) && [[ -n $left ]]; do
     if (( SECONDS >= deadline )); then
       kill $left 2>/dev/null || true
-      die "DynamoDB Local or aws-ses-v2-local outlived the process that started it (pids: $left)"
+      die "DynamoDB Local, aws-ses-v2-local or localstripe outlived the process that started it (pids: $left)"
     fi
     sleep 0.5
   done

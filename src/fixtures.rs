@@ -89,6 +89,7 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
         last4: "4242".into(),
         exp_month: 12,
         exp_year: 2034,
+        provider_customer: None,
     });
     store.put_customer_fixture(&account.id, &customer).await?;
 

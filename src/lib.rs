@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod handlers;
 pub mod http;
 pub mod logging;
+pub mod net;
 pub mod outbound;
 pub mod provider;
 pub mod store;

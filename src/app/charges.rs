@@ -11,7 +11,7 @@ use crate::domain::invoice::{Invoice, InvoiceStatus};
 use crate::domain::payment::{CardSummary, Payment, PaymentStatus};
 use crate::domain::pending_charge::{CHECK_LEASE, PendingCharge};
 use crate::domain::time::Timestamp;
-use crate::provider::{self, Amount, ChargeOutcome, PaymentProvider, ProviderError};
+use crate::provider::{Amount, ChargeOutcome, ChargeRequest, PaymentProvider, ProviderError};
 use crate::store::{Completion, CompletionOutcome, CustomerChange, KeyCompletion, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +42,8 @@ pub struct ReconcileReport {
 }
 
 impl App {
-    /// Asks the provider for the pending charge of `payment` (still `processing`) and records
+    /// Asks the provider for the pending charge of `payment` (still `processing`; `asked_before`
+    /// when this may not be the first ask) and records
     /// the answer in ONE transaction: the payment, its invoice, its receipt to `receipt_to`, the
     /// end of the pending charge, and `key`'s answer if given. When another run recorded it
     /// first (the reconciler, or the same request run again), that outcome is returned.
@@ -53,18 +54,25 @@ impl App {
         pending: &PendingCharge,
         receipt_to: &str,
         key: Option<&KeyCompletion<'_, Payment>>,
+        asked_before: bool,
     ) -> Result<Settled, ChargeError> {
-        let provider = provider::for_provider(payment.provider).ok_or_else(|| {
+        let provider = self.provider_of(payment.provider)?.ok_or_else(|| {
             ProviderError(format!("no {} provider here", payment.provider.as_str()))
         })?;
-        let amount = Amount {
-            minor_units: payment.amounts.total(),
-            currency: payment.currency,
-        };
-        let outcome = provider
-            .charge_saved(&pending.method, amount, pending.provider_key())
+        let charged = provider
+            .charge_saved(ChargeRequest {
+                method: &pending.method,
+                amount: Amount {
+                    minor_units: payment.amounts.total(),
+                    currency: payment.currency,
+                },
+                payment_id: pending.provider_key(),
+                asked_before,
+            })
             .await?;
         self.faults.charge_recording().await?;
+        let outcome = charged.outcome;
+        payment.provider_reference = charged.reference;
 
         let now = Timestamp::now();
         let invoice_status = match outcome {
@@ -182,7 +190,14 @@ impl App {
             .await?
             .ok_or_else(|| StoreError::corrupt("a charge's customer disappeared"))?;
         let settled = self
-            .settle_charge(account, payment, pending, customer.email.as_str(), None)
+            .settle_charge(
+                account,
+                payment,
+                pending,
+                customer.email.as_str(),
+                None,
+                true,
+            )
             .await?;
         tracing::info!(
             payment = %settled.payment.id,

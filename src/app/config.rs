@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 use crate::domain::delivery::RetrySchedule;
+use crate::provider::StripeSettings;
+use crate::provider::stripe::SecretKey;
 use crate::store::StoreSettings;
 
 /// Settings read from the environment (see the README's Configuration section).
@@ -29,7 +31,14 @@ pub struct Config {
     pub receipt_sender: Option<String>,
     /// SES's endpoint (`SES_ENDPOINT`): aws-ses-v2-local in a local stack; unset on AWS.
     pub ses_endpoint: Option<String>,
+    /// Stripe, for live accounts' charges: `STRIPE_SECRET_KEY` (a local stack's, for
+    /// localstripe), and `STRIPE_API_BASE` (default `https://api.stripe.com`). Unset: live
+    /// accounts answer `provider_unsupported`.
+    pub stripe: Option<StripeSettings>,
 }
+
+/// Where Stripe's API is when none is configured.
+pub const STRIPE_API: &str = "https://api.stripe.com";
 
 pub const DEFAULT_API_KEY_CACHE_TTL: Duration = Duration::from_secs(60);
 
@@ -86,7 +95,12 @@ impl Config {
                 }
             },
         };
+        let stripe = var("STRIPE_SECRET_KEY").map(|key| StripeSettings {
+            api_base: var("STRIPE_API_BASE").unwrap_or_else(|| STRIPE_API.to_owned()),
+            secret_key: SecretKey::new(key),
+        });
         Ok(Self {
+            stripe,
             retry_schedule,
             receipt_sender: var("RECEIPT_SENDER"),
             ses_endpoint: var("SES_ENDPOINT"),

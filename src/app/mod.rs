@@ -9,14 +9,18 @@ mod faults;
 mod keys;
 mod receipts;
 
-use crate::domain::account::{Account, Principal};
+use std::sync::OnceLock;
+
+use crate::domain::account::{Account, Mode, Principal};
 use crate::domain::ids::AccountId;
+use crate::domain::payment::Provider;
 use crate::domain::tax::TaxRates;
+use crate::provider::{ProviderError, Sandbox, Selected, Stripe};
 use crate::store::{Store, StoreError};
 
 pub use cache::TtlCache;
 pub use charges::{ChargeError, ReconcileReport, Settled};
-pub use config::{Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL};
+pub use config::{Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL, STRIPE_API};
 pub use deliveries::DeliveryReport;
 pub use faults::{Fault, Faults};
 use keys::KeyCache;
@@ -30,6 +34,8 @@ pub struct App {
     pub config: Config,
     /// Points where a test may inject a fault (no-ops without the `fault-injection` feature).
     pub faults: Faults,
+    /// Built from the configuration on first use.
+    stripe: OnceLock<Result<Stripe, String>>,
 }
 
 impl App {
@@ -41,7 +47,39 @@ impl App {
             store,
             config,
             faults: Faults::default(),
+            stripe: OnceLock::new(),
         }
+    }
+
+    /// Stripe, if this deployment is configured for it.
+    fn stripe(&self) -> Result<Option<&Stripe>, ProviderError> {
+        let Some(settings) = &self.config.stripe else {
+            return Ok(None);
+        };
+        match self
+            .stripe
+            .get_or_init(|| Stripe::new(settings.clone()).map_err(|e| e.0))
+        {
+            Ok(stripe) => Ok(Some(stripe)),
+            Err(reason) => Err(ProviderError(reason.clone())),
+        }
+    }
+
+    /// The provider that takes an account's new off-session charges: the sandbox for sandbox
+    /// accounts, Stripe for live ones (none if this deployment has no Stripe).
+    pub fn charge_provider(&self, mode: Mode) -> Result<Option<Selected<'_>>, ProviderError> {
+        Ok(match mode {
+            Mode::Sandbox => Some(Selected::Sandbox(Sandbox)),
+            Mode::Live => self.stripe()?.map(Selected::Stripe),
+        })
+    }
+
+    /// The provider a recorded payment's money moves through, if this deployment has it.
+    pub fn provider_of(&self, provider: Provider) -> Result<Option<Selected<'_>>, ProviderError> {
+        Ok(match provider {
+            Provider::Commet => Some(Selected::Sandbox(Sandbox)),
+            Provider::Stripe => self.stripe()?.map(Selected::Stripe),
+        })
     }
 
     /// Who holds the API key `presented` (its account and mode), or `None` when no valid key

@@ -152,6 +152,9 @@ pub struct PaymentMethod {
     pub last4: String,
     pub exp_month: u8,
     pub exp_year: u16,
+    /// The provider's customer the method is attached to, where the provider needs one to
+    /// charge it off-session (Stripe's `cus_…`); none for the sandbox.
+    pub provider_customer: Option<String>,
 }
 
 #[cfg(test)]

@@ -331,6 +331,7 @@ mod tests {
             last4: "4242".into(),
             exp_month: 12,
             exp_year: 2030,
+            provider_customer: None,
         };
         let carded = Customer {
             payment_method: Some(card.clone()),

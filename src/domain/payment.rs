@@ -75,6 +75,8 @@ pub struct Payment {
     pub failure: Option<Failure>,
     /// The card of the last attempt: brand and last four digits only.
     pub card: Option<CardSummary>,
+    /// The provider's own id for the money movement (Stripe's PaymentIntent `pi_…`), once known.
+    pub provider_reference: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
@@ -154,6 +156,7 @@ impl Payment {
             invoice_id: None,
             failure: None,
             card: None,
+            provider_reference: None,
             created_at: now,
             updated_at: now,
             livemode,
@@ -188,6 +191,7 @@ impl Payment {
             invoice_id: None,
             failure: None,
             card: None,
+            provider_reference: None,
             created_at: now,
             updated_at: now,
             livemode,

@@ -57,6 +57,7 @@ mod tests {
             last4: "4242".into(),
             exp_month: 12,
             exp_year: 2034,
+            provider_customer: None,
         };
         let id = PaymentId::generate();
         let pending = PendingCharge::new(id.clone(), method, asked);

@@ -13,7 +13,7 @@ use crate::domain::version::ApiVersion;
 use crate::http::fields::{integer, string, string_map};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
-use crate::provider::{self, PaymentProvider};
+use crate::provider::PaymentProvider;
 use crate::store::InsertChargeOutcome;
 
 use super::completing_with;
@@ -31,7 +31,10 @@ use super::payments::customer_not_found;
 pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let new_charge = parse_new_charge(&request)?;
     let principal = &request.principal;
-    let provider = provider::for_mode(principal.mode).ok_or(ApiError::ProviderUnsupported)?;
+    let provider = app
+        .charge_provider(principal.mode)
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .ok_or(ApiError::ProviderUnsupported)?;
     let account = &principal.account_id;
 
     let customer = app
@@ -64,8 +67,9 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         principal.livemode(),
     );
     let mut pending = PendingCharge::new(payment.id.clone(), method, now);
-    let payment = match app.store.insert_charge(account, &payment, &pending).await? {
-        InsertChargeOutcome::Inserted => payment,
+    let (payment, asked_before) = match app.store.insert_charge(account, &payment, &pending).await?
+    {
+        InsertChargeOutcome::Inserted => (payment, false),
         InsertChargeOutcome::CustomerMissing => return Err(customer_not_found()),
         InsertChargeOutcome::Exists => {
             let existing = app
@@ -82,7 +86,7 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
                 // Recorded between the two reads (by the reconciler): its outcome is the answer.
                 None => return answer_recorded(app, &request, &existing.id).await,
             }
-            existing
+            (existing, true)
         }
     };
 
@@ -105,6 +109,7 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
             &pending,
             customer.email.as_str(),
             key.as_ref(),
+            asked_before,
         )
         .await?;
     answer_for(request.version, &settled.payment)

@@ -19,7 +19,7 @@ use crate::domain::time::Timestamp;
 use crate::http::hosted_page::form::{FormState, PaymentForm};
 use crate::http::hosted_page::views::{Paid, PayForm, Summary};
 use crate::http::hosted_page::{HostedPage, HostedPageRequest, new_csrf_token, unavailable};
-use crate::provider::{self, Amount, CardOutcome, PaymentProvider};
+use crate::provider::{self, Amount, CardOutcome};
 use crate::store::{
     Attempt, BeginAttempt, Completion, CompletionOutcome, CustomerChange, StoreError, Unpaid,
 };
@@ -61,7 +61,7 @@ pub async fn submit(app: &'static App, request: HostedPageRequest) -> HostedPage
         Ok(entry) => entry,
         Err(state) => return form_page(&merchant, &payment, &state),
     };
-    let Some(provider) = provider::for_mode(merchant.mode) else {
+    let Some(provider) = provider::for_links(merchant.mode) else {
         return HostedPage::notice(
             409,
             Some(&merchant.name),

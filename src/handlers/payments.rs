@@ -22,7 +22,7 @@ use super::{answer, completing, completing_with, page_request};
 pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let new_link = parse_new_link(&request)?;
     let principal = &request.principal;
-    let provider = provider::for_mode(principal.mode).ok_or(ApiError::ProviderUnsupported)?;
+    let provider = provider::for_links(principal.mode).ok_or(ApiError::ProviderUnsupported)?;
     let account = &principal.account_id;
     let rates = app.tax_rates(account).await?;
     let (customer_id, address) = match &new_link.customer {

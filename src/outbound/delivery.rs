@@ -2,23 +2,19 @@
 //! name that resolves elsewhere by the time of the connection, DNS rebinding, cannot redirect
 //! it), bounded in time, redirects never followed, at most a few KiB of the answer read.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::Request;
 use hyper::header::{CONTENT_TYPE, HOST, USER_AGENT};
-use hyper_util::rt::TokioIo;
-use rustls_pki_types::ServerName;
-use tokio::net::TcpStream;
 
 use super::destination::{Refused, check_destination};
 use crate::domain::delivery::AttemptResult;
 use crate::domain::ids::EventId;
 use crate::domain::time::Timestamp;
 use crate::domain::webhook::{WebhookEndpoint, WebhookUrl};
+use crate::net::{self, Destination, NetError};
 
 /// The whole attempt: connect, TLS, send, and the answer's head (the contract's 10 s).
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -47,12 +43,8 @@ pub enum DeliveryError {
     Refused(#[from] Refused),
     #[error("no answer within {} s", DELIVERY_TIMEOUT.as_secs())]
     TimedOut,
-    #[error("could not connect: {0}")]
-    Connect(String),
-    #[error("TLS failed: {0}")]
-    Tls(String),
-    #[error("HTTP failed: {0}")]
-    Http(String),
+    #[error(transparent)]
+    Net(#[from] NetError),
 }
 
 /// One signed delivery of an event's `body` to `endpoint`: `X-Commet-Signature` is the lowercase
@@ -109,38 +101,26 @@ async fn post_json_within(
     let attempt = async {
         // Checked again at every delivery: what the name resolves to now is what is connected to.
         let addresses = check_destination(url, allow_loopback).await?;
-        let stream = connect(&addresses).await?;
-        let request = request(url, headers, body)?;
-        let (status, answer) = if url.url().scheme() == "https" {
-            let tls = tls_connector()?
-                .connect(server_name(url)?, stream)
-                .await
-                .map_err(|e| DeliveryError::Tls(e.to_string()))?;
-            exchange(tls, request).await?
-        } else {
-            exchange(stream, request).await?
+        let target = url.url();
+        let destination = Destination {
+            addresses: &addresses,
+            tls_name: (target.scheme() == "https").then(|| target.host_str().unwrap_or_default()),
+        };
+        let answer = net::send(destination, request(url, headers, body)?, MAX_ANSWER_BYTES).await?;
+        // The answer's body is the receiver's; only its start is kept.
+        let body = match answer.body {
+            Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            None => String::from("(longer than 1 KiB, not kept)"),
         };
         Ok(Answered {
-            status,
-            body: answer,
+            status: answer.status,
+            body,
             duration: started.elapsed(),
         })
     };
     tokio::time::timeout(limit, attempt)
         .await
         .unwrap_or(Err(DeliveryError::TimedOut))
-}
-
-/// The first address that accepts a connection, in the order the name resolved to them.
-async fn connect(addresses: &[SocketAddr]) -> Result<TcpStream, DeliveryError> {
-    let mut last = String::from("no address");
-    for address in addresses {
-        match TcpStream::connect(address).await {
-            Ok(stream) => return Ok(stream),
-            Err(error) => last = format!("{address}: {error}"),
-        }
-    }
-    Err(DeliveryError::Connect(last))
 }
 
 fn request(
@@ -167,74 +147,7 @@ fn request(
     }
     builder
         .body(Full::new(Bytes::from(body)))
-        .map_err(|e| DeliveryError::Http(e.to_string()))
-}
-
-/// Sends the one request on its own connection; the status and the start of the body.
-async fn exchange<S>(
-    stream: S,
-    request: Request<Full<Bytes>>,
-) -> Result<(u16, String), DeliveryError>
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| DeliveryError::Http(e.to_string()))?;
-    let driver = tokio::spawn(connection);
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| DeliveryError::Http(e.to_string()));
-    let result = match response {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            // The answer's body is the receiver's; only its start is kept, and a receiver that
-            // sends more is cut off, not read to the end.
-            let body = match Limited::new(response.into_body(), MAX_ANSWER_BYTES)
-                .collect()
-                .await
-            {
-                Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
-                Err(_) => String::from("(longer than 1 KiB, not kept)"),
-            };
-            Ok((status, body))
-        }
-        Err(error) => Err(error),
-    };
-    driver.abort();
-    result
-}
-
-fn server_name(url: &WebhookUrl) -> Result<ServerName<'static>, DeliveryError> {
-    let host = url.url().host_str().unwrap_or_default();
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    ServerName::try_from(host.to_owned()).map_err(|e| DeliveryError::Tls(e.to_string()))
-}
-
-/// The public web's trust roots, from the system store, read once per container and only by
-/// the first https delivery (the request paths never pay for it).
-fn tls_connector() -> Result<tokio_rustls::TlsConnector, DeliveryError> {
-    static CONNECTOR: OnceLock<Option<tokio_rustls::TlsConnector>> = OnceLock::new();
-    CONNECTOR
-        .get_or_init(|| {
-            let mut roots = rustls::RootCertStore::empty();
-            for certificate in rustls_native_certs::load_native_certs().certs {
-                // A system certificate rustls cannot use is one root fewer, not a failure.
-                let _ = roots.add(certificate);
-            }
-            rustls::ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .ok()
-            .map(|builder| {
-                let config = builder.with_root_certificates(roots).with_no_client_auth();
-                tokio_rustls::TlsConnector::from(Arc::new(config))
-            })
-        })
-        .clone()
-        .ok_or_else(|| DeliveryError::Tls("no TLS configuration".into()))
+        .map_err(|e| DeliveryError::Net(NetError::Http(e.to_string())))
 }
 
 #[cfg(test)]

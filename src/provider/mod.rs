@@ -1,15 +1,18 @@
-//! Payment providers behind one interface. Today only the built-in sandbox provider (`commet`)
-//! exists; live accounts need a real provider, refused with `provider_unsupported` until one is
-//! configured.
+//! Payment providers behind one interface: the built-in sandbox provider (`commet`), and Stripe
+//! for live money (and for sandbox accounts an operator points at Stripe's test mode). Hosted
+//! pages take cards through the sandbox only so far; off-session charges use either.
 
 pub mod sandbox;
+pub mod stripe;
 
 use std::future::Future;
 
-use crate::domain::account::Mode;
-use crate::domain::card::{CardDetails, PaymentMethod};
+use crate::domain::card::PaymentMethod;
 use crate::domain::money::Currency;
 use crate::domain::payment::{Failure, Provider};
+
+pub use sandbox::Sandbox;
+pub use stripe::{Stripe, StripeSettings};
 
 /// What a payment costs the payer, in minor units of `currency`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +31,19 @@ pub enum CardOutcome {
     RequiresAction(Failure),
 }
 
+/// One off-session charge of a saved method.
+#[derive(Debug, Clone, Copy)]
+pub struct ChargeRequest<'a> {
+    pub method: &'a PaymentMethod,
+    pub amount: Amount,
+    /// Our payment's id: the provider's idempotency key, and the tag the charge carries so that
+    /// it can be found again.
+    pub payment_id: &'a str,
+    /// The charge may have been asked before (a retried request, the reconciler): the provider
+    /// looks for it first, so that money never moves twice on the provider's idempotency alone.
+    pub asked_before: bool,
+}
+
 /// Outcome of an off-session charge of a vaulted method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChargeOutcome {
@@ -35,56 +51,56 @@ pub enum ChargeOutcome {
     Declined(Failure),
 }
 
+/// A charge's outcome and the provider's id for it (Stripe's PaymentIntent), if it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charged {
+    pub outcome: ChargeOutcome,
+    pub reference: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("payment provider unavailable: {0}")]
 pub struct ProviderError(pub String);
 
-/// A provider. `idempotency_key` is passed to the provider with every call, so a request that is
-/// executed again never moves money twice.
+/// A provider that charges saved methods. Executing the same request again never moves money
+/// twice.
 pub trait PaymentProvider: Send + Sync {
     fn provider(&self) -> Provider;
 
-    fn pay_with_card(
-        &self,
-        card: &CardDetails,
-        amount: Amount,
-        idempotency_key: &str,
-    ) -> impl Future<Output = Result<CardOutcome, ProviderError>> + Send;
-
     fn charge_saved(
         &self,
-        method: &PaymentMethod,
-        amount: Amount,
-        idempotency_key: &str,
-    ) -> impl Future<Output = Result<ChargeOutcome, ProviderError>> + Send;
+        request: ChargeRequest<'_>,
+    ) -> impl Future<Output = Result<Charged, ProviderError>> + Send;
 }
 
-/// The provider that moved (or moves) a recorded payment's money, if this deployment has it.
-pub fn for_provider(provider: Provider) -> Option<sandbox::Sandbox> {
-    match provider {
-        Provider::Commet => Some(sandbox::Sandbox),
-        Provider::Stripe => None,
+/// One of the providers, chosen at run time.
+#[derive(Clone, Copy)]
+pub enum Selected<'a> {
+    Sandbox(Sandbox),
+    Stripe(&'a Stripe),
+}
+
+impl PaymentProvider for Selected<'_> {
+    fn provider(&self) -> Provider {
+        match self {
+            Selected::Sandbox(sandbox) => sandbox.provider(),
+            Selected::Stripe(stripe) => stripe.provider(),
+        }
+    }
+
+    async fn charge_saved(&self, request: ChargeRequest<'_>) -> Result<Charged, ProviderError> {
+        match self {
+            Selected::Sandbox(sandbox) => sandbox.charge_saved(request).await,
+            Selected::Stripe(stripe) => stripe.charge_saved(request).await,
+        }
     }
 }
 
-/// The provider that serves an account's payments, if any can.
-pub fn for_mode(mode: Mode) -> Option<sandbox::Sandbox> {
+/// The provider of hosted pages: the sandbox for sandbox accounts; live links need Stripe.js on
+/// the page, which is not built yet, so live accounts have none.
+pub fn for_links(mode: crate::domain::account::Mode) -> Option<Sandbox> {
     match mode {
-        Mode::Sandbox => Some(sandbox::Sandbox),
-        Mode::Live => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sandbox_uses_the_built_in_provider_and_live_has_none_yet() {
-        assert_eq!(
-            for_mode(Mode::Sandbox).map(|p| p.provider()),
-            Some(Provider::Commet)
-        );
-        assert!(for_mode(Mode::Live).is_none());
+        crate::domain::account::Mode::Sandbox => Some(Sandbox),
+        crate::domain::account::Mode::Live => None,
     }
 }

@@ -4,7 +4,9 @@
 
 use ulid::Ulid;
 
-use super::{Amount, CardOutcome, ChargeOutcome, PaymentProvider, ProviderError};
+use super::{
+    Amount, CardOutcome, ChargeOutcome, ChargeRequest, Charged, PaymentProvider, ProviderError,
+};
 use crate::domain::card::{CardDetails, PaymentMethod};
 use crate::domain::payment::{Failure, Provider};
 
@@ -53,12 +55,10 @@ fn declined() -> Failure {
     }
 }
 
-impl PaymentProvider for Sandbox {
-    fn provider(&self) -> Provider {
-        Provider::Commet
-    }
-
-    async fn pay_with_card(
+impl Sandbox {
+    /// The payer's card on the hosted page (sandbox only: with a real provider, card data goes
+    /// to the provider from the payer's browser and never reaches these functions).
+    pub async fn pay_with_card(
         &self,
         card: &CardDetails,
         _amount: Amount,
@@ -73,6 +73,7 @@ impl PaymentProvider for Sandbox {
                     last4: card.number.last4(),
                     exp_month: card.expiry.month,
                     exp_year: card.expiry.year,
+                    provider_customer: None,
                 })
             }
             TestCard::Declined => CardOutcome::Declined(declined()),
@@ -93,18 +94,24 @@ impl PaymentProvider for Sandbox {
             }),
         })
     }
+}
 
-    async fn charge_saved(
-        &self,
-        method: &PaymentMethod,
-        _amount: Amount,
-        _idempotency_key: &str,
-    ) -> Result<ChargeOutcome, ProviderError> {
-        if method.token.starts_with("pm_sbx_ok_") {
-            Ok(ChargeOutcome::Succeeded)
+impl PaymentProvider for Sandbox {
+    fn provider(&self) -> Provider {
+        Provider::Commet
+    }
+
+    /// Decided by the vaulted token alone, so asking again always gives the same answer.
+    async fn charge_saved(&self, request: ChargeRequest<'_>) -> Result<Charged, ProviderError> {
+        let outcome = if request.method.token.starts_with("pm_sbx_ok_") {
+            ChargeOutcome::Succeeded
         } else {
-            Ok(ChargeOutcome::Declined(declined()))
-        }
+            ChargeOutcome::Declined(declined())
+        };
+        Ok(Charged {
+            outcome,
+            reference: None,
+        })
     }
 }
 
@@ -178,12 +185,18 @@ mod tests {
         let CardOutcome::Succeeded(good) = pay("4242424242424242").await else {
             panic!();
         };
+        let charge = |method| ChargeRequest {
+            method,
+            amount: amount(),
+            payment_id: "pay_1",
+            asked_before: false,
+        };
         assert!(matches!(
-            Sandbox.charge_saved(&risky, amount(), "k").await.unwrap(),
+            Sandbox.charge_saved(charge(&risky)).await.unwrap().outcome,
             ChargeOutcome::Declined(_)
         ));
         assert_eq!(
-            Sandbox.charge_saved(&good, amount(), "k").await.unwrap(),
+            Sandbox.charge_saved(charge(&good)).await.unwrap().outcome,
             ChargeOutcome::Succeeded
         );
     }

@@ -211,6 +211,10 @@ fn final_payment_update(
         }
         None => remove.extend(["failureCode", "failureMessage"]),
     }
+    if let Some(reference) = &payment.provider_reference {
+        set.push("providerReference = :reference");
+        values.push((":reference", reference.clone()));
+    }
     if let Some(card) = &payment.card {
         set.extend(["cardBrand = :brand", "cardLast4 = :last4"]);
         values.push((":brand", card.brand.clone()));

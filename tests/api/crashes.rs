@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use crate::charges::receipts;
 use crate::helpers::{TestApp, TestResponse, customer_with_card, event};
+use crate::stripe::{intents_of, stripe_customer};
 
 fn charge(key: &str, idempotency_key: &str, customer: &str) -> lambda_http::Request {
     event("POST", "/api/v1/payments/charge")
@@ -27,7 +28,7 @@ fn charge(key: &str, idempotency_key: &str, customer: &str) -> lambda_http::Requ
         .build()
 }
 
-/// The customer's charges (links left out: the card was saved by paying one).
+/// The customer's charges (links left out: the card may have been saved by paying one).
 async fn charges(t: &TestApp, key: &str, customer: &str) -> Vec<Value> {
     let listed = t
         .get(
@@ -217,4 +218,34 @@ async fn the_retry_and_the_reconciler_racing_record_one_outcome() {
         let payment = listed[0]["id"].as_str().unwrap();
         assert_eq!(records_of(&t, &account, &key, payment).await, (1, 1));
     }
+}
+
+#[tokio::test]
+async fn a_crashed_stripe_charge_is_found_at_stripe_not_charged_again() {
+    // GIVEN a live charge through Stripe whose final write failed after Stripe charged the card
+    let t = TestApp::with_stripe(Some("crashes")).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let customer = stripe_customer(&t, &account, &key, "4242424242424242").await;
+    t.app.faults.arm_charge_recording(Fault::FailWrite);
+    t.send(charge(&key, "crash-stripe-1", &customer))
+        .await
+        .error(503, "service_unavailable");
+    let stuck = charges(&t, &key, &customer).await;
+    let payment = stuck[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(intents_of(&payment).await.len(), 1);
+
+    // WHEN the reconciler runs, then the client retries
+    reconcile(&t).await;
+    let retried = t.send(charge(&key, "crash-stripe-1", &customer)).await;
+
+    // THEN the charge Stripe made is the one recorded: one PaymentIntent (localstripe ignores
+    // Idempotency-Key, so a second ask would have made a second one), one payment, one invoice
+    assert_eq!(retried.status, 200, "{}", retried.text);
+    assert_eq!(retried.data()["id"], payment.as_str());
+    assert_eq!(retried.data()["status"], "succeeded");
+    let intents = intents_of(&payment).await;
+    assert_eq!(intents.len(), 1, "{intents:?}");
+    assert_eq!(intents[0]["status"], "succeeded");
+    assert_eq!(charges(&t, &key, &customer).await.len(), 1);
+    assert_eq!(records_of(&t, &account, &key, &payment).await, (1, 1));
 }

@@ -16,6 +16,8 @@ use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::endpoints;
 use commet_payments::http::version::is_enveloped;
+use commet_payments::provider::StripeSettings;
+use commet_payments::provider::stripe::SecretKey;
 use commet_payments::store::{Store, StoreSettings};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
@@ -23,6 +25,9 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 pub const TABLE: &str = "commet-payments-test";
+
+/// localstripe takes any key of the right form.
+pub const LOCALSTRIPE_KEY: &str = "sk_test_commet_payments_tests";
 
 /// The endpoint of the DynamoDB Local this test process uses, with the table created.
 /// Fails the test (never skips it) when DynamoDB Local cannot be started.
@@ -148,56 +153,77 @@ impl Drop for LocalDynamo {
     }
 }
 
-/// The aws-ses-v2-local of this test process (`scripts/ses-local.sh`, stopped with the
-/// process however it ends): where receipts go, and where the tests read them (`GET /store`).
+/// Starts `script <port> --parent-pid <this process>` on a free loopback port (the script stops
+/// its service when this process exits, however it ends) and waits until it listens; its origin.
+fn start_local_service(script: &str, what: &str, keep: &'static OnceLock<Child>) -> String {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        listener.local_addr().expect("addr").port()
+    };
+    let script = format!("{}/scripts/{script}", env!("CARGO_MANIFEST_DIR"));
+    let child = Command::new(&script)
+        .arg(port.to_string())
+        .arg("--parent-pid")
+        .arg(std::process::id().to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what} with {script}: {e}"));
+    keep.set(child).expect("started once");
+    // The first start may install it (npm, pip).
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on 127.0.0.1:{port} within 180 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    format!("http://127.0.0.1:{port}")
+}
+
+/// The aws-ses-v2-local of this test process (`scripts/ses-local.sh`): where receipts go, and
+/// where the tests read them (`GET /store`).
 pub fn ses_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     static SES: OnceLock<Child> = OnceLock::new();
-    ENDPOINT.get_or_init(|| {
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-            listener.local_addr().expect("addr").port()
-        };
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ses-local.sh");
-        let child = Command::new(script)
-            .arg(port.to_string())
-            .arg("--parent-pid")
-            .arg(std::process::id().to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start aws-ses-v2-local with {script}: {e}"));
-        SES.set(child).expect("started once");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "aws-ses-v2-local did not listen on 127.0.0.1:{port} within 60 s (needs `npm ci`)"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        format!("http://127.0.0.1:{port}")
-    })
+    ENDPOINT.get_or_init(|| start_local_service("ses-local.sh", "aws-ses-v2-local", &SES))
+}
+
+/// The localstripe of this test process (`scripts/localstripe.sh`): live accounts' Stripe.
+pub fn localstripe_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    static STRIPE: OnceLock<Child> = OnceLock::new();
+    ENDPOINT.get_or_init(|| start_local_service("localstripe.sh", "localstripe", &STRIPE))
 }
 
 /// The e-mails aws-ses-v2-local holds, as its `GET /store` lists them.
 pub async fn sent_mail() -> Vec<Value> {
-    let store = http_get(&format!("{}/store", ses_endpoint())).await;
+    let store = http_request("GET", &format!("{}/store", ses_endpoint()), &[], "").await;
     serde_json::from_str::<Value>(&store).expect("the store is JSON")["emails"]
         .as_array()
         .cloned()
         .unwrap_or_default()
 }
 
-/// A plain HTTP/1.1 GET on loopback, read to the end (the tests need no HTTP client crate).
-async fn http_get(url: &str) -> String {
+/// A plain HTTP/1.1 request on loopback, its answer's body read to the end (the tests need no
+/// HTTP client crate).
+pub async fn http_request(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("http");
     let (host, path) = rest
         .split_once('/')
         .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
     let mut socket = tokio::net::TcpStream::connect(host).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
     socket.write_all(request.as_bytes()).await.expect("send");
     let mut answer = Vec::new();
     socket.read_to_end(&mut answer).await.expect("read");
@@ -250,6 +276,7 @@ pub fn config(endpoint: &str) -> Config {
         },
         receipt_sender: Some("receipts@commet-payments.test".into()),
         ses_endpoint: Some(ses_endpoint().to_owned()),
+        stripe: None,
     }
 }
 
@@ -282,11 +309,31 @@ impl TestApp {
     /// An app on a table of its own (on the shared DynamoDB Local), for tests of what works
     /// across accounts, such as the reconciler, that must not meet other tests' objects.
     pub async fn with_own_table(name: &str) -> Self {
+        Self::custom(Some(name), |_| {}).await
+    }
+
+    /// An app whose live accounts charge through this process's localstripe.
+    pub async fn with_stripe(own_table: Option<&str>) -> Self {
+        Self::custom(own_table, |config| {
+            config.stripe = Some(StripeSettings {
+                api_base: localstripe_endpoint().to_owned(),
+                secret_key: SecretKey::new(LOCALSTRIPE_KEY.to_owned()),
+            });
+        })
+        .await
+    }
+
+    async fn custom(own_table: Option<&str>, configure: impl FnOnce(&mut Config)) -> Self {
         init_logging();
         let mut app_config = config(dynamodb_endpoint());
-        app_config.store.table_name = format!("{name}-{}", ulid::Ulid::generate());
+        configure(&mut app_config);
+        if let Some(name) = own_table {
+            app_config.store.table_name = format!("{name}-{}", ulid::Ulid::generate());
+        }
         let store = Store::connect(&app_config.store).await;
-        store.create_table().await.unwrap();
+        if own_table.is_some() {
+            store.create_table().await.unwrap();
+        }
         Self {
             app: App::new(store.clone(), app_config).leak(),
             store,

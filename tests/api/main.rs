@@ -23,6 +23,7 @@ mod receipts;
 mod receiver;
 mod repository;
 mod store;
+mod stripe;
 mod tenants;
 mod versions;
 mod webhooks;

@@ -365,6 +365,7 @@ mod golden {
             last4: "4242".into(),
             exp_month: 12,
             exp_year: 2034,
+            provider_customer: None,
         });
         customer
     }

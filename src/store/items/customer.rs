@@ -18,6 +18,8 @@ pub(crate) struct PaymentMethodItem {
     pub last4: String,
     pub exp_month: u8,
     pub exp_year: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_customer: Option<String>,
 }
 
 impl From<&PaymentMethod> for PaymentMethodItem {
@@ -28,6 +30,7 @@ impl From<&PaymentMethod> for PaymentMethodItem {
             last4: method.last4.clone(),
             exp_month: method.exp_month,
             exp_year: method.exp_year,
+            provider_customer: method.provider_customer.clone(),
         }
     }
 }
@@ -40,6 +43,7 @@ impl From<PaymentMethodItem> for PaymentMethod {
             last4: item.last4,
             exp_month: item.exp_month,
             exp_year: item.exp_year,
+            provider_customer: item.provider_customer,
         }
     }
 }

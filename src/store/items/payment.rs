@@ -47,6 +47,8 @@ pub(crate) struct PaymentItem {
     pub card_brand: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_last4: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_reference: Option<String>,
     /// When the current hosted-page attempt began (only while `processing`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt_started_at: Option<String>,
@@ -93,6 +95,7 @@ impl PaymentItem {
             failure_message: payment.failure.as_ref().map(|f| f.message.clone()),
             card_brand: payment.card.as_ref().map(|c| c.brand.clone()),
             card_last4: payment.card.as_ref().map(|c| c.last4.clone()),
+            provider_reference: payment.provider_reference.clone(),
             attempt_started_at: None,
             created_at: payment.created_at.to_string(),
             updated_at: payment.updated_at.to_string(),
@@ -138,6 +141,7 @@ impl PaymentItem {
             invoice_id: stored_opt("invoiceId", self.invoice_id.as_deref(), InvoiceId::parse)?,
             failure,
             card,
+            provider_reference: self.provider_reference,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
             updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
             livemode: self.livemode,
