@@ -8,7 +8,8 @@
 # carries committed changes to webhooks as AWS does (`admin relay-stream`: DynamoDB Local's
 # stream into deliver_events, retry_deliveries every second, the retry schedule's minutes
 # shortened to seconds by WEBHOOK_RETRY_MINUTE_SECONDS=1; receipts e-mailed to aws-ses-v2-local
-# on 127.0.0.1:8005, whose web page shows them).
+# on 127.0.0.1:8005, whose web page shows them). Live accounts charge through localstripe, a Stripe
+# emulator, on 127.0.0.1:8420; a live account is created and its key printed too.
 # Keys are also written to .local/ (LOCAL_DIR) so the README's curl walkthrough can read them.
 # Ctrl-C stops everything.
 set -euo pipefail
@@ -18,6 +19,7 @@ cd "$ROOT"
 API_PORT=${API_PORT:-9000}
 DYNAMODB_PORT=${DYNAMODB_PORT:-8000}
 SES_PORT=${SES_PORT:-8005}
+STRIPE_PORT=${STRIPE_PORT:-8420}
 export TABLE_NAME=${TABLE_NAME:-commet-payments}
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 export PUBLIC_BASE_URL="http://127.0.0.1:$API_PORT"
@@ -31,6 +33,9 @@ export WEBHOOK_RETRY_MINUTE_SECONDS=${WEBHOOK_RETRY_MINUTE_SECONDS:-1}
 # Receipts go to aws-ses-v2-local, whose page shows every e-mail.
 export SES_ENDPOINT="http://127.0.0.1:$SES_PORT"
 export RECEIPT_SENDER=${RECEIPT_SENDER:-receipts@commet-payments.local}
+# Live money goes to localstripe, which takes any key of this form.
+export STRIPE_API_BASE="http://127.0.0.1:$STRIPE_PORT"
+export STRIPE_SECRET_KEY=sk_test_commet_payments_local
 
 ensure_dynamodb_local
 ensure_cargo_lambda
@@ -38,6 +43,7 @@ ensure_cargo_lambda
 wait_for_port_free "$DYNAMODB_PORT" 15 || die "port $DYNAMODB_PORT is taken; stop what runs there or set DYNAMODB_PORT"
 wait_for_port_free "$API_PORT" 15 || die "port $API_PORT is taken; stop what runs there or set API_PORT"
 wait_for_port_free "$SES_PORT" 15 || die "port $SES_PORT is taken; stop what runs there or set SES_PORT"
+wait_for_port_free "$STRIPE_PORT" 15 || die "port $STRIPE_PORT is taken; stop what runs there or set STRIPE_PORT"
 
 log "building the functions and the admin command"
 cargo build --bins --quiet
@@ -51,6 +57,10 @@ log "starting aws-ses-v2-local on 127.0.0.1:$SES_PORT (receipts)"
 scripts/ses-local.sh "$SES_PORT" --parent-pid $$ > "$LOCAL_DIR/ses-local.log" 2>&1 &
 wait_for_port "$SES_PORT" 60 || die "aws-ses-v2-local did not start; see $LOCAL_DIR/ses-local.log"
 
+log "starting localstripe on 127.0.0.1:$STRIPE_PORT (live accounts' Stripe)"
+scripts/localstripe.sh "$STRIPE_PORT" --parent-pid $$ > "$LOCAL_DIR/localstripe.log" 2>&1 &
+wait_for_port "$STRIPE_PORT" 180 || die "localstripe did not start; see $LOCAL_DIR/localstripe.log"
+
 admin() { target/debug/admin "$@"; }
 admin create-table
 log "relaying the table's stream to webhooks (log: $LOCAL_DIR/relay.log)"
@@ -60,6 +70,8 @@ admin create-account --name "Local sandbox" --mode sandbox --key-file "$LOCAL_DI
   | tee /dev/stderr | awk '/^account /{print $2}' > "$LOCAL_DIR/sandbox-account"
 admin create-account --name "Another sandbox" --mode sandbox --key-file "$LOCAL_DIR/other-key" \
   | awk '/^account /{print $2}' > "$LOCAL_DIR/other-account"
+admin create-account --name "Local live" --mode live --key-file "$LOCAL_DIR/live-key" \
+  | awk '/^account /{print $2}' > "$LOCAL_DIR/live-account"
 
 cat >&2 <<TEXT
 
@@ -67,6 +79,7 @@ cat >&2 <<TEXT
   sandbox:       $(cat "$LOCAL_DIR/sandbox-account")   (in $LOCAL_DIR/sandbox-account)
   sandbox key:   $(cat "$LOCAL_DIR/sandbox-key")   (also in $LOCAL_DIR/sandbox-key)
   another key:   $(cat "$LOCAL_DIR/other-key")   (another account, in $LOCAL_DIR/other-key)
+  live key:      $(cat "$LOCAL_DIR/live-key")   (charges go to localstripe on 127.0.0.1:$STRIPE_PORT; in $LOCAL_DIR/live-key)
   receipts:      http://127.0.0.1:$SES_PORT   (every e-mail sent, as aws-ses-v2-local shows it)
   admin:         TABLE_NAME=$TABLE_NAME DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT target/debug/admin --help
 
@@ -74,4 +87,4 @@ TEXT
 
 log "serving the API with cargo lambda watch on 127.0.0.1:$API_PORT (Ctrl-C stops)"
 exec cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" \
-  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,API_KEY_CACHE_TTL_SECONDS=$API_KEY_CACHE_TTL_SECONDS,WEBHOOKS_ALLOW_LOOPBACK=true,WEBHOOK_RETRY_MINUTE_SECONDS=$WEBHOOK_RETRY_MINUTE_SECONDS,RUST_LOG=info"
+  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,API_KEY_CACHE_TTL_SECONDS=$API_KEY_CACHE_TTL_SECONDS,WEBHOOKS_ALLOW_LOOPBACK=true,WEBHOOK_RETRY_MINUTE_SECONDS=$WEBHOOK_RETRY_MINUTE_SECONDS,STRIPE_API_BASE=$STRIPE_API_BASE,STRIPE_SECRET_KEY=$STRIPE_SECRET_KEY,RUST_LOG=info"

@@ -17,11 +17,12 @@ work=$(mktemp -d)
 api_port=$(free_port)
 ddb_port=$(free_port)
 ses_port=$(free_port)
+stripe_port=$(free_port)
 
 # A session of its own, so that everything start.sh starts stops with it; and a parent-death
 # signal, so that it stops even if this script is killed outright.
-unset TABLE_NAME DYNAMODB_ENDPOINT SES_ENDPOINT
-API_PORT=$api_port DYNAMODB_PORT=$ddb_port SES_PORT=$ses_port LOCAL_DIR="$work/local" \
+unset TABLE_NAME DYNAMODB_ENDPOINT SES_ENDPOINT STRIPE_API_BASE STRIPE_SECRET_KEY
+API_PORT=$api_port DYNAMODB_PORT=$ddb_port SES_PORT=$ses_port STRIPE_PORT=$stripe_port LOCAL_DIR="$work/local" \
   setsid setpriv --pdeathsig TERM scripts/start.sh > "$work/start.log" 2>&1 &
 start_pid=$!
 stop() {

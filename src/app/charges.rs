@@ -56,7 +56,7 @@ impl App {
         key: Option<&KeyCompletion<'_, Payment>>,
         asked_before: bool,
     ) -> Result<Settled, ChargeError> {
-        let provider = self.provider_of(payment.provider)?.ok_or_else(|| {
+        let provider = self.provider_of(payment.provider).await?.ok_or_else(|| {
             ProviderError(format!("no {} provider here", payment.provider.as_str()))
         })?;
         let charged = provider

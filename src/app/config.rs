@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use crate::domain::delivery::RetrySchedule;
-use crate::provider::StripeSettings;
 use crate::provider::stripe::SecretKey;
 use crate::store::StoreSettings;
 
@@ -31,10 +30,27 @@ pub struct Config {
     pub receipt_sender: Option<String>,
     /// SES's endpoint (`SES_ENDPOINT`): aws-ses-v2-local in a local stack; unset on AWS.
     pub ses_endpoint: Option<String>,
-    /// Stripe, for live accounts' charges: `STRIPE_SECRET_KEY` (a local stack's, for
-    /// localstripe), and `STRIPE_API_BASE` (default `https://api.stripe.com`). Unset: live
-    /// accounts answer `provider_unsupported`.
-    pub stripe: Option<StripeSettings>,
+    /// Stripe, for live accounts' charges. Unset: live accounts answer `provider_unsupported`.
+    pub stripe: Option<StripeConfig>,
+    /// Secrets Manager's endpoint (`SECRETS_MANAGER_ENDPOINT`): an emulator; unset on AWS.
+    pub secrets_endpoint: Option<String>,
+}
+
+/// Where Stripe is and how to get its key.
+#[derive(Debug, Clone)]
+pub struct StripeConfig {
+    /// `STRIPE_API_BASE`, default `https://api.stripe.com` (localstripe in a local stack).
+    pub api_base: String,
+    pub key: StripeKey,
+}
+
+#[derive(Debug, Clone)]
+pub enum StripeKey {
+    /// `STRIPE_SECRET_KEY`: the key itself (local stacks and tests).
+    Given(SecretKey),
+    /// `STRIPE_SECRET_ARN`: a Secrets Manager secret whose text is the key, read once per cold
+    /// start, on first use (AWS).
+    InSecretsManager { arn: String },
 }
 
 /// Where Stripe's API is when none is configured.
@@ -95,12 +111,24 @@ impl Config {
                 }
             },
         };
-        let stripe = var("STRIPE_SECRET_KEY").map(|key| StripeSettings {
+        let key = match (var("STRIPE_SECRET_KEY"), var("STRIPE_SECRET_ARN")) {
+            (None, None) => None,
+            (Some(key), None) => Some(StripeKey::Given(SecretKey::new(key))),
+            (None, Some(arn)) => Some(StripeKey::InSecretsManager { arn }),
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    name: "STRIPE_SECRET_KEY",
+                    reason: "give the key or STRIPE_SECRET_ARN, not both".into(),
+                });
+            }
+        };
+        let stripe = key.map(|key| StripeConfig {
             api_base: var("STRIPE_API_BASE").unwrap_or_else(|| STRIPE_API.to_owned()),
-            secret_key: SecretKey::new(key),
+            key,
         });
         Ok(Self {
             stripe,
+            secrets_endpoint: var("SECRETS_MANAGER_ENDPOINT"),
             retry_schedule,
             receipt_sender: var("RECEIPT_SENDER"),
             ses_endpoint: var("SES_ENDPOINT"),

@@ -9,18 +9,22 @@ mod faults;
 mod keys;
 mod receipts;
 
-use std::sync::OnceLock;
+use tokio::sync::OnceCell;
 
 use crate::domain::account::{Account, Mode, Principal};
 use crate::domain::ids::AccountId;
 use crate::domain::payment::Provider;
 use crate::domain::tax::TaxRates;
-use crate::provider::{ProviderError, Sandbox, Selected, Stripe};
+use crate::outbound::read_secret;
+use crate::provider::stripe::SecretKey;
+use crate::provider::{ProviderError, Sandbox, Selected, Stripe, StripeSettings};
 use crate::store::{Store, StoreError};
 
 pub use cache::TtlCache;
 pub use charges::{ChargeError, ReconcileReport, Settled};
-pub use config::{Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL, STRIPE_API};
+pub use config::{
+    Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL, STRIPE_API, StripeConfig, StripeKey,
+};
 pub use deliveries::DeliveryReport;
 pub use faults::{Fault, Faults};
 use keys::KeyCache;
@@ -35,7 +39,7 @@ pub struct App {
     /// Points where a test may inject a fault (no-ops without the `fault-injection` feature).
     pub faults: Faults,
     /// Built from the configuration on first use.
-    stripe: OnceLock<Result<Stripe, String>>,
+    stripe: OnceCell<Stripe>,
 }
 
 impl App {
@@ -47,38 +51,52 @@ impl App {
             store,
             config,
             faults: Faults::default(),
-            stripe: OnceLock::new(),
+            stripe: OnceCell::new(),
         }
     }
 
-    /// Stripe, if this deployment is configured for it.
-    fn stripe(&self) -> Result<Option<&Stripe>, ProviderError> {
-        let Some(settings) = &self.config.stripe else {
+    /// Stripe, if this deployment is configured for it; its key read on first use (a failed
+    /// read is tried again by the next request).
+    async fn stripe(&self) -> Result<Option<&Stripe>, ProviderError> {
+        let Some(config) = &self.config.stripe else {
             return Ok(None);
         };
-        match self
-            .stripe
-            .get_or_init(|| Stripe::new(settings.clone()).map_err(|e| e.0))
-        {
-            Ok(stripe) => Ok(Some(stripe)),
-            Err(reason) => Err(ProviderError(reason.clone())),
-        }
+        self.stripe
+            .get_or_try_init(|| async {
+                let secret_key = match &config.key {
+                    StripeKey::Given(key) => key.clone(),
+                    StripeKey::InSecretsManager { arn } => SecretKey::new(
+                        read_secret(arn, self.config.secrets_endpoint.as_deref())
+                            .await
+                            .map_err(ProviderError)?,
+                    ),
+                };
+                Stripe::new(StripeSettings {
+                    api_base: config.api_base.clone(),
+                    secret_key,
+                })
+            })
+            .await
+            .map(Some)
     }
 
     /// The provider that takes an account's new off-session charges: the sandbox for sandbox
     /// accounts, Stripe for live ones (none if this deployment has no Stripe).
-    pub fn charge_provider(&self, mode: Mode) -> Result<Option<Selected<'_>>, ProviderError> {
+    pub async fn charge_provider(&self, mode: Mode) -> Result<Option<Selected<'_>>, ProviderError> {
         Ok(match mode {
             Mode::Sandbox => Some(Selected::Sandbox(Sandbox)),
-            Mode::Live => self.stripe()?.map(Selected::Stripe),
+            Mode::Live => self.stripe().await?.map(Selected::Stripe),
         })
     }
 
     /// The provider a recorded payment's money moves through, if this deployment has it.
-    pub fn provider_of(&self, provider: Provider) -> Result<Option<Selected<'_>>, ProviderError> {
+    pub async fn provider_of(
+        &self,
+        provider: Provider,
+    ) -> Result<Option<Selected<'_>>, ProviderError> {
         Ok(match provider {
             Provider::Commet => Some(Selected::Sandbox(Sandbox)),
-            Provider::Stripe => self.stripe()?.map(Selected::Stripe),
+            Provider::Stripe => self.stripe().await?.map(Selected::Stripe),
         })
     }
 

@@ -33,6 +33,7 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     let principal = &request.principal;
     let provider = app
         .charge_provider(principal.mode)
+        .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?
         .ok_or(ApiError::ProviderUnsupported)?;
     let account = &principal.account_id;

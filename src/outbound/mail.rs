@@ -2,19 +2,12 @@
 //! `SES_ENDPOINT` points it at aws-ses-v2-local, with fixed local credentials.
 
 use aws_config::BehaviorVersion;
-use aws_config::environment::EnvironmentVariableCredentialsProvider;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_sesv2::Client;
-use aws_sdk_sesv2::config::{Credentials, Region, SharedCredentialsProvider};
+use aws_sdk_sesv2::config::Region;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_smithy_async::rt::sleep::TokioSleep;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use std::time::Duration;
 
-/// The roots AWS endpoints chain to, compiled in (see certs/README.md), as the store's client
-/// has them.
-const AWS_TRUST_ROOTS: &str = include_str!("../../certs/aws-trust-roots.pem");
+use super::aws;
 
 /// Where mail goes out: the sender address and the SES client.
 #[derive(Debug, Clone)]
@@ -36,38 +29,14 @@ impl Mailer {
     /// `sender` must be an identity verified in SES (its ARN bounds the function's permission).
     /// `endpoint` is for aws-ses-v2-local; unset means SES in the function's region.
     pub fn new(sender: String, endpoint: Option<&str>) -> Self {
-        let credentials = match endpoint {
-            Some(_) => SharedCredentialsProvider::new(Credentials::new(
-                "local", "local", None, None, "local",
-            )),
-            None => SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()),
-        };
-        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
-        let roots = tls::TrustStore::empty()
-            .with_native_roots(false)
-            .with_pem_certificate(AWS_TRUST_ROOTS.as_bytes());
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-            .tls_context(
-                tls::TlsContext::builder()
-                    .with_trust_store(roots)
-                    .build()
-                    .unwrap_or_default(),
-            )
-            .build_https();
         let mut config = aws_sdk_sesv2::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .http_client(http)
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(2))
-                    .operation_timeout(Duration::from_secs(10))
-                    .build(),
-            )
-            .retry_config(RetryConfig::standard().with_max_attempts(2))
+            .http_client(aws::http_client())
+            .timeout_config(aws::timeouts())
+            .retry_config(aws::retries())
             .sleep_impl(TokioSleep::new())
-            .region(Region::new(region))
-            .credentials_provider(credentials);
+            .region(Region::new(aws::region()))
+            .credentials_provider(aws::credentials(endpoint));
         if let Some(endpoint) = endpoint {
             config = config.endpoint_url(endpoint);
         }

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use commet_payments::app::{App, Config};
+use commet_payments::app::{App, Config, StripeConfig, StripeKey};
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::delivery::RetrySchedule;
 use commet_payments::domain::ids::AccountId;
@@ -16,7 +16,6 @@ use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::endpoints;
 use commet_payments::http::version::is_enveloped;
-use commet_payments::provider::StripeSettings;
 use commet_payments::provider::stripe::SecretKey;
 use commet_payments::store::{Store, StoreSettings};
 use lambda_http::{Body, Request, Response};
@@ -197,6 +196,13 @@ pub fn localstripe_endpoint() -> &'static str {
     ENDPOINT.get_or_init(|| start_local_service("localstripe.sh", "localstripe", &STRIPE))
 }
 
+/// The moto server of this test process (`scripts/moto.sh`): Secrets Manager.
+pub fn moto_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    static MOTO: OnceLock<Child> = OnceLock::new();
+    ENDPOINT.get_or_init(|| start_local_service("moto.sh", "moto", &MOTO))
+}
+
 /// The e-mails aws-ses-v2-local holds, as its `GET /store` lists them.
 pub async fn sent_mail() -> Vec<Value> {
     let store = http_request("GET", &format!("{}/store", ses_endpoint()), &[], "").await;
@@ -277,6 +283,7 @@ pub fn config(endpoint: &str) -> Config {
         receipt_sender: Some("receipts@commet-payments.test".into()),
         ses_endpoint: Some(ses_endpoint().to_owned()),
         stripe: None,
+        secrets_endpoint: None,
     }
 }
 
@@ -314,11 +321,26 @@ impl TestApp {
 
     /// An app whose live accounts charge through this process's localstripe.
     pub async fn with_stripe(own_table: Option<&str>) -> Self {
+        Self::with_stripe_key(
+            own_table,
+            StripeKey::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned())),
+            None,
+        )
+        .await
+    }
+
+    /// The same, with the key found as `key` says (through `secrets_endpoint`).
+    pub async fn with_stripe_key(
+        own_table: Option<&str>,
+        key: StripeKey,
+        secrets_endpoint: Option<&str>,
+    ) -> Self {
         Self::custom(own_table, |config| {
-            config.stripe = Some(StripeSettings {
+            config.stripe = Some(StripeConfig {
                 api_base: localstripe_endpoint().to_owned(),
-                secret_key: SecretKey::new(LOCALSTRIPE_KEY.to_owned()),
+                key,
             });
+            config.secrets_endpoint = secrets_endpoint.map(str::to_owned);
         })
         .await
     }

@@ -417,8 +417,8 @@ fn workers_touch_only_what_they_deliver() {
                 .collect::<String>()
         );
         let function = &template["Resources"][logical.as_str()];
-        for policy in function["Properties"]["Policies"].as_sequence().unwrap() {
-            for statement in policy["Statement"].as_sequence().unwrap() {
+        {
+            for statement in statements(function) {
                 let actions: Vec<&str> = statement["Action"]
                     .as_sequence()
                     .unwrap()
@@ -462,20 +462,34 @@ fn workers_touch_only_what_they_deliver() {
     }
 }
 
-/// IAM actions a function's policies allow on the table.
+/// The statements of a function's inline policies, a conditional policy's (`!If [condition,
+/// policy, !Ref AWS::NoValue]`) included as if its condition held.
+fn statements(function: &Yaml) -> Vec<&Yaml> {
+    let policies = function["Properties"]
+        .get("Policies")
+        .and_then(Yaml::as_sequence)
+        .into_iter()
+        .flatten();
+    policies
+        .map(|policy| match policy {
+            Yaml::Tagged(tagged) if tagged.tag == "If" => &tagged.value[1],
+            plain => plain,
+        })
+        .flat_map(|policy| {
+            policy["Statement"]
+                .as_sequence()
+                .expect("inline policy statements")
+        })
+        .collect()
+}
+
+/// IAM actions a function's policies allow (on the table, and the Stripe secret).
 fn allowed_actions(function: &Yaml) -> BTreeSet<String> {
     let mut actions = BTreeSet::new();
-    if let Some(policies) = function["Properties"].get("Policies") {
-        for policy in policies.as_sequence().unwrap() {
-            let statements = policy["Statement"]
-                .as_sequence()
-                .expect("inline policy statements");
-            for statement in statements {
-                assert_eq!(statement["Effect"], Yaml::from("Allow"));
-                for action in statement["Action"].as_sequence().unwrap() {
-                    actions.insert(text(action));
-                }
-            }
+    for statement in statements(function) {
+        assert_eq!(statement["Effect"], Yaml::from("Allow"));
+        for action in statement["Action"].as_sequence().unwrap() {
+            actions.insert(text(action));
         }
     }
     actions
@@ -494,12 +508,26 @@ fn functions_have_least_privilege() {
     for (name, function) in functions(&template) {
         let binary = binary_of(&name);
         let actions = allowed_actions(function);
+        let charges = binary == "charge_payment" || binary == "reconcile_charges";
         assert!(
             actions.iter().all(|a| !a.contains('*')
                 && (a.starts_with("dynamodb:")
-                    || (binary == "send_receipts" && a == "ses:SendEmail"))),
-            "{name}: no wildcards, table actions only (and SES for receipts): {actions:?}"
+                    || (binary == "send_receipts" && a == "ses:SendEmail")
+                    || (charges && a == "secretsmanager:GetSecretValue"))),
+            "{name}: no wildcards, table actions only (and SES for receipts, the Stripe \
+             secret for charges): {actions:?}"
         );
+        for statement in statements(function) {
+            if format!("{:?}", statement["Action"]).contains("secretsmanager:") {
+                let resources = statement["Resource"].as_sequence().unwrap();
+                let only_the_secret = matches!(
+                    resources.as_slice(),
+                    [Yaml::Tagged(reference)]
+                        if reference.tag == "Ref" && reference.value == "StripeSecretArn"
+                );
+                assert!(only_the_secret, "{name} reads the Stripe secret only");
+            }
+        }
         let read_only = binary.starts_with("get_") || binary.starts_with("list_");
         if read_only {
             assert!(
@@ -608,13 +636,7 @@ fn functions_taking_idempotency_keys_may_write_exactly_their_records() {
         let takes_keys = routes::ALL.iter().any(|route| {
             route.function == binary && route.path.starts_with("/api/") && route.method != "GET"
         });
-        let statements: Vec<&Yaml> = function["Properties"]
-            .get("Policies")
-            .and_then(Yaml::as_sequence)
-            .into_iter()
-            .flatten()
-            .flat_map(|policy| policy["Statement"].as_sequence().unwrap())
-            .collect();
+        let statements = statements(function);
         let records = statements.iter().find(|statement| {
             statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
                 .as_sequence()

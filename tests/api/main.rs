@@ -22,6 +22,7 @@ mod races;
 mod receipts;
 mod receiver;
 mod repository;
+mod secrets;
 mod store;
 mod stripe;
 mod tenants;
