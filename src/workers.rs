@@ -209,13 +209,20 @@ pub async fn retry_deliveries(app: &'static App) -> Result<Value, lambda_runtime
     Ok(json!({"attempts": report.attempts, "delivered": report.delivered}))
 }
 
-/// Records the charges nobody finished that are due. Fails (and the schedule tries again next
-/// minute) only when the table cannot be read; a charge the provider could not answer for waits
-/// for a later run.
+/// Records the charges nobody finished that are due. A run that left any unrecorded (the
+/// provider down, a wrong Stripe key) fails, so that the function's Errors metric (alarmed in
+/// template.yaml) shows charges stuck in `processing`; they wait for a run after their lease.
 pub async fn reconcile_charges(app: &'static App) -> Result<Value, lambda_runtime::Error> {
     let report = app.reconcile_due(Timestamp::now(), RETRY_BATCH).await?;
     if report.checked > 0 {
         tracing::info!(?report, "pending charges checked");
+    }
+    if report.unrecorded > 0 {
+        return Err(format!(
+            "{} of {} pending charges could not be recorded",
+            report.unrecorded, report.checked
+        )
+        .into());
     }
     Ok(json!({"checked": report.checked, "recorded": report.recorded}))
 }

@@ -37,8 +37,11 @@ pub struct ReconcileReport {
     /// Pending charges it took and asked the provider about.
     pub checked: usize,
     /// Of those, the ones it recorded (the others were recorded by someone else meanwhile, or
-    /// failed and wait for the next run).
+    /// are counted in `unrecorded`).
     pub recorded: usize,
+    /// Of those, the ones the provider could not answer for or the table not record: leased,
+    /// they wait for a run after the lease.
+    pub unrecorded: usize,
 }
 
 impl App {
@@ -155,7 +158,10 @@ impl App {
                         Ok(true) => report.recorded += 1,
                         Ok(false) => {}
                         // Left leased: the next run after the lease asks again.
-                        Err(error) => tracing::warn!(%error, "pending charge not recorded"),
+                        Err(error) => {
+                            report.unrecorded += 1;
+                            tracing::warn!(%error, "pending charge not recorded");
+                        }
                     }
                 }
                 Ok(Err(error)) => failure = Some(error),

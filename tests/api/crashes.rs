@@ -249,3 +249,33 @@ async fn a_crashed_stripe_charge_is_found_at_stripe_not_charged_again() {
     assert_eq!(charges(&t, &key, &customer).await.len(), 1);
     assert_eq!(records_of(&t, &account, &key, &payment).await, (1, 1));
 }
+
+#[tokio::test]
+async fn a_charge_stripe_never_answered_stays_processing_and_the_reconciler_reports_it() {
+    // GIVEN Stripe unreachable when a live charge is made
+    let t = TestApp::with_unreachable_stripe("crashes").await;
+    let (account, key) = t.account(Mode::Live).await;
+    let customer = stripe_customer(&t, &account, &key, "4242424242424242").await;
+    t.send(charge(&key, "stripe-down-1", &customer))
+        .await
+        .error(503, "service_unavailable");
+    let stuck = charges(&t, &key, &customer).await;
+    assert_eq!(stuck[0]["status"], "processing");
+
+    // WHEN the reconciler runs and Stripe is still down
+    let overdue = later(Timestamp::now(), CHECK_AFTER + Duration::from_secs(1));
+    let report = t.app.reconcile_due(overdue, 1000).await.unwrap();
+
+    // THEN it says the charge could not be recorded (the worker fails the run: alarmed), and
+    // the payment stays processing, nothing half-written
+    assert_eq!(
+        (report.checked, report.recorded, report.unrecorded),
+        (1, 0, 1)
+    );
+    let payment = stuck[0]["id"].as_str().unwrap();
+    let still = t.get(&format!("/api/v1/payments/{payment}"), &key).await;
+    assert_eq!(still.data()["status"], "processing");
+    assert_eq!(records_of(&t, &account, &key, payment).await, (0, 0));
+    // AND a run within the lease leaves it alone
+    assert_eq!(t.app.reconcile_due(overdue, 1000).await.unwrap().checked, 0);
+}

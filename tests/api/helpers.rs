@@ -345,6 +345,22 @@ impl TestApp {
         .await
     }
 
+    /// An app whose Stripe does not answer: a loopback port nothing listens on.
+    pub async fn with_unreachable_stripe(own_table: &str) -> Self {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        Self::custom(Some(own_table), |config| {
+            config.stripe = Some(StripeConfig {
+                api_base: format!("http://127.0.0.1:{closed}"),
+                key: StripeKey::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned())),
+            });
+        })
+        .await
+    }
+
     async fn custom(own_table: Option<&str>, configure: impl FnOnce(&mut Config)) -> Self {
         init_logging();
         let mut app_config = config(dynamodb_endpoint());

@@ -389,6 +389,7 @@ fn deliver_events_reads_the_stream_as_the_code_expects() {
     assert!(alarmed.contains(&"DeliveryFailuresAlarm".to_owned()));
     assert!(alarmed.contains(&"StreamIteratorAgeAlarm".to_owned()));
     assert!(alarmed.contains(&"ReceiptsIteratorAgeAlarm".to_owned()));
+    assert!(alarmed.contains(&"PendingChargesAlarm".to_owned()));
     let retry = &template["Resources"]["RetryDeliveriesFunction"]["Properties"]["Events"];
     let (_, schedule) = retry.as_mapping().unwrap().iter().next().unwrap();
     assert_eq!(schedule["Type"], *"Schedule");
