@@ -25,16 +25,4 @@ cmd=(java -Xmx512m -Djava.library.path="$dir/DynamoDBLocal_lib"
      "$ROOT/tools/DynamoDbLocalLoopback.java"
      -inMemory -sharedDb -disableTelemetry -port "$port")
 
-if [[ -z "$parent" ]]; then
-  exec "${cmd[@]}"
-fi
-
-if command -v setpriv >/dev/null 2>&1; then
-  cmd=(setpriv --pdeathsig KILL "${cmd[@]}")
-fi
-"${cmd[@]}" &
-java_pid=$!
-trap 'kill "$java_pid" 2>/dev/null || true' EXIT INT TERM
-while kill -0 "$parent" 2>/dev/null && kill -0 "$java_pid" 2>/dev/null; do
-  sleep 0.5
-done
+run_owned "$parent" "${cmd[@]}"

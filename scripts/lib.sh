@@ -133,3 +133,20 @@ check_no_leftover_dynamodb_local() {
     sleep 0.5
   done
 }
+
+# Runs a service's command; with a parent pid, as a child that dies with that parent: this shell
+# polls the parent, and the service gets a parent-death signal, so it dies with this shell even
+# when the shell is killed outright.
+run_owned() { # parent pid (empty: just exec), command...
+  # The service's pid is global: the EXIT trap runs after this function has returned.
+  local parent=$1
+  shift
+  if [[ -z "$parent" ]]; then exec "$@"; fi
+  if command -v setpriv >/dev/null 2>&1; then set -- setpriv --pdeathsig KILL "$@"; fi
+  "$@" &
+  owned_pid=$!
+  trap 'kill "$owned_pid" 2>/dev/null || true' EXIT INT TERM
+  while kill -0 "$parent" 2>/dev/null && kill -0 "$owned_pid" 2>/dev/null; do
+    sleep 0.5
+  done
+}

@@ -16,16 +16,4 @@ ensure_pip_package localstripe 1.15.10
 # --commet-owner is read by nobody: it lets scripts/test.sh tell a leftover from one in use.
 cmd=("$VENV/bin/python3" "$ROOT/tools/localstripe_server.py" "$port" --commet-owner "${parent:-none}")
 
-if [[ -z "$parent" ]]; then
-  exec "${cmd[@]}"
-fi
-
-if command -v setpriv >/dev/null 2>&1; then
-  cmd=(setpriv --pdeathsig KILL "${cmd[@]}")
-fi
-"${cmd[@]}" &
-server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true' EXIT INT TERM
-while kill -0 "$parent" 2>/dev/null && kill -0 "$server_pid" 2>/dev/null; do
-  sleep 0.5
-done
+run_owned "$parent" "${cmd[@]}"

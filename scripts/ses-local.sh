@@ -19,16 +19,4 @@ ensure_node_packages
 cmd=(node "$ROOT/node_modules/aws-ses-v2-local/dist/cli.js" --host 127.0.0.1 --port "$port"
      --commet-owner "${parent:-none}")
 
-if [[ -z "$parent" ]]; then
-  exec "${cmd[@]}"
-fi
-
-if command -v setpriv >/dev/null 2>&1; then
-  cmd=(setpriv --pdeathsig KILL "${cmd[@]}")
-fi
-"${cmd[@]}" &
-node_pid=$!
-trap 'kill "$node_pid" 2>/dev/null || true' EXIT INT TERM
-while kill -0 "$parent" 2>/dev/null && kill -0 "$node_pid" 2>/dev/null; do
-  sleep 0.5
-done
+run_owned "$parent" "${cmd[@]}"
