@@ -9,7 +9,8 @@
 # stream into deliver_events, retry_deliveries every second, the retry schedule's minutes
 # shortened to seconds by WEBHOOK_RETRY_MINUTE_SECONDS=1; receipts e-mailed to aws-ses-v2-local
 # on 127.0.0.1:8005, whose web page shows them). Live accounts charge through localstripe, a Stripe
-# emulator, on 127.0.0.1:8420; a live account is created and its key printed too.
+# emulator, on 127.0.0.1:8420, whose events come back to /stripe/webhook; a live account is
+# created and its key printed too.
 # Keys are also written to .local/ (LOCAL_DIR) so the README's curl walkthrough can read them.
 # Ctrl-C stops everything.
 set -euo pipefail
@@ -36,6 +37,8 @@ export RECEIPT_SENDER=${RECEIPT_SENDER:-receipts@commet-payments.local}
 # Live money goes to localstripe, which takes any key of this form.
 export STRIPE_API_BASE="http://127.0.0.1:$STRIPE_PORT"
 export STRIPE_SECRET_KEY=sk_test_commet_payments_local
+# localstripe signs its events to /stripe/webhook with this, as Stripe signs with an endpoint's.
+export STRIPE_WEBHOOK_SECRET=whsec_commet_payments_local
 
 ensure_dynamodb_local
 ensure_cargo_lambda
@@ -60,6 +63,11 @@ wait_for_port "$SES_PORT" 60 || die "aws-ses-v2-local did not start; see $LOCAL_
 log "starting localstripe on 127.0.0.1:$STRIPE_PORT (live accounts' Stripe)"
 scripts/localstripe.sh "$STRIPE_PORT" --parent-pid $$ > "$LOCAL_DIR/localstripe.log" 2>&1 &
 wait_for_port "$STRIPE_PORT" 180 || die "localstripe did not start; see $LOCAL_DIR/localstripe.log"
+# Its events about PaymentIntents go to our Stripe webhook, as a Stripe dashboard's endpoint would.
+curl -fsS -X POST "http://127.0.0.1:$STRIPE_PORT/_config/webhooks/commet-local" \
+  --data-urlencode "url=$PUBLIC_BASE_URL/stripe/webhook" --data-urlencode "secret=$STRIPE_WEBHOOK_SECRET" \
+  -d 'events[]=payment_intent.succeeded' -d 'events[]=payment_intent.payment_failed' \
+  || die "localstripe refused the webhook registration"
 
 admin() { target/debug/admin "$@"; }
 admin create-table
@@ -87,4 +95,4 @@ TEXT
 
 log "serving the API with cargo lambda watch on 127.0.0.1:$API_PORT (Ctrl-C stops)"
 exec cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" \
-  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,API_KEY_CACHE_TTL_SECONDS=$API_KEY_CACHE_TTL_SECONDS,WEBHOOKS_ALLOW_LOOPBACK=true,WEBHOOK_RETRY_MINUTE_SECONDS=$WEBHOOK_RETRY_MINUTE_SECONDS,STRIPE_API_BASE=$STRIPE_API_BASE,STRIPE_SECRET_KEY=$STRIPE_SECRET_KEY,RUST_LOG=info"
+  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,API_KEY_CACHE_TTL_SECONDS=$API_KEY_CACHE_TTL_SECONDS,WEBHOOKS_ALLOW_LOOPBACK=true,WEBHOOK_RETRY_MINUTE_SECONDS=$WEBHOOK_RETRY_MINUTE_SECONDS,STRIPE_API_BASE=$STRIPE_API_BASE,STRIPE_SECRET_KEY=$STRIPE_SECRET_KEY,STRIPE_WEBHOOK_SECRET=$STRIPE_WEBHOOK_SECRET,RUST_LOG=info"

@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::handlers;
 use crate::http::hosted_page::serve_page;
 use crate::http::routes::{self, Route};
-use crate::http::serve::{serve, serve_fallback};
+use crate::http::serve::{serve, serve_fallback, serve_signed};
 
 /// How a function answers one event; never fails (errors are answers too).
 pub type Serve = fn(&'static App, Request) -> BoxFuture<'static, Response<Body>>;
@@ -95,6 +95,18 @@ functions! {
         name: routes::SHOW_PAY_PAGE.function,
         routes: &[routes::SHOW_PAY_PAGE, routes::SUBMIT_PAY_PAGE],
         serve: |app, event| Box::pin(serve_pay_page(app, event)),
+    };
+    STRIPE_WEBHOOK = Function {
+        name: routes::STRIPE_WEBHOOK.function,
+        routes: &[routes::STRIPE_WEBHOOK],
+        serve: |app, event| {
+            Box::pin(serve_signed(
+                app,
+                &routes::STRIPE_WEBHOOK,
+                event,
+                handlers::stripe_webhook::receive,
+            ))
+        },
     };
     ERROR_DOCS = Function {
         name: routes::ERROR_DOCS.function,
@@ -210,6 +222,10 @@ mod tests {
             "get_payment"
         );
         assert_eq!(for_request("POST", "/pay/pay_1").name, "pay_page");
+        assert_eq!(
+            for_request("POST", "/stripe/webhook").name,
+            "stripe_webhook"
+        );
         assert_eq!(for_request("DELETE", "/api/v1/payments").name, "not_found");
         assert_eq!(for_request("GET", "/nowhere").name, "not_found");
     }

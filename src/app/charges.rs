@@ -6,12 +6,14 @@ use tokio::task::JoinSet;
 
 use super::App;
 use crate::domain::delivery::later;
-use crate::domain::ids::AccountId;
+use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::invoice::{Invoice, InvoiceStatus};
-use crate::domain::payment::{CardSummary, Payment, PaymentStatus};
+use crate::domain::payment::{CardSummary, Payment, PaymentKind, PaymentStatus};
 use crate::domain::pending_charge::{CHECK_LEASE, PendingCharge};
 use crate::domain::time::Timestamp;
-use crate::provider::{Amount, ChargeOutcome, ChargeRequest, PaymentProvider, ProviderError};
+use crate::provider::{
+    Amount, ChargeOutcome, ChargeRequest, Charged, PaymentProvider, ProviderError,
+};
 use crate::store::{Completion, CompletionOutcome, CustomerChange, KeyCompletion, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +55,7 @@ impl App {
     pub async fn settle_charge(
         &self,
         account: &AccountId,
-        mut payment: Payment,
+        payment: Payment,
         pending: &PendingCharge,
         receipt_to: &str,
         key: Option<&KeyCompletion<'_, Payment>>,
@@ -70,10 +72,26 @@ impl App {
                     currency: payment.currency,
                 },
                 payment_id: pending.provider_key(),
+                account_id: account.as_str(),
                 asked_before,
             })
             .await?;
         self.faults.charge_recording().await?;
+        self.record_charge(account, payment, pending, receipt_to, key, charged)
+            .await
+    }
+
+    /// Records the provider's answer `charged` for the pending charge of `payment` in ONE
+    /// transaction (see `settle_charge`).
+    async fn record_charge(
+        &self,
+        account: &AccountId,
+        mut payment: Payment,
+        pending: &PendingCharge,
+        receipt_to: &str,
+        key: Option<&KeyCompletion<'_, Payment>>,
+        charged: Charged,
+    ) -> Result<Settled, ChargeError> {
         let outcome = charged.outcome;
         payment.provider_reference = charged.reference;
 
@@ -186,24 +204,9 @@ impl App {
         if payment.status != PaymentStatus::Processing {
             return Err(StoreError::corrupt("a pending charge of a recorded payment").into());
         }
-        let customer_id = payment
-            .customer_id
-            .clone()
-            .ok_or_else(|| StoreError::corrupt("a charge without a customer"))?;
-        let customer = self
-            .store
-            .get_customer_by_id(account, &customer_id)
-            .await?
-            .ok_or_else(|| StoreError::corrupt("a charge's customer disappeared"))?;
+        let receipt_to = self.receipt_address(account, &payment).await?;
         let settled = self
-            .settle_charge(
-                account,
-                payment,
-                pending,
-                customer.email.as_str(),
-                None,
-                true,
-            )
+            .settle_charge(account, payment, pending, &receipt_to, None, true)
             .await?;
         tracing::info!(
             payment = %settled.payment.id,
@@ -213,4 +216,66 @@ impl App {
         );
         Ok(settled.recorded_here)
     }
+
+    /// Where a charge's receipt goes: its customer's e-mail address.
+    async fn receipt_address(
+        &self,
+        account: &AccountId,
+        payment: &Payment,
+    ) -> Result<String, StoreError> {
+        let customer_id = payment
+            .customer_id
+            .as_ref()
+            .ok_or_else(|| StoreError::corrupt("a charge without a customer"))?;
+        let customer = self
+            .store
+            .get_customer_by_id(account, customer_id)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("a charge's customer disappeared"))?;
+        Ok(customer.email.as_str().to_owned())
+    }
+
+    /// Records the outcome the provider reported by itself (a Stripe webhook) for the charge
+    /// `payment_id` of `account`, unless it is recorded already; the same completion as every
+    /// other path, so whichever of the request, its retry, the reconciler and the event comes
+    /// first records it, once.
+    pub async fn record_reported_charge(
+        &self,
+        account: &AccountId,
+        payment_id: &PaymentId,
+        charged: Charged,
+    ) -> Result<Reported, ChargeError> {
+        let Some(payment) = self.store.get_payment(account, payment_id).await? else {
+            return Ok(Reported::Unknown);
+        };
+        if payment.kind != PaymentKind::Charge {
+            return Ok(Reported::Unknown);
+        }
+        if payment.status != PaymentStatus::Processing {
+            return Ok(Reported::AlreadyRecorded(payment));
+        }
+        let Some(pending) = self.store.get_pending_charge(account, payment_id).await? else {
+            // Recorded between the two reads.
+            return Ok(Reported::AlreadyRecorded(payment));
+        };
+        let receipt_to = self.receipt_address(account, &payment).await?;
+        let settled = self
+            .record_charge(account, payment, &pending, &receipt_to, None, charged)
+            .await?;
+        Ok(match settled.recorded_here {
+            true => Reported::Recorded(settled.payment),
+            false => Reported::AlreadyRecorded(settled.payment),
+        })
+    }
+}
+
+/// What a provider's report of a charge changed.
+#[derive(Debug)]
+pub enum Reported {
+    /// Recorded now.
+    Recorded(Payment),
+    /// Someone recorded it first; the payment as they did.
+    AlreadyRecorded(Payment),
+    /// No charge of ours by that id (another deployment's, or a payment link's).
+    Unknown,
 }

@@ -32,6 +32,9 @@ pub struct Config {
     pub ses_endpoint: Option<String>,
     /// Stripe, for live accounts' charges. Unset: live accounts answer `provider_unsupported`.
     pub stripe: Option<StripeConfig>,
+    /// The signing secret of the Stripe webhook endpoint (`whsec_...`) that `stripe_webhook`
+    /// checks events with. Unset: that function refuses every event (503).
+    pub stripe_webhook_secret: Option<SecretSource>,
     /// Secrets Manager's endpoint (`SECRETS_MANAGER_ENDPOINT`): an emulator; unset on AWS.
     pub secrets_endpoint: Option<String>,
 }
@@ -41,15 +44,17 @@ pub struct Config {
 pub struct StripeConfig {
     /// `STRIPE_API_BASE`, default `https://api.stripe.com` (localstripe in a local stack).
     pub api_base: String,
-    pub key: StripeKey,
+    pub key: SecretSource,
 }
 
+/// Where a secret comes from.
 #[derive(Debug, Clone)]
-pub enum StripeKey {
-    /// `STRIPE_SECRET_KEY`: the key itself (local stacks and tests).
+pub enum SecretSource {
+    /// Given in the environment (`STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET`): local stacks
+    /// and tests.
     Given(SecretKey),
-    /// `STRIPE_SECRET_ARN`: a Secrets Manager secret whose text is the key, read once per cold
-    /// start, on first use (AWS).
+    /// A Secrets Manager secret whose text it is (`STRIPE_SECRET_ARN`,
+    /// `STRIPE_WEBHOOK_SECRET_ARN`), read once per cold start, on first use (AWS).
     InSecretsManager { arn: String },
 }
 
@@ -111,23 +116,16 @@ impl Config {
                 }
             },
         };
-        let key = match (var("STRIPE_SECRET_KEY"), var("STRIPE_SECRET_ARN")) {
-            (None, None) => None,
-            (Some(key), None) => Some(StripeKey::Given(SecretKey::new(key))),
-            (None, Some(arn)) => Some(StripeKey::InSecretsManager { arn }),
-            (Some(_), Some(_)) => {
-                return Err(ConfigError::Invalid {
-                    name: "STRIPE_SECRET_KEY",
-                    reason: "give the key or STRIPE_SECRET_ARN, not both".into(),
-                });
-            }
-        };
+        let key = secret_source(&var, "STRIPE_SECRET_KEY", "STRIPE_SECRET_ARN")?;
+        let stripe_webhook_secret =
+            secret_source(&var, "STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_ARN")?;
         let stripe = key.map(|key| StripeConfig {
             api_base: var("STRIPE_API_BASE").unwrap_or_else(|| STRIPE_API.to_owned()),
             key,
         });
         Ok(Self {
             stripe,
+            stripe_webhook_secret,
             secrets_endpoint: var("SECRETS_MANAGER_ENDPOINT"),
             retry_schedule,
             receipt_sender: var("RECEIPT_SENDER"),
@@ -147,5 +145,23 @@ impl Config {
                 }
             },
         })
+    }
+}
+
+/// A secret given as itself (variable `name`) or as the ARN of a Secrets Manager secret
+/// (variable `arn_name`), not both.
+fn secret_source(
+    var: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    arn_name: &'static str,
+) -> Result<Option<SecretSource>, ConfigError> {
+    match (var(name), var(arn_name)) {
+        (None, None) => Ok(None),
+        (Some(text), None) => Ok(Some(SecretSource::Given(SecretKey::new(text)))),
+        (None, Some(arn)) => Ok(Some(SecretSource::InSecretsManager { arn })),
+        (Some(_), Some(_)) => Err(ConfigError::Invalid {
+            name,
+            reason: format!("give it or {arn_name}, not both"),
+        }),
     }
 }

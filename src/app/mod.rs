@@ -21,9 +21,9 @@ use crate::provider::{ProviderError, Sandbox, Selected, Stripe, StripeSettings};
 use crate::store::{Store, StoreError};
 
 pub use cache::TtlCache;
-pub use charges::{ChargeError, ReconcileReport, Settled};
+pub use charges::{ChargeError, ReconcileReport, Reported, Settled};
 pub use config::{
-    Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL, STRIPE_API, StripeConfig, StripeKey,
+    Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL, STRIPE_API, SecretSource, StripeConfig,
 };
 pub use deliveries::DeliveryReport;
 pub use faults::{Fault, Faults};
@@ -40,6 +40,7 @@ pub struct App {
     pub faults: Faults,
     /// Built from the configuration on first use.
     stripe: OnceCell<Stripe>,
+    stripe_webhook_secret: OnceCell<SecretKey>,
 }
 
 impl App {
@@ -52,6 +53,7 @@ impl App {
             config,
             faults: Faults::default(),
             stripe: OnceCell::new(),
+            stripe_webhook_secret: OnceCell::new(),
         }
     }
 
@@ -63,21 +65,36 @@ impl App {
         };
         self.stripe
             .get_or_try_init(|| async {
-                let secret_key = match &config.key {
-                    StripeKey::Given(key) => key.clone(),
-                    StripeKey::InSecretsManager { arn } => SecretKey::new(
-                        read_secret(arn, self.config.secrets_endpoint.as_deref())
-                            .await
-                            .map_err(ProviderError)?,
-                    ),
-                };
                 Stripe::new(StripeSettings {
                     api_base: config.api_base.clone(),
-                    secret_key,
+                    secret_key: self.secret(&config.key).await?,
                 })
             })
             .await
             .map(Some)
+    }
+
+    /// The signing secret Stripe's events are checked with, if this deployment has one; read
+    /// on first use like the key.
+    pub async fn stripe_webhook_secret(&self) -> Result<Option<&SecretKey>, ProviderError> {
+        let Some(source) = &self.config.stripe_webhook_secret else {
+            return Ok(None);
+        };
+        self.stripe_webhook_secret
+            .get_or_try_init(|| self.secret(source))
+            .await
+            .map(Some)
+    }
+
+    async fn secret(&self, source: &SecretSource) -> Result<SecretKey, ProviderError> {
+        Ok(match source {
+            SecretSource::Given(secret) => secret.clone(),
+            SecretSource::InSecretsManager { arn } => SecretKey::new(
+                read_secret(arn, self.config.secrets_endpoint.as_deref())
+                    .await
+                    .map_err(ProviderError)?,
+            ),
+        })
     }
 
     /// The provider that takes an account's new off-session charges: the sandbox for sandbox

@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod invoices;
 pub mod pay_page;
 pub mod payments;
+pub mod stripe_webhook;
 pub mod webhooks;
 
 use crate::domain::idempotency::StoredResponse;

@@ -112,6 +112,13 @@ pub const TEST_WEBHOOK: Route = Route {
     method: "POST",
     path: "/api/v1/webhooks/{id}/test",
 };
+/// Stripe's events about our PaymentIntents (the URL registered with Stripe); no API key, the
+/// body's signature instead.
+pub const STRIPE_WEBHOOK: Route = Route {
+    function: "stripe_webhook",
+    method: "POST",
+    path: "/stripe/webhook",
+};
 /// Ours: an endpoint's delivery attempts, newest first.
 pub const LIST_WEBHOOK_DELIVERIES: Route = Route {
     function: "list_webhook_deliveries",
@@ -167,6 +174,7 @@ pub const ALL: &[Route] = &[
     RETRY_WEBHOOK_DELIVERY,
     SHOW_PAY_PAGE,
     SUBMIT_PAY_PAGE,
+    STRIPE_WEBHOOK,
     ERROR_DOCS,
 ];
 

@@ -97,6 +97,41 @@ pub async fn serve_fallback(app: &'static App, event: Request) -> Response<Body>
     render(&outcome, &request_id, &docs_url, version)
 }
 
+/// Serves a request that proves itself otherwise than with an API key (Stripe's events carry a
+/// signature of their body): route and method, then `handler` with the whole request, then one
+/// rendering, errors in the shape of the version the request asks for.
+pub async fn serve_signed<F, Fut>(
+    app: &'static App,
+    route: &'static Route,
+    event: Request,
+    handler: F,
+) -> Response<Body>
+where
+    F: FnOnce(&'static App, Request, ApiVersion) -> Fut,
+    Fut: Future<Output = Result<ApiResponse, ApiError>>,
+{
+    let request_id = request::request_id(&event);
+    let docs_url = error_docs::url_for(&event, app.config.error_docs_url.as_deref());
+    let version = version::before_authentication(event.headers());
+    let span = tracing::info_span!("request", request_id = %request_id, function = route.function);
+    let started = Instant::now();
+    let path = request::raw_path(&event);
+    let outcome = if route.match_path(&path).is_none() {
+        Err(ApiError::RouteNotFound)
+    } else if event.method().as_str() != route.method {
+        Err(ApiError::MethodNotAllowed {
+            allow: routes::allowed_methods(&path),
+        })
+    } else {
+        AssertUnwindSafe(handler(app, event, version).instrument(span.clone()))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err(ApiError::internal("handler panicked")))
+    };
+    span.in_scope(|| log_outcome(&outcome, started));
+    render(&outcome, &request_id, &docs_url, version)
+}
+
 enum Prepared {
     /// A repeat of a completed request with the same Idempotency-Key: its response, again.
     Replay(ApiResponse),

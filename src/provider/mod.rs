@@ -4,6 +4,7 @@
 
 pub mod sandbox;
 pub mod stripe;
+pub mod stripe_events;
 
 use std::future::Future;
 
@@ -39,6 +40,8 @@ pub struct ChargeRequest<'a> {
     /// Our payment's id: the provider's idempotency key, and the tag the charge carries so that
     /// it can be found again.
     pub payment_id: &'a str,
+    /// The account it is for: with the payment's id, what the provider's events about it name.
+    pub account_id: &'a str,
     /// The charge may have been asked before (a retried request, the reconciler): the provider
     /// looks for it first, so that money never moves twice on the provider's idempotency alone.
     pub asked_before: bool,

@@ -189,6 +189,7 @@ mod tests {
             method,
             amount: amount(),
             payment_id: "pay_1",
+            account_id: "acc_1",
             asked_before: false,
         };
         assert!(matches!(

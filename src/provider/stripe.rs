@@ -28,19 +28,27 @@ pub const STRIPE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Stripe's answers are small; a larger one is not Stripe's.
 const MAX_ANSWER_BYTES: usize = 1 << 20;
 
-/// The metadata key a PaymentIntent carries our payment's id under.
+/// The metadata keys a PaymentIntent carries our payment's id and its account's under, which
+/// find it again and tie Stripe's events about it to the payment.
 pub const PAYMENT_ID_METADATA: &str = "commet_payment_id";
+pub const ACCOUNT_ID_METADATA: &str = "commet_account_id";
 
 /// Pages of PaymentIntents looked through (100 each, newest first) to find a charge again.
 const LOOKUP_PAGES: usize = 5;
 
-/// A Stripe secret key: never shown by `Debug`, never logged.
+/// A Stripe secret (the API key, a webhook signing secret): never shown by `Debug`, never
+/// logged.
 #[derive(Clone)]
 pub struct SecretKey(String);
 
 impl SecretKey {
     pub fn new(key: String) -> Self {
         Self(key)
+    }
+
+    /// The text itself, for the one place that uses it (a header, a MAC key).
+    pub fn expose(&self) -> &str {
+        &self.0
     }
 }
 
@@ -224,6 +232,10 @@ fn charge_form(request: &ChargeRequest<'_>, customer: &str) -> String {
         .append_pair(
             &format!("metadata[{PAYMENT_ID_METADATA}]"),
             request.payment_id,
+        )
+        .append_pair(
+            &format!("metadata[{ACCOUNT_ID_METADATA}]"),
+            request.account_id,
         )
         .finish()
 }
@@ -431,6 +443,7 @@ mod tests {
             method: &method,
             amount: amount(2500, "eur"),
             payment_id: "pay_01JD",
+            account_id: "acc_01JD",
             asked_before: false,
         };
         let form: Vec<(String, String)> =
@@ -446,6 +459,7 @@ mod tests {
             ("confirm", "true"),
             ("off_session", "true"),
             ("metadata[commet_payment_id]", "pay_01JD"),
+            ("metadata[commet_account_id]", "acc_01JD"),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned()));
         assert_eq!(form, expected);

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use commet_payments::app::{App, Config, StripeConfig, StripeKey};
+use commet_payments::app::{App, Config, SecretSource, StripeConfig};
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::delivery::RetrySchedule;
 use commet_payments::domain::ids::AccountId;
@@ -27,6 +27,8 @@ pub const TABLE: &str = "commet-payments-test";
 
 /// localstripe takes any key of the right form.
 pub const LOCALSTRIPE_KEY: &str = "sk_test_commet_payments_tests";
+/// What Stripe's events to the tests are signed with (events/env.json's too).
+pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_commet_payments_local";
 
 /// The endpoint of the DynamoDB Local this test process uses, with the table created.
 /// Fails the test (never skips it) when DynamoDB Local cannot be started.
@@ -283,6 +285,9 @@ pub fn config(endpoint: &str) -> Config {
         receipt_sender: Some("receipts@commet-payments.test".into()),
         ses_endpoint: Some(ses_endpoint().to_owned()),
         stripe: None,
+        stripe_webhook_secret: Some(SecretSource::Given(SecretKey::new(
+            STRIPE_WEBHOOK_SECRET.to_owned(),
+        ))),
         secrets_endpoint: None,
     }
 }
@@ -315,6 +320,7 @@ impl TestApp {
 
     /// An app on a table of its own (on the shared DynamoDB Local), for tests of what works
     /// across accounts, such as the reconciler, that must not meet other tests' objects.
+    #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
     pub async fn with_own_table(name: &str) -> Self {
         Self::custom(Some(name), |_| {}).await
     }
@@ -323,7 +329,7 @@ impl TestApp {
     pub async fn with_stripe(own_table: Option<&str>) -> Self {
         Self::with_stripe_key(
             own_table,
-            StripeKey::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned())),
+            SecretSource::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned())),
             None,
         )
         .await
@@ -332,7 +338,7 @@ impl TestApp {
     /// The same, with the key found as `key` says (through `secrets_endpoint`).
     pub async fn with_stripe_key(
         own_table: Option<&str>,
-        key: StripeKey,
+        key: SecretSource,
         secrets_endpoint: Option<&str>,
     ) -> Self {
         Self::custom(own_table, |config| {
@@ -346,6 +352,7 @@ impl TestApp {
     }
 
     /// An app whose Stripe does not answer: a loopback port nothing listens on.
+    #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
     pub async fn with_unreachable_stripe(own_table: &str) -> Self {
         let closed = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("free port")
@@ -355,13 +362,13 @@ impl TestApp {
         Self::custom(Some(own_table), |config| {
             config.stripe = Some(StripeConfig {
                 api_base: format!("http://127.0.0.1:{closed}"),
-                key: StripeKey::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned())),
+                key: SecretSource::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned())),
             });
         })
         .await
     }
 
-    async fn custom(own_table: Option<&str>, configure: impl FnOnce(&mut Config)) -> Self {
+    pub async fn custom(own_table: Option<&str>, configure: impl FnOnce(&mut Config)) -> Self {
         init_logging();
         let mut app_config = config(dynamodb_endpoint());
         configure(&mut app_config);

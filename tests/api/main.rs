@@ -25,6 +25,7 @@ mod repository;
 mod secrets;
 mod store;
 mod stripe;
+mod stripe_events;
 mod tenants;
 mod versions;
 mod webhooks;

@@ -4,7 +4,7 @@
 
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-use commet_payments::app::StripeKey;
+use commet_payments::app::SecretSource;
 use commet_payments::domain::account::Mode;
 use serde_json::json;
 
@@ -42,7 +42,7 @@ async fn the_stripe_key_comes_from_secrets_manager() {
     let arn = create_secret(&name, LOCALSTRIPE_KEY).await;
     let t = TestApp::with_stripe_key(
         None,
-        StripeKey::InSecretsManager { arn },
+        SecretSource::InSecretsManager { arn },
         Some(moto_endpoint()),
     )
     .await;
@@ -68,7 +68,7 @@ async fn the_stripe_key_comes_from_secrets_manager() {
 async fn a_secret_that_cannot_be_read_is_503_and_writes_nothing() {
     let t = TestApp::with_stripe_key(
         None,
-        StripeKey::InSecretsManager {
+        SecretSource::InSecretsManager {
             arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf".into(),
         },
         Some(moto_endpoint()),
