@@ -37,6 +37,9 @@ export RECEIPT_SENDER=${RECEIPT_SENDER:-receipts@commet-payments.local}
 # Live money goes to localstripe, which takes any key of this form.
 export STRIPE_API_BASE="http://127.0.0.1:$STRIPE_PORT"
 export STRIPE_SECRET_KEY=sk_test_commet_payments_local
+# Live hosted pages load localstripe's stand-in for Stripe.js, which takes any publishable key.
+export STRIPE_PUBLISHABLE_KEY=pk_test_commet_payments_local
+export STRIPE_JS_URL="http://127.0.0.1:$STRIPE_PORT/js.stripe.com/v3/"
 # localstripe signs its events to /stripe/webhook with this, as Stripe signs with an endpoint's.
 export STRIPE_WEBHOOK_SECRET=whsec_commet_payments_local
 
@@ -95,4 +98,4 @@ TEXT
 
 log "serving the API with cargo lambda watch on 127.0.0.1:$API_PORT (Ctrl-C stops)"
 exec cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" \
-  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,API_KEY_CACHE_TTL_SECONDS=$API_KEY_CACHE_TTL_SECONDS,WEBHOOKS_ALLOW_LOOPBACK=true,WEBHOOK_RETRY_MINUTE_SECONDS=$WEBHOOK_RETRY_MINUTE_SECONDS,STRIPE_API_BASE=$STRIPE_API_BASE,STRIPE_SECRET_KEY=$STRIPE_SECRET_KEY,STRIPE_WEBHOOK_SECRET=$STRIPE_WEBHOOK_SECRET,RUST_LOG=info"
+  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,API_KEY_CACHE_TTL_SECONDS=$API_KEY_CACHE_TTL_SECONDS,WEBHOOKS_ALLOW_LOOPBACK=true,WEBHOOK_RETRY_MINUTE_SECONDS=$WEBHOOK_RETRY_MINUTE_SECONDS,STRIPE_API_BASE=$STRIPE_API_BASE,STRIPE_SECRET_KEY=$STRIPE_SECRET_KEY,STRIPE_WEBHOOK_SECRET=$STRIPE_WEBHOOK_SECRET,STRIPE_PUBLISHABLE_KEY=$STRIPE_PUBLISHABLE_KEY,STRIPE_JS_URL=$STRIPE_JS_URL,RUST_LOG=info"

@@ -45,6 +45,11 @@ pub struct StripeConfig {
     /// `STRIPE_API_BASE`, default `https://api.stripe.com` (localstripe in a local stack).
     pub api_base: String,
     pub key: SecretSource,
+    /// `STRIPE_PUBLISHABLE_KEY`: Stripe.js's key on live hosted pages. Unset: live links
+    /// answer that card payments are not available.
+    pub publishable_key: Option<String>,
+    /// `STRIPE_JS_URL`, default `https://js.stripe.com/v3/` (localstripe serves a stand-in).
+    pub js_url: String,
 }
 
 /// Where a secret comes from.
@@ -60,6 +65,8 @@ pub enum SecretSource {
 
 /// Where Stripe's API is when none is configured.
 pub const STRIPE_API: &str = "https://api.stripe.com";
+/// Where Stripe.js is when none is configured.
+pub const STRIPE_JS: &str = "https://js.stripe.com/v3/";
 
 pub const DEFAULT_API_KEY_CACHE_TTL: Duration = Duration::from_secs(60);
 
@@ -122,6 +129,8 @@ impl Config {
         let stripe = key.map(|key| StripeConfig {
             api_base: var("STRIPE_API_BASE").unwrap_or_else(|| STRIPE_API.to_owned()),
             key,
+            publishable_key: var("STRIPE_PUBLISHABLE_KEY"),
+            js_url: var("STRIPE_JS_URL").unwrap_or_else(|| STRIPE_JS.to_owned()),
         });
         Ok(Self {
             stripe,

@@ -17,13 +17,16 @@ use crate::domain::payment::Provider;
 use crate::domain::tax::TaxRates;
 use crate::outbound::read_secret;
 use crate::provider::stripe::SecretKey;
-use crate::provider::{ProviderError, Sandbox, Selected, Stripe, StripeSettings};
+use crate::provider::{
+    LinkProvider, ProviderError, Sandbox, Selected, Stripe, StripeBrowser, StripeSettings,
+};
 use crate::store::{Store, StoreError};
 
 pub use cache::TtlCache;
 pub use charges::{ChargeError, ReconcileReport, Reported, Settled};
 pub use config::{
-    Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL, STRIPE_API, SecretSource, StripeConfig,
+    Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL, STRIPE_API, STRIPE_JS, SecretSource,
+    StripeConfig,
 };
 pub use deliveries::DeliveryReport;
 pub use faults::{Fault, Faults};
@@ -41,10 +44,22 @@ pub struct App {
     /// Built from the configuration on first use.
     stripe: OnceCell<Stripe>,
     stripe_webhook_secret: OnceCell<SecretKey>,
+    stripe_browser: Option<StripeBrowser>,
 }
 
 impl App {
     pub fn new(store: Store, config: Config) -> Self {
+        let stripe_browser = config.stripe.as_ref().and_then(|stripe| {
+            Some(StripeBrowser {
+                publishable_key: stripe.publishable_key.clone()?,
+                js_url: stripe.js_url.clone(),
+                origins: [stripe.js_url.as_str(), stripe.api_base.as_str()]
+                    .iter()
+                    .filter_map(|url| url::Url::parse(url).ok())
+                    .map(|url| url.origin().ascii_serialization())
+                    .collect(),
+            })
+        });
         Self {
             keys: KeyCache::new(config.api_key_cache_ttl),
             tax_rates: TtlCache::new(config.api_key_cache_ttl, 256),
@@ -54,6 +69,7 @@ impl App {
             faults: Faults::default(),
             stripe: OnceCell::new(),
             stripe_webhook_secret: OnceCell::new(),
+            stripe_browser,
         }
     }
 
@@ -104,6 +120,34 @@ impl App {
             Mode::Sandbox => Some(Selected::Sandbox(Sandbox)),
             Mode::Live => self.stripe().await?.map(Selected::Stripe),
         })
+    }
+
+    /// Which provider an account's new links are paid through, if it has one here; without
+    /// reading any secret.
+    pub fn link_provider_of(&self, mode: Mode) -> Option<Provider> {
+        match mode {
+            Mode::Sandbox => Some(Provider::Commet),
+            Mode::Live => self.stripe_browser.as_ref().map(|_| Provider::Stripe),
+        }
+    }
+
+    /// The provider that takes cards on an account's hosted pages: the sandbox for sandbox
+    /// accounts, Stripe with Stripe.js for live ones (none without Stripe or its publishable
+    /// key).
+    pub async fn link_provider(
+        &self,
+        mode: Mode,
+    ) -> Result<Option<LinkProvider<'_>>, ProviderError> {
+        if mode == Mode::Sandbox {
+            return Ok(Some(LinkProvider::Sandbox(Sandbox)));
+        }
+        let Some(browser) = self.stripe_browser.as_ref() else {
+            return Ok(None);
+        };
+        Ok(self
+            .stripe()
+            .await?
+            .map(|stripe| LinkProvider::Stripe { stripe, browser }))
     }
 
     /// The provider a recorded payment's money moves through, if this deployment has it.

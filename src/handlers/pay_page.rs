@@ -17,9 +17,10 @@ use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, Payment
 use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
 use crate::http::hosted_page::form::{FormState, PaymentForm};
-use crate::http::hosted_page::views::{Paid, PayForm, Summary};
+use crate::http::hosted_page::views::{Paid, PayForm, StripeCard, Summary};
 use crate::http::hosted_page::{HostedPage, HostedPageRequest, new_csrf_token, unavailable};
-use crate::provider::{self, Amount, CardOutcome};
+use crate::provider::stripe_cards::SetupPayment;
+use crate::provider::{Amount, CardOutcome, LinkProvider, Sandbox, Stripe};
 use crate::store::{
     Attempt, BeginAttempt, Completion, CompletionOutcome, CustomerChange, StoreError, Unpaid,
 };
@@ -29,11 +30,15 @@ pub async fn show(app: &'static App, request: HostedPageRequest) -> HostedPage {
     match find(app, &request.id).await {
         Err(page) => page,
         Ok((merchant, payment)) if !payment.accepts_attempt() => settled(&merchant, &payment),
-        Ok((merchant, payment)) => form_page(
-            &merchant,
-            &payment,
-            &FormState::fresh(payment.failure.as_ref()),
-        ),
+        Ok((merchant, payment)) => {
+            form_page(
+                app,
+                &merchant,
+                &payment,
+                &FormState::fresh(payment.failure.as_ref()),
+            )
+            .await
+        }
     }
 }
 
@@ -56,29 +61,37 @@ pub async fn submit(app: &'static App, request: HostedPageRequest) -> HostedPage
     if !payment.accepts_attempt() {
         return settled(&merchant, &payment);
     }
+    match app.link_provider(merchant.mode).await {
+        Err(error) => {
+            tracing::error!(detail = %error, "provider unavailable");
+            unavailable(Some(&merchant.name))
+        }
+        Ok(None) => not_available(&merchant),
+        Ok(Some(LinkProvider::Sandbox(sandbox))) => {
+            pay_in_sandbox(app, &merchant, payment, &form, sandbox).await
+        }
+        Ok(Some(LinkProvider::Stripe { stripe, .. })) => {
+            pay_with_stripe(app, &merchant, payment, &form, stripe).await
+        }
+    }
+}
+
+/// The card typed into our form, decided by the sandbox.
+async fn pay_in_sandbox(
+    app: &'static App,
+    merchant: &Account,
+    payment: Payment,
+    form: &PaymentForm<'_>,
+    sandbox: Sandbox,
+) -> HostedPage {
     let now = Timestamp::now();
     let entry = match form.entry(payment.customer_id.is_none(), now) {
         Ok(entry) => entry,
-        Err(state) => return form_page(&merchant, &payment, &state),
+        Err(state) => return form_page(app, merchant, &payment, &state).await,
     };
-    let Some(provider) = provider::for_links(merchant.mode) else {
-        return HostedPage::notice(
-            409,
-            Some(&merchant.name),
-            "Payments are not available",
-            "This merchant cannot take card payments yet.",
-        );
-    };
-
-    let attempt = match app
-        .store
-        .begin_attempt(&merchant.id, &payment.id, now)
-        .await
-    {
-        Err(error) => return outage(&merchant, error),
-        Ok(BeginAttempt::NotFound) => return not_found(),
-        Ok(BeginAttempt::Refused(current)) => return settled(&merchant, &current),
-        Ok(BeginAttempt::Started(attempt)) => attempt,
+    let attempt = match begin(app, merchant, &payment, now).await {
+        Ok(attempt) => attempt,
+        Err(page) => return page,
     };
     let amount = Amount {
         minor_units: attempt.payment.amounts.total(),
@@ -86,24 +99,138 @@ pub async fn submit(app: &'static App, request: HostedPageRequest) -> HostedPage
     };
     // One provider key per attempt: a retried call within an attempt is the same payment.
     let key = format!("{}-{}", attempt.payment.id, attempt.version);
-    let outcome = match provider.pay_with_card(&entry.card, amount, &key).await {
+    let outcome = match sandbox.pay_with_card(&entry.card, amount, &key).await {
         Ok(outcome) => outcome,
         Err(error) => {
             tracing::error!(detail = %error, "provider unavailable");
             return unavailable(Some(&merchant.name));
         }
     };
+    let card = CardSummary {
+        brand: entry.card.number.brand().as_str().to_owned(),
+        last4: entry.card.number.last4(),
+    };
     let answered = Answered {
-        merchant: &merchant,
-        card: CardSummary {
-            brand: entry.card.number.brand().as_str().to_owned(),
-            last4: entry.card.number.last4(),
-        },
+        merchant,
         attempt,
+        card,
         now,
     };
+    record(app, answered, outcome, entry.email).await
+}
+
+/// The card Stripe.js saved into the page's SetupIntent, paid with one PaymentIntent.
+async fn pay_with_stripe(
+    app: &'static App,
+    merchant: &Account,
+    payment: Payment,
+    form: &PaymentForm<'_>,
+    stripe: &Stripe,
+) -> HostedPage {
+    let entry = match form.setup_entry(payment.customer_id.is_none()) {
+        Ok(entry) => entry,
+        Err(state) => return form_page(app, merchant, &payment, &state).await,
+    };
+    let (link, account) = (payment.id.as_str(), merchant.id.as_str());
+    let method = match stripe
+        .confirmed_method(&entry.setup_intent, link, account)
+        .await
+    {
+        Err(error) => {
+            tracing::error!(detail = %error, "provider unavailable");
+            return unavailable(Some(&merchant.name));
+        }
+        Ok(Some(method)) => method,
+        Ok(None) => {
+            let state =
+                FormState::with_error("Your card was not confirmed. Please enter it again.");
+            return form_page(app, merchant, &payment, &state).await;
+        }
+    };
+    // The payer: the link's customer (and the Stripe customer its card is saved on, if any),
+    // or the e-mail the form asked for.
+    let (email, known_customer) = match &payment.customer_id {
+        Some(id) => match app.store.get_customer_by_id(&merchant.id, id).await {
+            Ok(Some(customer)) => (
+                customer.email.as_str().to_owned(),
+                customer
+                    .payment_method
+                    .and_then(|method| method.provider_customer),
+            ),
+            Ok(None) => return unavailable(Some(&merchant.name)),
+            Err(error) => return outage(merchant, error),
+        },
+        None => match &entry.email {
+            Some(email) => (email.as_str().to_owned(), None),
+            None => return unavailable(Some(&merchant.name)),
+        },
+    };
+    let now = Timestamp::now();
+    let attempt = match begin(app, merchant, &payment, now).await {
+        Ok(attempt) => attempt,
+        Err(page) => return page,
+    };
+    let key = format!("{}-{}", attempt.payment.id, attempt.version);
+    let paid = stripe
+        .pay_with_setup(SetupPayment {
+            method_id: &method,
+            link_id: link,
+            account_id: account,
+            amount: Amount {
+                minor_units: attempt.payment.amounts.total(),
+                currency: attempt.payment.currency,
+            },
+            attempt_key: &key,
+            customer: known_customer.as_deref(),
+            email: &email,
+            // An attempt before this one may have been charged and died before recording it.
+            asked_before: true,
+        })
+        .await;
+    let (outcome, card) = match paid {
+        Ok(paid) => paid,
+        Err(error) => {
+            tracing::error!(detail = %error, "provider unavailable");
+            return unavailable(Some(&merchant.name));
+        }
+    };
+    let answered = Answered {
+        merchant,
+        attempt,
+        card,
+        now,
+    };
+    record(app, answered, outcome, entry.email).await
+}
+
+/// Starts an attempt on the link: the page to show instead when it cannot start.
+async fn begin(
+    app: &App,
+    merchant: &Account,
+    payment: &Payment,
+    now: Timestamp,
+) -> Result<Attempt, HostedPage> {
+    match app
+        .store
+        .begin_attempt(&merchant.id, &payment.id, now)
+        .await
+    {
+        Err(error) => Err(outage(merchant, error)),
+        Ok(BeginAttempt::NotFound) => Err(not_found()),
+        Ok(BeginAttempt::Refused(current)) => Err(settled(merchant, &current)),
+        Ok(BeginAttempt::Started(attempt)) => Ok(attempt),
+    }
+}
+
+/// Records what the provider answered for the attempt.
+async fn record(
+    app: &'static App,
+    answered: Answered<'_>,
+    outcome: CardOutcome,
+    payer_email: Option<Email>,
+) -> HostedPage {
     match outcome {
-        CardOutcome::Succeeded(method) => complete(app, answered, method, entry.email).await,
+        CardOutcome::Succeeded(method) => complete(app, answered, method, payer_email).await,
         CardOutcome::Declined(failure) => {
             unpaid(app, answered, PaymentStatus::Failed, failure).await
         }
@@ -123,7 +250,7 @@ struct Answered<'a> {
 
 /// The provider took the card: one transaction settles the link.
 async fn complete(
-    app: &App,
+    app: &'static App,
     answered: Answered<'_>,
     method: PaymentMethod,
     payer_email: Option<Email>,
@@ -196,7 +323,7 @@ async fn complete(
 
 /// The provider refused the card: the link shows why and takes another attempt.
 async fn unpaid(
-    app: &App,
+    app: &'static App,
     answered: Answered<'_>,
     status: PaymentStatus,
     failure: Failure,
@@ -220,10 +347,12 @@ async fn unpaid(
         Ok(None) => attempt_running(answered.merchant),
         Ok(Some(updated)) => {
             let mut page = form_page(
+                app,
                 answered.merchant,
                 &updated,
                 &FormState::fresh(Some(&failure)),
-            );
+            )
+            .await;
             page.status = 402;
             page
         }
@@ -280,10 +409,17 @@ fn attempt_running(merchant: &Account) -> HostedPage {
     )
 }
 
-/// The card form, with a fresh anti-forgery token; 400 when it shows problems with fields.
-fn form_page(merchant: &Account, payment: &Payment, state: &FormState) -> HostedPage {
+/// The card form, with a fresh anti-forgery token; 400 when it shows problems with fields. On a
+/// live link Stripe.js takes the card, into a SetupIntent opened for this view.
+async fn form_page(
+    app: &'static App,
+    merchant: &Account,
+    payment: &Payment,
+    state: &FormState,
+) -> HostedPage {
     let token = new_csrf_token().unwrap_or_default();
-    let view = PayForm {
+    let status = if state.has_field_errors() { 400 } else { 200 };
+    let mut view = PayForm {
         merchant: Some(&merchant.name),
         summary: Summary::of(payment),
         payment_id: payment.id.as_str(),
@@ -291,9 +427,48 @@ fn form_page(merchant: &Account, payment: &Payment, state: &FormState) -> Hosted
         asks_email: payment.customer_id.is_none(),
         sandbox: !payment.livemode,
         form: state,
+        stripe: None,
     };
-    let status = if state.has_field_errors() { 400 } else { 200 };
-    HostedPage::render(status, &view).with_csrf(token)
+    let (stripe, browser) = match app.link_provider(merchant.mode).await {
+        Ok(Some(LinkProvider::Sandbox(_))) => {
+            return HostedPage::render(status, &view).with_csrf(token);
+        }
+        Ok(Some(LinkProvider::Stripe { stripe, browser })) => (stripe, browser),
+        Ok(None) => return not_available(merchant),
+        Err(error) => {
+            tracing::error!(detail = %error, "provider unavailable");
+            return unavailable(Some(&merchant.name));
+        }
+    };
+    let setup = match stripe
+        .begin_card_setup(payment.id.as_str(), merchant.id.as_str())
+        .await
+    {
+        Ok(setup) => setup,
+        Err(error) => {
+            tracing::error!(detail = %error, "provider unavailable");
+            return unavailable(Some(&merchant.name));
+        }
+    };
+    let nonce = new_csrf_token().unwrap_or_default();
+    view.stripe = Some(StripeCard {
+        js_url: &browser.js_url,
+        publishable_key: &browser.publishable_key,
+        client_secret: &setup.client_secret,
+        nonce: &nonce,
+    });
+    HostedPage::render(status, &view)
+        .with_csrf(token)
+        .with_stripe_js(&browser.origins, &nonce)
+}
+
+fn not_available(merchant: &Account) -> HostedPage {
+    HostedPage::notice(
+        409,
+        Some(&merchant.name),
+        "Payments are not available",
+        "This merchant cannot take card payments yet.",
+    )
 }
 
 /// A link that takes no attempt now: paid, canceled, or an attempt running.

@@ -10,7 +10,6 @@ use crate::domain::time::Timestamp;
 use crate::http::fields::{Fields, integer, string, string_map};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
-use crate::provider::{self, PaymentProvider};
 use crate::store::{CancelOutcome, InsertPaymentOutcome};
 
 use super::{answer, completing, completing_with, page_request};
@@ -22,7 +21,9 @@ use super::{answer, completing, completing_with, page_request};
 pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let new_link = parse_new_link(&request)?;
     let principal = &request.principal;
-    let provider = provider::for_links(principal.mode).ok_or(ApiError::ProviderUnsupported)?;
+    let provider = app
+        .link_provider_of(principal.mode)
+        .ok_or(ApiError::ProviderUnsupported)?;
     let account = &principal.account_id;
     let rates = app.tax_rates(account).await?;
     let (customer_id, address) = match &new_link.customer {
@@ -54,7 +55,7 @@ pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         new_link,
         customer_id,
         tax,
-        provider.provider(),
+        provider,
         &request.public_base_url,
         Timestamp::now(),
         principal.livemode(),

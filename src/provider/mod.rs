@@ -4,6 +4,7 @@
 
 pub mod sandbox;
 pub mod stripe;
+pub mod stripe_cards;
 pub mod stripe_events;
 
 use std::future::Future;
@@ -99,11 +100,25 @@ impl PaymentProvider for Selected<'_> {
     }
 }
 
-/// The provider of hosted pages: the sandbox for sandbox accounts; live links need Stripe.js on
-/// the page, which is not built yet, so live accounts have none.
-pub fn for_links(mode: crate::domain::account::Mode) -> Option<Sandbox> {
-    match mode {
-        crate::domain::account::Mode::Sandbox => Some(Sandbox),
-        crate::domain::account::Mode::Live => None,
-    }
+/// The provider of hosted pages: the sandbox for sandbox accounts, Stripe (with Stripe.js in
+/// the payer's browser) for live ones.
+#[derive(Clone, Copy)]
+pub enum LinkProvider<'a> {
+    Sandbox(Sandbox),
+    Stripe {
+        stripe: &'a Stripe,
+        browser: &'a StripeBrowser,
+    },
+}
+
+/// What the payer's browser needs to load Stripe.js.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripeBrowser {
+    /// `pk_live_...` (`pk_test_...` with test keys).
+    pub publishable_key: String,
+    /// `https://js.stripe.com/v3/`, or an emulator's copy.
+    pub js_url: String,
+    /// The origins the page lets the browser reach for Stripe: Stripe.js's own, and the API's
+    /// (where an emulator's Stripe.js sends the card).
+    pub origins: Vec<String>,
 }

@@ -94,7 +94,7 @@ impl Stripe {
     }
 
     /// One request; its status and JSON answer.
-    async fn call(
+    pub(super) async fn call(
         &self,
         method: &str,
         path_and_query: &str,
@@ -148,6 +148,15 @@ impl Stripe {
     /// the newest PaymentIntents (our own record of the charge, independent of Stripe's
     /// idempotency keys).
     async fn find_intent(&self, payment_id: &str) -> Result<Option<Value>, ProviderError> {
+        self.find_intent_where(payment_id, |_| true).await
+    }
+
+    /// The newest PaymentIntent tagged with `payment_id` that `wanted` accepts.
+    pub(super) async fn find_intent_where(
+        &self,
+        payment_id: &str,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> Result<Option<Value>, ProviderError> {
         let mut after: Option<String> = None;
         for _ in 0..LOOKUP_PAGES {
             let path = {
@@ -163,10 +172,9 @@ impl Stripe {
                 return Err(unexpected(status, &page));
             }
             let intents = page["data"].as_array().cloned().unwrap_or_default();
-            if let Some(found) = intents
-                .iter()
-                .find(|intent| intent["metadata"][PAYMENT_ID_METADATA] == payment_id)
-            {
+            if let Some(found) = intents.iter().find(|intent| {
+                intent["metadata"][PAYMENT_ID_METADATA] == payment_id && wanted(intent)
+            }) {
                 return Ok(Some(found.clone()));
             }
             match (page["has_more"].as_bool(), intents.last()) {
@@ -299,7 +307,7 @@ pub fn charged_by_intent(intent: &Value) -> Result<Charged, ProviderError> {
 
 /// A Stripe error object (or a `last_payment_error`) as a failure: the decline code when Stripe
 /// gives one, else the error code.
-fn failure_of(error: &Value) -> Failure {
+pub(super) fn failure_of(error: &Value) -> Failure {
     let code = error["decline_code"]
         .as_str()
         .or_else(|| error["code"].as_str())
@@ -313,7 +321,7 @@ fn failure_of(error: &Value) -> Failure {
     }
 }
 
-fn unexpected(status: u16, answer: &Value) -> ProviderError {
+pub(super) fn unexpected(status: u16, answer: &Value) -> ProviderError {
     ProviderError(format!(
         "Stripe answered {status} ({}): {}",
         answer["error"]["type"].as_str().unwrap_or("no error type"),

@@ -27,6 +27,7 @@ pub const TABLE: &str = "commet-payments-test";
 
 /// localstripe takes any key of the right form.
 pub const LOCALSTRIPE_KEY: &str = "sk_test_commet_payments_tests";
+pub const LOCALSTRIPE_PUBLISHABLE_KEY: &str = "pk_test_commet_payments_tests";
 /// What Stripe's events to the tests are signed with (events/env.json's too).
 pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_commet_payments_local";
 
@@ -345,6 +346,8 @@ impl TestApp {
             config.stripe = Some(StripeConfig {
                 api_base: localstripe_endpoint().to_owned(),
                 key,
+                publishable_key: Some(LOCALSTRIPE_PUBLISHABLE_KEY.to_owned()),
+                js_url: format!("{}/js.stripe.com/v3/", localstripe_endpoint()),
             });
             config.secrets_endpoint = secrets_endpoint.map(str::to_owned);
         })
@@ -363,6 +366,8 @@ impl TestApp {
             config.stripe = Some(StripeConfig {
                 api_base: format!("http://127.0.0.1:{closed}"),
                 key: SecretSource::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned())),
+                publishable_key: None,
+                js_url: commet_payments::app::STRIPE_JS.to_owned(),
             });
         })
         .await

@@ -509,10 +509,10 @@ fn functions_have_least_privilege() {
     for (name, function) in functions(&template) {
         let binary = binary_of(&name);
         let actions = allowed_actions(function);
-        // The one secret each function may read: the Stripe key to charge, the webhook signing
-        // secret to check Stripe's events.
+        // The one secret each function may read: the Stripe key to charge (and to pay live
+        // links), the webhook signing secret to check Stripe's events.
         let secret = match binary.as_str() {
-            "charge_payment" | "reconcile_charges" => Some("StripeSecretArn"),
+            "charge_payment" | "reconcile_charges" | "pay_page" => Some("StripeSecretArn"),
             "stripe_webhook" => Some("StripeWebhookSecretArn"),
             _ => None,
         };

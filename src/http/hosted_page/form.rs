@@ -17,6 +17,13 @@ pub struct CardEntry {
     pub card: CardDetails,
 }
 
+/// What the payer submitted on a page whose card Stripe.js collected.
+pub struct SetupEntry {
+    pub email: Option<Email>,
+    /// The SetupIntent Stripe.js confirmed (its shape checked here; whose it is, at Stripe).
+    pub setup_intent: String,
+}
+
 /// The form's messages and the values to show again (never the card number or CVC).
 #[derive(Debug, Default)]
 pub struct FormState {
@@ -31,6 +38,14 @@ impl FormState {
     pub fn fresh(failure: Option<&Failure>) -> Self {
         Self {
             error: failure.map(|f| f.message.clone()),
+            ..Self::default()
+        }
+    }
+
+    /// A blank form saying `message`.
+    pub fn with_error(message: &str) -> Self {
+        Self {
+            error: Some(message.to_owned()),
             ..Self::default()
         }
     }
@@ -72,6 +87,45 @@ impl<'a> PaymentForm<'a> {
     pub fn is_genuine(&self, cookie: Option<&str>) -> bool {
         let token = self.field(CSRF_FIELD);
         cookie.is_some_and(|cookie| !cookie.is_empty() && same_secret(cookie, token))
+    }
+
+    /// The valid entry of a Stripe.js page, or the form to show again.
+    pub fn setup_entry(&self, asks_email: bool) -> Result<SetupEntry, FormState> {
+        let mut state = FormState {
+            email: self.field("email").to_owned(),
+            ..FormState::default()
+        };
+        let email = if asks_email {
+            match Email::parse(self.field("email")) {
+                Ok(email) => Some(email),
+                Err(invalid) => {
+                    state
+                        .field_errors
+                        .push(("email", format!("E-mail {invalid}")));
+                    state.error = Some("Please correct the fields below.".to_owned());
+                    return Err(state);
+                }
+            }
+        } else {
+            None
+        };
+        let setup_intent = self.field("setup_intent");
+        let well_formed = setup_intent.len() <= 255
+            && setup_intent.strip_prefix("seti_").is_some_and(|rest| {
+                !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            });
+        if !well_formed {
+            state.error = Some(
+                "Your card was not confirmed. This page needs JavaScript: Stripe takes your card \
+                 in your browser. Enter it again."
+                    .to_owned(),
+            );
+            return Err(state);
+        }
+        Ok(SetupEntry {
+            email,
+            setup_intent: setup_intent.to_owned(),
+        })
     }
 
     /// The valid entry, or the form to show again with each problem next to its field.

@@ -46,6 +46,8 @@ pub struct HostedPage {
     html: String,
     /// A fresh anti-forgery token to set as the cookie.
     new_csrf: Option<String>,
+    /// The page's Content-Security-Policy when it is not the default (no script at all).
+    csp: Option<String>,
 }
 
 impl HostedPage {
@@ -57,6 +59,7 @@ impl HostedPage {
                 status,
                 html,
                 new_csrf: None,
+                csp: None,
             },
             Err(error) => {
                 tracing::error!(detail = %error, "page template failed");
@@ -64,6 +67,7 @@ impl HostedPage {
                     status: 500,
                     html: FALLBACK_HTML.to_owned(),
                     new_csrf: None,
+                    csp: None,
                 }
             }
         }
@@ -81,12 +85,27 @@ impl HostedPage {
         )
     }
 
+    /// Lets the page run Stripe.js from `origins` and its own script marked with `nonce`, and
+    /// nothing else.
+    pub fn with_stripe_js(mut self, origins: &[String], nonce: &str) -> Self {
+        let origins = origins.join(" ");
+        self.csp = Some(format!(
+            "{DEFAULT_CSP}; script-src 'nonce-{nonce}' {origins}; connect-src {origins}; \
+             frame-src {origins} https://hooks.stripe.com; img-src {origins}"
+        ));
+        self
+    }
+
     /// Sets `token` as the anti-forgery cookie (the page's form carries the same token).
     pub fn with_csrf(mut self, token: String) -> Self {
         self.new_csrf = Some(token);
         self
     }
 }
+
+/// Every page's policy: no script, nothing from elsewhere, forms post here only, no framing.
+const DEFAULT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+                           frame-ancestors 'none'; base-uri 'none'";
 
 const FALLBACK_HTML: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <title>Error</title></head><body><h1>Something went wrong</h1><p>Please try again in a \
@@ -198,13 +217,12 @@ fn respond(page: HostedPage, path: &str, secure: bool, request_id: &str) -> Resp
         ("x-frame-options", "DENY"),
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "no-referrer"),
-        (
-            "content-security-policy",
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-        ),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    let csp = page.csp.as_deref().unwrap_or(DEFAULT_CSP);
+    if let Ok(value) = HeaderValue::from_str(csp) {
+        headers.insert("content-security-policy", value);
     }
     if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert("x-request-id", value);

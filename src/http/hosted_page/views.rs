@@ -41,6 +41,18 @@ pub struct PayForm<'a> {
     pub asks_email: bool,
     pub sandbox: bool,
     pub form: &'a FormState,
+    /// Set when Stripe.js takes the card (live links): no card fields of ours.
+    pub stripe: Option<StripeCard<'a>>,
+}
+
+/// What the page's script needs to let Stripe.js take the card.
+pub struct StripeCard<'a> {
+    pub js_url: &'a str,
+    pub publishable_key: &'a str,
+    /// The SetupIntent's client secret, which Stripe.js confirms the card with.
+    pub client_secret: &'a str,
+    /// Marks the page's own script for the Content-Security-Policy.
+    pub nonce: &'a str,
 }
 
 /// A paid link.

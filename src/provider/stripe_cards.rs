@@ -1,0 +1,328 @@
+//! Stripe on the hosted page: the payer's card is collected by Stripe.js in the browser into a
+//! SetupIntent (card data never reaches these functions), then paid here. A page view opens a
+//! SetupIntent for off-session use, tagged with the link; the submitted form names it, and the
+//! attempt checks that it is this link's and succeeded, saves its PaymentMethod on a Stripe
+//! customer, and pays the link with one PaymentIntent confirmed on the server. The customer's
+//! card is then saved for off-session charges.
+
+use serde_json::Value;
+use url::form_urlencoded::Serializer;
+
+use super::stripe::{
+    ACCOUNT_ID_METADATA, PAYMENT_ID_METADATA, Stripe, failure_of, stripe_amount, unexpected,
+};
+use super::{Amount, CardOutcome, ProviderError};
+use crate::domain::card::PaymentMethod;
+use crate::domain::payment::{CardSummary, Failure};
+
+/// A SetupIntent for the page: the id the form sends back, the secret Stripe.js confirms it with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardSetup {
+    pub id: String,
+    pub client_secret: String,
+}
+
+/// One attempt to pay a link with the card a SetupIntent collected.
+#[derive(Debug, Clone, Copy)]
+pub struct SetupPayment<'a> {
+    /// The PaymentMethod of the link's SetupIntent (`confirmed_method`).
+    pub method_id: &'a str,
+    pub link_id: &'a str,
+    pub account_id: &'a str,
+    pub amount: Amount,
+    /// Idempotency key of this attempt's Stripe writes.
+    pub attempt_key: &'a str,
+    /// The payer's Stripe customer, if the link's customer has one already.
+    pub customer: Option<&'a str>,
+    pub email: &'a str,
+    /// An earlier attempt may have charged: a PaymentIntent of the link that succeeded is the
+    /// answer, and nothing is charged again.
+    pub asked_before: bool,
+}
+
+impl Stripe {
+    /// A SetupIntent for one view of the link's page.
+    pub async fn begin_card_setup(
+        &self,
+        link_id: &str,
+        account_id: &str,
+    ) -> Result<CardSetup, ProviderError> {
+        let form = Serializer::new(String::new())
+            .append_pair("usage", "off_session")
+            .append_pair("payment_method_types[]", "card")
+            .append_pair(&format!("metadata[{PAYMENT_ID_METADATA}]"), link_id)
+            .append_pair(&format!("metadata[{ACCOUNT_ID_METADATA}]"), account_id)
+            .finish();
+        let key = ulid::Ulid::generate().to_string();
+        let (status, setup) = self
+            .call("POST", "/v1/setup_intents", Some(form), Some(&key))
+            .await?;
+        match (
+            status,
+            setup["id"].as_str(),
+            setup["client_secret"].as_str(),
+        ) {
+            (200, Some(id), Some(secret)) => Ok(CardSetup {
+                id: id.to_owned(),
+                client_secret: secret.to_owned(),
+            }),
+            _ => Err(unexpected(status, &setup)),
+        }
+    }
+
+    /// Pays the link with the card Stripe.js saved, and says which card it was.
+    pub async fn pay_with_setup(
+        &self,
+        payment: SetupPayment<'_>,
+    ) -> Result<(CardOutcome, CardSummary), ProviderError> {
+        let method_id = payment.method_id.to_owned();
+        if payment.asked_before
+            && let Some(paid) = self
+                .find_intent_where(payment.link_id, |intent| intent["status"] == "succeeded")
+                .await?
+        {
+            let method = paid["payment_method"].as_str().unwrap_or(&method_id);
+            let customer = paid["customer"].as_str().map(str::to_owned);
+            let saved = saved_method(method, &self.card(method).await?, customer)?;
+            let summary = summary_of(&saved);
+            return Ok((CardOutcome::Succeeded(saved), summary));
+        }
+        let card = self.card(&method_id).await?;
+        let summary = summary_of(&saved_method(&method_id, &card, None)?);
+        let customer = match (card["customer"].as_str(), payment.customer) {
+            (Some(attached), _) => attached.to_owned(),
+            (None, known) => {
+                let customer = match known {
+                    Some(customer) => customer.to_owned(),
+                    None => self.create_customer(&payment).await?,
+                };
+                if let Some(declined) = self.attach(&method_id, &customer, &payment).await? {
+                    return Ok((declined, summary));
+                }
+                customer
+            }
+        };
+        let form = Serializer::new(String::new())
+            .append_pair("amount", &stripe_amount(payment.amount).to_string())
+            .append_pair("currency", &payment.amount.currency.code())
+            .append_pair("customer", &customer)
+            .append_pair("payment_method", &method_id)
+            .append_pair("payment_method_types[]", "card")
+            .append_pair("confirm", "true")
+            .append_pair(&format!("metadata[{PAYMENT_ID_METADATA}]"), payment.link_id)
+            .append_pair(
+                &format!("metadata[{ACCOUNT_ID_METADATA}]"),
+                payment.account_id,
+            )
+            .finish();
+        let (status, answer) = self
+            .call(
+                "POST",
+                "/v1/payment_intents",
+                Some(form),
+                Some(payment.attempt_key),
+            )
+            .await?;
+        let method = saved_method(&method_id, &card, Some(customer))?;
+        Ok((page_outcome(status, &answer, method)?, summary))
+    }
+
+    /// The PaymentMethod of `setup_intent` if it is this link's and succeeded: `None` for one
+    /// that is not (another link's, not confirmed, made up), which nothing may be charged with.
+    pub async fn confirmed_method(
+        &self,
+        setup_intent: &str,
+        link_id: &str,
+        account_id: &str,
+    ) -> Result<Option<String>, ProviderError> {
+        let path = format!(
+            "/v1/setup_intents/{}",
+            percent_encoding::utf8_percent_encode(setup_intent, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let (status, setup) = self.call("GET", &path, None, None).await?;
+        match status {
+            200 => {}
+            404 => return Ok(None),
+            _ => return Err(unexpected(status, &setup)),
+        }
+        let ours = setup["metadata"][PAYMENT_ID_METADATA] == link_id
+            && setup["metadata"][ACCOUNT_ID_METADATA] == account_id
+            && setup["status"] == "succeeded";
+        Ok(setup["payment_method"]
+            .as_str()
+            .filter(|_| ours)
+            .map(str::to_owned))
+    }
+
+    async fn card(&self, method_id: &str) -> Result<Value, ProviderError> {
+        let path = format!(
+            "/v1/payment_methods/{}",
+            percent_encoding::utf8_percent_encode(method_id, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let (status, method) = self.call("GET", &path, None, None).await?;
+        if status != 200 {
+            return Err(unexpected(status, &method));
+        }
+        Ok(method)
+    }
+
+    async fn create_customer(&self, payment: &SetupPayment<'_>) -> Result<String, ProviderError> {
+        let form = Serializer::new(String::new())
+            .append_pair("email", payment.email)
+            .append_pair(
+                &format!("metadata[{ACCOUNT_ID_METADATA}]"),
+                payment.account_id,
+            )
+            .finish();
+        let key = format!("{}-customer", payment.attempt_key);
+        let (status, customer) = self
+            .call("POST", "/v1/customers", Some(form), Some(&key))
+            .await?;
+        match (status, customer["id"].as_str()) {
+            (200, Some(id)) => Ok(id.to_owned()),
+            _ => Err(unexpected(status, &customer)),
+        }
+    }
+
+    /// Saves the card on the customer; a card the issuer refuses to save is a decline.
+    async fn attach(
+        &self,
+        method_id: &str,
+        customer: &str,
+        payment: &SetupPayment<'_>,
+    ) -> Result<Option<CardOutcome>, ProviderError> {
+        let path = format!(
+            "/v1/payment_methods/{}/attach",
+            percent_encoding::utf8_percent_encode(method_id, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let form = Serializer::new(String::new())
+            .append_pair("customer", customer)
+            .finish();
+        let key = format!("{}-attach", payment.attempt_key);
+        let (status, answer) = self.call("POST", &path, Some(form), Some(&key)).await?;
+        match status {
+            200 => Ok(None),
+            402 => Ok(Some(CardOutcome::Declined(failure_of(&answer["error"])))),
+            _ => Err(unexpected(status, &answer)),
+        }
+    }
+}
+
+fn summary_of(method: &PaymentMethod) -> CardSummary {
+    CardSummary {
+        brand: method.brand.clone(),
+        last4: method.last4.clone(),
+    }
+}
+
+/// The saved card as our customer keeps it.
+fn saved_method(
+    id: &str,
+    card: &Value,
+    customer: Option<String>,
+) -> Result<PaymentMethod, ProviderError> {
+    let details = &card["card"];
+    let number = |field: &str| details[field].as_u64();
+    match (
+        details["brand"].as_str(),
+        details["last4"].as_str(),
+        number("exp_month").and_then(|m| u8::try_from(m).ok()),
+        number("exp_year").and_then(|y| u16::try_from(y).ok()),
+    ) {
+        (Some(brand), Some(last4), Some(exp_month), Some(exp_year)) => Ok(PaymentMethod {
+            token: id.to_owned(),
+            brand: brand.to_owned(),
+            last4: last4.to_owned(),
+            exp_month,
+            exp_year,
+            provider_customer: customer,
+        }),
+        _ => Err(ProviderError(format!(
+            "{id} is not a card Stripe described"
+        ))),
+    }
+}
+
+/// Stripe's answer to the link's PaymentIntent.
+pub fn page_outcome(
+    status: u16,
+    answer: &Value,
+    method: PaymentMethod,
+) -> Result<CardOutcome, ProviderError> {
+    match status {
+        200 => match answer["status"].as_str().unwrap_or_default() {
+            "succeeded" => Ok(CardOutcome::Succeeded(method)),
+            "requires_payment_method" => Ok(CardOutcome::Declined(failure_of(
+                &answer["last_payment_error"],
+            ))),
+            // 3-D Secure on the page is not driven yet: the payer is told to try another card.
+            "requires_action" => Ok(CardOutcome::RequiresAction(Failure {
+                code: "authentication_required".into(),
+                message: "Your bank asks you to authenticate this payment, which this page \
+                          cannot do yet. Please use another card."
+                    .into(),
+            })),
+            other => Err(ProviderError(format!(
+                "the link's PaymentIntent is {other}, not decided"
+            ))),
+        },
+        402 => Ok(CardOutcome::Declined(failure_of(&answer["error"]))),
+        _ => Err(unexpected(status, answer)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Stripe's answers as its API reference shows them (recorded responses).
+    use super::*;
+    use serde_json::json;
+
+    fn method() -> PaymentMethod {
+        saved_method(
+            "pm_1",
+            &json!({"id": "pm_1", "object": "payment_method", "type": "card",
+                "card": {"brand": "visa", "last4": "4242", "exp_month": 8, "exp_year": 2030}}),
+            Some("cus_1".into()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_described_card_is_saved_with_its_customer() {
+        let method = method();
+        assert_eq!(
+            (
+                method.brand.as_str(),
+                method.last4.as_str(),
+                method.exp_month,
+                method.exp_year
+            ),
+            ("visa", "4242", 8, 2030)
+        );
+        assert_eq!(method.provider_customer.as_deref(), Some("cus_1"));
+        assert!(saved_method("pm_2", &json!({"type": "sepa_debit"}), None).is_err());
+    }
+
+    #[test]
+    fn the_links_intent_answers_map_to_the_pages_outcomes() {
+        let paid = json!({"id": "pi_1", "status": "succeeded"});
+        assert!(matches!(
+            page_outcome(200, &paid, method()).unwrap(),
+            CardOutcome::Succeeded(_)
+        ));
+        let declined = json!({"error": {"type": "card_error", "code": "card_declined",
+            "decline_code": "insufficient_funds", "message": "Your card has insufficient funds."}});
+        let CardOutcome::Declined(failure) = page_outcome(402, &declined, method()).unwrap() else {
+            panic!("declined");
+        };
+        assert_eq!(failure.code, "insufficient_funds");
+        let action = json!({"id": "pi_2", "status": "requires_action",
+            "next_action": {"type": "use_stripe_sdk"}});
+        assert!(matches!(
+            page_outcome(200, &action, method()).unwrap(),
+            CardOutcome::RequiresAction(_)
+        ));
+        assert!(page_outcome(200, &json!({"status": "processing"}), method()).is_err());
+        assert!(page_outcome(500, &json!({"error": {"type": "api_error"}}), method()).is_err());
+    }
+}
