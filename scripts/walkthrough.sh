@@ -13,6 +13,7 @@ cd "$ROOT"
 
 ensure_pip_package commet-sdk 9.7.0
 ensure_node_packages
+ensure_chromium
 work=$(mktemp -d)
 api_port=$(free_port)
 ddb_port=$(free_port)
@@ -78,6 +79,7 @@ for expected in \
   '"code":"idempotency_key_mismatch"' '{"success":true,"data":[' 'commet-version: 2026-07-24' \
   'pending 1000 one_time_payment' '2 True payment' 'canceled' 'succeeded 1200' '402 payment_failed' \
   'paid 2000 Month 1' 'webhook test: True True' 'payment_link.completed True True' \
+  'ok: the page says Paid' 'ok: the merchant' 'succeeded stripe' \
   'receipt: Your receipt from Local sandbox' 'node sdk: ok'; do
   if ! grep -qF -- "$expected" "$work/out.txt"; then
     echo "the walkthrough never printed: $expected" >&2

@@ -23,9 +23,17 @@ fn webhook_id(request: &ApiRequest) -> Result<WebhookId, ApiError> {
     WebhookId::parse(request.param("id")).map_err(|_| ApiError::not_found(Resource::Webhook))
 }
 
-fn url_field(fields: &mut Fields<'_>, livemode: bool, required: bool) -> Option<WebhookUrl> {
-    let parse =
-        |v: &serde_json::Value| string(v).and_then(|text| WebhookUrl::parse(text, livemode));
+/// The `url` field; plain http only for sandbox accounts, and for a local stack's loopback
+/// receivers (`allow_loopback`).
+fn url_field(
+    fields: &mut Fields<'_>,
+    livemode: bool,
+    allow_loopback: bool,
+    required: bool,
+) -> Option<WebhookUrl> {
+    let parse = |v: &serde_json::Value| {
+        string(v).and_then(|text| WebhookUrl::parse_for(text, livemode, allow_loopback))
+    };
     if required {
         fields.required("url", parse)
     } else {
@@ -49,7 +57,12 @@ async fn check_url(app: &App, url: &WebhookUrl) -> Result<(), ApiError> {
 pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let livemode = request.principal.livemode();
     let mut fields = request.body_fields()?;
-    let url = url_field(&mut fields, livemode, true);
+    let url = url_field(
+        &mut fields,
+        livemode,
+        app.config.webhooks_allow_loopback,
+        true,
+    );
     let events = fields.required("events", events_field);
     let description = fields.optional("description", |v| {
         string(v).and_then(WebhookEndpoint::parse_description)
@@ -108,7 +121,12 @@ pub async fn get(app: &'static App, request: ApiRequest) -> Result<ApiResponse, 
 pub async fn update(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let livemode = request.principal.livemode();
     let mut fields = request.body_fields()?;
-    let url = url_field(&mut fields, livemode, false);
+    let url = url_field(
+        &mut fields,
+        livemode,
+        app.config.webhooks_allow_loopback,
+        false,
+    );
     let events = fields.optional("events", events_field);
     let description = fields.nullable("description", |v| {
         string(v).and_then(WebhookEndpoint::parse_description)

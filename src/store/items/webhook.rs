@@ -55,7 +55,8 @@ impl WebhookItem {
     pub fn into_domain(self) -> Result<WebhookEndpoint, StoreError> {
         Ok(WebhookEndpoint {
             id: stored("id", WebhookId::parse(&self.id))?,
-            url: stored("url", WebhookUrl::parse(&self.url, self.livemode))?,
+            // As saved: a local stack's live endpoints may be plain http on loopback.
+            url: stored("url", WebhookUrl::parse_for(&self.url, self.livemode, true))?,
             events: stored(
                 "events",
                 EventSelection::parse(self.events.iter().map(String::as_str)),
