@@ -2,6 +2,7 @@
 //! for the request that made the charge, for that request run again under its Idempotency-Key,
 //! and for the reconciler that finds a charge nobody finished.
 
+use serde_json::Value;
 use tokio::task::JoinSet;
 
 use super::App;
@@ -11,6 +12,7 @@ use crate::domain::invoice::{Invoice, InvoiceStatus};
 use crate::domain::payment::{CardSummary, Payment, PaymentKind, PaymentStatus};
 use crate::domain::pending_charge::{CHECK_LEASE, PendingCharge};
 use crate::domain::time::Timestamp;
+use crate::provider::stripe::charged_by_intent;
 use crate::provider::{
     Amount, ChargeOutcome, ChargeRequest, Charged, PaymentProvider, ProviderError,
 };
@@ -235,22 +237,27 @@ impl App {
         Ok(customer.email.as_str().to_owned())
     }
 
-    /// Records the outcome the provider reported by itself (a Stripe webhook) for the charge
-    /// `payment_id` of `account`, unless it is recorded already; the same completion as every
-    /// other path, so whichever of the request, its retry, the reconciler and the event comes
-    /// first records it, once.
-    pub async fn record_reported_charge(
+    /// Records what the provider reported by itself (a Stripe webhook) about the PaymentIntent
+    /// `intent` of our payment `payment_id` of `account`, unless it is recorded already: a
+    /// charge's outcome, or a link's paid attempt. The same completion as every other path, so
+    /// whichever of the request, its retry, the reconciler and the report comes first records
+    /// it, once.
+    pub async fn record_reported_intent(
         &self,
         account: &AccountId,
         payment_id: &PaymentId,
-        charged: Charged,
+        intent: &Value,
     ) -> Result<Reported, ChargeError> {
         let Some(payment) = self.store.get_payment(account, payment_id).await? else {
             return Ok(Reported::Unknown);
         };
-        if payment.kind != PaymentKind::Charge {
-            return Ok(Reported::Unknown);
+        if payment.kind == PaymentKind::Link {
+            return self.record_reported_link(account, payment, intent).await;
         }
+        let Ok(charged) = charged_by_intent(intent) else {
+            // Not decided yet: a later report, the request or the reconciler will be.
+            return Ok(Reported::Ignored);
+        };
         if payment.status != PaymentStatus::Processing {
             return Ok(Reported::AlreadyRecorded(payment));
         }
@@ -269,13 +276,15 @@ impl App {
     }
 }
 
-/// What a provider's report of a charge changed.
+/// What a provider's report of a payment changed.
 #[derive(Debug)]
 pub enum Reported {
     /// Recorded now.
     Recorded(Payment),
     /// Someone recorded it first; the payment as they did.
     AlreadyRecorded(Payment),
-    /// No charge of ours by that id (another deployment's, or a payment link's).
+    /// Nothing to record from it (not decided yet; a link's declined attempt).
+    Ignored,
+    /// No payment of ours by that id (another deployment's).
     Unknown,
 }

@@ -23,8 +23,8 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// Arms `fault` for the next charge, between the provider's answer and the write that
-    /// records it.
+    /// Arms `fault` for the next charge (or live link attempt), between the provider's answer
+    /// and the write that records it.
     #[cfg(feature = "fault-injection")]
     pub fn arm_charge_recording(&self, fault: Fault) {
         *self

@@ -7,6 +7,7 @@ mod config;
 mod deliveries;
 mod faults;
 mod keys;
+mod links;
 mod receipts;
 
 use tokio::sync::OnceCell;
@@ -31,6 +32,7 @@ pub use config::{
 pub use deliveries::DeliveryReport;
 pub use faults::{Fault, Faults};
 use keys::KeyCache;
+pub use links::{LinkCompleted, PaidAttempt};
 pub use receipts::ReceiptReport;
 
 pub struct App {

@@ -7,12 +7,11 @@
 //! the customer (creating the customer from the payer's e-mail if the link had none) and records
 //! the receipt to send.
 
-use crate::app::App;
+use crate::app::{App, LinkCompleted, PaidAttempt};
 use crate::domain::account::Account;
 use crate::domain::card::PaymentMethod;
-use crate::domain::customer::{Customer, NewCustomer};
 use crate::domain::ids::PaymentId;
-use crate::domain::invoice::{Invoice, InvoiceStatus};
+use crate::domain::invoice::Invoice;
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, PaymentStatus};
 use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
@@ -21,9 +20,7 @@ use crate::http::hosted_page::views::{Paid, PayForm, StripeCard, Summary};
 use crate::http::hosted_page::{HostedPage, HostedPageRequest, new_csrf_token, unavailable};
 use crate::provider::stripe_cards::SetupPayment;
 use crate::provider::{Amount, CardOutcome, LinkProvider, Sandbox, Stripe};
-use crate::store::{
-    Attempt, BeginAttempt, Completion, CompletionOutcome, CustomerChange, StoreError, Unpaid,
-};
+use crate::store::{Attempt, BeginAttempt, StoreError, Unpaid};
 
 /// `GET /pay/{id}`.
 pub async fn show(app: &'static App, request: HostedPageRequest) -> HostedPage {
@@ -176,6 +173,7 @@ async fn pay_with_stripe(
             method_id: &method,
             link_id: link,
             account_id: account,
+            attempt: attempt.version,
             amount: Amount {
                 minor_units: attempt.payment.amounts.total(),
                 currency: attempt.payment.currency,
@@ -194,6 +192,10 @@ async fn pay_with_stripe(
             return unavailable(Some(&merchant.name));
         }
     };
+    // Stripe has charged: from here a crash leaves the attempt to Stripe's webhook.
+    if let Err(error) = app.faults.charge_recording().await {
+        return outage(merchant, error);
+    }
     let answered = Answered {
         merchant,
         attempt,
@@ -261,63 +263,19 @@ async fn complete(
         card,
         now,
     } = answered;
-    let mut payment = attempt.payment;
-    // The customer to vault the card on: the link's, or a new one from the payer's e-mail.
-    let (customer_id, new_customer, receipt_to) = match payment.customer_id.clone() {
-        Some(id) => match app.store.get_customer_by_id(&merchant.id, &id).await {
-            Ok(Some(customer)) => (id, None, customer.email.as_str().to_owned()),
-            Ok(None) => return unavailable(Some(&merchant.name)),
-            Err(error) => return outage(merchant, error),
-        },
-        None => {
-            // The form asks for an e-mail exactly when the link has no customer.
-            let Some(email) = payer_email else {
-                return unavailable(Some(&merchant.name));
-            };
-            let receipt_to = email.as_str().to_owned();
-            let mut customer = Customer::create(
-                NewCustomer {
-                    email,
-                    external_id: None,
-                    full_name: None,
-                    address: None,
-                    timezone: None,
-                    metadata: None,
-                },
-                now,
-                payment.livemode,
-            );
-            customer.payment_method = Some(method.clone());
-            (customer.id.clone(), Some(customer), receipt_to)
-        }
-    };
-    let customer_change = match &new_customer {
-        Some(customer) => CustomerChange::Create(customer),
-        None => CustomerChange::Vault {
-            id: &customer_id,
-            method: &method,
-        },
-    };
-    payment.customer_id = Some(customer_id.clone());
-    payment.status = PaymentStatus::Succeeded;
-    payment.failure = None;
-    payment.card = Some(card);
-    payment.updated_at = now;
-    let invoice = Invoice::for_payment(&payment, customer_id.clone(), InvoiceStatus::Paid, now);
-    payment.invoice_id = Some(invoice.id.clone());
-    let completion = Completion {
-        payment: &payment,
-        attempt_version: attempt.version,
-        customer: customer_change,
-        invoice,
-        receipt_to: Some(&receipt_to),
+    let paid = PaidAttempt {
+        attempt,
+        card,
+        method,
+        payer_email,
         now,
-        key_completion: None,
     };
-    match app.store.complete_payment(&merchant.id, completion).await {
+    match app.complete_link(&merchant.id, paid).await {
         Err(error) => outage(merchant, error),
-        Ok(CompletionOutcome::AttemptSuperseded) => attempt_running(merchant),
-        Ok(CompletionOutcome::Completed(invoice)) => paid_page(merchant, &payment, Some(&invoice)),
+        Ok(LinkCompleted::Superseded) => attempt_running(merchant),
+        Ok(LinkCompleted::Paid { payment, invoice }) => {
+            paid_page(merchant, &payment, Some(&invoice))
+        }
     }
 }
 

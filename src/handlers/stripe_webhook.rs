@@ -1,7 +1,8 @@
 //! `POST /stripe/webhook`: Stripe's events about the PaymentIntents our payments made. The
 //! signature is checked on the raw body before anything in it is read; an off-session charge's
-//! outcome is then recorded through the same completion as every other path, so the event, the
-//! request that made the charge, its retry and the reconciler race safely: one records it.
+//! outcome, or a link's paid attempt, is then recorded through the same completion as every
+//! other path, so the event, the request or page that made it, a retry and the reconciler race
+//! safely: one records it.
 //! Everything else is acknowledged and ignored, as Stripe expects.
 
 use lambda_http::Request;
@@ -13,7 +14,6 @@ use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
 use crate::http::request::body_bytes;
 use crate::http::{ApiError, ApiResponse};
-use crate::provider::stripe::charged_by_intent;
 use crate::provider::stripe_events::{IntentEvent, StripeEvent, parse_event, verify_signature};
 
 /// The answer Stripe gets (it reads only the status).
@@ -75,20 +75,13 @@ async fn record(app: &App, event: IntentEvent) -> Result<&'static str, ApiError>
         tracing::warn!(event = %event.id, "Stripe event names no payment of ours");
         return Ok("ignored");
     };
-    let charged = match charged_by_intent(&event.intent) {
-        Ok(charged) => charged,
-        Err(undecided) => {
-            tracing::warn!(event = %event.id, %undecided, "Stripe event without an outcome");
-            return Ok("ignored");
-        }
-    };
     let reported = app
-        .record_reported_charge(&account, &payment_id, charged)
+        .record_reported_intent(&account, &payment_id, &event.intent)
         .await?;
     let outcome = match reported {
         Reported::Recorded(_) => "recorded",
         Reported::AlreadyRecorded(_) => "already_recorded",
-        Reported::Unknown => "ignored",
+        Reported::Ignored | Reported::Unknown => "ignored",
     };
     // Not checked against the payment's mode: a live account may run on Stripe test keys (a
     // local stack does), and the signing secret, not the flag, is what vouches for an event.

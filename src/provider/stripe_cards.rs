@@ -9,7 +9,8 @@ use serde_json::Value;
 use url::form_urlencoded::Serializer;
 
 use super::stripe::{
-    ACCOUNT_ID_METADATA, PAYMENT_ID_METADATA, Stripe, failure_of, stripe_amount, unexpected,
+    ACCOUNT_ID_METADATA, ATTEMPT_METADATA, PAYMENT_ID_METADATA, Stripe, failure_of, stripe_amount,
+    unexpected,
 };
 use super::{Amount, CardOutcome, ProviderError};
 use crate::domain::card::PaymentMethod;
@@ -29,6 +30,8 @@ pub struct SetupPayment<'a> {
     pub method_id: &'a str,
     pub link_id: &'a str,
     pub account_id: &'a str,
+    /// The attempt's version: Stripe's report of the PaymentIntent names the attempt it paid.
+    pub attempt: u64,
     pub amount: Amount,
     /// Idempotency key of this attempt's Stripe writes.
     pub attempt_key: &'a str,
@@ -114,6 +117,10 @@ impl Stripe {
                 &format!("metadata[{ACCOUNT_ID_METADATA}]"),
                 payment.account_id,
             )
+            .append_pair(
+                &format!("metadata[{ATTEMPT_METADATA}]"),
+                &payment.attempt.to_string(),
+            )
             .finish();
         let (status, answer) = self
             .call(
@@ -125,6 +132,41 @@ impl Stripe {
             .await?;
         let method = saved_method(&method_id, &card, Some(customer))?;
         Ok((page_outcome(status, &answer, method)?, summary))
+    }
+
+    /// The card a succeeded PaymentIntent of a link paid with, as our customer keeps it, and the
+    /// e-mail of the Stripe customer it is saved on.
+    pub async fn paid_card(
+        &self,
+        intent: &Value,
+    ) -> Result<(PaymentMethod, Option<String>), ProviderError> {
+        let method_id = intent["payment_method"]
+            .as_str()
+            .ok_or_else(|| ProviderError("a paid PaymentIntent without its card".into()))?;
+        let customer = intent["customer"].as_str();
+        let method = saved_method(
+            method_id,
+            &self.card(method_id).await?,
+            customer.map(str::to_owned),
+        )?;
+        let email = match customer {
+            None => None,
+            Some(customer) => {
+                let path = format!(
+                    "/v1/customers/{}",
+                    percent_encoding::utf8_percent_encode(
+                        customer,
+                        percent_encoding::NON_ALPHANUMERIC
+                    )
+                );
+                let (status, found) = self.call("GET", &path, None, None).await?;
+                if status != 200 {
+                    return Err(unexpected(status, &found));
+                }
+                found["email"].as_str().map(str::to_owned)
+            }
+        };
+        Ok((method, email))
     }
 
     /// The PaymentMethod of `setup_intent` if it is this link's and succeeded: `None` for one

@@ -88,6 +88,26 @@ impl Store {
         }
     }
 
+    /// The link `id` and the version of its current attempt (for a report of that attempt's
+    /// outcome from elsewhere: the provider's webhook). One consistent GetItem.
+    pub async fn get_link_attempt(
+        &self,
+        account: &AccountId,
+        id: &PaymentId,
+    ) -> Result<Option<Attempt>, StoreError> {
+        let Some(item) = self.get_consistent(payment_key(account, id)).await? else {
+            return Ok(None);
+        };
+        let version = match item.get("version") {
+            Some(AttributeValue::N(n)) => n.parse().map_err(StoreError::corrupt)?,
+            _ => return Err(StoreError::corrupt("payment without version")),
+        };
+        Ok(Some(Attempt {
+            payment: payment_from(item)?,
+            version,
+        }))
+    }
+
     /// Ends an attempt that did not pay, conditional on it still being the current one; `None`
     /// when it no longer was (nothing written).
     pub async fn end_attempt_unpaid(

@@ -12,7 +12,7 @@ use crate::helpers::{
 use crate::stripe::intents_of;
 
 /// The page's SetupIntent: its id and client secret, as its script reads them.
-fn setup_of(visit: &PageVisit) -> (String, String) {
+pub fn setup_of(visit: &PageVisit) -> (String, String) {
     let secret = visit
         .page
         .text
@@ -27,7 +27,7 @@ fn setup_of(visit: &PageVisit) -> (String, String) {
 
 /// What localstripe's Stripe.js sends for `confirmCardSetup` with a card Element holding
 /// `number`: the card goes from the browser to Stripe, never to us.
-async fn confirm_in_browser(setup: &(String, String), number: &str) -> Value {
+pub async fn confirm_in_browser(setup: &(String, String), number: &str) -> Value {
     let (id, secret) = setup;
     let body = json!({
         "key": LOCALSTRIPE_PUBLISHABLE_KEY, "use_stripe_sdk": true, "client_secret": secret,
@@ -45,7 +45,7 @@ async fn confirm_in_browser(setup: &(String, String), number: &str) -> Value {
     serde_json::from_str(&answer).unwrap_or_else(|_| panic!("localstripe: {answer}"))
 }
 
-async fn live_link(t: &TestApp, key: &str, amount: u64) -> String {
+pub async fn live_link(t: &TestApp, key: &str, amount: u64) -> String {
     t.create(
         "/api/v1/payments",
         key,

@@ -346,4 +346,61 @@ mod crashed {
             assert_eq!(status_of(&t, &key, &payment).await, recorded);
         }
     }
+
+    #[tokio::test]
+    async fn stripes_own_event_records_a_live_link_whose_page_died_after_stripe_charged() {
+        use crate::live_page::{confirm_in_browser, live_link, setup_of};
+        use crate::stripe::intents_of;
+
+        // GIVEN a live link whose page failed to record the attempt after Stripe charged
+        let t = TestApp::with_stripe(None).await;
+        let (_, key) = t.account(Mode::Live).await;
+        let mut events = stripe_events_to_receiver("commet-tests-crashed-links").await;
+        let link = live_link(&t, &key, 1800).await;
+        let visit = t.open_page(&link).await;
+        let setup = setup_of(&visit);
+        confirm_in_browser(&setup, "4242424242424242").await;
+        t.app.faults.arm_charge_recording(Fault::FailWrite);
+        let failed = t
+            .submit_page(
+                &link,
+                &visit,
+                &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
+            )
+            .await;
+        assert_eq!(failed.status, 503, "{}", failed.text);
+        assert_eq!(status_of(&t, &key, &link).await["status"], "processing");
+
+        // WHEN Stripe's payment_intent.succeeded about it arrives
+        let sent = event_about(&mut events, &link).await;
+        let answer = deliver(&t, Some(sent.header("stripe-signature")), &sent.body).await;
+
+        // THEN the link is paid from it: its customer made from the payer's e-mail, with the
+        // card Stripe saved, and its invoice paid
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert_eq!(answer.data()["outcome"], "recorded");
+        let paid = status_of(&t, &key, &link).await;
+        assert_eq!(paid["status"], "succeeded");
+        let customer = paid["customerId"].as_str().unwrap();
+        let got = t
+            .send(
+                event("GET", &format!("/api/v1/customers/{customer}"))
+                    .key(&key)
+                    .header("Commet-Version", "2026-07-11")
+                    .build(),
+            )
+            .await;
+        assert_eq!(got.data()["email"], "payer@example.com");
+        assert_eq!(got.data()["paymentMethod"]["last4"], "4242");
+        let invoices = t
+            .get(&format!("/api/v1/invoices?customerId={customer}"), &key)
+            .await;
+        assert_eq!(invoices.data().as_array().unwrap().len(), 1);
+        assert_eq!(invoices.data()[0]["status"], "paid");
+        // AND the same event again changes nothing, the page shows it paid, one PaymentIntent
+        let again = deliver(&t, Some(sent.header("stripe-signature")), &sent.body).await;
+        assert_eq!(again.data()["outcome"], "already_recorded");
+        assert!(t.open_page(&link).await.page.text.contains("<h1>Paid</h1>"));
+        assert_eq!(intents_of(&link).await.len(), 1);
+    }
 }

@@ -1,0 +1,177 @@
+//! A payment link's paid attempt recorded: by the hosted page that made it, or by the provider's
+//! report of it (Stripe's webhook) when the page's invocation died after the provider charged.
+//! Either way it is ONE completion transaction conditional on the attempt, so the first records
+//! it and the other finds it done.
+
+use serde_json::Value;
+
+use super::App;
+use super::charges::{ChargeError, Reported};
+use crate::domain::card::PaymentMethod;
+use crate::domain::customer::{Customer, NewCustomer};
+use crate::domain::ids::AccountId;
+use crate::domain::invoice::{Invoice, InvoiceStatus};
+use crate::domain::payment::{CardSummary, Payment, PaymentStatus};
+use crate::domain::text::Email;
+use crate::domain::time::Timestamp;
+use crate::provider::ProviderError;
+use crate::provider::stripe::ATTEMPT_METADATA;
+use crate::store::{Attempt, Completion, CompletionOutcome, CustomerChange, StoreError};
+
+/// An attempt the provider took the card for.
+pub struct PaidAttempt {
+    pub attempt: Attempt,
+    pub card: CardSummary,
+    /// The card, saved for off-session charges.
+    pub method: PaymentMethod,
+    /// The payer's address when the link has no customer (the page asks for it).
+    pub payer_email: Option<Email>,
+    pub now: Timestamp,
+}
+
+#[derive(Debug)]
+pub enum LinkCompleted {
+    Paid {
+        payment: Box<Payment>,
+        invoice: Box<Invoice>,
+    },
+    /// Another attempt, or another recording of this one, came first: nothing written.
+    Superseded,
+}
+
+impl App {
+    /// One transaction settles the link: paid, its numbered invoice, the card vaulted on the
+    /// customer (created from the payer's e-mail if the link had none), the receipt to send.
+    pub async fn complete_link(
+        &self,
+        account: &AccountId,
+        paid: PaidAttempt,
+    ) -> Result<LinkCompleted, StoreError> {
+        let PaidAttempt {
+            attempt,
+            card,
+            method,
+            payer_email,
+            now,
+        } = paid;
+        let mut payment = attempt.payment;
+        let (customer_id, new_customer, receipt_to) = match payment.customer_id.clone() {
+            Some(id) => match self.store.get_customer_by_id(account, &id).await? {
+                Some(customer) => (id, None, customer.email.as_str().to_owned()),
+                None => return Err(StoreError::corrupt("a link's customer disappeared")),
+            },
+            None => {
+                let email = payer_email.ok_or_else(|| {
+                    StoreError::Internal("a link without a customer paid without an e-mail".into())
+                })?;
+                let receipt_to = email.as_str().to_owned();
+                let mut customer = Customer::create(
+                    NewCustomer {
+                        email,
+                        external_id: None,
+                        full_name: None,
+                        address: None,
+                        timezone: None,
+                        metadata: None,
+                    },
+                    now,
+                    payment.livemode,
+                );
+                customer.payment_method = Some(method.clone());
+                (customer.id.clone(), Some(customer), receipt_to)
+            }
+        };
+        let customer_change = match &new_customer {
+            Some(customer) => CustomerChange::Create(customer),
+            None => CustomerChange::Vault {
+                id: &customer_id,
+                method: &method,
+            },
+        };
+        payment.customer_id = Some(customer_id.clone());
+        payment.status = PaymentStatus::Succeeded;
+        payment.failure = None;
+        payment.card = Some(card);
+        payment.updated_at = now;
+        let invoice = Invoice::for_payment(&payment, customer_id.clone(), InvoiceStatus::Paid, now);
+        payment.invoice_id = Some(invoice.id.clone());
+        let completion = Completion {
+            payment: &payment,
+            attempt_version: attempt.version,
+            customer: customer_change,
+            invoice,
+            receipt_to: Some(&receipt_to),
+            now,
+            key_completion: None,
+        };
+        Ok(
+            match self.store.complete_payment(account, completion).await? {
+                CompletionOutcome::AttemptSuperseded => LinkCompleted::Superseded,
+                CompletionOutcome::Completed(invoice) => LinkCompleted::Paid {
+                    payment: Box::new(payment),
+                    invoice,
+                },
+            },
+        )
+    }
+
+    /// Stripe reported the link's PaymentIntent `intent` succeeded: records the attempt it
+    /// belongs to if nobody has (its page died after Stripe charged), with the card Stripe
+    /// saved.
+    pub(super) async fn record_reported_link(
+        &self,
+        account: &AccountId,
+        link: Payment,
+        intent: &Value,
+    ) -> Result<Reported, ChargeError> {
+        if intent["status"] != "succeeded" {
+            // A declined attempt is ended by its page, or taken over once stale.
+            return Ok(Reported::Ignored);
+        }
+        let Some(attempt) = self.store.get_link_attempt(account, &link.id).await? else {
+            return Ok(Reported::Unknown);
+        };
+        let reported_attempt = intent["metadata"][ATTEMPT_METADATA]
+            .as_str()
+            .and_then(|text| text.parse::<u64>().ok());
+        if attempt.payment.status != PaymentStatus::Processing
+            || reported_attempt != Some(attempt.version)
+        {
+            return Ok(Reported::AlreadyRecorded(attempt.payment));
+        }
+        let stripe = self
+            .stripe()
+            .await?
+            .ok_or_else(|| ProviderError("no Stripe here to read the paid card from".into()))?;
+        let (method, stripe_email) = stripe.paid_card(intent).await?;
+        let payer_email = match &attempt.payment.customer_id {
+            Some(_) => None,
+            None => Some(
+                stripe_email
+                    .as_deref()
+                    .and_then(|text| Email::parse(text).ok())
+                    .ok_or_else(|| {
+                        ProviderError("the paying Stripe customer has no e-mail".into())
+                    })?,
+            ),
+        };
+        let card = CardSummary {
+            brand: method.brand.clone(),
+            last4: method.last4.clone(),
+        };
+        let paid = PaidAttempt {
+            attempt,
+            card,
+            method,
+            payer_email,
+            now: Timestamp::now(),
+        };
+        Ok(match self.complete_link(account, paid).await? {
+            LinkCompleted::Paid { payment, .. } => Reported::Recorded(*payment),
+            LinkCompleted::Superseded => {
+                let current = self.store.get_payment(account, &link.id).await?;
+                Reported::AlreadyRecorded(current.unwrap_or(link))
+            }
+        })
+    }
+}
