@@ -97,6 +97,30 @@ try {
   await page.screenshot({ path: `${shots}/live-paid-desktop.png`, fullPage: true });
   check(heading.trim() === "Paid", `the page says Paid (it says "${heading.trim()}")`);
 
+  // A card whose bank asks for 3-D Secure, twice (saving it, then paying): Stripe.js's window
+  // (localstripe's stand-in) is answered each time, and the page returns with the result.
+  const secure = await call("POST", "/payments", {
+    amount: 1200, currency: "usd", description: "Browser order #3",
+  });
+  const asked = await open({ width: 1280, height: 800 }, secure.url);
+  await asked.waitForSelector("#card-element input[placeholder=number]");
+  await asked.fill("#email", "secure@example.com");
+  for (const [field, value] of [
+    ["number", "4000002760003184"], ["exp_month", "12"], ["exp_year", "34"],
+    ["cvc", "123"], ["postal_code", "94107"],
+  ]) {
+    await asked.fill(`#card-element input[placeholder=${field}]`, value);
+  }
+  await asked.click("#pay");
+  await asked.click("text=Complete authentication", { timeout: 30000 });
+  await asked.waitForSelector("h1:text-is('Confirm with your bank')", { timeout: 30000 });
+  await asked.screenshot({ path: `${shots}/live-authenticate-desktop.png`, fullPage: true });
+  await asked.click("text=Complete authentication", { timeout: 30000 });
+  await asked.waitForSelector("h1:text-is('Paid')", { timeout: 30000 });
+  check(true, "a 3-D Secure card is authenticated twice and the link paid");
+  const authenticated = await call("GET", `/payments/${secure.id}`);
+  check(authenticated.status === "succeeded", `that link is succeeded (${authenticated.status})`);
+
   // Phone: another link's page at a phone's width.
   const small = await call("POST", "/payments", {
     amount: 990, currency: "usd", description: "Browser order #2",
@@ -137,7 +161,7 @@ try {
   check(event.signature === expected, "and it is signed with the endpoint's secret");
 
   check(problems.length === 0, `no page errors or blocked requests (${problems.join("; ")})`);
-  console.log(`screenshots: ${shots}/live-page-desktop.png, live-paid-desktop.png, live-page-phone.png`);
+  console.log(`screenshots: ${shots}/live-page-desktop.png, live-paid-desktop.png, live-authenticate-desktop.png, live-page-phone.png`);
   console.log(`customer ${payment.customerId}`);
 } finally {
   await browser.close();

@@ -31,9 +31,11 @@ target/debug/admin create-table > /dev/null
 target/debug/admin create-account --name fuzz --mode sandbox --key-file "$work/key" > /dev/null
 
 # --ignore-changes: a rebuild mid-run would answer 500s of its own. The parent-death signal stops
-# it even if this script is killed outright.
+# it even if this script is killed outright. STRIPE_WEBHOOK_SECRET: without one /stripe/webhook answers
+# 503 by design (a deployment that has not configured it), which the fuzzer would count as a
+# server error; with it, unsigned bodies get the documented 400.
 setpriv --pdeathsig TERM cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$api_port" \
-  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=http://127.0.0.1:$api_port,WEBHOOKS_ALLOW_LOOPBACK=true,RUST_LOG=trace" \
+  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=http://127.0.0.1:$api_port,WEBHOOKS_ALLOW_LOOPBACK=true,STRIPE_WEBHOOK_SECRET=whsec_commet_payments_fuzz,RUST_LOG=trace" \
   > "$logs" 2>&1 &
 watch_pid=$!
 trap 'kill $watch_pid 2>/dev/null || true; rm -rf "$work"' EXIT

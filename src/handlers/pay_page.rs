@@ -16,9 +16,9 @@ use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, Payment
 use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
 use crate::http::hosted_page::form::{FormState, PaymentForm};
-use crate::http::hosted_page::views::{Paid, PayForm, StripeCard, Summary};
+use crate::http::hosted_page::views::{Authenticate, Paid, PayForm, StripeCard, Summary};
 use crate::http::hosted_page::{HostedPage, HostedPageRequest, new_csrf_token, unavailable};
-use crate::provider::stripe_cards::SetupPayment;
+use crate::provider::stripe_cards::{PageCharge, Returned, SetupPayment};
 use crate::provider::{Amount, CardOutcome, LinkProvider, Sandbox, Stripe};
 use crate::store::{Attempt, BeginAttempt, StoreError, Unpaid};
 
@@ -54,6 +54,9 @@ pub async fn submit(app: &'static App, request: HostedPageRequest) -> HostedPage
             "This form has expired or did not come from this page. Reload the page and submit \
              it again.",
         );
+    }
+    if let Some(intent) = form.returned_intent() {
+        return returned(app, &merchant, payment, intent).await;
     }
     if !payment.accepts_attempt() {
         return settled(&merchant, &payment);
@@ -196,6 +199,14 @@ async fn pay_with_stripe(
     if let Err(error) = app.faults.charge_recording().await {
         return outage(merchant, error);
     }
+    let outcome = match outcome {
+        PageCharge::Decided(outcome) => outcome,
+        PageCharge::Authenticate { client_secret } => {
+            // The attempt stays processing while the payer authenticates; their return (or
+            // Stripe's webhook) records it.
+            return authenticate_page(app, merchant, &attempt.payment, &client_secret).await;
+        }
+    };
     let answered = Answered {
         merchant,
         attempt,
@@ -203,6 +214,114 @@ async fn pay_with_stripe(
         now,
     };
     record(app, answered, outcome, entry.email).await
+}
+
+/// The payer is back from authenticating the attempt's PaymentIntent `intent_id`: its outcome,
+/// read at Stripe (never from the browser), ends the attempt.
+async fn returned(
+    app: &'static App,
+    merchant: &Account,
+    payment: Payment,
+    intent_id: &str,
+) -> HostedPage {
+    let stripe = match app.link_provider(merchant.mode).await {
+        Ok(Some(LinkProvider::Stripe { stripe, .. })) => stripe,
+        Ok(_) => return settled(merchant, &payment),
+        Err(error) => {
+            tracing::error!(detail = %error, "provider unavailable");
+            return unavailable(Some(&merchant.name));
+        }
+    };
+    let attempt = match app.store.get_link_attempt(&merchant.id, &payment.id).await {
+        Ok(Some(attempt)) => attempt,
+        Ok(None) => return not_found(),
+        Err(error) => return outage(merchant, error),
+    };
+    if attempt.payment.status != PaymentStatus::Processing {
+        // Recorded already (by Stripe's webhook, or a second return).
+        return settled(merchant, &attempt.payment);
+    }
+    let returned = stripe
+        .returned_intent(
+            intent_id,
+            payment.id.as_str(),
+            merchant.id.as_str(),
+            attempt.version,
+        )
+        .await;
+    let now = Timestamp::now();
+    match returned {
+        Err(error) => {
+            tracing::error!(detail = %error, "provider unavailable");
+            unavailable(Some(&merchant.name))
+        }
+        Ok(None) => HostedPage::notice(
+            409,
+            Some(&merchant.name),
+            "Payment not found",
+            "This is not the payment in progress on this link. Reload the page.",
+        ),
+        Ok(Some(Returned::Pending)) => attempt_running(merchant),
+        Ok(Some(Returned::Unpaid(failure, card))) => {
+            let answered = Answered {
+                merchant,
+                card,
+                attempt,
+                now,
+            };
+            unpaid(app, answered, PaymentStatus::Failed, failure).await
+        }
+        Ok(Some(Returned::Paid(method, stripe_email))) => {
+            let email = match &attempt.payment.customer_id {
+                Some(_) => None,
+                None => stripe_email
+                    .as_deref()
+                    .and_then(|text| Email::parse(text).ok()),
+            };
+            let answered = Answered {
+                merchant,
+                card: CardSummary {
+                    brand: method.brand.clone(),
+                    last4: method.last4.clone(),
+                },
+                attempt,
+                now,
+            };
+            complete(app, answered, method, email).await
+        }
+    }
+}
+
+/// The page that lets Stripe.js authenticate the attempt's PaymentIntent, then returns here.
+async fn authenticate_page(
+    app: &'static App,
+    merchant: &Account,
+    payment: &Payment,
+    client_secret: &str,
+) -> HostedPage {
+    let Ok(Some(LinkProvider::Stripe { browser, .. })) = app.link_provider(merchant.mode).await
+    else {
+        return unavailable(Some(&merchant.name));
+    };
+    let token = new_csrf_token().unwrap_or_default();
+    let nonce = new_csrf_token().unwrap_or_default();
+    let intent_id = client_secret.split("_secret_").next().unwrap_or_default();
+    let view = Authenticate {
+        merchant: Some(&merchant.name),
+        summary: Summary::of(payment),
+        payment_id: payment.id.as_str(),
+        csrf: &token,
+        intent_id,
+        stripe: StripeCard {
+            js_url: &browser.js_url,
+            publishable_key: &browser.publishable_key,
+            client_secret,
+            nonce: &nonce,
+        },
+    };
+    HostedPage::render(200, &view)
+        .with_csrf(token)
+        .with_stripe_js(&browser.origins, &nonce)
 }
 
 /// Starts an attempt on the link: the page to show instead when it cannot start.

@@ -32,8 +32,10 @@ const MAX_ANSWER_BYTES: usize = 1 << 20;
 /// find it again and tie Stripe's events about it to the payment.
 pub const PAYMENT_ID_METADATA: &str = "commet_payment_id";
 pub const ACCOUNT_ID_METADATA: &str = "commet_account_id";
-/// A link's PaymentIntent also names the attempt it was made for.
+/// A link's PaymentIntent also names the attempt it was made for, and the card it was asked with
+/// (which Stripe may clear from the PaymentIntent when authentication fails).
 pub const ATTEMPT_METADATA: &str = "commet_attempt";
+pub const CARD_METADATA: &str = "commet_card";
 
 /// Pages of PaymentIntents looked through (100 each, newest first) to find a charge again.
 const LOOKUP_PAGES: usize = 5;

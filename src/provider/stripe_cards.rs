@@ -9,8 +9,8 @@ use serde_json::Value;
 use url::form_urlencoded::Serializer;
 
 use super::stripe::{
-    ACCOUNT_ID_METADATA, ATTEMPT_METADATA, PAYMENT_ID_METADATA, Stripe, failure_of, stripe_amount,
-    unexpected,
+    ACCOUNT_ID_METADATA, ATTEMPT_METADATA, CARD_METADATA, PAYMENT_ID_METADATA, Stripe, failure_of,
+    stripe_amount, unexpected,
 };
 use super::{Amount, CardOutcome, ProviderError};
 use crate::domain::card::PaymentMethod;
@@ -21,6 +21,28 @@ use crate::domain::payment::{CardSummary, Failure};
 pub struct CardSetup {
     pub id: String,
     pub client_secret: String,
+}
+
+/// Stripe's answer to a link's PaymentIntent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageCharge {
+    Decided(CardOutcome),
+    /// The issuer asks the payer to authenticate (3-D Secure): Stripe.js does it with the
+    /// PaymentIntent's client secret, then the page returns and the outcome is read at Stripe.
+    Authenticate {
+        client_secret: String,
+    },
+}
+
+/// A link's PaymentIntent as the payer's return from authenticating finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Returned {
+    /// Paid with this card; the paying Stripe customer's e-mail.
+    Paid(PaymentMethod, Option<String>),
+    /// Not paid, and why; the card it was asked with.
+    Unpaid(Failure, CardSummary),
+    /// Not decided yet (still authenticating, or processing).
+    Pending,
 }
 
 /// One attempt to pay a link with the card a SetupIntent collected.
@@ -77,7 +99,7 @@ impl Stripe {
     pub async fn pay_with_setup(
         &self,
         payment: SetupPayment<'_>,
-    ) -> Result<(CardOutcome, CardSummary), ProviderError> {
+    ) -> Result<(PageCharge, CardSummary), ProviderError> {
         let method_id = payment.method_id.to_owned();
         if payment.asked_before
             && let Some(paid) = self
@@ -88,7 +110,7 @@ impl Stripe {
             let customer = paid["customer"].as_str().map(str::to_owned);
             let saved = saved_method(method, &self.card(method).await?, customer)?;
             let summary = summary_of(&saved);
-            return Ok((CardOutcome::Succeeded(saved), summary));
+            return Ok((PageCharge::Decided(CardOutcome::Succeeded(saved)), summary));
         }
         let card = self.card(&method_id).await?;
         let summary = summary_of(&saved_method(&method_id, &card, None)?);
@@ -100,7 +122,7 @@ impl Stripe {
                     None => self.create_customer(&payment).await?,
                 };
                 if let Some(declined) = self.attach(&method_id, &customer, &payment).await? {
-                    return Ok((declined, summary));
+                    return Ok((PageCharge::Decided(declined), summary));
                 }
                 customer
             }
@@ -121,6 +143,7 @@ impl Stripe {
                 &format!("metadata[{ATTEMPT_METADATA}]"),
                 &payment.attempt.to_string(),
             )
+            .append_pair(&format!("metadata[{CARD_METADATA}]"), &method_id)
             .finish();
         let (status, answer) = self
             .call(
@@ -132,6 +155,48 @@ impl Stripe {
             .await?;
         let method = saved_method(&method_id, &card, Some(customer))?;
         Ok((page_outcome(status, &answer, method)?, summary))
+    }
+
+    /// The link's PaymentIntent `intent_id` after the payer authenticated (or gave up): `None`
+    /// when it is not the PaymentIntent of this link's attempt `attempt`.
+    pub async fn returned_intent(
+        &self,
+        intent_id: &str,
+        link_id: &str,
+        account_id: &str,
+        attempt: u64,
+    ) -> Result<Option<Returned>, ProviderError> {
+        let path = format!(
+            "/v1/payment_intents/{}",
+            percent_encoding::utf8_percent_encode(intent_id, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let (status, intent) = self.call("GET", &path, None, None).await?;
+        match status {
+            200 => {}
+            404 => return Ok(None),
+            _ => return Err(unexpected(status, &intent)),
+        }
+        let metadata = &intent["metadata"];
+        if metadata[PAYMENT_ID_METADATA] != link_id
+            || metadata[ACCOUNT_ID_METADATA] != account_id
+            || metadata[ATTEMPT_METADATA] != attempt.to_string().as_str()
+        {
+            return Ok(None);
+        }
+        Ok(Some(match intent["status"].as_str().unwrap_or_default() {
+            "succeeded" => {
+                let (method, email) = self.paid_card(&intent).await?;
+                Returned::Paid(method, email)
+            }
+            "requires_payment_method" | "canceled" => {
+                let card = metadata[CARD_METADATA].as_str().ok_or_else(|| {
+                    ProviderError("a link's PaymentIntent without its card".into())
+                })?;
+                let summary = summary_of(&saved_method(card, &self.card(card).await?, None)?);
+                Returned::Unpaid(failure_of(&intent["last_payment_error"]), summary)
+            }
+            _ => Returned::Pending,
+        }))
     }
 
     /// The card a succeeded PaymentIntent of a link paid with, as our customer keeps it, and the
@@ -290,25 +355,25 @@ pub fn page_outcome(
     status: u16,
     answer: &Value,
     method: PaymentMethod,
-) -> Result<CardOutcome, ProviderError> {
+) -> Result<PageCharge, ProviderError> {
+    let decided = |outcome| Ok(PageCharge::Decided(outcome));
     match status {
-        200 => match answer["status"].as_str().unwrap_or_default() {
-            "succeeded" => Ok(CardOutcome::Succeeded(method)),
-            "requires_payment_method" => Ok(CardOutcome::Declined(failure_of(
+        200 => match (
+            answer["status"].as_str().unwrap_or_default(),
+            answer["client_secret"].as_str(),
+        ) {
+            ("succeeded", _) => decided(CardOutcome::Succeeded(method)),
+            ("requires_payment_method", _) => decided(CardOutcome::Declined(failure_of(
                 &answer["last_payment_error"],
             ))),
-            // 3-D Secure on the page is not driven yet: the payer is told to try another card.
-            "requires_action" => Ok(CardOutcome::RequiresAction(Failure {
-                code: "authentication_required".into(),
-                message: "Your bank asks you to authenticate this payment, which this page \
-                          cannot do yet. Please use another card."
-                    .into(),
-            })),
-            other => Err(ProviderError(format!(
+            ("requires_action", Some(secret)) => Ok(PageCharge::Authenticate {
+                client_secret: secret.to_owned(),
+            }),
+            (other, _) => Err(ProviderError(format!(
                 "the link's PaymentIntent is {other}, not decided"
             ))),
         },
-        402 => Ok(CardOutcome::Declined(failure_of(&answer["error"]))),
+        402 => decided(CardOutcome::Declined(failure_of(&answer["error"]))),
         _ => Err(unexpected(status, answer)),
     }
 }
@@ -350,20 +415,24 @@ mod tests {
         let paid = json!({"id": "pi_1", "status": "succeeded"});
         assert!(matches!(
             page_outcome(200, &paid, method()).unwrap(),
-            CardOutcome::Succeeded(_)
+            PageCharge::Decided(CardOutcome::Succeeded(_))
         ));
         let declined = json!({"error": {"type": "card_error", "code": "card_declined",
             "decline_code": "insufficient_funds", "message": "Your card has insufficient funds."}});
-        let CardOutcome::Declined(failure) = page_outcome(402, &declined, method()).unwrap() else {
+        let PageCharge::Decided(CardOutcome::Declined(failure)) =
+            page_outcome(402, &declined, method()).unwrap()
+        else {
             panic!("declined");
         };
         assert_eq!(failure.code, "insufficient_funds");
         let action = json!({"id": "pi_2", "status": "requires_action",
-            "next_action": {"type": "use_stripe_sdk"}});
-        assert!(matches!(
+            "client_secret": "pi_2_secret_x", "next_action": {"type": "use_stripe_sdk"}});
+        assert_eq!(
             page_outcome(200, &action, method()).unwrap(),
-            CardOutcome::RequiresAction(_)
-        ));
+            PageCharge::Authenticate {
+                client_secret: "pi_2_secret_x".into()
+            }
+        );
         assert!(page_outcome(200, &json!({"status": "processing"}), method()).is_err());
         assert!(page_outcome(500, &json!({"error": {"type": "api_error"}}), method()).is_err());
     }

@@ -537,7 +537,7 @@ impl EventBuilder {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TestResponse {
     pub status: u16,
     pub headers: lambda_http::http::HeaderMap,

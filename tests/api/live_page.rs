@@ -206,3 +206,156 @@ async fn a_declined_card_a_setup_not_this_links_and_no_javascript_pay_nothing() 
         .count();
     assert_eq!((intents.len(), succeeded), (2, 1), "{intents:?}");
 }
+
+/// What localstripe's Stripe.js does when the payer answers its 3-D Secure window: the
+/// SetupIntent confirmed again, or the PaymentIntent authenticated (or not).
+async fn authenticate_in_browser(path: &str, secret: &str, success: Option<bool>) -> Value {
+    let body = json!({ "key": LOCALSTRIPE_PUBLISHABLE_KEY, "client_secret": secret, "use_stripe_sdk": true });
+    let body = match success {
+        // The PaymentIntent's endpoint takes no use_stripe_sdk.
+        Some(_) => json!({ "key": LOCALSTRIPE_PUBLISHABLE_KEY, "client_secret": secret }),
+        None => body,
+    };
+    let query = success.map_or(String::new(), |ok| format!("?success={ok}"));
+    let answer = http_request(
+        "POST",
+        &format!("{}{path}{query}", localstripe_endpoint()),
+        &[("content-type", "application/json")],
+        &body.to_string(),
+    )
+    .await;
+    serde_json::from_str(&answer).unwrap_or_else(|_| panic!("localstripe: {answer}"))
+}
+
+/// The authentication step's own form: its anti-forgery token and cookie, and the
+/// PaymentIntent's id and client secret its script uses.
+fn authentication_of(page: &crate::helpers::TestResponse) -> (PageVisit, String, String) {
+    let field = |marker: &str| {
+        page.text
+            .split(marker)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("{marker} in {}", page.text))
+            .to_owned()
+    };
+    let visit = PageVisit {
+        page: page.clone(),
+        token: field("name=\"csrf\" value=\""),
+        cookie: page
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .unwrap()
+            .to_owned(),
+    };
+    (
+        visit,
+        field("name=\"payment_intent\" value=\""),
+        field("data-secret=\""),
+    )
+}
+
+#[tokio::test]
+async fn a_card_that_asks_for_3d_secure_is_authenticated_in_the_browser_and_the_return_records_it()
+{
+    let t = TestApp::with_stripe(None).await;
+    let (_, key) = t.account(Mode::Live).await;
+    for (authenticated, status, outcome) in [(true, 200, "succeeded"), (false, 402, "failed")] {
+        // GIVEN a card that asks for authentication, saved through the page (authenticated once
+        // for the SetupIntent, as Stripe.js's window does)
+        let link = live_link(&t, &key, 1200).await;
+        let visit = t.open_page(&link).await;
+        let setup = setup_of(&visit);
+        let confirmed = confirm_in_browser(&setup, "4000002760003184").await;
+        assert_eq!(confirmed["status"], "requires_action");
+        let path = format!("/v1/setup_intents/{}/confirm", setup.0);
+        assert_eq!(
+            authenticate_in_browser(&path, &setup.1, None).await["status"],
+            "succeeded"
+        );
+
+        // WHEN the form is submitted, the bank asks again for the payment itself
+        let asked = t
+            .submit_page(
+                &link,
+                &visit,
+                &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
+            )
+            .await;
+        assert_eq!(asked.status, 200, "{}", asked.text);
+        assert!(
+            asked.text.contains("Confirm with your bank"),
+            "{}",
+            asked.text
+        );
+        let processing = t.get(&format!("/api/v1/payments/{link}"), &key).await;
+        assert_eq!(processing.data()["status"], "processing");
+        let (step, intent, secret) = authentication_of(&asked);
+        assert!(secret.starts_with(&format!("{intent}_secret_")));
+
+        // AND the payer authenticates (or fails to) in Stripe.js's window, then returns
+        let path = format!("/v1/payment_intents/{intent}/_authenticate");
+        authenticate_in_browser(&path, &secret, Some(authenticated)).await;
+        let back = t
+            .submit_page(&link, &step, &[("payment_intent", &intent)])
+            .await;
+
+        // THEN the outcome read at Stripe is recorded
+        assert_eq!(back.status, status, "{}", back.text);
+        let payment = t.get(&format!("/api/v1/payments/{link}"), &key).await;
+        assert_eq!(payment.data()["status"], outcome);
+        assert_eq!(intents_of(&link).await.len(), 1);
+        if authenticated {
+            assert!(back.text.contains("<h1>Paid</h1>"));
+            // AND returning again shows it paid and records nothing more
+            let again = t
+                .submit_page(&link, &step, &[("payment_intent", &intent)])
+                .await;
+            assert!(again.text.contains("<h1>Paid</h1>"));
+        } else {
+            assert!(back.text.contains("Pay $12.00"), "the form, to try again");
+        }
+    }
+
+    // A return naming another link's PaymentIntent records nothing
+    let link = live_link(&t, &key, 1200).await;
+    let visit = t.open_page(&link).await;
+    let setup = setup_of(&visit);
+    confirm_in_browser(&setup, "4000002760003184").await;
+    authenticate_in_browser(
+        &format!("/v1/setup_intents/{}/confirm", setup.0),
+        &setup.1,
+        None,
+    )
+    .await;
+    let asked = t
+        .submit_page(
+            &link,
+            &visit,
+            &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
+        )
+        .await;
+    let (step, _, _) = authentication_of(&asked);
+    let other = live_link(&t, &key, 1200).await;
+    let other_visit = t.open_page(&other).await;
+    let other_setup = setup_of(&other_visit);
+    confirm_in_browser(&other_setup, "4242424242424242").await;
+    t.submit_page(
+        &other,
+        &other_visit,
+        &[
+            ("email", "payer@example.com"),
+            ("setup_intent", &other_setup.0),
+        ],
+    )
+    .await;
+    let foreign = intents_of(&other).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = t
+        .submit_page(&link, &step, &[("payment_intent", &foreign)])
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    let still = t.get(&format!("/api/v1/payments/{link}"), &key).await;
+    assert_eq!(still.data()["status"], "processing");
+}

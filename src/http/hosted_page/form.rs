@@ -89,6 +89,17 @@ impl<'a> PaymentForm<'a> {
         cookie.is_some_and(|cookie| !cookie.is_empty() && same_secret(cookie, token))
     }
 
+    /// The PaymentIntent the payer returns from authenticating, if this is that return (a
+    /// well-formed id; whose it is is checked at Stripe).
+    pub fn returned_intent(&self) -> Option<&'a str> {
+        let intent = self.field("payment_intent");
+        let well_formed = intent.len() <= 255
+            && intent.strip_prefix("pi_").is_some_and(|rest| {
+                !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            });
+        well_formed.then_some(intent)
+    }
+
     /// The valid entry of a Stripe.js page, or the form to show again.
     pub fn setup_entry(&self, asks_email: bool) -> Result<SetupEntry, FormState> {
         let mut state = FormState {

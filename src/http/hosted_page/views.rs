@@ -55,6 +55,19 @@ pub struct StripeCard<'a> {
     pub nonce: &'a str,
 }
 
+/// The step where Stripe.js has the payer authenticate with their bank (3-D Secure), then
+/// returns to the page with the PaymentIntent's id.
+#[derive(Template)]
+#[template(path = "hosted_page/authenticate.html")]
+pub struct Authenticate<'a> {
+    pub merchant: Option<&'a str>,
+    pub summary: Summary,
+    pub payment_id: &'a str,
+    pub csrf: &'a str,
+    pub intent_id: &'a str,
+    pub stripe: StripeCard<'a>,
+}
+
 /// A paid link.
 #[derive(Template)]
 #[template(path = "hosted_page/paid.html")]
