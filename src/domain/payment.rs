@@ -55,6 +55,10 @@ wire_enum!(
     Provider { Commet => "commet", Stripe => "stripe" }
 );
 
+/// How long a hosted-page attempt may sit in `processing` before the payer may try again: an
+/// invocation that died mid-attempt must not lock the link forever.
+pub const STALE_ATTEMPT_SECONDS: i64 = 120;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
     pub id: PaymentId,
@@ -77,6 +81,8 @@ pub struct Payment {
     pub card: Option<CardSummary>,
     /// The provider's own id for the money movement (Stripe's PaymentIntent `pi_…`), once known.
     pub provider_reference: Option<String>,
+    /// When the current hosted-page attempt began, while the link is `processing`.
+    pub attempt_started_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
@@ -157,6 +163,7 @@ impl Payment {
             failure: None,
             card: None,
             provider_reference: None,
+            attempt_started_at: None,
             created_at: now,
             updated_at: now,
             livemode,
@@ -192,6 +199,7 @@ impl Payment {
             failure: None,
             card: None,
             provider_reference: None,
+            attempt_started_at: None,
             created_at: now,
             updated_at: now,
             livemode,
@@ -203,6 +211,19 @@ impl Payment {
     /// constant.
     pub fn accepts_attempt(&self) -> bool {
         self.kind == PaymentKind::Link && Self::ATTEMPTABLE.contains(&self.status)
+    }
+
+    /// The same at `now`, also taking over an attempt that has been `processing` for longer
+    /// than `STALE_ATTEMPT`: its invocation died, and the link must not stay locked (the store's
+    /// write to `processing` allows exactly this).
+    pub fn accepts_attempt_at(&self, now: Timestamp) -> bool {
+        let stale = |started: Timestamp| {
+            now.datetime() - started.datetime() > time::Duration::seconds(STALE_ATTEMPT_SECONDS)
+        };
+        self.accepts_attempt()
+            || (self.kind == PaymentKind::Link
+                && self.status == PaymentStatus::Processing
+                && self.attempt_started_at.is_some_and(stale))
     }
 
     /// The statuses of a link the payer may (again) try to pay.
@@ -308,6 +329,25 @@ mod tests {
             payment.status = *status;
             assert_eq!(payment.cancel_decision(), CancelDecision::NotCancelable);
         }
+    }
+
+    #[test]
+    fn an_attempt_processing_for_longer_than_the_stale_limit_can_be_taken_over() {
+        let mut payment = link();
+        let started = Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap();
+        let at = |seconds| Timestamp::from_unix_millis((1_767_225_600 + seconds) * 1000).unwrap();
+        payment.status = PaymentStatus::Processing;
+        payment.attempt_started_at = Some(started);
+        assert!(!payment.accepts_attempt_at(at(STALE_ATTEMPT_SECONDS)));
+        assert!(payment.accepts_attempt_at(at(STALE_ATTEMPT_SECONDS + 1)));
+        payment.attempt_started_at = None;
+        assert!(!payment.accepts_attempt_at(at(10_000)));
+        payment.kind = PaymentKind::Charge;
+        payment.attempt_started_at = Some(started);
+        assert!(
+            !payment.accepts_attempt_at(at(10_000)),
+            "charges have no page"
+        );
     }
 
     #[test]

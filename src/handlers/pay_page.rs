@@ -26,7 +26,9 @@ use crate::store::{Attempt, BeginAttempt, StoreError, Unpaid};
 pub async fn show(app: &'static App, request: HostedPageRequest) -> HostedPage {
     match find(app, &request.id).await {
         Err(page) => page,
-        Ok((merchant, payment)) if !payment.accepts_attempt() => settled(&merchant, &payment),
+        Ok((merchant, payment)) if !payment.accepts_attempt_at(Timestamp::now()) => {
+            settled(&merchant, &payment)
+        }
         Ok((merchant, payment)) => {
             form_page(
                 app,
@@ -58,7 +60,7 @@ pub async fn submit(app: &'static App, request: HostedPageRequest) -> HostedPage
     if let Some(intent) = form.returned_intent() {
         return returned(app, &merchant, payment, intent).await;
     }
-    if !payment.accepts_attempt() {
+    if !payment.accepts_attempt_at(Timestamp::now()) {
         return settled(&merchant, &payment);
     }
     match app.link_provider(merchant.mode).await {
@@ -184,8 +186,9 @@ async fn pay_with_stripe(
             attempt_key: &key,
             customer: known_customer.as_deref(),
             email: &email,
-            // An attempt before this one may have been charged and died before recording it.
-            asked_before: true,
+            // An attempt before this one (a link's first attempt is version 2) may have been
+            // charged and died before recording it, or be waiting for authentication.
+            asked_before: attempt.version > 2,
         })
         .await;
     let (outcome, card) = match paid {

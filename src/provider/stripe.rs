@@ -156,7 +156,7 @@ impl Stripe {
     }
 
     /// The newest PaymentIntent tagged with `payment_id` that `wanted` accepts.
-    pub(super) async fn find_intent_where(
+    async fn find_intent_where(
         &self,
         payment_id: &str,
         wanted: impl Fn(&Value) -> bool,

@@ -102,9 +102,7 @@ impl Stripe {
     ) -> Result<(PageCharge, CardSummary), ProviderError> {
         let method_id = payment.method_id.to_owned();
         if payment.asked_before
-            && let Some(paid) = self
-                .find_intent_where(payment.link_id, |intent| intent["status"] == "succeeded")
-                .await?
+            && let Some(paid) = self.settle_earlier_intents(payment.link_id).await?
         {
             let method = paid["payment_method"].as_str().unwrap_or(&method_id);
             let customer = paid["customer"].as_str().map(str::to_owned);
@@ -157,6 +155,90 @@ impl Stripe {
         Ok((page_outcome(status, &answer, method)?, summary))
     }
 
+    /// Before a new attempt on a link: an earlier attempt's PaymentIntent that succeeded (its
+    /// page died before recording it) is the answer; one still open (a payer who left in the
+    /// middle of authenticating still holds its client secret) is canceled, so that at most one
+    /// PaymentIntent of the link can ever succeed. Looked for among the account's newest 500
+    /// PaymentIntents; Stripe's webhook records the rare older one.
+    async fn settle_earlier_intents(&self, link_id: &str) -> Result<Option<Value>, ProviderError> {
+        for intent in self.recent_intents_of(link_id).await? {
+            let Some(id) = intent["id"].as_str() else {
+                continue;
+            };
+            match intent["status"].as_str().unwrap_or_default() {
+                "succeeded" => return Ok(Some(intent)),
+                "requires_action" | "requires_confirmation" | "requires_payment_method" => {
+                    if let Some(paid) = self.cancel_unless_paid(id).await? {
+                        return Ok(Some(paid));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+
+    /// Cancels the PaymentIntent `id`: the PaymentIntent if it succeeded meanwhile instead.
+    pub async fn cancel_unless_paid(&self, id: &str) -> Result<Option<Value>, ProviderError> {
+        let path = format!(
+            "/v1/payment_intents/{}",
+            percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let key = format!("{id}-cancel");
+        let (status, canceled) = self
+            .call(
+                "POST",
+                &format!("{path}/cancel"),
+                Some(String::new()),
+                Some(&key),
+            )
+            .await?;
+        if status == 200 {
+            return Ok(None);
+        }
+        // Refused: it reached a state that cannot be canceled. Which one decides.
+        let (status, intent) = self.call("GET", &path, None, None).await?;
+        match (status, intent["status"].as_str()) {
+            (200, Some("succeeded")) => Ok(Some(intent)),
+            (200, Some("canceled")) => Ok(None),
+            _ => Err(unexpected(status, &canceled)),
+        }
+    }
+
+    /// The link's PaymentIntents among the account's newest 500, newest first.
+    async fn recent_intents_of(&self, link_id: &str) -> Result<Vec<Value>, ProviderError> {
+        let mut found = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..5 {
+            let path = {
+                let mut query = Serializer::new(String::new());
+                query.append_pair("limit", "100");
+                if let Some(after) = &after {
+                    query.append_pair("starting_after", after);
+                }
+                format!("/v1/payment_intents?{}", query.finish())
+            };
+            let (status, page) = self.call("GET", &path, None, None).await?;
+            if status != 200 {
+                return Err(unexpected(status, &page));
+            }
+            let intents = page["data"].as_array().cloned().unwrap_or_default();
+            after = intents
+                .last()
+                .and_then(|i| i["id"].as_str())
+                .map(str::to_owned);
+            found.extend(
+                intents
+                    .into_iter()
+                    .filter(|intent| intent["metadata"][PAYMENT_ID_METADATA] == link_id),
+            );
+            if page["has_more"] != true || after.is_none() {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
     /// The link's PaymentIntent `intent_id` after the payer authenticated (or gave up): `None`
     /// when it is not the PaymentIntent of this link's attempt `attempt`.
     pub async fn returned_intent(
@@ -188,7 +270,15 @@ impl Stripe {
                 let (method, email) = self.paid_card(&intent).await?;
                 Returned::Paid(method, email)
             }
-            "requires_payment_method" | "canceled" => {
+            status @ ("requires_payment_method" | "canceled") => {
+                // Canceled, so that the client secret the browser holds cannot pay it later,
+                // outside any attempt; paid meanwhile, it is paid.
+                if status != "canceled"
+                    && let Some(paid) = self.cancel_unless_paid(intent_id).await?
+                {
+                    let (method, email) = self.paid_card(&paid).await?;
+                    return Ok(Some(Returned::Paid(method, email)));
+                }
                 let card = metadata[CARD_METADATA].as_str().ok_or_else(|| {
                     ProviderError("a link's PaymentIntent without its card".into())
                 })?;

@@ -11,9 +11,7 @@ use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
 use crate::domain::time::Timestamp;
 
-/// How long an attempt may sit in `processing` before the payer may try again: an invocation
-/// that crashed mid-attempt must not lock the link forever.
-pub const STALE_ATTEMPT_SECONDS: i64 = 120;
+pub use crate::domain::payment::STALE_ATTEMPT_SECONDS;
 
 /// One attempt to pay a link: the link as the attempt found it (now `processing`) and the version
 /// that identifies the attempt, which every later write of the attempt is conditional on.

@@ -313,6 +313,8 @@ async fn a_card_that_asks_for_3d_secure_is_authenticated_in_the_browser_and_the_
             assert!(again.text.contains("<h1>Paid</h1>"));
         } else {
             assert!(back.text.contains("Pay $12.00"), "the form, to try again");
+            // AND its PaymentIntent is canceled: the secret the browser holds pays nothing
+            assert_eq!(intents_of(&link).await[0]["status"], "canceled");
         }
     }
 
@@ -358,4 +360,83 @@ async fn a_card_that_asks_for_3d_secure_is_authenticated_in_the_browser_and_the_
     assert_eq!(refused.status, 409, "{}", refused.text);
     let still = t.get(&format!("/api/v1/payments/{link}"), &key).await;
     assert_eq!(still.data()["status"], "processing");
+}
+
+#[tokio::test]
+async fn a_payer_who_left_mid_authentication_cannot_pay_twice() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use commet_payments::store::keys;
+
+    // GIVEN a live link whose attempt waits for 3-D Secure, abandoned by the payer
+    let t = TestApp::with_stripe(None).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let link = live_link(&t, &key, 1300).await;
+    let visit = t.open_page(&link).await;
+    let setup = setup_of(&visit);
+    confirm_in_browser(&setup, "4000002760003184").await;
+    authenticate_in_browser(
+        &format!("/v1/setup_intents/{}/confirm", setup.0),
+        &setup.1,
+        None,
+    )
+    .await;
+    let asked = t
+        .submit_page(
+            &link,
+            &visit,
+            &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
+        )
+        .await;
+    let (_, abandoned, abandoned_secret) = authentication_of(&asked);
+    // ... until the attempt is stale (as two minutes would make it)
+    t.store
+        .client()
+        .update_item()
+        .table_name(t.store.table_name())
+        .key(
+            "pk",
+            AttributeValue::S(format!("A#{}#PAY#{link}", account.id)),
+        )
+        .key("sk", AttributeValue::S(keys::PAYMENT_SK.to_owned()))
+        .update_expression("SET attemptStartedAt = :long_ago")
+        .expression_attribute_values(
+            ":long_ago",
+            AttributeValue::S("2026-01-01T00:00:00.000Z".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    // WHEN another attempt pays with another card
+    let visit = t.open_page(&link).await;
+    assert_eq!(visit.page.status, 200, "{}", visit.page.text);
+    let setup = setup_of(&visit);
+    confirm_in_browser(&setup, "4242424242424242").await;
+    let paid = t
+        .submit_page(
+            &link,
+            &visit,
+            &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
+        )
+        .await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+
+    // THEN the abandoned PaymentIntent was canceled first: authenticating it now pays nothing,
+    // and exactly one PaymentIntent of the link succeeded
+    let late = authenticate_in_browser(
+        &format!("/v1/payment_intents/{abandoned}/_authenticate"),
+        &abandoned_secret,
+        Some(true),
+    )
+    .await;
+    assert!(late.get("error").is_some(), "{late}");
+    let intents = intents_of(&link).await;
+    let statuses: Vec<&str> = intents
+        .iter()
+        .map(|intent| intent["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 2, "{statuses:?}");
+    assert!(statuses.contains(&"canceled") && statuses.contains(&"succeeded"));
+    let payment = t.get(&format!("/api/v1/payments/{link}"), &key).await;
+    assert_eq!(payment.data()["status"], "succeeded");
 }

@@ -142,6 +142,11 @@ impl PaymentItem {
             failure,
             card,
             provider_reference: self.provider_reference,
+            attempt_started_at: stored_opt(
+                "attemptStartedAt",
+                self.attempt_started_at.as_deref(),
+                Timestamp::parse,
+            )?,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
             updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
             livemode: self.livemode,
