@@ -163,6 +163,7 @@ try {
   check(problems.length === 0, `no page errors or blocked requests (${problems.join("; ")})`);
   console.log(`screenshots: ${shots}/live-page-desktop.png, live-paid-desktop.png, live-authenticate-desktop.png, live-page-phone.png`);
   console.log(`customer ${payment.customerId}`);
+  console.log(`secure customer ${authenticated.customerId}`);
 } finally {
   await browser.close();
   receiver.close();
