@@ -248,12 +248,14 @@ impl App {
         payment_id: &PaymentId,
         intent: &Value,
     ) -> Result<Reported, ChargeError> {
-        let Some(payment) = self.store.get_payment(account, payment_id).await? else {
+        // The payment with its version: a link's report names the attempt it paid.
+        let Some(attempt) = self.store.get_link_attempt(account, payment_id).await? else {
             return Ok(Reported::Unknown);
         };
-        if payment.kind == PaymentKind::Link {
-            return self.record_reported_link(account, payment, intent).await;
+        if attempt.payment.kind == PaymentKind::Link {
+            return self.record_reported_link(account, attempt, intent).await;
         }
+        let payment = attempt.payment;
         let Ok(charged) = charged_by_intent(intent) else {
             // Not decided yet: a later report, the request or the reconciler will be.
             return Ok(Reported::Ignored);

@@ -115,22 +115,20 @@ impl App {
         )
     }
 
-    /// Stripe reported the link's PaymentIntent `intent` succeeded: records the attempt it
-    /// belongs to if nobody has (its page died after Stripe charged), with the card Stripe
+    /// Stripe reported the link's PaymentIntent `intent` succeeded (`attempt`: the link as just
+    /// read, with its current attempt): records the attempt it belongs to if nobody has (its page died after Stripe charged), with the card Stripe
     /// saved.
     pub(super) async fn record_reported_link(
         &self,
         account: &AccountId,
-        link: Payment,
+        attempt: Attempt,
         intent: &Value,
     ) -> Result<Reported, ChargeError> {
         if intent["status"] != "succeeded" {
             // A declined attempt is ended by its page, or taken over once stale.
             return Ok(Reported::Ignored);
         }
-        let Some(attempt) = self.store.get_link_attempt(account, &link.id).await? else {
-            return Ok(Reported::Unknown);
-        };
+        let link = attempt.payment.id.clone();
         let reported_attempt = intent["metadata"][ATTEMPT_METADATA]
             .as_str()
             .and_then(|text| text.parse::<u64>().ok());
@@ -169,8 +167,10 @@ impl App {
         Ok(match self.complete_link(account, paid).await? {
             LinkCompleted::Paid { payment, .. } => Reported::Recorded(*payment),
             LinkCompleted::Superseded => {
-                let current = self.store.get_payment(account, &link.id).await?;
-                Reported::AlreadyRecorded(current.unwrap_or(link))
+                let current = self.store.get_payment(account, &link).await?;
+                Reported::AlreadyRecorded(
+                    current.ok_or_else(|| StoreError::corrupt("a recorded link disappeared"))?,
+                )
             }
         })
     }

@@ -152,38 +152,18 @@ impl Stripe {
     /// the newest PaymentIntents (our own record of the charge, independent of Stripe's
     /// idempotency keys).
     async fn find_intent(&self, payment_id: &str) -> Result<Option<Value>, ProviderError> {
-        self.find_intent_where(payment_id, |_| true).await
-    }
-
-    /// The newest PaymentIntent tagged with `payment_id` that `wanted` accepts.
-    async fn find_intent_where(
-        &self,
-        payment_id: &str,
-        wanted: impl Fn(&Value) -> bool,
-    ) -> Result<Option<Value>, ProviderError> {
         let mut after: Option<String> = None;
         for _ in 0..LOOKUP_PAGES {
-            let path = {
-                let mut query = Serializer::new(String::new());
-                query.append_pair("limit", "100");
-                if let Some(after) = &after {
-                    query.append_pair("starting_after", after);
-                }
-                format!("/v1/payment_intents?{}", query.finish())
-            };
-            let (status, page) = self.call("GET", &path, None, None).await?;
-            if status != 200 {
-                return Err(unexpected(status, &page));
+            let (intents, next) = self.intents_page(after.as_deref()).await?;
+            if let Some(found) = intents
+                .into_iter()
+                .find(|intent| intent["metadata"][PAYMENT_ID_METADATA] == payment_id)
+            {
+                return Ok(Some(found));
             }
-            let intents = page["data"].as_array().cloned().unwrap_or_default();
-            if let Some(found) = intents.iter().find(|intent| {
-                intent["metadata"][PAYMENT_ID_METADATA] == payment_id && wanted(intent)
-            }) {
-                return Ok(Some(found.clone()));
-            }
-            match (page["has_more"].as_bool(), intents.last()) {
-                (Some(true), Some(last)) => after = last["id"].as_str().map(str::to_owned),
-                _ => return Ok(None),
+            match next {
+                Some(next) => after = Some(next),
+                None => return Ok(None),
             }
         }
         Err(ProviderError(format!(
@@ -191,6 +171,41 @@ impl Stripe {
             LOOKUP_PAGES * 100
         )))
     }
+
+    /// One page of the account's PaymentIntents (100, newest first, after `after`), and the id
+    /// to ask the next page after when there is one.
+    pub(super) async fn intents_page(
+        &self,
+        after: Option<&str>,
+    ) -> Result<(Vec<Value>, Option<String>), ProviderError> {
+        let path = {
+            let mut query = Serializer::new(String::new());
+            query.append_pair("limit", "100");
+            if let Some(after) = after {
+                query.append_pair("starting_after", after);
+            }
+            format!("/v1/payment_intents?{}", query.finish())
+        };
+        let (status, page) = self.call("GET", &path, None, None).await?;
+        if status != 200 {
+            return Err(unexpected(status, &page));
+        }
+        let intents = page["data"].as_array().cloned().unwrap_or_default();
+        let next = match (page["has_more"].as_bool(), intents.last()) {
+            (Some(true), Some(last)) => last["id"].as_str().map(str::to_owned),
+            _ => None,
+        };
+        Ok((intents, next))
+    }
+}
+
+/// The path of one Stripe object: `/v1/<collection>/<id>`, the id percent-encoded (it may come
+/// from a form).
+pub(super) fn object_path(collection: &str, id: &str) -> String {
+    format!(
+        "/v1/{collection}/{}",
+        percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+    )
 }
 
 impl PaymentProvider for Stripe {

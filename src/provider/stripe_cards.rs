@@ -10,7 +10,7 @@ use url::form_urlencoded::Serializer;
 
 use super::stripe::{
     ACCOUNT_ID_METADATA, ATTEMPT_METADATA, CARD_METADATA, PAYMENT_ID_METADATA, Stripe, failure_of,
-    stripe_amount, unexpected,
+    object_path, stripe_amount, unexpected,
 };
 use super::{Amount, CardOutcome, ProviderError};
 use crate::domain::card::PaymentMethod;
@@ -180,10 +180,7 @@ impl Stripe {
 
     /// Cancels the PaymentIntent `id`: the PaymentIntent if it succeeded meanwhile instead.
     pub async fn cancel_unless_paid(&self, id: &str) -> Result<Option<Value>, ProviderError> {
-        let path = format!(
-            "/v1/payment_intents/{}",
-            percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
-        );
+        let path = object_path("payment_intents", id);
         let key = format!("{id}-cancel");
         let (status, canceled) = self
             .call(
@@ -210,30 +207,15 @@ impl Stripe {
         let mut found = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..5 {
-            let path = {
-                let mut query = Serializer::new(String::new());
-                query.append_pair("limit", "100");
-                if let Some(after) = &after {
-                    query.append_pair("starting_after", after);
-                }
-                format!("/v1/payment_intents?{}", query.finish())
-            };
-            let (status, page) = self.call("GET", &path, None, None).await?;
-            if status != 200 {
-                return Err(unexpected(status, &page));
-            }
-            let intents = page["data"].as_array().cloned().unwrap_or_default();
-            after = intents
-                .last()
-                .and_then(|i| i["id"].as_str())
-                .map(str::to_owned);
+            let (intents, next) = self.intents_page(after.as_deref()).await?;
             found.extend(
                 intents
                     .into_iter()
                     .filter(|intent| intent["metadata"][PAYMENT_ID_METADATA] == link_id),
             );
-            if page["has_more"] != true || after.is_none() {
-                break;
+            match next {
+                Some(next) => after = Some(next),
+                None => break,
             }
         }
         Ok(found)
@@ -248,10 +230,7 @@ impl Stripe {
         account_id: &str,
         attempt: u64,
     ) -> Result<Option<Returned>, ProviderError> {
-        let path = format!(
-            "/v1/payment_intents/{}",
-            percent_encoding::utf8_percent_encode(intent_id, percent_encoding::NON_ALPHANUMERIC)
-        );
+        let path = object_path("payment_intents", intent_id);
         let (status, intent) = self.call("GET", &path, None, None).await?;
         match status {
             200 => {}
@@ -307,13 +286,7 @@ impl Stripe {
         let email = match customer {
             None => None,
             Some(customer) => {
-                let path = format!(
-                    "/v1/customers/{}",
-                    percent_encoding::utf8_percent_encode(
-                        customer,
-                        percent_encoding::NON_ALPHANUMERIC
-                    )
-                );
+                let path = object_path("customers", customer);
                 let (status, found) = self.call("GET", &path, None, None).await?;
                 if status != 200 {
                     return Err(unexpected(status, &found));
@@ -332,10 +305,7 @@ impl Stripe {
         link_id: &str,
         account_id: &str,
     ) -> Result<Option<String>, ProviderError> {
-        let path = format!(
-            "/v1/setup_intents/{}",
-            percent_encoding::utf8_percent_encode(setup_intent, percent_encoding::NON_ALPHANUMERIC)
-        );
+        let path = object_path("setup_intents", setup_intent);
         let (status, setup) = self.call("GET", &path, None, None).await?;
         match status {
             200 => {}
@@ -352,10 +322,7 @@ impl Stripe {
     }
 
     async fn card(&self, method_id: &str) -> Result<Value, ProviderError> {
-        let path = format!(
-            "/v1/payment_methods/{}",
-            percent_encoding::utf8_percent_encode(method_id, percent_encoding::NON_ALPHANUMERIC)
-        );
+        let path = object_path("payment_methods", method_id);
         let (status, method) = self.call("GET", &path, None, None).await?;
         if status != 200 {
             return Err(unexpected(status, &method));
@@ -388,10 +355,7 @@ impl Stripe {
         customer: &str,
         payment: &SetupPayment<'_>,
     ) -> Result<Option<CardOutcome>, ProviderError> {
-        let path = format!(
-            "/v1/payment_methods/{}/attach",
-            percent_encoding::utf8_percent_encode(method_id, percent_encoding::NON_ALPHANUMERIC)
-        );
+        let path = format!("{}/attach", object_path("payment_methods", method_id));
         let form = Serializer::new(String::new())
             .append_pair("customer", customer)
             .finish();

@@ -86,8 +86,9 @@ impl Store {
         }
     }
 
-    /// The link `id` and the version of its current attempt (for a report of that attempt's
-    /// outcome from elsewhere: the provider's webhook). One consistent GetItem.
+    /// The payment `id` and its version: for a link, that of its current attempt (which a report
+    /// of the attempt's outcome from elsewhere, the provider's webhook, must name). One
+    /// consistent GetItem.
     pub async fn get_link_attempt(
         &self,
         account: &AccountId,
