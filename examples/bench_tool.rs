@@ -16,7 +16,7 @@ use commet_payments::domain::card::PaymentMethod;
 use commet_payments::domain::customer::{Customer, NewCustomer};
 use commet_payments::domain::invoice::{Invoice, InvoiceNumber, InvoiceSettlement, InvoiceStatus};
 use commet_payments::domain::money::{Currency, PaymentAmount};
-use commet_payments::domain::payment::{NewLink, Payment, Provider};
+use commet_payments::domain::payment::{NewLink, Payment, Route};
 use commet_payments::domain::text::{Description, Email};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
@@ -72,10 +72,9 @@ fn link(customer: Option<&Customer>, at: Timestamp) -> Payment {
         },
         customer.map(|c| c.id.clone()),
         0,
-        Provider::Commet,
+        Route::sandbox(),
         "https://pay.example",
         at,
-        false,
     )
 }
 

@@ -42,6 +42,11 @@ export STRIPE_PUBLISHABLE_KEY=pk_test_commet_payments_local
 export STRIPE_JS_URL="http://127.0.0.1:$STRIPE_PORT/js.stripe.com/v3/"
 # localstripe signs its events to /stripe/webhook with this, as Stripe signs with an endpoint's.
 export STRIPE_WEBHOOK_SECRET=whsec_commet_payments_local
+# Stripe's test mode, for the sandbox account set to Stripe: localstripe again, other keys, and
+# a second endpoint with its own secret (real Stripe has one endpoint per mode).
+export STRIPE_TEST_SECRET_KEY=sk_test_commet_payments_local_test_mode
+export STRIPE_TEST_PUBLISHABLE_KEY=pk_test_commet_payments_local_test_mode
+export STRIPE_TEST_WEBHOOK_SECRET=whsec_commet_payments_local_test_mode
 
 ensure_dynamodb_local
 ensure_cargo_lambda
@@ -67,10 +72,16 @@ log "starting localstripe on 127.0.0.1:$STRIPE_PORT (live accounts' Stripe)"
 scripts/localstripe.sh "$STRIPE_PORT" --parent-pid $$ > "$LOCAL_DIR/localstripe.log" 2>&1 &
 wait_for_port "$STRIPE_PORT" 180 || die "localstripe did not start; see $LOCAL_DIR/localstripe.log"
 # Its events about PaymentIntents go to our Stripe webhook, as a Stripe dashboard's endpoint would.
-curl -fsS -X POST "http://127.0.0.1:$STRIPE_PORT/_config/webhooks/commet-local" \
-  --data-urlencode "url=$PUBLIC_BASE_URL/stripe/webhook" --data-urlencode "secret=$STRIPE_WEBHOOK_SECRET" \
-  -d 'events[]=payment_intent.succeeded' -d 'events[]=payment_intent.payment_failed' \
-  || die "localstripe refused the webhook registration"
+# One endpoint per mode, as at Stripe: every event reaches both, and each secret vouches only
+# for its own mode's payments.
+register_stripe_endpoint() { # <name> <signing secret>
+  curl -fsS -X POST "http://127.0.0.1:$STRIPE_PORT/_config/webhooks/$1" \
+    --data-urlencode "url=$PUBLIC_BASE_URL/stripe/webhook" --data-urlencode "secret=$2" \
+    -d 'events[]=payment_intent.succeeded' -d 'events[]=payment_intent.payment_failed' \
+    || die "localstripe refused the webhook registration"
+}
+register_stripe_endpoint commet-local "$STRIPE_WEBHOOK_SECRET"
+register_stripe_endpoint commet-local-test "$STRIPE_TEST_WEBHOOK_SECRET"
 
 admin() { target/debug/admin "$@"; }
 admin create-table
@@ -83,6 +94,9 @@ admin create-account --name "Another sandbox" --mode sandbox --key-file "$LOCAL_
   | awk '/^account /{print $2}' > "$LOCAL_DIR/other-account"
 admin create-account --name "Local live" --mode live --key-file "$LOCAL_DIR/live-key" \
   | awk '/^account /{print $2}' > "$LOCAL_DIR/live-account"
+admin create-account --name "Sandbox on Stripe" --mode sandbox --key-file "$LOCAL_DIR/stripe-test-key" \
+  | awk '/^account /{print $2}' > "$LOCAL_DIR/stripe-test-account"
+admin set-provider --account "$(cat "$LOCAL_DIR/stripe-test-account")" --provider stripe > /dev/null
 
 cat >&2 <<TEXT
 
@@ -91,6 +105,7 @@ cat >&2 <<TEXT
   sandbox key:   $(cat "$LOCAL_DIR/sandbox-key")   (also in $LOCAL_DIR/sandbox-key)
   another key:   $(cat "$LOCAL_DIR/other-key")   (another account, in $LOCAL_DIR/other-key)
   live key:      $(cat "$LOCAL_DIR/live-key")   (charges go to localstripe on 127.0.0.1:$STRIPE_PORT; in $LOCAL_DIR/live-key)
+  stripe test:   $(cat "$LOCAL_DIR/stripe-test-key")   (a sandbox account on Stripe's test keys; in $LOCAL_DIR/stripe-test-key)
   receipts:      http://127.0.0.1:$SES_PORT   (every e-mail sent, as aws-ses-v2-local shows it)
   admin:         TABLE_NAME=$TABLE_NAME DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT target/debug/admin --help
 
@@ -98,4 +113,4 @@ TEXT
 
 log "serving the API with cargo lambda watch on 127.0.0.1:$API_PORT (Ctrl-C stops)"
 exec cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" \
-  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,API_KEY_CACHE_TTL_SECONDS=$API_KEY_CACHE_TTL_SECONDS,WEBHOOKS_ALLOW_LOOPBACK=true,WEBHOOK_RETRY_MINUTE_SECONDS=$WEBHOOK_RETRY_MINUTE_SECONDS,STRIPE_API_BASE=$STRIPE_API_BASE,STRIPE_SECRET_KEY=$STRIPE_SECRET_KEY,STRIPE_WEBHOOK_SECRET=$STRIPE_WEBHOOK_SECRET,STRIPE_PUBLISHABLE_KEY=$STRIPE_PUBLISHABLE_KEY,STRIPE_JS_URL=$STRIPE_JS_URL,RUST_LOG=info"
+  --env-var "TABLE_NAME=$TABLE_NAME,DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,API_KEY_CACHE_TTL_SECONDS=$API_KEY_CACHE_TTL_SECONDS,WEBHOOKS_ALLOW_LOOPBACK=true,WEBHOOK_RETRY_MINUTE_SECONDS=$WEBHOOK_RETRY_MINUTE_SECONDS,STRIPE_API_BASE=$STRIPE_API_BASE,STRIPE_SECRET_KEY=$STRIPE_SECRET_KEY,STRIPE_WEBHOOK_SECRET=$STRIPE_WEBHOOK_SECRET,STRIPE_PUBLISHABLE_KEY=$STRIPE_PUBLISHABLE_KEY,STRIPE_JS_URL=$STRIPE_JS_URL,STRIPE_TEST_SECRET_KEY=$STRIPE_TEST_SECRET_KEY,STRIPE_TEST_PUBLISHABLE_KEY=$STRIPE_TEST_PUBLISHABLE_KEY,STRIPE_TEST_WEBHOOK_SECRET=$STRIPE_TEST_WEBHOOK_SECRET,RUST_LOG=info"

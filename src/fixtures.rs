@@ -5,7 +5,7 @@
 //! Seeding is repeatable: it overwrites the same items, and resets the links to `pending`.
 
 use crate::domain::Invalid;
-use crate::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
+use crate::domain::account::{Account, ApiKey, ApiKeySecret, Mode, ProviderSettings};
 use crate::domain::card::PaymentMethod;
 use crate::domain::customer::{Customer, NewCustomer};
 use crate::domain::delivery::{AttemptResult, Delivery};
@@ -14,7 +14,7 @@ use crate::domain::ids::{
 };
 use crate::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus};
 use crate::domain::money::{Currency, PaymentAmount};
-use crate::domain::payment::{NewLink, Payment, Provider};
+use crate::domain::payment::{NewLink, Payment, Route};
 use crate::domain::text::{Description, Email, ExternalId, FullName};
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
@@ -62,6 +62,7 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
         name: "Sample events".into(),
         mode: Mode::Sandbox,
         api_version: Some(ApiVersion::CURRENT),
+        providers: ProviderSettings::default(),
         created_at: now,
     };
     store.put_account(&account).await?;
@@ -142,10 +143,9 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
             },
             Some(customer.id.clone()),
             0,
-            Provider::Commet,
+            Route::sandbox(),
             "http://127.0.0.1:9000",
             now,
-            false,
         );
         payment.id = PaymentId::parse(id)?;
         payment.url = Some(format!("http://127.0.0.1:9000/pay/{id}"));

@@ -7,9 +7,9 @@ use tokio::task::JoinSet;
 
 use super::App;
 use crate::domain::delivery::later;
-use crate::domain::ids::{AccountId, PaymentId};
+use crate::domain::ids::{AccountId, PaymentId, StripeAccountId};
 use crate::domain::invoice::{Invoice, InvoiceStatus};
-use crate::domain::payment::{CardSummary, Payment, PaymentKind, PaymentStatus};
+use crate::domain::payment::{CardSummary, Payment, PaymentKind, PaymentStatus, Provider, Route};
 use crate::domain::pending_charge::{CHECK_LEASE, PendingCharge};
 use crate::domain::time::Timestamp;
 use crate::provider::stripe::charged_by_intent;
@@ -63,9 +63,12 @@ impl App {
         key: Option<&KeyCompletion<'_, Payment>>,
         asked_before: bool,
     ) -> Result<Settled, ChargeError> {
-        let provider = self.provider_of(payment.provider).await?.ok_or_else(|| {
-            ProviderError(format!("no {} provider here", payment.provider.as_str()))
-        })?;
+        let provider = self
+            .provider_for(&Route::of(&payment))
+            .await?
+            .ok_or_else(|| {
+                ProviderError(format!("no {} provider here", payment.provider.as_str()))
+            })?;
         let charged = provider
             .charge_saved(ChargeRequest {
                 method: &pending.method,
@@ -246,12 +249,16 @@ impl App {
         &self,
         account: &AccountId,
         payment_id: &PaymentId,
+        origin: StripeOrigin<'_>,
         intent: &Value,
     ) -> Result<Reported, ChargeError> {
         // The payment with its version: a link's report names the attempt it paid.
         let Some(attempt) = self.store.get_link_attempt(account, payment_id).await? else {
             return Ok(Reported::Unknown);
         };
+        if !origin.made(&attempt.payment) {
+            return Ok(Reported::Misdirected);
+        }
         if attempt.payment.kind == PaymentKind::Link {
             return self.record_reported_link(account, attempt, intent).await;
         }
@@ -289,4 +296,25 @@ pub enum Reported {
     Ignored,
     /// No payment of ours by that id (another deployment's).
     Unknown,
+    /// The payment's money does not move where the report came from (another connected
+    /// account, or the other mode): whoever can make PaymentIntents there may write any
+    /// metadata, so it says nothing about this payment.
+    Misdirected,
+}
+
+/// Where a provider's report came from: Stripe's live or test mode (the endpoint whose secret
+/// signed it), and the connected account it happened on (`None`: the deployment's own).
+#[derive(Debug, Clone, Copy)]
+pub struct StripeOrigin<'a> {
+    pub livemode: bool,
+    pub stripe_account: Option<&'a str>,
+}
+
+impl StripeOrigin<'_> {
+    /// Whether `payment`'s money moves there.
+    pub fn made(&self, payment: &Payment) -> bool {
+        payment.provider == Provider::Stripe
+            && payment.livemode == self.livemode
+            && payment.stripe_account.as_ref().map(StripeAccountId::as_str) == self.stripe_account
+    }
 }

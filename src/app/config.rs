@@ -30,11 +30,18 @@ pub struct Config {
     pub receipt_sender: Option<String>,
     /// SES's endpoint (`SES_ENDPOINT`): aws-ses-v2-local in a local stack; unset on AWS.
     pub ses_endpoint: Option<String>,
-    /// Stripe, for live accounts' charges. Unset: live accounts answer `provider_unsupported`.
+    /// Stripe with the live keys, for live accounts. Unset: live accounts answer
+    /// `provider_unsupported`.
     pub stripe: Option<StripeConfig>,
+    /// Stripe with test keys (`STRIPE_TEST_SECRET_KEY`/`_ARN`, `STRIPE_TEST_PUBLISHABLE_KEY`),
+    /// for sandbox accounts an operator pointed at Stripe (`admin set-provider`). Unset: those
+    /// accounts answer `provider_unsupported`.
+    pub stripe_test: Option<StripeConfig>,
     /// The signing secret of the Stripe webhook endpoint (`whsec_...`) that `stripe_webhook`
-    /// checks events with. Unset: that function refuses every event (503).
+    /// checks live events with, and (`STRIPE_TEST_WEBHOOK_SECRET`/`_ARN`) the test-mode
+    /// endpoint's. Neither set: that function refuses every event (503).
     pub stripe_webhook_secret: Option<SecretSource>,
+    pub stripe_test_webhook_secret: Option<SecretSource>,
     /// Secrets Manager's endpoint (`SECRETS_MANAGER_ENDPOINT`): an emulator; unset on AWS.
     pub secrets_endpoint: Option<String>,
 }
@@ -123,18 +130,29 @@ impl Config {
                 }
             },
         };
-        let key = secret_source(&var, "STRIPE_SECRET_KEY", "STRIPE_SECRET_ARN")?;
-        let stripe_webhook_secret =
-            secret_source(&var, "STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_ARN")?;
-        let stripe = key.map(|key| StripeConfig {
+        let stripe_with = |key: SecretSource, publishable_key: &'static str| StripeConfig {
             api_base: var("STRIPE_API_BASE").unwrap_or_else(|| STRIPE_API.to_owned()),
             key,
-            publishable_key: var("STRIPE_PUBLISHABLE_KEY"),
+            publishable_key: var(publishable_key),
             js_url: var("STRIPE_JS_URL").unwrap_or_else(|| STRIPE_JS.to_owned()),
-        });
+        };
+        let stripe = secret_source(&var, "STRIPE_SECRET_KEY", "STRIPE_SECRET_ARN")?
+            .map(|key| stripe_with(key, "STRIPE_PUBLISHABLE_KEY"));
+        let stripe_test = secret_source(&var, "STRIPE_TEST_SECRET_KEY", "STRIPE_TEST_SECRET_ARN")?
+            .map(|key| stripe_with(key, "STRIPE_TEST_PUBLISHABLE_KEY"));
         Ok(Self {
             stripe,
-            stripe_webhook_secret,
+            stripe_test,
+            stripe_webhook_secret: secret_source(
+                &var,
+                "STRIPE_WEBHOOK_SECRET",
+                "STRIPE_WEBHOOK_SECRET_ARN",
+            )?,
+            stripe_test_webhook_secret: secret_source(
+                &var,
+                "STRIPE_TEST_WEBHOOK_SECRET",
+                "STRIPE_TEST_WEBHOOK_SECRET_ARN",
+            )?,
             secrets_endpoint: var("SECRETS_MANAGER_ENDPOINT"),
             retry_schedule,
             receipt_sender: var("RECEIPT_SENDER"),

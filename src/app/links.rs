@@ -11,7 +11,7 @@ use crate::domain::card::PaymentMethod;
 use crate::domain::customer::{Customer, NewCustomer};
 use crate::domain::ids::AccountId;
 use crate::domain::invoice::{Invoice, InvoiceStatus};
-use crate::domain::payment::{CardSummary, Payment, PaymentStatus};
+use crate::domain::payment::{CardSummary, Payment, PaymentStatus, Route};
 use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
 use crate::provider::ProviderError;
@@ -138,7 +138,7 @@ impl App {
             return Ok(Reported::AlreadyRecorded(attempt.payment));
         }
         let stripe = self
-            .stripe()
+            .stripe_on(&Route::of(&attempt.payment))
             .await?
             .ok_or_else(|| ProviderError("no Stripe here to read the paid card from".into()))?;
         let (method, stripe_email) = stripe.paid_card(intent).await?;

@@ -9,22 +9,15 @@ mod faults;
 mod keys;
 mod links;
 mod receipts;
+mod stripe;
 
-use tokio::sync::OnceCell;
-
-use crate::domain::account::{Account, Mode, Principal};
+use crate::domain::account::{Account, Principal};
 use crate::domain::ids::AccountId;
-use crate::domain::payment::Provider;
 use crate::domain::tax::TaxRates;
-use crate::outbound::read_secret;
-use crate::provider::stripe::SecretKey;
-use crate::provider::{
-    LinkProvider, ProviderError, Sandbox, Selected, Stripe, StripeBrowser, StripeSettings,
-};
 use crate::store::{Store, StoreError};
 
 pub use cache::TtlCache;
-pub use charges::{ChargeError, ReconcileReport, Reported, Settled};
+pub use charges::{ChargeError, ReconcileReport, Reported, Settled, StripeOrigin};
 pub use config::{
     Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL, STRIPE_API, STRIPE_JS, SecretSource,
     StripeConfig,
@@ -34,6 +27,7 @@ pub use faults::{Fault, Faults};
 use keys::KeyCache;
 pub use links::{LinkCompleted, PaidAttempt};
 pub use receipts::ReceiptReport;
+use stripe::StripeMode;
 
 pub struct App {
     pub store: Store,
@@ -43,25 +37,19 @@ pub struct App {
     pub config: Config,
     /// Points where a test may inject a fault (no-ops without the `fault-injection` feature).
     pub faults: Faults,
-    /// Built from the configuration on first use.
-    stripe: OnceCell<Stripe>,
-    stripe_webhook_secret: OnceCell<SecretKey>,
-    stripe_browser: Option<StripeBrowser>,
+    /// Stripe with the live keys, and with the test keys.
+    stripe_live: StripeMode,
+    stripe_test: StripeMode,
 }
 
 impl App {
     pub fn new(store: Store, config: Config) -> Self {
-        let stripe_browser = config.stripe.as_ref().and_then(|stripe| {
-            Some(StripeBrowser {
-                publishable_key: stripe.publishable_key.clone()?,
-                js_url: stripe.js_url.clone(),
-                origins: [stripe.js_url.as_str(), stripe.api_base.as_str()]
-                    .iter()
-                    .filter_map(|url| url::Url::parse(url).ok())
-                    .map(|url| url.origin().ascii_serialization())
-                    .collect(),
-            })
-        });
+        let stripe_live =
+            StripeMode::new(config.stripe.clone(), config.stripe_webhook_secret.clone());
+        let stripe_test = StripeMode::new(
+            config.stripe_test.clone(),
+            config.stripe_test_webhook_secret.clone(),
+        );
         Self {
             keys: KeyCache::new(config.api_key_cache_ttl),
             tax_rates: TtlCache::new(config.api_key_cache_ttl, 256),
@@ -69,98 +57,9 @@ impl App {
             store,
             config,
             faults: Faults::default(),
-            stripe: OnceCell::new(),
-            stripe_webhook_secret: OnceCell::new(),
-            stripe_browser,
+            stripe_live,
+            stripe_test,
         }
-    }
-
-    /// Stripe, if this deployment is configured for it; its key read on first use (a failed
-    /// read is tried again by the next request).
-    async fn stripe(&self) -> Result<Option<&Stripe>, ProviderError> {
-        let Some(config) = &self.config.stripe else {
-            return Ok(None);
-        };
-        self.stripe
-            .get_or_try_init(|| async {
-                Stripe::new(StripeSettings {
-                    api_base: config.api_base.clone(),
-                    secret_key: self.secret(&config.key).await?,
-                })
-            })
-            .await
-            .map(Some)
-    }
-
-    /// The signing secret Stripe's events are checked with, if this deployment has one; read
-    /// on first use like the key.
-    pub async fn stripe_webhook_secret(&self) -> Result<Option<&SecretKey>, ProviderError> {
-        let Some(source) = &self.config.stripe_webhook_secret else {
-            return Ok(None);
-        };
-        self.stripe_webhook_secret
-            .get_or_try_init(|| self.secret(source))
-            .await
-            .map(Some)
-    }
-
-    async fn secret(&self, source: &SecretSource) -> Result<SecretKey, ProviderError> {
-        Ok(match source {
-            SecretSource::Given(secret) => secret.clone(),
-            SecretSource::InSecretsManager { arn } => SecretKey::new(
-                read_secret(arn, self.config.secrets_endpoint.as_deref())
-                    .await
-                    .map_err(ProviderError)?,
-            ),
-        })
-    }
-
-    /// The provider that takes an account's new off-session charges: the sandbox for sandbox
-    /// accounts, Stripe for live ones (none if this deployment has no Stripe).
-    pub async fn charge_provider(&self, mode: Mode) -> Result<Option<Selected<'_>>, ProviderError> {
-        Ok(match mode {
-            Mode::Sandbox => Some(Selected::Sandbox(Sandbox)),
-            Mode::Live => self.stripe().await?.map(Selected::Stripe),
-        })
-    }
-
-    /// Which provider an account's new links are paid through, if it has one here; without
-    /// reading any secret.
-    pub fn link_provider_of(&self, mode: Mode) -> Option<Provider> {
-        match mode {
-            Mode::Sandbox => Some(Provider::Commet),
-            Mode::Live => self.stripe_browser.as_ref().map(|_| Provider::Stripe),
-        }
-    }
-
-    /// The provider that takes cards on an account's hosted pages: the sandbox for sandbox
-    /// accounts, Stripe with Stripe.js for live ones (none without Stripe or its publishable
-    /// key).
-    pub async fn link_provider(
-        &self,
-        mode: Mode,
-    ) -> Result<Option<LinkProvider<'_>>, ProviderError> {
-        if mode == Mode::Sandbox {
-            return Ok(Some(LinkProvider::Sandbox(Sandbox)));
-        }
-        let Some(browser) = self.stripe_browser.as_ref() else {
-            return Ok(None);
-        };
-        Ok(self
-            .stripe()
-            .await?
-            .map(|stripe| LinkProvider::Stripe { stripe, browser }))
-    }
-
-    /// The provider a recorded payment's money moves through, if this deployment has it.
-    pub async fn provider_of(
-        &self,
-        provider: Provider,
-    ) -> Result<Option<Selected<'_>>, ProviderError> {
-        Ok(match provider {
-            Provider::Commet => Some(Selected::Sandbox(Sandbox)),
-            Provider::Stripe => self.stripe().await?.map(Selected::Stripe),
-        })
     }
 
     /// Who holds the API key `presented` (its account and mode), or `None` when no valid key

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use commet_payments::app::{App, Config};
-use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
-use commet_payments::domain::ids::{AccountId, ApiKeyId};
+use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode, ProviderSettings};
+use commet_payments::domain::ids::{AccountId, ApiKeyId, StripeAccountId};
+use commet_payments::domain::payment::Provider;
 use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
@@ -59,6 +60,19 @@ enum Command {
         account: String,
         #[arg(long)]
         version: String,
+    },
+    /// Set where an account's new payments go: `--provider stripe` sends a sandbox account's
+    /// payments through Stripe's test mode (the deployment's STRIPE_TEST_* keys), `commet` back
+    /// to the built-in sandbox (live accounts always use Stripe); `--stripe-account acct_...`
+    /// makes them on that connected Stripe account (Connect), `none` on the deployment's own.
+    /// What is not given is kept. Warm functions pick it up within API_KEY_CACHE_TTL_SECONDS.
+    SetProvider {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        provider: Option<String>,
+        #[arg(long)]
+        stripe_account: Option<String>,
     },
     /// Issue another API key for an account (printed once).
     IssueKey {
@@ -205,6 +219,29 @@ async fn run(store: &Store, endpoint: Option<&str>, command: Command) -> AdminRe
                 .ok_or_else(|| format!("no account {}", account.id))?;
             println!("account {} pinned to API version {version}", account.id);
         }
+        Command::SetProvider {
+            account,
+            provider,
+            stripe_account,
+        } => {
+            let account = find_account(store, &account).await?;
+            let providers = provider_settings(&account, provider, stripe_account)?;
+            let account = store
+                .set_providers(&account.id, &providers)
+                .await?
+                .ok_or_else(|| format!("no account {}", account.id))?;
+            let route = account.providers.route(account.mode);
+            println!(
+                "account {} ({}) takes payments through {} on {}",
+                account.id,
+                account.mode.as_str(),
+                route.provider.as_str(),
+                route
+                    .stripe_account
+                    .as_ref()
+                    .map_or("the deployment's own account", StripeAccountId::as_str)
+            );
+        }
         Command::IssueKey { account } => {
             let account = find_account(store, &account).await?;
             let secret = issue_key(store, &account).await?;
@@ -284,6 +321,29 @@ fn print_tax(rates: &TaxRates) {
     for (region, rate) in &rates.by_region {
         println!("{:<8} {} bps", region.as_str(), rate.get());
     }
+}
+
+/// The account's provider settings with the changes asked for.
+fn provider_settings(
+    account: &Account,
+    provider: Option<String>,
+    stripe_account: Option<String>,
+) -> Result<ProviderSettings, String> {
+    let mut settings = account.providers.clone();
+    if let Some(provider) = provider {
+        let provider = Provider::parse(&provider).map_err(|e| format!("--provider {e}"))?;
+        if account.mode.is_live() && provider != Provider::Stripe {
+            return Err("--provider: live accounts always take payments through stripe".into());
+        }
+        settings.sandbox_on_stripe = provider == Provider::Stripe;
+    }
+    if let Some(text) = stripe_account {
+        settings.stripe_account = match text.as_str() {
+            "none" => None,
+            id => Some(StripeAccountId::parse(id).map_err(|e| format!("--stripe-account {e}"))?),
+        };
+    }
+    Ok(settings)
 }
 
 fn parse_version(text: &str) -> Result<ApiVersion, String> {

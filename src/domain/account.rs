@@ -5,8 +5,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use super::Invalid;
-use super::ids::{AccountId, ApiKeyId};
-use super::payment::wire_enum;
+use super::ids::{AccountId, ApiKeyId, StripeAccountId};
+use super::payment::{Provider, Route, wire_enum};
 use super::text::bounded_text;
 use super::time::Timestamp;
 use super::version::ApiVersion;
@@ -31,6 +31,40 @@ impl Mode {
     }
 }
 
+/// Where an account's money moves, as the operator set it (`admin set-provider`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderSettings {
+    /// A sandbox account's payments go through Stripe's test mode (the deployment's test keys)
+    /// instead of the built-in sandbox. Live accounts always use Stripe.
+    pub sandbox_on_stripe: bool,
+    /// The connected Stripe account (Connect) its Stripe payments are made on; `None`: the
+    /// deployment's own Stripe account.
+    pub stripe_account: Option<StripeAccountId>,
+}
+
+impl ProviderSettings {
+    /// The provider an account in `mode` takes new payments through.
+    pub fn provider(&self, mode: Mode) -> Provider {
+        match (mode, self.sandbox_on_stripe) {
+            (Mode::Sandbox, false) => Provider::Commet,
+            (Mode::Live, _) | (Mode::Sandbox, true) => Provider::Stripe,
+        }
+    }
+
+    /// Where a new payment of an account in `mode` goes.
+    pub fn route(&self, mode: Mode) -> Route {
+        let provider = self.provider(mode);
+        Route {
+            provider,
+            stripe_account: match provider {
+                Provider::Stripe => self.stripe_account.clone(),
+                Provider::Commet => None,
+            },
+            livemode: mode.is_live(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub id: AccountId,
@@ -39,6 +73,7 @@ pub struct Account {
     /// The organization's pin: the version its requests get when they name none. `None` only
     /// for accounts created before pins existed; they get the current version.
     pub api_version: Option<ApiVersion>,
+    pub providers: ProviderSettings,
     pub created_at: Timestamp,
 }
 
@@ -55,6 +90,7 @@ impl Account {
             name: bounded_text(name, 200)?,
             mode,
             api_version: Some(api_version),
+            providers: ProviderSettings::default(),
             created_at: now,
         })
     }
@@ -68,11 +104,18 @@ pub struct Principal {
     pub key_id: ApiKeyId,
     /// The account's pin, as the key carries it.
     pub api_version: Option<ApiVersion>,
+    /// The account's provider settings, as the key carries them.
+    pub providers: ProviderSettings,
 }
 
 impl Principal {
     pub fn livemode(&self) -> bool {
         self.mode.is_live()
+    }
+
+    /// Where this account's new payments go.
+    pub fn route(&self) -> Route {
+        self.providers.route(self.mode)
     }
 }
 
@@ -149,6 +192,8 @@ pub struct ApiKey {
     /// A copy of the account's pin, so that the one key lookup a request makes also tells its
     /// version. `admin set-api-version` changes the account and every key of it.
     pub api_version: Option<ApiVersion>,
+    /// A copy of the account's provider settings, for the same reason (`admin set-provider`).
+    pub providers: ProviderSettings,
     pub hash: ApiKeyHash,
     pub display_prefix: String,
     pub created_at: Timestamp,
@@ -162,6 +207,7 @@ impl ApiKey {
             account_id: account.id.clone(),
             mode: account.mode,
             api_version: account.api_version,
+            providers: account.providers.clone(),
             hash: secret.hash(),
             display_prefix: secret.display_prefix(),
             created_at: now,
@@ -176,6 +222,7 @@ impl ApiKey {
             mode: self.mode,
             key_id: self.id.clone(),
             api_version: self.api_version,
+            providers: self.providers.clone(),
         })
     }
 }
@@ -211,6 +258,46 @@ mod tests {
     fn debug_never_shows_the_secret() {
         let secret = ApiKeySecret::generate(Mode::Live).unwrap();
         assert!(!format!("{secret:?}").contains(secret.expose()));
+    }
+
+    #[test]
+    fn stripe_account_ids_are_checked() {
+        assert_eq!(
+            StripeAccountId::parse("acct_1032D82eZvKYlo2C")
+                .unwrap()
+                .as_str(),
+            "acct_1032D82eZvKYlo2C"
+        );
+        for bad in ["", "acct_", "acc_1", "acct_1 2", "acct_1/x", "cus_1"] {
+            assert!(StripeAccountId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn live_accounts_always_use_stripe_and_sandboxes_only_when_set() {
+        let connected = StripeAccountId::parse("acct_1").unwrap();
+        let default = ProviderSettings::default();
+        assert_eq!(default.provider(Mode::Live), Provider::Stripe);
+        assert_eq!(default.provider(Mode::Sandbox), Provider::Commet);
+        let on_stripe = ProviderSettings {
+            sandbox_on_stripe: true,
+            stripe_account: Some(connected.clone()),
+        };
+        assert_eq!(
+            on_stripe.route(Mode::Sandbox),
+            Route {
+                provider: Provider::Stripe,
+                stripe_account: Some(connected.clone()),
+                livemode: false,
+            }
+        );
+        // A connected account means nothing to the built-in sandbox.
+        let sandbox = ProviderSettings {
+            sandbox_on_stripe: false,
+            stripe_account: Some(connected),
+        };
+        assert_eq!(sandbox.route(Mode::Sandbox).stripe_account, None);
+        assert!(sandbox.route(Mode::Live).livemode);
     }
 
     #[test]

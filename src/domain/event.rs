@@ -152,7 +152,7 @@ mod tests {
     use crate::domain::card::PaymentMethod;
     use crate::domain::customer::NewCustomer;
     use crate::domain::money::{Currency, PaymentAmount};
-    use crate::domain::payment::{NewLink, Provider};
+    use crate::domain::payment::{NewLink, Route};
     use crate::domain::text::{Description, Email};
 
     const CREATED: &str = "2026-01-01T00:00:00.000Z";
@@ -169,10 +169,9 @@ mod tests {
             },
             None,
             0,
-            Provider::Commet,
+            Route::sandbox(),
             "http://127.0.0.1:9000",
             Timestamp::parse(CREATED).unwrap(),
-            false,
         );
         Payment {
             kind,

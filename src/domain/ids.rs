@@ -117,6 +117,33 @@ prefixed_id!(
     "key_"
 );
 
+/// A Stripe account's id (`acct_...`): with Stripe Connect one deployment serves several
+/// merchants, each account's payments made on its own connected Stripe account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StripeAccountId(String);
+
+impl StripeAccountId {
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let rest = text.strip_prefix("acct_").unwrap_or_default();
+        if rest.is_empty() || rest.len() > 250 || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(Invalid::new(
+                "must be a Stripe account id: acct_ followed by letters and digits",
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StripeAccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 
 use super::Invalid;
 use super::customer::CustomerRef;
-use super::ids::{CustomerId, InvoiceId, PaymentId};
+use super::ids::{CustomerId, InvoiceId, PaymentId, StripeAccountId};
 use super::money::{Amounts, Currency, PaymentAmount};
 use super::text::{Description, Metadata, SuccessUrl};
 use super::time::Timestamp;
@@ -59,6 +59,38 @@ wire_enum!(
 /// invocation that died mid-attempt must not lock the link forever.
 pub const STALE_ATTEMPT_SECONDS: i64 = 120;
 
+/// Where one payment's money moves, recorded with it: every later step (the page, the return
+/// from the bank, Stripe's event, the reconciler) goes to the same place, whatever the account's
+/// settings are by then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub provider: Provider,
+    /// With Stripe: the connected account, or `None` for the deployment's own.
+    pub stripe_account: Option<StripeAccountId>,
+    /// Live money (Stripe's live keys), or test (the sandbox, or Stripe's test keys).
+    pub livemode: bool,
+}
+
+impl Route {
+    /// The built-in sandbox.
+    pub fn sandbox() -> Self {
+        Self {
+            provider: Provider::Commet,
+            stripe_account: None,
+            livemode: false,
+        }
+    }
+
+    /// The payment's own.
+    pub fn of(payment: &Payment) -> Self {
+        Self {
+            provider: payment.provider,
+            stripe_account: payment.stripe_account.clone(),
+            livemode: payment.livemode,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
     pub id: PaymentId,
@@ -66,6 +98,9 @@ pub struct Payment {
     pub kind: PaymentKind,
     pub status: PaymentStatus,
     pub provider: Provider,
+    /// With Stripe: the connected account the payment is made on (`None`: the deployment's
+    /// own). Internal: not on the wire.
+    pub stripe_account: Option<StripeAccountId>,
     pub amounts: Amounts,
     pub currency: Currency,
     pub description: Description,
@@ -140,10 +175,9 @@ impl Payment {
         request: NewLink,
         customer_id: Option<CustomerId>,
         tax: u64,
-        provider: Provider,
+        route: Route,
         page_base_url: &str,
         now: Timestamp,
-        livemode: bool,
     ) -> Self {
         let id = PaymentId::generate();
         let url = format!("{}/pay/{}", page_base_url.trim_end_matches('/'), id);
@@ -152,7 +186,8 @@ impl Payment {
             customer_id,
             kind: PaymentKind::Link,
             status: PaymentStatus::Pending,
-            provider,
+            provider: route.provider,
+            stripe_account: route.stripe_account,
             amounts: Amounts::new(request.amount, tax),
             currency: request.currency,
             description: request.description,
@@ -166,7 +201,7 @@ impl Payment {
             attempt_started_at: None,
             created_at: now,
             updated_at: now,
-            livemode,
+            livemode: route.livemode,
         }
     }
 
@@ -179,16 +214,16 @@ impl Payment {
         request: NewCharge,
         customer_id: CustomerId,
         tax: u64,
-        provider: Provider,
+        route: Route,
         now: Timestamp,
-        livemode: bool,
     ) -> Self {
         Self {
             id,
             customer_id: Some(customer_id),
             kind: PaymentKind::Charge,
             status: PaymentStatus::Processing,
-            provider,
+            provider: route.provider,
+            stripe_account: route.stripe_account,
             amounts: Amounts::new(request.amount, tax),
             currency: request.currency,
             description: request.description,
@@ -202,7 +237,7 @@ impl Payment {
             attempt_started_at: None,
             created_at: now,
             updated_at: now,
-            livemode,
+            livemode: route.livemode,
         }
     }
 
@@ -273,10 +308,9 @@ mod tests {
             request,
             None,
             0,
-            Provider::Commet,
+            Route::sandbox(),
             "https://pay.example/",
             Timestamp::now(),
-            false,
         )
     }
 

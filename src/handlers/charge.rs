@@ -13,7 +13,6 @@ use crate::domain::version::ApiVersion;
 use crate::http::fields::{integer, string, string_map};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
-use crate::provider::PaymentProvider;
 use crate::store::InsertChargeOutcome;
 
 use super::completing_with;
@@ -31,8 +30,8 @@ use super::payments::customer_not_found;
 pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let new_charge = parse_new_charge(&request)?;
     let principal = &request.principal;
-    let provider = app
-        .charge_provider(principal.mode)
+    let route = principal.route();
+    app.provider_for(&route)
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?
         .ok_or(ApiError::ProviderUnsupported)?;
@@ -58,15 +57,7 @@ pub async fn charge(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         None => PaymentId::generate(),
     };
     let now = Timestamp::now();
-    let payment = Payment::new_charge(
-        id,
-        new_charge,
-        customer.id.clone(),
-        tax,
-        provider.provider(),
-        now,
-        principal.livemode(),
-    );
+    let payment = Payment::new_charge(id, new_charge, customer.id.clone(), tax, route, now);
     let mut pending = PendingCharge::new(payment.id.clone(), method, now);
     let (payment, asked_before) = match app.store.insert_charge(account, &payment, &pending).await?
     {

@@ -10,9 +10,9 @@
 use crate::app::{App, LinkCompleted, PaidAttempt};
 use crate::domain::account::Account;
 use crate::domain::card::PaymentMethod;
-use crate::domain::ids::PaymentId;
+use crate::domain::ids::{PaymentId, StripeAccountId};
 use crate::domain::invoice::Invoice;
-use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, PaymentStatus};
+use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, PaymentStatus, Route};
 use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
 use crate::http::hosted_page::form::{FormState, PaymentForm};
@@ -63,7 +63,7 @@ pub async fn submit(app: &'static App, request: HostedPageRequest) -> HostedPage
     if !payment.accepts_attempt_at(Timestamp::now()) {
         return settled(&merchant, &payment);
     }
-    match app.link_provider(merchant.mode).await {
+    match app.link_provider(&Route::of(&payment)).await {
         Err(error) => {
             tracing::error!(detail = %error, "provider unavailable");
             unavailable(Some(&merchant.name))
@@ -73,7 +73,7 @@ pub async fn submit(app: &'static App, request: HostedPageRequest) -> HostedPage
             pay_in_sandbox(app, &merchant, payment, &form, sandbox).await
         }
         Ok(Some(LinkProvider::Stripe { stripe, .. })) => {
-            pay_with_stripe(app, &merchant, payment, &form, stripe).await
+            pay_with_stripe(app, &merchant, payment, &form, &stripe).await
         }
     }
 }
@@ -127,7 +127,7 @@ async fn pay_with_stripe(
     merchant: &Account,
     payment: Payment,
     form: &PaymentForm<'_>,
-    stripe: &Stripe,
+    stripe: &Stripe<'_>,
 ) -> HostedPage {
     let entry = match form.setup_entry(payment.customer_id.is_none()) {
         Ok(entry) => entry,
@@ -227,7 +227,7 @@ async fn returned(
     payment: Payment,
     intent_id: &str,
 ) -> HostedPage {
-    let stripe = match app.link_provider(merchant.mode).await {
+    let stripe = match app.link_provider(&Route::of(&payment)).await {
         Ok(Some(LinkProvider::Stripe { stripe, .. })) => stripe,
         Ok(_) => return settled(merchant, &payment),
         Err(error) => {
@@ -302,7 +302,8 @@ async fn authenticate_page(
     payment: &Payment,
     client_secret: &str,
 ) -> HostedPage {
-    let Ok(Some(LinkProvider::Stripe { browser, .. })) = app.link_provider(merchant.mode).await
+    let Ok(Some(LinkProvider::Stripe { browser, .. })) =
+        app.link_provider(&Route::of(payment)).await
     else {
         return unavailable(Some(&merchant.name));
     };
@@ -318,6 +319,7 @@ async fn authenticate_page(
         stripe: StripeCard {
             js_url: &browser.js_url,
             publishable_key: &browser.publishable_key,
+            stripe_account: payment.stripe_account.as_ref().map(StripeAccountId::as_str),
             client_secret,
             nonce: &nonce,
         },
@@ -509,7 +511,7 @@ async fn form_page(
         form: state,
         stripe: None,
     };
-    let (stripe, browser) = match app.link_provider(merchant.mode).await {
+    let (stripe, browser) = match app.link_provider(&Route::of(payment)).await {
         Ok(Some(LinkProvider::Sandbox(_))) => {
             return HostedPage::render(status, &view).with_csrf(token);
         }
@@ -534,6 +536,7 @@ async fn form_page(
     view.stripe = Some(StripeCard {
         js_url: &browser.js_url,
         publishable_key: &browser.publishable_key,
+        stripe_account: payment.stripe_account.as_ref().map(StripeAccountId::as_str),
         client_secret: &setup.client_secret,
         nonce: &nonce,
     });

@@ -21,8 +21,8 @@ use super::{answer, completing, completing_with, page_request};
 pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let new_link = parse_new_link(&request)?;
     let principal = &request.principal;
-    let provider = app
-        .link_provider_of(principal.mode)
+    let route = app
+        .link_route(principal)
         .ok_or(ApiError::ProviderUnsupported)?;
     let account = &principal.account_id;
     let rates = app.tax_rates(account).await?;
@@ -55,10 +55,9 @@ pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         new_link,
         customer_id,
         tax,
-        provider,
+        route,
         &request.public_base_url,
         Timestamp::now(),
-        principal.livemode(),
     );
     let response = views::payment(request.version, &payment)?;
     let completion = completing(&request, &response);

@@ -8,13 +8,15 @@
 use lambda_http::Request;
 use serde::Serialize;
 
-use crate::app::{App, Reported};
+use crate::app::{App, Reported, StripeOrigin};
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
 use crate::http::request::body_bytes;
 use crate::http::{ApiError, ApiResponse};
-use crate::provider::stripe_events::{IntentEvent, StripeEvent, parse_event, verify_signature};
+use crate::provider::stripe_events::{
+    IntentEvent, SignatureError, StripeEvent, parse_event, verify_signature,
+};
 
 /// The answer Stripe gets (it reads only the status).
 #[derive(Serialize)]
@@ -29,23 +31,40 @@ pub async fn receive(
     request: Request,
     version: ApiVersion,
 ) -> Result<ApiResponse, ApiError> {
-    let secret = app
-        .stripe_webhook_secret()
+    let secrets = app
+        .stripe_webhook_secrets()
         .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?
-        .ok_or_else(|| {
-            ApiError::Unavailable("no Stripe webhook signing secret is configured".into())
-        })?;
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    if secrets.is_empty() {
+        return Err(ApiError::Unavailable(
+            "no Stripe webhook signing secret is configured".into(),
+        ));
+    }
     let body = body_bytes(&request);
     let signature = request
         .headers()
         .get("stripe-signature")
         .and_then(|value| value.to_str().ok());
     let now = Timestamp::now().datetime().unix_timestamp();
-    verify_signature(secret.expose(), signature, body, now).map_err(|why| {
+    // The live endpoint's secret or the test endpoint's: the one that signed it says which
+    // mode's payments the event may be about.
+    // What is wrong with it: a mismatch only if no secret finds more to say.
+    let mut refusal = SignatureError::Mismatch;
+    let mut livemode = None;
+    for candidate in &secrets {
+        match verify_signature(candidate.secret.expose(), signature, body, now) {
+            Ok(()) => {
+                livemode = Some(candidate.livemode);
+                break;
+            }
+            Err(SignatureError::Mismatch) => {}
+            Err(why) => refusal = why,
+        }
+    }
+    let livemode = livemode.ok_or_else(|| {
         ApiError::validation(
             "Stripe-Signature",
-            format!("The Stripe-Signature header {why}."),
+            format!("The Stripe-Signature header {refusal}."),
         )
     })?;
     let event = parse_event(body)
@@ -55,7 +74,7 @@ pub async fn receive(
             tracing::info!(event = %id, kind = %kind, "Stripe event ignored");
             "ignored"
         }
-        StripeEvent::Intent(event) => record(app, event).await?,
+        StripeEvent::Intent(event) => record(app, event, livemode).await?,
     };
     ApiResponse::object(
         version,
@@ -66,8 +85,9 @@ pub async fn receive(
     )
 }
 
-/// A PaymentIntent's outcome, for the charge its metadata names.
-async fn record(app: &App, event: IntentEvent) -> Result<&'static str, ApiError> {
+/// A PaymentIntent's outcome, for the payment its metadata names, if the event came from where
+/// that payment's money moves (`livemode`: the endpoint whose secret signed it).
+async fn record(app: &App, event: IntentEvent, livemode: bool) -> Result<&'static str, ApiError> {
     let (Ok(account), Ok(payment_id)) = (
         AccountId::parse(&event.account_id),
         PaymentId::parse(&event.payment_id),
@@ -75,16 +95,22 @@ async fn record(app: &App, event: IntentEvent) -> Result<&'static str, ApiError>
         tracing::warn!(event = %event.id, "Stripe event names no payment of ours");
         return Ok("ignored");
     };
+    let origin = StripeOrigin {
+        livemode,
+        stripe_account: event.stripe_account.as_deref(),
+    };
     let reported = app
-        .record_reported_intent(&account, &payment_id, &event.intent)
+        .record_reported_intent(&account, &payment_id, origin, &event.intent)
         .await?;
     let outcome = match reported {
         Reported::Recorded(_) => "recorded",
         Reported::AlreadyRecorded(_) => "already_recorded",
         Reported::Ignored | Reported::Unknown => "ignored",
+        Reported::Misdirected => {
+            tracing::warn!(event = %event.id, payment = %payment_id, stripe_account = ?event.stripe_account, livemode, "Stripe event from another Stripe account or mode than its payment's: ignored");
+            "ignored"
+        }
     };
-    // Not checked against the payment's mode: a live account may run on Stripe test keys (a
-    // local stack does), and the signing secret, not the flag, is what vouches for an event.
-    tracing::info!(event = %event.id, kind = %event.kind, livemode = event.livemode, payment = %payment_id, outcome, "Stripe event");
+    tracing::info!(event = %event.id, kind = %event.kind, livemode, payment = %payment_id, outcome, "Stripe event");
     Ok(outcome)
 }

@@ -1,6 +1,6 @@
 //! Payment providers behind one interface: the built-in sandbox provider (`commet`), and Stripe
-//! for live money (and for sandbox accounts an operator points at Stripe's test mode). Hosted
-//! pages take cards through the sandbox only so far; off-session charges use either.
+//! for live money (and for sandbox accounts an operator points at Stripe's test mode), on the
+//! deployment's own Stripe account or a connected one.
 
 pub mod sandbox;
 pub mod stripe;
@@ -14,7 +14,7 @@ use crate::domain::money::Currency;
 use crate::domain::payment::{Failure, Provider};
 
 pub use sandbox::Sandbox;
-pub use stripe::{Stripe, StripeSettings};
+pub use stripe::{Stripe, StripeClient, StripeSettings};
 
 /// What a payment costs the payer, in minor units of `currency`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,10 +78,10 @@ pub trait PaymentProvider: Send + Sync {
 }
 
 /// One of the providers, chosen at run time.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub enum Selected<'a> {
     Sandbox(Sandbox),
-    Stripe(&'a Stripe),
+    Stripe(Stripe<'a>),
 }
 
 impl PaymentProvider for Selected<'_> {
@@ -102,11 +102,11 @@ impl PaymentProvider for Selected<'_> {
 
 /// The provider of hosted pages: the sandbox for sandbox accounts, Stripe (with Stripe.js in
 /// the payer's browser) for live ones.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub enum LinkProvider<'a> {
     Sandbox(Sandbox),
     Stripe {
-        stripe: &'a Stripe,
+        stripe: Stripe<'a>,
         browser: &'a StripeBrowser,
     },
 }

@@ -15,6 +15,7 @@ use url::Url;
 use url::form_urlencoded::Serializer;
 
 use super::{Amount, ChargeOutcome, ChargeRequest, Charged, PaymentProvider, ProviderError};
+use crate::domain::ids::StripeAccountId;
 use crate::domain::payment::{Failure, Provider};
 use crate::net::{self, Destination};
 
@@ -69,14 +70,32 @@ pub struct StripeSettings {
     pub secret_key: SecretKey,
 }
 
+/// The deployment's Stripe account, with one of its secret keys (live or test).
 #[derive(Debug)]
-pub struct Stripe {
+pub struct StripeClient {
     base: Url,
     host_header: String,
     secret_key: SecretKey,
 }
 
-impl Stripe {
+/// Stripe as one of our accounts uses it: the deployment's client, acting on the deployment's
+/// own Stripe account or (Stripe Connect) on a connected account, every request then carrying
+/// its `Stripe-Account` header.
+#[derive(Debug, Clone)]
+pub struct Stripe<'a> {
+    client: &'a StripeClient,
+    account: Option<StripeAccountId>,
+}
+
+impl StripeClient {
+    /// Acting on `account` (a connected account), or on the deployment's own with `None`.
+    pub fn on(&self, account: Option<StripeAccountId>) -> Stripe<'_> {
+        Stripe {
+            client: self,
+            account,
+        }
+    }
+
     pub fn new(settings: StripeSettings) -> Result<Self, ProviderError> {
         let base = Url::parse(&settings.api_base)
             .map_err(|e| ProviderError(format!("the Stripe API base is not a URL: {e}")))?;
@@ -97,13 +116,41 @@ impl Stripe {
         })
     }
 
-    /// One request; its status and JSON answer.
-    pub(super) async fn call(
+    /// The request for one call: the key, the pinned version, the idempotency key of a POST,
+    /// the connected account acted on.
+    fn request(
         &self,
-        method: &str,
-        path_and_query: &str,
-        form: Option<String>,
-        idempotency_key: Option<&str>,
+        call: &Call<'_>,
+        account: Option<&StripeAccountId>,
+    ) -> Result<Request<Full<Bytes>>, ProviderError> {
+        let mut builder = Request::builder()
+            .method(call.method)
+            .uri(call.path_and_query)
+            .header(HOST, &self.host_header)
+            .header(AUTHORIZATION, format!("Bearer {}", self.secret_key.0))
+            .header("stripe-version", STRIPE_VERSION)
+            .header(USER_AGENT, "commet-payments/1");
+        if let Some(key) = call.idempotency_key {
+            builder = builder.header("idempotency-key", key);
+        }
+        if let Some(account) = account {
+            builder = builder.header("stripe-account", account.as_str());
+        }
+        if call.form.is_some() {
+            builder = builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
+        builder
+            .body(Full::new(Bytes::from(
+                call.form.clone().unwrap_or_default(),
+            )))
+            .map_err(|e| ProviderError(format!("request: {e}")))
+    }
+
+    /// One request; its status and JSON answer.
+    async fn send(
+        &self,
+        call: Call<'_>,
+        account: Option<&StripeAccountId>,
     ) -> Result<(u16, Value), ProviderError> {
         let exchange = async {
             let host = self.base.host_str().unwrap_or_default();
@@ -112,22 +159,7 @@ impl Stripe {
                 .await
                 .map_err(|e| ProviderError(format!("Stripe's name did not resolve: {e}")))?
                 .collect();
-            let mut builder = Request::builder()
-                .method(method)
-                .uri(path_and_query)
-                .header(HOST, &self.host_header)
-                .header(AUTHORIZATION, format!("Bearer {}", self.secret_key.0))
-                .header("stripe-version", STRIPE_VERSION)
-                .header(USER_AGENT, "commet-payments/1");
-            if let Some(key) = idempotency_key {
-                builder = builder.header("idempotency-key", key);
-            }
-            if form.is_some() {
-                builder = builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
-            }
-            let request = builder
-                .body(Full::new(Bytes::from(form.unwrap_or_default())))
-                .map_err(|e| ProviderError(format!("request: {e}")))?;
+            let request = self.request(&call, account)?;
             let destination = Destination {
                 addresses: &addresses,
                 tls_name: (self.base.scheme() == "https").then_some(host),
@@ -146,6 +178,33 @@ impl Stripe {
         tokio::time::timeout(STRIPE_TIMEOUT, exchange)
             .await
             .unwrap_or_else(|_| Err(ProviderError("Stripe did not answer in time".into())))
+    }
+}
+
+/// One Stripe API request, before it is addressed.
+struct Call<'a> {
+    method: &'a str,
+    path_and_query: &'a str,
+    form: Option<String>,
+    idempotency_key: Option<&'a str>,
+}
+
+impl Stripe<'_> {
+    /// One request on this account; its status and JSON answer.
+    pub(super) async fn call(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        form: Option<String>,
+        idempotency_key: Option<&str>,
+    ) -> Result<(u16, Value), ProviderError> {
+        let call = Call {
+            method,
+            path_and_query,
+            form,
+            idempotency_key,
+        };
+        self.client.send(call, self.account.as_ref()).await
     }
 
     /// The PaymentIntent tagged with our payment's id, if one was created: looked for among
@@ -208,7 +267,7 @@ pub(super) fn object_path(collection: &str, id: &str) -> String {
     )
 }
 
-impl PaymentProvider for Stripe {
+impl PaymentProvider for Stripe<'_> {
     fn provider(&self) -> Provider {
         Provider::Stripe
     }
@@ -493,16 +552,43 @@ mod tests {
     }
 
     #[test]
+    fn every_request_names_the_version_and_a_connected_account_when_there_is_one() {
+        let stripe = StripeClient::new(StripeSettings {
+            api_base: "https://api.stripe.com".into(),
+            secret_key: SecretKey::new("sk_test_1".into()),
+        })
+        .unwrap();
+        let call = Call {
+            method: "POST",
+            path_and_query: "/v1/payment_intents",
+            form: Some("amount=1".into()),
+            idempotency_key: Some("pay_1"),
+        };
+        let connected = StripeAccountId::parse("acct_1032D82eZvKYlo2C").unwrap();
+        let request = stripe.request(&call, Some(&connected)).unwrap();
+        let header = |name: &str| request.headers()[name].to_str().unwrap().to_owned();
+        assert_eq!(header("stripe-account"), "acct_1032D82eZvKYlo2C");
+        assert_eq!(header("authorization"), "Bearer sk_test_1");
+        assert_eq!(header("stripe-version"), STRIPE_VERSION);
+        assert_eq!(header("idempotency-key"), "pay_1");
+        assert_eq!(header("host"), "api.stripe.com");
+        assert_eq!(header("content-type"), "application/x-www-form-urlencoded");
+        let own = stripe.request(&call, None).unwrap();
+        assert!(!own.headers().contains_key("stripe-account"));
+    }
+
+    #[test]
     fn the_secret_key_is_never_shown() {
         let settings = StripeSettings {
             api_base: "https://api.stripe.com".into(),
             secret_key: SecretKey::new("sk_live_secret".into()),
         };
         assert!(!format!("{settings:?}").contains("sk_live_secret"));
-        let stripe = Stripe::new(settings).unwrap();
+        let stripe = StripeClient::new(settings).unwrap();
         assert!(!format!("{stripe:?}").contains("sk_live_secret"));
+        assert!(!format!("{:?}", stripe.on(None)).contains("sk_live_secret"));
         assert!(
-            Stripe::new(StripeSettings {
+            StripeClient::new(StripeSettings {
                 api_base: "ftp://api.stripe.com".into(),
                 secret_key: SecretKey::new("k".into()),
             })

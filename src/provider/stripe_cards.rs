@@ -65,7 +65,7 @@ pub struct SetupPayment<'a> {
     pub asked_before: bool,
 }
 
-impl Stripe {
+impl Stripe<'_> {
     /// A SetupIntent for one view of the link's page.
     pub async fn begin_card_setup(
         &self,

@@ -1,7 +1,9 @@
+use aws_sdk_dynamodb::types::AttributeValue;
+
 use super::items::{AccountItem, ApiKeyItem, from_item, string_key, to_item};
 use super::write::{Bind, ConditionalUpdate, Updated};
 use super::{Store, StoreError, keys, schema};
-use crate::domain::account::{Account, ApiKey, ApiKeyHash};
+use crate::domain::account::{Account, ApiKey, ApiKeyHash, ProviderSettings};
 use crate::domain::ids::{AccountId, ApiKeyId};
 use crate::domain::page::{PageLimit, PageRequest, Position};
 use crate::domain::time::Timestamp;
@@ -121,23 +123,57 @@ impl Store {
         }
     }
 
-    /// Pins the account to `version`: the account item, then every key of it (each key carries
-    /// the pin so that a request learns it from its one key lookup). Not one transaction: an
-    /// interrupted run leaves some keys on the old pin, and running it again finishes the job.
-    /// Warm containers see the change when their key cache expires.
+    /// Pins the account to `version` (see `update_account_and_keys`).
     pub async fn set_api_version(
         &self,
         account: &AccountId,
         version: ApiVersion,
     ) -> Result<Option<Account>, StoreError> {
-        let pin = |condition: &str| {
-            ConditionalUpdate::new("SET apiVersion = :version", condition)
+        self.update_account_and_keys(account, || {
+            ConditionalUpdate::new("SET apiVersion = :version", "")
                 .text(":version", version.as_str())
-        };
+        })
+        .await
+    }
+
+    /// Sets where the account's new payments go (see `update_account_and_keys`). Payments
+    /// already made keep their own route.
+    pub async fn set_providers(
+        &self,
+        account: &AccountId,
+        providers: &ProviderSettings,
+    ) -> Result<Option<Account>, StoreError> {
+        self.update_account_and_keys(account, || {
+            let set = "SET sandboxOnStripe = :sandbox";
+            let update = match &providers.stripe_account {
+                Some(_) => format!("{set}, stripeAccount = :stripe"),
+                None => format!("{set} REMOVE stripeAccount"),
+            };
+            let update = ConditionalUpdate::new(update, "").value(
+                ":sandbox",
+                AttributeValue::Bool(providers.sandbox_on_stripe),
+            );
+            match &providers.stripe_account {
+                Some(stripe) => update.text(":stripe", stripe.as_str()),
+                None => update,
+            }
+        })
+        .await
+    }
+
+    /// Applies `change` to the account item, then to every key of it (each key carries a copy
+    /// of the account's settings so that a request learns them from its one key lookup). Not one
+    /// transaction: an interrupted run leaves some keys on the old settings, and running it again
+    /// finishes the job. Warm containers see the change when their key cache expires.
+    async fn update_account_and_keys(
+        &self,
+        account: &AccountId,
+        change: impl Fn() -> ConditionalUpdate,
+    ) -> Result<Option<Account>, StoreError> {
         let updated = self
             .update_conditionally(
                 string_key(keys::account(account), keys::ACCOUNT_SK),
-                pin("attribute_exists(pk)"),
+                change().on_condition("attribute_exists(pk)"),
             )
             .await?;
         let Updated::Applied(item) = updated else {
@@ -146,7 +182,9 @@ impl Store {
         for key in self.list_api_keys(account).await? {
             self.update_conditionally(
                 string_key(keys::api_key(&key.hash), keys::API_KEY_SK),
-                pin("accountId = :account").text(":account", account.to_string()),
+                change()
+                    .on_condition("accountId = :account")
+                    .text(":account", account.to_string()),
             )
             .await?;
         }

@@ -105,6 +105,12 @@ impl ConditionalUpdate {
             condition: Condition::new(condition),
         }
     }
+
+    /// The same update under another condition (its placeholders kept).
+    pub fn on_condition(mut self, condition: impl Into<String>) -> Self {
+        self.condition.expression = condition.into();
+        self
+    }
 }
 
 impl Bind for ConditionalUpdate {

@@ -28,8 +28,13 @@ pub const TABLE: &str = "commet-payments-test";
 /// localstripe takes any key of the right form.
 pub const LOCALSTRIPE_KEY: &str = "sk_test_commet_payments_tests";
 pub const LOCALSTRIPE_PUBLISHABLE_KEY: &str = "pk_test_commet_payments_tests";
+/// The keys an app's test mode uses (localstripe does not tell keys apart; the pages show which).
+pub const LOCALSTRIPE_TEST_MODE_KEY: &str = "sk_test_commet_payments_test_mode";
+pub const LOCALSTRIPE_TEST_MODE_PUBLISHABLE_KEY: &str = "pk_test_commet_payments_test_mode";
 /// What Stripe's events to the tests are signed with (events/env.json's too).
 pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_commet_payments_local";
+/// The test-mode endpoint's, for sandbox accounts on Stripe.
+pub const STRIPE_TEST_WEBHOOK_SECRET: &str = "whsec_commet_payments_local_test";
 
 /// The endpoint of the DynamoDB Local this test process uses, with the table created.
 /// Fails the test (never skips it) when DynamoDB Local cannot be started.
@@ -286,10 +291,24 @@ pub fn config(endpoint: &str) -> Config {
         receipt_sender: Some("receipts@commet-payments.test".into()),
         ses_endpoint: Some(ses_endpoint().to_owned()),
         stripe: None,
+        stripe_test: None,
         stripe_webhook_secret: Some(SecretSource::Given(SecretKey::new(
             STRIPE_WEBHOOK_SECRET.to_owned(),
         ))),
+        stripe_test_webhook_secret: Some(SecretSource::Given(SecretKey::new(
+            STRIPE_TEST_WEBHOOK_SECRET.to_owned(),
+        ))),
         secrets_endpoint: None,
+    }
+}
+
+/// Stripe on this process's localstripe with these keys, its Stripe.js there too.
+fn localstripe(key: SecretSource, publishable_key: &str) -> StripeConfig {
+    StripeConfig {
+        api_base: localstripe_endpoint().to_owned(),
+        key,
+        publishable_key: Some(publishable_key.to_owned()),
+        js_url: format!("{}/js.stripe.com/v3/", localstripe_endpoint()),
     }
 }
 
@@ -343,13 +362,18 @@ impl TestApp {
         secrets_endpoint: Option<&str>,
     ) -> Self {
         Self::custom(own_table, |config| {
-            config.stripe = Some(StripeConfig {
-                api_base: localstripe_endpoint().to_owned(),
-                key,
-                publishable_key: Some(LOCALSTRIPE_PUBLISHABLE_KEY.to_owned()),
-                js_url: format!("{}/js.stripe.com/v3/", localstripe_endpoint()),
-            });
+            config.stripe = Some(localstripe(key, LOCALSTRIPE_PUBLISHABLE_KEY));
             config.secrets_endpoint = secrets_endpoint.map(str::to_owned);
+        })
+        .await
+    }
+
+    /// An app with Stripe's test keys only (on this process's localstripe): for sandbox
+    /// accounts set to Stripe; live accounts have no provider here.
+    pub async fn with_stripe_test_keys_only() -> Self {
+        Self::custom(None, |config| {
+            let key = SecretSource::Given(SecretKey::new(LOCALSTRIPE_TEST_MODE_KEY.to_owned()));
+            config.stripe_test = Some(localstripe(key, LOCALSTRIPE_TEST_MODE_PUBLISHABLE_KEY));
         })
         .await
     }
@@ -410,6 +434,16 @@ impl TestApp {
             .await
             .unwrap();
         (account, secret.expose().to_owned())
+    }
+
+    /// Another key of `account`, as `admin issue-key` makes it (carrying the account's settings).
+    pub async fn issue_key(&self, account: &Account) -> String {
+        let secret = ApiKeySecret::generate(account.mode).unwrap();
+        self.store
+            .put_api_key(&ApiKey::issue(account, &secret, Timestamp::now()))
+            .await
+            .unwrap();
+        secret.expose().to_owned()
     }
 
     /// Sends a request through the function that serves it, as API Gateway would.

@@ -509,12 +509,19 @@ fn functions_have_least_privilege() {
     for (name, function) in functions(&template) {
         let binary = binary_of(&name);
         let actions = allowed_actions(function);
-        // The one secret each function may read: the Stripe key to charge (and to pay live
-        // links), the webhook signing secret to check Stripe's events.
+        // The secrets each function may read: the Stripe keys (live and test) to charge and to
+        // pay links through Stripe, the webhook signing secrets to check Stripe's events.
         let secrets: &[&str] = match binary.as_str() {
-            "charge_payment" | "reconcile_charges" | "pay_page" => &["StripeSecretArn"],
-            // And the key, to read the card a live link was paid with.
-            "stripe_webhook" => &["StripeWebhookSecretArn", "StripeSecretArn"],
+            "charge_payment" | "reconcile_charges" | "pay_page" => {
+                &["StripeSecretArn", "StripeTestSecretArn"]
+            }
+            // And the keys, to read the card a link was paid with.
+            "stripe_webhook" => &[
+                "StripeWebhookSecretArn",
+                "StripeTestWebhookSecretArn",
+                "StripeSecretArn",
+                "StripeTestSecretArn",
+            ],
             _ => &[],
         };
         assert!(

@@ -27,6 +27,7 @@ mod secrets;
 mod store;
 mod stripe;
 mod stripe_events;
+mod stripe_routes;
 mod tenants;
 mod versions;
 mod webhooks;

@@ -7,7 +7,7 @@ use commet_payments::domain::customer::{Customer, CustomerRef, NewCustomer};
 use commet_payments::domain::ids::{AccountId, CustomerId};
 use commet_payments::domain::money::{Currency, PaymentAmount};
 use commet_payments::domain::page::{PageLimit, PageRequest};
-use commet_payments::domain::payment::{NewLink, Payment, PaymentKind, PaymentStatus, Provider};
+use commet_payments::domain::payment::{NewLink, Payment, PaymentKind, PaymentStatus, Route};
 use commet_payments::domain::text::{Description, Email, ExternalId};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::store::{CancelOutcome, InsertCustomerOutcome, InsertPaymentOutcome, Store};
@@ -26,10 +26,9 @@ pub fn link(customer: Option<CustomerId>, at: Timestamp) -> Payment {
         },
         customer,
         0,
-        Provider::Commet,
+        Route::sandbox(),
         "http://127.0.0.1:9000",
         at,
-        false,
     )
 }
 

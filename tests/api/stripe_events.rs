@@ -3,12 +3,12 @@
 //! verified `payment_intent.*` event records a charge nobody recorded, through the same
 //! completion as the request and the reconciler; anything unverified changes nothing.
 
-use commet_payments::domain::account::{Account, Mode};
+use commet_payments::domain::account::{Account, Mode, ProviderSettings};
 use commet_payments::domain::card::PaymentMethod;
 use commet_payments::domain::customer::CustomerRef;
-use commet_payments::domain::ids::{CustomerId, PaymentId};
+use commet_payments::domain::ids::{CustomerId, PaymentId, StripeAccountId};
 use commet_payments::domain::money::{Currency, PaymentAmount};
-use commet_payments::domain::payment::{NewCharge, Payment, Provider};
+use commet_payments::domain::payment::{NewCharge, Payment};
 use commet_payments::domain::pending_charge::PendingCharge;
 use commet_payments::domain::text::Description;
 use commet_payments::domain::time::Timestamp;
@@ -16,7 +16,9 @@ use commet_payments::store::InsertChargeOutcome;
 use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 
-use crate::helpers::{STRIPE_WEBHOOK_SECRET, TestApp, TestResponse, event};
+use crate::helpers::{
+    STRIPE_TEST_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET, TestApp, TestResponse, event,
+};
 
 /// `Stripe-Signature` for `body` at `timestamp`, computed here as Stripe documents it.
 fn signature(secret: &str, timestamp: i64, body: &str) -> String {
@@ -74,9 +76,8 @@ async fn processing_charge(t: &TestApp, account: &Account, key: &str) -> String 
         },
         customer,
         0,
-        Provider::Stripe,
+        account.providers.route(account.mode),
         now,
-        true,
     );
     let method = PaymentMethod {
         token: "pm_card_visa".into(),
@@ -206,8 +207,71 @@ async fn other_events_and_other_payments_are_acknowledged_and_ignored() {
 }
 
 #[tokio::test]
+async fn reports_from_another_stripe_account_or_mode_change_nothing() {
+    // GIVEN a live account on its own connected Stripe account, a charge of it processing
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Live).await;
+    let merchant = "acct_1CommetMerchant";
+    let connected = ProviderSettings {
+        sandbox_on_stripe: false,
+        stripe_account: Some(StripeAccountId::parse(merchant).unwrap()),
+    };
+    let account = t
+        .store
+        .set_providers(&account.id, &connected)
+        .await
+        .unwrap()
+        .unwrap();
+    let payment = processing_charge(&t, &account, &key).await;
+    let reported_from = |stripe_account: Option<&str>| {
+        let body = intent_event(
+            "payment_intent.succeeded",
+            account.id.as_str(),
+            &payment,
+            "succeeded",
+        );
+        let mut event: Value = serde_json::from_str(&body).unwrap();
+        if let Some(stripe_account) = stripe_account {
+            event["account"] = json!(stripe_account);
+        }
+        event.to_string()
+    };
+
+    // WHEN its success is reported from the deployment's own Stripe account, from another
+    // connected account (whose owner can write any metadata), or by the test-mode endpoint
+    for (body, secret) in [
+        (reported_from(None), STRIPE_WEBHOOK_SECRET),
+        (
+            reported_from(Some("acct_1SomeoneElse")),
+            STRIPE_WEBHOOK_SECRET,
+        ),
+        (reported_from(Some(merchant)), STRIPE_TEST_WEBHOOK_SECRET),
+    ] {
+        // THEN each is acknowledged and ignored, and the charge is still processing
+        let answer = deliver(&t, Some(&signature(secret, now(), &body)), &body).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert_eq!(answer.data()["outcome"], "ignored", "{body}");
+        assert_eq!(status_of(&t, &key, &payment).await["status"], "processing");
+    }
+    // AND reported from its own account by the live endpoint, it is recorded
+    let body = reported_from(Some(merchant));
+    let answer = deliver(
+        &t,
+        Some(&signature(STRIPE_WEBHOOK_SECRET, now(), &body)),
+        &body,
+    )
+    .await;
+    assert_eq!(answer.data()["outcome"], "recorded", "{}", answer.text);
+    assert_eq!(status_of(&t, &key, &payment).await["status"], "succeeded");
+}
+
+#[tokio::test]
 async fn without_a_signing_secret_every_event_is_refused_503() {
-    let t = TestApp::custom(None, |config| config.stripe_webhook_secret = None).await;
+    let t = TestApp::custom(None, |config| {
+        config.stripe_webhook_secret = None;
+        config.stripe_test_webhook_secret = None;
+    })
+    .await;
     let body = intent_event("payment_intent.succeeded", "acct_x", "pay_x", "succeeded");
     let answer = deliver(
         &t,

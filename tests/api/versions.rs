@@ -324,7 +324,7 @@ mod golden {
     use commet_payments::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus};
     use commet_payments::domain::money::{Currency, PaymentAmount};
     use commet_payments::domain::payment::{
-        Failure, NewLink, Payment, PaymentKind, PaymentStatus, Provider,
+        Failure, NewLink, Payment, PaymentKind, PaymentStatus, Route,
     };
     use commet_payments::domain::text::{Description, Email, ExternalId, FullName, Metadata};
     use commet_payments::http::views;
@@ -387,10 +387,9 @@ mod golden {
             },
             Some(customer().id),
             206,
-            Provider::Commet,
+            Route::sandbox(),
             "https://pay.example",
             at(CREATED),
-            false,
         );
         link.id = PaymentId::parse("pay_01KGXDENPAYMENT00000000001").unwrap();
         link.url = Some(format!("https://pay.example/pay/{}", link.id));

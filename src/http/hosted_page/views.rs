@@ -49,6 +49,8 @@ pub struct PayForm<'a> {
 pub struct StripeCard<'a> {
     pub js_url: &'a str,
     pub publishable_key: &'a str,
+    /// The connected Stripe account (Connect) the card is taken for, if not the deployment's.
+    pub stripe_account: Option<&'a str>,
     /// The SetupIntent's client secret, which Stripe.js confirms the card with.
     pub client_secret: &'a str,
     /// Marks the page's own script for the Content-Security-Policy.

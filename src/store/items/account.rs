@@ -1,8 +1,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{StoreError, keys, sort_key, stored, stored_opt};
-use crate::domain::account::{Account, ApiKey, ApiKeyHash, Mode};
-use crate::domain::ids::{AccountId, ApiKeyId};
+use crate::domain::account::{Account, ApiKey, ApiKeyHash, Mode, ProviderSettings};
+use crate::domain::ids::{AccountId, ApiKeyId, StripeAccountId};
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
 
@@ -18,6 +18,11 @@ pub(crate) struct AccountItem {
     pub mode: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
+    /// `true` when a sandbox account takes payments through Stripe's test mode.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sandbox_on_stripe: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stripe_account: Option<String>,
     pub created_at: String,
 }
 
@@ -34,6 +39,8 @@ impl AccountItem {
             api_version: account
                 .api_version
                 .map(|version| version.as_str().to_owned()),
+            sandbox_on_stripe: account.providers.sandbox_on_stripe,
+            stripe_account: stored_account(&account.providers),
             created_at: account.created_at.to_string(),
         }
     }
@@ -44,6 +51,7 @@ impl AccountItem {
             name: self.name,
             mode: stored("mode", Mode::parse(&self.mode))?,
             api_version: stored_opt("apiVersion", self.api_version.as_deref(), ApiVersion::parse)?,
+            providers: providers(self.sandbox_on_stripe, self.stripe_account.as_deref())?,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
         })
     }
@@ -61,6 +69,11 @@ pub(crate) struct ApiKeyItem {
     pub mode: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
+    /// `true` when a sandbox account takes payments through Stripe's test mode.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sandbox_on_stripe: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stripe_account: Option<String>,
     pub key_hash: String,
     pub display_prefix: String,
     pub created_at: String,
@@ -79,6 +92,8 @@ impl ApiKeyItem {
             account_id: key.account_id.to_string(),
             mode: key.mode.as_str().to_owned(),
             api_version: key.api_version.map(|version| version.as_str().to_owned()),
+            sandbox_on_stripe: key.providers.sandbox_on_stripe,
+            stripe_account: stored_account(&key.providers),
             key_hash: key.hash.as_str().to_owned(),
             display_prefix: key.display_prefix.clone(),
             created_at: key.created_at.to_string(),
@@ -92,10 +107,25 @@ impl ApiKeyItem {
             account_id: stored("accountId", AccountId::parse(&self.account_id))?,
             mode: stored("mode", Mode::parse(&self.mode))?,
             api_version: stored_opt("apiVersion", self.api_version.as_deref(), ApiVersion::parse)?,
+            providers: providers(self.sandbox_on_stripe, self.stripe_account.as_deref())?,
             hash: ApiKeyHash::from_stored(self.key_hash),
             display_prefix: self.display_prefix,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
             revoked_at: stored_opt("revokedAt", self.revoked_at.as_deref(), Timestamp::parse)?,
         })
     }
+}
+
+fn stored_account(providers: &ProviderSettings) -> Option<String> {
+    providers.stripe_account.as_ref().map(ToString::to_string)
+}
+
+fn providers(
+    sandbox_on_stripe: bool,
+    stripe_account: Option<&str>,
+) -> Result<ProviderSettings, StoreError> {
+    Ok(ProviderSettings {
+        sandbox_on_stripe,
+        stripe_account: stored_opt("stripeAccount", stripe_account, StripeAccountId::parse)?,
+    })
 }

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{StoreError, keys, sort_key, stored, stored_opt};
-use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId};
+use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId, StripeAccountId};
 use crate::domain::money::{Amounts, Currency};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, PaymentStatus, Provider};
 use crate::domain::text::{Description, Metadata, SuccessUrl};
@@ -26,6 +26,9 @@ pub(crate) struct PaymentItem {
     pub kind: String,
     pub status: String,
     pub provider: String,
+    /// The connected Stripe account the payment is made on (Stripe Connect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stripe_account: Option<String>,
     pub amount_subtotal: u64,
     pub tax_amount: u64,
     pub amount_total: u64,
@@ -79,6 +82,7 @@ impl PaymentItem {
             kind: payment.kind.as_str().to_owned(),
             status: payment.status.as_str().to_owned(),
             provider: payment.provider.as_str().to_owned(),
+            stripe_account: payment.stripe_account.as_ref().map(ToString::to_string),
             amount_subtotal: payment.amounts.subtotal,
             tax_amount: payment.amounts.tax,
             amount_total: payment.amounts.total(),
@@ -129,6 +133,11 @@ impl PaymentItem {
             kind: stored("kind", PaymentKind::parse(&self.kind))?,
             status: stored("status", PaymentStatus::parse(&self.status))?,
             provider: stored("provider", Provider::parse(&self.provider))?,
+            stripe_account: stored_opt(
+                "stripeAccount",
+                self.stripe_account.as_deref(),
+                StripeAccountId::parse,
+            )?,
             amounts,
             currency: stored("currency", Currency::parse(&self.currency))?,
             description: stored("description", Description::parse(&self.description))?,
