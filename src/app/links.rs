@@ -26,6 +26,8 @@ pub struct PaidAttempt {
     pub method: PaymentMethod,
     /// The payer's address when the link has no customer (the page asks for it).
     pub payer_email: Option<Email>,
+    /// The provider's id for the money movement (Stripe's PaymentIntent), if it has one.
+    pub reference: Option<String>,
     pub now: Timestamp,
 }
 
@@ -52,6 +54,7 @@ impl App {
             card,
             method,
             payer_email,
+            reference,
             now,
         } = paid;
         let mut payment = attempt.payment;
@@ -92,6 +95,7 @@ impl App {
         payment.status = PaymentStatus::Succeeded;
         payment.failure = None;
         payment.card = Some(card);
+        payment.provider_reference = reference;
         payment.updated_at = now;
         let invoice = Invoice::for_payment(&payment, customer_id.clone(), InvoiceStatus::Paid, now);
         payment.invoice_id = Some(invoice.id.clone());
@@ -162,6 +166,7 @@ impl App {
             card,
             method,
             payer_email,
+            reference: intent["id"].as_str().map(str::to_owned),
             now: Timestamp::now(),
         };
         Ok(match self.complete_link(account, paid).await? {

@@ -18,7 +18,7 @@ use crate::domain::time::Timestamp;
 use crate::http::hosted_page::form::{FormState, PaymentForm};
 use crate::http::hosted_page::views::{Authenticate, Paid, PayForm, StripeCard, Summary};
 use crate::http::hosted_page::{HostedPage, HostedPageRequest, new_csrf_token, unavailable};
-use crate::provider::stripe_cards::{PageCharge, Returned, SetupPayment};
+use crate::provider::stripe_cards::{PageAttempt, PageCharge, Returned, SetupPayment};
 use crate::provider::{Amount, CardOutcome, LinkProvider, Sandbox, Stripe};
 use crate::store::{Attempt, BeginAttempt, StoreError, Unpaid};
 
@@ -116,6 +116,7 @@ async fn pay_in_sandbox(
         merchant,
         attempt,
         card,
+        reference: None,
         now,
     };
     record(app, answered, outcome, entry.email).await
@@ -191,7 +192,11 @@ async fn pay_with_stripe(
             asked_before: attempt.version > 2,
         })
         .await;
-    let (outcome, card) = match paid {
+    let PageAttempt {
+        charge,
+        card,
+        intent,
+    } = match paid {
         Ok(paid) => paid,
         Err(error) => {
             tracing::error!(detail = %error, "provider unavailable");
@@ -202,7 +207,7 @@ async fn pay_with_stripe(
     if let Err(error) = app.faults.charge_recording().await {
         return outage(merchant, error);
     }
-    let outcome = match outcome {
+    let outcome = match charge {
         PageCharge::Decided(outcome) => outcome,
         PageCharge::Authenticate { client_secret } => {
             // The attempt stays processing while the payer authenticates; their return (or
@@ -214,6 +219,7 @@ async fn pay_with_stripe(
         merchant,
         attempt,
         card,
+        reference: intent,
         now,
     };
     record(app, answered, outcome, entry.email).await
@@ -270,6 +276,7 @@ async fn returned(
                 merchant,
                 card,
                 attempt,
+                reference: Some(intent_id.to_owned()),
                 now,
             };
             unpaid(app, answered, PaymentStatus::Failed, failure).await
@@ -288,6 +295,7 @@ async fn returned(
                     last4: method.last4.clone(),
                 },
                 attempt,
+                reference: Some(intent_id.to_owned()),
                 now,
             };
             complete(app, answered, method, email).await
@@ -366,11 +374,13 @@ async fn record(
     }
 }
 
-/// An attempt the provider has answered: whose link, which attempt, the card it used, when.
+/// An attempt the provider has answered: whose link, which attempt, the card it used, the
+/// provider's id for it (Stripe's PaymentIntent), when.
 struct Answered<'a> {
     merchant: &'a Account,
     attempt: Attempt,
     card: CardSummary,
+    reference: Option<String>,
     now: Timestamp,
 }
 
@@ -385,6 +395,7 @@ async fn complete(
         merchant,
         attempt,
         card,
+        reference,
         now,
     } = answered;
     let paid = PaidAttempt {
@@ -392,6 +403,7 @@ async fn complete(
         card,
         method,
         payer_email,
+        reference,
         now,
     };
     match app.complete_link(&merchant.id, paid).await {

@@ -34,6 +34,16 @@ pub enum PageCharge {
     },
 }
 
+/// What an attempt to pay a link through Stripe came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageAttempt {
+    pub charge: PageCharge,
+    /// The card it was asked with.
+    pub card: CardSummary,
+    /// The PaymentIntent that answered, when one did (a card refused when attached has none).
+    pub intent: Option<String>,
+}
+
 /// A link's PaymentIntent as the payer's return from authenticating finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Returned {
@@ -99,7 +109,7 @@ impl Stripe<'_> {
     pub async fn pay_with_setup(
         &self,
         payment: SetupPayment<'_>,
-    ) -> Result<(PageCharge, CardSummary), ProviderError> {
+    ) -> Result<PageAttempt, ProviderError> {
         let method_id = payment.method_id.to_owned();
         if payment.asked_before
             && let Some(paid) = self.settle_earlier_intents(payment.link_id).await?
@@ -107,8 +117,11 @@ impl Stripe<'_> {
             let method = paid["payment_method"].as_str().unwrap_or(&method_id);
             let customer = paid["customer"].as_str().map(str::to_owned);
             let saved = saved_method(method, &self.card(method).await?, customer)?;
-            let summary = summary_of(&saved);
-            return Ok((PageCharge::Decided(CardOutcome::Succeeded(saved)), summary));
+            return Ok(PageAttempt {
+                card: summary_of(&saved),
+                charge: PageCharge::Decided(CardOutcome::Succeeded(saved)),
+                intent: paid["id"].as_str().map(str::to_owned),
+            });
         }
         let card = self.card(&method_id).await?;
         let summary = summary_of(&saved_method(&method_id, &card, None)?);
@@ -120,7 +133,11 @@ impl Stripe<'_> {
                     None => self.create_customer(&payment).await?,
                 };
                 if let Some(declined) = self.attach(&method_id, &customer, &payment).await? {
-                    return Ok((PageCharge::Decided(declined), summary));
+                    return Ok(PageAttempt {
+                        charge: PageCharge::Decided(declined),
+                        card: summary,
+                        intent: None,
+                    });
                 }
                 customer
             }
@@ -152,7 +169,16 @@ impl Stripe<'_> {
             )
             .await?;
         let method = saved_method(&method_id, &card, Some(customer))?;
-        Ok((page_outcome(status, &answer, method)?, summary))
+        // A card error carries the PaymentIntent it left behind.
+        let intent = answer["id"]
+            .as_str()
+            .or_else(|| answer["error"]["payment_intent"]["id"].as_str())
+            .map(str::to_owned);
+        Ok(PageAttempt {
+            charge: page_outcome(status, &answer, method)?,
+            card: summary,
+            intent,
+        })
     }
 
     /// Before a new attempt on a link: an earlier attempt's PaymentIntent that succeeded (its

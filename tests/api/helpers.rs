@@ -446,6 +446,13 @@ impl TestApp {
         secret.expose().to_owned()
     }
 
+    /// The provider's id the stored payment records (Stripe's PaymentIntent; not on the wire).
+    pub async fn provider_reference(&self, account: &Account, payment: &str) -> Option<String> {
+        let id = commet_payments::domain::ids::PaymentId::parse(payment).unwrap();
+        let stored = self.store.get_payment(&account.id, &id).await.unwrap();
+        stored.expect("the payment is stored").provider_reference
+    }
+
     /// Sends a request through the function that serves it, as API Gateway would.
     pub async fn send(&self, request: Request) -> TestResponse {
         // The function API Gateway would route this request to (the `$default` one if none).

@@ -58,7 +58,7 @@ pub async fn live_link(t: &TestApp, key: &str, amount: u64) -> String {
 async fn a_live_link_is_paid_through_stripe_js_and_its_card_then_charges_off_session() {
     // GIVEN a live link, its page opened
     let t = TestApp::with_stripe(None).await;
-    let (_, key) = t.account(Mode::Live).await;
+    let (account, key) = t.account(Mode::Live).await;
     let link = live_link(&t, &key, 2000).await;
     let visit = t.open_page(&link).await;
     assert_eq!(visit.page.status, 200, "{}", visit.page.text);
@@ -101,6 +101,11 @@ async fn a_live_link_is_paid_through_stripe_js_and_its_card_then_charges_off_ses
     assert_eq!(
         (&intents[0]["amount"], &intents[0]["status"]),
         (&json!(2000), &json!("succeeded"))
+    );
+    assert_eq!(
+        t.provider_reference(&account, &link).await.as_deref(),
+        intents[0]["id"].as_str(),
+        "the link records its PaymentIntent"
     );
     // AND the payer is a customer with the card saved, which charges off-session
     let customer = payment["customerId"].as_str().unwrap();
@@ -258,7 +263,7 @@ fn authentication_of(page: &crate::helpers::TestResponse) -> (PageVisit, String,
 async fn a_card_that_asks_for_3d_secure_is_authenticated_in_the_browser_and_the_return_records_it()
 {
     let t = TestApp::with_stripe(None).await;
-    let (_, key) = t.account(Mode::Live).await;
+    let (account, key) = t.account(Mode::Live).await;
     for (authenticated, status, outcome) in [(true, 200, "succeeded"), (false, 402, "failed")] {
         // GIVEN a card that asks for authentication, saved through the page (authenticated once
         // for the SetupIntent, as Stripe.js's window does)
@@ -306,6 +311,10 @@ async fn a_card_that_asks_for_3d_secure_is_authenticated_in_the_browser_and_the_
         assert_eq!(intents_of(&link).await.len(), 1);
         if authenticated {
             assert!(back.text.contains("<h1>Paid</h1>"));
+            assert_eq!(
+                t.provider_reference(&account, &link).await,
+                Some(intent.clone())
+            );
             // AND returning again shows it paid and records nothing more
             let again = t
                 .submit_page(&link, &step, &[("payment_intent", &intent)])

@@ -418,7 +418,7 @@ mod crashed {
 
         // GIVEN a live link whose page failed to record the attempt after Stripe charged
         let t = TestApp::with_stripe(None).await;
-        let (_, key) = t.account(Mode::Live).await;
+        let (account, key) = t.account(Mode::Live).await;
         let mut events = stripe_events_to_receiver("commet-tests-crashed-links").await;
         let link = live_link(&t, &key, 1800).await;
         let visit = t.open_page(&link).await;
@@ -445,6 +445,10 @@ mod crashed {
         assert_eq!(answer.data()["outcome"], "recorded");
         let paid = status_of(&t, &key, &link).await;
         assert_eq!(paid["status"], "succeeded");
+        assert_eq!(
+            t.provider_reference(&account, &link).await.as_deref(),
+            sent.json()["data"]["object"]["id"].as_str()
+        );
         let customer = paid["customerId"].as_str().unwrap();
         let got = t
             .send(
