@@ -81,6 +81,7 @@ impl App {
                     payment.livemode,
                 );
                 customer.payment_method = Some(method.clone());
+                customer.provider_customer = method.provider_customer.clone();
                 (customer.id.clone(), Some(customer), receipt_to)
             }
         };

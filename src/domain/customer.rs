@@ -18,6 +18,9 @@ pub struct Customer {
     pub metadata: Option<Metadata>,
     /// The card vaulted by the customer's last successful payment on a hosted page.
     pub payment_method: Option<PaymentMethod>,
+    /// The customer at the provider (Stripe's `cus_...`), made when they first pay there, so
+    /// that every attempt of theirs uses the same one. Internal: not on the wire.
+    pub provider_customer: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
@@ -45,6 +48,7 @@ impl Customer {
             timezone: request.timezone,
             metadata: request.metadata,
             payment_method: None,
+            provider_customer: None,
             created_at: now,
             updated_at: now,
             livemode,

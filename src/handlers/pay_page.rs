@@ -10,6 +10,7 @@
 use crate::app::{App, LinkCompleted, PaidAttempt};
 use crate::domain::account::Account;
 use crate::domain::card::PaymentMethod;
+use crate::domain::customer::Customer;
 use crate::domain::ids::{PaymentId, StripeAccountId};
 use crate::domain::invoice::Invoice;
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, PaymentStatus, Route};
@@ -18,7 +19,7 @@ use crate::domain::time::Timestamp;
 use crate::http::hosted_page::form::{FormState, PaymentForm};
 use crate::http::hosted_page::views::{Authenticate, Paid, PayForm, StripeCard, Summary};
 use crate::http::hosted_page::{HostedPage, HostedPageRequest, new_csrf_token, unavailable};
-use crate::provider::stripe_cards::{PageAttempt, PageCharge, Returned, SetupPayment};
+use crate::provider::stripe_cards::{PageAttempt, PageCharge, Returned, SetupPayment, StripePayer};
 use crate::provider::{Amount, CardOutcome, LinkProvider, Sandbox, Stripe};
 use crate::store::{Attempt, BeginAttempt, StoreError, Unpaid};
 
@@ -150,16 +151,18 @@ async fn pay_with_stripe(
             return form_page(app, merchant, &payment, &state).await;
         }
     };
-    // The payer: the link's customer (and the Stripe customer its card is saved on, if any),
-    // or the e-mail the form asked for.
+    // The payer: the link's customer and their Stripe customer (made now, once, if they have
+    // none), or the e-mail the form asked for.
     let (email, known_customer) = match &payment.customer_id {
         Some(id) => match app.store.get_customer_by_id(&merchant.id, id).await {
-            Ok(Some(customer)) => (
-                customer.email.as_str().to_owned(),
-                customer
-                    .payment_method
-                    .and_then(|method| method.provider_customer),
-            ),
+            Ok(Some(customer)) => {
+                match stripe_customer_of(app, stripe, merchant, &customer).await {
+                    Ok(stripe_customer) => {
+                        (customer.email.as_str().to_owned(), Some(stripe_customer))
+                    }
+                    Err(page) => return page,
+                }
+            }
             Ok(None) => return unavailable(Some(&merchant.name)),
             Err(error) => return outage(merchant, error),
         },
@@ -223,6 +226,43 @@ async fn pay_with_stripe(
         now,
     };
     record(app, answered, outcome, entry.email).await
+}
+
+/// The Stripe customer of our `customer`: the one recorded on them (or on their saved card), else
+/// one made now and recorded, under an idempotency key of our customer's so that a retry after
+/// a lost answer gets the same one.
+async fn stripe_customer_of(
+    app: &App,
+    stripe: &Stripe<'_>,
+    merchant: &Account,
+    customer: &Customer,
+) -> Result<String, HostedPage> {
+    let known = customer.provider_customer.clone().or_else(|| {
+        customer
+            .payment_method
+            .as_ref()
+            .and_then(|method| method.provider_customer.clone())
+    });
+    if let Some(known) = known {
+        return Ok(known);
+    }
+    let payer = StripePayer {
+        email: customer.email.as_str(),
+        account_id: merchant.id.as_str(),
+        customer_id: Some(customer.id.as_str()),
+    };
+    let made = stripe
+        .create_customer(payer, &format!("{}-stripe-customer", customer.id))
+        .await
+        .map_err(|error| {
+            tracing::error!(detail = %error, "provider unavailable");
+            unavailable(Some(&merchant.name))
+        })?;
+    app.store
+        .set_provider_customer(&merchant.id, &customer.id, &made)
+        .await
+        .map_err(|error| outage(merchant, error))?;
+    Ok(made)
 }
 
 /// The payer is back from authenticating the attempt's PaymentIntent `intent_id`: its outcome,

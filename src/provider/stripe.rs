@@ -33,6 +33,8 @@ const MAX_ANSWER_BYTES: usize = 1 << 20;
 /// find it again and tie Stripe's events about it to the payment.
 pub const PAYMENT_ID_METADATA: &str = "commet_payment_id";
 pub const ACCOUNT_ID_METADATA: &str = "commet_account_id";
+/// A Stripe customer made for one of our customers names them.
+pub const CUSTOMER_ID_METADATA: &str = "commet_customer_id";
 /// A link's PaymentIntent also names the attempt it was made for, and the card it was asked with
 /// (which Stripe may clear from the PaymentIntent when authentication fails).
 pub const ATTEMPT_METADATA: &str = "commet_attempt";

@@ -239,19 +239,28 @@ fn final_payment_update(
     change
 }
 
-/// Vaults `method` on an existing customer.
+/// Vaults `method` on an existing customer, and records the provider's customer it is saved on
+/// unless one is recorded already.
 fn vault(method: &PaymentMethod, now: Timestamp) -> Result<ConditionalUpdate, StoreError> {
-    let method = serde_dynamo::to_attribute_value(PaymentMethodItem::from(method))
+    let item = serde_dynamo::to_attribute_value(PaymentMethodItem::from(method))
         .map_err(|e| StoreError::Internal(format!("item mapping: {e}")))?;
-    Ok(ConditionalUpdate::new(
-        "SET paymentMethod = :method, #updatedAt = :now ADD #version :one",
-        PRESENT,
-    )
-    .name("#version", "version")
-    .name("#updatedAt", "updatedAt")
-    .value(":method", method)
-    .text(":now", now.to_string())
-    .number(":one", 1))
+    let set = "SET paymentMethod = :method, #updatedAt = :now";
+    let update = match &method.provider_customer {
+        Some(_) => format!(
+            "{set}, providerCustomer = if_not_exists(providerCustomer, :provider) ADD #version :one"
+        ),
+        None => format!("{set} ADD #version :one"),
+    };
+    let update = ConditionalUpdate::new(update, PRESENT)
+        .name("#version", "version")
+        .name("#updatedAt", "updatedAt")
+        .value(":method", item)
+        .text(":now", now.to_string())
+        .number(":one", 1);
+    Ok(match &method.provider_customer {
+        Some(provider) => update.text(":provider", provider.as_str()),
+        None => update,
+    })
 }
 
 fn counter_key(account: &AccountId) -> Item {

@@ -1,6 +1,6 @@
 use super::idempotency::KeyCompletion;
 use super::items::{CustomerItem, ExternalIdItem, Item, from_item, string_key, to_item};
-use super::write::Transaction;
+use super::write::{Bind, ConditionalUpdate, Transaction};
 use super::{Store, StoreError, keys, schema};
 use crate::domain::customer::{Customer, CustomerRef};
 use crate::domain::ids::{AccountId, CustomerId};
@@ -94,6 +94,24 @@ impl Store {
     ) -> Result<Option<Customer>, StoreError> {
         let item = self.get_consistent(customer_key(account, id)).await?;
         item.map(customer_from).transpose()
+    }
+
+    /// Records the customer's customer at the provider, unless one is recorded already (two
+    /// first payments racing keep the first). Changes nothing a merchant sees: no event.
+    pub async fn set_provider_customer(
+        &self,
+        account: &AccountId,
+        id: &CustomerId,
+        provider_customer: &str,
+    ) -> Result<(), StoreError> {
+        let change = ConditionalUpdate::new(
+            "SET providerCustomer = :provider",
+            "attribute_exists(pk) AND attribute_not_exists(providerCustomer)",
+        )
+        .text(":provider", provider_customer);
+        self.update_conditionally(customer_key(account, id), change)
+            .await
+            .map(|_| ())
     }
 
     /// The `cus_` id that holds an external id, by one consistent GetItem.

@@ -4,12 +4,13 @@
 //! link is paid with one PaymentIntent, the card saved for off-session charges.
 
 use commet_payments::domain::account::Mode;
+use commet_payments::domain::ids::CustomerId;
 use serde_json::{Value, json};
 
 use crate::helpers::{
     LOCALSTRIPE_PUBLISHABLE_KEY, PageVisit, TestApp, http_request, localstripe_endpoint,
 };
-use crate::stripe::intents_of;
+use crate::stripe::{intents_of, stripe};
 
 /// The page's SetupIntent: its id and client secret, as its script reads them.
 pub fn setup_of(visit: &PageVisit) -> (String, String) {
@@ -210,6 +211,69 @@ async fn a_declined_card_a_setup_not_this_links_and_no_javascript_pay_nothing() 
         .filter(|intent| intent["status"] == "succeeded")
         .count();
     assert_eq!((intents.len(), succeeded), (2, 1), "{intents:?}");
+}
+
+#[tokio::test]
+async fn a_customers_attempts_share_one_stripe_customer_recorded_on_them() {
+    // GIVEN a live link for a customer of ours who never paid through Stripe
+    let t = TestApp::with_stripe(None).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let customer = t
+        .create(
+            "/api/v1/customers",
+            &key,
+            json!({ "email": "known@example.com" }),
+        )
+        .await;
+    let link = t
+        .create(
+            "/api/v1/payments",
+            &key,
+            json!({ "amount": 1300, "currency": "usd", "description": "Order", "customerId": customer }),
+        )
+        .await;
+
+    // WHEN a card that declines is tried, then one that pays
+    for (card, status) in [("4000000000000341", 402), ("4242424242424242", 200)] {
+        let visit = t.open_page(&link).await;
+        let setup = setup_of(&visit);
+        confirm_in_browser(&setup, card).await;
+        let answer = t
+            .submit_page(&link, &visit, &[("setup_intent", &setup.0)])
+            .await;
+        assert_eq!(answer.status, status, "{card}: {}", answer.text);
+    }
+
+    // THEN one Stripe customer was made for them, tagged with them, both attempts used it,
+    // and it is recorded on them
+    let made: Vec<Value> = stripe("GET", "/v1/customers?limit=100", &[]).await["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|made| made["metadata"]["commet_customer_id"] == customer.as_str())
+        .cloned()
+        .collect();
+    assert_eq!(made.len(), 1, "{made:?}");
+    let stripe_customer = made[0]["id"].as_str().unwrap();
+    assert_eq!(made[0]["email"], "known@example.com");
+    let intents = intents_of(&link).await;
+    assert_eq!(intents.len(), 2, "{intents:?}");
+    assert!(
+        intents
+            .iter()
+            .all(|intent| intent["customer"] == stripe_customer)
+    );
+    let stored = t
+        .store
+        .get_customer_by_id(&account.id, &CustomerId::parse(&customer).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.provider_customer.as_deref(), Some(stripe_customer));
+    assert_eq!(
+        stored.payment_method.unwrap().provider_customer.as_deref(),
+        Some(stripe_customer)
+    );
 }
 
 /// What localstripe's Stripe.js does when the payer answers its 3-D Secure window: the

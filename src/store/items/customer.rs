@@ -85,6 +85,8 @@ pub(crate) struct CustomerItem {
     pub metadata: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<PaymentMethodItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_customer: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub livemode: bool,
@@ -125,6 +127,7 @@ impl CustomerItem {
                 .payment_method
                 .as_ref()
                 .map(PaymentMethodItem::from),
+            provider_customer: customer.provider_customer.clone(),
             created_at: customer.created_at.to_string(),
             updated_at: customer.updated_at.to_string(),
             livemode: customer.livemode,
@@ -157,6 +160,7 @@ impl CustomerItem {
                 .map(|entries| stored("metadata", Metadata::new(entries)))
                 .transpose()?,
             payment_method: self.payment_method.map(PaymentMethod::from),
+            provider_customer: self.provider_customer,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
             updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
             livemode: self.livemode,
