@@ -121,8 +121,8 @@ impl App {
     }
 
     /// Stripe reported the link's PaymentIntent `intent` succeeded (`attempt`: the link as just
-    /// read, with its current attempt): records the attempt it belongs to if nobody has (its page died after Stripe charged), with the card Stripe
-    /// saved.
+    /// read, with its current attempt): records the attempt it belongs to if nobody has (its
+    /// page died after Stripe charged), with the card Stripe saved.
     pub(super) async fn record_reported_link(
         &self,
         account: &AccountId,

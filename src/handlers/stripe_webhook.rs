@@ -14,9 +14,7 @@ use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
 use crate::http::request::body_bytes;
 use crate::http::{ApiError, ApiResponse};
-use crate::provider::stripe_events::{
-    IntentEvent, SignatureError, StripeEvent, parse_event, verify_signature,
-};
+use crate::provider::stripe_events::{IntentEvent, StripeEvent, parse_event, verify_with_any};
 
 /// The answer Stripe gets (it reads only the status).
 #[derive(Serialize)]
@@ -48,23 +46,18 @@ pub async fn receive(
     let now = Timestamp::now().datetime().unix_timestamp();
     // The live endpoint's secret or the test endpoint's: the one that signed it says which
     // mode's payments the event may be about.
-    // What is wrong with it: a mismatch only if no secret finds more to say.
-    let mut refusal = SignatureError::Mismatch;
-    let mut livemode = None;
-    for candidate in &secrets {
-        match verify_signature(candidate.secret.expose(), signature, body, now) {
-            Ok(()) => {
-                livemode = Some(candidate.livemode);
-                break;
-            }
-            Err(SignatureError::Mismatch) => {}
-            Err(why) => refusal = why,
-        }
-    }
-    let livemode = livemode.ok_or_else(|| {
+    let livemode = verify_with_any(
+        &secrets,
+        |candidate| candidate.secret.expose(),
+        signature,
+        body,
+        now,
+    )
+    .map(|signer| signer.livemode)
+    .map_err(|why| {
         ApiError::validation(
             "Stripe-Signature",
-            format!("The Stripe-Signature header {refusal}."),
+            format!("The Stripe-Signature header {why}."),
         )
     })?;
     let event = parse_event(body)

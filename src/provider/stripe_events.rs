@@ -23,6 +23,27 @@ pub enum SignatureError {
     Stale,
 }
 
+/// `verify_signature` with each of `secrets` (an endpoint's secret per Stripe mode): the first
+/// that signed it, else why not (a mismatch only when no secret finds more to say, such as a
+/// stale timestamp).
+pub fn verify_with_any<'a, T>(
+    secrets: &'a [T],
+    secret_of: impl Fn(&T) -> &str,
+    header: Option<&str>,
+    payload: &[u8],
+    now_unix: i64,
+) -> Result<&'a T, SignatureError> {
+    let mut refusal = SignatureError::Mismatch;
+    for candidate in secrets {
+        match verify_signature(secret_of(candidate), header, payload, now_unix) {
+            Ok(()) => return Ok(candidate),
+            Err(SignatureError::Mismatch) => {}
+            Err(why) => refusal = why,
+        }
+    }
+    Err(refusal)
+}
+
 /// Checks `header` (`t=<unix seconds>,v1=<hex>,...`) against `payload`, the body exactly as it
 /// arrived: some `v1` entry must be the HMAC-SHA256 of `<t>.<payload>` keyed with `secret`
 /// (each compared in constant time; Stripe sends several while a secret is being rolled), and `t`
@@ -158,6 +179,26 @@ mod tests {
             verify_signature(SECRET, Some(&header), body, 1_700_000_000),
             Ok(())
         );
+    }
+
+    #[test]
+    fn of_several_secrets_the_one_that_signed_is_named_and_a_refusal_says_the_most() {
+        let body = br#"{"id":"evt_4"}"#;
+        let secrets = [("live", "whsec_live"), ("test", "whsec_test")];
+        let at = 1_700_000_000;
+        let check = |header: Option<&str>, now: i64| {
+            verify_with_any(&secrets, |(_, secret)| secret, header, body, now)
+                .map(|(mode, _)| *mode)
+        };
+        let by_test = format!("t={at},v1={}", sign("whsec_test", at, body));
+        assert_eq!(check(Some(&by_test), at), Ok("test"));
+        let by_live = format!("t={at},v1={}", sign("whsec_live", at, body));
+        assert_eq!(check(Some(&by_live), at), Ok("live"));
+        // Signed by one of them, but long ago: stale, not a mismatch.
+        assert_eq!(check(Some(&by_test), at + 301), Err(SignatureError::Stale));
+        let by_neither = format!("t={at},v1={}", sign("whsec_other", at, body));
+        assert_eq!(check(Some(&by_neither), at), Err(SignatureError::Mismatch));
+        assert_eq!(check(None, at), Err(SignatureError::Missing));
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub async fn stripe_customer(t: &TestApp, account: &Account, key: &str, card: &s
     customer
 }
 
-fn charge_body(customer: &str) -> Value {
+pub fn charge_body(customer: &str) -> Value {
     json!({ "customerId": customer, "amount": 2500, "currency": "usd", "description": "Plan" })
 }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::helpers::{LOCALSTRIPE_PUBLISHABLE_KEY, LOCALSTRIPE_TEST_MODE_PUBLISHABLE_KEY, TestApp};
 use crate::live_page::live_link;
-use crate::stripe::{intents_of, stripe_customer};
+use crate::stripe::{charge_body, intents_of, stripe_customer};
 
 const CONNECTED: &str = "acct_1CommetConnected01";
 
@@ -20,10 +20,6 @@ async fn set(t: &TestApp, account: &Account, providers: ProviderSettings) -> Acc
         .await
         .unwrap()
         .expect("the account exists")
-}
-
-fn charge_body(customer: &str) -> serde_json::Value {
-    json!({ "customerId": customer, "amount": 1800, "currency": "usd", "description": "Plan" })
 }
 
 #[tokio::test]
