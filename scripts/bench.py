@@ -41,8 +41,17 @@ LARGE = int(os.environ.get("BENCH_LARGE_ACCOUNT", "100000"))
 SCALING_REQUESTS = int(os.environ.get("BENCH_SCALING_REQUESTS", "300"))
 CALLGRIND_REQUESTS = int(os.environ.get("BENCH_CALLGRIND_REQUESTS", "50"))
 LAG_EVENTS = int(os.environ.get("BENCH_LAG_EVENTS", "200"))
-# BENCH_ONLY=events: only the events-out tables (after seeding).
+LAMBDA_COLD_RUNS = int(os.environ.get("BENCH_LAMBDA_COLD_RUNS", "10"))
+LAMBDA_WARM_REQUESTS = int(os.environ.get("BENCH_LAMBDA_WARM_REQUESTS", "200"))
+# BENCH_ONLY=events: only the events-out tables (after seeding); BENCH_ONLY=lambda: only the
+# Lambda-size tables.
 ONLY = os.environ.get("BENCH_ONLY", "")
+
+# Lambda gives a function CPU in proportion to its memory, one vCPU at 1,769 MB.
+ONE_VCPU_MB = 1769
+LAMBDA_SIZES_MB = [1769, 512, 128]
+CPU_CGROUPS = Path("/sys/fs/cgroup/cpu")
+SYSTEM_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
 def rie_path():
@@ -194,6 +203,47 @@ class Function:
             self.process.kill()
 
 
+class CpuShare:
+    """A group of the cgroup-v1 cpu controller holding what runs in it to the CPU share of a
+    Lambda function of `mb` megabytes: a quota of 1 ms (the smallest the kernel takes) per period
+    of 1769/mb ms. A short period makes a throttled process wait in slices of milliseconds, as a
+    small function does on Lambda, not in one stall of the default 100 ms period. Only the
+    bootstrap joins it (a wrapper writes its own pid, then execs the bootstrap): the emulator and
+    DynamoDB Local keep the rest of the machine."""
+
+    def __init__(self, mb, workdir):
+        self.mb = mb
+        self.period_us = round(1000 * ONE_VCPU_MB / mb)
+        self.path = CPU_CGROUPS / f"commet-bench-{mb}mb"
+        self.path.mkdir(exist_ok=True)
+        (self.path / "cpu.cfs_quota_us").write_text("-1")
+        (self.path / "cpu.cfs_period_us").write_text(str(self.period_us))
+        (self.path / "cpu.cfs_quota_us").write_text("1000")
+        self.workdir = Path(workdir)
+
+    @staticmethod
+    def available():
+        try:
+            probe = CPU_CGROUPS / f"commet-bench-probe-{os.getpid()}"
+            probe.mkdir()
+            probe.rmdir()
+            return True
+        except OSError:
+            return False
+
+    def wrapper(self, bootstrap):
+        script = self.workdir / f"share-{self.mb}-{bootstrap.name}.sh"
+        script.write_text(f"#!/bin/sh\necho $$ > {self.path}/cgroup.procs\nexec {bootstrap}\n")
+        script.chmod(0o755)
+        return script
+
+    def remove(self):
+        try:
+            self.path.rmdir()
+        except OSError as error:
+            print(f"  could not remove {self.path}: {error}", file=sys.stderr)
+
+
 # --- Events ------------------------------------------------------------------------------------
 
 
@@ -265,20 +315,20 @@ def env_for(endpoint_url, ca=None):
     return env
 
 
-def cold_start(bootstrap, env, make_event, attempts=3):
+def cold_start(bootstrap, env, make_event, attempts=3, wrapper=None):
     """Spawn of emulator + bootstrap until the first response (first DynamoDB call included).
     A start the emulator itself fails (it happens under heavy load) is retried, and said."""
     for attempt in range(attempts):
         try:
-            return cold_start_once(bootstrap, env, make_event)
+            return cold_start_once(bootstrap, env, make_event, wrapper)
         except RuntimeError as error:
             print(f"  cold start of {bootstrap.name} failed ({error}); retrying", file=sys.stderr)
             if attempt == attempts - 1:
                 raise
 
 
-def cold_start_once(bootstrap, env, make_event):
-    function = Function(bootstrap, env)
+def cold_start_once(bootstrap, env, make_event, wrapper=None):
+    function = Function(bootstrap, env, wrapper)
     try:
         status, payload = function.invoke(make_event())
         elapsed = (time.perf_counter() - function.started) * 1000
@@ -289,10 +339,10 @@ def cold_start_once(bootstrap, env, make_event):
         function.stop()
 
 
-def warm(bootstrap, env, make_event, requests):
+def warm(bootstrap, env, make_event, requests, wrapper=None):
     """Latencies (ms) of `requests` warm invocations of one process, after one cold one; and the
     process's peak RSS after them."""
-    function = Function(bootstrap, env)
+    function = Function(bootstrap, env, wrapper)
     try:
         function.invoke(make_event())
         latencies = []
@@ -348,6 +398,102 @@ def instructions_per_request(bootstrap, env, make_event, workdir):
     line = next((l for l in dump.read_text(errors="ignore").splitlines()
                  if l.startswith("totals:")), None)
     return None if line is None else int(line.split()[1]) / CALLGRIND_REQUESTS
+
+
+def cold_instructions(bootstrap, env, make_event, workdir):
+    """Instructions from exec to the first answer, under callgrind: the cold start's own CPU
+    work (dynamic loading, runtime, configuration, trust roots, TLS handshake, first request),
+    which is what a small function waits for at its CPU share."""
+    if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
+        return None
+    out = Path(workdir) / f"callgrind-cold.{bootstrap.name}.{len(list(Path(workdir).iterdir()))}"
+    wrapper = Path(workdir) / f"valgrind-cold-{bootstrap.name}.sh"
+    wrapper.write_text(f"#!/bin/sh\nexec valgrind --tool=callgrind --quiet "
+                       f"--callgrind-out-file={out} {bootstrap}\n")
+    wrapper.chmod(0o755)
+    function = Function(bootstrap, env, wrapper=wrapper)
+    try:
+        status, payload = function.invoke(make_event())
+        if status not in (200, 402):
+            raise RuntimeError(f"cold start answered {status}: {payload}")
+        subprocess.run(["callgrind_control", "-d", str(function.bootstrap_pid())], check=True,
+                       capture_output=True, timeout=60)
+    finally:
+        function.stop()
+    dump = Path(f"{out}.1")
+    if not dump.exists():
+        return None
+    line = next((l for l in dump.read_text(errors="ignore").splitlines()
+                 if l.startswith("totals:")), None)
+    return None if line is None else int(line.split()[1])
+
+
+def lambda_sizes(subjects, plain_url, tls_url, ca, workdir):
+    """Cold start and warm latency at the CPU share of Lambda's memory sizes, over TLS with the
+    production trust roots (the compiled-in AWS roots, plus the bench CA the proxy needs); and
+    the instructions of a cold start, with and without the system's bundle in SSL_CERT_FILE
+    (over plain HTTP: under callgrind a TLS handshake outlasts the functions' DynamoDB timeouts;
+    the roots are parsed all the same, when the connector is built)."""
+    env = env_for(tls_url, ca)
+    bundle = Path(workdir) / "system-bundle-and-bench-ca.pem"
+    bundle.write_bytes((SYSTEM_BUNDLE.read_bytes() if SYSTEM_BUNDLE.exists() else b"")
+                       + Path(ca).read_bytes())
+    bundle_count = bundle.read_bytes().count(b"BEGIN CERTIFICATE")
+
+    instructions = []
+    for name, (bootstrap, make_event) in subjects:
+        production = cold_instructions(bootstrap, env_for(plain_url), make_event, workdir)
+        system = cold_instructions(bootstrap, env_for(plain_url, bundle), make_event, workdir)
+        cell = lambda n: "n/a" if n is None else f"{n:,}"
+        instructions.append([name, cell(production), cell(system),
+                             "n/a" if None in (production, system)
+                             else f"{system - production:,}"])
+    table("Instructions of a cold start (callgrind, exec to the first answer, plain HTTP; the "
+          "bootstrap process only)",
+          ["endpoint", "AWS roots", f"SSL_CERT_FILE: {bundle_count} roots", "difference"],
+          instructions)
+
+    if not CpuShare.available():
+        print(f"\nLambda sizes: skipped, {CPU_CGROUPS} is not writable (the cgroup-v1 cpu "
+              f"controller, as root)")
+        return
+    shares = [None] + [CpuShare(mb, workdir) for mb in LAMBDA_SIZES_MB]
+    label = lambda share: "unthrottled" if share is None else f"{share.mb} MB"
+    colds = {(name, label(share)): [] for name, _ in subjects for share in shares}
+    warms = {}
+    try:
+        # Interleaved, so that whatever else the machine does falls on every size alike.
+        for _ in range(LAMBDA_COLD_RUNS):
+            for name, (bootstrap, make_event) in subjects:
+                for share in shares:
+                    wrapper = share.wrapper(bootstrap) if share else None
+                    colds[(name, label(share))].append(
+                        cold_start(bootstrap, env, make_event, wrapper=wrapper))
+        for name, (bootstrap, make_event) in subjects:
+            for share in shares:
+                wrapper = share.wrapper(bootstrap) if share else None
+                latencies, _ = warm(bootstrap, env, make_event, LAMBDA_WARM_REQUESTS, wrapper)
+                warms[(name, label(share))] = pct(latencies, 0.5)
+    finally:
+        for share in shares:
+            if share:
+                share.remove()
+    labels = [label(share) for share in shares]
+    floor = {l: statistics.median(colds[("floor", l)]) for l in labels}
+    rows = []
+    for name, _ in subjects:
+        row = [name]
+        for l in labels:
+            median = statistics.median(colds[(name, l)])
+            row.append(f"{median:.1f}" if name == "floor" else f"{median:.1f} (+{median - floor[l]:.1f})")
+        rows.append(row)
+    settings = ", ".join(f"{s.mb} MB: quota 1000 us per {s.period_us} us" for s in shares if s)
+    table(f"Cold start at Lambda's CPU shares over TLS (ms, median of {LAMBDA_COLD_RUNS}; above "
+          f"the floor in brackets). cgroup-v1 cpu controller on the bootstrap only: {settings}",
+          ["endpoint"] + labels, rows)
+    table(f"Warm p50 at Lambda's CPU shares over TLS (ms, N={LAMBDA_WARM_REQUESTS} after the "
+          f"first request)", ["endpoint"] + labels,
+          [[name] + [f"{warms[(name, l)]:.3f}" for l in labels] for name, _ in subjects])
 
 
 def events_out(plain_url, seed):
@@ -477,7 +623,9 @@ def main():
     seeding = time.monotonic()
     out = subprocess.run([str(RELEASE / "examples" / "bench_tool"), "--endpoint", plain_url,
                           "--table", TABLE, "seed", "--large", str(LARGE),
-                          "--pool", str(COLD_RUNS * 2 + ROUNDS * (WARM_REQUESTS + 1) + 10)],
+                          "--pool", str(COLD_RUNS * 2 + ROUNDS * (WARM_REQUESTS + 1) + 10
+                                         + (len(LAMBDA_SIZES_MB) + 1)
+                                         * (LAMBDA_COLD_RUNS + LAMBDA_WARM_REQUESTS + 1) + 2)],
                          check=True, capture_output=True, text=True)
     seed_file.write_text(out.stdout)
     seed = json.loads(out.stdout)
@@ -497,6 +645,12 @@ def main():
 
     if ONLY == "events":
         events_out(plain_url, seed)
+        print(f"\nbenchmark took {time.monotonic() - begun:.0f} s (build not included)")
+        return
+    lambda_subjects = [("floor", (floor, floor_event))] + [
+        (name, (RELEASE / spec[0], spec[1])) for name, spec in endpoints.table.items()]
+    if ONLY == "lambda":
+        lambda_sizes(lambda_subjects, plain_url, tls_url, ca, workdir)
         print(f"\nbenchmark took {time.monotonic() - begun:.0f} s (build not included)")
         return
 
@@ -614,6 +768,8 @@ def main():
     rows.append(["floor", "n/a" if count is None else f"{count:,.0f}"])
     table(f"Instructions per warm request (callgrind, N={CALLGRIND_REQUESTS} after 5 warm-up "
           f"requests; the bootstrap process only)", ["endpoint", "instructions"], rows)
+
+    lambda_sizes(lambda_subjects, plain_url, tls_url, ca, workdir)
 
     # Binary sizes: x86_64 from this build; arm64 if `cargo lambda build --release --arm64` ran.
     rows = []

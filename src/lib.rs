@@ -6,6 +6,7 @@
 //! flows on through the table's stream to [`workers`], which deliver its events to webhooks.
 
 pub mod app;
+pub mod aws_http;
 pub mod domain;
 pub mod endpoints;
 pub mod fixtures;

@@ -1,5 +1,5 @@
-//! What the AWS services beside DynamoDB (SES, Secrets Manager) are reached with: the store's
-//! kind of HTTP client (rustls on ring, AWS's roots compiled in), short timeouts, two attempts,
+//! What the AWS services beside DynamoDB (SES, Secrets Manager) are reached with: the process's
+//! one AWS connector (`aws_http`), short timeouts, two attempts,
 //! and credentials from the function's environment, or fixed local ones for an emulator.
 
 use std::time::Duration;
@@ -9,31 +9,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
-
-/// The roots AWS endpoints chain to, compiled in (see certs/README.md), as the store's client
-/// has them.
-const AWS_TRUST_ROOTS: &str = include_str!("../../certs/aws-trust-roots.pem");
-
-pub(super) fn http_client() -> SharedHttpClient {
-    let roots = tls::TrustStore::empty()
-        .with_native_roots(false)
-        .with_pem_certificate(AWS_TRUST_ROOTS.as_bytes());
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .tls_context(
-            tls::TlsContext::builder()
-                .with_trust_store(roots)
-                .build()
-                .unwrap_or_default(),
-        )
-        .build_https()
-}
 
 pub(super) fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(2))
         .operation_timeout(Duration::from_secs(10))
         .build()
 }

@@ -7,6 +7,8 @@ use aws_sdk_sesv2::config::Region;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_smithy_async::rt::sleep::TokioSleep;
 
+use crate::aws_http;
+
 use super::aws;
 
 /// Where mail goes out: the sender address and the SES client.
@@ -31,7 +33,7 @@ impl Mailer {
     pub fn new(sender: String, endpoint: Option<&str>) -> Self {
         let mut config = aws_sdk_sesv2::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .http_client(aws::http_client())
+            .http_client(aws_http::http_client())
             .timeout_config(aws::timeouts())
             .retry_config(aws::retries())
             .sleep_impl(TokioSleep::new())

@@ -7,13 +7,15 @@ use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::config::Region;
 use aws_smithy_async::rt::sleep::TokioSleep;
 
+use crate::aws_http;
+
 use super::aws;
 
 /// The text of the secret `arn` (its `SecretString`). The error says why not, never what.
 pub async fn read_secret(arn: &str, endpoint: Option<&str>) -> Result<String, String> {
     let mut config = aws_sdk_secretsmanager::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .http_client(aws::http_client())
+        .http_client(aws_http::http_client())
         .timeout_config(aws::timeouts())
         .retry_config(aws::retries())
         .sleep_impl(TokioSleep::new())

@@ -5,9 +5,12 @@ use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::{Credentials, Region, SharedCredentialsProvider, SharedHttpClient};
+use aws_sdk_dynamodb::config::{
+    Credentials, Region, SharedCredentialsProvider, StalledStreamProtectionConfig,
+};
 use aws_smithy_async::rt::sleep::TokioSleep;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+
+use crate::aws_http;
 
 /// Where the table lives. `endpoint` is set for DynamoDB Local; unset means real DynamoDB.
 #[derive(Debug, Clone)]
@@ -23,60 +26,12 @@ pub struct Store {
     pub(crate) table: String,
 }
 
-/// The roots AWS endpoints chain to, compiled in (see certs/README.md).
-const AWS_TRUST_ROOTS: &str = include_str!("../../certs/aws-trust-roots.pem");
-
-/// One hyper-1 client, rustls on ring. aws-lc's first use seeds its random generator, which
-/// shows in every cold start; ring does not pay that. The trust store is AWS's roots (plus
-/// `SSL_CERT_FILE` if set), not the system store, whose hundreds of files every cold start
-/// would read and parse.
-pub(crate) fn http_client() -> SharedHttpClient {
-    let mut roots = tls::TrustStore::empty()
-        .with_native_roots(false)
-        .with_pem_certificate(AWS_TRUST_ROOTS.as_bytes());
-    if let Some(path) = std::env::var_os("SSL_CERT_FILE") {
-        match std::fs::read(&path) {
-            // The client would panic on a certificate it cannot use; check them first.
-            Ok(pem) if usable_roots(&pem) => {
-                roots.add_pem_certificate(pem);
-            }
-            _ => tracing::warn!(
-                ?path,
-                "SSL_CERT_FILE is unreadable or not PEM roots; ignored"
-            ),
-        }
-    }
-    let context = tls::TlsContext::builder()
-        .with_trust_store(roots)
-        .build()
-        .unwrap_or_default();
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .tls_context(context)
-        .build_https()
-}
-
-/// Whether every certificate in `pem` parses and makes a trust anchor.
-fn usable_roots(pem: &[u8]) -> bool {
-    use rustls_pki_types::CertificateDer;
-    use rustls_pki_types::pem::PemObject;
-    let mut store = rustls::RootCertStore::empty();
-    let mut any = false;
-    for certificate in CertificateDer::pem_slice_iter(pem) {
-        match certificate.map(|der| store.add(der)) {
-            Ok(Ok(())) => any = true,
-            _ => return false,
-        }
-    }
-    any
-}
-
 /// Bounded waits so that an unreachable or frozen datastore becomes a 503 well inside the
-/// function timeout instead of a Lambda timeout. Retries are safe: every write is either
+/// function timeout instead of a Lambda timeout (the connect timeout is the shared connector's,
+/// `aws_http`). Retries are safe: every write is either
 /// conditional or carries a transaction idempotency token.
 fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(1))
         .operation_attempt_timeout(Duration::from_secs(2))
         .operation_timeout(Duration::from_secs(5))
         .build()
@@ -100,9 +55,12 @@ impl Store {
         };
         let mut config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .http_client(http_client())
+            .http_client(aws_http::http_client())
             .timeout_config(timeouts())
             .retry_config(RetryConfig::standard().with_max_attempts(3))
+            // Stalled-stream protection meters every body of every call; the attempt timeout
+            // (2 s) already ends a call whose peer stalls, so here it is work without a purpose.
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
             .sleep_impl(TokioSleep::new())
             .region(env_region())
             .credentials_provider(credentials);
@@ -116,7 +74,7 @@ impl Store {
     /// instance metadata), as the AWS CLI would resolve it.
     pub async fn connect_with_default_chain(settings: &StoreSettings) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http_client())
+            .http_client(aws_http::http_client())
             .timeout_config(timeouts())
             .retry_config(RetryConfig::standard().with_max_attempts(3));
         if let Some(endpoint) = &settings.endpoint {
@@ -170,15 +128,6 @@ pub(crate) fn local_credentials() -> Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn compiled_in_roots_are_usable_and_garbage_is_refused() {
-        assert!(usable_roots(AWS_TRUST_ROOTS.as_bytes()));
-        assert!(!usable_roots(b"not a certificate"));
-        assert!(!usable_roots(
-            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
-        ));
-    }
 
     #[tokio::test]
     async fn the_function_client_can_time_out_and_retry() {

@@ -8,8 +8,9 @@ use aws_lambda_events::dynamodb::{EventRecord, StreamViewType};
 use aws_sdk_dynamodbstreams::Client;
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 
-use super::client::{env_region, http_client, local_credentials};
+use super::client::{env_region, local_credentials};
 use super::{Store, StoreError};
+use crate::aws_http;
 
 /// Where each shard is read from next; `None` once a closed shard has been read to its end.
 pub struct StreamReader {
@@ -40,7 +41,7 @@ impl Store {
             .to_owned();
         let config = aws_sdk_dynamodbstreams::Config::builder()
             .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
-            .http_client(http_client())
+            .http_client(aws_http::http_client())
             .region(env_region())
             .credentials_provider(local_credentials())
             .endpoint_url(endpoint)
