@@ -369,63 +369,71 @@ def bare(endpoint_url, seed_file, op, account, n, ca=None):
     return json.loads(out.stdout)
 
 
-def instructions_per_request(bootstrap, env, make_event, workdir):
-    """Instructions per warm request under callgrind: after 5 warm-up requests the counters are
-    dumped (and so reset); the next dump, after N more requests, divided by N."""
+def under_callgrind(bootstrap, env, workdir, tag):
+    """The bootstrap started under callgrind, and the path its dumps are numbered from; None if
+    valgrind is not installed."""
     if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
         return None
-    out = Path(workdir) / f"callgrind.{bootstrap.name}"
-    wrapper = Path(workdir) / f"valgrind-{bootstrap.name}.sh"
+    out = Path(workdir) / f"callgrind-{tag}.{bootstrap.name}.{len(list(Path(workdir).iterdir()))}"
+    wrapper = Path(workdir) / f"valgrind-{tag}-{bootstrap.name}.sh"
     wrapper.write_text(f"#!/bin/sh\nexec valgrind --tool=callgrind --quiet "
                        f"--callgrind-out-file={out} {bootstrap}\n")
     wrapper.chmod(0o755)
-    function = Function(bootstrap, env, wrapper=wrapper)
-    try:
-        for _ in range(5):
-            function.invoke(make_event())
-        pid = function.bootstrap_pid()
-        subprocess.run(["callgrind_control", "-d", str(pid)], check=True, capture_output=True,
-                       timeout=60)
-        for _ in range(CALLGRIND_REQUESTS):
-            function.invoke(make_event())
-        subprocess.run(["callgrind_control", "-d", str(pid)], check=True, capture_output=True,
-                       timeout=60)
-    finally:
-        function.stop()
-    dump = Path(f"{out}.2")
-    if not dump.exists():
-        return None
-    line = next((l for l in dump.read_text(errors="ignore").splitlines()
-                 if l.startswith("totals:")), None)
-    return None if line is None else int(line.split()[1]) / CALLGRIND_REQUESTS
+    return Function(bootstrap, env, wrapper=wrapper), out
 
 
-def cold_instructions(bootstrap, env, make_event, workdir):
-    """Instructions from exec to the first answer, under callgrind: the cold start's own CPU
-    work (dynamic loading, runtime, configuration, trust roots, TLS handshake, first request),
-    which is what a small function waits for at its CPU share."""
-    if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
-        return None
-    out = Path(workdir) / f"callgrind-cold.{bootstrap.name}.{len(list(Path(workdir).iterdir()))}"
-    wrapper = Path(workdir) / f"valgrind-cold-{bootstrap.name}.sh"
-    wrapper.write_text(f"#!/bin/sh\nexec valgrind --tool=callgrind --quiet "
-                       f"--callgrind-out-file={out} {bootstrap}\n")
-    wrapper.chmod(0o755)
-    function = Function(bootstrap, env, wrapper=wrapper)
-    try:
-        status, payload = function.invoke(make_event())
-        if status not in (200, 402):
-            raise RuntimeError(f"cold start answered {status}: {payload}")
-        subprocess.run(["callgrind_control", "-d", str(function.bootstrap_pid())], check=True,
-                       capture_output=True, timeout=60)
-    finally:
-        function.stop()
-    dump = Path(f"{out}.1")
+def dump_counters(function):
+    """Writes callgrind's counters since the last dump to the next numbered file, and resets
+    them."""
+    subprocess.run(["callgrind_control", "-d", str(function.bootstrap_pid())], check=True,
+                   capture_output=True, timeout=60)
+
+
+def dumped_total(dump):
+    """The instructions a dump file counts, or None if there is none."""
     if not dump.exists():
         return None
     line = next((l for l in dump.read_text(errors="ignore").splitlines()
                  if l.startswith("totals:")), None)
     return None if line is None else int(line.split()[1])
+
+
+def instructions_per_request(bootstrap, env, make_event, workdir):
+    """Instructions per warm request under callgrind: after 5 warm-up requests the counters are
+    dumped (and so reset); the next dump, after N more requests, divided by N."""
+    started = under_callgrind(bootstrap, env, workdir, "warm")
+    if started is None:
+        return None
+    function, out = started
+    try:
+        for _ in range(5):
+            function.invoke(make_event())
+        dump_counters(function)
+        for _ in range(CALLGRIND_REQUESTS):
+            function.invoke(make_event())
+        dump_counters(function)
+    finally:
+        function.stop()
+    total = dumped_total(Path(f"{out}.2"))
+    return None if total is None else total / CALLGRIND_REQUESTS
+
+
+def cold_instructions(bootstrap, env, make_event, workdir):
+    """Instructions from exec to the first answer, under callgrind: the cold start's own CPU
+    work (dynamic loading, runtime, configuration, trust roots, first request), which is what a
+    small function waits for at its CPU share."""
+    started = under_callgrind(bootstrap, env, workdir, "cold")
+    if started is None:
+        return None
+    function, out = started
+    try:
+        status, payload = function.invoke(make_event())
+        if status not in (200, 402):
+            raise RuntimeError(f"cold start answered {status}: {payload}")
+        dump_counters(function)
+    finally:
+        function.stop()
+    return dumped_total(Path(f"{out}.1"))
 
 
 def lambda_sizes(subjects, plain_url, tls_url, ca, workdir):

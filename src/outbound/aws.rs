@@ -1,6 +1,6 @@
-//! What the AWS services beside DynamoDB (SES, Secrets Manager) are reached with: the process's
-//! one AWS connector (`aws_http`), short timeouts, two attempts,
-//! and credentials from the function's environment, or fixed local ones for an emulator.
+//! What the AWS services beside DynamoDB (SES, Secrets Manager) are reached with: a connector
+//! of `aws_http` (as the store's client has), short timeouts, two attempts, and credentials from
+//! the function's environment, or fixed local ones for an emulator.
 
 use std::time::Duration;
 
