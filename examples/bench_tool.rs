@@ -85,7 +85,7 @@ async fn account(store: &Store, name: &str) -> (Account, String) {
         .insert_account(&account)
         .await
         .expect("insert account");
-    let secret = ApiKeySecret::generate(Mode::Sandbox).expect("key");
+    let secret = ApiKeySecret::generate(&account).expect("key");
     store
         .put_api_key(&ApiKey::issue(&account, &secret, Timestamp::now()))
         .await

@@ -19,6 +19,11 @@ impl KeyCache {
         Self(TtlCache::new(ttl, MAX_CACHED_KEYS))
     }
 
+    /// The principal of a presented key if this container found it lately; no lookup.
+    pub fn cached(&self, presented: &str) -> Option<Principal> {
+        self.0.get(&ApiKeyHash::of(presented))
+    }
+
     /// The principal of a presented key, or `None` if no active key has its hash.
     pub async fn principal(
         &self,

@@ -68,6 +68,11 @@ impl App {
         self.keys.principal(&self.store, presented).await
     }
 
+    /// Who holds the API key `presented`, if this container found it lately: no lookup.
+    pub fn cached_principal(&self, presented: &str) -> Option<Principal> {
+        self.keys.cached(presented)
+    }
+
     /// An account (the merchant a hosted page names), from this container's cache when fresh.
     pub async fn account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
         if let Some(account) = self.accounts.get(id) {

@@ -362,7 +362,7 @@ async fn issue_key(
     store: &Store,
     account: &Account,
 ) -> Result<ApiKeySecret, Box<dyn std::error::Error>> {
-    let secret = ApiKeySecret::generate(account.mode)?;
+    let secret = ApiKeySecret::generate(account)?;
     store
         .put_api_key(&ApiKey::issue(account, &secret, Timestamp::now()))
         .await?;

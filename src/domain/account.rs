@@ -96,12 +96,11 @@ impl Account {
     }
 }
 
-/// The authenticated caller of a request: which account, in which mode, with which key.
+/// The authenticated caller of a request: which account, in which mode, with what settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub account_id: AccountId,
     pub mode: Mode,
-    pub key_id: ApiKeyId,
     /// The account's pin, as the key carries it.
     pub api_version: Option<ApiVersion>,
     /// The account's provider settings, as the key carries them.
@@ -124,14 +123,21 @@ pub struct ApiKeySecret(String);
 
 impl ApiKeySecret {
     const RANDOM_BYTES: usize = 32;
+    /// 256 bits in URL-safe base64 without padding.
+    const RANDOM_CHARS: usize = 43;
 
-    /// `ck_test_` or `ck_live_` followed by 256 random bits in URL-safe base64.
-    pub fn generate(mode: Mode) -> Result<Self, getrandom::Error> {
+    /// `ck_test_` or `ck_live_`, the account's id, `_`, then 256 random bits in URL-safe base64.
+    ///
+    /// The account id is public, as in Stripe's keys: it lets a request read its object beside
+    /// the key's own item before the key is checked (`claimed_account`). The key is only
+    /// believed once the hash of the whole key, account id included, is found and active.
+    pub fn generate(account: &Account) -> Result<Self, getrandom::Error> {
         let mut random = [0u8; Self::RANDOM_BYTES];
         getrandom::fill(&mut random)?;
         Ok(Self(format!(
-            "{}{}",
-            mode.key_prefix(),
+            "{}{}_{}",
+            account.mode.key_prefix(),
+            account.id,
             URL_SAFE_NO_PAD.encode(random)
         )))
     }
@@ -149,9 +155,49 @@ impl ApiKeySecret {
         ApiKeyHash::of(&self.0)
     }
 
-    /// Enough of the key to recognise it in a listing, never enough to use it.
+    /// Enough of the key to recognise it in a listing, never enough to use it: all but the last
+    /// 40 characters (for keys with an account id, its mode, account and 3 random characters).
     pub fn display_prefix(&self) -> String {
-        self.0.chars().take(12).collect()
+        let keep = self.0.chars().count().saturating_sub(40);
+        self.0.chars().take(keep.max(1)).collect()
+    }
+}
+
+/// Who a presented key says it acts for, read from its public part, before any lookup. Nothing
+/// is believed until the key's hash is found: this only says where to look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedAccount {
+    pub mode: Mode,
+    pub account_id: AccountId,
+}
+
+impl ClaimedAccount {
+    /// The account and mode a key of the shape `ApiKeySecret::generate` makes names; `None` for
+    /// keys issued before keys carried their account (they keep working, with a lookup first).
+    pub fn of(presented: &str) -> Option<Self> {
+        let (mode, rest) = [Mode::Live, Mode::Sandbox]
+            .into_iter()
+            .find_map(|mode| Some((mode, presented.strip_prefix(mode.key_prefix())?)))?;
+        let (account, random) = rest.split_at_checked(AccountId::PREFIX.len() + 26)?;
+        let random = random.strip_prefix('_')?;
+        if random.len() != ApiKeySecret::RANDOM_CHARS {
+            return None;
+        }
+        Some(Self {
+            mode,
+            account_id: AccountId::parse(account).ok()?,
+        })
+    }
+
+    /// The caller as far as the key's public part tells: the claimed account and mode, with
+    /// the settings of an account that changed none (no pin, the default providers).
+    pub fn provisional_principal(&self) -> Principal {
+        Principal {
+            account_id: self.account_id.clone(),
+            mode: self.mode,
+            api_version: None,
+            providers: ProviderSettings::default(),
+        }
     }
 }
 
@@ -220,7 +266,6 @@ impl ApiKey {
         self.revoked_at.is_none().then(|| Principal {
             account_id: self.account_id.clone(),
             mode: self.mode,
-            key_id: self.id.clone(),
             api_version: self.api_version,
             providers: self.providers.clone(),
         })
@@ -231,19 +276,55 @@ impl ApiKey {
 mod tests {
     use super::*;
 
+    fn account(mode: Mode) -> Account {
+        Account::create("Test", mode, ApiVersion::CURRENT, Timestamp::now()).unwrap()
+    }
+
+    #[test]
+    fn a_key_names_its_account_and_mode_and_old_keys_name_none() {
+        for mode in [Mode::Sandbox, Mode::Live] {
+            let owner = account(mode);
+            let key = ApiKeySecret::generate(&owner).unwrap();
+            assert_eq!(
+                ClaimedAccount::of(key.expose()),
+                Some(ClaimedAccount {
+                    mode,
+                    account_id: owner.id.clone()
+                })
+            );
+        }
+        let key = ApiKeySecret::generate(&account(Mode::Sandbox)).unwrap();
+        let text = key.expose();
+        for not_a_claim in [
+            // A key from before keys carried their account.
+            "ck_test_0000000000000000000000000000000000000000000".to_owned(),
+            format!("ck_prod_{}", &text[8..]),
+            text[..text.len() - 1].to_owned(),
+            format!("{text}x"),
+            text.replacen("acct_", "cust_", 1),
+            text.replacen('_', "", 4),
+            format!("{}-{}", &text[..39], &text[40..]),
+        ] {
+            assert_eq!(ClaimedAccount::of(&not_a_claim), None, "{not_a_claim}");
+        }
+    }
+
     #[test]
     fn generated_keys_carry_their_mode_and_differ() {
-        let a = ApiKeySecret::generate(Mode::Sandbox).unwrap();
-        let b = ApiKeySecret::generate(Mode::Sandbox).unwrap();
-        assert!(a.expose().starts_with("ck_test_"));
+        let sandbox = account(Mode::Sandbox);
+        let a = ApiKeySecret::generate(&sandbox).unwrap();
+        let b = ApiKeySecret::generate(&sandbox).unwrap();
+        assert!(a.expose().starts_with("ck_test_acct_"));
         assert!(
-            ApiKeySecret::generate(Mode::Live)
+            ApiKeySecret::generate(&account(Mode::Live))
                 .unwrap()
                 .expose()
-                .starts_with("ck_live_")
+                .starts_with("ck_live_acct_")
         );
         assert_ne!(a.expose(), b.expose());
-        assert_eq!(a.expose().len(), 8 + 43);
+        assert_eq!(a.expose().len(), 8 + 31 + 1 + 43);
+        assert_eq!(a.display_prefix().len(), 8 + 31 + 1 + 3);
+        assert!(!a.display_prefix().contains(&a.expose()[45..]));
     }
 
     #[test]
@@ -256,7 +337,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_secret() {
-        let secret = ApiKeySecret::generate(Mode::Live).unwrap();
+        let secret = ApiKeySecret::generate(&account(Mode::Live)).unwrap();
         assert!(!format!("{secret:?}").contains(secret.expose()));
     }
 
@@ -304,7 +385,7 @@ mod tests {
     fn revoked_keys_authenticate_nobody() {
         let account =
             Account::create("Acme", Mode::Sandbox, ApiVersion::CURRENT, Timestamp::now()).unwrap();
-        let secret = ApiKeySecret::generate(account.mode).unwrap();
+        let secret = ApiKeySecret::generate(&account).unwrap();
         let mut key = ApiKey::issue(&account, &secret, Timestamp::now());
         assert_eq!(key.principal().unwrap().account_id, account.id);
         key.revoked_at = Some(Timestamp::now());

@@ -17,6 +17,7 @@ use crate::store::Claim;
 /// Largest accepted request body (contract: 413 above 64 KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+#[derive(Clone)]
 pub struct ApiRequest {
     pub principal: Principal,
     /// The request's `Idempotency-Key`, when a write carries one.

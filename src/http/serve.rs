@@ -10,6 +10,7 @@ use futures_util::FutureExt;
 use lambda_http::{Body, Request, Response};
 use tracing::Instrument;
 
+use super::auth::{self, Caller};
 use super::error::ApiError;
 use super::request::{self, ApiRequest};
 use super::response::{ApiResponse, render};
@@ -29,7 +30,7 @@ pub async fn serve<F, Fut>(
     handler: F,
 ) -> Response<Body>
 where
-    F: FnOnce(&'static App, ApiRequest) -> Fut,
+    F: Fn(&'static App, ApiRequest) -> Fut,
     Fut: Future<Output = Result<ApiResponse, ApiError>>,
 {
     let request_id = request::request_id(&event);
@@ -46,7 +47,7 @@ where
     let requested = version::requested(event.headers());
     let mut version = version::resolve(requested.as_ref().ok().copied().flatten(), None);
     let work = async {
-        let request = match prepare(
+        let (request, key_check) = match prepare(
             app,
             route,
             &event,
@@ -58,14 +59,16 @@ where
         .await?
         {
             Prepared::Replay(response) => return Ok(response),
-            Prepared::Run(request) => *request,
+            Prepared::Run(request, key_check) => (*request, key_check),
         };
         tracing::Span::current().record("account_id", request.principal.account_id.as_str());
         let claim = request.claim.clone();
-        let outcome = AssertUnwindSafe(handler(app, request))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|_| Err(ApiError::internal("handler panicked")));
+        let outcome = match key_check {
+            None => run(app, &handler, request).await,
+            Some(key_check) => {
+                run_beside_key_check(app, &handler, request, key_check, &mut version).await
+            }
+        };
         if let Some(claim) = claim {
             settle_claim(app, &claim, &outcome, &docs_url, version).await;
         }
@@ -135,7 +138,71 @@ where
 enum Prepared {
     /// A repeat of a completed request with the same Idempotency-Key: its response, again.
     Replay(ApiResponse),
-    Run(Box<ApiRequest>),
+    /// The request to run; with a key check when its key is not checked yet.
+    Run(Box<ApiRequest>, Option<KeyCheck>),
+}
+
+/// A read's key that names its account and is not in this container's cache: it is looked up
+/// while the read runs for the account it names, so that a cold or new key costs one round
+/// trip, not two in a row.
+struct KeyCheck {
+    presented: String,
+    requested: Option<ApiVersion>,
+}
+
+async fn run<F, Fut>(
+    app: &'static App,
+    handler: &F,
+    request: ApiRequest,
+) -> Result<ApiResponse, ApiError>
+where
+    F: Fn(&'static App, ApiRequest) -> Fut,
+    Fut: Future<Output = Result<ApiResponse, ApiError>>,
+{
+    AssertUnwindSafe(handler(app, request))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| Err(ApiError::internal("handler panicked")))
+}
+
+/// Runs a read for the account its key names beside the key's lookup, and answers only for a
+/// key found active: else 401, whatever the read found. The read saw the account's settings
+/// as the key's public part tells them (no pin, default providers); when the key's item says
+/// otherwise (a pinned version the request did not name, another provider, or, for a key
+/// whose random part happens to look like an account, another account), the read runs again
+/// as the key's item says, a second round trip only then.
+async fn run_beside_key_check<F, Fut>(
+    app: &'static App,
+    handler: &F,
+    request: ApiRequest,
+    key_check: KeyCheck,
+    version: &mut ApiVersion,
+) -> Result<ApiResponse, ApiError>
+where
+    F: Fn(&'static App, ApiRequest) -> Fut,
+    Fut: Future<Output = Result<ApiResponse, ApiError>>,
+{
+    let assumed = request.clone();
+    let (verified, outcome) = futures_util::future::join(
+        auth::verify(app, &key_check.presented),
+        run(app, handler, request),
+    )
+    .await;
+    let principal = verified?;
+    *version = version::resolve(key_check.requested, principal.api_version);
+    let as_assumed = principal.account_id == assumed.principal.account_id
+        && principal.mode == assumed.principal.mode
+        && principal.providers == assumed.principal.providers
+        && *version == assumed.version;
+    if as_assumed {
+        return outcome;
+    }
+    let request = ApiRequest {
+        principal,
+        version: *version,
+        ..assumed
+    };
+    run(app, handler, request).await
 }
 
 async fn prepare(
@@ -154,8 +221,19 @@ async fn prepare(
             allow: routes::allowed_methods(&path),
         });
     }
-    let principal = super::auth::authenticate(app, event.headers()).await?;
-    // A bad header is refused in the shape of the account's pin.
+    // Only a read may start before its key is checked, and not with a bad version header,
+    // which is refused in the shape of the account's pin.
+    let may_defer = route.method == "GET" && requested.is_ok();
+    let (principal, key_check) = match auth::identify(app, event.headers(), may_defer).await? {
+        Caller::Known(principal) => (principal, None),
+        Caller::Unverified { presented, claim } => (
+            claim.provisional_principal(),
+            Some(KeyCheck {
+                presented,
+                requested: requested.as_ref().ok().copied().flatten(),
+            }),
+        ),
+    };
     *version = version::resolve(
         requested.as_ref().ok().copied().flatten(),
         principal.api_version,
@@ -189,18 +267,21 @@ async fn prepare(
             }
         }
     };
-    Ok(Prepared::Run(Box::new(ApiRequest {
-        principal,
-        idempotency_key,
-        claim,
-        params,
-        raw_query: event.uri().query().map(str::to_owned),
-        body,
-        public_base_url: request::public_base_url(event, app.config.public_base_url.as_deref()),
-        request_id,
-        error_docs_url: docs_url.to_owned(),
-        version: *version,
-    })))
+    Ok(Prepared::Run(
+        Box::new(ApiRequest {
+            principal,
+            idempotency_key,
+            claim,
+            params,
+            raw_query: event.uri().query().map(str::to_owned),
+            body,
+            public_base_url: request::public_base_url(event, app.config.public_base_url.as_deref()),
+            request_id,
+            error_docs_url: docs_url.to_owned(),
+            version: *version,
+        }),
+        key_check,
+    ))
 }
 
 /// Keeps the answer for the key, or gives the key back: validation failures are not kept, and

@@ -51,7 +51,7 @@ async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
     )
     .unwrap();
     store.insert_account(&account).await.unwrap();
-    let secret = ApiKeySecret::generate(Mode::Sandbox).unwrap();
+    let secret = ApiKeySecret::generate(&account).unwrap();
     store
         .put_api_key(&ApiKey::issue(&account, &secret, Timestamp::now()))
         .await

@@ -414,6 +414,31 @@ impl TestApp {
         }
     }
 
+    /// Another container of the same deployment (same table, empty caches), whose DynamoDB
+    /// client also runs `interceptor` on every call.
+    pub fn another_container_observed_by(
+        &self,
+        interceptor: impl aws_sdk_dynamodb::config::Intercept + 'static,
+    ) -> Self {
+        let client_config = self
+            .store
+            .client()
+            .config()
+            .to_builder()
+            .interceptor(interceptor)
+            .build();
+        let store = Store::from_client(
+            aws_sdk_dynamodb::Client::from_conf(client_config),
+            self.store.table_name(),
+        );
+        let mut app_config = config(dynamodb_endpoint());
+        app_config.store.table_name = self.store.table_name().to_owned();
+        Self {
+            app: App::new(store.clone(), app_config).leak(),
+            store,
+        }
+    }
+
     /// A fresh account of its own, so tests sharing the table never see each other's objects.
     /// Pinned to 2026-07-11: most tests read the enveloped family (`data()`, `error()`);
     /// `versions.rs` covers the others.
@@ -428,7 +453,7 @@ impl TestApp {
             Account::create("Test account", mode, ApiVersion::CURRENT, Timestamp::now()).unwrap();
         account.api_version = pin;
         self.store.insert_account(&account).await.unwrap();
-        let secret = ApiKeySecret::generate(mode).unwrap();
+        let secret = ApiKeySecret::generate(&account).unwrap();
         self.store
             .put_api_key(&ApiKey::issue(&account, &secret, Timestamp::now()))
             .await
@@ -438,7 +463,7 @@ impl TestApp {
 
     /// Another key of `account`, as `admin issue-key` makes it (carrying the account's settings).
     pub async fn issue_key(&self, account: &Account) -> String {
-        let secret = ApiKeySecret::generate(account.mode).unwrap();
+        let secret = ApiKeySecret::generate(account).unwrap();
         self.store
             .put_api_key(&ApiKey::issue(account, &secret, Timestamp::now()))
             .await

@@ -14,6 +14,7 @@ mod idempotency;
 mod infrastructure;
 mod invoices;
 mod isolation;
+mod keys;
 mod live_page;
 mod outbox;
 mod parsing;

@@ -197,7 +197,7 @@ fn reveals_nothing(response: &TestResponse, what: &str) {
 #[tokio::test]
 async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
     let t = TestApp::new().await;
-    let (_, key_a) = t.account(Mode::Sandbox).await;
+    let (account_a, key_a) = t.account(Mode::Sandbox).await;
     let a = objects_of(&t, &key_a).await;
     let (_, key_b) = t.account(Mode::Sandbox).await;
     let (_, live) = t.account(Mode::Live).await;
@@ -215,7 +215,15 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
         .await
         .text;
 
-    let callers: [(&str, Option<&str>); 6] = [
+    // Keys name their account (`ck_test_<account>_<random>`): naming A's proves nothing.
+    let names_a_made_up = format!("ck_test_{}_{}", account_a.id, "0".repeat(43));
+    let b_naming_a = format!(
+        "ck_test_{}{}",
+        account_a.id,
+        &key_b["ck_test_".len() + 31..]
+    );
+    let live_naming_a = format!("ck_live_{}{}", account_a.id, &live["ck_live_".len() + 31..]);
+    let callers: [(&str, Option<&str>); 9] = [
         ("another account", Some(&key_b)),
         ("a live key", Some(&live)),
         ("a revoked key", Some(&revoked)),
@@ -225,6 +233,9 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
             "a made-up key",
             Some("ck_test_0000000000000000000000000000000000000000000"),
         ),
+        ("a made-up key naming A", Some(&names_a_made_up)),
+        ("B's key naming A", Some(&b_naming_a)),
+        ("a live key naming A", Some(&live_naming_a)),
     ];
     let mut tried = 0;
     for route in routes::ALL {
@@ -236,6 +247,7 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
                     || who.contains("revoked")
                     || who.contains("made-up")
                     || who.contains("malformed")
+                    || who.contains("naming A")
                 {
                     response.error(401, "unauthorized");
                 }
@@ -243,7 +255,7 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
             }
         }
     }
-    assert!(tried >= 19 * 6, "the matrix covers every route: {tried}");
+    assert!(tried >= 19 * 9, "the matrix covers every route: {tried}");
 
     // A's objects did not change.
     let after = t

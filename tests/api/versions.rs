@@ -278,7 +278,7 @@ async fn a_new_pin_moves_the_account_and_every_key() {
     let (account, key) = t
         .account_pinned(Mode::Sandbox, Some(ApiVersion::V2026_07_11))
         .await;
-    let second = ApiKeySecret::generate(Mode::Sandbox).unwrap();
+    let second = ApiKeySecret::generate(&account).unwrap();
     t.store
         .put_api_key(&ApiKey::issue(&account, &second, Timestamp::now()))
         .await
