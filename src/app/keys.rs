@@ -1,9 +1,10 @@
 //! API-key lookups with a short per-container cache.
 
+use std::future::Future;
 use std::time::Duration;
 
 use super::cache::TtlCache;
-use crate::domain::account::{ApiKeyHash, Principal};
+use crate::domain::account::{ApiKey, ApiKeyHash, Principal};
 use crate::store::{Store, StoreError};
 
 /// Keys are looked up once per container per TTL: a warm request then makes only its own
@@ -34,10 +35,30 @@ impl KeyCache {
         if let Some(principal) = self.0.get(&hash) {
             return Ok(Some(principal));
         }
-        let principal = store
-            .find_api_key(&hash)
-            .await?
-            .and_then(|key| key.principal());
+        let found = store.find_api_key(&hash).await;
+        self.remember(hash, found)
+    }
+
+    /// The same, looked up without the cache, beside `work` (in the round trip of its first
+    /// read when it makes one): both results.
+    pub async fn principal_beside<F: Future>(
+        &self,
+        store: &Store,
+        presented: &str,
+        work: F,
+    ) -> (Result<Option<Principal>, StoreError>, F::Output) {
+        let hash = ApiKeyHash::of(presented);
+        let (found, output) = store.with_api_key(&hash, work).await;
+        (self.remember(hash, found), output)
+    }
+
+    /// Keeps a key found active.
+    fn remember(
+        &self,
+        hash: ApiKeyHash,
+        found: Result<Option<ApiKey>, StoreError>,
+    ) -> Result<Option<Principal>, StoreError> {
+        let principal = found?.and_then(|key| key.principal());
         if let Some(principal) = &principal {
             self.0.put(hash, principal.clone());
         }

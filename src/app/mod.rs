@@ -68,6 +68,18 @@ impl App {
         self.keys.principal(&self.store, presented).await
     }
 
+    /// Who holds the API key `presented`, looked up beside `work`: in the same round trip as
+    /// `work`'s first single-item read when it makes one first (`Store::with_api_key`).
+    pub async fn principal_beside<F: std::future::Future>(
+        &self,
+        presented: &str,
+        work: F,
+    ) -> (Result<Option<Principal>, StoreError>, F::Output) {
+        self.keys
+            .principal_beside(&self.store, presented, work)
+            .await
+    }
+
     /// Who holds the API key `presented`, if this container found it lately: no lookup.
     pub fn cached_principal(&self, presented: &str) -> Option<Principal> {
         self.keys.cached(presented)

@@ -143,8 +143,8 @@ enum Prepared {
 }
 
 /// A read's key that names its account and is not in this container's cache: it is looked up
-/// while the read runs for the account it names, so that a cold or new key costs one round
-/// trip, not two in a row.
+/// with the read, which runs for the account the key names, so that a cold or new key costs
+/// one round trip, not two in a row.
 struct KeyCheck {
     presented: String,
     requested: Option<ApiVersion>,
@@ -165,8 +165,9 @@ where
         .unwrap_or_else(|_| Err(ApiError::internal("handler panicked")))
 }
 
-/// Runs a read for the account its key names beside the key's lookup, and answers only for a
-/// key found active: else 401, whatever the read found. The read saw the account's settings
+/// Runs a read for the account its key names beside the key's lookup (one BatchGetItem when
+/// the read's first call reads one item; else the lookup and the read's call at once), and
+/// answers only for a key found active: else 401, whatever the read found. The read saw the account's settings
 /// as the key's public part tells them (no pin, default providers); when the key's item says
 /// otherwise (a pinned version the request did not name, another provider, or, for a key
 /// whose random part happens to look like an account, another account), the read runs again
@@ -183,12 +184,10 @@ where
     Fut: Future<Output = Result<ApiResponse, ApiError>>,
 {
     let assumed = request.clone();
-    let (verified, outcome) = futures_util::future::join(
-        auth::verify(app, &key_check.presented),
-        run(app, handler, request),
-    )
-    .await;
-    let principal = verified?;
+    let (verified, outcome) = app
+        .principal_beside(&key_check.presented, run(app, handler, request))
+        .await;
+    let principal = verified?.ok_or(ApiError::Unauthorized)?;
     *version = version::resolve(key_check.requested, principal.api_version);
     let as_assumed = principal.account_id == assumed.principal.account_id
         && principal.mode == assumed.principal.mode

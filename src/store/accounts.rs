@@ -1,6 +1,6 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::{AccountItem, ApiKeyItem, from_item, string_key, to_item};
+use super::items::{AccountItem, ApiKeyItem, Item, from_item, string_key, to_item};
 use super::write::{Bind, ConditionalUpdate, Updated};
 use super::{Store, StoreError, keys, schema};
 use crate::domain::account::{Account, ApiKey, ApiKeyHash, ProviderSettings};
@@ -57,11 +57,8 @@ impl Store {
     /// The key with this hash, revoked or not: one consistent GetItem, so a key works the
     /// moment it was issued.
     pub async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKey>, StoreError> {
-        let item = self
-            .get_consistent(string_key(keys::api_key(hash), keys::API_KEY_SK))
-            .await?;
-        item.map(|item| from_item::<ApiKeyItem>(item)?.into_domain())
-            .transpose()
+        let item = self.get_consistent(api_key_key(hash)).await?;
+        item.map(api_key_from).transpose()
     }
 
     /// An account's keys, newest first, every page of them.
@@ -190,4 +187,12 @@ impl Store {
         }
         from_item::<AccountItem>(item)?.into_domain().map(Some)
     }
+}
+
+pub(super) fn api_key_key(hash: &ApiKeyHash) -> Item {
+    string_key(keys::api_key(hash), keys::API_KEY_SK)
+}
+
+pub(super) fn api_key_from(item: Item) -> Result<ApiKey, StoreError> {
+    from_item::<ApiKeyItem>(item)?.into_domain()
 }

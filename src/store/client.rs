@@ -86,23 +86,6 @@ impl Store {
         Self::from_client(Client::new(&loader.load().await), &settings.table_name)
     }
 
-    /// One consistent GetItem: an item is found the moment the write that made it returned.
-    pub(crate) async fn get_consistent(
-        &self,
-        key: super::items::Item,
-    ) -> Result<Option<super::items::Item>, super::StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(super::StoreError::from_sdk)?;
-        Ok(output.item)
-    }
-
     pub fn from_client(client: Client, table: &str) -> Self {
         Self {
             client,

@@ -1,7 +1,7 @@
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 /// What can go wrong talking to the table, sorted by what the caller should do about it.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// Throttled, unreachable, timed out or a server-side fault: nothing was written that the
     /// caller can observe, and the same request may be retried.

@@ -7,7 +7,8 @@
 //!
 //! `write` sends every write; `rules` holds the conditions that encode the domain's rules; the
 //! aggregate files (`payments`, `invoices`, `customers`, `links`, `completion`, `accounts`,
-//! `tax`, `idempotency`, `webhooks`, `deliveries`) say what each operation writes; `stream`
+//! `tax`, `idempotency`, `webhooks`, `deliveries`) say what each operation writes; `key_lookup`
+//! lets an API key's lookup ride along with a read; `stream`
 //! reads the table's stream back as domain changes.
 
 mod accounts;
@@ -22,6 +23,7 @@ mod error;
 mod idempotency;
 mod invoices;
 mod items;
+mod key_lookup;
 pub mod keys;
 mod links;
 mod paging;

@@ -1,0 +1,163 @@
+//! An API key's lookup that rides along with a read: one BatchGetItem fetches the key's item
+//! and the item the read asked for, so a read with a key this container has not cached costs
+//! one round trip on one connection, not two in a row (nor two connections at once).
+//!
+//! `Store::with_api_key` runs the caller's work with the lookup offered to it: the work's first
+//! single-item read (`get_consistent`) takes the key's item along. Whether the work took the
+//! offer is known after its first poll, when it waits for the first time: a single read takes it
+//! before it sends anything. If it did not (its first call is a Query, or it needs no read),
+//! the key is looked up on its own, beside the work. Nothing here decides whether the key is
+//! good; the caller answers only once it has the key.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{Arc, Mutex};
+use std::task::Poll;
+
+use aws_sdk_dynamodb::types::KeysAndAttributes;
+use tokio::sync::oneshot;
+
+use super::items::Item;
+use super::{Store, StoreError};
+use crate::domain::account::{ApiKey, ApiKeyHash};
+
+tokio::task_local! {
+    static OFFER: Arc<Offer>;
+}
+
+/// Where the key's item goes once read.
+type KeyItemSender = oneshot::Sender<Result<Option<Item>, StoreError>>;
+
+/// The key's item to fetch with the next single read, and where its answer goes.
+struct Offer {
+    key: Item,
+    answer: Mutex<Option<KeyItemSender>>,
+}
+
+impl Offer {
+    fn take(&self) -> Option<KeyItemSender> {
+        self.answer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+}
+
+impl Store {
+    /// Runs `work` and looks up the key with hash `hash` in the same round trip as the work's
+    /// first single-item read, or beside the work when it makes none first. Both results come
+    /// back; `work` is never cut short by the key's result.
+    pub async fn with_api_key<F: Future>(
+        &self,
+        hash: &ApiKeyHash,
+        work: F,
+    ) -> (Result<Option<ApiKey>, StoreError>, F::Output) {
+        let (sender, receiver) = oneshot::channel();
+        let offer = Arc::new(Offer {
+            key: super::accounts::api_key_key(hash),
+            answer: Mutex::new(Some(sender)),
+        });
+        let mut work = pin!(OFFER.scope(offer.clone(), work));
+        let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
+        let taken = offer.take().is_none();
+        let key = async {
+            let item = match receiver.await {
+                Ok(answer) if taken => answer?,
+                // Not taken, or the read that took it was dropped unsent: on its own.
+                _ => return self.find_api_key(hash).await,
+            };
+            item.map(super::accounts::api_key_from).transpose()
+        };
+        match first {
+            Poll::Ready(output) => (key.await, output),
+            Poll::Pending => futures_util::future::join(key, work).await,
+        }
+    }
+
+    /// One consistent GetItem, carrying the offered key lookup if there is one.
+    pub(crate) async fn get_consistent(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let offered = OFFER
+            .try_with(|offer| offer.take().map(|answer| (offer.key.clone(), answer)))
+            .ok()
+            .flatten();
+        match offered {
+            None => self.get_one(key).await,
+            Some((api_key, answer)) => {
+                let (found_key, found) = match self.get_two(api_key, key).await {
+                    Ok((api_key, item)) => (Ok(api_key), Ok(item)),
+                    Err(error) => (Err(error.clone()), Err(error)),
+                };
+                // The lookup's side may be gone (its caller failed); the read stands alone.
+                let _ = answer.send(found_key);
+                found
+            }
+        }
+    }
+
+    async fn get_one(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(output.item)
+    }
+
+    /// Two items by key, read consistently in one BatchGetItem. A key DynamoDB leaves
+    /// unprocessed (throttling) is read again on its own.
+    async fn get_two(
+        &self,
+        first: Item,
+        second: Item,
+    ) -> Result<(Option<Item>, Option<Item>), StoreError> {
+        let keys = KeysAndAttributes::builder()
+            .keys(first.clone())
+            .keys(second.clone())
+            .consistent_read(true)
+            .build()
+            .map_err(|error| StoreError::Internal(error.to_string()))?;
+        let mut output = self
+            .client
+            .batch_get_item()
+            .request_items(&self.table, keys)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        let found = output
+            .responses
+            .as_mut()
+            .and_then(|tables| tables.remove(&self.table))
+            .unwrap_or_default();
+        let unprocessed = output
+            .unprocessed_keys
+            .as_mut()
+            .and_then(|tables| tables.remove(&self.table))
+            .map(|keys| keys.keys)
+            .unwrap_or_default();
+        // `None`: left unprocessed, to read again.
+        let pick = |key: &Item| {
+            (!unprocessed.iter().any(|left| same_key(left, key)))
+                .then(|| found.iter().find(|item| same_key(item, key)).cloned())
+        };
+        let (first_found, second_found) = (pick(&first), pick(&second));
+        let first_found = match first_found {
+            Some(item) => item,
+            None => self.get_one(first).await?,
+        };
+        let second_found = match second_found {
+            Some(item) => item,
+            None => self.get_one(second).await?,
+        };
+        Ok((first_found, second_found))
+    }
+}
+
+/// Whether `item` has the key attributes of `key`.
+fn same_key(item: &Item, key: &Item) -> bool {
+    key.iter()
+        .all(|(name, value)| item.get(name) == Some(value))
+}
