@@ -224,3 +224,79 @@ async fn keys_from_before_keys_named_their_account_keep_working() {
     assert_eq!(canceled.status, 200, "{:#}", canceled.body);
     assert_eq!(canceled.data()["status"], "canceled");
 }
+
+#[tokio::test]
+async fn a_cancel_with_an_unseen_key_checks_the_key_in_its_own_transaction() {
+    let t = TestApp::new().await;
+    // On the current version, so that the answer the first run gives is the answer.
+    let (account, key) = t
+        .account_pinned(Mode::Sandbox, Some(ApiVersion::CURRENT))
+        .await;
+    let revoked = t.issue_key(&account).await;
+    let key_id = t.store.list_api_keys(&account.id).await.unwrap()[0]
+        .id
+        .clone();
+    t.store
+        .revoke_api_key(&account.id, &key_id, Timestamp::now())
+        .await
+        .unwrap();
+    let forged = format!("{}{}", &key[..40], "0".repeat(43));
+    let payment = a_link(&t, &key).await;
+    let path = format!("/api/v1/payments/{payment}/cancel");
+
+    // Keys that are not active, naming the account: refused, and nothing written.
+    for (who, bad) in [("revoked", &revoked), ("forged", &forged)] {
+        let observed = Observed::default();
+        let cold = t.another_container_observed_by(observed.clone());
+        cold.post(&path, bad, json!({}))
+            .await
+            .error(401, "unauthorized");
+        assert_eq!(
+            observed.operations(),
+            names(&["BatchGetItem", "TransactWriteItems"]),
+            "{who}"
+        );
+    }
+    let still = read(&t, &format!("/api/v1/payments/{payment}"), &key, None).await;
+    assert_eq!(still.data()["status"], "pending");
+
+    // The key's check, the cancel and the read that answers go out together.
+    let observed = Observed::default();
+    let cold = t.another_container_observed_by(observed.clone());
+    let canceled = cold.post(&path, &key, json!({})).await;
+    assert_eq!(canceled.status, 200, "{:#}", canceled.body);
+    assert_eq!(canceled.data()["status"], "canceled");
+    assert_eq!(canceled.data()["id"], payment.as_str());
+    assert_eq!(
+        observed.operations(),
+        names(&["BatchGetItem", "TransactWriteItems"])
+    );
+    assert_eq!(observed.most_at_once(), 2);
+    let stored = read(&t, &format!("/api/v1/payments/{payment}"), &key, None).await;
+    assert_eq!(
+        stored.text, canceled.text,
+        "the answer is the stored payment"
+    );
+
+    // Again, from another container: already canceled, the same answer.
+    let cold = t.another_container_observed_by(Observed::default());
+    let again = cold.post(&path, &key, json!({})).await;
+    assert_eq!(again.text, canceled.text);
+
+    // With an Idempotency-Key the claim is a write of its own: the key is checked first.
+    let other = a_link(&t, &key).await;
+    let observed = Observed::default();
+    let cold = t.another_container_observed_by(observed.clone());
+    let keyed = cold
+        .send(
+            event("POST", &format!("/api/v1/payments/{other}/cancel"))
+                .key(&key)
+                .header("Idempotency-Key", "cancel-once")
+                .json(json!({}))
+                .build(),
+        )
+        .await;
+    assert_eq!(keyed.data()["status"], "canceled");
+    assert_eq!(observed.most_at_once(), 1);
+    assert_eq!(observed.operations()[0], "GetItem");
+}
