@@ -66,8 +66,17 @@ where
         let claim = request.claim.clone();
         let outcome = match key_check {
             None => run(app, &handler, request).await,
+            // Boxed: the SDK's futures are large, and the usual path (a cached key) should not
+            // carry the state of this one in its own.
             Some(key_check) => {
-                run_beside_key_check(app, &handler, request, key_check, &mut version).await
+                Box::pin(run_beside_key_check(
+                    app,
+                    &handler,
+                    request,
+                    key_check,
+                    &mut version,
+                ))
+                .await
             }
         };
         if let Some(claim) = claim {
