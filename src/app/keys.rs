@@ -4,7 +4,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::cache::TtlCache;
-use crate::domain::account::{ApiKey, ApiKeyHash, ClaimedAccount, Principal};
+use crate::domain::account::{ApiKey, ApiKeyHash, Principal};
 use crate::store::{Store, StoreError};
 
 /// Keys are looked up once per container per TTL: a warm request then makes only its own
@@ -45,11 +45,10 @@ impl KeyCache {
         &self,
         store: &Store,
         presented: &str,
-        claim: &ClaimedAccount,
         work: F,
     ) -> (Result<Option<Principal>, StoreError>, F::Output) {
         let hash = ApiKeyHash::of(presented);
-        let (found, output) = store.with_api_key(&hash, claim, work).await;
+        let (found, output) = store.with_api_key(&hash, work).await;
         (self.remember(hash, found), output)
     }
 

@@ -11,7 +11,7 @@ mod links;
 mod receipts;
 mod stripe;
 
-use crate::domain::account::{Account, ClaimedAccount, Principal};
+use crate::domain::account::{Account, Principal};
 use crate::domain::ids::AccountId;
 use crate::domain::tax::TaxRates;
 use crate::store::{Store, StoreError};
@@ -68,17 +68,15 @@ impl App {
         self.keys.principal(&self.store, presented).await
     }
 
-    /// Who holds the API key `presented`, which names the account `claim`, looked up with
-    /// `work`: in the round trip of its first single-item read or of its one write
-    /// (`Store::with_api_key`).
+    /// Who holds the API key `presented`, looked up beside `work`: in the same round trip as
+    /// `work`'s first single-item read when it makes one first (`Store::with_api_key`).
     pub async fn principal_beside<F: std::future::Future>(
         &self,
         presented: &str,
-        claim: &ClaimedAccount,
         work: F,
     ) -> (Result<Option<Principal>, StoreError>, F::Output) {
         self.keys
-            .principal_beside(&self.store, presented, claim, work)
+            .principal_beside(&self.store, presented, work)
             .await
     }
 

@@ -12,13 +12,6 @@ pub struct Route {
     pub path: &'static str,
 }
 
-/// Whether a request of `route` may run while its key is looked up (`serve`): reads, and the
-/// cancel, whose one write carries the key's check in its transaction (`Store::with_api_key`),
-/// and which gives the same answer when run again.
-pub fn may_run_before_key_check(route: &Route) -> bool {
-    route.method == "GET" || route.function == CANCEL_PAYMENT.function
-}
-
 pub const CREATE_PAYMENT: Route = Route {
     function: "create_payment",
     method: "POST",

@@ -17,7 +17,6 @@ use super::response::{ApiResponse, render};
 use super::routes::{self, Route};
 use super::{error_docs, version};
 use crate::app::App;
-use crate::domain::account::ClaimedAccount;
 use crate::domain::idempotency::RequestFingerprint;
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
@@ -157,7 +156,6 @@ enum Prepared {
 /// one round trip, not two in a row.
 struct KeyCheck {
     presented: String,
-    claim: ClaimedAccount,
     requested: Option<ApiVersion>,
 }
 
@@ -196,11 +194,7 @@ where
 {
     let assumed = request.clone();
     let (verified, outcome) = app
-        .principal_beside(
-            &key_check.presented,
-            &key_check.claim,
-            run(app, handler, request),
-        )
+        .principal_beside(&key_check.presented, run(app, handler, request))
         .await;
     let principal = verified?.ok_or(ApiError::Unauthorized)?;
     *version = version::resolve(key_check.requested, principal.api_version);
@@ -235,26 +229,17 @@ async fn prepare(
             allow: routes::allowed_methods(&path),
         });
     }
-    // Reads carry neither. Errors in them are reported after the key's: a bad key is reported
-    // over a bad body.
-    let parsed = if route.method == "GET" {
-        Ok((None, None))
-    } else {
-        request::idempotency_key(event)
-            .and_then(|idempotency_key| Ok((idempotency_key, request::json_body(event)?)))
-    };
-    // Not when the request is refused anyway (a bad version header or body, answered in the
-    // shape of the account's pin), nor with an Idempotency-Key, whose claim is a write.
-    let may_defer = routes::may_run_before_key_check(route)
-        && requested.is_ok()
-        && matches!(parsed, Ok((None, _)));
+    // Only a read may start before its key is checked, and not with a bad version header,
+    // which is refused in the shape of the account's pin. (A cancel with the key's check in its
+    // own transaction, beside a read of the answer, was measured slower at every Lambda size:
+    // docs/benchmarks.md.)
+    let may_defer = route.method == "GET" && requested.is_ok();
     let (principal, key_check) = match auth::identify(app, event.headers(), may_defer).await? {
         Caller::Known(principal) => (principal, None),
         Caller::Unverified { presented, claim } => (
             claim.provisional_principal(),
             Some(KeyCheck {
                 presented,
-                claim,
                 requested: requested.as_ref().ok().copied().flatten(),
             }),
         ),
@@ -264,7 +249,12 @@ async fn prepare(
         principal.api_version,
     );
     requested?;
-    let (idempotency_key, body) = parsed?;
+    // Reads carry neither; the key is checked first, so a bad key is reported over a bad body.
+    let (idempotency_key, body) = if route.method == "GET" {
+        (None, None)
+    } else {
+        (request::idempotency_key(event)?, request::json_body(event)?)
+    };
     let claim = match &idempotency_key {
         None => None,
         Some(key) => {

@@ -8,23 +8,40 @@
 //! before it sends anything. If it did not (its first call is a Query, or it needs no read),
 //! the key is looked up on its own, beside the work. Nothing here decides whether the key is
 //! good; the caller answers only once it has the key.
-//!
-//! A write cannot wait for the key and still be one round trip, so the work may make one write
-//! only, a conditional `update`, which carries the key's check (`Store::update_checking_key`);
-//! any other write while the key is unchecked is refused (`key_offer::refuse_unchecked`).
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
 
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use tokio::sync::oneshot;
 
 use super::items::Item;
-use super::key_offer::{OFFER, Offer};
 use super::{Store, StoreError};
-use crate::domain::account::{ApiKey, ApiKeyHash, ClaimedAccount};
+use crate::domain::account::{ApiKey, ApiKeyHash};
+
+tokio::task_local! {
+    static OFFER: Arc<Offer>;
+}
+
+/// Where the key's item goes once read.
+type KeyItemSender = oneshot::Sender<Result<Option<Item>, StoreError>>;
+
+/// The key's item to fetch with the next single read, and where its answer goes.
+struct Offer {
+    key: Item,
+    answer: Mutex<Option<KeyItemSender>>,
+}
+
+impl Offer {
+    fn take(&self) -> Option<KeyItemSender> {
+        self.answer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+}
 
 impl Store {
     /// Runs `work` and looks up the key with hash `hash` in the same round trip as the work's
@@ -33,15 +50,13 @@ impl Store {
     pub async fn with_api_key<F: Future>(
         &self,
         hash: &ApiKeyHash,
-        claim: &ClaimedAccount,
         work: F,
     ) -> (Result<Option<ApiKey>, StoreError>, F::Output) {
         let (sender, receiver) = oneshot::channel();
-        let offer = Arc::new(Offer::new(
-            super::accounts::api_key_key(hash),
-            claim.clone(),
-            sender,
-        ));
+        let offer = Arc::new(Offer {
+            key: super::accounts::api_key_key(hash),
+            answer: Mutex::new(Some(sender)),
+        });
         let mut work = pin!(OFFER.scope(offer.clone(), work));
         let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
         let taken = offer.take().is_none();
@@ -62,7 +77,7 @@ impl Store {
     /// One consistent GetItem, carrying the offered key lookup if there is one.
     pub(crate) async fn get_consistent(&self, key: Item) -> Result<Option<Item>, StoreError> {
         let offered = OFFER
-            .try_with(|offer| offer.take().map(|answer| (offer.key().clone(), answer)))
+            .try_with(|offer| offer.take().map(|answer| (offer.key.clone(), answer)))
             .ok()
             .flatten();
         match offered {
@@ -79,7 +94,7 @@ impl Store {
         }
     }
 
-    pub(super) async fn get_one(&self, key: Item) -> Result<Option<Item>, StoreError> {
+    async fn get_one(&self, key: Item) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -94,7 +109,7 @@ impl Store {
 
     /// Two items by key, read consistently in one BatchGetItem. A key DynamoDB leaves
     /// unprocessed (throttling) is read again on its own.
-    pub(super) async fn get_two(
+    async fn get_two(
         &self,
         first: Item,
         second: Item,

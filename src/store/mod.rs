@@ -24,7 +24,6 @@ mod idempotency;
 mod invoices;
 mod items;
 mod key_lookup;
-mod key_offer;
 pub mod keys;
 mod links;
 mod paging;

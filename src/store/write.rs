@@ -22,7 +22,6 @@ use aws_sdk_dynamodb::types::{
 
 use super::items::Item;
 use super::{Store, StoreError};
-use crate::domain::account::ClaimedAccount;
 
 /// The item does not exist yet. Every key attribute is present on every item, so `pk` stands for
 /// the whole item.
@@ -233,19 +232,6 @@ impl<'a> Transaction<'a> {
         Ok(self.push(TransactWriteItem::builder().condition_check(check).build()))
     }
 
-    /// Checks `condition`, with its placeholders, on the item at `key` without writing it.
-    pub fn check_if(&mut self, key: Item, condition: Condition) -> Result<Slot, StoreError> {
-        let check = conditioned!(
-            ConditionCheck::builder()
-                .table_name(&self.table)
-                .set_key(Some(key)),
-            condition
-        )
-        .build()
-        .map_err(StoreError::build)?;
-        Ok(self.push(TransactWriteItem::builder().condition_check(check).build()))
-    }
-
     /// Deletes the item at `key` if `condition` holds.
     pub fn delete_if(&mut self, key: Item, condition: Condition) -> Result<Slot, StoreError> {
         let delete = conditioned!(
@@ -330,7 +316,6 @@ fn is_condition_failure<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> b
 impl Store {
     /// Writes `item`, replacing any item with its key (fixtures, operator commands).
     pub(crate) async fn put(&self, item: Item) -> Result<(), StoreError> {
-        super::key_offer::refuse_unchecked()?;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -347,7 +332,6 @@ impl Store {
         item: Item,
         condition: Condition,
     ) -> Result<Put, StoreError> {
-        super::key_offer::refuse_unchecked()?;
         let request = self
             .client
             .put_item()
@@ -394,7 +378,6 @@ impl Store {
         key: Item,
         change: ConditionalUpdate,
     ) -> Result<Updated<Item>, StoreError> {
-        super::key_offer::refuse_unchecked()?;
         match self.update_request(key, change).send().await {
             Ok(output) => output
                 .attributes
@@ -411,16 +394,6 @@ impl Store {
 
     /// Commits a transaction: every item or none. `Err(Refusal)` says which conditions failed.
     pub(crate) async fn commit(
-        &self,
-        transaction: Transaction<'_>,
-    ) -> Result<Result<(), Refusal>, StoreError> {
-        super::key_offer::refuse_unchecked()?;
-        self.commit_unguarded(transaction).await
-    }
-
-    /// `commit` without the check that no caller's key is unchecked: for the one transaction
-    /// that carries the key's own check (`key_lookup`).
-    pub(super) async fn commit_unguarded(
         &self,
         transaction: Transaction<'_>,
     ) -> Result<Result<(), Refusal>, StoreError> {
@@ -476,7 +449,6 @@ impl Store {
 
     /// Writes many items with BatchWriteItem, unconditionally (bulk imports).
     pub(crate) async fn put_batch(&self, items: Vec<Item>) -> Result<(), StoreError> {
-        super::key_offer::refuse_unchecked()?;
         let mut items = items.into_iter().peekable();
         while items.peek().is_some() {
             let mut requests = items
@@ -531,11 +503,6 @@ impl Store {
         companion: Option<&dyn Companion<'a, T>>,
     ) -> Result<Updated<T>, StoreError> {
         if companion.is_none() {
-            if let Some(offer) = super::key_offer::take_offer() {
-                return self
-                    .update_checking_key(key, change, read, decide, offer)
-                    .await;
-            }
             return self.update_conditionally(key, change).await?.map(read);
         }
         for _ in 0..MAX_DECIDE_ROUNDS {
@@ -560,79 +527,4 @@ impl Store {
             "the item kept changing while it was being updated".into(),
         ))
     }
-
-    /// The update of `Store::update` carrying the key's check (see `key_lookup`). Its answer
-    /// comes from the concurrent read: an item read before the write is the rule's change
-    /// applied to it (`decide`), one read after is as read. Exact for a change from a state the
-    /// item is in only once (a cancel from `pending`, the state a link is created in).
-    pub(super) async fn update_checking_key<T>(
-        &self,
-        key: Item,
-        change: ConditionalUpdate,
-        read: impl Fn(Item) -> Result<T, StoreError>,
-        decide: impl Fn(&T) -> Option<T>,
-        offer: super::key_offer::TakenOffer,
-    ) -> Result<Updated<T>, StoreError> {
-        let mut transaction = Transaction::new(self);
-        let key_checked = transaction.check_if(offer.key.clone(), active_key_of(&offer.claim))?;
-        let changed = transaction.update(key.clone(), change)?;
-        let (committed, found) = futures_util::future::join(
-            self.commit_unguarded(transaction),
-            self.get_two(offer.key.clone(), key.clone()),
-        )
-        .await;
-        let outcome = committed.and_then(|committed| Ok((committed, found?)));
-        let (committed, (key_item, item)) = match outcome {
-            Ok(outcome) => outcome,
-            Err(error) => {
-                let _ = offer.answer.send(Err(error.clone()));
-                return Err(error);
-            }
-        };
-        match committed {
-            Ok(()) => {
-                let _ = offer.answer.send(Ok(key_item));
-                let current = read(item.ok_or_else(|| {
-                    StoreError::Internal("the updated item was not found".into())
-                })?)?;
-                Ok(Updated::Applied(match decide(&current) {
-                    Some(after) => after,
-                    None => current,
-                }))
-            }
-            // Whatever the read saw of the key, the transaction's check is what held.
-            Err(refusal) if refusal.failed(key_checked) => {
-                let _ = offer.answer.send(Ok(None));
-                Ok(Updated::Refused(None))
-            }
-            Err(refusal) if refusal.failed(changed) => {
-                let _ = offer.answer.send(Ok(key_item));
-                match item.map(&read).transpose()? {
-                    // Read before another write moved it on: read it as it is now.
-                    Some(current) if decide(&current).is_some() => Ok(Updated::Refused(
-                        self.get_one(key).await?.map(read).transpose()?,
-                    )),
-                    current => Ok(Updated::Refused(current)),
-                }
-            }
-            Err(refusal) => {
-                let error = refusal.into_error();
-                let _ = offer.answer.send(Err(error.clone()));
-                Err(error)
-            }
-        }
-    }
-}
-
-/// The API key's item is there, not revoked, and of the account and mode its key names.
-fn active_key_of(claim: &ClaimedAccount) -> Condition {
-    Condition::new(
-        "attribute_exists(pk) AND attribute_not_exists(#revokedAt) \
-         AND #accountId = :account AND #mode = :mode",
-    )
-    .name("#revokedAt", "revokedAt")
-    .name("#accountId", "accountId")
-    .name("#mode", "mode")
-    .text(":account", claim.account_id.to_string())
-    .text(":mode", claim.mode.as_str())
 }
