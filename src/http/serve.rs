@@ -176,11 +176,11 @@ where
 
 /// Runs a read for the account its key names beside the key's lookup (one BatchGetItem when
 /// the read's first call reads one item; else the lookup and the read's call at once), and
-/// answers only for a key found active: else 401, whatever the read found. The read saw the account's settings
-/// as the key's public part tells them (no pin, default providers); when the key's item says
-/// otherwise (a pinned version the request did not name, another provider, or, for a key
-/// whose random part happens to look like an account, another account), the read runs again
-/// as the key's item says, a second round trip only then.
+/// answers only for a key found active: else 401, whatever the read found. The read saw the
+/// account's settings as the key's public part tells them (no pin, default providers); when
+/// the key's item says otherwise (a pinned version the request did not name, other providers,
+/// or another account, which no issued key does), the read runs again as the key's item says:
+/// a second round trip only then.
 async fn run_beside_key_check<F, Fut>(
     app: &'static App,
     handler: &F,
