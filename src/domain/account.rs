@@ -129,7 +129,7 @@ impl ApiKeySecret {
     /// `ck_test_` or `ck_live_`, the account's id, `_`, then 256 random bits in URL-safe base64.
     ///
     /// The account id is public, as in Stripe's keys: it lets a request read its object beside
-    /// the key's own item before the key is checked (`claimed_account`). The key is only
+    /// the key's own item before the key is checked (`ClaimedAccount::of`). The key is only
     /// believed once the hash of the whole key, account id included, is found and active.
     pub fn generate(account: &Account) -> Result<Self, getrandom::Error> {
         let mut random = [0u8; Self::RANDOM_BYTES];
