@@ -13,7 +13,7 @@ pub enum Caller {
     /// A key found active: in this container's cache, or by a lookup.
     Known(Principal),
     /// A key not in the cache that names its account: a read may start beside the key's lookup
-    /// (`serve`), and nothing it found is answered unless `verify` accepts the key.
+    /// (`serve`), and nothing it found is answered unless the key is found active.
     Unverified {
         presented: String,
         claim: ClaimedAccount,
@@ -24,24 +24,22 @@ pub enum Caller {
 /// checked; any other route gets its key checked first.
 pub async fn identify(app: &App, headers: &HeaderMap, may_defer: bool) -> Result<Caller, ApiError> {
     let presented = presented_key(headers)?;
-    if let Some(principal) = app.cached_principal(presented) {
-        return Ok(Caller::Known(principal));
-    }
-    if may_defer && let Some(claim) = ClaimedAccount::of(presented) {
-        return Ok(Caller::Unverified {
+    let claim = may_defer.then(|| ClaimedAccount::of(presented)).flatten();
+    let Some(claim) = claim else {
+        // From the cache, else one lookup.
+        return app
+            .principal(presented)
+            .await?
+            .map(Caller::Known)
+            .ok_or(ApiError::Unauthorized);
+    };
+    Ok(match app.cached_principal(presented) {
+        Some(principal) => Caller::Known(principal),
+        None => Caller::Unverified {
             presented: presented.to_owned(),
             claim,
-        });
-    }
-    verify(app, presented).await.map(Caller::Known)
-}
-
-/// The principal of an active key with the hash of `presented` (one lookup on a cache miss),
-/// or 401.
-pub async fn verify(app: &App, presented: &str) -> Result<Principal, ApiError> {
-    app.principal(presented)
-        .await?
-        .ok_or(ApiError::Unauthorized)
+        },
+    })
 }
 
 /// The trimmed `x-api-key`, or 401 when absent or not shaped like a key.

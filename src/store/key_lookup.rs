@@ -59,14 +59,15 @@ impl Store {
         });
         let mut work = pin!(OFFER.scope(offer.clone(), work));
         let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
-        let taken = offer.take().is_none();
+        // An offer still here after the first poll was not taken: withdrawn.
+        drop(offer.take());
         let key = async {
-            let item = match receiver.await {
-                Ok(answer) if taken => answer?,
-                // Not taken, or the read that took it was dropped unsent: on its own.
-                _ => return self.find_api_key(hash).await,
-            };
-            item.map(super::accounts::api_key_from).transpose()
+            match receiver.await {
+                Ok(answer) => answer?.map(super::accounts::api_key_from).transpose(),
+                // Not taken (its sender is dropped above), or the read that took it was
+                // dropped unsent: on its own.
+                Err(_) => self.find_api_key(hash).await,
+            }
         };
         match first {
             Poll::Ready(output) => (key.await, output),
