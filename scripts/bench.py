@@ -205,20 +205,26 @@ class Function:
 
 class CpuShare:
     """A group of the cgroup-v1 cpu controller holding what runs in it to the CPU share of a
-    Lambda function of `mb` megabytes: a quota of 1 ms (the smallest the kernel takes) per period
-    of 1769/mb ms. A short period makes a throttled process wait in slices of milliseconds, as a
-    small function does on Lambda, not in one stall of the default 100 ms period. Only the
-    bootstrap joins it (a wrapper writes its own pid, then execs the bootstrap): the emulator and
-    DynamoDB Local keep the rest of the machine."""
+    Lambda function of `mb` megabytes. Below one vCPU: a quota of 1 ms (the smallest the kernel
+    takes) per period of 1769/mb ms, so that a throttled process waits in slices of
+    milliseconds, as a small function does on Lambda, not in one stall of the default 100 ms
+    period. One vCPU (1,769 MB): a quota equal to the default period, 100 ms; a 1 ms period
+    there made even the floor twice as slow as unthrottled (its timer costs a process that
+    wakes often more than its quota says), when a whole vCPU throttles nothing single-threaded.
+    Only the bootstrap joins it (a wrapper writes its own pid, then execs the bootstrap): the
+    emulator and DynamoDB Local keep the rest of the machine."""
 
     def __init__(self, mb, workdir):
         self.mb = mb
-        self.period_us = round(1000 * ONE_VCPU_MB / mb)
+        if mb >= ONE_VCPU_MB:
+            self.quota_us = self.period_us = 100_000
+        else:
+            self.quota_us, self.period_us = 1000, round(1000 * ONE_VCPU_MB / mb)
         self.path = CPU_CGROUPS / f"commet-bench-{mb}mb"
         self.path.mkdir(exist_ok=True)
         (self.path / "cpu.cfs_quota_us").write_text("-1")
         (self.path / "cpu.cfs_period_us").write_text(str(self.period_us))
-        (self.path / "cpu.cfs_quota_us").write_text("1000")
+        (self.path / "cpu.cfs_quota_us").write_text(str(self.quota_us))
         self.workdir = Path(workdir)
 
     @staticmethod
@@ -495,7 +501,8 @@ def lambda_sizes(subjects, plain_url, tls_url, ca, workdir):
             median = statistics.median(colds[(name, l)])
             row.append(f"{median:.1f}" if name == "floor" else f"{median:.1f} (+{median - floor[l]:.1f})")
         rows.append(row)
-    settings = ", ".join(f"{s.mb} MB: quota 1000 us per {s.period_us} us" for s in shares if s)
+    settings = ", ".join(f"{s.mb} MB: quota {s.quota_us} us per {s.period_us} us"
+                         for s in shares if s)
     table(f"Cold start at Lambda's CPU shares over TLS (ms, median of {LAMBDA_COLD_RUNS}; above "
           f"the floor in brackets). cgroup-v1 cpu controller on the bootstrap only: {settings}",
           ["endpoint"] + labels, rows)

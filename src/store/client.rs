@@ -5,6 +5,7 @@ use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
 use aws_sdk_dynamodb::config::{
     Credentials, Region, SharedCredentialsProvider, StalledStreamProtectionConfig,
 };
@@ -53,16 +54,22 @@ impl Store {
             Some(_) => SharedCredentialsProvider::new(local_credentials()),
             None => SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()),
         };
+        let region = env_region();
+        // Its address is looked up from now on, beside the runtime's start (aws_http).
+        let http_client = match endpoint_url(&region, settings.endpoint.as_deref()).await {
+            Some(url) => aws_http::http_client_resolving(&url),
+            None => aws_http::http_client(),
+        };
         let mut config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .http_client(aws_http::http_client())
+            .http_client(http_client)
             .timeout_config(timeouts())
             .retry_config(RetryConfig::standard().with_max_attempts(3))
             // Stalled-stream protection meters every body of every call; the attempt timeout
             // (2 s) already ends a call whose peer stalls, so here it is work without a purpose.
             .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
             .sleep_impl(TokioSleep::new())
-            .region(env_region())
+            .region(region)
             .credentials_provider(credentials);
         if let Some(endpoint) = &settings.endpoint {
             config = config.endpoint_url(endpoint);
@@ -100,6 +107,17 @@ impl Store {
     pub fn client(&self) -> &Client {
         &self.client
     }
+}
+
+/// The URL the client's calls go to, as the SDK's own resolver finds it.
+async fn endpoint_url(region: &Region, endpoint: Option<&str>) -> Option<String> {
+    let params = Params::builder()
+        .region(region.as_ref())
+        .set_endpoint(endpoint.map(str::to_owned))
+        .build()
+        .ok()?;
+    let resolved = DefaultResolver::new().resolve_endpoint(&params).await;
+    resolved.ok().map(|endpoint| endpoint.url().to_owned())
 }
 
 /// DynamoDB Local accepts any credentials; fixed ones keep a developer's real AWS profile out
