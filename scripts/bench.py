@@ -41,7 +41,7 @@ LARGE = int(os.environ.get("BENCH_LARGE_ACCOUNT", "100000"))
 SCALING_REQUESTS = int(os.environ.get("BENCH_SCALING_REQUESTS", "300"))
 CALLGRIND_REQUESTS = int(os.environ.get("BENCH_CALLGRIND_REQUESTS", "50"))
 LAG_EVENTS = int(os.environ.get("BENCH_LAG_EVENTS", "200"))
-LAMBDA_COLD_RUNS = int(os.environ.get("BENCH_LAMBDA_COLD_RUNS", "10"))
+LAMBDA_COLD_RUNS = int(os.environ.get("BENCH_LAMBDA_COLD_RUNS", "25"))
 LAMBDA_WARM_REQUESTS = int(os.environ.get("BENCH_LAMBDA_WARM_REQUESTS", "200"))
 # BENCH_ONLY=events: only the events-out tables (after seeding); BENCH_ONLY=lambda: only the
 # Lambda-size tables.
