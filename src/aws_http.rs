@@ -13,8 +13,8 @@
 //! one client: one parse per cold start.
 //!
 //! The functions' DynamoDB client looks its endpoint's address up while the Lambda runtime
-//! starts, not when the first call connects: measured 1 to 3 ms off a cold start at every CPU
-//! share. Opening the whole connection early (an unsigned `GET /` through the pool) was measured
+//! starts, not when the first call connects: measured 1 to 3 ms off a cold start unthrottled
+//! and at the 512 and 128 MB CPU shares. Opening the whole connection early (an unsigned `GET /` through the pool) was measured
 //! too and not kept: the first call then waits for that request's round trip (see
 //! docs/benchmarks.md).
 //!
@@ -176,6 +176,43 @@ fn connector(extra_roots: Option<Vec<u8>>, resolver: Resolver) -> SharedHttpConn
     )
 }
 
+/// For unit tests of a client that sends through this connector: a plain HTTP server on
+/// 127.0.0.1 that answers each of a number of connections once, with a fixed answer, and hands
+/// back the request heads it read.
+#[cfg(test)]
+pub(crate) mod test_server {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{SocketAddr, TcpListener};
+    use std::thread::JoinHandle;
+
+    /// Its address, and the heads (lowercased, one per connection) once it has answered them all.
+    /// `answer` should close the connection (`connection: close`), so that each request is a
+    /// connection of its own.
+    pub fn answering(
+        connections: usize,
+        answer: &'static str,
+    ) -> (SocketAddr, JoinHandle<Vec<String>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            (0..connections)
+                .map(|_| {
+                    let (stream, _) = listener.accept().unwrap();
+                    let mut request = BufReader::new(&stream);
+                    let (mut head, mut line) = (String::new(), String::new());
+                    while request.read_line(&mut line).unwrap() > 2 {
+                        head.push_str(&line.to_ascii_lowercase());
+                        line.clear();
+                    }
+                    (&stream).write_all(answer.as_bytes()).unwrap();
+                    head
+                })
+                .collect()
+        });
+        (address, server)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use aws_smithy_runtime_api::client::http::HttpConnector;
@@ -216,33 +253,13 @@ mod tests {
         assert!(resolver.take_early("localhost").is_none());
     }
 
-    /// A server on 127.0.0.1 answering `connections` requests, each on a connection of its own.
-    fn answering(connections: usize) -> (u16, std::thread::JoinHandle<()>) {
-        use std::io::{BufRead, BufReader, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let server = std::thread::spawn(move || {
-            for _ in 0..connections {
-                let (stream, _) = listener.accept().unwrap();
-                let mut request = BufReader::new(&stream);
-                let mut line = String::new();
-                while request.read_line(&mut line).unwrap() > 2 {
-                    line.clear();
-                }
-                (&stream)
-                    .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
-                    .unwrap();
-            }
-        });
-        (port, server)
-    }
-
     #[tokio::test]
     async fn the_first_connection_to_the_host_takes_the_early_answer_and_later_ones_ask_again() {
-        let (port, server) = answering(2);
+        let answer = "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n";
+        let (address, server) = test_server::answering(2, answer);
         let resolver = Resolver::looking_up("localhost".to_owned());
         let connector = connector(None, resolver.clone());
-        let url = format!("http://localhost:{port}/");
+        let url = format!("http://localhost:{}/", address.port());
         for _ in 0..2 {
             let answer = connector.call(HttpRequest::get(&url).unwrap()).await;
             assert_eq!(answer.unwrap().status().as_u16(), 204);

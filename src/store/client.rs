@@ -180,22 +180,10 @@ mod tests {
     /// The headers of one request the client sends, answered as DynamoDB answers a GetItem
     /// that finds nothing.
     async fn headers_of_a_get_item() -> String {
-        use std::io::{BufRead, BufReader, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let server = std::thread::spawn(move || {
-            let (stream, _) = listener.accept().unwrap();
-            let mut request = BufReader::new(&stream);
-            let (mut headers, mut line) = (String::new(), String::new());
-            while request.read_line(&mut line).unwrap() > 2 {
-                headers.push_str(&line.to_ascii_lowercase());
-                line.clear();
-            }
-            let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\n\
-                          content-length: 2\r\nconnection: close\r\n\r\n{}";
-            (&stream).write_all(answer.as_bytes()).unwrap();
-            headers
-        });
+        let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\n\
+                      content-length: 2\r\nconnection: close\r\n\r\n{}";
+        let (address, server) = aws_http::test_server::answering(1, answer);
+        let endpoint = format!("http://{address}");
         let store = Store::connect(&StoreSettings {
             table_name: "t".into(),
             endpoint: Some(endpoint),
@@ -210,7 +198,7 @@ mod tests {
             .send()
             .await;
         assert!(sent.unwrap().item.is_none());
-        server.join().unwrap()
+        server.join().unwrap().remove(0)
     }
 
     #[tokio::test]
