@@ -14,12 +14,17 @@ use clap::{Parser, Subcommand};
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::card::PaymentMethod;
 use commet_payments::domain::customer::{Customer, NewCustomer};
+use commet_payments::domain::delivery::{AttemptResult, Delivery};
+use commet_payments::domain::ids::EventId;
 use commet_payments::domain::invoice::{Invoice, InvoiceNumber, InvoiceSettlement, InvoiceStatus};
 use commet_payments::domain::money::{Currency, PaymentAmount};
 use commet_payments::domain::payment::{NewLink, Payment, Route};
 use commet_payments::domain::text::{Description, Email};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
+use commet_payments::domain::webhook::{
+    EventSelection, NewWebhook, WebhookEndpoint, WebhookSecret, WebhookUrl,
+};
 use commet_payments::store::{Store, StoreSettings, bench, keys};
 use serde_json::{Value, json};
 
@@ -45,6 +50,9 @@ enum Command {
         /// Pending links and outstanding invoices per pool (cancel / status runs consume them).
         #[arg(long, default_value_t = 4_000)]
         pool: usize,
+        /// Where the seeded webhook endpoint sends its test and retried deliveries.
+        #[arg(long, default_value = "http://127.0.0.1:9/hook")]
+        hook_url: String,
     },
     /// The bare DynamoDB call(s) of one endpoint, `n` times; prints latency and capacity.
     Bare {
@@ -157,7 +165,71 @@ async fn pending_links(store: &Store, account: &Account, count: usize) -> Vec<St
     links.iter().map(|p| p.id.to_string()).collect()
 }
 
-async fn seed(store: &Store, large: usize, pool: usize) -> Value {
+fn webhook(url: &str) -> WebhookEndpoint {
+    NewWebhook {
+        url: WebhookUrl::parse(url, false).expect("hook url"),
+        events: EventSelection::parse(["payment_link.completed"]).expect("events"),
+        description: Some("Benchmark".into()),
+        api_version: None,
+    }
+    .create(
+        WebhookSecret::generate().expect("secret"),
+        Timestamp::now(),
+        false,
+    )
+}
+
+/// An account of its own for the webhook endpoints (so that the write account's deliveries in
+/// the events-out run see only their own endpoint): one endpoint with a failed delivery for
+/// get, update, test, the deliveries list and retry; `pool` more for delete; and, since an
+/// account holds at most 16 endpoints, enough accounts (keys) for `pool` creates.
+async fn webhooks(store: &Store, pool: usize, hook_url: &str) -> Value {
+    let (owner, key) = account(store, "bench webhooks").await;
+    let endpoint = webhook(hook_url);
+    store
+        .put_webhook_fixture(&owner.id, &endpoint)
+        .await
+        .expect("webhook");
+    let delivery = Delivery::open(
+        endpoint.id.clone(),
+        EventId::generate(),
+        "webhook.test",
+        "{}".into(),
+        Timestamp::now(),
+        false,
+    );
+    let refused = AttemptResult {
+        status_code: None,
+        duration: std::time::Duration::from_millis(1),
+        error: Some("could not connect: connection refused".into()),
+    };
+    let (failed, attempt) = delivery.attempted(refused, Timestamp::now(), None);
+    store
+        .put_delivery_fixture(&owner.id, &failed, &attempt)
+        .await
+        .expect("delivery");
+    let mut deletable = Vec::with_capacity(pool);
+    for _ in 0..pool {
+        let endpoint = webhook(hook_url);
+        store
+            .put_webhook_fixture(&owner.id, &endpoint)
+            .await
+            .expect("deletable webhook");
+        deletable.push(endpoint.id.to_string());
+    }
+    let per_account = WebhookEndpoint::MAX_PER_ACCOUNT as usize;
+    let mut creators = Vec::with_capacity(pool.div_ceil(per_account));
+    for _ in 0..pool.div_ceil(per_account) {
+        creators.push(account(store, "bench webhook creates").await.1);
+    }
+    json!({
+        "account": owner.id.as_str(), "key": key, "webhook": endpoint.id.as_str(),
+        "delivery": failed.id.as_str(), "deletable": deletable,
+        "creators": creators, "creates_per_key": per_account,
+    })
+}
+
+async fn seed(store: &Store, large: usize, pool: usize, hook_url: &str) -> Value {
     store.create_table().await.expect("table");
     let small = populated(store, "bench small", 1_000, pool).await;
     let large = populated(store, "bench large", large, 400).await;
@@ -187,8 +259,9 @@ async fn seed(store: &Store, large: usize, pool: usize) -> Value {
         .put_payment_fixture(&work.id, &page)
         .await
         .expect("page link");
+    let webhooks = webhooks(store, pool, hook_url).await;
     json!({
-        "small": small, "large": large,
+        "small": small, "large": large, "webhooks": webhooks,
         "work": {
             "account": work.id.as_str(), "key": key, "customer": payer.id.as_str(),
             "invoices": invoices, "cancelable": cancelable, "page": page.id.as_str(),
@@ -585,7 +658,11 @@ async fn main() {
     })
     .await;
     let output = match cli.command {
-        Command::Seed { large, pool } => seed(&store, large, pool).await,
+        Command::Seed {
+            large,
+            pool,
+            hook_url,
+        } => seed(&store, large, pool, &hook_url).await,
         Command::Bare {
             seed,
             op,

@@ -274,17 +274,37 @@ def event(method, path, key, body=None, query=""):
     return e
 
 
+OK = (200, 402)  # 402: a declined charge is the endpoint doing its job
+
+
+def expecting(statuses, make_event):
+    """An event factory whose endpoint answers one of `statuses` when it does its job (the
+    default, for the rest, is OK)."""
+    make_event.ok = statuses
+    return make_event
+
+
+def answered_as_expected(make_event, status):
+    return status in getattr(make_event, "ok", OK)
+
+
 class Endpoints:
-    """For each benchmarked endpoint: its binary, an event factory (fresh objects for writes that
-    consume them), the expected status, and the bare DynamoDB op that mirrors its calls."""
+    """For each benchmarked endpoint (every HTTP route of template.yaml but Stripe's webhook,
+    whose events must be signed with a fresh timestamp): its binary, an event factory (fresh
+    objects for writes that consume them), and the bare DynamoDB op that mirrors its calls (None
+    where the bench has no mirror) with the seed account it runs on."""
 
     def __init__(self, seed):
         self.seed = seed
-        small, work = seed["small"], seed["work"]
+        small, work, hooks = seed["small"], seed["work"], seed["webhooks"]
         self.pools = {
             "cancel": list(work["cancelable"]),
-            "invoice status": list(work["invoices"]),
+            "invoice status": list(work["invoices"][1:]),
+            "delete webhook": list(hooks["deletable"]),
         }
+        creates = iter(range(len(hooks["creators"]) * hooks["creates_per_key"]))
+        creator = lambda: hooks["creators"][next(creates) // hooks["creates_per_key"]]
+        hook = f"/api/v1/webhooks/{hooks['webhook']}"
         self.table = {
             "get": ("get_payment", lambda: event(
                 "GET", f"/api/v1/payments/{small['payment']}", small["key"]), "get", "small"),
@@ -306,7 +326,69 @@ class Endpoints:
                 work["key"], {"status": "paid"}), "invoice-status", "work"),
             "pay page": ("pay_page", lambda: event(
                 "GET", f"/pay/{work['page']}", "none"), None, "work"),
+            "get invoice": ("get_invoice", lambda: event(
+                "GET", f"/api/v1/invoices/{work['invoices'][0]}", work["key"]), None, "work"),
+            "list invoices": ("list_invoices", lambda: event(
+                "GET", "/api/v1/invoices", work["key"]), None, "work"),
+            "get customer": ("get_customer", lambda: event(
+                "GET", f"/api/v1/customers/{work['customer']}", work["key"]), None, "work"),
+            "list customers": ("list_customers", lambda: event(
+                "GET", "/api/v1/customers", work["key"]), None, "work"),
+            "create customer": ("create_customer", lambda: event(
+                "POST", "/api/v1/customers", work["key"], {"email": "bench@example.com"}),
+                None, "work"),
+            "get webhook": ("get_webhook", lambda: event("GET", hook, hooks["key"]), None,
+                            "webhooks"),
+            "list webhooks": ("list_webhooks", lambda: event(
+                "GET", "/api/v1/webhooks", hooks["key"]), None, "webhooks"),
+            "create webhook": ("create_webhook", lambda: event(
+                "POST", "/api/v1/webhooks", creator(),
+                {"url": "https://93.184.215.14/hooks/commet", "events": ["payment.received"]}),
+                None, "webhooks"),
+            "update webhook": ("update_webhook", lambda: event(
+                "PATCH", hook, hooks["key"], {"description": "Benchmark"}), None, "webhooks"),
+            "delete webhook": ("delete_webhook", lambda: event(
+                "DELETE", f"/api/v1/webhooks/{self.pools['delete webhook'].pop()}",
+                hooks["key"]), None, "webhooks"),
+            "test webhook": ("test_webhook", lambda: event(
+                "POST", f"{hook}/test", hooks["key"]), None, "webhooks"),
+            "list deliveries": ("list_webhook_deliveries", lambda: event(
+                "GET", f"{hook}/deliveries", hooks["key"]), None, "webhooks"),
+            "retry delivery": ("retry_webhook_delivery", lambda: event(
+                "POST", f"{hook}/deliveries/{hooks['delivery']}/retry", hooks["key"]), None,
+                "webhooks"),
+            "error docs": ("error_docs", lambda: event("GET", "/docs/errors", "none"), None,
+                           "work"),
+            "not found": ("not_found", expecting((404,), lambda: event(
+                "GET", "/api/v1/nothing-here", "none")), None, "work"),
         }
+
+
+class Receiver:
+    """The webhook endpoint's receiver on loopback: answers 204 and counts what arrives, so
+    that the test and retry runs are known to have delivered."""
+
+    def __init__(self):
+        import http.server
+        counts = self.counts = {"received": 0}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                counts["received"] += 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def env_for(endpoint_url, ca=None):
@@ -315,6 +397,8 @@ def env_for(endpoint_url, ca=None):
         "TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT": endpoint_url, "AWS_REGION": "us-east-1",
         "API_KEY_CACHE_TTL_SECONDS": "600", "PUBLIC_BASE_URL": "https://pay.example",
         "AWS_LAMBDA_LOG_LEVEL": "warn",
+        # The seeded webhook endpoint's receiver listens on loopback (Receiver).
+        "WEBHOOKS_ALLOW_LOOPBACK": "true",
     }
     if ca:
         env["SSL_CERT_FILE"] = str(ca)
@@ -338,7 +422,7 @@ def cold_start_once(bootstrap, env, make_event, wrapper=None):
     try:
         status, payload = function.invoke(make_event())
         elapsed = (time.perf_counter() - function.started) * 1000
-        if status not in (200, 402):
+        if not answered_as_expected(make_event, status):
             raise RuntimeError(f"cold start answered {status}: {payload}")
         return elapsed
     finally:
@@ -350,14 +434,16 @@ def warm(bootstrap, env, make_event, requests, wrapper=None):
     process's peak RSS after them."""
     function = Function(bootstrap, env, wrapper)
     try:
-        function.invoke(make_event())
+        status, payload = function.invoke(make_event())
+        if not answered_as_expected(make_event, status):
+            raise RuntimeError(f"first request answered {status}: {payload}")
         latencies = []
         for _ in range(requests):
             e = make_event()
             started = time.perf_counter()
             status, payload = function.invoke(e)
             latencies.append((time.perf_counter() - started) * 1000)
-            if status not in (200, 402):
+            if not answered_as_expected(make_event, status):
                 raise RuntimeError(f"warm request answered {status}: {payload}")
         return latencies, function.peak_rss_kib()
     finally:
@@ -412,11 +498,12 @@ def instructions_per_request(bootstrap, env, make_event, workdir):
         return None
     function, out = started
     try:
-        for _ in range(5):
-            function.invoke(make_event())
-        dump_counters(function)
-        for _ in range(CALLGRIND_REQUESTS):
-            function.invoke(make_event())
+        for n in range(5 + CALLGRIND_REQUESTS):
+            if n == 5:
+                dump_counters(function)
+            status, payload = function.invoke(make_event())
+            if not answered_as_expected(make_event, status):
+                raise RuntimeError(f"request under callgrind answered {status}: {payload}")
         dump_counters(function)
     finally:
         function.stop()
@@ -434,7 +521,7 @@ def cold_instructions(bootstrap, env, make_event, workdir):
     function, out = started
     try:
         status, payload = function.invoke(make_event())
-        if status not in (200, 402):
+        if not answered_as_expected(make_event, status):
             raise RuntimeError(f"cold start answered {status}: {payload}")
         dump_counters(function)
     finally:
@@ -442,12 +529,28 @@ def cold_instructions(bootstrap, env, make_event, workdir):
     return dumped_total(Path(f"{out}.1"))
 
 
-def lambda_sizes(subjects, plain_url, tls_url, ca, workdir):
+def warm_instructions(subjects, env, workdir):
+    """Instructions per warm request, deterministic under callgrind: each subject is (name,
+    (bootstrap, event factory)) or (name, (bootstrap, event factory, environment))."""
+    rows = []
+    for name, (bootstrap, make_event, *own_env) in subjects:
+        count = instructions_per_request(bootstrap, own_env[0] if own_env else env, make_event,
+                                         workdir)
+        rows.append([name, "n/a" if count is None else f"{count:,.0f}"])
+    table(f"Instructions per warm request (callgrind, N={CALLGRIND_REQUESTS} after 5 warm-up "
+          f"requests, plain HTTP; the bootstrap process only)", ["endpoint", "instructions"],
+          rows)
+
+
+def lambda_sizes(subjects, plain_url, tls_url, ca, workdir, floor_get):
     """Cold start and warm latency at the CPU share of Lambda's memory sizes, over TLS with the
-    production trust roots (the compiled-in AWS roots, plus the bench CA the proxy needs); and
-    the instructions of a cold start, with and without the system's bundle in SSL_CERT_FILE
-    (over plain HTTP: under callgrind a TLS handshake outlasts the functions' DynamoDB timeouts;
-    the roots are parsed all the same, when the connector is built)."""
+    production trust roots (the compiled-in AWS roots, plus the bench CA the proxy needs); the
+    instructions of a warm request (beside the subjects, `floor_get`: the floor plus the very
+    GetItem a get makes); and the instructions of a cold start, with and without the system's
+    bundle in SSL_CERT_FILE (over plain HTTP: under callgrind a TLS handshake outlasts the
+    functions' DynamoDB timeouts; the roots are parsed all the same, when the connector is
+    built)."""
+    warm_instructions(subjects + [floor_get], env_for(plain_url), workdir)
     env = env_for(tls_url, ca)
     bundle = Path(workdir) / "system-bundle-and-bench-ca.pem"
     bundle.write_bytes((SYSTEM_BUNDLE.read_bytes() if SYSTEM_BUNDLE.exists() else b"")
@@ -499,7 +602,7 @@ def lambda_sizes(subjects, plain_url, tls_url, ca, workdir):
         row = [name]
         for l in labels:
             median = statistics.median(colds[(name, l)])
-            row.append(f"{median:.1f}" if name == "floor" else f"{median:.1f} (+{median - floor[l]:.1f})")
+            row.append(f"{median:.1f}" if name == "floor" else f"{median:.1f} ({median - floor[l]:+.1f})")
         rows.append(row)
     settings = ", ".join(f"{s.mb} MB: quota {s.quota_us} us per {s.period_us} us"
                          for s in shares if s)
@@ -626,6 +729,14 @@ def table(title, header, rows):
 
 
 def main():
+    receiver = Receiver()
+    try:
+        run(receiver)
+    finally:
+        receiver.stop()
+
+
+def run(receiver):
     begun = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="bench-")
     ddb_port = int(sys.argv[1])
@@ -638,9 +749,13 @@ def main():
     seeding = time.monotonic()
     out = subprocess.run([str(RELEASE / "examples" / "bench_tool"), "--endpoint", plain_url,
                           "--table", TABLE, "seed", "--large", str(LARGE),
+                          "--hook-url", receiver.url,
+                          # What one endpoint's runs consume: cold and warm, at every CPU share,
+                          # under callgrind.
                           "--pool", str(COLD_RUNS * 2 + ROUNDS * (WARM_REQUESTS + 1) + 10
                                          + (len(LAMBDA_SIZES_MB) + 1)
-                                         * (LAMBDA_COLD_RUNS + LAMBDA_WARM_REQUESTS + 1) + 2)],
+                                         * (LAMBDA_COLD_RUNS + LAMBDA_WARM_REQUESTS + 1)
+                                         + 2 + 5 + CALLGRIND_REQUESTS)],
                          check=True, capture_output=True, text=True)
     seed_file.write_text(out.stdout)
     seed = json.loads(out.stdout)
@@ -664,8 +779,11 @@ def main():
         return
     lambda_subjects = [("floor", (floor, floor_event))] + [
         (name, (RELEASE / spec[0], spec[1])) for name, spec in endpoints.table.items()]
+    floor_get_subject = ("floor + GetItem", (floor_get, floor_event, floor_get_env()))
     if ONLY == "lambda":
-        lambda_sizes(lambda_subjects, plain_url, tls_url, ca, workdir)
+        lambda_sizes(lambda_subjects, plain_url, tls_url, ca, workdir, floor_get_subject)
+        print(f"\nwebhook receiver: {receiver.counts['received']} deliveries (test webhook, "
+              f"retry delivery)")
         print(f"\nbenchmark took {time.monotonic() - begun:.0f} s (build not included)")
         return
 
@@ -771,20 +889,9 @@ def main():
 
     events_out(plain_url, seed)
 
-    # Instructions per warm request, deterministic under callgrind.
-    rows = []
-    for name in endpoints.table:
-        binary, make_event, _, _ = endpoints.table[name]
-        count = instructions_per_request(RELEASE / binary, env, make_event, workdir)
-        rows.append([name, "n/a" if count is None else f"{count:,.0f}"])
-    count = instructions_per_request(floor_get, floor_get_env(), floor_event, workdir)
-    rows.append(["floor + GetItem", "n/a" if count is None else f"{count:,.0f}"])
-    count = instructions_per_request(floor, env, floor_event, workdir)
-    rows.append(["floor", "n/a" if count is None else f"{count:,.0f}"])
-    table(f"Instructions per warm request (callgrind, N={CALLGRIND_REQUESTS} after 5 warm-up "
-          f"requests; the bootstrap process only)", ["endpoint", "instructions"], rows)
-
-    lambda_sizes(lambda_subjects, plain_url, tls_url, ca, workdir)
+    lambda_sizes(lambda_subjects, plain_url, tls_url, ca, workdir, floor_get_subject)
+    print(f"\nwebhook receiver: {receiver.counts['received']} deliveries (test webhook, "
+          f"retry delivery)")
 
     # Binary sizes: x86_64 from this build; arm64 if `cargo lambda build --release --arm64` ran.
     rows = []

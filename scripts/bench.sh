@@ -18,10 +18,7 @@ ensure_sam   # ships the Lambda Runtime Interface Emulator
 command -v openssl >/dev/null || die "openssl is needed for the throwaway TLS CA"
 
 log "building release binaries (the profile the functions deploy with)"
-cargo build --release --quiet --features bench \
-  --bin get_payment --bin list_payments --bin create_payment --bin cancel_payment \
-  --bin charge_payment --bin update_invoice_status --bin pay_page \
-  --bin create_customer --bin create_webhook --bin deliver_events --bin admin \
+cargo build --release --quiet --features bench --bins \
   --example floor --example floor_get --example bench_tool
 
 port=$(free_port)
