@@ -370,12 +370,13 @@ class Receiver:
 
     def __init__(self):
         import http.server
-        counts = self.counts = {"received": 0}
+        counts, lock = self.counts, self.lock = {"received": 0}, threading.Lock()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("content-length", 0)))
-                counts["received"] += 1
+                with lock:  # the server answers each connection on a thread of its own
+                    counts["received"] += 1
                 self.send_response(204)
                 self.end_headers()
 

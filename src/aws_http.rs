@@ -14,9 +14,9 @@
 //!
 //! The functions' DynamoDB client looks its endpoint's address up while the Lambda runtime
 //! starts, not when the first call connects: measured 1 to 3 ms off a cold start unthrottled
-//! and at the 512 and 128 MB CPU shares. Opening the whole connection early (an unsigned `GET /` through the pool) was measured
-//! too and not kept: the first call then waits for that request's round trip (see
-//! docs/benchmarks.md).
+//! and at the 512 and 128 MB CPU shares. Opening the whole connection early (an unsigned
+//! `GET /` through the pool) was measured too and not kept: the first call then waits for that
+//! request's round trip (see docs/benchmarks.md).
 //!
 //! rustls on ring, not aws-lc: aws-lc's first use seeds its random generator, which shows in
 //! every cold start. AWS's roots, not the system store, whose hundreds of files every cold start
