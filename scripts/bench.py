@@ -455,7 +455,7 @@ def cold_start_once(bootstrap, env, make_event, wrapper=None, observe=None):
         function.stop()
 
 
-def started(bootstrap, env, make_event, wrapper=None, attempts=3):
+def first_answer(bootstrap, env, make_event, wrapper=None, attempts=3):
     """A function that has answered its first request, and that answer. Now and then the
     bootstrap finds the emulator's runtime API refusing connections (seen: about one start in
     ten of `update_webhook`; the cause, a port the bench picked and something else took or a
@@ -475,7 +475,7 @@ def started(bootstrap, env, make_event, wrapper=None, attempts=3):
 def warm(bootstrap, env, make_event, requests, wrapper=None):
     """Latencies (ms) of `requests` warm invocations of one process, after one cold one; and the
     process's peak RSS after them."""
-    function, (status, payload) = started(bootstrap, env, make_event, wrapper)
+    function, (status, payload) = first_answer(bootstrap, env, make_event, wrapper)
     try:
         if not answered_as_expected(make_event, status):
             raise RuntimeError(f"first request answered {status}: {payload}")
