@@ -1,6 +1,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{AccountItem, ApiKeyItem, Item, from_item, string_key, to_item};
+use super::paging::Partition;
 use super::write::{Bind, ConditionalUpdate, Updated};
 use super::{Store, StoreError, keys, schema};
 use crate::domain::account::{Account, ApiKey, ApiKeyHash, ProviderSettings};
@@ -31,8 +32,8 @@ impl Store {
     pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
         let page = self
             .query_page(
-                &schema::BY_ACCOUNT,
-                keys::ALL_ACCOUNTS.to_owned(),
+                Partition::of(&schema::BY_ACCOUNT, keys::ALL_ACCOUNTS.to_owned()),
+                None,
                 None,
                 &PageRequest {
                     limit: PageLimit::new(100).unwrap_or_default(),
@@ -68,8 +69,8 @@ impl Store {
         loop {
             let page = self
                 .query_page(
-                    &schema::BY_ACCOUNT,
-                    keys::account_api_keys(account),
+                    Partition::of(&schema::BY_ACCOUNT, keys::account_api_keys(account)),
+                    None,
                     None,
                     &PageRequest {
                         limit: PageLimit::new(100).unwrap_or_default(),

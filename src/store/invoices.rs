@@ -1,12 +1,18 @@
+use std::sync::LazyLock;
+
 use super::idempotency::KeyCompletion;
 use super::items::{InvoiceItem, Item, from_item, string_key, to_item};
-use super::paging::Equals;
+use super::paging::{Equals, Partition, Projection};
 use super::write::{Bind, Companion, ConditionalUpdate, Updated};
 use super::{Store, StoreError, keys, rules, schema};
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
 use crate::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
 use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::time::Timestamp;
+
+/// What a page of invoices reads of each item.
+static LISTED: LazyLock<Projection> =
+    LazyLock::new(|| Projection::of::<InvoiceItem>(&InvoiceItem::UNLISTED));
 
 #[derive(Debug)]
 pub enum SetInvoiceStatus {
@@ -55,8 +61,8 @@ impl Store {
             value: status.as_str().to_owned(),
         });
         self.query_page(
-            index,
-            partition,
+            Partition::of(index, partition),
+            Some(&LISTED),
             filter.as_ref(),
             page,
             |invoice: &Invoice| Position {

@@ -1,9 +1,56 @@
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Deserialize;
+use serde_aux::serde_introspection::serde_introspect;
 
 use super::items::Item;
 use super::schema::IndexDefinition as Index;
 use super::{Store, StoreError};
 use crate::domain::page::{Page, PageRequest, Position};
+
+/// The attributes a listed item is read with: every field of its item type but the keys it is
+/// stored under (and its write counter), which no listing shows. A page of 25 returns 26
+/// items, and reading each attribute (the SDK's JSON and map, then the item mapping) is most
+/// of what a list request costs; the keys are an item's longest strings.
+pub(crate) struct Projection {
+    expression: String,
+    names: Vec<(String, &'static str)>,
+}
+
+impl Projection {
+    /// `T`'s fields as stored (serde's names), less `omitted`.
+    pub fn of<T: for<'de> Deserialize<'de>>(omitted: &[&str]) -> Self {
+        // Placeholders for every name: `status`, `url` and others are reserved words.
+        let names: Vec<(String, &'static str)> = serde_introspect::<T>()
+            .iter()
+            .filter(|field| !omitted.contains(field))
+            .enumerate()
+            .map(|(n, field)| (format!("#p{n}"), *field))
+            .collect();
+        let expression = names
+            .iter()
+            .map(|(placeholder, _)| placeholder.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Self { expression, names }
+    }
+
+    #[cfg(test)]
+    pub fn attributes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.names.iter().map(|(_, field)| *field)
+    }
+}
+
+/// An index partition: the index, and its partition key's value.
+pub(crate) struct Partition<'a> {
+    index: &'a Index,
+    key: String,
+}
+
+impl<'a> Partition<'a> {
+    pub fn of(index: &'a Index, key: String) -> Self {
+        Self { index, key }
+    }
+}
 
 /// An equality filter on one attribute, applied after the key condition.
 pub(crate) struct Equals {
@@ -21,13 +68,14 @@ impl Store {
     /// items, costs more (DynamoDB applies `Limit` before the filter).
     pub(crate) async fn query_page<T>(
         &self,
-        index: &Index,
-        partition: String,
+        partition: Partition<'_>,
+        projection: Option<&Projection>,
         filter: Option<&Equals>,
         page: &PageRequest,
         position_of: impl Fn(&T) -> Position,
         map: impl Fn(Item) -> Result<T, StoreError>,
     ) -> Result<Page<T>, StoreError> {
+        let Partition { index, key } = partition;
         let wanted = page.limit.get() + 1;
         let mut items: Vec<T> = Vec::with_capacity(wanted);
         let mut start_key = None;
@@ -40,8 +88,14 @@ impl Store {
                 .scan_index_forward(false)
                 .limit(i32::try_from(wanted - items.len()).unwrap_or(i32::MAX))
                 .expression_attribute_names("#pk", index.partition_key)
-                .expression_attribute_values(":pk", AttributeValue::S(partition.clone()))
+                .expression_attribute_values(":pk", AttributeValue::S(key.clone()))
                 .set_exclusive_start_key(start_key.take());
+            if let Some(projection) = projection {
+                query = query.projection_expression(&projection.expression);
+                for (placeholder, name) in &projection.names {
+                    query = query.expression_attribute_names(placeholder, *name);
+                }
+            }
             query = match &page.after {
                 Some(after) => query
                     .key_condition_expression("#pk = :pk AND #sk < :after")

@@ -1,5 +1,8 @@
+use std::sync::LazyLock;
+
 use super::idempotency::KeyCompletion;
 use super::items::{Item, LinkItem, PaymentItem, from_item, string_key, to_item};
+use super::paging::{Partition, Projection};
 use super::schema;
 use super::write::{Companion, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, rules};
@@ -24,6 +27,10 @@ pub enum CancelOutcome {
     NotCancelable(Payment),
     NotFound,
 }
+
+/// What a page of payments reads of each item.
+static LISTED: LazyLock<Projection> =
+    LazyLock::new(|| Projection::of::<PaymentItem>(&PaymentItem::UNLISTED));
 
 pub(crate) fn payment_from(item: Item) -> Result<Payment, StoreError> {
     from_item::<PaymentItem>(item)?.into_domain()
@@ -111,8 +118,15 @@ impl Store {
                 keys::customer_payments(account, customer),
             ),
         };
-        self.query_page(index, partition, None, page, position_of, payment_from)
-            .await
+        self.query_page(
+            Partition::of(index, partition),
+            Some(&LISTED),
+            None,
+            page,
+            position_of,
+            payment_from,
+        )
+        .await
     }
 
     /// Cancels a pending link (`rules::cancel_link`). Without a completion it is ONE conditional

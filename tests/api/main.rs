@@ -15,6 +15,7 @@ mod infrastructure;
 mod invoices;
 mod isolation;
 mod keys;
+mod listings;
 mod live_page;
 mod outbox;
 mod parsing;

@@ -67,9 +67,14 @@ pub(crate) struct AddressItem {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CustomerItem {
+    // Stored always; absent only from a listing's projection (`CustomerItem::UNLISTED`).
+    #[serde(default)]
     pub pk: String,
+    #[serde(default)]
     pub sk: String,
+    #[serde(default)]
     pub gsi1pk: String,
+    #[serde(default)]
     pub gsi1sk: String,
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -90,10 +95,14 @@ pub(crate) struct CustomerItem {
     pub created_at: String,
     pub updated_at: String,
     pub livemode: bool,
+    #[serde(default)]
     pub version: u64,
 }
 
 impl CustomerItem {
+    /// What a listing does not read: the keys and the write counter, which no listing shows.
+    pub const UNLISTED: [&str; 5] = ["pk", "sk", "gsi1pk", "gsi1sk", "version"];
+
     pub fn new(account: &AccountId, customer: &Customer) -> Self {
         Self {
             pk: keys::customer(account, &customer.id),

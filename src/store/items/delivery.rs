@@ -88,9 +88,14 @@ impl DeliveryItem {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AttemptItem {
+    // Stored always; absent only from a listing's projection (`AttemptItem::UNLISTED`).
+    #[serde(default)]
     pub pk: String,
+    #[serde(default)]
     pub sk: String,
+    #[serde(default)]
     pub gsi1pk: String,
+    #[serde(default)]
     pub gsi1sk: String,
     pub id: String,
     pub delivery_id: String,
@@ -107,10 +112,14 @@ pub(crate) struct AttemptItem {
     pub next_attempt_at: Option<String>,
     pub attempted_at: String,
     pub livemode: bool,
+    #[serde(default)]
     pub ttl: i64,
 }
 
 impl AttemptItem {
+    /// What a listing does not read: the keys and the expiry, which no listing shows.
+    pub const UNLISTED: [&str; 5] = ["pk", "sk", "gsi1pk", "gsi1sk", "ttl"];
+
     pub fn new(account: &AccountId, attempt: &Attempt) -> Self {
         Self {
             pk: keys::delivery(account, &attempt.delivery_id),

@@ -20,11 +20,18 @@ pub(crate) struct LineItemItem {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InvoiceItem {
+    // Stored always; absent only from a listing's projection (`InvoiceItem::UNLISTED`).
+    #[serde(default)]
     pub pk: String,
+    #[serde(default)]
     pub sk: String,
+    #[serde(default)]
     pub gsi1pk: String,
+    #[serde(default)]
     pub gsi1sk: String,
+    #[serde(default)]
     pub gsi2pk: String,
+    #[serde(default)]
     pub gsi2sk: String,
     pub id: String,
     pub customer_id: String,
@@ -42,10 +49,16 @@ pub(crate) struct InvoiceItem {
     pub created_at: String,
     pub updated_at: String,
     pub livemode: bool,
+    #[serde(default)]
     pub version: u64,
 }
 
 impl InvoiceItem {
+    /// What a listing does not read: the keys and the write counter, which no listing shows.
+    pub const UNLISTED: [&str; 7] = [
+        "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "version",
+    ];
+
     pub fn new(account: &AccountId, invoice: &Invoice) -> Self {
         let sort = sort_key(&invoice.created_at, invoice.id.as_str());
         Self {

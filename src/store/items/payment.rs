@@ -12,9 +12,14 @@ use crate::domain::time::Timestamp;
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PaymentItem {
+    // Stored always; absent only from a listing's projection (`PaymentItem::UNLISTED`).
+    #[serde(default)]
     pub pk: String,
+    #[serde(default)]
     pub sk: String,
+    #[serde(default)]
     pub gsi1pk: String,
+    #[serde(default)]
     pub gsi1sk: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2pk: Option<String>,
@@ -60,10 +65,16 @@ pub(crate) struct PaymentItem {
     pub livemode: bool,
     /// Bumped by every write; lets tests (and later, optimistic updates) see how often an item
     /// changed.
+    #[serde(default)]
     pub version: u64,
 }
 
 impl PaymentItem {
+    /// What a listing does not read: the keys and the write counter, which no payment shows.
+    pub const UNLISTED: [&str; 7] = [
+        "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "version",
+    ];
+
     pub fn new(account: &AccountId, payment: &Payment) -> Self {
         let sort = sort_key(&payment.created_at, payment.id.as_str());
         let by_customer = payment
@@ -160,5 +171,81 @@ impl PaymentItem {
             updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
             livemode: self.livemode,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use serde_aux::serde_introspection::serde_introspect;
+
+    use super::*;
+    use crate::domain::money::PaymentAmount;
+    use crate::domain::payment::{NewLink, Route};
+    use crate::store::items::{from_item, to_item};
+    use crate::store::paging::Projection;
+
+    /// A payment with every optional field set: a projection that left one out would lose it.
+    fn every_field_set() -> Payment {
+        let now = Timestamp::now();
+        let mut payment = Payment::new_link(
+            NewLink {
+                amount: PaymentAmount::new(2500).unwrap(),
+                currency: Currency::parse("eur").unwrap(),
+                description: Description::parse("Every field").unwrap(),
+                customer: None,
+                success_url: Some(SuccessUrl::parse("https://shop.example/thanks").unwrap()),
+                metadata: Some(Metadata::new(BTreeMap::from([("a".into(), "1".into())])).unwrap()),
+            },
+            Some(CustomerId::generate()),
+            190,
+            Route::sandbox(),
+            "https://pay.example",
+            now,
+        );
+        payment.stripe_account = Some(StripeAccountId::parse("acct_1Abc").unwrap());
+        payment.invoice_id = Some(InvoiceId::generate());
+        payment.failure = Some(Failure {
+            code: "card_declined".into(),
+            message: "The card was declined.".into(),
+        });
+        payment.card = Some(CardSummary {
+            brand: "visa".into(),
+            last4: "4242".into(),
+        });
+        payment.provider_reference = Some("pi_123".into());
+        payment.attempt_started_at = Some(now);
+        payment
+    }
+
+    /// As stored: a new item has no attempt, which only the attempt's own update writes.
+    fn stored(payment: &Payment) -> PaymentItem {
+        let mut item = PaymentItem::new(&AccountId::generate(), payment);
+        item.attempt_started_at = payment.attempt_started_at.map(|at| at.to_string());
+        item
+    }
+
+    #[test]
+    fn a_listed_payment_is_the_stored_payment() {
+        let payment = every_field_set();
+        let mut item = to_item(&stored(&payment)).unwrap();
+        let unset: Vec<_> = serde_introspect::<PaymentItem>()
+            .iter()
+            .filter(|field| !item.contains_key(**field))
+            .collect();
+        assert!(unset.is_empty(), "the sample leaves {unset:?} unset");
+        let listed = Projection::of::<PaymentItem>(&PaymentItem::UNLISTED);
+        let read: HashSet<&str> = listed.attributes().collect();
+        item.retain(|name, _| read.contains(name.as_str()));
+        assert_eq!(
+            item.len(),
+            serde_introspect::<PaymentItem>().len() - PaymentItem::UNLISTED.len()
+        );
+        let listed = from_item::<PaymentItem>(item)
+            .unwrap()
+            .into_domain()
+            .unwrap();
+        assert_eq!(listed, payment);
     }
 }

@@ -9,9 +9,14 @@ use crate::domain::webhook::{EventSelection, WebhookEndpoint, WebhookSecret, Web
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WebhookItem {
+    // Stored always; absent only from a listing's projection (`WebhookItem::UNLISTED`).
+    #[serde(default)]
     pub pk: String,
+    #[serde(default)]
     pub sk: String,
+    #[serde(default)]
     pub gsi1pk: String,
+    #[serde(default)]
     pub gsi1sk: String,
     pub id: String,
     pub url: String,
@@ -28,6 +33,9 @@ pub(crate) struct WebhookItem {
 }
 
 impl WebhookItem {
+    /// What a listing does not read: the keys, which no listing shows.
+    pub const UNLISTED: [&str; 4] = ["pk", "sk", "gsi1pk", "gsi1sk"];
+
     pub fn new(account: &AccountId, webhook: &WebhookEndpoint) -> Self {
         Self {
             pk: keys::webhook(account, &webhook.id),
