@@ -251,17 +251,17 @@ class CpuShare:
             return False
 
     def wrapper(self, bootstrap):
+        # Each start zeroes the group's CPU count (a retried start's too), then joins.
         script = self.workdir / f"share-{self.mb}-{bootstrap.name}.sh"
         script.write_text(f"#!/bin/sh\necho $$ > {self.path}/cgroup.procs\n"
+                          f"echo 0 > {self.account}/cpuacct.usage\n"
                           f"echo $$ > {self.account}/cgroup.procs\nexec {bootstrap}\n")
         script.chmod(0o755)
         return script
 
-    def reset_cpu(self):
-        (self.account / "cpuacct.usage").write_text("0")
-
     def cpu_ms(self):
-        """CPU used in the group since `reset_cpu`, user and system, in milliseconds."""
+        """CPU used in the group since the last start through `wrapper`, user and system, in
+        milliseconds."""
         return int((self.account / "cpuacct.usage").read_text()) / 1e6
 
     def remove(self):
@@ -428,23 +428,11 @@ def env_for(endpoint_url, ca=None):
     return env
 
 
-def cold_start(bootstrap, env, make_event, attempts=3, wrapper=None, observe=None):
+def cold_start(bootstrap, env, make_event, wrapper=None, observe=None):
     """Spawn of emulator + bootstrap until the first response (first DynamoDB call included);
-    `observe`, if given, sees the function after its answer, before it stops. A start the
-    emulator itself fails (it happens under heavy load) is retried, and said."""
-    for attempt in range(attempts):
-        try:
-            return cold_start_once(bootstrap, env, make_event, wrapper, observe)
-        except RuntimeError as error:
-            print(f"  cold start of {bootstrap.name} failed ({error}); retrying", file=sys.stderr)
-            if attempt == attempts - 1:
-                raise
-
-
-def cold_start_once(bootstrap, env, make_event, wrapper=None, observe=None):
-    function = Function(bootstrap, env, wrapper)
+    `observe`, if given, sees the function after its answer, before it stops."""
+    function, (status, payload) = first_answer(bootstrap, env, make_event, wrapper)
     try:
-        status, payload = function.invoke(make_event())
         elapsed = (time.perf_counter() - function.started) * 1000
         if not answered_as_expected(make_event, status):
             raise RuntimeError(f"cold start answered {status}: {payload}")
@@ -459,8 +447,8 @@ def first_answer(bootstrap, env, make_event, wrapper=None, attempts=3):
     """A function that has answered its first request, and that answer. Now and then the
     bootstrap finds the emulator's runtime API refusing connections (seen: about one start in
     ten of `update_webhook`; the cause, a port the bench picked and something else took or a
-    listener not up yet, is not pinned down), exits, and the emulator answers 502: such a start
-    is retried, as a cold start is, and said."""
+    listener not up yet, is not pinned down), exits, and the emulator answers 502; under heavy
+    load the emulator fails a start too: such a start is retried, and said."""
     for attempt in range(attempts):
         function = Function(bootstrap, env, wrapper)
         try:
@@ -627,10 +615,8 @@ def lambda_sizes(subjects, plain_url, tls_url, ca, workdir, floor_get):
         for _ in range(LAMBDA_COLD_RUNS):
             for name, (bootstrap, make_event) in subjects:
                 for share in shares:
-                    wrapper, observe = None, None
-                    if share:
-                        wrapper = share.wrapper(bootstrap)
-                        share.reset_cpu()
+                    wrapper = share.wrapper(bootstrap) if share else None
+                    observe = None
                     if share and share.mb == ONE_VCPU_MB:
                         observe = lambda f, share=share, name=name: spent[name].append(
                             (share.cpu_ms(), f.minor_faults()))
