@@ -1,18 +1,13 @@
-use std::sync::LazyLock;
-
 use super::idempotency::KeyCompletion;
 use super::items::{CustomerItem, ExternalIdItem, Item, from_item, string_key, to_item};
-use super::paging::{Partition, Projection};
+use super::paging::Partition;
+use super::projection::Listed;
 use super::write::{Bind, ConditionalUpdate, Transaction};
 use super::{Store, StoreError, keys, schema};
 use crate::domain::customer::{Customer, CustomerRef};
 use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::text::ExternalId;
-
-/// What a page of customers reads of each item.
-static LISTED: LazyLock<Projection> =
-    LazyLock::new(|| Projection::of::<CustomerItem>(&CustomerItem::UNLISTED));
 
 #[derive(Debug)]
 pub enum InsertCustomerOutcome {
@@ -150,7 +145,7 @@ impl Store {
     ) -> Result<Page<Customer>, StoreError> {
         self.query_page(
             Partition::of(&schema::BY_ACCOUNT, keys::account_customers(account)),
-            Some(&LISTED),
+            Some(CustomerItem::projection()),
             None,
             page,
             |customer: &Customer| Position {

@@ -4,22 +4,17 @@
 //! sits in the due index until its next attempt, so that concurrent deliverers (a redelivered
 //! stream batch, the scheduler, a manual retry) never record one attempt twice.
 
-use std::sync::LazyLock;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{AttemptItem, DeliveryItem, Item, due_key, from_item, string_key, to_item};
-use super::paging::{Partition, Projection};
+use super::paging::Partition;
+use super::projection::Listed;
 use super::write::{ABSENT, Bind, Condition, ConditionalUpdate, Put, Transaction, Updated};
 use super::{Store, StoreError, keys, schema};
 use crate::domain::delivery::{Attempt, Delivery, DeliveryStatus};
 use crate::domain::ids::{AccountId, DeliveryId, WebhookId};
 use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::time::Timestamp;
-
-/// What a page of an endpoint's delivery attempts reads of each item.
-static LISTED: LazyLock<Projection> =
-    LazyLock::new(|| Projection::of::<AttemptItem>(&AttemptItem::UNLISTED));
 
 fn delivery_key(account: &AccountId, id: &DeliveryId) -> Item {
     string_key(keys::delivery(account, id), keys::DELIVERY_SK)
@@ -155,7 +150,7 @@ impl Store {
                 &schema::BY_ACCOUNT,
                 keys::webhook_attempts(account, webhook),
             ),
-            Some(&LISTED),
+            Some(AttemptItem::projection()),
             None,
             page,
             |attempt: &Attempt| Position {

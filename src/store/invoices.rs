@@ -1,18 +1,13 @@
-use std::sync::LazyLock;
-
 use super::idempotency::KeyCompletion;
 use super::items::{InvoiceItem, Item, from_item, string_key, to_item};
-use super::paging::{Equals, Partition, Projection};
+use super::paging::{Equals, Partition};
+use super::projection::Listed;
 use super::write::{Bind, Companion, ConditionalUpdate, Updated};
 use super::{Store, StoreError, keys, rules, schema};
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
 use crate::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
 use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::time::Timestamp;
-
-/// What a page of invoices reads of each item.
-static LISTED: LazyLock<Projection> =
-    LazyLock::new(|| Projection::of::<InvoiceItem>(&InvoiceItem::UNLISTED));
 
 #[derive(Debug)]
 pub enum SetInvoiceStatus {
@@ -62,7 +57,7 @@ impl Store {
         });
         self.query_page(
             Partition::of(index, partition),
-            Some(&LISTED),
+            Some(InvoiceItem::projection()),
             filter.as_ref(),
             page,
             |invoice: &Invoice| Position {

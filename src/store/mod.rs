@@ -28,6 +28,7 @@ pub mod keys;
 mod links;
 mod paging;
 mod payments;
+mod projection;
 mod receipts;
 mod rules;
 pub mod schema;

@@ -1,44 +1,10 @@
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde::Deserialize;
-use serde_aux::serde_introspection::serde_introspect;
 
 use super::items::Item;
+use super::projection::Projection;
 use super::schema::IndexDefinition as Index;
 use super::{Store, StoreError};
 use crate::domain::page::{Page, PageRequest, Position};
-
-/// The attributes a listed item is read with: every field of its item type but the keys it is
-/// stored under (and its write counter), which no listing shows. A page of 25 returns 26
-/// items, and reading each attribute (the SDK's JSON and map, then the item mapping) is most
-/// of what a list request costs; the keys are an item's longest strings.
-pub(crate) struct Projection {
-    expression: String,
-    names: Vec<(String, &'static str)>,
-}
-
-impl Projection {
-    /// `T`'s fields as stored (serde's names), less `omitted`.
-    pub fn of<T: for<'de> Deserialize<'de>>(omitted: &[&str]) -> Self {
-        // Placeholders for every name: `status`, `url` and others are reserved words.
-        let names: Vec<(String, &'static str)> = serde_introspect::<T>()
-            .iter()
-            .filter(|field| !omitted.contains(field))
-            .enumerate()
-            .map(|(n, field)| (format!("#p{n}"), *field))
-            .collect();
-        let expression = names
-            .iter()
-            .map(|(placeholder, _)| placeholder.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        Self { expression, names }
-    }
-
-    #[cfg(test)]
-    pub fn attributes(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.names.iter().map(|(_, field)| *field)
-    }
-}
 
 /// An index partition: the index, and its partition key's value.
 pub(crate) struct Partition<'a> {

@@ -1,8 +1,7 @@
-use std::sync::LazyLock;
-
 use super::idempotency::KeyCompletion;
 use super::items::{Item, LinkItem, PaymentItem, from_item, string_key, to_item};
-use super::paging::{Partition, Projection};
+use super::paging::Partition;
+use super::projection::Listed;
 use super::schema;
 use super::write::{Companion, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, rules};
@@ -27,10 +26,6 @@ pub enum CancelOutcome {
     NotCancelable(Payment),
     NotFound,
 }
-
-/// What a page of payments reads of each item.
-static LISTED: LazyLock<Projection> =
-    LazyLock::new(|| Projection::of::<PaymentItem>(&PaymentItem::UNLISTED));
 
 pub(crate) fn payment_from(item: Item) -> Result<Payment, StoreError> {
     from_item::<PaymentItem>(item)?.into_domain()
@@ -120,7 +115,7 @@ impl Store {
         };
         self.query_page(
             Partition::of(index, partition),
-            Some(&LISTED),
+            Some(PaymentItem::projection()),
             None,
             page,
             position_of,

@@ -1,22 +1,17 @@
 //! Webhook endpoints: at most `WebhookEndpoint::MAX_PER_ACCOUNT` per account, held by a counter
 //! item that every create and delete moves in the same transaction.
 
-use std::sync::LazyLock;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{Item, WebhookItem, from_item, string_key, to_item};
-use super::paging::{Partition, Projection};
+use super::paging::Partition;
+use super::projection::Listed;
 use super::write::{Bind, Condition, ConditionalUpdate, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, schema};
 use crate::domain::ids::{AccountId, WebhookId};
 use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::time::Timestamp;
 use crate::domain::webhook::{WebhookChanges, WebhookEndpoint};
-
-/// What a page of webhook endpoints reads of each item.
-static LISTED: LazyLock<Projection> =
-    LazyLock::new(|| Projection::of::<WebhookItem>(&WebhookItem::UNLISTED));
 
 #[derive(Debug)]
 pub enum InsertWebhookOutcome {
@@ -84,7 +79,7 @@ impl Store {
     ) -> Result<Page<WebhookEndpoint>, StoreError> {
         self.query_page(
             Partition::of(&schema::BY_ACCOUNT, keys::account_webhooks(account)),
-            Some(&LISTED),
+            Some(WebhookItem::projection()),
             None,
             page,
             |webhook: &WebhookEndpoint| Position {

@@ -1,5 +1,5 @@
 //! Listings read fewer attributes than a single read (no keys, no write counter: see
-//! `store::paging::Projection`); what they show must not change for it.
+//! `store::projection`); what they show must not change for it.
 
 use commet_payments::domain::account::Mode;
 use serde_json::{Value, json};

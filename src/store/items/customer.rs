@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +10,7 @@ use crate::domain::customer::Customer;
 use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::text::{Email, ExternalId, FullName, Metadata, Timezone};
 use crate::domain::time::Timestamp;
+use crate::store::projection::{Listed, Projection};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -67,7 +69,7 @@ pub(crate) struct AddressItem {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CustomerItem {
-    // Stored always; absent only from a listing's projection (`CustomerItem::UNLISTED`).
+    // Stored always; absent only from a listing's projection (`Listed::UNLISTED`).
     #[serde(default)]
     pub pk: String,
     #[serde(default)]
@@ -99,10 +101,17 @@ pub(crate) struct CustomerItem {
     pub version: u64,
 }
 
-impl CustomerItem {
-    /// What a listing does not read: the keys and the write counter, which no listing shows.
-    pub const UNLISTED: [&str; 5] = ["pk", "sk", "gsi1pk", "gsi1sk", "version"];
+impl Listed for CustomerItem {
+    /// The keys and the write counter, which no listing shows.
+    const UNLISTED: &'static [&'static str] = &["pk", "sk", "gsi1pk", "gsi1sk", "version"];
 
+    fn projection() -> &'static Projection {
+        static LISTED: LazyLock<Projection> = LazyLock::new(Projection::of::<CustomerItem>);
+        &LISTED
+    }
+}
+
+impl CustomerItem {
     pub fn new(account: &AccountId, customer: &Customer) -> Self {
         Self {
             pk: keys::customer(account, &customer.id),

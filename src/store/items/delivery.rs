@@ -1,9 +1,12 @@
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
 
 use super::{StoreError, keys, sort_key, stored, stored_opt};
 use crate::domain::delivery::{Attempt, AttemptResult, Delivery, DeliveryStatus, RETENTION};
 use crate::domain::ids::{AccountId, AttemptId, DeliveryId, EventId, WebhookId};
 use crate::domain::time::Timestamp;
+use crate::store::projection::{Listed, Projection};
 
 fn expires(at: &Timestamp) -> i64 {
     at.datetime().unix_timestamp() + i64::try_from(RETENTION.as_secs()).unwrap_or(i64::MAX)
@@ -88,7 +91,7 @@ impl DeliveryItem {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AttemptItem {
-    // Stored always; absent only from a listing's projection (`AttemptItem::UNLISTED`).
+    // Stored always; absent only from a listing's projection (`Listed::UNLISTED`).
     #[serde(default)]
     pub pk: String,
     #[serde(default)]
@@ -116,10 +119,17 @@ pub(crate) struct AttemptItem {
     pub ttl: i64,
 }
 
-impl AttemptItem {
-    /// What a listing does not read: the keys and the expiry, which no listing shows.
-    pub const UNLISTED: [&str; 5] = ["pk", "sk", "gsi1pk", "gsi1sk", "ttl"];
+impl Listed for AttemptItem {
+    /// The keys and the expiry, which no listing shows.
+    const UNLISTED: &'static [&'static str] = &["pk", "sk", "gsi1pk", "gsi1sk", "ttl"];
 
+    fn projection() -> &'static Projection {
+        static LISTED: LazyLock<Projection> = LazyLock::new(Projection::of::<AttemptItem>);
+        &LISTED
+    }
+}
+
+impl AttemptItem {
     pub fn new(account: &AccountId, attempt: &Attempt) -> Self {
         Self {
             pk: keys::delivery(account, &attempt.delivery_id),

@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -8,6 +9,7 @@ use crate::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus, LineItem};
 use crate::domain::money::Currency;
 use crate::domain::text::Metadata;
 use crate::domain::time::Timestamp;
+use crate::store::projection::{Listed, Projection};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -20,7 +22,7 @@ pub(crate) struct LineItemItem {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InvoiceItem {
-    // Stored always; absent only from a listing's projection (`InvoiceItem::UNLISTED`).
+    // Stored always; absent only from a listing's projection (`Listed::UNLISTED`).
     #[serde(default)]
     pub pk: String,
     #[serde(default)]
@@ -53,12 +55,19 @@ pub(crate) struct InvoiceItem {
     pub version: u64,
 }
 
-impl InvoiceItem {
-    /// What a listing does not read: the keys and the write counter, which no listing shows.
-    pub const UNLISTED: [&str; 7] = [
+impl Listed for InvoiceItem {
+    /// The keys and the write counter, which no listing shows.
+    const UNLISTED: &'static [&'static str] = &[
         "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "version",
     ];
 
+    fn projection() -> &'static Projection {
+        static LISTED: LazyLock<Projection> = LazyLock::new(Projection::of::<InvoiceItem>);
+        &LISTED
+    }
+}
+
+impl InvoiceItem {
     pub fn new(account: &AccountId, invoice: &Invoice) -> Self {
         let sort = sort_key(&invoice.created_at, invoice.id.as_str());
         Self {

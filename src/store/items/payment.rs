@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -8,11 +9,12 @@ use crate::domain::money::{Amounts, Currency};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, PaymentStatus, Provider};
 use crate::domain::text::{Description, Metadata, SuccessUrl};
 use crate::domain::time::Timestamp;
+use crate::store::projection::{Listed, Projection};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PaymentItem {
-    // Stored always; absent only from a listing's projection (`PaymentItem::UNLISTED`).
+    // Stored always; absent only from a listing's projection (`Listed::UNLISTED`).
     #[serde(default)]
     pub pk: String,
     #[serde(default)]
@@ -69,12 +71,19 @@ pub(crate) struct PaymentItem {
     pub version: u64,
 }
 
-impl PaymentItem {
-    /// What a listing does not read: the keys and the write counter, which no payment shows.
-    pub const UNLISTED: [&str; 7] = [
+impl Listed for PaymentItem {
+    /// The keys and the write counter, which no payment shows.
+    const UNLISTED: &'static [&'static str] = &[
         "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "version",
     ];
 
+    fn projection() -> &'static Projection {
+        static LISTED: LazyLock<Projection> = LazyLock::new(Projection::of::<PaymentItem>);
+        &LISTED
+    }
+}
+
+impl PaymentItem {
     pub fn new(account: &AccountId, payment: &Payment) -> Self {
         let sort = sort_key(&payment.created_at, payment.id.as_str());
         let by_customer = payment
@@ -184,7 +193,6 @@ mod tests {
     use crate::domain::money::PaymentAmount;
     use crate::domain::payment::{NewLink, Route};
     use crate::store::items::{from_item, to_item};
-    use crate::store::paging::Projection;
 
     /// A payment with every optional field set: a projection that left one out would lose it.
     fn every_field_set() -> Payment {
@@ -235,8 +243,7 @@ mod tests {
             .filter(|field| !item.contains_key(**field))
             .collect();
         assert!(unset.is_empty(), "the sample leaves {unset:?} unset");
-        let listed = Projection::of::<PaymentItem>(&PaymentItem::UNLISTED);
-        let read: HashSet<&str> = listed.attributes().collect();
+        let read: HashSet<&str> = PaymentItem::projection().attributes().collect();
         item.retain(|name, _| read.contains(name.as_str()));
         assert_eq!(
             item.len(),

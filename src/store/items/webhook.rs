@@ -1,3 +1,5 @@
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
 
 use super::{StoreError, keys, sort_key, stored, stored_opt};
@@ -5,11 +7,12 @@ use crate::domain::ids::{AccountId, WebhookId};
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
 use crate::domain::webhook::{EventSelection, WebhookEndpoint, WebhookSecret, WebhookUrl};
+use crate::store::projection::{Listed, Projection};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WebhookItem {
-    // Stored always; absent only from a listing's projection (`WebhookItem::UNLISTED`).
+    // Stored always; absent only from a listing's projection (`Listed::UNLISTED`).
     #[serde(default)]
     pub pk: String,
     #[serde(default)]
@@ -32,10 +35,17 @@ pub(crate) struct WebhookItem {
     pub livemode: bool,
 }
 
-impl WebhookItem {
-    /// What a listing does not read: the keys, which no listing shows.
-    pub const UNLISTED: [&str; 4] = ["pk", "sk", "gsi1pk", "gsi1sk"];
+impl Listed for WebhookItem {
+    /// The keys, which no listing shows.
+    const UNLISTED: &'static [&'static str] = &["pk", "sk", "gsi1pk", "gsi1sk"];
 
+    fn projection() -> &'static Projection {
+        static LISTED: LazyLock<Projection> = LazyLock::new(Projection::of::<WebhookItem>);
+        &LISTED
+    }
+}
+
+impl WebhookItem {
     pub fn new(account: &AccountId, webhook: &WebhookEndpoint) -> Self {
         Self {
             pk: keys::webhook(account, &webhook.id),
