@@ -15,6 +15,8 @@ Prints; asserts nothing about speed.
 """
 
 import asyncio
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -310,11 +312,33 @@ def answered_as_expected(make_event, status):
     return status in getattr(make_event, "ok", OK)
 
 
+STRIPE_WEBHOOK_SECRET = "whsec_commet_payments_bench"
+
+
+def stripe_event(account, payment):
+    """Stripe's webhook: a PaymentIntent event naming a seeded (sandbox) payment, signed with a
+    fresh timestamp as Stripe signs it. The function checks the signature, reads the payment
+    (one GetItem) and acknowledges the event as not its Stripe payment's: the path every event
+    takes up to the write a real charge's outcome adds."""
+    body = json.dumps({
+        "id": "evt_bench", "object": "event", "livemode": False, "type": "payment_intent.succeeded",
+        "data": {"object": {"id": "pi_bench", "object": "payment_intent", "amount": 2500,
+                            "currency": "usd", "status": "succeeded",
+                            "metadata": {"commet_account_id": account,
+                                         "commet_payment_id": payment}}}})
+    at = int(time.time())
+    mac = hmac.new(STRIPE_WEBHOOK_SECRET.encode(), f"{at}.{body}".encode(), hashlib.sha256)
+    e = event("POST", "/stripe/webhook", "none")
+    e["headers"]["content-type"] = "application/json"
+    e["headers"]["stripe-signature"] = f"t={at},v1={mac.hexdigest()}"
+    e["body"] = body
+    return e
+
+
 class Endpoints:
-    """For each benchmarked endpoint (every HTTP route of template.yaml but Stripe's webhook,
-    whose events must be signed with a fresh timestamp): its binary, an event factory (fresh
-    objects for writes that consume them), and the bare DynamoDB op that mirrors its calls (None
-    where the bench has no mirror) with the seed account it runs on."""
+    """For each benchmarked endpoint (every HTTP route of template.yaml): its binary, an event
+    factory (fresh objects for writes that consume them), and the bare DynamoDB op that mirrors
+    its calls (None where the bench has no mirror) with the seed account it runs on."""
 
     def __init__(self, seed):
         self.seed = seed
@@ -379,6 +403,8 @@ class Endpoints:
             "retry delivery": ("retry_webhook_delivery", lambda: event(
                 "POST", f"{hook}/deliveries/{hooks['delivery']}/retry", hooks["key"]), None,
                 "webhooks"),
+            "stripe webhook": ("stripe_webhook", lambda: stripe_event(
+                small["account"], small["payment"]), None, "small"),
             "error docs": ("error_docs", lambda: event("GET", "/docs/errors", "none"), None,
                            "work"),
             "not found": ("not_found", expecting((404,), lambda: event(
@@ -422,6 +448,7 @@ def env_for(endpoint_url, ca=None):
         "AWS_LAMBDA_LOG_LEVEL": "warn",
         # The seeded webhook endpoint's receiver listens on loopback (Receiver).
         "WEBHOOKS_ALLOW_LOOPBACK": "true",
+        "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
     }
     if ca:
         env["SSL_CERT_FILE"] = str(ca)
