@@ -1,3 +1,5 @@
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -41,6 +43,14 @@ fn timeouts() -> TimeoutConfig {
         .operation_attempt_timeout(Duration::from_secs(2))
         .operation_timeout(Duration::from_secs(5))
         .build()
+}
+
+/// An SDK call's future, on the heap. The SDK's futures are large (the orchestrator's state
+/// for one call is kilobytes), and every future that awaits one holds it inline: each move of
+/// such a future (a wrapper, a `Box::pin`, an `.await` of an unpolled future) is a copy of all
+/// of it. Boxed where it is made, the futures above the store stay small.
+pub(crate) fn sent<F: Future>(call: F) -> Pin<Box<F>> {
+    Box::pin(call)
 }
 
 pub(crate) fn env_region() -> Region {

@@ -17,6 +17,7 @@ use std::task::Poll;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use tokio::sync::oneshot;
 
+use super::client::sent;
 use super::items::Item;
 use super::{Store, StoreError};
 use crate::domain::account::{ApiKey, ApiKeyHash};
@@ -96,15 +97,13 @@ impl Store {
     }
 
     async fn get_one(&self, key: Item) -> Result<Option<Item>, StoreError> {
-        let output = self
+        let request = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
+            .consistent_read(true);
+        let output = sent(request.send()).await.map_err(StoreError::from_sdk)?;
         Ok(output.item)
     }
 
@@ -121,13 +120,11 @@ impl Store {
             .consistent_read(true)
             .build()
             .map_err(|error| StoreError::Internal(error.to_string()))?;
-        let mut output = self
+        let request = self
             .client
             .batch_get_item()
-            .request_items(&self.table, keys)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
+            .request_items(&self.table, keys);
+        let mut output = sent(request.send()).await.map_err(StoreError::from_sdk)?;
         let found = output
             .responses
             .as_mut()

@@ -1,5 +1,6 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::client::sent;
 use super::items::Item;
 use super::projection::Projection;
 use super::schema::IndexDefinition as Index;
@@ -78,7 +79,7 @@ impl Store {
                         AttributeValue::S(filter.value.clone()),
                     );
             }
-            let output = query.send().await.map_err(StoreError::from_sdk)?;
+            let output = sent(query.send()).await.map_err(StoreError::from_sdk)?;
             for item in output.items.unwrap_or_default() {
                 items.push(map(item)?);
             }

@@ -20,6 +20,7 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update, WriteRequest,
 };
 
+use super::client::sent;
 use super::items::Item;
 use super::{Store, StoreError};
 
@@ -316,13 +317,12 @@ fn is_condition_failure<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> b
 impl Store {
     /// Writes `item`, replacing any item with its key (fixtures, operator commands).
     pub(crate) async fn put(&self, item: Item) -> Result<(), StoreError> {
-        self.client
+        let request = self
+            .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
+            .set_item(Some(item));
+        sent(request.send()).await.map_err(StoreError::from_sdk)?;
         Ok(())
     }
 
@@ -337,7 +337,7 @@ impl Store {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item));
-        match conditioned!(request, condition).send().await {
+        match sent(conditioned!(request, condition).send()).await {
             Ok(_) => Ok(Put::Written),
             Err(error) if is_condition_failure(&error) => Ok(Put::Refused),
             Err(error) => Err(StoreError::from_sdk(error)),
@@ -378,7 +378,7 @@ impl Store {
         key: Item,
         change: ConditionalUpdate,
     ) -> Result<Updated<Item>, StoreError> {
-        match self.update_request(key, change).send().await {
+        match sent(self.update_request(key, change).send()).await {
             Ok(output) => output
                 .attributes
                 .map(Updated::Applied)
@@ -403,13 +403,12 @@ impl Store {
             on_commit,
             ..
         } = transaction;
-        let result = self
+        let request = self
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
-            .set_client_request_token(token)
-            .send()
-            .await;
+            .set_client_request_token(token);
+        let result = sent(request.send()).await;
         match result {
             Ok(_) => {
                 for done in on_commit {
