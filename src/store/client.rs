@@ -49,7 +49,7 @@ fn timeouts() -> TimeoutConfig {
 /// for one call is kilobytes), and every future that awaits one holds it inline: each move of
 /// such a future (a wrapper, a `Box::pin`, an `.await` of an unpolled future) is a copy of all
 /// of it. Boxed where it is made, the futures above the store stay small.
-pub(crate) fn sent<F: Future>(call: F) -> Pin<Box<F>> {
+pub(super) fn sent<F: Future>(call: F) -> Pin<Box<F>> {
     Box::pin(call)
 }
 
