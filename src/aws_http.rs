@@ -1,11 +1,15 @@
 //! The HTTPS connector an AWS SDK client (DynamoDB, its stream, SES, Secrets Manager) sends
-//! through: hyper 1 over rustls on ring, trusting AWS's roots compiled in plus whatever
-//! `SSL_CERT_FILE` names, parsed once per client.
+//! through: a pool of HTTP/1.1 connections (hyper-util's client) over rustls on ring, trusting
+//! AWS's roots compiled in plus whatever `SSL_CERT_FILE` names, parsed once per client.
 //!
-//! The SDK's own hyper client would build a connector, and so parse every trust root, once while
-//! validating the client's configuration and again on the first request (aws-smithy-http-client
-//! 1.5: `HyperClient::validate_base_client_config`). Handing the client one already-built
-//! connector through `http_client_fn` skips both: its validation is a no-op.
+//! Not the SDK's own hyper client (aws-smithy-http-client), for two reasons measured in
+//! docs/benchmarks.md:
+//! - It links HTTP/2 (h2, about 600 KB of every function's binary) that no request runs:
+//!   DynamoDB and the other services the functions call speak HTTP/1.1, and the client has no
+//!   setting that leaves h2 out. This connector speaks HTTP/1.1 only, and offers nothing else
+//!   in the TLS handshake.
+//! - It parses every trust root once while validating the client's configuration and again on
+//!   the first request. Here they are parsed once, when the client is built.
 //!
 //! One connector per client, not one per process: its pooled connections are tasks of the tokio
 //! runtime that opened them, and a process with several runtimes (the test suite) would hand one
@@ -22,20 +26,31 @@
 //! every cold start. AWS's roots, not the system store, whose hundreds of files every cold start
 //! would read and parse.
 
+use std::error::Error;
+use std::future::Future;
 use std::io;
-use std::net::{IpAddr, ToSocketAddrs};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use aws_smithy_async::rt::sleep::TokioSleep;
-use aws_smithy_http_client::Connector;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
 use aws_smithy_runtime_api::client::http::{
-    HttpConnectorSettings, SharedHttpClient, SharedHttpConnector, http_client_fn,
+    HttpConnector, HttpConnectorFuture, SharedHttpClient, SharedHttpConnector, http_client_fn,
 };
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::retry::ErrorKind;
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
+use hyper_util::client::legacy::connect::dns::Name;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::RootCertStore;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 use tokio::task::JoinHandle;
 
 /// The roots AWS endpoints chain to (see certs/README.md).
@@ -47,8 +62,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// An SDK client's HTTP client: every call of the client goes through one connector, built now.
 pub fn http_client() -> SharedHttpClient {
-    let connector = build(Resolver::default());
-    http_client_fn(move |_, _| connector.clone())
+    for_every_call(connector(extra_roots(), Resolver::default()))
 }
 
 /// As [`http_client`], with the address of `url`'s host looked up now, on a blocking thread,
@@ -56,7 +70,13 @@ pub fn http_client() -> SharedHttpClient {
 /// takes that answer instead of asking again.
 pub fn http_client_resolving(url: &str) -> SharedHttpClient {
     let resolver = host_to_look_up(url).map_or_else(Resolver::default, Resolver::looking_up);
-    let connector = build(resolver);
+    for_every_call(connector(extra_roots(), resolver))
+}
+
+/// The SDK asks its HTTP client for a connector per call (with that call's settings); every
+/// call gets the same one, and so the same pool. Its connect timeout is [`CONNECT_TIMEOUT`]; the
+/// clients' attempt timeouts bound the rest.
+fn for_every_call(connector: SharedHttpConnector) -> SharedHttpClient {
     http_client_fn(move |_, _| connector.clone())
 }
 
@@ -65,6 +85,118 @@ fn host_to_look_up(url: &str) -> Option<String> {
     url::Url::parse(url)
         .ok()
         .and_then(|url| url.domain().map(str::to_owned))
+}
+
+/// The roots in the PEM file `SSL_CERT_FILE` names, if it is set, readable and holds only
+/// usable roots; otherwise none, and AWS's alone are trusted.
+fn extra_roots() -> Option<RootCertStore> {
+    roots_of_file(Path::new(&std::env::var_os("SSL_CERT_FILE")?))
+}
+
+fn roots_of_file(path: &Path) -> Option<RootCertStore> {
+    match std::fs::read(path) {
+        Ok(pem) => match roots_in(&pem) {
+            Ok(roots) => Some(roots),
+            Err(error) => {
+                tracing::warn!(?path, %error, "SSL_CERT_FILE is not PEM roots; ignored");
+                None
+            }
+        },
+        Err(error) => {
+            tracing::warn!(?path, %error, "SSL_CERT_FILE is unreadable; ignored");
+            None
+        }
+    }
+}
+
+/// Every certificate in `pem`, as roots; an error if any of them cannot be one.
+fn roots_in(pem: &[u8]) -> Result<RootCertStore, Box<dyn Error>> {
+    let mut roots = RootCertStore::empty();
+    for certificate in CertificateDer::pem_slice_iter(pem) {
+        roots.add(certificate?)?;
+    }
+    Ok(roots)
+}
+
+fn tls_config(extra_roots: Option<RootCertStore>) -> rustls::ClientConfig {
+    let mut roots = roots_in(AWS_TRUST_ROOTS.as_bytes())
+        .expect("the compiled-in roots are usable (a unit test parses them)");
+    if let Some(extra) = extra_roots {
+        roots.roots.extend(extra.roots);
+    }
+    // No ALPN (hyper-rustls sets none for HTTP/1.1 alone): without it a server cannot pick h2.
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("ring's default provider supports TLS 1.2 and 1.3")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+fn connector(extra_roots: Option<RootCertStore>, resolver: Resolver) -> SharedHttpConnector {
+    let mut tcp = TcpConnector::new_with_resolver(resolver);
+    tcp.enforce_http(false);
+    tcp.set_nodelay(true);
+    tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    let https = HttpsConnectorBuilder::new()
+        .with_tls_config(tls_config(extra_roots))
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(tcp);
+    let pool = Client::builder(TokioExecutor::new())
+        // Without a timer the pool never closes an idle connection.
+        .pool_timer(TokioTimer::new())
+        .build(https);
+    SharedHttpConnector::new(Pooled { pool })
+}
+
+/// The SDK's side of the pool: its requests in, its responses or a classified error out.
+#[derive(Debug, Clone)]
+struct Pooled {
+    pool: Client<HttpsConnector<TcpConnector<Resolver>>, SdkBody>,
+}
+
+impl HttpConnector for Pooled {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let request = match request.try_into_http1x() {
+            Ok(request) => request,
+            Err(error) => {
+                return HttpConnectorFuture::ready(Err(ConnectorError::user(error.into())));
+            }
+        };
+        let answer = self.pool.request(request);
+        HttpConnectorFuture::new(async move {
+            let response = answer.await.map_err(classified)?;
+            HttpResponse::try_from(response.map(SdkBody::from_body_1_x))
+                .map_err(|error| ConnectorError::other(error.into(), None))
+        })
+    }
+}
+
+/// What the SDK's retry strategy needs to know of a failed exchange: a connection that could
+/// not be made, broke or closed early is worth another attempt, as in the SDK's own client
+/// (aws-smithy-http-client 1.5 `downcast_error`); a request the client could not send is not.
+fn classified(error: hyper_util::client::legacy::Error) -> ConnectorError {
+    let hyper = find_in_chain::<hyper::Error>(&error);
+    if error.is_connect() {
+        ConnectorError::io(error.into())
+    } else if hyper.is_some_and(hyper::Error::is_timeout) {
+        ConnectorError::timeout(error.into())
+    } else if hyper.is_some_and(hyper::Error::is_user) {
+        ConnectorError::user(error.into())
+    } else if hyper.is_some_and(|hyper| hyper.is_closed() || hyper.is_canceled())
+        || find_in_chain::<io::Error>(&error).is_some()
+    {
+        ConnectorError::io(error.into())
+    } else if hyper.is_some_and(hyper::Error::is_incomplete_message) {
+        ConnectorError::other(error.into(), Some(ErrorKind::TransientError))
+    } else {
+        ConnectorError::other(error.into(), None)
+    }
+}
+
+fn find_in_chain<'a, E: Error + 'static>(error: &'a (dyn Error + 'static)) -> Option<&'a E> {
+    std::iter::successors(Some(error), |&error| error.source())
+        .find_map(|error| error.downcast_ref::<E>())
 }
 
 /// Looks names up as hyper's own resolver does (getaddrinfo on a blocking thread); one of them
@@ -77,7 +209,7 @@ struct Resolver {
 #[derive(Debug)]
 struct EarlyLookup {
     host: String,
-    addresses: JoinHandle<io::Result<Vec<IpAddr>>>,
+    addresses: JoinHandle<io::Result<Vec<SocketAddr>>>,
 }
 
 impl Resolver {
@@ -102,83 +234,34 @@ impl Resolver {
     }
 }
 
-fn lookup(host: &str) -> io::Result<Vec<IpAddr>> {
-    Ok((host, 0)
-        .to_socket_addrs()?
-        .map(|address| address.ip())
-        .collect())
+/// Addresses with port 0: the connector sets the URL's.
+fn lookup(host: &str) -> io::Result<Vec<SocketAddr>> {
+    Ok((host, 0).to_socket_addrs()?.collect())
 }
 
-impl ResolveDns for Resolver {
-    fn resolve_dns<'a>(&'a self, name: &'a str) -> DnsFuture<'a> {
-        let early = self.take_early(name);
-        DnsFuture::new(async move {
+type Lookup = Pin<Box<dyn Future<Output = io::Result<std::vec::IntoIter<SocketAddr>>> + Send>>;
+
+impl tower_service::Service<Name> for Resolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = io::Error;
+    type Future = Lookup;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Lookup {
+        let early = self.take_early(name.as_str());
+        Box::pin(async move {
             let looked_up = match early {
                 Some(early) => early.addresses.await,
-                None => {
-                    let name = name.to_owned();
-                    tokio::task::spawn_blocking(move || lookup(&name)).await
-                }
+                None => tokio::task::spawn_blocking(move || lookup(name.as_str())).await,
             };
-            looked_up
-                .map_err(ResolveDnsError::new)?
-                .map_err(ResolveDnsError::new)
+            Ok(looked_up.map_err(io::Error::other)??.into_iter())
         })
     }
 }
 
-fn build(resolver: Resolver) -> SharedHttpConnector {
-    match std::env::var_os("SSL_CERT_FILE") {
-        Some(path) => with_roots_of(Path::new(&path), resolver),
-        None => connector(None, resolver),
-    }
-}
-
-/// The connector trusting AWS's roots and those in the PEM file at `path`; AWS's alone if the
-/// file is unreadable or holds a certificate that is not a usable root.
-fn with_roots_of(path: &Path, resolver: Resolver) -> SharedHttpConnector {
-    match std::fs::read(path) {
-        // The connector panics on a root it cannot use (it parses them only when built), and a
-        // separate check would parse them all a second time: build it once and, if the extra
-        // roots were the trouble, without them.
-        Ok(pem) => {
-            match catch_unwind(AssertUnwindSafe(|| connector(Some(pem), resolver.clone()))) {
-                Ok(connector) => return connector,
-                Err(_) => tracing::warn!(?path, "SSL_CERT_FILE is not PEM roots; ignored"),
-            }
-        }
-        Err(error) => tracing::warn!(?path, %error, "SSL_CERT_FILE is unreadable; ignored"),
-    }
-    connector(None, resolver)
-}
-
-fn connector(extra_roots: Option<Vec<u8>>, resolver: Resolver) -> SharedHttpConnector {
-    let mut roots = tls::TrustStore::empty()
-        .with_native_roots(false)
-        .with_pem_certificate(AWS_TRUST_ROOTS.as_bytes());
-    if let Some(pem) = extra_roots {
-        roots.add_pem_certificate(pem);
-    }
-    let context = tls::TlsContext::builder()
-        .with_trust_store(roots)
-        .build()
-        .unwrap_or_default();
-    let settings = HttpConnectorSettings::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .build();
-    SharedHttpConnector::new(
-        Connector::builder()
-            .connector_settings(settings)
-            .sleep_impl(TokioSleep::new())
-            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-            .tls_context(context)
-            .build_with_resolver(resolver),
-    )
-}
-
-/// For unit tests of a client that sends through this connector: a plain HTTP server on
-/// 127.0.0.1 that answers each of a number of connections once, with a fixed answer, and hands
-/// back the request heads it read.
 #[cfg(test)]
 pub(crate) mod test_server {
     use std::io::{BufRead, BufReader, Write};
@@ -211,27 +294,42 @@ pub(crate) mod test_server {
         });
         (address, server)
     }
+
+    /// Its address; it takes one connection and answers `requests` requests on it, `200 ok`
+    /// each, keeping it open between them.
+    pub fn keeping_alive(requests: usize) -> (SocketAddr, JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut request = BufReader::new(&stream);
+            for _ in 0..requests {
+                let mut line = String::new();
+                while request.read_line(&mut line).unwrap() > 2 {
+                    line.clear();
+                }
+                let answer = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                (&stream).write_all(answer.as_bytes()).unwrap();
+            }
+        });
+        (address, server)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use aws_smithy_runtime_api::client::http::HttpConnector;
-    use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+    use http_body_util::BodyExt;
 
     use super::*;
 
     const BAD_ROOT: &[u8] = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
 
     #[test]
-    fn the_compiled_in_roots_make_a_connector_and_a_bad_root_is_refused() {
-        drop(connector(None, Resolver::default()));
-        let built = catch_unwind(AssertUnwindSafe(|| {
-            connector(Some(BAD_ROOT.to_vec()), Resolver::default())
-        }));
-        assert!(
-            built.is_err(),
-            "a certificate that does not parse was accepted"
-        );
+    fn the_compiled_in_roots_are_usable_and_a_bad_root_is_refused() {
+        assert!(roots_in(AWS_TRUST_ROOTS.as_bytes()).unwrap().len() >= 4);
+        assert!(roots_in(BAD_ROOT).is_err());
+        let good_then_bad = [AWS_TRUST_ROOTS.as_bytes(), BAD_ROOT].concat();
+        assert!(roots_in(&good_then_bad).is_err(), "a bad root was skipped");
     }
 
     #[test]
@@ -271,12 +369,141 @@ mod tests {
         server.join().unwrap();
     }
 
+    #[tokio::test]
+    async fn calls_share_one_kept_alive_connection() {
+        let (address, server) = test_server::keeping_alive(3);
+        let connector = connector(None, Resolver::default());
+        let url = format!("http://{address}/");
+        for _ in 0..3 {
+            let call = connector.call(HttpRequest::get(&url).unwrap());
+            let answer = tokio::time::timeout(Duration::from_secs(5), call)
+                .await
+                .expect("a second connection: the first was not reused")
+                .unwrap();
+            assert_eq!(answer.status().as_u16(), 200);
+            let body = answer.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(&body[..], b"ok");
+        }
+        server.join().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_an_io_error_worth_retrying() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", closed.local_addr().unwrap());
+        drop(closed);
+        let connector = connector(None, Resolver::default());
+        let error = connector
+            .call(HttpRequest::get(&url).unwrap())
+            .await
+            .unwrap_err();
+        assert!(error.is_io(), "{error:?}");
+    }
+
     #[test]
-    fn a_bad_or_missing_ssl_cert_file_leaves_the_compiled_in_roots() {
+    fn a_bad_or_missing_ssl_cert_file_adds_no_roots() {
         let file = std::env::temp_dir().join(format!("bad-roots-{}.pem", std::process::id()));
-        std::fs::write(&file, BAD_ROOT).unwrap();
-        drop(with_roots_of(&file, Resolver::default()));
+        std::fs::write(&file, [AWS_TRUST_ROOTS.as_bytes(), BAD_ROOT].concat()).unwrap();
+        assert!(roots_of_file(&file).is_none());
         std::fs::remove_file(&file).unwrap();
-        drop(with_roots_of(&file, Resolver::default()));
+        assert!(roots_of_file(&file).is_none());
+    }
+
+    #[tokio::test]
+    async fn https_trusts_a_root_from_ssl_cert_file_and_refuses_an_unknown_one() {
+        let (root, server) = tls_server::answering_once();
+        let url = format!("https://localhost:{}/", server.port);
+        let unknown = connector(None, Resolver::default())
+            .call(HttpRequest::get(&url).unwrap())
+            .await;
+        assert!(unknown.is_err(), "a server no root vouches for was trusted");
+
+        let file = std::env::temp_dir().join(format!("extra-roots-{}.pem", std::process::id()));
+        std::fs::write(&file, root).unwrap();
+        let extra = roots_of_file(&file).expect("the file's root");
+        std::fs::remove_file(&file).unwrap();
+        let answer = connector(Some(extra), Resolver::default())
+            .call(HttpRequest::get(&url).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 204);
+        assert_eq!(
+            server.finish().await,
+            "",
+            "a protocol was offered in the handshake"
+        );
+    }
+}
+
+/// A TLS server on 127.0.0.1 for `localhost`, with a certificate from a root made for it.
+#[cfg(test)]
+mod tls_server {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    use rustls_pki_types::PrivateKeyDer;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+    use tokio::task::JoinHandle;
+
+    use super::*;
+
+    pub struct Server {
+        pub port: u16,
+        /// The protocol the handshake agreed (ALPN; empty for none), once it has answered one
+        /// request.
+        handled: JoinHandle<String>,
+    }
+
+    impl Server {
+        pub async fn finish(self) -> String {
+            self.handled.await.unwrap()
+        }
+    }
+
+    /// The root's PEM, and the server: it serves one handshake that succeeds (failed ones
+    /// before it are skipped) and answers its first request 204.
+    pub fn answering_once() -> (String, Server) {
+        let root_key = KeyPair::generate().unwrap();
+        let mut root = CertificateParams::new(Vec::<String>::new()).unwrap();
+        root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let root_certificate = root.self_signed(&root_key).unwrap();
+        let issuer = Issuer::new(root, root_key);
+        let key = KeyPair::generate().unwrap();
+        let certificate = CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .signed_by(&key, &issuer)
+            .unwrap();
+        let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![certificate.der().clone()],
+            PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handled = tokio::spawn(async move {
+            let listener = TcpListener::from_std(listener).unwrap();
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let Ok(mut tls) = acceptor.accept(stream).await else {
+                    continue;
+                };
+                let mut head = [0; 1024];
+                let _ = tls.read(&mut head).await.unwrap();
+                let answer = b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n";
+                tls.write_all(answer).await.unwrap();
+                tls.shutdown().await.unwrap();
+                let agreed = tls.get_ref().1.alpn_protocol().unwrap_or_default();
+                return String::from_utf8_lossy(agreed).into_owned();
+            }
+        });
+        (root_certificate.pem(), Server { port, handled })
     }
 }

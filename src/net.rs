@@ -1,5 +1,5 @@
 //! One HTTP/1.1 exchange on a connection of its own, to addresses the caller chose: hyper 1 over
-//! tokio-rustls on ring, the crates the AWS SDK's client already builds (no second HTTP or TLS
+//! tokio-rustls on ring, the crates the AWS SDK clients already send through (no second HTTP or TLS
 //! stack). Webhook deliveries (`outbound`) and the Stripe provider (`provider`) both send with it;
 //! each bounds the whole exchange in time itself.
 

@@ -3,7 +3,6 @@
 //! nothing, and a later request reads it again.
 
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use commet_payments::app::SecretSource;
 use commet_payments::domain::account::Mode;
 use serde_json::json;
@@ -17,11 +16,7 @@ async fn create_secret(name: &str, text: &str) -> String {
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("local", "local", None, None, "local"))
         .endpoint_url(moto_endpoint())
-        .http_client(
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(Provider::Rustls(CryptoMode::Ring))
-                .build_https(),
-        )
+        .http_client(commet_payments::aws_http::http_client())
         .build();
     aws_sdk_secretsmanager::Client::from_conf(config)
         .create_secret()
