@@ -1,6 +1,6 @@
 //! The HTTPS connector an AWS SDK client (DynamoDB, its stream, SES, Secrets Manager) sends
 //! through: a pool of HTTP/1.1 connections (hyper-util's client) over rustls on ring, trusting
-//! AWS's roots compiled in plus whatever `SSL_CERT_FILE` names, parsed once per client.
+//! AWS's roots compiled in plus whatever `SSL_CERT_FILE` names, parsed once per process.
 //!
 //! Not the SDK's own hyper client (aws-smithy-http-client), for two reasons measured in
 //! docs/benchmarks.md:
@@ -9,12 +9,12 @@
 //!   setting that leaves h2 out. This connector speaks HTTP/1.1 only, and offers nothing else
 //!   in the TLS handshake.
 //! - It parses every trust root once while validating the client's configuration and again on
-//!   the first request. Here they are parsed once, when the client is built.
+//!   the first request. Here they are parsed once per process, when the first client is built.
 //!
 //! One connector per client, not one per process: its pooled connections are tasks of the tokio
 //! runtime that opened them, and a process with several runtimes (the test suite) would hand one
-//! runtime's dead connections to another. A function has one runtime and, for its API requests,
-//! one client: one parse per cold start.
+//! runtime's dead connections to another. The TLS configuration (the parsed roots) holds no such
+//! state and is shared: one parse per cold start, however many clients a function builds.
 //!
 //! The functions' DynamoDB client looks its endpoint's address up while the Lambda runtime
 //! starts, not when the first call connects: measured 1 to 3 ms off a cold start unthrottled
@@ -32,7 +32,7 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -62,7 +62,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// An SDK client's HTTP client: every call of the client goes through one connector, built now.
 pub fn http_client() -> SharedHttpClient {
-    for_every_call(connector(extra_roots(), Resolver::default()))
+    for_every_call(connector(shared_tls_config(), Resolver::default()))
 }
 
 /// As [`http_client`], with the address of `url`'s host looked up now, on a blocking thread,
@@ -70,7 +70,7 @@ pub fn http_client() -> SharedHttpClient {
 /// takes that answer instead of asking again.
 pub fn http_client_resolving(url: &str) -> SharedHttpClient {
     let resolver = host_to_look_up(url).map_or_else(Resolver::default, Resolver::looking_up);
-    for_every_call(connector(extra_roots(), resolver))
+    for_every_call(connector(shared_tls_config(), resolver))
 }
 
 /// The SDK asks its HTTP client for a connector per call (with that call's settings); every
@@ -118,6 +118,14 @@ fn roots_in(pem: &[u8]) -> Result<RootCertStore, Box<dyn Error>> {
     Ok(roots)
 }
 
+/// Built once per process, however many clients it has (a charge's DynamoDB and Secrets
+/// Manager): parsing the roots is the costly part of a connector, and a configuration holds no
+/// runtime's state, unlike the pool.
+fn shared_tls_config() -> rustls::ClientConfig {
+    static CONFIG: OnceLock<rustls::ClientConfig> = OnceLock::new();
+    CONFIG.get_or_init(|| tls_config(extra_roots())).clone()
+}
+
 fn tls_config(extra_roots: Option<RootCertStore>) -> rustls::ClientConfig {
     let mut roots = roots_in(AWS_TRUST_ROOTS.as_bytes())
         .expect("the compiled-in roots are usable (a unit test parses them)");
@@ -132,13 +140,13 @@ fn tls_config(extra_roots: Option<RootCertStore>) -> rustls::ClientConfig {
         .with_no_client_auth()
 }
 
-fn connector(extra_roots: Option<RootCertStore>, resolver: Resolver) -> SharedHttpConnector {
+fn connector(tls: rustls::ClientConfig, resolver: Resolver) -> SharedHttpConnector {
     let mut tcp = TcpConnector::new_with_resolver(resolver);
     tcp.enforce_http(false);
     tcp.set_nodelay(true);
     tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));
     let https = HttpsConnectorBuilder::new()
-        .with_tls_config(tls_config(extra_roots))
+        .with_tls_config(tls)
         .https_or_http()
         .enable_http1()
         .wrap_connector(tcp);
@@ -356,7 +364,7 @@ mod tests {
         let answer = "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n";
         let (address, server) = test_server::answering(2, answer);
         let resolver = Resolver::looking_up("localhost".to_owned());
-        let connector = connector(None, resolver.clone());
+        let connector = connector(tls_config(None), resolver.clone());
         let url = format!("http://localhost:{}/", address.port());
         for _ in 0..2 {
             let answer = connector.call(HttpRequest::get(&url).unwrap()).await;
@@ -372,7 +380,7 @@ mod tests {
     #[tokio::test]
     async fn calls_share_one_kept_alive_connection() {
         let (address, server) = test_server::keeping_alive(3);
-        let connector = connector(None, Resolver::default());
+        let connector = connector(tls_config(None), Resolver::default());
         let url = format!("http://{address}/");
         for _ in 0..3 {
             let call = connector.call(HttpRequest::get(&url).unwrap());
@@ -392,7 +400,7 @@ mod tests {
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/", closed.local_addr().unwrap());
         drop(closed);
-        let connector = connector(None, Resolver::default());
+        let connector = connector(tls_config(None), Resolver::default());
         let error = connector
             .call(HttpRequest::get(&url).unwrap())
             .await
@@ -413,7 +421,7 @@ mod tests {
     async fn https_trusts_a_root_from_ssl_cert_file_and_refuses_an_unknown_one() {
         let (root, server) = tls_server::answering_once();
         let url = format!("https://localhost:{}/", server.port);
-        let unknown = connector(None, Resolver::default())
+        let unknown = connector(tls_config(None), Resolver::default())
             .call(HttpRequest::get(&url).unwrap())
             .await;
         assert!(unknown.is_err(), "a server no root vouches for was trusted");
@@ -422,7 +430,7 @@ mod tests {
         std::fs::write(&file, root).unwrap();
         let extra = roots_of_file(&file).expect("the file's root");
         std::fs::remove_file(&file).unwrap();
-        let answer = connector(Some(extra), Resolver::default())
+        let answer = connector(tls_config(Some(extra)), Resolver::default())
             .call(HttpRequest::get(&url).unwrap())
             .await
             .unwrap();
