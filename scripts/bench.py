@@ -586,28 +586,49 @@ def cold_instructions(bootstrap, env, make_event, workdir):
     return dumped_total(Path(f"{out}.1"))
 
 
+def with_extra(env, extra):
+    """A subject's environment: the table's, plus what the subject alone needs."""
+    return {**env, **(extra[0] if extra else {})}
+
+
 def warm_instructions(subjects, env, workdir):
     """Instructions per warm request, deterministic under callgrind: each subject is (name,
-    (bootstrap, event factory)) or (name, (bootstrap, event factory, environment))."""
-    rows = []
-    for name, (bootstrap, make_event, *own_env) in subjects:
-        count = instructions_per_request(bootstrap, own_env[0] if own_env else env, make_event,
-                                         workdir)
+    (bootstrap, event factory)) or (name, (bootstrap, event factory, extra environment))."""
+    rows, counts = [], {}
+    for name, (bootstrap, make_event, *extra) in subjects:
+        count = instructions_per_request(bootstrap, with_extra(env, extra), make_event, workdir)
+        counts[name] = count
         rows.append([name, "n/a" if count is None else f"{count:,.0f}"])
     table(f"Instructions per warm request (callgrind, N={CALLGRIND_REQUESTS} after 5 warm-up "
           f"requests, plain HTTP; the bootstrap process only)", ["endpoint", "instructions"],
           rows)
+    print(own_share(counts.get("get"), counts.get(FLOOR_GET)))
+
+
+FLOOR_GET = "floor + GetItem"
+
+
+def own_share(get, floor_get):
+    """Our own code's cost in a warm get: the get less the floor making the very same GetItem
+    through the very same store (issue 13's goal: at most 5 % of the get)."""
+    if get is None or floor_get is None:
+        return "our own code in a warm get: n/a (get or floor + GetItem not measured)"
+    own = get - floor_get
+    return (f"our own code in a warm get: {own:,.0f} instructions (get less floor + GetItem), "
+            f"{100 * own / get:.1f} % of the get")
 
 
 def lambda_sizes(subjects, plain_url, tls_url, ca, workdir, floor_get):
     """Cold start and warm latency at the CPU share of Lambda's memory sizes, over TLS with the
     production trust roots (the compiled-in AWS roots, plus the bench CA the proxy needs); the
-    instructions of a warm request (beside the subjects, `floor_get`: the floor plus the very
-    GetItem a get makes); and the instructions of a cold start, with and without the system's
-    bundle in SSL_CERT_FILE (over plain HTTP: under callgrind a TLS handshake outlasts the
-    functions' DynamoDB timeouts; the roots are parsed all the same, when the connector is
-    built)."""
-    warm_instructions(subjects + [floor_get], env_for(plain_url), workdir)
+    instructions of a warm request; and the instructions of a cold start, with and without the
+    system's bundle in SSL_CERT_FILE (over plain HTTP: under callgrind a TLS handshake outlasts
+    the functions' DynamoDB timeouts; the roots are parsed all the same, when the connector is
+    built). Beside the subjects in every table, `floor_get`: the floor plus the very GetItem a
+    get makes, through the same store, so that a get less it is what our own code costs, cold
+    or warm, and it less the floor what the SDK's first call costs."""
+    subjects = subjects + [floor_get]
+    warm_instructions(subjects, env_for(plain_url), workdir)
     env = env_for(tls_url, ca)
     bundle = Path(workdir) / "system-bundle-and-bench-ca.pem"
     bundle.write_bytes((SYSTEM_BUNDLE.read_bytes() if SYSTEM_BUNDLE.exists() else b"")
@@ -615,9 +636,11 @@ def lambda_sizes(subjects, plain_url, tls_url, ca, workdir, floor_get):
     bundle_count = bundle.read_bytes().count(b"BEGIN CERTIFICATE")
 
     instructions = []
-    for name, (bootstrap, make_event) in subjects:
-        production = cold_instructions(bootstrap, env_for(plain_url), make_event, workdir)
-        system = cold_instructions(bootstrap, env_for(plain_url, bundle), make_event, workdir)
+    for name, (bootstrap, make_event, *extra) in subjects:
+        production = cold_instructions(bootstrap, with_extra(env_for(plain_url), extra),
+                                       make_event, workdir)
+        system = cold_instructions(bootstrap, with_extra(env_for(plain_url, bundle), extra),
+                                   make_event, workdir)
         cell = lambda n: "n/a" if n is None else f"{n:,}"
         instructions.append([name, cell(production), cell(system),
                              "n/a" if None in (production, system)
@@ -640,7 +663,7 @@ def lambda_sizes(subjects, plain_url, tls_url, ca, workdir, floor_get):
     try:
         # Interleaved, so that whatever else the machine does falls on every size alike.
         for _ in range(LAMBDA_COLD_RUNS):
-            for name, (bootstrap, make_event) in subjects:
+            for name, (bootstrap, make_event, *extra) in subjects:
                 for share in shares:
                     wrapper = share.wrapper(bootstrap) if share else None
                     observe = None
@@ -648,11 +671,13 @@ def lambda_sizes(subjects, plain_url, tls_url, ca, workdir, floor_get):
                         observe = lambda f, share=share, name=name: spent[name].append(
                             (share.cpu_ms(), f.minor_faults()))
                     colds[(name, label(share))].append(
-                        cold_start(bootstrap, env, make_event, wrapper=wrapper, observe=observe))
-        for name, (bootstrap, make_event) in subjects:
+                        cold_start(bootstrap, with_extra(env, extra), make_event,
+                                   wrapper=wrapper, observe=observe))
+        for name, (bootstrap, make_event, *extra) in subjects:
             for share in shares:
                 wrapper = share.wrapper(bootstrap) if share else None
-                latencies, _ = warm(bootstrap, env, make_event, LAMBDA_WARM_REQUESTS, wrapper)
+                latencies, _ = warm(bootstrap, with_extra(env, extra), make_event,
+                                    LAMBDA_WARM_REQUESTS, wrapper)
                 warms[(name, label(share))] = pct(latencies, 0.5)
     finally:
         for share in shares:
@@ -686,6 +711,11 @@ def lambda_sizes(subjects, plain_url, tls_url, ca, workdir, floor_get):
           f"answer, at the {ONE_VCPU_MB} MB share; median of {LAMBDA_COLD_RUNS}; above the floor "
           f"in brackets). At a share of s vCPU it takes about CPU / s of wall time: at 128 MB, "
           f"{128 / ONE_VCPU_MB:.3f} vCPU", ["endpoint", "CPU ms", "minor page faults"], rows)
+    if "get" in spent and FLOOR_GET in spent:
+        own = (statistics.median(c for c, _ in spent["get"])
+               - statistics.median(c for c, _ in spent[FLOOR_GET]))
+        print(f"our own code in a cold get: {own:+.2f} ms of CPU (get less floor + GetItem), "
+              f"about {own / (128 / ONE_VCPU_MB):+.1f} ms at 128 MB")
     table(f"Warm p50 at Lambda's CPU shares over TLS (ms, N={LAMBDA_WARM_REQUESTS} after the "
           f"first request)", ["endpoint"] + labels,
           [[name] + [f"{warms[(name, l)]:.3f}" for l in labels] for name, _ in subjects])
@@ -841,8 +871,9 @@ def run(receiver):
     floor = RELEASE / "examples" / "floor"
     floor_event = lambda: event("GET", "/", "none")
     floor_get = RELEASE / "examples" / "floor_get"
-    floor_get_env = lambda: {**env_for(plain_url), "BENCH_ACCOUNT": seed["small"]["account"],
-                             "BENCH_PAYMENT": seed["small"]["payment"]}
+    floor_get_item = {"BENCH_ACCOUNT": seed["small"]["account"],
+                      "BENCH_PAYMENT": seed["small"]["payment"]}
+    floor_get_env = lambda: {**env_for(plain_url), **floor_get_item}
 
     print(f"Benchmark {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
           f"{platform.machine()}, {os.cpu_count()} cores, "
@@ -856,7 +887,7 @@ def run(receiver):
         return
     lambda_subjects = [("floor", (floor, floor_event))] + [
         (name, (RELEASE / spec[0], spec[1])) for name, spec in endpoints.table.items()]
-    floor_get_subject = ("floor + GetItem", (floor_get, floor_event, floor_get_env()))
+    floor_get_subject = (FLOOR_GET, (floor_get, floor_event, floor_get_item))
     if ONLY == "lambda":
         lambda_sizes(lambda_subjects, plain_url, tls_url, ca, workdir, floor_get_subject)
         print(f"\nwebhook receiver: {receiver.counts['received']} deliveries (test webhook, "
