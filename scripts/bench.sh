@@ -7,7 +7,8 @@
 # BENCH_LAG_EVENTS, BENCH_LAMBDA_COLD_RUNS, BENCH_LAMBDA_WARM_REQUESTS; BENCH_ONLY=events prints
 # only the events-out tables, BENCH_ONLY=lambda only the Lambda-size ones (cold start and warm
 # latency at the CPU share of 128, 512 and 1,769 MB, which needs root for the cgroup-v1 cpu
-# controller; instructions of a cold start).
+# controller, and sets `favordynmods` on the cgroup-v2 mount for the run, restored after;
+# instructions of a cold start).
 # For arm64 sizes, run `cargo lambda build --release --arm64` first.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
