@@ -15,6 +15,7 @@ Prints; asserts nothing about speed.
 """
 
 import asyncio
+import ctypes
 import hashlib
 import hmac
 import http.client
@@ -299,13 +300,13 @@ class FastMigrations:
     def status(self):
         if self.target is None:
             return "no cgroup-v2 mount to set favordynmods on: each join may wait for RCU"
-        state = "set for the run" if self.changed else "already set"
-        if "favordynmods" not in self.options and not self.changed:
-            state = "could not be set: each join may wait for RCU"
-        return f"favordynmods on {self.target} {state}"
+        if self.changed:
+            return f"favordynmods on {self.target} set for the run"
+        if "favordynmods" in self.options:
+            return f"favordynmods on {self.target} already set"
+        return f"favordynmods on {self.target} could not be set: each join may wait for RCU"
 
     def _remount(self, fs_options):
-        import ctypes
         flags = self.MS_REMOUNT
         for option in self.options:
             flags |= self.FLAGS.get(option, 0)
@@ -649,7 +650,8 @@ def with_extra(env, extra):
 
 def warm_instructions(subjects, env, workdir):
     """Instructions per warm request, deterministic under callgrind: each subject is (name,
-    (bootstrap, event factory)) or (name, (bootstrap, event factory, extra environment))."""
+    (bootstrap, event factory)) or (name, (bootstrap, event factory, extra environment)). Prints
+    the table; returns the counts by name."""
     rows, counts = [], {}
     for name, (bootstrap, make_event, *extra) in subjects:
         count = instructions_per_request(bootstrap, with_extra(env, extra), make_event, workdir)
@@ -658,7 +660,7 @@ def warm_instructions(subjects, env, workdir):
     table(f"Instructions per warm request (callgrind, N={CALLGRIND_REQUESTS} after 5 warm-up "
           f"requests, plain HTTP; the bootstrap process only)", ["endpoint", "instructions"],
           rows)
-    print(own_share(counts.get("get"), counts.get(FLOOR_GET)))
+    return counts
 
 
 FLOOR_GET = "floor + GetItem"
@@ -684,7 +686,8 @@ def lambda_sizes(subjects, plain_url, tls_url, ca, workdir, floor_get):
     get makes, through the same store, so that a get less it is what our own code costs, cold
     or warm, and it less the floor what the SDK's first call costs."""
     subjects = subjects + [floor_get]
-    warm_instructions(subjects, env_for(plain_url), workdir)
+    counts = warm_instructions(subjects, env_for(plain_url), workdir)
+    print(own_share(counts.get("get"), counts.get(FLOOR_GET)))
     env = env_for(tls_url, ca)
     bundle = Path(workdir) / "system-bundle-and-bench-ca.pem"
     bundle.write_bytes((SYSTEM_BUNDLE.read_bytes() if SYSTEM_BUNDLE.exists() else b"")
