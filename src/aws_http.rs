@@ -11,7 +11,9 @@
 //! - It parses every trust root once while validating the client's configuration and again on
 //!   the first request. Here they are parsed once per process, when the first client is built.
 //!
-//! One connector per client, not one per process: its pooled connections are tasks of the tokio
+//! It applies the connect and read timeouts each call asks for, as an SDK HTTP client must.
+//!
+//! One pool per client, not one per process: its pooled connections are tasks of the tokio
 //! runtime that opened them, and a process with several runtimes (the test suite) would hand one
 //! runtime's dead connections to another. The TLS configuration (the parsed roots) holds no such
 //! state and is shared: one parse per cold start, however many clients a function builds.
@@ -37,10 +39,12 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use aws_smithy_runtime_api::client::http::{
-    HttpConnector, HttpConnectorFuture, SharedHttpClient, SharedHttpConnector, http_client_fn,
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::ErrorKind;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -53,16 +57,19 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use tokio::task::JoinHandle;
 
+use crate::tls;
+
 /// The roots AWS endpoints chain to (see certs/README.md).
 const AWS_TRUST_ROOTS: &str = include_str!("../certs/aws-trust-roots.pem");
 
 /// An AWS endpoint in the function's own region answers a TCP connect in milliseconds; a second
-/// without one means the attempt is better retried than waited for.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// without one means the attempt is better retried than waited for. The clients' timeout
+/// configurations name it (the SDK's own default is 3.1 s), and a call that names none gets it.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// An SDK client's HTTP client: every call of the client goes through one connector, built now.
+/// An SDK client's HTTP client. Its connectors are built when its first call asks for one.
 pub fn http_client() -> SharedHttpClient {
-    for_every_call(connector(shared_tls_config(), Resolver::default()))
+    SharedHttpClient::new(Connectors::new(Resolver::default()))
 }
 
 /// As [`http_client`], with the address of `url`'s host looked up now, on a blocking thread,
@@ -70,14 +77,65 @@ pub fn http_client() -> SharedHttpClient {
 /// takes that answer instead of asking again.
 pub fn http_client_resolving(url: &str) -> SharedHttpClient {
     let resolver = host_to_look_up(url).map_or_else(Resolver::default, Resolver::looking_up);
-    for_every_call(connector(shared_tls_config(), resolver))
+    SharedHttpClient::new(Connectors::new(resolver))
 }
 
-/// The SDK asks its HTTP client for a connector per call (with that call's settings); every
-/// call gets the same one, and so the same pool. Its connect timeout is [`CONNECT_TIMEOUT`]; the
-/// clients' attempt timeouts bound the rest.
-fn for_every_call(connector: SharedHttpConnector) -> SharedHttpClient {
-    http_client_fn(move |_, _| connector.clone())
+/// The SDK asks its HTTP client for a connector on every attempt, with the timeouts of the
+/// client's configuration, and the client must apply them. Calls asking for the same timeouts
+/// get the same connector, and so the same pool; a client's calls all ask for the same ones, so
+/// a client has one pool (as the SDK's own client keeps one per distinct setting).
+#[derive(Debug)]
+struct Connectors {
+    tls: rustls::ClientConfig,
+    resolver: Resolver,
+    built: Mutex<Vec<(Timeouts, SharedHttpConnector)>>,
+}
+
+impl Connectors {
+    fn new(resolver: Resolver) -> Self {
+        Self {
+            tls: shared_tls_config(),
+            resolver,
+            built: Mutex::default(),
+        }
+    }
+
+    fn with_timeouts(&self, timeouts: Timeouts) -> SharedHttpConnector {
+        let mut built = self.built.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, connector)) = built.iter().find(|(each, _)| *each == timeouts) {
+            return connector.clone();
+        }
+        let connector = connector(self.tls.clone(), self.resolver.clone(), timeouts);
+        built.push((timeouts, connector.clone()));
+        connector
+    }
+}
+
+impl HttpClient for Connectors {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        _: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.with_timeouts(Timeouts::of(settings))
+    }
+}
+
+/// How long a connection may take to open, and how long a sent request may wait for the head
+/// of its answer (no limit unless the call sets one; the clients' attempt timeouts bound it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Timeouts {
+    connect: Duration,
+    read: Option<Duration>,
+}
+
+impl Timeouts {
+    fn of(settings: &HttpConnectorSettings) -> Self {
+        Self {
+            connect: settings.connect_timeout().unwrap_or(CONNECT_TIMEOUT),
+            read: settings.read_timeout(),
+        }
+    }
 }
 
 /// The name in `url` that a connection would look up: none for an address.
@@ -132,19 +190,18 @@ fn tls_config(extra_roots: Option<RootCertStore>) -> rustls::ClientConfig {
     if let Some(extra) = extra_roots {
         roots.roots.extend(extra.roots);
     }
-    // No ALPN (hyper-rustls sets none for HTTP/1.1 alone): without it a server cannot pick h2.
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("ring's default provider supports TLS 1.2 and 1.3")
-        .with_root_certificates(roots)
-        .with_no_client_auth()
+    tls::client_config(roots)
 }
 
-fn connector(tls: rustls::ClientConfig, resolver: Resolver) -> SharedHttpConnector {
+fn connector(
+    tls: rustls::ClientConfig,
+    resolver: Resolver,
+    timeouts: Timeouts,
+) -> SharedHttpConnector {
     let mut tcp = TcpConnector::new_with_resolver(resolver);
     tcp.enforce_http(false);
     tcp.set_nodelay(true);
-    tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    tcp.set_connect_timeout(Some(timeouts.connect));
     let https = HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()
@@ -154,13 +211,17 @@ fn connector(tls: rustls::ClientConfig, resolver: Resolver) -> SharedHttpConnect
         // Without a timer the pool never closes an idle connection.
         .pool_timer(TokioTimer::new())
         .build(https);
-    SharedHttpConnector::new(Pooled { pool })
+    SharedHttpConnector::new(Pooled {
+        pool,
+        read_timeout: timeouts.read,
+    })
 }
 
 /// The SDK's side of the pool: its requests in, its responses or a classified error out.
 #[derive(Debug, Clone)]
 struct Pooled {
     pool: Client<HttpsConnector<TcpConnector<Resolver>>, SdkBody>,
+    read_timeout: Option<Duration>,
 }
 
 impl HttpConnector for Pooled {
@@ -172,12 +233,24 @@ impl HttpConnector for Pooled {
             }
         };
         let answer = self.pool.request(request);
+        let read_timeout = self.read_timeout;
         HttpConnectorFuture::new(async move {
-            let response = answer.await.map_err(classified)?;
+            let response = match read_timeout {
+                Some(limit) => tokio::time::timeout(limit, answer)
+                    .await
+                    .map_err(|_| no_answer_within(limit))?,
+                None => answer.await,
+            }
+            .map_err(classified)?;
             HttpResponse::try_from(response.map(SdkBody::from_body_1_x))
                 .map_err(|error| ConnectorError::other(error.into(), None))
         })
     }
+}
+
+fn no_answer_within(limit: Duration) -> ConnectorError {
+    let message = format!("no answer within the read timeout ({limit:?})");
+    ConnectorError::timeout(io::Error::new(io::ErrorKind::TimedOut, message).into())
 }
 
 /// What the SDK's retry strategy needs to know of a failed exchange: a connection that could
@@ -332,6 +405,11 @@ mod tests {
 
     const BAD_ROOT: &[u8] = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
 
+    const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
+        connect: CONNECT_TIMEOUT,
+        read: None,
+    };
+
     #[test]
     fn the_compiled_in_roots_are_usable_and_a_bad_root_is_refused() {
         assert!(roots_in(AWS_TRUST_ROOTS.as_bytes()).unwrap().len() >= 4);
@@ -364,7 +442,7 @@ mod tests {
         let answer = "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n";
         let (address, server) = test_server::answering(2, answer);
         let resolver = Resolver::looking_up("localhost".to_owned());
-        let connector = connector(tls_config(None), resolver.clone());
+        let connector = connector(tls_config(None), resolver.clone(), DEFAULT_TIMEOUTS);
         let url = format!("http://localhost:{}/", address.port());
         for _ in 0..2 {
             let answer = connector.call(HttpRequest::get(&url).unwrap()).await;
@@ -380,7 +458,7 @@ mod tests {
     #[tokio::test]
     async fn calls_share_one_kept_alive_connection() {
         let (address, server) = test_server::keeping_alive(3);
-        let connector = connector(tls_config(None), Resolver::default());
+        let connector = connector(tls_config(None), Resolver::default(), DEFAULT_TIMEOUTS);
         let url = format!("http://{address}/");
         for _ in 0..3 {
             let call = connector.call(HttpRequest::get(&url).unwrap());
@@ -400,12 +478,59 @@ mod tests {
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/", closed.local_addr().unwrap());
         drop(closed);
-        let connector = connector(tls_config(None), Resolver::default());
+        let connector = connector(tls_config(None), Resolver::default(), DEFAULT_TIMEOUTS);
         let error = connector
             .call(HttpRequest::get(&url).unwrap())
             .await
             .unwrap_err();
         assert!(error.is_io(), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn a_request_unanswered_within_the_read_timeout_is_a_timeout() {
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", silent.local_addr().unwrap());
+        let holding = tokio::spawn(async move {
+            let (connection, _) = silent.accept().await.unwrap();
+            std::future::pending::<()>().await;
+            drop(connection);
+        });
+        let read = Duration::from_millis(200);
+        let timeouts = Timeouts {
+            connect: CONNECT_TIMEOUT,
+            read: Some(read),
+        };
+        let call = connector(tls_config(None), Resolver::default(), timeouts)
+            .call(HttpRequest::get(&url).unwrap());
+        let error = tokio::time::timeout(Duration::from_secs(10), call)
+            .await
+            .expect("the read timeout did not end the call")
+            .unwrap_err();
+        assert!(error.is_timeout(), "{error:?}");
+        holding.abort();
+    }
+
+    #[test]
+    fn calls_asking_for_the_same_timeouts_share_a_connector() {
+        let connectors = Connectors::new(Resolver::default());
+        let settings = |read| {
+            let mut settings =
+                HttpConnectorSettings::builder().connect_timeout(Duration::from_millis(300));
+            settings.set_read_timeout(read);
+            settings.build()
+        };
+        let no_read = Timeouts::of(&settings(None));
+        assert_eq!(no_read.connect, Duration::from_millis(300));
+        connectors.with_timeouts(no_read);
+        connectors.with_timeouts(no_read);
+        assert_eq!(connectors.built.lock().unwrap().len(), 1);
+        connectors.with_timeouts(Timeouts::of(&settings(Some(Duration::from_secs(1)))));
+        assert_eq!(connectors.built.lock().unwrap().len(), 2);
+        let unnamed = Timeouts::of(&HttpConnectorSettings::default());
+        assert_eq!(
+            unnamed, DEFAULT_TIMEOUTS,
+            "a call naming no timeouts gets CONNECT_TIMEOUT and no read limit"
+        );
     }
 
     #[test]
@@ -421,7 +546,7 @@ mod tests {
     async fn https_trusts_a_root_from_ssl_cert_file_and_refuses_an_unknown_one() {
         let (root, server) = tls_server::answering_once();
         let url = format!("https://localhost:{}/", server.port);
-        let unknown = connector(tls_config(None), Resolver::default())
+        let unknown = connector(tls_config(None), Resolver::default(), DEFAULT_TIMEOUTS)
             .call(HttpRequest::get(&url).unwrap())
             .await;
         assert!(unknown.is_err(), "a server no root vouches for was trusted");
@@ -430,10 +555,14 @@ mod tests {
         std::fs::write(&file, root).unwrap();
         let extra = roots_of_file(&file).expect("the file's root");
         std::fs::remove_file(&file).unwrap();
-        let answer = connector(tls_config(Some(extra)), Resolver::default())
-            .call(HttpRequest::get(&url).unwrap())
-            .await
-            .unwrap();
+        let answer = connector(
+            tls_config(Some(extra)),
+            Resolver::default(),
+            DEFAULT_TIMEOUTS,
+        )
+        .call(HttpRequest::get(&url).unwrap())
+        .await
+        .unwrap();
         assert_eq!(answer.status().as_u16(), 204);
         assert_eq!(
             server.finish().await,

@@ -17,6 +17,7 @@ pub mod net;
 pub mod outbound;
 pub mod provider;
 pub mod store;
+mod tls;
 pub mod workers;
 
 /// Every binary's allocator. With glibc's, malloc, free and realloc were a fifth of a warm

@@ -13,6 +13,8 @@ use hyper_util::rt::TokioIo;
 use rustls_pki_types::ServerName;
 use tokio::net::TcpStream;
 
+use crate::tls;
+
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
     #[error("could not connect: {0}")]
@@ -51,7 +53,7 @@ pub async fn send(
             let name = name.trim_start_matches('[').trim_end_matches(']');
             let name =
                 ServerName::try_from(name.to_owned()).map_err(|e| NetError::Tls(e.to_string()))?;
-            let tls = tls_connector()?
+            let tls = tls_connector()
                 .connect(name, stream)
                 .await
                 .map_err(|e| NetError::Tls(e.to_string()))?;
@@ -105,8 +107,8 @@ where
 
 /// The public web's trust roots, from the system store, read once per container and only by the
 /// first https exchange (the request paths that never send one never pay for it).
-fn tls_connector() -> Result<tokio_rustls::TlsConnector, NetError> {
-    static CONNECTOR: OnceLock<Option<tokio_rustls::TlsConnector>> = OnceLock::new();
+fn tls_connector() -> tokio_rustls::TlsConnector {
+    static CONNECTOR: OnceLock<tokio_rustls::TlsConnector> = OnceLock::new();
     CONNECTOR
         .get_or_init(|| {
             let mut roots = rustls::RootCertStore::empty();
@@ -114,16 +116,7 @@ fn tls_connector() -> Result<tokio_rustls::TlsConnector, NetError> {
                 // A system certificate rustls cannot use is one root fewer, not a failure.
                 let _ = roots.add(certificate);
             }
-            rustls::ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .ok()
-            .map(|builder| {
-                let config = builder.with_root_certificates(roots).with_no_client_auth();
-                tokio_rustls::TlsConnector::from(Arc::new(config))
-            })
+            tokio_rustls::TlsConnector::from(Arc::new(tls::client_config(roots)))
         })
         .clone()
-        .ok_or_else(|| NetError::Tls("no TLS configuration".into()))
 }

@@ -10,8 +10,11 @@ use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 
+use crate::aws_http;
+
 pub(super) fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
+        .connect_timeout(aws_http::CONNECT_TIMEOUT)
         .operation_timeout(Duration::from_secs(10))
         .build()
 }

@@ -35,11 +35,11 @@ pub struct Store {
 }
 
 /// Bounded waits so that an unreachable or frozen datastore becomes a 503 well inside the
-/// function timeout instead of a Lambda timeout (the connect timeout is the shared connector's,
-/// `aws_http`). Retries are safe: every write is either
+/// function timeout instead of a Lambda timeout (the connect timeout is `aws_http`'s). Retries are safe: every write is either
 /// conditional or carries a transaction idempotency token.
 fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
+        .connect_timeout(aws_http::CONNECT_TIMEOUT)
         .operation_attempt_timeout(Duration::from_secs(2))
         .operation_timeout(Duration::from_secs(5))
         .build()
@@ -184,6 +184,11 @@ mod tests {
         assert_eq!(
             config.timeout_config().and_then(|t| t.operation_timeout()),
             Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            config.timeout_config().and_then(|t| t.connect_timeout()),
+            Some(aws_http::CONNECT_TIMEOUT),
+            "the SDK's default connect timeout (3.1 s) took its place"
         );
     }
 
