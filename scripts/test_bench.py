@@ -1,0 +1,102 @@
+"""Unit tests of bench.py's own arithmetic and parsing: what its tables print is only as right
+as these. The measuring itself (emulator, cgroups, callgrind) runs in `scripts/bench.sh`."""
+
+import contextlib
+import io
+import tempfile
+import unittest
+from pathlib import Path
+
+import bench
+
+MOUNTS = """\
+proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0
+cgroup2 /sys/fs/cgroup/unified cgroup2 rw,nosuid,nodev,noexec,relatime,nsdelegate 0 0
+cgroup /sys/fs/cgroup/cpu cgroup rw,nosuid,nodev,noexec,relatime,cpu 0 0
+"""
+
+
+class Arithmetic(unittest.TestCase):
+    def test_a_percentile_is_an_observed_value(self):
+        values = [5, 1, 4, 2, 3]
+        self.assertEqual(bench.pct(values, 0.5), 3)
+        self.assertEqual(bench.pct(values, 0.0), 1)
+        self.assertEqual(bench.pct(values, 1.0), 5)
+        self.assertEqual(bench.pct(list(range(1, 101)), 0.99), 99)
+
+    def test_a_subjects_extra_environment_is_added_over_the_tables(self):
+        env = {"TABLE": "t", "A": "1"}
+        self.assertEqual(bench.with_extra(env, []), env)
+        self.assertEqual(bench.with_extra(env, [{"A": "2", "B": "3"}]),
+                         {"TABLE": "t", "A": "2", "B": "3"})
+        self.assertEqual(env, {"TABLE": "t", "A": "1"}, "the table's environment was changed")
+
+    def test_own_share_is_the_get_less_floor_and_getitem(self):
+        line = bench.own_share(535_401, 460_598)
+        self.assertIn("74,803 instructions", line)
+        self.assertIn("14.0 % of the get", line)
+        self.assertIn("n/a", bench.own_share(None, 460_598))
+        self.assertIn("n/a", bench.own_share(535_401, None))
+
+    def test_callgrinds_total_is_read_from_its_dump(self):
+        with tempfile.TemporaryDirectory() as directory:
+            dump = Path(directory) / "callgrind.out.1"
+            self.assertIsNone(bench.dumped_total(dump))
+            dump.write_text("version: 1\nevents: Ir\nfn=main\n0 12\ntotals: 26760267\n")
+            self.assertEqual(bench.dumped_total(dump), 26_760_267)
+            dump.write_text("version: 1\nevents: Ir\n")
+            self.assertIsNone(bench.dumped_total(dump))
+
+
+class CpuShares(unittest.TestCase):
+    def test_below_one_vcpu_a_1_ms_quota_per_period_of_the_share(self):
+        self.assertEqual(bench.CpuShare.limits(128), (1000, 13820))
+        self.assertEqual(bench.CpuShare.limits(512), (1000, 3455))
+
+    def test_one_vcpu_and_more_keep_the_default_period_whole(self):
+        self.assertEqual(bench.CpuShare.limits(1769), (100_000, 100_000))
+        self.assertEqual(bench.CpuShare.limits(3008), (100_000, 100_000))
+
+
+class Favordynmods(unittest.TestCase):
+    def test_the_cgroup2_mount_is_found_and_its_generic_options_kept(self):
+        migrations = bench.FastMigrations(MOUNTS)
+        self.assertEqual(migrations.target, "/sys/fs/cgroup/unified")
+        flags = migrations.FLAGS
+        self.assertEqual(migrations.mount_flags(),
+                         migrations.MS_REMOUNT | flags["nosuid"] | flags["nodev"]
+                         | flags["noexec"] | flags["relatime"])
+        self.assertEqual(migrations.own_options(["favordynmods"]),
+                         ["nsdelegate", "favordynmods"])
+        self.assertEqual(migrations.own_options(), ["nsdelegate"])
+
+    def test_status_says_what_was_done(self):
+        self.assertIn("no cgroup-v2 mount", bench.FastMigrations("").status())
+        migrations = bench.FastMigrations(MOUNTS)
+        self.assertIn("could not be set", migrations.status())
+        migrations.changed = True
+        self.assertIn("set for the run", migrations.status())
+        already = bench.FastMigrations(MOUNTS.replace("nsdelegate", "nsdelegate,favordynmods"))
+        self.assertIn("already set", already.status())
+
+    def test_a_failed_restore_does_not_hide_the_runs_own_failure(self):
+        class Unmountable(bench.FastMigrations):
+            def _remount(self, fs_options):
+                raise OSError(1, "not permitted")
+
+        migrations = Unmountable(MOUNTS)
+        said = io.StringIO()
+        with contextlib.redirect_stderr(said):
+            with self.assertRaises(ValueError):
+                with migrations:
+                    migrations.changed = True
+                    raise ValueError("the run failed")
+        self.assertIn("could not be cleared", said.getvalue())
+        with contextlib.redirect_stderr(io.StringIO()):
+            with self.assertRaises(OSError, msg="a failed restore after a good run was hidden"):
+                with migrations:
+                    migrations.changed = True
+
+
+if __name__ == "__main__":
+    unittest.main()
