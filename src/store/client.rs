@@ -35,8 +35,8 @@ pub struct Store {
 }
 
 /// Bounded waits so that an unreachable or frozen datastore becomes a 503 well inside the
-/// function timeout instead of a Lambda timeout (the connect timeout is `aws_http`'s). Retries are safe: every write is either
-/// conditional or carries a transaction idempotency token.
+/// function timeout instead of a Lambda timeout (the connect timeout is `aws_http`'s). Retries
+/// are safe: every write is either conditional or carries a transaction idempotency token.
 fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(aws_http::CONNECT_TIMEOUT)
