@@ -1057,15 +1057,15 @@ def run(receiver):
     # Our own cost measured in one kind of process: get_payment against the floor plus the very
     # GetItem it makes (examples/floor_get.rs), alternating rounds so both see the same noise.
     get_binary, get_event = RELEASE / endpoints.table["get"][0], endpoints.table["get"][1]
-    p50s = {"get": [], "floor + GetItem": []}
+    p50s = {"get": [], FLOOR_GET: []}
     for _ in range(ROUNDS):
         p50s["get"].append(pct(warm(get_binary, env, get_event, WARM_REQUESTS)[0], 0.5))
-        p50s["floor + GetItem"].append(
-            pct(warm(floor_get, with_extra(env_for(plain_url), [floor_get_item]), floor_event,
-                      WARM_REQUESTS)[0], 0.5))
+        p50s[FLOOR_GET].append(pct(warm(floor_get, with_extra(env, [floor_get_item]),
+                                        floor_event, WARM_REQUESTS)[0], 0.5))
     rows = [[name, f"{statistics.median(v):.3f} ({min(v):.3f}-{max(v):.3f})"]
             for name, v in p50s.items()]
-    rows.append(["difference: our code", f"{statistics.median(p50s['get']) - statistics.median(p50s['floor + GetItem']):.3f}"])
+    ours = statistics.median(p50s["get"]) - statistics.median(p50s[FLOOR_GET])
+    rows.append(["difference: our code", f"{ours:.3f}"])
     table(f"Our own cost per warm get, in-process (warm p50 ms, N={WARM_REQUESTS} x {ROUNDS} "
           f"alternating rounds)", ["function", "warm p50"], rows)
 

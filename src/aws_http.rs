@@ -122,7 +122,8 @@ impl HttpClient for Connectors {
 }
 
 /// How long a connection may take to open, and how long a sent request may wait for the head
-/// of its answer (no limit unless the call sets one; the clients' attempt timeouts bound it).
+/// of its answer (no limit unless the call sets one; the clients' attempt or operation timeouts
+/// bound it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Timeouts {
     connect: Duration,
@@ -491,9 +492,8 @@ mod tests {
         let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", silent.local_addr().unwrap());
         let holding = tokio::spawn(async move {
-            let (connection, _) = silent.accept().await.unwrap();
+            let (_connection, _) = silent.accept().await.unwrap();
             std::future::pending::<()>().await;
-            drop(connection);
         });
         let read = Duration::from_millis(200);
         let timeouts = Timeouts {
