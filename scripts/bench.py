@@ -521,7 +521,8 @@ def env_for(endpoint_url, ca=None):
         "PATH": os.environ.get("PATH", ""),
         "TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT": endpoint_url, "AWS_REGION": "us-east-1",
         "API_KEY_CACHE_TTL_SECONDS": "600", "PUBLIC_BASE_URL": "https://pay.example",
-        "AWS_LAMBDA_LOG_LEVEL": "warn",
+        # As template.yaml deploys them: every request writes its line, and pays for it.
+        "AWS_LAMBDA_LOG_LEVEL": "info", "AWS_LAMBDA_LOG_FORMAT": "JSON",
         # The seeded webhook endpoint's receiver listens on loopback (Receiver).
         "WEBHOOKS_ALLOW_LOOPBACK": "true",
         "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
@@ -829,7 +830,9 @@ def events_out(plain_url, seed):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     relay = subprocess.Popen(
         [str(RELEASE / "admin"), "--endpoint", plain_url, "--table", TABLE, "relay-stream"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        # Quiet: its stdout is read for its first line only, and must not fill up.
+        env={**env, "AWS_LAMBDA_LOG_LEVEL": "warn"}, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True)
     creates = Function(RELEASE / "create_customer", env)
     try:
         relay.stdout.readline()  # "relaying the stream ..." once it reads the stream

@@ -318,7 +318,7 @@ async fn logs_never_contain_api_keys_or_card_numbers() {
     let captured = Captured::default();
     let subscriber = tracing_subscriber::registry()
         .with(commet_payments::logging::filter(Some("trace")))
-        .with(tracing_subscriber::fmt::layer().with_writer(captured.clone()));
+        .with(commet_payments::logging::json_layer(captured.clone()));
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let t = TestApp::new().await;
