@@ -12,10 +12,25 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::aws_http;
 
+/// The whole call's bound, across its attempts.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// For a call that must not be sent twice (an e-mail): an attempt that stalls after SES took
+/// the message is not cut short and sent again; only the operation's bound holds.
 pub(super) fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(aws_http::CONNECT_TIMEOUT)
-        .operation_timeout(Duration::from_secs(10))
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
+}
+
+/// For a read, safe to repeat: an attempt that stalls is cut off and tried again while the
+/// operation's bound leaves room for it, rather than using all of it.
+pub(super) fn read_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(aws_http::CONNECT_TIMEOUT)
+        .operation_attempt_timeout(Duration::from_secs(3))
+        .operation_timeout(OPERATION_TIMEOUT)
         .build()
 }
 

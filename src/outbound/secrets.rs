@@ -16,7 +16,7 @@ pub async fn read_secret(arn: &str, endpoint: Option<&str>) -> Result<String, St
     let mut config = aws_sdk_secretsmanager::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .http_client(aws_http::http_client())
-        .timeout_config(aws::timeouts())
+        .timeout_config(aws::read_timeouts())
         .retry_config(aws::retries())
         .sleep_impl(TokioSleep::new())
         .region(Region::new(aws::region()))

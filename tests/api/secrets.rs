@@ -2,10 +2,14 @@
 //! the first charge, used, never shown; a secret that cannot be read is a 503 that writes
 //! nothing, and a later request reads it again.
 
+use std::time::{Duration, Instant};
+
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
 use commet_payments::app::SecretSource;
 use commet_payments::domain::account::Mode;
+use commet_payments::outbound::read_secret;
 use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::helpers::{LOCALSTRIPE_KEY, TestApp, moto_endpoint};
 use crate::stripe::stripe_customer;
@@ -84,5 +88,48 @@ async fn a_secret_that_cannot_be_read_is_503_and_writes_nothing() {
         listed.data().as_array().unwrap().len(),
         0,
         "no payment written"
+    );
+}
+
+/// A relay to moto on a loopback port whose first connection is taken and never answered, as a
+/// stalled connection would be; later ones are passed through.
+async fn stalling_first_connection() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let moto = moto_endpoint().trim_start_matches("http://").to_owned();
+    tokio::spawn(async move {
+        let (stalled, _) = listener.accept().await.unwrap();
+        loop {
+            let Ok((mut client, _)) = listener.accept().await else {
+                break;
+            };
+            let moto = moto.clone();
+            tokio::spawn(async move {
+                if let Ok(mut upstream) = TcpStream::connect(moto).await {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                }
+            });
+        }
+        drop(stalled);
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn a_stalled_attempt_at_the_secret_is_cut_off_and_tried_again() {
+    let name = format!("stalled-{}", ulid::Ulid::generate());
+    let arn = create_secret(&name, LOCALSTRIPE_KEY).await;
+    let relay = stalling_first_connection().await;
+    let started = Instant::now();
+    // The operation's own bound is 10 s: without an attempt's bound, the stalled first attempt
+    // would use all of it and the read would fail.
+    let read = tokio::time::timeout(Duration::from_secs(20), read_secret(&arn, Some(&relay)))
+        .await
+        .expect("the read ends");
+    assert_eq!(read.as_deref(), Ok(LOCALSTRIPE_KEY));
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(3),
+        "the first attempt stalled: {took:?}"
     );
 }
