@@ -218,6 +218,40 @@ mod tests {
     }
 
     #[test]
+    fn a_record_of_the_log_crate_is_a_line_naming_where_it_came_from() {
+        // Dependencies that log through the `log` crate (rustls) reach the layer as events
+        // whose `log.*` fields say which crate and line wrote them; the line keeps them.
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::registry()
+            .with(filter(Some("info")))
+            .with(json_layer(captured.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let record = log::Record::builder()
+                .level(log::Level::Warn)
+                .target("rustls::conn")
+                .module_path(Some("rustls::conn"))
+                .file(Some("src/conn.rs"))
+                .line(Some(7))
+                .args(format_args!("a peer misbehaved"))
+                .build();
+            tracing_log::format_trace(&record).unwrap();
+        });
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(
+            line,
+            serde_json::json!({
+                "level": "WARN",
+                "message": "a peer misbehaved",
+                "log.target": "rustls::conn",
+                "log.module_path": "rustls::conn",
+                "log.file": "src/conn.rs",
+                "log.line": 7,
+            })
+        );
+    }
+
+    #[test]
     fn the_caps_never_raise_a_quieter_setting() {
         use tracing::Level;
         let warn = filter(Some("warn"));
