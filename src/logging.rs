@@ -178,13 +178,19 @@ mod tests {
         assert!(text.contains("our own trace still shows"));
     }
 
-    #[test]
-    fn a_json_line_is_one_flat_object_with_its_spans_fields() {
+    /// What `log` writes through the JSON layer at INFO.
+    fn json_lines_of(log: impl FnOnce()) -> String {
         let captured = Captured::default();
         let subscriber = tracing_subscriber::registry()
             .with(filter(Some("info")))
             .with(json_layer(captured.clone()));
-        tracing::subscriber::with_default(subscriber, || {
+        tracing::subscriber::with_default(subscriber, log);
+        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn a_json_line_is_one_flat_object_with_its_spans_fields() {
+        let text = json_lines_of(|| {
             let span = tracing::info_span!(
                 "request",
                 request_id = "req-1",
@@ -196,7 +202,6 @@ mod tests {
             tracing::info!(status = 200_u16, elapsed_ms = 1.5, "request served");
             tracing::debug!("below the level");
         });
-        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 1, "{text}");
         let line: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
@@ -221,11 +226,7 @@ mod tests {
     fn a_record_of_the_log_crate_is_a_line_naming_where_it_came_from() {
         // Dependencies that log through the `log` crate (rustls) reach the layer as events
         // whose `log.*` fields say which crate and line wrote them; the line keeps them.
-        let captured = Captured::default();
-        let subscriber = tracing_subscriber::registry()
-            .with(filter(Some("info")))
-            .with(json_layer(captured.clone()));
-        tracing::subscriber::with_default(subscriber, || {
+        let text = json_lines_of(|| {
             let record = log::Record::builder()
                 .level(log::Level::Warn)
                 .target("rustls::conn")
@@ -236,7 +237,6 @@ mod tests {
                 .build();
             tracing_log::format_trace(&record).unwrap();
         });
-        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
         assert_eq!(
             line,

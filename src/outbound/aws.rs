@@ -12,25 +12,21 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::aws_http;
 
-/// The whole call's bound, across its attempts.
-const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// For a call that must not be sent twice (an e-mail): an attempt that stalls after SES took
 /// the message is not cut short and sent again; only the operation's bound holds.
 pub(super) fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(aws_http::CONNECT_TIMEOUT)
-        .operation_timeout(OPERATION_TIMEOUT)
+        .operation_timeout(Duration::from_secs(10))
         .build()
 }
 
 /// For a read, safe to repeat: an attempt that stalls is cut off and tried again while the
 /// operation's bound leaves room for it, rather than using all of it.
 pub(super) fn read_timeouts() -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(aws_http::CONNECT_TIMEOUT)
+    timeouts()
+        .to_builder()
         .operation_attempt_timeout(Duration::from_secs(3))
-        .operation_timeout(OPERATION_TIMEOUT)
         .build()
 }
 
@@ -50,4 +46,21 @@ pub(super) fn credentials(endpoint: Option<&str>) -> SharedCredentialsProvider {
 
 pub(super) fn region() -> String {
     std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_keeps_the_calls_bounds_and_adds_one_per_attempt() {
+        let read = read_timeouts();
+        assert_eq!(read.connect_timeout(), Some(aws_http::CONNECT_TIMEOUT));
+        assert_eq!(read.operation_timeout(), timeouts().operation_timeout());
+        assert_eq!(
+            read.operation_attempt_timeout(),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(timeouts().operation_attempt_timeout(), None);
+    }
 }
