@@ -1,0 +1,131 @@
+//! An attempt on a link: begun by one conditional write, then settled by what the provider
+//! answered, conditionally on the attempt still being the link's current one.
+
+use crate::app::{App, LinkCompleted, PaidAttempt};
+use crate::domain::account::Account;
+use crate::domain::card::PaymentMethod;
+use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
+use crate::domain::text::Email;
+use crate::domain::time::Timestamp;
+use crate::http::hosted_page::HostedPage;
+use crate::http::hosted_page::form::FormState;
+use crate::provider::CardOutcome;
+use crate::store::{Attempt, BeginAttempt, Unpaid};
+
+use super::pages::{attempt_running, form_page, not_found, outage, paid_page, settled};
+
+/// Starts an attempt on the link: the page to show instead when it cannot start.
+pub(super) async fn begin(
+    app: &App,
+    merchant: &Account,
+    payment: &Payment,
+    now: Timestamp,
+) -> Result<Attempt, HostedPage> {
+    match app
+        .store
+        .begin_attempt(&merchant.id, &payment.id, now)
+        .await
+    {
+        Err(error) => Err(outage(merchant, error)),
+        Ok(BeginAttempt::NotFound) => Err(not_found()),
+        Ok(BeginAttempt::Refused(current)) => Err(settled(merchant, &current)),
+        Ok(BeginAttempt::Started(attempt)) => Ok(attempt),
+    }
+}
+
+/// Records what the provider answered for the attempt.
+pub(super) async fn record(
+    app: &'static App,
+    answered: Answered<'_>,
+    outcome: CardOutcome,
+    payer_email: Option<Email>,
+) -> HostedPage {
+    match outcome {
+        CardOutcome::Succeeded(method) => complete(app, answered, method, payer_email).await,
+        CardOutcome::Declined(failure) => {
+            unpaid(app, answered, PaymentStatus::Failed, failure).await
+        }
+        CardOutcome::RequiresAction(failure) => {
+            unpaid(app, answered, PaymentStatus::RequiresAction, failure).await
+        }
+    }
+}
+
+/// An attempt the provider has answered: whose link, which attempt, the card it used, the
+/// provider's id for it (Stripe's PaymentIntent), when.
+pub(super) struct Answered<'a> {
+    pub merchant: &'a Account,
+    pub attempt: Attempt,
+    pub card: CardSummary,
+    pub reference: Option<String>,
+    pub now: Timestamp,
+}
+
+/// The provider took the card: one transaction settles the link.
+pub(super) async fn complete(
+    app: &'static App,
+    answered: Answered<'_>,
+    method: PaymentMethod,
+    payer_email: Option<Email>,
+) -> HostedPage {
+    let Answered {
+        merchant,
+        attempt,
+        card,
+        reference,
+        now,
+    } = answered;
+    let paid = PaidAttempt {
+        attempt,
+        card,
+        method,
+        payer_email,
+        reference,
+        now,
+    };
+    match app.complete_link(&merchant.id, paid).await {
+        Err(error) => outage(merchant, error),
+        Ok(LinkCompleted::Superseded) => attempt_running(merchant),
+        Ok(LinkCompleted::Paid { payment, invoice }) => {
+            paid_page(merchant, &payment, Some(&invoice))
+        }
+    }
+}
+
+/// The provider refused the card: the link shows why and takes another attempt.
+pub(super) async fn unpaid(
+    app: &'static App,
+    answered: Answered<'_>,
+    status: PaymentStatus,
+    failure: Failure,
+) -> HostedPage {
+    let unpaid = Unpaid {
+        status,
+        failure: &failure,
+        card: &answered.card,
+    };
+    match app
+        .store
+        .end_attempt_unpaid(
+            &answered.merchant.id,
+            &answered.attempt,
+            unpaid,
+            answered.now,
+        )
+        .await
+    {
+        Err(error) => outage(answered.merchant, error),
+        Ok(None) => attempt_running(answered.merchant),
+        Ok(Some(updated)) => {
+            let mut page = form_page(
+                app,
+                answered.merchant,
+                &updated,
+                &FormState::fresh(Some(&failure)),
+            )
+            .await;
+            page.status = 402;
+            page
+        }
+    }
+}
