@@ -28,14 +28,12 @@
 //! every cold start. AWS's roots, not the system store, whose hundreds of files every cold start
 //! would read and parse.
 
+mod resolver;
+mod roots;
+
 use std::error::Error;
-use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::Path;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::task::{Context, Poll};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use aws_smithy_runtime_api::client::http::{
@@ -50,17 +48,10 @@ use aws_smithy_types::retry::ErrorKind;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
-use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use rustls::RootCertStore;
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
-use tokio::task::JoinHandle;
 
-use crate::tls;
-
-/// The roots AWS endpoints chain to (see certs/README.md).
-const AWS_TRUST_ROOTS: &str = include_str!("../certs/aws-trust-roots.pem");
+use resolver::{Resolver, host_to_look_up};
+use roots::shared_tls_config;
 
 /// An AWS endpoint in the function's own region answers a TCP connect in milliseconds; a second
 /// without one means the attempt is better retried than waited for. The clients' timeout
@@ -137,61 +128,6 @@ impl Timeouts {
             read: settings.read_timeout(),
         }
     }
-}
-
-/// The name in `url` that a connection would look up: none for an address.
-fn host_to_look_up(url: &str) -> Option<String> {
-    url::Url::parse(url)
-        .ok()
-        .and_then(|url| url.domain().map(str::to_owned))
-}
-
-/// The roots in the PEM file `SSL_CERT_FILE` names, if it is set, readable and holds only
-/// usable roots; otherwise none, and AWS's alone are trusted.
-fn extra_roots() -> Option<RootCertStore> {
-    roots_of_file(Path::new(&std::env::var_os("SSL_CERT_FILE")?))
-}
-
-fn roots_of_file(path: &Path) -> Option<RootCertStore> {
-    match std::fs::read(path) {
-        Ok(pem) => match roots_in(&pem) {
-            Ok(roots) => Some(roots),
-            Err(error) => {
-                tracing::warn!(?path, %error, "SSL_CERT_FILE is not PEM roots; ignored");
-                None
-            }
-        },
-        Err(error) => {
-            tracing::warn!(?path, %error, "SSL_CERT_FILE is unreadable; ignored");
-            None
-        }
-    }
-}
-
-/// Every certificate in `pem`, as roots; an error if any of them cannot be one.
-fn roots_in(pem: &[u8]) -> Result<RootCertStore, Box<dyn Error>> {
-    let mut roots = RootCertStore::empty();
-    for certificate in CertificateDer::pem_slice_iter(pem) {
-        roots.add(certificate?)?;
-    }
-    Ok(roots)
-}
-
-/// Built once per process, however many clients it has (a charge's DynamoDB and Secrets
-/// Manager): parsing the roots is the costly part of a connector, and a configuration holds no
-/// runtime's state, unlike the pool.
-fn shared_tls_config() -> rustls::ClientConfig {
-    static CONFIG: OnceLock<rustls::ClientConfig> = OnceLock::new();
-    CONFIG.get_or_init(|| tls_config(extra_roots())).clone()
-}
-
-fn tls_config(extra_roots: Option<RootCertStore>) -> rustls::ClientConfig {
-    let mut roots = roots_in(AWS_TRUST_ROOTS.as_bytes())
-        .expect("the compiled-in roots are usable (a unit test parses them)");
-    if let Some(extra) = extra_roots {
-        roots.roots.extend(extra.roots);
-    }
-    tls::client_config(roots)
 }
 
 fn connector(
@@ -281,69 +217,6 @@ fn find_in_chain<'a, E: Error + 'static>(error: &'a (dyn Error + 'static)) -> Op
         .find_map(|error| error.downcast_ref::<E>())
 }
 
-/// Looks names up as hyper's own resolver does (getaddrinfo on a blocking thread); one of them
-/// may have been started early, and its answer is used once, by the first connection to it.
-#[derive(Debug, Clone, Default)]
-struct Resolver {
-    early: Arc<Mutex<Option<EarlyLookup>>>,
-}
-
-#[derive(Debug)]
-struct EarlyLookup {
-    host: String,
-    addresses: JoinHandle<io::Result<Vec<SocketAddr>>>,
-}
-
-impl Resolver {
-    fn looking_up(host: String) -> Self {
-        let addresses = {
-            let host = host.clone();
-            tokio::task::spawn_blocking(move || lookup(&host))
-        };
-        let early = EarlyLookup { host, addresses };
-        Self {
-            early: Arc::new(Mutex::new(Some(early))),
-        }
-    }
-
-    fn take_early(&self, name: &str) -> Option<EarlyLookup> {
-        let mut early = self.early.lock().unwrap_or_else(PoisonError::into_inner);
-        if early.as_ref().is_some_and(|early| early.host == name) {
-            early.take()
-        } else {
-            None
-        }
-    }
-}
-
-/// Addresses with port 0: the connector sets the URL's.
-fn lookup(host: &str) -> io::Result<Vec<SocketAddr>> {
-    Ok((host, 0).to_socket_addrs()?.collect())
-}
-
-type Lookup = Pin<Box<dyn Future<Output = io::Result<std::vec::IntoIter<SocketAddr>>> + Send>>;
-
-impl tower_service::Service<Name> for Resolver {
-    type Response = std::vec::IntoIter<SocketAddr>;
-    type Error = io::Error;
-    type Future = Lookup;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, name: Name) -> Lookup {
-        let early = self.take_early(name.as_str());
-        Box::pin(async move {
-            let looked_up = match early {
-                Some(early) => early.addresses.await,
-                None => tokio::task::spawn_blocking(move || lookup(name.as_str())).await,
-            };
-            Ok(looked_up.map_err(io::Error::other)??.into_iter())
-        })
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod test_server {
     use std::io::{BufRead, BufReader, Write};
@@ -402,41 +275,13 @@ pub(crate) mod test_server {
 mod tests {
     use http_body_util::BodyExt;
 
+    use super::roots::{roots_of_file, tls_config};
     use super::*;
-
-    const BAD_ROOT: &[u8] = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
 
     const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
         connect: CONNECT_TIMEOUT,
         read: None,
     };
-
-    #[test]
-    fn the_compiled_in_roots_are_usable_and_a_bad_root_is_refused() {
-        assert!(roots_in(AWS_TRUST_ROOTS.as_bytes()).unwrap().len() >= 4);
-        assert!(roots_in(BAD_ROOT).is_err());
-        let good_then_bad = [AWS_TRUST_ROOTS.as_bytes(), BAD_ROOT].concat();
-        assert!(roots_in(&good_then_bad).is_err(), "a bad root was skipped");
-    }
-
-    #[test]
-    fn only_a_name_is_looked_up_early() {
-        assert_eq!(
-            host_to_look_up("https://dynamodb.eu-west-1.amazonaws.com").as_deref(),
-            Some("dynamodb.eu-west-1.amazonaws.com")
-        );
-        assert_eq!(host_to_look_up("http://127.0.0.1:8000"), None);
-        assert_eq!(host_to_look_up("http://[::1]:8000"), None);
-        assert_eq!(host_to_look_up("not a url"), None);
-    }
-
-    #[tokio::test]
-    async fn an_early_lookup_answers_once_and_only_for_its_host() {
-        let resolver = Resolver::looking_up("localhost".to_owned());
-        assert!(resolver.take_early("example.invalid").is_none());
-        assert!(resolver.take_early("localhost").is_some());
-        assert!(resolver.take_early("localhost").is_none());
-    }
 
     #[tokio::test]
     async fn the_first_connection_to_the_host_takes_the_early_answer_and_later_ones_ask_again() {
@@ -533,15 +378,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_bad_or_missing_ssl_cert_file_adds_no_roots() {
-        let file = std::env::temp_dir().join(format!("bad-roots-{}.pem", std::process::id()));
-        std::fs::write(&file, [AWS_TRUST_ROOTS.as_bytes(), BAD_ROOT].concat()).unwrap();
-        assert!(roots_of_file(&file).is_none());
-        std::fs::remove_file(&file).unwrap();
-        assert!(roots_of_file(&file).is_none());
-    }
-
     #[tokio::test]
     async fn https_trusts_a_root_from_ssl_cert_file_and_refuses_an_unknown_one() {
         let (root, server) = tls_server::answering_once();
@@ -575,13 +411,13 @@ mod tests {
 /// A TLS server on 127.0.0.1 for `localhost`, with a certificate from a root made for it.
 #[cfg(test)]
 mod tls_server {
+    use std::sync::Arc;
+
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
     use rustls_pki_types::PrivateKeyDer;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
     use tokio::task::JoinHandle;
-
-    use super::*;
 
     pub struct Server {
         pub port: u16,
