@@ -148,8 +148,10 @@ class Function:
                "--runtime-api-address", f"127.0.0.1:{runtime_api}", "--log-level", "error",
                str(wrapper or bootstrap)]
         self.started = time.perf_counter()
+        # The emulator's own errors, for a start that fails.
+        self.errors = tempfile.TemporaryFile()
         self.process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+                                        stderr=self.errors)
         self.connection = None
 
     def invoke(self, event):
@@ -204,6 +206,11 @@ class Function:
                 return int(line.split()[1])
         return None
 
+    def error_output(self):
+        """The last lines the emulator and the bootstrap wrote to stderr so far."""
+        self.errors.seek(0)
+        return last_lines(self.errors.read())
+
     def stop(self):
         if self.connection:
             self.connection.close()
@@ -212,6 +219,14 @@ class Function:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        self.errors.close()
+
+
+def last_lines(output, count=5):
+    """The last `count` non-blank lines of a process's output, on one line; "none" if empty."""
+    lines = [line.strip() for line in output.decode(errors="replace").splitlines()]
+    return " | ".join([line for line in lines if line][-count:]) or "none"
 
 
 class CpuShare:
@@ -553,14 +568,20 @@ def first_answer(bootstrap, env, make_event, wrapper=None, attempts=3):
     ten of `update_webhook`; the cause, a port the bench picked and something else took or a
     listener not up yet, is not pinned down), exits, and the emulator answers 502; under heavy
     load the emulator fails a start too, or resets the connection (seen once in a full run,
-    2026-12-01): such a start is retried, and said."""
+    2026-12-01): such a start is retried, and said, with the last lines of the emulator's
+    stderr (its own errors, e.g. "Init failed error=Runtime exited with error: exit status 1";
+    the bootstrap's output goes to the emulator's stdout, which the bench discards so that no
+    figure carries the cost of keeping it)."""
     for attempt in range(attempts):
         function = Function(bootstrap, env, wrapper)
         try:
             return function, function.invoke(make_event())
         except (RuntimeError, ConnectionError, http.client.HTTPException) as error:
+            time.sleep(0.2)  # what the processes say as they fail
+            stderr = function.error_output()
             function.stop()
-            print(f"  start of {bootstrap.name} failed ({error}); retrying", file=sys.stderr)
+            print(f"  start of {bootstrap.name} failed ({error}; stderr: {stderr}); retrying",
+                  file=sys.stderr)
             if attempt == attempts - 1:
                 raise
 

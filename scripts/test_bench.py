@@ -48,6 +48,14 @@ class Arithmetic(unittest.TestCase):
             self.assertIsNone(bench.dumped_total(dump))
 
 
+class FailedStarts(unittest.TestCase):
+    def test_the_last_lines_of_stderr_are_said_on_one_line(self):
+        output = b"one\n\ntwo\n  three  \nfour\nfive\nsix\n"
+        self.assertEqual(bench.last_lines(output), "two | three | four | five | six")
+        self.assertEqual(bench.last_lines(b"bad \xff byte\n", count=1), "bad \ufffd byte")
+        self.assertEqual(bench.last_lines(b"\n \n"), "none")
+
+
 class CpuShares(unittest.TestCase):
     def test_below_one_vcpu_a_1_ms_quota_per_period_of_the_share(self):
         self.assertEqual(bench.CpuShare.limits(128), (1000, 13820))
