@@ -564,14 +564,16 @@ def cold_start(bootstrap, env, make_event, wrapper=None, observe=None):
 
 def first_answer(bootstrap, env, make_event, wrapper=None, attempts=3):
     """A function that has answered its first request, and that answer. Now and then the
-    bootstrap finds the emulator's runtime API refusing connections (seen: about one start in
-    ten of `update_webhook`; the cause, a port the bench picked and something else took or a
-    listener not up yet, is not pinned down), exits, and the emulator answers 502; under heavy
-    load the emulator fails a start too, or resets the connection (seen once in a full run,
-    2026-12-01): such a start is retried, and said, with the last lines of the emulator's
-    stderr (its own errors, e.g. "Init failed error=Runtime exited with error: exit status 1";
-    the bootstrap's output goes to the emulator's stdout, which the bench discards so that no
-    figure carries the cost of keeping it)."""
+    emulator answers 502 to a start: it spawns the bootstrap before its Runtime API server is
+    listening (its debug log: "Start runtime", then "Runtime API Server listening" 8 ms later
+    on a loaded machine), the bootstrap's first poll of /next is refused ("tcp connect error
+    ... Connection refused"), and the runtime exits with status 1 (seen: 2 of 300 starts of
+    the floor while the test suite ran beside it, 2026-12-02; about one start a full run
+    otherwise). Lambda's Runtime API is up before a runtime starts, so this is the emulator's
+    race, not the function's. Under heavy load the emulator has also reset the connection
+    (seen once, 2026-12-01). Such a start is retried, and said, with the last lines of the
+    emulator's stderr (its own errors; the bootstrap's output goes to the emulator's stdout,
+    which the bench discards so that no figure carries the cost of keeping it)."""
     for attempt in range(attempts):
         function = Function(bootstrap, env, wrapper)
         try:
