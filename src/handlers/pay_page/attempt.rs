@@ -54,11 +54,11 @@ pub(super) async fn record(
 /// An attempt the provider has answered: whose link, which attempt, the card it used, the
 /// provider's id for it (Stripe's PaymentIntent), when.
 pub(super) struct Answered<'a> {
-    pub merchant: &'a Account,
-    pub attempt: Attempt,
-    pub card: CardSummary,
-    pub reference: Option<String>,
-    pub now: Timestamp,
+    pub(super) merchant: &'a Account,
+    pub(super) attempt: Attempt,
+    pub(super) card: CardSummary,
+    pub(super) reference: Option<String>,
+    pub(super) now: Timestamp,
 }
 
 /// The provider took the card: one transaction settles the link.
