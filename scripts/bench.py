@@ -207,7 +207,8 @@ class Function:
         return None
 
     def error_output(self):
-        """The last lines the emulator and the bootstrap wrote to stderr so far."""
+        """The last lines the emulator wrote to its stderr so far (its own errors; the
+        bootstrap's output goes to the emulator's stdout)."""
         self.errors.seek(0)
         return last_lines(self.errors.read())
 
@@ -579,7 +580,7 @@ def first_answer(bootstrap, env, make_event, wrapper=None, attempts=3):
         try:
             return function, function.invoke(make_event())
         except (RuntimeError, ConnectionError, http.client.HTTPException) as error:
-            time.sleep(0.2)  # what the processes say as they fail
+            time.sleep(0.2)  # the emulator logs the runtime's exit just after its answer
             stderr = function.error_output()
             function.stop()
             print(f"  start of {bootstrap.name} failed ({error}; stderr: {stderr}); retrying",

@@ -16,7 +16,7 @@ const AWS_TRUST_ROOTS: &str = include_str!("../../certs/aws-trust-roots.pem");
 
 /// The roots in the PEM file `SSL_CERT_FILE` names, if it is set, readable and holds only
 /// usable roots; otherwise none, and AWS's alone are trusted.
-pub(super) fn extra_roots() -> Option<RootCertStore> {
+fn extra_roots() -> Option<RootCertStore> {
     roots_of_file(Path::new(&std::env::var_os("SSL_CERT_FILE")?))
 }
 
@@ -37,7 +37,7 @@ pub(super) fn roots_of_file(path: &Path) -> Option<RootCertStore> {
 }
 
 /// Every certificate in `pem`, as roots; an error if any of them cannot be one.
-pub(super) fn roots_in(pem: &[u8]) -> Result<RootCertStore, Box<dyn Error>> {
+fn roots_in(pem: &[u8]) -> Result<RootCertStore, Box<dyn Error>> {
     let mut roots = RootCertStore::empty();
     for certificate in CertificateDer::pem_slice_iter(pem) {
         roots.add(certificate?)?;
@@ -63,12 +63,10 @@ pub(super) fn tls_config(extra_roots: Option<RootCertStore>) -> rustls::ClientCo
 }
 
 #[cfg(test)]
-pub(super) const BAD_ROOT: &[u8] =
-    b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
-
-#[cfg(test)]
 mod tests {
     use super::*;
+
+    const BAD_ROOT: &[u8] = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
 
     #[test]
     fn the_compiled_in_roots_are_usable_and_a_bad_root_is_refused() {

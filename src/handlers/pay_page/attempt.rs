@@ -68,20 +68,14 @@ pub(super) async fn complete(
     method: PaymentMethod,
     payer_email: Option<Email>,
 ) -> HostedPage {
-    let Answered {
-        merchant,
-        attempt,
-        card,
-        reference,
-        now,
-    } = answered;
+    let merchant = answered.merchant;
     let paid = PaidAttempt {
-        attempt,
-        card,
+        attempt: answered.attempt,
+        card: answered.card,
         method,
         payer_email,
-        reference,
-        now,
+        reference: answered.reference,
+        now: answered.now,
     };
     match app.complete_link(&merchant.id, paid).await {
         Err(error) => outage(merchant, error),
