@@ -5,6 +5,7 @@
 //! [`http`] turns the result, or the one [`http::ApiError`], into the response. A committed change
 //! flows on through the table's stream to [`workers`], which deliver its events to webhooks.
 
+pub mod admin;
 pub mod app;
 pub mod aws_http;
 pub mod domain;

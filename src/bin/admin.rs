@@ -1,20 +1,15 @@
 //! Operator commands: create the table, accounts and API keys; list and revoke keys; seed the
 //! sample-event fixtures. Works against DynamoDB Local (`--endpoint`) or real DynamoDB (the
-//! default AWS credential chain). Not deployed as a Lambda.
+//! default AWS credential chain). Not deployed as a Lambda. The command line is parsed here;
+//! what each command does is `commet_payments::admin`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use commet_payments::app::{App, Config};
-use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode, ProviderSettings};
-use commet_payments::domain::ids::{AccountId, ApiKeyId, StripeAccountId};
-use commet_payments::domain::payment::Provider;
-use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
-use commet_payments::domain::time::Timestamp;
-use commet_payments::domain::version::ApiVersion;
+use commet_payments::admin::{self, AdminResult, NewAccount};
 use commet_payments::store::{Store, StoreSettings};
-use commet_payments::{fixtures, workers};
 
 #[derive(Parser)]
 #[command(
@@ -45,7 +40,7 @@ enum Command {
         mode: String,
         /// Write the key to this file (mode 600) as well as printing it.
         #[arg(long)]
-        key_file: Option<std::path::PathBuf>,
+        key_file: Option<PathBuf>,
         /// The API version its requests get when they send no Commet-Version (YYYY-MM-DD;
         /// a date between releases pins the release before it). Default: the current version.
         #[arg(long)]
@@ -138,248 +133,51 @@ async fn main() -> ExitCode {
     }
 }
 
-type AdminResult = Result<(), Box<dyn std::error::Error>>;
-
 async fn run(store: &Store, endpoint: Option<&str>, command: Command) -> AdminResult {
+    let out = &mut std::io::stdout();
     match command {
-        Command::RelayStream { retry_every_ms } => {
-            let endpoint = endpoint
-                .ok_or("relay-stream reads DynamoDB Local's stream: give --endpoint")?
-                .to_owned();
-            commet_payments::logging::init();
-            let config = Config::for_store(StoreSettings {
-                table_name: store.table_name().to_owned(),
-                endpoint: Some(endpoint.clone()),
-            })?;
-            let app = App::new(Store::connect(&config.store).await, config).leak();
-            workers::relay_stream(
-                app,
-                &endpoint,
-                Duration::from_millis(50),
-                Duration::from_millis(retry_every_ms),
-                || {
-                    println!(
-                        "relaying the stream of table {} at {endpoint}",
-                        store.table_name()
-                    )
-                },
-            )
-            .await?;
-        }
-        Command::CreateTable => {
-            let created = store.create_table().await?;
-            let verb = if created { "created" } else { "already exists" };
-            println!("table {} {verb}", store.table_name());
-        }
+        Command::CreateTable => admin::create_table(store, out).await,
         Command::CreateAccount {
             name,
             mode,
             key_file,
             api_version,
         } => {
-            let version = api_version
-                .as_deref()
-                .map(parse_version)
-                .transpose()?
-                .unwrap_or(ApiVersion::CURRENT);
-            let account = Account::create(&name, Mode::parse(&mode)?, version, Timestamp::now())?;
-            store.insert_account(&account).await?;
-            let secret = issue_key(store, &account).await?;
-            if let Some(path) = key_file {
-                write_secret(&path, secret.expose())?;
-            }
-            println!(
-                "account {} ({}, {}, API version {version})",
-                account.id,
-                account.name,
-                account.mode.as_str()
-            );
-            println!("api key {}", secret.expose());
-            println!("(the key is shown only now; only its SHA-256 hash is stored)");
+            let new = NewAccount {
+                name: &name,
+                mode: &mode,
+                api_version: api_version.as_deref(),
+                key_file: key_file.as_deref(),
+            };
+            admin::create_account(store, &new, out).await.map(drop)
         }
-        Command::ListAccounts => {
-            for account in store.list_accounts().await? {
-                let pin = account.api_version.map_or("unpinned", ApiVersion::as_str);
-                println!(
-                    "{}  {:<7}  {:<10}  {}  {}",
-                    account.id,
-                    account.mode.as_str(),
-                    pin,
-                    account.created_at,
-                    account.name
-                );
-            }
-        }
+        Command::ListAccounts => admin::list_accounts(store, out).await,
         Command::SetApiVersion { account, version } => {
-            let account = find_account(store, &account).await?;
-            let version = parse_version(&version)?;
-            store
-                .set_api_version(&account.id, version)
-                .await?
-                .ok_or_else(|| format!("no account {}", account.id))?;
-            println!("account {} pinned to API version {version}", account.id);
+            admin::set_api_version(store, &account, &version, out).await
         }
         Command::SetProvider {
             account,
             provider,
             stripe_account,
         } => {
-            let account = find_account(store, &account).await?;
-            let providers = provider_settings(&account, provider, stripe_account)?;
-            let account = store
-                .set_providers(&account.id, &providers)
-                .await?
-                .ok_or_else(|| format!("no account {}", account.id))?;
-            let route = account.providers.route(account.mode);
-            println!(
-                "account {} ({}) takes payments through {} on {}",
-                account.id,
-                account.mode.as_str(),
-                route.provider.as_str(),
-                route
-                    .stripe_account
-                    .as_ref()
-                    .map_or("the deployment's own account", StripeAccountId::as_str)
-            );
+            let (provider, stripe_account) = (provider.as_deref(), stripe_account.as_deref());
+            admin::set_provider(store, &account, provider, stripe_account, out).await
         }
-        Command::IssueKey { account } => {
-            let account = find_account(store, &account).await?;
-            let secret = issue_key(store, &account).await?;
-            println!("api key {}", secret.expose());
-            println!("(the key is shown only now; only its SHA-256 hash is stored)");
-        }
-        Command::ListKeys { account } => {
-            let account = find_account(store, &account).await?;
-            for key in store.list_api_keys(&account.id).await? {
-                let state = key
-                    .revoked_at
-                    .map(|at| format!("revoked {at}"))
-                    .unwrap_or_else(|| "active".into());
-                println!(
-                    "{}  {}…  created {}  {state}",
-                    key.id, key.display_prefix, key.created_at
-                );
-            }
-        }
-        Command::RevokeKey { account, key } => {
-            let account = find_account(store, &account).await?;
-            let key_id = ApiKeyId::parse(&key)?;
-            match store
-                .revoke_api_key(&account.id, &key_id, Timestamp::now())
-                .await?
-            {
-                Some(key) => println!(
-                    "revoked {} at {}",
-                    key.id,
-                    key.revoked_at.map(|at| at.to_string()).unwrap_or_default()
-                ),
-                None => return Err(format!("account {} has no key {key}", account.id).into()),
-            }
-        }
+        Command::IssueKey { account } => admin::issue_key(store, &account, out).await,
+        Command::ListKeys { account } => admin::list_keys(store, &account, out).await,
+        Command::RevokeKey { account, key } => admin::revoke_key(store, &account, &key, out).await,
         Command::SetTax {
             account,
             default,
             rates,
-        } => {
-            let account = find_account(store, &account).await?;
-            let mut table = TaxRates {
-                default: BasisPoints::new(i128::from(default))?,
-                ..TaxRates::default()
-            };
-            for rate in rates {
-                let (region, bps) = rate
-                    .split_once('=')
-                    .ok_or_else(|| format!("--rate {rate}: expected REGION=BPS"))?;
-                let bps: i128 = bps
-                    .parse()
-                    .map_err(|_| format!("--rate {rate}: the rate must be whole basis points"))?;
-                table
-                    .by_region
-                    .insert(RegionKey::parse(region)?, BasisPoints::new(bps)?);
-            }
-            store.put_tax_rates(&account.id, &table).await?;
-            print_tax(&table);
-        }
-        Command::ShowTax { account } => {
-            let account = find_account(store, &account).await?;
-            print_tax(&store.get_tax_rates(&account.id).await?);
-        }
-        Command::SeedFixtures => {
-            fixtures::seed(store).await?;
-            println!(
-                "seeded fixtures: account {}, api key {}",
-                fixtures::ACCOUNT_ID,
-                fixtures::API_KEY
-            );
+        } => admin::set_tax(store, &account, default, &rates, out).await,
+        Command::ShowTax { account } => admin::show_tax(store, &account, out).await,
+        Command::SeedFixtures => admin::seed_fixtures(store, out).await,
+        Command::RelayStream { retry_every_ms } => {
+            let endpoint =
+                endpoint.ok_or("relay-stream reads DynamoDB Local's stream: give --endpoint")?;
+            let retry_every = Duration::from_millis(retry_every_ms);
+            admin::relay_stream(store.table_name(), endpoint, retry_every, out).await
         }
     }
-    Ok(())
-}
-
-fn print_tax(rates: &TaxRates) {
-    println!("default  {} bps", rates.default.get());
-    for (region, rate) in &rates.by_region {
-        println!("{:<8} {} bps", region.as_str(), rate.get());
-    }
-}
-
-/// The account's provider settings with the changes asked for.
-fn provider_settings(
-    account: &Account,
-    provider: Option<String>,
-    stripe_account: Option<String>,
-) -> Result<ProviderSettings, String> {
-    let mut settings = account.providers.clone();
-    if let Some(provider) = provider {
-        let provider = Provider::parse(&provider).map_err(|e| format!("--provider {e}"))?;
-        if account.mode.is_live() && provider != Provider::Stripe {
-            return Err("--provider: live accounts always take payments through stripe".into());
-        }
-        settings.sandbox_on_stripe = provider == Provider::Stripe;
-    }
-    if let Some(text) = stripe_account {
-        settings.stripe_account = match text.as_str() {
-            "none" => None,
-            id => Some(StripeAccountId::parse(id).map_err(|e| format!("--stripe-account {e}"))?),
-        };
-    }
-    Ok(settings)
-}
-
-fn parse_version(text: &str) -> Result<ApiVersion, String> {
-    ApiVersion::parse(text).map_err(|invalid| format!("--api-version {text}: {invalid}"))
-}
-
-async fn find_account(store: &Store, id: &str) -> Result<Account, Box<dyn std::error::Error>> {
-    let id = AccountId::parse(id)?;
-    store
-        .get_account(&id)
-        .await?
-        .ok_or_else(|| format!("no account {id}").into())
-}
-
-async fn issue_key(
-    store: &Store,
-    account: &Account,
-) -> Result<ApiKeySecret, Box<dyn std::error::Error>> {
-    let secret = ApiKeySecret::generate(account)?;
-    store
-        .put_api_key(&ApiKey::issue(account, &secret, Timestamp::now()))
-        .await?;
-    Ok(secret)
-}
-
-fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    writeln!(file, "{secret}")
 }

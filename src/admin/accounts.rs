@@ -1,0 +1,198 @@
+//! Accounts: created with their first key, listed, pinned to an API version, and routed to a
+//! payment provider.
+
+use std::io::Write;
+
+use super::{AdminError, AdminResult, find_account, keys};
+use crate::domain::account::{Account, Mode, ProviderSettings};
+use crate::domain::ids::StripeAccountId;
+use crate::domain::payment::Provider;
+use crate::domain::time::Timestamp;
+use crate::domain::version::ApiVersion;
+use crate::store::Store;
+
+/// `create-account`'s arguments, as the operator typed them.
+pub struct NewAccount<'a> {
+    pub name: &'a str,
+    /// `live` or `sandbox`.
+    pub mode: &'a str,
+    /// YYYY-MM-DD; the current version when not given.
+    pub api_version: Option<&'a str>,
+    /// Where the key is written (mode 600) besides being printed.
+    pub key_file: Option<&'a std::path::Path>,
+}
+
+/// An account and its first API key, printed once (and written to `key_file`).
+pub async fn create_account(
+    store: &Store,
+    new: &NewAccount<'_>,
+    out: &mut dyn Write,
+) -> Result<Account, AdminError> {
+    let version = new
+        .api_version
+        .map(parse_version)
+        .transpose()?
+        .unwrap_or(ApiVersion::CURRENT);
+    let mode = Mode::parse(new.mode).map_err(|e| format!("--mode {e}"))?;
+    let account = Account::create(new.name, mode, version, Timestamp::now())?;
+    store.insert_account(&account).await?;
+    let secret = keys::issue(store, &account).await?;
+    if let Some(path) = new.key_file {
+        keys::write_secret(path, secret.expose())?;
+    }
+    writeln!(
+        out,
+        "account {} ({}, {}, API version {version})",
+        account.id,
+        account.name,
+        account.mode.as_str()
+    )?;
+    keys::show_once(&secret, out)?;
+    Ok(account)
+}
+
+pub async fn list_accounts(store: &Store, out: &mut dyn Write) -> AdminResult {
+    for account in store.list_accounts().await? {
+        let pin = account.api_version.map_or("unpinned", ApiVersion::as_str);
+        writeln!(
+            out,
+            "{}  {:<7}  {:<10}  {}  {}",
+            account.id,
+            account.mode.as_str(),
+            pin,
+            account.created_at,
+            account.name
+        )?;
+    }
+    Ok(())
+}
+
+/// Pins the account (and every one of its keys, which carry its settings) to `version`.
+pub async fn set_api_version(
+    store: &Store,
+    account: &str,
+    version: &str,
+    out: &mut dyn Write,
+) -> AdminResult {
+    let account = find_account(store, account).await?;
+    let version = parse_version(version)?;
+    store
+        .set_api_version(&account.id, version)
+        .await?
+        .ok_or_else(|| format!("no account {}", account.id))?;
+    writeln!(
+        out,
+        "account {} pinned to API version {version}",
+        account.id
+    )?;
+    Ok(())
+}
+
+/// Changes where the account's new payments go; what is not given is kept.
+pub async fn set_provider(
+    store: &Store,
+    account: &str,
+    provider: Option<&str>,
+    stripe_account: Option<&str>,
+    out: &mut dyn Write,
+) -> AdminResult {
+    let account = find_account(store, account).await?;
+    let providers = provider_settings(&account, provider, stripe_account)?;
+    let account = store
+        .set_providers(&account.id, &providers)
+        .await?
+        .ok_or_else(|| format!("no account {}", account.id))?;
+    let route = account.providers.route(account.mode);
+    let through = match (route.provider, &route.stripe_account) {
+        (Provider::Commet, _) => "the built-in sandbox".to_owned(),
+        (Provider::Stripe, None) => "stripe on the deployment's own account".to_owned(),
+        (Provider::Stripe, Some(connected)) => format!("stripe on {connected}"),
+    };
+    writeln!(
+        out,
+        "account {} ({}) takes payments through {through}",
+        account.id,
+        account.mode.as_str()
+    )?;
+    Ok(())
+}
+
+/// The account's provider settings with the changes asked for.
+fn provider_settings(
+    account: &Account,
+    provider: Option<&str>,
+    stripe_account: Option<&str>,
+) -> Result<ProviderSettings, String> {
+    let mut settings = account.providers.clone();
+    if let Some(provider) = provider {
+        let provider = Provider::parse(provider).map_err(|e| format!("--provider {e}"))?;
+        if account.mode.is_live() && provider != Provider::Stripe {
+            return Err("--provider: live accounts always take payments through stripe".into());
+        }
+        settings.sandbox_on_stripe = provider == Provider::Stripe;
+    }
+    if let Some(text) = stripe_account {
+        settings.stripe_account = match text {
+            "none" => None,
+            id => Some(StripeAccountId::parse(id).map_err(|e| format!("--stripe-account {e}"))?),
+        };
+    }
+    Ok(settings)
+}
+
+fn parse_version(text: &str) -> Result<ApiVersion, String> {
+    ApiVersion::parse(text).map_err(|invalid| format!("--api-version {text}: {invalid}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(mode: Mode) -> Account {
+        Account::create("Acme", mode, ApiVersion::CURRENT, Timestamp::now()).unwrap()
+    }
+
+    #[test]
+    fn a_sandbox_account_moves_to_stripe_and_back() {
+        let sandbox = account(Mode::Sandbox);
+        let on_stripe = provider_settings(&sandbox, Some("stripe"), None).unwrap();
+        assert!(on_stripe.sandbox_on_stripe);
+        let mut moved = sandbox.clone();
+        moved.providers = on_stripe;
+        assert!(
+            !provider_settings(&moved, Some("commet"), None)
+                .unwrap()
+                .sandbox_on_stripe
+        );
+    }
+
+    #[test]
+    fn a_live_account_cannot_leave_stripe() {
+        let error = provider_settings(&account(Mode::Live), Some("commet"), None).unwrap_err();
+        assert!(error.starts_with("--provider"), "{error}");
+        assert!(provider_settings(&account(Mode::Live), Some("stripe"), None).is_ok());
+    }
+
+    #[test]
+    fn what_is_not_given_is_kept() {
+        let mut sandbox = account(Mode::Sandbox);
+        sandbox.providers = provider_settings(&sandbox, Some("stripe"), Some("acct_1Abc")).unwrap();
+        let kept = provider_settings(&sandbox, None, None).unwrap();
+        assert!(kept.sandbox_on_stripe);
+        assert_eq!(kept.stripe_account.unwrap().as_str(), "acct_1Abc");
+        let unset = provider_settings(&sandbox, None, Some("none")).unwrap();
+        assert!(unset.stripe_account.is_none());
+        assert!(unset.sandbox_on_stripe);
+    }
+
+    #[test]
+    fn bad_arguments_name_their_flag() {
+        let sandbox = account(Mode::Sandbox);
+        let provider = provider_settings(&sandbox, Some("paypal"), None).unwrap_err();
+        assert!(provider.starts_with("--provider"), "{provider}");
+        let connected = provider_settings(&sandbox, None, Some("cus_123")).unwrap_err();
+        assert!(connected.starts_with("--stripe-account"), "{connected}");
+        let version = parse_version("2026-13-40").unwrap_err();
+        assert!(version.starts_with("--api-version 2026-13-40"), "{version}");
+    }
+}
