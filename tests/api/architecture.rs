@@ -108,6 +108,42 @@ fn nothing_outside_the_store_knows_the_aws_sdk() {
     assert!(offenders.is_empty(), "{offenders:#?}");
 }
 
+/// docs/architecture.md's "one write layer": every DynamoDB write request (and every table
+/// change outside the schema's own) is built in `src/store/write/`, where conditions, slots and
+/// refusals are read one way.
+#[test]
+fn only_the_write_layer_sends_writes() {
+    let write_layer = PathBuf::from(format!("{ROOT}/src/store/write"));
+    let writes = [
+        ".put_item()",
+        ".update_item()",
+        ".delete_item()",
+        ".transact_write_items()",
+        ".batch_write_item()",
+    ];
+    let mut offenders = Vec::new();
+    let mut seen = BTreeSet::new();
+    for path in rust_files(Path::new(&format!("{ROOT}/src"))) {
+        let code: String = code_of(&path).split_whitespace().collect();
+        for write in writes {
+            if code.contains(write) {
+                seen.insert(write);
+                if !path.starts_with(&write_layer) {
+                    offenders.push(format!("{} sends {write}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+    // The rule reads the calls as the write layer spells them; if it spelled them otherwise,
+    // this test would hold nothing. (It sends no DeleteItem: deletes go inside transactions.)
+    let sent: BTreeSet<&str> = writes
+        .into_iter()
+        .filter(|w| *w != ".delete_item()")
+        .collect();
+    assert_eq!(seen, sent);
+}
+
 /// The layers of docs/architecture.md, lowest first: the first ```text block under
 /// "## Layers", one layer a line, its top-level modules separated by commas.
 fn documented_layers() -> BTreeMap<String, usize> {
