@@ -270,3 +270,38 @@ async fn canceled_and_unknown_links_show_clear_pages() {
         assert!(!page.text.contains("<script>"));
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_datastore_is_a_page_asking_to_come_back() {
+    // GIVEN a page function whose table endpoint has nothing listening
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let config = crate::helpers::config(&format!("http://127.0.0.1:{closed_port}"));
+    let store = commet_payments::store::Store::connect(&config.store).await;
+    let app = commet_payments::app::App::new(store, config).leak();
+
+    // WHEN a payer opens a link's page, or submits its form
+    let id = commet_payments::domain::ids::PaymentId::generate();
+    for method in ["GET", "POST"] {
+        let request = event(method, &format!("/pay/{id}")).form(GOOD_CARD).build();
+        let page = crate::helpers::TestResponse::from(
+            crate::helpers::dispatch(app, "pay_page", request).await,
+        );
+
+        // THEN the page (not a JSON error, not a 404) says to come back in a moment
+        assert_eq!(page.status, 503, "{method}: {}", page.text);
+        assert_eq!(
+            page.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        assert!(
+            page.text.contains("Temporarily unavailable"),
+            "{}",
+            page.text
+        );
+        assert!(page.text.contains("please try again"), "{}", page.text);
+        assert!(!page.text.contains("127.0.0.1"), "no internals leak");
+    }
+}

@@ -21,11 +21,11 @@ use crate::domain::ids::PaymentId;
 use crate::domain::payment::{CardSummary, Payment, PaymentKind, Route};
 use crate::domain::time::Timestamp;
 use crate::http::hosted_page::form::{FormState, PaymentForm};
-use crate::http::hosted_page::{HostedPage, HostedPageRequest, unavailable};
+use crate::http::hosted_page::{HostedPage, HostedPageRequest};
 use crate::provider::{Amount, LinkProvider, Sandbox};
 use crate::store::StoreError;
 use attempt::{Answered, begin, record};
-use pages::{form_page, not_available, not_found, provider_down, settled};
+use pages::{form_page, not_available, not_found, outage_finding_link, provider_down, settled};
 use stripe::{pay_with_stripe, returned};
 
 /// `GET /pay/{id}`.
@@ -125,24 +125,23 @@ async fn pay_in_sandbox(
 /// The merchant and the link behind a page id: the page item, then the link beside the account
 /// (which a warm container usually has cached): two round trips.
 async fn find(app: &App, id: &str) -> Result<(Account, Payment), HostedPage> {
-    let outage = |error: StoreError| {
-        tracing::error!(detail = %error, "page could not reach the datastore");
-        unavailable(None)
-    };
     let id = PaymentId::parse(id).map_err(|_| not_found())?;
     let account = app
         .store
         .link_account(&id)
         .await
-        .map_err(outage)?
+        .map_err(outage_finding_link)?
         .ok_or_else(not_found)?;
     let (payment, merchant) =
         tokio::join!(app.store.get_payment(&account, &id), app.account(&account));
-    match (payment.map_err(outage)?, merchant.map_err(outage)?) {
+    match (
+        payment.map_err(outage_finding_link)?,
+        merchant.map_err(outage_finding_link)?,
+    ) {
         (Some(payment), Some(merchant)) if payment.kind == PaymentKind::Link => {
             Ok((merchant, payment))
         }
-        (Some(_), None) => Err(outage(StoreError::corrupt(format!(
+        (Some(_), None) => Err(outage_finding_link(StoreError::corrupt(format!(
             "link {id} belongs to a missing account"
         )))),
         _ => Err(not_found()),

@@ -22,9 +22,19 @@ pub(super) fn not_found() -> HostedPage {
     )
 }
 
+/// The datastore could not be reached: logged, and the payer asked to come back later.
 pub(super) fn outage(merchant: &Account, error: StoreError) -> HostedPage {
+    datastore_down(Some(&merchant.name), &error)
+}
+
+/// The same while the link is being found, before its merchant is known.
+pub(super) fn outage_finding_link(error: StoreError) -> HostedPage {
+    datastore_down(None, &error)
+}
+
+fn datastore_down(merchant: Option<&str>, error: &StoreError) -> HostedPage {
     tracing::error!(detail = %error, "page could not reach the datastore");
-    unavailable(Some(&merchant.name))
+    unavailable(merchant)
 }
 
 /// The provider could not be reached or answered nonsense: logged, and the payer asked to come
