@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{AdminError, AdminResult, find_account, keys};
+use super::{AdminResult, find_account, keys};
 use crate::domain::account::{Account, Mode, ProviderSettings};
 use crate::domain::ids::StripeAccountId;
 use crate::domain::payment::Provider;
@@ -27,7 +27,7 @@ pub async fn create_account(
     store: &Store,
     new: &NewAccount<'_>,
     out: &mut dyn Write,
-) -> Result<Account, AdminError> {
+) -> AdminResult {
     let version = new
         .api_version
         .map(parse_version)
@@ -47,8 +47,7 @@ pub async fn create_account(
         account.name,
         account.mode.as_str()
     )?;
-    keys::show_once(&secret, out)?;
-    Ok(account)
+    keys::show_once(&secret, out)
 }
 
 pub async fn list_accounts(store: &Store, out: &mut dyn Write) -> AdminResult {

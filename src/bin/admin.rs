@@ -149,7 +149,7 @@ async fn run(store: &Store, endpoint: Option<&str>, command: Command) -> AdminRe
                 api_version: api_version.as_deref(),
                 key_file: key_file.as_deref(),
             };
-            admin::create_account(store, &new, out).await.map(drop)
+            admin::create_account(store, &new, out).await
         }
         Command::ListAccounts => admin::list_accounts(store, out).await,
         Command::SetApiVersion { account, version } => {
