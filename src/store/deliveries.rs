@@ -10,7 +10,7 @@ use super::items::{AttemptItem, DeliveryItem, Item, due_key, from_item, string_k
 use super::paging::Partition;
 use super::projection::Listed;
 use super::write::{ABSENT, Bind, Condition, ConditionalUpdate, Put, Transaction, Updated};
-use super::{Store, StoreError, keys, schema};
+use super::{Store, StoreError, keys, rules, schema};
 use crate::domain::delivery::{Attempt, Delivery, DeliveryStatus};
 use crate::domain::ids::{AccountId, DeliveryId, WebhookId};
 use crate::domain::page::{Page, PageRequest, Position};
@@ -92,18 +92,14 @@ impl Store {
         let Some(due) = seen.next_attempt_at else {
             return Ok(false);
         };
-        let change = ConditionalUpdate::new(
-            "SET #next = :until, gsi2sk = :duesk",
-            "#st = :pending AND #n = :n AND #next = :due",
-        )
-        .name("#st", "status")
-        .name("#n", "attempts")
-        .name("#next", "nextAttemptAt")
-        .text(":until", until.to_string())
-        .text(":duesk", due_key(&until, &seen.id))
-        .text(":pending", DeliveryStatus::Pending.as_str())
-        .number(":n", seen.attempts)
-        .text(":due", due.to_string());
+        let until_sort_key = due_key(&until, &seen.id);
+        let change = rules::lease_attempt(
+            DeliveryStatus::Pending.as_str(),
+            seen.attempts,
+            due,
+            until,
+            until_sort_key,
+        );
         Ok(matches!(
             self.update_conditionally(delivery_key(account, &seen.id), change)
                 .await?,

@@ -3,7 +3,7 @@
 
 use super::items::{Item, ReceiptItem, from_item, receipt_due_key, string_key, to_item};
 use super::write::{Bind, ConditionalUpdate, Updated};
-use super::{Store, StoreError, keys};
+use super::{Store, StoreError, keys, rules};
 use crate::domain::ids::{AccountId, ReceiptId};
 use crate::domain::invoice::Invoice;
 use crate::domain::receipt::{Receipt, ReceiptStatus};
@@ -43,18 +43,14 @@ impl Store {
         let Some(due) = seen.next_attempt_at else {
             return Ok(false);
         };
-        let change = ConditionalUpdate::new(
-            "SET #next = :until, gsi2sk = :duesk",
-            "#st = :pending AND #n = :n AND #next = :due",
-        )
-        .name("#st", "status")
-        .name("#n", "attempts")
-        .name("#next", "nextAttemptAt")
-        .text(":until", until.to_string())
-        .text(":duesk", receipt_due_key(&until, &seen.id))
-        .text(":pending", ReceiptStatus::Pending.as_str())
-        .number(":n", seen.attempts)
-        .text(":due", due.to_string());
+        let until_sort_key = receipt_due_key(&until, &seen.id);
+        let change = rules::lease_attempt(
+            ReceiptStatus::Pending.as_str(),
+            seen.attempts,
+            due,
+            until,
+            until_sort_key,
+        );
         Ok(matches!(
             self.update_conditionally(receipt_key(account, &seen.id), change)
                 .await?,

@@ -101,3 +101,28 @@ pub(crate) fn end_attempt_unpaid(
     .text(":now", now.to_string())
     .number(":one", 1)
 }
+
+/// Lease a pending webhook delivery or receipt for one attempt: its due time, and its place in
+/// the due index (`until_sort_key`), move to `until`, when another attempt may take it over if
+/// this one dies; only if it is still `pending` with the attempt count and due time the caller
+/// saw, so two workers never hold one attempt.
+pub(crate) fn lease_attempt(
+    pending: &str,
+    attempts: u32,
+    due: Timestamp,
+    until: Timestamp,
+    until_sort_key: String,
+) -> ConditionalUpdate {
+    ConditionalUpdate::new(
+        "SET #next = :until, gsi2sk = :duesk",
+        "#st = :pending AND #n = :n AND #next = :due",
+    )
+    .name("#st", "status")
+    .name("#n", "attempts")
+    .name("#next", "nextAttemptAt")
+    .text(":until", until.to_string())
+    .text(":duesk", until_sort_key)
+    .text(":pending", pending)
+    .number(":n", attempts)
+    .text(":due", due.to_string())
+}

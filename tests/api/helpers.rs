@@ -340,7 +340,6 @@ impl TestApp {
 
     /// An app on a table of its own (on the shared DynamoDB Local), for tests of what works
     /// across accounts, such as the reconciler, that must not meet other tests' objects.
-    #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
     pub async fn with_own_table(name: &str) -> Self {
         Self::custom(Some(name), |_| {}).await
     }

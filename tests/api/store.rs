@@ -1,10 +1,15 @@
 //! The store against DynamoDB Local: conditional writes, transactions, pagination.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use commet_payments::domain::account::Mode;
 use commet_payments::domain::customer::{Customer, CustomerRef, NewCustomer};
-use commet_payments::domain::ids::{AccountId, CustomerId};
+use commet_payments::domain::delivery::{Delivery, DeliveryStatus, later};
+use commet_payments::domain::ids::{
+    AccountId, CustomerId, DeliveryId, EventId, ReceiptId, WebhookId,
+};
+use commet_payments::domain::invoice::{Invoice, InvoiceStatus};
 use commet_payments::domain::money::{Currency, PaymentAmount};
 use commet_payments::domain::page::{PageLimit, PageRequest};
 use commet_payments::domain::payment::{NewLink, Payment, PaymentKind, PaymentStatus, Route};
@@ -341,4 +346,112 @@ async fn external_ids_are_unique_per_account_under_concurrency() {
             .unwrap(),
         InsertCustomerOutcome::Inserted
     ));
+}
+
+/// Whether the due index holds `id` as due at `now`.
+async fn receipt_is_due(store: &Store, id: &ReceiptId, now: Timestamp) -> bool {
+    let due = store.due_receipts(now, 1000).await.unwrap();
+    due.iter().any(|(_, receipt)| &receipt.id == id)
+}
+
+async fn delivery_is_due(store: &Store, id: &DeliveryId, now: Timestamp) -> bool {
+    let due = store.due_deliveries(now, 1000).await.unwrap();
+    due.iter().any(|(_, delivery)| &delivery.id == id)
+}
+
+/// A due receipt goes to one worker: the lease takes it out of the due index until it runs
+/// out, and a second worker holding the same view of it gets nothing. On a table of its own:
+/// on the shared one, the tests' stream relay sends (and so leases) every new receipt.
+#[tokio::test]
+async fn a_due_receipt_is_leased_by_one_worker_only() {
+    let t = TestApp::with_own_table("leases").await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    let at = Timestamp::now();
+    let payment = link(None, at);
+    let invoice = Invoice::for_payment(&payment, CustomerId::generate(), InvoiceStatus::Paid, at);
+    let id = ReceiptId::generate();
+    t.store
+        .put_receipt_fixture(&account.id, &id, &invoice, "payer@example.com", at)
+        .await
+        .unwrap();
+    let seen = t
+        .store
+        .get_receipt(&account.id, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let due = seen.next_attempt_at.unwrap();
+    assert!(receipt_is_due(&t.store, &id, due).await);
+
+    let until = later(due, Duration::from_secs(60));
+    assert!(
+        t.store
+            .lease_receipt(&account.id, &seen, until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !t.store
+            .lease_receipt(&account.id, &seen, until)
+            .await
+            .unwrap()
+    );
+
+    assert!(!receipt_is_due(&t.store, &id, due).await);
+    assert!(receipt_is_due(&t.store, &id, until).await);
+    let leased = t
+        .store
+        .get_receipt(&account.id, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(leased.next_attempt_at, Some(until));
+    assert_eq!(leased.attempts, seen.attempts);
+}
+
+/// The same for a webhook delivery.
+#[tokio::test]
+async fn a_due_delivery_is_leased_by_one_worker_only() {
+    let t = TestApp::with_own_table("leases").await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    let due = Timestamp::now();
+    let seen = Delivery {
+        id: DeliveryId::generate(),
+        webhook_id: WebhookId::generate(),
+        event_id: EventId::generate(),
+        event: "payment.created".into(),
+        body: "{}".into(),
+        status: DeliveryStatus::Pending,
+        attempts: 1,
+        next_attempt_at: Some(due),
+        created_at: due,
+        livemode: false,
+    };
+    assert!(t.store.open_delivery(&account.id, &seen).await.unwrap());
+    assert!(delivery_is_due(&t.store, &seen.id, due).await);
+
+    let until = later(due, Duration::from_secs(60));
+    assert!(
+        t.store
+            .lease_delivery(&account.id, &seen, until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !t.store
+            .lease_delivery(&account.id, &seen, until)
+            .await
+            .unwrap()
+    );
+
+    assert!(!delivery_is_due(&t.store, &seen.id, due).await);
+    assert!(delivery_is_due(&t.store, &seen.id, until).await);
+    let leased = t
+        .store
+        .get_delivery(&account.id, &seen.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(leased.next_attempt_at, Some(until));
+    assert_eq!(leased.attempts, 1);
 }
