@@ -10,7 +10,7 @@ use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::store::SetInvoiceStatus;
 
-use super::{answer, completing_with, page_request};
+use super::{CustomerFilter, answer, completing_with, page_request};
 
 fn invoice_id(request: &ApiRequest) -> Result<InvoiceId, ApiError> {
     InvoiceId::parse(request.param("id")).map_err(|_| ApiError::not_found(Resource::Invoice))
@@ -47,15 +47,11 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
     query.finish()?;
 
     let account = &request.principal.account_id;
-    let customer_id = match customer.map(|(reference, _)| reference) {
-        None => None,
-        Some(CustomerRef::Id(id)) => Some(id),
-        Some(CustomerRef::External(external)) => {
-            match app.store.resolve_external_id(account, &external).await? {
-                Some(id) => Some(id),
-                None => return views::invoices(request.version, &[], None),
-            }
-        }
+    let reference = customer.map(|(reference, _)| reference);
+    let customer_id = match CustomerFilter::resolve(app, account, reference).await? {
+        CustomerFilter::All => None,
+        CustomerFilter::Customer(id) => Some(id),
+        CustomerFilter::NoSuchCustomer => return views::invoices(request.version, &[], None),
     };
     let found = app
         .store

@@ -11,7 +11,10 @@ pub mod payments;
 pub mod stripe_webhook;
 pub mod webhooks;
 
+use crate::app::App;
+use crate::domain::customer::CustomerRef;
 use crate::domain::idempotency::StoredResponse;
+use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::page::{Listing, PageLimit, PageRequest};
 use crate::http::fields::{QueryFields, query_integer};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
@@ -57,4 +60,34 @@ pub(crate) fn page_request(query: &mut QueryFields, listing: &Listing) -> PageRe
         .unwrap_or_default();
     let after = query.optional("cursor", |text| listing.parse_cursor(text));
     PageRequest { limit, after }
+}
+
+/// A listing's `customerId` filter as the store takes it.
+pub(crate) enum CustomerFilter {
+    /// No filter: every customer's objects.
+    All,
+    Customer(CustomerId),
+    /// An externalId no customer of the account has: it owns nothing, so the list is empty.
+    NoSuchCustomer,
+}
+
+impl CustomerFilter {
+    /// Resolves an externalId to its customer; a `cus_` id is taken as it is (a made-up one
+    /// simply matches nothing).
+    pub(crate) async fn resolve(
+        app: &App,
+        account: &AccountId,
+        reference: Option<CustomerRef>,
+    ) -> Result<Self, ApiError> {
+        Ok(match reference {
+            None => Self::All,
+            Some(CustomerRef::Id(id)) => Self::Customer(id),
+            Some(CustomerRef::External(external)) => {
+                match app.store.resolve_external_id(account, &external).await? {
+                    Some(id) => Self::Customer(id),
+                    None => Self::NoSuchCustomer,
+                }
+            }
+        })
+    }
 }

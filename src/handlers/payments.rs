@@ -12,7 +12,7 @@ use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::store::{CancelOutcome, InsertPaymentOutcome};
 
-use super::{answer, completing, completing_with, page_request};
+use super::{CustomerFilter, answer, completing, completing_with, page_request};
 
 /// `POST /payments`: a hosted payment link, `pending`, taxed at the rate of the customer's
 /// address (or the account default). One transaction writes the link, the item its public page
@@ -125,16 +125,11 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
     query.finish()?;
 
     let account = &request.principal.account_id;
-    let customer_id = match customer.map(|(reference, _)| reference) {
-        None => None,
-        Some(CustomerRef::Id(id)) => Some(id),
-        Some(CustomerRef::External(external)) => {
-            match app.store.resolve_external_id(account, &external).await? {
-                Some(id) => Some(id),
-                // An unknown customer has no payments.
-                None => return views::payments(request.version, &[], None),
-            }
-        }
+    let reference = customer.map(|(reference, _)| reference);
+    let customer_id = match CustomerFilter::resolve(app, account, reference).await? {
+        CustomerFilter::All => None,
+        CustomerFilter::Customer(id) => Some(id),
+        CustomerFilter::NoSuchCustomer => return views::payments(request.version, &[], None),
     };
     let found: Page<Payment> = app
         .store

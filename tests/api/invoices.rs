@@ -100,6 +100,11 @@ async fn list_filters_by_customer_and_status_with_pagination() {
         .get(&format!("/api/v1/invoices?customerId={customer}"), &key)
         .await;
     assert_eq!(theirs.data().as_array().unwrap().len(), 2);
+    // An externalId no customer of the account has: nobody's invoices, not everyone's.
+    let nobody = t.get("/api/v1/invoices?customerId=nobody-here", &key).await;
+    assert_eq!(nobody.status, 200);
+    assert_eq!(nobody.data().as_array().unwrap().len(), 0);
+    assert_eq!(nobody.body["hasMore"], false);
     let paid = t.get("/api/v1/invoices?status=paid&limit=1", &key).await;
     assert_eq!(paid.data().as_array().unwrap().len(), 1);
     assert_eq!(
