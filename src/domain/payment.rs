@@ -205,10 +205,9 @@ impl Payment {
         }
     }
 
-    /// A charge, recorded as `processing` before the provider is asked, so that a charge in
-    /// flight is never invisible.
-    /// A new charge in `processing` with `id` (generated, or derived from the request's
-    /// Idempotency-Key).
+    /// A new charge with `id` (generated, or derived from the request's Idempotency-Key),
+    /// recorded as `processing` before the provider is asked, so that a charge in flight is never
+    /// invisible.
     pub fn new_charge(
         id: PaymentId,
         request: NewCharge,
