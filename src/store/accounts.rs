@@ -28,25 +28,17 @@ impl Store {
             .transpose()
     }
 
-    /// Every account, newest first (admin tooling; one page of up to 100).
+    /// Every account, newest first (admin tooling).
     pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
-        let page = self
-            .query_page(
-                Partition::of(&schema::BY_ACCOUNT, keys::ALL_ACCOUNTS.to_owned()),
-                None,
-                None,
-                &PageRequest {
-                    limit: PageLimit::new(100).unwrap_or_default(),
-                    after: None,
-                },
-                |account: &Account| Position {
-                    created_at: account.created_at,
-                    id: account.id.to_string(),
-                },
-                |item| from_item::<AccountItem>(item)?.into_domain(),
-            )
-            .await?;
-        Ok(page.items)
+        self.every_of_partition(
+            keys::ALL_ACCOUNTS.to_owned(),
+            |account: &Account| Position {
+                created_at: account.created_at,
+                id: account.id.to_string(),
+            },
+            |item| from_item::<AccountItem>(item)?.into_domain(),
+        )
+        .await
     }
 
     /// Stores a key (its hash, never the key). Overwrites a key with the same hash, which only
@@ -62,31 +54,46 @@ impl Store {
         item.map(api_key_from).transpose()
     }
 
-    /// An account's keys, newest first, every page of them.
+    /// An account's keys, newest first.
     pub async fn list_api_keys(&self, account: &AccountId) -> Result<Vec<ApiKey>, StoreError> {
-        let mut keys = Vec::new();
+        self.every_of_partition(
+            keys::account_api_keys(account),
+            |key: &ApiKey| Position {
+                created_at: key.created_at,
+                id: key.id.to_string(),
+            },
+            |item| from_item::<ApiKeyItem>(item)?.into_domain(),
+        )
+        .await
+    }
+
+    /// Every item of one partition of the by-account index, newest first, page after page.
+    async fn every_of_partition<T>(
+        &self,
+        partition: String,
+        position_of: impl Fn(&T) -> Position,
+        map: impl Fn(Item) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut all = Vec::new();
         let mut after = None;
         loop {
             let page = self
                 .query_page(
-                    Partition::of(&schema::BY_ACCOUNT, keys::account_api_keys(account)),
+                    Partition::of(&schema::BY_ACCOUNT, partition.clone()),
                     None,
                     None,
                     &PageRequest {
                         limit: PageLimit::new(100).unwrap_or_default(),
                         after,
                     },
-                    |key: &ApiKey| Position {
-                        created_at: key.created_at,
-                        id: key.id.to_string(),
-                    },
-                    |item| from_item::<ApiKeyItem>(item)?.into_domain(),
+                    &position_of,
+                    &map,
                 )
                 .await?;
-            keys.extend(page.items);
+            all.extend(page.items);
             match page.next {
                 Some(next) => after = Some(next),
-                None => return Ok(keys),
+                None => return Ok(all),
             }
         }
     }

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use commet_payments::domain::account::Mode;
+use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::customer::{Customer, CustomerRef, NewCustomer};
 use commet_payments::domain::delivery::{Delivery, DeliveryStatus, later};
 use commet_payments::domain::ids::{
@@ -15,6 +15,7 @@ use commet_payments::domain::page::{PageLimit, PageRequest};
 use commet_payments::domain::payment::{NewLink, Payment, PaymentKind, PaymentStatus, Route};
 use commet_payments::domain::text::{Description, Email, ExternalId};
 use commet_payments::domain::time::Timestamp;
+use commet_payments::domain::version::ApiVersion;
 use commet_payments::store::{CancelOutcome, InsertCustomerOutcome, InsertPaymentOutcome, Store};
 
 use crate::helpers::TestApp;
@@ -454,4 +455,40 @@ async fn a_due_delivery_is_leased_by_one_worker_only() {
         .unwrap();
     assert_eq!(leased.next_attempt_at, Some(until));
     assert_eq!(leased.attempts, 1);
+}
+
+/// The operator's lists read every page: more accounts, and more keys of one account, than a
+/// page of 100 holds.
+#[tokio::test]
+async fn every_account_and_every_key_is_listed_past_one_page() {
+    let t = TestApp::with_own_table("accounts").await;
+    let mut accounts = HashSet::new();
+    let mut keys = HashSet::new();
+    for n in 0..101 {
+        let account = Account::create(
+            &format!("Account {n}"),
+            Mode::Sandbox,
+            ApiVersion::CURRENT,
+            Timestamp::now(),
+        )
+        .unwrap();
+        t.store.insert_account(&account).await.unwrap();
+        accounts.insert(account.id.to_string());
+    }
+    let owner = t.store.list_accounts().await.unwrap()[0].clone();
+    for _ in 0..101 {
+        let secret = ApiKeySecret::generate(&owner).unwrap();
+        let key = ApiKey::issue(&owner, &secret, Timestamp::now());
+        t.store.put_api_key(&key).await.unwrap();
+        keys.insert(key.id.to_string());
+    }
+
+    let listed = t.store.list_accounts().await.unwrap();
+    assert_eq!(listed.len(), 101);
+    let listed: HashSet<String> = listed.iter().map(|a| a.id.to_string()).collect();
+    assert_eq!(listed, accounts);
+    let listed = t.store.list_api_keys(&owner.id).await.unwrap();
+    assert_eq!(listed.len(), 101);
+    let listed: HashSet<String> = listed.iter().map(|k| k.id.to_string()).collect();
+    assert_eq!(listed, keys);
 }
