@@ -4,7 +4,7 @@
 use super::items::{
     Item, PaymentItem, PendingChargeItem, from_item, pending_charge_due_key, string_key, to_item,
 };
-use super::write::{Bind, ConditionalUpdate, PRESENT, Transaction, Updated};
+use super::write::{Bind, ConditionalUpdate, PRESENT, Transaction};
 use super::{Store, StoreError, keys};
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::payment::Payment;
@@ -101,10 +101,7 @@ impl Store {
                 .text(":until", until.to_string())
                 .text(":duesk", pending_charge_due_key(&until, &seen.payment_id))
                 .text(":seen", seen.check_at.to_string());
-        Ok(matches!(
-            self.update_conditionally(pending_charge_key(account, &seen.payment_id), change)
-                .await?,
-            Updated::Applied(_)
-        ))
+        self.update_if(pending_charge_key(account, &seen.payment_id), change)
+            .await
     }
 }

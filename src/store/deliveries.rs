@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::items::{AttemptItem, DeliveryItem, Item, due_key, from_item, string_key, to_item};
 use super::paging::Partition;
 use super::projection::Listed;
-use super::write::{ABSENT, Bind, Condition, ConditionalUpdate, Put, Transaction, Updated};
+use super::write::{ABSENT, Bind, Condition, ConditionalUpdate, Put, Transaction};
 use super::{Store, StoreError, keys, rules, schema};
 use crate::domain::delivery::{Attempt, Delivery, DeliveryStatus};
 use crate::domain::ids::{AccountId, DeliveryId, WebhookId};
@@ -100,11 +100,8 @@ impl Store {
             until,
             until_sort_key,
         );
-        Ok(matches!(
-            self.update_conditionally(delivery_key(account, &seen.id), change)
-                .await?,
-            Updated::Applied(_)
-        ))
+        self.update_if(delivery_key(account, &seen.id), change)
+            .await
     }
 
     /// Pending deliveries whose next attempt is due at `now`, the most overdue first: one Query

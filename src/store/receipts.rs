@@ -2,7 +2,7 @@
 //! marked by one conditional update on the attempt count they had, as deliveries are.
 
 use super::items::{Item, ReceiptItem, from_item, receipt_due_key, string_key, to_item};
-use super::write::{Bind, ConditionalUpdate, Updated};
+use super::write::{Bind, ConditionalUpdate};
 use super::{Store, StoreError, keys, rules};
 use crate::domain::ids::{AccountId, ReceiptId};
 use crate::domain::invoice::Invoice;
@@ -51,11 +51,7 @@ impl Store {
             until,
             until_sort_key,
         );
-        Ok(matches!(
-            self.update_conditionally(receipt_key(account, &seen.id), change)
-                .await?,
-            Updated::Applied(_)
-        ))
+        self.update_if(receipt_key(account, &seen.id), change).await
     }
 
     /// Records an attempt: the receipt as it leaves it (`after`), if it still has `before`'s
@@ -102,11 +98,8 @@ impl Store {
         for (placeholder, value) in change_values {
             change = change.text(placeholder, value);
         }
-        Ok(matches!(
-            self.update_conditionally(receipt_key(account, &before.id), change)
-                .await?,
-            Updated::Applied(_)
-        ))
+        self.update_if(receipt_key(account, &before.id), change)
+            .await
     }
 
     /// Pending receipts whose next attempt is due at `now`, the most overdue first: one Query

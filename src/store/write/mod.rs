@@ -3,7 +3,8 @@
 //! only one that turns them into requests and reads their refusals:
 //!
 //! - conditions and update expressions with their placeholders (`expressions.rs`);
-//! - single writes: `put`, `put_new`, `put_unless`, `update_conditionally`, `put_batch`;
+//! - single writes: `put`, `put_new`, `put_unless`, `update_conditionally`, `update_if`,
+//!   `put_batch`;
 //! - transactions of items that each know their `Slot`, so that a refusal names the write whose
 //!   condition failed instead of a position (`transaction.rs`);
 //! - `update`, the conditional update of one item that may also have to complete an idempotency
@@ -138,6 +139,24 @@ impl Store {
                 }
                 _ => Err(StoreError::from_sdk(error)),
             },
+        }
+    }
+
+    /// ONE conditional UpdateItem for a caller that needs only whether its condition held (a
+    /// lease, an attempt recorded): nothing is read back.
+    pub(crate) async fn update_if(
+        &self,
+        key: Item,
+        change: ConditionalUpdate,
+    ) -> Result<bool, StoreError> {
+        let request = self
+            .update_request(key, change)
+            .return_values(ReturnValue::None)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None);
+        match sent(request.send()).await {
+            Ok(_) => Ok(true),
+            Err(error) if is_condition_failure(&error) => Ok(false),
+            Err(error) => Err(StoreError::from_sdk(error)),
         }
     }
 
