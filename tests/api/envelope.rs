@@ -111,14 +111,7 @@ async fn error_envelope_has_every_field_and_a_doc_url_per_code() {
 #[tokio::test]
 async fn an_unreachable_datastore_is_503_with_retry_after() {
     // GIVEN an app whose table endpoint has nothing listening
-    let closed_port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let endpoint = format!("http://127.0.0.1:{closed_port}");
-    let config = crate::helpers::config(&endpoint);
-    let store = commet_payments::store::Store::connect(&config.store).await;
-    let app = commet_payments::app::App::new(store, config).leak();
+    let app = crate::helpers::app_without_datastore().await;
 
     // WHEN a client calls it
     let request = event("GET", "/api/v1/payments")

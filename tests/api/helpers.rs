@@ -78,10 +78,7 @@ pub struct LocalDynamo {
 
 impl LocalDynamo {
     pub fn start() -> Self {
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-            listener.local_addr().expect("addr").port()
-        };
+        let port = free_port();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dynamodb-local.sh");
         let child = Command::new(script)
             .arg(port.to_string())
@@ -160,13 +157,24 @@ impl Drop for LocalDynamo {
     }
 }
 
+/// A loopback port that was free a moment ago: to start a service on, or, left alone, one
+/// nothing answers on.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+    listener.local_addr().expect("addr").port()
+}
+
+/// An app whose table endpoint has nothing listening.
+pub async fn app_without_datastore() -> &'static App {
+    let config = config(&format!("http://127.0.0.1:{}", free_port()));
+    let store = Store::connect(&config.store).await;
+    App::new(store, config).leak()
+}
+
 /// Starts `script <port> --parent-pid <this process>` on a free loopback port (the script stops
 /// its service when this process exits, however it ends) and waits until it listens; its origin.
 fn start_local_service(script: &str, what: &str, keep: &'static OnceLock<Child>) -> String {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-        listener.local_addr().expect("addr").port()
-    };
+    let port = free_port();
     let script = format!("{}/scripts/{script}", env!("CARGO_MANIFEST_DIR"));
     let child = Command::new(&script)
         .arg(port.to_string())
@@ -380,11 +388,7 @@ impl TestApp {
     /// An app whose Stripe does not answer: a loopback port nothing listens on.
     #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
     pub async fn with_unreachable_stripe(own_table: &str) -> Self {
-        let closed = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("free port")
-            .local_addr()
-            .expect("addr")
-            .port();
+        let closed = free_port();
         Self::custom(Some(own_table), |config| {
             config.stripe = Some(StripeConfig {
                 api_base: format!("http://127.0.0.1:{closed}"),

@@ -274,13 +274,7 @@ async fn canceled_and_unknown_links_show_clear_pages() {
 #[tokio::test]
 async fn an_unreachable_datastore_is_a_page_asking_to_come_back() {
     // GIVEN a page function whose table endpoint has nothing listening
-    let closed_port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let config = crate::helpers::config(&format!("http://127.0.0.1:{closed_port}"));
-    let store = commet_payments::store::Store::connect(&config.store).await;
-    let app = commet_payments::app::App::new(store, config).leak();
+    let app = crate::helpers::app_without_datastore().await;
 
     // WHEN a payer opens a link's page, or submits its form
     let id = commet_payments::domain::ids::PaymentId::generate();
