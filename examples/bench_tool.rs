@@ -89,15 +89,14 @@ fn link(customer: Option<&Customer>, at: Timestamp) -> Payment {
 async fn account(store: &Store, name: &str) -> (Account, String) {
     let account = Account::create(name, Mode::Sandbox, ApiVersion::CURRENT, Timestamp::now())
         .expect("account");
-    store
-        .insert_account(&account)
-        .await
-        .expect("insert account");
     let secret = ApiKeySecret::generate(&account).expect("key");
     store
-        .put_api_key(&ApiKey::issue(&account, &secret, Timestamp::now()))
+        .create_account(
+            &account,
+            &ApiKey::issue(&account, &secret, Timestamp::now()),
+        )
         .await
-        .expect("key");
+        .expect("create account");
     (account, secret.expose().to_owned())
 }
 

@@ -65,10 +65,9 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
         providers: ProviderSettings::default(),
         created_at: now,
     };
-    store.put_account(&account).await?;
     let mut key = ApiKey::issue(&account, &ApiKeySecret::from_text(API_KEY), now);
     key.id = crate::domain::ids::ApiKeyId::parse("key_01KEVENTSKEY00000000000000")?;
-    store.put_api_key(&key).await?;
+    store.put_account(&account, &key).await?;
 
     let mut customer = Customer::create(
         NewCustomer {

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::{AdminResult, find_account, keys};
-use crate::domain::account::{Account, Mode, ProviderSettings};
+use crate::domain::account::{Account, ApiKey, ApiKeySecret, Mode, ProviderSettings};
 use crate::domain::ids::StripeAccountId;
 use crate::domain::payment::Provider;
 use crate::domain::time::Timestamp;
@@ -34,9 +34,12 @@ pub async fn create_account(
         .transpose()?
         .unwrap_or(ApiVersion::CURRENT);
     let mode = Mode::parse(new.mode).map_err(|e| format!("--mode {e}"))?;
-    let account = Account::create(new.name, mode, version, Timestamp::now())?;
-    store.insert_account(&account).await?;
-    let secret = keys::issue(store, &account).await?;
+    let now = Timestamp::now();
+    let account = Account::create(new.name, mode, version, now)?;
+    let secret = ApiKeySecret::generate(&account)?;
+    store
+        .create_account(&account, &ApiKey::issue(&account, &secret, now))
+        .await?;
     if let Some(path) = new.key_file {
         keys::write_secret(path, secret.expose())?;
     }
@@ -96,9 +99,9 @@ pub async fn set_provider(
     out: &mut dyn Write,
 ) -> AdminResult {
     let account = find_account(store, account).await?;
-    let providers = provider_settings(&account, provider, stripe_account)?;
+    let change = ProviderChange::parse(&account, provider, stripe_account)?;
     let account = store
-        .set_providers(&account.id, &providers)
+        .set_providers(&account.id, |current| change.apply(current))
         .await?
         .ok_or_else(|| format!("no account {}", account.id))?;
     let route = account.providers.route(account.mode);
@@ -116,27 +119,53 @@ pub async fn set_provider(
     Ok(())
 }
 
-/// The account's provider settings with the changes asked for.
-fn provider_settings(
-    account: &Account,
-    provider: Option<&str>,
-    stripe_account: Option<&str>,
-) -> Result<ProviderSettings, String> {
-    let mut settings = account.providers.clone();
-    if let Some(provider) = provider {
-        let provider = Provider::parse(provider).map_err(|e| format!("--provider {e}"))?;
-        if account.mode.is_live() && provider != Provider::Stripe {
-            return Err("--provider: live accounts always take payments through stripe".into());
+/// What `set-provider` changes, applied to the settings as the store finds them.
+struct ProviderChange {
+    sandbox_on_stripe: Option<bool>,
+    stripe_account: Option<Option<StripeAccountId>>,
+}
+
+impl ProviderChange {
+    fn parse(
+        account: &Account,
+        provider: Option<&str>,
+        stripe_account: Option<&str>,
+    ) -> Result<Self, String> {
+        let sandbox_on_stripe = provider
+            .map(|provider| {
+                let provider = Provider::parse(provider).map_err(|e| format!("--provider {e}"))?;
+                if account.mode.is_live() && provider != Provider::Stripe {
+                    return Err(
+                        "--provider: live accounts always take payments through stripe".to_owned(),
+                    );
+                }
+                Ok(provider == Provider::Stripe)
+            })
+            .transpose()?;
+        let stripe_account = stripe_account
+            .map(|text| match text {
+                "none" => Ok(None),
+                id => StripeAccountId::parse(id)
+                    .map(Some)
+                    .map_err(|e| format!("--stripe-account {e}")),
+            })
+            .transpose()?;
+        Ok(Self {
+            sandbox_on_stripe,
+            stripe_account,
+        })
+    }
+
+    /// The settings with the changes asked for; what was not given is kept.
+    fn apply(&self, current: &ProviderSettings) -> ProviderSettings {
+        ProviderSettings {
+            sandbox_on_stripe: self.sandbox_on_stripe.unwrap_or(current.sandbox_on_stripe),
+            stripe_account: self
+                .stripe_account
+                .clone()
+                .unwrap_or_else(|| current.stripe_account.clone()),
         }
-        settings.sandbox_on_stripe = provider == Provider::Stripe;
     }
-    if let Some(text) = stripe_account {
-        settings.stripe_account = match text {
-            "none" => None,
-            id => Some(StripeAccountId::parse(id).map_err(|e| format!("--stripe-account {e}"))?),
-        };
-    }
-    Ok(settings)
 }
 
 fn parse_version(text: &str) -> Result<ApiVersion, String> {
@@ -149,6 +178,29 @@ mod tests {
 
     fn account(mode: Mode) -> Account {
         Account::create("Acme", mode, ApiVersion::CURRENT, Timestamp::now()).unwrap()
+    }
+
+    fn provider_settings(
+        account: &Account,
+        provider: Option<&str>,
+        stripe_account: Option<&str>,
+    ) -> Result<ProviderSettings, String> {
+        ProviderChange::parse(account, provider, stripe_account)
+            .map(|change| change.apply(&account.providers))
+    }
+
+    #[test]
+    fn a_change_applies_to_the_settings_found_when_it_is_written() {
+        let sandbox = account(Mode::Sandbox);
+        let to_stripe = ProviderChange::parse(&sandbox, Some("stripe"), None).unwrap();
+        // Another operator set a connected account after this command read the account.
+        let meanwhile = ProviderSettings {
+            sandbox_on_stripe: false,
+            stripe_account: Some(StripeAccountId::parse("acct_1Abc").unwrap()),
+        };
+        let written = to_stripe.apply(&meanwhile);
+        assert!(written.sandbox_on_stripe);
+        assert_eq!(written.stripe_account.unwrap().as_str(), "acct_1Abc");
     }
 
     #[test]

@@ -3,17 +3,30 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{AdminError, AdminResult, find_account};
-use crate::domain::account::{Account, ApiKey, ApiKeySecret};
+use super::{AdminResult, find_account};
+use crate::domain::account::{ApiKey, ApiKeySecret, MAX_ACTIVE_KEYS};
 use crate::domain::ids::ApiKeyId;
 use crate::domain::time::Timestamp;
-use crate::store::Store;
+use crate::store::{IssueKeyOutcome, Store};
 
 /// Another key for the account, printed once.
 pub async fn issue_key(store: &Store, account: &str, out: &mut dyn Write) -> AdminResult {
     let account = find_account(store, account).await?;
-    let secret = issue(store, &account).await?;
-    show_once(&secret, out)
+    let secret = ApiKeySecret::generate(&account)?;
+    let issued = store
+        .issue_api_key(&account.id, |current| {
+            ApiKey::issue(current, &secret, Timestamp::now())
+        })
+        .await?;
+    match issued {
+        IssueKeyOutcome::Issued(_) => show_once(&secret, out),
+        IssueKeyOutcome::NoSuchAccount => Err(format!("no account {}", account.id).into()),
+        IssueKeyOutcome::AtKeyLimit => Err(format!(
+            "account {} has {MAX_ACTIVE_KEYS} active keys, the most it may have: revoke one first",
+            account.id
+        )
+        .into()),
+    }
 }
 
 /// The account's keys: prefix, id, when created, whether revoked.
@@ -52,14 +65,6 @@ pub async fn revoke_key(
         .unwrap_or_default();
     writeln!(out, "revoked {} at {at}", revoked.id)?;
     Ok(())
-}
-
-pub(super) async fn issue(store: &Store, account: &Account) -> Result<ApiKeySecret, AdminError> {
-    let secret = ApiKeySecret::generate(account)?;
-    store
-        .put_api_key(&ApiKey::issue(account, &secret, Timestamp::now()))
-        .await?;
-    Ok(secret)
 }
 
 pub(super) fn show_once(secret: &ApiKeySecret, out: &mut dyn Write) -> AdminResult {

@@ -229,6 +229,10 @@ impl ApiKeyHash {
     }
 }
 
+/// The most active keys an account may hold. Their hashes sit on the account's item (see the
+/// store), which every hosted page reads: at 50 the item stays within one 4 KB read unit.
+pub const MAX_ACTIVE_KEYS: u32 = 50;
+
 /// What the store knows about a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKey {

@@ -55,7 +55,7 @@ impl Store {
     ) -> (Result<Option<ApiKey>, StoreError>, F::Output) {
         let (sender, receiver) = oneshot::channel();
         let offer = Arc::new(Offer {
-            key: super::accounts::api_key_key(hash),
+            key: super::items::api_key_key(hash),
             answer: Mutex::new(Some(sender)),
         });
         let mut work = pin!(OFFER.scope(offer.clone(), work));
@@ -64,7 +64,7 @@ impl Store {
         drop(offer.take());
         let key = async {
             match receiver.await {
-                Ok(answer) => answer?.map(super::accounts::api_key_from).transpose(),
+                Ok(answer) => answer?.map(super::api_keys::api_key_from).transpose(),
                 // Not taken (its sender is dropped above), or the read that took it was
                 // dropped unsent: on its own.
                 Err(_) => self.find_api_key(hash).await,

@@ -7,11 +7,12 @@
 //!
 //! `write` sends every write; `rules` holds the conditions that encode the domain's rules; the
 //! aggregate files (`payments`, `invoices`, `customers`, `links`, `completion`, `accounts`,
-//! `tax`, `idempotency`, `webhooks`, `deliveries`) say what each operation writes; `key_lookup`
-//! lets an API key's lookup ride along with a read; `stream`
-//! reads the table's stream back as domain changes.
+//! `api_keys`, `tax`, `idempotency`, `webhooks`, `deliveries`) say what each operation
+//! writes; `key_lookup` lets an API key's lookup ride along with a read; `stream` reads the
+//! table's stream back as domain changes.
 
 mod accounts;
+mod api_keys;
 #[cfg(feature = "bench")]
 pub mod bench;
 mod charges;
@@ -38,6 +39,7 @@ mod tax;
 mod webhooks;
 mod write;
 
+pub use api_keys::IssueKeyOutcome;
 pub use charges::InsertChargeOutcome;
 pub use client::{Store, StoreSettings};
 pub use completion::{Completion, CompletionOutcome, CustomerChange};

@@ -4,8 +4,8 @@ use super::client::sent;
 use super::items::Item;
 use super::projection::Projection;
 use super::schema::IndexDefinition as Index;
-use super::{Store, StoreError};
-use crate::domain::page::{Page, PageRequest, Position};
+use super::{Store, StoreError, schema};
+use crate::domain::page::{Page, PageLimit, PageRequest, Position};
 
 /// An index partition: the index, and its partition key's value.
 pub(crate) struct Partition<'a> {
@@ -95,5 +95,38 @@ impl Store {
             None
         };
         Ok(Page { items, next })
+    }
+}
+
+impl Store {
+    /// Every item of one partition of the by-account index, newest first, page after page.
+    pub(super) async fn every_of_partition<T>(
+        &self,
+        partition: String,
+        position_of: impl Fn(&T) -> Position,
+        map: impl Fn(Item) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .query_page(
+                    Partition::of(&schema::BY_ACCOUNT, partition.clone()),
+                    None,
+                    None,
+                    &PageRequest {
+                        limit: PageLimit::new(100).unwrap_or_default(),
+                        after,
+                    },
+                    &position_of,
+                    &map,
+                )
+                .await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(all),
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use commet_payments::domain::account::Mode;
+use commet_payments::domain::account::{MAX_ACTIVE_KEYS, Mode};
 use commet_payments::domain::ids::AccountId;
 use commet_payments::domain::version::ApiVersion;
 
@@ -178,6 +178,32 @@ async fn keys_are_issued_listed_and_revoked() {
     assert_eq!(refused, no_key);
     let refused = on(&account, "revoke-key", &["--key", "ck_live_x"]).refused();
     assert!(refused.starts_with("error: --key "), "{refused}");
+}
+
+/// An account holds at most 50 active keys: the next is refused, saying so, until one is
+/// revoked.
+#[tokio::test]
+async fn a_key_past_the_limit_is_refused_until_one_is_revoked() {
+    let (account, _) = new_account("sandbox");
+    let t = TestApp::new().await;
+    let id = AccountId::parse(&account).unwrap();
+    let stored = t.store.get_account(&id).await.unwrap().unwrap();
+    for _ in 1..MAX_ACTIVE_KEYS {
+        t.issue_key(&stored).await;
+    }
+    let refused = on(&account, "issue-key", &[]).refused();
+    assert!(
+        refused.contains(&format!("{account} has 50 active keys")),
+        "{refused}"
+    );
+
+    let oldest = t.store.list_api_keys(&id).await.unwrap().pop().unwrap();
+    on(&account, "revoke-key", &["--key", oldest.id.as_str()]).printed();
+    let issued = on(&account, "issue-key", &[]).printed();
+    assert!(
+        field(&issued, "api key ").starts_with("ck_test_"),
+        "{issued}"
+    );
 }
 
 #[tokio::test]

@@ -14,7 +14,9 @@ use commet_payments::domain::version::ApiVersion;
 use commet_payments::store::{Store, StoreSettings, keys};
 use serde_json::json;
 
-use crate::helpers::{LocalDynamo, TestApp, TestResponse, config, event, signal_process};
+use crate::helpers::{
+    LocalDynamo, TestApp, TestResponse, config, create_table, event, signal_process,
+};
 
 async fn payments(store: &Store, account: &Account) -> usize {
     store
@@ -42,7 +44,7 @@ async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
         endpoint: Some(dynamo.endpoint()),
     };
     let store = Store::connect(&settings).await;
-    store.create_table().await.unwrap();
+    create_table(&store).await;
     let account = Account::create(
         "faults",
         Mode::Sandbox,
@@ -50,10 +52,12 @@ async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
         Timestamp::now(),
     )
     .unwrap();
-    store.insert_account(&account).await.unwrap();
     let secret = ApiKeySecret::generate(&account).unwrap();
     store
-        .put_api_key(&ApiKey::issue(&account, &secret, Timestamp::now()))
+        .create_account(
+            &account,
+            &ApiKey::issue(&account, &secret, Timestamp::now()),
+        )
         .await
         .unwrap();
     let mut app_config = config(&dynamo.endpoint());

@@ -12,8 +12,7 @@ use aws_sdk_dynamodb::config::interceptors::{
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
-use commet_payments::domain::account::{ApiKey, ApiKeySecret, Mode};
-use commet_payments::domain::time::Timestamp;
+use commet_payments::domain::account::{ApiKeySecret, Mode};
 use commet_payments::domain::version::ApiVersion;
 use serde_json::json;
 
@@ -200,14 +199,8 @@ async fn keys_from_before_keys_named_their_account_keep_working() {
     let payment = a_link(&t, &key).await;
     // The shape every key had: the mode, then 43 random characters.
     let legacy = format!("ck_test_{}{}", ulid::Ulid::generate(), "k".repeat(17));
-    t.store
-        .put_api_key(&ApiKey::issue(
-            &account,
-            &ApiKeySecret::from_text(&legacy),
-            Timestamp::now(),
-        ))
-        .await
-        .unwrap();
+    t.issue_secret(&account, &ApiKeySecret::from_text(&legacy))
+        .await;
 
     let observed = Observed::default();
     let cold = t.another_container_observed_by(observed.clone());

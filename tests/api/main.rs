@@ -1,5 +1,6 @@
 //! Integration tests: handlers fed real API Gateway events, against a real DynamoDB Local.
 
+mod account_settings;
 mod admin;
 mod architecture;
 mod charges;

@@ -1,8 +1,9 @@
 //! The store against DynamoDB Local: conditional writes, transactions, pagination.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::customer::{Customer, CustomerRef, NewCustomer};
 use commet_payments::domain::delivery::{Delivery, DeliveryStatus, later};
@@ -16,7 +17,9 @@ use commet_payments::domain::payment::{NewLink, Payment, PaymentKind, PaymentSta
 use commet_payments::domain::text::{Description, Email, ExternalId};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
-use commet_payments::store::{CancelOutcome, InsertCustomerOutcome, InsertPaymentOutcome, Store};
+use commet_payments::store::{
+    CancelOutcome, InsertCustomerOutcome, InsertPaymentOutcome, IssueKeyOutcome, Store, keys,
+};
 
 use crate::helpers::TestApp;
 
@@ -458,12 +461,11 @@ async fn a_due_delivery_is_leased_by_one_worker_only() {
 }
 
 /// The operator's lists read every page: more accounts, and more keys of one account, than a
-/// page of 100 holds.
+/// page of 100 holds. An account holds at most 50 active keys; revoked keys do not count.
 #[tokio::test]
 async fn every_account_and_every_key_is_listed_past_one_page() {
     let t = TestApp::with_own_table("accounts").await;
-    let mut accounts = HashSet::new();
-    let mut keys = HashSet::new();
+    let mut accounts = HashMap::new();
     for n in 0..101 {
         let account = Account::create(
             &format!("Account {n}"),
@@ -472,23 +474,81 @@ async fn every_account_and_every_key_is_listed_past_one_page() {
             Timestamp::now(),
         )
         .unwrap();
-        t.store.insert_account(&account).await.unwrap();
-        accounts.insert(account.id.to_string());
+        let secret = ApiKeySecret::generate(&account).unwrap();
+        let key = ApiKey::issue(&account, &secret, Timestamp::now());
+        t.store.create_account(&account, &key).await.unwrap();
+        accounts.insert(account.id.to_string(), key.id.to_string());
     }
     let owner = t.store.list_accounts().await.unwrap()[0].clone();
-    for _ in 0..101 {
-        let secret = ApiKeySecret::generate(&owner).unwrap();
-        let key = ApiKey::issue(&owner, &secret, Timestamp::now());
-        t.store.put_api_key(&key).await.unwrap();
+    let mut keys = HashSet::from([accounts[owner.id.as_str()].clone()]);
+    // The first key and 100 more, 51 of them revoked: 101 keys, 50 active.
+    for n in 0..100 {
+        let key = t
+            .issue_secret(&owner, &ApiKeySecret::generate(&owner).unwrap())
+            .await;
+        if n < 51 {
+            let now = Timestamp::now();
+            t.store
+                .revoke_api_key(&owner.id, &key.id, now)
+                .await
+                .unwrap();
+        }
         keys.insert(key.id.to_string());
     }
+    let over = t
+        .store
+        .issue_api_key(&owner.id, |current| {
+            ApiKey::issue(
+                current,
+                &ApiKeySecret::generate(current).unwrap(),
+                Timestamp::now(),
+            )
+        })
+        .await
+        .unwrap();
+    assert!(matches!(over, IssueKeyOutcome::AtKeyLimit), "{over:?}");
+    // With its 50 hashes, and the longest name (200 bytes), the account's item fits one 4 KB
+    // read unit: the hosted page reads it.
+    let item = t
+        .store
+        .client()
+        .get_item()
+        .table_name(t.store.table_name())
+        .key(keys::PK, AttributeValue::S(keys::account(&owner.id)))
+        .key(keys::SK, AttributeValue::S(keys::ACCOUNT_SK.into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let longest_name = 200 - owner.name.len();
+    assert!(
+        item_size(&item) + longest_name <= 4096,
+        "{}",
+        item_size(&item)
+    );
 
     let listed = t.store.list_accounts().await.unwrap();
     assert_eq!(listed.len(), 101);
     let listed: HashSet<String> = listed.iter().map(|a| a.id.to_string()).collect();
-    assert_eq!(listed, accounts);
+    assert_eq!(listed, accounts.keys().cloned().collect());
     let listed = t.store.list_api_keys(&owner.id).await.unwrap();
     assert_eq!(listed.len(), 101);
     let listed: HashSet<String> = listed.iter().map(|k| k.id.to_string()).collect();
     assert_eq!(listed, keys);
+}
+
+/// An item's size as DynamoDB counts it for capacity: each attribute's name and value.
+fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
+    item.iter()
+        .map(|(name, value)| {
+            name.len()
+                + match value {
+                    AttributeValue::S(text) | AttributeValue::N(text) => text.len(),
+                    AttributeValue::Bool(_) => 1,
+                    AttributeValue::Ss(texts) => texts.iter().map(String::len).sum(),
+                    other => panic!("unexpected attribute on an account: {other:?}"),
+                }
+        })
+        .sum()
 }

@@ -218,7 +218,7 @@ async fn reports_from_another_stripe_account_or_mode_change_nothing() {
     };
     let account = t
         .store
-        .set_providers(&account.id, &connected)
+        .set_providers(&account.id, |_| connected.clone())
         .await
         .unwrap()
         .unwrap();

@@ -16,7 +16,7 @@ const CONNECTED: &str = "acct_1CommetConnected01";
 
 async fn set(t: &TestApp, account: &Account, providers: ProviderSettings) -> Account {
     t.store
-        .set_providers(&account.id, &providers)
+        .set_providers(&account.id, |_| providers.clone())
         .await
         .unwrap()
         .expect("the account exists")

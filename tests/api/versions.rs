@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use commet_payments::domain::account::{ApiKey, ApiKeyHash, ApiKeySecret, Mode};
+use commet_payments::domain::account::{ApiKeyHash, Mode};
 use commet_payments::domain::ids::AccountId;
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
@@ -278,11 +278,7 @@ async fn a_new_pin_moves_the_account_and_every_key() {
     let (account, key) = t
         .account_pinned(Mode::Sandbox, Some(ApiVersion::V2026_07_11))
         .await;
-    let second = ApiKeySecret::generate(&account).unwrap();
-    t.store
-        .put_api_key(&ApiKey::issue(&account, &second, Timestamp::now()))
-        .await
-        .unwrap();
+    let second = t.issue_key(&account).await;
     let moved = t
         .store
         .set_api_version(&account.id, ApiVersion::V2026_07_31)
@@ -290,7 +286,7 @@ async fn a_new_pin_moves_the_account_and_every_key() {
         .unwrap()
         .expect("the account exists");
     assert_eq!(moved.api_version, Some(ApiVersion::V2026_07_31));
-    for secret in [key.as_str(), second.expose()] {
+    for secret in [&key, &second] {
         let stored = t
             .store
             .find_api_key(&ApiKeyHash::of(secret))

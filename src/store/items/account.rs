@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, keys, sort_key, stored, stored_opt};
+use super::{Item, StoreError, keys, sort_key, stored, stored_opt, string_key};
 use crate::domain::account::{Account, ApiKey, ApiKeyHash, Mode, ProviderSettings};
 use crate::domain::ids::{AccountId, ApiKeyId, StripeAccountId};
 use crate::domain::time::Timestamp;
@@ -24,10 +24,23 @@ pub(crate) struct AccountItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_account: Option<String>,
     pub created_at: String,
+    /// Raised by every change of the settings its keys copy; each key records the version it
+    /// holds. Absent on accounts from before versions, until their first change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings_version: Option<u64>,
+    /// The hash of every active key, so that a settings change reaches each one from this item,
+    /// read in the same write that changes it, not from the eventually consistent index.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "serde_dynamo::string_set"
+    )]
+    pub key_hashes: Vec<String>,
 }
 
 impl AccountItem {
-    pub fn new(account: &Account) -> Self {
+    /// A new account item holding its first key.
+    pub fn new(account: &Account, first_key: &ApiKeyHash, settings_version: u64) -> Self {
         Self {
             pk: keys::account(&account.id),
             sk: keys::ACCOUNT_SK.to_owned(),
@@ -42,6 +55,8 @@ impl AccountItem {
             sandbox_on_stripe: account.providers.sandbox_on_stripe,
             stripe_account: stored_account(&account.providers),
             created_at: account.created_at.to_string(),
+            settings_version: Some(settings_version),
+            key_hashes: vec![first_key.as_str().to_owned()],
         }
     }
 
@@ -79,10 +94,13 @@ pub(crate) struct ApiKeyItem {
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
+    /// The account's settings version this key's copy was taken at (see `AccountItem`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings_version: Option<u64>,
 }
 
 impl ApiKeyItem {
-    pub fn new(key: &ApiKey) -> Self {
+    pub fn new(key: &ApiKey, settings_version: Option<u64>) -> Self {
         Self {
             pk: keys::api_key(&key.hash),
             sk: keys::API_KEY_SK.to_owned(),
@@ -98,6 +116,7 @@ impl ApiKeyItem {
             display_prefix: key.display_prefix.clone(),
             created_at: key.created_at.to_string(),
             revoked_at: key.revoked_at.as_ref().map(ToString::to_string),
+            settings_version,
         }
     }
 
@@ -128,4 +147,12 @@ fn providers(
         sandbox_on_stripe,
         stripe_account: stored_opt("stripeAccount", stripe_account, StripeAccountId::parse)?,
     })
+}
+
+pub(crate) fn account_key(id: &AccountId) -> Item {
+    string_key(keys::account(id), keys::ACCOUNT_SK)
+}
+
+pub(crate) fn api_key_key(hash: &ApiKeyHash) -> Item {
+    string_key(keys::api_key(hash), keys::API_KEY_SK)
 }

@@ -23,7 +23,7 @@ use crate::domain::Invalid;
 use crate::domain::page::Position;
 use crate::domain::time::Timestamp;
 
-pub(crate) use account::{AccountItem, ApiKeyItem};
+pub(crate) use account::{AccountItem, ApiKeyItem, account_key, api_key_key};
 pub(crate) use customer::{CustomerItem, ExternalIdItem, PaymentMethodItem};
 pub(crate) use delivery::{AttemptItem, DeliveryItem, due_key};
 pub(crate) use invoice::{InvoiceCounterItem, InvoiceItem};

@@ -82,6 +82,13 @@ impl ConditionalUpdate {
         }
     }
 
+    /// The same update with one more clause (an `ADD` or `REMOVE`) after its own.
+    pub fn and(mut self, clause: &str) -> Self {
+        self.update.push(' ');
+        self.update.push_str(clause);
+        self
+    }
+
     /// The same update under another condition (its placeholders kept).
     pub fn on_condition(mut self, condition: impl Into<String>) -> Self {
         self.condition.expression = condition.into();

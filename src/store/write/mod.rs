@@ -29,7 +29,7 @@ pub(crate) use expressions::{ABSENT, Bind, Condition, ConditionalUpdate, PRESENT
 pub(crate) use transaction::{Companion, OnCommit, Transaction};
 
 /// A read-decide-transact loop gives up after this many lost races (then 503).
-const MAX_DECIDE_ROUNDS: usize = 8;
+pub(crate) const MAX_DECIDE_ROUNDS: usize = 8;
 /// BatchWriteItem takes at most 25 items a call.
 const BATCH_SIZE: usize = 25;
 
