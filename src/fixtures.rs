@@ -67,7 +67,7 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
     };
     let mut key = ApiKey::issue(&account, &ApiKeySecret::from_text(API_KEY), now);
     key.id = crate::domain::ids::ApiKeyId::parse("key_01KEVENTSKEY00000000000000")?;
-    store.put_account(&account, &key).await?;
+    store.put_account_fixture(&account, &key).await?;
 
     let mut customer = Customer::create(
         NewCustomer {

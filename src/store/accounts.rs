@@ -40,7 +40,11 @@ impl Store {
     }
 
     /// Writes an account with a fixed id and its one key, replacing earlier ones (fixtures only).
-    pub async fn put_account(&self, account: &Account, key: &ApiKey) -> Result<(), StoreError> {
+    pub async fn put_account_fixture(
+        &self,
+        account: &Account,
+        key: &ApiKey,
+    ) -> Result<(), StoreError> {
         self.put(to_item(&AccountItem::new(
             account,
             &key.hash,
