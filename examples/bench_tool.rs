@@ -15,7 +15,7 @@ use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::card::PaymentMethod;
 use commet_payments::domain::customer::{Customer, NewCustomer};
 use commet_payments::domain::delivery::{AttemptResult, Delivery};
-use commet_payments::domain::ids::EventId;
+use commet_payments::domain::ids::{AccountId, CustomerId, EventId, InvoiceId, PaymentId};
 use commet_payments::domain::invoice::{Invoice, InvoiceNumber, InvoiceSettlement, InvoiceStatus};
 use commet_payments::domain::money::{Currency, PaymentAmount};
 use commet_payments::domain::payment::{NewLink, Payment, Route};
@@ -358,293 +358,322 @@ fn write_units(item: &Item) -> f64 {
     (item_size(item).div_ceil(1024) * (1 + indexes)) as f64
 }
 
+/// The bare DynamoDB call(s) of endpoint `op`, `n` times, for the seed's account `which`.
 async fn bare(store: &Store, seed: &Value, op: &str, n: usize, which: &str) -> Value {
-    let client = store.client();
-    let table = store.table_name();
     let account = &seed[which];
-    let account_id = account["account"].as_str().expect("account");
-    let acct = commet_payments::domain::ids::AccountId::parse(account_id).expect("id");
+    let bare = Bare {
+        store,
+        seed,
+        account,
+        id: AccountId::parse(account["account"].as_str().expect("account")).expect("id"),
+        n,
+    };
     let mut sampler = Sampler {
         micros: Vec::with_capacity(n),
         capacity: 0.0,
         reported: false,
     };
-    let payment_pk = |id: &str| {
-        keys::payment(
-            &acct,
-            &commet_payments::domain::ids::PaymentId::parse(id).expect("pay id"),
-        )
+    let theoretical = match op {
+        "get" => bare.get(&mut sampler).await,
+        "list" => {
+            let partition = keys::account_payments(&bare.id);
+            bare.list("gsi1", partition, &mut sampler).await
+        }
+        "list-customer" => {
+            let customer = CustomerId::parse(account["customer"].as_str().expect("customer"));
+            let partition = keys::customer_payments(&bare.id, &customer.expect("cus id"));
+            bare.list("gsi2", partition, &mut sampler).await
+        }
+        "cancel" => bare.cancel(&mut sampler).await,
+        "invoice-status" => bare.invoice_status(&mut sampler).await,
+        "create" => bare.create(&mut sampler).await,
+        "charge" => bare.charge(&mut sampler).await,
+        other => panic!("unknown op {other}"),
     };
-    match op {
-        "get" => {
-            let key = key_of(
-                payment_pk(account["payment"].as_str().expect("payment")),
-                keys::PAYMENT_SK,
-            );
-            let size = item_size(&get_item(store, key.clone()).await);
-            for _ in 0..n {
-                let started = Instant::now();
-                let out = client
-                    .get_item()
-                    .table_name(table)
-                    .set_key(Some(key.clone()))
-                    .consistent_read(true)
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                    .send()
-                    .await
-                    .expect("get");
-                sampler.record(started, units(out.consumed_capacity()));
-            }
-            sampler.report(size.div_ceil(4096) as f64)
-        }
-        "list" | "list-customer" => {
-            let (index, pk) = if op == "list" {
-                ("gsi1", keys::account_payments(&acct))
-            } else {
-                let customer = commet_payments::domain::ids::CustomerId::parse(
-                    account["customer"].as_str().expect("customer"),
-                )
-                .expect("cus id");
-                ("gsi2", keys::customer_payments(&acct, &customer))
-            };
-            let mut size = 0;
-            for _ in 0..n {
-                let started = Instant::now();
-                let out = client
-                    .query()
-                    .table_name(table)
-                    .index_name(index)
-                    .key_condition_expression("#pk = :pk")
-                    .expression_attribute_names(
-                        "#pk",
-                        if op == "list" { "gsi1pk" } else { "gsi2pk" },
-                    )
-                    .expression_attribute_values(":pk", text_value(&pk))
-                    .scan_index_forward(false)
-                    .limit(26)
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                    .send()
-                    .await
-                    .expect("query");
-                sampler.record(started, units(out.consumed_capacity()));
-                size = out.items().iter().map(item_size).sum();
-            }
-            // Eventually consistent reads of the index: half a unit per 4 KB read.
-            sampler.report(size.div_ceil(4096) as f64 / 2.0)
-        }
-        "cancel" => {
-            let ids = account["cancelable"].as_array().expect("pool");
-            let mut size = 0;
-            for id in ids.iter().take(n) {
-                let id = commet_payments::domain::ids::PaymentId::parse(id.as_str().expect("id"))
-                    .expect("pay id");
-                let started = Instant::now();
-                let out = bench::cancel_link_request(store, &acct, &id, Timestamp::now())
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                    .send()
-                    .await
-                    .expect("cancel");
-                sampler.record(started, units(out.consumed_capacity()));
-                size = out.attributes().map(item_size).unwrap_or(size);
-            }
-            sampler.report(size.div_ceil(1024) as f64 * 2.0)
-        }
-        "invoice-status" => {
-            let ids = account["invoices"].as_array().expect("invoices");
-            let mut size = 0;
-            for id in ids.iter().take(n) {
-                let invoice =
-                    commet_payments::domain::ids::InvoiceId::parse(id.as_str().expect("id"))
-                        .expect("inv");
-                let started = Instant::now();
-                let out = bench::settle_invoice_request(
-                    store,
-                    &acct,
-                    &invoice,
-                    InvoiceSettlement::Paid,
-                    Timestamp::now(),
-                )
+    sampler.report(theoretical)
+}
+
+/// One seeded account's bare operations. Each records its requests in the sampler and returns
+/// the capacity one request should consume by DynamoDB's formulas.
+struct Bare<'a> {
+    store: &'a Store,
+    seed: &'a Value,
+    account: &'a Value,
+    id: AccountId,
+    n: usize,
+}
+
+impl Bare<'_> {
+    fn client(&self) -> &aws_sdk_dynamodb::Client {
+        self.store.client()
+    }
+
+    fn table(&self) -> &str {
+        self.store.table_name()
+    }
+
+    /// The ids in the seed's `field` of this account (pools that writes consume).
+    fn ids(&self, field: &str) -> impl Iterator<Item = &str> {
+        let ids = self.account[field].as_array().expect(field);
+        ids.iter().take(self.n).map(|id| id.as_str().expect("id"))
+    }
+
+    fn payment_key(&self, id: &str) -> Item {
+        let id = PaymentId::parse(id).expect("pay id");
+        key_of(keys::payment(&self.id, &id), keys::PAYMENT_SK)
+    }
+
+    /// GET /payments/{id}: one consistent GetItem.
+    async fn get(&self, sampler: &mut Sampler) -> f64 {
+        let key = self.payment_key(self.account["payment"].as_str().expect("payment"));
+        let size = item_size(&get_item(self.store, key.clone()).await);
+        for _ in 0..self.n {
+            let started = Instant::now();
+            let out = self
+                .client()
+                .get_item()
+                .table_name(self.table())
+                .set_key(Some(key.clone()))
+                .consistent_read(true)
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
-                .expect("invoice status");
-                sampler.record(started, units(out.consumed_capacity()));
-                size = out.attributes().map(item_size).unwrap_or(size);
-            }
-            sampler.report(size.div_ceil(1024) as f64 * 3.0)
+                .expect("get");
+            sampler.record(started, units(out.consumed_capacity()));
         }
-        "create" | "charge" => {
-            // Templates: real items, re-keyed, so sizes match what the functions write.
-            let small = commet_payments::domain::ids::AccountId::parse(
-                seed["small"]["account"].as_str().expect("small"),
+        size.div_ceil(4096) as f64
+    }
+
+    /// A listing's page: one Query of 26 items, newest first, on `index`'s `partition`.
+    async fn list(&self, index: &str, partition: String, sampler: &mut Sampler) -> f64 {
+        let mut size = 0;
+        for _ in 0..self.n {
+            let started = Instant::now();
+            let out = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .index_name(index)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", format!("{index}pk"))
+                .expression_attribute_values(":pk", text_value(&partition))
+                .scan_index_forward(false)
+                .limit(26)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .expect("query");
+            sampler.record(started, units(out.consumed_capacity()));
+            size = out.items().iter().map(item_size).sum();
+        }
+        // Eventually consistent reads of the index: half a unit per 4 KB read.
+        size.div_ceil(4096) as f64 / 2.0
+    }
+
+    /// POST /payments/{id}/cancel: the store's own conditional UpdateItem.
+    async fn cancel(&self, sampler: &mut Sampler) -> f64 {
+        let mut size = 0;
+        for id in self.ids("cancelable") {
+            let id = PaymentId::parse(id).expect("pay id");
+            let started = Instant::now();
+            let out = bench::cancel_link_request(self.store, &self.id, &id, Timestamp::now())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .expect("cancel");
+            sampler.record(started, units(out.consumed_capacity()));
+            size = out.attributes().map(item_size).unwrap_or(size);
+        }
+        // The payment, in the table and its two indexes.
+        size.div_ceil(1024) as f64 * 2.0
+    }
+
+    /// POST /invoices/{id}/status: the store's own conditional UpdateItem.
+    async fn invoice_status(&self, sampler: &mut Sampler) -> f64 {
+        let mut size = 0;
+        for id in self.ids("invoices") {
+            let invoice = InvoiceId::parse(id).expect("inv");
+            let started = Instant::now();
+            let out = bench::settle_invoice_request(
+                self.store,
+                &self.id,
+                &invoice,
+                InvoiceSettlement::Paid,
+                Timestamp::now(),
             )
-            .expect("id");
-            let small_payment = commet_payments::domain::ids::PaymentId::parse(
-                seed["small"]["payment"].as_str().expect("payment"),
-            )
-            .expect("pay id");
-            let template = get_item(
-                store,
-                key_of(keys::payment(&small, &small_payment), keys::PAYMENT_SK),
-            )
-            .await;
-            let customer_key = key_of(
-                keys::customer(
-                    &acct,
-                    &commet_payments::domain::ids::CustomerId::parse(
-                        account["customer"].as_str().expect("customer"),
-                    )
-                    .expect("cus"),
-                ),
-                keys::CUSTOMER_SK,
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .expect("invoice status");
+            sampler.record(started, units(out.consumed_capacity()));
+            size = out.attributes().map(item_size).unwrap_or(size);
+        }
+        size.div_ceil(1024) as f64 * 3.0
+    }
+
+    /// A payment item as the functions write one (the small account's, re-keyed), under a
+    /// fresh id of this account.
+    fn fresh_payment(&self, template: &Item) -> (PaymentId, Item) {
+        let id = PaymentId::generate();
+        let mut payment = template.clone();
+        payment.insert("pk".into(), text_value(&keys::payment(&self.id, &id)));
+        payment.insert("id".into(), text_value(id.as_str()));
+        payment.insert(
+            "gsi1pk".into(),
+            text_value(&keys::account_payments(&self.id)),
+        );
+        (id, payment)
+    }
+
+    /// The small account's payment, the template of the items the writes put.
+    async fn payment_template(&self) -> Item {
+        let small = &self.seed["small"];
+        let account = AccountId::parse(small["account"].as_str().expect("small")).expect("id");
+        let payment = PaymentId::parse(small["payment"].as_str().expect("payment"));
+        let key = keys::payment(&account, &payment.expect("pay id"));
+        get_item(self.store, key_of(key, keys::PAYMENT_SK)).await
+    }
+
+    fn put_if_absent(&self, item: Item) -> TransactWriteItem {
+        let put = Put::builder()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("put");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    /// POST /payments (a link): one transaction of the payment and its page item.
+    async fn create(&self, sampler: &mut Sampler) -> f64 {
+        let template = self.payment_template().await;
+        let mut theoretical = 0.0;
+        for _ in 0..self.n {
+            let (id, payment) = self.fresh_payment(&template);
+            let page = key_of(format!("LINK#{id}"), keys::LINK_SK);
+            let started = Instant::now();
+            let out = self
+                .client()
+                .transact_write_items()
+                .transact_items(self.put_if_absent(payment.clone()))
+                .transact_items(self.put_if_absent(page.clone()))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .expect("create");
+            let consumed = total(out.consumed_capacity.as_deref()).unwrap_or(0.0);
+            sampler.record(started, (consumed > 0.0).then_some(consumed));
+            theoretical = 2.0 * (write_units(&payment) + write_units(&page));
+        }
+        theoretical
+    }
+
+    /// POST /payments/charge: the customer read, the `processing` payment with the customer
+    /// checked, the invoice counter read, then the completion (payment, counter, invoice,
+    /// receipt) in one transaction.
+    async fn charge(&self, sampler: &mut Sampler) -> f64 {
+        let template = self.payment_template().await;
+        let customer = CustomerId::parse(self.account["customer"].as_str().expect("customer"));
+        let customer_key = key_of(
+            keys::customer(&self.id, &customer.expect("cus")),
+            keys::CUSTOMER_SK,
+        );
+        let invoice_template = get_item(self.store, self.invoice_key(0)).await;
+        let counter = key_of(keys::invoice_counter(&self.id), keys::INVOICE_COUNTER_SK);
+        let mut theoretical = 0.0;
+        for _ in 0..self.n {
+            let (id, payment) = self.fresh_payment(&template);
+            let started = Instant::now();
+            let mut consumed = self.read_units(customer_key.clone()).await;
+            let check = ConditionCheck::builder()
+                .table_name(self.table())
+                .set_key(Some(customer_key.clone()))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .expect("check");
+            let out = self
+                .client()
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().condition_check(check).build())
+                .transact_items(self.put_if_absent(payment.clone()))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .expect("processing");
+            consumed += total(out.consumed_capacity.as_deref()).unwrap_or(0.0);
+            consumed += self.read_units(counter.clone()).await;
+
+            let invoice_id = InvoiceId::generate();
+            let mut invoice = invoice_template.clone();
+            invoice.insert(
+                "pk".into(),
+                text_value(&keys::invoice(&self.id, &invoice_id)),
             );
-            let invoice_template = get_item(
-                store,
-                key_of(
-                    keys::invoice(
-                        &acct,
-                        &commet_payments::domain::ids::InvoiceId::parse(
-                            account["invoices"][0].as_str().expect("inv"),
-                        )
-                        .expect("inv"),
-                    ),
-                    keys::INVOICE_SK,
-                ),
-            )
-            .await;
-            let mut theoretical = 0.0;
-            for _ in 0..n {
-                let id = commet_payments::domain::ids::PaymentId::generate();
-                let mut payment = template.clone();
-                payment.insert("pk".into(), text_value(&keys::payment(&acct, &id)));
-                payment.insert("id".into(), text_value(id.as_str()));
-                payment.insert("gsi1pk".into(), text_value(&keys::account_payments(&acct)));
-                let put = |item: Item| {
-                    TransactWriteItem::builder()
-                        .put(
-                            Put::builder()
-                                .table_name(table)
-                                .set_item(Some(item))
-                                .condition_expression("attribute_not_exists(pk)")
-                                .build()
-                                .expect("put"),
-                        )
-                        .build()
-                };
-                let started = Instant::now();
-                let mut consumed = 0.0;
-                if op == "create" {
-                    let page = key_of(format!("LINK#{id}"), keys::LINK_SK);
-                    let out = client
-                        .transact_write_items()
-                        .transact_items(put(payment.clone()))
-                        .transact_items(put(page.clone()))
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                        .send()
-                        .await
-                        .expect("create");
-                    consumed += total(out.consumed_capacity.as_deref()).unwrap_or(0.0);
-                    theoretical = 2.0 * (write_units(&payment) + write_units(&page));
-                } else {
-                    let out = client
-                        .get_item()
-                        .table_name(table)
-                        .set_key(Some(customer_key.clone()))
-                        .consistent_read(true)
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                        .send()
-                        .await
-                        .expect("customer");
-                    consumed += units(out.consumed_capacity()).unwrap_or(0.0);
-                    let check = TransactWriteItem::builder()
-                        .condition_check(
-                            ConditionCheck::builder()
-                                .table_name(table)
-                                .set_key(Some(customer_key.clone()))
-                                .condition_expression("attribute_exists(pk)")
-                                .build()
-                                .expect("check"),
-                        )
-                        .build();
-                    let out = client
-                        .transact_write_items()
-                        .transact_items(check)
-                        .transact_items(put(payment.clone()))
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                        .send()
-                        .await
-                        .expect("processing");
-                    consumed += total(out.consumed_capacity.as_deref()).unwrap_or(0.0);
-                    let counter = key_of(keys::invoice_counter(&acct), keys::INVOICE_COUNTER_SK);
-                    let out = client
-                        .get_item()
-                        .table_name(table)
-                        .set_key(Some(counter.clone()))
-                        .consistent_read(true)
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                        .send()
-                        .await
-                        .expect("counter");
-                    consumed += units(out.consumed_capacity()).unwrap_or(0.0);
-                    let mut invoice = invoice_template.clone();
-                    let invoice_id = commet_payments::domain::ids::InvoiceId::generate();
-                    invoice.insert("pk".into(), text_value(&keys::invoice(&acct, &invoice_id)));
-                    let mut receipt = invoice_template.clone();
-                    receipt.insert(
-                        "pk".into(),
-                        text_value(&format!("A#{acct}#RCPT#{invoice_id}")),
-                    );
-                    let update = |key: Item, expression: &str| {
-                        TransactWriteItem::builder()
-                            .update(
-                                Update::builder()
-                                    .table_name(table)
-                                    .set_key(Some(key))
-                                    .update_expression(expression)
-                                    .expression_attribute_names("#last", "last")
-                                    .expression_attribute_values(
-                                        ":one",
-                                        AttributeValue::N("1".into()),
-                                    )
-                                    .build()
-                                    .expect("update"),
-                            )
-                            .build()
-                    };
-                    let out = client.transact_write_items()
-                        .transact_items(TransactWriteItem::builder().update(Update::builder()
-                            .table_name(table).set_key(Some(key_of(keys::payment(&acct, &id), keys::PAYMENT_SK)))
-                            .update_expression("SET #status = :succeeded, invoiceId = :inv ADD #version :one")
-                            .expression_attribute_names("#status", "status")
-                            .expression_attribute_names("#version", "version")
-                            .expression_attribute_values(":succeeded", text_value("succeeded"))
-                            .expression_attribute_values(":inv", text_value(invoice_id.as_str()))
-                            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-                            .build().expect("update")).build())
-                        .transact_items(update(counter, "ADD #last :one"))
-                        .transact_items(put(invoice.clone()))
-                        .transact_items(put(receipt.clone()))
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                        .send().await;
-                    if let Ok(out) = out {
-                        consumed += total(out.consumed_capacity.as_deref()).unwrap_or(0.0);
-                    }
-                    // customer read, (check + payment), counter read, (payment, counter,
-                    // invoice, receipt)
-                    theoretical = 1.0
-                        + 2.0 * (1.0 + write_units(&payment))
-                        + 1.0
-                        + 2.0
-                            * (write_units(&payment)
-                                + 1.0
-                                + write_units(&invoice)
-                                + write_units(&receipt));
-                }
-                sampler.record(started, (consumed > 0.0).then_some(consumed));
+            let mut receipt = invoice_template.clone();
+            let receipt_pk = format!("A#{}#RCPT#{invoice_id}", self.id);
+            receipt.insert("pk".into(), text_value(&receipt_pk));
+            let succeeded = Update::builder()
+                .table_name(self.table())
+                .set_key(Some(key_of(keys::payment(&self.id, &id), keys::PAYMENT_SK)))
+                .update_expression("SET #status = :succeeded, invoiceId = :inv ADD #version :one")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#version", "version")
+                .expression_attribute_values(":succeeded", text_value("succeeded"))
+                .expression_attribute_values(":inv", text_value(invoice_id.as_str()))
+                .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                .build()
+                .expect("update");
+            let counted = Update::builder()
+                .table_name(self.table())
+                .set_key(Some(counter.clone()))
+                .update_expression("ADD #last :one")
+                .expression_attribute_names("#last", "last")
+                .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                .build()
+                .expect("update");
+            let out = self
+                .client()
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().update(succeeded).build())
+                .transact_items(TransactWriteItem::builder().update(counted).build())
+                .transact_items(self.put_if_absent(invoice.clone()))
+                .transact_items(self.put_if_absent(receipt.clone()))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await;
+            if let Ok(out) = out {
+                consumed += total(out.consumed_capacity.as_deref()).unwrap_or(0.0);
             }
-            sampler.report(theoretical)
+            sampler.record(started, (consumed > 0.0).then_some(consumed));
+            // customer read, (check + payment), counter read, (payment, counter, invoice,
+            // receipt)
+            theoretical = 1.0
+                + 2.0 * (1.0 + write_units(&payment))
+                + 1.0
+                + 2.0
+                    * (write_units(&payment) + 1.0 + write_units(&invoice) + write_units(&receipt));
         }
-        other => panic!("unknown op {other}"),
+        theoretical
+    }
+
+    fn invoice_key(&self, index: usize) -> Item {
+        let id = InvoiceId::parse(self.account["invoices"][index].as_str().expect("inv"));
+        key_of(keys::invoice(&self.id, &id.expect("inv")), keys::INVOICE_SK)
+    }
+
+    /// One consistent GetItem, answering the units it consumed.
+    async fn read_units(&self, key: Item) -> f64 {
+        let out = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(key))
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .expect("read");
+        units(out.consumed_capacity()).unwrap_or(0.0)
     }
 }
 
