@@ -5,9 +5,11 @@
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
+use commet_payments::app::Config;
 use commet_payments::domain::account::{MAX_ACTIVE_KEYS, Mode};
 use commet_payments::domain::ids::AccountId;
 use commet_payments::domain::version::ApiVersion;
+use commet_payments::fixtures;
 
 use crate::helpers::{TABLE, TestApp, dynamodb_endpoint};
 
@@ -34,8 +36,13 @@ impl Run {
 }
 
 fn admin(args: &[&str]) -> Run {
+    admin_on(TABLE, args)
+}
+
+/// `admin` on another table of the test DynamoDB Local.
+fn admin_on(table: &str, args: &[&str]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_admin"))
-        .args(["--endpoint", dynamodb_endpoint(), "--table", TABLE])
+        .args(["--endpoint", dynamodb_endpoint(), "--table", table])
         .args(args)
         .env_remove("TABLE_NAME")
         .env_remove("DYNAMODB_ENDPOINT")
@@ -204,6 +211,45 @@ async fn a_key_past_the_limit_is_refused_until_one_is_revoked() {
         field(&issued, "api key ").starts_with("ck_test_"),
         "{issued}"
     );
+}
+
+/// `create-table`, then `seed-fixtures` twice, on a table of their own (the shared table's
+/// fixtures serve other tests): the table is made once, the sample events' key is served, and
+/// the fixture account's settings reach its key.
+#[tokio::test]
+async fn a_new_table_is_created_once_and_seeded_with_the_fixtures() {
+    let table = format!("admin-{}", ulid::Ulid::generate());
+    let created = admin_on(&table, &["create-table"]).printed();
+    assert_eq!(created, format!("table {table} created\n"));
+    let again = admin_on(&table, &["create-table"]).printed();
+    assert_eq!(again, format!("table {table} already exists\n"));
+    for _ in 0..2 {
+        let seeded = admin_on(&table, &["seed-fixtures"]).printed();
+        assert!(seeded.contains(fixtures::ACCOUNT_ID), "{seeded}");
+        assert!(seeded.contains(fixtures::API_KEY), "{seeded}");
+    }
+
+    let on_table = |config: &mut Config| config.store.table_name = table.clone();
+    let t = TestApp::custom(None, on_table).await;
+    let path = format!("/api/v1/payments/{}", fixtures::PAYMENT_ID);
+    let payment = t.get(&path, fixtures::API_KEY).await;
+    assert_eq!(payment.status, 200, "{}", payment.body);
+    assert!(!payment.enveloped(), "{}", payment.body);
+    let account = ["--account", fixtures::ACCOUNT_ID];
+    admin_on(
+        &table,
+        &[
+            &["set-api-version"],
+            &account[..],
+            &["--version", "2026-07-11"],
+        ]
+        .concat(),
+    )
+    .printed();
+    let fresh = TestApp::custom(None, on_table).await;
+    let payment = fresh.get(&path, fixtures::API_KEY).await;
+    assert_eq!(payment.status, 200, "{}", payment.body);
+    assert!(payment.enveloped(), "{}", payment.body);
 }
 
 #[tokio::test]
