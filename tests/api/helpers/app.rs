@@ -1,0 +1,310 @@
+//! The functions as a test runs them: their configuration and `TestApp`.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use commet_payments::app::{App, Config, SecretSource, StripeConfig};
+use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
+use commet_payments::domain::delivery::RetrySchedule;
+use commet_payments::domain::time::Timestamp;
+use commet_payments::domain::version::ApiVersion;
+use commet_payments::endpoints;
+use commet_payments::provider::stripe::SecretKey;
+use commet_payments::store::{IssueKeyOutcome, Store};
+use lambda_http::Request;
+use serde_json::Value;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use super::events::{TestResponse, event};
+use super::services::{dynamodb_endpoint, free_port, localstripe_endpoint, ses_endpoint, settings};
+
+/// localstripe takes any key of the right form.
+pub const LOCALSTRIPE_KEY: &str = "sk_test_commet_payments_tests";
+pub const LOCALSTRIPE_PUBLISHABLE_KEY: &str = "pk_test_commet_payments_tests";
+/// The keys an app's test mode uses (localstripe does not tell keys apart; the pages show which).
+pub const LOCALSTRIPE_TEST_MODE_KEY: &str = "sk_test_commet_payments_test_mode";
+pub const LOCALSTRIPE_TEST_MODE_PUBLISHABLE_KEY: &str = "pk_test_commet_payments_test_mode";
+/// What Stripe's events to the tests are signed with (events/env.json's too).
+pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_commet_payments_local";
+/// The test-mode endpoint's, for sandbox accounts on Stripe.
+pub const STRIPE_TEST_WEBHOOK_SECRET: &str = "whsec_commet_payments_local_test";
+
+pub async fn store() -> Store {
+    Store::connect(&settings(dynamodb_endpoint())).await
+}
+
+pub fn config(endpoint: &str) -> Config {
+    Config {
+        store: settings(endpoint),
+        public_base_url: None,
+        api_key_cache_ttl: Duration::from_secs(60),
+        error_docs_url: None,
+        webhooks_allow_loopback: true,
+        // Retries a second apart, as the local stack has them.
+        retry_schedule: RetrySchedule {
+            minute: Duration::from_secs(1),
+        },
+        receipt_sender: Some("receipts@commet-payments.test".into()),
+        ses_endpoint: Some(ses_endpoint().to_owned()),
+        stripe: None,
+        stripe_test: None,
+        stripe_webhook_secret: Some(SecretSource::Given(SecretKey::new(
+            STRIPE_WEBHOOK_SECRET.to_owned(),
+        ))),
+        stripe_test_webhook_secret: Some(SecretSource::Given(SecretKey::new(
+            STRIPE_TEST_WEBHOOK_SECRET.to_owned(),
+        ))),
+        secrets_endpoint: None,
+    }
+}
+
+/// Stripe on this process's localstripe with these keys, its Stripe.js there too.
+fn localstripe(key: SecretSource, publishable_key: &str) -> StripeConfig {
+    StripeConfig {
+        api_base: localstripe_endpoint().to_owned(),
+        key,
+        publishable_key: Some(publishable_key.to_owned()),
+        js_url: format!("{}/js.stripe.com/v3/", localstripe_endpoint()),
+    }
+}
+
+fn init_logging() {
+    static LOGGING: std::sync::Once = std::sync::Once::new();
+    LOGGING.call_once(|| {
+        // Logs show with `RUST_LOG=... cargo test -- --nocapture`; errors only otherwise.
+        let level = std::env::var("RUST_LOG").unwrap_or_else(|_| "error".to_owned());
+        tracing_subscriber::registry()
+            .with(commet_payments::logging::filter(Some(&level)))
+            .with(tracing_subscriber::fmt::layer().with_test_writer())
+            .init();
+    });
+}
+
+#[derive(Clone)]
+pub struct TestApp {
+    pub app: &'static App,
+    pub store: Store,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        init_logging();
+        let store = store().await;
+        let app = App::new(store.clone(), config(dynamodb_endpoint())).leak();
+        Self { app, store }
+    }
+
+    /// An app on a table of its own (on the shared DynamoDB Local), for tests of what works
+    /// across accounts, such as the reconciler, that must not meet other tests' objects.
+    pub async fn with_own_table(name: &str) -> Self {
+        Self::custom(Some(name), |_| {}).await
+    }
+
+    /// An app whose live accounts charge through this process's localstripe.
+    pub async fn with_stripe(own_table: Option<&str>) -> Self {
+        Self::with_stripe_key(
+            own_table,
+            SecretSource::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned())),
+            None,
+        )
+        .await
+    }
+
+    /// The same, with the key found as `key` says (through `secrets_endpoint`).
+    pub async fn with_stripe_key(
+        own_table: Option<&str>,
+        key: SecretSource,
+        secrets_endpoint: Option<&str>,
+    ) -> Self {
+        Self::custom(own_table, |config| {
+            config.stripe = Some(localstripe(key, LOCALSTRIPE_PUBLISHABLE_KEY));
+            config.secrets_endpoint = secrets_endpoint.map(str::to_owned);
+        })
+        .await
+    }
+
+    /// An app with Stripe's test keys only (on this process's localstripe): for sandbox
+    /// accounts set to Stripe; live accounts have no provider here.
+    pub async fn with_stripe_test_keys_only() -> Self {
+        Self::custom(None, |config| {
+            let key = SecretSource::Given(SecretKey::new(LOCALSTRIPE_TEST_MODE_KEY.to_owned()));
+            config.stripe_test = Some(localstripe(key, LOCALSTRIPE_TEST_MODE_PUBLISHABLE_KEY));
+        })
+        .await
+    }
+
+    /// An app whose Stripe does not answer: a loopback port nothing listens on.
+    #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
+    pub async fn with_unreachable_stripe(own_table: &str) -> Self {
+        let closed = free_port();
+        Self::custom(Some(own_table), |config| {
+            config.stripe = Some(StripeConfig {
+                api_base: format!("http://127.0.0.1:{closed}"),
+                key: SecretSource::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned())),
+                publishable_key: None,
+                js_url: commet_payments::app::STRIPE_JS.to_owned(),
+            });
+        })
+        .await
+    }
+
+    pub async fn custom(own_table: Option<&str>, configure: impl FnOnce(&mut Config)) -> Self {
+        init_logging();
+        let mut app_config = config(dynamodb_endpoint());
+        configure(&mut app_config);
+        if let Some(name) = own_table {
+            app_config.store.table_name = format!("{name}-{}", ulid::Ulid::generate());
+        }
+        let store = Store::connect(&app_config.store).await;
+        if own_table.is_some() {
+            store.create_table().await.unwrap();
+        }
+        Self {
+            app: App::new(store.clone(), app_config).leak(),
+            store,
+        }
+    }
+
+    /// Another container of the same deployment (same table, empty caches), whose DynamoDB
+    /// client also runs `interceptor` on every call.
+    pub fn another_container_observed_by(
+        &self,
+        interceptor: impl aws_sdk_dynamodb::config::Intercept + 'static,
+    ) -> Self {
+        let client_config = self
+            .store
+            .client()
+            .config()
+            .to_builder()
+            .interceptor(interceptor)
+            .build();
+        let store = Store::from_client(
+            aws_sdk_dynamodb::Client::from_conf(client_config),
+            self.store.table_name(),
+        );
+        let mut app_config = config(dynamodb_endpoint());
+        app_config.store.table_name = self.store.table_name().to_owned();
+        Self {
+            app: App::new(store.clone(), app_config).leak(),
+            store,
+        }
+    }
+
+    /// A fresh account of its own, so tests sharing the table never see each other's objects.
+    /// Pinned to 2026-07-11: most tests read the enveloped family (`data()`, `error()`);
+    /// `versions.rs` covers the others.
+    pub async fn account(&self, mode: Mode) -> (Account, String) {
+        self.account_pinned(mode, Some(ApiVersion::V2026_07_11))
+            .await
+    }
+
+    /// A fresh account with this pin (`None`: an account from before pins existed).
+    pub async fn account_pinned(&self, mode: Mode, pin: Option<ApiVersion>) -> (Account, String) {
+        let mut account =
+            Account::create("Test account", mode, ApiVersion::CURRENT, Timestamp::now()).unwrap();
+        account.api_version = pin;
+        let secret = ApiKeySecret::generate(&account).unwrap();
+        self.store
+            .create_account(
+                &account,
+                &ApiKey::issue(&account, &secret, Timestamp::now()),
+            )
+            .await
+            .unwrap();
+        (account, secret.expose().to_owned())
+    }
+
+    /// Another key of `account`, as `admin issue-key` makes it (carrying the account's settings).
+    pub async fn issue_key(&self, account: &Account) -> String {
+        let secret = ApiKeySecret::generate(account).unwrap();
+        self.issue_secret(account, &secret).await;
+        secret.expose().to_owned()
+    }
+
+    /// Stores a key with this secret for `account`, as `admin issue-key` does.
+    pub async fn issue_secret(&self, account: &Account, secret: &ApiKeySecret) -> ApiKey {
+        let issued = self
+            .store
+            .issue_api_key(&account.id, |current| {
+                ApiKey::issue(current, secret, Timestamp::now())
+            })
+            .await
+            .unwrap();
+        match issued {
+            IssueKeyOutcome::Issued(key) => key,
+            other => panic!("no key issued: {other:?}"),
+        }
+    }
+
+    /// The provider's id the stored payment records (Stripe's PaymentIntent; not on the wire).
+    pub async fn provider_reference(&self, account: &Account, payment: &str) -> Option<String> {
+        let id = commet_payments::domain::ids::PaymentId::parse(payment).unwrap();
+        let stored = self.store.get_payment(&account.id, &id).await.unwrap();
+        stored.expect("the payment is stored").provider_reference
+    }
+
+    /// Sends a request through the function that serves it, as API Gateway would.
+    pub async fn send(&self, request: Request) -> TestResponse {
+        // The function API Gateway would route this request to (the `$default` one if none).
+        let function = endpoints::for_request(request.method().as_str(), request.uri().path());
+        TestResponse::from((function.serve)(self.app, request).await)
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> TestResponse {
+        self.send(event("GET", path).key(key).build()).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> TestResponse {
+        self.send(event("POST", path).key(key).json(body).build())
+            .await
+    }
+
+    /// Creates an object with a POST that must succeed; its id.
+    pub async fn create(&self, path: &str, key: &str, body: Value) -> String {
+        let created = self.post(path, key, body).await;
+        created.data()["id"].as_str().unwrap().to_owned()
+    }
+}
+
+/// An app whose table endpoint has nothing listening.
+pub async fn app_without_datastore() -> &'static App {
+    let config = config(&format!("http://127.0.0.1:{}", free_port()));
+    let store = Store::connect(&config.store).await;
+    App::new(store, config).leak()
+}
+
+/// Starts, once per test process, what carries committed changes to webhooks locally: the stream
+/// relay (`workers::relay_stream`, as `admin relay-stream` runs it) with retries every 250 ms,
+/// on a thread and runtime of its own, with an app of its own. Returns once the stream is being
+/// read, so that every change after the call is delivered.
+pub fn stream_relay() {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| {
+        let endpoint = dynamodb_endpoint().to_owned();
+        let (ready, reading) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(async {
+                    let store = Store::connect(&settings(&endpoint)).await;
+                    let app = App::new(store, config(&endpoint)).leak();
+                    commet_payments::workers::relay_stream(
+                        app,
+                        &endpoint,
+                        Duration::from_millis(25),
+                        Duration::from_millis(250),
+                        move || ready.send(()).expect("the test waits"),
+                    )
+                    .await
+                    .expect("the stream relay runs");
+                })
+        });
+        reading
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the stream relay reads DynamoDB Local's stream");
+    });
+}

@@ -1,0 +1,154 @@
+//! Steps many tests share: a payer on the hosted page, cards, tax tables, customers with a
+//! vaulted card, outstanding invoices.
+
+use std::collections::BTreeMap;
+
+use commet_payments::domain::ids::AccountId;
+use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
+use serde_json::{Value, json};
+
+use super::app::TestApp;
+use super::events::{TestResponse, event};
+
+/// The hosted page as a browser sees it: open it, keep its anti-forgery cookie, submit it.
+pub struct PageVisit {
+    pub page: TestResponse,
+    pub token: String,
+    pub cookie: String,
+}
+
+impl TestApp {
+    pub async fn open_page(&self, payment_id: &str) -> PageVisit {
+        let page = self
+            .send(event("GET", &format!("/pay/{payment_id}")).build())
+            .await;
+        let token = page
+            .text
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        let cookie = page
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .unwrap_or_default()
+            .to_owned();
+        PageVisit {
+            page,
+            token,
+            cookie,
+        }
+    }
+
+    /// Opens the page and submits `fields` with its token, as a payer would.
+    pub async fn pay(&self, payment_id: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let visit = self.open_page(payment_id).await;
+        assert_eq!(visit.page.status, 200, "{}", visit.page.text);
+        self.submit_page(payment_id, &visit, fields).await
+    }
+
+    pub async fn submit_page(
+        &self,
+        payment_id: &str,
+        visit: &PageVisit,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut all = vec![("csrf", visit.token.as_str())];
+        all.extend_from_slice(fields);
+        self.send(
+            event("POST", &format!("/pay/{payment_id}"))
+                .header("cookie", &visit.cookie)
+                .form(&all)
+                .build(),
+        )
+        .await
+    }
+
+    /// A sandbox customer (with e-mail and optional address) and a link for it.
+    pub async fn customer_with_link(
+        &self,
+        key: &str,
+        address: Option<Value>,
+        amount: u64,
+    ) -> (String, String) {
+        let mut body = json!({ "email": "payer@example.com" });
+        if let Some(address) = address {
+            body["address"] = address;
+        }
+        let customer = self.post("/api/v1/customers", key, body).await;
+        let customer_id = customer.data()["id"].as_str().unwrap().to_owned();
+        let link = self
+            .post(
+                "/api/v1/payments",
+                key,
+                json!({ "amount": amount, "currency": "usd", "description": "Order", "customerId": customer_id }),
+            )
+            .await;
+        let link_id = link.data()["id"].as_str().unwrap().to_owned();
+        (customer_id, link_id)
+    }
+}
+
+pub const GOOD_CARD: &[(&str, &str)] = &[
+    ("card_number", "4242 4242 4242 4242"),
+    ("expiry", "12/34"),
+    ("cvc", "123"),
+];
+
+pub fn card(number: &str) -> Vec<(&str, &str)> {
+    vec![("card_number", number), ("expiry", "12/34"), ("cvc", "123")]
+}
+
+/// Replaces the account's tax table: `default` and `(region, rate)` in basis points.
+pub async fn set_rates(t: &TestApp, account: &AccountId, default: u32, regions: &[(&str, u32)]) {
+    let rates = TaxRates {
+        default: BasisPoints::new(i128::from(default)).unwrap(),
+        by_region: regions
+            .iter()
+            .map(|(region, bps)| {
+                (
+                    RegionKey::parse(region).unwrap(),
+                    BasisPoints::new(i128::from(*bps)).unwrap(),
+                )
+            })
+            .collect::<BTreeMap<_, _>>(),
+    };
+    t.store.put_tax_rates(account, &rates).await.unwrap();
+}
+
+/// A customer whose card was vaulted by paying a link with `number`.
+pub async fn customer_with_card(
+    t: &TestApp,
+    key: &str,
+    address: Option<serde_json::Value>,
+    number: &str,
+) -> String {
+    let (customer_id, link) = t.customer_with_link(key, address, 100).await;
+    let paid = t.pay(&link, &card(number)).await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    customer_id
+}
+
+/// A customer whose card declines off-session, and the outstanding invoice of a declined
+/// charge: `(customer id, invoice id)`.
+pub async fn outstanding_invoice(t: &TestApp, key: &str) -> (String, String) {
+    let customer = customer_with_card(t, key, None, "4000000000000341").await;
+    let invoice = declined_invoice(t, key, &customer).await;
+    (customer, invoice)
+}
+
+/// The outstanding invoice of a charge of `customer` that declines.
+pub async fn declined_invoice(t: &TestApp, key: &str, customer: &str) -> String {
+    let declined = t
+        .post(
+            "/api/v1/payments/charge",
+            key,
+            json!({ "customerId": customer, "amount": 300, "currency": "usd", "description": "x" }),
+        )
+        .await;
+    declined.body["error"]["details"]["invoiceId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

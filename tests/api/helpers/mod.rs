@@ -1,0 +1,17 @@
+//! Test harness: a real DynamoDB Local (started here unless DYNAMODB_ENDPOINT points at one),
+//! a fresh account per test, and API Gateway events fed through the real handlers.
+//!
+//! `services`: the processes a test run starts (DynamoDB Local, aws-ses-v2-local, localstripe,
+//! moto) and plain HTTP to them; `app`: the functions' configuration and `TestApp`; `events`:
+//! API Gateway events in, responses out; `flows`: a payer's and a merchant's steps that many
+//! tests share.
+
+mod app;
+mod events;
+mod flows;
+mod services;
+
+pub use app::*;
+pub use events::*;
+pub use flows::*;
+pub use services::*;
