@@ -128,7 +128,7 @@ impl Store {
                         .await?;
                     return Ok(Some(account));
                 }
-                // Another change (or a key issued before versions) got in first: read again.
+                // Another change got in first, or the account is gone: read again.
                 Updated::Refused(_) => continue,
             }
         }

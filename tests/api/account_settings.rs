@@ -198,7 +198,8 @@ async fn keys_issued_during_changes_end_on_the_last_settings() {
 #[tokio::test]
 async fn an_account_from_before_versions_takes_its_keys_along() {
     let t = TestApp::new().await;
-    let (account, first) = t.account(Mode::Sandbox).await;
+    // Unpinned too, as accounts from before pins are: the change keeps it so.
+    let (account, first) = t.account_pinned(Mode::Sandbox, None).await;
     let second = t.issue_key(&account).await;
     rewrite(
         &t,
@@ -213,15 +214,6 @@ async fn an_account_from_before_versions_takes_its_keys_along() {
     }
 
     t.store
-        .set_api_version(&account.id, ApiVersion::V2026_07_31)
-        .await
-        .unwrap()
-        .expect("the account exists");
-    let pinned = every_key_copies(&t, &account, &[&first, &second]).await;
-    assert!(pinned.contains("V2026_07_31"), "{pinned}");
-
-    unlist(&t, &second).await;
-    t.store
         .set_providers(&account.id, |current| ProviderSettings {
             sandbox_on_stripe: true,
             ..current.clone()
@@ -230,5 +222,16 @@ async fn an_account_from_before_versions_takes_its_keys_along() {
         .unwrap()
         .expect("the account exists");
     let routed = every_key_copies(&t, &account, &[&first, &second]).await;
+    assert!(routed.starts_with("None "), "{routed}");
     assert!(routed.contains("sandbox_on_stripe: true"), "{routed}");
+
+    unlist(&t, &second).await;
+    t.store
+        .set_api_version(&account.id, ApiVersion::V2026_07_31)
+        .await
+        .unwrap()
+        .expect("the account exists");
+    let pinned = every_key_copies(&t, &account, &[&first, &second]).await;
+    assert!(pinned.contains("V2026_07_31"), "{pinned}");
+    assert!(pinned.contains("sandbox_on_stripe: true"), "{pinned}");
 }
