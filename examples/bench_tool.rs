@@ -578,7 +578,12 @@ impl Bare<'_> {
             keys::customer(&self.id, &customer.expect("cus")),
             keys::CUSTOMER_SK,
         );
-        let invoice_template = get_item(self.store, self.invoice_key(0)).await;
+        let invoice = InvoiceId::parse(self.account["invoices"][0].as_str().expect("inv"));
+        let invoice_key = key_of(
+            keys::invoice(&self.id, &invoice.expect("inv")),
+            keys::INVOICE_SK,
+        );
+        let invoice_template = get_item(self.store, invoice_key).await;
         let counter = key_of(keys::invoice_counter(&self.id), keys::INVOICE_COUNTER_SK);
         let mut theoretical = 0.0;
         for _ in 0..self.n {
@@ -654,11 +659,6 @@ impl Bare<'_> {
                     * (write_units(&payment) + 1.0 + write_units(&invoice) + write_units(&receipt));
         }
         theoretical
-    }
-
-    fn invoice_key(&self, index: usize) -> Item {
-        let id = InvoiceId::parse(self.account["invoices"][index].as_str().expect("inv"));
-        key_of(keys::invoice(&self.id, &id.expect("inv")), keys::INVOICE_SK)
     }
 
     /// One consistent GetItem, answering the units it consumed.

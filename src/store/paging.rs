@@ -96,9 +96,7 @@ impl Store {
         };
         Ok(Page { items, next })
     }
-}
 
-impl Store {
     /// Every item of one partition of the by-account index, newest first, page after page.
     pub(super) async fn every_of_partition<T>(
         &self,

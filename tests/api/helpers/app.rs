@@ -17,7 +17,9 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use super::events::{TestResponse, event};
-use super::services::{dynamodb_endpoint, free_port, localstripe_endpoint, ses_endpoint, settings};
+use super::services::{
+    create_table, dynamodb_endpoint, free_port, localstripe_endpoint, ses_endpoint, settings,
+};
 
 /// localstripe takes any key of the right form.
 pub const LOCALSTRIPE_KEY: &str = "sk_test_commet_payments_tests";
@@ -158,7 +160,7 @@ impl TestApp {
         }
         let store = Store::connect(&app_config.store).await;
         if own_table.is_some() {
-            store.create_table().await.unwrap();
+            create_table(&store).await;
         }
         Self {
             app: App::new(store.clone(), app_config).leak(),
