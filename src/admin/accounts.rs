@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{AdminResult, find_account, keys};
+use super::{AdminResult, account_id, find_account, keys};
 use crate::domain::account::{Account, ApiKey, ApiKeySecret, Mode, ProviderSettings};
 use crate::domain::ids::StripeAccountId;
 use crate::domain::payment::Provider;
@@ -76,17 +76,14 @@ pub async fn set_api_version(
     version: &str,
     out: &mut dyn Write,
 ) -> AdminResult {
-    let account = find_account(store, account).await?;
+    // The store reads the account itself: no lookup first.
+    let id = account_id(account)?;
     let version = parse_version(version)?;
     store
-        .set_api_version(&account.id, version)
+        .set_api_version(&id, version)
         .await?
-        .ok_or_else(|| format!("no account {}", account.id))?;
-    writeln!(
-        out,
-        "account {} pinned to API version {version}",
-        account.id
-    )?;
+        .ok_or_else(|| format!("no account {id}"))?;
+    writeln!(out, "account {id} pinned to API version {version}")?;
     Ok(())
 }
 

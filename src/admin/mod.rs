@@ -74,9 +74,13 @@ pub async fn relay_stream(
 }
 
 async fn find_account(store: &Store, id: &str) -> Result<Account, AdminError> {
-    let id = AccountId::parse(id).map_err(|e| format!("--account {e}"))?;
+    let id = account_id(id)?;
     store
         .get_account(&id)
         .await?
         .ok_or_else(|| format!("no account {id}").into())
+}
+
+fn account_id(text: &str) -> Result<AccountId, String> {
+    AccountId::parse(text).map_err(|e| format!("--account {e}"))
 }
