@@ -55,6 +55,8 @@ ensure_venv() {
   if [[ ! -x "$VENV/bin/python3" ]]; then
     log "creating the project's Python environment in .venv"
     python3 -m venv "$VENV" >&2 || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+    # The line above made bash remember the system's python3; from now on it is the venv's.
+    hash -r
   fi
 }
 export PATH="$VENV/bin:$PATH"
