@@ -1,4 +1,4 @@
-//! Benchmark helper (driven by scripts/bench.py): seeds DynamoDB Local with the data the
+//! Benchmark helper (driven by scripts/bench/): seeds DynamoDB Local with the data the
 //! benchmark needs, and issues the bare DynamoDB calls each endpoint makes, with the same SDK and
 //! client settings as the functions, printing latency and consumed capacity as JSON. Cancel and
 //! invoice status send the store's own requests (`store::bench`, the `bench` feature), so a

@@ -1,7 +1,7 @@
 //! The floor plus the one GetItem a warm `get_payment` makes, and nothing else: no auth, no
 //! parsing, no mapping, no JSON. `get_payment` minus this, both under the same emulator and in
 //! the same kind of process, is what our own code costs per warm request, without the noise of
-//! subtracting a bare call measured in another process (scripts/bench.py prints both).
+//! subtracting a bare call measured in another process (scripts/bench/ prints both).
 //!
 //! Reads TABLE_NAME and DYNAMODB_ENDPOINT as the functions do, and BENCH_ACCOUNT and
 //! BENCH_PAYMENT for the item to read.

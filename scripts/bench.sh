@@ -2,7 +2,7 @@
 # The README's benchmark command: cold starts, warm latency, residual cost, memory, capacity
 # units, scaling, instructions and binary sizes, printed as tables. Runs on loopback only.
 #
-# Environment knobs (defaults in scripts/bench.py): BENCH_COLD_RUNS, BENCH_WARM_REQUESTS,
+# Environment knobs (defaults in scripts/bench/settings.py): BENCH_COLD_RUNS, BENCH_WARM_REQUESTS,
 # BENCH_ROUNDS, BENCH_LARGE_ACCOUNT, BENCH_SCALING_REQUESTS, BENCH_CALLGRIND_REQUESTS,
 # BENCH_LAG_EVENTS, BENCH_LAMBDA_COLD_RUNS, BENCH_LAMBDA_WARM_REQUESTS; BENCH_ONLY=events prints
 # only the events-out tables, BENCH_ONLY=lambda only the Lambda-size ones (cold start and warm
@@ -27,4 +27,4 @@ log "starting DynamoDB Local on 127.0.0.1:$port"
 scripts/dynamodb-local.sh "$port" --parent-pid $$ > /dev/null 2>&1 &
 wait_for_port "$port" 120 || die "DynamoDB Local did not start"
 
-python3 scripts/bench.py "$port"
+(cd scripts && python3 -B -m bench "$port")

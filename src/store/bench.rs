@@ -1,4 +1,4 @@
-//! The benchmark's bare mirrors send the store's own requests (`scripts/bench.py` compares each
+//! The benchmark's bare mirrors send the store's own requests (`scripts/bench/` compares each
 //! endpoint with the DynamoDB calls it makes). Compiled only with the `bench` feature.
 
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;

@@ -1,0 +1,142 @@
+"""API Gateway events for the functions: one factory per benchmarked endpoint, and what each
+answers when it does its job."""
+
+import hashlib
+import hmac
+import json
+import time
+
+
+def event(method, path, key, body=None, query=""):
+    headers = {"host": "127.0.0.1:3000", "x-api-key": key}
+    if body is not None:
+        headers["content-type"] = "application/json"
+    e = {
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "bench", "domainName": "127.0.0.1",
+            "domainPrefix": "bench", "requestId": "bench", "routeKey": "$default",
+            "stage": "$default", "time": "26/Nov/2026:10:15:00 +0000", "timeEpoch": 0,
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                     "sourceIp": "127.0.0.1", "userAgent": "bench"},
+        },
+        "isBase64Encoded": False,
+    }
+    if body is not None:
+        e["body"] = json.dumps(body)
+    return e
+
+
+OK = (200, 402)  # 402: a declined charge is the endpoint doing its job
+
+
+def expecting(statuses, make_event):
+    """An event factory whose endpoint answers one of `statuses` when it does its job (the
+    default, for the rest, is OK)."""
+    make_event.ok = statuses
+    return make_event
+
+
+def answered_as_expected(make_event, status):
+    return status in getattr(make_event, "ok", OK)
+
+
+STRIPE_WEBHOOK_SECRET = "whsec_commet_payments_bench"
+
+
+def stripe_event(account, payment):
+    """Stripe's webhook: a PaymentIntent event naming a seeded (sandbox) payment, signed with a
+    fresh timestamp as Stripe signs it. The function checks the signature, reads the payment
+    (one GetItem) and acknowledges the event as not its Stripe payment's: the path every event
+    takes up to the write a real charge's outcome adds."""
+    body = json.dumps({
+        "id": "evt_bench", "object": "event", "livemode": False, "type": "payment_intent.succeeded",
+        "data": {"object": {"id": "pi_bench", "object": "payment_intent", "amount": 2500,
+                            "currency": "usd", "status": "succeeded",
+                            "metadata": {"commet_account_id": account,
+                                         "commet_payment_id": payment}}}})
+    at = int(time.time())
+    mac = hmac.new(STRIPE_WEBHOOK_SECRET.encode(), f"{at}.{body}".encode(), hashlib.sha256)
+    e = event("POST", "/stripe/webhook", "none")
+    e["headers"]["content-type"] = "application/json"
+    e["headers"]["stripe-signature"] = f"t={at},v1={mac.hexdigest()}"
+    e["body"] = body
+    return e
+
+
+class Endpoints:
+    """For each benchmarked endpoint (every HTTP route of template.yaml): its binary, an event
+    factory (fresh objects for writes that consume them), and the bare DynamoDB op that mirrors
+    its calls (None where the bench has no mirror) with the seed account it runs on."""
+
+    def __init__(self, seed):
+        self.seed = seed
+        small, work, hooks = seed["small"], seed["work"], seed["webhooks"]
+        self.pools = {
+            "cancel": list(work["cancelable"]),
+            "invoice status": list(work["invoices"][1:]),
+            "delete webhook": list(hooks["deletable"]),
+        }
+        creates = iter(range(len(hooks["creators"]) * hooks["creates_per_key"]))
+        creator = lambda: hooks["creators"][next(creates) // hooks["creates_per_key"]]
+        hook = f"/api/v1/webhooks/{hooks['webhook']}"
+        self.table = {
+            "get": ("get_payment", lambda: event(
+                "GET", f"/api/v1/payments/{small['payment']}", small["key"]), "get", "small"),
+            "list": ("list_payments", lambda: event(
+                "GET", "/api/v1/payments", small["key"]), "list", "small"),
+            "create link": ("create_payment", lambda: event(
+                "POST", "/api/v1/payments", work["key"],
+                {"amount": 2500, "currency": "usd", "description": "Benchmark order"}),
+                "create", "work"),
+            "cancel": ("cancel_payment", lambda: event(
+                "POST", f"/api/v1/payments/{self.pools['cancel'].pop()}/cancel", work["key"]),
+                "cancel", "work"),
+            "charge": ("charge_payment", lambda: event(
+                "POST", "/api/v1/payments/charge", work["key"],
+                {"customerId": work["customer"], "amount": 1500, "currency": "usd",
+                 "description": "Benchmark charge"}), "charge", "work"),
+            "invoice status": ("update_invoice_status", lambda: event(
+                "PUT", f"/api/v1/invoices/{self.pools['invoice status'].pop()}/status",
+                work["key"], {"status": "paid"}), "invoice-status", "work"),
+            "pay page": ("pay_page", lambda: event(
+                "GET", f"/pay/{work['page']}", "none"), None, "work"),
+            "get invoice": ("get_invoice", lambda: event(
+                "GET", f"/api/v1/invoices/{work['invoices'][0]}", work["key"]), None, "work"),
+            "list invoices": ("list_invoices", lambda: event(
+                "GET", "/api/v1/invoices", work["key"]), None, "work"),
+            "get customer": ("get_customer", lambda: event(
+                "GET", f"/api/v1/customers/{work['customer']}", work["key"]), None, "work"),
+            "list customers": ("list_customers", lambda: event(
+                "GET", "/api/v1/customers", work["key"]), None, "work"),
+            "create customer": ("create_customer", lambda: event(
+                "POST", "/api/v1/customers", work["key"], {"email": "bench@example.com"}),
+                None, "work"),
+            "get webhook": ("get_webhook", lambda: event("GET", hook, hooks["key"]), None,
+                            "webhooks"),
+            "list webhooks": ("list_webhooks", lambda: event(
+                "GET", "/api/v1/webhooks", hooks["key"]), None, "webhooks"),
+            "create webhook": ("create_webhook", lambda: event(
+                "POST", "/api/v1/webhooks", creator(),
+                {"url": "https://93.184.215.14/hooks/commet", "events": ["payment.received"]}),
+                None, "webhooks"),
+            "update webhook": ("update_webhook", lambda: event(
+                "PATCH", hook, hooks["key"], {"description": "Benchmark"}), None, "webhooks"),
+            "delete webhook": ("delete_webhook", lambda: event(
+                "DELETE", f"/api/v1/webhooks/{self.pools['delete webhook'].pop()}",
+                hooks["key"]), None, "webhooks"),
+            "test webhook": ("test_webhook", lambda: event(
+                "POST", f"{hook}/test", hooks["key"]), None, "webhooks"),
+            "list deliveries": ("list_webhook_deliveries", lambda: event(
+                "GET", f"{hook}/deliveries", hooks["key"]), None, "webhooks"),
+            "retry delivery": ("retry_webhook_delivery", lambda: event(
+                "POST", f"{hook}/deliveries/{hooks['delivery']}/retry", hooks["key"]), None,
+                "webhooks"),
+            "stripe webhook": ("stripe_webhook", lambda: stripe_event(
+                small["account"], small["payment"]), None, "small"),
+            "error docs": ("error_docs", lambda: event("GET", "/docs/errors", "none"), None,
+                           "work"),
+            "not found": ("not_found", expecting((404,), lambda: event(
+                "GET", "/api/v1/nothing-here", "none")), None, "work"),
+        }

@@ -1,0 +1,107 @@
+"""Instructions counted by callgrind: per warm request and per cold start, the bootstrap only.
+Repeatable for the same binary, inputs and environment, whatever else the machine does."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from .api_events import answered_as_expected
+from .emulator import Function, with_extra
+from .report import table
+from .settings import CALLGRIND_REQUESTS
+
+
+def under_callgrind(bootstrap, env, workdir, tag):
+    """The bootstrap started under callgrind, and the path its dumps are numbered from; None if
+    valgrind is not installed."""
+    if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
+        return None
+    out = Path(workdir) / f"callgrind-{tag}.{bootstrap.name}.{len(list(Path(workdir).iterdir()))}"
+    wrapper = Path(workdir) / f"valgrind-{tag}-{bootstrap.name}.sh"
+    wrapper.write_text(f"#!/bin/sh\nexec valgrind --tool=callgrind --quiet "
+                       f"--callgrind-out-file={out} {bootstrap}\n")
+    wrapper.chmod(0o755)
+    return Function(bootstrap, env, wrapper=wrapper), out
+
+
+def dump_counters(function):
+    """Writes callgrind's counters since the last dump to the next numbered file, and resets
+    them."""
+    subprocess.run(["callgrind_control", "-d", str(function.bootstrap_pid())], check=True,
+                   capture_output=True, timeout=60)
+
+
+def dumped_total(dump):
+    """The instructions a dump file counts, or None if there is none."""
+    if not dump.exists():
+        return None
+    line = next((l for l in dump.read_text(errors="ignore").splitlines()
+                 if l.startswith("totals:")), None)
+    return None if line is None else int(line.split()[1])
+
+
+def instructions_per_request(bootstrap, env, make_event, workdir):
+    """Instructions per warm request under callgrind: after 5 warm-up requests the counters are
+    dumped (and so reset); the next dump, after N more requests, divided by N."""
+    started = under_callgrind(bootstrap, env, workdir, "warm")
+    if started is None:
+        return None
+    function, out = started
+    try:
+        for n in range(5 + CALLGRIND_REQUESTS):
+            if n == 5:
+                dump_counters(function)
+            status, payload = function.invoke(make_event())
+            if not answered_as_expected(make_event, status):
+                raise RuntimeError(f"request under callgrind answered {status}: {payload}")
+        dump_counters(function)
+    finally:
+        function.stop()
+    total = dumped_total(Path(f"{out}.2"))
+    return None if total is None else total / CALLGRIND_REQUESTS
+
+
+def cold_instructions(bootstrap, env, make_event, workdir):
+    """Instructions from exec to the first answer, under callgrind: the cold start's own CPU
+    work (dynamic loading, runtime, configuration, trust roots, first request), which is what a
+    small function waits for at its CPU share."""
+    started = under_callgrind(bootstrap, env, workdir, "cold")
+    if started is None:
+        return None
+    function, out = started
+    try:
+        status, payload = function.invoke(make_event())
+        if not answered_as_expected(make_event, status):
+            raise RuntimeError(f"cold start answered {status}: {payload}")
+        dump_counters(function)
+    finally:
+        function.stop()
+    return dumped_total(Path(f"{out}.1"))
+
+
+def warm_instructions(subjects, env, workdir):
+    """Instructions per warm request, deterministic under callgrind: each subject is (name,
+    (bootstrap, event factory)) or (name, (bootstrap, event factory, extra environment)). Prints
+    the table; returns the counts by name."""
+    rows, counts = [], {}
+    for name, (bootstrap, make_event, *extra) in subjects:
+        count = instructions_per_request(bootstrap, with_extra(env, extra), make_event, workdir)
+        counts[name] = count
+        rows.append([name, "n/a" if count is None else f"{count:,.0f}"])
+    table(f"Instructions per warm request (callgrind, N={CALLGRIND_REQUESTS} after 5 warm-up "
+          f"requests, plain HTTP; the bootstrap process only)", ["endpoint", "instructions"],
+          rows)
+    return counts
+
+
+FLOOR_GET = "floor + GetItem"
+
+
+def own_share(get, floor_get):
+    """Our own code's cost in a warm get: the get less the floor making the very same GetItem
+    through the very same store (issue 13's goal: at most 5 % of the get)."""
+    if get is None or floor_get is None:
+        return "our own code in a warm get: n/a (get or floor + GetItem not measured)"
+    own = get - floor_get
+    return (f"our own code in a warm get: {own:,.0f} instructions (get less floor + GetItem), "
+            f"{100 * own / get:.1f} % of the get")
