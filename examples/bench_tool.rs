@@ -25,7 +25,7 @@ use commet_payments::domain::version::ApiVersion;
 use commet_payments::domain::webhook::{
     EventSelection, NewWebhook, WebhookEndpoint, WebhookSecret, WebhookUrl,
 };
-use commet_payments::store::{Store, StoreSettings, bench, keys};
+use commet_payments::store::{Store, StoreSettings, bench, item_size, keys};
 use serde_json::{Value, json};
 
 type Item = HashMap<String, AttributeValue>;
@@ -277,26 +277,6 @@ fn key_of(pk: String, sk: &str) -> Item {
         ("pk".into(), text_value(&pk)),
         ("sk".into(), text_value(sk)),
     ])
-}
-
-/// DynamoDB's size of an item (names plus values), for the theoretical capacity.
-fn item_size(item: &Item) -> usize {
-    fn value(v: &AttributeValue) -> usize {
-        match v {
-            AttributeValue::S(text) => text.len(),
-            AttributeValue::N(number) => number.len().div_ceil(2) + 1,
-            AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
-            AttributeValue::M(map) => {
-                3 + map
-                    .iter()
-                    .map(|(k, v)| k.len() + value(v) + 1)
-                    .sum::<usize>()
-            }
-            AttributeValue::L(list) => 3 + list.iter().map(|v| value(v) + 1).sum::<usize>(),
-            _ => 0,
-        }
-    }
-    item.iter().map(|(k, v)| k.len() + value(v)).sum()
 }
 
 struct Sampler {

@@ -23,6 +23,7 @@ mod deliveries;
 mod error;
 mod idempotency;
 mod invoices;
+mod item_size;
 mod items;
 mod key_lookup;
 pub mod keys;
@@ -49,6 +50,7 @@ pub use idempotency::{
     AnswerError, Claim, ClaimOutcome, IdempotencyRecords, KeyCompletion, RenderAnswer,
 };
 pub use invoices::SetInvoiceStatus;
+pub use item_size::item_size;
 pub use links::{Attempt, BeginAttempt, STALE_ATTEMPT_SECONDS, Unpaid};
 pub use payments::{CancelOutcome, InsertPaymentOutcome};
 pub use stream_reader::StreamReader;

@@ -18,7 +18,8 @@ use commet_payments::domain::text::{Description, Email, ExternalId};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::store::{
-    CancelOutcome, InsertCustomerOutcome, InsertPaymentOutcome, IssueKeyOutcome, Store, keys,
+    CancelOutcome, InsertCustomerOutcome, InsertPaymentOutcome, IssueKeyOutcome, Store, item_size,
+    keys,
 };
 
 use crate::helpers::TestApp;
@@ -536,19 +537,4 @@ async fn every_account_and_every_key_is_listed_past_one_page() {
     assert_eq!(listed.len(), 101);
     let listed: HashSet<String> = listed.iter().map(|k| k.id.to_string()).collect();
     assert_eq!(listed, keys);
-}
-
-/// An item's size as DynamoDB counts it for capacity: each attribute's name and value.
-fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
-    item.iter()
-        .map(|(name, value)| {
-            name.len()
-                + match value {
-                    AttributeValue::S(text) | AttributeValue::N(text) => text.len(),
-                    AttributeValue::Bool(_) => 1,
-                    AttributeValue::Ss(texts) => texts.iter().map(String::len).sum(),
-                    other => panic!("unexpected attribute on an account: {other:?}"),
-                }
-        })
-        .sum()
 }
