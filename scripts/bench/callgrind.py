@@ -40,43 +40,42 @@ def dumped_total(dump):
     return None if line is None else int(line.split()[1])
 
 
-def instructions_per_request(bootstrap, env, make_event, workdir):
-    """Instructions per warm request under callgrind: after 5 warm-up requests the counters are
-    dumped (and so reset); the next dump, after N more requests, divided by N."""
-    started = under_callgrind(bootstrap, env, workdir, "warm")
+def counted_runs(bootstrap, env, make_event, workdir, tag, runs):
+    """The bootstrap under callgrind making, for each count in `runs`, that many requests, with
+    the counters dumped (and so reset) after each run: the instructions of each run, in order
+    (None for a run whose dump is missing); None if valgrind is not installed."""
+    started = under_callgrind(bootstrap, env, workdir, tag)
     if started is None:
         return None
     function, out = started
     try:
-        for n in range(5 + CALLGRIND_REQUESTS):
-            if n == 5:
-                dump_counters(function)
-            status, payload = function.invoke(make_event())
-            if not answered_as_expected(make_event, status):
-                raise RuntimeError(f"request under callgrind answered {status}: {payload}")
-        dump_counters(function)
+        for count in runs:
+            for _ in range(count):
+                status, payload = function.invoke(make_event())
+                if not answered_as_expected(make_event, status):
+                    raise RuntimeError(f"{tag} request under callgrind answered {status}: "
+                                       f"{payload}")
+            dump_counters(function)
     finally:
         function.stop()
-    total = dumped_total(Path(f"{out}.2"))
-    return None if total is None else total / CALLGRIND_REQUESTS
+    return [dumped_total(Path(f"{out}.{n}")) for n in range(1, len(runs) + 1)]
+
+
+def instructions_per_request(bootstrap, env, make_event, workdir):
+    """Instructions per warm request under callgrind: 5 warm-up requests, then N more, divided
+    by N."""
+    totals = counted_runs(bootstrap, env, make_event, workdir, "warm", [5, CALLGRIND_REQUESTS])
+    if totals is None or totals[1] is None:
+        return None
+    return totals[1] / CALLGRIND_REQUESTS
 
 
 def cold_instructions(bootstrap, env, make_event, workdir):
     """Instructions from exec to the first answer, under callgrind: the cold start's own CPU
     work (dynamic loading, runtime, configuration, trust roots, first request), which is what a
     small function waits for at its CPU share."""
-    started = under_callgrind(bootstrap, env, workdir, "cold")
-    if started is None:
-        return None
-    function, out = started
-    try:
-        status, payload = function.invoke(make_event())
-        if not answered_as_expected(make_event, status):
-            raise RuntimeError(f"cold start answered {status}: {payload}")
-        dump_counters(function)
-    finally:
-        function.stop()
-    return dumped_total(Path(f"{out}.1"))
+    totals = counted_runs(bootstrap, env, make_event, workdir, "cold", [1])
+    return None if totals is None else totals[0]
 
 
 def warm_instructions(subjects, env, workdir):
