@@ -18,6 +18,7 @@ pub mod money;
 pub mod page;
 pub mod payment;
 pub mod pending_charge;
+pub mod public_address;
 pub mod receipt;
 pub mod tax;
 pub mod text;

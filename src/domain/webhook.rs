@@ -1,7 +1,7 @@
 //! Webhook endpoints: where an account wants to hear about its events (docs/contract.md §5), and
 //! the rules for where this service may send them.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -74,7 +74,7 @@ impl EventSelection {
 /// An endpoint's URL: absolute http(s), a host, no user name or password (they would be sent
 /// to whoever the host is and shown in listings), at most 2048 characters. Live accounts need
 /// https. Where it may point is checked against the addresses its host resolves to, by
-/// `forbidden_address`, when saved and again when delivered to.
+/// `public_address::forbidden_address`, when saved and again when delivered to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookUrl(Url);
 
@@ -144,59 +144,6 @@ impl WebhookUrl {
 pub enum Target<'a> {
     Address(IpAddr),
     Name(&'a str),
-}
-
-/// Why this service will not connect to `ip`, if it will not: anything but a public unicast
-/// address. Loopback is allowed only when `allow_loopback` (a local stack's own setting).
-pub fn forbidden_address(ip: IpAddr, allow_loopback: bool) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(v4) => forbidden_v4(v4, allow_loopback),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => forbidden_v4(v4, allow_loopback),
-            None => forbidden_v6(v6, allow_loopback),
-        },
-    }
-}
-
-fn forbidden_v4(ip: Ipv4Addr, allow_loopback: bool) -> Option<&'static str> {
-    let [a, b, ..] = ip.octets();
-    if ip.is_loopback() {
-        return (!allow_loopback).then_some("a loopback address");
-    }
-    if ip.is_unspecified() || a == 0 {
-        Some("an unspecified address")
-    } else if ip.is_private() {
-        Some("a private address")
-    } else if ip.is_link_local() {
-        Some("a link-local address (instance metadata lives there)")
-    } else if a == 100 && (64..128).contains(&b) {
-        Some("a shared (carrier-grade NAT) address")
-    } else if ip.is_multicast() || ip.is_broadcast() || a >= 240 {
-        Some("a multicast, broadcast or reserved address")
-    } else {
-        None
-    }
-}
-
-fn forbidden_v6(ip: Ipv6Addr, allow_loopback: bool) -> Option<&'static str> {
-    let first = ip.segments()[0];
-    if ip.is_loopback() {
-        return (!allow_loopback).then_some("a loopback address");
-    }
-    if ip.is_unspecified() {
-        Some("an unspecified address")
-    } else if first & 0xfe00 == 0xfc00 {
-        Some("a unique-local address")
-    } else if first & 0xffc0 == 0xfe80 {
-        Some("a link-local address")
-    } else if ip.is_multicast() {
-        Some("a multicast address")
-    } else if first == 0x0064 && ip.segments()[1] == 0xff9b {
-        // NAT64 can reach any IPv4 address, private ones included.
-        Some("a NAT64 address")
-    } else {
-        None
-    }
 }
 
 /// The secret an endpoint's deliveries are signed with: `whsec_` and 256 random bits. Shown once,
@@ -309,6 +256,7 @@ impl WebhookChanges {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::public_address::forbidden_address;
 
     fn forbidden(url: &str) -> Option<&'static str> {
         match WebhookUrl::parse(url, true).unwrap().target() {
@@ -340,21 +288,16 @@ mod tests {
             "https://255.255.255.255/",
             "https://[ff02::1]/",
             "https://[64:ff9b::a00:1]/",
+            "https://[::127.0.0.1]/",
+            "https://[2002:7f00:1::]/",
+            "https://[2001::a9fe:a9fe]/",
+            "https://198.18.0.1/",
         ] {
             assert!(forbidden(url).is_some(), "{url} must be refused");
         }
         for url in ["https://93.184.215.14/", "https://[2606:4700::1111]/"] {
             assert_eq!(forbidden(url), None, "{url} is public");
         }
-    }
-
-    #[test]
-    fn loopback_is_allowed_only_by_the_local_setting() {
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        assert!(forbidden_address(ip, false).is_some());
-        assert_eq!(forbidden_address(ip, true), None);
-        let private: IpAddr = "10.1.2.3".parse().unwrap();
-        assert!(forbidden_address(private, true).is_some());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::domain::webhook::{Target, WebhookUrl, forbidden_address};
+use crate::domain::public_address::forbidden_address;
+use crate::domain::webhook::{Target, WebhookUrl};
 
 /// How long a name may take to resolve before the URL is refused.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);

@@ -1,7 +1,8 @@
 //! Reaching out: to addresses that merchants give (where a webhook may be sent, and what it
-//! says), and to payers (receipts, through SES); and the deployment's own secrets (Secrets Manager). Everything a merchant names is treated as hostile: a name is resolved here and every
-//! address it resolves to must be public (`domain::webhook::forbidden_address`), so a URL cannot
-//! aim this service at its own network or the instance metadata endpoint.
+//! says), and to payers (receipts, through SES); and the deployment's own secrets (Secrets
+//! Manager). Everything a merchant names is treated as hostile: a name is resolved here and every
+//! address it resolves to must be public (`domain::public_address::forbidden_address`), so a URL
+//! cannot aim this service at its own network or the instance metadata endpoint.
 
 mod aws;
 mod delivery;
