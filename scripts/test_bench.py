@@ -8,7 +8,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from bench import callgrind, cgroups, emulator, lambda_sizes, receiver, report
+from bench import callgrind, cgroups, emulator, lambda_sizes, receiver, report, settings
 
 MOUNTS = """\
 proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0
@@ -53,6 +53,15 @@ class Arithmetic(unittest.TestCase):
         self.assertEqual(lambda_sizes.above(21.04, 21.04, "floor", 1), "21.0")
         self.assertEqual(lambda_sizes.above(63.25, 21.0, "get", 1), "63.2 (+42.2)")
         self.assertEqual(lambda_sizes.above(1490, 1500, "get", 0), "1490 (-10)")
+
+
+class Parts(unittest.TestCase):
+    def test_bench_only_names_parts_by_commas_and_refuses_others(self):
+        self.assertEqual(settings.parts(""), set())
+        self.assertEqual(settings.parts("endpoints, events"), {"endpoints", "events"})
+        with self.assertRaises(SystemExit) as refused:
+            settings.parts("events,lamda")
+        self.assertIn("not lamda", str(refused.exception))
 
 
 class Receiving(unittest.TestCase):

@@ -1,5 +1,5 @@
 """`python3 -m bench PORT` (from scripts/): seeds DynamoDB Local on PORT, then prints every table,
-or those BENCH_ONLY names."""
+or those of the parts BENCH_ONLY names."""
 
 import json
 import os
@@ -17,12 +17,12 @@ from .emulator import env_for
 from .events_out import events_out
 from .lambda_sizes import lambda_sizes
 from .receiver import Receiver
-from .settings import (CALLGRIND_REQUESTS, COLD_RUNS, LAMBDA_COLD_RUNS, LAMBDA_SIZES_MB,
-                       LAMBDA_WARM_REQUESTS, LARGE, ONLY, RELEASE, ROUNDS, TABLE, WARM_REQUESTS)
+from .settings import (BUILD, CALLGRIND_REQUESTS, COLD_RUNS, LAMBDA_COLD_RUNS, LAMBDA_SIZES_MB,
+                       LAMBDA_WARM_REQUESTS, LARGE, PROFILE, ROUNDS, TABLE, WARM_REQUESTS, wanted)
 from .tls import TlsProxy, make_ca
 
-FLOOR = RELEASE / "examples" / "floor"
-FLOOR_GET_BINARY = RELEASE / "examples" / "floor_get"
+FLOOR = BUILD / "examples" / "floor"
+FLOOR_GET_BINARY = BUILD / "examples" / "floor_get"
 
 
 def floor_event():
@@ -35,7 +35,7 @@ def seed_data(plain_url, hook_url, seed_file):
     pool = (COLD_RUNS * 2 + ROUNDS * (WARM_REQUESTS + 1) + 10
             + (len(LAMBDA_SIZES_MB) + 1) * (LAMBDA_COLD_RUNS + LAMBDA_WARM_REQUESTS + 1)
             + 2 + 5 + CALLGRIND_REQUESTS)
-    out = subprocess.run([str(RELEASE / "examples" / "bench_tool"), "--endpoint", plain_url,
+    out = subprocess.run([str(BUILD / "examples" / "bench_tool"), "--endpoint", plain_url,
                           "--table", TABLE, "seed", "--large", str(LARGE),
                           "--hook-url", hook_url, "--pool", str(pool)],
                          check=True, capture_output=True, text=True)
@@ -55,7 +55,7 @@ def run(receiver, ddb_port):
     seeding = time.monotonic()
     seed = seed_data(plain_url, receiver.url, seed_file)
     seeding = time.monotonic() - seeding
-    endpoints = {name: (RELEASE / binary, make_event, op, account)
+    endpoints = {name: (BUILD / binary, make_event, op, account)
                  for name, (binary, make_event, op, account) in Endpoints(seed).table.items()}
 
     print(f"Benchmark {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
@@ -63,6 +63,8 @@ def run(receiver, ddb_port):
           f"{platform.processor() or platform.platform()}")
     print(f"cold N={COLD_RUNS} per endpoint and transport; warm N={WARM_REQUESTS} x "
           f"{ROUNDS} rounds; seeded {LARGE + 1000} payments in {seeding:.0f} s")
+    if PROFILE != "release":
+        print(f"{PROFILE} build: a check that the bench runs; its figures are not the functions'")
 
     lambda_subjects = [("floor", (FLOOR, floor_event))] + [
         (name, (bootstrap, make_event))
@@ -76,14 +78,13 @@ def run(receiver, ddb_port):
         print(f"\nwebhook receiver: {receiver.received} deliveries (test webhook, "
               f"retry delivery)")
 
-    if ONLY == "events":
-        events_out(plain_url, seed)
-    elif ONLY == "lambda":
-        at_lambda_sizes()
-    else:
+    if wanted("endpoints"):
         endpoint_tables(endpoints, plain_url, tls_url, ca, seed, seed_file, floor_get)
+    if wanted("events"):
         events_out(plain_url, seed)
+    if wanted("lambda"):
         at_lambda_sizes()
+    if wanted("endpoints"):
         latency.binary_sizes([("floor", FLOOR)] + [
             (bootstrap.name, bootstrap) for bootstrap, *_ in endpoints.values()])
     print(f"\nbenchmark took {time.monotonic() - begun:.0f} s (build not included)")

@@ -10,7 +10,7 @@ from .api_events import event
 from .emulator import Function, env_for
 from .receiver import Receiver
 from .report import fmt_mib, fmt_ms, pct, size_of, table
-from .settings import COLD_RUNS, LAG_EVENTS, RELEASE, ROOT, TABLE, WARM_REQUESTS
+from .settings import BUILD, COLD_RUNS, LAG_EVENTS, ROOT, TABLE, WARM_REQUESTS
 
 
 def events_out(plain_url, seed):
@@ -24,14 +24,14 @@ def delivery_lag(plain_url, key, env):
     (admin relay-stream, as start.sh runs it) and deliver_events."""
     receiver = Receiver()
     relay = subprocess.Popen(
-        [str(RELEASE / "admin"), "--endpoint", plain_url, "--table", TABLE, "relay-stream"],
+        [str(BUILD / "admin"), "--endpoint", plain_url, "--table", TABLE, "relay-stream"],
         # Quiet: its stdout is read for its first line only, and must not fill up.
         env={**env, "AWS_LAMBDA_LOG_LEVEL": "warn"}, stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True)
-    creates = Function(RELEASE / "create_customer", env)
+    creates = Function(BUILD / "create_customer", env)
     try:
         relay.stdout.readline()  # "relaying the stream ..." once it reads the stream
-        status, payload = Function.once(RELEASE / "create_webhook", env, lambda: event(
+        status, payload = Function.once(BUILD / "create_webhook", env, lambda: event(
             "POST", "/api/v1/webhooks", key,
             {"url": receiver.url, "events": ["customer.created"]}))
         if status != 200:
@@ -65,7 +65,7 @@ def deliver_events(env):
     """deliver_events on the sample stream event: a change of an account without endpoints, so
     one Query; what the function costs itself."""
     sample = json.loads((ROOT / "events" / "deliver_events.json").read_text())
-    binary = RELEASE / "deliver_events"
+    binary = BUILD / "deliver_events"
     colds = []
     for _ in range(COLD_RUNS):
         function = Function(binary, env)

@@ -10,15 +10,14 @@ from .api_events import event
 from .callgrind import FLOOR_GET
 from .emulator import Function, cold_start, env_for, warm, with_extra
 from .report import fmt_mib, fmt_ms, pct, size_of, table
-from .settings import (COLD_RUNS, RELEASE, ROOT, ROUNDS, SCALING_REQUESTS, TABLE,
-                       WARM_REQUESTS)
+from .settings import BUILD, COLD_RUNS, ROOT, ROUNDS, SCALING_REQUESTS, TABLE, WARM_REQUESTS
 
 
 def bare(endpoint_url, seed_file, op, account, n):
     """The bare DynamoDB calls an endpoint makes, `n` times (examples/bench_tool.rs): latency and
     capacity units."""
     out = subprocess.run(
-        [str(RELEASE / "examples" / "bench_tool"), "--endpoint", endpoint_url, "--table", TABLE,
+        [str(BUILD / "examples" / "bench_tool"), "--endpoint", endpoint_url, "--table", TABLE,
          "bare", "--seed", str(seed_file), "--op", op, "--n", str(n), "--account", account],
         check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
@@ -94,7 +93,7 @@ def scaling(seed, env):
     ]:
         p50s = {}
         for size in ("small", "large"):
-            latencies, _ = warm(RELEASE / op_binary, env, make(seed[size]),
+            latencies, _ = warm(BUILD / op_binary, env, make(seed[size]),
                                 min(SCALING_REQUESTS, 390))
             p50s[size] = pct(latencies, 0.5)
         rows.append([label, f"{p50s['small']:.3f}", f"{p50s['large']:.3f}",
