@@ -9,7 +9,8 @@
 //! aggregate files (`payments`, `invoices`, `customers`, `links`, `completion`, `accounts`,
 //! `api_keys`, `tax`, `idempotency`, `webhooks`, `deliveries`) say what each operation
 //! writes; `key_lookup` lets an API key's lookup ride along with a read; `stream` reads the
-//! table's stream back as domain changes.
+//! table's stream back as domain changes; `item_size` counts an item's bytes as DynamoDB bills
+//! them (the bench's capacity table and the account item's size test).
 
 mod accounts;
 mod api_keys;
