@@ -1,6 +1,6 @@
 //! Stripe, over its REST API: form-encoded POSTs with `Authorization: Bearer`, a pinned
-//! `Stripe-Version` and an `Idempotency-Key` on every POST, sent with the project's one HTTP
-//! client (`net`). Only what off-session charges need: a PaymentIntent confirmed off-session
+//! `Stripe-Version` and an `Idempotency-Key` on every POST (so any call may be sent twice), sent
+//! through a pool of kept-alive connections (`net::Pool`). Only what off-session charges need: a PaymentIntent confirmed off-session
 //! with the customer's saved method, and the PaymentIntents listed to find a charge again.
 
 use std::fmt;
@@ -17,13 +17,14 @@ use url::form_urlencoded::Serializer;
 use super::{Amount, ChargeOutcome, ChargeRequest, Charged, PaymentProvider, ProviderError};
 use crate::domain::ids::StripeAccountId;
 use crate::domain::payment::{Failure, Provider};
-use crate::net::{self, Destination};
+use crate::net::Pool;
 
 /// The API version every request is made in, so that Stripe's answers keep the shape this
 /// module reads whatever the account's default version is.
 pub const STRIPE_VERSION: &str = "2024-06-20";
 
-/// The whole exchange: DNS, connect, TLS, request and answer.
+/// The whole exchange: DNS, connect, TLS, request and answer (and its one repeat when a kept
+/// connection closed under it).
 pub const STRIPE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Stripe's answers are small; a larger one is not Stripe's.
@@ -75,9 +76,11 @@ pub struct StripeSettings {
 /// The deployment's Stripe account, with one of its secret keys (live or test).
 #[derive(Debug)]
 pub struct StripeClient {
-    base: Url,
+    /// `scheme://host[:port]`, which every request's path follows.
+    origin: String,
     host_header: String,
     secret_key: SecretKey,
+    pool: Pool,
 }
 
 /// Stripe as one of our accounts uses it: the deployment's client, acting on the deployment's
@@ -112,9 +115,10 @@ impl StripeClient {
             None => host.to_owned(),
         };
         Ok(Self {
-            base,
+            origin: base.origin().ascii_serialization(),
             host_header,
             secret_key: settings.secret_key,
+            pool: Pool::new(),
         })
     }
 
@@ -127,7 +131,7 @@ impl StripeClient {
     ) -> Result<Request<Full<Bytes>>, ProviderError> {
         let mut builder = Request::builder()
             .method(call.method)
-            .uri(call.path_and_query)
+            .uri(format!("{}{}", self.origin, call.path_and_query))
             .header(HOST, &self.host_header)
             .header(AUTHORIZATION, format!("Bearer {}", self.secret_key.0))
             .header("stripe-version", STRIPE_VERSION)
@@ -155,18 +159,10 @@ impl StripeClient {
         account: Option<&StripeAccountId>,
     ) -> Result<(u16, Value), ProviderError> {
         let exchange = async {
-            let host = self.base.host_str().unwrap_or_default();
-            let port = self.base.port_or_known_default().unwrap_or(443);
-            let addresses: Vec<_> = tokio::net::lookup_host((host, port))
-                .await
-                .map_err(|e| ProviderError(format!("Stripe's name did not resolve: {e}")))?
-                .collect();
             let request = self.request(&call, account)?;
-            let destination = Destination {
-                addresses: &addresses,
-                tls_name: (self.base.scheme() == "https").then_some(host),
-            };
-            let answer = net::send(destination, request, MAX_ANSWER_BYTES)
+            let answer = self
+                .pool
+                .send(request, MAX_ANSWER_BYTES)
                 .await
                 .map_err(|e| ProviderError(format!("Stripe: {e}")))?;
             let body = answer
@@ -574,6 +570,10 @@ mod tests {
         assert_eq!(header("stripe-version"), STRIPE_VERSION);
         assert_eq!(header("idempotency-key"), "pay_1");
         assert_eq!(header("host"), "api.stripe.com");
+        assert_eq!(
+            request.uri().to_string(),
+            "https://api.stripe.com/v1/payment_intents"
+        );
         assert_eq!(header("content-type"), "application/x-www-form-urlencoded");
         let own = stripe.request(&call, None).unwrap();
         assert!(!own.headers().contains_key("stripe-account"));

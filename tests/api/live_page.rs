@@ -8,7 +8,8 @@ use commet_payments::domain::ids::CustomerId;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    LOCALSTRIPE_PUBLISHABLE_KEY, PageVisit, TestApp, http_request, localstripe_endpoint,
+    CountingProxy, LOCALSTRIPE_PUBLISHABLE_KEY, PageVisit, TestApp, http_request,
+    localstripe_endpoint,
 };
 use crate::stripe::{intents_of, stripe};
 
@@ -129,6 +130,48 @@ async fn a_live_link_is_paid_through_stripe_js_and_its_card_then_charges_off_ses
     // AND the paid page is final: reopening it shows it paid, and it takes no other attempt
     let again = t.open_page(&link).await;
     assert!(again.page.text.contains("<h1>Paid</h1>"));
+}
+
+#[tokio::test]
+async fn a_page_payment_and_a_charge_make_their_stripe_calls_over_one_kept_connection() {
+    // GIVEN a deployment whose Stripe calls pass a proxy that counts them
+    let proxy = CountingProxy::to(localstripe_endpoint()).await;
+    let t = TestApp::with_stripe_api_at(&proxy.origin).await;
+    let (_, key) = t.account(Mode::Live).await;
+    let link = live_link(&t, &key, 2000).await;
+
+    // WHEN a payer opens the page, confirms a card and pays, and the merchant then charges them
+    let visit = t.open_page(&link).await;
+    let setup = setup_of(&visit);
+    confirm_in_browser(&setup, "4242424242424242").await;
+    let paid = t
+        .submit_page(
+            &link,
+            &visit,
+            &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
+        )
+        .await;
+    assert!(paid.text.contains("<h1>Paid</h1>"), "{}", paid.text);
+    let payment = t.get(&format!("/api/v1/payments/{link}"), &key).await;
+    let customer = payment.data()["customerId"].as_str().unwrap().to_owned();
+    let charged = t
+        .post(
+            "/api/v1/payments/charge",
+            &key,
+            json!({ "customerId": customer, "amount": 500, "currency": "usd", "description": "Renewal" }),
+        )
+        .await;
+    assert_eq!(charged.data()["status"], "succeeded", "{}", charged.text);
+
+    // THEN every Stripe call went over the first connection, kept alive between them
+    assert!(proxy.requests() >= 5, "{} Stripe calls", proxy.requests());
+    assert_eq!(
+        proxy.connections(),
+        1,
+        "{} Stripe calls over {} connections",
+        proxy.requests(),
+        proxy.connections()
+    );
 }
 
 #[tokio::test]

@@ -113,6 +113,18 @@ impl TestApp {
         .await
     }
 
+    /// An app whose live accounts reach localstripe's API at `api_base` (a proxy to it); the
+    /// payer's browser still loads Stripe.js from localstripe itself.
+    pub async fn with_stripe_api_at(api_base: &str) -> Self {
+        Self::custom(None, |config| {
+            let key = SecretSource::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned()));
+            let mut stripe = localstripe(key, LOCALSTRIPE_PUBLISHABLE_KEY);
+            stripe.api_base = api_base.to_owned();
+            config.stripe = Some(stripe);
+        })
+        .await
+    }
+
     /// The same, with the key found as `key` says (through `secrets_endpoint`).
     pub async fn with_stripe_key(
         own_table: Option<&str>,

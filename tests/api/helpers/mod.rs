@@ -4,14 +4,16 @@
 //! `services`: the processes a test run starts (DynamoDB Local, aws-ses-v2-local, localstripe,
 //! moto) and plain HTTP to them; `app`: the functions' configuration and `TestApp`; `events`:
 //! API Gateway events in, responses out; `flows`: a payer's and a merchant's steps that many
-//! tests share.
+//! tests share; `proxy`: a TCP proxy that counts connections and requests.
 
 mod app;
 mod events;
 mod flows;
+mod proxy;
 mod services;
 
 pub use app::*;
 pub use events::*;
 pub use flows::*;
+pub use proxy::*;
 pub use services::*;

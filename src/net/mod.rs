@@ -1,7 +1,8 @@
-//! One HTTP/1.1 exchange on a connection of its own, to addresses the caller chose: hyper 1 over
-//! tokio-rustls on ring, the crates the AWS SDK clients already send through (no second HTTP or TLS
-//! stack). Webhook deliveries (`outbound`) and the Stripe provider (`provider`) both send with it;
-//! each bounds the whole exchange in time itself.
+//! HTTP/1.1 to the world outside AWS: hyper 1 over rustls on ring, the crates the AWS SDK
+//! clients already send through (no second HTTP or TLS stack). `send` makes one exchange on a
+//! connection of its own, to addresses the caller chose (webhook deliveries, `outbound`: only
+//! addresses checked to be public); a `Pool` keeps connections to an origin the deployment
+//! configures (the Stripe provider, `provider`). Each caller bounds the whole exchange in time.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -15,6 +16,10 @@ use tokio::net::TcpStream;
 
 use crate::tls;
 
+mod pool;
+
+pub use pool::Pool;
+
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
     #[error("could not connect: {0}")]
@@ -23,6 +28,9 @@ pub enum NetError {
     Tls(String),
     #[error("HTTP failed: {0}")]
     Http(String),
+    /// A kept-alive connection closed as the request went out (`Pool` only).
+    #[error("the connection closed before the answer: {0}")]
+    Closed(String),
 }
 
 /// What came back: the status, and the body if it was at most the limit asked for (a longer one
@@ -106,17 +114,21 @@ where
 }
 
 /// The public web's trust roots, from the system store, read once per container and only by the
-/// first https exchange (the request paths that never send one never pay for it).
-fn tls_connector() -> tokio_rustls::TlsConnector {
-    static CONNECTOR: OnceLock<tokio_rustls::TlsConnector> = OnceLock::new();
-    CONNECTOR
+/// first https exchange or pool (the request paths that never send one never pay for it).
+fn public_roots() -> Arc<rustls::ClientConfig> {
+    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    CONFIG
         .get_or_init(|| {
             let mut roots = rustls::RootCertStore::empty();
             for certificate in rustls_native_certs::load_native_certs().certs {
                 // A system certificate rustls cannot use is one root fewer, not a failure.
                 let _ = roots.add(certificate);
             }
-            tokio_rustls::TlsConnector::from(Arc::new(tls::client_config(roots)))
+            Arc::new(tls::client_config(roots))
         })
         .clone()
+}
+
+fn tls_connector() -> tokio_rustls::TlsConnector {
+    tokio_rustls::TlsConnector::from(public_roots())
 }
