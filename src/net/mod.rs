@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::Request;
+use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use rustls_pki_types::ServerName;
 use tokio::net::TcpStream;
@@ -100,17 +101,22 @@ where
             .send_request(request)
             .await
             .map_err(|e| NetError::Http(e.to_string()))?;
-        let status = response.status().as_u16();
-        let body = Limited::new(response.into_body(), max_body)
-            .collect()
-            .await
-            .ok()
-            .map(|collected| collected.to_bytes());
-        Ok(Answer { status, body })
+        Ok(answer_of(response, max_body).await)
     }
     .await;
     driver.abort();
     result
+}
+
+/// The answer's status, and its body when it is at most `max_body` bytes (reading stops there).
+async fn answer_of(response: hyper::Response<Incoming>, max_body: usize) -> Answer {
+    let status = response.status().as_u16();
+    let body = Limited::new(response.into_body(), max_body)
+        .collect()
+        .await
+        .ok()
+        .map(|collected| collected.to_bytes());
+    Answer { status, body }
 }
 
 /// The public web's trust roots, from the system store, read once per container and only by the

@@ -9,14 +9,14 @@ use std::io;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::Request;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-use super::{Answer, NetError, public_roots};
+use super::{Answer, NetError, answer_of, public_roots};
 
 /// A connection not made in this long is better given up for the origin's next address.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -77,13 +77,7 @@ impl Pool {
         max_body: usize,
     ) -> Result<Answer, NetError> {
         let response = self.0.request(request).await.map_err(classified)?;
-        let status = response.status().as_u16();
-        let body = Limited::new(response.into_body(), max_body)
-            .collect()
-            .await
-            .ok()
-            .map(|collected| collected.to_bytes());
-        Ok(Answer { status, body })
+        Ok(answer_of(response, max_body).await)
     }
 }
 

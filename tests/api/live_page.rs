@@ -8,7 +8,7 @@ use commet_payments::domain::ids::CustomerId;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    CountingProxy, LOCALSTRIPE_PUBLISHABLE_KEY, PageVisit, TestApp, http_request,
+    CountingProxy, LOCALSTRIPE_PUBLISHABLE_KEY, PageVisit, TestApp, TestResponse, http_request,
     localstripe_endpoint,
 };
 use crate::stripe::{intents_of, stripe};
@@ -52,6 +52,21 @@ pub async fn live_link(t: &TestApp, key: &str, amount: u64) -> String {
         "/api/v1/payments",
         key,
         json!({ "amount": amount, "currency": "usd", "description": "Order" }),
+    )
+    .await
+}
+
+/// A payer on the link's page: it opens, the browser confirms `card` at Stripe, and the form is
+/// submitted for payer@example.com; the page's answer.
+async fn pay_with_stripe_js(t: &TestApp, link: &str, card: &str) -> TestResponse {
+    let visit = t.open_page(link).await;
+    assert_eq!(visit.page.status, 200, "{}", visit.page.text);
+    let setup = setup_of(&visit);
+    confirm_in_browser(&setup, card).await;
+    t.submit_page(
+        link,
+        &visit,
+        &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
     )
     .await
 }
@@ -141,16 +156,7 @@ async fn a_page_payment_and_a_charge_make_their_stripe_calls_over_one_kept_conne
     let link = live_link(&t, &key, 2000).await;
 
     // WHEN a payer opens the page, confirms a card and pays, and the merchant then charges them
-    let visit = t.open_page(&link).await;
-    let setup = setup_of(&visit);
-    confirm_in_browser(&setup, "4242424242424242").await;
-    let paid = t
-        .submit_page(
-            &link,
-            &visit,
-            &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
-        )
-        .await;
+    let paid = pay_with_stripe_js(&t, &link, "4242424242424242").await;
     assert!(paid.text.contains("<h1>Paid</h1>"), "{}", paid.text);
     let payment = t.get(&format!("/api/v1/payments/{link}"), &key).await;
     let customer = payment.data()["customerId"].as_str().unwrap().to_owned();
@@ -222,31 +228,12 @@ async fn a_declined_card_a_setup_not_this_links_and_no_javascript_pay_nothing() 
     assert_eq!(untouched.data()["status"], "pending");
 
     // A card that saves but declines every charge: 402, the link open for another card
-    let visit = t.open_page(&link).await;
-    let setup = setup_of(&visit);
-    confirm_in_browser(&setup, "4000000000000341").await;
-    let declined = t
-        .submit_page(
-            &link,
-            &visit,
-            &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
-        )
-        .await;
+    let declined = pay_with_stripe_js(&t, &link, "4000000000000341").await;
     assert_eq!(declined.status, 402, "{}", declined.text);
     let failed = t.get(&format!("/api/v1/payments/{link}"), &key).await;
     assert_eq!(failed.data()["status"], "failed");
     // Another card then pays it, with one more PaymentIntent and no second charge
-    let visit = t.open_page(&link).await;
-    assert_eq!(visit.page.status, 200);
-    let setup = setup_of(&visit);
-    confirm_in_browser(&setup, "4242424242424242").await;
-    let paid = t
-        .submit_page(
-            &link,
-            &visit,
-            &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
-        )
-        .await;
+    let paid = pay_with_stripe_js(&t, &link, "4242424242424242").await;
     assert_eq!(paid.status, 200, "{}", paid.text);
     let intents = intents_of(&link).await;
     let succeeded = intents
@@ -524,17 +511,7 @@ async fn a_payer_who_left_mid_authentication_cannot_pay_twice() {
         .unwrap();
 
     // WHEN another attempt pays with another card
-    let visit = t.open_page(&link).await;
-    assert_eq!(visit.page.status, 200, "{}", visit.page.text);
-    let setup = setup_of(&visit);
-    confirm_in_browser(&setup, "4242424242424242").await;
-    let paid = t
-        .submit_page(
-            &link,
-            &visit,
-            &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
-        )
-        .await;
+    let paid = pay_with_stripe_js(&t, &link, "4242424242424242").await;
     assert_eq!(paid.status, 200, "{}", paid.text);
 
     // THEN the abandoned PaymentIntent was canceled first: authenticating it now pays nothing,
