@@ -1,6 +1,7 @@
-//! Kept-alive connections to an origin the deployment configures (Stripe's API): a hosted
-//! page's payment makes up to five Stripe calls, and each took a TCP and a TLS handshake of its
-//! own; through a pool they share one connection, and a warm container's next charge reuses it.
+//! Kept-alive connections to an origin the deployment configures (Stripe's API): a hosted page
+//! opened and paid makes several Stripe calls, and each took a TCP and a TLS handshake of its
+//! own; through a pool they share one connection, and a warm container's next charge reuses it
+//! (tests/api/live_page.rs counts seven calls, the page's and a charge's, over one).
 //!
 //! Not for merchants' URLs: the pool resolves names itself, so it could not hold every address
 //! it connects to to `public_address`, as `send` does.
@@ -99,13 +100,15 @@ fn copy(request: &Request<Full<Bytes>>) -> Request<Full<Bytes>> {
 /// A connection that could not be made (TLS included); one that closed under the request; or
 /// any other failure of the exchange.
 fn classified(error: hyper_util::client::legacy::Error) -> NetError {
+    // hyper-util's own message says only "client error (Connect)": its causes say why.
+    let said = causes(&error)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
     if error.is_connect() {
-        return NetError::Connect(error_chain(&error));
+        return NetError::Connect(said);
     }
-    let chain = std::iter::successors(Some(&error as &(dyn std::error::Error + 'static)), |e| {
-        e.source()
-    });
-    let closed = chain.into_iter().any(|cause| {
+    let closed = causes(&error).any(|cause| {
         cause
             .downcast_ref::<hyper::Error>()
             .is_some_and(|e| e.is_incomplete_message() || e.is_canceled() || e.is_closed())
@@ -120,17 +123,16 @@ fn classified(error: hyper_util::client::legacy::Error) -> NetError {
             })
     });
     match closed {
-        true => NetError::Closed(error_chain(&error)),
-        false => NetError::Http(error_chain(&error)),
+        true => NetError::Closed(said),
+        false => NetError::Http(said),
     }
 }
 
-/// The error and its causes on one line: hyper-util's own says only "client error (Connect)".
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+/// The error and each of its causes, outermost first.
+fn causes<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
     std::iter::successors(Some(error), |e| e.source())
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(": ")
 }
 
 #[cfg(test)]

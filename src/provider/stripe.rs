@@ -1,7 +1,8 @@
 //! Stripe, over its REST API: form-encoded POSTs with `Authorization: Bearer`, a pinned
 //! `Stripe-Version` and an `Idempotency-Key` on every POST (so any call may be sent twice), sent
-//! through a pool of kept-alive connections (`net::Pool`). Only what off-session charges need: a PaymentIntent confirmed off-session
-//! with the customer's saved method, and the PaymentIntents listed to find a charge again.
+//! through a pool of kept-alive connections (`net::Pool`). Only what off-session charges need: a
+//! PaymentIntent confirmed off-session with the customer's saved method, and the PaymentIntents
+//! listed to find a charge again.
 
 use std::fmt;
 use std::time::Duration;

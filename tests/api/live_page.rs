@@ -11,7 +11,7 @@ use crate::helpers::{
     CountingProxy, LOCALSTRIPE_PUBLISHABLE_KEY, PageVisit, TestApp, TestResponse, http_request,
     localstripe_endpoint,
 };
-use crate::stripe::{intents_of, stripe};
+use crate::stripe::{charge_body, intents_of, stripe};
 
 /// The page's SetupIntent: its id and client secret, as its script reads them.
 pub fn setup_of(visit: &PageVisit) -> (String, String) {
@@ -161,11 +161,7 @@ async fn a_page_payment_and_a_charge_make_their_stripe_calls_over_one_kept_conne
     let payment = t.get(&format!("/api/v1/payments/{link}"), &key).await;
     let customer = payment.data()["customerId"].as_str().unwrap().to_owned();
     let charged = t
-        .post(
-            "/api/v1/payments/charge",
-            &key,
-            json!({ "customerId": customer, "amount": 500, "currency": "usd", "description": "Renewal" }),
-        )
+        .post("/api/v1/payments/charge", &key, charge_body(&customer))
         .await;
     assert_eq!(charged.data()["status"], "succeeded", "{}", charged.text);
 
