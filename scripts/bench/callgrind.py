@@ -35,8 +35,8 @@ def dumped_total(dump):
     """The instructions a dump file counts, or None if there is none."""
     if not dump.exists():
         return None
-    line = next((l for l in dump.read_text(errors="ignore").splitlines()
-                 if l.startswith("totals:")), None)
+    line = next((text for text in dump.read_text(errors="ignore").splitlines()
+                 if text.startswith("totals:")), None)
     return None if line is None else int(line.split()[1])
 
 

@@ -40,7 +40,10 @@ def cold_instructions_table(subjects, plain_url, ca, workdir):
     bundle.write_bytes((SYSTEM_BUNDLE.read_bytes() if SYSTEM_BUNDLE.exists() else b"")
                        + Path(ca).read_bytes())
     bundle_count = bundle.read_bytes().count(b"BEGIN CERTIFICATE")
-    cell = lambda n: "n/a" if n is None else f"{n:,}"
+
+    def cell(n):
+        return "n/a" if n is None else f"{n:,}"
+
     rows = []
     for name, (bootstrap, make_event, *extra) in subjects:
         production = cold_instructions(bootstrap, with_extra(env_for(plain_url), extra),
@@ -71,10 +74,8 @@ def at_cpu_shares(subjects, env, workdir):
                 for name, (bootstrap, make_event, *extra) in subjects:
                     for share in shares:
                         wrapper = share.wrapper(bootstrap) if share else None
-                        observe = None
-                        if share and share.mb == ONE_VCPU_MB:
-                            observe = lambda f, share=share, name=name: spent[name].append(
-                                (share.cpu_ms(), f.minor_faults()))
+                        observe = (noting_cpu(share, spent[name])
+                                   if share and share.mb == ONE_VCPU_MB else None)
                         colds[(name, label(share))].append(
                             cold_start(bootstrap, with_extra(env, extra), make_event,
                                        wrapper=wrapper, observe=observe))
@@ -97,7 +98,12 @@ def at_cpu_shares(subjects, env, workdir):
     cpu_table(names, spent)
     table(f"Warm p50 at Lambda's CPU shares over TLS (ms, N={LAMBDA_WARM_REQUESTS} after the "
           f"first request)", ["endpoint"] + labels,
-          [[name] + [f"{warms[(name, l)]:.3f}" for l in labels] for name in names])
+          [[name] + [f"{warms[(name, size)]:.3f}" for size in labels] for name in names])
+
+
+def noting_cpu(share, into):
+    """What to run after a cold start at `share`: note its CPU time and minor page faults."""
+    return lambda function: into.append((share.cpu_ms(), function.minor_faults()))
 
 
 def above(value, floor, name, digits):
@@ -108,9 +114,9 @@ def above(value, floor, name, digits):
 
 
 def cold_table(names, labels, colds, how):
-    floor = {l: statistics.median(colds[("floor", l)]) for l in labels}
-    rows = [[name] + [above(statistics.median(colds[(name, l)]), floor[l], name, 1)
-                      for l in labels] for name in names]
+    floor = {size: statistics.median(colds[("floor", size)]) for size in labels}
+    rows = [[name] + [above(statistics.median(colds[(name, size)]), floor[size], name, 1)
+                      for size in labels] for name in names]
     table(f"Cold start at Lambda's CPU shares over TLS (ms, median of {LAMBDA_COLD_RUNS}; above "
           f"the floor in brackets). {how}", ["endpoint"] + labels, rows)
 

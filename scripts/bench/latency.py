@@ -53,8 +53,11 @@ def measure_endpoints(subjects, transports, plain_url, seed_file):
 
 def latency_table(results):
     floor_p50 = results["floor"]["warm_p50"]
-    spread = lambda r, key, digits: (f"{r[key]:.{digits}f} ({r[key + '_range'][0]:.{digits}f}-"
-                                     f"{r[key + '_range'][1]:.{digits}f})")
+
+    def spread(r, key, digits):
+        low, high = r[key + "_range"]
+        return f"{r[key]:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
+
     rows = []
     for name, r in results.items():
         bare_p50 = r["bare"]["p50_us"] / 1000 if "bare" in r else None

@@ -22,7 +22,10 @@ def fmt_mib(size, missing="n/a"):
 def table(title, header, rows):
     print(f"\n{title}")
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))
+
+    def line(cells):
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))
+
     print(line(header))
     print(line(["-" * w for w in widths]))
     for row in rows:

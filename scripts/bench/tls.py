@@ -12,7 +12,10 @@ from .network import free_port
 def make_ca(directory):
     """A throwaway CA and a server certificate for localhost, with the openssl CLI."""
     d = Path(directory)
-    run = lambda *args: subprocess.run(args, check=True, capture_output=True, cwd=d)
+
+    def run(*args):
+        return subprocess.run(args, check=True, capture_output=True, cwd=d)
+
     run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
         "-subj", "/CN=bench-ca", "-keyout", "ca.key", "-out", "ca.pem")
     (d / "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
