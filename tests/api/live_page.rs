@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     CountingProxy, LOCALSTRIPE_PUBLISHABLE_KEY, PageVisit, TestApp, TestResponse, http_request,
-    localstripe_endpoint,
+    localstripe_endpoint, log_watch,
 };
 use crate::stripe::{charge_body, intents_of, stripe};
 
@@ -31,6 +31,7 @@ pub fn setup_of(visit: &PageVisit) -> (String, String) {
 /// `number`: the card goes from the browser to Stripe, never to us.
 pub async fn confirm_in_browser(setup: &(String, String), number: &str) -> Value {
     let (id, secret) = setup;
+    log_watch::watch_card(number);
     let body = json!({
         "key": LOCALSTRIPE_PUBLISHABLE_KEY, "use_stripe_sdk": true, "client_secret": secret,
         "payment_method_data": {"type": "card",

@@ -13,10 +13,9 @@ use commet_payments::provider::stripe::SecretKey;
 use commet_payments::store::{IssueKeyOutcome, Store};
 use lambda_http::Request;
 use serde_json::Value;
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
 
 use super::events::{TestResponse, event};
+use super::log_watch;
 use super::services::{
     create_table, dynamodb_endpoint, free_port, localstripe_endpoint, ses_endpoint, settings,
 };
@@ -71,22 +70,48 @@ fn localstripe(key: SecretSource, publishable_key: &str) -> StripeConfig {
     }
 }
 
+/// Every test logs at TRACE into the log watch, which knows the secrets of this configuration and
+/// the sandbox's test cards from the start, and each key and card a test uses as it is used.
 fn init_logging() {
-    static LOGGING: std::sync::Once = std::sync::Once::new();
-    LOGGING.call_once(|| {
-        // Logs show with `RUST_LOG=... cargo test -- --nocapture`; errors only otherwise.
-        let level = std::env::var("RUST_LOG").unwrap_or_else(|_| "error".to_owned());
-        tracing_subscriber::registry()
-            .with(commet_payments::logging::filter(Some(&level)))
-            .with(tracing_subscriber::fmt::layer().with_test_writer())
-            .init();
+    static WATCHED: std::sync::Once = std::sync::Once::new();
+    WATCHED.call_once(|| {
+        log_watch::install();
+        for secret in [
+            LOCALSTRIPE_KEY,
+            LOCALSTRIPE_TEST_MODE_KEY,
+            STRIPE_WEBHOOK_SECRET,
+            STRIPE_TEST_WEBHOOK_SECRET,
+        ] {
+            log_watch::watch_secret(secret);
+        }
+        for card in SANDBOX_TEST_CARDS {
+            log_watch::watch_card(card);
+        }
     });
 }
+
+/// The sandbox's test cards (docs/contract.md §4).
+const SANDBOX_TEST_CARDS: [&str; 5] = [
+    "4242424242424242",
+    "4000000000000002",
+    "4000000000009995",
+    "4000002760003184",
+    "4000000000000341",
+];
 
 #[derive(Clone)]
 pub struct TestApp {
     pub app: &'static App,
     pub store: Store,
+}
+
+/// A test ends with its logs checked (a leak found while another test ran fails this one too).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            log_watch::assert_no_leaks();
+        }
+    }
 }
 
 impl TestApp {
@@ -226,6 +251,7 @@ impl TestApp {
             )
             .await
             .unwrap();
+        log_watch::watch_secret(secret.expose());
         (account, secret.expose().to_owned())
     }
 
@@ -238,6 +264,7 @@ impl TestApp {
 
     /// Stores a key with this secret for `account`, as `admin issue-key` does.
     pub async fn issue_secret(&self, account: &Account, secret: &ApiKeySecret) -> ApiKey {
+        log_watch::watch_secret(secret.expose());
         let issued = self
             .store
             .issue_api_key(&account.id, |current| {
@@ -262,7 +289,21 @@ impl TestApp {
     pub async fn send(&self, request: Request) -> TestResponse {
         // The function API Gateway would route this request to (the `$default` one if none).
         let function = endpoints::for_request(request.method().as_str(), request.uri().path());
-        TestResponse::from((function.serve)(self.app, request).await)
+        if let Some(key) = request.headers().get("x-api-key")
+            && let Ok(key) = key.to_str()
+            && key.starts_with("ck_")
+            && key.len() >= 16
+        {
+            log_watch::watch_secret(key);
+        }
+        let response = TestResponse::from((function.serve)(self.app, request).await);
+        // A webhook endpoint's signing secret, as its create answers it.
+        for secret in
+            (response.text.split('"')).filter(|s| s.starts_with("whsec_") && s.len() >= 16)
+        {
+            log_watch::watch_secret(secret);
+        }
+        response
     }
 
     pub async fn get(&self, path: &str, key: &str) -> TestResponse {
