@@ -8,7 +8,8 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from bench import callgrind, cgroups, emulator, lambda_sizes, receiver, report, settings
+from bench import (api_events, callgrind, cgroups, emulator, lambda_sizes, receiver, report,
+                   settings)
 
 MOUNTS = """\
 proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0
@@ -24,6 +25,21 @@ class Arithmetic(unittest.TestCase):
         self.assertEqual(report.pct(values, 0.0), 1)
         self.assertEqual(report.pct(values, 1.0), 5)
         self.assertEqual(report.pct(list(range(1, 101)), 0.99), 99)
+
+    def test_an_answer_is_as_expected_by_its_status_or_its_factorys_own_check(self):
+        def get():
+            return {}
+        self.assertTrue(api_events.answered_as_expected(get, {"statusCode": 200}))
+        self.assertTrue(api_events.answered_as_expected(get, {"statusCode": 402}))
+        self.assertFalse(api_events.answered_as_expected(get, {"statusCode": 500}))
+        only_404 = api_events.expecting((404,), lambda: {})
+        self.assertTrue(api_events.answered_as_expected(only_404, {"statusCode": 404}))
+        self.assertFalse(api_events.answered_as_expected(only_404, {"statusCode": 200}))
+        batch = api_events.stream_batch(lambda: {})
+        self.assertTrue(api_events.answered_as_expected(batch, {"batchItemFailures": []}))
+        self.assertFalse(api_events.answered_as_expected(
+            batch, {"batchItemFailures": [{"itemIdentifier": "1"}]}))
+        self.assertFalse(api_events.answered_as_expected(batch, {"errorType": "Panic"}))
 
     def test_a_subjects_extra_environment_is_added_over_the_tables(self):
         env = {"TABLE": "t", "A": "1"}

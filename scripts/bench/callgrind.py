@@ -52,7 +52,7 @@ def counted_runs(bootstrap, env, make_event, workdir, tag, runs):
         for count in runs:
             for _ in range(count):
                 status, payload = function.invoke(make_event())
-                if not answered_as_expected(make_event, status):
+                if not answered_as_expected(make_event, payload):
                     raise RuntimeError(f"{tag} request under callgrind answered {status}: "
                                        f"{payload}")
             dump_counters(function)

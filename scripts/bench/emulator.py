@@ -137,7 +137,7 @@ def cold_start(bootstrap, env, make_event, wrapper=None, observe=None):
     function, (status, payload) = first_answer(bootstrap, env, make_event, wrapper)
     try:
         elapsed = (time.perf_counter() - function.started) * 1000
-        if not answered_as_expected(make_event, status):
+        if not answered_as_expected(make_event, payload):
             raise RuntimeError(f"cold start answered {status}: {payload}")
         if observe:
             observe(function)
@@ -177,7 +177,7 @@ def warm(bootstrap, env, make_event, requests, wrapper=None):
     process's peak RSS after them."""
     function, (status, payload) = first_answer(bootstrap, env, make_event, wrapper)
     try:
-        if not answered_as_expected(make_event, status):
+        if not answered_as_expected(make_event, payload):
             raise RuntimeError(f"first request answered {status}: {payload}")
         latencies = []
         for _ in range(requests):
@@ -185,7 +185,7 @@ def warm(bootstrap, env, make_event, requests, wrapper=None):
             started = time.perf_counter()
             status, payload = function.invoke(e)
             latencies.append((time.perf_counter() - started) * 1000)
-            if not answered_as_expected(make_event, status):
+            if not answered_as_expected(make_event, payload):
                 raise RuntimeError(f"warm request answered {status}: {payload}")
         return latencies, function.peak_rss_kib()
     finally:

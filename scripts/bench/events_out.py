@@ -6,8 +6,8 @@ import statistics
 import subprocess
 import time
 
-from .api_events import event
-from .emulator import Function, env_for
+from .api_events import event, stream_batch
+from .emulator import Function, cold_start, env_for, warm
 from .receiver import Receiver
 from .report import fmt_mib, fmt_ms, pct, size_of, table
 from .settings import BUILD, COLD_RUNS, LAG_EVENTS, ROOT, TABLE, WARM_REQUESTS
@@ -65,28 +65,10 @@ def deliver_events(env):
     """deliver_events on the sample stream event: a change of an account without endpoints, so
     one Query; what the function costs itself."""
     sample = json.loads((ROOT / "events" / "deliver_events.json").read_text())
+    make_event = stream_batch(lambda: sample)
     binary = BUILD / "deliver_events"
-    colds = []
-    for _ in range(COLD_RUNS):
-        function = Function(binary, env)
-        try:
-            _, payload = function.invoke(sample)
-            if payload.get("batchItemFailures") != []:
-                raise RuntimeError(f"deliver_events answered {payload}")
-            colds.append((time.perf_counter() - function.started) * 1000)
-        finally:
-            function.stop()
-    function = Function(binary, env)
-    try:
-        function.invoke(sample)
-        latencies = []
-        for _ in range(WARM_REQUESTS):
-            started = time.perf_counter()
-            function.invoke(sample)
-            latencies.append((time.perf_counter() - started) * 1000)
-        rss = function.peak_rss_kib()
-    finally:
-        function.stop()
+    colds = [cold_start(binary, env, make_event) for _ in range(COLD_RUNS)]
+    latencies, rss = warm(binary, env, make_event, WARM_REQUESTS)
     table("deliver_events (http to DynamoDB Local; the sample stream event)",
           [f"cold N={COLD_RUNS}", f"warm p50 N={WARM_REQUESTS}", "warm p99", "peak RSS MiB",
            "x86_64 MiB", "arm64 MiB"],
