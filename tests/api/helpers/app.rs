@@ -289,18 +289,12 @@ impl TestApp {
     pub async fn send(&self, request: Request) -> TestResponse {
         // The function API Gateway would route this request to (the `$default` one if none).
         let function = endpoints::for_request(request.method().as_str(), request.uri().path());
-        if let Some(key) = request.headers().get("x-api-key")
-            && let Ok(key) = key.to_str()
-            && key.starts_with("ck_")
-            && key.len() >= 16
-        {
+        if let Some(Ok(key)) = request.headers().get("x-api-key").map(|k| k.to_str()) {
             log_watch::watch_secret(key);
         }
         let response = TestResponse::from((function.serve)(self.app, request).await);
         // A webhook endpoint's signing secret, as its create answers it.
-        for secret in
-            (response.text.split('"')).filter(|s| s.starts_with("whsec_") && s.len() >= 16)
-        {
+        for secret in response.text.split('"').filter(|s| s.starts_with("whsec_")) {
             log_watch::watch_secret(secret);
         }
         response
