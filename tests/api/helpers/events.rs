@@ -7,6 +7,8 @@ use commet_payments::http::version::is_enveloped;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 
+use super::log_watch;
+
 /// Runs `event` through the function named `function`, exactly as that Lambda's main does
 /// (`endpoints::run` calls the same `serve`).
 pub async fn dispatch(app: &'static App, function: &str, event: Request) -> Response<Body> {
@@ -40,8 +42,13 @@ impl EventBuilder {
         self.header("x-api-key", key)
     }
 
+    /// A header; an API key sent in one is watched for in the logs from then on.
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.insert(name.to_ascii_lowercase(), json!(value));
+        let name = name.to_ascii_lowercase();
+        if name == "x-api-key" {
+            log_watch::watch_secret(value);
+        }
+        self.headers.insert(name, json!(value));
         self
     }
 
@@ -50,8 +57,11 @@ impl EventBuilder {
             .header("content-type", "application/json")
     }
 
-    /// An HTML form post, as a browser sends it.
+    /// An HTML form post, as a browser sends it; a card number in it is watched for in the logs.
     pub fn form(self, fields: &[(&str, &str)]) -> Self {
+        for (_, number) in fields.iter().filter(|(name, _)| *name == "card_number") {
+            log_watch::watch_card(number);
+        }
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
@@ -135,6 +145,10 @@ impl From<Response<Body>> for TestResponse {
         } else {
             Value::Null
         };
+        // A webhook endpoint's signing secret, as its create answers it.
+        for secret in text.split('"').filter(|s| s.starts_with("whsec_")) {
+            log_watch::watch_secret(secret);
+        }
         Self {
             status,
             headers,
