@@ -20,15 +20,15 @@ cargo fmt --all -- --check
 log "cargo clippy --all-targets --all-features -- -D warnings"
 cargo clippy --all-targets --all-features --quiet -- -D warnings
 
+log "ruff check: the Python tooling's lint (ruff.toml)"
+ensure_pip_package ruff 0.17.6
+ruff check --quiet --no-cache scripts tools
+
 # fault-injection: the crash tests arm faults inside charges (src/app/faults.rs); no deployed
 # build has the feature.
 log "cargo test --features fault-injection"
 cargo test --quiet --features fault-injection
 check_no_leftover_dynamodb_local
-
-log "ruff check: the Python tooling's lint (ruff.toml)"
-ensure_pip_package ruff 0.17.6
-ruff check --quiet --no-cache scripts tools
 
 log "the benchmark script's own arithmetic and parsing (scripts/test_bench.py)"
 (cd scripts && python3 -B -m unittest --quiet test_bench)
