@@ -300,9 +300,15 @@ async fn logs_never_contain_api_keys_or_card_numbers() {
     t.get("/api/v1/payments", "ck_test_wrong_key_for_the_log_test")
         .await;
 
-    // The watch itself: a line planted with the key is found.
+    // The watch itself: a line planted with the key is found, and named after this test.
     let planted = format!("planted-{}", ulid::Ulid::generate());
     tracing::info!(target: "commet_payments::http", "{planted} {key}");
-    assert_eq!(log_watch::take_leaks_with(&planted).len(), 1);
+    let leaks = log_watch::take_leaks_with(&planted);
+    assert_eq!(leaks.len(), 1);
+    assert!(
+        leaks[0].contains("logged on tenants::logs_never_contain_api_keys_or_card_numbers,"),
+        "{}",
+        leaks[0]
+    );
     log_watch::assert_no_leaks();
 }

@@ -3,7 +3,8 @@
 //! searched for what the tests handed out or typed in: API keys (whole, or the 40 characters a
 //! key's listing never shows), Stripe and webhook signing secrets, card numbers typed into hosted
 //! pages (with or without spaces or dashes), and the sandbox's vault tokens. A line holding one
-//! fails the test that next ends (`TestApp`'s drop), the line shown.
+//! fails the test that next ends (`TestApp`'s drop; tests share the process), the line shown with
+//! the name of the thread that logged it (the test's own, unless it logged on a spawned one).
 //!
 //! Searched per line rather than kept: a run writes hundreds of megabytes at TRACE.
 
@@ -224,11 +225,15 @@ impl Drop for Line {
         let leak = WATCH.secrets.read().unwrap().leak_in(&line);
         if let Some(what) = leak {
             let line: String = line.chars().take(400).collect();
+            // The test harness names each test's thread after the test: that names the test
+            // that logged it, whichever test's end reports it.
+            let thread = std::thread::current();
+            let by = thread.name().unwrap_or("an unnamed thread");
             WATCH
                 .leaks
                 .lock()
                 .unwrap()
-                .push(format!("{what} in: {}", line.trim_end()));
+                .push(format!("{what}, logged on {by}, in: {}", line.trim_end()));
         }
     }
 }
