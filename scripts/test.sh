@@ -5,9 +5,9 @@
 # and cfn-lint into .venv via pip; the arm64 Rust target via rustup), checks formatting and lints
 # (Rust's, and ruff on the Python tooling), runs the Rust test suite (which starts its own
 # DynamoDB Local on a free loopback port), the benchmark script's unit tests and the benchmark
-# itself on the debug build, runs the README's walkthrough against scripts/start.sh, fuzzes the
-# local API from openapi.yaml, validates template.yaml, and builds every function the way
-# `sam build` deploys them.
+# itself on the debug build, runs the walkthrough (the README's, then docs/walkthrough.md)
+# against scripts/start.sh, fuzzes the local API from openapi.yaml, validates template.yaml, and
+# builds every function the way `sam build` deploys them.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -47,7 +47,7 @@ grep -q "^$smoke_events/$smoke_events " .local/bench-check.txt \
   || die "the bench's events out did not deliver all $smoke_events events"
 check_no_leftover_dynamodb_local
 
-log "the README walkthrough (scripts/walkthrough.sh)"
+log "the walkthrough of README.md and docs/walkthrough.md (scripts/walkthrough.sh)"
 scripts/walkthrough.sh
 
 log "schema fuzzing (scripts/fuzz.sh)"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs the README's walkthrough verbatim against scripts/start.sh, and checks what it prints.
+# Runs the README's walkthrough and its sequel, docs/walkthrough.md, verbatim against
+# scripts/start.sh, and checks what they print.
 #
-# Every ```sh block of the README's "## Walkthrough" section is run in order in one bash, as a
-# reader would paste them, then its ```python block (Commet's own Python SDK, commet-sdk 9.7.0,
-# from .venv), then scripts/sdk_node_check.mjs (@commet/node 7.10.0); with only the ports and the
-# .local/ folder rewritten to this run's own (free ports, a temporary folder), so a developer's
-# running start.sh is not disturbed. Run by scripts/test.sh; fails on a failing command or on a
-# missing expected answer.
+# Every ```sh block of the README's "## Walkthrough" section, then of docs/walkthrough.md, is run
+# in order in one bash, as a reader would paste them, then the one ```python block (Commet's own
+# Python SDK, commet-sdk 9.7.0, from .venv), then scripts/sdk_node_check.mjs (@commet/node
+# 7.10.0); with only the ports and the .local/ folder rewritten to this run's own (free ports, a
+# temporary folder), so a developer's running start.sh is not disturbed. Run by scripts/test.sh;
+# fails on a failing command or on a missing expected answer.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -39,29 +40,30 @@ import re, sys
 api_port, ddb_port, ses_port, local, python_file = sys.argv[1:]
 readme = open("README.md").read()
 section = readme.split("\n## Walkthrough\n", 1)[1].split("\n## ", 1)[0]
+section += open("docs/walkthrough.md").read()
 def local_run(text):
     text = text.replace("127.0.0.1:9000", f"127.0.0.1:{api_port}")
     text = text.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{ddb_port}")
     text = text.replace("127.0.0.1:8005", f"127.0.0.1:{ses_port}")
     return text.replace(".local/", f"{local}/")
 blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
-assert blocks, "the README's Walkthrough has no ```sh block"
+assert blocks, "the walkthrough has no ```sh block"
 python = re.findall(r"```python\n(.*?)```", section, re.S)
-assert len(python) == 1, "the README's Walkthrough has one ```python block"
+assert len(python) == 1, "the walkthrough has one ```python block"
 open(python_file, "w").write(local_run(python[0]))
 print("set -eo pipefail")
 print(local_run("\n".join(blocks)))
 PY
 
-log "running the README walkthrough ($(grep -c '' "$work/walkthrough.sh") lines) against scripts/start.sh"
+log "running the walkthrough of README.md and docs/walkthrough.md ($(grep -c '' "$work/walkthrough.sh") lines of shell) against scripts/start.sh"
 if ! bash "$work/walkthrough.sh" > "$work/out.txt" 2>&1; then
   cat "$work/out.txt" >&2
-  die "the README walkthrough failed"
+  die "the walkthrough failed"
 fi
-log "running the README's Python walkthrough with commet-sdk 9.7.0"
+log "running the Python walkthrough with commet-sdk 9.7.0"
 if ! KEY=$(cat "$work/local/sandbox-key") "$VENV/bin/python3" "$work/walkthrough.py" >> "$work/out.txt" 2>&1; then
   cat "$work/out.txt" >&2
-  die "the README's Python walkthrough failed"
+  die "the Python walkthrough failed"
 fi
 log "driving @commet/node 7.10.0 through scripts/sdk_node_check.mjs"
 if ! node scripts/sdk_node_check.mjs "http://127.0.0.1:$api_port" "$(cat "$work/local/other-key")" >> "$work/out.txt" 2>&1; then
@@ -88,6 +90,6 @@ for expected in \
 done
 if (( missing )); then
   cat "$work/out.txt" >&2
-  die "the README walkthrough did not answer as it says"
+  die "the walkthrough did not answer as it says"
 fi
-log "the README walkthrough answered as it says"
+log "the walkthrough answered as it says"
