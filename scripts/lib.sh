@@ -79,6 +79,20 @@ ensure_pip_package() { # distribution name, exact version
   fi
 }
 
+# An older commet-sdk release beside the walkthrough's 9.7.0, in a folder of its own for PYTHONPATH
+# (one distribution cannot be installed twice in .venv); its one dependency, httpx, is .venv's.
+ensure_commet_sdk_release() { # version; prints the folder
+  local folder="$VENV/sdks/commet-sdk-$1"
+  ensure_pip_package commet-sdk 9.7.0
+  if [[ ! -d "$folder/commet_sdk-$1.dist-info" ]]; then
+    log "installing commet-sdk $1 into .venv/sdks (pip)"
+    rm -rf "$folder"
+    "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check --no-deps \
+      --target "$folder" "commet-sdk==$1" >&2 || die "pip install commet-sdk==$1 failed"
+  fi
+  echo "$folder"
+}
+
 # cargo-lambda cross-compiles with zig, which it finds as the ziglang Python package.
 ensure_cargo_lambda() {
   ensure_pip_tool cargo-lambda "cargo-lambda"

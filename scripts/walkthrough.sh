@@ -5,7 +5,8 @@
 # Every ```sh block of the README's "## Walkthrough" section, then of docs/walkthrough.md, is run
 # in order in one bash, as a reader would paste them, then the one ```python block (Commet's own
 # Python SDK, commet-sdk 9.7.0, from .venv), then scripts/sdk_node_check.mjs (@commet/node
-# 7.10.0); with only the ports and the .local/ folder rewritten to this run's own (free ports, a
+# 7.10.0), then scripts/sdk_python_check.py with each older commet-sdk release that speaks another
+# API version (SDK_RELEASES below); with only the ports and the .local/ folder rewritten to this run's own (free ports, a
 # temporary folder), so a developer's running start.sh is not disturbed. Run by scripts/test.sh;
 # fails on a failing command or on a missing expected answer.
 set -euo pipefail
@@ -13,6 +14,12 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_pip_package commet-sdk 9.7.0
+# One commet-sdk release per API version this service speaks, besides 9.7.0's 2026-08-27.
+SDK_RELEASES=(7.0.0 7.10.0 8.0.0 9.3.0)
+sdk_folders=()
+for release in "${SDK_RELEASES[@]}"; do
+  sdk_folders+=("$(ensure_commet_sdk_release "$release")")
+done
 ensure_node_packages
 ensure_chromium
 work=$(mktemp -d)
@@ -70,6 +77,14 @@ if ! node scripts/sdk_node_check.mjs "http://127.0.0.1:$api_port" "$(cat "$work/
   cat "$work/out.txt" >&2
   die "@commet/node 7.10.0 did not work against the API"
 fi
+for folder in "${sdk_folders[@]}"; do
+  log "driving $(basename "$folder") through scripts/sdk_python_check.py"
+  if ! PYTHONPATH=$folder "$VENV/bin/python3" scripts/sdk_python_check.py "http://127.0.0.1:$api_port" \
+      "$(cat "$work/local/other-key")" >> "$work/out.txt" 2>&1; then
+    cat "$work/out.txt" >&2
+    die "$(basename "$folder") did not work against the API"
+  fi
+done
 
 # What the walkthrough's comments promise, in the order they promise it.
 missing=0
@@ -82,7 +97,9 @@ for expected in \
   'pending 1000 one_time_payment' '2 True payment' 'canceled' 'succeeded 1200' '402 payment_failed' \
   'paid 2000 Month 1' 'webhook test: True True' 'payment_link.completed True True' \
   'ok: the page says Paid' 'ok: the merchant' 'succeeded stripe' 'succeeded stripe False' 'payment_failed authentication_required' \
-  'receipt: Your receipt from Local sandbox' 'node sdk: ok'; do
+  'receipt: Your receipt from Local sandbox' 'node sdk: ok' \
+  'python sdk 7.0.0 (2026-06-10): ok' 'python sdk 7.10.0 (2026-07-11): ok' \
+  'python sdk 8.0.0 (2026-07-24): ok' 'python sdk 9.3.0 (2026-07-31): ok'; do
   if ! grep -qF -- "$expected" "$work/out.txt"; then
     echo "the walkthrough never printed: $expected" >&2
     missing=1

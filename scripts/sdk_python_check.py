@@ -1,0 +1,174 @@
+"""Drives an older release of Commet's Python SDK, unchanged, against this service.
+
+The README's walkthrough runs commet-sdk 9.7.0 (API 2026-08-27); scripts/walkthrough.sh runs this
+script once more for each older release that speaks another API version (7.0.0: 2026-06-10,
+7.10.0: 2026-07-11, 8.0.0: 2026-07-24, 9.3.0: 2026-07-31), each installed into a folder of its
+own on PYTHONPATH. It goes through what that release can call of this service: customers, links,
+listing pages, cancel, the hosted page, a charge, a declined charge, invoices and a status
+change, errors, and webhooks (7.0.0 has no payments), and checks that every answer came in the
+release's own version. Usage: sdk_python_check.py <origin> <api key>; prints
+"python sdk <release> (<version>): ok" when all held.
+"""
+
+import http.server
+import importlib.metadata
+import queue
+import re
+import sys
+import threading
+import uuid
+
+import commet._http
+import commet._shared
+import httpx
+from commet import Commet, CommetAPIError
+
+origin, api_key = sys.argv[1:]
+release = importlib.metadata.version("commet-sdk")
+sdk_version = commet._shared.API_VERSION
+tag = f"{release.replace('.', '-')}-{uuid.uuid4().hex[:8]}"  # unique: the check can run again
+
+# The SDK has its origin built in (https://commet.co); this is the one line every reader changes.
+for module in (commet._http, commet._shared):
+    if hasattr(module, "_BASE_URL"):
+        module._BASE_URL = origin
+
+# Every answer to the SDK must be shaped by the version the SDK asks for.
+answered_in = set()
+send = httpx.Client.send
+
+
+def recording_send(self, request, **kwargs):
+    response = send(self, request, **kwargs)
+    if "commet-version" in request.headers:
+        assert request.headers["commet-version"] == sdk_version, request.headers
+        answered_in.add(response.headers.get("commet-version"))
+    return response
+
+
+httpx.Client.send = recording_send
+client = Commet(api_key)
+
+
+def unwrapped(answer):
+    """The object itself: up to 2026-07-11 the SDK hands back the `{success, data}` envelope."""
+    if sdk_version <= "2026-07-11":
+        assert answer.success is True, answer
+        return answer.data
+    return answer
+
+
+def refused(call, status, code):
+    try:
+        call()
+    except CommetAPIError as error:
+        assert (error.status_code, error.code) == (status, code), (error.status_code, error.code)
+        return error
+    raise AssertionError(f"expected {status} {code}")
+
+
+def pay_on_page(url, card):
+    """What a payer's browser does: open the page, post the form with its anti-forgery token."""
+    with httpx.Client() as browser:
+        page = browser.get(url).text
+        token = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
+        form = {"csrf": token, "card_number": card, "expiry": "12/34", "cvc": "123"}
+        return re.search(r"<h1>([^<]*)</h1>", browser.post(url, data=form).text).group(1)
+
+
+def check_customers():
+    customer = unwrapped(client.customers.create(
+        email=f"sdk-{tag}@example.com", external_id=f"sdk-{tag}", full_name="Ada Lovelace",
+        address={"line1": "1 King's Cross", "city": "London", "postal_code": "N1C 4AX",
+                 "country": "GB"}))
+    assert (customer.email, customer.external_id) == (f"sdk-{tag}@example.com", f"sdk-{tag}")
+    assert unwrapped(client.customers.get(f"sdk-{tag}")).id == customer.id
+    assert len(client.customers.list(limit=1).data) == 1
+    refused(lambda: client.customers.get("cus_00000000000000000000000000"), 404,
+            "customer_not_found")
+    return customer
+
+
+def check_payments(customer):
+    link = unwrapped(client.payments.create(amount=5000, currency="gbp", description="SDK order",
+                                            customer_id=f"sdk-{tag}"))
+    assert (link.status, link.customer_id) == ("pending", customer.id), link
+    assert link.amount_total == 5000 + link.tax_amount
+    spare = unwrapped(client.payments.create(amount=100, currency="usd", description="Spare"))
+    first = client.payments.list(limit=1)
+    rest = client.payments.list(limit=1, cursor=first.next_cursor)
+    assert first.has_more and rest.data[0].id != first.data[0].id
+    assert unwrapped(client.payments.cancel(spare.id)).status == "canceled"
+    assert unwrapped(client.payments.cancel(spare.id)).status == "canceled"
+    refused(lambda: client.payments.get("pay_00000000000000000000000000"), 404,
+            "payment_not_found")
+
+    assert pay_on_page(link.url, "4242 4242 4242 4242") == "Paid"
+    assert unwrapped(client.payments.get(link.id)).status == "succeeded"
+    charge = unwrapped(client.payments.charge(customer_id=customer.id, amount=1000,
+                                              currency="gbp", description="Refill"))
+    assert (charge.status, charge.kind) == ("succeeded", "charge"), charge
+
+    # A card that declines off-session: the charge raises payment_failed, its invoice is left
+    # outstanding, and marking it paid works once.
+    grace = unwrapped(client.customers.create(email=f"sdk-grace-{tag}@example.com"))
+    trial = unwrapped(client.payments.create(amount=500, currency="usd", description="Trial",
+                                             customer_id=grace.id))
+    assert pay_on_page(trial.url, "4000 0000 0000 0341") == "Paid"
+    declined = refused(lambda: client.payments.charge(
+        customer_id=grace.id, amount=2000, currency="usd", description="Month 1"),
+        402, "payment_failed")
+    invoice_id = declined.details["invoiceId"]
+    outstanding = client.invoices.list(customer_id=grace.id, status="outstanding").data
+    assert [invoice.id for invoice in outstanding] == [invoice_id], outstanding
+    assert unwrapped(client.invoices.update_status(invoice_id, status="paid")).status == "paid"
+    refused(lambda: client.invoices.update_status(invoice_id, status="void"), 409,
+            "invoice_not_outstanding")
+
+
+def check_invoices():
+    invoices = client.invoices.list(limit=1).data
+    if invoices:
+        assert unwrapped(client.invoices.get(invoices[0].id)).id == invoices[0].id
+    refused(lambda: client.invoices.get("inv_00000000000000000000000000"), 404,
+            "invoice_not_found")
+
+
+def check_webhooks():
+    deliveries = queue.Queue()
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["content-length"])).decode()
+            deliveries.put((body, self.headers["x-commet-signature"]))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        hook = unwrapped(client.webhooks.create(
+            url=f"http://127.0.0.1:{receiver.server_port}/sdk-{tag}",
+            events=["payment_link.completed"]))
+        assert unwrapped(client.webhooks.test(hook.id)).success is True
+        body, signature = deliveries.get(timeout=30)
+        assert client.webhooks.verify(payload=body, signature=signature, secret=hook.secret_key)
+        assert not client.webhooks.verify(payload=body + " ", signature=signature,
+                                          secret=hook.secret_key)
+        assert hook.id in [endpoint.id for endpoint in client.webhooks.list().data]
+        client.webhooks.delete(hook.id)
+        refused(lambda: client.webhooks.get(hook.id), 404, "webhook_not_found")
+    finally:
+        receiver.shutdown()
+
+
+customer = check_customers()
+if hasattr(client, "payments"):
+    check_payments(customer)
+check_invoices()
+check_webhooks()
+assert answered_in == {sdk_version}, answered_in
+print(f"python sdk {release} ({sdk_version}): ok")
