@@ -6,8 +6,8 @@ script once more for each older release that speaks another API version (7.0.0: 
 own on PYTHONPATH. It goes through what that release can call of this service: customers, links,
 listing pages, cancel, the hosted page, a charge, a declined charge, invoices and a status
 change, errors, and webhooks (7.0.0 has no payments), and checks that every answer came in the
-release's own version. Usage: sdk_python_check.py <origin> <api key>; prints
-"python sdk <release> (<version>): ok" when all held.
+release's own version. Usage: sdk_python_check.py <origin> <api key of an account with an
+invoice>; prints "python sdk <release> (<version>): ok" when all held.
 """
 
 import http.server
@@ -128,8 +128,8 @@ def check_payments(customer):
 
 def check_invoices():
     invoices = client.invoices.list(limit=1).data
-    if invoices:
-        assert unwrapped(client.invoices.get(invoices[0].id)).id == invoices[0].id
+    assert invoices, "the account has no invoice to read (the walkthrough's Node check makes some)"
+    assert unwrapped(client.invoices.get(invoices[0].id)).id == invoices[0].id
     refused(lambda: client.invoices.get("inv_00000000000000000000000000"), 404,
             "invoice_not_found")
 

@@ -6,9 +6,9 @@
 # in order in one bash, as a reader would paste them, then the one ```python block (Commet's own
 # Python SDK, commet-sdk 9.7.0, from .venv), then scripts/sdk_node_check.mjs (@commet/node
 # 7.10.0), then scripts/sdk_python_check.py with each older commet-sdk release that speaks another
-# API version (SDK_RELEASES below); with only the ports and the .local/ folder rewritten to this run's own (free ports, a
-# temporary folder), so a developer's running start.sh is not disturbed. Run by scripts/test.sh;
-# fails on a failing command or on a missing expected answer.
+# API version (SDK_RELEASES below); with only the ports and the .local/ folder rewritten to this
+# run's own (free ports, a temporary folder), so a developer's running start.sh is not disturbed.
+# Run by scripts/test.sh; fails on a failing command or on a missing expected answer.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
