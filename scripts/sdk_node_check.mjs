@@ -25,6 +25,12 @@ const customer = await commet.customers.create({ email: "node@example.com", exte
 assert.equal(customer.success, true);
 const byExternalId = await commet.customers.get({ id: "node-1" });
 assert.equal(byExternalId.data.id, customer.data.id);
+// The SDK's update is a PUT: the name and the external id change, the old id is free.
+const renamed = await commet.customers.update({ id: "node-1", fullName: "Node Renamed", externalId: "node-2" });
+assert.equal(renamed.data.fullName, "Node Renamed");
+assert.equal((await commet.customers.get({ id: "node-2" })).data.id, customer.data.id);
+await commet.customers.update({ id: customer.data.id, externalId: "node-1" });
+assert.equal((await commet.customers.get({ id: "node-1" })).data.fullName, "Node Renamed");
 
 const link = await commet.payments.create({
   amount: 2500, currency: "usd", description: "Node order", customerId: "node-1",

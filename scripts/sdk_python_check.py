@@ -86,7 +86,18 @@ def check_customers():
     assert len(client.customers.list(limit=1).data) == 1
     refused(lambda: client.customers.get("cus_00000000000000000000000000"), 404,
             "customer_not_found")
-    return customer
+    # The release's own update (PUT up to 7.x, PATCH from 8.0): the external id moved and back.
+    moved = unwrapped(client.customers.update(
+        customer.id, full_name="Ada King", external_id=f"sdk-moved-{tag}",
+        timezone="Europe/London", metadata={"title": "Countess"}))
+    assert (moved.full_name, moved.external_id, moved.timezone) == (
+        "Ada King", f"sdk-moved-{tag}", "Europe/London"), moved
+    refused(lambda: client.customers.get(f"sdk-{tag}"), 404, "customer_not_found")
+    back = unwrapped(client.customers.update(f"sdk-moved-{tag}", external_id=f"sdk-{tag}"))
+    assert (back.id, back.full_name) == (customer.id, "Ada King"), back
+    refused(lambda: client.customers.update("cus_00000000000000000000000000", full_name="X"),
+            404, "customer_not_found")
+    return back
 
 
 def check_payments(customer):

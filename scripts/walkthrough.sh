@@ -89,12 +89,14 @@ done
 # What the walkthrough's comments promise, in the order they promise it.
 missing=0
 for expected in \
-  '"status":"pending"' '"hasMore":true' '"hasMore":false' '"status":"canceled"' \
+  '"fullName":"Grace B. Hopper"' '"status":"pending"' '"hasMore":true' '"hasMore":false' \
+  '"status":"canceled"' \
   '"code":"payment_not_found"' '"code":"unauthorized"' 'US-CA    725 bps' '"taxAmount":181' '"taxAmount":73' \
   '<h1>Paid</h1>' '"paymentMethod":{"type":"card"' '"status":"succeeded"' \
   '"code":"payment_failed"' 'INV-000004' '"code":"invoice_not_outstanding"' \
   '"code":"idempotency_key_mismatch"' '{"success":true,"data":[' 'commet-version: 2026-07-24' \
-  'pending 1000 one_time_payment' '2 True payment' 'canceled' 'succeeded 1200' '402 payment_failed' \
+  'Alan Turing Europe/London' 'pending 1000 one_time_payment' '2 True payment' 'canceled' \
+  'succeeded 1200' '402 payment_failed' \
   'paid 2000 Month 1' 'webhook test: True True' 'payment_link.completed True True' \
   'ok: the page says Paid' 'ok: the merchant' 'succeeded stripe' 'succeeded stripe False' 'payment_failed authentication_required' \
   'receipt: Your receipt from Local sandbox' 'node sdk: ok' \

@@ -68,6 +68,10 @@ functions! {
     CREATE_CUSTOMER = api!(routes::CREATE_CUSTOMER, handlers::customers::create);
     LIST_CUSTOMERS = api!(routes::LIST_CUSTOMERS, handlers::customers::list);
     GET_CUSTOMER = api!(routes::GET_CUSTOMER, handlers::customers::get);
+    UPDATE_CUSTOMER = api!(
+        [routes::UPDATE_CUSTOMER, routes::PATCH_CUSTOMER],
+        handlers::customers::update
+    );
     GET_INVOICE = api!(routes::GET_INVOICE, handlers::invoices::get);
     LIST_INVOICES = api!(routes::LIST_INVOICES, handlers::invoices::list);
     UPDATE_INVOICE_STATUS = api!(

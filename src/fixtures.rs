@@ -25,6 +25,8 @@ pub const ACCOUNT_ID: &str = "acct_01KEVENTSACCT0000000000000";
 /// A sandbox key that exists only where fixtures were seeded. Never seed fixtures in a real
 /// account: this key is public.
 pub const API_KEY: &str = "ck_test_fixture_key_for_sample_events_only";
+/// A customer that the payment and customer events read, and `events/update_customer.json`
+/// renames (seeding puts it back).
 pub const CUSTOMER_ID: &str = "cus_01KEVENTSCVST0MER000000000";
 pub const CUSTOMER_EXTERNAL_ID: &str = "fixture-customer-1";
 /// A pending link that `events/get_payment.json` reads.

@@ -128,6 +128,9 @@ class Endpoints:
             "create customer": ("create_customer", lambda: event(
                 "POST", "/api/v1/customers", work["key"], {"email": "bench@example.com"}),
                 None, "work"),
+            "update customer": ("update_customer", lambda: event(
+                "PATCH", f"/api/v1/customers/{work['customer']}", work["key"],
+                {"fullName": "Benchmark Customer"}), None, "work"),
             "get webhook": ("get_webhook", lambda: event("GET", hook, hooks["key"]), None,
                             "webhooks"),
             "list webhooks": ("list_webhooks", lambda: event(

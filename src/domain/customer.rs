@@ -56,6 +56,70 @@ impl Customer {
     }
 }
 
+/// A validated change to a customer: only the fields given change; `Some(None)` clears an
+/// optional one. An address or metadata given replaces the whole of the old one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerChanges {
+    pub email: Option<Email>,
+    pub external_id: Option<Option<ExternalId>>,
+    pub full_name: Option<Option<FullName>>,
+    pub address: Option<Option<Address>>,
+    pub timezone: Option<Option<Timezone>>,
+    pub metadata: Option<Option<Metadata>>,
+}
+
+impl CustomerChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Whether applying these to `customer` would move its external id, which is what needs
+    /// the claim items rewritten with it.
+    pub fn moves_external_id(&self, customer: &Customer) -> bool {
+        self.external_id
+            .as_ref()
+            .is_some_and(|external| *external != customer.external_id)
+    }
+}
+
+impl Customer {
+    /// The customer as `changes` leave it, changed at `now`.
+    pub fn changed(&self, changes: &CustomerChanges, now: Timestamp) -> Self {
+        let mut changed = self.clone();
+        if let Some(email) = &changes.email {
+            changed.email = email.clone();
+        }
+        if let Some(external_id) = &changes.external_id {
+            changed.external_id = external_id.clone();
+        }
+        if let Some(full_name) = &changes.full_name {
+            changed.full_name = full_name.clone();
+        }
+        if let Some(address) = &changes.address {
+            changed.address = address.clone();
+        }
+        if let Some(timezone) = &changes.timezone {
+            changed.timezone = timezone.clone();
+        }
+        if let Some(metadata) = &changes.metadata {
+            changed.metadata = metadata.clone();
+        }
+        changed.updated_at = now;
+        changed
+    }
+
+    /// Whether anything the merchant sets differs between the two (what `customer.updated`
+    /// reports; a vaulted card or the provider's customer is not part of it).
+    pub fn profile_differs(&self, other: &Customer) -> bool {
+        self.email != other.email
+            || self.external_id != other.external_id
+            || self.full_name != other.full_name
+            || self.address != other.address
+            || self.timezone != other.timezone
+            || self.metadata != other.metadata
+    }
+}
+
 /// Wherever a request names a customer it may use the `cus_` id or the caller's `externalId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CustomerRef {
@@ -92,5 +156,67 @@ mod tests {
         ));
         assert!(CustomerRef::parse("cus_not-a-ulid").is_err());
         assert!(CustomerRef::parse("").is_err());
+    }
+
+    fn grace() -> Customer {
+        Customer::create(
+            NewCustomer {
+                email: Email::parse("grace@example.com").unwrap(),
+                external_id: Some(ExternalId::parse("user-7").unwrap()),
+                full_name: Some(FullName::parse("Grace Hopper").unwrap()),
+                address: None,
+                timezone: None,
+                metadata: None,
+            },
+            Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap(),
+            false,
+        )
+    }
+
+    #[test]
+    fn changes_touch_only_the_fields_given_and_null_clears() {
+        let before = grace();
+        let later = Timestamp::parse("2026-01-02T00:00:00.000Z").unwrap();
+        let changes = CustomerChanges {
+            email: Some(Email::parse("g@example.org").unwrap()),
+            full_name: Some(None),
+            ..CustomerChanges::default()
+        };
+        let after = before.changed(&changes, later);
+        assert_eq!(after.email.as_str(), "g@example.org");
+        assert_eq!(after.full_name, None);
+        assert_eq!(after.external_id, before.external_id);
+        assert_eq!(after.created_at, before.created_at);
+        assert_eq!(after.updated_at, later);
+        assert!(after.profile_differs(&before));
+        assert!(!changes.moves_external_id(&before));
+    }
+
+    #[test]
+    fn an_external_id_moves_only_when_it_differs() {
+        let customer = grace();
+        let same = CustomerChanges {
+            external_id: Some(customer.external_id.clone()),
+            ..CustomerChanges::default()
+        };
+        assert!(!same.is_empty());
+        assert!(!same.moves_external_id(&customer));
+        let cleared = CustomerChanges {
+            external_id: Some(None),
+            ..CustomerChanges::default()
+        };
+        assert!(cleared.moves_external_id(&customer));
+        assert!(CustomerChanges::default().is_empty());
+    }
+
+    #[test]
+    fn a_card_or_a_new_time_is_not_a_profile_change() {
+        let customer = grace();
+        let later = Timestamp::parse("2026-01-02T00:00:00.000Z").unwrap();
+        let touched = customer.changed(&CustomerChanges::default(), later);
+        assert!(!touched.profile_differs(&customer));
+        let mut carded = customer.clone();
+        carded.provider_customer = Some("cus_stripe".into());
+        assert!(!carded.profile_differs(&customer));
     }
 }

@@ -134,8 +134,10 @@ fn payment_events(old: Option<&Payment>, new: &Payment) -> Vec<EventType> {
 
 fn customer_events(old: Option<&Customer>, new: &Customer) -> Vec<EventType> {
     let mut events = Vec::new();
-    if old.is_none() {
-        events.push(EventType::CustomerCreated);
+    match old {
+        None => events.push(EventType::CustomerCreated),
+        Some(old) if old.profile_differs(new) => events.push(EventType::CustomerUpdated),
+        Some(_) => {}
     }
     let old_card = old.and_then(|old| old.payment_method.as_ref());
     if let Some(card) = &new.payment_method
@@ -150,10 +152,10 @@ fn customer_events(old: Option<&Customer>, new: &Customer) -> Vec<EventType> {
 mod tests {
     use super::*;
     use crate::domain::card::PaymentMethod;
-    use crate::domain::customer::NewCustomer;
+    use crate::domain::customer::{CustomerChanges, NewCustomer};
     use crate::domain::money::{Currency, PaymentAmount};
     use crate::domain::payment::{NewLink, Route};
-    use crate::domain::text::{Description, Email};
+    use crate::domain::text::{Description, Email, FullName};
 
     const CREATED: &str = "2026-01-01T00:00:00.000Z";
 
@@ -363,6 +365,37 @@ mod tests {
         assert_eq!(
             change(Some(Subject::Customer(carded)), Subject::Customer(other)).events(),
             [EventType::PaymentMethodAttached]
+        );
+    }
+
+    #[test]
+    fn a_customer_update_is_reported_only_when_its_profile_changes() {
+        let customer = customer();
+        let later = Timestamp::parse("2026-01-02T00:00:00.000Z").unwrap();
+        let renamed = customer.changed(
+            &CustomerChanges {
+                full_name: Some(Some(FullName::parse("Ada Lovelace").unwrap())),
+                ..CustomerChanges::default()
+            },
+            later,
+        );
+        assert_eq!(
+            change(
+                Some(Subject::Customer(customer.clone())),
+                Subject::Customer(renamed)
+            )
+            .events(),
+            [EventType::CustomerUpdated]
+        );
+        let touched = customer.changed(&CustomerChanges::default(), later);
+        assert!(
+            change(
+                Some(Subject::Customer(customer)),
+                Subject::Customer(touched)
+            )
+            .events()
+            .is_empty(),
+            "the same values again are no event"
         );
     }
 

@@ -29,6 +29,7 @@ wire_enum!(
         InvoiceVoided => "invoice.voided",
         PaymentMethodAttached => "payment_method.attached",
         CustomerCreated => "customer.created",
+        CustomerUpdated => "customer.updated",
     }
 );
 

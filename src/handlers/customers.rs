@@ -1,6 +1,6 @@
 use crate::app::App;
 use crate::domain::address::{Address, CountryCode};
-use crate::domain::customer::{Customer, CustomerRef, NewCustomer};
+use crate::domain::customer::{Customer, CustomerChanges, CustomerRef, NewCustomer};
 use crate::domain::ids::CustomerId;
 use crate::domain::page::Listing;
 use crate::domain::text::{Email, ExternalId, FullName, Metadata, Timezone};
@@ -8,7 +8,7 @@ use crate::domain::time::Timestamp;
 use crate::http::fields::{Fields, string, string_map};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
-use crate::store::InsertCustomerOutcome;
+use crate::store::{InsertCustomerOutcome, UpdateCustomerOutcome};
 
 use super::{completing, page_request};
 
@@ -29,10 +29,7 @@ pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         .await?
     {
         InsertCustomerOutcome::Inserted => Ok(response),
-        InsertCustomerOutcome::DuplicateExternalId => Err(ApiError::Duplicate {
-            param: "externalId",
-            message: "A customer with this externalId already exists in this account.".into(),
-        }),
+        InsertCustomerOutcome::DuplicateExternalId => Err(duplicate_external_id()),
     }
 }
 
@@ -83,6 +80,63 @@ pub async fn get(app: &'static App, request: ApiRequest) -> Result<ApiResponse, 
         .await?
         .ok_or_else(not_found)?;
     views::customer(request.version, &customer)
+}
+
+/// `PATCH` (or, up to 2026-07-11, `PUT`) `/customers/{id}`, by `cus_` id or externalId: only
+/// the fields given change (null clears an optional one). A read and one conditional write (a
+/// transaction when the external id moves), plus one GetItem by externalId.
+pub async fn update(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let changes = parse_customer_changes(&request)?;
+    let not_found = || ApiError::not_found(Resource::Customer);
+    let reference = CustomerRef::parse(request.param("id")).map_err(|_| not_found())?;
+    let account = &request.principal.account_id;
+    if changes.is_empty() {
+        let customer = app.store.get_customer(account, &reference).await?;
+        return views::customer(request.version, &customer.ok_or_else(not_found)?);
+    }
+    let id = match reference {
+        CustomerRef::Id(id) => id,
+        CustomerRef::External(external) => app
+            .store
+            .resolve_external_id(account, &external)
+            .await?
+            .ok_or_else(not_found)?,
+    };
+    match app
+        .store
+        .update_customer(account, &id, &changes, Timestamp::now())
+        .await?
+    {
+        UpdateCustomerOutcome::Updated(customer) => views::customer(request.version, &customer),
+        UpdateCustomerOutcome::NotFound => Err(not_found()),
+        UpdateCustomerOutcome::DuplicateExternalId => Err(duplicate_external_id()),
+    }
+}
+
+fn duplicate_external_id() -> ApiError {
+    ApiError::Duplicate {
+        param: "externalId",
+        message: "A customer with this externalId already exists in this account.".into(),
+    }
+}
+
+fn parse_customer_changes(request: &ApiRequest) -> Result<CustomerChanges, ApiError> {
+    let mut fields: Fields<'_> = request.body_fields()?;
+    let email = fields.optional_not_null("email", |v| string(v).and_then(Email::parse));
+    let external_id = fields.nullable("externalId", |v| string(v).and_then(ExternalId::parse));
+    let full_name = fields.nullable("fullName", |v| string(v).and_then(FullName::parse));
+    let address = fields.nullable_object("address", parse_address);
+    let timezone = fields.nullable("timezone", |v| string(v).and_then(Timezone::parse));
+    let metadata = fields.nullable("metadata", |v| string_map(v).and_then(Metadata::new));
+    fields.finish(())?;
+    Ok(CustomerChanges {
+        email,
+        external_id,
+        full_name,
+        address,
+        timezone,
+        metadata,
+    })
 }
 
 /// `GET /customers`: newest first (one Query), or the one with `externalId` (two GetItems).

@@ -80,6 +80,23 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A field an update may leave out but not clear (a customer's e-mail): null is a problem.
+    pub fn optional_not_null<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&'a Value) -> Result<T, Invalid>,
+    ) -> Option<T> {
+        self.read.push(name);
+        match self.object.get(name) {
+            None => None,
+            Some(Value::Null) => {
+                self.problem(name, Invalid::new("cannot be cleared"));
+                None
+            }
+            Some(value) => self.parsed(name, parse(value)),
+        }
+    }
+
     /// A field whose null means "clear it" (in an update): `None` when absent, `Some(None)` when
     /// null, `Some(Some(value))` when given.
     pub fn nullable<T>(
@@ -117,6 +134,21 @@ impl<'a> Fields<'a> {
                 self.problem(name, Invalid::new("must be an object"));
                 None
             }
+        }
+    }
+
+    /// A nested object whose null means "clear it" (in an update), read like `optional_object`.
+    pub fn nullable_object<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&mut Fields<'a>) -> Option<T>,
+    ) -> Option<Option<T>> {
+        match self.object.get(name) {
+            Some(Value::Null) => {
+                self.read.push(name);
+                Some(None)
+            }
+            _ => self.optional_object(name, parse).map(Some),
         }
     }
 
@@ -377,6 +409,22 @@ mod tests {
         assert!(fields.required("b", string).is_none());
         let found = problems(fields.finish(()));
         assert_eq!(found, vec![FieldError::new("b", "is required")]);
+    }
+
+    #[test]
+    fn an_update_tells_absent_from_null() {
+        let body = json!({ "name": null, "email": null, "address": null });
+        let mut fields = Fields::of_body(Some(&body)).unwrap();
+        assert_eq!(fields.nullable("name", string), Some(None));
+        assert_eq!(fields.nullable("other", string), None);
+        assert_eq!(
+            fields.nullable_object("address", |inner| inner.required("country", string)),
+            Some(None)
+        );
+        assert!(fields.optional_not_null("email", string).is_none());
+        assert!(fields.optional_not_null("phone", string).is_none());
+        let found = problems(fields.finish(()));
+        assert_eq!(found, vec![FieldError::new("email", "cannot be cleared")]);
     }
 
     #[test]

@@ -47,6 +47,17 @@ pub const GET_CUSTOMER: Route = Route {
     method: "GET",
     path: "/api/v1/customers/{id}",
 };
+/// The update as versions up to 2026-07-11 send it; both methods work in every version.
+pub const UPDATE_CUSTOMER: Route = Route {
+    function: "update_customer",
+    method: "PUT",
+    path: "/api/v1/customers/{id}",
+};
+pub const PATCH_CUSTOMER: Route = Route {
+    function: "update_customer",
+    method: "PATCH",
+    path: "/api/v1/customers/{id}",
+};
 
 pub const CHARGE_PAYMENT: Route = Route {
     function: "charge_payment",
@@ -159,6 +170,8 @@ pub const ALL: &[Route] = &[
     CREATE_CUSTOMER,
     LIST_CUSTOMERS,
     GET_CUSTOMER,
+    UPDATE_CUSTOMER,
+    PATCH_CUSTOMER,
     GET_INVOICE,
     LIST_INVOICES,
     UPDATE_INVOICE_STATUS,
@@ -329,8 +342,9 @@ mod tests {
         functions.dedup();
         assert_eq!(
             functions.len(),
-            ALL.len() - 3,
-            "pay_page serves GET and POST, the invoice status and webhook updates PUT and PATCH"
+            ALL.len() - 4,
+            "pay_page serves GET and POST; the customer, invoice status and webhook updates PUT \
+             and PATCH"
         );
     }
 }

@@ -45,7 +45,7 @@ pub use api_keys::IssueKeyOutcome;
 pub use charges::InsertChargeOutcome;
 pub use client::{Store, StoreSettings};
 pub use completion::{Completion, CompletionOutcome, CustomerChange};
-pub use customers::InsertCustomerOutcome;
+pub use customers::{InsertCustomerOutcome, UpdateCustomerOutcome};
 pub use error::StoreError;
 pub use idempotency::{
     AnswerError, Claim, ClaimOutcome, IdempotencyRecords, KeyCompletion, RenderAnswer,

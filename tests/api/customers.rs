@@ -1,7 +1,7 @@
 use commet_payments::domain::account::Mode;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, TestResponse, event, set_rates};
 
 #[tokio::test]
 async fn create_and_get_by_id_or_external_id() {
@@ -137,4 +137,323 @@ async fn list_pages_and_filters_by_external_id() {
     assert_eq!(filtered.body["hasMore"], false);
     let none = t.get("/api/v1/customers?externalId=ext-99", &key).await;
     assert_eq!(none.data(), &json!([]));
+}
+
+async fn update(
+    t: &TestApp,
+    key: &str,
+    method: &str,
+    reference: &str,
+    body: Value,
+) -> TestResponse {
+    t.send(
+        event(method, &format!("/api/v1/customers/{reference}"))
+            .key(key)
+            .json(body)
+            .build(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_update_changes_only_the_fields_given_by_id_or_external_id() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let created = t
+        .post(
+            "/api/v1/customers",
+            &key,
+            json!({
+                "email": "grace@example.com",
+                "externalId": "user-7",
+                "fullName": "Grace Hopper",
+                "timezone": "America/New_York",
+                "metadata": { "tier": "gold", "team": "navy" }
+            }),
+        )
+        .await;
+    let before = created.data().clone();
+    let id = before["id"].as_str().unwrap();
+
+    // PATCH by id: a new e-mail and address, the name cleared, metadata replaced whole.
+    let patched = update(
+        &t,
+        &key,
+        "PATCH",
+        id,
+        json!({
+            "email": "g.hopper@example.org",
+            "fullName": null,
+            "address": { "line1": "1 Navy Way", "city": "Arlington", "state": "VA", "postalCode": "22201", "country": "us" },
+            "metadata": { "tier": "platinum" }
+        }),
+    )
+    .await;
+    assert_eq!(patched.status, 200, "{:#}", patched.body);
+    let after = patched.data().clone();
+    assert_eq!(after["email"], "g.hopper@example.org");
+    assert_eq!(after["fullName"], Value::Null);
+    assert_eq!(after["address"]["country"], "US");
+    assert_eq!(after["address"]["state"], "VA");
+    assert_eq!(after["metadata"], json!({ "tier": "platinum" }));
+    assert_eq!(after["externalId"], "user-7");
+    assert_eq!(after["timezone"], "America/New_York");
+    assert_eq!(after["createdAt"], before["createdAt"]);
+    assert_ne!(after["updatedAt"], before["updatedAt"]);
+    assert_eq!(
+        t.get(&format!("/api/v1/customers/{id}"), &key).await.data(),
+        &after
+    );
+
+    // PUT by externalId, as versions up to 2026-07-11 send it: the address and time zone cleared.
+    let put = update(
+        &t,
+        &key,
+        "PUT",
+        "user-7",
+        json!({ "address": null, "timezone": null, "fullName": "Amazing Grace" }),
+    )
+    .await;
+    assert_eq!(put.status, 200, "{:#}", put.body);
+    assert_eq!(put.data()["address"], Value::Null);
+    assert_eq!(put.data()["timezone"], Value::Null);
+    assert_eq!(put.data()["fullName"], "Amazing Grace");
+    assert_eq!(put.data()["email"], "g.hopper@example.org");
+
+    // Nothing given: the customer as it is, unchanged.
+    let same = update(&t, &key, "PATCH", id, json!({})).await;
+    assert_eq!(same.data(), put.data());
+}
+
+#[tokio::test]
+async fn an_external_id_moves_with_its_claim_and_a_taken_one_is_409_with_nothing_written() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let mover = t
+        .create(
+            "/api/v1/customers",
+            &key,
+            json!({ "email": "m@example.com", "externalId": "old-ref" }),
+        )
+        .await;
+    let holder = t
+        .create(
+            "/api/v1/customers",
+            &key,
+            json!({ "email": "h@example.com", "externalId": "held-ref" }),
+        )
+        .await;
+
+    let moved = update(
+        &t,
+        &key,
+        "PATCH",
+        &mover,
+        json!({ "externalId": "new-ref" }),
+    )
+    .await;
+    assert_eq!(moved.status, 200, "{:#}", moved.body);
+    assert_eq!(moved.data()["externalId"], "new-ref");
+    t.get("/api/v1/customers/old-ref", &key)
+        .await
+        .error(404, "customer_not_found");
+    assert_eq!(
+        t.get("/api/v1/customers/new-ref", &key).await.data()["id"],
+        mover.as_str()
+    );
+    let listed = t.get("/api/v1/customers?externalId=new-ref", &key).await;
+    assert_eq!(listed.data()[0]["id"], mover.as_str());
+    // The old one is free again.
+    let reuser = t
+        .post(
+            "/api/v1/customers",
+            &key,
+            json!({ "email": "r@example.com", "externalId": "old-ref" }),
+        )
+        .await;
+    assert_eq!(reuser.status, 200, "{:#}", reuser.body);
+
+    // Taken by another customer: 409 naming the field, and neither customer changed.
+    let taken = update(
+        &t,
+        &key,
+        "PATCH",
+        "new-ref",
+        json!({ "externalId": "held-ref", "fullName": "Should Not Stick" }),
+    )
+    .await;
+    assert_eq!(taken.error(409, "duplicate")["param"], "externalId");
+    let unchanged = t.get(&format!("/api/v1/customers/{mover}"), &key).await;
+    assert_eq!(unchanged.data(), moved.data());
+    assert_eq!(
+        t.get("/api/v1/customers/held-ref", &key).await.data()["id"],
+        holder.as_str()
+    );
+
+    // Cleared: the customer keeps no external id, and the id is free.
+    let cleared = update(&t, &key, "PATCH", &mover, json!({ "externalId": null })).await;
+    assert_eq!(cleared.data()["externalId"], Value::Null);
+    t.get("/api/v1/customers/new-ref", &key)
+        .await
+        .error(404, "customer_not_found");
+    t.create(
+        "/api/v1/customers",
+        &key,
+        json!({ "email": "n@example.com", "externalId": "new-ref" }),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn racing_updates_leave_one_owner_per_external_id() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let mut customers = Vec::new();
+    for n in 0..4 {
+        customers.push(
+            t.create(
+                "/api/v1/customers",
+                &key,
+                json!({ "email": format!("race{n}@example.com") }),
+            )
+            .await,
+        );
+    }
+    // Four customers race for one external id; then one customer races between four.
+    let claims = customers
+        .iter()
+        .map(|id| update(&t, &key, "PATCH", id, json!({ "externalId": "contested" })));
+    let answers = futures_util::future::join_all(claims).await;
+    let winners: Vec<&String> = customers
+        .iter()
+        .zip(&answers)
+        .filter(|(_, answer)| answer.status == 200)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "{:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
+    for answer in answers.iter().filter(|a| a.status != 200) {
+        // Taken; or, overtaken three times running, try again later.
+        if answer.status != 503 {
+            answer.error(409, "duplicate");
+        }
+    }
+    let owner = t.get("/api/v1/customers/contested", &key).await;
+    assert_eq!(owner.data()["id"], winners[0].as_str());
+
+    let runner = &customers[0];
+    let moves = (0..4).map(|n| {
+        update(
+            &t,
+            &key,
+            "PATCH",
+            runner,
+            json!({ "externalId": format!("lane-{n}") }),
+        )
+    });
+    let answers = futures_util::future::join_all(moves).await;
+    assert!(answers.iter().all(|a| a.status == 200 || a.status == 503));
+    let now = t.get(&format!("/api/v1/customers/{runner}"), &key).await;
+    let kept = now.data()["externalId"].as_str().unwrap().to_owned();
+    for n in 0..4 {
+        let lane = format!("lane-{n}");
+        let found = t.get(&format!("/api/v1/customers/{lane}"), &key).await;
+        if lane == kept {
+            assert_eq!(found.data()["id"], runner.as_str());
+        } else {
+            found.error(404, "customer_not_found");
+        }
+    }
+}
+
+#[tokio::test]
+async fn update_names_every_bad_field_and_unknown_customers_are_404() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let id = t
+        .create(
+            "/api/v1/customers",
+            &key,
+            json!({ "email": "v@example.com" }),
+        )
+        .await;
+    let response = update(
+        &t,
+        &key,
+        "PATCH",
+        &id,
+        json!({
+            "email": null,
+            "externalId": "cus_sneaky",
+            "address": { "city": "Nowhere" },
+            "timezone": 5,
+            "metadata": { "n": 1 },
+            "taxDocument": "20-12345678-9"
+        }),
+    )
+    .await;
+    let error = response.error(400, "validation_error");
+    let fields: Vec<&str> = error["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "email",
+            "externalId",
+            "address.country",
+            "timezone",
+            "metadata",
+            "taxDocument"
+        ]
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/customers/{id}"), &key).await.data()["email"],
+        "v@example.com"
+    );
+    for reference in ["cus_01KEVENTSCVST0MER000000099", "nobody"] {
+        update(&t, &key, "PATCH", reference, json!({ "fullName": "X" }))
+            .await
+            .error(404, "customer_not_found");
+        update(&t, &key, "PUT", reference, json!({}))
+            .await
+            .error(404, "customer_not_found");
+    }
+}
+
+#[tokio::test]
+async fn a_charge_is_taxed_by_the_address_the_customer_has_now() {
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    set_rates(&t, &account.id, 0, &[("US-CA", 725)]).await;
+    let customer = crate::helpers::customer_with_card(&t, &key, None, "4242424242424242").await;
+    let charge = |description: &'static str| {
+        let (t, key, customer) = (&t, &key, &customer);
+        async move {
+            t.post(
+                "/api/v1/payments/charge",
+                key,
+                json!({ "customerId": customer, "amount": 2500, "currency": "usd", "description": description }),
+            )
+            .await
+        }
+    };
+    assert_eq!(charge("Before moving").await.data()["taxAmount"], 0);
+    let moved = update(
+        &t,
+        &key,
+        "PATCH",
+        &customer,
+        json!({ "address": { "country": "US", "state": "CA" } }),
+    )
+    .await;
+    assert_eq!(moved.status, 200, "{:#}", moved.body);
+    assert_eq!(charge("After moving").await.data()["taxAmount"], 181);
 }

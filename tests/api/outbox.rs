@@ -144,24 +144,24 @@ const DOCUMENTED: &[(&str, &[&str])] = &[
         "payment_method.attached",
         &["subscriptionId", "customerId", "paymentMethod", "card"],
     ),
-    (
-        "customer.created",
-        &[
-            "id",
-            "externalId",
-            "fullName",
-            "email",
-            "taxDocument",
-            "documentType",
-            "timezone",
-            "metadata",
-            "createdAt",
-            "updatedAt",
-        ],
-    ),
+    ("customer.created", CUSTOMER_DATA),
+    ("customer.updated", CUSTOMER_DATA),
 ];
 
-const ALL_EVENTS: [&str; 10] = [
+const CUSTOMER_DATA: &[&str] = &[
+    "id",
+    "externalId",
+    "fullName",
+    "email",
+    "taxDocument",
+    "documentType",
+    "timezone",
+    "metadata",
+    "createdAt",
+    "updatedAt",
+];
+
+const ALL_EVENTS: [&str; 11] = [
     "payment_link.created",
     "payment_link.completed",
     "payment_link.failed",
@@ -172,6 +172,7 @@ const ALL_EVENTS: [&str; 10] = [
     "invoice.voided",
     "payment_method.attached",
     "customer.created",
+    "customer.updated",
 ];
 
 /// How long a test waits for what the relay delivers: polls every 25 ms, but the tests share
@@ -250,8 +251,8 @@ async fn every_event_is_delivered_signed_with_its_documented_data_and_no_op_emit
     let (_, secret) = register(&t, &key, &receiving.url, &ALL_EVENTS, "2026-08-27").await;
 
     // A customer with an external id, a link it pays (its card vaulted on the way), a charge
-    // that declines (its invoice then voided), a link whose card declines, and a link canceled
-    // twice.
+    // that declines (its invoice then voided), a link whose card declines, a link canceled
+    // twice, and the customer renamed twice to the same name.
     let customer = t
         .post(
             "/api/v1/customers",
@@ -309,10 +310,21 @@ async fn every_event_is_delivered_signed_with_its_documented_data_and_no_op_emit
         )
         .await;
     }
+    for _ in 0..2 {
+        let renamed = t
+            .send(
+                event("PATCH", "/api/v1/customers/ext-events")
+                    .key(&key)
+                    .json(json!({ "fullName": "Eve Updated" }))
+                    .build(),
+            )
+            .await;
+        assert_eq!(renamed.status, 200, "{}", renamed.text);
+    }
 
     // Exactly the events those changes cause: one each, except a link created thrice and an
     // invoice for each of the paid link and the declined charge.
-    let received = receive(&mut receiving, 13).await;
+    let received = receive(&mut receiving, 14).await;
     let events = by_event(&received);
     let counts: BTreeMap<&str, usize> = events.iter().map(|(k, v)| (k.as_str(), v.len())).collect();
     let expected: BTreeMap<&str, usize> = ALL_EVENTS
@@ -426,6 +438,11 @@ async fn every_event_is_delivered_signed_with_its_documented_data_and_no_op_emit
     assert_eq!(created["id"], customer_id.as_str());
     assert_eq!(created["externalId"], "ext-events");
     assert_eq!(created["fullName"], "Eve Vent");
+    let updated = only(&events, "customer.updated");
+    assert_eq!(updated["id"], customer_id.as_str());
+    assert_eq!(updated["fullName"], "Eve Updated");
+    assert_eq!(updated["email"], "events@example.com");
+    assert_ne!(updated["updatedAt"], created["updatedAt"]);
     let amounts: Vec<&Value> = events["payment_link.created"]
         .iter()
         .map(|e| &e["data"]["amount"])

@@ -112,6 +112,18 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
                 None,
             ),
         ],
+        "update_customer" => vec![
+            (
+                route.method.to_owned(),
+                format!("/api/v1/customers/{}", a.customer),
+                Some(json!({ "fullName": "Mallory", "externalId": "taken-over" })),
+            ),
+            (
+                route.method.to_owned(),
+                format!("/api/v1/customers/{}", a.external),
+                Some(json!({ "email": "mallory@example.com" })),
+            ),
+        ],
         "get_invoice" => one("GET", format!("/api/v1/invoices/{}", a.invoice), None),
         "list_invoices" => vec![
             ("GET".into(), "/api/v1/invoices".into(), None),
