@@ -53,7 +53,9 @@ fn customer_update(
     let mut set = vec!["#updatedAt = :updatedAt".to_owned()];
     let mut remove = Vec::new();
     let mut bound = Vec::new();
+    let mut named = Vec::new();
     for (attribute, _) in touched(changes).into_iter().filter(|(_, touched)| *touched) {
+        named.push(attribute);
         match item.get(attribute) {
             Some(value) => {
                 set.push(format!("#{attribute} = :{attribute}"));
@@ -84,10 +86,8 @@ fn customer_update(
     .name("#version", "version")
     .name("#updatedAt", "updatedAt")
     .value(":updatedAt", updated_at);
-    for (attribute, touched) in touched(changes) {
-        if touched {
-            change = change.name(&format!("#{attribute}"), attribute);
-        }
+    for attribute in named {
+        change = change.name(&format!("#{attribute}"), attribute);
     }
     for (attribute, value) in bound {
         change = change.value(&format!(":{attribute}"), value);

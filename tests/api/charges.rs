@@ -174,13 +174,7 @@ async fn charge_validation_unknown_customers_and_live_accounts() {
             json!({ "amount": "12", "url": "x" }),
         )
         .await;
-    let error = response.error(400, "validation_error");
-    let fields: Vec<&str> = error["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = response.invalid_fields();
     assert_eq!(
         fields,
         ["customerId", "amount", "currency", "description", "url"]

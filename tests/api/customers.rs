@@ -66,13 +66,7 @@ async fn create_reports_all_problems_including_nested_ones() {
         "nickname": "x"
     });
     let response = t.post("/api/v1/customers", &key, body).await;
-    let error = response.error(400, "validation_error");
-    let fields: Vec<&str> = error["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = response.invalid_fields();
     assert_eq!(
         fields,
         [
@@ -396,13 +390,7 @@ async fn update_names_every_bad_field_and_unknown_customers_are_404() {
         }),
     )
     .await;
-    let error = response.error(400, "validation_error");
-    let fields: Vec<&str> = error["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = response.invalid_fields();
     assert_eq!(
         fields,
         [

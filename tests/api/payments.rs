@@ -102,13 +102,8 @@ async fn every_problem_of_a_create_is_reported_at_once() {
         "successUrl": "ftp://x", "metadata": { "k": 1 }, "colour": "red"
     });
     let response = t.post("/api/v1/payments", &key, body).await;
-    let error = response.error(400, "validation_error");
-    let fields: Vec<&str> = error["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = response.invalid_fields();
+    let error = &response.body["error"];
     assert_eq!(
         fields,
         [

@@ -221,6 +221,14 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
         .get(&format!("/api/v1/payments/{}", a.payment), &key_a)
         .await
         .text;
+    let customers_before = [
+        t.get(&format!("/api/v1/customers/{}", a.customer), &key_a)
+            .await
+            .text,
+        t.get(&format!("/api/v1/customers/{}", a.external), &key_a)
+            .await
+            .text,
+    ];
 
     // Keys name their account (`ck_test_<account>_<random>`): naming A's proves nothing.
     let names_a_made_up = format!("ck_test_{}_{}", account_a.id, "0".repeat(43));
@@ -262,7 +270,7 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
             }
         }
     }
-    assert!(tried >= 19 * 9, "the matrix covers every route: {tried}");
+    assert!(tried >= 27 * 9, "the matrix covers every route: {tried}");
 
     // A's objects did not change.
     let after = t
@@ -270,6 +278,21 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
         .await
         .text;
     assert_eq!(before, after);
+    let customers_after = [
+        t.get(&format!("/api/v1/customers/{}", a.customer), &key_a)
+            .await
+            .text,
+        t.get(&format!("/api/v1/customers/{}", a.external), &key_a)
+            .await
+            .text,
+    ];
+    assert_eq!(
+        customers_before, customers_after,
+        "no customer of A changed"
+    );
+    t.get("/api/v1/customers/taken-over", &key_a)
+        .await
+        .error(404, "customer_not_found");
     let invoice = t
         .get(&format!("/api/v1/invoices/{}", a.invoice), &key_a)
         .await;

@@ -191,6 +191,16 @@ impl TestResponse {
         }
     }
 
+    /// Asserts a 400 `validation_error` and returns the fields it names, in its order.
+    pub fn invalid_fields(&self) -> Vec<&str> {
+        self.error(400, "validation_error")["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["field"].as_str().unwrap())
+            .collect()
+    }
+
     /// Asserts the error envelope and returns its `error` object.
     pub fn error(&self, status: u16, code: &str) -> &Value {
         assert_eq!(
