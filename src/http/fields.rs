@@ -86,15 +86,11 @@ impl<'a> Fields<'a> {
         name: &'static str,
         parse: impl FnOnce(&'a Value) -> Result<T, Invalid>,
     ) -> Option<T> {
-        self.read.push(name);
-        match self.object.get(name) {
-            None => None,
-            Some(Value::Null) => {
-                self.problem(name, Invalid::new("cannot be cleared"));
-                None
-            }
-            Some(value) => self.parsed(name, parse(value)),
+        let value = self.nullable(name, parse)?;
+        if value.is_none() {
+            self.problem(name, Invalid::new("cannot be cleared"));
         }
+        value
     }
 
     /// A field whose null means "clear it" (in an update): `None` when absent, `Some(None)` when

@@ -1,8 +1,10 @@
 use super::idempotency::KeyCompletion;
-use super::items::{CustomerItem, ExternalIdItem, Item, from_item, string_key, to_item};
+use super::items::{
+    CustomerChangeItem, CustomerItem, ExternalIdItem, Item, from_item, string_key, to_item,
+};
 use super::paging::Partition;
 use super::projection::Listed;
-use super::write::{Bind, Condition, ConditionalUpdate, Transaction, Updated};
+use super::write::{Bind, Condition, ConditionalUpdate, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, schema};
 use crate::domain::customer::{Customer, CustomerChanges, CustomerRef};
 use crate::domain::ids::{AccountId, CustomerId};
@@ -42,13 +44,12 @@ fn touched(changes: &CustomerChanges) -> [(&'static str, bool); 6] {
     ]
 }
 
-/// The write of an update: each attribute touched set from `item`, the customer as it will be
-/// (or removed, when cleared there), the time and the write counter moved, all only if no other
-/// write came after the read that saw `version`.
+/// The write of an update: each attribute `changes` touches set from `values` (or removed,
+/// when cleared there), the time set and the write counter moved, all only if `condition` holds.
 fn customer_update(
-    item: &Item,
+    values: &Item,
     changes: &CustomerChanges,
-    version: u64,
+    condition: &str,
 ) -> Result<ConditionalUpdate, StoreError> {
     let mut set = vec!["#updatedAt = :updatedAt".to_owned()];
     let mut remove = Vec::new();
@@ -56,7 +57,7 @@ fn customer_update(
     let mut named = Vec::new();
     for (attribute, _) in touched(changes).into_iter().filter(|(_, touched)| *touched) {
         named.push(attribute);
-        match item.get(attribute) {
+        match values.get(attribute) {
             Some(value) => {
                 set.push(format!("#{attribute} = :{attribute}"));
                 bound.push((attribute, value.clone()));
@@ -69,23 +70,15 @@ fn customer_update(
         expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
     }
     expression.push_str(" ADD #version :one");
-    let updated_at = item
+    let updated_at = values
         .get("updatedAt")
         .cloned()
-        .ok_or_else(|| StoreError::Internal("customer item without updatedAt".into()))?;
-    let mut change = if version == 0 {
-        // Items written before the counter existed have none: unchanged means still none.
-        ConditionalUpdate::new(
-            expression,
-            "attribute_exists(pk) AND attribute_not_exists(#version)",
-        )
-    } else {
-        ConditionalUpdate::new(expression, "#version = :read").number(":read", version)
-    }
-    .number(":one", 1)
-    .name("#version", "version")
-    .name("#updatedAt", "updatedAt")
-    .value(":updatedAt", updated_at);
+        .ok_or_else(|| StoreError::Internal("customer change without updatedAt".into()))?;
+    let mut change = ConditionalUpdate::new(expression, condition)
+        .number(":one", 1)
+        .name("#version", "version")
+        .name("#updatedAt", "updatedAt")
+        .value(":updatedAt", updated_at);
     for attribute in named {
         change = change.name(&format!("#{attribute}"), attribute);
     }
@@ -177,9 +170,11 @@ impl Store {
         item.map(customer_from).transpose()
     }
 
-    /// Changes the fields given of the customer `id`. Each try reads the customer (one
-    /// consistent GetItem) and writes it only if no other write came in between: ONE
-    /// conditional UpdateItem, or, when the external id moves, one transaction that also
+    /// Changes the fields given of the customer `id`. Without an external id among them, ONE
+    /// UpdateItem of those fields if the customer exists: nothing else changes with it, so
+    /// nothing need be read first. With one, each try reads the customer (one consistent
+    /// GetItem) for the external id it holds and writes only if no other write came in
+    /// between: one UpdateItem when the external id stays, else one transaction that also
     /// claims the new external id (only if free) and gives up the old one. A try that another
     /// write overtook is made again, up to `UPDATE_TRIES` times.
     pub async fn update_customer(
@@ -189,17 +184,31 @@ impl Store {
         changes: &CustomerChanges,
         now: Timestamp,
     ) -> Result<UpdateCustomerOutcome, StoreError> {
+        let values = to_item(&CustomerChangeItem::new(changes, now))?;
+        if changes.external_id.is_none() {
+            let update = customer_update(&values, changes, PRESENT)?;
+            return Ok(
+                match self
+                    .update_conditionally(customer_key(account, id), update)
+                    .await?
+                {
+                    Updated::Applied(item) => {
+                        UpdateCustomerOutcome::Updated(Box::new(customer_from(item)?))
+                    }
+                    Updated::Refused(_) => UpdateCustomerOutcome::NotFound,
+                },
+            );
+        }
         for _ in 0..UPDATE_TRIES {
             let Some(item) = self.get_consistent(customer_key(account, id)).await? else {
                 return Ok(UpdateCustomerOutcome::NotFound);
             };
             let stored: CustomerItem = from_item(item)?;
-            let version = stored.version;
+            let update = customer_update(&values, changes, "#version = :read")?
+                .number(":read", stored.version);
             let before = stored.into_domain()?;
-            let after = before.changed(changes, now);
-            let item = to_item(&CustomerItem::new(account, &after))?;
-            let update = customer_update(&item, changes, version)?;
             let outcome = if changes.moves_external_id(&before) {
+                let after = before.changed(changes, now);
                 self.move_external_id(account, &before, &after, update)
                     .await?
             } else {
@@ -333,5 +342,97 @@ impl Store {
         }
         self.put(to_item(&CustomerItem::new(account, customer))?)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::domain::address::{Address, CountryCode};
+    use crate::domain::customer::NewCustomer;
+    use crate::domain::text::{Email, FullName, Metadata, Timezone};
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    fn customer() -> Customer {
+        Customer::create(
+            NewCustomer {
+                email: Email::parse("grace@example.com").unwrap(),
+                external_id: Some(ExternalId::parse("user-7").unwrap()),
+                full_name: Some(FullName::parse("Grace Hopper").unwrap()),
+                address: None,
+                timezone: Some(Timezone::parse("America/New_York").unwrap()),
+                metadata: None,
+            },
+            at("2026-01-01T00:00:00.000Z"),
+            false,
+        )
+    }
+
+    /// An update writes, for each field it touches, what the whole customer's item would hold:
+    /// the change item and the customer item name and map each attribute alike.
+    #[test]
+    fn a_change_writes_what_the_changed_customer_item_holds() {
+        let account = AccountId::generate();
+        let now = at("2026-01-02T00:00:00.000Z");
+        let changes = CustomerChanges {
+            email: Some(Email::parse("g@example.org").unwrap()),
+            external_id: Some(Some(ExternalId::parse("user-8").unwrap())),
+            full_name: Some(None),
+            address: Some(Some(Address {
+                line1: Some("1 Main St".into()),
+                line2: None,
+                city: Some("Oakland".into()),
+                state: Some("CA".into()),
+                postal_code: Some("94607".into()),
+                country: CountryCode::parse("US").unwrap(),
+            })),
+            timezone: Some(None),
+            metadata: Some(Some(
+                Metadata::new(BTreeMap::from([("tier".into(), "gold".into())])).unwrap(),
+            )),
+        };
+        let written = to_item(&CustomerChangeItem::new(&changes, now)).unwrap();
+        let whole = to_item(&CustomerItem::new(
+            &account,
+            &customer().changed(&changes, now),
+        ))
+        .unwrap();
+        for (attribute, touched) in touched(&changes) {
+            assert!(touched, "{attribute}");
+            assert_eq!(written.get(attribute), whole.get(attribute), "{attribute}");
+        }
+        assert_eq!(written.get("updatedAt"), whole.get("updatedAt"));
+        assert!(written.contains_key("address") && !written.contains_key("fullName"));
+        assert_eq!(written.len(), 5, "{written:?}");
+    }
+
+    #[test]
+    fn an_untouched_field_is_neither_set_nor_removed() {
+        let changes = CustomerChanges {
+            full_name: Some(None),
+            ..CustomerChanges::default()
+        };
+        let written = to_item(&CustomerChangeItem::new(
+            &changes,
+            at("2026-01-02T00:00:00.000Z"),
+        ))
+        .unwrap();
+        let update = customer_update(&written, &changes, PRESENT).unwrap();
+        let expression = format!("{update:?}");
+        assert!(expression.contains("REMOVE #fullName"), "{expression}");
+        for untouched in [
+            "#email",
+            "#externalId",
+            "#address",
+            "#timezone",
+            "#metadata",
+        ] {
+            assert!(!expression.contains(untouched), "{expression}");
+        }
     }
 }

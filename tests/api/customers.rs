@@ -413,7 +413,64 @@ async fn update_names_every_bad_field_and_unknown_customers_are_404() {
         update(&t, &key, "PUT", reference, json!({}))
             .await
             .error(404, "customer_not_found");
+        // The refused update wrote nothing: still no such customer.
+        t.get(&format!("/api/v1/customers/{reference}"), &key)
+            .await
+            .error(404, "customer_not_found");
     }
+}
+
+#[tokio::test]
+async fn updates_of_different_fields_racing_a_move_all_land() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let id = t
+        .create(
+            "/api/v1/customers",
+            &key,
+            json!({ "email": "f@example.com", "externalId": "before-race" }),
+        )
+        .await;
+    let bodies = [
+        json!({ "email": "f.new@example.com" }),
+        json!({ "fullName": "Frances Allen" }),
+        json!({ "timezone": "Europe/Paris" }),
+        json!({ "metadata": { "plan": "pro" } }),
+        json!({ "externalId": "after-race" }),
+    ];
+    let answers = futures_util::future::join_all(
+        bodies
+            .iter()
+            .map(|body| update(&t, &key, "PATCH", &id, body.clone())),
+    )
+    .await;
+    // The field updates are one write each and cannot be overtaken; only the move may be.
+    for answer in &answers[..4] {
+        assert_eq!(answer.status, 200, "{:#}", answer.body);
+    }
+    let moved = answers[4].status == 200;
+    assert!(moved || answers[4].status == 503, "{:#}", answers[4].body);
+    let now = t.get(&format!("/api/v1/customers/{id}"), &key).await;
+    let customer = now.data();
+    assert_eq!(customer["email"], "f.new@example.com");
+    assert_eq!(customer["fullName"], "Frances Allen");
+    assert_eq!(customer["timezone"], "Europe/Paris");
+    assert_eq!(customer["metadata"], json!({ "plan": "pro" }));
+    let (kept, freed) = if moved {
+        ("after-race", "before-race")
+    } else {
+        ("before-race", "after-race")
+    };
+    assert_eq!(customer["externalId"], kept);
+    assert_eq!(
+        t.get(&format!("/api/v1/customers/{kept}"), &key)
+            .await
+            .data()["id"],
+        id.as_str()
+    );
+    t.get(&format!("/api/v1/customers/{freed}"), &key)
+        .await
+        .error(404, "customer_not_found");
 }
 
 #[tokio::test]

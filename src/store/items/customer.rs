@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{StoreError, keys, sort_key, stored, stored_opt};
 use crate::domain::address::{Address, CountryCode};
 use crate::domain::card::PaymentMethod;
-use crate::domain::customer::Customer;
+use crate::domain::customer::{Customer, CustomerChanges};
 use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::text::{Email, ExternalId, FullName, Metadata, Timezone};
 use crate::domain::time::Timestamp;
@@ -64,6 +64,19 @@ pub(crate) struct AddressItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     pub country: String,
+}
+
+impl From<&Address> for AddressItem {
+    fn from(address: &Address) -> Self {
+        Self {
+            line1: address.line1.clone(),
+            line2: address.line2.clone(),
+            city: address.city.clone(),
+            state: address.state.clone(),
+            postal_code: address.postal_code.clone(),
+            country: address.country.as_str(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -128,14 +141,7 @@ impl CustomerItem {
                 .full_name
                 .as_ref()
                 .map(|name| name.as_str().to_owned()),
-            address: customer.address.as_ref().map(|address| AddressItem {
-                line1: address.line1.clone(),
-                line2: address.line2.clone(),
-                city: address.city.clone(),
-                state: address.state.clone(),
-                postal_code: address.postal_code.clone(),
-                country: address.country.as_str(),
-            }),
+            address: customer.address.as_ref().map(AddressItem::from),
             timezone: customer
                 .timezone
                 .as_ref()
@@ -184,6 +190,49 @@ impl CustomerItem {
             livemode: self.livemode,
         })
     }
+}
+
+/// The attributes an update writes, named as in [`CustomerItem`]: each field `changes` gives a
+/// value, and the time. A field cleared is absent here (the update removes it); so is one not
+/// touched, which `CustomerChanges` tells apart.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CustomerChangeItem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<AddressItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<BTreeMap<String, String>>,
+    pub updated_at: String,
+}
+
+impl CustomerChangeItem {
+    pub fn new(changes: &CustomerChanges, now: Timestamp) -> Self {
+        Self {
+            email: changes
+                .email
+                .as_ref()
+                .map(|email| email.as_str().to_owned()),
+            external_id: given(&changes.external_id).map(|id| id.as_str().to_owned()),
+            full_name: given(&changes.full_name).map(|name| name.as_str().to_owned()),
+            address: given(&changes.address).map(AddressItem::from),
+            timezone: given(&changes.timezone).map(|zone| zone.as_str().to_owned()),
+            metadata: given(&changes.metadata).map(|metadata| metadata.clone().into_entries()),
+            updated_at: now.to_string(),
+        }
+    }
+}
+
+/// The new value of an optional field a change sets (neither untouched nor cleared).
+fn given<T>(field: &Option<Option<T>>) -> Option<&T> {
+    field.as_ref().and_then(Option::as_ref)
 }
 
 /// Claims an external id for one customer; written in the same transaction as the customer.

@@ -24,7 +24,7 @@ use crate::domain::page::Position;
 use crate::domain::time::Timestamp;
 
 pub(crate) use account::{AccountItem, ApiKeyItem, account_key, api_key_key};
-pub(crate) use customer::{CustomerItem, ExternalIdItem, PaymentMethodItem};
+pub(crate) use customer::{CustomerChangeItem, CustomerItem, ExternalIdItem, PaymentMethodItem};
 pub(crate) use delivery::{AttemptItem, DeliveryItem, due_key};
 pub(crate) use invoice::{InvoiceCounterItem, InvoiceItem};
 pub(crate) use link::LinkItem;
