@@ -50,6 +50,9 @@ pub struct Change {
     pub account: AccountId,
     pub old: Option<Subject>,
     pub new: Subject,
+    /// The object's write counter after this write: two writes of one object within the same
+    /// millisecond still differ by it.
+    pub version: u64,
 }
 
 /// An event a change caused: its type, its id and when it happened.
@@ -88,11 +91,12 @@ impl Change {
     }
 
     /// The events with their ids. An id is derived from the account, the object, the event and
-    /// the write's time, so the same change read twice (a stream record delivered again) gives
-    /// the same ids, and receivers can deduplicate by them.
+    /// the write (its time and the object's write counter), so the same change read twice (a
+    /// stream record delivered again) gives the same ids, and receivers can deduplicate by them,
+    /// while two updates within one millisecond are two events.
     pub fn occurrences(&self) -> Vec<Occurrence> {
         let at = self.new.updated_at();
-        let revision = at.to_string();
+        let revision = format!("{at}/{}", self.version);
         self.events()
             .into_iter()
             .map(|event| Occurrence {
@@ -212,6 +216,7 @@ mod tests {
             account: AccountId::generate(),
             old,
             new,
+            version: 1,
         }
     }
 
@@ -423,5 +428,37 @@ mod tests {
         );
         let ids: Vec<_> = paid.occurrences().into_iter().map(|o| o.id).collect();
         assert_ne!(ids[0], ids[1], "each event of a change has its own id");
+    }
+
+    #[test]
+    fn two_updates_in_one_millisecond_are_two_events() {
+        let before = customer();
+        let renamed = |name: &str| {
+            before.changed(
+                &CustomerChanges {
+                    full_name: Some(Some(FullName::parse(name).unwrap())),
+                    ..CustomerChanges::default()
+                },
+                Timestamp::parse("2026-01-01T00:00:05.000Z").unwrap(),
+            )
+        };
+        let first = Change {
+            version: 2,
+            ..change(
+                Some(Subject::Customer(before.clone())),
+                Subject::Customer(renamed("Ada")),
+            )
+        };
+        let second = Change {
+            account: first.account.clone(),
+            old: Some(Subject::Customer(renamed("Ada"))),
+            new: Subject::Customer(renamed("Grace")),
+            version: 3,
+        };
+        let [first] = first.occurrences().try_into().unwrap();
+        let [second] = second.occurrences().try_into().unwrap();
+        assert_eq!(first.at, second.at);
+        assert_eq!(first.event, EventType::CustomerUpdated);
+        assert_ne!(first.id, second.id);
     }
 }

@@ -21,6 +21,9 @@ pub const EVENT_SOURCES: [&str; 3] = [keys::PAYMENT_SK, keys::INVOICE_SK, keys::
 struct Keys {
     pk: String,
     sk: String,
+    /// Every payment, invoice and customer item has one; see `Change::version`.
+    #[serde(default)]
+    version: u64,
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(image: &Image) -> Result<T, StoreError> {
@@ -42,7 +45,7 @@ pub fn change_of(old: &Image, new: &Image) -> Result<Option<Change>, StoreError>
     if new.is_empty() {
         return Ok(None);
     }
-    let Keys { pk, sk } = decode(new)?;
+    let Keys { pk, sk, version } = decode(new)?;
     if !EVENT_SOURCES.contains(&sk.as_str()) {
         return Ok(None);
     }
@@ -59,7 +62,12 @@ pub fn change_of(old: &Image, new: &Image) -> Result<Option<Change>, StoreError>
     } else {
         subject(&sk, old)?
     };
-    Ok(Some(Change { account, old, new }))
+    Ok(Some(Change {
+        account,
+        old,
+        new,
+        version,
+    }))
 }
 
 /// The receipt a stream record inserted, or `None` when it inserted no receipt (the receipts
@@ -81,7 +89,37 @@ pub fn inserted_receipt(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::items::to_item;
+    use crate::store::items::{Item, to_item};
+
+    #[test]
+    fn a_change_carries_the_write_counter_of_its_new_image() {
+        use crate::domain::customer::{Customer, NewCustomer};
+        use crate::domain::text::Email;
+        use crate::domain::time::Timestamp;
+        use crate::store::items::CustomerItem;
+
+        let account = AccountId::generate();
+        let customer = Customer::create(
+            NewCustomer {
+                email: Email::parse("v@example.com").unwrap(),
+                external_id: None,
+                full_name: None,
+                address: None,
+                timezone: None,
+                metadata: None,
+            },
+            Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap(),
+            false,
+        );
+        let mut item = CustomerItem::new(&account, &customer);
+        item.version = 7;
+        let image = Image::from(to_item(&item).unwrap());
+        let change = change_of(&Image::from(Item::new()), &image)
+            .unwrap()
+            .unwrap();
+        assert_eq!(change.version, 7);
+        assert_eq!(change.account, account);
+    }
 
     #[test]
     fn records_of_other_items_and_removals_cause_nothing() {
