@@ -137,6 +137,14 @@ impl CustomerRef {
             ExternalId::parse(text).map(Self::External)
         }
     }
+
+    /// The reference as the caller wrote it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id(id) => id.as_str(),
+            Self::External(external) => external.as_str(),
+        }
+    }
 }
 
 #[cfg(test)]

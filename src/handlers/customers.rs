@@ -94,17 +94,9 @@ pub async fn update(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         let customer = app.store.get_customer(account, &reference).await?;
         return views::customer(request.version, &customer.ok_or_else(not_found)?);
     }
-    let id = match reference {
-        CustomerRef::Id(id) => id,
-        CustomerRef::External(external) => app
-            .store
-            .resolve_external_id(account, &external)
-            .await?
-            .ok_or_else(not_found)?,
-    };
     match app
         .store
-        .update_customer(account, &id, &changes, Timestamp::now())
+        .update_customer(account, &reference, &changes, Timestamp::now())
         .await?
     {
         UpdateCustomerOutcome::Updated(customer) => views::customer(request.version, &customer),

@@ -32,6 +32,16 @@ pub enum UpdateCustomerOutcome {
 /// and its own; each try is one read and one write, so contention ends within a few.
 const UPDATE_TRIES: usize = 3;
 
+/// The customer an update writes: by id, or by the external id it was resolved from.
+struct Target<'a> {
+    account: &'a AccountId,
+    id: &'a CustomerId,
+    named: Option<&'a ExternalId>,
+}
+
+/// The customer exists and still holds the external id it was named by (`:named`).
+const STILL_NAMED: &str = "attribute_exists(pk) AND externalId = :named";
+
 /// The attributes an update may change, each with whether `changes` touches it.
 fn touched(changes: &CustomerChanges) -> [(&'static str, bool); 6] {
     [
@@ -170,66 +180,117 @@ impl Store {
         item.map(customer_from).transpose()
     }
 
-    /// Changes the fields given of the customer `id`. Without an external id among them, ONE
-    /// UpdateItem of those fields if the customer exists: nothing else changes with it, so
-    /// nothing need be read first. With one, each try reads the customer (one consistent
-    /// GetItem) for the external id it holds and writes only if no other write came in
+    /// Changes the fields given of the customer `reference` names. Without an external id
+    /// among them, ONE UpdateItem of those fields if the customer exists: nothing else changes
+    /// with it, so nothing need be read first. With one, the customer is read (one consistent
+    /// GetItem) for the external id it holds and written only if no other write came in
     /// between: one UpdateItem when the external id stays, else one transaction that also
-    /// claims the new external id (only if free) and gives up the old one. A try that another
-    /// write overtook is made again, up to `UPDATE_TRIES` times.
+    /// claims the new external id (only if free) and gives up the old one. A customer named
+    /// by external id is resolved first (one GetItem) and written only while it still holds
+    /// it. A try that another write overtook is made again, up to `UPDATE_TRIES` times.
     pub async fn update_customer(
         &self,
         account: &AccountId,
-        id: &CustomerId,
+        reference: &CustomerRef,
         changes: &CustomerChanges,
         now: Timestamp,
     ) -> Result<UpdateCustomerOutcome, StoreError> {
         let values = to_item(&CustomerChangeItem::new(changes, now))?;
-        if changes.external_id.is_none() {
-            let update = customer_update(&values, changes, PRESENT)?;
-            return Ok(
-                match self
-                    .update_conditionally(customer_key(account, id), update)
-                    .await?
-                {
-                    Updated::Applied(item) => {
-                        UpdateCustomerOutcome::Updated(Box::new(customer_from(item)?))
-                    }
-                    Updated::Refused(_) => UpdateCustomerOutcome::NotFound,
-                },
-            );
-        }
         for _ in 0..UPDATE_TRIES {
-            let Some(item) = self.get_consistent(customer_key(account, id)).await? else {
-                return Ok(UpdateCustomerOutcome::NotFound);
-            };
-            let stored: CustomerItem = from_item(item)?;
-            let update = customer_update(&values, changes, "#version = :read")?
-                .number(":read", stored.version);
-            let before = stored.into_domain()?;
-            let outcome = if changes.moves_external_id(&before) {
-                let after = before.changed(changes, now);
-                self.move_external_id(account, &before, &after, update)
-                    .await?
-            } else {
-                match self
-                    .update_conditionally(customer_key(account, id), update)
-                    .await?
-                {
-                    Updated::Applied(item) => Some(UpdateCustomerOutcome::Updated(Box::new(
-                        customer_from(item)?,
-                    ))),
-                    Updated::Refused(None) => Some(UpdateCustomerOutcome::NotFound),
-                    Updated::Refused(Some(_)) => None,
+            let (id, named) = match reference {
+                CustomerRef::Id(id) => (id.clone(), None),
+                CustomerRef::External(external) => {
+                    match self.resolve_external_id(account, external).await? {
+                        Some(id) => (id, Some(external)),
+                        None => return Ok(UpdateCustomerOutcome::NotFound),
+                    }
                 }
+            };
+            let target = Target {
+                account,
+                id: &id,
+                named,
+            };
+            let outcome = if changes.external_id.is_none() {
+                self.update_fields(&target, changes, &values).await?
+            } else {
+                self.update_with_external_id(&target, changes, &values, now)
+                    .await?
             };
             if let Some(outcome) = outcome {
                 return Ok(outcome);
             }
         }
         Err(StoreError::Unavailable(format!(
-            "customer {id} kept changing under {UPDATE_TRIES} updates"
+            "customer {} kept changing under {UPDATE_TRIES} updates",
+            reference.as_str()
         )))
+    }
+
+    /// ONE UpdateItem of the fields given. `None` when the external id the customer was named
+    /// by has moved to another since it was resolved.
+    async fn update_fields(
+        &self,
+        target: &Target<'_>,
+        changes: &CustomerChanges,
+        values: &Item,
+    ) -> Result<Option<UpdateCustomerOutcome>, StoreError> {
+        let update = match target.named {
+            None => customer_update(values, changes, PRESENT)?,
+            Some(named) => {
+                customer_update(values, changes, STILL_NAMED)?.text(":named", named.as_str())
+            }
+        };
+        Ok(
+            match self
+                .update_conditionally(customer_key(target.account, target.id), update)
+                .await?
+            {
+                Updated::Applied(item) => Some(UpdateCustomerOutcome::Updated(Box::new(
+                    customer_from(item)?,
+                ))),
+                Updated::Refused(None) => Some(UpdateCustomerOutcome::NotFound),
+                Updated::Refused(Some(_)) => None,
+            },
+        )
+    }
+
+    /// The read, then the write conditional on the customer's write counter (with the claims
+    /// moved when the external id does). `None` when another write got in between, or the
+    /// external id the customer was named by has moved on.
+    async fn update_with_external_id(
+        &self,
+        target: &Target<'_>,
+        changes: &CustomerChanges,
+        values: &Item,
+        now: Timestamp,
+    ) -> Result<Option<UpdateCustomerOutcome>, StoreError> {
+        let key = customer_key(target.account, target.id);
+        let Some(item) = self.get_consistent(key.clone()).await? else {
+            return Ok(Some(UpdateCustomerOutcome::NotFound));
+        };
+        let stored: CustomerItem = from_item(item)?;
+        if let Some(named) = target.named
+            && stored.external_id.as_deref() != Some(named.as_str())
+        {
+            return Ok(None);
+        }
+        let update =
+            customer_update(values, changes, "#version = :read")?.number(":read", stored.version);
+        let before = stored.into_domain()?;
+        if changes.moves_external_id(&before) {
+            let after = before.changed(changes, now);
+            return self
+                .move_external_id(target.account, &before, &after, update)
+                .await;
+        }
+        Ok(match self.update_conditionally(key, update).await? {
+            Updated::Applied(item) => Some(UpdateCustomerOutcome::Updated(Box::new(
+                customer_from(item)?,
+            ))),
+            Updated::Refused(None) => Some(UpdateCustomerOutcome::NotFound),
+            Updated::Refused(Some(_)) => None,
+        })
     }
 
     /// One transaction: the customer's `update`, the new external id claimed if free, the old

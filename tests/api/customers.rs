@@ -502,3 +502,42 @@ async fn a_charge_is_taxed_by_the_address_the_customer_has_now() {
     assert_eq!(moved.status, 200, "{:#}", moved.body);
     assert_eq!(charge("After moving").await.data()["taxAmount"], 181);
 }
+
+#[tokio::test]
+async fn an_update_by_external_id_never_lands_on_a_customer_that_gave_it_up() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    // Each round races an update by external id against the customer moving off that id;
+    // whichever wins, the update is on a customer holding the id, or 404. Odd rounds give the
+    // external id again in the body (the path that reads the customer first).
+    for round in 0..12 {
+        let held = format!("held-{round}");
+        let gone = format!("gone-{round}");
+        let mut changes = json!({ "fullName": "By Ref" });
+        if round % 2 == 1 {
+            changes["externalId"] = json!(held);
+        }
+        let id = t
+            .create(
+                "/api/v1/customers",
+                &key,
+                json!({ "email": format!("r{round}@example.com"), "externalId": held }),
+            )
+            .await;
+        let (moved, by_reference) = tokio::join!(
+            update(&t, &key, "PATCH", &id, json!({ "externalId": gone }),),
+            update(&t, &key, "PATCH", &held, changes),
+        );
+        assert_eq!(moved.status, 200, "{:#}", moved.body);
+        let now = t.get(&format!("/api/v1/customers/{id}"), &key).await;
+        // Never moved back by an update that named it by the id it had given up.
+        assert_eq!(now.data()["externalId"], gone.as_str());
+        if by_reference.status == 200 {
+            assert_eq!(by_reference.data()["externalId"], held.as_str());
+            assert_eq!(now.data()["fullName"], "By Ref");
+        } else {
+            by_reference.error(404, "customer_not_found");
+            assert_eq!(now.data()["fullName"], Value::Null);
+        }
+    }
+}
