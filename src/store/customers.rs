@@ -98,6 +98,18 @@ fn customer_update(
     Ok(change)
 }
 
+/// What one conditional write of the customer came to; `None` when its condition failed on a
+/// customer that exists, so the update should be tried again.
+fn outcome_of(written: Updated<Item>) -> Result<Option<UpdateCustomerOutcome>, StoreError> {
+    Ok(match written {
+        Updated::Applied(item) => Some(UpdateCustomerOutcome::Updated(Box::new(customer_from(
+            item,
+        )?))),
+        Updated::Refused(None) => Some(UpdateCustomerOutcome::NotFound),
+        Updated::Refused(Some(_)) => None,
+    })
+}
+
 pub(crate) fn customer_from(item: Item) -> Result<Customer, StoreError> {
     from_item::<CustomerItem>(item)?.into_domain()
 }
@@ -241,18 +253,10 @@ impl Store {
                 customer_update(values, changes, STILL_NAMED)?.text(":named", named.as_str())
             }
         };
-        Ok(
-            match self
-                .update_conditionally(customer_key(target.account, target.id), update)
-                .await?
-            {
-                Updated::Applied(item) => Some(UpdateCustomerOutcome::Updated(Box::new(
-                    customer_from(item)?,
-                ))),
-                Updated::Refused(None) => Some(UpdateCustomerOutcome::NotFound),
-                Updated::Refused(Some(_)) => None,
-            },
-        )
+        let written = self
+            .update_conditionally(customer_key(target.account, target.id), update)
+            .await?;
+        outcome_of(written)
     }
 
     /// The read, then the write conditional on the customer's write counter (with the claims
@@ -284,13 +288,7 @@ impl Store {
                 .move_external_id(target.account, &before, &after, update)
                 .await;
         }
-        Ok(match self.update_conditionally(key, update).await? {
-            Updated::Applied(item) => Some(UpdateCustomerOutcome::Updated(Box::new(
-                customer_from(item)?,
-            ))),
-            Updated::Refused(None) => Some(UpdateCustomerOutcome::NotFound),
-            Updated::Refused(Some(_)) => None,
-        })
+        outcome_of(self.update_conditionally(key, update).await?)
     }
 
     /// One transaction: the customer's `update`, the new external id claimed if free, the old
