@@ -28,8 +28,9 @@ pub enum UpdateCustomerOutcome {
     DuplicateExternalId,
 }
 
-/// How often an update reads the customer again when another write got in between its read
-/// and its own; each try is one read and one write, so contention ends within a few.
+/// How often an update is tried when another write got in between its read (of the customer,
+/// or of the external id it was named by) and its own; each try is at most two reads and one
+/// write, so contention ends within a few.
 const UPDATE_TRIES: usize = 3;
 
 /// The customer an update writes: by id, or by the external id it was resolved from.
