@@ -120,6 +120,26 @@ impl Customer {
     }
 }
 
+#[cfg(test)]
+impl Customer {
+    /// One customer for the crate's unit tests: an external id and a name, nothing else,
+    /// created 2026-01-01.
+    pub(crate) fn example() -> Self {
+        Self::create(
+            NewCustomer {
+                email: Email::parse("grace@example.com").unwrap(),
+                external_id: Some(ExternalId::parse("user-7").unwrap()),
+                full_name: Some(FullName::parse("Grace Hopper").unwrap()),
+                address: None,
+                timezone: None,
+                metadata: None,
+            },
+            Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap(),
+            false,
+        )
+    }
+}
+
 /// Wherever a request names a customer it may use the `cus_` id or the caller's `externalId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CustomerRef {
@@ -166,24 +186,9 @@ mod tests {
         assert!(CustomerRef::parse("").is_err());
     }
 
-    fn grace() -> Customer {
-        Customer::create(
-            NewCustomer {
-                email: Email::parse("grace@example.com").unwrap(),
-                external_id: Some(ExternalId::parse("user-7").unwrap()),
-                full_name: Some(FullName::parse("Grace Hopper").unwrap()),
-                address: None,
-                timezone: None,
-                metadata: None,
-            },
-            Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap(),
-            false,
-        )
-    }
-
     #[test]
     fn changes_touch_only_the_fields_given_and_null_clears() {
-        let before = grace();
+        let before = Customer::example();
         let later = Timestamp::parse("2026-01-02T00:00:00.000Z").unwrap();
         let changes = CustomerChanges {
             email: Some(Email::parse("g@example.org").unwrap()),
@@ -202,7 +207,7 @@ mod tests {
 
     #[test]
     fn an_external_id_moves_only_when_it_differs() {
-        let customer = grace();
+        let customer = Customer::example();
         let same = CustomerChanges {
             external_id: Some(customer.external_id.clone()),
             ..CustomerChanges::default()
@@ -219,7 +224,7 @@ mod tests {
 
     #[test]
     fn a_card_or_a_new_time_is_not_a_profile_change() {
-        let customer = grace();
+        let customer = Customer::example();
         let later = Timestamp::parse("2026-01-02T00:00:00.000Z").unwrap();
         let touched = customer.changed(&CustomerChanges::default(), later);
         assert!(!touched.profile_differs(&customer));

@@ -411,26 +411,10 @@ mod tests {
 
     use super::*;
     use crate::domain::address::{Address, CountryCode};
-    use crate::domain::customer::NewCustomer;
-    use crate::domain::text::{Email, FullName, Metadata, Timezone};
+    use crate::domain::text::{Email, Metadata};
 
     fn at(text: &str) -> Timestamp {
         Timestamp::parse(text).unwrap()
-    }
-
-    fn customer() -> Customer {
-        Customer::create(
-            NewCustomer {
-                email: Email::parse("grace@example.com").unwrap(),
-                external_id: Some(ExternalId::parse("user-7").unwrap()),
-                full_name: Some(FullName::parse("Grace Hopper").unwrap()),
-                address: None,
-                timezone: Some(Timezone::parse("America/New_York").unwrap()),
-                metadata: None,
-            },
-            at("2026-01-01T00:00:00.000Z"),
-            false,
-        )
     }
 
     /// An update writes, for each field it touches, what the whole customer's item would hold:
@@ -459,7 +443,7 @@ mod tests {
         let written = to_item(&CustomerChangeItem::new(&changes, now)).unwrap();
         let whole = to_item(&CustomerItem::new(
             &account,
-            &customer().changed(&changes, now),
+            &Customer::example().changed(&changes, now),
         ))
         .unwrap();
         for (attribute, touched) in touched(&changes) {

@@ -93,24 +93,11 @@ mod tests {
 
     #[test]
     fn a_change_carries_the_write_counter_of_its_new_image() {
-        use crate::domain::customer::{Customer, NewCustomer};
-        use crate::domain::text::Email;
-        use crate::domain::time::Timestamp;
+        use crate::domain::customer::Customer;
         use crate::store::items::CustomerItem;
 
         let account = AccountId::generate();
-        let customer = Customer::create(
-            NewCustomer {
-                email: Email::parse("v@example.com").unwrap(),
-                external_id: None,
-                full_name: None,
-                address: None,
-                timezone: None,
-                metadata: None,
-            },
-            Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap(),
-            false,
-        );
+        let customer = Customer::example();
         let mut item = CustomerItem::new(&account, &customer);
         item.version = 7;
         let image = Image::from(to_item(&item).unwrap());

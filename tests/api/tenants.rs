@@ -58,7 +58,6 @@ async fn objects_of(t: &TestApp, key: &str) -> Objects {
     }
 }
 
-/// Every way into A's objects through `route`, as (method, path, body).
 /// The payment and the customer (by id and by external id) the matrix tries to change, as
 /// `key` reads them.
 async fn as_read_by(t: &TestApp, key: &str, a: &Objects) -> Vec<String> {
@@ -73,6 +72,7 @@ async fn as_read_by(t: &TestApp, key: &str, a: &Objects) -> Vec<String> {
     texts
 }
 
+/// Every way into A's objects through `route`, as (method, path, body).
 fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> {
     let one =
         |method: &str, path: String, body: Option<Value>| vec![(method.to_owned(), path, body)];
