@@ -42,9 +42,9 @@ stop() {
 trap stop EXIT
 wait_for_port "$api_port" 600 || { cat "$work/start.log" >&2; die "scripts/start.sh did not serve"; }
 
-python3 - "$api_port" "$ddb_port" "$ses_port" "$work/local" "$work/walkthrough.py" > "$work/walkthrough.sh" <<'PY'
+python3 - "$api_port" "$ddb_port" "$ses_port" "$stripe_port" "$work/local" "$work/walkthrough.py" > "$work/walkthrough.sh" <<'PY'
 import re, sys
-api_port, ddb_port, ses_port, local, python_file = sys.argv[1:]
+api_port, ddb_port, ses_port, stripe_port, local, python_file = sys.argv[1:]
 readme = open("README.md").read()
 section = readme.split("\n## Walkthrough\n", 1)[1].split("\n## ", 1)[0]
 section += open("docs/walkthrough.md").read()
@@ -52,6 +52,7 @@ def local_run(text):
     text = text.replace("127.0.0.1:9000", f"127.0.0.1:{api_port}")
     text = text.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{ddb_port}")
     text = text.replace("127.0.0.1:8005", f"127.0.0.1:{ses_port}")
+    text = text.replace("127.0.0.1:8420", f"127.0.0.1:{stripe_port}")
     return text.replace(".local/", f"{local}/")
 blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
 assert blocks, "the walkthrough has no ```sh block"
@@ -99,6 +100,7 @@ for expected in \
   'succeeded 1200' '402 payment_failed' \
   'paid 2000 Month 1' 'webhook test: True True' 'payment_link.completed True True' \
   'ok: the page says Paid' 'ok: the merchant' 'succeeded stripe' 'succeeded stripe False' 'payment_failed authentication_required' \
+  'pat.new@example.com' "[('Pat New', 'pat.new@example.com')]" \
   'receipt: Your receipt from Local sandbox' 'node sdk: ok' \
   'python sdk 7.0.0 (2026-06-10): ok' 'python sdk 7.10.0 (2026-07-11): ok' \
   'python sdk 8.0.0 (2026-07-24): ok' 'python sdk 9.3.0 (2026-07-31): ok'; do

@@ -1,5 +1,6 @@
-//! The Lambda functions no HTTP request calls: `deliver_events` and `send_receipts` on the
-//! table's stream, `retry_deliveries`, `send_receipts` and `reconcile_charges` on a schedule. Each binary is `worker_main!(ITS_CONSTANT)`; the tests and
+//! The Lambda functions no HTTP request calls: `deliver_events`, `send_receipts` and
+//! `sync_stripe_customers` on the table's stream, `retry_deliveries`, `send_receipts` and
+//! `reconcile_charges` on a schedule. Each binary is `worker_main!(ITS_CONSTANT)`; the tests and
 //! the local stack's stream relay (`admin relay-stream`) call the same handlers.
 
 use aws_lambda_events::dynamodb::Event as StreamEvent;
@@ -11,9 +12,12 @@ use tokio::task::JoinSet;
 
 use std::sync::OnceLock;
 
-use crate::app::App;
+use crate::app::{App, Synced};
+use crate::domain::customer::ProviderProfile;
+use crate::domain::event::{Change, Subject};
 use crate::domain::time::Timestamp;
 use crate::outbound::Mailer;
+use crate::provider::stripe_customers::ProfileSync;
 use crate::store::stream::{change_of, inserted_receipt};
 
 /// Due deliveries (receipts, pending charges) one scheduled run takes on at most; the rest wait
@@ -76,11 +80,25 @@ pub const SEND_RECEIPTS: Worker = Worker {
     },
 };
 
+/// Our customers' new e-mail or name, told to their customers at Stripe.
+pub const SYNC_STRIPE_CUSTOMERS: Worker = Worker {
+    name: "sync_stripe_customers",
+    handle: |app, event| {
+        Box::pin(async move {
+            let event: StreamEvent = serde_json::from_value(event)?;
+            Ok(serde_json::to_value(
+                sync_stripe_customers(app, event).await,
+            )?)
+        })
+    },
+};
+
 pub static ALL: &[(&str, &Worker)] = &[
     ("DELIVER_EVENTS", &DELIVER_EVENTS),
     ("RETRY_DELIVERIES", &RETRY_DELIVERIES),
     ("SEND_RECEIPTS", &SEND_RECEIPTS),
     ("RECONCILE_CHARGES", &RECONCILE_CHARGES),
+    ("SYNC_STRIPE_CUSTOMERS", &SYNC_STRIPE_CUSTOMERS),
 ];
 
 /// The mailer, built once per container, on first use: only `send_receipts` ever builds it (so
@@ -135,6 +153,63 @@ pub async fn send_receipts(
     response
 }
 
+/// The change a stream record shows, if it can cause anything. One that does not map to the
+/// domain is logged and skipped: read again it would fail again and hold up the stream.
+fn change_in(record: &aws_lambda_events::dynamodb::EventRecord) -> Option<Change> {
+    change_of(&record.change.old_image, &record.change.new_image)
+        .inspect_err(|error| {
+            tracing::error!(sequence = ?record.change.sequence_number, %error, "stream record skipped");
+        })
+        .ok()
+        .flatten()
+}
+
+/// Tells Stripe the e-mail and name of each customer whose change calls for it, one record after
+/// another (two changes of one customer must reach Stripe in their order). The first record
+/// Stripe or the table could not take is reported, and Lambda reads the batch again from it;
+/// what was told before it is told again under the same idempotency keys.
+pub async fn sync_stripe_customers(app: &'static App, event: StreamEvent) -> DynamoDbEventResponse {
+    let mut response = DynamoDbEventResponse::default();
+    for record in event.records {
+        let sequence = record.change.sequence_number.clone();
+        let Some(change) = change_in(&record) else {
+            continue;
+        };
+        let Subject::Customer(customer) = &change.new else {
+            continue;
+        };
+        let old = match &change.old {
+            Some(Subject::Customer(old)) => Some(old),
+            _ => None,
+        };
+        let Some(profile) = ProviderProfile::to_sync(old, customer) else {
+            continue;
+        };
+        match app
+            .sync_provider_customer(&change.account, &customer.id, change.version, &profile)
+            .await
+        {
+            Ok(Synced::Told(ProfileSync::Updated)) => {
+                tracing::info!(customer = %customer.id, "Stripe customer updated");
+            }
+            Ok(Synced::Told(ProfileSync::Missing)) => {
+                tracing::warn!(customer = %customer.id, "no such Stripe customer: not updated");
+            }
+            Ok(Synced::NoStripe) => {
+                tracing::warn!(customer = %customer.id, "no Stripe for the account: not updated");
+            }
+            Err(error) => {
+                tracing::warn!(?sequence, %error, "Stripe customer update to be tried again");
+                let mut failure = DynamoDbBatchItemFailure::default();
+                failure.item_identifier = Some(sequence.unwrap_or_default());
+                response.batch_item_failures.push(failure);
+                break;
+            }
+        }
+    }
+    response
+}
+
 /// The worker named `name`.
 pub fn by_name(name: &str) -> Option<&'static Worker> {
     ALL.iter()
@@ -151,13 +226,8 @@ pub async fn deliver_events(app: &'static App, event: StreamEvent) -> DynamoDbEv
     let mut deliveries = JoinSet::new();
     for (position, record) in event.records.into_iter().enumerate() {
         let sequence = record.change.sequence_number.clone();
-        let change = match change_of(&record.change.old_image, &record.change.new_image) {
-            Ok(Some(change)) => change,
-            Ok(None) => continue,
-            Err(error) => {
-                tracing::error!(?sequence, %error, "stream record skipped");
-                continue;
-            }
+        let Some(change) = change_in(&record) else {
+            continue;
         };
         deliveries.spawn(async move { (position, sequence, app.deliver_change(change).await) });
     }
@@ -250,8 +320,8 @@ macro_rules! worker_main {
 
 /// The local stack's stand-in for what AWS runs around the workers (`admin relay-stream`, and
 /// the tests): reads DynamoDB Local's stream at `endpoint` from now on and hands each batch to
-/// `deliver_events` as Lambda would (the event goes through its JSON form, as it does on AWS),
-/// one batch after another; and, beside it, runs `retry_deliveries` every `retry_every`. `ready`
+/// the stream's workers as Lambda would (the event goes through its JSON form, as it does on
+/// AWS), one batch after another; and, beside it, runs the scheduled ones every `retry_every`. `ready`
 /// is told once the stream is being read. Runs until the process ends.
 pub async fn relay_stream(
     app: &'static App,
@@ -320,8 +390,8 @@ pub async fn relay_stream(
 /// How often the relay reads a failed batch again before it moves on (and logs it).
 const RELAY_TRIES: usize = 3;
 
-/// One batch through its JSON form into `deliver_events`; the identifier of the record it
-/// reported as failed, if any.
+/// One batch through its JSON form into the stream's workers; the identifier of the record
+/// `deliver_events` reported as failed, if any.
 async fn relay_batch(
     app: &'static App,
     records: &[aws_lambda_events::dynamodb::EventRecord],
@@ -343,6 +413,12 @@ async fn relay_batch(
         if let Err(error) = (SEND_RECEIPTS.handle)(app, json).await {
             tracing::warn!(%error, "send_receipts failed");
         }
+    }
+    // And the Stripe customers' (on AWS, its own mapping too): what Stripe could not take is
+    // logged and left, as Lambda leaves it after its retries.
+    let json = serde_json::to_value(&event).unwrap_or_default();
+    if let Err(error) = (SYNC_STRIPE_CUSTOMERS.handle)(app, json).await {
+        tracing::warn!(%error, "sync_stripe_customers failed");
     }
     deliver_events(app, event)
         .await

@@ -8,6 +8,7 @@ mod deliveries;
 mod faults;
 mod keys;
 mod links;
+mod provider_customers;
 mod receipts;
 mod stripe;
 
@@ -26,6 +27,7 @@ pub use deliveries::DeliveryReport;
 pub use faults::{Fault, Faults};
 use keys::KeyCache;
 pub use links::{LinkCompleted, PaidAttempt};
+pub use provider_customers::{SyncError, Synced};
 pub use receipts::ReceiptReport;
 use stripe::StripeMode;
 

@@ -120,6 +120,47 @@ impl Customer {
     }
 }
 
+impl Customer {
+    /// Their customer at the provider: the one recorded on them, else the one their vaulted
+    /// card is saved on (recorded before customers kept their own).
+    pub fn known_provider_customer(&self) -> Option<&str> {
+        self.provider_customer.as_deref().or_else(|| {
+            self.payment_method
+                .as_ref()
+                .and_then(|method| method.provider_customer.as_deref())
+        })
+    }
+}
+
+/// What the provider's customer must be told so that it names the payer as we do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderProfile<'a> {
+    /// Stripe's `cus_…`.
+    pub provider_customer: &'a str,
+    pub email: &'a Email,
+    /// `None` clears the provider's.
+    pub full_name: Option<&'a FullName>,
+}
+
+impl<'a> ProviderProfile<'a> {
+    /// What the provider's customer must be told after `old` became `new`, if anything: the
+    /// e-mail and name when either changed, and also when the provider's customer is newly
+    /// known, for it may have been made from what was read before a concurrent change.
+    pub fn to_sync(old: Option<&Customer>, new: &'a Customer) -> Option<Self> {
+        let provider_customer = new.known_provider_customer()?;
+        let unchanged = old.is_some_and(|old| {
+            old.known_provider_customer() == Some(provider_customer)
+                && old.email == new.email
+                && old.full_name == new.full_name
+        });
+        (!unchanged).then_some(Self {
+            provider_customer,
+            email: &new.email,
+            full_name: new.full_name.as_ref(),
+        })
+    }
+}
+
 #[cfg(test)]
 impl Customer {
     /// One customer for the crate's unit tests: an external id and a name, nothing else,
@@ -220,6 +261,78 @@ mod tests {
         };
         assert!(cleared.moves_external_id(&customer));
         assert!(CustomerChanges::default().is_empty());
+    }
+
+    #[test]
+    fn the_provider_is_told_of_a_new_email_or_name_and_nothing_else() {
+        let mut old = Customer::example();
+        old.provider_customer = Some("cus_stripe".into());
+        let later = Timestamp::parse("2026-01-02T00:00:00.000Z").unwrap();
+        let change = |changes: CustomerChanges| old.changed(&changes, later);
+
+        let moved = change(CustomerChanges {
+            email: Some(Email::parse("g@example.org").unwrap()),
+            ..CustomerChanges::default()
+        });
+        let told = ProviderProfile::to_sync(Some(&old), &moved).unwrap();
+        assert_eq!(told.provider_customer, "cus_stripe");
+        assert_eq!(told.email.as_str(), "g@example.org");
+        assert_eq!(told.full_name.unwrap().as_str(), "Grace Hopper");
+
+        let unnamed = change(CustomerChanges {
+            full_name: Some(None),
+            ..CustomerChanges::default()
+        });
+        let told = ProviderProfile::to_sync(Some(&old), &unnamed).unwrap();
+        assert_eq!(told.full_name, None);
+
+        let elsewhere = change(CustomerChanges {
+            metadata: Some(None),
+            external_id: Some(None),
+            timezone: Some(None),
+            ..CustomerChanges::default()
+        });
+        assert_eq!(ProviderProfile::to_sync(Some(&old), &elsewhere), None);
+        assert_eq!(ProviderProfile::to_sync(Some(&old), &old), None);
+    }
+
+    #[test]
+    fn a_newly_known_provider_customer_is_told_and_none_is_told_nothing() {
+        let without = Customer::example();
+        assert_eq!(ProviderProfile::to_sync(None, &without), None);
+        let moved = without.changed(
+            &CustomerChanges {
+                email: Some(Email::parse("g@example.org").unwrap()),
+                ..CustomerChanges::default()
+            },
+            without.updated_at,
+        );
+        assert_eq!(ProviderProfile::to_sync(Some(&without), &moved), None);
+
+        // Made at the provider from the e-mail read before this change: told again.
+        let mut known = without.clone();
+        known.provider_customer = Some("cus_made".into());
+        let told = ProviderProfile::to_sync(Some(&without), &known).unwrap();
+        assert_eq!(told.provider_customer, "cus_made");
+
+        // Known through the vaulted card only.
+        let mut carded = without.clone();
+        carded.payment_method = Some(crate::domain::card::PaymentMethod {
+            token: "pm_1".into(),
+            brand: "visa".into(),
+            last4: "4242".into(),
+            exp_month: 12,
+            exp_year: 2034,
+            provider_customer: Some("cus_card".into()),
+        });
+        assert_eq!(carded.known_provider_customer(), Some("cus_card"));
+        assert_eq!(
+            ProviderProfile::to_sync(Some(&without), &carded)
+                .unwrap()
+                .provider_customer,
+            "cus_card"
+        );
+        assert_eq!(ProviderProfile::to_sync(Some(&carded), &carded), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod sandbox;
 pub mod stripe;
 pub mod stripe_cards;
+pub mod stripe_customers;
 pub mod stripe_events;
 
 use std::future::Future;

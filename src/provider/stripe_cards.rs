@@ -9,9 +9,10 @@ use serde_json::Value;
 use url::form_urlencoded::Serializer;
 
 use super::stripe::{
-    ACCOUNT_ID_METADATA, ATTEMPT_METADATA, CARD_METADATA, CUSTOMER_ID_METADATA,
-    PAYMENT_ID_METADATA, Stripe, failure_of, object_path, stripe_amount, unexpected,
+    ACCOUNT_ID_METADATA, ATTEMPT_METADATA, CARD_METADATA, PAYMENT_ID_METADATA, Stripe, failure_of,
+    object_path, stripe_amount, unexpected,
 };
+use super::stripe_customers::StripePayer;
 use super::{Amount, CardOutcome, ProviderError};
 use crate::domain::card::PaymentMethod;
 use crate::domain::payment::{CardSummary, Failure};
@@ -53,15 +54,6 @@ pub enum Returned {
     Unpaid(Failure, CardSummary),
     /// Not decided yet (still authenticating, or processing).
     Pending,
-}
-
-/// Who a Stripe customer is made for: their e-mail, our account, and our customer if they are
-/// one (a link's payer without a customer becomes one when the link is paid).
-#[derive(Debug, Clone, Copy)]
-pub struct StripePayer<'a> {
-    pub email: &'a str,
-    pub account_id: &'a str,
-    pub customer_id: Option<&'a str>,
 }
 
 /// One attempt to pay a link with the card a SetupIntent collected.
@@ -142,6 +134,7 @@ impl Stripe<'_> {
                     None => {
                         let payer = StripePayer {
                             email: payment.email,
+                            name: None,
                             account_id: payment.account_id,
                             customer_id: None,
                         };
@@ -371,33 +364,6 @@ impl Stripe<'_> {
             return Err(unexpected(status, &method));
         }
         Ok(method)
-    }
-
-    /// A Stripe customer for a payer, tagged with our account (and our customer, when the payer
-    /// is one), created under `idempotency_key`.
-    pub async fn create_customer(
-        &self,
-        payer: StripePayer<'_>,
-        idempotency_key: &str,
-    ) -> Result<String, ProviderError> {
-        let form = {
-            let mut form = Serializer::new(String::new());
-            form.append_pair("email", payer.email).append_pair(
-                &format!("metadata[{ACCOUNT_ID_METADATA}]"),
-                payer.account_id,
-            );
-            if let Some(customer) = payer.customer_id {
-                form.append_pair(&format!("metadata[{CUSTOMER_ID_METADATA}]"), customer);
-            }
-            form.finish()
-        };
-        let (status, customer) = self
-            .call("POST", "/v1/customers", Some(form), Some(idempotency_key))
-            .await?;
-        match (status, customer["id"].as_str()) {
-            (200, Some(id)) => Ok(id.to_owned()),
-            _ => Err(unexpected(status, &customer)),
-        }
     }
 
     /// Saves the card on the customer; a card the issuer refuses to save is a decline.

@@ -330,7 +330,9 @@ impl Store {
     }
 
     /// Records the customer's customer at the provider, unless one is recorded already (two
-    /// first payments racing keep the first). Changes nothing a merchant sees: no event.
+    /// first payments racing keep the first). Changes nothing a merchant sees: no event. It is
+    /// a write like any other for the write counter, which names what the stream's workers do
+    /// for it (`sync_stripe_customers`' idempotency keys).
     pub async fn set_provider_customer(
         &self,
         account: &AccountId,
@@ -338,10 +340,12 @@ impl Store {
         provider_customer: &str,
     ) -> Result<(), StoreError> {
         let change = ConditionalUpdate::new(
-            "SET providerCustomer = :provider",
+            "SET providerCustomer = :provider ADD #version :one",
             "attribute_exists(pk) AND attribute_not_exists(providerCustomer)",
         )
-        .text(":provider", provider_customer);
+        .name("#version", "version")
+        .text(":provider", provider_customer)
+        .number(":one", 1);
         self.update_conditionally(customer_key(account, id), change)
             .await
             .map(|_| ())

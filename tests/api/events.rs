@@ -1,9 +1,12 @@
 //! Every sample event in events/ runs through its function against DynamoDB Local, seeded with
 //! the fixtures the events refer to. An event that rots fails here.
 
+use commet_payments::domain::customer::ProviderProfile;
+use commet_payments::domain::event::Subject;
 use commet_payments::domain::ids::{AccountId, ReceiptId, WebhookId};
 use commet_payments::domain::page::{PageLimit, PageRequest};
 use commet_payments::domain::receipt::ReceiptStatus;
+use commet_payments::store::stream::change_of;
 use commet_payments::{fixtures, workers};
 use serde_json::Value;
 
@@ -169,6 +172,31 @@ async fn check_worker_answer(t: &TestApp, function: &str, answer: &Value) {
                 answer["checked"].is_u64() && answer["recorded"].is_u64(),
                 "{answer}"
             );
+        }
+        "sync_stripe_customers" => {
+            // The fixture account takes cards through the sandbox: the change calls for a
+            // Stripe update, which has nowhere to go and is not read again.
+            assert_eq!(
+                answer["batchItemFailures"],
+                serde_json::json!([]),
+                "{answer}"
+            );
+            let text = std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/events/sync_stripe_customers.json"
+            ))
+            .unwrap();
+            let event: aws_lambda_events::dynamodb::Event = serde_json::from_str(&text).unwrap();
+            let record = &event.records[0].change;
+            let change = change_of(&record.old_image, &record.new_image)
+                .unwrap()
+                .expect("a customer change");
+            let (Some(Subject::Customer(old)), Subject::Customer(new)) = (&change.old, &change.new)
+            else {
+                panic!("the sample is a customer's update");
+            };
+            let profile = ProviderProfile::to_sync(Some(old), new).expect("a new e-mail to tell");
+            assert_eq!(profile.email.as_str(), "fixture+new@example.com");
         }
         "retry_deliveries" => {
             assert!(

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use commet_payments::http::routes::{self, FALLBACK_FUNCTION, HTTP_METHODS};
+use commet_payments::store::keys;
 use commet_payments::store::schema::TABLE;
 use commet_payments::store::stream::EVENT_SOURCES;
 use commet_payments::workers;
@@ -343,13 +344,10 @@ fn template_table_is_the_table_the_code_creates() {
     );
 }
 
-/// `deliver_events` reads the table's stream the way its handler expects: only changes of the
-/// items that cause events (the filter is the code's list), failures reported per record, bounded
-/// retries, and what it gives up on kept in a queue that an alarm watches.
-#[test]
-fn deliver_events_reads_the_stream_as_the_code_expects() {
-    let template = template();
-    let function = &template["Resources"]["DeliverEventsFunction"];
+/// The stream mapping of a stream worker: failures reported per record, bounded retries, and
+/// what it gives up on kept in the queue an alarm watches. Its one filter's pattern.
+fn stream_filter(template: &Yaml, function: &str) -> serde_json::Value {
+    let function = &template["Resources"][function];
     let events = function["Properties"]["Events"].as_mapping().unwrap();
     assert_eq!(events.len(), 1);
     let (_, stream) = events.iter().next().unwrap();
@@ -371,8 +369,16 @@ fn deliver_events_reads_the_stream_as_the_code_expects() {
         .as_sequence()
         .unwrap();
     assert_eq!(filters.len(), 1);
-    let pattern: serde_json::Value =
-        serde_json::from_str(filters[0]["Pattern"].as_str().unwrap()).unwrap();
+    serde_json::from_str(filters[0]["Pattern"].as_str().unwrap()).unwrap()
+}
+
+/// `deliver_events` reads the table's stream the way its handler expects: only changes of the
+/// items that cause events (the filter is the code's list), failures reported per record, bounded
+/// retries, and what it gives up on kept in a queue that an alarm watches.
+#[test]
+fn deliver_events_reads_the_stream_as_the_code_expects() {
+    let template = template();
+    let pattern = stream_filter(&template, "DeliverEventsFunction");
     assert_eq!(
         pattern["eventName"],
         serde_json::json!(["INSERT", "MODIFY"])
@@ -390,9 +396,22 @@ fn deliver_events_reads_the_stream_as_the_code_expects() {
     assert!(alarmed.contains(&"StreamIteratorAgeAlarm".to_owned()));
     assert!(alarmed.contains(&"ReceiptsIteratorAgeAlarm".to_owned()));
     assert!(alarmed.contains(&"PendingChargesAlarm".to_owned()));
+    assert!(alarmed.contains(&"StripeSyncIteratorAgeAlarm".to_owned()));
     let retry = &template["Resources"]["RetryDeliveriesFunction"]["Properties"]["Events"];
     let (_, schedule) = retry.as_mapping().unwrap().iter().next().unwrap();
     assert_eq!(schedule["Type"], *"Schedule");
+}
+
+/// `sync_stripe_customers` gets every update of a customer (a new card or Stripe customer
+/// included: `ProviderProfile::to_sync` decides), and nothing else.
+#[test]
+fn sync_stripe_customers_reads_customer_updates() {
+    let pattern = stream_filter(&template(), "SyncStripeCustomersFunction");
+    assert_eq!(pattern["eventName"], serde_json::json!(["MODIFY"]));
+    assert_eq!(
+        pattern["dynamodb"]["Keys"]["sk"]["S"],
+        serde_json::json!([keys::CUSTOMER_SK])
+    );
 }
 
 /// The workers write only their own records (deliveries, receipts, recorded charges), and the
@@ -509,10 +528,11 @@ fn functions_have_least_privilege() {
     for (name, function) in functions(&template) {
         let binary = binary_of(&name);
         let actions = allowed_actions(function);
-        // The secrets each function may read: the Stripe keys (live and test) to charge and to
-        // pay links through Stripe, the webhook signing secrets to check Stripe's events.
+        // The secrets each function may read: the Stripe keys (live and test) to charge, to
+        // pay links through Stripe and to update Stripe customers, the webhook signing secrets
+        // to check Stripe's events.
         let secrets: &[&str] = match binary.as_str() {
-            "charge_payment" | "reconcile_charges" | "pay_page" => {
+            "charge_payment" | "reconcile_charges" | "pay_page" | "sync_stripe_customers" => {
                 &["StripeSecretArn", "StripeTestSecretArn"]
             }
             // And the keys, to read the card a link was paid with.

@@ -152,7 +152,7 @@ async fn a_live_link_is_paid_through_stripe_js_and_its_card_then_charges_off_ses
 async fn a_page_payment_and_a_charge_make_their_stripe_calls_over_one_kept_connection() {
     // GIVEN a deployment whose Stripe calls pass a proxy that counts them
     let proxy = CountingProxy::to(localstripe_endpoint()).await;
-    let t = TestApp::with_stripe_api_at(&proxy.origin).await;
+    let t = TestApp::with_stripe_api_at(None, &proxy.origin).await;
     let (_, key) = t.account(Mode::Live).await;
     let link = live_link(&t, &key, 2000).await;
 

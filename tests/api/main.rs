@@ -30,6 +30,7 @@ mod repository;
 mod secrets;
 mod store;
 mod stripe;
+mod stripe_customers;
 mod stripe_events;
 mod stripe_routes;
 mod tenants;

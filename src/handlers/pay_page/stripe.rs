@@ -11,7 +11,8 @@ use crate::domain::time::Timestamp;
 use crate::http::hosted_page::form::{FormState, PaymentForm};
 use crate::http::hosted_page::views::{Authenticate, StripeCard, Summary};
 use crate::http::hosted_page::{HostedPage, new_csrf_token, unavailable};
-use crate::provider::stripe_cards::{PageAttempt, PageCharge, Returned, SetupPayment, StripePayer};
+use crate::provider::stripe_cards::{PageAttempt, PageCharge, Returned, SetupPayment};
+use crate::provider::stripe_customers::StripePayer;
 use crate::provider::{Amount, LinkProvider, Stripe};
 
 use super::attempt::{Answered, begin, complete, record, unpaid};
@@ -125,17 +126,12 @@ async fn stripe_customer_of(
     merchant: &Account,
     customer: &Customer,
 ) -> Result<String, HostedPage> {
-    let known = customer.provider_customer.clone().or_else(|| {
-        customer
-            .payment_method
-            .as_ref()
-            .and_then(|method| method.provider_customer.clone())
-    });
-    if let Some(known) = known {
-        return Ok(known);
+    if let Some(known) = customer.known_provider_customer() {
+        return Ok(known.to_owned());
     }
     let payer = StripePayer {
         email: customer.email.as_str(),
+        name: customer.full_name.as_ref().map(|name| name.as_str()),
         account_id: merchant.id.as_str(),
         customer_id: Some(customer.id.as_str()),
     };

@@ -128,8 +128,8 @@ impl TestApp {
 
     /// An app whose live accounts reach localstripe's API at `api_base` (a proxy to it); the
     /// payer's browser still loads Stripe.js from localstripe itself.
-    pub async fn with_stripe_api_at(api_base: &str) -> Self {
-        Self::custom(None, |config| {
+    pub async fn with_stripe_api_at(own_table: Option<&str>, api_base: &str) -> Self {
+        Self::custom(own_table, |config| {
             let key = SecretSource::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned()));
             let mut stripe = localstripe(key, LOCALSTRIPE_PUBLISHABLE_KEY);
             stripe.api_base = api_base.to_owned();
@@ -162,7 +162,6 @@ impl TestApp {
     }
 
     /// An app whose Stripe does not answer: a loopback port nothing listens on.
-    #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
     pub async fn with_unreachable_stripe(own_table: &str) -> Self {
         let closed = free_port();
         Self::custom(Some(own_table), |config| {

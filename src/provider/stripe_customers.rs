@@ -1,0 +1,158 @@
+//! Stripe customers: made for a payer when their card is first saved, and kept naming them as
+//! we do when our customer's e-mail or name changes.
+
+use url::form_urlencoded::Serializer;
+
+use super::ProviderError;
+use super::stripe::{ACCOUNT_ID_METADATA, CUSTOMER_ID_METADATA, Stripe, object_path, unexpected};
+use crate::domain::customer::ProviderProfile;
+
+/// Who a Stripe customer is made for: their e-mail (and name, when we know one), our account,
+/// and our customer if they are one (a link's payer without a customer becomes one when the
+/// link is paid).
+#[derive(Debug, Clone, Copy)]
+pub struct StripePayer<'a> {
+    pub email: &'a str,
+    pub name: Option<&'a str>,
+    pub account_id: &'a str,
+    pub customer_id: Option<&'a str>,
+}
+
+/// What became of telling a Stripe customer our customer's profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileSync {
+    Updated,
+    /// Stripe has no such customer here (deleted at Stripe, or saved on another Stripe account
+    /// or mode than the account's now): nothing to keep in step, and asking again cannot help.
+    Missing,
+}
+
+impl Stripe<'_> {
+    /// A Stripe customer for a payer, tagged with our account (and our customer, when the payer
+    /// is one), created under `idempotency_key`.
+    pub async fn create_customer(
+        &self,
+        payer: StripePayer<'_>,
+        idempotency_key: &str,
+    ) -> Result<String, ProviderError> {
+        let (status, customer) = self
+            .call(
+                "POST",
+                "/v1/customers",
+                Some(creation_form(&payer)),
+                Some(idempotency_key),
+            )
+            .await?;
+        match (status, customer["id"].as_str()) {
+            (200, Some(id)) => Ok(id.to_owned()),
+            _ => Err(unexpected(status, &customer)),
+        }
+    }
+
+    /// Sets the Stripe customer's e-mail and name to our customer's, under `idempotency_key`
+    /// (one per change of ours, so that a change told twice is one update at Stripe).
+    pub async fn update_customer(
+        &self,
+        profile: &ProviderProfile<'_>,
+        idempotency_key: &str,
+    ) -> Result<ProfileSync, ProviderError> {
+        let path = object_path("customers", profile.provider_customer);
+        let (status, answer) = self
+            .call(
+                "POST",
+                &path,
+                Some(profile_form(profile)),
+                Some(idempotency_key),
+            )
+            .await?;
+        match status {
+            200 => Ok(ProfileSync::Updated),
+            404 => Ok(ProfileSync::Missing),
+            _ => Err(unexpected(status, &answer)),
+        }
+    }
+}
+
+fn creation_form(payer: &StripePayer<'_>) -> String {
+    let mut form = Serializer::new(String::new());
+    form.append_pair("email", payer.email);
+    if let Some(name) = payer.name {
+        form.append_pair("name", name);
+    }
+    form.append_pair(
+        &format!("metadata[{ACCOUNT_ID_METADATA}]"),
+        payer.account_id,
+    );
+    if let Some(customer) = payer.customer_id {
+        form.append_pair(&format!("metadata[{CUSTOMER_ID_METADATA}]"), customer);
+    }
+    form.finish()
+}
+
+/// An empty `name` is how Stripe's API unsets one.
+fn profile_form(profile: &ProviderProfile<'_>) -> String {
+    Serializer::new(String::new())
+        .append_pair("email", profile.email.as_str())
+        .append_pair(
+            "name",
+            profile.full_name.map(|name| name.as_str()).unwrap_or(""),
+        )
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::text::{Email, FullName};
+
+    fn pairs(form: &str) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(form.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    #[test]
+    fn a_profile_sets_email_and_name_and_a_missing_name_unsets_it() {
+        let email = Email::parse("grace+new@example.com").unwrap();
+        let name = FullName::parse("Grace Hopper").unwrap();
+        let mut profile = ProviderProfile {
+            provider_customer: "cus_1",
+            email: &email,
+            full_name: Some(&name),
+        };
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(
+            pairs(&profile_form(&profile)),
+            [
+                pair("email", "grace+new@example.com"),
+                pair("name", "Grace Hopper")
+            ]
+        );
+        profile.full_name = None;
+        assert_eq!(
+            pairs(&profile_form(&profile)),
+            [pair("email", "grace+new@example.com"), pair("name", "")]
+        );
+    }
+
+    #[test]
+    fn a_new_customer_is_tagged_with_our_ids_and_named_when_we_know_the_name() {
+        let payer = StripePayer {
+            email: "pat@example.com",
+            name: None,
+            account_id: "acct_1",
+            customer_id: None,
+        };
+        let form = pairs(&creation_form(&payer));
+        assert!(form.iter().all(|(key, _)| key != "name"));
+        assert!(form.contains(&("metadata[commet_account_id]".into(), "acct_1".into())));
+        let named = StripePayer {
+            name: Some("Pat Payer"),
+            customer_id: Some("cus_ours"),
+            ..payer
+        };
+        let form = pairs(&creation_form(&named));
+        assert!(form.contains(&("name".into(), "Pat Payer".into())));
+        assert!(form.contains(&("metadata[commet_customer_id]".into(), "cus_ours".into())));
+    }
+}

@@ -1,0 +1,194 @@
+//! A customer's new e-mail or name reaches their Stripe customer (localstripe) through the
+//! table's stream, as `sync_stripe_customers` reads it on AWS: the records here are read from
+//! DynamoDB Local's stream of a table of the test's own.
+
+use aws_lambda_events::dynamodb::{Event as StreamEvent, EventRecord};
+use commet_payments::domain::account::{Account, Mode};
+use commet_payments::domain::ids::CustomerId;
+use commet_payments::store::StreamReader;
+use commet_payments::store::keys;
+use commet_payments::store::stream::change_of;
+use commet_payments::workers::sync_stripe_customers;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+use crate::helpers::{CountingProxy, TestApp, dynamodb_endpoint, event, localstripe_endpoint};
+use crate::stripe::{stripe, stripe_customer};
+
+/// The next `wanted` customer updates on the stream, as one Lambda event.
+async fn customer_updates(reader: &mut StreamReader, wanted: usize) -> StreamEvent {
+    let mut records: Vec<EventRecord> = Vec::new();
+    for _ in 0..400 {
+        records.extend(reader.poll().await.unwrap().into_iter().filter(|record| {
+            record.event_name == "MODIFY"
+                && record.change.keys.get("sk")
+                    == Some(&serde_dynamo::AttributeValue::S(keys::CUSTOMER_SK.into()))
+        }));
+        if records.len() >= wanted {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        records.len(),
+        wanted,
+        "the customer's updates on the stream"
+    );
+    let mut event = StreamEvent::default();
+    event.records = records;
+    event
+}
+
+async fn update(t: &TestApp, key: &str, customer: &str, body: Value) {
+    let path = format!("/api/v1/customers/{customer}");
+    let response = t
+        .send(event("PATCH", &path).key(key).json(body).build())
+        .await;
+    assert_eq!(response.status, 200, "{:#}", response.body);
+}
+
+/// Our customer's Stripe customer, as the pay page recorded it.
+async fn stripe_customer_of(t: &TestApp, account: &Account, customer: &str) -> String {
+    let id = CustomerId::parse(customer).unwrap();
+    let customer = t
+        .store
+        .get_customer_by_id(&account.id, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    customer.known_provider_customer().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_new_email_or_name_reaches_the_stripe_customer_in_order_and_nothing_else_calls_stripe() {
+    // GIVEN a live customer whose card is saved on a Stripe customer, Stripe behind a counter
+    let proxy = CountingProxy::to(localstripe_endpoint()).await;
+    let t = TestApp::with_stripe_api_at(Some("stripe-sync"), &proxy.origin).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let customer = stripe_customer(&t, &account, &key, "4242424242424242").await;
+    let at_stripe = format!(
+        "/v1/customers/{}",
+        stripe_customer_of(&t, &account, &customer).await
+    );
+    let mut reader = t.store.stream_reader(dynamodb_endpoint()).await.unwrap();
+
+    // WHEN only what Stripe does not hold changes
+    update(
+        &t,
+        &key,
+        &customer,
+        json!({"metadata": {"plan": "pro"}, "timezone": "Europe/Madrid"}),
+    )
+    .await;
+    let answer = sync_stripe_customers(t.app, customer_updates(&mut reader, 1).await).await;
+    // THEN Stripe is not called
+    assert!(answer.batch_item_failures.is_empty());
+    assert_eq!(proxy.requests(), 0);
+
+    // WHEN the e-mail changes twice and the name once, read in one batch
+    update(&t, &key, &customer, json!({"email": "first@example.com"})).await;
+    update(
+        &t,
+        &key,
+        &customer,
+        json!({"email": "second@example.com", "fullName": "Pat New"}),
+    )
+    .await;
+    let answer = sync_stripe_customers(t.app, customer_updates(&mut reader, 2).await).await;
+    // THEN each change is told, in order: Stripe ends with the last
+    assert!(answer.batch_item_failures.is_empty());
+    assert_eq!(proxy.requests(), 2);
+    let told = stripe("GET", &at_stripe, &[]).await;
+    assert_eq!(told["email"], "second@example.com");
+    assert_eq!(told["name"], "Pat New");
+
+    // WHEN the name is cleared
+    update(&t, &key, &customer, json!({"fullName": null})).await;
+    let answer = sync_stripe_customers(t.app, customer_updates(&mut reader, 1).await).await;
+    // THEN Stripe's is unset too
+    assert!(answer.batch_item_failures.is_empty());
+    let told = stripe("GET", &at_stripe, &[]).await;
+    assert_eq!(told["email"], "second@example.com");
+    assert!(
+        told["name"].as_str().unwrap_or_default().is_empty(),
+        "{told}"
+    );
+}
+
+#[tokio::test]
+async fn a_change_stripe_cannot_take_is_read_again_and_a_missing_stripe_customer_is_not() {
+    // GIVEN a live customer with a Stripe customer, and a deployment whose Stripe is down
+    let t = TestApp::with_unreachable_stripe("stripe-sync-down").await;
+    let (account, key) = t.account(Mode::Live).await;
+    let customer = stripe_customer(&t, &account, &key, "4242424242424242").await;
+    let mut reader = t.store.stream_reader(dynamodb_endpoint()).await.unwrap();
+
+    // WHEN two e-mail changes are read in one batch
+    update(&t, &key, &customer, json!({"email": "first@example.com"})).await;
+    update(&t, &key, &customer, json!({"email": "second@example.com"})).await;
+    let batch = customer_updates(&mut reader, 2).await;
+    let first = batch.records[0].change.sequence_number.clone();
+    let answer = sync_stripe_customers(t.app, batch).await;
+    // THEN the batch is read again from the first: the second is not told before it
+    assert_eq!(answer.batch_item_failures.len(), 1);
+    assert_eq!(answer.batch_item_failures[0].item_identifier, first);
+
+    // GIVEN Stripe up, and a customer whose Stripe customer is not there (deleted at Stripe)
+    let t = TestApp::with_stripe(Some("stripe-sync-missing")).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let customer = stripe_customer(&t, &account, &key, "4242424242424242").await;
+    let gone = stripe_customer_of(&t, &account, &customer).await;
+    stripe("DELETE", &format!("/v1/customers/{gone}"), &[]).await;
+    let mut reader = t.store.stream_reader(dynamodb_endpoint()).await.unwrap();
+    // WHEN their e-mail changes
+    update(&t, &key, &customer, json!({"email": "third@example.com"})).await;
+    let answer = sync_stripe_customers(t.app, customer_updates(&mut reader, 1).await).await;
+    // THEN nothing is read again: asking again could not help
+    assert!(answer.batch_item_failures.is_empty());
+}
+
+#[tokio::test]
+async fn a_stripe_customer_made_from_an_email_changed_meanwhile_is_told_the_new_one() {
+    // GIVEN a live customer without a Stripe customer, and one made at Stripe from the e-mail
+    // a payment's page read before the merchant changed it
+    let t = TestApp::with_stripe(Some("stripe-sync-race")).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let customer = t
+        .create(
+            "/api/v1/customers",
+            &key,
+            json!({"email": "before@example.com"}),
+        )
+        .await;
+    let made = stripe("POST", "/v1/customers", &[("email", "before@example.com")]).await;
+    let made = made["id"].as_str().unwrap();
+    let mut reader = t.store.stream_reader(dynamodb_endpoint()).await.unwrap();
+
+    // WHEN the e-mail changes, and then the page records the Stripe customer it made
+    update(&t, &key, &customer, json!({"email": "after@example.com"})).await;
+    let id = CustomerId::parse(&customer).unwrap();
+    t.store
+        .set_provider_customer(&account.id, &id, made)
+        .await
+        .unwrap();
+    let batch = customer_updates(&mut reader, 2).await;
+    let versions: Vec<u64> = batch
+        .records
+        .iter()
+        .map(|record| {
+            change_of(&record.change.old_image, &record.change.new_image)
+                .unwrap()
+                .unwrap()
+                .version
+        })
+        .collect();
+    let answer = sync_stripe_customers(t.app, batch).await;
+
+    // THEN the Stripe customer gets the new e-mail, under a write of its own
+    assert!(answer.batch_item_failures.is_empty());
+    assert_eq!(
+        stripe("GET", &format!("/v1/customers/{made}"), &[]).await["email"],
+        "after@example.com"
+    );
+    assert!(versions[1] > versions[0], "{versions:?}");
+}
