@@ -100,7 +100,7 @@ for expected in \
   'succeeded 1200' '402 payment_failed' \
   'paid 2000 Month 1' 'webhook test: True True' 'payment_link.completed True True' \
   'ok: the page says Paid' 'ok: the merchant' 'succeeded stripe' 'succeeded stripe False' 'payment_failed authentication_required' \
-  'pat.new@example.com' "[('Pat New', 'pat.new@example.com')]" \
+  'pat.new@example.com' "[('Pat New', True)]" \
   'receipt: Your receipt from Local sandbox' 'node sdk: ok' \
   'python sdk 7.0.0 (2026-06-10): ok' 'python sdk 7.10.0 (2026-07-11): ok' \
   'python sdk 8.0.0 (2026-07-24): ok' 'python sdk 9.3.0 (2026-07-31): ok'; do

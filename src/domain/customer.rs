@@ -132,20 +132,23 @@ impl Customer {
     }
 }
 
-/// What the provider's customer must be told so that it names the payer as we do.
+/// What the provider's customer must be told so that it names the payer as we do, and names
+/// our customer (one made for a link's payer before they were our customer has no id of ours).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderProfile<'a> {
     /// Stripe's `cus_…`.
     pub provider_customer: &'a str,
+    pub customer_id: &'a CustomerId,
     pub email: &'a Email,
     /// `None` clears the provider's.
     pub full_name: Option<&'a FullName>,
 }
 
 impl<'a> ProviderProfile<'a> {
-    /// What the provider's customer must be told after `old` became `new`, if anything: the
-    /// e-mail and name when either changed, and also when the provider's customer is newly
-    /// known, for it may have been made from what was read before a concurrent change.
+    /// What the provider's customer must be told after `old` became `new` (`None`: created),
+    /// if anything: the e-mail and name when either changed, and also when the provider's
+    /// customer is newly known (a customer created by a link's payment, or one whose provider
+    /// customer may have been made from what was read before a concurrent change).
     pub fn to_sync(old: Option<&Customer>, new: &'a Customer) -> Option<Self> {
         let provider_customer = new.known_provider_customer()?;
         let unchanged = old.is_some_and(|old| {
@@ -155,6 +158,7 @@ impl<'a> ProviderProfile<'a> {
         });
         (!unchanged).then_some(Self {
             provider_customer,
+            customer_id: &new.id,
             email: &new.email,
             full_name: new.full_name.as_ref(),
         })
@@ -300,6 +304,11 @@ mod tests {
     fn a_newly_known_provider_customer_is_told_and_none_is_told_nothing() {
         let without = Customer::example();
         assert_eq!(ProviderProfile::to_sync(None, &without), None);
+        // Created by a link's payment, with the Stripe customer the page made.
+        let mut paid = without.clone();
+        paid.provider_customer = Some("cus_page".into());
+        let told = ProviderProfile::to_sync(None, &paid).unwrap();
+        assert_eq!(told.customer_id, &paid.id);
         let moved = without.changed(
             &CustomerChanges {
                 email: Some(Email::parse("g@example.org").unwrap()),

@@ -1,5 +1,5 @@
 //! Stripe customers: made for a payer when their card is first saved, and kept naming them as
-//! we do when our customer's e-mail or name changes.
+//! we do (e-mail, name, our customer's id) when our customer is created with one or changes.
 
 use url::form_urlencoded::Serializer;
 
@@ -49,8 +49,9 @@ impl Stripe<'_> {
         }
     }
 
-    /// Sets the Stripe customer's e-mail and name to our customer's, under `idempotency_key`
-    /// (one per change of ours, so that a change told twice is one update at Stripe).
+    /// Sets the Stripe customer's e-mail and name to our customer's, and tags it with our
+    /// customer's id, under `idempotency_key` (one per write of ours, so that a write told
+    /// twice is one update at Stripe).
     pub async fn update_customer(
         &self,
         profile: &ProviderProfile<'_>,
@@ -89,7 +90,7 @@ fn creation_form(payer: &StripePayer<'_>) -> String {
     form.finish()
 }
 
-/// An empty `name` is how Stripe's API unsets one.
+/// An empty `name` is how Stripe's API unsets one. Metadata given is merged into Stripe's.
 fn profile_form(profile: &ProviderProfile<'_>) -> String {
     Serializer::new(String::new())
         .append_pair("email", profile.email.as_str())
@@ -97,12 +98,17 @@ fn profile_form(profile: &ProviderProfile<'_>) -> String {
             "name",
             profile.full_name.map(|name| name.as_str()).unwrap_or(""),
         )
+        .append_pair(
+            &format!("metadata[{CUSTOMER_ID_METADATA}]"),
+            profile.customer_id.as_str(),
+        )
         .finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::CustomerId;
     use crate::domain::text::{Email, FullName};
 
     fn pairs(form: &str) -> Vec<(String, String)> {
@@ -115,8 +121,10 @@ mod tests {
     fn a_profile_sets_email_and_name_and_a_missing_name_unsets_it() {
         let email = Email::parse("grace+new@example.com").unwrap();
         let name = FullName::parse("Grace Hopper").unwrap();
+        let ours = CustomerId::parse("cus_01KEVENTSCVST0MER000000000").unwrap();
         let mut profile = ProviderProfile {
             provider_customer: "cus_1",
+            customer_id: &ours,
             email: &email,
             full_name: Some(&name),
         };
@@ -125,13 +133,18 @@ mod tests {
             pairs(&profile_form(&profile)),
             [
                 pair("email", "grace+new@example.com"),
-                pair("name", "Grace Hopper")
+                pair("name", "Grace Hopper"),
+                pair("metadata[commet_customer_id]", ours.as_str()),
             ]
         );
         profile.full_name = None;
         assert_eq!(
             pairs(&profile_form(&profile)),
-            [pair("email", "grace+new@example.com"), pair("name", "")]
+            [
+                pair("email", "grace+new@example.com"),
+                pair("name", ""),
+                pair("metadata[commet_customer_id]", ours.as_str()),
+            ]
         );
     }
 

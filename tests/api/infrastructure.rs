@@ -402,12 +402,15 @@ fn deliver_events_reads_the_stream_as_the_code_expects() {
     assert_eq!(schedule["Type"], *"Schedule");
 }
 
-/// `sync_stripe_customers` gets every update of a customer (a new card or Stripe customer
+/// `sync_stripe_customers` gets every write of a customer (a create, a new card or Stripe customer
 /// included: `ProviderProfile::to_sync` decides), and nothing else.
 #[test]
-fn sync_stripe_customers_reads_customer_updates() {
+fn sync_stripe_customers_reads_customer_writes() {
     let pattern = stream_filter(&template(), "SyncStripeCustomersFunction");
-    assert_eq!(pattern["eventName"], serde_json::json!(["MODIFY"]));
+    assert_eq!(
+        pattern["eventName"],
+        serde_json::json!(["INSERT", "MODIFY"])
+    );
     assert_eq!(
         pattern["dynamodb"]["Keys"]["sk"]["S"],
         serde_json::json!([keys::CUSTOMER_SK])

@@ -4,7 +4,10 @@
 
 use aws_lambda_events::dynamodb::{Event as StreamEvent, EventRecord};
 use commet_payments::domain::account::{Account, Mode};
+use commet_payments::domain::customer::{Customer, NewCustomer};
 use commet_payments::domain::ids::CustomerId;
+use commet_payments::domain::text::Email;
+use commet_payments::domain::time::Timestamp;
 use commet_payments::store::StreamReader;
 use commet_payments::store::keys;
 use commet_payments::store::stream::change_of;
@@ -15,14 +18,13 @@ use std::time::Duration;
 use crate::helpers::{CountingProxy, TestApp, dynamodb_endpoint, event, localstripe_endpoint};
 use crate::stripe::{stripe, stripe_customer};
 
-/// The next `wanted` customer updates on the stream, as one Lambda event.
-async fn customer_updates(reader: &mut StreamReader, wanted: usize) -> StreamEvent {
+/// The next `wanted` customer writes on the stream, as one Lambda event.
+async fn customer_writes(reader: &mut StreamReader, wanted: usize) -> StreamEvent {
     let mut records: Vec<EventRecord> = Vec::new();
     for _ in 0..400 {
         records.extend(reader.poll().await.unwrap().into_iter().filter(|record| {
-            record.event_name == "MODIFY"
-                && record.change.keys.get("sk")
-                    == Some(&serde_dynamo::AttributeValue::S(keys::CUSTOMER_SK.into()))
+            record.change.keys.get("sk")
+                == Some(&serde_dynamo::AttributeValue::S(keys::CUSTOMER_SK.into()))
         }));
         if records.len() >= wanted {
             break;
@@ -80,7 +82,7 @@ async fn a_new_email_or_name_reaches_the_stripe_customer_in_order_and_nothing_el
         json!({"metadata": {"plan": "pro"}, "timezone": "Europe/Madrid"}),
     )
     .await;
-    let answer = sync_stripe_customers(t.app, customer_updates(&mut reader, 1).await).await;
+    let answer = sync_stripe_customers(t.app, customer_writes(&mut reader, 1).await).await;
     // THEN Stripe is not called
     assert!(answer.batch_item_failures.is_empty());
     assert_eq!(proxy.requests(), 0);
@@ -94,17 +96,18 @@ async fn a_new_email_or_name_reaches_the_stripe_customer_in_order_and_nothing_el
         json!({"email": "second@example.com", "fullName": "Pat New"}),
     )
     .await;
-    let answer = sync_stripe_customers(t.app, customer_updates(&mut reader, 2).await).await;
+    let answer = sync_stripe_customers(t.app, customer_writes(&mut reader, 2).await).await;
     // THEN each change is told, in order: Stripe ends with the last
     assert!(answer.batch_item_failures.is_empty());
     assert_eq!(proxy.requests(), 2);
     let told = stripe("GET", &at_stripe, &[]).await;
     assert_eq!(told["email"], "second@example.com");
     assert_eq!(told["name"], "Pat New");
+    assert_eq!(told["metadata"]["commet_customer_id"], customer.as_str());
 
     // WHEN the name is cleared
     update(&t, &key, &customer, json!({"fullName": null})).await;
-    let answer = sync_stripe_customers(t.app, customer_updates(&mut reader, 1).await).await;
+    let answer = sync_stripe_customers(t.app, customer_writes(&mut reader, 1).await).await;
     // THEN Stripe's is unset too
     assert!(answer.batch_item_failures.is_empty());
     let told = stripe("GET", &at_stripe, &[]).await;
@@ -126,7 +129,7 @@ async fn a_change_stripe_cannot_take_is_read_again_and_a_missing_stripe_customer
     // WHEN two e-mail changes are read in one batch
     update(&t, &key, &customer, json!({"email": "first@example.com"})).await;
     update(&t, &key, &customer, json!({"email": "second@example.com"})).await;
-    let batch = customer_updates(&mut reader, 2).await;
+    let batch = customer_writes(&mut reader, 2).await;
     let first = batch.records[0].change.sequence_number.clone();
     let answer = sync_stripe_customers(t.app, batch).await;
     // THEN the batch is read again from the first: the second is not told before it
@@ -142,7 +145,7 @@ async fn a_change_stripe_cannot_take_is_read_again_and_a_missing_stripe_customer
     let mut reader = t.store.stream_reader(dynamodb_endpoint()).await.unwrap();
     // WHEN their e-mail changes
     update(&t, &key, &customer, json!({"email": "third@example.com"})).await;
-    let answer = sync_stripe_customers(t.app, customer_updates(&mut reader, 1).await).await;
+    let answer = sync_stripe_customers(t.app, customer_writes(&mut reader, 1).await).await;
     // THEN nothing is read again: asking again could not help
     assert!(answer.batch_item_failures.is_empty());
 }
@@ -171,7 +174,7 @@ async fn a_stripe_customer_made_from_an_email_changed_meanwhile_is_told_the_new_
         .set_provider_customer(&account.id, &id, made)
         .await
         .unwrap();
-    let batch = customer_updates(&mut reader, 2).await;
+    let batch = customer_writes(&mut reader, 2).await;
     let versions: Vec<u64> = batch
         .records
         .iter()
@@ -191,4 +194,40 @@ async fn a_stripe_customer_made_from_an_email_changed_meanwhile_is_told_the_new_
         "after@example.com"
     );
     assert!(versions[1] > versions[0], "{versions:?}");
+}
+
+#[tokio::test]
+async fn a_customer_created_by_a_link_s_payment_is_tagged_at_stripe_with_our_id() {
+    // GIVEN a Stripe customer a live page made for a link's payer who was no customer of ours
+    let t = TestApp::with_stripe(Some("stripe-sync-created")).await;
+    let (account, _) = t.account(Mode::Live).await;
+    let made = stripe("POST", "/v1/customers", &[("email", "payer@example.com")]).await;
+    let made = made["id"].as_str().unwrap();
+    let mut reader = t.store.stream_reader(dynamodb_endpoint()).await.unwrap();
+
+    // WHEN the payment creates our customer with it
+    let mut customer = Customer::create(
+        NewCustomer {
+            email: Email::parse("payer@example.com").unwrap(),
+            external_id: None,
+            full_name: None,
+            address: None,
+            timezone: None,
+            metadata: None,
+        },
+        Timestamp::now(),
+        true,
+    );
+    customer.provider_customer = Some(made.to_owned());
+    t.store
+        .insert_customer(&account.id, &customer, None)
+        .await
+        .unwrap();
+    let answer = sync_stripe_customers(t.app, customer_writes(&mut reader, 1).await).await;
+
+    // THEN the Stripe customer names our customer
+    assert!(answer.batch_item_failures.is_empty());
+    let told = stripe("GET", &format!("/v1/customers/{made}"), &[]).await;
+    assert_eq!(told["metadata"]["commet_customer_id"], customer.id.as_str());
+    assert_eq!(told["email"], "payer@example.com");
 }
