@@ -102,14 +102,7 @@ async fn account(store: &Store, name: &str) -> (Account, String) {
 
 async fn customer(store: &Store, account: &Account, card: bool) -> Customer {
     let mut customer = Customer::create(
-        NewCustomer {
-            email: Email::parse("bench@example.com").expect("email"),
-            external_id: None,
-            full_name: None,
-            address: None,
-            timezone: None,
-            metadata: None,
-        },
+        NewCustomer::with_email(Email::parse("bench@example.com").expect("email")),
         Timestamp::now(),
         false,
     );

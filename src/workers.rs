@@ -321,8 +321,8 @@ macro_rules! worker_main {
 /// The local stack's stand-in for what AWS runs around the workers (`admin relay-stream`, and
 /// the tests): reads DynamoDB Local's stream at `endpoint` from now on and hands each batch to
 /// the stream's workers as Lambda would (the event goes through its JSON form, as it does on
-/// AWS), one batch after another; and, beside it, runs the scheduled ones every `retry_every`. `ready`
-/// is told once the stream is being read. Runs until the process ends.
+/// AWS), one batch after another; and, beside it, runs the scheduled ones every
+/// `retry_every`. `ready` is told once the stream is being read. Runs until the process ends.
 pub async fn relay_stream(
     app: &'static App,
     endpoint: &str,
@@ -415,7 +415,7 @@ async fn relay_batch(
         }
     }
     // And the Stripe customers' (on AWS, its own mapping too): what Stripe could not take is
-    // logged and left, as Lambda leaves it after its retries.
+    // logged and left, where Lambda would read it again up to 10 times first.
     let json = serde_json::to_value(&event).unwrap_or_default();
     if let Err(error) = (SYNC_STRIPE_CUSTOMERS.handle)(app, json).await {
         tracing::warn!(%error, "sync_stripe_customers failed");

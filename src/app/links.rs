@@ -68,18 +68,8 @@ impl App {
                     StoreError::Internal("a link without a customer paid without an e-mail".into())
                 })?;
                 let receipt_to = email.as_str().to_owned();
-                let mut customer = Customer::create(
-                    NewCustomer {
-                        email,
-                        external_id: None,
-                        full_name: None,
-                        address: None,
-                        timezone: None,
-                        metadata: None,
-                    },
-                    now,
-                    payment.livemode,
-                );
+                let mut customer =
+                    Customer::create(NewCustomer::with_email(email), now, payment.livemode);
                 customer.payment_method = Some(method.clone());
                 customer.provider_customer = method.provider_customer.clone();
                 (customer.id.clone(), Some(customer), receipt_to)

@@ -37,6 +37,20 @@ pub struct NewCustomer {
     pub metadata: Option<Metadata>,
 }
 
+impl NewCustomer {
+    /// A customer known only by their e-mail (a link's payer, for one).
+    pub fn with_email(email: Email) -> Self {
+        Self {
+            email,
+            external_id: None,
+            full_name: None,
+            address: None,
+            timezone: None,
+            metadata: None,
+        }
+    }
+}
+
 impl Customer {
     pub fn create(request: NewCustomer, now: Timestamp, livemode: bool) -> Self {
         Self {
@@ -118,9 +132,7 @@ impl Customer {
             || self.timezone != other.timezone
             || self.metadata != other.metadata
     }
-}
 
-impl Customer {
     /// Their customer at the provider: the one recorded on them, else the one their vaulted
     /// card is saved on (recorded before customers kept their own).
     pub fn known_provider_customer(&self) -> Option<&str> {

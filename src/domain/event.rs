@@ -188,14 +188,7 @@ mod tests {
 
     fn customer() -> Customer {
         Customer::create(
-            NewCustomer {
-                email: Email::parse("payer@example.com").unwrap(),
-                external_id: None,
-                full_name: None,
-                address: None,
-                timezone: None,
-                metadata: None,
-            },
+            NewCustomer::with_email(Email::parse("payer@example.com").unwrap()),
             Timestamp::parse(CREATED).unwrap(),
             false,
         )

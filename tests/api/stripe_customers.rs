@@ -207,14 +207,7 @@ async fn a_customer_created_by_a_link_s_payment_is_tagged_at_stripe_with_our_id(
 
     // WHEN the payment creates our customer with it
     let mut customer = Customer::create(
-        NewCustomer {
-            email: Email::parse("payer@example.com").unwrap(),
-            external_id: None,
-            full_name: None,
-            address: None,
-            timezone: None,
-            metadata: None,
-        },
+        NewCustomer::with_email(Email::parse("payer@example.com").unwrap()),
         Timestamp::now(),
         true,
     );
