@@ -398,25 +398,24 @@ async fn relay_batch(
 ) -> Option<String> {
     let mut event = StreamEvent::default();
     event.records = records.to_vec();
-    let event: StreamEvent =
-        match serde_json::to_vec(&event).and_then(|json| serde_json::from_slice(&json)) {
-            Ok(event) => event,
-            Err(error) => {
-                tracing::error!(%error, "a stream batch does not survive JSON");
-                return None;
-            }
-        };
+    // Each worker gets the batch as Lambda hands it over: its JSON form, made once.
+    let json = serde_json::to_value(&event).unwrap_or_default();
+    let event: StreamEvent = match serde_json::from_value(json.clone()) {
+        Ok(event) => event,
+        Err(error) => {
+            tracing::error!(%error, "a stream batch does not survive JSON");
+            return None;
+        }
+    };
     if app.config.receipt_sender.is_some() {
         // The receipts function's own read of the batch (on AWS, its own event source mapping);
         // what it could not record, the schedule sends.
-        let json = serde_json::to_value(&event).unwrap_or_default();
-        if let Err(error) = (SEND_RECEIPTS.handle)(app, json).await {
+        if let Err(error) = (SEND_RECEIPTS.handle)(app, json.clone()).await {
             tracing::warn!(%error, "send_receipts failed");
         }
     }
     // And the Stripe customers' (on AWS, its own mapping too): what Stripe could not take is
     // logged and left, where Lambda would read it again up to 10 times first.
-    let json = serde_json::to_value(&event).unwrap_or_default();
     if let Err(error) = (SYNC_STRIPE_CUSTOMERS.handle)(app, json).await {
         tracing::warn!(%error, "sync_stripe_customers failed");
     }
