@@ -195,6 +195,10 @@ pub async fn sync_stripe_customers(app: &'static App, event: StreamEvent) -> Dyn
             Ok(Synced::Told(ProfileSync::Missing)) => {
                 tracing::warn!(customer = %customer.id, "no such Stripe customer: not updated");
             }
+            Ok(Synced::Told(ProfileSync::Refused(reason))) => {
+                // Not the stream's to retry: asked again, Stripe would refuse again.
+                tracing::error!(customer = %customer.id, %reason, "Stripe refused the profile: not updated");
+            }
             Ok(Synced::NoStripe) => {
                 tracing::warn!(customer = %customer.id, "no Stripe for the account: not updated");
             }
@@ -366,63 +370,92 @@ pub async fn relay_stream(
             tokio::time::sleep(poll_every).await;
             continue;
         }
-        let mut batch = records;
-        // As Lambda does (within its retry limit): read again from the record that failed.
-        for _ in 0..RELAY_TRIES {
-            let failed = match relay_batch(app, &batch).await {
-                Some(failed) => failed,
-                None => break,
-            };
-            tracing::warn!(
-                failed,
-                "stream batch partly failed; reading it again from there"
-            );
-            let from = batch
-                .iter()
-                .position(|record| record.change.sequence_number.as_deref() == Some(&failed))
-                .unwrap_or(0);
-            batch = batch.split_off(from);
-            tokio::time::sleep(poll_every * 10).await;
-        }
+        relay_batch(app, records, poll_every * 10).await;
     }
 }
 
 /// How often the relay reads a failed batch again before it moves on (and logs it).
 const RELAY_TRIES: usize = 3;
 
-/// One batch through its JSON form into the stream's workers; the identifier of the record
-/// `deliver_events` reported as failed, if any.
+/// One batch into each of the stream's workers, all at once, as each one's own event source
+/// mapping hands it over on AWS: through its JSON form, and read again from the record the
+/// worker reported (`batchItemFailures`), after `pause`, up to `RELAY_TRIES` times.
 async fn relay_batch(
     app: &'static App,
-    records: &[aws_lambda_events::dynamodb::EventRecord],
+    records: Vec<aws_lambda_events::dynamodb::EventRecord>,
+    pause: std::time::Duration,
+) {
+    let mut workers = vec![&DELIVER_EVENTS, &SYNC_STRIPE_CUSTOMERS];
+    // Without a sender there is no mailer: on AWS, no send_receipts mapping.
+    if app.config.receipt_sender.is_some() {
+        workers.push(&SEND_RECEIPTS);
+    }
+    let relays = workers
+        .into_iter()
+        .map(|worker| relay_to(app, worker, records.clone(), pause));
+    futures_util::future::join_all(relays).await;
+}
+
+async fn relay_to(
+    app: &'static App,
+    worker: &'static Worker,
+    mut batch: Vec<aws_lambda_events::dynamodb::EventRecord>,
+    pause: std::time::Duration,
+) {
+    for _ in 0..RELAY_TRIES {
+        let Some(failed) = first_failure(app, worker, &batch).await else {
+            return;
+        };
+        tracing::warn!(
+            worker = worker.name,
+            failed,
+            "stream batch partly failed; reading it again from there"
+        );
+        let from = batch
+            .iter()
+            .position(|record| record.change.sequence_number.as_deref() == Some(&failed))
+            .unwrap_or(0);
+        batch = batch.split_off(from);
+        tokio::time::sleep(pause).await;
+    }
+    tracing::error!(
+        worker = worker.name,
+        "stream batch left after {RELAY_TRIES} reads (on AWS: the failures queue)"
+    );
+}
+
+/// The record `worker` reported as the first it could not take from `batch`, if any (a
+/// worker that failed as a whole: the first record).
+async fn first_failure(
+    app: &'static App,
+    worker: &Worker,
+    batch: &[aws_lambda_events::dynamodb::EventRecord],
 ) -> Option<String> {
     let mut event = StreamEvent::default();
-    event.records = records.to_vec();
-    // Each worker gets the batch as Lambda hands it over: its JSON form, made once.
-    let json = serde_json::to_value(&event).unwrap_or_default();
-    let event: StreamEvent = match serde_json::from_value(json.clone()) {
-        Ok(event) => event,
+    event.records = batch.to_vec();
+    let json = match serde_json::to_value(&event) {
+        Ok(json) => json,
         Err(error) => {
             tracing::error!(%error, "a stream batch does not survive JSON");
             return None;
         }
     };
-    if app.config.receipt_sender.is_some() {
-        // The receipts function's own read of the batch (on AWS, its own event source mapping);
-        // what it could not record, the schedule sends.
-        if let Err(error) = (SEND_RECEIPTS.handle)(app, json.clone()).await {
-            tracing::warn!(%error, "send_receipts failed");
+    let answer = match (worker.handle)(app, json).await {
+        Ok(answer) => answer,
+        Err(error) => {
+            tracing::warn!(worker = worker.name, %error, "stream worker failed");
+            return batch.first()?.change.sequence_number.clone();
+        }
+    };
+    match serde_json::from_value::<DynamoDbEventResponse>(answer) {
+        Ok(response) => response
+            .batch_item_failures
+            .into_iter()
+            .next()
+            .map(|failure| failure.item_identifier.unwrap_or_default()),
+        Err(error) => {
+            tracing::error!(worker = worker.name, %error, "a stream worker's answer is not a batch response");
+            None
         }
     }
-    // And the Stripe customers' (on AWS, its own mapping too): what Stripe could not take is
-    // logged and left, where Lambda would read it again up to 10 times first.
-    if let Err(error) = (SYNC_STRIPE_CUSTOMERS.handle)(app, json).await {
-        tracing::warn!(%error, "sync_stripe_customers failed");
-    }
-    deliver_events(app, event)
-        .await
-        .batch_item_failures
-        .into_iter()
-        .next()
-        .map(|failure| failure.item_identifier.unwrap_or_default())
 }

@@ -19,7 +19,7 @@ pub enum SyncError {
 }
 
 /// What telling one change came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Synced {
     /// Stripe's customer names the payer as we do.
     Told(ProfileSync),

@@ -1,6 +1,7 @@
 //! Stripe customers: made for a payer when their card is first saved, and kept naming them as
 //! we do (e-mail, name, our customer's id) when our customer is created with one or changes.
 
+use serde_json::Value;
 use url::form_urlencoded::Serializer;
 
 use super::ProviderError;
@@ -18,13 +19,18 @@ pub struct StripePayer<'a> {
     pub customer_id: Option<&'a str>,
 }
 
-/// What became of telling a Stripe customer our customer's profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What became of telling a Stripe customer our customer's profile. Each is final: asking
+/// again would come to the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProfileSync {
     Updated,
     /// Stripe has no such customer here (deleted at Stripe, or saved on another Stripe account
-    /// or mode than the account's now): nothing to keep in step, and asking again cannot help.
+    /// or mode than the account's now): nothing to keep in step.
     Missing,
+    /// Stripe refused the profile itself (400: an e-mail address of a shape Stripe does not
+    /// take though ours does); its error code and the parameter it named (not its message,
+    /// which may quote the e-mail). The Stripe customer keeps what it had.
+    Refused(String),
 }
 
 impl Stripe<'_> {
@@ -66,11 +72,24 @@ impl Stripe<'_> {
                 Some(idempotency_key),
             )
             .await?;
-        match status {
-            200 => Ok(ProfileSync::Updated),
-            404 => Ok(ProfileSync::Missing),
-            _ => Err(unexpected(status, &answer)),
-        }
+        profile_sync(status, &answer)
+    }
+}
+
+/// Stripe's answer to a profile update. Only an answer that would change if asked again (an
+/// outage, a rate limit, a key or permission to mend, a concurrent update: 401, 403, 409, 429,
+/// 5xx) is an error, for the stream to read the change again; a refusal of the request itself
+/// (400) would hold the customers after it back for nothing.
+fn profile_sync(status: u16, answer: &Value) -> Result<ProfileSync, ProviderError> {
+    match status {
+        200 => Ok(ProfileSync::Updated),
+        404 => Ok(ProfileSync::Missing),
+        400 => Ok(ProfileSync::Refused(format!(
+            "{} on {}",
+            answer["error"]["code"].as_str().unwrap_or("no error code"),
+            answer["error"]["param"].as_str().unwrap_or("no parameter")
+        ))),
+        _ => Err(unexpected(status, answer)),
     }
 }
 
@@ -146,6 +165,65 @@ mod tests {
                 pair("metadata[commet_customer_id]", ours.as_str()),
             ]
         );
+    }
+
+    /// Stripe's answers as its API reference documents them (recorded responses): localstripe
+    /// takes any e-mail, so it never refuses one.
+    #[test]
+    fn a_refused_profile_is_final_and_an_outage_is_asked_again() {
+        use serde_json::json;
+        let invalid_email = json!({"error": {
+            "code": "email_invalid",
+            "doc_url": "https://stripe.com/docs/error-codes/email-invalid",
+            "message": "Invalid email address: ada@exa_mple.com",
+            "param": "email",
+            "type": "invalid_request_error"
+        }});
+        let Ok(ProfileSync::Refused(reason)) = profile_sync(400, &invalid_email) else {
+            panic!("a 400 is not asked again");
+        };
+        assert_eq!(reason, "email_invalid on email");
+        let no_such = json!({"error": {
+            "code": "resource_missing",
+            "message": "No such customer: 'cus_gone'",
+            "param": "id",
+            "type": "invalid_request_error"
+        }});
+        assert!(matches!(
+            profile_sync(404, &no_such),
+            Ok(ProfileSync::Missing)
+        ));
+        let updated = json!({"id": "cus_1", "object": "customer"});
+        assert!(matches!(
+            profile_sync(200, &updated),
+            Ok(ProfileSync::Updated)
+        ));
+        let again = [
+            (
+                401,
+                json!({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided: sk_live_****"}}),
+            ),
+            (
+                403,
+                json!({"error": {"type": "invalid_request_error", "message": "The provided key does not have the required permissions"}}),
+            ),
+            (
+                409,
+                json!({"error": {"type": "invalid_request_error", "code": "lock_timeout"}}),
+            ),
+            (
+                429,
+                json!({"error": {"type": "invalid_request_error", "code": "rate_limit"}}),
+            ),
+            (500, json!({"error": {"type": "api_error"}})),
+            (503, json!({})),
+        ];
+        for (status, answer) in again {
+            assert!(
+                profile_sync(status, &answer).is_err(),
+                "{status} is asked again"
+            );
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use commet_payments::domain::time::Timestamp;
 use commet_payments::store::StreamReader;
 use commet_payments::store::keys;
 use commet_payments::store::stream::change_of;
-use commet_payments::workers::sync_stripe_customers;
+use commet_payments::workers::{relay_stream, sync_stripe_customers};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -223,4 +223,55 @@ async fn a_customer_created_by_a_link_s_payment_is_tagged_at_stripe_with_our_id(
     let told = stripe("GET", &format!("/v1/customers/{made}"), &[]).await;
     assert_eq!(told["metadata"]["commet_customer_id"], customer.id.as_str());
     assert_eq!(told["email"], "payer@example.com");
+}
+
+#[tokio::test]
+async fn the_local_relay_tells_stripe_again_a_change_it_could_not_take_at_first() {
+    // GIVEN a live customer with a Stripe customer, Stripe behind a proxy, and the local stack's
+    // relay reading the table's stream (read again after 1 s, as its mapping would on AWS)
+    let proxy = CountingProxy::to(localstripe_endpoint()).await;
+    let t = TestApp::with_stripe_api_at(Some("stripe-sync-relay"), &proxy.origin).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let customer = stripe_customer(&t, &account, &key, "4242424242424242").await;
+    let at_stripe = format!(
+        "/v1/customers/{}",
+        stripe_customer_of(&t, &account, &customer).await
+    );
+    let (ready, reading) = tokio::sync::oneshot::channel();
+    let relay = tokio::spawn(relay_stream(
+        t.app,
+        dynamodb_endpoint(),
+        Duration::from_millis(100),
+        Duration::from_secs(600),
+        move || ready.send(()).expect("the test waits"),
+    ));
+    reading.await.unwrap();
+
+    // WHEN the e-mail changes while Stripe is unreachable, and Stripe is back after that try
+    proxy.set_down(true);
+    let before = proxy.connections();
+    update(&t, &key, &customer, json!({"email": "back@example.com"})).await;
+    let mut tried = false;
+    for _ in 0..200 {
+        tried = proxy.connections() > before;
+        if tried {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(tried, "the relay tells Stripe");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.set_down(false);
+
+    // THEN the relay reads the change again, and Stripe gets it
+    let mut email = Value::Null;
+    for _ in 0..200 {
+        email = stripe("GET", &at_stripe, &[]).await["email"].clone();
+        if email == "back@example.com" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    relay.abort();
+    assert_eq!(email, "back@example.com");
 }

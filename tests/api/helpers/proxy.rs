@@ -1,8 +1,9 @@
 //! A loopback TCP proxy that counts what passes: the connections made through it and the
-//! HTTP/1.1 requests sent on them.
+//! HTTP/1.1 requests sent on them. Taken down, it closes each connection as it comes (the
+//! upstream unreachable), until it is brought up again.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -15,6 +16,7 @@ pub struct CountingProxy {
     pub origin: String,
     connections: Arc<AtomicUsize>,
     requests: Arc<AtomicUsize>,
+    down: Arc<AtomicBool>,
 }
 
 impl CountingProxy {
@@ -26,11 +28,16 @@ impl CountingProxy {
             origin: format!("http://{}", listener.local_addr().unwrap()),
             connections: Arc::default(),
             requests: Arc::default(),
+            down: Arc::default(),
         };
         let counts = proxy.clone();
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 counts.connections.fetch_add(1, Ordering::SeqCst);
+                if counts.down.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
                 let Ok(server) = TcpStream::connect(&upstream).await else {
                     continue;
                 };
@@ -47,6 +54,11 @@ impl CountingProxy {
 
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Whether new connections are closed as they come (those open stay open).
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
     }
 }
 
