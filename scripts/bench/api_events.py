@@ -2,6 +2,7 @@
 answers when it does its job."""
 
 import hashlib
+import itertools
 import hmac
 import json
 import time
@@ -91,6 +92,7 @@ class Endpoints:
             "delete webhook": list(hooks["deletable"]),
         }
         creates = iter(range(len(hooks["creators"]) * hooks["creates_per_key"]))
+        renames = itertools.count()
 
         def creator():
             return hooks["creators"][next(creates) // hooks["creates_per_key"]]
@@ -128,9 +130,11 @@ class Endpoints:
             "create customer": ("create_customer", lambda: event(
                 "POST", "/api/v1/customers", work["key"], {"email": "bench@example.com"}),
                 None, "work"),
+            # A new name each time: an update that gives the name the customer has writes
+            # nothing, and would measure that instead.
             "update customer": ("update_customer", lambda: event(
                 "PATCH", f"/api/v1/customers/{work['customer']}", work["key"],
-                {"fullName": "Benchmark Customer"}), None, "work"),
+                {"fullName": f"Benchmark Customer {next(renames)}"}), None, "work"),
             "get webhook": ("get_webhook", lambda: event("GET", hook, hooks["key"]), None,
                             "webhooks"),
             "list webhooks": ("list_webhooks", lambda: event(

@@ -87,6 +87,12 @@ impl CustomerChanges {
         *self == Self::default()
     }
 
+    /// Whether applying these to `customer` would change anything the merchant sees: an update
+    /// that would not is no write at all (its time does not move, no event, nothing to tell).
+    pub fn change_anything_of(&self, customer: &Customer) -> bool {
+        customer.profile_differs(&customer.changed(self, customer.updated_at))
+    }
+
     /// Whether applying these to `customer` would move its external id, which is what needs
     /// the claim items rewritten with it.
     pub fn moves_external_id(&self, customer: &Customer) -> bool {
@@ -260,6 +266,31 @@ mod tests {
         assert_eq!(after.updated_at, later);
         assert!(after.profile_differs(&before));
         assert!(!changes.moves_external_id(&before));
+    }
+
+    #[test]
+    fn changes_that_give_what_the_customer_has_change_nothing() {
+        let customer = Customer::example();
+        let same = CustomerChanges {
+            email: Some(customer.email.clone()),
+            external_id: Some(customer.external_id.clone()),
+            full_name: Some(customer.full_name.clone()),
+            address: Some(None),
+            timezone: Some(None),
+            metadata: Some(None),
+        };
+        assert!(!same.is_empty());
+        assert!(!same.change_anything_of(&customer));
+        let renamed = CustomerChanges {
+            full_name: Some(None),
+            ..same.clone()
+        };
+        assert!(renamed.change_anything_of(&customer));
+        let tagged = CustomerChanges {
+            metadata: Some(Some(Metadata::default())),
+            ..same
+        };
+        assert!(tagged.change_anything_of(&customer));
     }
 
     #[test]

@@ -99,7 +99,9 @@ pub async fn update(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         .update_customer(account, &reference, &changes, Timestamp::now())
         .await?
     {
-        UpdateCustomerOutcome::Updated(customer) => views::customer(request.version, &customer),
+        UpdateCustomerOutcome::Updated(customer) | UpdateCustomerOutcome::Unchanged(customer) => {
+            views::customer(request.version, &customer)
+        }
         UpdateCustomerOutcome::NotFound => Err(not_found()),
         UpdateCustomerOutcome::DuplicateExternalId => Err(duplicate_external_id()),
     }

@@ -23,6 +23,8 @@ pub enum InsertCustomerOutcome {
 pub enum UpdateCustomerOutcome {
     /// The customer as the update left it.
     Updated(Box<Customer>),
+    /// The update gave what the customer has: nothing was written.
+    Unchanged(Box<Customer>),
     NotFound,
     /// Another customer of the account holds the external id asked for; nothing was written.
     DuplicateExternalId,
@@ -97,6 +99,27 @@ fn customer_update(
         change = change.value(&format!(":{attribute}"), value);
     }
     Ok(change)
+}
+
+/// "Something would change": for each attribute `changes` touches, that the customer holds
+/// another value than `values` gives it (or, for one cleared, holds one at all). DynamoDB
+/// compares maps (address, metadata) whole, and refuses parentheses it does not need, so the
+/// tests are one flat disjunction, parenthesized only when it has more than one.
+fn differs(values: &Item, changes: &CustomerChanges) -> String {
+    let tests: Vec<String> = touched(changes)
+        .into_iter()
+        .filter(|(_, touched)| *touched)
+        .map(|(attribute, _)| match values.get(attribute) {
+            Some(_) => {
+                format!("attribute_not_exists(#{attribute}) OR #{attribute} <> :{attribute}")
+            }
+            None => format!("attribute_exists(#{attribute})"),
+        })
+        .collect();
+    match tests.as_slice() {
+        [single] if !single.contains(" OR ") => single.clone(),
+        tests => format!("({})", tests.join(" OR ")),
+    }
 }
 
 /// What one conditional write of the customer came to; `None` when its condition failed on a
@@ -193,9 +216,10 @@ impl Store {
         item.map(customer_from).transpose()
     }
 
-    /// Changes the fields given of the customer `reference` names. Without an external id
-    /// among them, ONE UpdateItem of those fields if the customer exists: nothing else changes
-    /// with it, so nothing need be read first. With one, the customer is read (one consistent
+    /// Changes the fields given of the customer `reference` names; an update that gives only
+    /// what the customer has writes nothing (`Unchanged`). Without an external id among them,
+    /// ONE UpdateItem of those fields if the customer exists and any of them differs: nothing
+    /// else changes with it, so nothing need be read first. With one, the customer is read (one consistent
     /// GetItem) for the external id it holds and written only if no other write came in
     /// between: one UpdateItem when the external id stays, else one transaction that also
     /// claims the new external id (only if free) and gives up the old one. A customer named
@@ -240,24 +264,36 @@ impl Store {
         )))
     }
 
-    /// ONE UpdateItem of the fields given. `None` when the external id the customer was named
-    /// by has moved to another since it was resolved.
+    /// ONE UpdateItem of the fields given, if any differs (the item it refused tells which
+    /// condition failed). `None` when the external id the customer was named by has moved to
+    /// another since it was resolved.
     async fn update_fields(
         &self,
         target: &Target<'_>,
         changes: &CustomerChanges,
         values: &Item,
     ) -> Result<Option<UpdateCustomerOutcome>, StoreError> {
-        let update = match target.named {
-            None => customer_update(values, changes, PRESENT)?,
-            Some(named) => {
-                customer_update(values, changes, STILL_NAMED)?.text(":named", named.as_str())
-            }
-        };
+        let exists = target.named.map_or(PRESENT, |_| STILL_NAMED);
+        let condition = format!("{exists} AND {}", differs(values, changes));
+        let mut update = customer_update(values, changes, &condition)?;
+        if let Some(named) = target.named {
+            update = update.text(":named", named.as_str());
+        }
         let written = self
             .update_conditionally(customer_key(target.account, target.id), update)
             .await?;
-        outcome_of(written)
+        match written {
+            // The customer exists: either it no longer holds the external id it was named by,
+            // or it holds every value given already.
+            Updated::Refused(Some(item)) => {
+                let customer = customer_from(item)?;
+                let still_named = target
+                    .named
+                    .is_none_or(|named| customer.external_id.as_ref() == Some(named));
+                Ok(still_named.then(|| UpdateCustomerOutcome::Unchanged(Box::new(customer))))
+            }
+            written => outcome_of(written),
+        }
     }
 
     /// The read, then the write conditional on the customer's write counter (with the claims
@@ -280,9 +316,12 @@ impl Store {
         {
             return Ok(None);
         }
-        let update =
-            customer_update(values, changes, "#version = :read")?.number(":read", stored.version);
+        let version = stored.version;
         let before = stored.into_domain()?;
+        if !changes.change_anything_of(&before) {
+            return Ok(Some(UpdateCustomerOutcome::Unchanged(Box::new(before))));
+        }
+        let update = customer_update(values, changes, "#version = :read")?.number(":read", version);
         if changes.moves_external_id(&before) {
             let after = before.changed(changes, now);
             return self

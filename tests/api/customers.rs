@@ -220,6 +220,77 @@ async fn an_update_changes_only_the_fields_given_by_id_or_external_id() {
 }
 
 #[tokio::test]
+async fn an_update_that_gives_what_the_customer_has_writes_nothing() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let profile = json!({
+        "email": "ada@example.com",
+        "externalId": "ada-1",
+        "fullName": "Ada Lovelace",
+        "address": { "line1": "12 St James's Sq", "city": "London", "postalCode": "SW1Y 4JH", "country": "gb" },
+        "timezone": "Europe/London",
+        "metadata": { "tier": "gold", "team": "engines" }
+    });
+    let created = t.post("/api/v1/customers", &key, profile.clone()).await;
+    assert_eq!(created.status, 200, "{:#}", created.body);
+    let created = created.data().clone();
+    let id = created["id"].as_str().unwrap();
+    // Any write sets updatedAt to its own time: a later one shows.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
+    // WHEN every field is given as it is (the country as sent, metadata in another order), by
+    // id (one conditional write, refused), or by externalId with it in the body (the read
+    // first), or an unset field cleared again
+    let mut reordered = profile.clone();
+    reordered["metadata"] = json!({ "team": "engines", "tier": "gold" });
+    let by_id = update(&t, &key, "PATCH", id, reordered).await;
+    let by_reference = update(&t, &key, "PUT", "ada-1", profile.clone()).await;
+    let by_id_partly = update(
+        &t,
+        &key,
+        "PATCH",
+        id,
+        json!({ "email": "ada@example.com", "metadata": { "tier": "gold", "team": "engines" } }),
+    )
+    .await;
+    // THEN each answers the customer as it was: nothing written (updatedAt has not moved)
+    for answer in [&by_id, &by_reference, &by_id_partly] {
+        assert_eq!(answer.status, 200, "{:#}", answer.body);
+        assert_eq!(answer.data(), &created);
+    }
+    assert_eq!(
+        t.get(&format!("/api/v1/customers/{id}"), &key).await.data(),
+        &created
+    );
+
+    // WHEN the time zone is cleared, then cleared again
+    let cleared = update(&t, &key, "PATCH", id, json!({ "timezone": null })).await;
+    assert_ne!(cleared.data()["updatedAt"], created["updatedAt"]);
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let again = update(&t, &key, "PATCH", "ada-1", json!({ "timezone": null })).await;
+    // THEN the second writes nothing
+    assert_eq!(again.data(), cleared.data());
+
+    // WHEN one field given is the same and another differs, or an address changes by one line
+    let mixed = update(
+        &t,
+        &key,
+        "PATCH",
+        id,
+        json!({ "email": "ada@example.com", "fullName": "Augusta Ada King" }),
+    )
+    .await;
+    assert_eq!(mixed.data()["fullName"], "Augusta Ada King");
+    assert_ne!(mixed.data()["updatedAt"], cleared.data()["updatedAt"]);
+    let mut moved = profile["address"].clone();
+    moved["line1"] = json!("13 St James's Sq");
+    let moved = update(&t, &key, "PATCH", id, json!({ "address": moved })).await;
+    // THEN it is written
+    assert_eq!(moved.data()["address"]["line1"], "13 St James's Sq");
+    assert_ne!(moved.data()["updatedAt"], mixed.data()["updatedAt"]);
+}
+
+#[tokio::test]
 async fn an_external_id_moves_with_its_claim_and_a_taken_one_is_409_with_nothing_written() {
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
