@@ -397,6 +397,8 @@ fn deliver_events_reads_the_stream_as_the_code_expects() {
     assert!(alarmed.contains(&"ReceiptsIteratorAgeAlarm".to_owned()));
     assert!(alarmed.contains(&"PendingChargesAlarm".to_owned()));
     assert!(alarmed.contains(&"StripeSyncIteratorAgeAlarm".to_owned()));
+    assert!(alarmed.contains(&"Api5xxAlarm".to_owned()));
+    assert!(alarmed.contains(&"ErrorLogLinesAlarm".to_owned()));
     let retry = &template["Resources"]["RetryDeliveriesFunction"]["Properties"]["Events"];
     let (_, schedule) = retry.as_mapping().unwrap().iter().next().unwrap();
     assert_eq!(schedule["Type"], *"Schedule");
@@ -697,4 +699,81 @@ fn functions_taking_idempotency_keys_may_write_exactly_their_records() {
             .into();
         assert_eq!(actions, expected, "{name}");
     }
+}
+
+/// A log writer the test reads back.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// The alarm on ERROR lines counts what the functions write at ERROR, and nothing quieter: its
+/// metric filter's pattern (`{ $.field = "value" }`) held to the JSON lines of the logger every
+/// function runs (`logging::json_layer`, as deployed), on the log group every function writes to.
+#[test]
+fn the_error_lines_alarm_counts_the_lines_functions_write_at_error() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let template = template();
+    let logging = &template["Globals"]["Function"]["LoggingConfig"];
+    assert_eq!(logging["LogFormat"], *"JSON");
+    assert!(
+        matches!(&logging["LogGroup"], Yaml::Tagged(r) if r.tag == "Ref" && r.value == *"ApiLogGroup")
+    );
+    for (name, function) in functions(&template) {
+        assert!(
+            function["Properties"]["LoggingConfig"].is_null(),
+            "{name} logs where the Globals say"
+        );
+    }
+    let filter = &template["Resources"]["ErrorLogLinesFilter"]["Properties"];
+    assert!(
+        matches!(&filter["LogGroupName"], Yaml::Tagged(r) if r.tag == "Ref" && r.value == *"ApiLogGroup")
+    );
+    let metric = &filter["MetricTransformations"][0];
+    let alarm = &template["Resources"]["ErrorLogLinesAlarm"]["Properties"];
+    assert_eq!(alarm["MetricName"], metric["MetricName"]);
+    assert_eq!(alarm["Namespace"], metric["MetricNamespace"]);
+
+    let pattern = text(&filter["FilterPattern"]);
+    let (field, value) = pattern
+        .trim_start_matches("{ $.")
+        .trim_end_matches(" }")
+        .split_once(" = ")
+        .expect("one `$.field = \"value\"` test");
+    let value = value.trim_matches('"');
+
+    let captured = Captured::default();
+    let subscriber =
+        tracing_subscriber::registry().with(commet_payments::logging::json_layer(captured.clone()));
+    tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!("request", request_id = "r-1", function = "get_payment");
+        let _entered = span.enter();
+        tracing::error!(status = 500, "request failed");
+        tracing::warn!("a retry");
+        tracing::info!("request done");
+    });
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let matching: Vec<String> = text
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|line| line[field] == value)
+        .map(|line| line["message"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(matching, ["request failed"], "{pattern} on {text}");
 }
