@@ -3,7 +3,7 @@
 //! `reconcile_charges` on a schedule. Each binary is `worker_main!(ITS_CONSTANT)`; the tests and
 //! the local stack's stream relay (`admin relay-stream`) call the same handlers.
 
-use aws_lambda_events::dynamodb::Event as StreamEvent;
+use aws_lambda_events::dynamodb::{Event as StreamEvent, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use futures_util::future::BoxFuture;
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -155,7 +155,7 @@ pub async fn send_receipts(
 
 /// The change a stream record shows, if it can cause anything. One that does not map to the
 /// domain is logged and skipped: read again it would fail again and hold up the stream.
-fn change_in(record: &aws_lambda_events::dynamodb::EventRecord) -> Option<Change> {
+fn change_in(record: &EventRecord) -> Option<Change> {
     change_of(&record.change.old_image, &record.change.new_image)
         .inspect_err(|error| {
             tracing::error!(sequence = ?record.change.sequence_number, %error, "stream record skipped");
@@ -378,32 +378,33 @@ pub async fn relay_stream(
 const RELAY_TRIES: usize = 3;
 
 /// One batch into each of the stream's workers, all at once, as each one's own event source
-/// mapping hands it over on AWS: through its JSON form, and read again from the record the
-/// worker reported (`batchItemFailures`), after `pause`, up to `RELAY_TRIES` times.
-async fn relay_batch(
-    app: &'static App,
-    records: Vec<aws_lambda_events::dynamodb::EventRecord>,
-    pause: std::time::Duration,
-) {
+/// mapping hands it over on AWS: its JSON form (made once for all of them), read again from the
+/// record the worker reported (`batchItemFailures`), after `pause`, up to `RELAY_TRIES` times.
+async fn relay_batch(app: &'static App, records: Vec<EventRecord>, pause: std::time::Duration) {
     let mut workers = vec![&DELIVER_EVENTS, &SYNC_STRIPE_CUSTOMERS];
     // Without a sender there is no mailer: on AWS, no send_receipts mapping.
     if app.config.receipt_sender.is_some() {
         workers.push(&SEND_RECEIPTS);
     }
+    let Some(json) = json_of(&records) else {
+        return;
+    };
     let relays = workers
         .into_iter()
-        .map(|worker| relay_to(app, worker, records.clone(), pause));
+        .map(|worker| relay_to(app, worker, &records, json.clone(), pause));
     futures_util::future::join_all(relays).await;
 }
 
 async fn relay_to(
     app: &'static App,
     worker: &'static Worker,
-    mut batch: Vec<aws_lambda_events::dynamodb::EventRecord>,
+    records: &[EventRecord],
+    mut json: Value,
     pause: std::time::Duration,
 ) {
+    let mut batch = records;
     for _ in 0..RELAY_TRIES {
-        let Some(failed) = first_failure(app, worker, &batch).await else {
+        let Some(failed) = first_failure(app, worker, batch, json).await else {
             return;
         };
         tracing::warn!(
@@ -415,7 +416,11 @@ async fn relay_to(
             .iter()
             .position(|record| record.change.sequence_number.as_deref() == Some(&failed))
             .unwrap_or(0);
-        batch = batch.split_off(from);
+        batch = &batch[from..];
+        json = match json_of(batch) {
+            Some(json) => json,
+            None => return,
+        };
         tokio::time::sleep(pause).await;
     }
     tracing::error!(
@@ -424,22 +429,23 @@ async fn relay_to(
     );
 }
 
-/// The record `worker` reported as the first it could not take from `batch`, if any (a
-/// worker that failed as a whole: the first record).
+/// A batch as Lambda hands it over: the JSON form of the stream event.
+fn json_of(records: &[EventRecord]) -> Option<Value> {
+    let mut event = StreamEvent::default();
+    event.records = records.to_vec();
+    serde_json::to_value(&event)
+        .inspect_err(|error| tracing::error!(%error, "a stream batch does not survive JSON"))
+        .ok()
+}
+
+/// The record `worker` reported as the first it could not take from `batch` (given as `json`),
+/// if any; a worker that failed as a whole names the first.
 async fn first_failure(
     app: &'static App,
     worker: &Worker,
-    batch: &[aws_lambda_events::dynamodb::EventRecord],
+    batch: &[EventRecord],
+    json: Value,
 ) -> Option<String> {
-    let mut event = StreamEvent::default();
-    event.records = batch.to_vec();
-    let json = match serde_json::to_value(&event) {
-        Ok(json) => json,
-        Err(error) => {
-            tracing::error!(%error, "a stream batch does not survive JSON");
-            return None;
-        }
-    };
     let answer = match (worker.handle)(app, json).await {
         Ok(answer) => answer,
         Err(error) => {
