@@ -114,3 +114,15 @@ if (( missing )); then
   die "the walkthrough did not answer as it says"
 fi
 log "the walkthrough answered as it says"
+
+# Every ERROR line a deployed function writes sets off an alarm (template.yaml's
+# ErrorLogLinesAlarm); none of this, declines and refusals included, is a reason to.
+# (-a: cargo lambda watch's log holds bytes grep would otherwise call binary.)
+grep -aq 'request{request_id=' "$work/start.log" \
+  || die "the functions' own log lines are not in scripts/start.sh's log: nothing to check"
+errors=$(grep -ahE '(^|[[:space:]])ERROR[[:space:]]' "$work/start.log" "$work/local/relay.log" || true)
+if [[ -n $errors ]]; then
+  echo "$errors" >&2
+  die "the walkthrough logged ERROR lines: each would set off the deployed ERROR-line alarm"
+fi
+log "the walkthrough logged no ERROR line (the relay's and every function's log)"
