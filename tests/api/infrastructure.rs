@@ -701,27 +701,6 @@ fn functions_taking_idempotency_keys_may_write_exactly_their_records() {
     }
 }
 
-/// A log writer the test reads back.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 /// The alarm on ERROR lines counts what the functions write at ERROR, and nothing quieter: its
 /// metric filter's pattern (`{ $.field = "value" }`) held to the JSON lines of the logger every
 /// function runs (`logging::json_layer`, as deployed), on the log group every function writes to.
@@ -758,9 +737,11 @@ fn the_error_lines_alarm_counts_the_lines_functions_write_at_error() {
         .expect("one `$.field = \"value\"` test");
     let value = value.trim_matches('"');
 
-    let captured = Captured::default();
+    // The lines as a function writes them to its output, here into a file read back.
+    let path = std::env::temp_dir().join(format!("error-lines-{}.log", std::process::id()));
+    let file = std::fs::File::create(&path).unwrap();
     let subscriber =
-        tracing_subscriber::registry().with(commet_payments::logging::json_layer(captured.clone()));
+        tracing_subscriber::registry().with(commet_payments::logging::json_layer(file));
     tracing::subscriber::with_default(subscriber, || {
         let span = tracing::info_span!("request", request_id = "r-1", function = "get_payment");
         let _entered = span.enter();
@@ -768,7 +749,8 @@ fn the_error_lines_alarm_counts_the_lines_functions_write_at_error() {
         tracing::warn!("a retry");
         tracing::info!("request done");
     });
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
     let matching: Vec<String> = text
         .lines()
         .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
