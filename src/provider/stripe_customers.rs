@@ -198,14 +198,13 @@ mod tests {
             profile_sync(200, &updated),
             Ok(ProfileSync::Updated)
         ));
+        let invalid =
+            |message: &str| json!({"error": {"type": "invalid_request_error", "message": message}});
         let again = [
-            (
-                401,
-                json!({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided: sk_live_****"}}),
-            ),
+            (401, invalid("Invalid API Key provided: sk_live_****")),
             (
                 403,
-                json!({"error": {"type": "invalid_request_error", "message": "The provided key does not have the required permissions"}}),
+                invalid("The provided key does not have the required permissions"),
             ),
             (
                 409,

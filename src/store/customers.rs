@@ -219,12 +219,13 @@ impl Store {
     /// Changes the fields given of the customer `reference` names; an update that gives only
     /// what the customer has writes nothing (`Unchanged`). Without an external id among them,
     /// ONE UpdateItem of those fields if the customer exists and any of them differs: nothing
-    /// else changes with it, so nothing need be read first. With one, the customer is read (one consistent
-    /// GetItem) for the external id it holds and written only if no other write came in
-    /// between: one UpdateItem when the external id stays, else one transaction that also
-    /// claims the new external id (only if free) and gives up the old one. A customer named
-    /// by external id is resolved first (one GetItem) and written only while it still holds
-    /// it. A try that another write overtook is made again, up to `UPDATE_TRIES` times.
+    /// else changes with it, so nothing need be read first. With one, the customer is read
+    /// (one consistent GetItem) for the external id it holds and written only if no other
+    /// write came in between: one UpdateItem when the external id stays, else one
+    /// transaction that also claims the new external id (only if free) and gives up the old
+    /// one. A customer named by external id is resolved first (one GetItem) and written only
+    /// while it still holds it. A try that another write overtook is made again, up to
+    /// `UPDATE_TRIES` times.
     pub async fn update_customer(
         &self,
         account: &AccountId,
