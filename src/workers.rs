@@ -306,9 +306,25 @@ pub async fn run(worker: &'static Worker) -> Result<(), lambda_runtime::Error> {
     crate::logging::init();
     let app = App::from_env().await?.leak();
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        (worker.handle)(app, event.payload)
+        invoke(worker, app, event.payload)
     }))
     .await
+}
+
+/// One invocation of `worker`, as its Lambda runs it. A failure is also an ERROR line of ours,
+/// which the deployment's ERROR-line alarm counts: the runtime only reports it to Lambda as the
+/// invocation's error, which nothing logs, so a scheduled worker failing every minute (the
+/// table unreachable) would set off no alarm at all.
+pub async fn invoke(
+    worker: &'static Worker,
+    app: &'static App,
+    event: Value,
+) -> Result<Value, lambda_runtime::Error> {
+    let answer = (worker.handle)(app, event).await;
+    if let Err(error) = &answer {
+        tracing::error!(worker = worker.name, %error, "worker failed");
+    }
+    answer
 }
 
 /// The whole of a worker's binary: `commet_payments::worker_main!(DELIVER_EVENTS);`.

@@ -759,3 +759,35 @@ fn the_error_lines_alarm_counts_the_lines_functions_write_at_error() {
         .collect();
     assert_eq!(matching, ["request failed"], "{pattern} on {text}");
 }
+
+/// A worker's failure is an ERROR line too, so that the ERROR-line alarm counts it: a scheduled
+/// worker (here `retry_deliveries`, its table unreachable) has no other alarm.
+#[tokio::test]
+async fn a_worker_that_fails_writes_an_error_line() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let app = crate::helpers::app_without_datastore().await;
+    let path = std::env::temp_dir().join(format!("worker-error-{}.log", std::process::id()));
+    let file = std::fs::File::create(&path).unwrap();
+    let subscriber =
+        tracing_subscriber::registry().with(commet_payments::logging::json_layer(file));
+    let answer = {
+        let _logging = tracing::subscriber::set_default(subscriber);
+        workers::invoke(
+            &workers::RETRY_DELIVERIES,
+            app,
+            serde_json::json!({"source": "aws.events"}),
+        )
+        .await
+    };
+    assert!(answer.is_err(), "{answer:?}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let failed: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|line| line["level"] == "ERROR")
+        .collect();
+    assert_eq!(failed.len(), 1, "{text}");
+    assert_eq!(failed[0]["worker"], "retry_deliveries");
+}
