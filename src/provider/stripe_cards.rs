@@ -133,7 +133,7 @@ impl Stripe<'_> {
                     Some(customer) => customer.to_owned(),
                     None => {
                         let payer = StripePayer {
-                            email: payment.email,
+                            email: Some(payment.email),
                             name: None,
                             account_id: payment.account_id,
                             customer_id: None,

@@ -8,12 +8,12 @@ use super::ProviderError;
 use super::stripe::{ACCOUNT_ID_METADATA, CUSTOMER_ID_METADATA, Stripe, object_path, unexpected};
 use crate::domain::customer::ProviderProfile;
 
-/// Who a Stripe customer is made for: their e-mail (and name, when we know one), our account,
-/// and our customer if they are one (a link's payer without a customer becomes one when the
-/// link is paid).
+/// Who a Stripe customer is made for: their e-mail (none when Stripe would not take it) and
+/// name (when we know one), our account, and our customer if they are one (a link's payer
+/// without a customer becomes one when the link is paid).
 #[derive(Debug, Clone, Copy)]
 pub struct StripePayer<'a> {
-    pub email: &'a str,
+    pub email: Option<&'a str>,
     pub name: Option<&'a str>,
     pub account_id: &'a str,
     pub customer_id: Option<&'a str>,
@@ -35,24 +35,53 @@ pub enum ProfileSync {
 
 impl Stripe<'_> {
     /// A Stripe customer for a payer, tagged with our account (and our customer, when the payer
-    /// is one), created under `idempotency_key`.
+    /// is one), created under `idempotency_key`. An e-mail address Stripe refuses (it checks
+    /// their shape more narrowly than we do) does not keep the payer from paying: the customer
+    /// is made without it, under a key of its own (Stripe holds a key to one set of parameters).
+    /// Receipts are ours and go to the address we hold.
     pub async fn create_customer(
         &self,
         payer: StripePayer<'_>,
         idempotency_key: &str,
     ) -> Result<String, ProviderError> {
-        let (status, customer) = self
+        match self.create(&payer, idempotency_key).await? {
+            Creation::Made(id) => Ok(id),
+            Creation::EmailRefused(reason) => {
+                tracing::warn!(
+                    account = payer.account_id,
+                    customer = payer.customer_id,
+                    reason,
+                    "Stripe refused the payer's e-mail: their Stripe customer is made without one"
+                );
+                let without_email = StripePayer {
+                    email: None,
+                    ..payer
+                };
+                let key = format!("{idempotency_key}-without-email");
+                match self.create(&without_email, &key).await? {
+                    Creation::Made(id) => Ok(id),
+                    Creation::EmailRefused(reason) => Err(ProviderError(format!(
+                        "Stripe refused a customer without an e-mail: {reason}"
+                    ))),
+                }
+            }
+        }
+    }
+
+    async fn create(
+        &self,
+        payer: &StripePayer<'_>,
+        idempotency_key: &str,
+    ) -> Result<Creation, ProviderError> {
+        let (status, answer) = self
             .call(
                 "POST",
                 "/v1/customers",
-                Some(creation_form(&payer)),
+                Some(creation_form(payer)),
                 Some(idempotency_key),
             )
             .await?;
-        match (status, customer["id"].as_str()) {
-            (200, Some(id)) => Ok(id.to_owned()),
-            _ => Err(unexpected(status, &customer)),
-        }
+        creation(status, &answer)
     }
 
     /// Sets the Stripe customer's e-mail and name to our customer's, and tags it with our
@@ -93,9 +122,31 @@ fn profile_sync(status: u16, answer: &Value) -> Result<ProfileSync, ProviderErro
     }
 }
 
+/// Stripe's answer to a customer create.
+#[derive(Debug, PartialEq, Eq)]
+enum Creation {
+    Made(String),
+    /// Stripe refused the e-mail address (400 naming `email`); its error code, not its message,
+    /// which quotes the address.
+    EmailRefused(String),
+}
+
+fn creation(status: u16, answer: &Value) -> Result<Creation, ProviderError> {
+    let error = &answer["error"];
+    match (status, answer["id"].as_str()) {
+        (200, Some(id)) => Ok(Creation::Made(id.to_owned())),
+        (400, _) if error["param"] == "email" => Ok(Creation::EmailRefused(
+            error["code"].as_str().unwrap_or("no error code").to_owned(),
+        )),
+        _ => Err(unexpected(status, answer)),
+    }
+}
+
 fn creation_form(payer: &StripePayer<'_>) -> String {
     let mut form = Serializer::new(String::new());
-    form.append_pair("email", payer.email);
+    if let Some(email) = payer.email {
+        form.append_pair("email", email);
+    }
     if let Some(name) = payer.name {
         form.append_pair("name", name);
     }
@@ -228,7 +279,7 @@ mod tests {
     #[test]
     fn a_new_customer_is_tagged_with_our_ids_and_named_when_we_know_the_name() {
         let payer = StripePayer {
-            email: "pat@example.com",
+            email: Some("pat@example.com"),
             name: None,
             account_id: "acct_1",
             customer_id: None,
@@ -244,5 +295,49 @@ mod tests {
         let form = pairs(&creation_form(&named));
         assert!(form.contains(&("name".into(), "Pat Payer".into())));
         assert!(form.contains(&("metadata[commet_customer_id]".into(), "cus_ours".into())));
+        assert!(form.contains(&("email".into(), "pat@example.com".into())));
+        let without_email = pairs(&creation_form(&StripePayer {
+            email: None,
+            ..named
+        }));
+        assert!(without_email.iter().all(|(key, _)| key != "email"));
+        assert!(without_email.contains(&("name".into(), "Pat Payer".into())));
+    }
+
+    /// Recorded as Stripe's API reference documents them; localstripe makes a customer of any
+    /// e-mail.
+    #[test]
+    fn a_refused_email_is_told_apart_from_other_refusals_of_a_new_customer() {
+        use serde_json::json;
+        let made = json!({"id": "cus_NffrFeUfNV2Hib", "object": "customer", "email": null});
+        assert_eq!(
+            creation(200, &made).unwrap(),
+            Creation::Made("cus_NffrFeUfNV2Hib".into())
+        );
+        let invalid_email = json!({"error": {
+            "code": "email_invalid",
+            "doc_url": "https://stripe.com/docs/error-codes/email-invalid",
+            "message": "Invalid email address: ada@exa_mple.com",
+            "param": "email",
+            "type": "invalid_request_error"
+        }});
+        assert_eq!(
+            creation(400, &invalid_email).unwrap(),
+            Creation::EmailRefused("email_invalid".into())
+        );
+        let other_param = json!({"error": {
+            "code": "parameter_invalid_string_empty",
+            "message": "You passed an empty string for 'name'.",
+            "param": "name",
+            "type": "invalid_request_error"
+        }});
+        for (status, answer) in [
+            (400, other_param),
+            (401, json!({"error": {"type": "invalid_request_error"}})),
+            (500, json!({"error": {"type": "api_error"}})),
+            (200, json!({"object": "customer"})),
+        ] {
+            assert!(creation(status, &answer).is_err(), "{status} {answer}");
+        }
     }
 }

@@ -303,6 +303,103 @@ async fn a_customers_attempts_share_one_stripe_customer_recorded_on_them() {
     );
 }
 
+/// Stripe's answer to a customer whose e-mail it does not take (recorded from its API
+/// reference: localstripe takes any e-mail).
+const EMAIL_INVALID: &str = r#"{"error": {"code": "email_invalid",
+    "doc_url": "https://stripe.com/docs/error-codes/email-invalid",
+    "message": "Invalid email address: pat@example.com", "param": "email",
+    "type": "invalid_request_error"}}"#;
+
+/// The Stripe customer that paid `link`'s one PaymentIntent.
+async fn stripe_customer_paying(link: &str) -> Value {
+    let intents = intents_of(link).await;
+    assert_eq!(intents.len(), 1, "{intents:?}");
+    assert_eq!(intents[0]["status"], "succeeded");
+    let customer = intents[0]["customer"].as_str().unwrap();
+    stripe("GET", &format!("/v1/customers/{customer}"), &[]).await
+}
+
+#[tokio::test]
+async fn a_payer_whose_email_stripe_refuses_still_pays_and_keeps_a_stripe_customer_without_it() {
+    // GIVEN Stripe behind a proxy, and a live link for a customer of ours
+    let proxy = CountingProxy::to(localstripe_endpoint()).await;
+    let t = TestApp::with_stripe_api_at(None, &proxy.origin).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let customer = t
+        .create(
+            "/api/v1/customers",
+            &key,
+            json!({ "email": "pat@example.com", "fullName": "Pat Payer" }),
+        )
+        .await;
+    let link = t
+        .create(
+            "/api/v1/payments",
+            &key,
+            json!({ "amount": 1300, "currency": "usd", "description": "Order", "customerId": customer }),
+        )
+        .await;
+    // AND Stripe refusing the next customer create that carries an e-mail
+    proxy.answer_once("POST /v1/customers ", "email=", 400, EMAIL_INVALID);
+
+    // WHEN the customer pays the link
+    let visit = t.open_page(&link).await;
+    let setup = setup_of(&visit);
+    confirm_in_browser(&setup, "4242424242424242").await;
+    let paid = t
+        .submit_page(&link, &visit, &[("setup_intent", &setup.0)])
+        .await;
+
+    // THEN it is paid, by a Stripe customer made without the e-mail, named and tagged
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    assert!(paid.text.contains("<h1>Paid</h1>"), "{}", paid.text);
+    assert!(!proxy.answer_waiting(), "Stripe's refusal was given");
+    let at_stripe = stripe_customer_paying(&link).await;
+    assert!(at_stripe["email"].is_null(), "{at_stripe}");
+    assert_eq!(at_stripe["name"], "Pat Payer");
+    assert_eq!(
+        at_stripe["metadata"]["commet_customer_id"],
+        customer.as_str()
+    );
+    // AND our customer keeps their e-mail, and the card saved on that Stripe customer
+    // charges off-session
+    let ours = t.get(&format!("/api/v1/customers/{customer}"), &key).await;
+    assert_eq!(ours.data()["email"], "pat@example.com");
+    let stored = t
+        .store
+        .get_customer_by_id(&account.id, &CustomerId::parse(&customer).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.provider_customer.as_deref(),
+        at_stripe["id"].as_str()
+    );
+    let charged = t
+        .post("/api/v1/payments/charge", &key, charge_body(&customer))
+        .await;
+    assert_eq!(charged.data()["status"], "succeeded", "{}", charged.text);
+
+    // WHEN a payer without a customer gives an e-mail Stripe refuses on another link
+    proxy.answer_once("POST /v1/customers ", "email=", 400, EMAIL_INVALID);
+    let other = live_link(&t, &key, 900).await;
+    let paid = pay_with_stripe_js(&t, &other, "4242424242424242").await;
+
+    // THEN it is paid the same way, and the payer's customer of ours has the e-mail
+    assert!(paid.text.contains("<h1>Paid</h1>"), "{}", paid.text);
+    assert!(!proxy.answer_waiting(), "Stripe's refusal was given");
+    let at_stripe = stripe_customer_paying(&other).await;
+    assert!(at_stripe["email"].is_null(), "{at_stripe}");
+    assert_eq!(
+        at_stripe["metadata"]["commet_account_id"],
+        account.id.as_str()
+    );
+    let payment = t.get(&format!("/api/v1/payments/{other}"), &key).await;
+    let payer = payment.data()["customerId"].as_str().unwrap().to_owned();
+    let payer = t.get(&format!("/api/v1/customers/{payer}"), &key).await;
+    assert_eq!(payer.data()["email"], "payer@example.com");
+}
+
 /// What localstripe's Stripe.js does when the payer answers its 3-D Secure window: the
 /// SetupIntent confirmed again, or the PaymentIntent authenticated (or not).
 async fn authenticate_in_browser(path: &str, secret: &str, success: Option<bool>) -> Value {

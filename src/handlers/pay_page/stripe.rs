@@ -130,7 +130,7 @@ async fn stripe_customer_of(
         return Ok(known.to_owned());
     }
     let payer = StripePayer {
-        email: customer.email.as_str(),
+        email: Some(customer.email.as_str()),
         name: customer.full_name.as_ref().map(|name| name.as_str()),
         account_id: merchant.id.as_str(),
         customer_id: Some(customer.id.as_str()),
