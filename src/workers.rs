@@ -356,20 +356,16 @@ pub async fn relay_stream(
     if !receipts {
         tracing::warn!("RECEIPT_SENDER is not set: receipts are not sent");
     }
+    let mut scheduled = vec![&RETRY_DELIVERIES, &RECONCILE_CHARGES];
+    if receipts {
+        scheduled.push(&SEND_RECEIPTS);
+    }
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(retry_every).await;
-            if let Err(error) = retry_deliveries(app).await {
-                tracing::warn!(%error, "retry_deliveries failed");
-            }
-            if let Err(error) = reconcile_charges(app).await {
-                tracing::warn!(%error, "reconcile_charges failed");
-            }
-            if receipts
-                && let Err(error) =
-                    (SEND_RECEIPTS.handle)(app, json!({"source": "aws.events"})).await
-            {
-                tracing::warn!(%error, "send_receipts (schedule) failed");
+            for worker in &scheduled {
+                // A failure is logged by `invoke`, as deployed; the next round tries again.
+                let _ = invoke(worker, app, json!({"source": "aws.events"})).await;
             }
         }
     });
@@ -458,16 +454,12 @@ fn json_of(records: &[EventRecord]) -> Option<Value> {
 /// if any; a worker that failed as a whole names the first.
 async fn first_failure(
     app: &'static App,
-    worker: &Worker,
+    worker: &'static Worker,
     batch: &[EventRecord],
     json: Value,
 ) -> Option<String> {
-    let answer = match (worker.handle)(app, json).await {
-        Ok(answer) => answer,
-        Err(error) => {
-            tracing::warn!(worker = worker.name, %error, "stream worker failed");
-            return batch.first()?.change.sequence_number.clone();
-        }
+    let Ok(answer) = invoke(worker, app, json).await else {
+        return batch.first()?.change.sequence_number.clone();
     };
     match serde_json::from_value::<DynamoDbEventResponse>(answer) {
         Ok(response) => response
