@@ -192,6 +192,13 @@ pub async fn sync_stripe_customers(app: &'static App, event: StreamEvent) -> Dyn
             Ok(Synced::Told(ProfileSync::Updated)) => {
                 tracing::info!(customer = %customer.id, "Stripe customer updated");
             }
+            Ok(Synced::Told(ProfileSync::UpdatedWithoutEmail(reason))) => {
+                tracing::warn!(
+                    customer = %customer.id,
+                    %reason,
+                    "Stripe refused the e-mail: Stripe customer updated without one"
+                );
+            }
             Ok(Synced::Told(ProfileSync::Missing)) => {
                 tracing::warn!(customer = %customer.id, "no such Stripe customer: not updated");
             }

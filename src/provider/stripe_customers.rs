@@ -24,12 +24,15 @@ pub struct StripePayer<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProfileSync {
     Updated,
+    /// Stripe refused the e-mail address (its error code): the Stripe customer was updated
+    /// with none instead, so that it keeps no address that is no longer the customer's.
+    UpdatedWithoutEmail(String),
     /// Stripe has no such customer here (deleted at Stripe, or saved on another Stripe account
     /// or mode than the account's now): nothing to keep in step.
     Missing,
-    /// Stripe refused the profile itself (400: an e-mail address of a shape Stripe does not
-    /// take though ours does); its error code and the parameter it named (not its message,
-    /// which may quote the e-mail). The Stripe customer keeps what it had.
+    /// Stripe refused the profile itself (a 400 not about the e-mail); its error code and the
+    /// parameter it named (not its message, which may quote what was sent). The Stripe
+    /// customer keeps what it had.
     Refused(String),
 }
 
@@ -86,23 +89,50 @@ impl Stripe<'_> {
 
     /// Sets the Stripe customer's e-mail and name to our customer's, and tags it with our
     /// customer's id, under `idempotency_key` (one per write of ours, so that a write told
-    /// twice is one update at Stripe).
+    /// twice is one update at Stripe). An e-mail Stripe refuses is unset there instead (under
+    /// a key of its own), with the rest of the profile.
     pub async fn update_customer(
         &self,
         profile: &ProviderProfile<'_>,
         idempotency_key: &str,
     ) -> Result<ProfileSync, ProviderError> {
-        let path = object_path("customers", profile.provider_customer);
-        let (status, answer) = self
-            .call(
-                "POST",
-                &path,
-                Some(profile_form(profile)),
-                Some(idempotency_key),
-            )
-            .await?;
-        profile_sync(status, &answer)
+        let email = profile.email.as_str();
+        let (status, answer) = self.update(profile, email, idempotency_key).await?;
+        let Some(reason) = email_refused(status, &answer) else {
+            return profile_sync(status, &answer);
+        };
+        let key = format!("{idempotency_key}-without-email");
+        // An empty e-mail is how Stripe's API unsets one.
+        let (status, answer) = self.update(profile, "", &key).await?;
+        match profile_sync(status, &answer)? {
+            ProfileSync::Updated => Ok(ProfileSync::UpdatedWithoutEmail(reason)),
+            other => Ok(other),
+        }
     }
+
+    async fn update(
+        &self,
+        profile: &ProviderProfile<'_>,
+        email: &str,
+        idempotency_key: &str,
+    ) -> Result<(u16, Value), ProviderError> {
+        let path = object_path("customers", profile.provider_customer);
+        self.call(
+            "POST",
+            &path,
+            Some(profile_form(profile, email)),
+            Some(idempotency_key),
+        )
+        .await
+    }
+}
+
+/// Stripe's refusal of the e-mail address given (a 400 naming `email`, such as
+/// `email_invalid`): its error code, not its message, which quotes the address.
+fn email_refused(status: u16, answer: &Value) -> Option<String> {
+    let error = &answer["error"];
+    (status == 400 && error["param"] == "email")
+        .then(|| error["code"].as_str().unwrap_or("no error code").to_owned())
 }
 
 /// Stripe's answer to a profile update. Only an answer that would change if asked again (an
@@ -126,18 +156,16 @@ fn profile_sync(status: u16, answer: &Value) -> Result<ProfileSync, ProviderErro
 #[derive(Debug, PartialEq, Eq)]
 enum Creation {
     Made(String),
-    /// Stripe refused the e-mail address (400 naming `email`); its error code, not its message,
-    /// which quotes the address.
+    /// Stripe refused the e-mail address (`email_refused`).
     EmailRefused(String),
 }
 
 fn creation(status: u16, answer: &Value) -> Result<Creation, ProviderError> {
-    let error = &answer["error"];
+    if let Some(reason) = email_refused(status, answer) {
+        return Ok(Creation::EmailRefused(reason));
+    }
     match (status, answer["id"].as_str()) {
         (200, Some(id)) => Ok(Creation::Made(id.to_owned())),
-        (400, _) if error["param"] == "email" => Ok(Creation::EmailRefused(
-            error["code"].as_str().unwrap_or("no error code").to_owned(),
-        )),
         _ => Err(unexpected(status, answer)),
     }
 }
@@ -160,10 +188,11 @@ fn creation_form(payer: &StripePayer<'_>) -> String {
     form.finish()
 }
 
-/// An empty `name` is how Stripe's API unsets one. Metadata given is merged into Stripe's.
-fn profile_form(profile: &ProviderProfile<'_>) -> String {
+/// The profile with `email` (empty: unset). An empty `name` is how Stripe's API unsets one.
+/// Metadata given is merged into Stripe's.
+fn profile_form(profile: &ProviderProfile<'_>, email: &str) -> String {
     Serializer::new(String::new())
-        .append_pair("email", profile.email.as_str())
+        .append_pair("email", email)
         .append_pair(
             "name",
             profile.full_name.map(|name| name.as_str()).unwrap_or(""),
@@ -200,7 +229,7 @@ mod tests {
         };
         let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
         assert_eq!(
-            pairs(&profile_form(&profile)),
+            pairs(&profile_form(&profile, email.as_str())),
             [
                 pair("email", "grace+new@example.com"),
                 pair("name", "Grace Hopper"),
@@ -209,7 +238,7 @@ mod tests {
         );
         profile.full_name = None;
         assert_eq!(
-            pairs(&profile_form(&profile)),
+            pairs(&profile_form(&profile, email.as_str())),
             [
                 pair("email", "grace+new@example.com"),
                 pair("name", ""),
@@ -219,7 +248,7 @@ mod tests {
     }
 
     /// Stripe's answers as its API reference documents them (recorded responses): localstripe
-    /// takes any e-mail, so it never refuses one.
+    /// takes any e-mail and any name, so it never refuses one.
     #[test]
     fn a_refused_profile_is_final_and_an_outage_is_asked_again() {
         use serde_json::json;
@@ -230,10 +259,21 @@ mod tests {
             "param": "email",
             "type": "invalid_request_error"
         }});
-        let Ok(ProfileSync::Refused(reason)) = profile_sync(400, &invalid_email) else {
+        assert_eq!(
+            email_refused(400, &invalid_email).as_deref(),
+            Some("email_invalid")
+        );
+        let too_long = json!({"error": {
+            "code": "parameter_invalid_string_too_long",
+            "message": "Invalid string: Ada Lovelace...; must be at most 256 characters",
+            "param": "name",
+            "type": "invalid_request_error"
+        }});
+        assert_eq!(email_refused(400, &too_long), None);
+        let Ok(ProfileSync::Refused(reason)) = profile_sync(400, &too_long) else {
             panic!("a 400 is not asked again");
         };
-        assert_eq!(reason, "email_invalid on email");
+        assert_eq!(reason, "parameter_invalid_string_too_long on name");
         let no_such = json!({"error": {
             "code": "resource_missing",
             "message": "No such customer: 'cus_gone'",

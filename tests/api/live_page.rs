@@ -11,7 +11,7 @@ use crate::helpers::{
     CountingProxy, LOCALSTRIPE_PUBLISHABLE_KEY, PageVisit, TestApp, TestResponse, http_request,
     localstripe_endpoint, log_watch,
 };
-use crate::stripe::{charge_body, intents_of, stripe};
+use crate::stripe::{EMAIL_INVALID, charge_body, intents_of, stripe};
 
 /// The page's SetupIntent: its id and client secret, as its script reads them.
 pub fn setup_of(visit: &PageVisit) -> (String, String) {
@@ -302,13 +302,6 @@ async fn a_customers_attempts_share_one_stripe_customer_recorded_on_them() {
         Some(stripe_customer)
     );
 }
-
-/// Stripe's answer to a customer whose e-mail it does not take (recorded from its API
-/// reference: localstripe takes any e-mail).
-const EMAIL_INVALID: &str = r#"{"error": {"code": "email_invalid",
-    "doc_url": "https://stripe.com/docs/error-codes/email-invalid",
-    "message": "Invalid email address: pat@example.com", "param": "email",
-    "type": "invalid_request_error"}}"#;
 
 /// The Stripe customer that paid `link`'s one PaymentIntent.
 async fn stripe_customer_paying(link: &str) -> Value {

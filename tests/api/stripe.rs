@@ -12,6 +12,13 @@ use serde_json::{Value, json};
 
 use crate::helpers::{LOCALSTRIPE_KEY, TestApp, http_request, localstripe_endpoint};
 
+/// Stripe's answer to a customer create or update whose e-mail it does not take (recorded from
+/// its API reference: localstripe takes any e-mail), for the test proxy to give in its place.
+pub const EMAIL_INVALID: &str = r#"{"error": {"code": "email_invalid",
+    "doc_url": "https://stripe.com/docs/error-codes/email-invalid",
+    "message": "Invalid email address: pat@example.com", "param": "email",
+    "type": "invalid_request_error"}}"#;
+
 /// A form POST (or a GET without one) to localstripe; its JSON answer.
 pub async fn stripe(method: &str, path: &str, form: &[(&str, &str)]) -> Value {
     let body = url::form_urlencoded::Serializer::new(String::new())

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 use crate::helpers::{CountingProxy, TestApp, dynamodb_endpoint, event, localstripe_endpoint};
-use crate::stripe::{stripe, stripe_customer};
+use crate::stripe::{EMAIL_INVALID, stripe, stripe_customer};
 
 /// The next `wanted` customer writes on the stream, as one Lambda event.
 async fn customer_writes(reader: &mut StreamReader, wanted: usize) -> StreamEvent {
@@ -116,6 +116,58 @@ async fn a_new_email_or_name_reaches_the_stripe_customer_in_order_and_nothing_el
         told["name"].as_str().unwrap_or_default().is_empty(),
         "{told}"
     );
+}
+
+#[tokio::test]
+async fn an_email_stripe_refuses_is_unset_at_stripe_and_the_rest_of_the_change_told() {
+    // GIVEN a live customer whose card is saved on a Stripe customer, Stripe behind a proxy
+    let proxy = CountingProxy::to(localstripe_endpoint()).await;
+    let t = TestApp::with_stripe_api_at(Some("stripe-sync-refused"), &proxy.origin).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let customer = stripe_customer(&t, &account, &key, "4242424242424242").await;
+    let at_stripe = format!(
+        "/v1/customers/{}",
+        stripe_customer_of(&t, &account, &customer).await
+    );
+    let mut reader = t.store.stream_reader(dynamodb_endpoint()).await.unwrap();
+    // AND Stripe refusing the new e-mail (a recorded answer in localstripe's place)
+    let new_email = "ada.new@example.com";
+    proxy.answer_once(
+        "POST /v1/customers/",
+        "email=ada.new%40example.com",
+        400,
+        EMAIL_INVALID,
+    );
+
+    // WHEN the e-mail and the name change
+    update(
+        &t,
+        &key,
+        &customer,
+        json!({"email": new_email, "fullName": "Ada New"}),
+    )
+    .await;
+    let answer = sync_stripe_customers(t.app, customer_writes(&mut reader, 1).await).await;
+
+    // THEN the change is not read again, and the Stripe customer has the new name and no
+    // e-mail: not the old one, which is no longer the customer's
+    assert!(answer.batch_item_failures.is_empty());
+    assert!(!proxy.answer_waiting(), "Stripe's refusal was given");
+    assert_eq!(
+        proxy.requests(),
+        2,
+        "the refused update, then one without the e-mail"
+    );
+    let told = stripe("GET", &at_stripe, &[]).await;
+    assert_eq!(told["name"], "Ada New");
+    assert!(
+        told["email"].as_str().unwrap_or_default().is_empty(),
+        "{told}"
+    );
+    assert_eq!(told["metadata"]["commet_customer_id"], customer.as_str());
+    // AND ours keeps the e-mail
+    let ours = t.get(&format!("/api/v1/customers/{customer}"), &key).await;
+    assert_eq!(ours.data()["email"], new_email);
 }
 
 #[tokio::test]
