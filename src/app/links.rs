@@ -31,6 +31,16 @@ pub struct PaidAttempt {
     pub now: Timestamp,
 }
 
+/// The e-mail of the payer of a link without a customer, for what records their attempt without
+/// the page's form: the one kept with the attempt, else (an attempt begun before it was kept)
+/// the one on the Stripe customer that paid, `stripe_email`.
+pub fn payer_email(attempt: &Attempt, stripe_email: Option<&str>) -> Option<Email> {
+    attempt
+        .payer_email
+        .clone()
+        .or_else(|| stripe_email.and_then(|text| Email::parse(text).ok()))
+}
+
 #[derive(Debug)]
 pub enum LinkCompleted {
     Paid {
@@ -140,12 +150,11 @@ impl App {
         let payer_email = match &attempt.payment.customer_id {
             Some(_) => None,
             None => Some(
-                stripe_email
-                    .as_deref()
-                    .and_then(|text| Email::parse(text).ok())
-                    .ok_or_else(|| {
-                        ProviderError("the paying Stripe customer has no e-mail".into())
-                    })?,
+                payer_email(&attempt, stripe_email.as_deref()).ok_or_else(|| {
+                    ProviderError(
+                        "neither the attempt nor its Stripe customer has an e-mail".into(),
+                    )
+                })?,
             ),
         };
         let card = CardSummary {

@@ -26,7 +26,7 @@ pub use config::{
 pub use deliveries::DeliveryReport;
 pub use faults::{Fault, Faults};
 use keys::KeyCache;
-pub use links::{LinkCompleted, PaidAttempt};
+pub use links::{LinkCompleted, PaidAttempt, payer_email};
 pub use provider_customers::{SyncError, Synced};
 pub use receipts::ReceiptReport;
 use stripe::StripeMode;

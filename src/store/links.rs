@@ -1,6 +1,8 @@
 //! The hosted page's view of a link: finding it by its public id, and the conditional steps of
 //! an attempt (`pending`/`failed`/`requires_action` → `processing` → outcome).
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{LinkItem, from_item, string_key};
@@ -9,6 +11,7 @@ use super::write::Updated;
 use super::{Store, StoreError, keys, rules};
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
+use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
 
 pub use crate::domain::payment::STALE_ATTEMPT_SECONDS;
@@ -19,6 +22,9 @@ pub use crate::domain::payment::STALE_ATTEMPT_SECONDS;
 pub struct Attempt {
     pub payment: Payment,
     pub version: u64,
+    /// The e-mail the payer gave on the page for this attempt (a link without a customer asks
+    /// for one; attempts begun before it was kept have none).
+    pub payer_email: Option<Email>,
 }
 
 /// How an attempt ended without paying.
@@ -61,6 +67,7 @@ impl Store {
         &self,
         account: &AccountId,
         id: &PaymentId,
+        payer_email: Option<&Email>,
         now: Timestamp,
     ) -> Result<BeginAttempt, StoreError> {
         let stale = Timestamp::from_unix_millis(
@@ -68,19 +75,13 @@ impl Store {
         )
         .map_err(StoreError::corrupt)?;
         match self
-            .update_conditionally(payment_key(account, id), rules::begin_attempt(now, stale))
+            .update_conditionally(
+                payment_key(account, id),
+                rules::begin_attempt(now, stale, payer_email),
+            )
             .await?
         {
-            Updated::Applied(item) => {
-                let version = match item.get("version") {
-                    Some(AttributeValue::N(n)) => n.parse().map_err(StoreError::corrupt)?,
-                    _ => return Err(StoreError::corrupt("payment without version")),
-                };
-                Ok(BeginAttempt::Started(Attempt {
-                    payment: payment_from(item)?,
-                    version,
-                }))
-            }
+            Updated::Applied(item) => Ok(BeginAttempt::Started(attempt_from(item)?)),
             Updated::Refused(Some(old)) => Ok(BeginAttempt::Refused(payment_from(old)?)),
             Updated::Refused(None) => Ok(BeginAttempt::NotFound),
         }
@@ -97,14 +98,7 @@ impl Store {
         let Some(item) = self.get_consistent(payment_key(account, id)).await? else {
             return Ok(None);
         };
-        let version = match item.get("version") {
-            Some(AttributeValue::N(n)) => n.parse().map_err(StoreError::corrupt)?,
-            _ => return Err(StoreError::corrupt("payment without version")),
-        };
-        Ok(Some(Attempt {
-            payment: payment_from(item)?,
-            version,
-        }))
+        attempt_from(item).map(Some)
     }
 
     /// Ends an attempt that did not pay, conditional on it still being the current one; `None`
@@ -131,4 +125,22 @@ impl Store {
             Updated::Refused(_) => Ok(None),
         }
     }
+}
+
+/// A link's payment item as its current attempt: the payment, its version and the payer's
+/// e-mail kept with the attempt.
+fn attempt_from(item: HashMap<String, AttributeValue>) -> Result<Attempt, StoreError> {
+    let version = match item.get("version") {
+        Some(AttributeValue::N(n)) => n.parse().map_err(StoreError::corrupt)?,
+        _ => return Err(StoreError::corrupt("payment without version")),
+    };
+    let payer_email = match item.get("attemptEmail") {
+        Some(AttributeValue::S(email)) => Some(Email::parse(email).map_err(StoreError::corrupt)?),
+        _ => None,
+    };
+    Ok(Attempt {
+        payment: payment_from(item)?,
+        version,
+        payer_email,
+    })
 }

@@ -6,6 +6,7 @@
 use super::write::{Bind, ConditionalUpdate};
 use crate::domain::invoice::{Invoice, InvoiceSettlement};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
+use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
 
 /// Cancel (docs/contract.md §3.2): only a payment of `Payment::CANCELABLE` kind and status.
@@ -43,12 +44,26 @@ pub(crate) fn settle_invoice(settlement: InvoiceSettlement, now: Timestamp) -> C
 
 /// Start an attempt on a link: from a status of `Payment::ATTEMPTABLE`, or from an attempt that
 /// began before `stale` (its invocation crashed). The version it leaves identifies the attempt.
-pub(crate) fn begin_attempt(now: Timestamp, stale: Timestamp) -> ConditionalUpdate {
+/// The payer's e-mail (a link without a customer asks for one) is kept with the attempt, for
+/// whatever records the attempt later (the payer back from authenticating, Stripe's webhook)
+/// without the form in hand.
+pub(crate) fn begin_attempt(
+    now: Timestamp,
+    stale: Timestamp,
+    payer_email: Option<&Email>,
+) -> ConditionalUpdate {
     let attemptable: Vec<String> = (0..Payment::ATTEMPTABLE.len())
         .map(|n| format!(":attemptable{n}"))
         .collect();
+    let (email_set, email_remove) = match payer_email {
+        Some(_) => (", attemptEmail = :email", ""),
+        None => ("", " REMOVE attemptEmail"),
+    };
     let mut change = ConditionalUpdate::new(
-        "SET #status = :processing, attemptStartedAt = :now, #updatedAt = :now ADD #version :one",
+        format!(
+            "SET #status = :processing, attemptStartedAt = :now, #updatedAt = :now{email_set}\
+             {email_remove} ADD #version :one"
+        ),
         format!(
             "attribute_exists(pk) AND #kind = :link AND (#status IN ({}) OR \
              (#status = :processing AND attemptStartedAt < :stale))",
@@ -66,6 +81,9 @@ pub(crate) fn begin_attempt(now: Timestamp, stale: Timestamp) -> ConditionalUpda
     .number(":one", 1);
     for (placeholder, status) in attemptable.iter().zip(Payment::ATTEMPTABLE) {
         change = change.text(placeholder, status.as_str());
+    }
+    if let Some(email) = payer_email {
+        change = change.text(":email", email.as_str());
     }
     change
 }
@@ -85,7 +103,7 @@ pub(crate) fn end_attempt_unpaid(
     ConditionalUpdate::new(
         "SET #status = :status, failureCode = :code, failureMessage = :message, \
          cardBrand = :brand, cardLast4 = :last4, #updatedAt = :now \
-         REMOVE attemptStartedAt ADD #version :one",
+         REMOVE attemptStartedAt, attemptEmail ADD #version :one",
         CURRENT_ATTEMPT,
     )
     .name("#status", "status")

@@ -391,6 +391,44 @@ async fn a_payer_whose_email_stripe_refuses_still_pays_and_keeps_a_stripe_custom
     let payer = payment.data()["customerId"].as_str().unwrap().to_owned();
     let payer = t.get(&format!("/api/v1/customers/{payer}"), &key).await;
     assert_eq!(payer.data()["email"], "payer@example.com");
+
+    // WHEN such a payer's card asks for authentication, so the attempt is recorded on their
+    // return, without the form that held the e-mail
+    proxy.answer_once("POST /v1/customers ", "email=", 400, EMAIL_INVALID);
+    let third = live_link(&t, &key, 700).await;
+    let visit = t.open_page(&third).await;
+    let setup = setup_of(&visit);
+    confirm_in_browser(&setup, "4000002760003184").await;
+    let path = format!("/v1/setup_intents/{}/confirm", setup.0);
+    authenticate_in_browser(&path, &setup.1, None).await;
+    let asked = t
+        .submit_page(
+            &third,
+            &visit,
+            &[("email", "third@example.com"), ("setup_intent", &setup.0)],
+        )
+        .await;
+    assert!(
+        asked.text.contains("Confirm with your bank"),
+        "{}",
+        asked.text
+    );
+    let (step, intent, secret) = authentication_of(&asked);
+    let path = format!("/v1/payment_intents/{intent}/_authenticate");
+    authenticate_in_browser(&path, &secret, Some(true)).await;
+    let back = t
+        .submit_page(&third, &step, &[("payment_intent", &intent)])
+        .await;
+
+    // THEN it is paid, and the payer's customer of ours has the e-mail kept with the attempt
+    // (their Stripe customer has none to read it from)
+    assert!(back.text.contains("<h1>Paid</h1>"), "{}", back.text);
+    assert!(!proxy.answer_waiting(), "Stripe's refusal was given");
+    assert!(stripe_customer_paying(&third).await["email"].is_null());
+    let payment = t.get(&format!("/api/v1/payments/{third}"), &key).await;
+    let payer = payment.data()["customerId"].as_str().unwrap().to_owned();
+    let payer = t.get(&format!("/api/v1/customers/{payer}"), &key).await;
+    assert_eq!(payer.data()["email"], "third@example.com");
 }
 
 /// What localstripe's Stripe.js does when the payer answers its 3-D Secure window: the

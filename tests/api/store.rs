@@ -13,16 +13,18 @@ use commet_payments::domain::ids::{
 use commet_payments::domain::invoice::{Invoice, InvoiceStatus};
 use commet_payments::domain::money::{Currency, PaymentAmount};
 use commet_payments::domain::page::{PageLimit, PageRequest};
-use commet_payments::domain::payment::{NewLink, Payment, PaymentKind, PaymentStatus, Route};
+use commet_payments::domain::payment::{
+    CardSummary, Failure, NewLink, Payment, PaymentKind, PaymentStatus, Route,
+};
 use commet_payments::domain::text::{Description, Email, ExternalId};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::store::{
-    CancelOutcome, InsertCustomerOutcome, InsertPaymentOutcome, IssueKeyOutcome, Store, item_size,
-    keys,
+    BeginAttempt, CancelOutcome, InsertCustomerOutcome, InsertPaymentOutcome, IssueKeyOutcome,
+    Store, Unpaid, item_size, keys,
 };
 
-use crate::helpers::TestApp;
+use crate::helpers::{GOOD_CARD, TestApp};
 
 pub fn link(customer: Option<CustomerId>, at: Timestamp) -> Payment {
     Payment::new_link(
@@ -150,6 +152,114 @@ async fn only_pending_links_cancel() {
         panic!("second cancel was not a no-op");
     };
     assert_eq!(again, canceled);
+}
+
+/// The payment item's `attemptEmail`, as stored.
+async fn attempt_email(t: &TestApp, account: &AccountId, payment: &str) -> Option<String> {
+    let item = t
+        .store
+        .client()
+        .get_item()
+        .table_name(t.store.table_name())
+        .key(
+            "pk",
+            AttributeValue::S(format!("A#{account}#PAY#{payment}")),
+        )
+        .key("sk", AttributeValue::S(keys::PAYMENT_SK.to_owned()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    item.get("attemptEmail")
+        .map(|email| email.as_s().unwrap().clone())
+}
+
+#[tokio::test]
+async fn a_payers_email_is_kept_with_their_attempt_only_while_it_runs() {
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    let payment = link(None, Timestamp::now());
+    insert(&t.store, &account.id, &payment).await;
+    let email = Email::parse("payer@example.com").unwrap();
+
+    // An attempt begun with the payer's e-mail keeps it, for whoever records the attempt
+    let begun = t
+        .store
+        .begin_attempt(&account.id, &payment.id, Some(&email), Timestamp::now())
+        .await
+        .unwrap();
+    let BeginAttempt::Started(attempt) = begun else {
+        panic!("{begun:?}");
+    };
+    assert_eq!(attempt.payer_email.as_ref(), Some(&email));
+    let read = t
+        .store
+        .get_link_attempt(&account.id, &payment.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (read.version, read.payer_email),
+        (attempt.version, Some(email))
+    );
+
+    // Ended unpaid, it is gone; an attempt begun without one has none
+    let failure = Failure {
+        code: "card_declined".into(),
+        message: "The card was declined.".into(),
+    };
+    let card = CardSummary {
+        brand: "visa".into(),
+        last4: "0002".into(),
+    };
+    let unpaid = Unpaid {
+        status: PaymentStatus::Failed,
+        failure: &failure,
+        card: &card,
+    };
+    t.store
+        .end_attempt_unpaid(&account.id, &attempt, unpaid, Timestamp::now())
+        .await
+        .unwrap()
+        .expect("the current attempt ends");
+    assert_eq!(
+        attempt_email(&t, &account.id, payment.id.as_str()).await,
+        None
+    );
+    let begun = t
+        .store
+        .begin_attempt(&account.id, &payment.id, None, Timestamp::now())
+        .await
+        .unwrap();
+    let BeginAttempt::Started(attempt) = begun else {
+        panic!("{begun:?}");
+    };
+    assert_eq!(attempt.payer_email, None);
+}
+
+#[tokio::test]
+async fn a_paid_link_keeps_no_attempt_email() {
+    // A sandbox link paid through its page: the e-mail went to the customer made for the payer
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    let link = t
+        .create(
+            "/api/v1/payments",
+            &key,
+            serde_json::json!({ "amount": 1000, "currency": "usd", "description": "Order" }),
+        )
+        .await;
+    let mut fields = GOOD_CARD.to_vec();
+    fields.push(("email", "payer@example.com"));
+    let paid = t.pay(&link, &fields).await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    assert_eq!(attempt_email(&t, &account.id, &link).await, None);
+    let payment = t.get(&format!("/api/v1/payments/{link}"), &key).await;
+    let customer = payment.data()["customerId"].as_str().unwrap().to_owned();
+    let customer = t.get(&format!("/api/v1/customers/{customer}"), &key).await;
+    assert_eq!(customer.data()["email"], "payer@example.com");
 }
 
 #[tokio::test]

@@ -413,11 +413,16 @@ mod crashed {
 
     #[tokio::test]
     async fn stripes_own_event_records_a_live_link_whose_page_died_after_stripe_charged() {
+        use crate::helpers::{CountingProxy, localstripe_endpoint};
         use crate::live_page::{confirm_in_browser, live_link, setup_of};
-        use crate::stripe::intents_of;
+        use crate::stripe::{EMAIL_INVALID, intents_of};
 
-        // GIVEN a live link whose page failed to record the attempt after Stripe charged
-        let t = TestApp::with_stripe(None).await;
+        // GIVEN a live link whose page failed to record the attempt after Stripe charged, and
+        // whose payer's e-mail Stripe refused (a recorded answer in localstripe's place): the
+        // e-mail is only in our record of the attempt
+        let proxy = CountingProxy::to(localstripe_endpoint()).await;
+        let t = TestApp::with_stripe_api_at(None, &proxy.origin).await;
+        proxy.answer_once("POST /v1/customers ", "email=", 400, EMAIL_INVALID);
         let (account, key) = t.account(Mode::Live).await;
         let mut events = stripe_events_to_receiver("commet-tests-crashed-links").await;
         let link = live_link(&t, &key, 1800).await;
@@ -434,13 +439,14 @@ mod crashed {
             .await;
         assert_eq!(failed.status, 503, "{}", failed.text);
         assert_eq!(status_of(&t, &key, &link).await["status"], "processing");
+        assert!(!proxy.answer_waiting(), "Stripe's refusal was given");
 
         // WHEN Stripe's payment_intent.succeeded about it arrives
         let sent = event_about(&mut events, &link).await;
         let answer = deliver(&t, Some(sent.header("stripe-signature")), &sent.body).await;
 
-        // THEN the link is paid from it: its customer made from the payer's e-mail, with the
-        // card Stripe saved, and its invoice paid
+        // THEN the link is paid from it: its customer made from the payer's e-mail (kept with
+        // the attempt), with the card Stripe saved, and its invoice paid
         assert_eq!(answer.status, 200, "{}", answer.text);
         assert_eq!(answer.data()["outcome"], "recorded");
         let paid = status_of(&t, &key, &link).await;

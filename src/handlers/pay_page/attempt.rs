@@ -14,16 +14,18 @@ use crate::store::{Attempt, BeginAttempt, Unpaid};
 
 use super::pages::{attempt_running, form_page, not_found, outage, paid_page, settled};
 
-/// Starts an attempt on the link: the page to show instead when it cannot start.
+/// Starts an attempt on the link, keeping the e-mail the payer gave with it: the page to show
+/// instead when it cannot start.
 pub(super) async fn begin(
     app: &App,
     merchant: &Account,
     payment: &Payment,
+    payer_email: Option<&Email>,
     now: Timestamp,
 ) -> Result<Attempt, HostedPage> {
     match app
         .store
-        .begin_attempt(&merchant.id, &payment.id, now)
+        .begin_attempt(&merchant.id, &payment.id, payer_email, now)
         .await
     {
         Err(error) => Err(outage(merchant, error)),

@@ -94,7 +94,7 @@ async fn pay_in_sandbox(
         Ok(entry) => entry,
         Err(state) => return form_page(app, merchant, &payment, &state).await,
     };
-    let attempt = match begin(app, merchant, &payment, now).await {
+    let attempt = match begin(app, merchant, &payment, entry.email.as_ref(), now).await {
         Ok(attempt) => attempt,
         Err(page) => return page,
     };

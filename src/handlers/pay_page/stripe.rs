@@ -1,12 +1,11 @@
 //! A live link's card: Stripe.js saves it into the page's SetupIntent, one PaymentIntent pays
 //! it, and a payer asked to authenticate comes back here to have the outcome read at Stripe.
 
-use crate::app::App;
+use crate::app::{App, payer_email};
 use crate::domain::account::Account;
 use crate::domain::customer::Customer;
 use crate::domain::ids::StripeAccountId;
 use crate::domain::payment::{CardSummary, Payment, PaymentStatus, Route};
-use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
 use crate::http::hosted_page::form::{FormState, PaymentForm};
 use crate::http::hosted_page::views::{Authenticate, StripeCard, Summary};
@@ -64,7 +63,7 @@ pub(super) async fn pay_with_stripe(
         },
     };
     let now = Timestamp::now();
-    let attempt = match begin(app, merchant, &payment, now).await {
+    let attempt = match begin(app, merchant, &payment, entry.email.as_ref(), now).await {
         Ok(attempt) => attempt,
         Err(page) => return page,
     };
@@ -199,9 +198,7 @@ pub(super) async fn returned(
         Ok(Some(Returned::Paid(method, stripe_email))) => {
             let email = match &attempt.payment.customer_id {
                 Some(_) => None,
-                None => stripe_email
-                    .as_deref()
-                    .and_then(|text| Email::parse(text).ok()),
+                None => payer_email(&attempt, stripe_email.as_deref()),
             };
             let answered = Answered {
                 merchant,
