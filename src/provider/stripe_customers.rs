@@ -247,18 +247,23 @@ mod tests {
         );
     }
 
-    /// Stripe's answers as its API reference documents them (recorded responses): localstripe
-    /// takes any e-mail and any name, so it never refuses one.
-    #[test]
-    fn a_refused_profile_is_final_and_an_outage_is_asked_again() {
-        use serde_json::json;
-        let invalid_email = json!({"error": {
+    /// Stripe's refusal of an e-mail address, as its API reference documents it.
+    fn invalid_email() -> Value {
+        serde_json::json!({"error": {
             "code": "email_invalid",
             "doc_url": "https://stripe.com/docs/error-codes/email-invalid",
             "message": "Invalid email address: ada@exa_mple.com",
             "param": "email",
             "type": "invalid_request_error"
-        }});
+        }})
+    }
+
+    /// Stripe's answers as its API reference documents them (recorded responses): localstripe
+    /// takes any e-mail and any name, so it never refuses one.
+    #[test]
+    fn a_refused_profile_is_final_and_an_outage_is_asked_again() {
+        use serde_json::json;
+        let invalid_email = invalid_email();
         assert_eq!(
             email_refused(400, &invalid_email).as_deref(),
             Some("email_invalid")
@@ -354,13 +359,7 @@ mod tests {
             creation(200, &made).unwrap(),
             Creation::Made("cus_NffrFeUfNV2Hib".into())
         );
-        let invalid_email = json!({"error": {
-            "code": "email_invalid",
-            "doc_url": "https://stripe.com/docs/error-codes/email-invalid",
-            "message": "Invalid email address: ada@exa_mple.com",
-            "param": "email",
-            "type": "invalid_request_error"
-        }});
+        let invalid_email = invalid_email();
         assert_eq!(
             creation(400, &invalid_email).unwrap(),
             Creation::EmailRefused("email_invalid".into())

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::domain::account::Mode;
-use commet_payments::store::keys;
 use serde_json::json;
 
 use crate::helpers::{TestApp, event};
@@ -54,21 +53,6 @@ async fn thirty_two_concurrent_cancels_change_the_link_once() {
     }
 
     // AND the item was written exactly once after its creation (version 1 -> 2)
-    let item = t
-        .store
-        .client()
-        .get_item()
-        .table_name(t.store.table_name())
-        .key(
-            keys::PK,
-            AttributeValue::S(format!("A#{}#PAY#{id}", account.id)),
-        )
-        .key(keys::SK, AttributeValue::S(keys::PAYMENT_SK.into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
+    let item = t.payment_item(&account.id, &id).await;
     assert_eq!(item["version"], AttributeValue::N("2".into()));
 }

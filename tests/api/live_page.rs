@@ -72,6 +72,19 @@ async fn pay_with_stripe_js(t: &TestApp, link: &str, card: &str) -> TestResponse
     .await
 }
 
+/// A customer made of `customer` (a create's body) and a live link of $13.00 for them: their ids.
+async fn customer_link(t: &TestApp, key: &str, customer: Value) -> (String, String) {
+    let customer = t.create("/api/v1/customers", key, customer).await;
+    let link = t
+        .create(
+            "/api/v1/payments",
+            key,
+            json!({ "amount": 1300, "currency": "usd", "description": "Order", "customerId": customer }),
+        )
+        .await;
+    (customer, link)
+}
+
 #[tokio::test]
 async fn a_live_link_is_paid_through_stripe_js_and_its_card_then_charges_off_session() {
     // GIVEN a live link, its page opened
@@ -245,20 +258,7 @@ async fn a_customers_attempts_share_one_stripe_customer_recorded_on_them() {
     // GIVEN a live link for a customer of ours who never paid through Stripe
     let t = TestApp::with_stripe(None).await;
     let (account, key) = t.account(Mode::Live).await;
-    let customer = t
-        .create(
-            "/api/v1/customers",
-            &key,
-            json!({ "email": "known@example.com" }),
-        )
-        .await;
-    let link = t
-        .create(
-            "/api/v1/payments",
-            &key,
-            json!({ "amount": 1300, "currency": "usd", "description": "Order", "customerId": customer }),
-        )
-        .await;
+    let (customer, link) = customer_link(&t, &key, json!({ "email": "known@example.com" })).await;
 
     // WHEN a card that declines is tried, then one that pays
     for (card, status) in [("4000000000000341", 402), ("4242424242424242", 200)] {
@@ -318,20 +318,8 @@ async fn a_payer_whose_email_stripe_refuses_still_pays_and_keeps_a_stripe_custom
     let proxy = CountingProxy::to(localstripe_endpoint()).await;
     let t = TestApp::with_stripe_api_at(None, &proxy.origin).await;
     let (account, key) = t.account(Mode::Live).await;
-    let customer = t
-        .create(
-            "/api/v1/customers",
-            &key,
-            json!({ "email": "pat@example.com", "fullName": "Pat Payer" }),
-        )
-        .await;
-    let link = t
-        .create(
-            "/api/v1/payments",
-            &key,
-            json!({ "amount": 1300, "currency": "usd", "description": "Order", "customerId": customer }),
-        )
-        .await;
+    let customer = json!({ "email": "pat@example.com", "fullName": "Pat Payer" });
+    let (customer, link) = customer_link(&t, &key, customer).await;
     // AND Stripe refusing the next customer create that carries an e-mail
     proxy.answer_once("POST /v1/customers ", "email=", 400, EMAIL_INVALID);
 

@@ -156,22 +156,7 @@ async fn only_pending_links_cancel() {
 
 /// The payment item's `attemptEmail`, as stored.
 async fn attempt_email(t: &TestApp, account: &AccountId, payment: &str) -> Option<String> {
-    let item = t
-        .store
-        .client()
-        .get_item()
-        .table_name(t.store.table_name())
-        .key(
-            "pk",
-            AttributeValue::S(format!("A#{account}#PAY#{payment}")),
-        )
-        .key("sk", AttributeValue::S(keys::PAYMENT_SK.to_owned()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
+    let item = t.payment_item(account, payment).await;
     item.get("attemptEmail")
         .map(|email| email.as_s().unwrap().clone())
 }

@@ -272,6 +272,29 @@ impl TestApp {
         stored.expect("the payment is stored").provider_reference
     }
 
+    /// The payment's item as stored (one consistent GetItem), every attribute.
+    pub async fn payment_item(
+        &self,
+        account: &commet_payments::domain::ids::AccountId,
+        payment: &str,
+    ) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        use commet_payments::store::keys;
+        let id = commet_payments::domain::ids::PaymentId::parse(payment).unwrap();
+        self.store
+            .client()
+            .get_item()
+            .table_name(self.store.table_name())
+            .key(keys::PK, AttributeValue::S(keys::payment(account, &id)))
+            .key(keys::SK, AttributeValue::S(keys::PAYMENT_SK.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("the payment is stored")
+    }
+
     /// Sends a request through the function that serves it, as API Gateway would.
     pub async fn send(&self, request: Request) -> TestResponse {
         // The function API Gateway would route this request to (the `$default` one if none).
