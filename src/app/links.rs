@@ -14,8 +14,8 @@ use crate::domain::invoice::{Invoice, InvoiceStatus};
 use crate::domain::payment::{CardSummary, Payment, PaymentStatus, Route};
 use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
-use crate::provider::ProviderError;
 use crate::provider::stripe::ATTEMPT_METADATA;
+use crate::provider::{ProviderError, Stripe};
 use crate::store::{Attempt, Completion, CompletionOutcome, CustomerChange, StoreError};
 
 /// An attempt the provider took the card for.
@@ -31,14 +31,31 @@ pub struct PaidAttempt {
     pub now: Timestamp,
 }
 
-/// The e-mail of the payer of a link without a customer, for what records their attempt without
-/// the page's form: the one kept with the attempt, else (an attempt begun before it was kept)
-/// the one on the Stripe customer that paid, `stripe_email`.
-pub fn payer_email(attempt: &Attempt, stripe_email: Option<&str>) -> Option<Email> {
-    attempt
-        .payer_email
-        .clone()
-        .or_else(|| stripe_email.and_then(|text| Email::parse(text).ok()))
+/// The e-mail of the payer of a link without a customer (`None` for a link with one), for what
+/// records their attempt without the page's form: the one kept with the attempt, else (an
+/// attempt begun before it was kept) the one on the Stripe customer the card is saved on, read
+/// at Stripe only then.
+pub async fn payer_email(
+    stripe: &Stripe<'_>,
+    attempt: &Attempt,
+    card: &PaymentMethod,
+) -> Result<Option<Email>, ProviderError> {
+    if attempt.payment.customer_id.is_some() {
+        return Ok(None);
+    }
+    if let Some(kept) = &attempt.payer_email {
+        return Ok(Some(kept.clone()));
+    }
+    let at_stripe = match &card.provider_customer {
+        Some(customer) => stripe.customer_email(customer).await?,
+        None => None,
+    };
+    at_stripe
+        .and_then(|text| Email::parse(&text).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ProviderError("neither the attempt nor its Stripe customer has an e-mail".into())
+        })
 }
 
 #[derive(Debug)]
@@ -146,17 +163,8 @@ impl App {
             .stripe_on(&Route::of(&attempt.payment))
             .await?
             .ok_or_else(|| ProviderError("no Stripe here to read the paid card from".into()))?;
-        let (method, stripe_email) = stripe.paid_card(intent).await?;
-        let payer_email = match &attempt.payment.customer_id {
-            Some(_) => None,
-            None => Some(
-                payer_email(&attempt, stripe_email.as_deref()).ok_or_else(|| {
-                    ProviderError(
-                        "neither the attempt nor its Stripe customer has an e-mail".into(),
-                    )
-                })?,
-            ),
-        };
+        let method = stripe.paid_card(intent).await?;
+        let payer_email = payer_email(&stripe, &attempt, &method).await?;
         let card = CardSummary {
             brand: method.brand.clone(),
             last4: method.last4.clone(),

@@ -48,8 +48,8 @@ pub struct PageAttempt {
 /// A link's PaymentIntent as the payer's return from authenticating finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Returned {
-    /// Paid with this card; the paying Stripe customer's e-mail.
-    Paid(PaymentMethod, Option<String>),
+    /// Paid with this card (saved on the paying Stripe customer).
+    Paid(PaymentMethod),
     /// Not paid, and why; the card it was asked with.
     Unpaid(Failure, CardSummary),
     /// Not decided yet (still authenticating, or processing).
@@ -281,18 +281,14 @@ impl Stripe<'_> {
             return Ok(None);
         }
         Ok(Some(match intent["status"].as_str().unwrap_or_default() {
-            "succeeded" => {
-                let (method, email) = self.paid_card(&intent).await?;
-                Returned::Paid(method, email)
-            }
+            "succeeded" => Returned::Paid(self.paid_card(&intent).await?),
             status @ ("requires_payment_method" | "canceled") => {
                 // Canceled, so that the client secret the browser holds cannot pay it later,
                 // outside any attempt; paid meanwhile, it is paid.
                 if status != "canceled"
                     && let Some(paid) = self.cancel_unless_paid(intent_id).await?
                 {
-                    let (method, email) = self.paid_card(&paid).await?;
-                    return Ok(Some(Returned::Paid(method, email)));
+                    return Ok(Some(Returned::Paid(self.paid_card(&paid).await?)));
                 }
                 let card = metadata[CARD_METADATA].as_str().ok_or_else(|| {
                     ProviderError("a link's PaymentIntent without its card".into())
@@ -304,33 +300,17 @@ impl Stripe<'_> {
         }))
     }
 
-    /// The card a succeeded PaymentIntent of a link paid with, as our customer keeps it, and the
-    /// e-mail of the Stripe customer it is saved on.
-    pub async fn paid_card(
-        &self,
-        intent: &Value,
-    ) -> Result<(PaymentMethod, Option<String>), ProviderError> {
+    /// The card a succeeded PaymentIntent of a link paid with, as our customer keeps it (on
+    /// the Stripe customer it is saved on).
+    pub async fn paid_card(&self, intent: &Value) -> Result<PaymentMethod, ProviderError> {
         let method_id = intent["payment_method"]
             .as_str()
             .ok_or_else(|| ProviderError("a paid PaymentIntent without its card".into()))?;
-        let customer = intent["customer"].as_str();
-        let method = saved_method(
+        saved_method(
             method_id,
             &self.card(method_id).await?,
-            customer.map(str::to_owned),
-        )?;
-        let email = match customer {
-            None => None,
-            Some(customer) => {
-                let path = object_path("customers", customer);
-                let (status, found) = self.call("GET", &path, None, None).await?;
-                if status != 200 {
-                    return Err(unexpected(status, &found));
-                }
-                found["email"].as_str().map(str::to_owned)
-            }
-        };
-        Ok((method, email))
+            intent["customer"].as_str().map(str::to_owned),
+        )
     }
 
     /// The PaymentMethod of `setup_intent` if it is this link's and succeeded: `None` for one

@@ -71,6 +71,16 @@ impl Stripe<'_> {
         }
     }
 
+    /// The e-mail of Stripe customer `customer`, if it has one.
+    pub async fn customer_email(&self, customer: &str) -> Result<Option<String>, ProviderError> {
+        let path = object_path("customers", customer);
+        let (status, found) = self.call("GET", &path, None, None).await?;
+        if status != 200 {
+            return Err(unexpected(status, &found));
+        }
+        Ok(found["email"].as_str().map(str::to_owned))
+    }
+
     async fn create(
         &self,
         payer: &StripePayer<'_>,

@@ -409,8 +409,14 @@ async fn a_payer_whose_email_stripe_refuses_still_pays_and_keeps_a_stripe_custom
         .await;
 
     // THEN it is paid, and the payer's customer of ours has the e-mail kept with the attempt
-    // (their Stripe customer has none to read it from)
+    // (their Stripe customer has none to read it from, and was not asked)
     assert!(back.text.contains("<h1>Paid</h1>"), "{}", back.text);
+    let customer_reads: Vec<String> = proxy
+        .request_lines()
+        .into_iter()
+        .filter(|line| line.starts_with("GET /v1/customers/"))
+        .collect();
+    assert!(customer_reads.is_empty(), "{customer_reads:?}");
     assert!(!proxy.answer_waiting(), "Stripe's refusal was given");
     assert!(stripe_customer_paying(&third).await["email"].is_null());
     let payment = t.get(&format!("/api/v1/payments/{third}"), &key).await;

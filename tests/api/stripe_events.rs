@@ -413,7 +413,7 @@ mod crashed {
 
     #[tokio::test]
     async fn stripes_own_event_records_a_live_link_whose_page_died_after_stripe_charged() {
-        use crate::helpers::{CountingProxy, localstripe_endpoint};
+        use crate::helpers::CountingProxy;
         use crate::live_page::{confirm_in_browser, live_link, setup_of};
         use crate::stripe::{EMAIL_INVALID, intents_of};
 
@@ -476,5 +476,59 @@ mod crashed {
         assert_eq!(again.data()["outcome"], "already_recorded");
         assert!(t.open_page(&link).await.page.text.contains("<h1>Paid</h1>"));
         assert_eq!(intents_of(&link).await.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_attempt_begun_before_its_email_was_kept_is_recorded_with_the_stripe_customers() {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        use commet_payments::store::keys;
+
+        use crate::live_page::{confirm_in_browser, live_link, setup_of};
+
+        // GIVEN a live link whose page died after Stripe charged, its attempt as one begun
+        // before the payer's e-mail was kept with attempts (no attemptEmail on the item)
+        let t = TestApp::with_stripe(None).await;
+        let (account, key) = t.account(Mode::Live).await;
+        let mut events = stripe_events_to_receiver("commet-tests-older-attempts").await;
+        let link = live_link(&t, &key, 1100).await;
+        let visit = t.open_page(&link).await;
+        let setup = setup_of(&visit);
+        confirm_in_browser(&setup, "4242424242424242").await;
+        t.app.faults.arm_charge_recording(Fault::FailWrite);
+        let failed = t
+            .submit_page(
+                &link,
+                &visit,
+                &[("email", "older@example.com"), ("setup_intent", &setup.0)],
+            )
+            .await;
+        assert_eq!(failed.status, 503, "{}", failed.text);
+        assert!(
+            t.payment_item(&account.id, &link)
+                .await
+                .contains_key("attemptEmail")
+        );
+        let id = PaymentId::parse(&link).unwrap();
+        t.store
+            .client()
+            .update_item()
+            .table_name(t.store.table_name())
+            .key(keys::PK, AttributeValue::S(keys::payment(&account.id, &id)))
+            .key(keys::SK, AttributeValue::S(keys::PAYMENT_SK.into()))
+            .update_expression("REMOVE attemptEmail")
+            .send()
+            .await
+            .unwrap();
+
+        // WHEN Stripe's payment_intent.succeeded about it arrives
+        let sent = event_about(&mut events, &link).await;
+        let answer = deliver(&t, Some(sent.header("stripe-signature")), &sent.body).await;
+
+        // THEN the link is paid, its customer made from the Stripe customer's e-mail
+        assert_eq!(answer.data()["outcome"], "recorded", "{}", answer.text);
+        let paid = status_of(&t, &key, &link).await;
+        let customer = paid["customerId"].as_str().unwrap();
+        let customer = t.get(&format!("/api/v1/customers/{customer}"), &key).await;
+        assert_eq!(customer.data()["email"], "older@example.com");
     }
 }

@@ -195,10 +195,10 @@ pub(super) async fn returned(
             };
             unpaid(app, answered, PaymentStatus::Failed, failure).await
         }
-        Ok(Some(Returned::Paid(method, stripe_email))) => {
-            let email = match &attempt.payment.customer_id {
-                Some(_) => None,
-                None => payer_email(&attempt, stripe_email.as_deref()),
+        Ok(Some(Returned::Paid(method))) => {
+            let email = match payer_email(&stripe, &attempt, &method).await {
+                Ok(email) => email,
+                Err(error) => return provider_down(merchant, error),
             };
             let answered = Answered {
                 merchant,

@@ -1,5 +1,5 @@
 //! A loopback HTTP/1.1 proxy that counts what passes: the connections made through it and the
-//! requests sent on them. Taken down, it closes each connection as it comes (the upstream
+//! requests sent on them (their request lines kept). Taken down, it closes each connection as it comes (the upstream
 //! unreachable), until it is brought up again. It can also give a recorded answer in the
 //! upstream's place, once, to a request the upstream (an emulator) would answer otherwise.
 
@@ -17,6 +17,7 @@ pub struct CountingProxy {
     requests: Arc<AtomicUsize>,
     down: Arc<AtomicBool>,
     stand_in: Arc<Mutex<Option<StandIn>>>,
+    request_lines: Arc<Mutex<Vec<String>>>,
 }
 
 /// A recorded answer, for the first request whose head starts with `head_start` and whose
@@ -38,6 +39,7 @@ impl CountingProxy {
             requests: Arc::default(),
             down: Arc::default(),
             stand_in: Arc::default(),
+            request_lines: Arc::default(),
         };
         let counts = proxy.clone();
         tokio::spawn(async move {
@@ -62,6 +64,11 @@ impl CountingProxy {
 
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// The request line of every request that passed (`GET /v1/customers/cus_1 HTTP/1.1`).
+    pub fn request_lines(&self) -> Vec<String> {
+        self.request_lines.lock().unwrap().clone()
     }
 
     /// Whether new connections are closed as they come (those open stay open).
@@ -137,6 +144,12 @@ async fn relay(client: TcpStream, server: TcpStream, proxy: CountingProxy) {
             while let Some(length) = request_length(&pending) {
                 let request: Vec<u8> = pending.drain(..length).collect();
                 proxy.requests.fetch_add(1, Ordering::SeqCst);
+                let line = request
+                    .split(|&byte| byte == b'\r')
+                    .next()
+                    .unwrap_or_default();
+                let line = String::from_utf8_lossy(line).into_owned();
+                proxy.request_lines.lock().unwrap().push(line);
                 let sent = match proxy.stand_in_for(&request) {
                     Some(answer) => write_to(&client_write, &answer).await,
                     None => server_write.write_all(&request).await.is_ok(),
