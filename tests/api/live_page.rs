@@ -384,18 +384,7 @@ async fn a_payer_whose_email_stripe_refuses_still_pays_and_keeps_a_stripe_custom
     // return, without the form that held the e-mail
     proxy.answer_once("POST /v1/customers ", "email=", 400, EMAIL_INVALID);
     let third = live_link(&t, &key, 700).await;
-    let visit = t.open_page(&third).await;
-    let setup = setup_of(&visit);
-    confirm_in_browser(&setup, "4000002760003184").await;
-    let path = format!("/v1/setup_intents/{}/confirm", setup.0);
-    authenticate_in_browser(&path, &setup.1, None).await;
-    let asked = t
-        .submit_page(
-            &third,
-            &visit,
-            &[("email", "third@example.com"), ("setup_intent", &setup.0)],
-        )
-        .await;
+    let asked = submitted_asking_authentication(&t, &third, "third@example.com").await;
     assert!(
         asked.text.contains("Confirm with your bank"),
         "{}",
@@ -443,6 +432,27 @@ async fn authenticate_in_browser(path: &str, secret: &str, success: Option<bool>
     )
     .await;
     serde_json::from_str(&answer).unwrap_or_else(|_| panic!("localstripe: {answer}"))
+}
+
+/// A payer of `link` whose card asks for 3-D Secure: saved through the page (the SetupIntent
+/// authenticated in Stripe.js's window), the form submitted for `email`; the page's answer,
+/// which asks the bank again for the payment itself.
+async fn submitted_asking_authentication(t: &TestApp, link: &str, email: &str) -> TestResponse {
+    let visit = t.open_page(link).await;
+    let setup = setup_of(&visit);
+    let confirmed = confirm_in_browser(&setup, "4000002760003184").await;
+    assert_eq!(confirmed["status"], "requires_action");
+    let path = format!("/v1/setup_intents/{}/confirm", setup.0);
+    assert_eq!(
+        authenticate_in_browser(&path, &setup.1, None).await["status"],
+        "succeeded"
+    );
+    t.submit_page(
+        link,
+        &visit,
+        &[("email", email), ("setup_intent", &setup.0)],
+    )
+    .await
 }
 
 /// The authentication step's own form: its anti-forgery token and cookie, and the
@@ -542,22 +552,7 @@ async fn a_card_that_asks_for_3d_secure_is_authenticated_in_the_browser_and_the_
 
     // A return naming another link's PaymentIntent records nothing
     let link = live_link(&t, &key, 1200).await;
-    let visit = t.open_page(&link).await;
-    let setup = setup_of(&visit);
-    confirm_in_browser(&setup, "4000002760003184").await;
-    authenticate_in_browser(
-        &format!("/v1/setup_intents/{}/confirm", setup.0),
-        &setup.1,
-        None,
-    )
-    .await;
-    let asked = t
-        .submit_page(
-            &link,
-            &visit,
-            &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
-        )
-        .await;
+    let asked = submitted_asking_authentication(&t, &link, "payer@example.com").await;
     let (step, _, _) = authentication_of(&asked);
     let other = live_link(&t, &key, 1200).await;
     let other_visit = t.open_page(&other).await;
@@ -593,22 +588,7 @@ async fn a_payer_who_left_mid_authentication_cannot_pay_twice() {
     let t = TestApp::with_stripe(None).await;
     let (account, key) = t.account(Mode::Live).await;
     let link = live_link(&t, &key, 1300).await;
-    let visit = t.open_page(&link).await;
-    let setup = setup_of(&visit);
-    confirm_in_browser(&setup, "4000002760003184").await;
-    authenticate_in_browser(
-        &format!("/v1/setup_intents/{}/confirm", setup.0),
-        &setup.1,
-        None,
-    )
-    .await;
-    let asked = t
-        .submit_page(
-            &link,
-            &visit,
-            &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
-        )
-        .await;
+    let asked = submitted_asking_authentication(&t, &link, "payer@example.com").await;
     let (_, abandoned, abandoned_secret) = authentication_of(&asked);
     // ... until the attempt is stale (as two minutes would make it)
     t.store

@@ -61,17 +61,45 @@ async fn stripe_customer_of(t: &TestApp, account: &Account, customer: &str) -> S
     customer.known_provider_customer().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn a_new_email_or_name_reaches_the_stripe_customer_in_order_and_nothing_else_calls_stripe() {
-    // GIVEN a live customer whose card is saved on a Stripe customer, Stripe behind a counter
+/// A live customer whose card is saved on a Stripe customer, on a deployment of its own (table
+/// `table`) whose Stripe calls pass a proxy.
+struct Saved {
+    proxy: CountingProxy,
+    t: TestApp,
+    key: String,
+    customer: String,
+    /// The Stripe customer's path at localstripe.
+    at_stripe: String,
+}
+
+async fn saved_behind_proxy(table: &str) -> Saved {
     let proxy = CountingProxy::to(localstripe_endpoint()).await;
-    let t = TestApp::with_stripe_api_at(Some("stripe-sync"), &proxy.origin).await;
+    let t = TestApp::with_stripe_api_at(Some(table), &proxy.origin).await;
     let (account, key) = t.account(Mode::Live).await;
     let customer = stripe_customer(&t, &account, &key, "4242424242424242").await;
     let at_stripe = format!(
         "/v1/customers/{}",
         stripe_customer_of(&t, &account, &customer).await
     );
+    Saved {
+        proxy,
+        t,
+        key,
+        customer,
+        at_stripe,
+    }
+}
+
+#[tokio::test]
+async fn a_new_email_or_name_reaches_the_stripe_customer_in_order_and_nothing_else_calls_stripe() {
+    // GIVEN a live customer whose card is saved on a Stripe customer, Stripe behind a counter
+    let Saved {
+        proxy,
+        t,
+        key,
+        customer,
+        at_stripe,
+    } = saved_behind_proxy("stripe-sync").await;
     let mut reader = t.store.stream_reader(dynamodb_endpoint()).await.unwrap();
 
     // WHEN only what Stripe does not hold changes
@@ -121,14 +149,13 @@ async fn a_new_email_or_name_reaches_the_stripe_customer_in_order_and_nothing_el
 #[tokio::test]
 async fn an_email_stripe_refuses_is_unset_at_stripe_and_the_rest_of_the_change_told() {
     // GIVEN a live customer whose card is saved on a Stripe customer, Stripe behind a proxy
-    let proxy = CountingProxy::to(localstripe_endpoint()).await;
-    let t = TestApp::with_stripe_api_at(Some("stripe-sync-refused"), &proxy.origin).await;
-    let (account, key) = t.account(Mode::Live).await;
-    let customer = stripe_customer(&t, &account, &key, "4242424242424242").await;
-    let at_stripe = format!(
-        "/v1/customers/{}",
-        stripe_customer_of(&t, &account, &customer).await
-    );
+    let Saved {
+        proxy,
+        t,
+        key,
+        customer,
+        at_stripe,
+    } = saved_behind_proxy("stripe-sync-refused").await;
     let mut reader = t.store.stream_reader(dynamodb_endpoint()).await.unwrap();
     // AND Stripe refusing the new e-mail (a recorded answer in localstripe's place)
     let new_email = "ada.new@example.com";
@@ -281,14 +308,13 @@ async fn a_customer_created_by_a_link_s_payment_is_tagged_at_stripe_with_our_id(
 async fn the_local_relay_tells_stripe_again_a_change_it_could_not_take_at_first() {
     // GIVEN a live customer with a Stripe customer, Stripe behind a proxy, and the local stack's
     // relay reading the table's stream (read again after 1 s, as its mapping would on AWS)
-    let proxy = CountingProxy::to(localstripe_endpoint()).await;
-    let t = TestApp::with_stripe_api_at(Some("stripe-sync-relay"), &proxy.origin).await;
-    let (account, key) = t.account(Mode::Live).await;
-    let customer = stripe_customer(&t, &account, &key, "4242424242424242").await;
-    let at_stripe = format!(
-        "/v1/customers/{}",
-        stripe_customer_of(&t, &account, &customer).await
-    );
+    let Saved {
+        proxy,
+        t,
+        key,
+        customer,
+        at_stripe,
+    } = saved_behind_proxy("stripe-sync-relay").await;
     let (ready, reading) = tokio::sync::oneshot::channel();
     let relay = tokio::spawn(relay_stream(
         t.app,

@@ -411,10 +411,31 @@ mod crashed {
         }
     }
 
+    /// A live link of $18.00 whose page, paid by `email` with 4242, failed to record the
+    /// attempt after Stripe charged: the link stays `processing`.
+    async fn link_whose_page_died(t: &TestApp, key: &str, email: &str) -> String {
+        use crate::live_page::{confirm_in_browser, live_link, setup_of};
+
+        let link = live_link(t, key, 1800).await;
+        let visit = t.open_page(&link).await;
+        let setup = setup_of(&visit);
+        confirm_in_browser(&setup, "4242424242424242").await;
+        t.app.faults.arm_charge_recording(Fault::FailWrite);
+        let failed = t
+            .submit_page(
+                &link,
+                &visit,
+                &[("email", email), ("setup_intent", &setup.0)],
+            )
+            .await;
+        assert_eq!(failed.status, 503, "{}", failed.text);
+        assert_eq!(status_of(t, key, &link).await["status"], "processing");
+        link
+    }
+
     #[tokio::test]
     async fn stripes_own_event_records_a_live_link_whose_page_died_after_stripe_charged() {
         use crate::helpers::CountingProxy;
-        use crate::live_page::{confirm_in_browser, live_link, setup_of};
         use crate::stripe::{EMAIL_INVALID, intents_of};
 
         // GIVEN a live link whose page failed to record the attempt after Stripe charged, and
@@ -425,20 +446,7 @@ mod crashed {
         proxy.answer_once("POST /v1/customers ", "email=", 400, EMAIL_INVALID);
         let (account, key) = t.account(Mode::Live).await;
         let mut events = stripe_events_to_receiver("commet-tests-crashed-links").await;
-        let link = live_link(&t, &key, 1800).await;
-        let visit = t.open_page(&link).await;
-        let setup = setup_of(&visit);
-        confirm_in_browser(&setup, "4242424242424242").await;
-        t.app.faults.arm_charge_recording(Fault::FailWrite);
-        let failed = t
-            .submit_page(
-                &link,
-                &visit,
-                &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
-            )
-            .await;
-        assert_eq!(failed.status, 503, "{}", failed.text);
-        assert_eq!(status_of(&t, &key, &link).await["status"], "processing");
+        let link = link_whose_page_died(&t, &key, "payer@example.com").await;
         assert!(!proxy.answer_waiting(), "Stripe's refusal was given");
 
         // WHEN Stripe's payment_intent.succeeded about it arrives
@@ -483,26 +491,12 @@ mod crashed {
         use aws_sdk_dynamodb::types::AttributeValue;
         use commet_payments::store::keys;
 
-        use crate::live_page::{confirm_in_browser, live_link, setup_of};
-
         // GIVEN a live link whose page died after Stripe charged, its attempt as one begun
         // before the payer's e-mail was kept with attempts (no attemptEmail on the item)
         let t = TestApp::with_stripe(None).await;
         let (account, key) = t.account(Mode::Live).await;
         let mut events = stripe_events_to_receiver("commet-tests-older-attempts").await;
-        let link = live_link(&t, &key, 1100).await;
-        let visit = t.open_page(&link).await;
-        let setup = setup_of(&visit);
-        confirm_in_browser(&setup, "4242424242424242").await;
-        t.app.faults.arm_charge_recording(Fault::FailWrite);
-        let failed = t
-            .submit_page(
-                &link,
-                &visit,
-                &[("email", "older@example.com"), ("setup_intent", &setup.0)],
-            )
-            .await;
-        assert_eq!(failed.status, 503, "{}", failed.text);
+        let link = link_whose_page_died(&t, &key, "older@example.com").await;
         assert!(
             t.payment_item(&account.id, &link)
                 .await
