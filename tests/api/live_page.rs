@@ -491,24 +491,9 @@ async fn a_card_that_asks_for_3d_secure_is_authenticated_in_the_browser_and_the_
         // GIVEN a card that asks for authentication, saved through the page (authenticated once
         // for the SetupIntent, as Stripe.js's window does)
         let link = live_link(&t, &key, 1200).await;
-        let visit = t.open_page(&link).await;
-        let setup = setup_of(&visit);
-        let confirmed = confirm_in_browser(&setup, "4000002760003184").await;
-        assert_eq!(confirmed["status"], "requires_action");
-        let path = format!("/v1/setup_intents/{}/confirm", setup.0);
-        assert_eq!(
-            authenticate_in_browser(&path, &setup.1, None).await["status"],
-            "succeeded"
-        );
 
         // WHEN the form is submitted, the bank asks again for the payment itself
-        let asked = t
-            .submit_page(
-                &link,
-                &visit,
-                &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
-            )
-            .await;
+        let asked = submitted_asking_authentication(&t, &link, "payer@example.com").await;
         assert_eq!(asked.status, 200, "{}", asked.text);
         assert!(
             asked.text.contains("Confirm with your bank"),
