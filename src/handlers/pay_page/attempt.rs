@@ -40,10 +40,13 @@ pub(super) async fn record(
     app: &'static App,
     answered: Answered<'_>,
     outcome: CardOutcome,
-    payer_email: Option<Email>,
 ) -> HostedPage {
     match outcome {
-        CardOutcome::Succeeded(method) => complete(app, answered, method, payer_email).await,
+        CardOutcome::Succeeded(method) => {
+            // The e-mail the payer gave with this attempt, kept by `begin`.
+            let payer_email = answered.attempt.payer_email.clone();
+            complete(app, answered, method, payer_email).await
+        }
         CardOutcome::Declined(failure) => {
             unpaid(app, answered, PaymentStatus::Failed, failure).await
         }

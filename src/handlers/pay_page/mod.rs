@@ -119,7 +119,7 @@ async fn pay_in_sandbox(
         reference: None,
         now,
     };
-    record(app, answered, outcome, entry.email).await
+    record(app, answered, outcome).await
 }
 
 /// The merchant and the link behind a page id: the page item, then the link beside the account

@@ -113,7 +113,7 @@ pub(super) async fn pay_with_stripe(
         reference: intent,
         now,
     };
-    record(app, answered, outcome, entry.email).await
+    record(app, answered, outcome).await
 }
 
 /// The Stripe customer of our `customer`: the one recorded on them (or on their saved card), else
