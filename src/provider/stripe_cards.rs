@@ -12,7 +12,7 @@ use super::stripe::{
     ACCOUNT_ID_METADATA, ATTEMPT_METADATA, CARD_METADATA, PAYMENT_ID_METADATA, Stripe, failure_of,
     object_path, stripe_amount, unexpected,
 };
-use super::stripe_customers::StripePayer;
+use super::stripe_customers::{StripePayer, link_payer_key};
 use super::{Amount, CardOutcome, ProviderError};
 use crate::domain::card::PaymentMethod;
 use crate::domain::payment::{CardSummary, Failure};
@@ -138,7 +138,7 @@ impl Stripe<'_> {
                             account_id: payment.account_id,
                             customer_id: None,
                         };
-                        let key = format!("{}-customer", payment.attempt_key);
+                        let key = link_payer_key(payment.link_id, &payer);
                         self.create_customer(payer, &key).await?
                     }
                 };

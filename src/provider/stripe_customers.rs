@@ -2,6 +2,7 @@
 //! we do (e-mail, name, our customer's id) when our customer is created with one or changes.
 
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use url::form_urlencoded::Serializer;
 
 use super::ProviderError;
@@ -34,6 +35,17 @@ pub enum ProfileSync {
     /// parameter it named (not its message, which may quote what was sent). The Stripe
     /// customer keeps what it had.
     Refused(String),
+}
+
+/// The idempotency key of the Stripe customer made for `payer` on link `link_id` when they are
+/// not our customer: a payer who tries another card after a decline is given the Stripe
+/// customer made for them before, not one more each time (for as long as Stripe keeps a key: at
+/// least 24 hours). The key is a digest of what is sent: Stripe refuses a key given again with
+/// other parameters (a payer's other spelling of their address, or a form this code sends
+/// differently after a deploy), and its request logs show keys, so the address is not in it.
+pub fn link_payer_key(link_id: &str, payer: &StripePayer<'_>) -> String {
+    let digest = Sha256::digest(creation_form(payer).as_bytes());
+    format!("{link_id}-payer-{}", hex::encode(&digest[..16]))
 }
 
 impl Stripe<'_> {
@@ -357,6 +369,41 @@ mod tests {
         }));
         assert!(without_email.iter().all(|(key, _)| key != "email"));
         assert!(without_email.contains(&("name".into(), "Pat Payer".into())));
+    }
+
+    #[test]
+    fn a_links_payer_is_keyed_by_link_and_what_is_sent_for_them() {
+        let payer = StripePayer {
+            email: Some("pat@example.com"),
+            name: None,
+            account_id: "acct_1",
+            customer_id: None,
+        };
+        let key = link_payer_key("pay_1", &payer);
+        assert_eq!(key, link_payer_key("pay_1", &payer.clone()));
+        assert!(key.starts_with("pay_1-payer-"), "{key}");
+        assert!(!key.contains("pat"), "{key}");
+        let other_spelling = StripePayer {
+            email: Some("Pat@example.com"),
+            ..payer
+        };
+        let another_payer = StripePayer {
+            email: Some("pat+2@example.com"),
+            ..payer
+        };
+        for other in [
+            link_payer_key("pay_2", &payer),
+            link_payer_key("pay_1", &other_spelling),
+            link_payer_key("pay_1", &another_payer),
+        ] {
+            assert_ne!(key, other);
+        }
+        // Stripe takes keys of up to 255 characters, the `-without-email` suffix included.
+        let longest = StripePayer {
+            email: Some(&"e".repeat(254)),
+            ..payer
+        };
+        assert!(link_payer_key(&"p".repeat(30), &longest).len() < 100);
     }
 
     /// Recorded as Stripe's API reference documents them; localstripe makes a customer of any

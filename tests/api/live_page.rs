@@ -60,6 +60,11 @@ pub async fn live_link(t: &TestApp, key: &str, amount: u64) -> String {
 /// A payer on the link's page: it opens, the browser confirms `card` at Stripe, and the form is
 /// submitted for payer@example.com; the page's answer.
 async fn pay_with_stripe_js(t: &TestApp, link: &str, card: &str) -> TestResponse {
+    pay_as(t, link, card, "payer@example.com").await
+}
+
+/// The same for the payer at `email`.
+async fn pay_as(t: &TestApp, link: &str, card: &str, email: &str) -> TestResponse {
     let visit = t.open_page(link).await;
     assert_eq!(visit.page.status, 200, "{}", visit.page.text);
     let setup = setup_of(&visit);
@@ -67,7 +72,7 @@ async fn pay_with_stripe_js(t: &TestApp, link: &str, card: &str) -> TestResponse
     t.submit_page(
         link,
         &visit,
-        &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
+        &[("email", email), ("setup_intent", &setup.0)],
     )
     .await
 }
@@ -300,6 +305,40 @@ async fn a_customers_attempts_share_one_stripe_customer_recorded_on_them() {
     assert_eq!(
         stored.payment_method.unwrap().provider_customer.as_deref(),
         Some(stripe_customer)
+    );
+}
+
+#[tokio::test]
+async fn a_payers_attempts_on_a_link_ask_stripe_for_one_stripe_customer_for_them() {
+    // GIVEN Stripe behind a proxy, and a live link without a customer
+    let proxy = CountingProxy::to(localstripe_endpoint()).await;
+    let t = TestApp::with_stripe_api_at(None, &proxy.origin).await;
+    let (_, key) = t.account(Mode::Live).await;
+    let link = live_link(&t, &key, 1500).await;
+
+    // WHEN a payer's card declines, another payer's too, then the first payer's other card pays
+    let attempts = [
+        ("payer@example.com", "4000000000000341", 402),
+        ("other@example.com", "4000000000000341", 402),
+        ("payer@example.com", "4242424242424242", 200),
+    ];
+    for (email, card, status) in attempts {
+        let answer = pay_as(&t, &link, card, email).await;
+        assert_eq!(answer.status, status, "{email} {card}: {}", answer.text);
+    }
+
+    // THEN the first payer's Stripe customer was asked for twice under one idempotency key
+    // (Stripe answers a key given again with the customer it made for it: one Stripe customer
+    // for one payer; localstripe keeps no keys and makes another), the other payer's under
+    // a key of their own
+    let keys = proxy.idempotency_keys("POST /v1/customers ");
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    assert_eq!(keys[0], keys[2]);
+    assert_ne!(keys[0], keys[1]);
+    let link_keys = format!("{link}-payer-");
+    assert!(
+        keys.iter().all(|key| key.starts_with(&link_keys)),
+        "{keys:?}"
     );
 }
 

@@ -1,6 +1,6 @@
 //! A loopback HTTP/1.1 proxy that counts what passes: the connections made through it and the
-//! requests sent on them (their request lines kept). Taken down, it closes each connection as it comes (the upstream
-//! unreachable), until it is brought up again. It can also give a recorded answer in the
+//! requests sent on them (their heads kept). Taken down, it closes each connection as it comes
+//! (the upstream unreachable), until it is brought up again. It can also give a recorded answer in the
 //! upstream's place, once, to a request the upstream (an emulator) would answer otherwise.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,7 +17,7 @@ pub struct CountingProxy {
     requests: Arc<AtomicUsize>,
     down: Arc<AtomicBool>,
     stand_in: Arc<Mutex<Option<StandIn>>>,
-    request_lines: Arc<Mutex<Vec<String>>>,
+    heads: Arc<Mutex<Vec<String>>>,
 }
 
 /// A recorded answer, for the first request whose head starts with `head_start` and whose
@@ -39,7 +39,7 @@ impl CountingProxy {
             requests: Arc::default(),
             down: Arc::default(),
             stand_in: Arc::default(),
-            request_lines: Arc::default(),
+            heads: Arc::default(),
         };
         let counts = proxy.clone();
         tokio::spawn(async move {
@@ -68,7 +68,25 @@ impl CountingProxy {
 
     /// The request line of every request that passed (`GET /v1/customers/cus_1 HTTP/1.1`).
     pub fn request_lines(&self) -> Vec<String> {
-        self.request_lines.lock().unwrap().clone()
+        let heads = self.heads.lock().unwrap();
+        let first_line = |head: &String| head.lines().next().unwrap_or_default().to_owned();
+        heads.iter().map(first_line).collect()
+    }
+
+    /// The `Idempotency-Key` of every request whose head starts with `head_start`
+    /// (`POST /v1/customers `), in the order they passed; "" for one sent without.
+    pub fn idempotency_keys(&self, head_start: &str) -> Vec<String> {
+        let heads = self.heads.lock().unwrap();
+        let key_of = |head: &String| {
+            let header = head.lines().find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("idempotency-key")
+                    .then(|| value.trim().to_owned())
+            });
+            header.unwrap_or_default()
+        };
+        let sent = heads.iter().filter(|head| head.starts_with(head_start));
+        sent.map(key_of).collect()
     }
 
     /// Whether new connections are closed as they come (those open stay open).
@@ -144,12 +162,9 @@ async fn relay(client: TcpStream, server: TcpStream, proxy: CountingProxy) {
             while let Some(length) = request_length(&pending) {
                 let request: Vec<u8> = pending.drain(..length).collect();
                 proxy.requests.fetch_add(1, Ordering::SeqCst);
-                let line = request
-                    .split(|&byte| byte == b'\r')
-                    .next()
-                    .unwrap_or_default();
-                let line = String::from_utf8_lossy(line).into_owned();
-                proxy.request_lines.lock().unwrap().push(line);
+                let head_end = find(&request, b"\r\n\r\n").unwrap_or(request.len());
+                let head = String::from_utf8_lossy(&request[..head_end]).into_owned();
+                proxy.heads.lock().unwrap().push(head);
                 let sent = match proxy.stand_in_for(&request) {
                     Some(answer) => write_to(&client_write, &answer).await,
                     None => server_write.write_all(&request).await.is_ok(),
