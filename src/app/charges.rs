@@ -5,7 +5,7 @@
 use serde_json::Value;
 use tokio::task::JoinSet;
 
-use super::App;
+use super::{App, AppError};
 use crate::domain::delivery::later;
 use crate::domain::ids::{AccountId, PaymentId, StripeAccountId};
 use crate::domain::invoice::{Invoice, InvoiceStatus};
@@ -17,14 +17,6 @@ use crate::provider::{
     Amount, ChargeOutcome, ChargeRequest, Charged, PaymentProvider, ProviderError,
 };
 use crate::store::{Completion, CompletionOutcome, CustomerChange, KeyCompletion, StoreError};
-
-#[derive(Debug, thiserror::Error)]
-pub enum ChargeError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Provider(#[from] ProviderError),
-}
 
 /// A charge's recorded outcome.
 #[derive(Debug)]
@@ -62,7 +54,7 @@ impl App {
         receipt_to: &str,
         key: Option<&KeyCompletion<'_, Payment>>,
         asked_before: bool,
-    ) -> Result<Settled, ChargeError> {
+    ) -> Result<Settled, AppError> {
         let provider = self
             .provider_for(&Route::of(&payment))
             .await?
@@ -96,7 +88,7 @@ impl App {
         receipt_to: &str,
         key: Option<&KeyCompletion<'_, Payment>>,
         charged: Charged,
-    ) -> Result<Settled, ChargeError> {
+    ) -> Result<Settled, AppError> {
         let outcome = charged.outcome;
         payment.provider_reference = charged.reference;
 
@@ -202,7 +194,7 @@ impl App {
         &self,
         account: &AccountId,
         pending: &PendingCharge,
-    ) -> Result<bool, ChargeError> {
+    ) -> Result<bool, AppError> {
         let Some(payment) = self.store.get_payment(account, &pending.payment_id).await? else {
             return Err(StoreError::corrupt("a pending charge without its payment").into());
         };
@@ -251,7 +243,7 @@ impl App {
         payment_id: &PaymentId,
         origin: StripeOrigin<'_>,
         intent: &Value,
-    ) -> Result<Reported, ChargeError> {
+    ) -> Result<Reported, AppError> {
         // The payment with its version: a link's report names the attempt it paid.
         let Some(attempt) = self.store.get_link_attempt(account, payment_id).await? else {
             return Ok(Reported::Unknown);

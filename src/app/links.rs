@@ -6,7 +6,8 @@
 use serde_json::Value;
 
 use super::App;
-use super::charges::{ChargeError, Reported};
+use super::AppError;
+use super::charges::Reported;
 use crate::domain::card::PaymentMethod;
 use crate::domain::customer::{Customer, NewCustomer};
 use crate::domain::ids::AccountId;
@@ -145,7 +146,7 @@ impl App {
         account: &AccountId,
         attempt: Attempt,
         intent: &Value,
-    ) -> Result<Reported, ChargeError> {
+    ) -> Result<Reported, AppError> {
         if intent["status"] != "succeeded" {
             // A declined attempt is ended by its page, or taken over once stale.
             return Ok(Reported::Ignored);

@@ -18,7 +18,7 @@ use crate::domain::tax::TaxRates;
 use crate::store::{Store, StoreError};
 
 pub use cache::TtlCache;
-pub use charges::{ChargeError, ReconcileReport, Reported, Settled, StripeOrigin};
+pub use charges::{ReconcileReport, Reported, Settled, StripeOrigin};
 pub use config::{
     Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL, STRIPE_API, STRIPE_JS, SecretSource,
     StripeConfig,
@@ -27,9 +27,20 @@ pub use deliveries::DeliveryReport;
 pub use faults::{Fault, Faults};
 use keys::KeyCache;
 pub use links::{LinkCompleted, PaidAttempt, payer_email};
-pub use provider_customers::{SyncError, Synced};
+pub use provider_customers::Synced;
 pub use receipts::ReceiptReport;
 use stripe::StripeMode;
+
+/// What stops a step of ours that both keeps records and asks a provider (a charge, a link's
+/// reported payment, a customer told to Stripe): either side's failure, kept apart so that each
+/// caller answers it as it should (an API error, a stream record read again).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Provider(#[from] crate::provider::ProviderError),
+}
 
 pub struct App {
     pub store: Store,

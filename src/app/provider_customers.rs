@@ -2,21 +2,11 @@
 //! (`workers::SYNC_STRIPE_CUSTOMERS`): an update never waits on Stripe, and one Stripe cannot
 //! take now is told again.
 
-use super::App;
+use super::{App, AppError};
 use crate::domain::customer::ProviderProfile;
 use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::payment::Provider;
-use crate::provider::ProviderError;
 use crate::provider::stripe_customers::ProfileSync;
-use crate::store::StoreError;
-
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Provider(#[from] ProviderError),
-}
 
 /// What telling one change came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +27,7 @@ impl App {
         customer: &CustomerId,
         version: u64,
         profile: &ProviderProfile<'_>,
-    ) -> Result<Synced, SyncError> {
+    ) -> Result<Synced, AppError> {
         let Some(account) = self.account(account).await? else {
             return Ok(Synced::NoStripe);
         };

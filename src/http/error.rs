@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::app::ChargeError;
+use crate::app::AppError;
 use crate::store::StoreError;
 
 /// One problem with one input, reported among all others of the same request.
@@ -126,11 +126,11 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<ChargeError> for ApiError {
-    fn from(error: ChargeError) -> Self {
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
         match error {
-            ChargeError::Store(error) => error.into(),
-            ChargeError::Provider(error) => Self::Unavailable(error.to_string()),
+            AppError::Store(error) => error.into(),
+            AppError::Provider(error) => Self::Unavailable(error.to_string()),
         }
     }
 }
