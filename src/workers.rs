@@ -290,22 +290,37 @@ pub async fn retry_deliveries(app: &'static App) -> Result<Value, lambda_runtime
     Ok(json!({"attempts": report.attempts, "delivered": report.delivered}))
 }
 
-/// Records the charges nobody finished that are due. A run that left any unrecorded (the
-/// provider down, a wrong Stripe key) fails, so that the function's Errors metric (alarmed in
-/// template.yaml) shows charges stuck in `processing`; they wait for a run after their lease.
+/// Records the charges nobody finished that are due, and settles the live links' attempts that
+/// were left. A run that left any unrecorded or unsettled (the provider down, a wrong Stripe
+/// key) fails, so that the function's ERROR line (alarmed in template.yaml) shows payments
+/// stuck in `processing`; they wait for a run after their lease.
 pub async fn reconcile_charges(app: &'static App) -> Result<Value, lambda_runtime::Error> {
-    let report = app.reconcile_due(Timestamp::now(), RETRY_BATCH).await?;
-    if report.checked > 0 {
-        tracing::info!(?report, "pending charges checked");
+    let now = Timestamp::now();
+    let (charges, links) = tokio::join!(
+        app.reconcile_due(now, RETRY_BATCH),
+        app.settle_left_links(now, RETRY_BATCH)
+    );
+    let (charges, links) = (charges?, links?);
+    if charges.checked > 0 {
+        tracing::info!(report = ?charges, "pending charges checked");
     }
-    if report.unrecorded > 0 {
+    if links.checked > 0 {
+        tracing::info!(report = ?links, "link checks settled");
+    }
+    if charges.unrecorded > 0 || links.unsettled > 0 {
         return Err(format!(
-            "{} of {} pending charges could not be recorded",
-            report.unrecorded, report.checked
+            "{} of {} pending charges could not be recorded, {} of {} left links not settled",
+            charges.unrecorded, charges.checked, links.unsettled, links.checked
         )
         .into());
     }
-    Ok(json!({"checked": report.checked, "recorded": report.recorded}))
+    Ok(json!({
+        "checked": charges.checked,
+        "recorded": charges.recorded,
+        "linksChecked": links.checked,
+        "linksPaid": links.paid,
+        "linksAbandoned": links.abandoned,
+    }))
 }
 
 /// Runs `worker` as a Lambda until the runtime stops it.

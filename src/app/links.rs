@@ -1,7 +1,8 @@
 //! A payment link's paid attempt recorded: by the hosted page that made it, or by the provider's
 //! report of it (Stripe's webhook) when the page's invocation died after the provider charged.
-//! Either way it is ONE completion transaction conditional on the attempt, so the first records
-//! it and the other finds it done.
+//! or by the reconciler finding an attempt left (`link_checks.rs`). Either way it is ONE
+//! completion transaction conditional on the attempt, so the first records it and the others
+//! find it done.
 
 use serde_json::Value;
 
@@ -151,7 +152,6 @@ impl App {
             // A declined attempt is ended by its page, or taken over once stale.
             return Ok(Reported::Ignored);
         }
-        let link = attempt.payment.id.clone();
         let reported_attempt = intent["metadata"][ATTEMPT_METADATA]
             .as_str()
             .and_then(|text| text.parse::<u64>().ok());
@@ -160,6 +160,18 @@ impl App {
         {
             return Ok(Reported::AlreadyRecorded(attempt.payment));
         }
+        self.record_paid_link(account, attempt, intent).await
+    }
+
+    /// Records `attempt` paid by the PaymentIntent `intent` (succeeded), with the card Stripe
+    /// saved, unless another recording of it or another attempt came first.
+    pub(super) async fn record_paid_link(
+        &self,
+        account: &AccountId,
+        attempt: Attempt,
+        intent: &Value,
+    ) -> Result<Reported, AppError> {
+        let link = attempt.payment.id.clone();
         let stripe = self
             .stripe_on(&Route::of(&attempt.payment))
             .await?

@@ -7,6 +7,7 @@ mod config;
 mod deliveries;
 mod faults;
 mod keys;
+mod link_checks;
 mod links;
 mod provider_customers;
 mod receipts;
@@ -26,6 +27,7 @@ pub use config::{
 pub use deliveries::DeliveryReport;
 pub use faults::{Fault, Faults};
 use keys::KeyCache;
+pub use link_checks::LinkCheckReport;
 pub use links::{LinkCompleted, PaidAttempt, payer_email};
 pub use provider_customers::Synced;
 pub use receipts::ReceiptReport;

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod invalid;
 pub mod invoice;
+pub mod link_check;
 pub mod money;
 pub mod page;
 pub mod payment;

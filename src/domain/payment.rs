@@ -291,10 +291,11 @@ impl Payment {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn link() -> Payment {
+    /// A sandbox link of 25.00 USD, pending.
+    pub(crate) fn link() -> Payment {
         let request = NewLink {
             amount: PaymentAmount::new(2500).unwrap(),
             currency: Currency::parse("usd").unwrap(),

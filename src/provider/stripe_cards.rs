@@ -196,7 +196,10 @@ impl Stripe<'_> {
     /// middle of authenticating still holds its client secret) is canceled, so that at most one
     /// PaymentIntent of the link can ever succeed. Looked for among the account's newest 500
     /// PaymentIntents; Stripe's webhook records the rare older one.
-    async fn settle_earlier_intents(&self, link_id: &str) -> Result<Option<Value>, ProviderError> {
+    pub async fn settle_earlier_intents(
+        &self,
+        link_id: &str,
+    ) -> Result<Option<Value>, ProviderError> {
         for intent in self.recent_intents_of(link_id).await? {
             let Some(id) = intent["id"].as_str() else {
                 continue;

@@ -68,6 +68,10 @@ pub const DUE_RECEIPTS: &str = "RCPTDUE";
 pub const PENDING_CHARGE_SK: &str = "PCHG";
 /// The `gsi2` partition of pending charges, by when the reconciler may check them.
 pub const DUE_PENDING_CHARGES: &str = "PCHGDUE";
+/// A live link's attempt to look at once it may have been left: beside its payment.
+pub const LINK_CHECK_SK: &str = "LCHK";
+/// The `gsi2` partition of link checks, by when the reconciler may take them.
+pub const DUE_LINK_CHECKS: &str = "LCHKDUE";
 
 pub fn payment(account: &AccountId, id: &PaymentId) -> String {
     format!("A#{account}#PAY#{id}")

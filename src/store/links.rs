@@ -33,7 +33,9 @@ pub struct Unpaid<'a> {
     /// `failed` or `requires_action`.
     pub status: PaymentStatus,
     pub failure: &'a Failure,
-    pub card: &'a CardSummary,
+    /// The card the attempt was made with (none when the payer left before any was tried:
+    /// the link keeps the card it showed).
+    pub card: Option<&'a CardSummary>,
 }
 
 #[derive(Debug)]

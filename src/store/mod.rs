@@ -28,6 +28,7 @@ mod item_size;
 mod items;
 mod key_lookup;
 pub mod keys;
+mod link_checks;
 mod links;
 mod paging;
 mod payments;

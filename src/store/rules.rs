@@ -92,18 +92,24 @@ pub(crate) fn begin_attempt(
 /// attempt that `version` identifies, so an attempt taken over is never ended twice.
 pub(crate) const CURRENT_ATTEMPT: &str = "#status = :processing AND #version = :version";
 
-/// End an attempt that did not pay: `failed` or `requires_action`, with the reason and the card.
+/// End an attempt that did not pay: `failed` or `requires_action`, with the reason and the card
+/// (if one was tried).
 pub(crate) fn end_attempt_unpaid(
     version: u64,
     status: PaymentStatus,
     failure: &Failure,
-    card: &CardSummary,
+    card: Option<&CardSummary>,
     now: Timestamp,
 ) -> ConditionalUpdate {
-    ConditionalUpdate::new(
-        "SET #status = :status, failureCode = :code, failureMessage = :message, \
-         cardBrand = :brand, cardLast4 = :last4, #updatedAt = :now \
-         REMOVE attemptStartedAt, attemptEmail ADD #version :one",
+    let card_set = match card {
+        Some(_) => ", cardBrand = :brand, cardLast4 = :last4",
+        None => "",
+    };
+    let change = ConditionalUpdate::new(
+        format!(
+            "SET #status = :status, failureCode = :code, failureMessage = :message, \
+             #updatedAt = :now{card_set} REMOVE attemptStartedAt, attemptEmail ADD #version :one"
+        ),
         CURRENT_ATTEMPT,
     )
     .name("#status", "status")
@@ -114,10 +120,14 @@ pub(crate) fn end_attempt_unpaid(
     .text(":status", status.as_str())
     .text(":code", failure.code.clone())
     .text(":message", failure.message.clone())
-    .text(":brand", card.brand.clone())
-    .text(":last4", card.last4.clone())
     .text(":now", now.to_string())
-    .number(":one", 1)
+    .number(":one", 1);
+    match card {
+        Some(card) => change
+            .text(":brand", card.brand.clone())
+            .text(":last4", card.last4.clone()),
+        None => change,
+    }
 }
 
 /// Lease a pending webhook delivery or receipt for one attempt: its due time, and its place in

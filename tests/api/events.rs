@@ -172,6 +172,7 @@ async fn check_worker_answer(t: &TestApp, function: &str, answer: &Value) {
                 answer["checked"].is_u64() && answer["recorded"].is_u64(),
                 "{answer}"
             );
+            assert!(answer["linksChecked"].is_u64(), "{answer}");
         }
         "sync_stripe_customers" => {
             // The fixture account takes cards through the sandbox: the change calls for a

@@ -428,8 +428,15 @@ fn workers_touch_only_what_they_deliver() {
         let own: &[&str] = match worker.name {
             "send_receipts" => &["A#*#RCPT#*"],
             // What recording a charge writes: the payment and its pending charge, the invoice
-            // and the counter that numbers it, the receipt.
-            "reconcile_charges" => &["A#*#PAY#*", "A#*#INV#*", "A#*#INVSEQ", "A#*#RCPT#*"],
+            // and the counter that numbers it, the receipt; and for a live link, its check and
+            // the customer a paid link makes of its payer.
+            "reconcile_charges" => &[
+                "A#*#PAY#*",
+                "A#*#INV#*",
+                "A#*#INVSEQ",
+                "A#*#RCPT#*",
+                "A#*#CUS#*",
+            ],
             _ => &["A#*#WHDL#*"],
         };
         let reads_payments = worker.name != "deliver_events" && worker.name != "retry_deliveries";

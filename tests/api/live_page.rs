@@ -59,7 +59,7 @@ pub async fn live_link(t: &TestApp, key: &str, amount: u64) -> String {
 
 /// A payer on the link's page: it opens, the browser confirms `card` at Stripe, and the form is
 /// submitted for payer@example.com; the page's answer.
-async fn pay_with_stripe_js(t: &TestApp, link: &str, card: &str) -> TestResponse {
+pub async fn pay_with_stripe_js(t: &TestApp, link: &str, card: &str) -> TestResponse {
     pay_as(t, link, card, "payer@example.com").await
 }
 
@@ -455,7 +455,7 @@ async fn a_payer_whose_email_stripe_refuses_still_pays_and_keeps_a_stripe_custom
 
 /// What localstripe's Stripe.js does when the payer answers its 3-D Secure window: the
 /// SetupIntent confirmed again, or the PaymentIntent authenticated (or not).
-async fn authenticate_in_browser(path: &str, secret: &str, success: Option<bool>) -> Value {
+pub async fn authenticate_in_browser(path: &str, secret: &str, success: Option<bool>) -> Value {
     let body = json!({ "key": LOCALSTRIPE_PUBLISHABLE_KEY, "client_secret": secret, "use_stripe_sdk": true });
     let body = match success {
         // The PaymentIntent's endpoint takes no use_stripe_sdk.
@@ -476,7 +476,7 @@ async fn authenticate_in_browser(path: &str, secret: &str, success: Option<bool>
 /// A payer of `link` whose card asks for 3-D Secure: saved through the page (the SetupIntent
 /// authenticated in Stripe.js's window), the form submitted for `email`; the page's answer,
 /// which asks the bank again for the payment itself.
-async fn submitted_asking_authentication(t: &TestApp, link: &str, email: &str) -> TestResponse {
+pub async fn submitted_asking_authentication(t: &TestApp, link: &str, email: &str) -> TestResponse {
     let visit = t.open_page(link).await;
     let setup = setup_of(&visit);
     let confirmed = confirm_in_browser(&setup, "4000002760003184").await;
@@ -496,7 +496,7 @@ async fn submitted_asking_authentication(t: &TestApp, link: &str, email: &str) -
 
 /// The authentication step's own form: its anti-forgery token and cookie, and the
 /// PaymentIntent's id and client secret its script uses.
-fn authentication_of(page: &crate::helpers::TestResponse) -> (PageVisit, String, String) {
+pub fn authentication_of(page: &crate::helpers::TestResponse) -> (PageVisit, String, String) {
     let field = |marker: &str| {
         page.text
             .split(marker)

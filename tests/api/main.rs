@@ -17,6 +17,7 @@ mod infrastructure;
 mod invoices;
 mod isolation;
 mod keys;
+mod left_links;
 mod listings;
 mod live_page;
 mod outbox;

@@ -202,7 +202,7 @@ async fn a_payers_email_is_kept_with_their_attempt_only_while_it_runs() {
     let unpaid = Unpaid {
         status: PaymentStatus::Failed,
         failure: &failure,
-        card: &card,
+        card: Some(&card),
     };
     t.store
         .end_attempt_unpaid(&account.id, &attempt, unpaid, Timestamp::now())
@@ -507,6 +507,57 @@ async fn a_due_receipt_is_leased_by_one_worker_only() {
         .unwrap();
     assert_eq!(leased.next_attempt_at, Some(until));
     assert_eq!(leased.attempts, seen.attempts);
+}
+
+/// A link's check: leased by one run only, and a new attempt's check is never removed by a run
+/// that leased the one it replaced.
+#[tokio::test]
+async fn a_link_check_is_leased_once_and_a_newer_attempts_check_outlives_the_old_lease() {
+    use commet_payments::domain::ids::PaymentId;
+    use commet_payments::domain::link_check::{LINK_CHECK_AFTER, LinkCheck};
+
+    let t = TestApp::with_own_table("link-checks").await;
+    let store = &t.store;
+    let (account, _) = t.account(Mode::Live).await;
+    let id = PaymentId::generate();
+    let started = Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap();
+    let first = LinkCheck::new(id.clone(), started);
+    store
+        .schedule_link_check(&account.id, &first)
+        .await
+        .unwrap();
+    let due_at = |at| store.due_link_checks(at, 10);
+    assert!(due_at(started).await.unwrap().is_empty());
+    let due = due_at(first.check_at).await.unwrap();
+    assert_eq!(due, [(account.id.clone(), first.clone())]);
+
+    let until = later(first.check_at, Duration::from_secs(120));
+    let leased = store.lease_link_check(&account.id, &first, until).await;
+    assert!(leased.unwrap());
+    let again = store.lease_link_check(&account.id, &first, until).await;
+    assert!(!again.unwrap(), "leased once");
+    assert!(due_at(first.check_at).await.unwrap().is_empty());
+
+    // A new attempt meanwhile: its check replaces the leased one, which cannot remove it
+    let second = LinkCheck::new(id.clone(), later(started, LINK_CHECK_AFTER));
+    store
+        .schedule_link_check(&account.id, &second)
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .remove_link_check(&account.id, &id, until)
+            .await
+            .unwrap()
+    );
+    let due = due_at(second.check_at).await.unwrap();
+    assert_eq!(due, [(account.id.clone(), second.clone())]);
+    let removed = store
+        .remove_link_check(&account.id, &id, second.check_at)
+        .await;
+    assert!(removed.unwrap());
+    let far = later(second.check_at, LINK_CHECK_AFTER);
+    assert!(due_at(far).await.unwrap().is_empty());
 }
 
 /// The same for a webhook delivery.

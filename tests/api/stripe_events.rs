@@ -285,7 +285,7 @@ async fn without_a_signing_secret_every_event_is_refused_503() {
 /// Stripe's own events, from real PaymentIntents at localstripe, about charges whose request
 /// died (an injected fault: the crash tests' feature).
 #[cfg(feature = "fault-injection")]
-mod crashed {
+pub mod crashed {
     use std::time::Duration;
 
     use commet_payments::app::Fault;
@@ -413,7 +413,7 @@ mod crashed {
 
     /// A live link of $18.00 whose page, paid by `email` with 4242, failed to record the
     /// attempt after Stripe charged: the link stays `processing`.
-    async fn link_whose_page_died(t: &TestApp, key: &str, email: &str) -> String {
+    pub async fn link_whose_page_died(t: &TestApp, key: &str, email: &str) -> String {
         use crate::live_page::{confirm_in_browser, live_link, setup_of};
 
         let link = live_link(t, key, 1800).await;

@@ -101,7 +101,7 @@ pub(super) async fn unpaid(
     let unpaid = Unpaid {
         status,
         failure: &failure,
-        card: &answered.card,
+        card: Some(&answered.card),
     };
     match app
         .store

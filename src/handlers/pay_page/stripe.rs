@@ -5,6 +5,7 @@ use crate::app::{App, payer_email};
 use crate::domain::account::Account;
 use crate::domain::customer::Customer;
 use crate::domain::ids::StripeAccountId;
+use crate::domain::link_check::LinkCheck;
 use crate::domain::payment::{CardSummary, Payment, PaymentStatus, Route};
 use crate::domain::time::Timestamp;
 use crate::http::hosted_page::form::{FormState, PaymentForm};
@@ -63,6 +64,13 @@ pub(super) async fn pay_with_stripe(
         },
     };
     let now = Timestamp::now();
+    // Before the attempt, so that no attempt runs without it: if this one is left (the payer
+    // gone mid-authentication, the invocation dead after Stripe charged), the reconciler
+    // settles it. One that is refused below leaves a check that finds the link settled.
+    let check = LinkCheck::new(payment.id.clone(), now);
+    if let Err(error) = app.store.schedule_link_check(&merchant.id, &check).await {
+        return outage(merchant, error);
+    }
     let attempt = match begin(app, merchant, &payment, entry.email.as_ref(), now).await {
         Ok(attempt) => attempt,
         Err(page) => return page,

@@ -7,6 +7,7 @@ mod customer;
 mod delivery;
 mod invoice;
 mod link;
+mod link_check;
 mod payment;
 mod pending_charge;
 mod receipt;
@@ -28,6 +29,7 @@ pub(crate) use customer::{CustomerChangeItem, CustomerItem, ExternalIdItem, Paym
 pub(crate) use delivery::{AttemptItem, DeliveryItem, due_key};
 pub(crate) use invoice::{InvoiceCounterItem, InvoiceItem};
 pub(crate) use link::LinkItem;
+pub(crate) use link_check::{LinkCheckItem, link_check_due_key};
 pub(crate) use payment::PaymentItem;
 pub(crate) use pending_charge::{PendingChargeItem, pending_charge_due_key};
 pub(crate) use receipt::{ReceiptItem, receipt_due_key};

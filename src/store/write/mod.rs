@@ -4,7 +4,7 @@
 //!
 //! - conditions and update expressions with their placeholders (`expressions.rs`);
 //! - single writes: `put`, `put_new`, `put_unless`, `update_conditionally`, `update_if`,
-//!   `put_batch`;
+//!   `delete_if`, `put_batch`;
 //! - transactions of items that each know their `Slot`, so that a refusal names the write whose
 //!   condition failed instead of a position (`transaction.rs`);
 //! - `update`, the conditional update of one item that may also have to complete an idempotency
@@ -154,6 +154,24 @@ impl Store {
             .return_values(ReturnValue::None)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None);
         match sent(request.send()).await {
+            Ok(_) => Ok(true),
+            Err(error) if is_condition_failure(&error) => Ok(false),
+            Err(error) => Err(StoreError::from_sdk(error)),
+        }
+    }
+
+    /// ONE DeleteItem under `condition`: whether it held (then the item is gone).
+    pub(crate) async fn delete_if(
+        &self,
+        key: Item,
+        condition: Condition,
+    ) -> Result<bool, StoreError> {
+        let request = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key));
+        match sent(conditioned!(request, condition).send()).await {
             Ok(_) => Ok(true),
             Err(error) if is_condition_failure(&error) => Ok(false),
             Err(error) => Err(StoreError::from_sdk(error)),

@@ -102,6 +102,16 @@ impl Drop for TestApp {
     }
 }
 
+/// Stripe at a loopback port nothing listens on.
+fn unreachable_stripe() -> StripeConfig {
+    StripeConfig {
+        api_base: format!("http://127.0.0.1:{}", free_port()),
+        key: SecretSource::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned())),
+        publishable_key: None,
+        js_url: commet_payments::app::STRIPE_JS.to_owned(),
+    }
+}
+
 impl TestApp {
     pub async fn new() -> Self {
         init_logging();
@@ -163,16 +173,21 @@ impl TestApp {
 
     /// An app whose Stripe does not answer: a loopback port nothing listens on.
     pub async fn with_unreachable_stripe(own_table: &str) -> Self {
-        let closed = free_port();
         Self::custom(Some(own_table), |config| {
-            config.stripe = Some(StripeConfig {
-                api_base: format!("http://127.0.0.1:{closed}"),
-                key: SecretSource::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned())),
-                publishable_key: None,
-                js_url: commet_payments::app::STRIPE_JS.to_owned(),
-            });
+            config.stripe = Some(unreachable_stripe());
         })
         .await
+    }
+
+    /// Another container of the same deployment (same table) that cannot reach Stripe.
+    pub fn another_container_without_stripe(&self) -> Self {
+        let mut app_config = config(dynamodb_endpoint());
+        app_config.store.table_name = self.store.table_name().to_owned();
+        app_config.stripe = Some(unreachable_stripe());
+        Self {
+            app: App::new(self.store.clone(), app_config).leak(),
+            store: self.store.clone(),
+        }
     }
 
     pub async fn custom(own_table: Option<&str>, configure: impl FnOnce(&mut Config)) -> Self {

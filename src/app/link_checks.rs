@@ -1,0 +1,146 @@
+//! Live links' attempts that were left (`domain::link_check`): once a link's check is due, an
+//! attempt still `processing` is settled as Stripe has it. A PaymentIntent of the link that
+//! succeeded pays it (the page died after Stripe charged, and no webhook of Stripe's recorded
+//! it); else the link's open PaymentIntents are canceled, so that the client secret a browser
+//! still holds pays nothing later, and the attempt ends `failed` (`attempt_abandoned`), the
+//! link payable again.
+
+use tokio::task::JoinSet;
+
+use super::charges::Reported;
+use super::{App, AppError};
+use crate::domain::delivery::later;
+use crate::domain::ids::AccountId;
+use crate::domain::link_check::{LINK_CHECK_LEASE, LinkCheck, abandoned, attempt_left};
+use crate::domain::payment::{PaymentStatus, Route};
+use crate::domain::time::Timestamp;
+use crate::provider::ProviderError;
+use crate::store::{StoreError, Unpaid};
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LinkCheckReport {
+    /// Due checks this run took.
+    pub checked: usize,
+    /// Left attempts it recorded paid, from a PaymentIntent that succeeded.
+    pub paid: usize,
+    /// Left attempts it ended unpaid.
+    pub abandoned: usize,
+    /// Checks it could not settle (Stripe or the table failed): leased, they wait for a run
+    /// after the lease.
+    pub unsettled: usize,
+}
+
+/// What one check came to.
+enum Settled {
+    /// The link was settled already, or is gone: nothing to do.
+    Nothing,
+    Paid,
+    Abandoned,
+    /// A newer attempt runs: its own check is due later.
+    NotYet,
+}
+
+impl App {
+    /// Settles the left attempts of the link checks due at `now` (at most `limit`, all at once):
+    /// each is leased, its link read, and an attempt still `processing` settled at Stripe.
+    pub async fn settle_left_links(
+        &'static self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<LinkCheckReport, StoreError> {
+        let due = self.store.due_link_checks(now, limit).await?;
+        let mut checks = JoinSet::new();
+        for (account, check) in due {
+            checks.spawn(async move {
+                let until = later(now, LINK_CHECK_LEASE);
+                if !self.store.lease_link_check(&account, &check, until).await? {
+                    return Ok::<_, StoreError>(None);
+                }
+                Ok(Some(
+                    self.settle_left_link(&account, &check, until, now).await,
+                ))
+            });
+        }
+        let mut report = LinkCheckReport::default();
+        let mut failure = None;
+        while let Some(joined) = checks.join_next().await {
+            match joined {
+                Ok(Ok(None)) => {}
+                Ok(Ok(Some(settled))) => {
+                    report.checked += 1;
+                    match settled {
+                        Ok(Settled::Paid) => report.paid += 1,
+                        Ok(Settled::Abandoned) => report.abandoned += 1,
+                        Ok(Settled::Nothing | Settled::NotYet) => {}
+                        Err(error) => {
+                            report.unsettled += 1;
+                            tracing::warn!(%error, "a left link attempt not settled");
+                        }
+                    }
+                }
+                Ok(Err(error)) => failure = Some(error),
+                Err(panicked) => failure = Some(StoreError::Internal(panicked.to_string())),
+            }
+        }
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(report),
+        }
+    }
+
+    /// One leased check (`leased`: its time now): the link settled, then the check removed.
+    async fn settle_left_link(
+        &self,
+        account: &AccountId,
+        check: &LinkCheck,
+        leased: Timestamp,
+        now: Timestamp,
+    ) -> Result<Settled, AppError> {
+        let link = &check.payment_id;
+        let attempt = self.store.get_link_attempt(account, link).await?;
+        let settled = match attempt {
+            None => Settled::Nothing,
+            Some(attempt) if attempt.payment.status != PaymentStatus::Processing => {
+                Settled::Nothing
+            }
+            Some(attempt) if !attempt_left(&attempt.payment, now) => return Ok(Settled::NotYet),
+            Some(attempt) => {
+                let stripe = self
+                    .stripe_on(&Route::of(&attempt.payment))
+                    .await?
+                    .ok_or_else(|| ProviderError("no Stripe here to settle a live link".into()))?;
+                match stripe.settle_earlier_intents(link.as_str()).await? {
+                    Some(paid) => match self.record_paid_link(account, attempt, &paid).await? {
+                        Reported::Recorded(_) => Settled::Paid,
+                        _ => Settled::Nothing,
+                    },
+                    None => {
+                        let failure = abandoned();
+                        let unpaid = Unpaid {
+                            status: PaymentStatus::Failed,
+                            failure: &failure,
+                            card: None,
+                        };
+                        let ended = self
+                            .store
+                            .end_attempt_unpaid(account, &attempt, unpaid, now)
+                            .await?;
+                        match ended {
+                            Some(_) => Settled::Abandoned,
+                            None => Settled::Nothing,
+                        }
+                    }
+                }
+            }
+        };
+        tracing::info!(
+            account = %account,
+            payment = %link,
+            paid = matches!(settled, Settled::Paid),
+            abandoned = matches!(settled, Settled::Abandoned),
+            "link check settled"
+        );
+        self.store.remove_link_check(account, link, leased).await?;
+        Ok(settled)
+    }
+}

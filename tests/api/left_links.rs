@@ -1,0 +1,159 @@
+//! Live links' attempts that were left: the reconciler (`App::settle_left_links`, which
+//! `reconcile_charges` runs every minute) settles a link still `processing` once its check is
+//! due (15 minutes after the attempt began), as Stripe has it. On tables of their own: the
+//! checks are found by a query of the whole due index, at a time made to be that late.
+
+use std::time::Duration;
+
+use commet_payments::app::LinkCheckReport;
+use commet_payments::domain::account::{Account, Mode};
+use commet_payments::domain::delivery::later;
+use commet_payments::domain::ids::PaymentId;
+use commet_payments::domain::link_check::{LINK_CHECK_AFTER, LINK_CHECK_LEASE};
+use commet_payments::domain::payment::{Payment, PaymentStatus};
+use commet_payments::domain::time::Timestamp;
+
+use crate::helpers::TestApp;
+use crate::live_page::{
+    authenticate_in_browser, authentication_of, live_link, pay_with_stripe_js,
+    submitted_asking_authentication,
+};
+use crate::stripe::intents_of;
+
+/// A moment at which the checks of attempts begun until now are due.
+fn checks_due() -> Timestamp {
+    later(Timestamp::now(), LINK_CHECK_AFTER + Duration::from_secs(1))
+}
+
+async fn stored(t: &TestApp, account: &Account, link: &str) -> Payment {
+    let id = PaymentId::parse(link).unwrap();
+    t.store
+        .get_payment(&account.id, &id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_payer_who_left_mid_authentication_has_the_attempt_ended_and_its_intent_canceled() {
+    // GIVEN a live link whose attempt waits for 3-D Secure, the payer gone
+    let t = TestApp::with_stripe(Some("left-links")).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let link = live_link(&t, &key, 1300).await;
+    let asked = submitted_asking_authentication(&t, &link, "payer@example.com").await;
+    assert!(
+        asked.text.contains("Confirm with your bank"),
+        "{}",
+        asked.text
+    );
+    let (_, intent, secret) = authentication_of(&asked);
+
+    // WHEN the reconciler runs before the check is due
+    let early = t
+        .app
+        .settle_left_links(Timestamp::now(), 100)
+        .await
+        .unwrap();
+    // THEN nothing is taken: the payer may still be authenticating
+    assert_eq!(early, LinkCheckReport::default());
+
+    // WHEN it runs once due, from a container that cannot reach Stripe
+    let due = checks_due();
+    let cut_off = t.another_container_without_stripe();
+    let report = cut_off.app.settle_left_links(due, 100).await.unwrap();
+    // THEN it is not settled: the link stays processing, and the check waits out its lease
+    assert_eq!((report.checked, report.unsettled), (1, 1), "{report:?}");
+    assert_eq!(
+        stored(&t, &account, &link).await.status,
+        PaymentStatus::Processing
+    );
+    let leased = t.app.settle_left_links(due, 100).await.unwrap();
+    assert_eq!(leased, LinkCheckReport::default());
+
+    // WHEN it runs after the lease, Stripe reachable
+    let after_lease = later(due, LINK_CHECK_LEASE + Duration::from_secs(1));
+    let report = t.app.settle_left_links(after_lease, 100).await.unwrap();
+
+    // THEN the attempt ended failed, as abandoned, and its PaymentIntent was canceled: the
+    // client secret the browser holds pays nothing now
+    assert_eq!((report.checked, report.abandoned), (1, 1), "{report:?}");
+    let ended = stored(&t, &account, &link).await;
+    assert_eq!(ended.status, PaymentStatus::Failed);
+    assert_eq!(ended.failure.unwrap().code, "attempt_abandoned");
+    let late = authenticate_in_browser(
+        &format!("/v1/payment_intents/{intent}/_authenticate"),
+        &secret,
+        Some(true),
+    )
+    .await;
+    assert!(late.get("error").is_some(), "{late}");
+    let intents = intents_of(&link).await;
+    assert_eq!(intents.len(), 1, "{intents:?}");
+    assert_eq!(intents[0]["status"], "canceled");
+    // AND its check is gone
+    let far = later(after_lease, LINK_CHECK_AFTER * 4);
+    assert_eq!(
+        t.app.settle_left_links(far, 100).await.unwrap(),
+        LinkCheckReport::default()
+    );
+
+    // WHEN the payer comes back with another card
+    let paid = pay_with_stripe_js(&t, &link, "4242424242424242").await;
+    // THEN it pays, and that attempt's check, once due, finds the link settled and asks
+    // Stripe nothing
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    let report = cut_off
+        .app
+        .settle_left_links(later(far, LINK_CHECK_AFTER), 100)
+        .await
+        .unwrap();
+    assert_eq!((report.checked, report.unsettled), (1, 0), "{report:?}");
+    assert_eq!(
+        stored(&t, &account, &link).await.status,
+        PaymentStatus::Succeeded
+    );
+}
+
+#[cfg(feature = "fault-injection")]
+#[tokio::test]
+async fn an_attempt_whose_page_died_after_stripe_charged_is_recorded_paid_by_the_reconciler() {
+    // GIVEN a live link whose page died after Stripe charged (no Stripe webhook configured to
+    // record it), Stripe behind a proxy
+    use crate::helpers::{CountingProxy, localstripe_endpoint};
+
+    let proxy = CountingProxy::to(localstripe_endpoint()).await;
+    let t = TestApp::with_stripe_api_at(Some("left-links-paid"), &proxy.origin).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let link =
+        crate::stripe_events::crashed::link_whose_page_died(&t, &key, "gone@example.com").await;
+
+    // WHEN the reconciler runs once its check is due
+    let report = t.app.settle_left_links(checks_due(), 100).await.unwrap();
+
+    // THEN the link is paid by the PaymentIntent that succeeded, with no second charge, its
+    // payer a customer with the e-mail they gave
+    assert_eq!((report.checked, report.paid), (1, 1), "{report:?}");
+    let paid = stored(&t, &account, &link).await;
+    assert_eq!(paid.status, PaymentStatus::Succeeded);
+    let intents = intents_of(&link).await;
+    assert_eq!(intents.len(), 1, "{intents:?}");
+    assert_eq!(intents[0]["status"], "succeeded");
+    assert_eq!(
+        paid.provider_reference.as_deref(),
+        intents[0]["id"].as_str()
+    );
+    let payer = paid.customer_id.expect("the payer became a customer");
+    let payer = t.get(&format!("/api/v1/customers/{payer}"), &key).await;
+    assert_eq!(payer.data()["email"], "gone@example.com");
+    let invoice = paid.invoice_id.expect("an invoice");
+    let invoice = t.get(&format!("/api/v1/invoices/{invoice}"), &key).await;
+    assert_eq!(invoice.data()["status"], "paid");
+    // AND a run after that asks Stripe nothing more
+    let requests = proxy.requests();
+    let far = later(checks_due(), LINK_CHECK_AFTER * 4);
+    assert_eq!(
+        t.app.settle_left_links(far, 100).await.unwrap(),
+        LinkCheckReport::default()
+    );
+    assert_eq!(proxy.requests(), requests);
+}
