@@ -109,7 +109,11 @@ impl App {
                     .stripe_on(&Route::of(&attempt.payment))
                     .await?
                     .ok_or_else(|| ProviderError("no Stripe here to settle a live link".into()))?;
-                match stripe.settle_earlier_intents(link.as_str()).await? {
+                let began = attempt
+                    .payment
+                    .attempt_started_at
+                    .map_or(0, |at| at.datetime().unix_timestamp());
+                match stripe.settle_left_attempt(link.as_str(), began).await? {
                     Some(paid) => match self.record_paid_link(account, attempt, &paid).await? {
                         Reported::Recorded(_) => Settled::Paid,
                         _ => Settled::Nothing,

@@ -200,7 +200,40 @@ impl Stripe<'_> {
         &self,
         link_id: &str,
     ) -> Result<Option<Value>, ProviderError> {
-        for intent in self.recent_intents_of(link_id).await? {
+        let (intents, _) = self.recent_intents_of(link_id, i64::MIN).await?;
+        self.settle_intents(intents).await
+    }
+
+    /// The same for an attempt on the link that was left, begun at `began` (Unix seconds), by
+    /// the reconciler, which ends the attempt unpaid when nothing paid: so it must be sure of
+    /// that. An error instead when the account's newest 500 PaymentIntents do not reach back to
+    /// the attempt (a minute before it, for clocks that differ), or one of the link's is still
+    /// `processing`.
+    pub async fn settle_left_attempt(
+        &self,
+        link_id: &str,
+        began: i64,
+    ) -> Result<Option<Value>, ProviderError> {
+        let (intents, reached) = self.recent_intents_of(link_id, began - 60).await?;
+        if !reached {
+            return Err(ProviderError(format!(
+                "the newest 500 PaymentIntents do not reach back to {link_id}'s attempt"
+            )));
+        }
+        if intents
+            .iter()
+            .any(|intent| intent["status"] == "processing")
+        {
+            return Err(ProviderError(format!(
+                "a PaymentIntent of {link_id} is still processing"
+            )));
+        }
+        self.settle_intents(intents).await
+    }
+
+    /// The first of `intents` that succeeded, the open ones before it canceled.
+    async fn settle_intents(&self, intents: Vec<Value>) -> Result<Option<Value>, ProviderError> {
+        for intent in intents {
             let Some(id) = intent["id"].as_str() else {
                 continue;
             };
@@ -241,23 +274,30 @@ impl Stripe<'_> {
         }
     }
 
-    /// The link's PaymentIntents among the account's newest 500, newest first.
-    async fn recent_intents_of(&self, link_id: &str) -> Result<Vec<Value>, ProviderError> {
+    /// The link's PaymentIntents among the account's newest 500, newest first, and whether
+    /// those are all the account's made since `since` (Unix seconds): the list ended, or
+    /// reached one made before it (then it stops there).
+    async fn recent_intents_of(
+        &self,
+        link_id: &str,
+        since: i64,
+    ) -> Result<(Vec<Value>, bool), ProviderError> {
         let mut found = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..5 {
             let (intents, next) = self.intents_page(after.as_deref()).await?;
+            let reached = reaches_before(&intents, since);
             found.extend(
                 intents
                     .into_iter()
                     .filter(|intent| intent["metadata"][PAYMENT_ID_METADATA] == link_id),
             );
             match next {
-                Some(next) => after = Some(next),
-                None => break,
+                Some(next) if !reached => after = Some(next),
+                _ => return Ok((found, true)),
             }
         }
-        Ok(found)
+        Ok((found, false))
     }
 
     /// The link's PaymentIntent `intent_id` after the payer authenticated (or gave up): `None`
@@ -433,11 +473,38 @@ pub fn page_outcome(
     }
 }
 
+/// Whether a page of PaymentIntents (newest first) reaches one made before `since` (Unix
+/// seconds): every later page holds older ones only.
+fn reaches_before(page: &[Value], since: i64) -> bool {
+    page.last()
+        .and_then(|oldest| oldest["created"].as_i64())
+        .is_some_and(|created| created < since)
+}
+
 #[cfg(test)]
 mod tests {
     //! Stripe's answers as its API reference shows them (recorded responses).
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_page_of_intents_reaches_back_only_past_its_oldest() {
+        let page = |created: &[i64]| -> Vec<Value> {
+            created
+                .iter()
+                .map(|at| json!({"id": format!("pi_{at}"), "object": "payment_intent", "created": at}))
+                .collect()
+        };
+        let since = 1_767_225_600;
+        assert!(reaches_before(&page(&[since + 5, since - 1]), since));
+        assert!(!reaches_before(&page(&[since + 5, since]), since));
+        assert!(
+            !reaches_before(&page(&[since - 5, since + 1]), since),
+            "newest first"
+        );
+        assert!(!reaches_before(&page(&[]), since));
+        assert!(!reaches_before(&page(&[since - 1]), i64::MIN));
+    }
 
     fn method() -> PaymentMethod {
         saved_method(
