@@ -163,30 +163,19 @@ impl App {
             });
         }
         let mut report = ReconcileReport::default();
-        let mut failure = None;
-        while let Some(joined) = checks.join_next().await {
-            match joined {
-                Ok(Ok(None)) => {}
-                Ok(Ok(Some(recorded))) => {
-                    report.checked += 1;
-                    match recorded {
-                        Ok(true) => report.recorded += 1,
-                        Ok(false) => {}
-                        // Left leased: the next run after the lease asks again.
-                        Err(error) => {
-                            report.unrecorded += 1;
-                            tracing::warn!(%error, "pending charge not recorded");
-                        }
-                    }
+        for recorded in leased_outcomes(checks).await? {
+            report.checked += 1;
+            match recorded {
+                Ok(true) => report.recorded += 1,
+                Ok(false) => {}
+                // Left leased: the next run after the lease asks again.
+                Err(error) => {
+                    report.unrecorded += 1;
+                    tracing::warn!(%error, "pending charge not recorded");
                 }
-                Ok(Err(error)) => failure = Some(error),
-                Err(panicked) => failure = Some(StoreError::Internal(panicked.to_string())),
             }
         }
-        match failure {
-            Some(error) => Err(error),
-            None => Ok(report),
-        }
+        Ok(report)
     }
 
     /// One leased pending charge: true when this run recorded its outcome.
@@ -274,6 +263,27 @@ impl App {
             true => Reported::Recorded(settled.payment),
             false => Reported::AlreadyRecorded(settled.payment),
         })
+    }
+}
+
+/// The outcomes of a run's leased checks, spawned at once (`None`: another run held the check):
+/// those this run took, once all are done; the table's failure (or a panic) if any had one.
+pub(super) async fn leased_outcomes<T: 'static>(
+    mut checks: JoinSet<Result<Option<T>, StoreError>>,
+) -> Result<Vec<T>, StoreError> {
+    let mut outcomes = Vec::new();
+    let mut failure = None;
+    while let Some(joined) = checks.join_next().await {
+        match joined {
+            Ok(Ok(Some(outcome))) => outcomes.push(outcome),
+            Ok(Ok(None)) => {}
+            Ok(Err(error)) => failure = Some(error),
+            Err(panicked) => failure = Some(StoreError::Internal(panicked.to_string())),
+        }
+    }
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(outcomes),
     }
 }
 

@@ -7,7 +7,7 @@
 
 use tokio::task::JoinSet;
 
-use super::charges::Reported;
+use super::charges::{Reported, leased_outcomes};
 use super::{App, AppError};
 use crate::domain::delivery::later;
 use crate::domain::ids::AccountId;
@@ -62,30 +62,20 @@ impl App {
             });
         }
         let mut report = LinkCheckReport::default();
-        let mut failure = None;
-        while let Some(joined) = checks.join_next().await {
-            match joined {
-                Ok(Ok(None)) => {}
-                Ok(Ok(Some(settled))) => {
-                    report.checked += 1;
-                    match settled {
-                        Ok(Settled::Paid) => report.paid += 1,
-                        Ok(Settled::Abandoned) => report.abandoned += 1,
-                        Ok(Settled::Nothing | Settled::NotYet) => {}
-                        Err(error) => {
-                            report.unsettled += 1;
-                            tracing::warn!(%error, "a left link attempt not settled");
-                        }
-                    }
+        for settled in leased_outcomes(checks).await? {
+            report.checked += 1;
+            match settled {
+                Ok(Settled::Paid) => report.paid += 1,
+                Ok(Settled::Abandoned) => report.abandoned += 1,
+                Ok(Settled::Nothing | Settled::NotYet) => {}
+                // Left leased: the next run after the lease looks again.
+                Err(error) => {
+                    report.unsettled += 1;
+                    tracing::warn!(%error, "a left link attempt not settled");
                 }
-                Ok(Err(error)) => failure = Some(error),
-                Err(panicked) => failure = Some(StoreError::Internal(panicked.to_string())),
             }
         }
-        match failure {
-            Some(error) => Err(error),
-            None => Ok(report),
-        }
+        Ok(report)
     }
 
     /// One leased check (`leased`: its time now): the link settled, then the check removed.

@@ -1,11 +1,9 @@
 //! Off-session charges: the payment and its pending charge written together, and the pending
 //! charges the reconciler finds through the due index.
 
-use super::items::{
-    Item, PaymentItem, PendingChargeItem, from_item, pending_charge_due_key, string_key, to_item,
-};
-use super::write::{Bind, ConditionalUpdate, PRESENT, Transaction};
-use super::{Store, StoreError, keys};
+use super::items::{Item, PaymentItem, PendingChargeItem, from_item, string_key, to_item};
+use super::write::{PRESENT, Transaction};
+use super::{Store, StoreError, keys, rules};
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::payment::Payment;
 use crate::domain::pending_charge::PendingCharge;
@@ -96,11 +94,7 @@ impl Store {
         seen: &PendingCharge,
         until: Timestamp,
     ) -> Result<bool, StoreError> {
-        let change =
-            ConditionalUpdate::new("SET checkAt = :until, gsi2sk = :duesk", "checkAt = :seen")
-                .text(":until", until.to_string())
-                .text(":duesk", pending_charge_due_key(&until, &seen.payment_id))
-                .text(":seen", seen.check_at.to_string());
+        let change = rules::lease_check(seen.check_at, until, &seen.payment_id);
         self.update_if(pending_charge_key(account, &seen.payment_id), change)
             .await
     }

@@ -2,9 +2,9 @@
 //! the reconciler through the due index once the attempt may have been left, and removed when
 //! the link is seen settled.
 
-use super::items::{Item, LinkCheckItem, from_item, link_check_due_key, string_key, to_item};
-use super::write::{Bind, Condition, ConditionalUpdate};
-use super::{Store, StoreError, keys};
+use super::items::{Item, LinkCheckItem, from_item, string_key, to_item};
+use super::write::{Bind, Condition};
+use super::{Store, StoreError, keys, rules};
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::link_check::LinkCheck;
 use crate::domain::time::Timestamp;
@@ -47,11 +47,7 @@ impl Store {
         seen: &LinkCheck,
         until: Timestamp,
     ) -> Result<bool, StoreError> {
-        let change =
-            ConditionalUpdate::new("SET checkAt = :until, gsi2sk = :duesk", "checkAt = :seen")
-                .text(":until", until.to_string())
-                .text(":duesk", link_check_due_key(&until, &seen.payment_id))
-                .text(":seen", seen.check_at.to_string());
+        let change = rules::lease_check(seen.check_at, until, &seen.payment_id);
         self.update_if(link_check_key(account, &seen.payment_id), change)
             .await
     }

@@ -3,7 +3,9 @@
 //! `Payment::CANCELABLE` and both `Payment::cancel_decision` and the cancel's condition change.
 //! The benchmark sends these very requests (`store::bench`).
 
+use super::items::check_due_key;
 use super::write::{Bind, ConditionalUpdate};
+use crate::domain::ids::PaymentId;
 use crate::domain::invoice::{Invoice, InvoiceSettlement};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
 use crate::domain::text::Email;
@@ -128,6 +130,20 @@ pub(crate) fn end_attempt_unpaid(
             .text(":last4", card.last4.clone()),
         None => change,
     }
+}
+
+/// Lease a payment's due check (a pending charge, a link's attempt) for one run: its time, and
+/// its place in the due index, move to `until`, when another run may take it over; only if it
+/// is still as the caller saw it (`seen`), so two runs never hold one.
+pub(crate) fn lease_check(
+    seen: Timestamp,
+    until: Timestamp,
+    payment: &PaymentId,
+) -> ConditionalUpdate {
+    ConditionalUpdate::new("SET checkAt = :until, gsi2sk = :duesk", "checkAt = :seen")
+        .text(":until", until.to_string())
+        .text(":duesk", check_due_key(&until, payment))
+        .text(":seen", seen.to_string())
 }
 
 /// Lease a pending webhook delivery or receipt for one attempt: its due time, and its place in

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, keys, sort_key, stored};
+use super::{StoreError, check_due_key, keys, stored};
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::link_check::LinkCheck;
 use crate::domain::time::Timestamp;
@@ -19,18 +19,13 @@ pub(crate) struct LinkCheckItem {
     pub check_at: String,
 }
 
-/// The due-index sort key of a link check.
-pub(crate) fn link_check_due_key(check_at: &Timestamp, payment: &PaymentId) -> String {
-    sort_key(check_at, payment.as_str())
-}
-
 impl LinkCheckItem {
     pub fn new(account: &AccountId, check: &LinkCheck) -> Self {
         Self {
             pk: keys::payment(account, &check.payment_id),
             sk: keys::LINK_CHECK_SK.to_owned(),
             gsi2pk: keys::DUE_LINK_CHECKS.to_owned(),
-            gsi2sk: link_check_due_key(&check.check_at, &check.payment_id),
+            gsi2sk: check_due_key(&check.check_at, &check.payment_id),
             account_id: account.to_string(),
             payment_id: check.payment_id.to_string(),
             check_at: check.check_at.to_string(),

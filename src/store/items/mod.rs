@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{StoreError, keys};
 use crate::domain::Invalid;
+use crate::domain::ids::PaymentId;
 use crate::domain::page::Position;
 use crate::domain::time::Timestamp;
 
@@ -29,9 +30,9 @@ pub(crate) use customer::{CustomerChangeItem, CustomerItem, ExternalIdItem, Paym
 pub(crate) use delivery::{AttemptItem, DeliveryItem, due_key};
 pub(crate) use invoice::{InvoiceCounterItem, InvoiceItem};
 pub(crate) use link::LinkItem;
-pub(crate) use link_check::{LinkCheckItem, link_check_due_key};
+pub(crate) use link_check::LinkCheckItem;
 pub(crate) use payment::PaymentItem;
-pub(crate) use pending_charge::{PendingChargeItem, pending_charge_due_key};
+pub(crate) use pending_charge::PendingChargeItem;
 pub(crate) use receipt::{ReceiptItem, receipt_due_key};
 pub(crate) use tax::TaxRatesItem;
 pub(crate) use webhook::WebhookItem;
@@ -48,6 +49,12 @@ pub(crate) fn from_item<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T, S
 
 pub(crate) fn stored<T>(field: &str, parsed: Result<T, Invalid>) -> Result<T, StoreError> {
     parsed.map_err(|e| StoreError::corrupt(format!("{field} {e}")))
+}
+
+/// The due-index sort key of a payment's check (a pending charge, a link's attempt): when it
+/// is due, then the payment.
+pub(crate) fn check_due_key(check_at: &Timestamp, payment: &PaymentId) -> String {
+    sort_key(check_at, payment.as_str())
 }
 
 pub(crate) fn sort_key(created_at: &Timestamp, id: &str) -> String {

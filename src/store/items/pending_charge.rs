@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{PaymentMethodItem, StoreError, keys, sort_key, stored};
+use super::{PaymentMethodItem, StoreError, check_due_key, keys, stored};
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::pending_charge::PendingCharge;
 use crate::domain::time::Timestamp;
@@ -20,18 +20,13 @@ pub(crate) struct PendingChargeItem {
     pub check_at: String,
 }
 
-/// The due-index sort key of a pending charge.
-pub(crate) fn pending_charge_due_key(check_at: &Timestamp, payment: &PaymentId) -> String {
-    sort_key(check_at, payment.as_str())
-}
-
 impl PendingChargeItem {
     pub fn new(account: &AccountId, pending: &PendingCharge) -> Self {
         Self {
             pk: keys::payment(account, &pending.payment_id),
             sk: keys::PENDING_CHARGE_SK.to_owned(),
             gsi2pk: keys::DUE_PENDING_CHARGES.to_owned(),
-            gsi2sk: pending_charge_due_key(&pending.check_at, &pending.payment_id),
+            gsi2sk: check_due_key(&pending.check_at, &pending.payment_id),
             account_id: account.to_string(),
             payment_id: pending.payment_id.to_string(),
             method: PaymentMethodItem::from(&pending.method),
