@@ -15,7 +15,7 @@ use crate::domain::link_check::{LINK_CHECK_LEASE, LinkCheck, abandoned, attempt_
 use crate::domain::payment::{PaymentStatus, Route};
 use crate::domain::time::Timestamp;
 use crate::provider::ProviderError;
-use crate::store::{StoreError, Unpaid};
+use crate::store::{Attempt, StoreError, Unpaid};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct LinkCheckReport {
@@ -31,9 +31,10 @@ pub struct LinkCheckReport {
 }
 
 /// What one check came to.
-enum Settled {
-    /// The link was settled already, or is gone: nothing to do.
-    Nothing,
+enum Checked {
+    /// The link was settled already (by its page, Stripe's webhook, another attempt), or is
+    /// gone: nothing to do.
+    AlreadySettled,
     Paid,
     Abandoned,
     /// A newer attempt runs: its own check is due later.
@@ -65,9 +66,9 @@ impl App {
         for settled in leased_outcomes(checks).await? {
             report.checked += 1;
             match settled {
-                Ok(Settled::Paid) => report.paid += 1,
-                Ok(Settled::Abandoned) => report.abandoned += 1,
-                Ok(Settled::Nothing | Settled::NotYet) => {}
+                Ok(Checked::Paid) => report.paid += 1,
+                Ok(Checked::Abandoned) => report.abandoned += 1,
+                Ok(Checked::AlreadySettled | Checked::NotYet) => {}
                 // Left leased: the next run after the lease looks again.
                 Err(error) => {
                     report.unsettled += 1;
@@ -85,56 +86,68 @@ impl App {
         check: &LinkCheck,
         leased: Timestamp,
         now: Timestamp,
-    ) -> Result<Settled, AppError> {
+    ) -> Result<Checked, AppError> {
         let link = &check.payment_id;
-        let attempt = self.store.get_link_attempt(account, link).await?;
-        let settled = match attempt {
-            None => Settled::Nothing,
-            Some(attempt) if attempt.payment.status != PaymentStatus::Processing => {
-                Settled::Nothing
-            }
-            Some(attempt) if !attempt_left(&attempt.payment, now) => return Ok(Settled::NotYet),
-            Some(attempt) => {
-                let stripe = self
-                    .stripe_on(&Route::of(&attempt.payment))
-                    .await?
-                    .ok_or_else(|| ProviderError("no Stripe here to settle a live link".into()))?;
-                let began = attempt
-                    .payment
-                    .attempt_started_at
-                    .map_or(0, |at| at.datetime().unix_timestamp());
-                match stripe.settle_left_attempt(link.as_str(), began).await? {
-                    Some(paid) => match self.record_paid_link(account, attempt, &paid).await? {
-                        Reported::Recorded(_) => Settled::Paid,
-                        _ => Settled::Nothing,
-                    },
-                    None => {
-                        let failure = abandoned();
-                        let unpaid = Unpaid {
-                            status: PaymentStatus::Failed,
-                            failure: &failure,
-                            card: None,
-                        };
-                        let ended = self
-                            .store
-                            .end_attempt_unpaid(account, &attempt, unpaid, now)
-                            .await?;
-                        match ended {
-                            Some(_) => Settled::Abandoned,
-                            None => Settled::Nothing,
-                        }
-                    }
+        let settled = match self.store.get_link_attempt(account, link).await? {
+            Some(attempt) if attempt.payment.status == PaymentStatus::Processing => {
+                if !attempt_left(&attempt.payment, now) {
+                    return Ok(Checked::NotYet);
                 }
+                self.settle_at_stripe(account, attempt, now).await?
             }
+            _ => Checked::AlreadySettled,
         };
         tracing::info!(
             account = %account,
             payment = %link,
-            paid = matches!(settled, Settled::Paid),
-            abandoned = matches!(settled, Settled::Abandoned),
+            paid = matches!(settled, Checked::Paid),
+            abandoned = matches!(settled, Checked::Abandoned),
             "link check settled"
         );
         self.store.remove_link_check(account, link, leased).await?;
         Ok(settled)
+    }
+
+    /// A left attempt, as Stripe has it: paid by the link's PaymentIntent that succeeded, else
+    /// ended unpaid (its open ones canceled first).
+    async fn settle_at_stripe(
+        &self,
+        account: &AccountId,
+        attempt: Attempt,
+        now: Timestamp,
+    ) -> Result<Checked, AppError> {
+        let stripe = self
+            .stripe_on(&Route::of(&attempt.payment))
+            .await?
+            .ok_or_else(|| ProviderError("no Stripe here to settle a live link".into()))?;
+        let began = attempt
+            .payment
+            .attempt_started_at
+            .map_or(0, |at| at.datetime().unix_timestamp());
+        let link = attempt.payment.id.as_str();
+        if let Some(paid) = stripe.settle_left_attempt(link, began).await? {
+            return Ok(
+                match self.record_paid_link(account, attempt, &paid).await? {
+                    Reported::Recorded(_) => Checked::Paid,
+                    _ => Checked::AlreadySettled,
+                },
+            );
+        }
+        let failure = abandoned();
+        let unpaid = Unpaid {
+            status: PaymentStatus::Failed,
+            failure: &failure,
+            card: None,
+        };
+        Ok(
+            match self
+                .store
+                .end_attempt_unpaid(account, &attempt, unpaid, now)
+                .await?
+            {
+                Some(_) => Checked::Abandoned,
+                None => Checked::AlreadySettled,
+            },
+        )
     }
 }
