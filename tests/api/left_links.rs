@@ -157,3 +157,90 @@ async fn an_attempt_whose_page_died_after_stripe_charged_is_recorded_paid_by_the
     );
     assert_eq!(proxy.requests(), requests);
 }
+
+/// The local stack's relay runs `reconcile_charges` as deployed: a left link it cannot settle
+/// (Stripe unreachable) is the worker's ERROR line, which the walkthrough's check and the
+/// deployed ERROR-line alarm both count.
+#[tokio::test]
+async fn a_left_link_the_local_relay_cannot_settle_is_an_error_line() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use commet_payments::domain::link_check::LinkCheck;
+    use commet_payments::store::keys;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    // GIVEN a live link whose attempt was left long ago, its check due, and the relay of a
+    // container that cannot reach Stripe
+    let t = TestApp::with_stripe(Some("left-links-relay")).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let link = live_link(&t, &key, 1300).await;
+    let long_ago = Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap();
+    t.store
+        .client()
+        .update_item()
+        .table_name(t.store.table_name())
+        .key(
+            "pk",
+            AttributeValue::S(format!("A#{}#PAY#{link}", account.id)),
+        )
+        .key("sk", AttributeValue::S(keys::PAYMENT_SK.to_owned()))
+        .update_expression("SET #status = :processing, attemptStartedAt = :long_ago")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":processing", AttributeValue::S("processing".into()))
+        .expression_attribute_values(":long_ago", AttributeValue::S(long_ago.to_string()))
+        .send()
+        .await
+        .unwrap();
+    let check = LinkCheck::new(PaymentId::parse(&link).unwrap(), long_ago);
+    t.store
+        .schedule_link_check(&account.id, &check)
+        .await
+        .unwrap();
+    let cut_off = t.another_container_without_stripe();
+    let path = std::env::temp_dir().join(format!("relay-error-{}.log", ulid::Ulid::generate()));
+    let file = std::fs::File::create(&path).unwrap();
+    let subscriber =
+        tracing_subscriber::registry().with(commet_payments::logging::json_layer(file));
+
+    // WHEN the relay runs its scheduled workers (every 100 ms) for a while
+    let text = {
+        let _logging = tracing::subscriber::set_default(subscriber);
+        let (ready, reading) = tokio::sync::oneshot::channel();
+        let relay = tokio::spawn(commet_payments::workers::relay_stream(
+            cut_off.app,
+            crate::helpers::dynamodb_endpoint(),
+            Duration::from_millis(100),
+            Duration::from_millis(100),
+            move || ready.send(()).expect("the test waits"),
+        ));
+        reading.await.unwrap();
+        let mut text = String::new();
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            text = std::fs::read_to_string(&path).unwrap();
+            if text.contains("\"ERROR\"") {
+                break;
+            }
+        }
+        relay.abort();
+        text
+    };
+    std::fs::remove_file(&path).unwrap();
+
+    // THEN reconcile_charges failed with an ERROR line of the worker's, and the link is as it was
+    let failed: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|line| line["level"] == "ERROR")
+        .collect();
+    assert!(!failed.is_empty(), "{text}");
+    assert!(
+        failed
+            .iter()
+            .all(|line| line["worker"] == "reconcile_charges"),
+        "{failed:?}"
+    );
+    assert_eq!(
+        stored(&t, &account, &link).await.status,
+        PaymentStatus::Processing
+    );
+}
