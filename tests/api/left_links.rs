@@ -163,9 +163,7 @@ async fn an_attempt_whose_page_died_after_stripe_charged_is_recorded_paid_by_the
 /// deployed ERROR-line alarm both count.
 #[tokio::test]
 async fn a_left_link_the_local_relay_cannot_settle_is_an_error_line() {
-    use aws_sdk_dynamodb::types::AttributeValue;
     use commet_payments::domain::link_check::LinkCheck;
-    use commet_payments::store::keys;
     use tracing_subscriber::layer::SubscriberExt;
 
     // GIVEN a live link whose attempt was left long ago, its check due, and the relay of a
@@ -173,23 +171,8 @@ async fn a_left_link_the_local_relay_cannot_settle_is_an_error_line() {
     let t = TestApp::with_stripe(Some("left-links-relay")).await;
     let (account, key) = t.account(Mode::Live).await;
     let link = live_link(&t, &key, 1300).await;
+    t.begin_attempt_long_ago(&account.id, &link).await;
     let long_ago = Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap();
-    t.store
-        .client()
-        .update_item()
-        .table_name(t.store.table_name())
-        .key(
-            "pk",
-            AttributeValue::S(format!("A#{}#PAY#{link}", account.id)),
-        )
-        .key("sk", AttributeValue::S(keys::PAYMENT_SK.to_owned()))
-        .update_expression("SET #status = :processing, attemptStartedAt = :long_ago")
-        .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":processing", AttributeValue::S("processing".into()))
-        .expression_attribute_values(":long_ago", AttributeValue::S(long_ago.to_string()))
-        .send()
-        .await
-        .unwrap();
     let check = LinkCheck::new(PaymentId::parse(&link).unwrap(), long_ago);
     t.store
         .schedule_link_check(&account.id, &check)

@@ -605,9 +605,6 @@ async fn a_card_that_asks_for_3d_secure_is_authenticated_in_the_browser_and_the_
 
 #[tokio::test]
 async fn a_payer_who_left_mid_authentication_cannot_pay_twice() {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    use commet_payments::store::keys;
-
     // GIVEN a live link whose attempt waits for 3-D Secure, abandoned by the payer
     let t = TestApp::with_stripe(None).await;
     let (account, key) = t.account(Mode::Live).await;
@@ -615,23 +612,7 @@ async fn a_payer_who_left_mid_authentication_cannot_pay_twice() {
     let asked = submitted_asking_authentication(&t, &link, "payer@example.com").await;
     let (_, abandoned, abandoned_secret) = authentication_of(&asked);
     // ... until the attempt is stale (as two minutes would make it)
-    t.store
-        .client()
-        .update_item()
-        .table_name(t.store.table_name())
-        .key(
-            "pk",
-            AttributeValue::S(format!("A#{}#PAY#{link}", account.id)),
-        )
-        .key("sk", AttributeValue::S(keys::PAYMENT_SK.to_owned()))
-        .update_expression("SET attemptStartedAt = :long_ago")
-        .expression_attribute_values(
-            ":long_ago",
-            AttributeValue::S("2026-01-01T00:00:00.000Z".into()),
-        )
-        .send()
-        .await
-        .unwrap();
+    t.begin_attempt_long_ago(&account.id, &link).await;
 
     // WHEN another attempt pays with another card
     let paid = pay_with_stripe_js(&t, &link, "4242424242424242").await;

@@ -310,6 +310,32 @@ impl TestApp {
             .expect("the payment is stored")
     }
 
+    /// Makes the link `payment` be in an attempt begun on 2026-01-01 (`processing`), as a
+    /// crashed or left attempt that long ago would leave it.
+    pub async fn begin_attempt_long_ago(
+        &self,
+        account: &commet_payments::domain::ids::AccountId,
+        payment: &str,
+    ) {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        use commet_payments::store::keys;
+        let id = commet_payments::domain::ids::PaymentId::parse(payment).unwrap();
+        let text = |value: &str| AttributeValue::S(value.to_owned());
+        self.store
+            .client()
+            .update_item()
+            .table_name(self.store.table_name())
+            .key(keys::PK, AttributeValue::S(keys::payment(account, &id)))
+            .key(keys::SK, text(keys::PAYMENT_SK))
+            .update_expression("SET #status = :processing, attemptStartedAt = :long_ago")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":processing", text("processing"))
+            .expression_attribute_values(":long_ago", text("2026-01-01T00:00:00.000Z"))
+            .send()
+            .await
+            .unwrap();
+    }
+
     /// Sends a request through the function that serves it, as API Gateway would.
     pub async fn send(&self, request: Request) -> TestResponse {
         // The function API Gateway would route this request to (the `$default` one if none).
