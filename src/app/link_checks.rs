@@ -127,7 +127,10 @@ impl App {
         let link = attempt.payment.id.as_str();
         if let Some(paid) = stripe.settle_left_attempt(link, began).await? {
             return Ok(
-                match self.record_paid_link(account, attempt, &paid).await? {
+                match self
+                    .record_paid_link(&stripe, account, attempt, &paid)
+                    .await?
+                {
                     Reported::Recorded(_) => Checked::Paid,
                     _ => Checked::AlreadySettled,
                 },

@@ -1,5 +1,5 @@
 //! A payment link's paid attempt recorded: by the hosted page that made it, or by the provider's
-//! report of it (Stripe's webhook) when the page's invocation died after the provider charged.
+//! report of it (Stripe's webhook) when the page's invocation died after the provider charged,
 //! or by the reconciler finding an attempt left (`link_checks.rs`). Either way it is ONE
 //! completion transaction conditional on the attempt, so the first records it and the others
 //! find it done.
@@ -160,24 +160,27 @@ impl App {
         {
             return Ok(Reported::AlreadyRecorded(attempt.payment));
         }
-        self.record_paid_link(account, attempt, intent).await
+        let stripe = self
+            .stripe_on(&Route::of(&attempt.payment))
+            .await?
+            .ok_or_else(|| ProviderError("no Stripe here to read the paid card from".into()))?;
+        self.record_paid_link(&stripe, account, attempt, intent)
+            .await
     }
 
-    /// Records `attempt` paid by the PaymentIntent `intent` (succeeded), with the card Stripe
-    /// saved, unless another recording of it or another attempt came first.
+    /// Records `attempt` paid by the PaymentIntent `intent` (succeeded), read at `stripe` (the
+    /// payment's), with the card Stripe saved, unless another recording of it or another
+    /// attempt came first.
     pub(super) async fn record_paid_link(
         &self,
+        stripe: &Stripe<'_>,
         account: &AccountId,
         attempt: Attempt,
         intent: &Value,
     ) -> Result<Reported, AppError> {
         let link = attempt.payment.id.clone();
-        let stripe = self
-            .stripe_on(&Route::of(&attempt.payment))
-            .await?
-            .ok_or_else(|| ProviderError("no Stripe here to read the paid card from".into()))?;
         let method = stripe.paid_card(intent).await?;
-        let payer_email = payer_email(&stripe, &attempt, &method).await?;
+        let payer_email = payer_email(stripe, &attempt, &method).await?;
         let card = CardSummary {
             brand: method.brand.clone(),
             last4: method.last4.clone(),

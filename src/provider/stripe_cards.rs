@@ -196,10 +196,7 @@ impl Stripe<'_> {
     /// middle of authenticating still holds its client secret) is canceled, so that at most one
     /// PaymentIntent of the link can ever succeed. Looked for among the account's newest 500
     /// PaymentIntents; Stripe's webhook records the rare older one.
-    pub async fn settle_earlier_intents(
-        &self,
-        link_id: &str,
-    ) -> Result<Option<Value>, ProviderError> {
+    async fn settle_earlier_intents(&self, link_id: &str) -> Result<Option<Value>, ProviderError> {
         let (intents, _) = self.recent_intents_of(link_id, i64::MIN).await?;
         self.settle_intents(intents).await
     }

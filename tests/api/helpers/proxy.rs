@@ -1,7 +1,8 @@
 //! A loopback HTTP/1.1 proxy that counts what passes: the connections made through it and the
 //! requests sent on them (their heads kept). Taken down, it closes each connection as it comes
-//! (the upstream unreachable), until it is brought up again. It can also give a recorded answer in the
-//! upstream's place, once, to a request the upstream (an emulator) would answer otherwise.
+//! (the upstream unreachable), until it is brought up again. It can also give a recorded answer
+//! in the upstream's place, once, to a request the upstream (an emulator) would answer
+//! otherwise.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
