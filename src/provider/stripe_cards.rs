@@ -12,7 +12,7 @@ use super::stripe::{
     ACCOUNT_ID_METADATA, ATTEMPT_METADATA, CARD_METADATA, PAYMENT_ID_METADATA, Stripe, failure_of,
     object_path, stripe_amount, unexpected,
 };
-use super::stripe_customers::{StripePayer, link_payer_key};
+use super::stripe_customers::{StripePayer, link_payer_key, our_customer_key, replacement_key};
 use super::{Amount, CardOutcome, ProviderError};
 use crate::domain::card::PaymentMethod;
 use crate::domain::payment::{CardSummary, Failure};
@@ -43,6 +43,32 @@ pub struct PageAttempt {
     pub card: CardSummary,
     /// The PaymentIntent that answered, when one did (a card refused when attached has none).
     pub intent: Option<String>,
+    /// The payer's Stripe customer was gone at Stripe: the one made in its place.
+    pub replaced: Option<ReplacedCustomer>,
+}
+
+/// A Stripe customer Stripe no longer had (deleted there, or of another Stripe account or
+/// mode), and the one made for the payer in its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplacedCustomer {
+    pub gone: String,
+    pub made: String,
+}
+
+/// What saving the card on a Stripe customer came to.
+enum Saving {
+    /// Saved on this Stripe customer; a replacement when the expected one was gone.
+    On(String, Option<ReplacedCustomer>),
+    /// The issuer refused to save the card.
+    Declined(CardOutcome),
+}
+
+/// Stripe's answer to attaching a card to a customer.
+enum Attach {
+    Saved,
+    Declined(CardOutcome),
+    /// Refused as a request (400 or 404, and the answer): the customer may be gone.
+    Refused(u16, Value),
 }
 
 /// A link's PaymentIntent as the payer's return from authenticating finds it.
@@ -70,7 +96,8 @@ pub struct SetupPayment<'a> {
     pub attempt_key: &'a str,
     /// The payer's Stripe customer, if the link's customer has one already.
     pub customer: Option<&'a str>,
-    pub email: &'a str,
+    /// Who the payer is: what a Stripe customer made for them is told.
+    pub payer: StripePayer<'a>,
     /// An earlier attempt may have charged: a PaymentIntent of the link that succeeded is the
     /// answer, and nothing is charged again.
     pub asked_before: bool,
@@ -122,34 +149,35 @@ impl Stripe<'_> {
                 card: summary_of(&saved),
                 charge: PageCharge::Decided(CardOutcome::Succeeded(saved)),
                 intent: paid["id"].as_str().map(str::to_owned),
+                replaced: None,
             });
         }
         let card = self.card(&method_id).await?;
         let summary = summary_of(&saved_method(&method_id, &card, None)?);
-        let customer = match (card["customer"].as_str(), payment.customer) {
-            (Some(attached), _) => attached.to_owned(),
+        let (customer, replaced) = match (card["customer"].as_str(), payment.customer) {
+            (Some(attached), _) => (attached.to_owned(), None),
             (None, known) => {
+                // The key our payer's Stripe customer is made under: of our customer, else of
+                // this payer on this link.
+                let key = match payment.payer.customer_id {
+                    Some(id) => our_customer_key(id),
+                    None => link_payer_key(payment.link_id, &payment.payer),
+                };
                 let customer = match known {
                     Some(customer) => customer.to_owned(),
-                    None => {
-                        let payer = StripePayer {
-                            email: Some(payment.email),
-                            name: None,
-                            account_id: payment.account_id,
-                            customer_id: None,
-                        };
-                        let key = link_payer_key(payment.link_id, &payer);
-                        self.create_customer(payer, &key).await?
-                    }
+                    None => self.create_customer(payment.payer, &key).await?,
                 };
-                if let Some(declined) = self.attach(&method_id, &customer, &payment).await? {
-                    return Ok(PageAttempt {
-                        charge: PageCharge::Decided(declined),
-                        card: summary,
-                        intent: None,
-                    });
+                match self.save_card(&payment, customer, &key).await? {
+                    Saving::On(customer, replaced) => (customer, replaced),
+                    Saving::Declined(declined) => {
+                        return Ok(PageAttempt {
+                            charge: PageCharge::Decided(declined),
+                            card: summary,
+                            intent: None,
+                            replaced: None,
+                        });
+                    }
                 }
-                customer
             }
         };
         let form = Serializer::new(String::new())
@@ -188,6 +216,7 @@ impl Stripe<'_> {
             charge: page_outcome(status, &answer, method)?,
             card: summary,
             intent,
+            replaced,
         })
     }
 
@@ -386,24 +415,66 @@ impl Stripe<'_> {
         Ok(method)
     }
 
+    /// Saves the card on the payer's Stripe customer `customer`. One that Stripe no longer has
+    /// (the merchant deleted it, or it is of the Stripe account the merchant had before) is
+    /// replaced by one made now under a key of its own, derived from `key` (the one it was
+    /// made under), so that the payer is not refused for good.
+    async fn save_card(
+        &self,
+        payment: &SetupPayment<'_>,
+        customer: String,
+        key: &str,
+    ) -> Result<Saving, ProviderError> {
+        let (status, answer) = match self.attach(payment, &customer).await? {
+            Attach::Saved => return Ok(Saving::On(customer, None)),
+            Attach::Declined(declined) => return Ok(Saving::Declined(declined)),
+            Attach::Refused(status, answer) => (status, answer),
+        };
+        if !self.customer_gone(&customer).await? {
+            return Err(unexpected(status, &answer));
+        }
+        tracing::warn!(
+            account = payment.payer.account_id,
+            customer = payment.payer.customer_id,
+            gone = customer,
+            "the payer's Stripe customer is gone at Stripe: one is made in its place"
+        );
+        let made = self
+            .create_customer(payment.payer, &replacement_key(key, &customer))
+            .await?;
+        let replaced = ReplacedCustomer {
+            gone: customer,
+            made: made.clone(),
+        };
+        match self.attach(payment, &made).await? {
+            Attach::Saved => Ok(Saving::On(made, Some(replaced))),
+            Attach::Declined(declined) => Ok(Saving::Declined(declined)),
+            Attach::Refused(status, answer) => Err(unexpected(status, &answer)),
+        }
+    }
+
     /// Saves the card on the customer; a card the issuer refuses to save is a decline.
     async fn attach(
         &self,
-        method_id: &str,
-        customer: &str,
         payment: &SetupPayment<'_>,
-    ) -> Result<Option<CardOutcome>, ProviderError> {
-        let path = format!("{}/attach", object_path("payment_methods", method_id));
+        customer: &str,
+    ) -> Result<Attach, ProviderError> {
+        let path = format!(
+            "{}/attach",
+            object_path("payment_methods", payment.method_id)
+        );
         let form = Serializer::new(String::new())
             .append_pair("customer", customer)
             .finish();
-        let key = format!("{}-attach", payment.attempt_key);
+        // Of the customer too: a replaced customer is attached to in the same attempt.
+        let key = format!("{}-attach-{customer}", payment.attempt_key);
         let (status, answer) = self.call("POST", &path, Some(form), Some(&key)).await?;
-        match status {
-            200 => Ok(None),
-            402 => Ok(Some(CardOutcome::Declined(failure_of(&answer["error"])))),
-            _ => Err(unexpected(status, &answer)),
-        }
+        Ok(match status {
+            200 => Attach::Saved,
+            402 => Attach::Declined(CardOutcome::Declined(failure_of(&answer["error"]))),
+            400 | 404 => Attach::Refused(status, answer),
+            _ => return Err(unexpected(status, &answer)),
+        })
     }
 }
 

@@ -48,7 +48,27 @@ pub fn link_payer_key(link_id: &str, payer: &StripePayer<'_>) -> String {
     format!("{link_id}-payer-{}", hex::encode(&digest[..16]))
 }
 
+/// The idempotency key of the Stripe customer made for our customer `customer_id`: a retry
+/// after a lost answer gets the same one.
+pub fn our_customer_key(customer_id: &str) -> String {
+    format!("{customer_id}-stripe-customer")
+}
+
+/// The idempotency key of the Stripe customer made in place of `gone`, which was made under
+/// `key`: Stripe would answer `key` with `gone` again (for 24 hours).
+pub fn replacement_key(key: &str, gone: &str) -> String {
+    format!("{key}-after-{gone}")
+}
+
 impl Stripe<'_> {
+    /// Whether Stripe no longer has customer `customer`: deleted there (Stripe still answers
+    /// it, marked deleted), or unknown to the account and mode the key is of.
+    pub async fn customer_gone(&self, customer: &str) -> Result<bool, ProviderError> {
+        let path = object_path("customers", customer);
+        let (status, found) = self.call("GET", &path, None, None).await?;
+        gone(status, &found)
+    }
+
     /// A Stripe customer for a payer, tagged with our account (and our customer, when the payer
     /// is one), created under `idempotency_key`. An e-mail address Stripe refuses (it checks
     /// their shape more narrowly than we do) does not keep the payer from paying: the customer
@@ -226,11 +246,40 @@ fn profile_form(profile: &ProviderProfile<'_>, email: &str) -> String {
         .finish()
 }
 
+fn gone(status: u16, found: &Value) -> Result<bool, ProviderError> {
+    match status {
+        200 => Ok(found["deleted"] == true),
+        404 => Ok(true),
+        _ => Err(unexpected(status, found)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::ids::CustomerId;
     use crate::domain::text::{Email, FullName};
+
+    /// Stripe's answers as its API reference documents them (recorded responses), and
+    /// localstripe's (it forgets a deleted customer).
+    #[test]
+    fn a_customer_is_gone_when_stripe_marks_it_deleted_or_has_none() {
+        use serde_json::json;
+        let deleted = json!({"id": "cus_1", "object": "customer", "deleted": true});
+        assert!(gone(200, &deleted).unwrap());
+        let missing = json!({"error": {"type": "invalid_request_error", "code": "resource_missing",
+            "message": "No such customer: 'cus_2'", "param": "id"}});
+        assert!(gone(404, &missing).unwrap());
+        let localstripe =
+            json!({"error": {"type": "invalid_request_error", "message": "Not Found"}});
+        assert!(gone(404, &localstripe).unwrap());
+        let there = json!({"id": "cus_3", "object": "customer", "email": null});
+        assert!(!gone(200, &there).unwrap());
+        let down = json!({"error": {"type": "api_error"}});
+        assert!(gone(500, &down).is_err(), "unknown: not taken as gone");
+        let bad_key = json!({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}});
+        assert!(gone(401, &bad_key).is_err());
+    }
 
     fn pairs(form: &str) -> Vec<(String, String)> {
         url::form_urlencoded::parse(form.as_bytes())

@@ -391,6 +391,28 @@ impl Store {
             .map(|_| ())
     }
 
+    /// Records `made` as the customer's provider customer in place of `gone`, which the
+    /// provider no longer has, by one conditional write: false when the customer records
+    /// another one by now (or is not there), which is then kept.
+    pub async fn replace_provider_customer(
+        &self,
+        account: &AccountId,
+        id: &CustomerId,
+        gone: &str,
+        made: &str,
+    ) -> Result<bool, StoreError> {
+        let change = ConditionalUpdate::new(
+            "SET providerCustomer = :made ADD #version :one",
+            // Recorded before customers kept their own: only on their saved card.
+            "attribute_exists(pk) AND (providerCustomer = :gone OR attribute_not_exists(providerCustomer))",
+        )
+        .name("#version", "version")
+        .text(":made", made)
+        .text(":gone", gone)
+        .number(":one", 1);
+        self.update_if(customer_key(account, id), change).await
+    }
+
     /// The `cus_` id that holds an external id, by one consistent GetItem.
     pub async fn resolve_external_id(
         &self,

@@ -308,6 +308,72 @@ async fn a_customers_attempts_share_one_stripe_customer_recorded_on_them() {
     );
 }
 
+/// The customer's link paid on the page, with `card` and no e-mail asked (the link names them).
+async fn pay_customer_link(t: &TestApp, link: &str, card: &str) -> TestResponse {
+    let visit = t.open_page(link).await;
+    let setup = setup_of(&visit);
+    confirm_in_browser(&setup, card).await;
+    t.submit_page(link, &visit, &[("setup_intent", &setup.0)])
+        .await
+}
+
+#[tokio::test]
+async fn a_customer_whose_stripe_customer_was_deleted_at_stripe_pays_on_one_made_in_its_place() {
+    // GIVEN a live customer who paid a link through Stripe (their Stripe customer recorded on
+    // them, their card saved on it), and then that Stripe customer deleted at Stripe
+    let t = TestApp::with_stripe(None).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let profile = json!({ "email": "kim@example.com", "fullName": "Kim Kept" });
+    let (customer, first) = customer_link(&t, &key, profile).await;
+    let paid = pay_customer_link(&t, &first, "4242424242424242").await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    let id = CustomerId::parse(&customer).unwrap();
+    let stored = || async {
+        let found = t.store.get_customer_by_id(&account.id, &id).await;
+        found.unwrap().unwrap()
+    };
+    let gone = stored().await.provider_customer.unwrap();
+    stripe("DELETE", &format!("/v1/customers/{gone}"), &[]).await;
+    // (their saved card went with it: a charge fails, no money moved)
+    let charged = t
+        .post("/api/v1/payments/charge", &key, charge_body(&customer))
+        .await;
+    assert_eq!(charged.status, 402, "{}", charged.text);
+
+    // WHEN they pay another link of theirs
+    let link = t
+        .create(
+            "/api/v1/payments",
+            &key,
+            json!({ "amount": 900, "currency": "usd", "description": "Order", "customerId": customer }),
+        )
+        .await;
+    let paid = pay_customer_link(&t, &link, "4242424242424242").await;
+
+    // THEN it is paid, on a new Stripe customer told who they are
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    let made = stripe_customer_paying(&link).await;
+    let made_id = made["id"].as_str().unwrap();
+    assert_ne!(made_id, gone);
+    assert_eq!(
+        (&made["email"], &made["name"]),
+        (&json!("kim@example.com"), &json!("Kim Kept"))
+    );
+    assert_eq!(made["metadata"]["commet_customer_id"], customer.as_str());
+    // AND it is recorded on them with the card, which charges again
+    let stored = stored().await;
+    assert_eq!(stored.provider_customer.as_deref(), Some(made_id));
+    assert_eq!(
+        stored.payment_method.unwrap().provider_customer.as_deref(),
+        Some(made_id)
+    );
+    let charged = t
+        .post("/api/v1/payments/charge", &key, charge_body(&customer))
+        .await;
+    assert_eq!(charged.status, 200, "{}", charged.text);
+    assert_eq!(charged.data()["status"], "succeeded");
+}
+
 #[tokio::test]
 async fn a_payers_attempts_on_a_link_ask_stripe_for_one_stripe_customer_for_them() {
     // GIVEN Stripe behind a proxy, and a live link without a customer

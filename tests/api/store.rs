@@ -684,3 +684,54 @@ async fn every_account_and_every_key_is_listed_past_one_page() {
     let listed: HashSet<String> = listed.iter().map(|k| k.id.to_string()).collect();
     assert_eq!(listed, keys);
 }
+
+#[tokio::test]
+async fn a_provider_customer_is_replaced_only_in_place_of_the_gone_one() {
+    // GIVEN a customer with no provider customer recorded, and one absent from the table
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Live).await;
+    let theirs = customer(None);
+    t.store
+        .insert_customer(&account.id, &theirs, None)
+        .await
+        .unwrap();
+    let recorded = || async {
+        let found = t.store.get_customer_by_id(&account.id, &theirs.id).await;
+        found.unwrap().unwrap().provider_customer
+    };
+    let replace = |gone: &'static str, made: &'static str| {
+        let store = &t.store;
+        let (account, id) = (&account.id, &theirs.id);
+        async move {
+            store
+                .replace_provider_customer(account, id, gone, made)
+                .await
+                .unwrap()
+        }
+    };
+    // THEN one is recorded where none was (one known only from a card saved before customers
+    // kept their own)
+    assert!(replace("cus_gone", "cus_a").await);
+    assert_eq!(recorded().await.as_deref(), Some("cus_a"));
+    // AND a replacement of another than the recorded one is refused: the recorded one stays
+    assert!(!replace("cus_gone", "cus_b").await);
+    assert_eq!(recorded().await.as_deref(), Some("cus_a"));
+    // AND the recorded one is replaced in its place
+    assert!(replace("cus_a", "cus_c").await);
+    assert_eq!(recorded().await.as_deref(), Some("cus_c"));
+    // AND nothing is written for a customer not there
+    let absent = customer(None);
+    let written = t
+        .store
+        .replace_provider_customer(&account.id, &absent.id, "cus_a", "cus_d")
+        .await
+        .unwrap();
+    assert!(!written);
+    assert!(
+        t.store
+            .get_customer_by_id(&account.id, &absent.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -11,8 +11,10 @@ use crate::domain::time::Timestamp;
 use crate::http::hosted_page::form::{FormState, PaymentForm};
 use crate::http::hosted_page::views::{Authenticate, StripeCard, Summary};
 use crate::http::hosted_page::{HostedPage, new_csrf_token, unavailable};
-use crate::provider::stripe_cards::{PageAttempt, PageCharge, Returned, SetupPayment};
-use crate::provider::stripe_customers::StripePayer;
+use crate::provider::stripe_cards::{
+    PageAttempt, PageCharge, ReplacedCustomer, Returned, SetupPayment,
+};
+use crate::provider::stripe_customers::{StripePayer, our_customer_key};
 use crate::provider::{Amount, LinkProvider, Stripe};
 
 use super::attempt::{Answered, begin, complete, record, unpaid};
@@ -45,23 +47,28 @@ pub(super) async fn pay_with_stripe(
     };
     // The payer: the link's customer and their Stripe customer (made now, once, if they have
     // none), or the e-mail the form asked for.
-    let (email, known_customer) = match &payment.customer_id {
+    let linked = match &payment.customer_id {
         Some(id) => match app.store.get_customer_by_id(&merchant.id, id).await {
             Ok(Some(customer)) => {
                 match stripe_customer_of(app, stripe, merchant, &customer).await {
-                    Ok(stripe_customer) => {
-                        (customer.email.as_str().to_owned(), Some(stripe_customer))
-                    }
+                    Ok(stripe_customer) => Some((customer, stripe_customer)),
                     Err(page) => return page,
                 }
             }
             Ok(None) => return unavailable(Some(&merchant.name)),
             Err(error) => return outage(merchant, error),
         },
-        None => match &entry.email {
-            Some(email) => (email.as_str().to_owned(), None),
-            None => return unavailable(Some(&merchant.name)),
+        None => None,
+    };
+    let payer = match (&linked, &entry.email) {
+        (Some((customer, _)), _) => payer_of(merchant, customer),
+        (None, Some(email)) => StripePayer {
+            email: Some(email.as_str()),
+            name: None,
+            account_id: account,
+            customer_id: None,
         },
+        (None, None) => return unavailable(Some(&merchant.name)),
     };
     let now = Timestamp::now();
     // Before the attempt, so that no attempt runs without it: if this one is left (the payer
@@ -87,8 +94,10 @@ pub(super) async fn pay_with_stripe(
                 currency: attempt.payment.currency,
             },
             attempt_key: &key,
-            customer: known_customer.as_deref(),
-            email: &email,
+            customer: linked
+                .as_ref()
+                .map(|(_, stripe_customer)| stripe_customer.as_str()),
+            payer,
             // An attempt before this one (a link's first attempt is version 2) may have been
             // charged and died before recording it, or be waiting for authentication.
             asked_before: attempt.version > 2,
@@ -98,10 +107,14 @@ pub(super) async fn pay_with_stripe(
         charge,
         card,
         intent,
+        replaced,
     } = match paid {
         Ok(paid) => paid,
         Err(error) => return provider_down(merchant, error),
     };
+    if let (Some(replaced), Some((customer, _))) = (&replaced, &linked) {
+        record_replacement(app, merchant, customer, replaced).await;
+    }
     // Stripe has charged: from here a crash leaves the attempt to Stripe's webhook.
     if let Err(error) = app.faults.charge_recording().await {
         return outage(merchant, error);
@@ -136,14 +149,9 @@ async fn stripe_customer_of(
     if let Some(known) = customer.known_provider_customer() {
         return Ok(known.to_owned());
     }
-    let payer = StripePayer {
-        email: Some(customer.email.as_str()),
-        name: customer.full_name.as_ref().map(|name| name.as_str()),
-        account_id: merchant.id.as_str(),
-        customer_id: Some(customer.id.as_str()),
-    };
+    let payer = payer_of(merchant, customer);
     let made = stripe
-        .create_customer(payer, &format!("{}-stripe-customer", customer.id))
+        .create_customer(payer, &our_customer_key(customer.id.as_str()))
         .await
         .map_err(|error| provider_down(merchant, error))?;
     app.store
@@ -151,6 +159,40 @@ async fn stripe_customer_of(
         .await
         .map_err(|error| outage(merchant, error))?;
     Ok(made)
+}
+
+/// Our customer as their Stripe customer is told.
+fn payer_of<'a>(merchant: &'a Account, customer: &'a Customer) -> StripePayer<'a> {
+    StripePayer {
+        email: Some(customer.email.as_str()),
+        name: customer.full_name.as_ref().map(|name| name.as_str()),
+        account_id: merchant.id.as_str(),
+        customer_id: Some(customer.id.as_str()),
+    }
+}
+
+/// Records on our customer the Stripe customer made in place of one Stripe no longer had, so
+/// that their next payment and the profile sync use it. Not recorded (a write that failed, or
+/// another recorded meanwhile), the next attempt makes the same replacement again (under the
+/// same key): the payment in progress goes on either way.
+async fn record_replacement(
+    app: &App,
+    merchant: &Account,
+    customer: &Customer,
+    replaced: &ReplacedCustomer,
+) {
+    let recorded = app
+        .store
+        .replace_provider_customer(&merchant.id, &customer.id, &replaced.gone, &replaced.made)
+        .await;
+    if let Err(error) = recorded {
+        tracing::warn!(
+            account = %merchant.id,
+            customer = %customer.id,
+            error = %error,
+            "the Stripe customer made in place of a gone one is not recorded"
+        );
+    }
 }
 
 /// The payer is back from authenticating the attempt's PaymentIntent `intent_id`: its outcome,
