@@ -120,12 +120,13 @@ impl App {
             .stripe_on(&Route::of(&attempt.payment))
             .await?
             .ok_or_else(|| ProviderError("no Stripe here to settle a live link".into()))?;
+        // Back to the earliest attempt this one took over, if it took over any.
         let began = attempt
             .payment
-            .attempt_started_at
+            .open_attempts_since()
             .map_or(0, |at| at.datetime().unix_timestamp());
         let link = attempt.payment.id.as_str();
-        if let Some(paid) = stripe.settle_left_attempt(link, began).await? {
+        if let Some(paid) = stripe.settle_attempts_since(link, began).await? {
             return Ok(
                 match self
                     .record_paid_link(&stripe, account, attempt, &paid)

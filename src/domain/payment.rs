@@ -118,6 +118,10 @@ pub struct Payment {
     pub provider_reference: Option<String>,
     /// When the current hosted-page attempt began, while the link is `processing`.
     pub attempt_started_at: Option<Timestamp>,
+    /// While the current attempt is one that took over another left `processing` (whose
+    /// provider payment may still be open, or have paid): when the earliest attempt taken over
+    /// in a row began.
+    pub unsettled_since: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
@@ -199,6 +203,7 @@ impl Payment {
             card: None,
             provider_reference: None,
             attempt_started_at: None,
+            unsettled_since: None,
             created_at: now,
             updated_at: now,
             livemode: route.livemode,
@@ -234,6 +239,7 @@ impl Payment {
             card: None,
             provider_reference: None,
             attempt_started_at: None,
+            unsettled_since: None,
             created_at: now,
             updated_at: now,
             livemode: route.livemode,
@@ -258,6 +264,16 @@ impl Payment {
             || (self.kind == PaymentKind::Link
                 && self.status == PaymentStatus::Processing
                 && self.attempt_started_at.is_some_and(stale))
+    }
+
+    /// While the link is `processing`: when the earliest of its attempts began whose provider
+    /// payments may still be open (or have paid unrecorded), those of the current attempt and
+    /// of the ones it took over. What settles the link must see the provider's payments since.
+    pub fn open_attempts_since(&self) -> Option<Timestamp> {
+        if self.status != PaymentStatus::Processing {
+            return None;
+        }
+        self.unsettled_since.or(self.attempt_started_at)
     }
 
     /// The statuses of a link the payer may (again) try to pay.
@@ -362,6 +378,26 @@ pub(crate) mod tests {
         for status in PaymentStatus::ALL {
             payment.status = *status;
             assert_eq!(payment.cancel_decision(), CancelDecision::NotCancelable);
+        }
+    }
+
+    #[test]
+    fn a_processing_links_open_attempts_go_back_to_the_earliest_taken_over() {
+        let mut payment = link();
+        let first = Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap();
+        let current = Timestamp::parse("2026-01-01T00:05:00.000Z").unwrap();
+        payment.status = PaymentStatus::Processing;
+        payment.attempt_started_at = Some(current);
+        assert_eq!(payment.open_attempts_since(), Some(current));
+        payment.unsettled_since = Some(first);
+        assert_eq!(payment.open_attempts_since(), Some(first));
+        for status in [
+            PaymentStatus::Pending,
+            PaymentStatus::Failed,
+            PaymentStatus::Succeeded,
+        ] {
+            payment.status = status;
+            assert_eq!(payment.open_attempts_since(), None, "{status:?}");
         }
     }
 

@@ -98,9 +98,23 @@ pub struct SetupPayment<'a> {
     pub customer: Option<&'a str>,
     /// Who the payer is: what a Stripe customer made for them is told.
     pub payer: StripePayer<'a>,
-    /// An earlier attempt may have charged: a PaymentIntent of the link that succeeded is the
-    /// answer, and nothing is charged again.
-    pub asked_before: bool,
+    /// What the attempts before this one may have left at Stripe.
+    pub earlier: EarlierAttempts,
+}
+
+/// The attempts on a link before the current one, as the current one must settle them at
+/// Stripe before charging: a PaymentIntent of the link that succeeded is the answer (nothing is
+/// charged again), and open ones are canceled, so that at most one ever succeeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EarlierAttempts {
+    /// The link's first attempt.
+    None,
+    /// All ended, each after settling those before it: looked for only among the account's
+    /// newest 500 PaymentIntents, as a second guard.
+    Ended,
+    /// Taken over while `processing`, the earliest begun at `since` (Unix seconds): their
+    /// PaymentIntents must all be seen, or nothing is charged.
+    TakenOver { since: i64 },
 }
 
 impl Stripe<'_> {
@@ -139,9 +153,14 @@ impl Stripe<'_> {
         payment: SetupPayment<'_>,
     ) -> Result<PageAttempt, ProviderError> {
         let method_id = payment.method_id.to_owned();
-        if payment.asked_before
-            && let Some(paid) = self.settle_earlier_intents(payment.link_id).await?
-        {
+        let earlier_paid = match payment.earlier {
+            EarlierAttempts::None => None,
+            EarlierAttempts::Ended => self.settle_earlier_intents(payment.link_id).await?,
+            EarlierAttempts::TakenOver { since } => {
+                self.settle_attempts_since(payment.link_id, since).await?
+            }
+        };
+        if let Some(paid) = earlier_paid {
             let method = paid["payment_method"].as_str().unwrap_or(&method_id);
             let customer = paid["customer"].as_str().map(str::to_owned);
             let saved = saved_method(method, &self.card(method).await?, customer)?;
@@ -220,22 +239,24 @@ impl Stripe<'_> {
         })
     }
 
-    /// Before a new attempt on a link: an earlier attempt's PaymentIntent that succeeded (its
-    /// page died before recording it) is the answer; one still open (a payer who left in the
-    /// middle of authenticating still holds its client secret) is canceled, so that at most one
-    /// PaymentIntent of the link can ever succeed. Looked for among the account's newest 500
-    /// PaymentIntents; Stripe's webhook records the rare older one.
+    /// Before a new attempt on a link whose earlier attempts all ended: an earlier attempt's
+    /// PaymentIntent that succeeded is the answer; one still open is canceled. Each attempt
+    /// settled those before it, and one ended unpaid left none the payer can confirm, so this is
+    /// a second guard: looked for among the account's newest 500 PaymentIntents only.
     async fn settle_earlier_intents(&self, link_id: &str) -> Result<Option<Value>, ProviderError> {
         let (intents, _) = self.recent_intents_of(link_id, i64::MIN).await?;
         self.settle_intents(intents).await
     }
 
-    /// The same for an attempt on the link that was left, begun at `began` (Unix seconds), by
-    /// the reconciler, which ends the attempt unpaid when nothing paid: so it must be sure of
-    /// that. An error instead when the account's newest 500 PaymentIntents do not reach back to
-    /// the attempt (a minute before it, for clocks that differ), or one of the link's is still
-    /// `processing`.
-    pub async fn settle_left_attempt(
+    /// The same for attempts on the link that were left `processing`, the earliest begun at
+    /// `began` (Unix seconds): an earlier attempt's PaymentIntent that succeeded (its page died
+    /// before recording it) is the answer; one still open (a payer who left in the middle of
+    /// authenticating still holds its client secret) is canceled. For the reconciler, which
+    /// ends the attempt unpaid when nothing paid, and for an attempt taking them over, which
+    /// then charges: both must be sure. An error instead when the account's newest 500
+    /// PaymentIntents do not reach back to the attempt (a minute before it, for clocks that
+    /// differ), or one of the link's is still `processing`.
+    pub async fn settle_attempts_since(
         &self,
         link_id: &str,
         began: i64,

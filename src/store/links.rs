@@ -70,6 +70,7 @@ impl Store {
         account: &AccountId,
         id: &PaymentId,
         payer_email: Option<&Email>,
+        taken_over_since: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<BeginAttempt, StoreError> {
         let stale = Timestamp::from_unix_millis(
@@ -79,7 +80,7 @@ impl Store {
         match self
             .update_conditionally(
                 payment_key(account, id),
-                rules::begin_attempt(now, stale, payer_email),
+                rules::begin_attempt(now, stale, payer_email, taken_over_since),
             )
             .await?
         {

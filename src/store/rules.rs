@@ -48,23 +48,36 @@ pub(crate) fn settle_invoice(settlement: InvoiceSettlement, now: Timestamp) -> C
 /// began before `stale` (its invocation crashed). The version it leaves identifies the attempt.
 /// The payer's e-mail (a link without a customer asks for one) is kept with the attempt, for
 /// whatever records the attempt later (the payer back from authenticating, Stripe's webhook)
-/// without the form in hand.
+/// without the form in hand. An attempt that takes over one left `processing` keeps when the
+/// earliest attempt taken over began (`taken_over_since`), until an attempt ends.
 pub(crate) fn begin_attempt(
     now: Timestamp,
     stale: Timestamp,
     payer_email: Option<&Email>,
+    taken_over_since: Option<Timestamp>,
 ) -> ConditionalUpdate {
     let attemptable: Vec<String> = (0..Payment::ATTEMPTABLE.len())
         .map(|n| format!(":attemptable{n}"))
         .collect();
-    let (email_set, email_remove) = match payer_email {
-        Some(_) => (", attemptEmail = :email", ""),
-        None => ("", " REMOVE attemptEmail"),
+    let mut set = String::new();
+    let mut remove = Vec::new();
+    match payer_email {
+        Some(_) => set.push_str(", attemptEmail = :email"),
+        None => remove.push("attemptEmail"),
+    }
+    match taken_over_since {
+        Some(_) => set.push_str(", unsettledSince = :since"),
+        None => remove.push("unsettledSince"),
+    }
+    let remove = if remove.is_empty() {
+        String::new()
+    } else {
+        format!(" REMOVE {}", remove.join(", "))
     };
     let mut change = ConditionalUpdate::new(
         format!(
-            "SET #status = :processing, attemptStartedAt = :now, #updatedAt = :now{email_set}\
-             {email_remove} ADD #version :one"
+            "SET #status = :processing, attemptStartedAt = :now, #updatedAt = :now{set}\
+             {remove} ADD #version :one"
         ),
         format!(
             "attribute_exists(pk) AND #kind = :link AND (#status IN ({}) OR \
@@ -86,6 +99,9 @@ pub(crate) fn begin_attempt(
     }
     if let Some(email) = payer_email {
         change = change.text(":email", email.as_str());
+    }
+    if let Some(since) = taken_over_since {
+        change = change.text(":since", since.to_string());
     }
     change
 }
@@ -110,7 +126,8 @@ pub(crate) fn end_attempt_unpaid(
     let change = ConditionalUpdate::new(
         format!(
             "SET #status = :status, failureCode = :code, failureMessage = :message, \
-             #updatedAt = :now{card_set} REMOVE attemptStartedAt, attemptEmail ADD #version :one"
+             #updatedAt = :now{card_set} REMOVE attemptStartedAt, attemptEmail, unsettledSince \
+             ADD #version :one"
         ),
         CURRENT_ATTEMPT,
     )

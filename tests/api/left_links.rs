@@ -13,12 +13,12 @@ use commet_payments::domain::link_check::{LINK_CHECK_AFTER, LINK_CHECK_LEASE};
 use commet_payments::domain::payment::{Payment, PaymentStatus};
 use commet_payments::domain::time::Timestamp;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, busy_localstripe_endpoint};
 use crate::live_page::{
-    authenticate_in_browser, authentication_of, live_link, pay_with_stripe_js,
-    submitted_asking_authentication,
+    authenticate_in_browser, authentication_of, confirm_in_browser_at, live_link,
+    pay_with_stripe_js, setup_of, submitted_asking_authentication,
 };
-use crate::stripe::intents_of;
+use crate::stripe::{intents_of, stripe_at};
 
 /// A moment at which the checks of attempts begun until now are due.
 fn checks_due() -> Timestamp {
@@ -222,6 +222,60 @@ async fn a_left_link_the_local_relay_cannot_settle_is_an_error_line() {
             .all(|line| line["worker"] == "reconcile_charges"),
         "{failed:?}"
     );
+    assert_eq!(
+        stored(&t, &account, &link).await.status,
+        PaymentStatus::Processing
+    );
+}
+
+#[tokio::test]
+async fn a_takeover_that_cannot_see_back_to_the_left_attempt_at_stripe_charges_nothing() {
+    // GIVEN a live link whose attempt was left `processing`, on an account so busy at Stripe
+    // that its newest 500 PaymentIntents were all made since (a localstripe of this test's
+    // own, holding 501 others)
+    let busy = busy_localstripe_endpoint();
+    let t = TestApp::with_localstripe_at(Some("busy-takeover"), busy).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let link = live_link(&t, &key, 1100).await;
+    t.begin_attempt_long_ago(&account.id, &link).await;
+    let left_at = stored(&t, &account, &link).await.attempt_started_at;
+    let others = [("amount", "100"), ("currency", "usd")];
+    for _ in 0..501 {
+        stripe_at(busy, "POST", "/v1/payment_intents", &others).await;
+    }
+
+    // WHEN a payer takes the link over with a card that pays
+    let visit = t.open_page(&link).await;
+    assert_eq!(visit.page.status, 200, "{}", visit.page.text);
+    let setup = setup_of(&visit);
+    confirm_in_browser_at(busy, &setup, "4242424242424242").await;
+    let answer = t
+        .submit_page(
+            &link,
+            &visit,
+            &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
+        )
+        .await;
+
+    // THEN nothing is charged: the left attempt's PaymentIntent may have paid, and it cannot
+    // be seen among the newest 500
+    assert_eq!(answer.status, 503, "{}", answer.text);
+    let newest = stripe_at(busy, "GET", "/v1/payment_intents?limit=100", &[]).await;
+    let of_link = newest["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|intent| intent["metadata"]["commet_payment_id"] == link.as_str())
+        .count();
+    assert_eq!(of_link, 0);
+    // AND the link stays `processing`, settled later from the start of the attempt it took over
+    let payment = stored(&t, &account, &link).await;
+    assert_eq!(payment.status, PaymentStatus::Processing);
+    assert_eq!(payment.unsettled_since, left_at);
+    assert_eq!(payment.open_attempts_since(), left_at);
+    // AND the reconciler does not conclude on it either: it is asked again later (and alarms)
+    let report = t.app.settle_left_links(checks_due(), 100).await.unwrap();
+    assert_eq!((report.checked, report.unsettled), (1, 1), "{report:?}");
     assert_eq!(
         stored(&t, &account, &link).await.status,
         PaymentStatus::Processing

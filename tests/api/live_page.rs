@@ -30,6 +30,15 @@ pub fn setup_of(visit: &PageVisit) -> (String, String) {
 /// What localstripe's Stripe.js sends for `confirmCardSetup` with a card Element holding
 /// `number`: the card goes from the browser to Stripe, never to us.
 pub async fn confirm_in_browser(setup: &(String, String), number: &str) -> Value {
+    confirm_in_browser_at(localstripe_endpoint(), setup, number).await
+}
+
+/// The same at the localstripe at `endpoint`.
+pub async fn confirm_in_browser_at(
+    endpoint: &str,
+    setup: &(String, String),
+    number: &str,
+) -> Value {
     let (id, secret) = setup;
     log_watch::watch_card(number);
     let body = json!({
@@ -40,7 +49,7 @@ pub async fn confirm_in_browser(setup: &(String, String), number: &str) -> Value
     });
     let answer = http_request(
         "POST",
-        &format!("{}/v1/setup_intents/{id}/confirm", localstripe_endpoint()),
+        &format!("{endpoint}/v1/setup_intents/{id}/confirm"),
         &[("content-type", "application/json")],
         &body.to_string(),
     )

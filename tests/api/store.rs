@@ -172,7 +172,13 @@ async fn a_payers_email_is_kept_with_their_attempt_only_while_it_runs() {
     // An attempt begun with the payer's e-mail keeps it, for whoever records the attempt
     let begun = t
         .store
-        .begin_attempt(&account.id, &payment.id, Some(&email), Timestamp::now())
+        .begin_attempt(
+            &account.id,
+            &payment.id,
+            Some(&email),
+            None,
+            Timestamp::now(),
+        )
         .await
         .unwrap();
     let BeginAttempt::Started(attempt) = begun else {
@@ -215,7 +221,7 @@ async fn a_payers_email_is_kept_with_their_attempt_only_while_it_runs() {
     );
     let begun = t
         .store
-        .begin_attempt(&account.id, &payment.id, None, Timestamp::now())
+        .begin_attempt(&account.id, &payment.id, None, None, Timestamp::now())
         .await
         .unwrap();
     let BeginAttempt::Started(attempt) = begun else {
@@ -733,5 +739,68 @@ async fn a_provider_customer_is_replaced_only_in_place_of_the_gone_one() {
             .await
             .unwrap()
             .is_none()
+    );
+}
+
+#[tokio::test]
+async fn an_attempt_taking_over_a_left_one_keeps_when_that_began_until_an_attempt_ends() {
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Live).await;
+    let payment = link(None, Timestamp::now());
+    insert(&t.store, &account.id, &payment).await;
+    let left_at = Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap();
+    // WHEN an attempt begins taking over one left since `left_at`
+    let BeginAttempt::Started(attempt) = t
+        .store
+        .begin_attempt(
+            &account.id,
+            &payment.id,
+            None,
+            Some(left_at),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("begun");
+    };
+    // THEN it keeps when that began: what settles the link looks back to it
+    assert_eq!(attempt.payment.unsettled_since, Some(left_at));
+    assert_eq!(attempt.payment.open_attempts_since(), Some(left_at));
+    let read = t.store.get_link_attempt(&account.id, &payment.id).await;
+    assert_eq!(
+        read.unwrap().unwrap().payment.unsettled_since,
+        Some(left_at)
+    );
+    // WHEN the attempt ends unpaid
+    let failure = Failure {
+        code: "card_declined".into(),
+        message: "Declined.".into(),
+    };
+    let unpaid = Unpaid {
+        status: PaymentStatus::Failed,
+        failure: &failure,
+        card: None,
+    };
+    let ended = t
+        .store
+        .end_attempt_unpaid(&account.id, &attempt, unpaid, Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap();
+    // THEN it is gone with the attempt, and a next attempt that takes over nothing has none
+    assert_eq!(ended.unsettled_since, None);
+    let BeginAttempt::Started(next) = t
+        .store
+        .begin_attempt(&account.id, &payment.id, None, None, Timestamp::now())
+        .await
+        .unwrap()
+    else {
+        panic!("begun");
+    };
+    assert_eq!(next.payment.unsettled_since, None);
+    assert_eq!(
+        next.payment.open_attempts_since(),
+        next.payment.attempt_started_at
     );
 }

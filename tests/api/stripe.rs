@@ -21,13 +21,18 @@ pub const EMAIL_INVALID: &str = r#"{"error": {"code": "email_invalid",
 
 /// A form POST (or a GET without one) to localstripe; its JSON answer.
 pub async fn stripe(method: &str, path: &str, form: &[(&str, &str)]) -> Value {
+    stripe_at(localstripe_endpoint(), method, path, form).await
+}
+
+/// The same to the localstripe at `endpoint`.
+pub async fn stripe_at(endpoint: &str, method: &str, path: &str, form: &[(&str, &str)]) -> Value {
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
     let auth = format!("Bearer {LOCALSTRIPE_KEY}");
     let answer = http_request(
         method,
-        &format!("{}{path}", localstripe_endpoint()),
+        &format!("{endpoint}{path}"),
         &[
             ("authorization", &auth),
             ("content-type", "application/x-www-form-urlencoded"),

@@ -14,8 +14,9 @@ use crate::store::{Attempt, BeginAttempt, Unpaid};
 
 use super::pages::{attempt_running, form_page, not_found, outage, paid_page, settled};
 
-/// Starts an attempt on the link, keeping the e-mail the payer gave with it: the page to show
-/// instead when it cannot start.
+/// Starts an attempt on the link, keeping the e-mail the payer gave with it (and, when it takes
+/// over one left `processing`, since when attempts may be open): the page to show instead when
+/// it cannot start.
 pub(super) async fn begin(
     app: &App,
     merchant: &Account,
@@ -25,7 +26,13 @@ pub(super) async fn begin(
 ) -> Result<Attempt, HostedPage> {
     match app
         .store
-        .begin_attempt(&merchant.id, &payment.id, payer_email, now)
+        .begin_attempt(
+            &merchant.id,
+            &payment.id,
+            payer_email,
+            payment.open_attempts_since(),
+            now,
+        )
         .await
     {
         Err(error) => Err(outage(merchant, error)),

@@ -12,10 +12,11 @@ use crate::http::hosted_page::form::{FormState, PaymentForm};
 use crate::http::hosted_page::views::{Authenticate, StripeCard, Summary};
 use crate::http::hosted_page::{HostedPage, new_csrf_token, unavailable};
 use crate::provider::stripe_cards::{
-    PageAttempt, PageCharge, ReplacedCustomer, Returned, SetupPayment,
+    EarlierAttempts, PageAttempt, PageCharge, ReplacedCustomer, Returned, SetupPayment,
 };
 use crate::provider::stripe_customers::{StripePayer, our_customer_key};
 use crate::provider::{Amount, LinkProvider, Stripe};
+use crate::store::Attempt;
 
 use super::attempt::{Answered, begin, complete, record, unpaid};
 use super::pages::{attempt_running, form_page, not_found, outage, provider_down, settled};
@@ -98,9 +99,7 @@ pub(super) async fn pay_with_stripe(
                 .as_ref()
                 .map(|(_, stripe_customer)| stripe_customer.as_str()),
             payer,
-            // An attempt before this one (a link's first attempt is version 2) may have been
-            // charged and died before recording it, or be waiting for authentication.
-            asked_before: attempt.version > 2,
+            earlier: earlier_attempts(&attempt),
         })
         .await;
     let PageAttempt {
@@ -159,6 +158,19 @@ async fn stripe_customer_of(
         .await
         .map_err(|error| outage(merchant, error))?;
     Ok(made)
+}
+
+/// What the attempts before `attempt` may have left at Stripe: one taken over may have been
+/// charged and died before recording it, or be waiting for authentication.
+fn earlier_attempts(attempt: &Attempt) -> EarlierAttempts {
+    match attempt.payment.unsettled_since {
+        Some(since) => EarlierAttempts::TakenOver {
+            since: since.datetime().unix_timestamp(),
+        },
+        // A link's first attempt is version 2.
+        None if attempt.version > 2 => EarlierAttempts::Ended,
+        None => EarlierAttempts::None,
+    }
 }
 
 /// Our customer as their Stripe customer is told.

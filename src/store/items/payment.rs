@@ -62,6 +62,9 @@ pub(crate) struct PaymentItem {
     /// When the current hosted-page attempt began (only while `processing`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt_started_at: Option<String>,
+    /// While an attempt that took over a left one runs: when the earliest taken over began.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsettled_since: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub livemode: bool,
@@ -121,6 +124,7 @@ impl PaymentItem {
             card_last4: payment.card.as_ref().map(|c| c.last4.clone()),
             provider_reference: payment.provider_reference.clone(),
             attempt_started_at: None,
+            unsettled_since: None,
             created_at: payment.created_at.to_string(),
             updated_at: payment.updated_at.to_string(),
             livemode: payment.livemode,
@@ -176,6 +180,11 @@ impl PaymentItem {
                 self.attempt_started_at.as_deref(),
                 Timestamp::parse,
             )?,
+            unsettled_since: stored_opt(
+                "unsettledSince",
+                self.unsettled_since.as_deref(),
+                Timestamp::parse,
+            )?,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
             updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
             livemode: self.livemode,
@@ -224,6 +233,7 @@ mod tests {
         });
         payment.provider_reference = Some("pi_123".into());
         payment.attempt_started_at = Some(now);
+        payment.unsettled_since = Some(now);
         payment
     }
 
@@ -231,6 +241,7 @@ mod tests {
     fn stored(payment: &Payment) -> PaymentItem {
         let mut item = PaymentItem::new(&AccountId::generate(), payment);
         item.attempt_started_at = payment.attempt_started_at.map(|at| at.to_string());
+        item.unsettled_since = payment.unsettled_since.map(|at| at.to_string());
         item
     }
 

@@ -62,11 +62,15 @@ pub fn config(endpoint: &str) -> Config {
 
 /// Stripe on this process's localstripe with these keys, its Stripe.js there too.
 fn localstripe(key: SecretSource, publishable_key: &str) -> StripeConfig {
+    localstripe_at(localstripe_endpoint(), key, publishable_key)
+}
+
+fn localstripe_at(endpoint: &str, key: SecretSource, publishable_key: &str) -> StripeConfig {
     StripeConfig {
-        api_base: localstripe_endpoint().to_owned(),
+        api_base: endpoint.to_owned(),
         key,
         publishable_key: Some(publishable_key.to_owned()),
-        js_url: format!("{}/js.stripe.com/v3/", localstripe_endpoint()),
+        js_url: format!("{endpoint}/js.stripe.com/v3/"),
     }
 }
 
@@ -133,6 +137,16 @@ impl TestApp {
             SecretSource::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned())),
             None,
         )
+        .await
+    }
+
+    /// An app whose live accounts charge through the localstripe at `endpoint` (not this
+    /// process's first).
+    pub async fn with_localstripe_at(own_table: Option<&str>, endpoint: &str) -> Self {
+        Self::custom(own_table, |config| {
+            let key = SecretSource::Given(SecretKey::new(LOCALSTRIPE_KEY.to_owned()));
+            config.stripe = Some(localstripe_at(endpoint, key, LOCALSTRIPE_PUBLISHABLE_KEY));
+        })
         .await
     }
 

@@ -189,6 +189,14 @@ pub fn localstripe_endpoint() -> &'static str {
     ENDPOINT.get_or_init(|| start_local_service("localstripe.sh", "localstripe", &STRIPE))
 }
 
+/// A second localstripe of this test process, for the one test that fills it with more
+/// PaymentIntents than the others' (sharing the first) may meet.
+pub fn busy_localstripe_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    static STRIPE: OnceLock<Child> = OnceLock::new();
+    ENDPOINT.get_or_init(|| start_local_service("localstripe.sh", "localstripe", &STRIPE))
+}
+
 /// The moto server of this test process (`scripts/moto.sh`): Secrets Manager.
 pub fn moto_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
