@@ -59,8 +59,9 @@ pub struct ReplacedCustomer {
 enum Saving {
     /// Saved on this Stripe customer; a replacement when the expected one was gone.
     On(String, Option<ReplacedCustomer>),
-    /// The issuer refused to save the card.
-    Declined(CardOutcome),
+    /// The issuer refused to save the card (on a replacement, when the expected customer was
+    /// gone: still the payer's from now on).
+    Declined(CardOutcome, Option<ReplacedCustomer>),
 }
 
 /// Stripe's answer to attaching a card to a customer.
@@ -188,12 +189,12 @@ impl Stripe<'_> {
                 };
                 match self.save_card(&payment, customer, &key).await? {
                     Saving::On(customer, replaced) => (customer, replaced),
-                    Saving::Declined(declined) => {
+                    Saving::Declined(declined, replaced) => {
                         return Ok(PageAttempt {
                             charge: PageCharge::Decided(declined),
                             card: summary,
                             intent: None,
-                            replaced: None,
+                            replaced,
                         });
                     }
                 }
@@ -448,7 +449,7 @@ impl Stripe<'_> {
     ) -> Result<Saving, ProviderError> {
         let (status, answer) = match self.attach(payment, &customer).await? {
             Attach::Saved => return Ok(Saving::On(customer, None)),
-            Attach::Declined(declined) => return Ok(Saving::Declined(declined)),
+            Attach::Declined(declined) => return Ok(Saving::Declined(declined, None)),
             Attach::Refused(status, answer) => (status, answer),
         };
         if !self.customer_gone(&customer).await? {
@@ -469,7 +470,7 @@ impl Stripe<'_> {
         };
         match self.attach(payment, &made).await? {
             Attach::Saved => Ok(Saving::On(made, Some(replaced))),
-            Attach::Declined(declined) => Ok(Saving::Declined(declined)),
+            Attach::Declined(declined) => Ok(Saving::Declined(declined, Some(replaced))),
             Attach::Refused(status, answer) => Err(unexpected(status, &answer)),
         }
     }

@@ -349,7 +349,7 @@ async fn a_customer_whose_stripe_customer_was_deleted_at_stripe_pays_on_one_made
         .await;
     assert_eq!(charged.status, 402, "{}", charged.text);
 
-    // WHEN they pay another link of theirs
+    // WHEN they try another link of theirs with a card that declines
     let link = t
         .create(
             "/api/v1/payments",
@@ -357,13 +357,30 @@ async fn a_customer_whose_stripe_customer_was_deleted_at_stripe_pays_on_one_made
             json!({ "amount": 900, "currency": "usd", "description": "Order", "customerId": customer }),
         )
         .await;
+    let declined = pay_customer_link(&t, &link, "4000000000000341").await;
+    assert_eq!(declined.status, 402, "{}", declined.text);
+    // THEN a Stripe customer was made in place of the gone one and recorded on them all the same
+    let replacement = stored().await.provider_customer.unwrap();
+    assert_ne!(replacement, gone);
+
+    // WHEN they pay the link with a card that pays
     let paid = pay_customer_link(&t, &link, "4242424242424242").await;
 
-    // THEN it is paid, on a new Stripe customer told who they are
+    // THEN it is paid on that Stripe customer (no other made), told who they are
     assert_eq!(paid.status, 200, "{}", paid.text);
-    let made = stripe_customer_paying(&link).await;
-    let made_id = made["id"].as_str().unwrap();
-    assert_ne!(made_id, gone);
+    let intents = intents_of(&link).await;
+    let succeeded: Vec<&Value> = intents
+        .iter()
+        .filter(|intent| intent["status"] == "succeeded")
+        .collect();
+    assert_eq!((intents.len(), succeeded.len()), (2, 1), "{intents:?}");
+    assert!(
+        intents
+            .iter()
+            .all(|intent| intent["customer"] == replacement.as_str())
+    );
+    let made = stripe("GET", &format!("/v1/customers/{replacement}"), &[]).await;
+    let made_id = replacement.as_str();
     assert_eq!(
         (&made["email"], &made["name"]),
         (&json!("kim@example.com"), &json!("Kim Kept"))
