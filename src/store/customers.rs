@@ -370,46 +370,37 @@ impl Store {
     }
 
     /// Records the customer's customer at the provider, unless one is recorded already (two
-    /// first payments racing keep the first). Changes nothing a merchant sees: no event. It is
-    /// a write like any other for the write counter, which names what the stream's workers do
-    /// for it (`sync_stripe_customers`' idempotency keys).
+    /// first payments racing keep the first) other than `in_place_of` (one the provider no
+    /// longer has), by one conditional write: false when another is kept (or the customer is
+    /// not there). Changes nothing a merchant sees: no event. It is a write like any other for
+    /// the write counter, which names what the stream's workers do for it
+    /// (`sync_stripe_customers`' idempotency keys).
     pub async fn set_provider_customer(
         &self,
         account: &AccountId,
         id: &CustomerId,
         provider_customer: &str,
-    ) -> Result<(), StoreError> {
+        in_place_of: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        // None recorded: also a customer whose one was known only from their saved card.
+        let unrecorded = "attribute_not_exists(providerCustomer)";
+        let condition = match in_place_of {
+            Some(_) => {
+                format!("attribute_exists(pk) AND ({unrecorded} OR providerCustomer = :gone)")
+            }
+            None => format!("attribute_exists(pk) AND {unrecorded}"),
+        };
         let change = ConditionalUpdate::new(
             "SET providerCustomer = :provider ADD #version :one",
-            "attribute_exists(pk) AND attribute_not_exists(providerCustomer)",
+            condition,
         )
         .name("#version", "version")
         .text(":provider", provider_customer)
         .number(":one", 1);
-        self.update_conditionally(customer_key(account, id), change)
-            .await
-            .map(|_| ())
-    }
-
-    /// Records `made` as the customer's provider customer in place of `gone`, which the
-    /// provider no longer has, by one conditional write: false when the customer records
-    /// another one by now (or is not there), which is then kept.
-    pub async fn replace_provider_customer(
-        &self,
-        account: &AccountId,
-        id: &CustomerId,
-        gone: &str,
-        made: &str,
-    ) -> Result<bool, StoreError> {
-        let change = ConditionalUpdate::new(
-            "SET providerCustomer = :made ADD #version :one",
-            // Recorded before customers kept their own: only on their saved card.
-            "attribute_exists(pk) AND (providerCustomer = :gone OR attribute_not_exists(providerCustomer))",
-        )
-        .name("#version", "version")
-        .text(":made", made)
-        .text(":gone", gone)
-        .number(":one", 1);
+        let change = match in_place_of {
+            Some(gone) => change.text(":gone", gone),
+            None => change,
+        };
         self.update_if(customer_key(account, id), change).await
     }
 

@@ -710,7 +710,7 @@ async fn a_provider_customer_is_replaced_only_in_place_of_the_gone_one() {
         let (account, id) = (&account.id, &theirs.id);
         async move {
             store
-                .replace_provider_customer(account, id, gone, made)
+                .set_provider_customer(account, id, made, Some(gone))
                 .await
                 .unwrap()
         }
@@ -729,7 +729,7 @@ async fn a_provider_customer_is_replaced_only_in_place_of_the_gone_one() {
     let absent = customer(None);
     let written = t
         .store
-        .replace_provider_customer(&account.id, &absent.id, "cus_a", "cus_d")
+        .set_provider_customer(&account.id, &absent.id, "cus_d", Some("cus_a"))
         .await
         .unwrap();
     assert!(!written);

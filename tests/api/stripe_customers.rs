@@ -250,7 +250,7 @@ async fn a_stripe_customer_made_from_an_email_changed_meanwhile_is_told_the_new_
     update(&t, &key, &customer, json!({"email": "after@example.com"})).await;
     let id = CustomerId::parse(&customer).unwrap();
     t.store
-        .set_provider_customer(&account.id, &id, made)
+        .set_provider_customer(&account.id, &id, made, None)
         .await
         .unwrap();
     let batch = customer_writes(&mut reader, 2).await;

@@ -154,7 +154,7 @@ async fn stripe_customer_of(
         .await
         .map_err(|error| provider_down(merchant, error))?;
     app.store
-        .set_provider_customer(&merchant.id, &customer.id, &made)
+        .set_provider_customer(&merchant.id, &customer.id, &made, None)
         .await
         .map_err(|error| outage(merchant, error))?;
     Ok(made)
@@ -195,7 +195,12 @@ async fn record_replacement(
 ) {
     let recorded = app
         .store
-        .replace_provider_customer(&merchant.id, &customer.id, &replaced.gone, &replaced.made)
+        .set_provider_customer(
+            &merchant.id,
+            &customer.id,
+            &replaced.made,
+            Some(&replaced.gone),
+        )
         .await;
     if let Err(error) = recorded {
         tracing::warn!(
