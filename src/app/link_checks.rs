@@ -126,7 +126,8 @@ impl App {
             .open_attempts_since()
             .map_or(0, |at| at.datetime().unix_timestamp());
         let link = attempt.payment.id.as_str();
-        if let Some(paid) = stripe.settle_attempts_since(link, began).await? {
+        let references = &attempt.payment.open_references;
+        if let Some(paid) = stripe.settle_open_attempts(link, references, began).await? {
             return Ok(
                 match self
                     .record_paid_link(&stripe, account, attempt, &paid)

@@ -122,6 +122,10 @@ pub struct Payment {
     /// provider payment may still be open, or have paid): when the earliest attempt taken over
     /// in a row began.
     pub unsettled_since: Option<Timestamp>,
+    /// While `processing`: the provider's ids of the payments (Stripe's PaymentIntents) that the
+    /// current attempt and those it took over made, each recorded before it could be paid, so
+    /// that whatever settles the link finds every one of them.
+    pub open_references: Vec<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
@@ -204,6 +208,7 @@ impl Payment {
             provider_reference: None,
             attempt_started_at: None,
             unsettled_since: None,
+            open_references: Vec::new(),
             created_at: now,
             updated_at: now,
             livemode: route.livemode,
@@ -240,6 +245,7 @@ impl Payment {
             provider_reference: None,
             attempt_started_at: None,
             unsettled_since: None,
+            open_references: Vec::new(),
             created_at: now,
             updated_at: now,
             livemode: route.livemode,

@@ -2,8 +2,9 @@
 //! SetupIntent (card data never reaches these functions), then paid here. A page view opens a
 //! SetupIntent for off-session use, tagged with the link; the submitted form names it, and the
 //! attempt checks that it is this link's and succeeded, saves its PaymentMethod on a Stripe
-//! customer, and pays the link with one PaymentIntent confirmed on the server. The customer's
-//! card is then saved for off-session charges.
+//! customer, and pays the link with one PaymentIntent confirmed on the server, once the attempt
+//! recorded it on the link: whatever settles the link later finds every PaymentIntent that
+//! could have paid it. The customer's card is then saved for off-session charges.
 
 use serde_json::Value;
 use url::form_urlencoded::Serializer;
@@ -45,6 +46,27 @@ pub struct PageAttempt {
     pub intent: Option<String>,
     /// The payer's Stripe customer was gone at Stripe: the one made in its place.
     pub replaced: Option<ReplacedCustomer>,
+}
+
+/// A link's payment prepared at Stripe (`Stripe::prepare_setup_payment`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prepared {
+    /// Decided with nothing to confirm: an earlier attempt's PaymentIntent had paid, or the
+    /// issuer refused to save the card.
+    Decided(PageAttempt),
+    /// The attempt's PaymentIntent, made but not confirmed: recorded on the link, it is
+    /// confirmed (`Stripe::confirm_prepared`).
+    Ready(ReadyIntent),
+}
+
+/// An attempt's PaymentIntent, not confirmed yet: nothing can pay it before we confirm it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadyIntent {
+    pub id: String,
+    method: PaymentMethod,
+    card: CardSummary,
+    replaced: Option<ReplacedCustomer>,
+    confirm_key: String,
 }
 
 /// A Stripe customer Stripe no longer had (deleted there, or of another Stripe account or
@@ -100,22 +122,26 @@ pub struct SetupPayment<'a> {
     /// Who the payer is: what a Stripe customer made for them is told.
     pub payer: StripePayer<'a>,
     /// What the attempts before this one may have left at Stripe.
-    pub earlier: EarlierAttempts,
+    pub earlier: EarlierAttempts<'a>,
 }
 
 /// The attempts on a link before the current one, as the current one must settle them at
 /// Stripe before charging: a PaymentIntent of the link that succeeded is the answer (nothing is
 /// charged again), and open ones are canceled, so that at most one ever succeeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EarlierAttempts {
+pub enum EarlierAttempts<'a> {
     /// The link's first attempt.
     None,
     /// All ended, each after settling those before it: looked for only among the account's
     /// newest 500 PaymentIntents, as a second guard.
     Ended,
-    /// Taken over while `processing`, the earliest begun at `since` (Unix seconds): their
-    /// PaymentIntents must all be seen, or nothing is charged.
-    TakenOver { since: i64 },
+    /// Taken over while `processing`, the earliest begun at `since` (Unix seconds), having
+    /// recorded the PaymentIntents they made (`references`): those must all be seen, or
+    /// nothing is charged.
+    TakenOver {
+        since: i64,
+        references: &'a [String],
+    },
 }
 
 impl Stripe<'_> {
@@ -148,29 +174,32 @@ impl Stripe<'_> {
         }
     }
 
-    /// Pays the link with the card Stripe.js saved, and says which card it was.
-    pub async fn pay_with_setup(
+    /// Prepares paying the link with the card Stripe.js saved: the attempts before this one
+    /// settled, the card saved on the payer's Stripe customer, and the attempt's PaymentIntent
+    /// made, not confirmed, so that the attempt records it before it can be paid.
+    pub async fn prepare_setup_payment(
         &self,
         payment: SetupPayment<'_>,
-    ) -> Result<PageAttempt, ProviderError> {
+    ) -> Result<Prepared, ProviderError> {
         let method_id = payment.method_id.to_owned();
         let earlier_paid = match payment.earlier {
             EarlierAttempts::None => None,
             EarlierAttempts::Ended => self.settle_earlier_intents(payment.link_id).await?,
-            EarlierAttempts::TakenOver { since } => {
-                self.settle_attempts_since(payment.link_id, since).await?
+            EarlierAttempts::TakenOver { since, references } => {
+                self.settle_open_attempts(payment.link_id, references, since)
+                    .await?
             }
         };
         if let Some(paid) = earlier_paid {
             let method = paid["payment_method"].as_str().unwrap_or(&method_id);
             let customer = paid["customer"].as_str().map(str::to_owned);
             let saved = saved_method(method, &self.card(method).await?, customer)?;
-            return Ok(PageAttempt {
+            return Ok(Prepared::Decided(PageAttempt {
                 card: summary_of(&saved),
                 charge: PageCharge::Decided(CardOutcome::Succeeded(saved)),
                 intent: paid["id"].as_str().map(str::to_owned),
                 replaced: None,
-            });
+            }));
         }
         let card = self.card(&method_id).await?;
         let summary = summary_of(&saved_method(&method_id, &card, None)?);
@@ -190,12 +219,12 @@ impl Stripe<'_> {
                 match self.save_card(&payment, customer, &key).await? {
                     Saving::On(customer, replaced) => (customer, replaced),
                     Saving::Declined(declined, replaced) => {
-                        return Ok(PageAttempt {
+                        return Ok(Prepared::Decided(PageAttempt {
                             charge: PageCharge::Decided(declined),
                             card: summary,
                             intent: None,
                             replaced,
-                        });
+                        }));
                     }
                 }
             }
@@ -206,7 +235,6 @@ impl Stripe<'_> {
             .append_pair("customer", &customer)
             .append_pair("payment_method", &method_id)
             .append_pair("payment_method_types[]", "card")
-            .append_pair("confirm", "true")
             .append_pair(&format!("metadata[{PAYMENT_ID_METADATA}]"), payment.link_id)
             .append_pair(
                 &format!("metadata[{ACCOUNT_ID_METADATA}]"),
@@ -218,7 +246,7 @@ impl Stripe<'_> {
             )
             .append_pair(&format!("metadata[{CARD_METADATA}]"), &method_id)
             .finish();
-        let (status, answer) = self
+        let (status, made) = self
             .call(
                 "POST",
                 "/v1/payment_intents",
@@ -226,17 +254,30 @@ impl Stripe<'_> {
                 Some(payment.attempt_key),
             )
             .await?;
-        let method = saved_method(&method_id, &card, Some(customer))?;
-        // A card error carries the PaymentIntent it left behind.
-        let intent = answer["id"]
-            .as_str()
-            .or_else(|| answer["error"]["payment_intent"]["id"].as_str())
-            .map(str::to_owned);
-        Ok(PageAttempt {
-            charge: page_outcome(status, &answer, method)?,
+        let id = match (status, made["id"].as_str()) {
+            (200, Some(id)) => id.to_owned(),
+            _ => return Err(unexpected(status, &made)),
+        };
+        Ok(Prepared::Ready(ReadyIntent {
+            id,
+            method: saved_method(&method_id, &card, Some(customer))?,
             card: summary,
-            intent,
             replaced,
+            confirm_key: format!("{}-confirm", payment.attempt_key),
+        }))
+    }
+
+    /// Confirms the attempt's PaymentIntent, recorded on the link by now: the charge.
+    pub async fn confirm_prepared(&self, ready: ReadyIntent) -> Result<PageAttempt, ProviderError> {
+        let path = format!("{}/confirm", object_path("payment_intents", &ready.id));
+        let (status, answer) = self
+            .call("POST", &path, Some(String::new()), Some(&ready.confirm_key))
+            .await?;
+        Ok(PageAttempt {
+            charge: page_outcome(status, &answer, ready.method)?,
+            card: ready.card,
+            intent: Some(ready.id),
+            replaced: ready.replaced,
         })
     }
 
@@ -245,29 +286,49 @@ impl Stripe<'_> {
     /// settled those before it, and one ended unpaid left none the payer can confirm, so this is
     /// a second guard: looked for among the account's newest 500 PaymentIntents only.
     async fn settle_earlier_intents(&self, link_id: &str) -> Result<Option<Value>, ProviderError> {
-        let (intents, _) = self.recent_intents_of(link_id, i64::MIN).await?;
+        let intents = self.recent_intents_of(link_id, i64::MIN).await?;
         self.settle_intents(intents).await
     }
 
     /// The same for attempts on the link that were left `processing`, the earliest begun at
-    /// `began` (Unix seconds): an earlier attempt's PaymentIntent that succeeded (its page died
-    /// before recording it) is the answer; one still open (a payer who left in the middle of
-    /// authenticating still holds its client secret) is canceled. For the reconciler, which
-    /// ends the attempt unpaid when nothing paid, and for an attempt taking them over, which
-    /// then charges: both must be sure. An error instead when the account's newest 500
-    /// PaymentIntents do not reach back to the attempt (a minute before it, for clocks that
-    /// differ), or one of the link's is still `processing`.
-    pub async fn settle_attempts_since(
+    /// `began` (Unix seconds), which recorded the PaymentIntents they made (`references`)
+    /// before confirming them: one that succeeded (its page died before recording it) is the
+    /// answer; one still open (a payer who left in the middle of authenticating still holds its
+    /// client secret) is canceled. For the reconciler, which ends the attempt unpaid when
+    /// nothing paid, and for an attempt taking them over, which then charges: both must be
+    /// sure, so each recorded one must be found, and none may still be `processing`. The
+    /// account's PaymentIntents since then (among its newest 500) are looked at too, as a
+    /// second guard, and for attempts begun before PaymentIntents were recorded.
+    pub async fn settle_open_attempts(
         &self,
         link_id: &str,
+        references: &[String],
         began: i64,
     ) -> Result<Option<Value>, ProviderError> {
-        let (intents, reached) = self.recent_intents_of(link_id, began - 60).await?;
-        if !reached {
-            return Err(ProviderError(format!(
-                "the newest 500 PaymentIntents do not reach back to {link_id}'s attempt"
-            )));
+        let mut intents = Vec::with_capacity(references.len());
+        for reference in references {
+            let (status, intent) = self
+                .call(
+                    "GET",
+                    &object_path("payment_intents", reference),
+                    None,
+                    None,
+                )
+                .await?;
+            if status != 200 || intent["metadata"][PAYMENT_ID_METADATA] != link_id {
+                return Err(ProviderError(format!(
+                    "{link_id}'s PaymentIntent {reference} is not found: {}",
+                    unexpected(status, &intent)
+                )));
+            }
+            intents.push(intent);
         }
+        let recent = self.recent_intents_of(link_id, began - 60).await?;
+        intents.extend(
+            recent
+                .into_iter()
+                .filter(|intent| !references.iter().any(|id| intent["id"] == id.as_str())),
+        );
         if intents
             .iter()
             .any(|intent| intent["status"] == "processing")
@@ -322,14 +383,13 @@ impl Stripe<'_> {
         }
     }
 
-    /// The link's PaymentIntents among the account's newest 500, newest first, and whether
-    /// those are all the account's made since `since` (Unix seconds): the list ended, or
-    /// reached one made before it (then it stops there).
+    /// The link's PaymentIntents among the account's newest 500 made since `since` (Unix
+    /// seconds; the walk stops at a page that reaches one made before), newest first.
     async fn recent_intents_of(
         &self,
         link_id: &str,
         since: i64,
-    ) -> Result<(Vec<Value>, bool), ProviderError> {
+    ) -> Result<Vec<Value>, ProviderError> {
         let mut found = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..5 {
@@ -342,10 +402,10 @@ impl Stripe<'_> {
             );
             match next {
                 Some(next) if !reached => after = Some(next),
-                _ => return Ok((found, true)),
+                _ => break,
             }
         }
-        Ok((found, false))
+        Ok(found)
     }
 
     /// The link's PaymentIntent `intent_id` after the payer authenticated (or gave up): `None`

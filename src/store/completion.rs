@@ -12,7 +12,7 @@ use super::items::{
     sort_key, string_key, to_item,
 };
 use super::payments::payment_key;
-use super::rules::CURRENT_ATTEMPT;
+use super::rules::{self, CURRENT_ATTEMPT};
 use super::write::{Bind, Condition, ConditionalUpdate, PRESENT, Transaction};
 use super::{Store, StoreError, keys};
 use crate::domain::card::PaymentMethod;
@@ -180,7 +180,12 @@ fn final_payment_update(
     attempt_version: u64,
 ) -> ConditionalUpdate {
     let mut set = vec!["#status = :status", "#updatedAt = :now"];
-    let mut remove = vec!["attemptStartedAt", "attemptEmail", "unsettledSince"];
+    let mut remove = vec![
+        "attemptStartedAt",
+        "attemptEmail",
+        "unsettledSince",
+        rules::OPEN_REFERENCES,
+    ];
     let mut values: Vec<(&str, String)> = vec![
         (":status", payment.status.as_str().to_owned()),
         (":now", payment.updated_at.to_string()),

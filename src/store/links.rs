@@ -128,6 +128,23 @@ impl Store {
             Updated::Refused(_) => Ok(None),
         }
     }
+
+    /// Records on the link the provider payment `reference` its current attempt made, before
+    /// it may be paid; `false` (nothing written) when the attempt is no longer the current
+    /// one: taken over, or ended. Nothing may then be paid through it.
+    pub async fn record_open_reference(
+        &self,
+        account: &AccountId,
+        attempt: &Attempt,
+        reference: &str,
+    ) -> Result<bool, StoreError> {
+        let change = rules::record_open_reference(attempt.version, reference);
+        Ok(matches!(
+            self.update_conditionally(payment_key(account, &attempt.payment.id), change)
+                .await?,
+            Updated::Applied(_)
+        ))
+    }
 }
 
 /// A link's payment item as its current attempt: the payment, its version and the payer's

@@ -3,6 +3,8 @@
 //! `Payment::CANCELABLE` and both `Payment::cancel_decision` and the cancel's condition change.
 //! The benchmark sends these very requests (`store::bench`).
 
+use aws_sdk_dynamodb::types::AttributeValue;
+
 use super::items::check_due_key;
 use super::write::{Bind, ConditionalUpdate};
 use crate::domain::ids::PaymentId;
@@ -49,7 +51,8 @@ pub(crate) fn settle_invoice(settlement: InvoiceSettlement, now: Timestamp) -> C
 /// The payer's e-mail (a link without a customer asks for one) is kept with the attempt, for
 /// whatever records the attempt later (the payer back from authenticating, Stripe's webhook)
 /// without the form in hand. An attempt that takes over one left `processing` keeps when the
-/// earliest attempt taken over began (`taken_over_since`), until an attempt ends.
+/// earliest attempt taken over began (`taken_over_since`), and the provider payments those
+/// attempts recorded, until an attempt ends; any other starts with none.
 pub(crate) fn begin_attempt(
     now: Timestamp,
     stale: Timestamp,
@@ -67,7 +70,7 @@ pub(crate) fn begin_attempt(
     }
     match taken_over_since {
         Some(_) => set.push_str(", unsettledSince = :since"),
-        None => remove.push("unsettledSince"),
+        None => remove.extend(["unsettledSince", OPEN_REFERENCES]),
     }
     let remove = if remove.is_empty() {
         String::new()
@@ -106,6 +109,28 @@ pub(crate) fn begin_attempt(
     change
 }
 
+/// The provider payments of a link's open attempts (`Payment::open_references`).
+pub(crate) const OPEN_REFERENCES: &str = "openReferences";
+
+/// Record the provider payment `reference` the current attempt (`version`) made, before it can
+/// be paid: whatever settles the link later must find it. Not a change of the attempt: the
+/// version, which identifies the attempt, stays.
+pub(crate) fn record_open_reference(version: u64, reference: &str) -> ConditionalUpdate {
+    ConditionalUpdate::new(
+        format!("SET {OPEN_REFERENCES} = list_append(if_not_exists({OPEN_REFERENCES}, :none), :reference)"),
+        CURRENT_ATTEMPT,
+    )
+    .name("#status", "status")
+    .name("#version", "version")
+    .number(":version", version)
+    .text(":processing", PaymentStatus::Processing.as_str())
+    .value(":none", AttributeValue::L(Vec::new()))
+    .value(
+        ":reference",
+        AttributeValue::L(vec![AttributeValue::S(reference.to_owned())]),
+    )
+}
+
 /// The condition every end of an attempt writes under: the payment is still `processing` in the
 /// attempt that `version` identifies, so an attempt taken over is never ended twice.
 pub(crate) const CURRENT_ATTEMPT: &str = "#status = :processing AND #version = :version";
@@ -126,8 +151,8 @@ pub(crate) fn end_attempt_unpaid(
     let change = ConditionalUpdate::new(
         format!(
             "SET #status = :status, failureCode = :code, failureMessage = :message, \
-             #updatedAt = :now{card_set} REMOVE attemptStartedAt, attemptEmail, unsettledSince \
-             ADD #version :one"
+             #updatedAt = :now{card_set} REMOVE attemptStartedAt, attemptEmail, unsettledSince, \
+             {OPEN_REFERENCES} ADD #version :one"
         ),
         CURRENT_ATTEMPT,
     )

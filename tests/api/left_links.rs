@@ -12,11 +12,13 @@ use commet_payments::domain::ids::PaymentId;
 use commet_payments::domain::link_check::{LINK_CHECK_AFTER, LINK_CHECK_LEASE};
 use commet_payments::domain::payment::{Payment, PaymentStatus};
 use commet_payments::domain::time::Timestamp;
+use serde_json::json;
 
 use crate::helpers::{TestApp, busy_localstripe_endpoint};
 use crate::live_page::{
-    authenticate_in_browser, authentication_of, confirm_in_browser_at, live_link,
-    pay_with_stripe_js, setup_of, submitted_asking_authentication,
+    authenticate_in_browser, authenticate_in_browser_at, authentication_of, confirm_in_browser_at,
+    live_link, pay_with_stripe_js, setup_of, submitted_asking_authentication,
+    submitted_asking_authentication_at,
 };
 use crate::stripe::{intents_of, stripe_at};
 
@@ -228,23 +230,60 @@ async fn a_left_link_the_local_relay_cannot_settle_is_an_error_line() {
     );
 }
 
+/// Makes the localstripe of this test process one of an account so busy that a link's attempt
+/// begun now has its PaymentIntent out of the 500 that a list of the account's PaymentIntents
+/// gives first: 501 others. Made before, as localstripe lists the oldest first (Stripe, the
+/// newest).
+async fn crowd_busy_stripe() {
+    let others = [("amount", "100"), ("currency", "usd")];
+    for _ in 0..501 {
+        stripe_at(
+            busy_localstripe_endpoint(),
+            "POST",
+            "/v1/payment_intents",
+            &others,
+        )
+        .await;
+    }
+}
+
+/// Checks that the attempt on `link` recorded its PaymentIntent `left`, which is out of the
+/// 500 listed first, and ages the attempt past the takeover limit.
+async fn left_out_of_the_first_500(t: &TestApp, account: &Account, link: &str, left: &str) {
+    let recorded = stored(t, account, link).await;
+    assert_eq!(recorded.status, PaymentStatus::Processing);
+    assert_eq!(recorded.open_references, [left]);
+    let mut after = String::new();
+    for _ in 0..5 {
+        let path = format!("/v1/payment_intents?limit=100{after}");
+        let page = stripe_at(busy_localstripe_endpoint(), "GET", &path, &[]).await;
+        let page = page["data"].as_array().unwrap().clone();
+        assert!(
+            page.iter().all(|intent| intent["id"] != left),
+            "{left} listed"
+        );
+        after = format!(
+            "&starting_after={}",
+            page.last().unwrap()["id"].as_str().unwrap()
+        );
+    }
+    t.begin_attempt_long_ago(&account.id, link).await;
+}
+
 #[tokio::test]
-async fn a_takeover_that_cannot_see_back_to_the_left_attempt_at_stripe_charges_nothing() {
-    // GIVEN a live link whose attempt was left `processing`, on an account so busy at Stripe
-    // that its newest 500 PaymentIntents were all made since (a localstripe of this test's
-    // own, holding 501 others)
+async fn a_takeover_on_a_busy_account_cancels_the_left_attempts_intent_before_charging() {
+    // GIVEN a live link whose payer left while their bank asked them to authenticate, on an
+    // account so busy that a list of its PaymentIntents does not reach the attempt's
     let busy = busy_localstripe_endpoint();
     let t = TestApp::with_localstripe_at(Some("busy-takeover"), busy).await;
     let (account, key) = t.account(Mode::Live).await;
     let link = live_link(&t, &key, 1100).await;
-    t.begin_attempt_long_ago(&account.id, &link).await;
-    let left_at = stored(&t, &account, &link).await.attempt_started_at;
-    let others = [("amount", "100"), ("currency", "usd")];
-    for _ in 0..501 {
-        stripe_at(busy, "POST", "/v1/payment_intents", &others).await;
-    }
+    crowd_busy_stripe().await;
+    let asked = submitted_asking_authentication_at(busy, &t, &link, "left@example.com").await;
+    let (_, left, left_secret) = authentication_of(&asked);
+    left_out_of_the_first_500(&t, &account, &link, &left).await;
 
-    // WHEN a payer takes the link over with a card that pays
+    // WHEN another payer takes the link over with a card that pays
     let visit = t.open_page(&link).await;
     assert_eq!(visit.page.status, 200, "{}", visit.page.text);
     let setup = setup_of(&visit);
@@ -257,27 +296,150 @@ async fn a_takeover_that_cannot_see_back_to_the_left_attempt_at_stripe_charges_n
         )
         .await;
 
-    // THEN nothing is charged: the left attempt's PaymentIntent may have paid, and it cannot
-    // be seen among the newest 500
+    // THEN it pays, after the left attempt's PaymentIntent was canceled: the client secret the
+    // first payer's browser holds pays nothing now
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let left_now = stripe_at(busy, "GET", &format!("/v1/payment_intents/{left}"), &[]).await;
+    assert_eq!(left_now["status"], "canceled", "{left_now}");
+    let late = authenticate_in_browser_at(
+        busy,
+        &format!("/v1/payment_intents/{left}/_authenticate"),
+        &left_secret,
+        Some(true),
+    )
+    .await;
+    assert!(late.get("error").is_some(), "{late}");
+    // AND the link is paid by the new PaymentIntent, the attempts' records gone with them
+    let paid = stored(&t, &account, &link).await;
+    assert_eq!(paid.status, PaymentStatus::Succeeded);
+    assert!(
+        paid.open_references.is_empty(),
+        "{:?}",
+        paid.open_references
+    );
+    assert_eq!(paid.unsettled_since, None);
+    let reference = paid.provider_reference.expect("the paying PaymentIntent");
+    assert_ne!(reference, left);
+    let intent = stripe_at(
+        busy,
+        "GET",
+        &format!("/v1/payment_intents/{reference}"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (&intent["status"], &intent["metadata"]["commet_payment_id"]),
+        (&json!("succeeded"), &json!(link))
+    );
+}
+
+#[cfg(feature = "fault-injection")]
+#[tokio::test]
+async fn a_left_attempt_that_paid_on_a_busy_account_is_recorded_paid_by_the_reconciler() {
+    use commet_payments::app::Fault;
+
+    // GIVEN a live link whose page died after Stripe charged, on an account so busy that a
+    // list of its PaymentIntents does not reach the attempt's
+    let busy = busy_localstripe_endpoint();
+    let t = TestApp::with_localstripe_at(Some("busy-left-paid"), busy).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let link = live_link(&t, &key, 1200).await;
+    crowd_busy_stripe().await;
+    let visit = t.open_page(&link).await;
+    let setup = setup_of(&visit);
+    confirm_in_browser_at(busy, &setup, "4242424242424242").await;
+    t.app.faults.arm_charge_recording(Fault::FailWrite);
+    let died = t
+        .submit_page(
+            &link,
+            &visit,
+            &[("email", "gone@example.com"), ("setup_intent", &setup.0)],
+        )
+        .await;
+    assert_eq!(died.status, 503, "{}", died.text);
+    let left = stored(&t, &account, &link).await.open_references;
+    assert_eq!(left.len(), 1, "{left:?}");
+    left_out_of_the_first_500(&t, &account, &link, &left[0]).await;
+
+    // WHEN the reconciler runs once its check is due
+    let report = t.app.settle_left_links(checks_due(), 100).await.unwrap();
+
+    // THEN the link is paid by the PaymentIntent that succeeded, found by its record
+    assert_eq!((report.checked, report.paid), (1, 1), "{report:?}");
+    let paid = stored(&t, &account, &link).await;
+    assert_eq!(paid.status, PaymentStatus::Succeeded);
+    assert_eq!(paid.provider_reference.as_deref(), Some(left[0].as_str()));
+    assert!(paid.open_references.is_empty());
+}
+
+#[tokio::test]
+async fn a_takeover_that_cannot_find_a_recorded_intent_at_stripe_charges_nothing() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use commet_payments::store::keys;
+
+    // GIVEN a live link left `processing` by an attempt whose recorded PaymentIntent Stripe
+    // does not answer for
+    let t = TestApp::with_stripe(Some("unfound-intent")).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let link = live_link(&t, &key, 1400).await;
+    t.begin_attempt_long_ago(&account.id, &link).await;
+    let id = PaymentId::parse(&link).unwrap();
+    let unknown = AttributeValue::L(vec![AttributeValue::S("pi_unknown".into())]);
+    t.store
+        .client()
+        .update_item()
+        .table_name(t.store.table_name())
+        .key(keys::PK, AttributeValue::S(keys::payment(&account.id, &id)))
+        .key(keys::SK, AttributeValue::S(keys::PAYMENT_SK.into()))
+        .update_expression("SET openReferences = :unknown")
+        .expression_attribute_values(":unknown", unknown)
+        .send()
+        .await
+        .unwrap();
+
+    // WHEN a payer takes the link over with a card that pays
+    let answer = pay_with_stripe_js(&t, &link, "4242424242424242").await;
+
+    // THEN nothing is charged: that PaymentIntent may have paid; the link stays `processing`
     assert_eq!(answer.status, 503, "{}", answer.text);
-    let newest = stripe_at(busy, "GET", "/v1/payment_intents?limit=100", &[]).await;
-    let of_link = newest["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|intent| intent["metadata"]["commet_payment_id"] == link.as_str())
-        .count();
-    assert_eq!(of_link, 0);
-    // AND the link stays `processing`, settled later from the start of the attempt it took over
+    assert!(intents_of(&link).await.is_empty());
     let payment = stored(&t, &account, &link).await;
     assert_eq!(payment.status, PaymentStatus::Processing);
-    assert_eq!(payment.unsettled_since, left_at);
-    assert_eq!(payment.open_attempts_since(), left_at);
+    assert_eq!(payment.open_references, ["pi_unknown"]);
     // AND the reconciler does not conclude on it either: it is asked again later (and alarms)
     let report = t.app.settle_left_links(checks_due(), 100).await.unwrap();
     assert_eq!((report.checked, report.unsettled), (1, 1), "{report:?}");
+}
+
+#[cfg(feature = "fault-injection")]
+#[tokio::test]
+async fn an_attempt_that_cannot_record_its_intent_cancels_it_unconfirmed() {
+    use commet_payments::app::Fault;
+
+    // GIVEN a live link whose attempt cannot record its PaymentIntent (the table unavailable)
+    let t = TestApp::with_stripe(Some("unrecorded-intent")).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let link = live_link(&t, &key, 1500).await;
+    t.app.faults.arm_intent_recording(Fault::FailWrite);
+
+    // WHEN the payer pays
+    let answer = pay_with_stripe_js(&t, &link, "4242424242424242").await;
+
+    // THEN nothing is charged: the PaymentIntent made for the attempt is canceled unconfirmed
+    assert_eq!(answer.status, 503, "{}", answer.text);
+    let intents = intents_of(&link).await;
+    assert_eq!(intents.len(), 1, "{intents:?}");
+    assert_eq!(intents[0]["status"], "canceled");
+    let left = stored(&t, &account, &link).await;
+    assert_eq!(left.status, PaymentStatus::Processing);
+    assert!(left.open_references.is_empty());
+    // AND the reconciler ends the attempt abandoned once due, and the payer may pay again
+    let report = t.app.settle_left_links(checks_due(), 100).await.unwrap();
+    assert_eq!((report.checked, report.abandoned), (1, 1), "{report:?}");
+    let paid = pay_with_stripe_js(&t, &link, "4242424242424242").await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
     assert_eq!(
         stored(&t, &account, &link).await.status,
-        PaymentStatus::Processing
+        PaymentStatus::Succeeded
     );
 }

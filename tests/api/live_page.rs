@@ -548,6 +548,16 @@ async fn a_payer_whose_email_stripe_refuses_still_pays_and_keeps_a_stripe_custom
 /// What localstripe's Stripe.js does when the payer answers its 3-D Secure window: the
 /// SetupIntent confirmed again, or the PaymentIntent authenticated (or not).
 pub async fn authenticate_in_browser(path: &str, secret: &str, success: Option<bool>) -> Value {
+    authenticate_in_browser_at(localstripe_endpoint(), path, secret, success).await
+}
+
+/// The same at the localstripe at `endpoint`.
+pub async fn authenticate_in_browser_at(
+    endpoint: &str,
+    path: &str,
+    secret: &str,
+    success: Option<bool>,
+) -> Value {
     let body = json!({ "key": LOCALSTRIPE_PUBLISHABLE_KEY, "client_secret": secret, "use_stripe_sdk": true });
     let body = match success {
         // The PaymentIntent's endpoint takes no use_stripe_sdk.
@@ -557,7 +567,7 @@ pub async fn authenticate_in_browser(path: &str, secret: &str, success: Option<b
     let query = success.map_or(String::new(), |ok| format!("?success={ok}"));
     let answer = http_request(
         "POST",
-        &format!("{}{path}{query}", localstripe_endpoint()),
+        &format!("{endpoint}{path}{query}"),
         &[("content-type", "application/json")],
         &body.to_string(),
     )
@@ -569,13 +579,23 @@ pub async fn authenticate_in_browser(path: &str, secret: &str, success: Option<b
 /// authenticated in Stripe.js's window), the form submitted for `email`; the page's answer,
 /// which asks the bank again for the payment itself.
 pub async fn submitted_asking_authentication(t: &TestApp, link: &str, email: &str) -> TestResponse {
+    submitted_asking_authentication_at(localstripe_endpoint(), t, link, email).await
+}
+
+/// The same at the localstripe at `endpoint`.
+pub async fn submitted_asking_authentication_at(
+    endpoint: &str,
+    t: &TestApp,
+    link: &str,
+    email: &str,
+) -> TestResponse {
     let visit = t.open_page(link).await;
     let setup = setup_of(&visit);
-    let confirmed = confirm_in_browser(&setup, "4000002760003184").await;
+    let confirmed = confirm_in_browser_at(endpoint, &setup, "4000002760003184").await;
     assert_eq!(confirmed["status"], "requires_action");
     let path = format!("/v1/setup_intents/{}/confirm", setup.0);
     assert_eq!(
-        authenticate_in_browser(&path, &setup.1, None).await["status"],
+        authenticate_in_browser_at(endpoint, &path, &setup.1, None).await["status"],
         "succeeded"
     );
     t.submit_page(

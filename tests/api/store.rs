@@ -804,3 +804,80 @@ async fn an_attempt_taking_over_a_left_one_keeps_when_that_began_until_an_attemp
         next.payment.attempt_started_at
     );
 }
+
+#[tokio::test]
+async fn the_intents_an_attempt_records_are_kept_by_a_takeover_until_an_attempt_ends() {
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Live).await;
+    let payment = link(None, Timestamp::now());
+    insert(&t.store, &account.id, &payment).await;
+    let begin = |since: Option<Timestamp>| {
+        let (store, account, id) = (&t.store, &account.id, &payment.id);
+        async move {
+            match store
+                .begin_attempt(account, id, None, since, Timestamp::now())
+                .await
+                .unwrap()
+            {
+                BeginAttempt::Started(attempt) => attempt,
+                other => panic!("not begun: {other:?}"),
+            }
+        }
+    };
+    let references = || async {
+        let read = t.store.get_link_attempt(&account.id, &payment.id).await;
+        read.unwrap().unwrap().payment.open_references
+    };
+    // GIVEN an attempt that recorded its PaymentIntent, then was left
+    let first = begin(None).await;
+    assert!(first.payment.open_references.is_empty());
+    let recorded = t.store.record_open_reference(&account.id, &first, "pi_a");
+    assert!(recorded.await.unwrap());
+    assert_eq!(references().await, ["pi_a"]);
+    t.begin_attempt_long_ago(&account.id, payment.id.as_str())
+        .await;
+    // WHEN an attempt takes it over
+    let left_at = Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap();
+    let second = begin(Some(left_at)).await;
+    // THEN it holds the left one's PaymentIntent, and records its own beside it; the attempt
+    // taken over records nothing more
+    assert_eq!(second.payment.open_references, ["pi_a"]);
+    let late = t
+        .store
+        .record_open_reference(&account.id, &first, "pi_late");
+    assert!(!late.await.unwrap());
+    let own = t.store.record_open_reference(&account.id, &second, "pi_b");
+    assert!(own.await.unwrap());
+    assert_eq!(references().await, ["pi_a", "pi_b"]);
+    // WHEN it ends
+    let failure = Failure {
+        code: "card_declined".into(),
+        message: "Declined.".into(),
+    };
+    let unpaid = Unpaid {
+        status: PaymentStatus::Failed,
+        failure: &failure,
+        card: None,
+    };
+    let ended = t
+        .store
+        .end_attempt_unpaid(&account.id, &second, unpaid, Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap();
+    // THEN they are gone with it: its end settled them
+    assert!(ended.open_references.is_empty());
+    let after = t
+        .store
+        .record_open_reference(&account.id, &second, "pi_after");
+    assert!(!after.await.unwrap());
+    // AND an attempt that takes over nothing starts with none, also where an earlier one's
+    // were left behind
+    let third = begin(None).await;
+    let recorded = t.store.record_open_reference(&account.id, &third, "pi_c");
+    assert!(recorded.await.unwrap());
+    t.begin_attempt_long_ago(&account.id, payment.id.as_str())
+        .await;
+    let fourth = begin(None).await;
+    assert!(fourth.payment.open_references.is_empty());
+}

@@ -12,7 +12,8 @@ use crate::http::hosted_page::form::{FormState, PaymentForm};
 use crate::http::hosted_page::views::{Authenticate, StripeCard, Summary};
 use crate::http::hosted_page::{HostedPage, new_csrf_token, unavailable};
 use crate::provider::stripe_cards::{
-    EarlierAttempts, PageAttempt, PageCharge, ReplacedCustomer, Returned, SetupPayment,
+    EarlierAttempts, PageAttempt, PageCharge, Prepared, ReadyIntent, ReplacedCustomer, Returned,
+    SetupPayment,
 };
 use crate::provider::stripe_customers::{StripePayer, our_customer_key};
 use crate::provider::{Amount, LinkProvider, Stripe};
@@ -84,8 +85,8 @@ pub(super) async fn pay_with_stripe(
         Err(page) => return page,
     };
     let key = format!("{}-{}", attempt.payment.id, attempt.version);
-    let paid = stripe
-        .pay_with_setup(SetupPayment {
+    let prepared = stripe
+        .prepare_setup_payment(SetupPayment {
             method_id: &method,
             link_id: link,
             account_id: account,
@@ -102,15 +103,22 @@ pub(super) async fn pay_with_stripe(
             earlier: earlier_attempts(&attempt),
         })
         .await;
+    let paid = match prepared {
+        Err(error) => return provider_down(merchant, error),
+        Ok(Prepared::Decided(decided)) => decided,
+        Ok(Prepared::Ready(ready)) => {
+            match confirm_recorded(app, stripe, merchant, &attempt, ready).await {
+                Ok(paid) => paid,
+                Err(page) => return page,
+            }
+        }
+    };
     let PageAttempt {
         charge,
         card,
         intent,
         replaced,
-    } = match paid {
-        Ok(paid) => paid,
-        Err(error) => return provider_down(merchant, error),
-    };
+    } = paid;
     if let (Some(replaced), Some((customer, _))) = (&replaced, &linked) {
         record_replacement(app, merchant, customer, replaced).await;
     }
@@ -160,12 +168,52 @@ async fn stripe_customer_of(
     Ok(made)
 }
 
+/// Confirms the attempt's PaymentIntent once it is recorded on the link, so that whatever
+/// settles the link later finds it. Not recorded, it is canceled unconfirmed: nothing paid it.
+async fn confirm_recorded(
+    app: &App,
+    stripe: &Stripe<'_>,
+    merchant: &Account,
+    attempt: &Attempt,
+    ready: ReadyIntent,
+) -> Result<PageAttempt, HostedPage> {
+    let recorded = match app.faults.intent_recording().await {
+        Ok(()) => {
+            app.store
+                .record_open_reference(&merchant.id, attempt, &ready.id)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    let refused = match recorded {
+        Ok(true) => {
+            return stripe
+                .confirm_prepared(ready)
+                .await
+                .map_err(|error| provider_down(merchant, error));
+        }
+        // Taken over meanwhile (or ended): the attempt that holds the link now pays it.
+        Ok(false) => attempt_running(merchant),
+        Err(error) => outage(merchant, error),
+    };
+    if let Err(error) = stripe.cancel_unless_paid(&ready.id).await {
+        tracing::warn!(
+            account = %merchant.id,
+            intent = ready.id,
+            error = %error,
+            "an unrecorded PaymentIntent, never confirmed, is not canceled"
+        );
+    }
+    Err(refused)
+}
+
 /// What the attempts before `attempt` may have left at Stripe: one taken over may have been
 /// charged and died before recording it, or be waiting for authentication.
-fn earlier_attempts(attempt: &Attempt) -> EarlierAttempts {
+fn earlier_attempts(attempt: &Attempt) -> EarlierAttempts<'_> {
     match attempt.payment.unsettled_since {
         Some(since) => EarlierAttempts::TakenOver {
             since: since.datetime().unix_timestamp(),
+            references: &attempt.payment.open_references,
         },
         // A link's first attempt is version 2.
         None if attempt.version > 2 => EarlierAttempts::Ended,

@@ -65,6 +65,10 @@ pub(crate) struct PaymentItem {
     /// While an attempt that took over a left one runs: when the earliest taken over began.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsettled_since: Option<String>,
+    /// While `processing`: the provider payments its attempts made, recorded before each could
+    /// be paid.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open_references: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
     pub livemode: bool,
@@ -125,6 +129,7 @@ impl PaymentItem {
             provider_reference: payment.provider_reference.clone(),
             attempt_started_at: None,
             unsettled_since: None,
+            open_references: Vec::new(),
             created_at: payment.created_at.to_string(),
             updated_at: payment.updated_at.to_string(),
             livemode: payment.livemode,
@@ -185,6 +190,7 @@ impl PaymentItem {
                 self.unsettled_since.as_deref(),
                 Timestamp::parse,
             )?,
+            open_references: self.open_references,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
             updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
             livemode: self.livemode,
@@ -234,6 +240,7 @@ mod tests {
         payment.provider_reference = Some("pi_123".into());
         payment.attempt_started_at = Some(now);
         payment.unsettled_since = Some(now);
+        payment.open_references = vec!["pi_left".into(), "pi_current".into()];
         payment
     }
 
@@ -242,6 +249,7 @@ mod tests {
         let mut item = PaymentItem::new(&AccountId::generate(), payment);
         item.attempt_started_at = payment.attempt_started_at.map(|at| at.to_string());
         item.unsettled_since = payment.unsettled_since.map(|at| at.to_string());
+        item.open_references = payment.open_references.clone();
         item
     }
 
