@@ -16,9 +16,8 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, busy_localstripe_endpoint};
 use crate::live_page::{
-    authenticate_in_browser, authenticate_in_browser_at, authentication_of, confirm_in_browser_at,
-    live_link, pay_with_stripe_js, setup_of, submitted_asking_authentication,
-    submitted_asking_authentication_at,
+    authenticate_in_browser, authenticate_in_browser_at, authentication_of, live_link, pay_as_at,
+    pay_with_stripe_js, submitted_asking_authentication, submitted_asking_authentication_at,
 };
 use crate::stripe::{intents_of, stripe_at};
 
@@ -284,17 +283,7 @@ async fn a_takeover_on_a_busy_account_cancels_the_left_attempts_intent_before_ch
     left_out_of_the_first_500(&t, &account, &link, &left).await;
 
     // WHEN another payer takes the link over with a card that pays
-    let visit = t.open_page(&link).await;
-    assert_eq!(visit.page.status, 200, "{}", visit.page.text);
-    let setup = setup_of(&visit);
-    confirm_in_browser_at(busy, &setup, "4242424242424242").await;
-    let answer = t
-        .submit_page(
-            &link,
-            &visit,
-            &[("email", "payer@example.com"), ("setup_intent", &setup.0)],
-        )
-        .await;
+    let answer = pay_as_at(busy, &t, &link, "4242424242424242", "payer@example.com").await;
 
     // THEN it pays, after the left attempt's PaymentIntent was canceled: the client secret the
     // first payer's browser holds pays nothing now
@@ -345,17 +334,8 @@ async fn a_left_attempt_that_paid_on_a_busy_account_is_recorded_paid_by_the_reco
     let (account, key) = t.account(Mode::Live).await;
     let link = live_link(&t, &key, 1200).await;
     crowd_busy_stripe().await;
-    let visit = t.open_page(&link).await;
-    let setup = setup_of(&visit);
-    confirm_in_browser_at(busy, &setup, "4242424242424242").await;
     t.app.faults.arm_charge_recording(Fault::FailWrite);
-    let died = t
-        .submit_page(
-            &link,
-            &visit,
-            &[("email", "gone@example.com"), ("setup_intent", &setup.0)],
-        )
-        .await;
+    let died = pay_as_at(busy, &t, &link, "4242424242424242", "gone@example.com").await;
     assert_eq!(died.status, 503, "{}", died.text);
     let left = stored(&t, &account, &link).await.open_references;
     assert_eq!(left.len(), 1, "{left:?}");
@@ -375,7 +355,6 @@ async fn a_left_attempt_that_paid_on_a_busy_account_is_recorded_paid_by_the_reco
 #[tokio::test]
 async fn a_takeover_that_cannot_find_a_recorded_intent_at_stripe_charges_nothing() {
     use aws_sdk_dynamodb::types::AttributeValue;
-    use commet_payments::store::keys;
 
     // GIVEN a live link left `processing` by an attempt whose recorded PaymentIntent Stripe
     // does not answer for
@@ -383,19 +362,14 @@ async fn a_takeover_that_cannot_find_a_recorded_intent_at_stripe_charges_nothing
     let (account, key) = t.account(Mode::Live).await;
     let link = live_link(&t, &key, 1400).await;
     t.begin_attempt_long_ago(&account.id, &link).await;
-    let id = PaymentId::parse(&link).unwrap();
     let unknown = AttributeValue::L(vec![AttributeValue::S("pi_unknown".into())]);
-    t.store
-        .client()
-        .update_item()
-        .table_name(t.store.table_name())
-        .key(keys::PK, AttributeValue::S(keys::payment(&account.id, &id)))
-        .key(keys::SK, AttributeValue::S(keys::PAYMENT_SK.into()))
-        .update_expression("SET openReferences = :unknown")
-        .expression_attribute_values(":unknown", unknown)
-        .send()
-        .await
-        .unwrap();
+    t.update_payment_item(
+        &account.id,
+        &link,
+        "SET openReferences = :unknown",
+        &[(":unknown", unknown)],
+    )
+    .await;
 
     // WHEN a payer takes the link over with a card that pays
     let answer = pay_with_stripe_js(&t, &link, "4242424242424242").await;

@@ -74,10 +74,21 @@ pub async fn pay_with_stripe_js(t: &TestApp, link: &str, card: &str) -> TestResp
 
 /// The same for the payer at `email`.
 async fn pay_as(t: &TestApp, link: &str, card: &str, email: &str) -> TestResponse {
+    pay_as_at(localstripe_endpoint(), t, link, card, email).await
+}
+
+/// The same at the localstripe at `endpoint`.
+pub async fn pay_as_at(
+    endpoint: &str,
+    t: &TestApp,
+    link: &str,
+    card: &str,
+    email: &str,
+) -> TestResponse {
     let visit = t.open_page(link).await;
     assert_eq!(visit.page.status, 200, "{}", visit.page.text);
     let setup = setup_of(&visit);
-    confirm_in_browser(&setup, card).await;
+    confirm_in_browser_at(endpoint, &setup, card).await;
     t.submit_page(
         link,
         &visit,

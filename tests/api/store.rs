@@ -20,8 +20,8 @@ use commet_payments::domain::text::{Description, Email, ExternalId};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::store::{
-    BeginAttempt, CancelOutcome, InsertCustomerOutcome, InsertPaymentOutcome, IssueKeyOutcome,
-    Store, Unpaid, item_size, keys,
+    Attempt, BeginAttempt, CancelOutcome, InsertCustomerOutcome, InsertPaymentOutcome,
+    IssueKeyOutcome, Store, Unpaid, item_size, keys,
 };
 
 use crate::helpers::{GOOD_CARD, TestApp};
@@ -773,21 +773,7 @@ async fn an_attempt_taking_over_a_left_one_keeps_when_that_began_until_an_attemp
         Some(left_at)
     );
     // WHEN the attempt ends unpaid
-    let failure = Failure {
-        code: "card_declined".into(),
-        message: "Declined.".into(),
-    };
-    let unpaid = Unpaid {
-        status: PaymentStatus::Failed,
-        failure: &failure,
-        card: None,
-    };
-    let ended = t
-        .store
-        .end_attempt_unpaid(&account.id, &attempt, unpaid, Timestamp::now())
-        .await
-        .unwrap()
-        .unwrap();
+    let ended = declined(&t, &account.id, &attempt).await;
     // THEN it is gone with the attempt, and a next attempt that takes over nothing has none
     assert_eq!(ended.unsettled_since, None);
     let BeginAttempt::Started(next) = t
@@ -850,21 +836,7 @@ async fn the_intents_an_attempt_records_are_kept_by_a_takeover_until_an_attempt_
     assert!(own.await.unwrap());
     assert_eq!(references().await, ["pi_a", "pi_b"]);
     // WHEN it ends
-    let failure = Failure {
-        code: "card_declined".into(),
-        message: "Declined.".into(),
-    };
-    let unpaid = Unpaid {
-        status: PaymentStatus::Failed,
-        failure: &failure,
-        card: None,
-    };
-    let ended = t
-        .store
-        .end_attempt_unpaid(&account.id, &second, unpaid, Timestamp::now())
-        .await
-        .unwrap()
-        .unwrap();
+    let ended = declined(&t, &account.id, &second).await;
     // THEN they are gone with it: its end settled them
     assert!(ended.open_references.is_empty());
     let after = t
@@ -880,4 +852,22 @@ async fn the_intents_an_attempt_records_are_kept_by_a_takeover_until_an_attempt_
         .await;
     let fourth = begin(None).await;
     assert!(fourth.payment.open_references.is_empty());
+}
+
+/// Ends the current `attempt` declined: the link as it is then.
+async fn declined(t: &TestApp, account: &AccountId, attempt: &Attempt) -> Payment {
+    let failure = Failure {
+        code: "card_declined".into(),
+        message: "Declined.".into(),
+    };
+    let unpaid = Unpaid {
+        status: PaymentStatus::Failed,
+        failure: &failure,
+        card: None,
+    };
+    t.store
+        .end_attempt_unpaid(account, attempt, unpaid, Timestamp::now())
+        .await
+        .unwrap()
+        .expect("the current attempt ends")
 }

@@ -488,9 +488,6 @@ pub mod crashed {
 
     #[tokio::test]
     async fn an_attempt_begun_before_its_email_was_kept_is_recorded_with_the_stripe_customers() {
-        use aws_sdk_dynamodb::types::AttributeValue;
-        use commet_payments::store::keys;
-
         // GIVEN a live link whose page died after Stripe charged, its attempt as one begun
         // before the payer's e-mail was kept with attempts (no attemptEmail on the item)
         let t = TestApp::with_stripe(None).await;
@@ -502,17 +499,8 @@ pub mod crashed {
                 .await
                 .contains_key("attemptEmail")
         );
-        let id = PaymentId::parse(&link).unwrap();
-        t.store
-            .client()
-            .update_item()
-            .table_name(t.store.table_name())
-            .key(keys::PK, AttributeValue::S(keys::payment(&account.id, &id)))
-            .key(keys::SK, AttributeValue::S(keys::PAYMENT_SK.into()))
-            .update_expression("REMOVE attemptEmail")
-            .send()
-            .await
-            .unwrap();
+        t.update_payment_item(&account.id, &link, "REMOVE attemptEmail", &[])
+            .await;
 
         // WHEN Stripe's payment_intent.succeeded about it arrives
         let sent = event_about(&mut events, &link).await;

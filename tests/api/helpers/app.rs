@@ -332,22 +332,46 @@ impl TestApp {
         payment: &str,
     ) {
         use aws_sdk_dynamodb::types::AttributeValue;
+        let text = |value: &str| AttributeValue::S(value.to_owned());
+        self.update_payment_item(
+            account,
+            payment,
+            "SET #status = :processing, attemptStartedAt = :long_ago",
+            &[
+                (":processing", text("processing")),
+                (":long_ago", text("2026-01-01T00:00:00.000Z")),
+            ],
+        )
+        .await;
+    }
+
+    /// Changes the stored item of payment `payment` by the update `expression` (`#status`
+    /// names the status), unconditionally: a state no request of ours leaves it in.
+    pub async fn update_payment_item(
+        &self,
+        account: &commet_payments::domain::ids::AccountId,
+        payment: &str,
+        expression: &str,
+        values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+    ) {
+        use aws_sdk_dynamodb::types::AttributeValue;
         use commet_payments::store::keys;
         let id = commet_payments::domain::ids::PaymentId::parse(payment).unwrap();
-        let text = |value: &str| AttributeValue::S(value.to_owned());
-        self.store
+        let mut update = self
+            .store
             .client()
             .update_item()
             .table_name(self.store.table_name())
             .key(keys::PK, AttributeValue::S(keys::payment(account, &id)))
-            .key(keys::SK, text(keys::PAYMENT_SK))
-            .update_expression("SET #status = :processing, attemptStartedAt = :long_ago")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":processing", text("processing"))
-            .expression_attribute_values(":long_ago", text("2026-01-01T00:00:00.000Z"))
-            .send()
-            .await
-            .unwrap();
+            .key(keys::SK, AttributeValue::S(keys::PAYMENT_SK.into()))
+            .update_expression(expression);
+        if expression.contains("#status") {
+            update = update.expression_attribute_names("#status", "status");
+        }
+        for (placeholder, value) in values {
+            update = update.expression_attribute_values(*placeholder, value.clone());
+        }
+        update.send().await.unwrap();
     }
 
     /// Sends a request through the function that serves it, as API Gateway would.
