@@ -31,6 +31,13 @@ assert.equal(renamed.data.fullName, "Node Renamed");
 assert.equal((await commet.customers.get({ id: "node-2" })).data.id, customer.data.id);
 await commet.customers.update({ id: customer.data.id, externalId: "node-1" });
 assert.equal((await commet.customers.get({ id: "node-1" })).data.fullName, "Node Renamed");
+// A batch: the valid customer created, the one without an e-mail answered by its index.
+const batch = await commet.customers.createBatch({
+  customers: [{ email: "node-batch@example.com", externalId: "node-batch" }, { fullName: "No E-mail" }],
+});
+assert.deepEqual(batch.data.successful.map((c) => c.email), ["node-batch@example.com"]);
+assert.deepEqual(batch.data.failed.map((f) => f.index), [1]);
+assert.equal((await commet.customers.get({ id: "node-batch" })).data.id, batch.data.successful[0].id);
 
 const link = await commet.payments.create({
   amount: 2500, currency: "usd", description: "Node order", customerId: "node-1",

@@ -97,6 +97,13 @@ def check_customers():
     assert (back.id, back.full_name) == (customer.id, "Ada King"), back
     refused(lambda: client.customers.update("cus_00000000000000000000000000", full_name="X"),
             404, "customer_not_found")
+    # A batch: the valid customer created, the one without an e-mail answered by its index.
+    batch = unwrapped(client.customers.create_batch(customers=[
+        {"email": f"sdk-batch-{tag}@example.com", "external_id": f"sdk-batch-{tag}"},
+        {"full_name": "No E-mail"}]))
+    assert [c.email for c in batch.successful] == [f"sdk-batch-{tag}@example.com"], batch
+    assert [f.index for f in batch.failed] == [1], batch
+    assert unwrapped(client.customers.get(f"sdk-batch-{tag}")).id == batch.successful[0].id
     return back
 
 

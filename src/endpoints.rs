@@ -66,6 +66,10 @@ functions! {
     CANCEL_PAYMENT = api!(routes::CANCEL_PAYMENT, handlers::payments::cancel);
     CHARGE_PAYMENT = api!(routes::CHARGE_PAYMENT, handlers::charge::charge);
     CREATE_CUSTOMER = api!(routes::CREATE_CUSTOMER, handlers::customers::create);
+    CREATE_CUSTOMER_BATCH = api!(
+        routes::CREATE_CUSTOMER_BATCH,
+        handlers::customer_batch::create_batch
+    );
     LIST_CUSTOMERS = api!(routes::LIST_CUSTOMERS, handlers::customers::list);
     GET_CUSTOMER = api!(routes::GET_CUSTOMER, handlers::customers::get);
     UPDATE_CUSTOMER = api!(

@@ -130,6 +130,10 @@ class Endpoints:
             "create customer": ("create_customer", lambda: event(
                 "POST", "/api/v1/customers", work["key"], {"email": "bench@example.com"}),
                 None, "work"),
+            "create customers (10)": ("create_customer_batch", lambda: event(
+                "POST", "/api/v1/customers/batch", work["key"],
+                {"customers": [{"email": f"bench-{n}@example.com"} for n in range(10)]}),
+                None, "work"),
             # A new name each time: an update that gives the name the customer has writes
             # nothing, and would measure that instead.
             "update customer": ("update_customer", lambda: event(

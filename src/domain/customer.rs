@@ -53,8 +53,13 @@ impl NewCustomer {
 
 impl Customer {
     pub fn create(request: NewCustomer, now: Timestamp, livemode: bool) -> Self {
+        Self::create_as(CustomerId::generate(), request, now, livemode)
+    }
+
+    /// A new customer with `id` (one derived from a request's Idempotency-Key, say).
+    pub fn create_as(id: CustomerId, request: NewCustomer, now: Timestamp, livemode: bool) -> Self {
         Self {
-            id: CustomerId::generate(),
+            id,
             external_id: request.external_id,
             email: request.email,
             full_name: request.full_name,

@@ -34,7 +34,11 @@ pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiRespons
 }
 
 fn parse_new_customer(request: &ApiRequest) -> Result<NewCustomer, ApiError> {
-    let mut fields: Fields<'_> = request.body_fields()?;
+    new_customer_of(request.body_fields()?)
+}
+
+/// The fields of a customer to create (a create's body, or one of a batch's customers).
+pub(super) fn new_customer_of(mut fields: Fields<'_>) -> Result<NewCustomer, ApiError> {
     let email = fields.required("email", |v| string(v).and_then(Email::parse));
     let external_id = fields.optional("externalId", |v| string(v).and_then(ExternalId::parse));
     let full_name = fields.optional("fullName", |v| string(v).and_then(FullName::parse));

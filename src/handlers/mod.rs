@@ -3,6 +3,7 @@
 //! request, so tests call them directly.
 
 pub mod charge;
+pub mod customer_batch;
 pub mod customers;
 pub mod deliveries;
 pub mod invoices;

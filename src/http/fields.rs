@@ -33,6 +33,15 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// One element of a list of objects (a batch's), its problems named `{path}.field`; a
+    /// problem naming `path` itself when it is not an object.
+    pub fn of_element(value: &'a Value, path: String) -> Result<Self, FieldError> {
+        match value {
+            Value::Object(object) => Ok(Self::nested(object, format!("{path}."))),
+            _ => Err(FieldError::new(path, "must be an object")),
+        }
+    }
+
     fn nested(object: &'a Map<String, Value>, prefix: String) -> Self {
         Self {
             object,

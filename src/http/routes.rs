@@ -37,6 +37,12 @@ pub const CREATE_CUSTOMER: Route = Route {
     method: "POST",
     path: "/api/v1/customers",
 };
+/// Commet's batch create: up to 100 customers.
+pub const CREATE_CUSTOMER_BATCH: Route = Route {
+    function: "create_customer_batch",
+    method: "POST",
+    path: "/api/v1/customers/batch",
+};
 pub const LIST_CUSTOMERS: Route = Route {
     function: "list_customers",
     method: "GET",
@@ -168,6 +174,7 @@ pub const ALL: &[Route] = &[
     CANCEL_PAYMENT,
     CHARGE_PAYMENT,
     CREATE_CUSTOMER,
+    CREATE_CUSTOMER_BATCH,
     LIST_CUSTOMERS,
     GET_CUSTOMER,
     UPDATE_CUSTOMER,

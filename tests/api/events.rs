@@ -13,7 +13,9 @@ use serde_json::Value;
 use crate::helpers::{TestApp, TestResponse, dispatch};
 
 fn object_of(function: &str) -> &'static str {
-    if function == "test_webhook" || function == "retry_webhook_delivery" {
+    if function == "create_customer_batch" {
+        "customer_batch"
+    } else if function == "test_webhook" || function == "retry_webhook_delivery" {
         "webhook_delivery"
     } else if function == "list_webhook_deliveries" {
         "webhook_delivery_attempt"

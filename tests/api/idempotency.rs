@@ -256,22 +256,15 @@ async fn claim_by_hand(t: &TestApp, account: &AccountId, idem: &str, body: &Valu
 }
 
 async fn set_record_field(t: &TestApp, account: &AccountId, idem: &str, field: &str, epoch: i64) {
-    let digest = IdempotencyKey::parse(idem).unwrap().digest();
-    t.store
-        .client()
-        .update_item()
-        .table_name(t.store.table_name())
-        .key(
-            keys::PK,
-            AttributeValue::S(keys::idempotency(account, &digest)),
-        )
-        .key(keys::SK, AttributeValue::S(keys::IDEMPOTENCY_SK.into()))
-        .update_expression("SET #f = :v")
-        .expression_attribute_names("#f", field)
-        .expression_attribute_values(":v", AttributeValue::N(epoch.to_string()))
-        .send()
-        .await
-        .unwrap();
+    let value = AttributeValue::N(epoch.to_string());
+    t.update_idempotency_record(
+        account,
+        idem,
+        "SET #f = :v",
+        &[("#f", field)],
+        &[(":v", value)],
+    )
+    .await;
 }
 
 #[tokio::test]

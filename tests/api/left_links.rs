@@ -367,6 +367,7 @@ async fn a_takeover_that_cannot_find_a_recorded_intent_at_stripe_charges_nothing
         &account.id,
         &link,
         "SET openReferences = :unknown",
+        &[],
         &[(":unknown", unknown)],
     )
     .await;

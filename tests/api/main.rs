@@ -7,6 +7,7 @@ mod charges;
 mod concurrency;
 #[cfg(feature = "fault-injection")]
 mod crashes;
+mod customer_batch;
 mod customers;
 mod envelope;
 mod events;

@@ -499,7 +499,7 @@ pub mod crashed {
                 .await
                 .contains_key("attemptEmail")
         );
-        t.update_payment_item(&account.id, &link, "REMOVE attemptEmail", &[])
+        t.update_payment_item(&account.id, &link, "REMOVE attemptEmail", &[], &[])
             .await;
 
         // WHEN Stripe's payment_intent.succeeded about it arrives

@@ -104,3 +104,64 @@ impl<'a> CustomerView<'a> {
         }
     }
 }
+
+/// A customer of a batch that was not created: its place in the batch, why, and what was sent.
+pub struct BatchFailure<'a> {
+    pub index: usize,
+    pub error: String,
+    pub data: &'a serde_json::Value,
+}
+
+/// The answer of `POST /customers/batch`: who was created (the fields Commet's `CustomerBatch`
+/// lists), and who not.
+#[derive(Serialize)]
+pub(super) struct CustomerBatchView<'a> {
+    successful: Vec<BatchCreated<'a>>,
+    failed: Vec<BatchFailed<'a>>,
+    object: &'static str,
+    livemode: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchCreated<'a> {
+    id: &'a str,
+    external_id: Option<&'a str>,
+    email: &'a str,
+}
+
+#[derive(Serialize)]
+struct BatchFailed<'a> {
+    index: usize,
+    error: &'a str,
+    data: &'a serde_json::Value,
+}
+
+impl<'a> CustomerBatchView<'a> {
+    pub(super) fn new(
+        created: &'a [Customer],
+        failed: &'a [BatchFailure<'a>],
+        livemode: bool,
+    ) -> Self {
+        Self {
+            successful: created
+                .iter()
+                .map(|customer| BatchCreated {
+                    id: customer.id.as_str(),
+                    external_id: customer.external_id.as_ref().map(|id| id.as_str()),
+                    email: customer.email.as_str(),
+                })
+                .collect(),
+            failed: failed
+                .iter()
+                .map(|failure| BatchFailed {
+                    index: failure.index,
+                    error: &failure.error,
+                    data: failure.data,
+                })
+                .collect(),
+            object: "customer_batch",
+            livemode,
+        }
+    }
+}

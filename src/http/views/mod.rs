@@ -20,7 +20,8 @@ use crate::domain::webhook::WebhookEndpoint;
 use super::error::ApiError;
 use super::response::ApiResponse;
 use super::version::is_enveloped;
-use customer::CustomerView;
+pub use customer::BatchFailure;
+use customer::{CustomerBatchView, CustomerView};
 use invoice::{InvoiceStatusView, InvoiceView};
 use payment::PaymentView;
 use webhook::{AttemptView, DeletedView, WebhookTestView, WebhookView};
@@ -54,6 +55,16 @@ pub fn payments(version: ApiVersion, payments: &[Payment], next_cursor: Option<&
 
 pub fn customer(version: ApiVersion, customer: &Customer) -> Answer {
     ApiResponse::object(version, &CustomerView::new(customer, version))
+}
+
+/// A batch of customers: those created and those refused.
+pub fn customer_batch(
+    version: ApiVersion,
+    created: &[Customer],
+    failed: &[BatchFailure<'_>],
+    livemode: bool,
+) -> Answer {
+    ApiResponse::object(version, &CustomerBatchView::new(created, failed, livemode))
 }
 
 pub fn customers(version: ApiVersion, customers: &[Customer], next_cursor: Option<&str>) -> Answer {

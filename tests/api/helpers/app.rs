@@ -337,6 +337,7 @@ impl TestApp {
             account,
             payment,
             "SET #status = :processing, attemptStartedAt = :long_ago",
+            &[("#status", "status")],
             &[
                 (":processing", text("processing")),
                 (":long_ago", text("2026-01-01T00:00:00.000Z")),
@@ -345,13 +346,14 @@ impl TestApp {
         .await;
     }
 
-    /// Changes the stored item of payment `payment` by the update `expression` (`#status`
-    /// names the status), unconditionally: a state no request of ours leaves it in.
+    /// Changes the stored item of payment `payment` by the update `expression` (its `#names`
+    /// as `names` say), unconditionally: a state no request of ours leaves it in.
     pub async fn update_payment_item(
         &self,
         account: &commet_payments::domain::ids::AccountId,
         payment: &str,
         expression: &str,
+        names: &[(&str, &str)],
         values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
     ) {
         use aws_sdk_dynamodb::types::AttributeValue;
@@ -365,8 +367,42 @@ impl TestApp {
             .key(keys::PK, AttributeValue::S(keys::payment(account, &id)))
             .key(keys::SK, AttributeValue::S(keys::PAYMENT_SK.into()))
             .update_expression(expression);
-        if expression.contains("#status") {
-            update = update.expression_attribute_names("#status", "status");
+        for (placeholder, name) in names {
+            update = update.expression_attribute_names(*placeholder, *name);
+        }
+        for (placeholder, value) in values {
+            update = update.expression_attribute_values(*placeholder, value.clone());
+        }
+        update.send().await.unwrap();
+    }
+
+    /// Changes the Idempotency-Key record of `idem` in `account` by the update `expression`
+    /// (its `#names` as `names` say), unconditionally: a state a request that died leaves it in.
+    pub async fn update_idempotency_record(
+        &self,
+        account: &commet_payments::domain::ids::AccountId,
+        idem: &str,
+        expression: &str,
+        names: &[(&str, &str)],
+        values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+    ) {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        use commet_payments::domain::idempotency::IdempotencyKey;
+        use commet_payments::store::keys;
+        let digest = IdempotencyKey::parse(idem).unwrap().digest();
+        let mut update = self
+            .store
+            .client()
+            .update_item()
+            .table_name(self.store.table_name())
+            .key(
+                keys::PK,
+                AttributeValue::S(keys::idempotency(account, &digest)),
+            )
+            .key(keys::SK, AttributeValue::S(keys::IDEMPOTENCY_SK.into()))
+            .update_expression(expression);
+        for (placeholder, name) in names {
+            update = update.expression_attribute_names(*placeholder, *name);
         }
         for (placeholder, value) in values {
             update = update.expression_attribute_values(*placeholder, value.clone());
