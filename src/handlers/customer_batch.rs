@@ -61,10 +61,11 @@ pub async fn create_batch(app: &'static App, request: ApiRequest) -> Result<ApiR
         match app.store.insert_customer(account, &customer, None).await? {
             InsertCustomerOutcome::Inserted => created.push(customer),
             InsertCustomerOutcome::DuplicateExternalId => {
-                // Made by an earlier run of this batch under the same key, or the external id
-                // is another customer's.
+                // Made by this very write, sent again (by the SDK, or by an earlier run of the
+                // batch under the same key: the ids are new or derived, no one else's), or the
+                // external id is another customer's.
                 match app.store.get_customer_by_id(account, &customer.id).await? {
-                    Some(made) if request.claim.is_some() => created.push(made),
+                    Some(made) => created.push(made),
                     _ => failed.push(BatchFailure {
                         index,
                         error: format!("`customers[{index}].externalId` {}", EXTERNAL_ID_TAKEN),
