@@ -356,24 +356,11 @@ impl TestApp {
         names: &[(&str, &str)],
         values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
     ) {
-        use aws_sdk_dynamodb::types::AttributeValue;
         use commet_payments::store::keys;
         let id = commet_payments::domain::ids::PaymentId::parse(payment).unwrap();
-        let mut update = self
-            .store
-            .client()
-            .update_item()
-            .table_name(self.store.table_name())
-            .key(keys::PK, AttributeValue::S(keys::payment(account, &id)))
-            .key(keys::SK, AttributeValue::S(keys::PAYMENT_SK.into()))
-            .update_expression(expression);
-        for (placeholder, name) in names {
-            update = update.expression_attribute_names(*placeholder, *name);
-        }
-        for (placeholder, value) in values {
-            update = update.expression_attribute_values(*placeholder, value.clone());
-        }
-        update.send().await.unwrap();
+        let pk = keys::payment(account, &id);
+        self.update_raw(pk, keys::PAYMENT_SK, expression, names, values)
+            .await;
     }
 
     /// Changes the Idempotency-Key record of `idem` in `account` by the update `expression`
@@ -386,20 +373,32 @@ impl TestApp {
         names: &[(&str, &str)],
         values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
     ) {
-        use aws_sdk_dynamodb::types::AttributeValue;
         use commet_payments::domain::idempotency::IdempotencyKey;
         use commet_payments::store::keys;
         let digest = IdempotencyKey::parse(idem).unwrap().digest();
+        let pk = keys::idempotency(account, &digest);
+        self.update_raw(pk, keys::IDEMPOTENCY_SK, expression, names, values)
+            .await;
+    }
+
+    /// One unconditional UpdateItem of the item at (`pk`, `sk`).
+    async fn update_raw(
+        &self,
+        pk: String,
+        sk: &str,
+        expression: &str,
+        names: &[(&str, &str)],
+        values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+    ) {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        use commet_payments::store::keys;
         let mut update = self
             .store
             .client()
             .update_item()
             .table_name(self.store.table_name())
-            .key(
-                keys::PK,
-                AttributeValue::S(keys::idempotency(account, &digest)),
-            )
-            .key(keys::SK, AttributeValue::S(keys::IDEMPOTENCY_SK.into()))
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk.to_owned()))
             .update_expression(expression);
         for (placeholder, name) in names {
             update = update.expression_attribute_names(*placeholder, *name);
