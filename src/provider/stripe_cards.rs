@@ -307,21 +307,16 @@ impl Stripe<'_> {
     ) -> Result<Option<Value>, ProviderError> {
         let mut intents = Vec::with_capacity(references.len());
         for reference in references {
-            let (status, intent) = self
-                .call(
-                    "GET",
-                    &object_path("payment_intents", reference),
-                    None,
-                    None,
-                )
-                .await?;
-            if status != 200 || intent["metadata"][PAYMENT_ID_METADATA] != link_id {
-                return Err(ProviderError(format!(
-                    "{link_id}'s PaymentIntent {reference} is not found: {}",
-                    unexpected(status, &intent)
-                )));
+            match self.find("payment_intents", reference).await? {
+                Some(intent) if intent["metadata"][PAYMENT_ID_METADATA] == link_id => {
+                    intents.push(intent);
+                }
+                _ => {
+                    return Err(ProviderError(format!(
+                        "{link_id}'s PaymentIntent {reference} is not found at Stripe"
+                    )));
+                }
             }
-            intents.push(intent);
         }
         let recent = self.recent_intents_of(link_id, began - 60).await?;
         intents.extend(
@@ -417,13 +412,9 @@ impl Stripe<'_> {
         account_id: &str,
         attempt: u64,
     ) -> Result<Option<Returned>, ProviderError> {
-        let path = object_path("payment_intents", intent_id);
-        let (status, intent) = self.call("GET", &path, None, None).await?;
-        match status {
-            200 => {}
-            404 => return Ok(None),
-            _ => return Err(unexpected(status, &intent)),
-        }
+        let Some(intent) = self.find("payment_intents", intent_id).await? else {
+            return Ok(None);
+        };
         let metadata = &intent["metadata"];
         if metadata[PAYMENT_ID_METADATA] != link_id
             || metadata[ACCOUNT_ID_METADATA] != account_id
@@ -472,13 +463,9 @@ impl Stripe<'_> {
         link_id: &str,
         account_id: &str,
     ) -> Result<Option<String>, ProviderError> {
-        let path = object_path("setup_intents", setup_intent);
-        let (status, setup) = self.call("GET", &path, None, None).await?;
-        match status {
-            200 => {}
-            404 => return Ok(None),
-            _ => return Err(unexpected(status, &setup)),
-        }
+        let Some(setup) = self.find("setup_intents", setup_intent).await? else {
+            return Ok(None);
+        };
         let ours = setup["metadata"][PAYMENT_ID_METADATA] == link_id
             && setup["metadata"][ACCOUNT_ID_METADATA] == account_id
             && setup["status"] == "succeeded";
@@ -486,6 +473,18 @@ impl Stripe<'_> {
             .as_str()
             .filter(|_| ours)
             .map(str::to_owned))
+    }
+
+    /// The object `id` of `collection` (`payment_intents`, …); `None` when Stripe has none.
+    async fn find(&self, collection: &str, id: &str) -> Result<Option<Value>, ProviderError> {
+        let (status, object) = self
+            .call("GET", &object_path(collection, id), None, None)
+            .await?;
+        match status {
+            200 => Ok(Some(object)),
+            404 => Ok(None),
+            _ => Err(unexpected(status, &object)),
+        }
     }
 
     async fn card(&self, method_id: &str) -> Result<Value, ProviderError> {

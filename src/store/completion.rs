@@ -180,12 +180,7 @@ fn final_payment_update(
     attempt_version: u64,
 ) -> ConditionalUpdate {
     let mut set = vec!["#status = :status", "#updatedAt = :now"];
-    let mut remove = vec![
-        "attemptStartedAt",
-        "attemptEmail",
-        "unsettledSince",
-        rules::OPEN_REFERENCES,
-    ];
+    let mut remove = rules::ATTEMPT_ATTRIBUTES.to_vec();
     let mut values: Vec<(&str, String)> = vec![
         (":status", payment.status.as_str().to_owned()),
         (":now", payment.updated_at.to_string()),

@@ -112,6 +112,14 @@ pub(crate) fn begin_attempt(
 /// The provider payments of a link's open attempts (`Payment::open_references`).
 pub(crate) const OPEN_REFERENCES: &str = "openReferences";
 
+/// What a link keeps only while an attempt runs: every end of an attempt removes it.
+pub(crate) const ATTEMPT_ATTRIBUTES: [&str; 4] = [
+    "attemptStartedAt",
+    "attemptEmail",
+    "unsettledSince",
+    OPEN_REFERENCES,
+];
+
 /// Record the provider payment `reference` the current attempt (`version`) made, before it can
 /// be paid: whatever settles the link later must find it. Not a change of the attempt: the
 /// version, which identifies the attempt, stays.
@@ -151,8 +159,8 @@ pub(crate) fn end_attempt_unpaid(
     let change = ConditionalUpdate::new(
         format!(
             "SET #status = :status, failureCode = :code, failureMessage = :message, \
-             #updatedAt = :now{card_set} REMOVE attemptStartedAt, attemptEmail, unsettledSince, \
-             {OPEN_REFERENCES} ADD #version :one"
+             #updatedAt = :now{card_set} REMOVE {} ADD #version :one",
+            ATTEMPT_ATTRIBUTES.join(", ")
         ),
         CURRENT_ATTEMPT,
     )

@@ -177,14 +177,13 @@ async fn confirm_recorded(
     attempt: &Attempt,
     ready: ReadyIntent,
 ) -> Result<PageAttempt, HostedPage> {
-    let recorded = match app.faults.intent_recording().await {
-        Ok(()) => {
-            app.store
-                .record_open_reference(&merchant.id, attempt, &ready.id)
-                .await
-        }
-        Err(error) => Err(error),
-    };
+    let recorded = async {
+        app.faults.intent_recording().await?;
+        app.store
+            .record_open_reference(&merchant.id, attempt, &ready.id)
+            .await
+    }
+    .await;
     let refused = match recorded {
         Ok(true) => {
             return stripe
