@@ -1,7 +1,8 @@
 // Drives Commet's own Node SDK, @commet/node 7.10.0 (API version 2026-07-11), unchanged, against
 // this service: customers, links, the hosted page, listing pages, cancel, a charge, a declined
-// charge, invoices and a status change. The SDK has its origin (https://commet.co) built in and no
-// option to change it, so this script points `fetch` here; nothing else is touched.
+// charge, invoices (a send and a status change). The SDK has its origin (https://commet.co)
+// built in and no option to change it, so this script points `fetch` here; nothing else is
+// touched.
 // Usage: node scripts/sdk_node_check.mjs <origin> <api key>. Prints "node sdk: ok" when all held.
 import assert from "node:assert/strict";
 import { Commet, CommetAPIError } from "@commet/node";
@@ -78,6 +79,17 @@ try {
 const outstanding = await commet.invoices.list({ status: "outstanding" });
 assert.deepEqual(outstanding.data.map((invoice) => invoice.id), [invoiceId]);
 assert.equal((await commet.invoices.get({ id: invoiceId })).data.lineItems.length, 1);
+// Sent while outstanding (a bill to decline@example.com), then voided: no longer sendable.
+const sent = await commet.invoices.send({ id: invoiceId });
+assert.equal(sent.data.sent, true);
+assert.equal(sent.data.object, "invoice");
 const settled = await commet.invoices.updateStatus({ id: invoiceId, status: "void" });
 assert.equal(settled.data.status, "void");
+try {
+  await commet.invoices.send({ id: invoiceId });
+  assert.fail("a void invoice should not be sent");
+} catch (error) {
+  assert.ok(error instanceof CommetAPIError, String(error));
+  assert.equal(error.code, "invoice_not_sendable");
+}
 console.log("node sdk: ok");

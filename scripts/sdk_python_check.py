@@ -4,8 +4,8 @@ The README's walkthrough runs commet-sdk 9.7.0 (API 2026-08-27); scripts/walkthr
 script once more for each older release that speaks another API version (7.0.0: 2026-06-10,
 7.10.0: 2026-07-11, 8.0.0: 2026-07-24, 9.3.0: 2026-07-31), each installed into a folder of its
 own on PYTHONPATH. It goes through what that release can call of this service: customers, links,
-listing pages, cancel, the hosted page, a charge, a declined charge, invoices and a status
-change, errors, and webhooks (7.0.0 has no payments), and checks that every answer came in the
+listing pages, cancel, the hosted page, a charge, a declined charge, invoices (a status change
+and a send), errors, and webhooks (7.0.0 has no payments), and checks that every answer came in the
 release's own version. Usage: sdk_python_check.py <origin> <api key of an account with an
 invoice>; prints "python sdk <release> (<version>): ok" when all held.
 """
@@ -150,6 +150,11 @@ def check_invoices():
     assert unwrapped(client.invoices.get(invoices[0].id)).id == invoices[0].id
     refused(lambda: client.invoices.get("inv_00000000000000000000000000"), 404,
             "invoice_not_found")
+    paid = client.invoices.list(status="paid", limit=1).data
+    assert paid, "the account has no paid invoice to send (the walkthrough's Node check pays some)"
+    sent = unwrapped(client.invoices.send(paid[0].id))
+    assert sent.sent is True and sent.sent_at, sent
+    assert sent.object == ("invoice" if sdk_version <= "2026-07-11" else "invoice_delivery"), sent
 
 
 def check_webhooks():

@@ -94,14 +94,14 @@ for expected in \
   '"status":"canceled"' \
   '"code":"payment_not_found"' '"code":"unauthorized"' 'US-CA    725 bps' '"taxAmount":181' '"taxAmount":73' \
   '<h1>Paid</h1>' '"paymentMethod":{"type":"card"' '"status":"succeeded"' \
-  '"code":"payment_failed"' 'INV-000004' '"code":"invoice_not_outstanding"' \
+  '"code":"payment_failed"' 'INV-000004' '"sent":true' '"code":"invoice_not_outstanding"' \
   '"code":"idempotency_key_mismatch"' '{"success":true,"data":[' 'commet-version: 2026-07-24' \
   'Alan Turing Europe/London' 'pending 1000 one_time_payment' '2 True payment' 'canceled' \
   'succeeded 1200' '402 payment_failed' \
   'paid 2000 Month 1' 'webhook test: True True' 'payment_link.completed True True' \
   'ok: the page says Paid' 'ok: the merchant' 'succeeded stripe' 'succeeded stripe False' 'payment_failed authentication_required' \
   'pat.new@example.com' "[('Pat New', True)]" \
-  'receipt: Your receipt from Local sandbox' 'node sdk: ok' \
+  'receipt: Your receipt from Local sandbox' 'bill: £24.00 due' 'node sdk: ok' \
   'python sdk 7.0.0 (2026-06-10): ok' 'python sdk 7.10.0 (2026-07-11): ok' \
   'python sdk 8.0.0 (2026-07-24): ok' 'python sdk 9.3.0 (2026-07-31): ok'; do
   if ! grep -qF -- "$expected" "$work/out.txt"; then

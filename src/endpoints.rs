@@ -82,6 +82,7 @@ functions! {
         [routes::UPDATE_INVOICE_STATUS, routes::PATCH_INVOICE_STATUS],
         handlers::invoices::update_status
     );
+    SEND_INVOICE = api!(routes::SEND_INVOICE, handlers::invoices::send);
     CREATE_WEBHOOK = api!(routes::CREATE_WEBHOOK, handlers::webhooks::create);
     LIST_WEBHOOKS = api!(routes::LIST_WEBHOOKS, handlers::webhooks::list);
     GET_WEBHOOK = api!(routes::GET_WEBHOOK, handlers::webhooks::get);

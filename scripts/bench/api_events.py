@@ -123,6 +123,11 @@ class Endpoints:
                 "GET", f"/api/v1/invoices/{work['invoices'][0]}", work["key"]), None, "work"),
             "list invoices": ("list_invoices", lambda: event(
                 "GET", "/api/v1/invoices", work["key"]), None, "work"),
+            # The first invoice stays outstanding (the status runs take the others): each run
+            # records one more mail of it.
+            "send invoice": ("send_invoice", lambda: event(
+                "POST", f"/api/v1/invoices/{work['invoices'][0]}/send", work["key"]),
+                None, "work"),
             "get customer": ("get_customer", lambda: event(
                 "GET", f"/api/v1/customers/{work['customer']}", work["key"]), None, "work"),
             "list customers": ("list_customers", lambda: event(

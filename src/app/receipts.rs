@@ -1,5 +1,5 @@
-//! Receipts out: each settled payment's receipt e-mailed to its payer, first when the stream
-//! shows it written, then on the schedule until sent or out of attempts. An attempt takes the
+//! Receipts out: each settled payment's receipt (and each invoice sent on request) e-mailed to
+//! its payer, first when the stream shows it written, then on the schedule until sent or out of attempts. An attempt takes the
 //! receipt first (a lease on it), so two senders never mail it at once; a duplicate is still
 //! possible when SES accepted a message and the record of it then failed (the lease runs out and
 //! the schedule sends again).
@@ -79,26 +79,35 @@ impl App {
         {
             return Ok(None);
         }
-        let outcome = match self.receipt_content(account, receipt).await? {
-            Ok(content) => match receipt_mail(&receipt.email, &content) {
-                Ok(mail) => mailer.send(&mail).await,
-                Err(error) => Err(format!("the receipt could not be rendered: {error}")),
-            },
-            Err(missing) => Err(missing),
+        // Nothing to send (the invoice voided or gone, the mail unrenderable) is given up at
+        // once; only the mail service failing is tried again on the schedule.
+        let mail = match self.receipt_content(account, receipt).await? {
+            Ok(content) => receipt_mail(&receipt.email, &content)
+                .map_err(|error| format!("the receipt could not be rendered: {error}")),
+            Err(unsendable) => Err(unsendable),
         };
-        if let Err(error) = &outcome {
-            tracing::warn!(receipt = %receipt.id, %error, "receipt not sent");
-        }
-        let sent = outcome.is_ok();
-        let after = receipt.attempted(outcome, Timestamp::now(), self.config.retry_schedule);
+        let after = match mail {
+            Ok(mail) => {
+                let outcome = mailer.send(&mail).await;
+                if let Err(error) = &outcome {
+                    tracing::warn!(receipt = %receipt.id, %error, "receipt not sent");
+                }
+                receipt.attempted(outcome, Timestamp::now(), self.config.retry_schedule)
+            }
+            Err(unsendable) => {
+                tracing::warn!(receipt = %receipt.id, error = %unsendable, "receipt given up");
+                receipt.abandoned(unsendable)
+            }
+        };
+        let sent = after.status == ReceiptStatus::Sent;
         self.store
             .record_receipt_attempt(account, receipt, &after)
             .await?;
         Ok(Some(sent))
     }
 
-    /// What the receipt says: the payment, its invoice and the merchant's name (three reads at
-    /// once), or why it cannot say it.
+    /// What the receipt says: the payment, its invoice as it is now and the merchant's name
+    /// (three reads at once), or why there is nothing to send.
     async fn receipt_content(
         &self,
         account: &AccountId,

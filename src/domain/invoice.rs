@@ -109,6 +109,14 @@ impl Invoice {
     /// conditional status change is built from it.
     pub const SETTLEABLE: InvoiceStatus = InvoiceStatus::Outstanding;
 
+    /// The statuses an invoice may be e-mailed in: outstanding (a bill) or paid (its receipt).
+    /// The store's conditional send is built from it.
+    pub const SENDABLE: [InvoiceStatus; 2] = [InvoiceStatus::Outstanding, InvoiceStatus::Paid];
+
+    pub fn is_sendable(&self) -> bool {
+        Self::SENDABLE.contains(&self.status)
+    }
+
     /// The invoice as settling it at `now` leaves it, if it may be settled.
     pub fn settled(&self, settlement: InvoiceSettlement, now: Timestamp) -> Option<Invoice> {
         (self.status == Self::SETTLEABLE).then(|| Invoice {

@@ -1,13 +1,14 @@
 //! Receipts (docs/contract.md §5): every settled payment e-mails its payer one, written as
 //! `pending` with the payment's completion and moved to `sent` or, after the webhook retry
-//! schedule's eight attempts, `failed`.
+//! schedule's eight attempts, `failed`. An invoice sent on request (`POST /invoices/{id}/send`)
+//! goes out the same way: a receipt while paid, a bill while outstanding.
 
 use super::Invalid;
 use super::delivery::{ATTEMPT_LEASE, MAX_ATTEMPTS, RetrySchedule, later};
 use super::ids::{CustomerId, InvoiceId, PaymentId, ReceiptId};
-use super::invoice::Invoice;
+use super::invoice::{Invoice, InvoiceStatus};
 use super::money::for_payer;
-use super::payment::{Payment, wire_enum};
+use super::payment::{Payment, PaymentStatus, wire_enum};
 use super::time::Timestamp;
 
 wire_enum!(
@@ -43,6 +44,18 @@ impl Receipt {
     /// at once, and the schedule takes over only if that attempt never happened.
     pub fn first_due(settled_at: Timestamp) -> Timestamp {
         later(settled_at, ATTEMPT_LEASE)
+    }
+
+    /// The receipt given up at once: there is nothing it could send, however often it tried
+    /// (its invoice voided or gone).
+    pub fn abandoned(&self, error: String) -> Receipt {
+        Receipt {
+            status: ReceiptStatus::Failed,
+            attempts: self.attempts + 1,
+            next_attempt_at: None,
+            error: Some(error),
+            ..self.clone()
+        }
     }
 
     /// The receipt after one more attempt: `Ok(message id)` sent it; an error schedules the
@@ -84,9 +97,18 @@ impl Receipt {
     }
 }
 
-/// What a receipt says, in the payer's terms: every amount in the currency's own format.
+/// What the mail of an invoice is: a receipt once it is paid, a bill while it is outstanding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Paid,
+    Due,
+}
+
+/// What a receipt (or, sent on request, an outstanding invoice) says, in the payer's terms:
+/// every amount in the currency's own format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptContent {
+    pub standing: Standing,
     pub merchant: String,
     pub description: String,
     pub subtotal: String,
@@ -96,16 +118,40 @@ pub struct ReceiptContent {
     pub invoice_number: String,
     /// `Visa ending in 4242`, when a card paid.
     pub card: Option<String>,
-    /// The day it was paid (UTC), `2026-11-29`.
+    /// The day it was paid, or while due the day it was issued (UTC), `2026-11-29`.
     pub date: String,
     pub payment_id: String,
 }
 
 impl ReceiptContent {
+    /// The mail `invoice` is as it stands now; an error when it is no longer one to send (void).
     pub fn of(merchant: &str, payment: &Payment, invoice: &Invoice) -> Result<Self, Invalid> {
         let amount = |minor_units| for_payer(minor_units, &payment.currency);
-        let paid_at = payment.updated_at.to_string();
+        let (standing, day) = match invoice.status {
+            // Paid by the payment, or marked paid by hand (then `updatedAt` says when).
+            InvoiceStatus::Paid => (Standing::Paid, invoice.updated_at),
+            InvoiceStatus::Outstanding => (Standing::Due, invoice.issued_at),
+            other => {
+                return Err(Invalid::new(format!(
+                    "the invoice is {}: there is nothing to send",
+                    other.as_str()
+                )));
+            }
+        };
+        // Only a card that paid is named: a declined charge's invoice paid by hand was not.
+        let card = payment
+            .card
+            .as_ref()
+            .filter(|_| standing == Standing::Paid && payment.status == PaymentStatus::Succeeded)
+            .map(|card| {
+                let mut brand = card.brand.clone();
+                if let Some(first) = brand.get_mut(..1) {
+                    first.make_ascii_uppercase();
+                }
+                format!("{brand} ending in {}", card.last4)
+            });
         Ok(Self {
+            standing,
             merchant: merchant.to_owned(),
             description: payment.description.as_str().to_owned(),
             subtotal: amount(invoice.subtotal),
@@ -113,14 +159,9 @@ impl ReceiptContent {
             total: amount(invoice.total()),
             currency: payment.currency.code().to_ascii_uppercase(),
             invoice_number: invoice.number.to_string(),
-            card: payment.card.as_ref().map(|card| {
-                let mut brand = card.brand.clone();
-                if let Some(first) = brand.get_mut(..1) {
-                    first.make_ascii_uppercase();
-                }
-                format!("{brand} ending in {}", card.last4)
-            }),
-            date: paid_at
+            card,
+            date: day
+                .to_string()
                 .get(..10)
                 .ok_or_else(|| Invalid::new("is not a timestamp"))?
                 .to_owned(),
@@ -129,10 +170,16 @@ impl ReceiptContent {
     }
 
     pub fn subject(&self) -> String {
-        format!(
-            "Your receipt from {} ({})",
-            self.merchant, self.invoice_number
-        )
+        match self.standing {
+            Standing::Paid => format!(
+                "Your receipt from {} ({})",
+                self.merchant, self.invoice_number
+            ),
+            Standing::Due => format!(
+                "Invoice {} from {}: {} due",
+                self.invoice_number, self.merchant, self.total
+            ),
+        }
     }
 }
 
@@ -157,6 +204,72 @@ mod tests {
             error: None,
             created_at: at,
         }
+    }
+
+    /// A link of 25.00 USD paid by a Visa, its invoice (with 1.81 tax) and a later moment.
+    fn paid() -> (Payment, Invoice, Timestamp) {
+        let mut payment = crate::domain::payment::tests::link();
+        payment.status = PaymentStatus::Succeeded;
+        payment.card = Some(crate::domain::payment::CardSummary {
+            brand: "visa".into(),
+            last4: "4242".into(),
+        });
+        let issued = Timestamp::parse("2026-03-01T10:00:00.000Z").unwrap();
+        let mut invoice = Invoice::for_payment(
+            &payment,
+            CustomerId::generate(),
+            InvoiceStatus::Paid,
+            issued,
+        );
+        invoice.tax = 181;
+        (
+            payment,
+            invoice,
+            Timestamp::parse("2026-03-04T09:00:00.000Z").unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_paid_invoice_is_a_receipt_naming_the_card_that_paid() {
+        let (payment, invoice, _) = paid();
+        let content = ReceiptContent::of("Shop", &payment, &invoice).unwrap();
+        assert_eq!(content.standing, Standing::Paid);
+        assert_eq!(content.card.as_deref(), Some("Visa ending in 4242"));
+        assert_eq!(content.total, "$26.81");
+        assert_eq!(content.date, "2026-03-01");
+        assert_eq!(content.subject(), "Your receipt from Shop (INV-000001)");
+    }
+
+    #[test]
+    fn an_outstanding_invoice_is_a_bill_and_one_paid_by_hand_names_no_card() {
+        let (mut payment, mut invoice, later) = paid();
+        payment.status = PaymentStatus::Failed;
+        invoice.status = InvoiceStatus::Outstanding;
+        let due = ReceiptContent::of("Shop", &payment, &invoice).unwrap();
+        assert_eq!(due.standing, Standing::Due);
+        assert_eq!(due.card, None, "the declined card paid nothing");
+        assert_eq!(due.date, "2026-03-01", "the day it was issued");
+        assert_eq!(due.subject(), "Invoice INV-000001 from Shop: $26.81 due");
+
+        let by_hand = invoice
+            .settled(crate::domain::invoice::InvoiceSettlement::Paid, later)
+            .unwrap();
+        let receipt = ReceiptContent::of("Shop", &payment, &by_hand).unwrap();
+        assert_eq!(receipt.standing, Standing::Paid);
+        assert_eq!(receipt.card, None);
+        assert_eq!(receipt.date, "2026-03-04", "the day it was marked paid");
+    }
+
+    #[test]
+    fn a_void_invoice_is_not_mailed() {
+        let (payment, mut invoice, _) = paid();
+        invoice.status = InvoiceStatus::Void;
+        let refused = ReceiptContent::of("Shop", &payment, &invoice).unwrap_err();
+        assert!(refused.to_string().contains("void"), "{refused}");
+        let given_up = receipt().abandoned(refused.to_string());
+        assert_eq!(given_up.status, ReceiptStatus::Failed);
+        assert_eq!(given_up.attempts, 1);
+        assert_eq!(given_up.next_attempt_at, None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 use crate::app::App;
 use crate::domain::customer::CustomerRef;
-use crate::domain::ids::InvoiceId;
+use crate::domain::ids::{InvoiceId, ReceiptId};
 use crate::domain::invoice::Invoice;
 use crate::domain::invoice::{InvoiceSettlement, InvoiceStatus};
 use crate::domain::page::Listing;
@@ -10,7 +10,7 @@ use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::store::SetInvoiceStatus;
 
-use super::{CustomerFilter, answer, completing_with, page_request};
+use super::{CustomerFilter, answer, completing, completing_with, page_request};
 
 fn invoice_id(request: &ApiRequest) -> Result<InvoiceId, ApiError> {
     InvoiceId::parse(request.param("id")).map_err(|_| ApiError::not_found(Resource::Invoice))
@@ -89,5 +89,65 @@ pub async fn update_status(
             status: invoice.status.as_str(),
         }),
         SetInvoiceStatus::NotFound => Err(ApiError::not_found(Resource::Invoice)),
+    }
+}
+
+/// `POST /invoices/{id}/send`: e-mails an outstanding or paid invoice to its customer (a bill,
+/// or its receipt again) through the receipts' outbox. A GetItem of the invoice and one of its
+/// customer (the address, as it is now), then ONE transaction that checks the invoice is still
+/// sendable and records the mail, with the idempotency record's answer if there is a key. The
+/// stream sends it within seconds and the receipt schedule retries it.
+pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    // The body is optional; if sent it must be an empty object.
+    if request.body.is_some() {
+        request.body_fields()?.finish(())?;
+    }
+    let id = invoice_id(&request)?;
+    let account = &request.principal.account_id;
+    let not_found = || ApiError::not_found(Resource::Invoice);
+    let not_sendable = |invoice: &Invoice| ApiError::InvoiceNotSendable {
+        status: invoice.status.as_str(),
+    };
+    let invoice = app
+        .store
+        .get_invoice(account, &id)
+        .await?
+        .ok_or_else(not_found)?;
+    if !invoice.is_sendable() {
+        return Err(not_sendable(&invoice));
+    }
+    let customer = app
+        .store
+        .get_customer_by_id(account, &invoice.customer_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("an invoice's customer is gone"))?;
+    // Under a key: the mail of the key's first run, so that a run again is the same write.
+    let (mail, at) = match &request.claim {
+        Some(claim) => claim.derive_id(|first, parts| (ReceiptId::derive(first, parts), first)),
+        None => (ReceiptId::generate(), Timestamp::now()),
+    };
+    let response = views::invoice_sent(request.version, at, invoice.livemode)?;
+    let completion = completing(&request, &response);
+    let queued = app
+        .store
+        .queue_invoice_mail(
+            account,
+            &invoice,
+            customer.email.as_str(),
+            mail,
+            at,
+            completion.as_ref(),
+        )
+        .await?;
+    if queued {
+        return Ok(response);
+    }
+    // Voided since it was read: say what it is now.
+    match app.store.get_invoice(account, &id).await? {
+        Some(now) if !now.is_sendable() => Err(not_sendable(&now)),
+        Some(_) => Err(ApiError::Unavailable(
+            "the invoice changed while its mail was recorded".into(),
+        )),
+        None => Err(not_found()),
     }
 }

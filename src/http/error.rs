@@ -65,6 +65,8 @@ pub enum ApiError {
     NoPaymentMethod,
     #[error("invoice not outstanding")]
     InvoiceNotOutstanding { status: &'static str },
+    #[error("invoice not sendable")]
+    InvoiceNotSendable { status: &'static str },
     #[error("payment failed: {failure_code}")]
     PaymentFailed {
         payment_id: String,
@@ -244,6 +246,12 @@ impl ApiError {
                 &format!(
                     "Only an outstanding invoice can be marked paid or void; this one is {status}."
                 ),
+            ),
+            Self::InvoiceNotSendable { status } => reply(
+                409,
+                "conflict_error",
+                "invoice_not_sendable",
+                &format!("Only an outstanding or paid invoice can be sent; this one is {status}."),
             ),
             Self::PaymentFailed {
                 payment_id,

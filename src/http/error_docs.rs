@@ -68,6 +68,7 @@ mod tests {
             ApiError::ProviderUnsupported,
             ApiError::NoPaymentMethod,
             ApiError::InvoiceNotOutstanding { status: "paid" },
+            ApiError::InvoiceNotSendable { status: "void" },
             ApiError::PaymentFailed {
                 payment_id: String::new(),
                 invoice_id: String::new(),
@@ -96,6 +97,7 @@ mod tests {
                 | ApiError::ProviderUnsupported
                 | ApiError::NoPaymentMethod
                 | ApiError::InvoiceNotOutstanding { .. }
+                | ApiError::InvoiceNotSendable { .. }
                 | ApiError::PaymentFailed { .. }
                 | ApiError::Duplicate { .. }
                 | ApiError::WebhookLimitReached { .. }

@@ -93,6 +93,12 @@ pub const PATCH_INVOICE_STATUS: Route = Route {
     method: "PATCH",
     path: "/api/v1/invoices/{id}/status",
 };
+/// E-mails an invoice to its customer (Commet's `invoices.send`).
+pub const SEND_INVOICE: Route = Route {
+    function: "send_invoice",
+    method: "POST",
+    path: "/api/v1/invoices/{id}/send",
+};
 pub const CREATE_WEBHOOK: Route = Route {
     function: "create_webhook",
     method: "POST",
@@ -183,6 +189,7 @@ pub const ALL: &[Route] = &[
     LIST_INVOICES,
     UPDATE_INVOICE_STATUS,
     PATCH_INVOICE_STATUS,
+    SEND_INVOICE,
     CREATE_WEBHOOK,
     LIST_WEBHOOKS,
     GET_WEBHOOK,

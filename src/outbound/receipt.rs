@@ -1,10 +1,11 @@
-//! A receipt as an e-mail: HTML and plain text from templates (`templates/receipt/`). Askama
-//! escapes every value the HTML shows; the text template shows them as they are.
+//! A receipt (or an outstanding invoice's bill) as an e-mail: HTML and plain text from templates
+//! (`templates/receipt/`). Askama escapes every value the HTML shows; the text template shows
+//! them as they are.
 
 use askama::Template;
 
 use super::mail::Mail;
-use crate::domain::receipt::ReceiptContent;
+use crate::domain::receipt::{ReceiptContent, Standing};
 
 #[derive(Template)]
 #[template(path = "receipt/receipt.html")]
@@ -18,13 +19,29 @@ struct Text<'a> {
     receipt: &'a ReceiptContent,
 }
 
+#[derive(Template)]
+#[template(path = "receipt/invoice_due.html")]
+struct DueHtml<'a> {
+    receipt: &'a ReceiptContent,
+}
+
+#[derive(Template)]
+#[template(path = "receipt/invoice_due.txt", escape = "none")]
+struct DueText<'a> {
+    receipt: &'a ReceiptContent,
+}
+
 /// The e-mail of `receipt` to `to`.
 pub fn receipt_mail(to: &str, receipt: &ReceiptContent) -> Result<Mail, askama::Error> {
+    let (html, text) = match receipt.standing {
+        Standing::Paid => (Html { receipt }.render()?, Text { receipt }.render()?),
+        Standing::Due => (DueHtml { receipt }.render()?, DueText { receipt }.render()?),
+    };
     Ok(Mail {
         to: to.to_owned(),
         subject: receipt.subject(),
-        html: Html { receipt }.render()?,
-        text: Text { receipt }.render()?,
+        html,
+        text,
     })
 }
 
@@ -34,6 +51,7 @@ mod tests {
 
     fn content() -> ReceiptContent {
         ReceiptContent {
+            standing: Standing::Paid,
             merchant: "Ada's <Shop> & Co".into(),
             description: "Order <b>#1</b>".into(),
             subtotal: "$25.00".into(),
@@ -74,6 +92,30 @@ mod tests {
         assert_eq!(
             mail.subject,
             "Your receipt from Ada's <Shop> & Co (INV-000001)"
+        );
+    }
+
+    #[test]
+    fn an_outstanding_invoice_is_mailed_as_a_bill_escaped_the_same_way() {
+        let due = ReceiptContent {
+            standing: Standing::Due,
+            card: None,
+            ..content()
+        };
+        let mail = receipt_mail("payer@example.com", &due).unwrap();
+        assert!(mail.html.contains("Ada&#39;s &#60;Shop&#62; &#38; Co"));
+        assert!(!mail.html.contains("<b>#1"));
+        for part in ["Amount due (USD)", "$26.81 due", "Issued", "2026-11-29"] {
+            assert!(
+                mail.html.contains(part) && mail.text.contains(part),
+                "{part}"
+            );
+        }
+        assert!(!mail.text.contains("Thank you for your payment"));
+        assert!(!mail.text.contains("Paid with"));
+        assert_eq!(
+            mail.subject,
+            "Invoice INV-000001 from Ada's <Shop> & Co: $26.81 due"
         );
     }
 }

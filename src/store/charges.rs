@@ -2,7 +2,7 @@
 //! charges the reconciler finds through the due index.
 
 use super::items::{Item, PaymentItem, PendingChargeItem, from_item, string_key, to_item};
-use super::write::{PRESENT, Transaction};
+use super::write::{Condition, PRESENT, Transaction};
 use super::{Store, StoreError, keys, rules};
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::payment::Payment;
@@ -44,7 +44,7 @@ impl Store {
         let mut transaction = Transaction::new(self).token(ulid::Ulid::generate().to_string());
         let customer_check = transaction.check(
             string_key(keys::customer(account, customer), keys::CUSTOMER_SK),
-            PRESENT,
+            Condition::new(PRESENT),
         )?;
         let inserted = transaction.put_if_absent(to_item(&PaymentItem::new(account, payment))?)?;
         transaction.put_if_absent(to_item(&PendingChargeItem::new(account, pending))?)?;

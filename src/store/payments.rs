@@ -3,7 +3,7 @@ use super::items::{Item, LinkItem, PaymentItem, from_item, string_key, to_item};
 use super::paging::Partition;
 use super::projection::Listed;
 use super::schema;
-use super::write::{Companion, PRESENT, Transaction, Updated};
+use super::write::{Companion, Condition, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, rules};
 use crate::domain::ids::{AccountId, CustomerId, PaymentId};
 use crate::domain::page::{Page, PageRequest, Position};
@@ -73,7 +73,7 @@ impl Store {
         let customer_check = match &payment.customer_id {
             Some(customer) => Some(transaction.check(
                 string_key(keys::customer(account, customer), keys::CUSTOMER_SK),
-                PRESENT,
+                Condition::new(PRESENT),
             )?),
             None => None,
         };

@@ -1,8 +1,10 @@
 //! Receipts on their way: taken for one attempt by moving their due time on (a lease), then
 //! marked by one conditional update on the attempt count they had, as deliveries are.
 
+use super::idempotency::KeyCompletion;
+use super::invoices::invoice_key;
 use super::items::{Item, ReceiptItem, from_item, receipt_due_key, string_key, to_item};
-use super::write::{Bind, ConditionalUpdate};
+use super::write::{Bind, ConditionalUpdate, Transaction};
 use super::{Store, StoreError, keys, rules};
 use crate::domain::ids::{AccountId, ReceiptId};
 use crate::domain::invoice::Invoice;
@@ -18,6 +20,38 @@ fn receipt_from(item: Item) -> Result<(AccountId, Receipt), StoreError> {
 }
 
 impl Store {
+    /// Records invoice `invoice` to be mailed to `to` as receipt `id` (the stream sends it), if
+    /// the invoice is still one to send (`rules::sendable_invoice`): one transaction with the
+    /// request's idempotency record, if any. False when the invoice is gone or no longer
+    /// sendable (voided meanwhile); nothing was written.
+    pub async fn queue_invoice_mail(
+        &self,
+        account: &AccountId,
+        invoice: &Invoice,
+        to: &str,
+        id: ReceiptId,
+        now: Timestamp,
+        completion: Option<&KeyCompletion<'_, ()>>,
+    ) -> Result<bool, StoreError> {
+        // The token names the receipt: a derived id (Idempotency-Key) run again is this very
+        // transaction, which DynamoDB then accepts as done.
+        let mut transaction = Transaction::new(self).token(id.to_string());
+        let sendable =
+            transaction.check(invoice_key(account, &invoice.id), rules::sendable_invoice())?;
+        let item = ReceiptItem::with_id(
+            id,
+            account,
+            &invoice.payment_id,
+            invoice,
+            &invoice.customer_id,
+            to,
+            now,
+        );
+        transaction.put_if_absent(to_item(&item)?)?;
+        transaction.join(completion.map(|c| c as _), &())?;
+        self.commit_unless(transaction, Some(sendable)).await
+    }
+
     pub async fn get_receipt(
         &self,
         account: &AccountId,

@@ -6,7 +6,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::check_due_key;
-use super::write::{Bind, ConditionalUpdate};
+use super::write::{Bind, Condition, ConditionalUpdate};
 use crate::domain::ids::PaymentId;
 use crate::domain::invoice::{Invoice, InvoiceSettlement};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
@@ -44,6 +44,15 @@ pub(crate) fn settle_invoice(settlement: InvoiceSettlement, now: Timestamp) -> C
     .text(":settleable", Invoice::SETTLEABLE.as_str())
     .text(":now", now.to_string())
     .number(":one", 1)
+}
+
+/// Mail an invoice on request: only one of `Invoice::SENDABLE`.
+pub(crate) fn sendable_invoice() -> Condition {
+    let [first, second] = Invoice::SENDABLE;
+    Condition::new("attribute_exists(pk) AND #status IN (:first, :second)")
+        .name("#status", "status")
+        .text(":first", first.as_str())
+        .text(":second", second.as_str())
 }
 
 /// Start an attempt on a link: from a status of `Payment::ATTEMPTABLE`, or from an attempt that

@@ -15,6 +15,8 @@ use crate::helpers::{TestApp, TestResponse, dispatch};
 fn object_of(function: &str) -> &'static str {
     if function == "create_customer_batch" {
         "customer_batch"
+    } else if function == "send_invoice" {
+        "invoice_delivery"
     } else if function == "test_webhook" || function == "retry_webhook_delivery" {
         "webhook_delivery"
     } else if function == "list_webhook_deliveries" {

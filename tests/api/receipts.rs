@@ -1,14 +1,20 @@
 //! Receipts (docs/contract.md §5): every settled payment e-mails its payer exactly one receipt
-//! through SES (here aws-ses-v2-local), from the stream, with what the payer needs to know.
+//! through SES (here aws-ses-v2-local), from the stream, with what the payer needs to know; an
+//! invoice sent on request goes out the same way.
 
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::domain::account::Mode;
+use commet_payments::domain::ids::{InvoiceId, ReceiptId};
+use commet_payments::domain::receipt::ReceiptStatus;
+use commet_payments::domain::time::Timestamp;
 use serde_json::{Value, json};
 
 use crate::charges::receipts;
-use crate::helpers::{TestApp, card, customer_with_card, sent_mail, stream_relay};
+use crate::helpers::{
+    TestApp, card, customer_with_card, event, outstanding_invoice, sent_mail, stream_relay,
+};
 
 /// The e-mails to `to`, once `wanted` arrived (failing after 30 s) and nothing more came for 3 s.
 async fn mail_to(to: &str, wanted: usize) -> Vec<Value> {
@@ -146,4 +152,271 @@ async fn a_declined_payment_mails_nothing() {
         })
         .collect();
     assert!(ours.is_empty(), "{ours:#?}");
+}
+
+/// An address of this test's own, so that mail to it is this test's alone.
+fn own_address(account: &commet_payments::domain::account::Account, what: &str) -> String {
+    format!(
+        "{what}-{}@example.com",
+        &account.id.as_str()[5..15].to_ascii_lowercase()
+    )
+}
+
+/// Sends `invoice` (with `headers`), answering as it was answered.
+async fn send_invoice(
+    t: &TestApp,
+    key: &str,
+    invoice: &str,
+    headers: &[(&str, &str)],
+) -> crate::helpers::TestResponse {
+    let mut request = event("POST", &format!("/api/v1/invoices/{invoice}/send")).key(key);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    t.send(request.build()).await
+}
+
+#[tokio::test]
+async fn an_invoice_sent_on_request_is_a_bill_while_outstanding_and_a_receipt_once_paid() {
+    // GIVEN the outstanding invoice of a declined charge, its customer's address changed since
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    stream_relay();
+    let (customer, invoice) = outstanding_invoice(&t, &key).await;
+    let to = own_address(&account, "bill");
+    let moved = t
+        .send(
+            event("PUT", &format!("/api/v1/customers/{customer}"))
+                .key(&key)
+                .json(json!({ "email": to }))
+                .build(),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{:#}", moved.body);
+    let number = t
+        .get(&format!("/api/v1/invoices/{invoice}"), &key)
+        .await
+        .data()["invoiceNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // WHEN it is sent
+    let sent = send_invoice(&t, &key, &invoice, &[]).await;
+
+    // THEN the answer says so, and the customer's address as it is now gets a bill
+    assert_eq!(sent.status, 200, "{:#}", sent.body);
+    assert_eq!(sent.data()["sent"], true);
+    assert_eq!(sent.data()["object"], "invoice", "as 2026-07-11 names it");
+    assert_eq!(sent.data()["livemode"], false);
+    assert!(sent.data()["sentAt"].as_str().unwrap().ends_with('Z'));
+    let mail = mail_to(&to, 1).await;
+    assert_eq!(mail.len(), 1, "{mail:#?}");
+    assert_eq!(
+        mail[0]["subject"],
+        format!("Invoice {number} from Test account: $3.00 due")
+    );
+    let text = mail[0]["body"]["text"].as_str().unwrap();
+    assert!(text.contains("Amount due (USD): $3.00"), "{text}");
+    assert!(
+        !text.contains("Paid with"),
+        "the declined card paid nothing"
+    );
+
+    // WHEN it is marked paid and sent again
+    let paid = t
+        .send(
+            event("PATCH", &format!("/api/v1/invoices/{invoice}/status"))
+                .key(&key)
+                .json(json!({ "status": "paid" }))
+                .build(),
+        )
+        .await;
+    assert_eq!(paid.status, 200, "{:#}", paid.body);
+    assert_eq!(send_invoice(&t, &key, &invoice, &[]).await.status, 200);
+
+    // THEN the second mail is its receipt, dated when it was marked paid, naming no card
+    let mail = mail_to(&to, 2).await;
+    assert_eq!(mail.len(), 2, "{mail:#?}");
+    assert_eq!(
+        mail[1]["subject"],
+        format!("Your receipt from Test account ({number})")
+    );
+    let text = mail[1]["body"]["text"].as_str().unwrap();
+    assert!(text.contains("Total (USD): $3.00"), "{text}");
+    assert!(
+        text.contains(&paid.data()["updatedAt"].as_str().unwrap()[..10]),
+        "{text}"
+    );
+    assert!(!text.contains("Paid with"), "{text}");
+
+    // AND both mails' records moved to sent, with SES's message ids
+    let records: Vec<_> = receipts(&t, &account.id)
+        .await
+        .into_iter()
+        .filter(|record| record["invoiceId"] == AttributeValue::S(invoice.clone()))
+        .collect();
+    assert_eq!(records.len(), 2);
+    for record in &records {
+        assert_eq!(record["status"], AttributeValue::S("sent".into()));
+        assert_eq!(record["email"], AttributeValue::S(to.clone()));
+    }
+}
+
+#[tokio::test]
+async fn a_void_invoice_is_not_sent_and_a_send_answers_errors_in_the_envelope() {
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    let (customer, _) = outstanding_invoice(&t, &key).await;
+    let void = crate::helpers::declined_invoice(&t, &key, &customer).await;
+    let voided = t
+        .send(
+            event("PATCH", &format!("/api/v1/invoices/{void}/status"))
+                .key(&key)
+                .json(json!({ "status": "void" }))
+                .build(),
+        )
+        .await;
+    assert_eq!(voided.status, 200, "{:#}", voided.body);
+
+    let refused = send_invoice(&t, &key, &void, &[]).await;
+    let error = refused.error(409, "invoice_not_sendable");
+    assert!(
+        error["message"].as_str().unwrap().contains("void"),
+        "{error}"
+    );
+    send_invoice(&t, &key, "inv_01KEVENTS1NV0CE00000000099", &[])
+        .await
+        .error(404, "invoice_not_found");
+    send_invoice(&t, &key, "not-an-id", &[])
+        .await
+        .error(404, "invoice_not_found");
+    let (_, other) = t.account(Mode::Sandbox).await;
+    send_invoice(&t, &other, &void, &[])
+        .await
+        .error(404, "invoice_not_found");
+    let with_fields = t
+        .send(
+            event("POST", &format!("/api/v1/invoices/{void}/send"))
+                .key(&key)
+                .json(json!({ "to": "someone@example.com" }))
+                .build(),
+        )
+        .await;
+    assert_eq!(with_fields.error(400, "validation_error")["param"], "to");
+    assert!(
+        receipts(&t, &account.id)
+            .await
+            .iter()
+            .all(|record| record["invoiceId"] != AttributeValue::S(void.clone())),
+        "nothing recorded for the void invoice"
+    );
+}
+
+#[tokio::test]
+async fn a_send_under_one_key_mails_once_and_each_version_names_its_answer() {
+    // GIVEN a paid invoice (a link paid on its page) of a customer with an address of its own
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    stream_relay();
+    let to = own_address(&account, "again");
+    let link = t
+        .create(
+            "/api/v1/payments",
+            &key,
+            json!({ "amount": 1250, "currency": "eur", "description": "Tea" }),
+        )
+        .await;
+    let mut fields = vec![("email", to.as_str())];
+    let good = card("4242424242424242");
+    fields.extend_from_slice(&good);
+    assert_eq!(t.pay(&link, &fields).await.status, 200);
+    let payment = t.get(&format!("/api/v1/payments/{link}"), &key).await;
+    let invoice = payment.data()["invoiceId"].as_str().unwrap().to_owned();
+    assert_eq!(mail_to(&to, 1).await.len(), 1, "the receipt of the payment");
+
+    // WHEN it is sent twice under one Idempotency-Key
+    let first = send_invoice(&t, &key, &invoice, &[("Idempotency-Key", "resend-1")]).await;
+    let second = send_invoice(&t, &key, &invoice, &[("Idempotency-Key", "resend-1")]).await;
+
+    // THEN both answers are the first, and one more receipt went out, naming the card that paid
+    assert_eq!(first.status, 200, "{:#}", first.body);
+    assert_eq!(second.text, first.text);
+    let mail = mail_to(&to, 2).await;
+    assert_eq!(mail.len(), 2, "{mail:#?}");
+    assert_eq!(mail[1]["subject"], mail[0]["subject"]);
+    assert!(
+        mail[1]["body"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Visa ending in 4242")
+    );
+
+    // AND each version names the answer as its SDKs expect
+    for (version, enveloped, object) in [
+        ("2026-07-11", true, "invoice"),
+        ("2026-07-24", false, "invoice_delivery"),
+    ] {
+        let answer = send_invoice(&t, &key, &invoice, &[("Commet-Version", version)]).await;
+        assert_eq!(answer.status, 200, "{:#}", answer.body);
+        assert_eq!(answer.body.get("success").is_some(), enveloped, "{version}");
+        assert_eq!(answer.data()["object"], object, "{version}");
+    }
+}
+
+#[tokio::test]
+async fn a_mail_whose_invoice_was_voided_before_it_went_out_is_given_up_at_once() {
+    // GIVEN an invoice voided after its mail was recorded (here: the record written after)
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    stream_relay();
+    let (_, invoice) = outstanding_invoice(&t, &key).await;
+    let voided = t
+        .send(
+            event("PATCH", &format!("/api/v1/invoices/{invoice}/status"))
+                .key(&key)
+                .json(json!({ "status": "void" }))
+                .build(),
+        )
+        .await;
+    assert_eq!(voided.status, 200, "{:#}", voided.body);
+    let id = InvoiceId::parse(&invoice).unwrap();
+    let stored = t
+        .store
+        .get_invoice(&account.id, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let to = own_address(&account, "void");
+    let mail = ReceiptId::generate();
+    t.store
+        .put_receipt_fixture(&account.id, &mail, &stored, &to, Timestamp::now())
+        .await
+        .unwrap();
+
+    // WHEN the stream hands it to the receipts worker
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let receipt = loop {
+        let receipt = t
+            .store
+            .get_receipt(&account.id, &mail)
+            .await
+            .unwrap()
+            .unwrap();
+        if receipt.attempts > 0 {
+            break receipt;
+        }
+        assert!(Instant::now() < deadline, "the worker never took it");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+
+    // THEN it is failed after one attempt, not scheduled again, and nothing was mailed
+    assert_eq!(receipt.status, ReceiptStatus::Failed);
+    assert_eq!(receipt.attempts, 1);
+    assert_eq!(receipt.next_attempt_at, None);
+    assert!(
+        receipt.error.as_deref().unwrap().contains("void"),
+        "{receipt:?}"
+    );
+    assert!(mail_to(&to, 0).await.is_empty());
 }

@@ -515,6 +515,68 @@ async fn a_due_receipt_is_leased_by_one_worker_only() {
     assert_eq!(leased.attempts, seen.attempts);
 }
 
+/// An invoice's mail is recorded only while the invoice is sendable, checked in the very write
+/// that records it: one voided after the request read it gets none.
+#[tokio::test]
+async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable() {
+    use commet_payments::domain::invoice::InvoiceSettlement;
+
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    let at = Timestamp::now();
+    let payment = link(None, at);
+    let invoice = Invoice::for_payment(
+        &payment,
+        CustomerId::generate(),
+        InvoiceStatus::Outstanding,
+        at,
+    );
+    t.store
+        .put_invoice_fixture(&account.id, &invoice)
+        .await
+        .unwrap();
+    let queue = |id: ReceiptId| {
+        let store = &t.store;
+        let account = &account.id;
+        let invoice = &invoice;
+        async move {
+            store
+                .queue_invoice_mail(account, invoice, "payer@example.com", id, at, None)
+                .await
+                .unwrap()
+        }
+    };
+    let first = ReceiptId::generate();
+    assert!(queue(first.clone()).await);
+    let recorded = t.store.get_receipt(&account.id, &first).await.unwrap();
+    assert_eq!(recorded.unwrap().invoice_id, invoice.id);
+
+    // Voided meanwhile: the invoice as read before says outstanding, the table does not.
+    t.store
+        .set_invoice_status(&account.id, &invoice.id, InvoiceSettlement::Void, at, None)
+        .await
+        .unwrap();
+    let second = ReceiptId::generate();
+    assert!(!queue(second.clone()).await);
+    assert!(
+        t.store
+            .get_receipt(&account.id, &second)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // And an invoice the account does not have gets none either.
+    let (other, _) = t.account(Mode::Sandbox).await;
+    let third = ReceiptId::generate();
+    assert!(
+        !t.store
+            .queue_invoice_mail(&other.id, &invoice, "payer@example.com", third, at, None)
+            .await
+            .unwrap()
+    );
+}
+
 /// A link's check: leased by one run only, and a new attempt's check is never removed by a run
 /// that leased the one it replaced.
 #[tokio::test]

@@ -152,6 +152,11 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
             format!("/api/v1/invoices/{}/status", a.invoice),
             Some(json!({ "status": "void" })),
         ),
+        "send_invoice" => one(
+            "POST",
+            format!("/api/v1/invoices/{}/send", a.invoice),
+            Some(json!({})),
+        ),
         "create_webhook" => vec![],
         "list_webhooks" => one("GET", "/api/v1/webhooks".into(), None),
         "get_webhook" => one("GET", format!("/api/v1/webhooks/{}", a.webhook), None),
@@ -288,6 +293,13 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
         .get(&format!("/api/v1/invoices/{}", a.invoice), &key_a)
         .await;
     assert_eq!(invoice.data()["status"], "outstanding");
+    assert!(
+        crate::charges::receipts(&t, &account_a.id)
+            .await
+            .iter()
+            .all(|record| record["invoiceId"].as_s().ok() != Some(&a.invoice)),
+        "no one else sent A's invoice"
+    );
     let attempts = t
         .get(
             &format!("/api/v1/webhooks/{}/deliveries", a.webhook),

@@ -133,6 +133,15 @@ async fn each_version_answers_exactly_the_fields_its_sdk_declares() {
         for listed in invoices.data().as_array().unwrap() {
             assert_fields(version, "invoiceListItem", listed);
         }
+        let sent = t
+            .send(
+                event("POST", &format!("/api/v1/invoices/{outstanding}/send"))
+                    .key(&key)
+                    .build(),
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.text);
+        assert_fields(version, "sentInvoice", sent.data());
         // Both methods work in every version; the version decides the answer's shape.
         let method = if is_enveloped(version) {
             "PUT"
@@ -470,6 +479,9 @@ mod golden {
             }),
             ("update_invoice_status", |v| {
                 views::invoice_status_changed(v, &settled_invoice())
+            }),
+            ("send_invoice", |v| {
+                views::invoice_sent(v, at(UPDATED), false)
             }),
             ("not_found", |v| {
                 let error = ApiError::not_found(Resource::Payment);

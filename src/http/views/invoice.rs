@@ -1,4 +1,5 @@
-//! The invoice object, whole or as a list shows it, and the old status-change answer.
+//! The invoice object, whole or as a list shows it, the old status-change answer, and the answer
+//! of a send.
 
 use std::collections::BTreeMap;
 
@@ -157,6 +158,32 @@ impl<'a> From<&'a Invoice> for InvoiceStatusView<'a> {
             updated_at: invoice.updated_at.to_string(),
             object: "invoice",
             livemode: invoice.livemode,
+        }
+    }
+}
+
+/// The answer of `POST /invoices/{id}/send`: the mail is recorded for sending (`sent_at`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct InvoiceDeliveryView {
+    sent: bool,
+    sent_at: String,
+    object: &'static str,
+    livemode: bool,
+}
+
+impl InvoiceDeliveryView {
+    pub(super) fn new(sent_at: String, livemode: bool, version: ApiVersion) -> Self {
+        Self {
+            sent: true,
+            sent_at,
+            // Commet named this answer an invoice up to 2026-07-11.
+            object: if is_enveloped(version) {
+                "invoice"
+            } else {
+                "invoice_delivery"
+            },
+            livemode,
         }
     }
 }

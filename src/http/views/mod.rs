@@ -14,6 +14,7 @@ use crate::domain::delivery::Attempt;
 use crate::domain::invoice::Invoice;
 use crate::domain::payment::Payment;
 use crate::domain::text::Metadata;
+use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
 use crate::domain::webhook::WebhookEndpoint;
 
@@ -22,7 +23,7 @@ use super::response::ApiResponse;
 use super::version::is_enveloped;
 pub use customer::BatchFailure;
 use customer::{CustomerBatchView, CustomerView};
-use invoice::{InvoiceStatusView, InvoiceView};
+use invoice::{InvoiceDeliveryView, InvoiceStatusView, InvoiceView};
 use payment::PaymentView;
 use webhook::{AttemptView, DeletedView, WebhookTestView, WebhookView};
 
@@ -91,6 +92,14 @@ pub fn invoice_status_changed(version: ApiVersion, invoice: &Invoice) -> Answer 
     } else {
         self::invoice(version, invoice)
     }
+}
+
+/// The answer of a send: the invoice's mail recorded for sending at `sent_at`.
+pub fn invoice_sent(version: ApiVersion, sent_at: Timestamp, livemode: bool) -> Answer {
+    ApiResponse::object(
+        version,
+        &InvoiceDeliveryView::new(sent_at.to_string(), livemode, version),
+    )
 }
 
 pub fn webhook(version: ApiVersion, webhook: &WebhookEndpoint) -> Answer {

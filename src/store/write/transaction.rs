@@ -66,13 +66,15 @@ impl<'a> Transaction<'a> {
     }
 
     /// Checks `condition` on the item at `key` without writing it.
-    pub fn check(&mut self, key: Item, condition: &str) -> Result<Slot, StoreError> {
-        let check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .condition_expression(condition)
-            .build()
-            .map_err(StoreError::build)?;
+    pub fn check(&mut self, key: Item, condition: Condition) -> Result<Slot, StoreError> {
+        let check = conditioned!(
+            ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(key)),
+            condition
+        )
+        .build()
+        .map_err(StoreError::build)?;
         Ok(self.push(TransactWriteItem::builder().condition_check(check).build()))
     }
 
