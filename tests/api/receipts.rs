@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use crate::charges::receipts;
 use crate::helpers::{
-    TestApp, card, customer_with_card, event, outstanding_invoice, sent_mail, stream_relay,
+    TestApp, TestResponse, card, customer_with_card, event, outstanding_invoice, sent_mail,
+    stream_relay,
 };
 
 /// The e-mails to `to`, once `wanted` arrived (failing after 30 s) and nothing more came for 3 s.
@@ -42,29 +43,49 @@ async fn mail_to(to: &str, wanted: usize) -> Vec<Value> {
     find().await
 }
 
+/// An address of this test's own, so that mail to it is this test's alone.
+fn own_address(account: &commet_payments::domain::account::Account, what: &str) -> String {
+    format!(
+        "{what}-{}@example.com",
+        &account.id.as_str()[5..15].to_ascii_lowercase()
+    )
+}
+
+/// A link of `body` paid on its page by a new customer at `payer`: the payment as read after.
+async fn link_paid_by(t: &TestApp, key: &str, body: Value, payer: &str) -> TestResponse {
+    let link = t.create("/api/v1/payments", key, body).await;
+    let mut fields = vec![("email", payer)];
+    let good = card("4242424242424242");
+    fields.extend_from_slice(&good);
+    assert_eq!(t.pay(&link, &fields).await.status, 200);
+    t.get(&format!("/api/v1/payments/{link}"), key).await
+}
+
+/// Marks `invoice` paid or void, answering as it was answered.
+async fn settle(t: &TestApp, key: &str, invoice: &str, status: &str) -> TestResponse {
+    let settled = t
+        .send(
+            event("PATCH", &format!("/api/v1/invoices/{invoice}/status"))
+                .key(key)
+                .json(json!({ "status": status }))
+                .build(),
+        )
+        .await;
+    assert_eq!(settled.status, 200, "{:#}", settled.body);
+    settled
+}
+
 #[tokio::test]
 async fn each_settled_payment_mails_its_payer_one_receipt_that_says_what_was_paid() {
     let t = TestApp::new().await;
     let (account, key) = t.account(Mode::Sandbox).await;
     stream_relay();
-    let payer = format!(
-        "receipt-{}@example.com",
-        &account.id.as_str()[5..15].to_ascii_lowercase()
-    );
+    let payer = own_address(&account, "receipt");
 
     // A link paid on its page by a new customer, then a charge of that customer's card.
-    let link = t
-        .create(
-            "/api/v1/payments",
-            &key,
-            json!({ "amount": 2500, "currency": "usd", "description": "Order <b>#7</b>" }),
-        )
-        .await;
-    let mut fields = vec![("email", payer.as_str())];
-    let good = card("4242424242424242");
-    fields.extend_from_slice(&good);
-    assert_eq!(t.pay(&link, &fields).await.status, 200);
-    let payment = t.get(&format!("/api/v1/payments/{link}"), &key).await;
+    let body = json!({ "amount": 2500, "currency": "usd", "description": "Order <b>#7</b>" });
+    let payment = link_paid_by(&t, &key, body, &payer).await;
+    let link = payment.data()["id"].as_str().unwrap().to_owned();
     let customer = payment.data()["customerId"].as_str().unwrap().to_owned();
     let invoice_id = payment.data()["invoiceId"].as_str().unwrap().to_owned();
     let invoice = t.get(&format!("/api/v1/invoices/{invoice_id}"), &key).await;
@@ -154,21 +175,13 @@ async fn a_declined_payment_mails_nothing() {
     assert!(ours.is_empty(), "{ours:#?}");
 }
 
-/// An address of this test's own, so that mail to it is this test's alone.
-fn own_address(account: &commet_payments::domain::account::Account, what: &str) -> String {
-    format!(
-        "{what}-{}@example.com",
-        &account.id.as_str()[5..15].to_ascii_lowercase()
-    )
-}
-
 /// Sends `invoice` (with `headers`), answering as it was answered.
 async fn send_invoice(
     t: &TestApp,
     key: &str,
     invoice: &str,
     headers: &[(&str, &str)],
-) -> crate::helpers::TestResponse {
+) -> TestResponse {
     let mut request = event("POST", &format!("/api/v1/invoices/{invoice}/send")).key(key);
     for (name, value) in headers {
         request = request.header(name, value);
@@ -224,15 +237,7 @@ async fn an_invoice_sent_on_request_is_a_bill_while_outstanding_and_a_receipt_on
     );
 
     // WHEN it is marked paid and sent again
-    let paid = t
-        .send(
-            event("PATCH", &format!("/api/v1/invoices/{invoice}/status"))
-                .key(&key)
-                .json(json!({ "status": "paid" }))
-                .build(),
-        )
-        .await;
-    assert_eq!(paid.status, 200, "{:#}", paid.body);
+    let paid = settle(&t, &key, &invoice, "paid").await;
     assert_eq!(send_invoice(&t, &key, &invoice, &[]).await.status, 200);
 
     // THEN the second mail is its receipt, dated when it was marked paid, naming no card
@@ -269,15 +274,7 @@ async fn a_void_invoice_is_not_sent_and_a_send_answers_errors_in_the_envelope() 
     let (account, key) = t.account(Mode::Sandbox).await;
     let (customer, _) = outstanding_invoice(&t, &key).await;
     let void = crate::helpers::declined_invoice(&t, &key, &customer).await;
-    let voided = t
-        .send(
-            event("PATCH", &format!("/api/v1/invoices/{void}/status"))
-                .key(&key)
-                .json(json!({ "status": "void" }))
-                .build(),
-        )
-        .await;
-    assert_eq!(voided.status, 200, "{:#}", voided.body);
+    settle(&t, &key, &void, "void").await;
 
     let refused = send_invoice(&t, &key, &void, &[]).await;
     let error = refused.error(409, "invoice_not_sendable");
@@ -320,18 +317,8 @@ async fn a_send_under_one_key_mails_once_and_each_version_names_its_answer() {
     let (account, key) = t.account(Mode::Sandbox).await;
     stream_relay();
     let to = own_address(&account, "again");
-    let link = t
-        .create(
-            "/api/v1/payments",
-            &key,
-            json!({ "amount": 1250, "currency": "eur", "description": "Tea" }),
-        )
-        .await;
-    let mut fields = vec![("email", to.as_str())];
-    let good = card("4242424242424242");
-    fields.extend_from_slice(&good);
-    assert_eq!(t.pay(&link, &fields).await.status, 200);
-    let payment = t.get(&format!("/api/v1/payments/{link}"), &key).await;
+    let body = json!({ "amount": 1250, "currency": "eur", "description": "Tea" });
+    let payment = link_paid_by(&t, &key, body, &to).await;
     let invoice = payment.data()["invoiceId"].as_str().unwrap().to_owned();
     assert_eq!(mail_to(&to, 1).await.len(), 1, "the receipt of the payment");
 
@@ -371,15 +358,7 @@ async fn a_mail_whose_invoice_was_voided_before_it_went_out_is_given_up_at_once(
     let (account, key) = t.account(Mode::Sandbox).await;
     stream_relay();
     let (_, invoice) = outstanding_invoice(&t, &key).await;
-    let voided = t
-        .send(
-            event("PATCH", &format!("/api/v1/invoices/{invoice}/status"))
-                .key(&key)
-                .json(json!({ "status": "void" }))
-                .build(),
-        )
-        .await;
-    assert_eq!(voided.status, 200, "{:#}", voided.body);
+    settle(&t, &key, &invoice, "void").await;
     let id = InvoiceId::parse(&invoice).unwrap();
     let stored = t
         .store
