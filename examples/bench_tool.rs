@@ -15,6 +15,7 @@ use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::card::PaymentMethod;
 use commet_payments::domain::customer::{Customer, NewCustomer};
 use commet_payments::domain::delivery::{AttemptResult, Delivery};
+use commet_payments::domain::download::{DownloadLink, DownloadToken};
 use commet_payments::domain::ids::{AccountId, CustomerId, EventId, InvoiceId, PaymentId};
 use commet_payments::domain::invoice::{Invoice, InvoiceNumber, InvoiceSettlement, InvoiceStatus};
 use commet_payments::domain::money::{Currency, PaymentAmount};
@@ -251,12 +252,21 @@ async fn seed(store: &Store, large: usize, pool: usize, hook_url: &str) -> Value
         .put_payment_fixture(&work.id, &page)
         .await
         .expect("page link");
+    // A download link of the first (outstanding) invoice, for the public PDF's GET.
+    let token = DownloadToken::generate().expect("token");
+    let first = InvoiceId::parse(&invoices[0]).expect("inv");
+    let now = Timestamp::now();
+    store
+        .put_download_link_fixture(&work.id, &token, &DownloadLink::new(first, now), now)
+        .await
+        .expect("download link");
     let webhooks = webhooks(store, pool, hook_url).await;
     json!({
         "small": small, "large": large, "webhooks": webhooks,
         "work": {
             "account": work.id.as_str(), "key": key, "customer": payer.id.as_str(),
             "invoices": invoices, "cancelable": cancelable, "page": page.id.as_str(),
+            "download": token.expose(),
         },
     })
 }

@@ -1,8 +1,8 @@
 // Drives Commet's own Node SDK, @commet/node 7.10.0 (API version 2026-07-11), unchanged, against
 // this service: customers, links, the hosted page, listing pages, cancel, a charge, a declined
-// charge, invoices (a send and a status change). The SDK has its origin (https://commet.co)
-// built in and no option to change it, so this script points `fetch` here; nothing else is
-// touched.
+// charge, invoices (a send, a status change, a PDF download). The SDK has its origin
+// (https://commet.co) built in and no option to change it, so this script points `fetch` here;
+// nothing else is touched.
 // Usage: node scripts/sdk_node_check.mjs <origin> <api key>. Prints "node sdk: ok" when all held.
 import assert from "node:assert/strict";
 import { Commet, CommetAPIError } from "@commet/node";
@@ -85,6 +85,15 @@ assert.equal(sent.data.sent, true);
 assert.equal(sent.data.object, "invoice");
 const settled = await commet.invoices.updateStatus({ id: invoiceId, status: "void" });
 assert.equal(settled.data.status, "void");
+// Its PDF, from a download link, still says what it is.
+const download = await commet.invoices.getDownloadUrl({ id: invoiceId });
+assert.equal(download.data.object, "invoice");
+const pdf = await fetch(download.data.url);
+assert.equal(pdf.status, 200);
+assert.equal(pdf.headers.get("content-type"), "application/pdf");
+const bytes = Buffer.from(await pdf.arrayBuffer());
+assert.equal(bytes.subarray(0, 5).toString(), "%PDF-");
+assert.ok(bytes.includes("(VOID)"), "the PDF says void");
 try {
   await commet.invoices.send({ id: invoiceId });
   assert.fail("a void invoice should not be sent");

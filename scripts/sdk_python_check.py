@@ -12,6 +12,7 @@ invoice>; prints "python sdk <release> (<version>): ok" when all held.
 
 import http.server
 import importlib.metadata
+import io
 import queue
 import re
 import sys
@@ -21,6 +22,7 @@ import uuid
 import commet._http
 import commet._shared
 import httpx
+import pypdf
 from commet import Commet, CommetAPIError
 
 origin, api_key = sys.argv[1:]
@@ -155,6 +157,14 @@ def check_invoices():
     sent = unwrapped(client.invoices.send(paid[0].id))
     assert sent.sent is True and sent.sent_at, sent
     assert sent.object == ("invoice" if sdk_version <= "2026-07-11" else "invoice_delivery"), sent
+    # The release's own download call (GET .../download up to 7.x, POST .../download-links from
+    # 8.0): a URL that serves the PDF without a key, which another reader than ours reads.
+    download = unwrapped(client.invoices.get_download_url(paid[0].id))
+    assert download.expires_at and download.url.startswith(origin), download
+    pdf = httpx.get(download.url)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf", pdf
+    text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert paid[0].invoice_number in text and "PAID" in text, text
 
 
 def check_webhooks():

@@ -14,6 +14,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_pip_package commet-sdk 9.7.0
+# Reads the invoice PDFs that the SDK checks download, as a PDF reader other than ours would.
+ensure_pip_package pypdf 7.1.1
 # One commet-sdk release per API version this service speaks, besides 9.7.0's 2026-08-27.
 SDK_RELEASES=(7.0.0 7.10.0 8.0.0 9.3.0)
 sdk_folders=()
@@ -94,7 +96,7 @@ for expected in \
   '"status":"canceled"' \
   '"code":"payment_not_found"' '"code":"unauthorized"' 'US-CA    725 bps' '"taxAmount":181' '"taxAmount":73' \
   '<h1>Paid</h1>' '"paymentMethod":{"type":"card"' '"status":"succeeded"' \
-  '"code":"payment_failed"' 'INV-000004' '"sent":true' '"code":"invoice_not_outstanding"' \
+  '"code":"payment_failed"' 'INV-000004' '"sent":true' '%PDF-1.' '"code":"invoice_not_outstanding"' \
   '"code":"idempotency_key_mismatch"' '{"success":true,"data":[' 'commet-version: 2026-07-24' \
   'Alan Turing Europe/London' 'pending 1000 one_time_payment' '2 True payment' 'canceled' \
   'succeeded 1200' '402 payment_failed' \

@@ -11,6 +11,7 @@ use lambda_http::{Body, Request, Response, service_fn};
 use crate::app::App;
 use crate::handlers;
 use crate::http::hosted_page::serve_page;
+use crate::http::invoice_file::serve_invoice_file;
 use crate::http::routes::{self, Route};
 use crate::http::serve::{serve, serve_fallback, serve_signed};
 
@@ -83,6 +84,10 @@ functions! {
         handlers::invoices::update_status
     );
     SEND_INVOICE = api!(routes::SEND_INVOICE, handlers::invoices::send);
+    CREATE_INVOICE_DOWNLOAD_LINK = api!(
+        [routes::CREATE_INVOICE_DOWNLOAD_LINK, routes::GET_INVOICE_DOWNLOAD],
+        handlers::invoices::download_link
+    );
     CREATE_WEBHOOK = api!(routes::CREATE_WEBHOOK, handlers::webhooks::create);
     LIST_WEBHOOKS = api!(routes::LIST_WEBHOOKS, handlers::webhooks::list);
     GET_WEBHOOK = api!(routes::GET_WEBHOOK, handlers::webhooks::get);
@@ -104,6 +109,18 @@ functions! {
         name: routes::SHOW_PAY_PAGE.function,
         routes: &[routes::SHOW_PAY_PAGE, routes::SUBMIT_PAY_PAGE],
         serve: |app, event| Box::pin(serve_pay_page(app, event)),
+    };
+    DOWNLOAD_INVOICE = Function {
+        name: routes::DOWNLOAD_INVOICE.function,
+        routes: &[routes::DOWNLOAD_INVOICE],
+        serve: |app, event| {
+            Box::pin(serve_invoice_file(
+                app,
+                &routes::DOWNLOAD_INVOICE,
+                event,
+                |app, token| async move { handlers::invoices::file(app, &token).await },
+            ))
+        },
     };
     STRIPE_WEBHOOK = Function {
         name: routes::STRIPE_WEBHOOK.function,

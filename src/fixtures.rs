@@ -9,6 +9,7 @@ use crate::domain::account::{Account, ApiKey, ApiKeySecret, Mode, ProviderSettin
 use crate::domain::card::PaymentMethod;
 use crate::domain::customer::{Customer, NewCustomer};
 use crate::domain::delivery::{AttemptResult, Delivery};
+use crate::domain::download::{DownloadLink, DownloadToken};
 use crate::domain::ids::{
     AccountId, CustomerId, DeliveryId, EventId, InvoiceId, PaymentId, ReceiptId, WebhookId,
 };
@@ -46,6 +47,9 @@ pub const DELIVERY_ID: &str = "whdl_01KEVENTSDE1VERY0000000001";
 pub const RECEIPT_ID: &str = "rcpt_01KEVENTSRECE1PT0000000001";
 /// When the fixture receipt was written: fixed, because the sample stream event carries it.
 pub const RECEIPT_AT: &str = "2026-11-26T10:16:01.000Z";
+/// The token of a download link of the paid fixture invoice, which `events/download_invoice.json`
+/// fetches (43 URL-safe characters, as generated ones have).
+pub const DOWNLOAD_TOKEN: &str = "fixtureDownloadTokenForSampleEventsOnly0000";
 /// An outstanding invoice that `events/update_invoice_status.json` marks paid.
 pub const OUTSTANDING_INVOICE_ID: &str = "inv_01KEVENTS1NV0CE00000000002";
 
@@ -161,6 +165,12 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
                 invoice.number = InvoiceNumber::new(number)?;
                 store.put_invoice_fixture(&account.id, &invoice).await?;
                 if status == InvoiceStatus::Paid {
+                    let token = DownloadToken::parse(DOWNLOAD_TOKEN)
+                        .ok_or_else(|| StoreError::Internal("the fixture token".into()))?;
+                    let link = DownloadLink::new(invoice.id.clone(), now);
+                    store
+                        .put_download_link_fixture(&account.id, &token, &link, now)
+                        .await?;
                     store
                         .put_receipt_fixture(
                             &account.id,

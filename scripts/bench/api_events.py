@@ -128,6 +128,14 @@ class Endpoints:
             "send invoice": ("send_invoice", lambda: event(
                 "POST", f"/api/v1/invoices/{work['invoices'][0]}/send", work["key"]),
                 None, "work"),
+            "invoice download link": ("create_invoice_download_link", lambda: event(
+                "POST", f"/api/v1/invoices/{work['invoices'][0]}/download-links", work["key"]),
+                None, "work"),
+            # Public (the token is the credential): the link, the invoice, the account and the
+            # customer read, and the PDF made.
+            "download invoice": ("download_invoice", lambda: event(
+                "GET", f"/files/invoices/{work['download']}", "none"),
+                None, "work"),
             "get customer": ("get_customer", lambda: event(
                 "GET", f"/api/v1/customers/{work['customer']}", work["key"]), None, "work"),
             "list customers": ("list_customers", lambda: event(

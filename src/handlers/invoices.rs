@@ -1,11 +1,13 @@
 use crate::app::App;
 use crate::domain::customer::CustomerRef;
+use crate::domain::download::{DownloadLink, DownloadToken};
 use crate::domain::ids::{InvoiceId, ReceiptId};
 use crate::domain::invoice::Invoice;
 use crate::domain::invoice::{InvoiceSettlement, InvoiceStatus};
 use crate::domain::page::Listing;
 use crate::domain::time::Timestamp;
 use crate::http::fields::string;
+use crate::http::invoice_pdf::{BilledTo, InvoiceFile, invoice_pdf};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::store::SetInvoiceStatus;
@@ -150,4 +152,77 @@ pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
         )),
         None => Err(not_found()),
     }
+}
+
+/// `POST /invoices/{id}/download-links` (as versions from 2026-07-24 ask) or `GET
+/// /invoices/{id}/download` (up to 2026-07-11; both in every version): a URL that serves the
+/// invoice as a PDF to whoever holds it, for seven days, without an API key. One GetItem of
+/// the invoice, one PutItem of the link (with an Idempotency-Key, a transaction with its
+/// record, so a repeat answers the same URL).
+pub async fn download_link(
+    app: &'static App,
+    request: ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    // The body is optional; if sent it must be an empty object.
+    if request.body.is_some() {
+        request.body_fields()?.finish(())?;
+    }
+    let id = invoice_id(&request)?;
+    let account = &request.principal.account_id;
+    let invoice = app
+        .store
+        .get_invoice(account, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
+    let now = Timestamp::now();
+    let token = DownloadToken::generate().map_err(ApiError::internal)?;
+    let link = DownloadLink::new(invoice.id, now);
+    let url = format!(
+        "{}/files/invoices/{}",
+        request.public_base_url.trim_end_matches('/'),
+        token.expose()
+    );
+    let response =
+        views::invoice_download(request.version, &url, link.expires_at, invoice.livemode)?;
+    let completion = completing(&request, &response);
+    app.store
+        .insert_download_link(account, &token, &link, now, completion.as_ref())
+        .await?;
+    Ok(response)
+}
+
+/// `GET /files/invoices/{token}` (public: the token is the credential): the invoice of a link
+/// that still serves, as a PDF. One GetItem for the link, then the invoice and the merchant at
+/// once, then its customer (who it is billed to). A token unknown, malformed or expired, and
+/// an invoice gone, are all 404 alike.
+pub async fn file(app: &'static App, token: &str) -> Result<InvoiceFile, ApiError> {
+    let not_found = || ApiError::not_found(Resource::Invoice);
+    let token = DownloadToken::parse(token).ok_or_else(not_found)?;
+    let (account, link) = app
+        .store
+        .download_link(&token)
+        .await?
+        .ok_or_else(not_found)?;
+    if !link.serves_at(Timestamp::now()) {
+        return Err(not_found());
+    }
+    let (invoice, merchant) = tokio::join!(
+        app.store.get_invoice(&account, &link.invoice_id),
+        app.account(&account)
+    );
+    let invoice = invoice?.ok_or_else(not_found)?;
+    let merchant = merchant?.ok_or_else(not_found)?;
+    let customer = app
+        .store
+        .get_customer_by_id(&account, &invoice.customer_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("an invoice's customer is gone"))?;
+    let billed_to = BilledTo {
+        email: customer.email.as_str(),
+        name: customer.full_name.as_ref().map(|name| name.as_str()),
+    };
+    Ok(InvoiceFile {
+        filename: format!("{}.pdf", invoice.number),
+        pdf: invoice_pdf(&merchant.name, &billed_to, &invoice),
+    })
 }

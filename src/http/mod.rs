@@ -8,6 +8,8 @@ pub mod error;
 pub mod error_docs;
 pub mod fields;
 pub mod hosted_page;
+pub mod invoice_file;
+pub mod invoice_pdf;
 pub mod request;
 pub mod response;
 pub mod routes;

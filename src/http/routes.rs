@@ -99,6 +99,18 @@ pub const SEND_INVOICE: Route = Route {
     method: "POST",
     path: "/api/v1/invoices/{id}/send",
 };
+/// A URL that serves the invoice as a PDF, as versions from 2026-07-24 ask for one.
+pub const CREATE_INVOICE_DOWNLOAD_LINK: Route = Route {
+    function: "create_invoice_download_link",
+    method: "POST",
+    path: "/api/v1/invoices/{id}/download-links",
+};
+/// The same, as versions up to 2026-07-11 ask. Both work in every version.
+pub const GET_INVOICE_DOWNLOAD: Route = Route {
+    function: "create_invoice_download_link",
+    method: "GET",
+    path: "/api/v1/invoices/{id}/download",
+};
 pub const CREATE_WEBHOOK: Route = Route {
     function: "create_webhook",
     method: "POST",
@@ -166,6 +178,13 @@ pub const SUBMIT_PAY_PAGE: Route = Route {
     path: "/pay/{id}",
 };
 
+/// An invoice's PDF, for whoever holds its download link (public: the token is the credential).
+pub const DOWNLOAD_INVOICE: Route = Route {
+    function: "download_invoice",
+    method: "GET",
+    path: "/files/invoices/{token}",
+};
+
 /// The error documentation every `doc_url` points into (public, HTML).
 pub const ERROR_DOCS: Route = Route {
     function: "error_docs",
@@ -190,6 +209,8 @@ pub const ALL: &[Route] = &[
     UPDATE_INVOICE_STATUS,
     PATCH_INVOICE_STATUS,
     SEND_INVOICE,
+    CREATE_INVOICE_DOWNLOAD_LINK,
+    GET_INVOICE_DOWNLOAD,
     CREATE_WEBHOOK,
     LIST_WEBHOOKS,
     GET_WEBHOOK,
@@ -201,6 +222,7 @@ pub const ALL: &[Route] = &[
     RETRY_WEBHOOK_DELIVERY,
     SHOW_PAY_PAGE,
     SUBMIT_PAY_PAGE,
+    DOWNLOAD_INVOICE,
     STRIPE_WEBHOOK,
     ERROR_DOCS,
 ];
@@ -356,9 +378,9 @@ mod tests {
         functions.dedup();
         assert_eq!(
             functions.len(),
-            ALL.len() - 4,
+            ALL.len() - 5,
             "pay_page serves GET and POST; the customer, invoice status and webhook updates PUT \
-             and PATCH"
+             and PATCH; an invoice's download link POST and GET"
         );
     }
 }

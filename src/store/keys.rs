@@ -56,6 +56,7 @@ pub const INVOICE_COUNTER_SK: &str = "INVSEQ";
 pub const RECEIPT_SK: &str = "RCPT";
 pub const TAX_RATES_SK: &str = "TAX";
 pub const LINK_SK: &str = "LINK";
+pub const DOWNLOAD_LINK_SK: &str = "DL";
 pub const IDEMPOTENCY_SK: &str = "IDEM";
 pub const WEBHOOK_SK: &str = "WH";
 pub const WEBHOOK_COUNT_SK: &str = "WHCOUNT";
@@ -139,6 +140,11 @@ pub fn tax_rates(account: &AccountId) -> String {
 
 pub fn link(payment: &PaymentId) -> String {
     format!("LINK#{payment}")
+}
+
+/// An invoice download link, by its token's hash (the URL names no account).
+pub fn download_link(token_hash: &str) -> String {
+    format!("DL#{token_hash}")
 }
 
 pub fn idempotency(account: &AccountId, key_digest: &str) -> String {

@@ -21,6 +21,7 @@ mod client;
 mod completion;
 mod customers;
 mod deliveries;
+mod download_links;
 mod error;
 mod idempotency;
 mod invoices;

@@ -17,6 +17,8 @@ fn object_of(function: &str) -> &'static str {
         "customer_batch"
     } else if function == "send_invoice" {
         "invoice_delivery"
+    } else if function == "create_invoice_download_link" {
+        "invoice_download_link"
     } else if function == "test_webhook" || function == "retry_webhook_delivery" {
         "webhook_delivery"
     } else if function == "list_webhook_deliveries" {
@@ -89,6 +91,13 @@ async fn every_sample_event_runs_through_its_function() {
             );
         } else if function == "pay_page" {
             assert!(response.text.contains("<form"), "the page shows its form");
+        } else if function == "download_invoice" {
+            assert_eq!(response.header("content-type"), Some("application/pdf"));
+            assert!(
+                response.bytes.starts_with(b"%PDF-"),
+                "the fixture invoice's PDF"
+            );
+            assert!(response.text.contains("(Invoice INV-000001)"));
         } else if function == "error_docs" {
             assert!(response.text.contains("id=\"validation_error\""));
         } else if response.status == 200 {

@@ -1,7 +1,10 @@
+use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::domain::account::Mode;
+use commet_payments::domain::download::DownloadToken;
+use commet_payments::domain::time::Timestamp;
 use serde_json::json;
 
-use crate::helpers::{TestApp, customer_with_card, outstanding_invoice};
+use crate::helpers::{TestApp, customer_with_card, event, outstanding_invoice};
 
 #[tokio::test]
 async fn an_outstanding_invoice_can_be_marked_paid_once() {
@@ -132,4 +135,158 @@ async fn list_filters_by_customer_and_status_with_pagination() {
     t.get("/api/v1/invoices?status=late", &key)
         .await
         .error(400, "validation_error");
+}
+
+/// The path of a download URL (the tests serve it as API Gateway would, on any host).
+fn path_of(url: &str) -> String {
+    let path = url
+        .split_once("/files/invoices/")
+        .map(|(_, token)| format!("/files/invoices/{token}"));
+    path.unwrap_or_else(|| panic!("not a download URL: {url}"))
+}
+
+#[tokio::test]
+async fn a_download_link_serves_the_invoice_as_a_pdf_without_a_key_for_seven_days() {
+    // GIVEN an outstanding invoice
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let (_, invoice) = outstanding_invoice(&t, &key).await;
+    let number = t
+        .get(&format!("/api/v1/invoices/{invoice}"), &key)
+        .await
+        .data()["invoiceNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // WHEN a download link is asked for, both ways
+    let made = t
+        .post(
+            &format!("/api/v1/invoices/{invoice}/download-links"),
+            &key,
+            json!({}),
+        )
+        .await;
+    let old_way = t
+        .get(&format!("/api/v1/invoices/{invoice}/download"), &key)
+        .await;
+
+    // THEN each answers a URL for seven days, named as 2026-07-11 names it
+    for answer in [&made, &old_way] {
+        assert_eq!(answer.status, 200, "{:#}", answer.body);
+        let data = answer.data();
+        assert_eq!(data["object"], "invoice");
+        assert_eq!(data["livemode"], false);
+        let expires = Timestamp::parse(data["expiresAt"].as_str().unwrap()).unwrap();
+        let days = (expires.datetime() - Timestamp::now().datetime()).whole_hours();
+        assert!((167..=168).contains(&days), "{days} hours");
+        assert!(
+            data["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://127.0.0.1:9000/files/invoices/"),
+            "{data}"
+        );
+    }
+    assert_ne!(made.data()["url"], old_way.data()["url"], "a link each");
+
+    // AND the URL serves the PDF to anyone who has it, no key needed
+    let path = path_of(made.data()["url"].as_str().unwrap());
+    let file = t.send(event("GET", &path).build()).await;
+    assert_eq!(file.status, 200, "{}", file.text);
+    assert_eq!(file.header("content-type"), Some("application/pdf"));
+    assert_eq!(
+        file.header("content-disposition"),
+        Some(format!("attachment; filename=\"{number}.pdf\"").as_str())
+    );
+    assert_eq!(file.header("cache-control"), Some("no-store"));
+    assert!(file.bytes.starts_with(b"%PDF-"));
+    for part in [
+        format!("(Invoice {number})"),
+        "(DUE)".into(),
+        "(Test account)".into(),
+        "(payer@example.com)".into(),
+        "($3.00)".into(),
+    ] {
+        assert!(file.text.contains(&part), "{part}");
+    }
+
+    // AND once expired it serves nothing, as an unknown or malformed token does not
+    let token = path.rsplit('/').next().unwrap();
+    let hash = DownloadToken::parse(token).unwrap().hash();
+    t.store
+        .client()
+        .update_item()
+        .table_name(t.store.table_name())
+        .key("pk", AttributeValue::S(format!("DL#{hash}")))
+        .key("sk", AttributeValue::S("DL".into()))
+        .update_expression("SET expiresAt = :past")
+        .expression_attribute_values(
+            ":past",
+            AttributeValue::S("2026-01-01T00:00:00.000Z".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let unknown = format!("/files/invoices/{}", "A".repeat(43));
+    for gone in [path.as_str(), unknown.as_str(), "/files/invoices/short"] {
+        let refused = t.send(event("GET", gone).build()).await;
+        assert_eq!(refused.status, 404, "{gone}");
+        assert_eq!(
+            refused.header("content-type"),
+            Some("text/plain; charset=utf-8")
+        );
+        assert!(refused.text.contains("expired"), "{}", refused.text);
+    }
+    let old_path = path_of(old_way.data()["url"].as_str().unwrap());
+    assert_eq!(t.send(event("GET", &old_path).build()).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_download_link_is_for_the_keys_own_invoices_and_once_per_idempotency_key() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let (_, invoice) = outstanding_invoice(&t, &key).await;
+    let path = format!("/api/v1/invoices/{invoice}/download-links");
+    let (_, other) = t.account(Mode::Sandbox).await;
+    t.post(&path, &other, json!({}))
+        .await
+        .error(404, "invoice_not_found");
+    t.post(
+        "/api/v1/invoices/inv_01KEVENTS1NV0CE00000000099/download-links",
+        &key,
+        json!({}),
+    )
+    .await
+    .error(404, "invoice_not_found");
+    t.post(&path, &key, json!({ "expiresIn": 60 }))
+        .await
+        .error(400, "validation_error");
+    let once = || {
+        t.send(
+            event("POST", &path)
+                .key(&key)
+                .header("Idempotency-Key", "pdf-1")
+                .json(json!({}))
+                .build(),
+        )
+    };
+    let first = once().await;
+    assert_eq!(first.status, 200, "{:#}", first.body);
+    assert_eq!(once().await.text, first.text, "the same URL");
+    for (version, object) in [
+        ("2026-07-11", "invoice"),
+        ("2026-08-27", "invoice_download_link"),
+    ] {
+        let answer = t
+            .send(
+                event("POST", &path)
+                    .key(&key)
+                    .header("Commet-Version", version)
+                    .build(),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert_eq!(answer.data()["object"], object, "{version}");
+    }
 }

@@ -152,6 +152,18 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
             format!("/api/v1/invoices/{}/status", a.invoice),
             Some(json!({ "status": "void" })),
         ),
+        "create_invoice_download_link" => vec![
+            (
+                "POST".into(),
+                format!("/api/v1/invoices/{}/download-links", a.invoice),
+                Some(json!({})),
+            ),
+            (
+                "GET".into(),
+                format!("/api/v1/invoices/{}/download", a.invoice),
+                None,
+            ),
+        ],
         "send_invoice" => one(
             "POST",
             format!("/api/v1/invoices/{}/send", a.invoice),
@@ -183,7 +195,8 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
         // The hosted page is public by design and keyed by the link alone; the error
         // documentation is public and holds no account's data; Stripe's events take no key,
         // only Stripe's signature, and a forged one changes nothing (stripe_events.rs).
-        "pay_page" | "error_docs" | "stripe_webhook" => vec![],
+        // Public: a download link's token is its credential (tested in invoices.rs).
+        "pay_page" | "error_docs" | "stripe_webhook" | "download_invoice" => vec![],
         other => panic!("route {other} has no tenant test: add its attempts here"),
     }
 }

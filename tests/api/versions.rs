@@ -142,6 +142,11 @@ async fn each_version_answers_exactly_the_fields_its_sdk_declares() {
             .await;
         assert_eq!(sent.status, 200, "{}", sent.text);
         assert_fields(version, "sentInvoice", sent.data());
+        let download = t
+            .get(&format!("/api/v1/invoices/{outstanding}/download"), &key)
+            .await;
+        assert_eq!(download.status, 200, "{}", download.text);
+        assert_fields(version, "invoiceDownload", download.data());
         // Both methods work in every version; the version decides the answer's shape.
         let method = if is_enveloped(version) {
             "PUT"
@@ -482,6 +487,10 @@ mod golden {
             }),
             ("send_invoice", |v| {
                 views::invoice_sent(v, at(UPDATED), false)
+            }),
+            ("create_invoice_download_link", |v| {
+                let url = "https://api.example/files/invoices/token";
+                views::invoice_download(v, url, at(UPDATED), false)
             }),
             ("not_found", |v| {
                 let error = ApiError::not_found(Resource::Payment);

@@ -187,3 +187,34 @@ impl InvoiceDeliveryView {
         }
     }
 }
+
+/// The answer of a download link: where the PDF is, and until when.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct InvoiceDownloadView<'a> {
+    url: &'a str,
+    expires_at: String,
+    object: &'static str,
+    livemode: bool,
+}
+
+impl<'a> InvoiceDownloadView<'a> {
+    pub(super) fn new(
+        url: &'a str,
+        expires_at: String,
+        livemode: bool,
+        version: ApiVersion,
+    ) -> Self {
+        Self {
+            url,
+            expires_at,
+            // Commet named this answer an invoice up to 2026-07-11.
+            object: if is_enveloped(version) {
+                "invoice"
+            } else {
+                "invoice_download_link"
+            },
+            livemode,
+        }
+    }
+}

@@ -23,7 +23,7 @@ use super::response::ApiResponse;
 use super::version::is_enveloped;
 pub use customer::BatchFailure;
 use customer::{CustomerBatchView, CustomerView};
-use invoice::{InvoiceDeliveryView, InvoiceStatusView, InvoiceView};
+use invoice::{InvoiceDeliveryView, InvoiceDownloadView, InvoiceStatusView, InvoiceView};
 use payment::PaymentView;
 use webhook::{AttemptView, DeletedView, WebhookTestView, WebhookView};
 
@@ -99,6 +99,19 @@ pub fn invoice_sent(version: ApiVersion, sent_at: Timestamp, livemode: bool) -> 
     ApiResponse::object(
         version,
         &InvoiceDeliveryView::new(sent_at.to_string(), livemode, version),
+    )
+}
+
+/// The answer of a download link: the PDF's URL and when it stops serving.
+pub fn invoice_download(
+    version: ApiVersion,
+    url: &str,
+    expires_at: Timestamp,
+    livemode: bool,
+) -> Answer {
+    ApiResponse::object(
+        version,
+        &InvoiceDownloadView::new(url, expires_at.to_string(), livemode, version),
     )
 }
 

@@ -5,6 +5,7 @@
 mod account;
 mod customer;
 mod delivery;
+mod download_link;
 mod invoice;
 mod link;
 mod link_check;
@@ -28,6 +29,7 @@ use crate::domain::time::Timestamp;
 pub(crate) use account::{AccountItem, ApiKeyItem, account_key, api_key_key};
 pub(crate) use customer::{CustomerChangeItem, CustomerItem, ExternalIdItem, PaymentMethodItem};
 pub(crate) use delivery::{AttemptItem, DeliveryItem, due_key};
+pub(crate) use download_link::DownloadLinkItem;
 pub(crate) use invoice::{InvoiceCounterItem, InvoiceItem};
 pub(crate) use link::LinkItem;
 pub(crate) use link_check::LinkCheckItem;

@@ -126,17 +126,20 @@ pub struct TestResponse {
     /// The body as JSON (`Null` for an HTML page).
     pub body: Value,
     pub text: String,
+    /// The body as sent (a PDF is not text).
+    pub bytes: Vec<u8>,
 }
 
 impl From<Response<Body>> for TestResponse {
     fn from(response: Response<Body>) -> Self {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = match response.body() {
-            Body::Text(text) => text.clone(),
-            Body::Binary(bytes) => String::from_utf8(bytes.clone()).expect("UTF-8 body"),
-            _ => String::new(),
+        let bytes = match response.body() {
+            Body::Text(text) => text.as_bytes().to_vec(),
+            Body::Binary(bytes) => bytes.clone(),
+            _ => Vec::new(),
         };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = headers
             .get("content-type")
             .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
@@ -154,6 +157,7 @@ impl From<Response<Body>> for TestResponse {
             headers,
             body,
             text,
+            bytes,
         }
     }
 }

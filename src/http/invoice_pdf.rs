@@ -1,0 +1,281 @@
+//! An invoice as a PDF, the document a download link serves: one A4 page of text in two of the
+//! PDF base fonts, so nothing is embedded (Helvetica for words; Courier for amounts, whose
+//! fixed width right-aligns them without font metrics). The base fonts' WinAnsi encoding covers
+//! Western European text; any other character shows as `?`. The content stream is left
+//! uncompressed: an invoice page is a few kilobytes.
+
+use encoding_rs::WINDOWS_1252;
+use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str, TextStr};
+
+use crate::domain::invoice::{Invoice, InvoiceStatus};
+use crate::domain::money::for_payer;
+
+const PAGE_WIDTH: f32 = 595.0;
+const PAGE_HEIGHT: f32 = 842.0;
+const LEFT: f32 = 56.0;
+const RIGHT: f32 = PAGE_WIDTH - 56.0;
+const REGULAR: Name<'static> = Name(b"F1");
+const BOLD: Name<'static> = Name(b"F2");
+const FIXED: Name<'static> = Name(b"F3");
+/// Every Courier glyph is 600/1000 of the font size wide.
+const FIXED_ADVANCE: f32 = 0.6;
+/// A line item's description is cut to this many characters, to stay clear of the amounts.
+const DESCRIPTION_CHARS: usize = 60;
+
+/// An invoice as its download link serves it.
+pub struct InvoiceFile {
+    /// `INV-000001.pdf`.
+    pub filename: String,
+    pub pdf: Vec<u8>,
+}
+
+/// Who the invoice is for, as the document names them.
+pub struct BilledTo<'a> {
+    pub email: &'a str,
+    pub name: Option<&'a str>,
+}
+
+/// The PDF of `invoice`, issued by `merchant` to `billed_to`.
+pub fn invoice_pdf(merchant: &str, billed_to: &BilledTo<'_>, invoice: &Invoice) -> Vec<u8> {
+    let amount = |minor_units| for_payer(minor_units, &invoice.currency);
+    let mut page = Page::new();
+    page.text(BOLD, 18.0, LEFT, 780.0, merchant);
+    page.text(
+        REGULAR,
+        14.0,
+        LEFT,
+        752.0,
+        &format!("Invoice {}", invoice.number),
+    );
+    page.right(BOLD, 14.0, 752.0, status_label(invoice.status));
+
+    let issued = invoice.issued_at.to_string();
+    let mut y = 716.0;
+    let mut detail = |label: &str, value: &str| {
+        page.text(REGULAR, 10.0, LEFT, y, label);
+        page.text(REGULAR, 10.0, LEFT + 90.0, y, value);
+        y -= 15.0;
+    };
+    detail("Issued", issued.get(..10).unwrap_or(&issued));
+    if let Some(name) = billed_to.name {
+        detail("Billed to", name);
+        detail("", billed_to.email);
+    } else {
+        detail("Billed to", billed_to.email);
+    }
+    detail("Invoice id", invoice.id.as_str());
+    detail("Payment", invoice.payment_id.as_str());
+
+    y -= 20.0;
+    page.text(BOLD, 10.0, LEFT, y, "Description");
+    page.text(BOLD, 10.0, 320.0, y, "Qty");
+    page.right_at(BOLD, 10.0, 440.0, y, "Unit price");
+    page.right(BOLD, 10.0, y, "Amount");
+    page.rule(y - 6.0);
+    y -= 22.0;
+    for line in &invoice.line_items {
+        page.text(REGULAR, 10.0, LEFT, y, &shortened(&line.description));
+        page.text(REGULAR, 10.0, 320.0, y, &line.quantity.to_string());
+        page.right_at(FIXED, 10.0, 440.0, y, &amount(line.unit_amount));
+        page.right(FIXED, 10.0, y, &amount(line.amount()));
+        y -= 16.0;
+    }
+    page.rule(y + 6.0);
+    y -= 14.0;
+    for (label, value, font) in [
+        ("Subtotal", invoice.subtotal, REGULAR),
+        ("Tax", invoice.tax, REGULAR),
+        ("Total", invoice.total(), BOLD),
+    ] {
+        page.text(font, 10.0, 360.0, y, label);
+        page.right(FIXED, 10.0, y, &amount(value));
+        y -= 16.0;
+    }
+    page.text(
+        REGULAR,
+        9.0,
+        LEFT,
+        y - 10.0,
+        &format!(
+            "Amounts in {}.",
+            invoice.currency.code().to_ascii_uppercase()
+        ),
+    );
+    page.finish(&format!("Invoice {}", invoice.number))
+}
+
+fn status_label(status: InvoiceStatus) -> &'static str {
+    match status {
+        InvoiceStatus::Paid => "PAID",
+        InvoiceStatus::Outstanding => "DUE",
+        InvoiceStatus::Void => "VOID",
+        InvoiceStatus::Draft => "DRAFT",
+        InvoiceStatus::Uncollectible => "UNCOLLECTIBLE",
+    }
+}
+
+fn shortened(text: &str) -> String {
+    if text.chars().count() <= DESCRIPTION_CHARS {
+        text.to_owned()
+    } else {
+        let kept: String = text.chars().take(DESCRIPTION_CHARS - 1).collect();
+        format!("{kept}…")
+    }
+}
+
+/// `text` in the base fonts' WinAnsi encoding: one byte per character, `?` for any it lacks.
+fn win_ansi(text: &str) -> Vec<u8> {
+    let mut buffer = [0u8; 4];
+    text.chars()
+        .map(|c| {
+            let (bytes, _, unmappable) = WINDOWS_1252.encode(c.encode_utf8(&mut buffer));
+            match *bytes {
+                [byte] if !unmappable && !c.is_control() => byte,
+                _ => b'?',
+            }
+        })
+        .collect()
+}
+
+/// The page's content, drawn top to bottom.
+struct Page {
+    content: Content,
+}
+
+impl Page {
+    fn new() -> Self {
+        Self {
+            content: Content::new(),
+        }
+    }
+
+    fn text(&mut self, font: Name<'_>, size: f32, x: f32, y: f32, text: &str) {
+        self.content
+            .begin_text()
+            .set_font(font, size)
+            .next_line(x, y)
+            .show(Str(&win_ansi(text)))
+            .end_text();
+    }
+
+    /// `text` ending at the right margin; in Courier its width is exact, in the others an
+    /// estimate good enough for a short label.
+    fn right(&mut self, font: Name<'_>, size: f32, y: f32, text: &str) {
+        self.right_at(font, size, RIGHT, y, text);
+    }
+
+    fn right_at(&mut self, font: Name<'_>, size: f32, right: f32, y: f32, text: &str) {
+        let glyphs = win_ansi(text).len() as f32;
+        let advance = if font == FIXED { FIXED_ADVANCE } else { 0.62 };
+        self.text(font, size, right - glyphs * advance * size, y, text);
+    }
+
+    fn rule(&mut self, y: f32) {
+        self.content
+            .set_line_width(0.5)
+            .set_stroke_gray(0.75)
+            .move_to(LEFT, y)
+            .line_to(RIGHT, y)
+            .stroke();
+    }
+
+    fn finish(self, title: &str) -> Vec<u8> {
+        let catalog = Ref::new(1);
+        let pages = Ref::new(2);
+        let page = Ref::new(3);
+        let contents = Ref::new(4);
+        let fonts = [
+            (REGULAR, Ref::new(5), Name(b"Helvetica")),
+            (BOLD, Ref::new(6), Name(b"Helvetica-Bold")),
+            (FIXED, Ref::new(7), Name(b"Courier")),
+        ];
+        let info = Ref::new(8);
+        let mut pdf = Pdf::new();
+        pdf.catalog(catalog).pages(pages);
+        pdf.pages(pages).kids([page]).count(1);
+        {
+            let mut writer = pdf.page(page);
+            writer
+                .parent(pages)
+                .media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT))
+                .contents(contents);
+            let mut resources = writer.resources();
+            let mut font_names = resources.fonts();
+            for (name, id, _) in fonts {
+                font_names.pair(name, id);
+            }
+        }
+        for (_, id, base) in fonts {
+            pdf.type1_font(id)
+                .base_font(base)
+                .encoding_predefined(Name(b"WinAnsiEncoding"));
+        }
+        pdf.document_info(info)
+            .title(TextStr(title))
+            .producer(TextStr("commet-payments"));
+        pdf.stream(contents, &self.content.finish());
+        pdf.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::CustomerId;
+    use crate::domain::payment::tests::link;
+    use crate::domain::time::Timestamp;
+
+    fn invoice() -> Invoice {
+        let mut payment = link();
+        payment.description =
+            crate::domain::text::Description::parse("Café crème × 2 — 東京").unwrap();
+        let at = Timestamp::parse("2026-03-01T10:00:00.000Z").unwrap();
+        let mut invoice =
+            Invoice::for_payment(&payment, CustomerId::generate(), InvoiceStatus::Paid, at);
+        invoice.tax = 181;
+        invoice
+    }
+
+    #[test]
+    fn the_pdf_shows_the_invoice_in_win_ansi_text() {
+        let invoice = invoice();
+        let bytes = invoice_pdf(
+            "Ada's Shop",
+            &BilledTo {
+                email: "ada@example.com",
+                name: Some("Ada Lovelace"),
+            },
+            &invoice,
+        );
+        assert!(bytes.starts_with(b"%PDF-"));
+        assert!(bytes.ends_with(b"%%EOF") || bytes.ends_with(b"%%EOF\n"));
+        let text = String::from_utf8_lossy(&bytes);
+        for part in [
+            "(Invoice INV-000001)",
+            "(PAID)",
+            "($25.00)",
+            "($1.81)",
+            "($26.81)",
+            "(2026-03-01)",
+            "(Ada Lovelace)",
+            "(ada@example.com)",
+            "/WinAnsiEncoding",
+            "/Helvetica",
+            "/Courier",
+        ] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+        // é is one WinAnsi byte, × and — too; the Japanese characters have none.
+        let description = win_ansi("Café crème × 2 — 東京");
+        assert_eq!(description, b"Caf\xe9 cr\xe8me \xd7 2 \x97 ??");
+    }
+
+    #[test]
+    fn long_descriptions_are_cut_and_control_characters_hidden() {
+        let long = "x".repeat(80);
+        assert_eq!(shortened(&long).chars().count(), DESCRIPTION_CHARS);
+        assert!(shortened(&long).ends_with('…'));
+        assert_eq!(shortened("short"), "short");
+        assert_eq!(win_ansi("a\u{7}b(c)"), b"a?b(c)");
+    }
+}
