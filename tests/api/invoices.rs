@@ -4,7 +4,7 @@ use commet_payments::domain::download::DownloadToken;
 use commet_payments::domain::time::Timestamp;
 use serde_json::json;
 
-use crate::helpers::{TestApp, customer_with_card, event, outstanding_invoice};
+use crate::helpers::{TestApp, customer_with_card, event, invoice_number, outstanding_invoice};
 
 #[tokio::test]
 async fn an_outstanding_invoice_can_be_marked_paid_once() {
@@ -151,13 +151,7 @@ async fn a_download_link_serves_the_invoice_as_a_pdf_without_a_key_for_seven_day
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
     let (_, invoice) = outstanding_invoice(&t, &key).await;
-    let number = t
-        .get(&format!("/api/v1/invoices/{invoice}"), &key)
-        .await
-        .data()["invoiceNumber"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let number = invoice_number(&t, &key, &invoice).await;
 
     // WHEN a download link is asked for, both ways
     let made = t

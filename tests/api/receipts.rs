@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use crate::charges::receipts;
 use crate::helpers::{
-    TestApp, TestResponse, card, customer_with_card, event, outstanding_invoice, sent_mail,
-    stream_relay,
+    TestApp, TestResponse, card, customer_with_card, event, invoice_number, outstanding_invoice,
+    sent_mail, stream_relay,
 };
 
 /// The e-mails to `to`, once `wanted` arrived (failing after 30 s) and nothing more came for 3 s.
@@ -206,13 +206,7 @@ async fn an_invoice_sent_on_request_is_a_bill_while_outstanding_and_a_receipt_on
         )
         .await;
     assert_eq!(moved.status, 200, "{:#}", moved.body);
-    let number = t
-        .get(&format!("/api/v1/invoices/{invoice}"), &key)
-        .await
-        .data()["invoiceNumber"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let number = invoice_number(&t, &key, &invoice).await;
 
     // WHEN it is sent
     let sent = send_invoice(&t, &key, &invoice, &[]).await;

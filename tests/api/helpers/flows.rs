@@ -138,6 +138,12 @@ pub async fn outstanding_invoice(t: &TestApp, key: &str) -> (String, String) {
     (customer, invoice)
 }
 
+/// The number of `invoice` (`INV-000001`), as the API reads it.
+pub async fn invoice_number(t: &TestApp, key: &str, invoice: &str) -> String {
+    let found = t.get(&format!("/api/v1/invoices/{invoice}"), key).await;
+    found.data()["invoiceNumber"].as_str().unwrap().to_owned()
+}
+
 /// The outstanding invoice of a charge of `customer` that declines.
 pub async fn declined_invoice(t: &TestApp, key: &str, customer: &str) -> String {
     let declined = t
