@@ -1,8 +1,8 @@
 //! Receipts out: each settled payment's receipt (and each invoice sent on request) e-mailed to
-//! its payer, first when the stream shows it written, then on the schedule until sent or out of attempts. An attempt takes the
-//! receipt first (a lease on it), so two senders never mail it at once; a duplicate is still
-//! possible when SES accepted a message and the record of it then failed (the lease runs out and
-//! the schedule sends again).
+//! its payer, first when the stream shows it written, then on the schedule until sent or out of
+//! attempts. An attempt takes the receipt first (a lease on it), so two senders never mail it at
+//! once; a duplicate is still possible when SES accepted a message and the record of it then
+//! failed (the lease runs out and the schedule sends again).
 
 use tokio::task::JoinSet;
 
