@@ -118,7 +118,7 @@ functions! {
                 app,
                 &routes::DOWNLOAD_INVOICE,
                 event,
-                |app, token| async move { handlers::invoices::file(app, &token).await },
+                handlers::invoices::file,
             ))
         },
     };

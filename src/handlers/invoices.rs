@@ -195,9 +195,9 @@ pub async fn download_link(
 /// that still serves, as a PDF. One GetItem for the link, then the invoice and the merchant at
 /// once, then its customer (who it is billed to). A token unknown, malformed or expired, and
 /// an invoice gone, are all 404 alike.
-pub async fn file(app: &'static App, token: &str) -> Result<InvoiceFile, ApiError> {
+pub async fn file(app: &'static App, token: String) -> Result<InvoiceFile, ApiError> {
     let not_found = || ApiError::not_found(Resource::Invoice);
-    let token = DownloadToken::parse(token).ok_or_else(not_found)?;
+    let token = DownloadToken::parse(&token).ok_or_else(not_found)?;
     let (account, link) = app
         .store
         .download_link(&token)

@@ -10,7 +10,7 @@ use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use tracing::Instrument;
 
-use super::error::{ApiError, RETRY_AFTER_SECONDS};
+use super::error::ApiError;
 use super::invoice_pdf::InvoiceFile;
 use super::request;
 use super::routes::Route;
@@ -91,13 +91,11 @@ fn refusal(error: &ApiError, span: &tracing::Span) -> Response<Body> {
         "content-type",
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    // A 503's `retry-after` comes with the reply, as for the API's answers.
     for (name, value) in reply.headers {
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(name, value);
         }
-    }
-    if reply.status == 503 && !headers.contains_key("retry-after") {
-        headers.insert("retry-after", HeaderValue::from(RETRY_AFTER_SECONDS));
     }
     response
 }
