@@ -101,4 +101,15 @@ try {
   assert.ok(error instanceof CommetAPIError, String(error));
   assert.equal(error.code, "invoice_not_sendable");
 }
+// A credit for the same customer (createAdjustment, a negative amount): its PDF is a credit note.
+const credit = await commet.invoices.createAdjustment({
+  customerId: decliner.data.id, amount: -500, description: "Sorry for the decline",
+});
+assert.equal(credit.data.invoiceType, "adjustment");
+assert.equal(credit.data.status, "outstanding");
+assert.equal(credit.data.total, -500);
+const creditLink = await commet.invoices.getDownloadUrl({ id: credit.data.id });
+const creditPdf = Buffer.from(await (await fetch(creditLink.data.url)).arrayBuffer());
+assert.ok(creditPdf.includes("(Credit note " + credit.data.invoiceNumber + ")"), "a credit note");
+assert.ok(creditPdf.includes("(-$5.00)"), "its amount credited");
 console.log("node sdk: ok");

@@ -166,6 +166,22 @@ def check_invoices():
     text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert paid[0].invoice_number in text and "PAID" in text, text
 
+    # An adjustment (createAdjustment): a credit for that invoice's customer, once per key.
+    credit = unwrapped(client.invoices.create_adjustment(
+        customer_id=paid[0].customer_id, amount=-750, description="SDK credit",
+        metadata={"ticket": "7"}, idempotency_key=f"sdk-credit-{tag}"))
+    again = unwrapped(client.invoices.create_adjustment(
+        customer_id=paid[0].customer_id, amount=-750, description="SDK credit",
+        metadata={"ticket": "7"}, idempotency_key=f"sdk-credit-{tag}"))
+    assert again.id == credit.id, (again, credit)
+    assert (credit.invoice_type, credit.status, credit.total) == ("adjustment", "outstanding",
+                                                                   -750), credit
+    whole = unwrapped(client.invoices.get(credit.id))
+    assert whole.line_items[0].line_type == "credit" and whole.metadata == {"ticket": "7"}, whole
+    refused(lambda: client.invoices.create_adjustment(
+        customer_id="cus_00000000000000000000000000", amount=100, description="x"), 404,
+        "customer_not_found")
+
 
 def check_webhooks():
     deliveries = queue.Queue()

@@ -97,6 +97,7 @@ for expected in \
   '"code":"payment_not_found"' '"code":"unauthorized"' 'US-CA    725 bps' '"taxAmount":181' '"taxAmount":73' \
   '<h1>Paid</h1>' '"paymentMethod":{"type":"card"' '"status":"succeeded"' \
   '"code":"payment_failed"' 'INV-000004' '"sent":true' '%PDF-1.' '"code":"invoice_not_outstanding"' \
+  '"invoiceNumber":"INV-000005","status":"outstanding","invoiceType":"adjustment","currency":"gbp","subtotal":-500' \
   '"code":"idempotency_key_mismatch"' '{"success":true,"data":[' 'commet-version: 2026-07-24' \
   'Alan Turing Europe/London' 'pending 1000 one_time_payment' '2 True payment' 'canceled' \
   'succeeded 1200' '402 payment_failed' \

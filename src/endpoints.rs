@@ -79,6 +79,10 @@ functions! {
     );
     GET_INVOICE = api!(routes::GET_INVOICE, handlers::invoices::get);
     LIST_INVOICES = api!(routes::LIST_INVOICES, handlers::invoices::list);
+    CREATE_INVOICE = api!(
+        routes::CREATE_INVOICE,
+        handlers::invoices::create_adjustment
+    );
     UPDATE_INVOICE_STATUS = api!(
         [routes::UPDATE_INVOICE_STATUS, routes::PATCH_INVOICE_STATUS],
         handlers::invoices::update_status

@@ -128,6 +128,12 @@ class Endpoints:
             "send invoice": ("send_invoice", lambda: event(
                 "POST", f"/api/v1/invoices/{work['invoices'][0]}/send", work["key"]),
                 None, "work"),
+            # A credit for the bench customer, currency given (no look-up of their newest
+            # invoice): the counter read, then one transaction.
+            "create adjustment": ("create_invoice", lambda: event(
+                "POST", "/api/v1/invoices", work["key"],
+                {"customerId": work["customer"], "amount": -500, "currency": "usd",
+                 "description": "Benchmark credit"}), None, "work"),
             "invoice download link": ("create_invoice_download_link", lambda: event(
                 "POST", f"/api/v1/invoices/{work['invoices'][0]}/download-links", work["key"]),
                 None, "work"),

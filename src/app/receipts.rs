@@ -106,21 +106,36 @@ impl App {
         Ok(Some(sent))
     }
 
-    /// What the receipt says: the payment, its invoice as it is now and the merchant's name
-    /// (three reads at once), or why there is nothing to send.
+    /// What the receipt says: the payment (if its invoice has one), its invoice as it is now and
+    /// the merchant's name (read at once), or why there is nothing to send.
     async fn receipt_content(
         &self,
         account: &AccountId,
         receipt: &Receipt,
     ) -> Result<Result<ReceiptContent, String>, StoreError> {
+        let payment = async {
+            match &receipt.payment_id {
+                Some(id) => self.store.get_payment(account, id).await.map(Some),
+                // An adjustment's mail: there is no payment to read.
+                None => Ok(None),
+            }
+        };
         let (payment, invoice, merchant) = tokio::join!(
-            self.store.get_payment(account, &receipt.payment_id),
+            payment,
             self.store.get_invoice(account, &receipt.invoice_id),
             self.account(account)
         );
-        let (Some(payment), Some(invoice), Some(merchant)) = (payment?, invoice?, merchant?) else {
-            return Ok(Err("its payment, invoice or account is gone".into()));
+        let (payment, Some(invoice), Some(merchant)) = (payment?, invoice?, merchant?) else {
+            return Ok(Err("its invoice or account is gone".into()));
         };
-        Ok(ReceiptContent::of(&merchant.name, &payment, &invoice).map_err(|e| e.to_string()))
+        let payment = match payment {
+            None => None,
+            Some(None) => return Ok(Err("its payment is gone".into())),
+            Some(Some(payment)) => Some(payment),
+        };
+        Ok(
+            ReceiptContent::of(&merchant.name, payment.as_ref(), &invoice)
+                .map_err(|e| e.to_string()),
+        )
     }
 }

@@ -10,6 +10,10 @@ use super::Invalid;
 pub struct Currency(iso_currency::Currency);
 
 impl Currency {
+    /// What an amount is in when nothing says otherwise (an adjustment for a customer never
+    /// invoiced before).
+    pub const USD: Currency = Currency(iso_currency::Currency::USD);
+
     /// Accepts a three-letter code in any case. Funds, precious metals and other codes without
     /// a minor unit (XAU, XXX, …) are refused: nothing can be priced in them.
     pub fn parse(code: &str) -> Result<Self, Invalid> {
@@ -124,6 +128,16 @@ pub fn for_payer(minor_units: u64, currency: &Currency) -> String {
     text
 }
 
+/// A signed amount as a payer reads it: a credit is the amount with a minus sign, `-$12.50`.
+pub fn signed_for_payer(minor_units: i64, currency: &Currency) -> String {
+    let shown = for_payer(minor_units.unsigned_abs(), currency);
+    if minor_units < 0 {
+        format!("-{shown}")
+    } else {
+        shown
+    }
+}
+
 /// Symbols that name one currency to an English-reading payer (CLDR's English symbols); every
 /// other currency is shown by its code. `$` alone is the US dollar, as CLDR's English has it.
 const SYMBOLS: &[(&str, &str)] = &[
@@ -212,6 +226,18 @@ mod tests {
         ] {
             assert_eq!(for_payer(minor_units, &currency(code)), shown);
         }
+    }
+
+    #[test]
+    fn a_credit_is_shown_with_a_minus_sign() {
+        let currency = |code| Currency::parse(code).unwrap();
+        assert_eq!(signed_for_payer(-1250, &currency("usd")), "-$12.50");
+        assert_eq!(signed_for_payer(1250, &currency("usd")), "$12.50");
+        assert_eq!(signed_for_payer(-1005, &currency("kwd")), "-KWD 1.005");
+        assert_eq!(
+            signed_for_payer(i64::MIN, &currency("jpy")),
+            "-¥9,223,372,036,854,775,808"
+        );
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct PageLimit(u16);
 impl PageLimit {
     pub const MAX: u16 = 100;
     pub const DEFAULT: PageLimit = PageLimit(25);
+    /// The newest item alone.
+    pub const ONE: PageLimit = PageLimit(1);
 
     pub fn new(value: i128) -> Result<Self, Invalid> {
         if (1..=i128::from(Self::MAX)).contains(&value) {

@@ -7,7 +7,7 @@ use super::Invalid;
 use super::delivery::{ATTEMPT_LEASE, MAX_ATTEMPTS, RetrySchedule, later};
 use super::ids::{CustomerId, InvoiceId, PaymentId, ReceiptId};
 use super::invoice::{Invoice, InvoiceStatus};
-use super::money::for_payer;
+use super::money::signed_for_payer;
 use super::payment::{Payment, PaymentStatus, wire_enum};
 use super::time::Timestamp;
 
@@ -23,7 +23,8 @@ wire_enum!(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
     pub id: ReceiptId,
-    pub payment_id: PaymentId,
+    /// The payment its invoice is of; `None` for an adjustment's.
+    pub payment_id: Option<PaymentId>,
     pub invoice_id: InvoiceId,
     pub customer_id: CustomerId,
     pub email: String,
@@ -97,11 +98,13 @@ impl Receipt {
     }
 }
 
-/// What the mail of an invoice is: a receipt once it is paid, a bill while it is outstanding.
+/// What the mail of an invoice is: a receipt once it is paid, a bill while it is outstanding,
+/// and a credit note whatever its status when it credits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
     Paid,
     Due,
+    Credit,
 }
 
 /// What a receipt (or, sent on request, an outstanding invoice) says, in the payer's terms:
@@ -118,16 +121,26 @@ pub struct ReceiptContent {
     pub invoice_number: String,
     /// `Visa ending in 4242`, when a card paid.
     pub card: Option<String>,
-    /// The day it was paid, or while due the day it was issued (UTC), `2026-11-29`.
+    /// The day it was paid, or while due (and for a credit) the day it was issued (UTC),
+    /// `2026-11-29`.
     pub date: String,
-    pub payment_id: String,
+    /// The payment it is the invoice of; `None` for an adjustment.
+    pub payment_id: Option<String>,
 }
 
 impl ReceiptContent {
-    /// The mail `invoice` is as it stands now; an error when it is no longer one to send (void).
-    pub fn of(merchant: &str, payment: &Payment, invoice: &Invoice) -> Result<Self, Invalid> {
-        let amount = |minor_units| for_payer(minor_units, &payment.currency);
+    /// The mail `invoice` is as it stands now, with the payment it is of (`None` for an
+    /// adjustment); an error when it is no longer one to send (void).
+    pub fn of(
+        merchant: &str,
+        payment: Option<&Payment>,
+        invoice: &Invoice,
+    ) -> Result<Self, Invalid> {
+        let amount = |minor_units| signed_for_payer(minor_units, &invoice.currency);
         let (standing, day) = match invoice.status {
+            InvoiceStatus::Paid | InvoiceStatus::Outstanding if invoice.is_credit() => {
+                (Standing::Credit, invoice.issued_at)
+            }
             // Paid by the payment, or marked paid by hand (then `updatedAt` says when).
             InvoiceStatus::Paid => (Standing::Paid, invoice.updated_at),
             InvoiceStatus::Outstanding => (Standing::Due, invoice.issued_at),
@@ -140,9 +153,10 @@ impl ReceiptContent {
         };
         // Only a card that paid is named: a declined charge's invoice paid by hand was not.
         let card = payment
-            .card
-            .as_ref()
-            .filter(|_| standing == Standing::Paid && payment.status == PaymentStatus::Succeeded)
+            .filter(|payment| {
+                standing == Standing::Paid && payment.status == PaymentStatus::Succeeded
+            })
+            .and_then(|payment| payment.card.as_ref())
             .map(|card| {
                 let mut brand = card.brand.clone();
                 if let Some(first) = brand.get_mut(..1) {
@@ -153,11 +167,15 @@ impl ReceiptContent {
         Ok(Self {
             standing,
             merchant: merchant.to_owned(),
-            description: payment.description.as_str().to_owned(),
+            description: invoice
+                .line_items
+                .first()
+                .map(|line| line.description.clone())
+                .unwrap_or_default(),
             subtotal: amount(invoice.subtotal),
             tax: amount(invoice.tax),
             total: amount(invoice.total()),
-            currency: payment.currency.code().to_ascii_uppercase(),
+            currency: invoice.currency.code().to_ascii_uppercase(),
             invoice_number: invoice.number.to_string(),
             card,
             date: day
@@ -165,7 +183,7 @@ impl ReceiptContent {
                 .get(..10)
                 .ok_or_else(|| Invalid::new("is not a timestamp"))?
                 .to_owned(),
-            payment_id: payment.id.to_string(),
+            payment_id: invoice.payment_id().map(ToString::to_string),
         })
     }
 
@@ -177,6 +195,10 @@ impl ReceiptContent {
             ),
             Standing::Due => format!(
                 "Invoice {} from {}: {} due",
+                self.invoice_number, self.merchant, self.total
+            ),
+            Standing::Credit => format!(
+                "Credit note {} from {}: {} credited",
                 self.invoice_number, self.merchant, self.total
             ),
         }
@@ -193,7 +215,7 @@ mod tests {
         let at = Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap();
         Receipt {
             id: ReceiptId::generate(),
-            payment_id: PaymentId::generate(),
+            payment_id: Some(PaymentId::generate()),
             invoice_id: InvoiceId::generate(),
             customer_id: CustomerId::generate(),
             email: "payer@example.com".into(),
@@ -232,7 +254,7 @@ mod tests {
     #[test]
     fn a_paid_invoice_is_a_receipt_naming_the_card_that_paid() {
         let (payment, invoice, _) = paid();
-        let content = ReceiptContent::of("Shop", &payment, &invoice).unwrap();
+        let content = ReceiptContent::of("Shop", Some(&payment), &invoice).unwrap();
         assert_eq!(content.standing, Standing::Paid);
         assert_eq!(content.card.as_deref(), Some("Visa ending in 4242"));
         assert_eq!(content.total, "$26.81");
@@ -245,7 +267,7 @@ mod tests {
         let (mut payment, mut invoice, later) = paid();
         payment.status = PaymentStatus::Failed;
         invoice.status = InvoiceStatus::Outstanding;
-        let due = ReceiptContent::of("Shop", &payment, &invoice).unwrap();
+        let due = ReceiptContent::of("Shop", Some(&payment), &invoice).unwrap();
         assert_eq!(due.standing, Standing::Due);
         assert_eq!(due.card, None, "the declined card paid nothing");
         assert_eq!(due.date, "2026-03-01", "the day it was issued");
@@ -254,17 +276,63 @@ mod tests {
         let by_hand = invoice
             .settled(crate::domain::invoice::InvoiceSettlement::Paid, later)
             .unwrap();
-        let receipt = ReceiptContent::of("Shop", &payment, &by_hand).unwrap();
+        let receipt = ReceiptContent::of("Shop", Some(&payment), &by_hand).unwrap();
         assert_eq!(receipt.standing, Standing::Paid);
         assert_eq!(receipt.card, None);
         assert_eq!(receipt.date, "2026-03-04", "the day it was marked paid");
     }
 
     #[test]
+    fn an_adjustment_names_no_payment_and_a_credit_is_a_credit_note() {
+        use crate::domain::invoice::{AdjustmentAmount, NewAdjustment};
+        use crate::domain::money::Currency;
+        use crate::domain::text::Description;
+        let issued = Timestamp::parse("2026-03-01T10:00:00.000Z").unwrap();
+        let adjustment = |minor_units| {
+            Invoice::adjustment(
+                NewAdjustment {
+                    customer_id: CustomerId::generate(),
+                    amount: AdjustmentAmount::new(minor_units).unwrap(),
+                    currency: Currency::parse("gbp").unwrap(),
+                    description: Description::parse("Support hours").unwrap(),
+                    metadata: None,
+                },
+                issued,
+                false,
+            )
+        };
+        let bill = ReceiptContent::of("Shop", None, &adjustment(4000)).unwrap();
+        assert_eq!(bill.standing, Standing::Due);
+        assert_eq!((bill.total.as_str(), bill.payment_id), ("£40.00", None));
+        assert_eq!(bill.description, "Support hours");
+
+        let credit = adjustment(-1250);
+        let later = Timestamp::parse("2026-03-04T09:00:00.000Z").unwrap();
+        for invoice in [
+            credit.clone(),
+            credit
+                .settled(crate::domain::invoice::InvoiceSettlement::Paid, later)
+                .unwrap(),
+        ] {
+            let note = ReceiptContent::of("Shop", None, &invoice).unwrap();
+            assert_eq!(note.standing, Standing::Credit);
+            assert_eq!(
+                (note.total.as_str(), note.card.as_deref()),
+                ("-£12.50", None)
+            );
+            assert_eq!(note.date, "2026-03-01", "the day it was issued");
+            assert_eq!(
+                note.subject(),
+                "Credit note INV-000001 from Shop: -£12.50 credited"
+            );
+        }
+    }
+
+    #[test]
     fn a_void_invoice_is_not_mailed() {
         let (payment, mut invoice, _) = paid();
         invoice.status = InvoiceStatus::Void;
-        let refused = ReceiptContent::of("Shop", &payment, &invoice).unwrap_err();
+        let refused = ReceiptContent::of("Shop", Some(&payment), &invoice).unwrap_err();
         assert!(refused.to_string().contains("void"), "{refused}");
         let given_up = receipt().abandoned(refused.to_string());
         assert_eq!(given_up.status, ReceiptStatus::Failed);

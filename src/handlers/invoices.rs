@@ -2,16 +2,20 @@ use crate::app::App;
 use crate::domain::customer::CustomerRef;
 use crate::domain::download::{DownloadLink, DownloadToken};
 use crate::domain::ids::{InvoiceId, ReceiptId};
-use crate::domain::invoice::Invoice;
-use crate::domain::invoice::{InvoiceSettlement, InvoiceStatus};
+use crate::domain::invoice::{
+    AdjustmentAmount, Invoice, InvoiceSettlement, InvoiceStatus, NewAdjustment,
+};
+use crate::domain::money::Currency;
 use crate::domain::page::Listing;
+use crate::domain::text::{Description, Metadata};
 use crate::domain::time::Timestamp;
-use crate::http::fields::string;
+use crate::http::fields::{integer, string, string_map};
 use crate::http::invoice_pdf::{BilledTo, InvoiceFile, invoice_pdf};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::store::SetInvoiceStatus;
 
+use super::payments::customer_not_found;
 use super::{CustomerFilter, answer, completing, completing_with, page_request};
 
 fn invoice_id(request: &ApiRequest) -> Result<InvoiceId, ApiError> {
@@ -61,6 +65,67 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
         .await?;
     let cursor = found.next.as_ref().map(|next| listing.cursor(next));
     views::invoices(request.version, &found.items, cursor.as_deref())
+}
+
+/// `POST /invoices` (Commet's `invoices.createAdjustment`): an `adjustment` invoice for one
+/// customer, `outstanding` until settled by hand; a negative amount is a credit. Its currency
+/// is the request's `currency` (this service's own field), else that of the customer's newest
+/// invoice (what they are billed in), else USD. One Query for that currency (none when it is
+/// given; a customer named by externalId costs one GetItem more), then ONE transaction that
+/// numbers the invoice, checks the customer and completes the Idempotency-Key.
+pub async fn create_adjustment(
+    app: &'static App,
+    request: ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let mut fields = request.body_fields()?;
+    let customer = fields.required("customerId", |v| string(v).and_then(CustomerRef::parse));
+    let amount = fields.required("amount", |v| integer(v).and_then(AdjustmentAmount::new));
+    let description = fields.required("description", |v| string(v).and_then(Description::parse));
+    let metadata = fields.optional("metadata", |v| string_map(v).and_then(Metadata::new));
+    let currency = fields.optional("currency", |v| string(v).and_then(Currency::parse));
+    let (customer, amount, description) = fields.finish((customer, amount, description))?;
+
+    let account = &request.principal.account_id;
+    let customer_id = match customer {
+        CustomerRef::Id(id) => id,
+        CustomerRef::External(external) => app
+            .store
+            .resolve_external_id(account, &external)
+            .await?
+            .ok_or_else(customer_not_found)?,
+    };
+    let currency = match currency {
+        Some(currency) => currency,
+        None => app
+            .store
+            .newest_invoice_currency(account, &customer_id)
+            .await?
+            .unwrap_or(Currency::USD),
+    };
+    let mut invoice = Invoice::adjustment(
+        NewAdjustment {
+            customer_id,
+            amount,
+            currency,
+            description,
+            metadata,
+        },
+        Timestamp::now(),
+        request.principal.livemode(),
+    );
+    // With an Idempotency-Key, the answer (the numbered invoice) is stored by the same write.
+    let version = request.version;
+    let render = move |invoice: &Invoice| answer(views::created_invoice(version, invoice));
+    let completion = completing_with(&request, &render);
+    if app
+        .store
+        .insert_adjustment_invoice(account, &mut invoice, completion.as_ref())
+        .await?
+    {
+        views::created_invoice(request.version, &invoice)
+    } else {
+        Err(customer_not_found())
+    }
 }
 
 /// `PATCH` (or, before 2026-07-24, `PUT`) `/invoices/{id}/status`: `outstanding` → `paid` or `void`, ONE conditional UpdateItem.

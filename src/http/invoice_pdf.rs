@@ -8,7 +8,7 @@ use encoding_rs::WINDOWS_1252;
 use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::domain::invoice::{Invoice, InvoiceStatus};
-use crate::domain::money::for_payer;
+use crate::domain::money::signed_for_payer;
 
 const PAGE_WIDTH: f32 = 595.0;
 const PAGE_HEIGHT: f32 = 842.0;
@@ -37,17 +37,12 @@ pub struct BilledTo<'a> {
 
 /// The PDF of `invoice`, issued by `merchant` to `billed_to`.
 pub fn invoice_pdf(merchant: &str, billed_to: &BilledTo<'_>, invoice: &Invoice) -> Vec<u8> {
-    let amount = |minor_units| for_payer(minor_units, &invoice.currency);
+    let amount = |minor_units| signed_for_payer(minor_units, &invoice.currency);
+    let title = format!("{} {}", document_kind(invoice), invoice.number);
     let mut page = Page::new();
     page.text(BOLD, 18.0, LEFT, 780.0, merchant);
-    page.text(
-        REGULAR,
-        14.0,
-        LEFT,
-        752.0,
-        &format!("Invoice {}", invoice.number),
-    );
-    page.right(BOLD, 14.0, 752.0, status_label(invoice.status));
+    page.text(REGULAR, 14.0, LEFT, 752.0, &title);
+    page.right(BOLD, 14.0, 752.0, status_label(invoice));
 
     let issued = invoice.issued_at.to_string();
     let mut y = 716.0;
@@ -64,7 +59,9 @@ pub fn invoice_pdf(merchant: &str, billed_to: &BilledTo<'_>, invoice: &Invoice) 
         detail("Billed to", billed_to.email);
     }
     detail("Invoice id", invoice.id.as_str());
-    detail("Payment", invoice.payment_id.as_str());
+    if let Some(payment) = invoice.payment_id() {
+        detail("Payment", payment.as_str());
+    }
 
     y -= 20.0;
     page.text(BOLD, 10.0, LEFT, y, "Description");
@@ -101,11 +98,22 @@ pub fn invoice_pdf(merchant: &str, billed_to: &BilledTo<'_>, invoice: &Invoice) 
             invoice.currency.code().to_ascii_uppercase()
         ),
     );
-    page.finish(&format!("Invoice {}", invoice.number))
+    page.finish(&title)
 }
 
-fn status_label(status: InvoiceStatus) -> &'static str {
-    match status {
+/// A credit (an adjustment with a negative amount) is a credit note, not a bill.
+fn document_kind(invoice: &Invoice) -> &'static str {
+    if invoice.is_credit() {
+        "Credit note"
+    } else {
+        "Invoice"
+    }
+}
+
+fn status_label(invoice: &Invoice) -> &'static str {
+    match invoice.status {
+        // Nothing is due on a credit: it is owed to the customer.
+        InvoiceStatus::Outstanding if invoice.is_credit() => "CREDIT",
         InvoiceStatus::Paid => "PAID",
         InvoiceStatus::Outstanding => "DUE",
         InvoiceStatus::Void => "VOID",
@@ -268,6 +276,41 @@ mod tests {
         // é is one WinAnsi byte, × and — too; the Japanese characters have none.
         let description = win_ansi("Café crème × 2 — 東京");
         assert_eq!(description, b"Caf\xe9 cr\xe8me \xd7 2 \x97 ??");
+    }
+
+    #[test]
+    fn a_credit_is_a_credit_note_of_negative_amounts_and_no_payment() {
+        use crate::domain::invoice::{AdjustmentAmount, NewAdjustment};
+        let credit = Invoice::adjustment(
+            NewAdjustment {
+                customer_id: CustomerId::generate(),
+                amount: AdjustmentAmount::new(-1250).unwrap(),
+                currency: crate::domain::money::Currency::parse("usd").unwrap(),
+                description: crate::domain::text::Description::parse("Outage credit").unwrap(),
+                metadata: None,
+            },
+            Timestamp::now(),
+            false,
+        );
+        let bytes = invoice_pdf(
+            "Shop",
+            &BilledTo {
+                email: "ada@example.com",
+                name: None,
+            },
+            &credit,
+        );
+        let text = String::from_utf8_lossy(&bytes);
+        for part in [
+            "(Credit note INV-000001)",
+            "(CREDIT)",
+            "(-$12.50)",
+            "($0.00)",
+        ] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+        assert!(!text.contains("(Payment)"), "{text}");
+        assert!(!text.contains("(DUE)"), "{text}");
     }
 
     #[test]

@@ -80,6 +80,12 @@ pub const LIST_INVOICES: Route = Route {
     method: "GET",
     path: "/api/v1/invoices",
 };
+/// An adjustment invoice (Commet's `invoices.createAdjustment`).
+pub const CREATE_INVOICE: Route = Route {
+    function: "create_invoice",
+    method: "POST",
+    path: "/api/v1/invoices",
+};
 /// The status change as versions up to 2026-07-11 send it.
 pub const UPDATE_INVOICE_STATUS: Route = Route {
     function: "update_invoice_status",
@@ -206,6 +212,7 @@ pub const ALL: &[Route] = &[
     PATCH_CUSTOMER,
     GET_INVOICE,
     LIST_INVOICES,
+    CREATE_INVOICE,
     UPDATE_INVOICE_STATUS,
     PATCH_INVOICE_STATUS,
     SEND_INVOICE,

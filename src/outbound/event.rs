@@ -193,7 +193,7 @@ fn payment_data(
         EventType::PaymentReceived => json!({
             "invoiceId": invoice_id,
             "invoiceNumber": invoice_number,
-            "invoiceTotal": invoice.map_or(payment.amounts.total(), Invoice::total),
+            "invoiceTotal": invoice.map_or(json!(payment.amounts.total()), |i| json!(i.total())),
             "customerId": customer_id,
             "subscriptionId": null,
             "paymentTransactionId": null,

@@ -1,4 +1,4 @@
-//! A receipt (or an outstanding invoice's bill) as an e-mail: HTML and plain text from templates
+//! A receipt (or an outstanding invoice's bill, or a credit note) as an e-mail: HTML and plain text from templates
 //! (`templates/receipt/`). Askama escapes every value the HTML shows; the text template shows
 //! them as they are.
 
@@ -31,11 +31,27 @@ struct DueText<'a> {
     receipt: &'a ReceiptContent,
 }
 
+#[derive(Template)]
+#[template(path = "receipt/credit_note.html")]
+struct CreditHtml<'a> {
+    receipt: &'a ReceiptContent,
+}
+
+#[derive(Template)]
+#[template(path = "receipt/credit_note.txt", escape = "none")]
+struct CreditText<'a> {
+    receipt: &'a ReceiptContent,
+}
+
 /// The e-mail of `receipt` to `to`.
 pub fn receipt_mail(to: &str, receipt: &ReceiptContent) -> Result<Mail, askama::Error> {
     let (html, text) = match receipt.standing {
         Standing::Paid => (Html { receipt }.render()?, Text { receipt }.render()?),
         Standing::Due => (DueHtml { receipt }.render()?, DueText { receipt }.render()?),
+        Standing::Credit => (
+            CreditHtml { receipt }.render()?,
+            CreditText { receipt }.render()?,
+        ),
     };
     Ok(Mail {
         to: to.to_owned(),
@@ -61,7 +77,7 @@ mod tests {
             invoice_number: "INV-000001".into(),
             card: Some("Visa ending in 4242".into()),
             date: "2026-11-29".into(),
-            payment_id: "pay_01KEVENTSPAYMENT0000000001".into(),
+            payment_id: Some("pay_01KEVENTSPAYMENT0000000001".into()),
         }
     }
 
@@ -116,6 +132,36 @@ mod tests {
         assert_eq!(
             mail.subject,
             "Invoice INV-000001 from Ada's <Shop> & Co: $26.81 due"
+        );
+    }
+
+    #[test]
+    fn a_credit_is_mailed_as_a_credit_note_naming_no_payment() {
+        let credit = ReceiptContent {
+            standing: Standing::Credit,
+            subtotal: "-$12.50".into(),
+            tax: "$0.00".into(),
+            total: "-$12.50".into(),
+            card: None,
+            payment_id: None,
+            ..content()
+        };
+        let mail = receipt_mail("payer@example.com", &credit).unwrap();
+        for part in ["Credited (USD)", "-$12.50", "nothing to pay", "Issued"] {
+            assert!(
+                mail.html.contains(part) && mail.text.contains(part),
+                "{part}"
+            );
+        }
+        for absent in ["Payment", "Amount due", "Thank you for your payment"] {
+            assert!(
+                !mail.html.contains(absent) && !mail.text.contains(absent),
+                "{absent}"
+            );
+        }
+        assert_eq!(
+            mail.subject,
+            "Credit note INV-000001 from Ada's <Shop> & Co: -$12.50 credited"
         );
     }
 }

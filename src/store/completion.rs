@@ -2,23 +2,18 @@
 //! invoice, the customer's vaulted card (or the new customer), the receipt to send, and, for a
 //! charge, the end of its pending charge.
 
-use std::time::Duration;
-
 use super::charges::pending_charge_key;
 use super::customers::customer_key;
 use super::idempotency::KeyCompletion;
-use super::items::{
-    CustomerItem, InvoiceCounterItem, InvoiceItem, Item, PaymentMethodItem, ReceiptItem, from_item,
-    sort_key, string_key, to_item,
-};
+use super::items::{CustomerItem, PaymentMethodItem, ReceiptItem, sort_key, to_item};
 use super::payments::payment_key;
 use super::rules::{self, CURRENT_ATTEMPT};
-use super::write::{Bind, Condition, ConditionalUpdate, PRESENT, Transaction};
+use super::write::{Bind, Condition, ConditionalUpdate, PRESENT};
 use super::{Store, StoreError, keys};
 use crate::domain::card::PaymentMethod;
 use crate::domain::customer::Customer;
 use crate::domain::ids::{AccountId, CustomerId};
-use crate::domain::invoice::{Invoice, InvoiceNumber};
+use crate::domain::invoice::Invoice;
 use crate::domain::payment::{Payment, PaymentKind, PaymentStatus};
 use crate::domain::time::Timestamp;
 
@@ -60,10 +55,6 @@ pub enum CompletionOutcome {
     AttemptSuperseded,
 }
 
-/// Concurrent completions in one account race for the next invoice number; the loser re-reads
-/// the counter and tries again. Bounded so that a pathological storm ends in a 503, not a hang.
-const MAX_NUMBERING_ROUNDS: u32 = 64;
-
 impl Store {
     pub async fn complete_payment(
         &self,
@@ -84,7 +75,6 @@ impl Store {
         let receipt = match (receipt_to, &payment.customer_id) {
             (Some(email), Some(customer_id)) => Some(to_item(&ReceiptItem::new(
                 account,
-                &payment.id,
                 &invoice,
                 customer_id,
                 email,
@@ -93,83 +83,39 @@ impl Store {
             _ => None,
         };
 
-        // Another completion of the same payment (a charge's retry racing the reconciler) is a
-        // different transaction: the token names this call, not the payment.
-        let call = ulid::Ulid::generate();
-        for round in 0..MAX_NUMBERING_ROUNDS {
-            let last = self.last_invoice_number(account).await?;
-            invoice.number = InvoiceNumber::after(last);
-            let token = format!("{call}-{}", invoice.number.get());
-            let mut transaction = Transaction::new(self).token(token);
-            let attempt = transaction.update(
-                payment_key(account, &payment.id),
-                final_payment_update(account, payment, attempt_version),
-            )?;
-            let numbering =
-                transaction.update(counter_key(account), advance_counter(last, invoice.number))?;
-            transaction.put_if_absent(to_item(&InvoiceItem::new(account, &invoice))?)?;
-            match &customer {
-                CustomerChange::Unchanged => {}
-                CustomerChange::Create(customer) => {
-                    transaction.put_if_absent(to_item(&CustomerItem::new(account, customer))?)?;
+        let committed = self
+            .commit_numbered(account, &mut invoice, |transaction, _| {
+                // Refused: the payment moved on (a stale attempt taken over).
+                let attempt = transaction.update(
+                    payment_key(account, &payment.id),
+                    final_payment_update(account, payment, attempt_version),
+                )?;
+                match &customer {
+                    CustomerChange::Unchanged => {}
+                    CustomerChange::Create(customer) => {
+                        transaction
+                            .put_if_absent(to_item(&CustomerItem::new(account, customer))?)?;
+                    }
+                    CustomerChange::Vault { id, method } => {
+                        transaction.update(customer_key(account, id), vault(method, now)?)?;
+                    }
                 }
-                CustomerChange::Vault { id, method } => {
-                    transaction.update(customer_key(account, id), vault(method, now)?)?;
+                if let Some(receipt) = &receipt {
+                    transaction.put_if_absent(receipt.clone())?;
                 }
-            }
-            if let Some(receipt) = &receipt {
-                transaction.put_if_absent(receipt.clone())?;
-            }
-            if payment.kind == PaymentKind::Charge {
-                transaction
-                    .delete_if(pending_charge_key(account, &payment.id), Condition::new(""))?;
-            }
-            transaction.join(key_completion.map(|c| c as _), payment)?;
-            let refusal = match self.commit(transaction).await? {
-                Ok(()) => return Ok(CompletionOutcome::Completed(Box::new(invoice))),
-                Err(refusal) => refusal,
-            };
-            if refusal.failed(attempt) {
-                return Ok(CompletionOutcome::AttemptSuperseded);
-            }
-            if !(refusal.failed(numbering) || refusal.contended()) {
-                return Err(refusal.into_error());
-            }
-            // Spread the retries of concurrent completions apart.
-            let jitter = u64::from(ulid::Ulid::generate().random() as u8 % 8);
-            tokio::time::sleep(Duration::from_millis(u64::from(round.min(10)) * 2 + jitter)).await;
-        }
-        Err(StoreError::Unavailable(
-            "too much contention for the next invoice number".into(),
-        ))
-    }
-
-    async fn last_invoice_number(
-        &self,
-        account: &AccountId,
-    ) -> Result<Option<InvoiceNumber>, StoreError> {
-        match self.get_consistent(counter_key(account)).await? {
-            None => Ok(None),
-            Some(item) => {
-                let counter: InvoiceCounterItem = from_item(item)?;
-                InvoiceNumber::new(counter.last)
-                    .map(Some)
-                    .map_err(StoreError::corrupt)
-            }
-        }
-    }
-}
-
-/// Moves the counter from `last` to `next`, only if it still says `last`.
-fn advance_counter(last: Option<InvoiceNumber>, next: InvoiceNumber) -> ConditionalUpdate {
-    let change = |condition| {
-        ConditionalUpdate::new("SET #last = :next", condition)
-            .name("#last", "last")
-            .number(":next", next.get())
-    };
-    match last {
-        None => change("attribute_not_exists(pk)"),
-        Some(last) => change("#last = :last").number(":last", last.get()),
+                if payment.kind == PaymentKind::Charge {
+                    transaction
+                        .delete_if(pending_charge_key(account, &payment.id), Condition::new(""))?;
+                }
+                transaction.join(key_completion.map(|c| c as _), payment)?;
+                Ok(Some(attempt))
+            })
+            .await?;
+        Ok(if committed {
+            CompletionOutcome::Completed(Box::new(invoice))
+        } else {
+            CompletionOutcome::AttemptSuperseded
+        })
     }
 }
 
@@ -261,8 +207,4 @@ fn vault(method: &PaymentMethod, now: Timestamp) -> Result<ConditionalUpdate, St
         Some(provider) => update.text(":provider", provider.as_str()),
         None => update,
     })
-}
-
-fn counter_key(account: &AccountId) -> Item {
-    string_key(keys::invoice_counter(account), keys::INVOICE_COUNTER_SK)
 }

@@ -1,12 +1,14 @@
+use super::customers::customer_key;
 use super::idempotency::KeyCompletion;
 use super::items::{InvoiceItem, Item, from_item, string_key, to_item};
 use super::paging::{Equals, Partition};
 use super::projection::Listed;
-use super::write::{Bind, Companion, ConditionalUpdate, Updated};
+use super::write::{Bind, Companion, Condition, ConditionalUpdate, PRESENT, Updated};
 use super::{Store, StoreError, keys, rules, schema};
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
 use crate::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
-use crate::domain::page::{Page, PageRequest, Position};
+use crate::domain::money::Currency;
+use crate::domain::page::{Page, PageLimit, PageRequest, Position};
 use crate::domain::time::Timestamp;
 
 #[derive(Debug)]
@@ -94,6 +96,45 @@ impl Store {
             Updated::Refused(Some(invoice)) => SetInvoiceStatus::NotOutstanding(invoice),
             Updated::Refused(None) => SetInvoiceStatus::NotFound,
         })
+    }
+
+    /// An adjustment invoice, numbered: ONE transaction advances the account's counter, writes
+    /// the invoice, checks its customer is the account's, and completes the idempotency record
+    /// with the numbered invoice. False: no such customer, nothing written.
+    pub async fn insert_adjustment_invoice(
+        &self,
+        account: &AccountId,
+        invoice: &mut Invoice,
+        completion: Option<&KeyCompletion<'_, Invoice>>,
+    ) -> Result<bool, StoreError> {
+        let customer = customer_key(account, &invoice.customer_id);
+        self.commit_numbered(account, invoice, |transaction, invoice| {
+            let customer_check = transaction.check(customer.clone(), Condition::new(PRESENT))?;
+            transaction.join(completion.map(|c| c as _), invoice)?;
+            Ok(Some(customer_check))
+        })
+        .await
+    }
+
+    /// The currency of the customer's newest invoice, if they have one: what a merchant bills
+    /// them in. One Query of one item.
+    pub async fn newest_invoice_currency(
+        &self,
+        account: &AccountId,
+        customer: &CustomerId,
+    ) -> Result<Option<Currency>, StoreError> {
+        let newest = self
+            .list_invoices(
+                account,
+                Some(customer),
+                None,
+                &PageRequest {
+                    limit: PageLimit::ONE,
+                    after: None,
+                },
+            )
+            .await?;
+        Ok(newest.items.first().map(|invoice| invoice.currency))
     }
 
     /// Writes an invoice unconditionally, replacing any item with its id, and makes sure the

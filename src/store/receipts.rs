@@ -38,15 +38,7 @@ impl Store {
         let mut transaction = Transaction::new(self).token(id.to_string());
         let sendable =
             transaction.check(invoice_key(account, &invoice.id), rules::sendable_invoice())?;
-        let item = ReceiptItem::with_id(
-            id,
-            account,
-            &invoice.payment_id,
-            invoice,
-            &invoice.customer_id,
-            to,
-            now,
-        );
+        let item = ReceiptItem::with_id(id, account, invoice, &invoice.customer_id, to, now);
         transaction.put_if_absent(to_item(&item)?)?;
         transaction.join(completion.map(|c| c as _), &())?;
         self.commit_unless(transaction, Some(sendable)).await
@@ -162,7 +154,6 @@ impl Store {
         let item = ReceiptItem::with_id(
             id.clone(),
             account,
-            &invoice.payment_id,
             invoice,
             &invoice.customer_id,
             email,

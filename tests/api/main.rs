@@ -1,6 +1,7 @@
 //! Integration tests: handlers fed real API Gateway events, against a real DynamoDB Local.
 
 mod account_settings;
+mod adjustments;
 mod admin;
 mod architecture;
 mod charges;

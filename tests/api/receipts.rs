@@ -263,6 +263,52 @@ async fn an_invoice_sent_on_request_is_a_bill_while_outstanding_and_a_receipt_on
 }
 
 #[tokio::test]
+async fn an_adjustment_is_mailed_as_a_bill_and_a_credit_as_a_credit_note_naming_no_payment() {
+    // GIVEN a customer, a charge adjustment and a credit
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    stream_relay();
+    let to = own_address(&account, "adjusted");
+    let customer = t
+        .create("/api/v1/customers", &key, json!({ "email": to }))
+        .await;
+    let issue = |amount: i64, description: &str| {
+        let body = json!({ "customerId": customer, "amount": amount, "description": description,
+                           "currency": "gbp" });
+        let t = &t;
+        let key = &key;
+        async move { t.create("/api/v1/invoices", key, body).await }
+    };
+    let charge = issue(4000, "Support hours").await;
+    let credit = issue(-1250, "Outage credit").await;
+
+    // WHEN both are sent
+    for invoice in [&charge, &credit] {
+        let sent = send_invoice(&t, &key, invoice, &[]).await;
+        assert_eq!(sent.status, 200, "{:#}", sent.body);
+    }
+
+    // THEN the charge is a bill and the credit a credit note, neither naming a payment
+    let mail = mail_to(&to, 2).await;
+    assert_eq!(mail.len(), 2, "{mail:#?}");
+    let text_of = |subject_start: &str| {
+        let found = mail
+            .iter()
+            .find(|m| m["subject"].as_str().unwrap().starts_with(subject_start))
+            .unwrap_or_else(|| panic!("no mail {subject_start}: {mail:#?}"));
+        found["body"]["text"].as_str().unwrap().to_owned()
+    };
+    let bill = text_of("Invoice INV-000001 from Test account: £40.00 due");
+    assert!(bill.contains("Support hours: £40.00"), "{bill}");
+    let note = text_of("Credit note INV-000002 from Test account: -£12.50 credited");
+    assert!(note.contains("Credited (GBP): -£12.50"), "{note}");
+    assert!(note.contains("There is nothing to pay"), "{note}");
+    for text in [&bill, &note] {
+        assert!(!text.contains("Payment:"), "no payment to name: {text}");
+    }
+}
+
+#[tokio::test]
 async fn a_void_invoice_is_not_sent_and_a_send_answers_errors_in_the_envelope() {
     let t = TestApp::new().await;
     let (account, key) = t.account(Mode::Sandbox).await;

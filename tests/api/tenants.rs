@@ -66,6 +66,7 @@ async fn as_read_by(t: &TestApp, key: &str, a: &Objects) -> Vec<String> {
         format!("/api/v1/payments/{}", a.payment),
         format!("/api/v1/customers/{}", a.customer),
         format!("/api/v1/customers/{}", a.external),
+        format!("/api/v1/invoices?customerId={}", a.customer),
     ] {
         texts.push(t.get(&path, key).await.text);
     }
@@ -145,6 +146,19 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
                 "GET".into(),
                 format!("/api/v1/invoices?customerId={}", a.customer),
                 None,
+            ),
+        ],
+        // Another account's credit for A's customer, named either way.
+        "create_invoice" => vec![
+            (
+                "POST".into(),
+                "/api/v1/invoices".into(),
+                Some(json!({ "customerId": a.customer, "amount": -100, "description": "x" })),
+            ),
+            (
+                "POST".into(),
+                "/api/v1/invoices".into(),
+                Some(json!({ "customerId": a.external, "amount": 100, "description": "x" })),
             ),
         ],
         "update_invoice_status" => one(
@@ -297,7 +311,7 @@ async fn no_other_key_reaches_an_accounts_objects_through_any_route() {
     assert_eq!(
         before,
         as_read_by(&t, &key_a, &a).await,
-        "no payment or customer of A changed"
+        "no payment, customer or invoice of A changed, and none was added"
     );
     t.get("/api/v1/customers/taken-over", &key_a)
         .await

@@ -147,6 +147,16 @@ async fn each_version_answers_exactly_the_fields_its_sdk_declares() {
             .await;
         assert_eq!(download.status, 200, "{}", download.text);
         assert_fields(version, "invoiceDownload", download.data());
+        let adjustment = t
+            .post(
+                "/api/v1/invoices",
+                &key,
+                json!({ "customerId": customer, "amount": -200, "description": "Credit" }),
+            )
+            .await;
+        assert_eq!(adjustment.status, 200, "{}", adjustment.text);
+        assert_fields(version, "createdInvoice", adjustment.data());
+        assert_eq!(adjustment.data()["total"], -200);
         // Both methods work in every version; the version decides the answer's shape.
         let method = if is_enveloped(version) {
             "PUT"
@@ -331,7 +341,9 @@ mod golden {
     use commet_payments::domain::card::PaymentMethod;
     use commet_payments::domain::customer::{Customer, NewCustomer};
     use commet_payments::domain::ids::{CustomerId, InvoiceId, PaymentId};
-    use commet_payments::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus};
+    use commet_payments::domain::invoice::{
+        AdjustmentAmount, Invoice, InvoiceNumber, InvoiceStatus, NewAdjustment,
+    };
     use commet_payments::domain::money::{Currency, PaymentAmount};
     use commet_payments::domain::payment::{
         Failure, NewLink, Payment, PaymentKind, PaymentStatus, Route,
@@ -435,6 +447,23 @@ mod golden {
         invoice
     }
 
+    fn credit() -> Invoice {
+        let mut credit = Invoice::adjustment(
+            NewAdjustment {
+                customer_id: customer().id,
+                amount: AdjustmentAmount::new(-1250).unwrap(),
+                currency: Currency::parse("eur").unwrap(),
+                description: Description::parse("Outage credit").unwrap(),
+                metadata: None,
+            },
+            at(CREATED),
+            false,
+        );
+        credit.id = InvoiceId::parse("inv_01KGXDEN1NV0CE000000000002").unwrap();
+        credit.number = InvoiceNumber::new(43).unwrap();
+        credit
+    }
+
     fn settled_invoice() -> Invoice {
         let mut invoice = invoice();
         invoice.status = InvoiceStatus::Paid;
@@ -488,6 +517,7 @@ mod golden {
             ("send_invoice", |v| {
                 views::invoice_sent(v, at(UPDATED), false)
             }),
+            ("create_invoice", |v| views::created_invoice(v, &credit())),
             ("create_invoice_download_link", |v| {
                 let url = "https://api.example/files/invoices/token";
                 views::invoice_download(v, url, at(UPDATED), false)

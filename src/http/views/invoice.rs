@@ -1,5 +1,5 @@
-//! The invoice object, whole or as a list shows it, the old status-change answer, and the answer
-//! of a send.
+//! The invoice object, whole or as a list shows it, the old create and status-change answers, and
+//! the answers of a send and a download link.
 
 use std::collections::BTreeMap;
 
@@ -16,16 +16,16 @@ pub(super) struct InvoiceView<'a> {
     customer_id: &'a str,
     /// This service's own field, in the enveloped family only (docs/contract.md §2).
     #[serde(skip_serializing_if = "Option::is_none")]
-    payment_id: Option<&'a str>,
+    payment_id: Option<Option<&'a str>>,
     subscription_id: Option<&'a str>,
     invoice_number: String,
     status: &'static str,
     invoice_type: &'static str,
     currency: String,
-    subtotal: u64,
-    discount_amount: u64,
-    tax_amount: u64,
-    total: u64,
+    subtotal: i64,
+    discount_amount: i64,
+    tax_amount: i64,
+    total: i64,
     period_start: String,
     period_end: String,
     issue_date: String,
@@ -58,8 +58,8 @@ struct LineItemView<'a> {
     feature_name: Option<&'a str>,
     description: &'a str,
     quantity: u32,
-    unit_amount: u64,
-    amount: u64,
+    unit_amount: i64,
+    amount: i64,
     included_amount: Option<u64>,
     used_amount: Option<u64>,
     overage_amount: Option<u64>,
@@ -85,11 +85,12 @@ impl<'a> InvoiceView<'a> {
         Self {
             id: invoice.id.as_str(),
             customer_id: invoice.customer_id.as_str(),
-            payment_id: is_enveloped(version).then_some(invoice.payment_id.as_str()),
+            // An adjustment shows `paymentId: null`.
+            payment_id: is_enveloped(version).then(|| invoice.payment_id().map(|id| id.as_str())),
             subscription_id: None,
             invoice_number: invoice.number.to_string(),
             status: invoice.status.as_str(),
-            invoice_type: "one_time_payment",
+            invoice_type: invoice.invoice_type().as_str(),
             currency: invoice.currency.code(),
             subtotal: invoice.subtotal,
             discount_amount: 0,
@@ -101,11 +102,7 @@ impl<'a> InvoiceView<'a> {
             // One-time payments are due on issue.
             due_date: issued,
             memo: None,
-            metadata: invoice
-                .metadata
-                .as_ref()
-                .map(|m| m.entries().clone())
-                .unwrap_or_default(),
+            metadata: metadata(invoice),
             created_at: invoice.created_at.to_string(),
             updated_at: invoice.updated_at.to_string(),
             details: whole.then(|| InvoiceDetails {
@@ -117,7 +114,7 @@ impl<'a> InvoiceView<'a> {
                     .line_items
                     .iter()
                     .map(|line| LineItemView {
-                        line_type: "one_time",
+                        line_type: line_type(invoice),
                         feature_name: None,
                         description: &line.description,
                         quantity: line.quantity,
@@ -137,6 +134,76 @@ impl<'a> InvoiceView<'a> {
             livemode: invoice.livemode,
         }
     }
+}
+
+/// Commet's line types: what a payment or an adjustment charges is `one_time`, what an
+/// adjustment credits is `credit`.
+fn line_type(invoice: &Invoice) -> &'static str {
+    if invoice.is_credit() {
+        "credit"
+    } else {
+        "one_time"
+    }
+}
+
+/// The answer of an adjustment's create up to 2026-07-11 (`CreatedInvoice` in those SDKs; later
+/// versions answer the whole invoice).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CreatedInvoiceView<'a> {
+    id: &'a str,
+    customer_id: &'a str,
+    /// This service's own field, as on every invoice of the enveloped family (null here).
+    payment_id: Option<&'a str>,
+    invoice_number: String,
+    status: &'static str,
+    invoice_type: &'static str,
+    currency: String,
+    subtotal: i64,
+    tax_amount: i64,
+    total: i64,
+    issue_date: String,
+    due_date: String,
+    memo: Option<&'a str>,
+    metadata: BTreeMap<String, String>,
+    created_at: String,
+    updated_at: String,
+    object: &'static str,
+    livemode: bool,
+}
+
+impl<'a> From<&'a Invoice> for CreatedInvoiceView<'a> {
+    fn from(invoice: &'a Invoice) -> Self {
+        let issued = invoice.issued_at.to_string();
+        Self {
+            id: invoice.id.as_str(),
+            customer_id: invoice.customer_id.as_str(),
+            payment_id: invoice.payment_id().map(|id| id.as_str()),
+            invoice_number: invoice.number.to_string(),
+            status: invoice.status.as_str(),
+            invoice_type: invoice.invoice_type().as_str(),
+            currency: invoice.currency.code(),
+            subtotal: invoice.subtotal,
+            tax_amount: invoice.tax,
+            total: invoice.total(),
+            issue_date: issued.clone(),
+            due_date: issued,
+            memo: None,
+            metadata: metadata(invoice),
+            created_at: invoice.created_at.to_string(),
+            updated_at: invoice.updated_at.to_string(),
+            object: "invoice",
+            livemode: invoice.livemode,
+        }
+    }
+}
+
+fn metadata(invoice: &Invoice) -> BTreeMap<String, String> {
+    invoice
+        .metadata
+        .as_ref()
+        .map(|m| m.entries().clone())
+        .unwrap_or_default()
 }
 
 /// The answer of a status change up to 2026-07-11 (later versions answer the whole invoice).

@@ -23,7 +23,9 @@ use super::response::ApiResponse;
 use super::version::is_enveloped;
 pub use customer::BatchFailure;
 use customer::{CustomerBatchView, CustomerView};
-use invoice::{InvoiceDeliveryView, InvoiceDownloadView, InvoiceStatusView, InvoiceView};
+use invoice::{
+    CreatedInvoiceView, InvoiceDeliveryView, InvoiceDownloadView, InvoiceStatusView, InvoiceView,
+};
 use payment::PaymentView;
 use webhook::{AttemptView, DeletedView, WebhookTestView, WebhookView};
 
@@ -82,6 +84,16 @@ pub fn invoices(version: ApiVersion, invoices: &[Invoice], next_cursor: Option<&
     list(version, invoices, next_cursor, |invoice| {
         InvoiceView::listed(invoice, version)
     })
+}
+
+/// The answer of an adjustment's create: the fields of 2026-07-11's `CreatedInvoice` up to
+/// then, the whole invoice after.
+pub fn created_invoice(version: ApiVersion, invoice: &Invoice) -> Answer {
+    if is_enveloped(version) {
+        ApiResponse::object(version, &CreatedInvoiceView::from(invoice))
+    } else {
+        self::invoice(version, invoice)
+    }
 }
 
 /// The answer of a status change: `{id, status, updatedAt, …}` up to 2026-07-11, the whole

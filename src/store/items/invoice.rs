@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{StoreError, keys, sort_key, stored};
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId};
-use crate::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus, LineItem};
+use crate::domain::invoice::{Invoice, InvoiceNumber, InvoiceOrigin, InvoiceStatus, LineItem};
 use crate::domain::money::Currency;
 use crate::domain::text::Metadata;
 use crate::domain::time::Timestamp;
@@ -16,7 +16,7 @@ use crate::store::projection::{Listed, Projection};
 pub(crate) struct LineItemItem {
     pub description: String,
     pub quantity: u32,
-    pub unit_amount: u64,
+    pub unit_amount: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -37,13 +37,15 @@ pub(crate) struct InvoiceItem {
     pub gsi2sk: String,
     pub id: String,
     pub customer_id: String,
-    pub payment_id: String,
+    /// Absent for an adjustment (`invoiceType` says which, from this).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
     pub invoice_number: u64,
     pub status: String,
     pub currency: String,
-    pub subtotal: u64,
-    pub tax_amount: u64,
-    pub total: u64,
+    pub subtotal: i64,
+    pub tax_amount: i64,
+    pub total: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
     pub line_items: Vec<LineItemItem>,
@@ -79,7 +81,7 @@ impl InvoiceItem {
             gsi2sk: sort,
             id: invoice.id.to_string(),
             customer_id: invoice.customer_id.to_string(),
-            payment_id: invoice.payment_id.to_string(),
+            payment_id: invoice.payment_id().map(ToString::to_string),
             invoice_number: invoice.number.get(),
             status: invoice.status.as_str().to_owned(),
             currency: invoice.currency.code(),
@@ -114,7 +116,12 @@ impl InvoiceItem {
         Ok(Invoice {
             id: stored("id", InvoiceId::parse(&self.id))?,
             customer_id: stored("customerId", CustomerId::parse(&self.customer_id))?,
-            payment_id: stored("paymentId", PaymentId::parse(&self.payment_id))?,
+            origin: match self.payment_id {
+                Some(payment) => {
+                    InvoiceOrigin::Payment(stored("paymentId", PaymentId::parse(&payment))?)
+                }
+                None => InvoiceOrigin::Adjustment,
+            },
             number: stored("invoiceNumber", InvoiceNumber::new(self.invoice_number))?,
             status: stored("status", InvoiceStatus::parse(&self.status))?,
             currency: stored("currency", Currency::parse(&self.currency))?,

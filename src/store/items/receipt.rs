@@ -6,7 +6,8 @@ use crate::domain::invoice::Invoice;
 use crate::domain::receipt::{Receipt, ReceiptStatus};
 use crate::domain::time::Timestamp;
 
-/// A receipt to send: an outbox entry written with the payment it confirms. While `pending` it
+/// A receipt to send: an outbox entry written with the payment it confirms (or,
+/// sent on request, with nothing else). While `pending` it
 /// sits in the due index (`gsi2`, partition `RCPTDUE`) by when its next attempt is due.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -22,11 +23,13 @@ pub(crate) struct ReceiptItem {
     pub id: String,
     #[serde(default)]
     pub account_id: String,
-    pub payment_id: String,
+    /// Absent for an adjustment invoice's mail: no payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
     pub invoice_id: String,
     pub customer_id: String,
     pub email: String,
-    pub amount_total: u64,
+    pub amount_total: i64,
     pub currency: String,
     pub status: String,
     #[serde(default)]
@@ -48,7 +51,6 @@ pub(crate) fn receipt_due_key(next_attempt_at: &Timestamp, id: &ReceiptId) -> St
 impl ReceiptItem {
     pub fn new(
         account: &AccountId,
-        payment: &PaymentId,
         invoice: &Invoice,
         customer: &CustomerId,
         email: &str,
@@ -57,7 +59,6 @@ impl ReceiptItem {
         Self::with_id(
             ReceiptId::generate(),
             account,
-            payment,
             invoice,
             customer,
             email,
@@ -68,7 +69,6 @@ impl ReceiptItem {
     pub fn with_id(
         id: ReceiptId,
         account: &AccountId,
-        payment: &PaymentId,
         invoice: &Invoice,
         customer: &CustomerId,
         email: &str,
@@ -84,7 +84,7 @@ impl ReceiptItem {
             gsi2sk: Some(receipt_due_key(&due, &id)),
             id: id.to_string(),
             account_id: account.to_string(),
-            payment_id: payment.to_string(),
+            payment_id: invoice.payment_id().map(ToString::to_string),
             invoice_id: InvoiceId::to_string(&invoice.id),
             customer_id: customer.to_string(),
             email: email.to_owned(),
@@ -105,7 +105,7 @@ impl ReceiptItem {
         let account = stored("pk", AccountId::parse(account))?;
         let receipt = Receipt {
             id: stored("id", ReceiptId::parse(&self.id))?,
-            payment_id: stored("paymentId", PaymentId::parse(&self.payment_id))?,
+            payment_id: stored_opt("paymentId", self.payment_id.as_deref(), PaymentId::parse)?,
             invoice_id: stored("invoiceId", InvoiceId::parse(&self.invoice_id))?,
             customer_id: stored("customerId", CustomerId::parse(&self.customer_id))?,
             email: self.email,

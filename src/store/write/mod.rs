@@ -26,7 +26,7 @@ use super::{Store, StoreError};
 use expressions::conditioned;
 
 pub(crate) use expressions::{ABSENT, Bind, Condition, ConditionalUpdate, PRESENT};
-pub(crate) use transaction::{Companion, OnCommit, Transaction};
+pub(crate) use transaction::{Companion, OnCommit, Slot, Transaction};
 
 /// A read-decide-transact loop gives up after this many lost races (then 503).
 pub(crate) const MAX_DECIDE_ROUNDS: usize = 8;
