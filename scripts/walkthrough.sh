@@ -101,7 +101,7 @@ for expected in \
   '"code":"idempotency_key_mismatch"' '{"success":true,"data":[' 'commet-version: 2026-07-24' \
   'Alan Turing Europe/London' 'pending 1000 one_time_payment' '2 True payment' 'canceled' \
   'succeeded 1200' '402 payment_failed' \
-  'paid 2000 Month 1' 'webhook test: True True' 'payment_link.completed True True' \
+  'paid 2000 Month 1' 'adjustment outstanding -300 usd' 'webhook test: True True' 'payment_link.completed True True' \
   'ok: the page says Paid' 'ok: the merchant' 'succeeded stripe' 'succeeded stripe False' 'payment_failed authentication_required' \
   'pat.new@example.com' "[('Pat New', True)]" \
   'receipt: Your receipt from Local sandbox' 'bill: £24.00 due' 'node sdk: ok' \
