@@ -1,8 +1,8 @@
 // Drives Commet's own Node SDK, @commet/node 7.10.0 (API version 2026-07-11), unchanged, against
 // this service: customers, links, the hosted page, listing pages, cancel, a charge, a declined
-// charge, invoices (a send, a status change, a PDF download). The SDK has its origin
-// (https://commet.co) built in and no option to change it, so this script points `fetch` here;
-// nothing else is touched.
+// charge, invoices (a send, a status change, a PDF download, a throttled sixth send). The SDK has
+// its origin (https://commet.co) built in and no option to change it, so this script points
+// `fetch` here; nothing else is touched.
 // Usage: node scripts/sdk_node_check.mjs <origin> <api key>. Prints "node sdk: ok" when all held.
 import assert from "node:assert/strict";
 import { Commet, CommetAPIError } from "@commet/node";
@@ -112,4 +112,16 @@ const creditLink = await commet.invoices.getDownloadUrl({ id: credit.data.id });
 const creditPdf = Buffer.from(await (await fetch(creditLink.data.url)).arrayBuffer());
 assert.ok(creditPdf.includes("(Credit note " + credit.data.invoiceNumber + ")"), "a credit note");
 assert.ok(creditPdf.includes("(-$5.00)"), "its amount credited");
+// Mailed five times at once, the sixth is throttled: 429 rate_limited, as the SDK names it.
+for (let n = 0; n < 5; n++) {
+  assert.equal((await commet.invoices.send({ id: credit.data.id })).data.sent, true);
+}
+try {
+  await commet.invoices.send({ id: credit.data.id });
+  assert.fail("a sixth mail at once should be throttled");
+} catch (error) {
+  assert.ok(error instanceof CommetAPIError, String(error));
+  assert.equal(error.statusCode, 429);
+  assert.equal(error.code, "rate_limited");
+}
 console.log("node sdk: ok");

@@ -93,6 +93,7 @@ class Endpoints:
         }
         creates = iter(range(len(hooks["creators"]) * hooks["creates_per_key"]))
         renames = itertools.count()
+        mailed = itertools.cycle(work["invoices"])
 
         def creator():
             return hooks["creators"][next(creates) // hooks["creates_per_key"]]
@@ -123,10 +124,10 @@ class Endpoints:
                 "GET", f"/api/v1/invoices/{work['invoices'][0]}", work["key"]), None, "work"),
             "list invoices": ("list_invoices", lambda: event(
                 "GET", "/api/v1/invoices", work["key"]), None, "work"),
-            # The first invoice stays outstanding (the status runs take the others): each run
-            # records one more mail of it.
+            # Each run mails the next invoice (one invoice is mailed at most 5 times at once):
+            # outstanding, or paid by a status run, both of which may be sent.
             "send invoice": ("send_invoice", lambda: event(
-                "POST", f"/api/v1/invoices/{work['invoices'][0]}/send", work["key"]),
+                "POST", f"/api/v1/invoices/{next(mailed)}/send", work["key"]),
                 None, "work"),
             # A credit for the bench customer, currency given (no look-up of their newest
             # invoice): the counter read, then one transaction.

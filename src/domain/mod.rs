@@ -22,6 +22,7 @@ pub mod payment;
 pub mod pending_charge;
 pub mod public_address;
 pub mod receipt;
+pub mod send_pace;
 pub mod tax;
 pub mod text;
 pub mod time;

@@ -7,13 +7,14 @@ use crate::domain::invoice::{
 };
 use crate::domain::money::Currency;
 use crate::domain::page::Listing;
+use crate::domain::send_pace::SendAllowance;
 use crate::domain::text::{Description, Metadata};
 use crate::domain::time::Timestamp;
 use crate::http::fields::{integer, string, string_map};
 use crate::http::invoice_pdf::{BilledTo, InvoiceFile, invoice_pdf};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
-use crate::store::SetInvoiceStatus;
+use crate::store::{InvoiceMail, SetInvoiceStatus};
 
 use super::payments::customer_not_found;
 use super::{CustomerFilter, answer, completing, completing_with, page_request};
@@ -160,10 +161,12 @@ pub async fn update_status(
 }
 
 /// `POST /invoices/{id}/send`: e-mails an outstanding or paid invoice to its customer (a bill,
-/// or its receipt again) through the receipts' outbox. A GetItem of the invoice and one of its
-/// customer (the address, as it is now), then ONE transaction that checks the invoice is still
-/// sendable and records the mail, with the idempotency record's answer if there is a key. The
-/// stream sends it within seconds and the receipt schedule retries it.
+/// or its receipt again) through the receipts' outbox, at most as often as `SendPace` allows
+/// (else 429 with when it may go). A GetItem of the invoice and one of its customer (the
+/// address, as it is now), then ONE transaction that checks the invoice is still sendable and
+/// unsent since it was read, moves its pace on and records the mail, with the idempotency
+/// record's answer if there is a key. The stream sends it within seconds and the receipt
+/// schedule retries it.
 pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     // The body is optional; if sent it must be an empty object.
     if request.body.is_some() {
@@ -171,51 +174,62 @@ pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
     }
     let id = invoice_id(&request)?;
     let account = &request.principal.account_id;
-    let not_found = || ApiError::not_found(Resource::Invoice);
-    let not_sendable = |invoice: &Invoice| ApiError::InvoiceNotSendable {
-        status: invoice.status.as_str(),
-    };
     let invoice = app
         .store
         .get_invoice(account, &id)
         .await?
-        .ok_or_else(not_found)?;
-    if !invoice.is_sendable() {
-        return Err(not_sendable(&invoice));
-    }
-    let customer = app
-        .store
-        .get_customer_by_id(account, &invoice.customer_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("an invoice's customer is gone"))?;
+        .ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
     // Under a key: the mail of the key's first run, so that a run again is the same write.
     let (mail, at) = match &request.claim {
         Some(claim) => claim.derive_id(|first, parts| (ReceiptId::derive(first, parts), first)),
         None => (ReceiptId::generate(), Timestamp::now()),
     };
+    // Paced by the clock, not by `at`: a key's run again after a 429 is a new request to mail.
+    let busy_until = may_send(&invoice, Timestamp::now())?;
+    let customer = app
+        .store
+        .get_customer_by_id(account, &invoice.customer_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("an invoice's customer is gone"))?;
     let response = views::invoice_sent(request.version, at, invoice.livemode)?;
     let completion = completing(&request, &response);
+    let mail = InvoiceMail {
+        id: mail,
+        to: customer.email.as_str(),
+        at,
+    };
     let queued = app
         .store
-        .queue_invoice_mail(
-            account,
-            &invoice,
-            customer.email.as_str(),
-            mail,
-            at,
-            completion.as_ref(),
-        )
+        .queue_invoice_mail(account, &invoice, busy_until, mail, completion.as_ref())
         .await?;
     if queued {
         return Ok(response);
     }
-    // Voided since it was read: say what it is now.
-    match app.store.get_invoice(account, &id).await? {
-        Some(now) if !now.is_sendable() => Err(not_sendable(&now)),
-        Some(_) => Err(ApiError::Unavailable(
-            "the invoice changed while its mail was recorded".into(),
-        )),
-        None => Err(not_found()),
+    // Voided or sent since it was read: say why not now, or to retry (a send raced this one).
+    let current = app
+        .store
+        .get_invoice(account, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
+    may_send(&current, Timestamp::now())?;
+    Err(ApiError::Unavailable(
+        "the invoice changed while its mail was recorded".into(),
+    ))
+}
+
+/// Until when `invoice`'s mails keep it busy if it is sent `now`; why it may not be, if not.
+fn may_send(invoice: &Invoice, now: Timestamp) -> Result<Timestamp, ApiError> {
+    if !invoice.is_sendable() {
+        return Err(ApiError::InvoiceNotSendable {
+            status: invoice.status.as_str(),
+        });
+    }
+    match invoice.send_pace.allowance(now) {
+        SendAllowance::Send { busy_until } => Ok(busy_until),
+        SendAllowance::Wait(wait) => Err(ApiError::InvoiceSendsPaced {
+            // Whole seconds, rounded up: a retry at that moment is allowed.
+            retry_after_seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        }),
     }
 }
 

@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::app::AppError;
+use crate::domain::send_pace::SendPace;
 use crate::store::StoreError;
 
 /// One problem with one input, reported among all others of the same request.
@@ -67,6 +68,8 @@ pub enum ApiError {
     InvoiceNotOutstanding { status: &'static str },
     #[error("invoice not sendable")]
     InvoiceNotSendable { status: &'static str },
+    #[error("invoice sent too often")]
+    InvoiceSendsPaced { retry_after_seconds: u64 },
     #[error("payment failed: {failure_code}")]
     PaymentFailed {
         payment_id: String,
@@ -110,11 +113,15 @@ impl ApiError {
     }
 
     /// Whether an idempotency key should be given back rather than keep this answer: the request
-    /// never started (it failed validation), or failed in a way a retry may fix (5xx).
+    /// never started (it failed validation, or was throttled), or failed in a way a retry may
+    /// fix (5xx).
     pub fn releases_idempotency_key(&self) -> bool {
         matches!(
             self,
-            Self::Validation(_) | Self::InvalidJson { .. } | Self::PayloadTooLarge { .. }
+            Self::Validation(_)
+                | Self::InvalidJson { .. }
+                | Self::PayloadTooLarge { .. }
+                | Self::InvoiceSendsPaced { .. }
         ) || self.reply().status >= 500
     }
 }
@@ -253,6 +260,23 @@ impl ApiError {
                 "invoice_not_sendable",
                 &format!("Only an outstanding or paid invoice can be sent; this one is {status}."),
             ),
+            Self::InvoiceSendsPaced {
+                retry_after_seconds,
+            } => ErrorReply {
+                headers: vec![("retry-after", retry_after_seconds.to_string())],
+                ..reply(
+                    429,
+                    "rate_limit_error",
+                    "rate_limited",
+                    &format!(
+                        "This invoice was e-mailed too often: an invoice may be sent {} times at \
+                         once, then once every {} minutes. It may be sent again in \
+                         {retry_after_seconds} seconds.",
+                        SendPace::BURST,
+                        SendPace::INTERVAL.as_secs() / 60
+                    ),
+                )
+            },
             Self::PaymentFailed {
                 payment_id,
                 invoice_id,

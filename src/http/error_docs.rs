@@ -69,6 +69,9 @@ mod tests {
             ApiError::NoPaymentMethod,
             ApiError::InvoiceNotOutstanding { status: "paid" },
             ApiError::InvoiceNotSendable { status: "void" },
+            ApiError::InvoiceSendsPaced {
+                retry_after_seconds: 1,
+            },
             ApiError::PaymentFailed {
                 payment_id: String::new(),
                 invoice_id: String::new(),
@@ -98,6 +101,7 @@ mod tests {
                 | ApiError::NoPaymentMethod
                 | ApiError::InvoiceNotOutstanding { .. }
                 | ApiError::InvoiceNotSendable { .. }
+                | ApiError::InvoiceSendsPaced { .. }
                 | ApiError::PaymentFailed { .. }
                 | ApiError::Duplicate { .. }
                 | ApiError::WebhookLimitReached { .. }

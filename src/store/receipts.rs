@@ -19,26 +19,35 @@ fn receipt_from(item: Item) -> Result<(AccountId, Receipt), StoreError> {
     from_item::<ReceiptItem>(item)?.into_domain()
 }
 
+/// A mail of an invoice its merchant asked for: its receipt id, to whom, and when asked.
+pub struct InvoiceMail<'a> {
+    pub id: ReceiptId,
+    pub to: &'a str,
+    pub at: Timestamp,
+}
+
 impl Store {
-    /// Records invoice `invoice` to be mailed to `to` as receipt `id` (the stream sends it), if
-    /// the invoice is still one to send (`rules::sendable_invoice`): one transaction with the
-    /// request's idempotency record, if any. False when the invoice is gone or no longer
-    /// sendable (voided meanwhile); nothing was written.
+    /// Records invoice `invoice` (as read) to be mailed as `mail` (the stream
+    /// sends it), if the invoice is still one to send and its send pace is still the one read,
+    /// moving the pace to `busy_until` (`rules::send_invoice`): one transaction with the
+    /// request's idempotency record, if any. False when the invoice is gone, no longer sendable
+    /// (voided meanwhile) or sent meanwhile; nothing was written.
     pub async fn queue_invoice_mail(
         &self,
         account: &AccountId,
         invoice: &Invoice,
-        to: &str,
-        id: ReceiptId,
-        now: Timestamp,
+        busy_until: Timestamp,
+        InvoiceMail { id, to, at }: InvoiceMail<'_>,
         completion: Option<&KeyCompletion<'_, ()>>,
     ) -> Result<bool, StoreError> {
         // The token names the receipt: a derived id (Idempotency-Key) run again is this very
         // transaction, which DynamoDB then accepts as done.
         let mut transaction = Transaction::new(self).token(id.to_string());
-        let sendable =
-            transaction.check(invoice_key(account, &invoice.id), rules::sendable_invoice())?;
-        let item = ReceiptItem::with_id(id, account, invoice, &invoice.customer_id, to, now);
+        let sendable = transaction.update(
+            invoice_key(account, &invoice.id),
+            rules::send_invoice(invoice.send_pace, busy_until),
+        )?;
+        let item = ReceiptItem::with_id(id, account, invoice, &invoice.customer_id, to, at);
         transaction.put_if_absent(to_item(&item)?)?;
         transaction.join(completion.map(|c| c as _), &())?;
         self.commit_unless(transaction, Some(sendable)).await

@@ -6,10 +6,11 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::check_due_key;
-use super::write::{Bind, Condition, ConditionalUpdate};
+use super::write::{Bind, ConditionalUpdate};
 use crate::domain::ids::PaymentId;
 use crate::domain::invoice::{Invoice, InvoiceSettlement};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
+use crate::domain::send_pace::SendPace;
 use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
 
@@ -46,13 +47,28 @@ pub(crate) fn settle_invoice(settlement: InvoiceSettlement, now: Timestamp) -> C
     .number(":one", 1)
 }
 
-/// Mail an invoice on request: only one of `Invoice::SENDABLE`.
-pub(crate) fn sendable_invoice() -> Condition {
+/// Mail an invoice on request: only one of `Invoice::SENDABLE`, and only while its send pace
+/// is still the one `seen` (another send since would have to be paced again); it moves to
+/// `busy_until`. Neither `updatedAt` nor the write counter moves: the invoice shown is unchanged.
+pub(crate) fn send_invoice(seen: SendPace, busy_until: Timestamp) -> ConditionalUpdate {
     let [first, second] = Invoice::SENDABLE;
-    Condition::new("attribute_exists(pk) AND #status IN (:first, :second)")
-        .name("#status", "status")
-        .text(":first", first.as_str())
-        .text(":second", second.as_str())
+    let unchanged = match seen.busy_until() {
+        Some(_) => "#pace = :seen",
+        None => "attribute_not_exists(#pace)",
+    };
+    let mut change = ConditionalUpdate::new(
+        "SET #pace = :next",
+        format!("attribute_exists(pk) AND #status IN (:first, :second) AND {unchanged}"),
+    )
+    .name("#status", "status")
+    .name("#pace", "sendPaceUntil")
+    .text(":first", first.as_str())
+    .text(":second", second.as_str())
+    .text(":next", busy_until.to_string());
+    if let Some(seen) = seen.busy_until() {
+        change = change.text(":seen", seen.to_string());
+    }
+    change
 }
 
 /// Start an attempt on a link: from a status of `Payment::ATTEMPTABLE`, or from an attempt that

@@ -31,6 +31,7 @@ mod receipts;
 mod receiver;
 mod repository;
 mod secrets;
+mod send_pace;
 mod store;
 mod stripe;
 mod stripe_customers;

@@ -454,6 +454,53 @@ async fn every_event_is_delivered_signed_with_its_documented_data_and_no_op_emit
 }
 
 #[tokio::test]
+async fn a_credit_is_announced_once_with_negative_amounts_and_its_mails_announce_nothing() {
+    // GIVEN an endpoint for every event and a customer
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    stream_relay();
+    let mut receiving = receiver(&[Answer::Status(200)]).await;
+    register(&t, &key, &receiving.url, &ALL_EVENTS, "2026-08-27").await;
+    t.create(
+        "/api/v1/customers",
+        &key,
+        json!({ "email": "credited@example.com", "externalId": "ext-credit" }),
+    )
+    .await;
+
+    // WHEN a credit is issued and then mailed twice (each mail moves its send pace on: a write
+    // of the invoice item that the stream also sees)
+    let credit = t
+        .create(
+            "/api/v1/invoices",
+            &key,
+            json!({ "customerId": "ext-credit", "amount": -1250, "currency": "gbp",
+                    "description": "Outage credit" }),
+        )
+        .await;
+    for _ in 0..2 {
+        let sent = t
+            .post(&format!("/api/v1/invoices/{credit}/send"), &key, json!({}))
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.text);
+    }
+
+    // THEN the customer's creation and the credit's, nothing more
+    let events = by_event(&receive(&mut receiving, 2).await);
+    let names: Vec<&str> = events.keys().map(String::as_str).collect();
+    assert_eq!(names, ["customer.created", "invoice.created"]);
+    let created = only(&events, "invoice.created");
+    let invoice = t.get(&format!("/api/v1/invoices/{credit}"), &key).await;
+    assert_eq!(created["invoiceId"], credit.as_str());
+    assert_eq!(created["invoiceNumber"], invoice.data()["invoiceNumber"]);
+    assert_eq!(created["invoiceStatus"], "outstanding");
+    assert_eq!(created["currency"], "gbp");
+    assert_eq!(created["subtotal"], -1250);
+    assert_eq!(created["total"], -1250);
+    assert_eq!(created["customerId"], "ext-credit");
+}
+
+#[tokio::test]
 async fn a_failing_receiver_gets_the_same_event_again_until_it_answers_2xx() {
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;

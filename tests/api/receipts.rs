@@ -176,7 +176,7 @@ async fn a_declined_payment_mails_nothing() {
 }
 
 /// Sends `invoice` (with `headers`), answering as it was answered.
-async fn send_invoice(
+pub async fn send_invoice(
     t: &TestApp,
     key: &str,
     invoice: &str,

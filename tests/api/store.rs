@@ -515,11 +515,13 @@ async fn a_due_receipt_is_leased_by_one_worker_only() {
     assert_eq!(leased.attempts, seen.attempts);
 }
 
-/// An invoice's mail is recorded only while the invoice is sendable, checked in the very write
-/// that records it: one voided after the request read it gets none.
+/// An invoice's mail is recorded only while the invoice is sendable and unsent since it was
+/// read, both checked in the very write that records it (and moves its send pace on): one
+/// voided, or mailed by another request, after the request read it gets none.
 #[tokio::test]
-async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable() {
+async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable_and_unsent_since() {
     use commet_payments::domain::invoice::InvoiceSettlement;
+    use commet_payments::store::InvoiceMail;
 
     let t = TestApp::new().await;
     let (account, _) = t.account(Mode::Sandbox).await;
@@ -535,46 +537,55 @@ async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable() {
         .put_invoice_fixture(&account.id, &invoice)
         .await
         .unwrap();
-    let queue = |id: ReceiptId| {
+    let busy_until = later(at, Duration::from_secs(3600));
+    let queue = |account: AccountId, read: Invoice, id: ReceiptId| {
         let store = &t.store;
-        let account = &account.id;
-        let invoice = &invoice;
         async move {
+            let mail = InvoiceMail {
+                id,
+                to: "payer@example.com",
+                at,
+            };
             store
-                .queue_invoice_mail(account, invoice, "payer@example.com", id, at, None)
+                .queue_invoice_mail(&account, &read, busy_until, mail, None)
                 .await
                 .unwrap()
         }
     };
+    let recorded = |id: ReceiptId| {
+        let store = &t.store;
+        let account = &account.id;
+        async move { store.get_receipt(account, &id).await.unwrap().is_some() }
+    };
     let first = ReceiptId::generate();
-    assert!(queue(first.clone()).await);
-    let recorded = t.store.get_receipt(&account.id, &first).await.unwrap();
-    assert_eq!(recorded.unwrap().invoice_id, invoice.id);
+    assert!(queue(account.id.clone(), invoice.clone(), first.clone()).await);
+    let stored = t.store.get_receipt(&account.id, &first).await.unwrap();
+    assert_eq!(stored.unwrap().invoice_id, invoice.id);
+    let read_now = t
+        .store
+        .get_invoice(&account.id, &invoice.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read_now.send_pace.busy_until(), Some(busy_until));
+
+    // Mailed by another request since it was read (the pace read is no longer the table's).
+    let raced = ReceiptId::generate();
+    assert!(!queue(account.id.clone(), invoice.clone(), raced.clone()).await);
+    assert!(!recorded(raced).await);
 
     // Voided meanwhile: the invoice as read before says outstanding, the table does not.
     t.store
         .set_invoice_status(&account.id, &invoice.id, InvoiceSettlement::Void, at, None)
         .await
         .unwrap();
-    let second = ReceiptId::generate();
-    assert!(!queue(second.clone()).await);
-    assert!(
-        t.store
-            .get_receipt(&account.id, &second)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    let voided = ReceiptId::generate();
+    assert!(!queue(account.id.clone(), read_now.clone(), voided.clone()).await);
+    assert!(!recorded(voided).await);
 
     // And an invoice the account does not have gets none either.
     let (other, _) = t.account(Mode::Sandbox).await;
-    let third = ReceiptId::generate();
-    assert!(
-        !t.store
-            .queue_invoice_mail(&other.id, &invoice, "payer@example.com", third, at, None)
-            .await
-            .unwrap()
-    );
+    assert!(!queue(other.id.clone(), invoice.clone(), ReceiptId::generate()).await);
 }
 
 /// A link's check: leased by one run only, and a new attempt's check is never removed by a run
