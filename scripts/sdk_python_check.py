@@ -4,10 +4,11 @@ The README's walkthrough runs commet-sdk 9.7.0 (API 2026-08-27); scripts/walkthr
 script once more for each older release that speaks another API version (7.0.0: 2026-06-10,
 7.10.0: 2026-07-11, 8.0.0: 2026-07-24, 9.3.0: 2026-07-31), each installed into a folder of its
 own on PYTHONPATH. It goes through what that release can call of this service: customers, links,
-listing pages, cancel, the hosted page, a charge, a declined charge, invoices (a status change
-and a send), errors, and webhooks (7.0.0 has no payments), and checks that every answer came in the
-release's own version. Usage: sdk_python_check.py <origin> <api key of an account with an
-invoice>; prints "python sdk <release> (<version>): ok" when all held.
+listing pages, cancel, the hosted page, a charge, a declined charge, invoices (a status change,
+a send, a credit and its sixth mail throttled), errors, and webhooks (7.0.0 has no payments), and
+checks that every answer came in the release's own version. Usage: sdk_python_check.py <origin>
+<api key of an account with an invoice>; prints "python sdk <release> (<version>): ok" when all
+held.
 """
 
 import http.server
@@ -183,6 +184,13 @@ def check_invoices():
     refused(lambda: client.invoices.create_adjustment(
         customer_id="cus_00000000000000000000000000", amount=100, description="x"), 404,
         "customer_not_found")
+
+    # Mailed five times at once, the credit's sixth mail is throttled: 429 rate_limited, heard at
+    # once by a client without retries (the SDK's own would wait out up to 30 s of it, thrice).
+    for _ in range(5):
+        assert unwrapped(client.invoices.send(credit.id)).sent is True
+    hasty = Commet(api_key, retries=0)
+    refused(lambda: hasty.invoices.send(credit.id), 429, "rate_limited")
 
 
 def check_webhooks():
