@@ -1,6 +1,8 @@
 //! Receipts on their way: taken for one attempt by moving their due time on (a lease), then
 //! marked by one conditional update on the attempt count they had, as deliveries are.
 
+use sha2::{Digest, Sha256};
+
 use super::idempotency::KeyCompletion;
 use super::invoices::invoice_key;
 use super::items::{Item, ReceiptItem, from_item, receipt_due_key, string_key, to_item};
@@ -26,6 +28,17 @@ pub struct InvoiceMail<'a> {
     pub at: Timestamp,
 }
 
+/// The request token of a mail's write. It names the receipt with what the write depends on
+/// (the pace and the address as read): the SDK's retry of one write is the same token and
+/// DynamoDB accepts it as done, while the same Idempotency-Key run again after a refusal (a send
+/// raced it, the address changed) writes anew and is never taken for a changed repeat of the
+/// first (DynamoDB's `IdempotentParameterMismatch`). 32 hex digits: tokens are at most 36.
+fn mail_token(id: &ReceiptId, invoice: &Invoice, to: &str) -> String {
+    let pace = invoice.send_pace.busy_until().map(|at| at.to_string());
+    let named = format!("{id}\n{}\n{to}", pace.unwrap_or_default());
+    hex::encode(&Sha256::digest(named.as_bytes())[..16])
+}
+
 impl Store {
     /// Records invoice `invoice` (as read) to be mailed as `mail` (the stream
     /// sends it), if the invoice is still one to send and its send pace is still the one read,
@@ -40,9 +53,8 @@ impl Store {
         InvoiceMail { id, to, at }: InvoiceMail<'_>,
         completion: Option<&KeyCompletion<'_, ()>>,
     ) -> Result<bool, StoreError> {
-        // The token names the receipt: a derived id (Idempotency-Key) run again is this very
-        // transaction, which DynamoDB then accepts as done.
-        let mut transaction = Transaction::new(self).token(id.to_string());
+        let token = mail_token(&id, invoice, to);
+        let mut transaction = Transaction::new(self).token(token);
         let sendable = transaction.update(
             invoice_key(account, &invoice.id),
             rules::send_invoice(invoice.send_pace, busy_until),
@@ -169,5 +181,43 @@ impl Store {
             at,
         );
         self.put(to_item(&item)?).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::delivery::later;
+    use crate::domain::ids::CustomerId;
+    use crate::domain::invoice::{AdjustmentAmount, NewAdjustment};
+    use crate::domain::money::Currency;
+    use crate::domain::send_pace::SendPace;
+    use crate::domain::text::Description;
+
+    #[test]
+    fn a_mails_token_changes_with_what_its_write_depends_on_and_fits_dynamodb() {
+        let now = Timestamp::now();
+        let adjustment = NewAdjustment {
+            customer_id: CustomerId::generate(),
+            amount: AdjustmentAmount::new(100).unwrap(),
+            currency: Currency::parse("usd").unwrap(),
+            description: Description::parse("Hours").unwrap(),
+            metadata: None,
+        };
+        let invoice = Invoice::adjustment(adjustment, now, false);
+        let id = ReceiptId::generate();
+        let token = mail_token(&id, &invoice, "a@example.com");
+        assert_eq!(token.len(), 32);
+        assert_eq!(token, mail_token(&id, &invoice, "a@example.com"));
+        assert_ne!(token, mail_token(&id, &invoice, "b@example.com"));
+        assert_ne!(
+            token,
+            mail_token(&ReceiptId::generate(), &invoice, "a@example.com")
+        );
+        let sent = Invoice {
+            send_pace: SendPace::new(Some(later(now, std::time::Duration::from_secs(3600)))),
+            ..invoice.clone()
+        };
+        assert_ne!(token, mail_token(&id, &sent, "a@example.com"));
     }
 }
