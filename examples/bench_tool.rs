@@ -231,10 +231,16 @@ async fn seed(store: &Store, large: usize, pool: usize, hook_url: &str) -> Value
     let payer = customer(store, &work, true).await;
     let mut invoices = Vec::with_capacity(pool * 2);
     let template = link(Some(&payer), Timestamp::now());
+    // The send row mails each invoice in turn, each about once: ten invoices per customer keep
+    // every customer well inside the twenty mails it may have at once (`Paced::Customer`).
+    let mut billed = payer.clone();
     for n in 0..pool * 2 {
+        if n > 0 && n % 10 == 0 {
+            billed = customer(store, &work, false).await;
+        }
         let mut invoice = Invoice::for_payment(
             &template,
-            payer.id.clone(),
+            billed.id.clone(),
             InvoiceStatus::Outstanding,
             Timestamp::now(),
         );

@@ -124,7 +124,8 @@ class Endpoints:
                 "GET", f"/api/v1/invoices/{work['invoices'][0]}", work["key"]), None, "work"),
             "list invoices": ("list_invoices", lambda: event(
                 "GET", "/api/v1/invoices", work["key"]), None, "work"),
-            # Each run mails the next invoice (one invoice is mailed at most 5 times at once):
+            # Each run mails the next invoice (one invoice is mailed at most 5 times at once, one
+            # customer 20; the seed bills ten invoices to each customer):
             # outstanding, or paid by a status run, both of which may be sent.
             "send invoice": ("send_invoice", lambda: event(
                 "POST", f"/api/v1/invoices/{next(mailed)}/send", work["key"]),

@@ -7,7 +7,7 @@ use crate::domain::invoice::{
 };
 use crate::domain::money::Currency;
 use crate::domain::page::Listing;
-use crate::domain::send_pace::SendAllowance;
+use crate::domain::send_pace::{MailPaces, SendPace, mail_allowance};
 use crate::domain::text::{Description, Metadata};
 use crate::domain::time::Timestamp;
 use crate::http::fields::{integer, string, string_map};
@@ -161,12 +161,12 @@ pub async fn update_status(
 }
 
 /// `POST /invoices/{id}/send`: e-mails an outstanding or paid invoice to its customer (a bill,
-/// or its receipt again) through the receipts' outbox, at most as often as `SendPace` allows
-/// (else 429 with when it may go). A GetItem of the invoice and one of its customer (the
-/// address, as it is now), then ONE transaction that checks the invoice is still sendable and
-/// unsent since it was read, moves its pace on and records the mail, with the idempotency
-/// record's answer if there is a key. The stream sends it within seconds and the receipt
-/// schedule retries it.
+/// or its receipt again) through the receipts' outbox, at most as often as the invoice's and
+/// the customer's send paces allow (else 429 with when it may go). A GetItem of the invoice,
+/// then of its customer (the address, as it is now) and its customer's pace at once, then ONE
+/// transaction that checks the invoice is still sendable and neither was mailed since they were
+/// read, moves both paces on and records the mail, with the idempotency record's answer if
+/// there is a key. The stream sends it within seconds and the receipt schedule retries it.
 pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     // The body is optional; if sent it must be an empty object.
     if request.body.is_some() {
@@ -184,13 +184,16 @@ pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
         Some(claim) => claim.derive_id(|first, parts| (ReceiptId::derive(first, parts), first)),
         None => (ReceiptId::generate(), Timestamp::now()),
     };
+    // Refused at once if the invoice's own pace or status says no (one read, not three).
+    may_send(&invoice, SendPace::default(), Timestamp::now())?;
+    let (customer, customer_pace) = tokio::join!(
+        app.store.get_customer_by_id(account, &invoice.customer_id),
+        app.store.customer_mail_pace(account, &invoice.customer_id)
+    );
+    let customer = customer?.ok_or_else(|| ApiError::internal("an invoice's customer is gone"))?;
+    let customer_pace = customer_pace?;
     // Paced by the clock, not by `at`: a key's run again after a 429 is a new request to mail.
-    let busy_until = may_send(&invoice, Timestamp::now())?;
-    let customer = app
-        .store
-        .get_customer_by_id(account, &invoice.customer_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("an invoice's customer is gone"))?;
+    let next = may_send(&invoice, customer_pace, Timestamp::now())?;
     let response = views::invoice_sent(request.version, at, invoice.livemode)?;
     let completion = completing(&request, &response);
     let mail = InvoiceMail {
@@ -200,37 +203,50 @@ pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
     };
     let queued = app
         .store
-        .queue_invoice_mail(account, &invoice, busy_until, mail, completion.as_ref())
+        .queue_invoice_mail(
+            account,
+            &invoice,
+            customer_pace,
+            next,
+            mail,
+            completion.as_ref(),
+        )
         .await?;
     if queued {
         return Ok(response);
     }
-    // Voided or sent since it was read: say why not now, or to retry (a send raced this one).
-    let current = app
-        .store
-        .get_invoice(account, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
-    may_send(&current, Timestamp::now())?;
+    // Voided or mailed since it was read: say why not now, or to retry (a send raced this one).
+    let (current, customer_pace) = tokio::join!(
+        app.store.get_invoice(account, &id),
+        app.store.customer_mail_pace(account, &invoice.customer_id)
+    );
+    let current = current?.ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
+    may_send(&current, customer_pace?, Timestamp::now())?;
     Err(ApiError::Unavailable(
         "the invoice changed while its mail was recorded".into(),
     ))
 }
 
-/// Until when `invoice`'s mails keep it busy if it is sent `now`; why it may not be, if not.
-fn may_send(invoice: &Invoice, now: Timestamp) -> Result<Timestamp, ApiError> {
+/// Until when `invoice`'s and its customer's mails keep their paces busy if it is sent `now`;
+/// why it may not be, if not.
+fn may_send(
+    invoice: &Invoice,
+    customer_pace: SendPace,
+    now: Timestamp,
+) -> Result<MailPaces, ApiError> {
     if !invoice.is_sendable() {
         return Err(ApiError::InvoiceNotSendable {
             status: invoice.status.as_str(),
         });
     }
-    match invoice.send_pace.allowance(now) {
-        SendAllowance::Send { busy_until } => Ok(busy_until),
-        SendAllowance::Wait(wait) => Err(ApiError::InvoiceSendsPaced {
+    mail_allowance(invoice.send_pace, customer_pace, now).map_err(|held| {
+        ApiError::InvoiceSendsPaced {
+            paced: held.paced,
             // Whole seconds, rounded up: a retry at that moment is allowed.
-            retry_after_seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-        }),
-    }
+            retry_after_seconds: u64::try_from(held.wait.as_millis().div_ceil(1000))
+                .unwrap_or(u64::MAX),
+        }
+    })
 }
 
 /// `POST /invoices/{id}/download-links` (as versions from 2026-07-24 ask) or `GET

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::app::AppError;
-use crate::domain::send_pace::SendPace;
+use crate::domain::send_pace::{MailLimit, Paced};
 use crate::store::StoreError;
 
 /// One problem with one input, reported among all others of the same request.
@@ -69,7 +69,10 @@ pub enum ApiError {
     #[error("invoice not sendable")]
     InvoiceNotSendable { status: &'static str },
     #[error("invoice sent too often")]
-    InvoiceSendsPaced { retry_after_seconds: u64 },
+    InvoiceSendsPaced {
+        paced: Paced,
+        retry_after_seconds: u64,
+    },
     #[error("payment failed: {failure_code}")]
     PaymentFailed {
         payment_id: String,
@@ -261,22 +264,31 @@ impl ApiError {
                 &format!("Only an outstanding or paid invoice can be sent; this one is {status}."),
             ),
             Self::InvoiceSendsPaced {
+                paced,
                 retry_after_seconds,
-            } => ErrorReply {
-                headers: vec![("retry-after", retry_after_seconds.to_string())],
-                ..reply(
-                    429,
-                    "rate_limit_error",
-                    "rate_limited",
-                    &format!(
-                        "This invoice was e-mailed too often: an invoice may be sent {} times at \
-                         once, then once every {} minutes. It may be sent again in \
-                         {retry_after_seconds} seconds.",
-                        SendPace::BURST,
-                        SendPace::INTERVAL.as_secs() / 60
+            } => {
+                let MailLimit { burst, interval } = paced.limit();
+                let minutes = interval.as_secs() / 60;
+                let limit = match paced {
+                    Paced::Invoice => format!(
+                        "This invoice was e-mailed too often: an invoice may be sent {burst} \
+                         times at once, then once every {minutes} minutes."
                     ),
-                )
-            },
+                    Paced::Customer => format!(
+                        "This invoice's customer was e-mailed too often: a customer may be sent \
+                         {burst} invoices at once, then one every {minutes} minutes."
+                    ),
+                };
+                ErrorReply {
+                    headers: vec![("retry-after", retry_after_seconds.to_string())],
+                    ..reply(
+                        429,
+                        "rate_limit_error",
+                        "rate_limited",
+                        &format!("{limit} It may be sent again in {retry_after_seconds} seconds."),
+                    )
+                }
+            }
             Self::PaymentFailed {
                 payment_id,
                 invoice_id,

@@ -42,6 +42,7 @@ pub fn serve(event: &Request) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::send_pace::Paced;
     use crate::http::error::{ApiError, Resource};
 
     /// One error of every kind; the match has no wildcard, so a new variant must be added here.
@@ -70,6 +71,7 @@ mod tests {
             ApiError::InvoiceNotOutstanding { status: "paid" },
             ApiError::InvoiceNotSendable { status: "void" },
             ApiError::InvoiceSendsPaced {
+                paced: Paced::Invoice,
                 retry_after_seconds: 1,
             },
             ApiError::PaymentFailed {

@@ -5,6 +5,7 @@
 //! | payment     | `A#<acct>#PAY#<id>`         | `PAY`  | `A#<acct>#PAY` / `<createdAt>#<id>` | `A#<acct>#CUS#<cus>#PAY` / same         |
 //! | customer    | `A#<acct>#CUS#<id>`         | `CUS`  | `A#<acct>#CUS` / `<createdAt>#<id>` |                                         |
 //! | externalId  | `A#<acct>#CUSX#<external>`  | `CUSX` |                                     |                                         |
+//! | mail pace   | `A#<acct>#CUSMAIL#<cus>`    | `CUSMAIL` | (expires through `ttl` once idle)  |                                         |
 //! | account     | `A#<acct>#ACCT`             | `ACCT` | `ACCOUNTS` / `<createdAt>#<id>`     |                                         |
 //! | API key     | `KEY#<sha256>`              | `KEY`  | `A#<acct>#KEY` / `<createdAt>#<id>` |                                         |
 //! | invoice     | `A#<acct>#INV#<id>`         | `INV`  | `A#<acct>#INV` / `<createdAt>#<id>` | `A#<acct>#CUS#<cus>#INV` / same         |
@@ -48,6 +49,9 @@ pub const TTL: &str = "ttl";
 pub const PAYMENT_SK: &str = "PAY";
 pub const CUSTOMER_SK: &str = "CUS";
 pub const EXTERNAL_ID_SK: &str = "CUSX";
+/// A customer's mail pace: its own item, so that a mail does not change the customer (whose
+/// stream records are events and Stripe updates).
+pub const CUSTOMER_MAIL_PACE_SK: &str = "CUSMAIL";
 pub const ACCOUNT_SK: &str = "ACCT";
 pub const API_KEY_SK: &str = "KEY";
 pub const ALL_ACCOUNTS: &str = "ACCOUNTS";
@@ -88,6 +92,10 @@ pub fn customer_payments(account: &AccountId, customer: &CustomerId) -> String {
 
 pub fn customer(account: &AccountId, id: &CustomerId) -> String {
     format!("A#{account}#CUS#{id}")
+}
+
+pub fn customer_mail_pace(account: &AccountId, customer: &CustomerId) -> String {
+    format!("A#{account}#CUSMAIL#{customer}")
 }
 
 pub fn account_customers(account: &AccountId) -> String {

@@ -6,11 +6,13 @@ use sha2::{Digest, Sha256};
 use super::idempotency::KeyCompletion;
 use super::invoices::invoice_key;
 use super::items::{Item, ReceiptItem, from_item, receipt_due_key, string_key, to_item};
+use super::mail_paces::customer_mail_pace_key;
 use super::write::{Bind, ConditionalUpdate, Transaction};
 use super::{Store, StoreError, keys, rules};
 use crate::domain::ids::{AccountId, ReceiptId};
 use crate::domain::invoice::Invoice;
 use crate::domain::receipt::{Receipt, ReceiptStatus};
+use crate::domain::send_pace::{MailPaces, SendPace};
 use crate::domain::time::Timestamp;
 
 fn receipt_key(account: &AccountId, id: &ReceiptId) -> Item {
@@ -29,40 +31,54 @@ pub struct InvoiceMail<'a> {
 }
 
 /// The request token of a mail's write. It names the receipt with what the write depends on
-/// (the pace and the address as read): the SDK's retry of one write is the same token and
+/// (both paces and the address as read): the SDK's retry of one write is the same token and
 /// DynamoDB accepts it as done, while the same Idempotency-Key run again after a refusal (a send
 /// raced it, the address changed) writes anew and is never taken for a changed repeat of the
 /// first (DynamoDB's `IdempotentParameterMismatch`). 32 hex digits: tokens are at most 36.
-fn mail_token(id: &ReceiptId, invoice: &Invoice, to: &str) -> String {
-    let pace = invoice.send_pace.busy_until().map(|at| at.to_string());
-    let named = format!("{id}\n{}\n{to}", pace.unwrap_or_default());
+fn mail_token(id: &ReceiptId, paces: [SendPace; 2], to: &str) -> String {
+    let [invoice, customer] = paces.map(|pace| {
+        pace.busy_until()
+            .map(|at| at.to_string())
+            .unwrap_or_default()
+    });
+    let named = format!("{id}\n{invoice}\n{customer}\n{to}");
     hex::encode(&Sha256::digest(named.as_bytes())[..16])
 }
 
 impl Store {
-    /// Records invoice `invoice` (as read) to be mailed as `mail` (the stream
-    /// sends it), if the invoice is still one to send and its send pace is still the one read,
-    /// moving the pace to `busy_until` (`rules::send_invoice`): one transaction with the
-    /// request's idempotency record, if any. False when the invoice is gone, no longer sendable
-    /// (voided meanwhile) or sent meanwhile; nothing was written.
+    /// Records invoice `invoice` (as read) to be mailed as `mail` (the stream sends it), if the
+    /// invoice is still one to send and both its send pace and its customer's (`customer_pace`)
+    /// are still the ones read, moving them to `next` (`rules::send_invoice`,
+    /// `rules::pace_customer_mail`): one transaction with the request's idempotency record, if
+    /// any. False when the invoice is gone, no longer sendable (voided meanwhile), or it or its
+    /// customer was mailed meanwhile; nothing was written.
     pub async fn queue_invoice_mail(
         &self,
         account: &AccountId,
         invoice: &Invoice,
-        busy_until: Timestamp,
+        customer_pace: SendPace,
+        next: MailPaces,
         InvoiceMail { id, to, at }: InvoiceMail<'_>,
         completion: Option<&KeyCompletion<'_, ()>>,
     ) -> Result<bool, StoreError> {
-        let token = mail_token(&id, invoice, to);
+        let token = mail_token(&id, [invoice.send_pace, customer_pace], to);
         let mut transaction = Transaction::new(self).token(token);
         let sendable = transaction.update(
             invoice_key(account, &invoice.id),
-            rules::send_invoice(invoice.send_pace, busy_until),
+            rules::send_invoice(invoice.send_pace, next.invoice),
+        )?;
+        let paced = transaction.update(
+            customer_mail_pace_key(account, &invoice.customer_id),
+            rules::pace_customer_mail(customer_pace, next.customer),
         )?;
         let item = ReceiptItem::with_id(id, account, invoice, &invoice.customer_id, to, at);
         transaction.put_if_absent(to_item(&item)?)?;
         transaction.join(completion.map(|c| c as _), &())?;
-        self.commit_unless(transaction, Some(sendable)).await
+        match self.commit(transaction).await? {
+            Ok(()) => Ok(true),
+            Err(refusal) if refusal.failed(sendable) || refusal.failed(paced) => Ok(false),
+            Err(refusal) => Err(refusal.into_error()),
+        }
     }
 
     pub async fn get_receipt(
@@ -188,36 +204,28 @@ impl Store {
 mod tests {
     use super::*;
     use crate::domain::delivery::later;
-    use crate::domain::ids::CustomerId;
-    use crate::domain::invoice::{AdjustmentAmount, NewAdjustment};
-    use crate::domain::money::Currency;
-    use crate::domain::send_pace::SendPace;
-    use crate::domain::text::Description;
 
     #[test]
     fn a_mails_token_changes_with_what_its_write_depends_on_and_fits_dynamodb() {
-        let now = Timestamp::now();
-        let adjustment = NewAdjustment {
-            customer_id: CustomerId::generate(),
-            amount: AdjustmentAmount::new(100).unwrap(),
-            currency: Currency::parse("usd").unwrap(),
-            description: Description::parse("Hours").unwrap(),
-            metadata: None,
-        };
-        let invoice = Invoice::adjustment(adjustment, now, false);
+        let never = SendPace::default();
+        let sent = SendPace::new(Some(later(
+            Timestamp::now(),
+            std::time::Duration::from_secs(3600),
+        )));
         let id = ReceiptId::generate();
-        let token = mail_token(&id, &invoice, "a@example.com");
+        let token = mail_token(&id, [never, never], "a@example.com");
         assert_eq!(token.len(), 32);
-        assert_eq!(token, mail_token(&id, &invoice, "a@example.com"));
-        assert_ne!(token, mail_token(&id, &invoice, "b@example.com"));
+        assert_eq!(token, mail_token(&id, [never, never], "a@example.com"));
+        assert_ne!(token, mail_token(&id, [never, never], "b@example.com"));
         assert_ne!(
             token,
-            mail_token(&ReceiptId::generate(), &invoice, "a@example.com")
+            mail_token(&ReceiptId::generate(), [never, never], "a@example.com")
         );
-        let sent = Invoice {
-            send_pace: SendPace::new(Some(later(now, std::time::Duration::from_secs(3600)))),
-            ..invoice.clone()
-        };
-        assert_ne!(token, mail_token(&id, &sent, "a@example.com"));
+        assert_ne!(token, mail_token(&id, [sent, never], "a@example.com"));
+        assert_ne!(token, mail_token(&id, [never, sent], "a@example.com"));
+        assert_ne!(
+            mail_token(&id, [sent, never], "a@example.com"),
+            mail_token(&id, [never, sent], "a@example.com")
+        );
     }
 }

@@ -6,6 +6,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::check_due_key;
+use super::keys;
 use super::write::{Bind, ConditionalUpdate};
 use crate::domain::ids::PaymentId;
 use crate::domain::invoice::{Invoice, InvoiceSettlement};
@@ -65,6 +66,27 @@ pub(crate) fn send_invoice(seen: SendPace, busy_until: Timestamp) -> Conditional
     .text(":first", first.as_str())
     .text(":second", second.as_str())
     .text(":next", busy_until.to_string());
+    if let Some(seen) = seen.busy_until() {
+        change = change.text(":seen", seen.to_string());
+    }
+    change
+}
+
+/// Mail one of a customer's invoices: only while the customer's mail pace is still the one
+/// `seen`; it moves to `busy_until`, and the item expires a day after that, when a pace that
+/// old counts as none. A pace seen may also have expired meanwhile: no item means no mail
+/// since (a mail since leaves a pace that is not yet due to expire).
+pub(crate) fn pace_customer_mail(seen: SendPace, busy_until: Timestamp) -> ConditionalUpdate {
+    let unchanged = match seen.busy_until() {
+        Some(_) => "attribute_not_exists(pk) OR #until = :seen",
+        None => "attribute_not_exists(pk)",
+    };
+    let expires = busy_until.datetime().unix_timestamp() + 24 * 60 * 60;
+    let mut change = ConditionalUpdate::new("SET #until = :next, #ttl = :ttl", unchanged)
+        .name("#until", "busyUntil")
+        .name("#ttl", keys::TTL)
+        .text(":next", busy_until.to_string())
+        .number(":ttl", expires);
     if let Some(seen) = seen.busy_until() {
         change = change.text(":seen", seen.to_string());
     }

@@ -1,12 +1,13 @@
-//! How often one invoice is mailed on request (docs/contract.md §3.2, `SendPace`): five at
-//! once, then one an hour; past that 429 `rate_limited`, nothing recorded, even when sends race.
+//! How often invoices are mailed on request (docs/contract.md §3.2, `domain::send_pace`): one
+//! invoice five times at once, one customer twenty, then one an hour each; past that 429
+//! `rate_limited`, nothing recorded, even when sends race.
 
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::domain::account::{Account, Mode};
 use commet_payments::domain::delivery::later;
-use commet_payments::domain::ids::InvoiceId;
+use commet_payments::domain::ids::{CustomerId, InvoiceId};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::store::keys;
 use serde_json::json;
@@ -19,21 +20,28 @@ use crate::receipts::send_invoice;
 async fn outstanding_adjustment() -> (TestApp, Account, String, String) {
     let t = TestApp::new().await;
     let (account, key) = t.account(Mode::Sandbox).await;
-    let customer = t
-        .create(
-            "/api/v1/customers",
-            &key,
-            json!({ "email": "paced@example.com" }),
-        )
-        .await;
-    let invoice = t
-        .create(
-            "/api/v1/invoices",
-            &key,
-            json!({ "customerId": customer, "amount": 1000, "description": "Paced" }),
-        )
-        .await;
+    let customer = paced_customer(&t, &key).await;
+    let invoice = adjustment(&t, &key, &customer).await;
     (t, account, key, invoice)
+}
+
+async fn paced_customer(t: &TestApp, key: &str) -> String {
+    t.create(
+        "/api/v1/customers",
+        key,
+        json!({ "email": "paced@example.com" }),
+    )
+    .await
+}
+
+/// A new outstanding adjustment of `customer`.
+async fn adjustment(t: &TestApp, key: &str, customer: &str) -> String {
+    t.create(
+        "/api/v1/invoices",
+        key,
+        json!({ "customerId": customer, "amount": 1000, "description": "Paced" }),
+    )
+    .await
 }
 
 /// The mails of `invoice` recorded in the receipts' outbox.
@@ -150,4 +158,117 @@ async fn racing_sends_of_one_invoice_never_mail_more_than_five() {
     }
     assert_eq!(mailed, 5);
     assert_eq!(mails_of(&t, &account, &invoice).await, 5);
+}
+
+#[tokio::test]
+async fn a_customer_is_mailed_twenty_invoices_at_once_then_refused_whichever_the_invoice() {
+    // GIVEN a customer whose four invoices were each mailed five times: twenty in all
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    let customer = paced_customer(&t, &key).await;
+    for _ in 0..4 {
+        let invoice = adjustment(&t, &key, &customer).await;
+        for n in 1..=5 {
+            let sent = send_invoice(&t, &key, &invoice, &[]).await;
+            assert_eq!(sent.status, 200, "{invoice} mail {n}: {:#}", sent.body);
+        }
+    }
+    let fifth = adjustment(&t, &key, &customer).await;
+
+    // WHEN a fifth invoice, never mailed, is sent
+    let refused = send_invoice(&t, &key, &fifth, &[]).await;
+
+    // THEN 429 rate_limited for the customer, waiting the hour its next mail needs, and nothing
+    // is recorded
+    let error = refused.error(429, "rate_limited");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("customer may be sent 20 invoices at once, then one every 60 minutes"),
+        "{message}"
+    );
+    assert!((3590..=3600).contains(&retry_after(&refused)));
+    assert_eq!(mails_of(&t, &account, &fifth).await, 0);
+    assert_eq!(receipts(&t, &account.id).await.len(), 20);
+
+    // AND another customer's invoice is mailed meanwhile
+    let other = t
+        .create(
+            "/api/v1/customers",
+            &key,
+            json!({ "email": "unpaced@example.com" }),
+        )
+        .await;
+    let theirs = adjustment(&t, &key, &other).await;
+    assert_eq!(send_invoice(&t, &key, &theirs, &[]).await.status, 200);
+    assert_eq!(mails_of(&t, &account, &theirs).await, 1);
+}
+
+#[tokio::test]
+async fn racing_sends_of_one_customers_invoices_never_pass_the_customers_pace() {
+    // GIVEN a customer with room for two more mails (eighteen hours of backlog) and six
+    // invoices never mailed
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    let customer = paced_customer(&t, &key).await;
+    let id = CustomerId::parse(&customer).unwrap();
+    let busy_until = later(Timestamp::now(), Duration::from_secs(18 * 3600));
+    t.store
+        .client()
+        .put_item()
+        .table_name(t.store.table_name())
+        .item(
+            keys::PK,
+            AttributeValue::S(keys::customer_mail_pace(&account.id, &id)),
+        )
+        .item(
+            keys::SK,
+            AttributeValue::S(keys::CUSTOMER_MAIL_PACE_SK.to_owned()),
+        )
+        .item("busyUntil", AttributeValue::S(busy_until.to_string()))
+        .send()
+        .await
+        .unwrap();
+    let mut invoices = Vec::new();
+    for _ in 0..6 {
+        invoices.push(adjustment(&t, &key, &customer).await);
+    }
+
+    // WHEN each is sent at once
+    let answers = futures_util::future::join_all(
+        invoices
+            .iter()
+            .map(|invoice| send_invoice(&t, &key, invoice, &[])),
+    )
+    .await;
+
+    // THEN each answered 200, 503 or 429, exactly the 200s were recorded, and sending on until
+    // refused makes two in all
+    let mut mailed = 0;
+    for answer in &answers {
+        match answer.status {
+            200 => mailed += 1,
+            429 | 503 => assert!(answer.header("retry-after").is_some()),
+            other => panic!("{other}: {:#}", answer.body),
+        }
+    }
+    assert!((1..=2).contains(&mailed), "{mailed}");
+    assert_eq!(receipts(&t, &account.id).await.len(), mailed);
+    for invoice in invoices.iter().cycle().take(12) {
+        let answer = send_invoice(&t, &key, invoice, &[]).await;
+        match answer.status {
+            200 => mailed += 1,
+            429 => {
+                assert!(
+                    answer.body.to_string().contains("customer"),
+                    "{:#}",
+                    answer.body
+                );
+                break;
+            }
+            503 => continue,
+            other => panic!("{other}: {:#}", answer.body),
+        }
+    }
+    assert_eq!(mailed, 2);
+    assert_eq!(receipts(&t, &account.id).await.len(), 2);
 }

@@ -515,12 +515,14 @@ async fn a_due_receipt_is_leased_by_one_worker_only() {
     assert_eq!(leased.attempts, seen.attempts);
 }
 
-/// An invoice's mail is recorded only while the invoice is sendable and unsent since it was
-/// read, both checked in the very write that records it (and moves its send pace on): one
-/// voided, or mailed by another request, after the request read it gets none.
+/// An invoice's mail is recorded only while the invoice is sendable and neither it nor its
+/// customer was mailed since they were read, all checked in the very write that records it
+/// (and moves both send paces on): one voided, or raced by another request's mail of the
+/// invoice or of another invoice of the customer, after the request read them gets none.
 #[tokio::test]
 async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable_and_unsent_since() {
     use commet_payments::domain::invoice::InvoiceSettlement;
+    use commet_payments::domain::send_pace::{MailPaces, SendPace};
     use commet_payments::store::InvoiceMail;
 
     let t = TestApp::new().await;
@@ -538,18 +540,24 @@ async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable_and_unse
         .await
         .unwrap();
     let busy_until = later(at, Duration::from_secs(3600));
-    let queue = |account: AccountId, read: Invoice, id: ReceiptId| {
+    let next = MailPaces {
+        invoice: busy_until,
+        customer: busy_until,
+    };
+    let queue = |account: AccountId, read: Invoice, customer_pace: SendPace| {
         let store = &t.store;
+        let id = ReceiptId::generate();
         async move {
             let mail = InvoiceMail {
-                id,
+                id: id.clone(),
                 to: "payer@example.com",
                 at,
             };
-            store
-                .queue_invoice_mail(&account, &read, busy_until, mail, None)
+            let queued = store
+                .queue_invoice_mail(&account, &read, customer_pace, next, mail, None)
                 .await
-                .unwrap()
+                .unwrap();
+            (queued, id)
         }
     };
     let recorded = |id: ReceiptId| {
@@ -557,8 +565,9 @@ async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable_and_unse
         let account = &account.id;
         async move { store.get_receipt(account, &id).await.unwrap().is_some() }
     };
-    let first = ReceiptId::generate();
-    assert!(queue(account.id.clone(), invoice.clone(), first.clone()).await);
+    let never = SendPace::default();
+    let (queued, first) = queue(account.id.clone(), invoice.clone(), never).await;
+    assert!(queued);
     let stored = t.store.get_receipt(&account.id, &first).await.unwrap();
     assert_eq!(stored.unwrap().invoice_id, invoice.id);
     let read_now = t
@@ -568,24 +577,74 @@ async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable_and_unse
         .unwrap()
         .unwrap();
     assert_eq!(read_now.send_pace.busy_until(), Some(busy_until));
+    let customer_pace = t
+        .store
+        .customer_mail_pace(&account.id, &invoice.customer_id)
+        .await
+        .unwrap();
+    assert_eq!(customer_pace.busy_until(), Some(busy_until));
+    // The customer's pace item expires a day after its backlog is behind.
+    let pace_item = t
+        .store
+        .client()
+        .get_item()
+        .table_name(t.store.table_name())
+        .key(
+            keys::PK,
+            AttributeValue::S(keys::customer_mail_pace(&account.id, &invoice.customer_id)),
+        )
+        .key(
+            keys::SK,
+            AttributeValue::S(keys::CUSTOMER_MAIL_PACE_SK.to_owned()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let expires = busy_until.datetime().unix_timestamp() + 24 * 60 * 60;
+    assert_eq!(pace_item[keys::TTL], AttributeValue::N(expires.to_string()));
 
-    // Mailed by another request since it was read (the pace read is no longer the table's).
-    let raced = ReceiptId::generate();
-    assert!(!queue(account.id.clone(), invoice.clone(), raced.clone()).await);
+    // Mailed by another request since it was read (the invoice's pace read is no longer the
+    // table's; the customer's is).
+    let (queued, raced) = queue(account.id.clone(), invoice.clone(), customer_pace).await;
+    assert!(!queued);
     assert!(!recorded(raced).await);
 
-    // Voided meanwhile: the invoice as read before says outstanding, the table does not.
+    // Another invoice of the customer, never mailed itself, read before the first one's mail
+    // moved the customer's pace: refused on the customer's pace alone.
+    let sibling = Invoice::for_payment(
+        &link(None, at),
+        invoice.customer_id.clone(),
+        InvoiceStatus::Outstanding,
+        at,
+    );
+    t.store
+        .put_invoice_fixture(&account.id, &sibling)
+        .await
+        .unwrap();
+    let (queued, stale) = queue(account.id.clone(), sibling.clone(), never).await;
+    assert!(!queued);
+    assert!(!recorded(stale).await);
+    // With the customer's pace as it is now, it goes.
+    let (queued, mailed) = queue(account.id.clone(), sibling.clone(), customer_pace).await;
+    assert!(queued);
+    assert!(recorded(mailed).await);
+
+    // Voided meanwhile: the invoice as read before says outstanding, the table does not (both
+    // paces as read are still the table's: the mail above moved the customer's to the same
+    // time).
     t.store
         .set_invoice_status(&account.id, &invoice.id, InvoiceSettlement::Void, at, None)
         .await
         .unwrap();
-    let voided = ReceiptId::generate();
-    assert!(!queue(account.id.clone(), read_now.clone(), voided.clone()).await);
+    let (queued, voided) = queue(account.id.clone(), read_now.clone(), customer_pace).await;
+    assert!(!queued);
     assert!(!recorded(voided).await);
 
     // And an invoice the account does not have gets none either.
     let (other, _) = t.account(Mode::Sandbox).await;
-    assert!(!queue(other.id.clone(), invoice.clone(), ReceiptId::generate()).await);
+    assert!(!queue(other.id.clone(), invoice.clone(), never).await.0);
 }
 
 /// A link's check: leased by one run only, and a new attempt's check is never removed by a run
