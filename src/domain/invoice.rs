@@ -7,7 +7,6 @@ use super::Invalid;
 use super::ids::{CustomerId, InvoiceId, PaymentId};
 use super::money::{Currency, PaymentAmount};
 use super::payment::{Payment, wire_enum};
-use super::send_pace::SendPace;
 use super::text::{Description, Metadata};
 use super::time::Timestamp;
 
@@ -157,8 +156,6 @@ pub struct Invoice {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
-    /// How often it may still be e-mailed on request; not part of the invoice as shown.
-    pub send_pace: SendPace,
 }
 
 impl Invoice {
@@ -211,7 +208,6 @@ impl Invoice {
             created_at: now,
             updated_at: now,
             livemode: payment.livemode,
-            send_pace: SendPace::default(),
         }
     }
 
@@ -239,7 +235,6 @@ impl Invoice {
             created_at: now,
             updated_at: now,
             livemode,
-            send_pace: SendPace::default(),
         }
     }
 

@@ -3,9 +3,9 @@
 //! reputation): each invoice, and each customer whatever the invoice, has a `MailLimit` of
 //! mails at once and then one per interval. This is the generic cell rate algorithm: the
 //! whole state of a pace is one time, when the mails sent so far, spaced one interval apart,
-//! would all be behind. The store keeps the invoice's on the invoice and the customer's beside
-//! the customer, and moves both in the very write that records a mail, on the condition that
-//! each is still what was read.
+//! would all be behind. The store keeps each pace as an item of its own (not on the invoice or
+//! the customer, which a mail does not change) and moves both in the very write that records a
+//! mail, on the condition that each is still what was read.
 
 use std::time::Duration;
 
@@ -58,11 +58,12 @@ pub enum SendAllowance {
     Wait(Duration),
 }
 
-/// Until when each pace is busy once a mail of an invoice to its customer goes.
+/// The two paces a mail of an invoice moves, its own and its customer's: as read
+/// (`MailPaces<SendPace>`), or until when each is busy once it goes (`MailPaces<Timestamp>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MailPaces {
-    pub invoice: Timestamp,
-    pub customer: Timestamp,
+pub struct MailPaces<T> {
+    pub invoice: T,
+    pub customer: T,
 }
 
 /// Why a mail may not go now: whose pace, and for how long.
@@ -72,20 +73,19 @@ pub struct MailHeldBack {
     pub wait: Duration,
 }
 
-/// A mail of an invoice (its pace `invoice`) to its customer (`customer`) at `now`: both paces
-/// as it leaves them, or the longer wait if either refuses (a retry then passes both).
+/// A mail of an invoice to its customer at `now`, their paces as `seen`: both paces as it
+/// leaves them, or the longer wait if either refuses (a retry then passes both).
 pub fn mail_allowance(
-    invoice: SendPace,
-    customer: SendPace,
+    seen: MailPaces<SendPace>,
     now: Timestamp,
-) -> Result<MailPaces, MailHeldBack> {
+) -> Result<MailPaces<Timestamp>, MailHeldBack> {
     let judged = |paced: Paced, pace: SendPace| match pace.allowance(paced.limit(), now) {
         SendAllowance::Send { busy_until } => Ok(busy_until),
         SendAllowance::Wait(wait) => Err(MailHeldBack { paced, wait }),
     };
     match (
-        judged(Paced::Invoice, invoice),
-        judged(Paced::Customer, customer),
+        judged(Paced::Invoice, seen.invoice),
+        judged(Paced::Customer, seen.customer),
     ) {
         (Ok(invoice), Ok(customer)) => Ok(MailPaces { invoice, customer }),
         (Err(held), Ok(_)) | (Ok(_), Err(held)) => Err(held),
@@ -200,10 +200,11 @@ mod tests {
     #[test]
     fn a_mail_goes_only_when_both_its_invoice_and_its_customer_have_room() {
         let never = SendPace::default();
+        let paces = |invoice, customer| MailPaces { invoice, customer };
         // The customer's twenty at once are spent, the invoice was never mailed.
         let customer = SendPace::new(Some(at(20 * 3600)));
         assert_eq!(
-            mail_allowance(never, customer, at(0)),
+            mail_allowance(paces(never, customer), at(0)),
             Err(MailHeldBack {
                 paced: Paced::Customer,
                 wait: Duration::from_secs(3600)
@@ -211,7 +212,7 @@ mod tests {
         );
         // Both have room: each moves on by its own interval.
         assert_eq!(
-            mail_allowance(never, never, at(0)),
+            mail_allowance(paces(never, never), at(0)),
             Ok(MailPaces {
                 invoice: at(3600),
                 customer: at(3600)
@@ -221,7 +222,7 @@ mod tests {
         let invoice = SendPace::new(Some(at(5 * 3600 + 60)));
         let customer = SendPace::new(Some(at(20 * 3600 + 30)));
         assert_eq!(
-            mail_allowance(invoice, customer, at(0)),
+            mail_allowance(paces(invoice, customer), at(0)),
             Err(MailHeldBack {
                 paced: Paced::Invoice,
                 wait: Duration::from_secs(3660)

@@ -162,11 +162,11 @@ pub async fn update_status(
 
 /// `POST /invoices/{id}/send`: e-mails an outstanding or paid invoice to its customer (a bill,
 /// or its receipt again) through the receipts' outbox, at most as often as the invoice's and
-/// the customer's send paces allow (else 429 with when it may go). A GetItem of the invoice,
-/// then of its customer (the address, as it is now) and its customer's pace at once, then ONE
-/// transaction that checks the invoice is still sendable and neither was mailed since they were
-/// read, moves both paces on and records the mail, with the idempotency record's answer if
-/// there is a key. The stream sends it within seconds and the receipt schedule retries it.
+/// the customer's mail paces allow (else 429 with when it may go). The invoice and its pace
+/// read at once, then its customer (the address, as it is now) and the customer's pace at
+/// once, then ONE transaction that checks the invoice is still sendable and neither pace moved
+/// since it was read, moves both on and records the mail, with the idempotency record's answer
+/// if there is a key. The stream sends it within seconds and the receipt schedule retries it.
 pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     // The body is optional; if sent it must be an empty object.
     if request.body.is_some() {
@@ -174,26 +174,31 @@ pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
     }
     let id = invoice_id(&request)?;
     let account = &request.principal.account_id;
-    let invoice = app
-        .store
-        .get_invoice(account, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
+    let (invoice, invoice_pace) = tokio::join!(
+        app.store.get_invoice(account, &id),
+        app.store.invoice_mail_pace(account, &id)
+    );
+    let invoice = invoice?.ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
+    let invoice_pace = invoice_pace?;
     // Under a key: the mail of the key's first run, so that a run again is the same write.
     let (mail, at) = match &request.claim {
         Some(claim) => claim.derive_id(|first, parts| (ReceiptId::derive(first, parts), first)),
         None => (ReceiptId::generate(), Timestamp::now()),
     };
-    // Refused at once if the invoice's own pace or status says no (one read, not three).
-    may_send(&invoice, SendPace::default(), Timestamp::now())?;
+    // Paced by the clock, not by `at`: a key's run again after a 429 is a new request to mail.
+    // Refused before the customer is read if the invoice itself may not go.
+    let unread = SendPace::default();
+    may_send(&invoice, invoice_pace, unread, Timestamp::now())?;
     let (customer, customer_pace) = tokio::join!(
         app.store.get_customer_by_id(account, &invoice.customer_id),
         app.store.customer_mail_pace(account, &invoice.customer_id)
     );
     let customer = customer?.ok_or_else(|| ApiError::internal("an invoice's customer is gone"))?;
-    let customer_pace = customer_pace?;
-    // Paced by the clock, not by `at`: a key's run again after a 429 is a new request to mail.
-    let next = may_send(&invoice, customer_pace, Timestamp::now())?;
+    let seen = MailPaces {
+        invoice: invoice_pace,
+        customer: customer_pace?,
+    };
+    let next = may_send(&invoice, seen.invoice, seen.customer, Timestamp::now())?;
     let response = views::invoice_sent(request.version, at, invoice.livemode)?;
     let completion = completing(&request, &response);
     let mail = InvoiceMail {
@@ -203,49 +208,46 @@ pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
     };
     let queued = app
         .store
-        .queue_invoice_mail(
-            account,
-            &invoice,
-            customer_pace,
-            next,
-            mail,
-            completion.as_ref(),
-        )
+        .queue_invoice_mail(account, &invoice, seen, next, mail, completion.as_ref())
         .await?;
     if queued {
         return Ok(response);
     }
     // Voided or mailed since it was read: say why not now, or to retry (a send raced this one).
-    let (current, customer_pace) = tokio::join!(
+    let (current, invoice_pace, customer_pace) = tokio::join!(
         app.store.get_invoice(account, &id),
+        app.store.invoice_mail_pace(account, &id),
         app.store.customer_mail_pace(account, &invoice.customer_id)
     );
     let current = current?.ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
-    may_send(&current, customer_pace?, Timestamp::now())?;
+    may_send(&current, invoice_pace?, customer_pace?, Timestamp::now())?;
     Err(ApiError::Unavailable(
         "the invoice changed while its mail was recorded".into(),
     ))
 }
 
-/// Until when `invoice`'s and its customer's mails keep their paces busy if it is sent `now`;
-/// why it may not be, if not.
+/// Until when the paces of `invoice`'s mails and of its customer's are busy if it is sent
+/// `now`; why it may not be, if not.
 fn may_send(
     invoice: &Invoice,
+    invoice_pace: SendPace,
     customer_pace: SendPace,
     now: Timestamp,
-) -> Result<MailPaces, ApiError> {
+) -> Result<MailPaces<Timestamp>, ApiError> {
     if !invoice.is_sendable() {
         return Err(ApiError::InvoiceNotSendable {
             status: invoice.status.as_str(),
         });
     }
-    mail_allowance(invoice.send_pace, customer_pace, now).map_err(|held| {
-        ApiError::InvoiceSendsPaced {
-            paced: held.paced,
-            // Whole seconds, rounded up: a retry at that moment is allowed.
-            retry_after_seconds: u64::try_from(held.wait.as_millis().div_ceil(1000))
-                .unwrap_or(u64::MAX),
-        }
+    let seen = MailPaces {
+        invoice: invoice_pace,
+        customer: customer_pace,
+    };
+    mail_allowance(seen, now).map_err(|held| ApiError::InvoiceSendsPaced {
+        paced: held.paced,
+        // Whole seconds, rounded up: a retry at that moment is allowed.
+        retry_after_seconds: u64::try_from(held.wait.as_millis().div_ceil(1000))
+            .unwrap_or(u64::MAX),
     })
 }
 

@@ -5,11 +5,11 @@
 //! | payment     | `A#<acct>#PAY#<id>`         | `PAY`  | `A#<acct>#PAY` / `<createdAt>#<id>` | `A#<acct>#CUS#<cus>#PAY` / same         |
 //! | customer    | `A#<acct>#CUS#<id>`         | `CUS`  | `A#<acct>#CUS` / `<createdAt>#<id>` |                                         |
 //! | externalId  | `A#<acct>#CUSX#<external>`  | `CUSX` |                                     |                                         |
-//! | mail pace   | `A#<acct>#CUSMAIL#<cus>`    | `CUSMAIL` | (expires through `ttl` once idle)  |                                         |
 //! | account     | `A#<acct>#ACCT`             | `ACCT` | `ACCOUNTS` / `<createdAt>#<id>`     |                                         |
 //! | API key     | `KEY#<sha256>`              | `KEY`  | `A#<acct>#KEY` / `<createdAt>#<id>` |                                         |
 //! | invoice     | `A#<acct>#INV#<id>`         | `INV`  | `A#<acct>#INV` / `<createdAt>#<id>` | `A#<acct>#CUS#<cus>#INV` / same         |
 //! | inv. counter| `A#<acct>#INVSEQ`           | `INVSEQ` |                                   |                                         |
+//! | mail pace   | `A#<acct>#MAILPACE#<inv or cus>` | `MAILPACE` | (expires through `ttl` once idle) |                         |
 //! | receipt     | `A#<acct>#RCPT#<id>`        | `RCPT` | `A#<acct>#RCPT` / `<createdAt>#<id>`| `RCPTDUE` / `<nextAttemptAt>#<id>` (while pending) |
 //! | tax rates   | `A#<acct>#TAX`              | `TAX`  |                                     |                                         |
 //! | link page   | `LINK#<payment id>`         | `LINK` |                                     |                                         |
@@ -49,15 +49,15 @@ pub const TTL: &str = "ttl";
 pub const PAYMENT_SK: &str = "PAY";
 pub const CUSTOMER_SK: &str = "CUS";
 pub const EXTERNAL_ID_SK: &str = "CUSX";
-/// A customer's mail pace: its own item, so that a mail does not change the customer (whose
-/// stream records are events and Stripe updates).
-pub const CUSTOMER_MAIL_PACE_SK: &str = "CUSMAIL";
 pub const ACCOUNT_SK: &str = "ACCT";
 pub const API_KEY_SK: &str = "KEY";
 pub const ALL_ACCOUNTS: &str = "ACCOUNTS";
 pub const INVOICE_SK: &str = "INV";
 pub const INVOICE_COUNTER_SK: &str = "INVSEQ";
 pub const RECEIPT_SK: &str = "RCPT";
+/// How often an invoice, or a customer, was mailed on request: an item of its own, so that a
+/// mail changes neither (their stream records are events, and Stripe updates).
+pub const MAIL_PACE_SK: &str = "MAILPACE";
 pub const TAX_RATES_SK: &str = "TAX";
 pub const LINK_SK: &str = "LINK";
 pub const DOWNLOAD_LINK_SK: &str = "DL";
@@ -94,10 +94,6 @@ pub fn customer(account: &AccountId, id: &CustomerId) -> String {
     format!("A#{account}#CUS#{id}")
 }
 
-pub fn customer_mail_pace(account: &AccountId, customer: &CustomerId) -> String {
-    format!("A#{account}#CUSMAIL#{customer}")
-}
-
 pub fn account_customers(account: &AccountId) -> String {
     format!("A#{account}#CUS")
 }
@@ -132,6 +128,15 @@ pub fn customer_invoices(account: &AccountId, customer: &CustomerId) -> String {
 
 pub fn invoice_counter(account: &AccountId) -> String {
     format!("A#{account}#INVSEQ")
+}
+
+/// An invoice's mail pace. Ids carry their type's prefix: never the same key as a customer's.
+pub fn invoice_mail_pace(account: &AccountId, invoice: &InvoiceId) -> String {
+    format!("A#{account}#MAILPACE#{invoice}")
+}
+
+pub fn customer_mail_pace(account: &AccountId, customer: &CustomerId) -> String {
+    format!("A#{account}#MAILPACE#{customer}")
 }
 
 pub fn receipt(account: &AccountId, id: &ReceiptId) -> String {

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use super::idempotency::KeyCompletion;
 use super::invoices::invoice_key;
 use super::items::{Item, ReceiptItem, from_item, receipt_due_key, string_key, to_item};
-use super::mail_paces::customer_mail_pace_key;
+use super::mail_paces::{customer_mail_pace_key, invoice_mail_pace_key};
 use super::write::{Bind, ConditionalUpdate, Transaction};
 use super::{Store, StoreError, keys, rules};
 use crate::domain::ids::{AccountId, ReceiptId};
@@ -35,8 +35,8 @@ pub struct InvoiceMail<'a> {
 /// DynamoDB accepts it as done, while the same Idempotency-Key run again after a refusal (a send
 /// raced it, the address changed) writes anew and is never taken for a changed repeat of the
 /// first (DynamoDB's `IdempotentParameterMismatch`). 32 hex digits: tokens are at most 36.
-fn mail_token(id: &ReceiptId, paces: [SendPace; 2], to: &str) -> String {
-    let [invoice, customer] = paces.map(|pace| {
+fn mail_token(id: &ReceiptId, seen: MailPaces<SendPace>, to: &str) -> String {
+    let [invoice, customer] = [seen.invoice, seen.customer].map(|pace| {
         pace.busy_until()
             .map(|at| at.to_string())
             .unwrap_or_default()
@@ -47,36 +47,44 @@ fn mail_token(id: &ReceiptId, paces: [SendPace; 2], to: &str) -> String {
 
 impl Store {
     /// Records invoice `invoice` (as read) to be mailed as `mail` (the stream sends it), if the
-    /// invoice is still one to send and both its send pace and its customer's (`customer_pace`)
-    /// are still the ones read, moving them to `next` (`rules::send_invoice`,
-    /// `rules::pace_customer_mail`): one transaction with the request's idempotency record, if
-    /// any. False when the invoice is gone, no longer sendable (voided meanwhile), or it or its
-    /// customer was mailed meanwhile; nothing was written.
+    /// invoice is still one to send and both its mail pace and its customer's are still as
+    /// `seen`, moving them to `next` (`rules::sendable_invoice`, `rules::pace_mail`): one
+    /// transaction with the request's idempotency record, if any. Nothing of the invoice or the
+    /// customer is written. False when the invoice is gone, no longer sendable (voided
+    /// meanwhile), or it or its customer was mailed meanwhile; nothing was written.
     pub async fn queue_invoice_mail(
         &self,
         account: &AccountId,
         invoice: &Invoice,
-        customer_pace: SendPace,
-        next: MailPaces,
+        seen: MailPaces<SendPace>,
+        next: MailPaces<Timestamp>,
         InvoiceMail { id, to, at }: InvoiceMail<'_>,
         completion: Option<&KeyCompletion<'_, ()>>,
     ) -> Result<bool, StoreError> {
-        let token = mail_token(&id, [invoice.send_pace, customer_pace], to);
+        let token = mail_token(&id, seen, to);
         let mut transaction = Transaction::new(self).token(token);
-        let sendable = transaction.update(
-            invoice_key(account, &invoice.id),
-            rules::send_invoice(invoice.send_pace, next.invoice),
+        let sendable =
+            transaction.check(invoice_key(account, &invoice.id), rules::sendable_invoice())?;
+        let invoice_paced = transaction.update(
+            invoice_mail_pace_key(account, &invoice.id),
+            rules::pace_mail(seen.invoice, next.invoice),
         )?;
-        let paced = transaction.update(
+        let customer_paced = transaction.update(
             customer_mail_pace_key(account, &invoice.customer_id),
-            rules::pace_customer_mail(customer_pace, next.customer),
+            rules::pace_mail(seen.customer, next.customer),
         )?;
         let item = ReceiptItem::with_id(id, account, invoice, &invoice.customer_id, to, at);
         transaction.put_if_absent(to_item(&item)?)?;
         transaction.join(completion.map(|c| c as _), &())?;
         match self.commit(transaction).await? {
             Ok(()) => Ok(true),
-            Err(refusal) if refusal.failed(sendable) || refusal.failed(paced) => Ok(false),
+            Err(refusal)
+                if [sendable, invoice_paced, customer_paced]
+                    .into_iter()
+                    .any(|slot| refusal.failed(slot)) =>
+            {
+                Ok(false)
+            }
             Err(refusal) => Err(refusal.into_error()),
         }
     }
@@ -212,20 +220,21 @@ mod tests {
             Timestamp::now(),
             std::time::Duration::from_secs(3600),
         )));
+        let paces = |invoice, customer| MailPaces { invoice, customer };
         let id = ReceiptId::generate();
-        let token = mail_token(&id, [never, never], "a@example.com");
+        let token = mail_token(&id, paces(never, never), "a@example.com");
         assert_eq!(token.len(), 32);
-        assert_eq!(token, mail_token(&id, [never, never], "a@example.com"));
-        assert_ne!(token, mail_token(&id, [never, never], "b@example.com"));
+        assert_eq!(token, mail_token(&id, paces(never, never), "a@example.com"));
+        assert_ne!(token, mail_token(&id, paces(never, never), "b@example.com"));
         assert_ne!(
             token,
-            mail_token(&ReceiptId::generate(), [never, never], "a@example.com")
+            mail_token(&ReceiptId::generate(), paces(never, never), "a@example.com")
         );
-        assert_ne!(token, mail_token(&id, [sent, never], "a@example.com"));
-        assert_ne!(token, mail_token(&id, [never, sent], "a@example.com"));
+        assert_ne!(token, mail_token(&id, paces(sent, never), "a@example.com"));
+        assert_ne!(token, mail_token(&id, paces(never, sent), "a@example.com"));
         assert_ne!(
-            mail_token(&id, [sent, never], "a@example.com"),
-            mail_token(&id, [never, sent], "a@example.com")
+            mail_token(&id, paces(sent, never), "a@example.com"),
+            mail_token(&id, paces(never, sent), "a@example.com")
         );
     }
 }

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::check_due_key;
 use super::keys;
-use super::write::{Bind, ConditionalUpdate};
+use super::write::{Bind, Condition, ConditionalUpdate};
 use crate::domain::ids::PaymentId;
 use crate::domain::invoice::{Invoice, InvoiceSettlement};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
@@ -48,35 +48,20 @@ pub(crate) fn settle_invoice(settlement: InvoiceSettlement, now: Timestamp) -> C
     .number(":one", 1)
 }
 
-/// Mail an invoice on request: only one of `Invoice::SENDABLE`, and only while its send pace
-/// is still the one `seen` (another send since would have to be paced again); it moves to
-/// `busy_until`. Neither `updatedAt` nor the write counter moves: the invoice shown is unchanged.
-pub(crate) fn send_invoice(seen: SendPace, busy_until: Timestamp) -> ConditionalUpdate {
+/// Mail an invoice on request: only one of `Invoice::SENDABLE`.
+pub(crate) fn sendable_invoice() -> Condition {
     let [first, second] = Invoice::SENDABLE;
-    let unchanged = match seen.busy_until() {
-        Some(_) => "#pace = :seen",
-        None => "attribute_not_exists(#pace)",
-    };
-    let mut change = ConditionalUpdate::new(
-        "SET #pace = :next",
-        format!("attribute_exists(pk) AND #status IN (:first, :second) AND {unchanged}"),
-    )
-    .name("#status", "status")
-    .name("#pace", "sendPaceUntil")
-    .text(":first", first.as_str())
-    .text(":second", second.as_str())
-    .text(":next", busy_until.to_string());
-    if let Some(seen) = seen.busy_until() {
-        change = change.text(":seen", seen.to_string());
-    }
-    change
+    Condition::new("attribute_exists(pk) AND #status IN (:first, :second)")
+        .name("#status", "status")
+        .text(":first", first.as_str())
+        .text(":second", second.as_str())
 }
 
-/// Mail one of a customer's invoices: only while the customer's mail pace is still the one
-/// `seen`; it moves to `busy_until`, and the item expires a day after that, when a pace that
-/// old counts as none. A pace seen may also have expired meanwhile: no item means no mail
-/// since (a mail since leaves a pace that is not yet due to expire).
-pub(crate) fn pace_customer_mail(seen: SendPace, busy_until: Timestamp) -> ConditionalUpdate {
+/// Mail an invoice on request: only while its pace (or its customer's) is still the one `seen`;
+/// it moves to `busy_until`, and the item expires a day after that, when a pace that old counts
+/// as none. A pace seen may also have expired meanwhile: no item means no mail since (a mail
+/// since leaves a pace that is not yet due to expire).
+pub(crate) fn pace_mail(seen: SendPace, busy_until: Timestamp) -> ConditionalUpdate {
     let unchanged = match seen.busy_until() {
         Some(_) => "attribute_not_exists(pk) OR #until = :seen",
         None => "attribute_not_exists(pk)",

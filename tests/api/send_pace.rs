@@ -53,22 +53,27 @@ async fn mails_of(t: &TestApp, account: &Account, invoice: &str) -> usize {
         .count()
 }
 
+/// Sets a mail pace item (`pk`: an invoice's or a customer's) as if mails had left it busy
+/// until `busy_until`.
+async fn set_pace(t: &TestApp, pk: String, busy_until: Timestamp) {
+    t.store
+        .client()
+        .put_item()
+        .table_name(t.store.table_name())
+        .item(keys::PK, AttributeValue::S(pk))
+        .item(keys::SK, AttributeValue::S(keys::MAIL_PACE_SK.to_owned()))
+        .item("busyUntil", AttributeValue::S(busy_until.to_string()))
+        .send()
+        .await
+        .unwrap();
+}
+
 /// The invoice's pace as an hour from now would find it after five mails sent now: four hours
 /// of backlog, room for exactly one more.
 async fn let_an_hour_pass(t: &TestApp, account: &Account, invoice: &str) {
     let id = InvoiceId::parse(invoice).unwrap();
     let busy_until = later(Timestamp::now(), Duration::from_secs(4 * 3600));
-    t.store
-        .client()
-        .update_item()
-        .table_name(t.store.table_name())
-        .key(keys::PK, AttributeValue::S(keys::invoice(&account.id, &id)))
-        .key(keys::SK, AttributeValue::S(keys::INVOICE_SK.to_owned()))
-        .update_expression("SET sendPaceUntil = :at")
-        .expression_attribute_values(":at", AttributeValue::S(busy_until.to_string()))
-        .send()
-        .await
-        .unwrap();
+    set_pace(t, keys::invoice_mail_pace(&account.id, &id), busy_until).await;
 }
 
 fn retry_after(answer: &TestResponse) -> u64 {
@@ -212,22 +217,7 @@ async fn racing_sends_of_one_customers_invoices_never_pass_the_customers_pace() 
     let customer = paced_customer(&t, &key).await;
     let id = CustomerId::parse(&customer).unwrap();
     let busy_until = later(Timestamp::now(), Duration::from_secs(18 * 3600));
-    t.store
-        .client()
-        .put_item()
-        .table_name(t.store.table_name())
-        .item(
-            keys::PK,
-            AttributeValue::S(keys::customer_mail_pace(&account.id, &id)),
-        )
-        .item(
-            keys::SK,
-            AttributeValue::S(keys::CUSTOMER_MAIL_PACE_SK.to_owned()),
-        )
-        .item("busyUntil", AttributeValue::S(busy_until.to_string()))
-        .send()
-        .await
-        .unwrap();
+    set_pace(&t, keys::customer_mail_pace(&account.id, &id), busy_until).await;
     let mut invoices = Vec::new();
     for _ in 0..6 {
         invoices.push(adjustment(&t, &key, &customer).await);

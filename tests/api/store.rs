@@ -516,9 +516,9 @@ async fn a_due_receipt_is_leased_by_one_worker_only() {
 }
 
 /// An invoice's mail is recorded only while the invoice is sendable and neither it nor its
-/// customer was mailed since they were read, all checked in the very write that records it
-/// (and moves both send paces on): one voided, or raced by another request's mail of the
-/// invoice or of another invoice of the customer, after the request read them gets none.
+/// customer was mailed since their paces were read, all checked in the very write that records
+/// it (and moves both paces on, writing nothing of the invoice): one voided, or raced by another
+/// request's mail of the invoice or of another invoice of the customer, gets none.
 #[tokio::test]
 async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable_and_unsent_since() {
     use commet_payments::domain::invoice::InvoiceSettlement;
@@ -539,12 +539,9 @@ async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable_and_unse
         .put_invoice_fixture(&account.id, &invoice)
         .await
         .unwrap();
-    let busy_until = later(at, Duration::from_secs(3600));
-    let next = MailPaces {
-        invoice: busy_until,
-        customer: busy_until,
-    };
-    let queue = |account: AccountId, read: Invoice, customer_pace: SendPace| {
+    let hour = Duration::from_secs(3600);
+    // Each mail moves each pace on by an hour from where it was seen.
+    let queue = |account: AccountId, read: Invoice, invoice: SendPace, customer: SendPace| {
         let store = &t.store;
         let id = ReceiptId::generate();
         async move {
@@ -553,11 +550,31 @@ async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable_and_unse
                 to: "payer@example.com",
                 at,
             };
+            let seen = MailPaces { invoice, customer };
+            let next = MailPaces {
+                invoice: later(invoice.busy_until().unwrap_or(at), hour),
+                customer: later(customer.busy_until().unwrap_or(at), hour),
+            };
             let queued = store
-                .queue_invoice_mail(&account, &read, customer_pace, next, mail, None)
+                .queue_invoice_mail(&account, &read, seen, next, mail, None)
                 .await
                 .unwrap();
             (queued, id)
+        }
+    };
+    // The first invoice's pace and its customer's, as the table has them now.
+    let paces_now = || {
+        let store = &t.store;
+        let account = &account.id;
+        let invoice = &invoice;
+        async move {
+            (
+                store.invoice_mail_pace(account, &invoice.id).await.unwrap(),
+                store
+                    .customer_mail_pace(account, &invoice.customer_id)
+                    .await
+                    .unwrap(),
+            )
         }
     };
     let recorded = |id: ReceiptId| {
@@ -566,53 +583,50 @@ async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable_and_unse
         async move { store.get_receipt(account, &id).await.unwrap().is_some() }
     };
     let never = SendPace::default();
-    let (queued, first) = queue(account.id.clone(), invoice.clone(), never).await;
+    let (queued, first) = queue(account.id.clone(), invoice.clone(), never, never).await;
     assert!(queued);
     let stored = t.store.get_receipt(&account.id, &first).await.unwrap();
     assert_eq!(stored.unwrap().invoice_id, invoice.id);
+    let (invoice_pace, customer_pace) = paces_now().await;
+    let busy_until = later(at, hour);
+    assert_eq!(invoice_pace.busy_until(), Some(busy_until));
+    assert_eq!(customer_pace.busy_until(), Some(busy_until));
+    // Each pace item expires a day after its backlog is behind.
+    let expires = busy_until.datetime().unix_timestamp() + 24 * 60 * 60;
+    for pk in [
+        keys::invoice_mail_pace(&account.id, &invoice.id),
+        keys::customer_mail_pace(&account.id, &invoice.customer_id),
+    ] {
+        let item = t
+            .store
+            .client()
+            .get_item()
+            .table_name(t.store.table_name())
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(keys::MAIL_PACE_SK.to_owned()))
+            .send()
+            .await
+            .unwrap()
+            .item
+            .unwrap();
+        assert_eq!(item[keys::TTL], AttributeValue::N(expires.to_string()));
+    }
+    // And the invoice itself is as it was put.
     let read_now = t
         .store
         .get_invoice(&account.id, &invoice.id)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(read_now.send_pace.busy_until(), Some(busy_until));
-    let customer_pace = t
-        .store
-        .customer_mail_pace(&account.id, &invoice.customer_id)
-        .await
-        .unwrap();
-    assert_eq!(customer_pace.busy_until(), Some(busy_until));
-    // The customer's pace item expires a day after its backlog is behind.
-    let pace_item = t
-        .store
-        .client()
-        .get_item()
-        .table_name(t.store.table_name())
-        .key(
-            keys::PK,
-            AttributeValue::S(keys::customer_mail_pace(&account.id, &invoice.customer_id)),
-        )
-        .key(
-            keys::SK,
-            AttributeValue::S(keys::CUSTOMER_MAIL_PACE_SK.to_owned()),
-        )
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
-    let expires = busy_until.datetime().unix_timestamp() + 24 * 60 * 60;
-    assert_eq!(pace_item[keys::TTL], AttributeValue::N(expires.to_string()));
+    assert_eq!(read_now, invoice);
 
-    // Mailed by another request since it was read (the invoice's pace read is no longer the
-    // table's; the customer's is).
-    let (queued, raced) = queue(account.id.clone(), invoice.clone(), customer_pace).await;
+    // Mailed by another request since its pace was read as never (the customer's as it is now).
+    let (queued, raced) = queue(account.id.clone(), invoice.clone(), never, customer_pace).await;
     assert!(!queued);
     assert!(!recorded(raced).await);
 
-    // Another invoice of the customer, never mailed itself, read before the first one's mail
-    // moved the customer's pace: refused on the customer's pace alone.
+    // Another invoice of the customer, never mailed itself, with the customer's pace read before
+    // the first one's mail moved it: refused on the customer's pace alone.
     let sibling = Invoice::for_payment(
         &link(None, at),
         invoice.customer_id.clone(),
@@ -623,28 +637,64 @@ async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable_and_unse
         .put_invoice_fixture(&account.id, &sibling)
         .await
         .unwrap();
-    let (queued, stale) = queue(account.id.clone(), sibling.clone(), never).await;
+    let (queued, stale) = queue(account.id.clone(), sibling.clone(), never, never).await;
     assert!(!queued);
     assert!(!recorded(stale).await);
     // With the customer's pace as it is now, it goes.
-    let (queued, mailed) = queue(account.id.clone(), sibling.clone(), customer_pace).await;
+    let (queued, mailed) = queue(account.id.clone(), sibling.clone(), never, customer_pace).await;
     assert!(queued);
     assert!(recorded(mailed).await);
 
+    // Paces read after a mail and moved since by another: the customer's (by the sibling's
+    // mail), then the invoice's.
+    let (queued, stale) = queue(
+        account.id.clone(),
+        invoice.clone(),
+        invoice_pace,
+        customer_pace,
+    )
+    .await;
+    assert!(!queued);
+    assert!(!recorded(stale).await);
+    let (_, customer_now) = paces_now().await;
+    let (queued, mailed) = queue(
+        account.id.clone(),
+        invoice.clone(),
+        invoice_pace,
+        customer_now,
+    )
+    .await;
+    assert!(queued);
+    assert!(recorded(mailed).await);
+    let (_, customer_now) = paces_now().await;
+    let (queued, stale) = queue(
+        account.id.clone(),
+        invoice.clone(),
+        invoice_pace,
+        customer_now,
+    )
+    .await;
+    assert!(!queued);
+    assert!(!recorded(stale).await);
+
     // Voided meanwhile: the invoice as read before says outstanding, the table does not (both
-    // paces as read are still the table's: the mail above moved the customer's to the same
-    // time).
+    // paces as read are the table's).
     t.store
         .set_invoice_status(&account.id, &invoice.id, InvoiceSettlement::Void, at, None)
         .await
         .unwrap();
-    let (queued, voided) = queue(account.id.clone(), read_now.clone(), customer_pace).await;
+    let (invoice_now, customer_now) = paces_now().await;
+    let (queued, voided) = queue(account.id.clone(), read_now, invoice_now, customer_now).await;
     assert!(!queued);
     assert!(!recorded(voided).await);
 
     // And an invoice the account does not have gets none either.
     let (other, _) = t.account(Mode::Sandbox).await;
-    assert!(!queue(other.id.clone(), invoice.clone(), never).await.0);
+    assert!(
+        !queue(other.id.clone(), invoice.clone(), never, never)
+            .await
+            .0
+    );
 }
 
 /// A link's check: leased by one run only, and a new attempt's check is never removed by a run

@@ -7,7 +7,6 @@ use super::{StoreError, keys, sort_key, stored};
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId};
 use crate::domain::invoice::{Invoice, InvoiceNumber, InvoiceOrigin, InvoiceStatus, LineItem};
 use crate::domain::money::Currency;
-use crate::domain::send_pace::SendPace;
 use crate::domain::text::Metadata;
 use crate::domain::time::Timestamp;
 use crate::store::projection::{Listed, Projection};
@@ -56,23 +55,12 @@ pub(crate) struct InvoiceItem {
     pub livemode: bool,
     #[serde(default)]
     pub version: u64,
-    /// `SendPace`: absent until the invoice is first sent. Changing it is not a change of the
-    /// invoice (no `updatedAt`, no `version`): no event follows from it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub send_pace_until: Option<String>,
 }
 
 impl Listed for InvoiceItem {
-    /// The keys, the write counter and the send pace, which no listing shows.
+    /// The keys and the write counter, which no listing shows.
     const UNLISTED: &'static [&'static str] = &[
-        "pk",
-        "sk",
-        "gsi1pk",
-        "gsi1sk",
-        "gsi2pk",
-        "gsi2sk",
-        "version",
-        "sendPaceUntil",
+        "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "version",
     ];
 
     fn projection() -> &'static Projection {
@@ -115,7 +103,6 @@ impl InvoiceItem {
             updated_at: invoice.updated_at.to_string(),
             livemode: invoice.livemode,
             version: 1,
-            send_pace_until: invoice.send_pace.busy_until().map(|at| at.to_string()),
         }
     }
 
@@ -157,11 +144,6 @@ impl InvoiceItem {
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
             updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
             livemode: self.livemode,
-            send_pace: SendPace::new(
-                self.send_pace_until
-                    .map(|at| stored("sendPaceUntil", Timestamp::parse(&at)))
-                    .transpose()?,
-            ),
         })
     }
 }

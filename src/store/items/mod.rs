@@ -34,7 +34,7 @@ pub(crate) use download_link::DownloadLinkItem;
 pub(crate) use invoice::{InvoiceCounterItem, InvoiceItem};
 pub(crate) use link::LinkItem;
 pub(crate) use link_check::LinkCheckItem;
-pub(crate) use mail_pace::CustomerMailPaceItem;
+pub(crate) use mail_pace::MailPaceItem;
 pub(crate) use payment::PaymentItem;
 pub(crate) use pending_charge::PendingChargeItem;
 pub(crate) use receipt::{ReceiptItem, receipt_due_key};
