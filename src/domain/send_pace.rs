@@ -110,7 +110,7 @@ impl SendPace {
     pub fn allowance(&self, limit: MailLimit, now: Timestamp) -> SendAllowance {
         let busy_until = self.0.filter(|until| *until > now).unwrap_or(now);
         let backlog = (busy_until.datetime() - now.datetime()).unsigned_abs();
-        let tolerance = limit.interval * (limit.burst - 1);
+        let tolerance = limit.interval * limit.burst.saturating_sub(1);
         match backlog.checked_sub(tolerance) {
             Some(wait) if !wait.is_zero() => SendAllowance::Wait(wait),
             _ => SendAllowance::Send {
