@@ -91,9 +91,12 @@ impl LocalDynamo {
         self.running_java().expect("the script runs Java")
     }
 
+    /// The script's Java child, by name: the script also has short-lived `sleep` children, and
+    /// once PIDs wrap (pid_max is 32,768 here) one of them can have the lower PID, which `pgrep`
+    /// lists first.
     fn running_java(&self) -> Option<u32> {
         let out = Command::new("pgrep")
-            .args(["-P", &self.script.id().to_string()])
+            .args(["-x", "java", "-P", &self.script.id().to_string()])
             .output()
             .expect("pgrep");
         String::from_utf8(out.stdout)
