@@ -84,7 +84,7 @@ impl App {
     }
 
     /// Who holds the API key `presented`, looked up beside `work`: in the same round trip as
-    /// `work`'s first single-item read when it makes one first (`Store::with_api_key`).
+    /// `work`'s first read by key when it makes one first (`Store::with_api_key`).
     pub async fn principal_beside<F: std::future::Future>(
         &self,
         presented: &str,

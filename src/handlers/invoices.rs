@@ -163,10 +163,11 @@ pub async fn update_status(
 /// `POST /invoices/{id}/send`: e-mails an outstanding or paid invoice to its customer (a bill,
 /// or its receipt again) through the receipts' outbox, at most as often as the invoice's and
 /// the customer's mail paces allow (else 429 with when it may go). The invoice and its pace
-/// read at once, then its customer (the address, as it is now) and the customer's pace at
-/// once, then ONE transaction that checks the invoice is still sendable and neither pace moved
-/// since it was read, moves both on and records the mail, with the idempotency record's answer
-/// if there is a key. The stream sends it within seconds and the receipt schedule retries it.
+/// in one BatchGetItem, then its customer (the address, as it is now) and the customer's pace
+/// in another, then ONE transaction that checks the invoice is still sendable and neither pace
+/// moved since it was read, moves both on and records the mail, with the idempotency record's
+/// answer if there is a key. The stream sends it within seconds and the receipt schedule
+/// retries it.
 pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     // The body is optional; if sent it must be an empty object.
     if request.body.is_some() {
@@ -174,12 +175,8 @@ pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
     }
     let id = invoice_id(&request)?;
     let account = &request.principal.account_id;
-    let (invoice, invoice_pace) = tokio::join!(
-        app.store.get_invoice(account, &id),
-        app.store.invoice_mail_pace(account, &id)
-    );
-    let invoice = invoice?.ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
-    let invoice_pace = invoice_pace?;
+    let (invoice, invoice_pace) = app.store.invoice_with_mail_pace(account, &id).await?;
+    let invoice = invoice.ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
     // Under a key: the mail of the key's first run, so that a run again is the same write.
     let (mail, at) = match &request.claim {
         Some(claim) => claim.derive_id(|first, parts| (ReceiptId::derive(first, parts), first)),
@@ -188,17 +185,24 @@ pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
     // Paced by the clock, not by `at`: a key's run again after a 429 is a new request to mail.
     // Refused before the customer is read if the invoice itself may not go.
     let unread = SendPace::default();
-    may_send(&invoice, invoice_pace, unread, Timestamp::now())?;
-    let (customer, customer_pace) = tokio::join!(
-        app.store.get_customer_by_id(account, &invoice.customer_id),
-        app.store.customer_mail_pace(account, &invoice.customer_id)
-    );
-    let customer = customer?.ok_or_else(|| ApiError::internal("an invoice's customer is gone"))?;
+    may_send(
+        &invoice,
+        MailPaces {
+            invoice: invoice_pace,
+            customer: unread,
+        },
+        Timestamp::now(),
+    )?;
+    let (customer, customer_pace) = app
+        .store
+        .customer_with_mail_pace(account, &invoice.customer_id)
+        .await?;
+    let customer = customer.ok_or_else(|| ApiError::internal("an invoice's customer is gone"))?;
     let seen = MailPaces {
         invoice: invoice_pace,
-        customer: customer_pace?,
+        customer: customer_pace,
     };
-    let next = may_send(&invoice, seen.invoice, seen.customer, Timestamp::now())?;
+    let next = may_send(&invoice, seen, Timestamp::now())?;
     let response = views::invoice_sent(request.version, at, invoice.livemode)?;
     let completion = completing(&request, &response);
     let mail = InvoiceMail {
@@ -214,24 +218,22 @@ pub async fn send(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
         return Ok(response);
     }
     // Voided or mailed since it was read: say why not now, or to retry (a send raced this one).
-    let (current, invoice_pace, customer_pace) = tokio::join!(
-        app.store.get_invoice(account, &id),
-        app.store.invoice_mail_pace(account, &id),
-        app.store.customer_mail_pace(account, &invoice.customer_id)
-    );
-    let current = current?.ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
-    may_send(&current, invoice_pace?, customer_pace?, Timestamp::now())?;
+    let (current, paces) = app
+        .store
+        .invoice_with_mail_paces(account, &id, &invoice.customer_id)
+        .await?;
+    let current = current.ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
+    may_send(&current, paces, Timestamp::now())?;
     Err(ApiError::Unavailable(
         "the invoice changed while its mail was recorded".into(),
     ))
 }
 
 /// Until when the paces of `invoice`'s mails and of its customer's are busy if it is sent
-/// `now`; why it may not be, if not.
+/// `now`, after `seen`; why it may not be, if not.
 fn may_send(
     invoice: &Invoice,
-    invoice_pace: SendPace,
-    customer_pace: SendPace,
+    seen: MailPaces<SendPace>,
     now: Timestamp,
 ) -> Result<MailPaces<Timestamp>, ApiError> {
     if !invoice.is_sendable() {
@@ -239,10 +241,6 @@ fn may_send(
             status: invoice.status.as_str(),
         });
     }
-    let seen = MailPaces {
-        invoice: invoice_pace,
-        customer: customer_pace,
-    };
     mail_allowance(seen, now).map_err(|held| ApiError::InvoiceSendsPaced {
         paced: held.paced,
         // Whole seconds, rounded up: a retry at that moment is allowed.

@@ -1,10 +1,10 @@
 //! An API key's lookup that rides along with a read: one BatchGetItem fetches the key's item
-//! and the item the read asked for, so a read with a key this container has not cached costs
+//! and the items the read asked for, so a read with a key this container has not cached costs
 //! one round trip on one connection, not two in a row (nor two connections at once).
 //!
 //! `Store::with_api_key` runs the caller's work with the lookup offered to it: the work's first
-//! single-item read (`get_consistent`) takes the key's item along. Whether the work took the
-//! offer is known after its first poll, when it waits for the first time: a single read takes it
+//! read by key (`get_consistent`, `get_consistent_all`) takes the key's item along. Whether the work took the
+//! offer is known after its first poll, when it waits for the first time: a read by key takes it
 //! before it sends anything. If it did not (its first call is a Query, or it needs no read),
 //! the key is looked up on its own, beside the work. Nothing here decides whether the key is
 //! good; the caller answers only once it has the key.
@@ -29,7 +29,7 @@ tokio::task_local! {
 /// Where the key's item goes once read.
 type KeyItemSender = oneshot::Sender<Result<Option<Item>, StoreError>>;
 
-/// The key's item to fetch with the next single read, and where its answer goes.
+/// The key's item to fetch with the next read by key, and where its answer goes.
 struct Offer {
     key: Item,
     answer: Mutex<Option<KeyItemSender>>,
@@ -46,7 +46,7 @@ impl Offer {
 
 impl Store {
     /// Runs `work` and looks up the key with hash `hash` in the same round trip as the work's
-    /// first single-item read, or beside the work when it makes none first. Both results come
+    /// first read by key, or beside the work when it makes none first. Both results come
     /// back; `work` is never cut short by the key's result.
     pub async fn with_api_key<F: Future>(
         &self,
@@ -76,17 +76,32 @@ impl Store {
         }
     }
 
-    /// One consistent GetItem, carrying the offered key lookup if there is one.
+    /// One consistent GetItem, carrying the offered key lookup if there is one (then a
+    /// BatchGetItem of the two).
     pub(crate) async fn get_consistent(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let mut found = self.get_consistent_all(vec![key]).await?;
+        Ok(found.pop().flatten())
+    }
+
+    /// Items by key, read consistently in one round trip (a GetItem for one alone, else a
+    /// BatchGetItem, which also carries the offered key lookup if there is one), in the order
+    /// of `keys`. At most 99 keys, each once.
+    pub(crate) async fn get_consistent_all(
+        &self,
+        mut keys: Vec<Item>,
+    ) -> Result<Vec<Option<Item>>, StoreError> {
         let offered = OFFER
             .try_with(|offer| offer.take().map(|answer| (offer.key.clone(), answer)))
             .ok()
             .flatten();
         match offered {
-            None => self.get_one(key).await,
+            None if keys.len() == 1 => Ok(vec![self.get_one(keys.remove(0)).await?]),
+            None => self.get_batch(keys).await,
             Some((api_key, answer)) => {
-                let (found_key, found) = match self.get_two(api_key, key).await {
-                    Ok((api_key, item)) => (Ok(api_key), Ok(item)),
+                keys.push(api_key);
+                let found = self.get_batch(keys).await;
+                let (found_key, found) = match found {
+                    Ok(mut found) => (Ok(found.pop().flatten()), Ok(found)),
                     Err(error) => (Err(error.clone()), Err(error)),
                 };
                 // The lookup's side may be gone (its caller failed); the read stands alone.
@@ -107,23 +122,19 @@ impl Store {
         Ok(output.item)
     }
 
-    /// Two items by key, read consistently in one BatchGetItem. A key DynamoDB leaves
-    /// unprocessed (throttling) is read again on its own.
-    async fn get_two(
-        &self,
-        first: Item,
-        second: Item,
-    ) -> Result<(Option<Item>, Option<Item>), StoreError> {
-        let keys = KeysAndAttributes::builder()
-            .keys(first.clone())
-            .keys(second.clone())
+    /// Items by key, read consistently in one BatchGetItem (at most 100 keys, each once), in
+    /// the order of `keys`. A key DynamoDB leaves unprocessed (throttling) is read again on
+    /// its own.
+    async fn get_batch(&self, keys: Vec<Item>) -> Result<Vec<Option<Item>>, StoreError> {
+        let wanted = KeysAndAttributes::builder()
+            .set_keys(Some(keys.clone()))
             .consistent_read(true)
             .build()
             .map_err(|error| StoreError::Internal(error.to_string()))?;
         let request = self
             .client
             .batch_get_item()
-            .request_items(&self.table, keys);
+            .request_items(&self.table, wanted);
         let mut output = sent(request.send()).await.map_err(StoreError::from_sdk)?;
         let found = output
             .responses
@@ -136,21 +147,17 @@ impl Store {
             .and_then(|tables| tables.remove(&self.table))
             .map(|keys| keys.keys)
             .unwrap_or_default();
-        // `None`: left unprocessed, to read again.
-        let pick = |key: &Item| {
-            (!unprocessed.iter().any(|left| same_key(left, key)))
-                .then(|| found.iter().find(|item| same_key(item, key)).cloned())
-        };
-        let (first_found, second_found) = (pick(&first), pick(&second));
-        let first_found = match first_found {
-            Some(item) => item,
-            None => self.get_one(first).await?,
-        };
-        let second_found = match second_found {
-            Some(item) => item,
-            None => self.get_one(second).await?,
-        };
-        Ok((first_found, second_found))
+        let reads = keys.into_iter().map(|key| {
+            let left = unprocessed.iter().any(|left| same_key(left, &key));
+            let item = found.iter().find(|item| same_key(item, &key)).cloned();
+            async move {
+                match left {
+                    true => self.get_one(key).await,
+                    false => Ok(item),
+                }
+            }
+        });
+        futures_util::future::try_join_all(reads).await
     }
 }
 

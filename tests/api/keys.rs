@@ -3,83 +3,11 @@
 //! waits for the key, takes the shape the key's account is pinned to, and keys from before keys
 //! named their account keep working. Who may see what is tenants.rs.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-
-use aws_sdk_dynamodb::config::interceptors::{
-    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
-};
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use commet_payments::domain::account::{ApiKeySecret, Mode};
 use commet_payments::domain::version::ApiVersion;
 use serde_json::json;
 
-use crate::helpers::{TestApp, TestResponse, event};
-
-/// Every DynamoDB call a container makes: which operation, and how many were on the wire at
-/// once at most.
-#[derive(Debug, Clone, Default)]
-struct Observed(Arc<Calls>);
-
-#[derive(Debug, Default)]
-struct Calls {
-    operations: Mutex<Vec<String>>,
-    on_the_wire: AtomicUsize,
-    most_on_the_wire: AtomicUsize,
-}
-
-impl Observed {
-    /// The operations sent so far, in name order (concurrent calls have no order).
-    fn operations(&self) -> Vec<String> {
-        let mut operations = self.0.operations.lock().unwrap().clone();
-        operations.sort();
-        operations
-    }
-
-    fn most_at_once(&self) -> usize {
-        self.0.most_on_the_wire.load(Ordering::SeqCst)
-    }
-}
-
-impl Intercept for Observed {
-    fn name(&self) -> &'static str {
-        "Observed"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let operation = cfg
-            .load::<Metadata>()
-            .map(|metadata| metadata.name().to_owned())
-            .unwrap_or_default();
-        self.0.operations.lock().unwrap().push(operation);
-        let now = self.0.on_the_wire.fetch_add(1, Ordering::SeqCst) + 1;
-        self.0.most_on_the_wire.fetch_max(now, Ordering::SeqCst);
-        Ok(())
-    }
-
-    fn read_after_transmit(
-        &self,
-        _context: &BeforeDeserializationInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.0.on_the_wire.fetch_sub(1, Ordering::SeqCst);
-        Ok(())
-    }
-}
-
-fn names(operations: &[&str]) -> Vec<String> {
-    let mut names: Vec<String> = operations.iter().map(|name| (*name).to_owned()).collect();
-    names.sort();
-    names
-}
+use crate::helpers::{Observed, TestApp, TestResponse, event, names};
 
 async fn read(t: &TestApp, path: &str, key: &str, version: Option<&str>) -> TestResponse {
     let mut request = event("GET", path).key(key);

@@ -1,6 +1,6 @@
 //! How often invoices are mailed on request (docs/contract.md §3.2, `domain::send_pace`): one
 //! invoice five times at once, one customer twenty, then one an hour each; past that 429
-//! `rate_limited`, nothing recorded, even when sends race.
+//! `rate_limited`, nothing recorded, even when sends race; and what a mail costs in calls.
 
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use commet_payments::store::keys;
 use serde_json::json;
 
 use crate::charges::receipts;
-use crate::helpers::{TestApp, TestResponse};
+use crate::helpers::{Observed, TestApp, TestResponse, names};
 use crate::receipts::send_invoice;
 
 /// A sandbox account and an outstanding adjustment of one of its customers.
@@ -258,4 +258,35 @@ async fn racing_sends_of_one_customers_invoices_never_pass_the_customers_pace() 
     assert!(refusal.unwrap().contains("customer was e-mailed too often"));
     assert_eq!(mailed + more, 2);
     assert_eq!(receipts(&t, &account.id).await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_invoices_mail_reads_each_item_with_its_pace_in_one_round_trip_each() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let customer = new_customer(&t, &key, "batched@example.com").await;
+    let invoice = adjustment(&t, &key, &customer).await;
+    // A write's key is looked up before anything else (GetItem); then the invoice and its
+    // pace in one BatchGetItem, the customer and theirs in another, and the mail's
+    // transaction. One call at a time.
+    let observed = Observed::default();
+    let cold = t.another_container_observed_by(observed.clone());
+    let sent = send_invoice(&cold, &key, &invoice, &[]).await;
+    assert_eq!(sent.status, 200, "{:#}", sent.body);
+    assert_eq!(
+        observed.operations(),
+        names(&[
+            "GetItem",
+            "BatchGetItem",
+            "BatchGetItem",
+            "TransactWriteItems"
+        ])
+    );
+    assert_eq!(observed.most_at_once(), 1);
+
+    // Warm, the key is cached: the other three.
+    let again = send_invoice(&cold, &key, &invoice, &[]).await;
+    assert_eq!(again.status, 200, "{:#}", again.body);
+    assert_eq!(observed.operations().len(), 7);
+    assert_eq!(observed.most_at_once(), 1);
 }

@@ -568,13 +568,12 @@ async fn an_invoice_mail_is_recorded_only_while_the_invoice_is_sendable_and_unse
         let account = &account.id;
         let invoice = &invoice;
         async move {
-            (
-                store.invoice_mail_pace(account, &invoice.id).await.unwrap(),
-                store
-                    .customer_mail_pace(account, &invoice.customer_id)
-                    .await
-                    .unwrap(),
-            )
+            let (read, paces) = store
+                .invoice_with_mail_paces(account, &invoice.id, &invoice.customer_id)
+                .await
+                .unwrap();
+            assert_eq!(read.map(|read| read.id), Some(invoice.id.clone()));
+            (paces.invoice, paces.customer)
         }
     };
     let recorded = |id: ReceiptId| {

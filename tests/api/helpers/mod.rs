@@ -4,18 +4,21 @@
 //! `services`: the processes a test run starts (DynamoDB Local, aws-ses-v2-local, localstripe,
 //! moto) and plain HTTP to them; `app`: the functions' configuration and `TestApp`; `events`:
 //! API Gateway events in, responses out; `flows`: a payer's and a merchant's steps that many
-//! tests share; `proxy`: a TCP proxy that counts connections and requests; `log_watch`: every
+//! tests share; `proxy`: a TCP proxy that counts connections and requests; `observed`: the
+//! DynamoDB calls a container makes; `log_watch`: every
 //! line the functions log, searched for secrets.
 
 mod app;
 mod events;
 mod flows;
 pub mod log_watch;
+mod observed;
 mod proxy;
 mod services;
 
 pub use app::*;
 pub use events::*;
 pub use flows::*;
+pub use observed::*;
 pub use proxy::*;
 pub use services::*;
