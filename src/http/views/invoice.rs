@@ -172,28 +172,49 @@ pub(super) struct CreatedInvoiceView<'a> {
     livemode: bool,
 }
 
-impl<'a> From<&'a Invoice> for CreatedInvoiceView<'a> {
-    fn from(invoice: &'a Invoice) -> Self {
-        let issued = invoice.issued_at.to_string();
+impl<'a> CreatedInvoiceView<'a> {
+    /// The fields of the invoice object this answer has, as that object shows them.
+    pub(super) fn new(invoice: &'a Invoice, version: ApiVersion) -> Self {
+        let InvoiceView {
+            id,
+            customer_id,
+            payment_id,
+            invoice_number,
+            status,
+            invoice_type,
+            currency,
+            subtotal,
+            tax_amount,
+            total,
+            issue_date,
+            due_date,
+            memo,
+            metadata,
+            created_at,
+            updated_at,
+            object,
+            livemode,
+            ..
+        } = InvoiceView::new(invoice, version, false);
         Self {
-            id: invoice.id.as_str(),
-            customer_id: invoice.customer_id.as_str(),
-            payment_id: invoice.payment_id().map(|id| id.as_str()),
-            invoice_number: invoice.number.to_string(),
-            status: invoice.status.as_str(),
-            invoice_type: invoice.invoice_type().as_str(),
-            currency: invoice.currency.code(),
-            subtotal: invoice.subtotal,
-            tax_amount: invoice.tax,
-            total: invoice.total(),
-            issue_date: issued.clone(),
-            due_date: issued,
-            memo: None,
-            metadata: metadata(invoice),
-            created_at: invoice.created_at.to_string(),
-            updated_at: invoice.updated_at.to_string(),
-            object: "invoice",
-            livemode: invoice.livemode,
+            id,
+            customer_id,
+            payment_id: payment_id.flatten(),
+            invoice_number,
+            status,
+            invoice_type,
+            currency,
+            subtotal,
+            tax_amount,
+            total,
+            issue_date,
+            due_date,
+            memo,
+            metadata,
+            created_at,
+            updated_at,
+            object,
+            livemode,
         }
     }
 }

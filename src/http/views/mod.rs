@@ -90,7 +90,7 @@ pub fn invoices(version: ApiVersion, invoices: &[Invoice], next_cursor: Option<&
 /// then, the whole invoice after.
 pub fn created_invoice(version: ApiVersion, invoice: &Invoice) -> Answer {
     if is_enveloped(version) {
-        ApiResponse::object(version, &CreatedInvoiceView::from(invoice))
+        ApiResponse::object(version, &CreatedInvoiceView::new(invoice, version))
     } else {
         self::invoice(version, invoice)
     }
