@@ -4,6 +4,7 @@ mod account_settings;
 mod adjustments;
 mod admin;
 mod architecture;
+mod batch_reads;
 mod charges;
 mod concurrency;
 #[cfg(feature = "fault-injection")]

@@ -47,11 +47,7 @@ impl Intercept for Observed {
         _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let operation = cfg
-            .load::<Metadata>()
-            .map(|metadata| metadata.name().to_owned())
-            .unwrap_or_default();
-        self.0.operations.lock().unwrap().push(operation);
+        self.0.operations.lock().unwrap().push(operation_name(cfg));
         let now = self.0.on_the_wire.fetch_add(1, Ordering::SeqCst) + 1;
         self.0.most_on_the_wire.fetch_max(now, Ordering::SeqCst);
         Ok(())
@@ -66,6 +62,13 @@ impl Intercept for Observed {
         self.0.on_the_wire.fetch_sub(1, Ordering::SeqCst);
         Ok(())
     }
+}
+
+/// The DynamoDB operation a call's configuration is for (`GetItem`, ...).
+pub fn operation_name(cfg: &ConfigBag) -> String {
+    cfg.load::<Metadata>()
+        .map(|metadata| metadata.name().to_owned())
+        .unwrap_or_default()
 }
 
 /// Operation names, in name order (as `Observed::operations` gives them).
