@@ -3,7 +3,7 @@
 //! one round trip on one connection, not two in a row (nor two connections at once).
 //!
 //! `Store::with_api_key` runs the caller's work with the lookup offered to it: the work's first
-//! read by key (`get_consistent`, `get_consistent_all`) takes the key's item along. Whether the work took the
+//! read by key (`reads.rs`) takes the key's item along. Whether the work took the
 //! offer is known after its first poll, when it waits for the first time: a read by key takes it
 //! before it sends anything. If it did not (its first call is a Query, or it needs no read),
 //! the key is looked up on its own, beside the work. Nothing here decides whether the key is
@@ -14,10 +14,8 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 
-use aws_sdk_dynamodb::types::KeysAndAttributes;
 use tokio::sync::oneshot;
 
-use super::client::sent;
 use super::items::Item;
 use super::{Store, StoreError};
 use crate::domain::account::{ApiKey, ApiKeyHash};
@@ -41,6 +39,34 @@ impl Offer {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .take()
+    }
+}
+
+/// The key lookup a read took along: the key's item to read with its own, and where to send it.
+pub(super) struct TakenOffer {
+    pub(super) key: Item,
+    answer: KeyItemSender,
+}
+
+impl TakenOffer {
+    /// The offer a read running under `Store::with_api_key` may take, once: the first read by
+    /// key takes it, later ones find none.
+    pub(super) fn take() -> Option<Self> {
+        OFFER
+            .try_with(|offer| {
+                offer.take().map(|answer| Self {
+                    key: offer.key.clone(),
+                    answer,
+                })
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Hands the key's item (or why it could not be read) to the lookup. Its side may be gone
+    /// (its caller failed); the read stands alone.
+    pub(super) fn answer(self, found: Result<Option<Item>, StoreError>) {
+        let _ = self.answer.send(found);
     }
 }
 
@@ -75,94 +101,4 @@ impl Store {
             Poll::Pending => futures_util::future::join(key, work).await,
         }
     }
-
-    /// One consistent GetItem, carrying the offered key lookup if there is one (then a
-    /// BatchGetItem of the two).
-    pub(crate) async fn get_consistent(&self, key: Item) -> Result<Option<Item>, StoreError> {
-        let mut found = self.get_consistent_all(vec![key]).await?;
-        Ok(found.pop().flatten())
-    }
-
-    /// Items by key, read consistently in one round trip (a GetItem for one alone, else a
-    /// BatchGetItem, which also carries the offered key lookup if there is one), in the order
-    /// of `keys`. At most 99 keys, each once.
-    pub(crate) async fn get_consistent_all(
-        &self,
-        mut keys: Vec<Item>,
-    ) -> Result<Vec<Option<Item>>, StoreError> {
-        let offered = OFFER
-            .try_with(|offer| offer.take().map(|answer| (offer.key.clone(), answer)))
-            .ok()
-            .flatten();
-        match offered {
-            None if keys.len() == 1 => Ok(vec![self.get_one(keys.remove(0)).await?]),
-            None => self.get_batch(keys).await,
-            Some((api_key, answer)) => {
-                keys.push(api_key);
-                let found = self.get_batch(keys).await;
-                let (found_key, found) = match found {
-                    Ok(mut found) => (Ok(found.pop().flatten()), Ok(found)),
-                    Err(error) => (Err(error.clone()), Err(error)),
-                };
-                // The lookup's side may be gone (its caller failed); the read stands alone.
-                let _ = answer.send(found_key);
-                found
-            }
-        }
-    }
-
-    async fn get_one(&self, key: Item) -> Result<Option<Item>, StoreError> {
-        let request = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true);
-        let output = sent(request.send()).await.map_err(StoreError::from_sdk)?;
-        Ok(output.item)
-    }
-
-    /// Items by key, read consistently in one BatchGetItem (at most 100 keys, each once), in
-    /// the order of `keys`. A key DynamoDB leaves unprocessed (throttling) is read again on
-    /// its own.
-    async fn get_batch(&self, keys: Vec<Item>) -> Result<Vec<Option<Item>>, StoreError> {
-        let wanted = KeysAndAttributes::builder()
-            .set_keys(Some(keys.clone()))
-            .consistent_read(true)
-            .build()
-            .map_err(|error| StoreError::Internal(error.to_string()))?;
-        let request = self
-            .client
-            .batch_get_item()
-            .request_items(&self.table, wanted);
-        let mut output = sent(request.send()).await.map_err(StoreError::from_sdk)?;
-        let found = output
-            .responses
-            .as_mut()
-            .and_then(|tables| tables.remove(&self.table))
-            .unwrap_or_default();
-        let unprocessed = output
-            .unprocessed_keys
-            .as_mut()
-            .and_then(|tables| tables.remove(&self.table))
-            .map(|keys| keys.keys)
-            .unwrap_or_default();
-        let reads = keys.into_iter().map(|key| {
-            let left = unprocessed.iter().any(|left| same_key(left, &key));
-            let item = found.iter().find(|item| same_key(item, &key)).cloned();
-            async move {
-                match left {
-                    true => self.get_one(key).await,
-                    false => Ok(item),
-                }
-            }
-        });
-        futures_util::future::try_join_all(reads).await
-    }
-}
-
-/// Whether `item` has the key attributes of `key`.
-fn same_key(item: &Item, key: &Item) -> bool {
-    key.iter()
-        .all(|(name, value)| item.get(name) == Some(value))
 }

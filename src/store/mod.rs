@@ -8,9 +8,10 @@
 //! `write` sends every write; `rules` holds the conditions that encode the domain's rules; the
 //! aggregate files (`payments`, `invoices`, `customers`, `links`, `completion`, `accounts`,
 //! `api_keys`, `tax`, `idempotency`, `webhooks`, `deliveries`) say what each operation
-//! writes; `key_lookup` lets an API key's lookup ride along with a read; `stream` reads the
-//! table's stream back as domain changes; `item_size` counts an item's bytes as DynamoDB bills
-//! them (the bench's capacity table and the account item's size test).
+//! writes; `reads` reads items by key, one or a few in one round trip, and `key_lookup` lets an
+//! API key's lookup ride along with such a read; `stream` reads the table's stream back as
+//! domain changes; `item_size` counts an item's bytes as DynamoDB bills them (the bench's
+//! capacity table and the account item's size test).
 
 mod accounts;
 mod api_keys;
@@ -36,6 +37,7 @@ mod numbering;
 mod paging;
 mod payments;
 mod projection;
+mod reads;
 mod receipts;
 mod rules;
 pub mod schema;
