@@ -34,7 +34,7 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
 }
 
 /// `POST /webhooks/{id}/deliveries/{deliveryId}/retry`: one more attempt now, recorded like any
-/// other. A pending delivery keeps its schedule from here; one that had ended (delivered, or
+/// other (the endpoint and the delivery read in one BatchGetItem). A pending delivery keeps its schedule from here; one that had ended (delivered, or
 /// failed for good) changes only if this attempt delivers.
 pub async fn retry(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     if request.body.is_some() {
@@ -44,12 +44,12 @@ pub async fn retry(app: &'static App, request: ApiRequest) -> Result<ApiResponse
     let delivery_id = DeliveryId::parse(request.param("deliveryId"))
         .map_err(|_| ApiError::not_found(Resource::WebhookDelivery))?;
     let account = &request.principal.account_id;
-    let (webhook, delivery) = tokio::join!(
-        app.store.get_webhook(account, &id),
-        app.store.get_delivery(account, &delivery_id)
-    );
-    let webhook = webhook?.ok_or_else(|| ApiError::not_found(Resource::Webhook))?;
-    let delivery = delivery?
+    let (webhook, delivery) = app
+        .store
+        .webhook_and_delivery(account, &id, &delivery_id)
+        .await?;
+    let webhook = webhook.ok_or_else(|| ApiError::not_found(Resource::Webhook))?;
+    let delivery = delivery
         .filter(|delivery| delivery.webhook_id == id)
         .ok_or_else(|| ApiError::not_found(Resource::WebhookDelivery))?;
     let retries = delivery

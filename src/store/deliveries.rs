@@ -9,12 +9,14 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::items::{AttemptItem, DeliveryItem, Item, due_key, from_item, string_key, to_item};
 use super::paging::Partition;
 use super::projection::Listed;
+use super::webhooks::{webhook_from, webhook_key};
 use super::write::{ABSENT, Bind, Condition, ConditionalUpdate, Put, Transaction};
 use super::{Store, StoreError, keys, rules, schema};
 use crate::domain::delivery::{Attempt, Delivery, DeliveryStatus};
 use crate::domain::ids::{AccountId, DeliveryId, WebhookId};
 use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::time::Timestamp;
+use crate::domain::webhook::WebhookEndpoint;
 
 fn delivery_key(account: &AccountId, id: &DeliveryId) -> Item {
     string_key(keys::delivery(account, id), keys::DELIVERY_SK)
@@ -129,6 +131,24 @@ impl Store {
             .map(delivery_from)
             .transpose()?
             .map(|(_, delivery)| delivery))
+    }
+
+    /// Webhook endpoint `webhook` and delivery `delivery`, read consistently in one
+    /// BatchGetItem; the delivery whoever's endpoint it is (the caller checks).
+    pub async fn webhook_and_delivery(
+        &self,
+        account: &AccountId,
+        webhook: &WebhookId,
+        delivery: &DeliveryId,
+    ) -> Result<(Option<WebhookEndpoint>, Option<Delivery>), StoreError> {
+        let keys = [
+            webhook_key(account, webhook),
+            delivery_key(account, delivery),
+        ];
+        let [endpoint, found] = self.get_exactly(keys).await?;
+        let endpoint = endpoint.map(webhook_from).transpose()?;
+        let found = found.map(delivery_from).transpose()?;
+        Ok((endpoint, found.map(|(_, delivery)| delivery)))
     }
 
     /// An endpoint's delivery attempts, newest first.

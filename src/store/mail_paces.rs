@@ -84,17 +84,4 @@ impl Store {
         };
         Ok((found.map(invoice_from).transpose()?, paces))
     }
-
-    /// `get_consistent_all` of N keys, as an array of N.
-    async fn get_exactly<const N: usize>(
-        &self,
-        keys: [Item; N],
-    ) -> Result<[Option<Item>; N], StoreError> {
-        self.get_consistent_all(keys.into())
-            .await?
-            .try_into()
-            .map_err(|_| {
-                StoreError::Internal("a batch read answered another number of items".into())
-            })
-    }
 }

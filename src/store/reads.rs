@@ -39,6 +39,19 @@ impl Store {
         }
     }
 
+    /// `get_consistent_all` of N keys, as an array of N.
+    pub(super) async fn get_exactly<const N: usize>(
+        &self,
+        keys: [Item; N],
+    ) -> Result<[Option<Item>; N], StoreError> {
+        self.get_consistent_all(keys.into())
+            .await?
+            .try_into()
+            .map_err(|_| {
+                StoreError::Internal("a batch read answered another number of items".into())
+            })
+    }
+
     async fn get_one(&self, key: Item) -> Result<Option<Item>, StoreError> {
         let request = self
             .client

@@ -20,7 +20,7 @@ pub enum InsertWebhookOutcome {
     LimitReached,
 }
 
-fn webhook_key(account: &AccountId, id: &WebhookId) -> Item {
+pub(super) fn webhook_key(account: &AccountId, id: &WebhookId) -> Item {
     string_key(keys::webhook(account, id), keys::WEBHOOK_SK)
 }
 
@@ -28,7 +28,7 @@ fn count_key(account: &AccountId) -> Item {
     string_key(keys::webhook_count(account), keys::WEBHOOK_COUNT_SK)
 }
 
-fn webhook_from(item: Item) -> Result<WebhookEndpoint, StoreError> {
+pub(super) fn webhook_from(item: Item) -> Result<WebhookEndpoint, StoreError> {
     from_item::<WebhookItem>(item)?.into_domain()
 }
 

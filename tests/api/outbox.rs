@@ -9,7 +9,7 @@ use commet_payments::domain::account::Mode;
 use commet_payments::outbound::DELIVERY_TIMEOUT;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, card, event, stream_relay};
+use crate::helpers::{Observed, TestApp, card, event, stream_relay};
 use crate::receiver::{Answer, Received, Receiver, receiver};
 
 /// Each event's `data` fields, exactly as Commet documents them (PyPI `commet-sdk` 9.7.0,
@@ -552,9 +552,12 @@ async fn a_failing_receiver_gets_the_same_event_again_until_it_answers_2xx() {
         received[0].header("x-commet-event-id")
     );
 
-    // A retry by hand: one more attempt, recorded; the delivery stays delivered.
+    // A retry by hand: one more attempt, recorded; the delivery stays delivered. On a
+    // container new to the key: its lookup, then the endpoint and the delivery in one read.
     let delivery = attempts[0]["deliveryId"].as_str().unwrap();
+    let observed = Observed::default();
     let retried = t
+        .another_container_observed_by(observed.clone())
         .post(
             &format!("/api/v1/webhooks/{webhook}/deliveries/{delivery}/retry"),
             &key,
@@ -562,6 +565,9 @@ async fn a_failing_receiver_gets_the_same_event_again_until_it_answers_2xx() {
         )
         .await;
     assert_eq!(retried.data()["success"], true, "{}", retried.text);
+    let reads = observed.operations();
+    let reads: Vec<_> = reads.iter().filter(|name| name.contains("Get")).collect();
+    assert_eq!(reads, ["BatchGetItem", "GetItem"]);
     assert_eq!(retried.data()["deliveryId"], delivery);
     let third = receiving.next(PATIENCE).await.expect("the manual retry");
     assert_eq!(third.body, received[0].body);
