@@ -13,8 +13,12 @@ mod provider_customers;
 mod receipts;
 mod stripe;
 
+use std::future::Future;
+
 use crate::domain::account::{Account, Principal};
-use crate::domain::ids::AccountId;
+use crate::domain::ids::{AccountId, InvoiceId, PaymentId};
+use crate::domain::invoice::Invoice;
+use crate::domain::payment::Payment;
 use crate::domain::tax::TaxRates;
 use crate::store::{Store, StoreError};
 
@@ -110,6 +114,54 @@ impl App {
             self.accounts.put(id.clone(), account.clone());
         }
         Ok(account)
+    }
+
+    /// Payment `id` of `account` and the account (the merchant a hosted page names): the
+    /// account from this container's cache when fresh, else read with the payment in one
+    /// BatchGetItem.
+    pub async fn payment_and_merchant(
+        &self,
+        account: &AccountId,
+        id: &PaymentId,
+    ) -> Result<(Option<Payment>, Option<Account>), StoreError> {
+        self.with_merchant(
+            account,
+            self.store.get_payment(account, id),
+            self.store.payment_with_account(account, id),
+        )
+        .await
+    }
+
+    /// Invoice `id` of `account` and the account, as `payment_and_merchant`.
+    pub async fn invoice_and_merchant(
+        &self,
+        account: &AccountId,
+        id: &InvoiceId,
+    ) -> Result<(Option<Invoice>, Option<Account>), StoreError> {
+        self.with_merchant(
+            account,
+            self.store.get_invoice(account, id),
+            self.store.invoice_with_account(account, id),
+        )
+        .await
+    }
+
+    /// What `alone` reads, with the account from the cache; else what `with_account` reads,
+    /// the account it found kept. Only one of the two runs.
+    async fn with_merchant<T>(
+        &self,
+        account: &AccountId,
+        alone: impl Future<Output = Result<Option<T>, StoreError>>,
+        with_account: impl Future<Output = Result<(Option<T>, Option<Account>), StoreError>>,
+    ) -> Result<(Option<T>, Option<Account>), StoreError> {
+        if let Some(merchant) = self.accounts.get(account) {
+            return Ok((alone.await?, Some(merchant)));
+        }
+        let (found, merchant) = with_account.await?;
+        if let Some(merchant) = &merchant {
+            self.accounts.put(account.clone(), merchant.clone());
+        }
+        Ok((found, merchant))
     }
 
     /// The account's tax table, from this container's cache when fresh.

@@ -287,8 +287,8 @@ pub async fn download_link(
 }
 
 /// `GET /files/invoices/{token}` (public: the token is the credential): the invoice of a link
-/// that still serves, as a PDF. One GetItem for the link, then the invoice and the merchant at
-/// once, then its customer (who it is billed to). A token unknown, malformed or expired, and
+/// that still serves, as a PDF. One GetItem for the link, then the invoice and the merchant in
+/// one BatchGetItem (the invoice alone when the merchant is cached), then its customer (who it is billed to). A token unknown, malformed or expired, and
 /// an invoice gone, are all 404 alike.
 pub async fn file(app: &'static App, token: String) -> Result<InvoiceFile, ApiError> {
     let not_found = || ApiError::not_found(Resource::Invoice);
@@ -301,12 +301,9 @@ pub async fn file(app: &'static App, token: String) -> Result<InvoiceFile, ApiEr
     if !link.serves_at(Timestamp::now()) {
         return Err(not_found());
     }
-    let (invoice, merchant) = tokio::join!(
-        app.store.get_invoice(&account, &link.invoice_id),
-        app.account(&account)
-    );
-    let invoice = invoice?.ok_or_else(not_found)?;
-    let merchant = merchant?.ok_or_else(not_found)?;
+    let (invoice, merchant) = app.invoice_and_merchant(&account, &link.invoice_id).await?;
+    let invoice = invoice.ok_or_else(not_found)?;
+    let merchant = merchant.ok_or_else(not_found)?;
     let customer = app
         .store
         .get_customer_by_id(&account, &invoice.customer_id)

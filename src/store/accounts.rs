@@ -10,13 +10,17 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::{AccountItem, ApiKeyItem, account_key, api_key_key, from_item, to_item};
+use super::items::{AccountItem, ApiKeyItem, Item, account_key, api_key_key, from_item, to_item};
 use super::write::{Bind, ConditionalUpdate, MAX_DECIDE_ROUNDS, Transaction, Updated};
 use super::{Store, StoreError, keys};
 use crate::domain::account::{Account, ApiKey, ApiKeyHash, ProviderSettings};
 use crate::domain::ids::AccountId;
 use crate::domain::page::Position;
 use crate::domain::version::ApiVersion;
+
+pub(super) fn account_from(item: Item) -> Result<Account, StoreError> {
+    from_item::<AccountItem>(item)?.into_domain()
+}
 
 /// The settings version of a new account, and of its first key.
 const FIRST_SETTINGS: u64 = 1;
@@ -57,8 +61,7 @@ impl Store {
 
     pub async fn get_account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
         let item = self.get_consistent(account_key(id)).await?;
-        item.map(|item| from_item::<AccountItem>(item)?.into_domain())
-            .transpose()
+        item.map(account_from).transpose()
     }
 
     /// Every account, newest first (admin tooling).

@@ -1,10 +1,12 @@
+use super::accounts::account_from;
 use super::customers::customer_key;
 use super::idempotency::KeyCompletion;
-use super::items::{InvoiceItem, Item, from_item, string_key, to_item};
+use super::items::{InvoiceItem, Item, account_key, from_item, string_key, to_item};
 use super::paging::{Equals, Partition};
 use super::projection::Listed;
 use super::write::{Bind, Companion, Condition, ConditionalUpdate, PRESENT, Updated};
 use super::{Store, StoreError, keys, rules, schema};
+use crate::domain::account::Account;
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
 use crate::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
 use crate::domain::money::Currency;
@@ -36,6 +38,20 @@ impl Store {
     ) -> Result<Option<Invoice>, StoreError> {
         let item = self.get_consistent(invoice_key(account, id)).await?;
         item.map(invoice_from).transpose()
+    }
+
+    /// Invoice `id` and its account, read consistently in one BatchGetItem.
+    pub async fn invoice_with_account(
+        &self,
+        account: &AccountId,
+        id: &InvoiceId,
+    ) -> Result<(Option<Invoice>, Option<Account>), StoreError> {
+        let keys = [invoice_key(account, id), account_key(account)];
+        let [invoice, found] = self.get_exactly(keys).await?;
+        Ok((
+            invoice.map(invoice_from).transpose()?,
+            found.map(account_from).transpose()?,
+        ))
     }
 
     /// Newest first: the account's invoices or one customer's, optionally of one status.

@@ -1,10 +1,12 @@
+use super::accounts::account_from;
 use super::idempotency::KeyCompletion;
-use super::items::{Item, LinkItem, PaymentItem, from_item, string_key, to_item};
+use super::items::{Item, LinkItem, PaymentItem, account_key, from_item, string_key, to_item};
 use super::paging::Partition;
 use super::projection::Listed;
 use super::schema;
 use super::write::{Companion, Condition, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, rules};
+use crate::domain::account::Account;
 use crate::domain::ids::{AccountId, CustomerId, PaymentId};
 use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::payment::{CancelDecision, Payment, PaymentKind};
@@ -97,6 +99,20 @@ impl Store {
     ) -> Result<Option<Payment>, StoreError> {
         let item = self.get_consistent(payment_key(account, id)).await?;
         item.map(payment_from).transpose()
+    }
+
+    /// Payment `id` and its account, read consistently in one BatchGetItem.
+    pub async fn payment_with_account(
+        &self,
+        account: &AccountId,
+        id: &PaymentId,
+    ) -> Result<(Option<Payment>, Option<Account>), StoreError> {
+        let keys = [payment_key(account, id), account_key(account)];
+        let [payment, found] = self.get_exactly(keys).await?;
+        Ok((
+            payment.map(payment_from).transpose()?,
+            found.map(account_from).transpose()?,
+        ))
     }
 
     /// Newest first: the account's payments, or one customer's.

@@ -4,7 +4,9 @@ use commet_payments::domain::download::DownloadToken;
 use commet_payments::domain::time::Timestamp;
 use serde_json::json;
 
-use crate::helpers::{TestApp, customer_with_card, event, invoice_number, outstanding_invoice};
+use crate::helpers::{
+    Observed, TestApp, customer_with_card, event, invoice_number, names, outstanding_invoice,
+};
 
 #[tokio::test]
 async fn an_outstanding_invoice_can_be_marked_paid_once() {
@@ -186,8 +188,29 @@ async fn a_download_link_serves_the_invoice_as_a_pdf_without_a_key_for_seven_day
 
     // AND the URL serves the PDF to anyone who has it, no key needed
     let path = path_of(made.data()["url"].as_str().unwrap());
-    let file = t.send(event("GET", &path).build()).await;
+    let observed = Observed::default();
+    let fresh = t.another_container_observed_by(observed.clone());
+    let file = fresh.send(event("GET", &path).build()).await;
     assert_eq!(file.status, 200, "{}", file.text);
+    // A container new to the merchant: the link, the invoice with the merchant's account in
+    // one BatchGetItem, the customer. Warm, the account is cached: three GetItems.
+    assert_eq!(
+        observed.operations(),
+        names(&["GetItem", "BatchGetItem", "GetItem"])
+    );
+    let again = fresh.send(event("GET", &path).build()).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(
+        observed.operations(),
+        names(&[
+            "GetItem",
+            "BatchGetItem",
+            "GetItem",
+            "GetItem",
+            "GetItem",
+            "GetItem"
+        ])
+    );
     assert_eq!(file.header("content-type"), Some("application/pdf"));
     assert_eq!(
         file.header("content-disposition"),

@@ -3,7 +3,7 @@
 use commet_payments::domain::account::Mode;
 use serde_json::json;
 
-use crate::helpers::{GOOD_CARD, TestApp, card, event};
+use crate::helpers::{GOOD_CARD, Observed, TestApp, card, event, names};
 
 #[tokio::test]
 async fn the_page_shows_the_link_and_a_card_form() {
@@ -18,9 +18,19 @@ async fn the_page_shows_the_link_and_a_card_form() {
         .await;
     let id = link.data()["id"].as_str().unwrap().to_owned();
 
-    let visit = t.open_page(&id).await;
+    let observed = Observed::default();
+    let fresh = t.another_container_observed_by(observed.clone());
+    let visit = fresh.open_page(&id).await;
     let html = &visit.page.text;
     assert_eq!(visit.page.status, 200);
+    // A container new to the merchant: the page's item, then the link with the merchant's
+    // account in one BatchGetItem. Warm, the account is cached: the link alone.
+    assert_eq!(observed.operations(), names(&["BatchGetItem", "GetItem"]));
+    assert_eq!(fresh.open_page(&id).await.page.status, 200);
+    assert_eq!(
+        observed.operations(),
+        names(&["BatchGetItem", "GetItem", "GetItem", "GetItem"])
+    );
     assert_eq!(
         visit.page.header("content-type"),
         Some("text/html; charset=utf-8")
