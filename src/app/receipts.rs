@@ -107,7 +107,8 @@ impl App {
     }
 
     /// What the receipt says: the payment (if its invoice has one), its invoice as it is now and
-    /// the merchant's name (read at once), or why there is nothing to send.
+    /// the merchant's name (the payment beside the invoice with the account, in one
+    /// BatchGetItem unless the account is cached), or why there is nothing to send.
     async fn receipt_content(
         &self,
         account: &AccountId,
@@ -120,12 +121,11 @@ impl App {
                 None => Ok(None),
             }
         };
-        let (payment, invoice, merchant) = tokio::join!(
+        let (payment, found) = tokio::join!(
             payment,
-            self.store.get_invoice(account, &receipt.invoice_id),
-            self.account(account)
+            self.invoice_and_merchant(account, &receipt.invoice_id)
         );
-        let (payment, Some(invoice), Some(merchant)) = (payment?, invoice?, merchant?) else {
+        let (payment, (Some(invoice), Some(merchant))) = (payment?, found?) else {
             return Ok(Err("its invoice or account is gone".into()));
         };
         let payment = match payment {

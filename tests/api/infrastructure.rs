@@ -538,13 +538,14 @@ fn functions_have_least_privilege() {
         "dynamodb:ConditionCheckItem",
     ];
     // The functions behind an API key: its lookup rides in the first read's BatchGetItem
-    // (`store/key_lookup.rs`), which IAM grants apart from GetItem. And the two public pages,
-    // which read what they show with its merchant's account in one (`App::with_merchant`).
+    // (`store/key_lookup.rs`), which IAM grants apart from GetItem. And the two public pages
+    // and the receipts, which read an object with its merchant's account in one
+    // (`App::with_merchant`).
     let batched: BTreeSet<String> = template_routes(&template)
         .into_iter()
         .filter(|((_, path), _)| path.starts_with("/api/v1/"))
         .map(|(_, binary)| binary)
-        .chain(["pay_page".to_owned(), "download_invoice".to_owned()])
+        .chain(["pay_page", "download_invoice", "send_receipts"].map(String::from))
         .collect();
     for (name, function) in functions(&template) {
         let binary = binary_of(&name);
