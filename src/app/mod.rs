@@ -1,5 +1,6 @@
 //! What every handler needs, built once per cold start from the environment: the store, the
-//! configuration, and the per-container caches of API keys and tax tables.
+//! configuration, and the per-container caches (API keys, tax tables, accounts, and which
+//! account a link belongs to).
 
 mod cache;
 mod charges;
@@ -14,6 +15,7 @@ mod receipts;
 mod stripe;
 
 use std::future::Future;
+use std::time::Duration;
 
 use crate::domain::account::{Account, Principal};
 use crate::domain::ids::{AccountId, InvoiceId, PaymentId};
@@ -37,6 +39,10 @@ pub use provider_customers::Synced;
 pub use receipts::ReceiptReport;
 use stripe::StripeMode;
 
+/// How long a container keeps a link's account: the pair never changes, so this bounds only
+/// how long an entry outlives its use (a payer's visit, their card typed, their submit).
+const LINK_ACCOUNT_TTL: Duration = Duration::from_secs(3600);
+
 /// What stops a step of ours that both keeps records and asks a provider (a charge, a link's
 /// reported payment, a customer told to Stripe): either side's failure, kept apart so that each
 /// caller answers it as it should (an API error, a stream record read again).
@@ -53,6 +59,10 @@ pub struct App {
     keys: KeyCache,
     tax_rates: TtlCache<AccountId, TaxRates>,
     accounts: TtlCache<AccountId, Account>,
+    /// Which account a hosted page's link belongs to: written once with the link and never
+    /// changed, so a container keeps what it found and a payer's submit after their visit
+    /// reads the link alone.
+    link_accounts: TtlCache<PaymentId, AccountId>,
     pub config: Config,
     /// Points where a test may inject a fault (no-ops without the `fault-injection` feature).
     pub faults: Faults,
@@ -73,6 +83,7 @@ impl App {
             keys: KeyCache::new(config.api_key_cache_ttl),
             tax_rates: TtlCache::new(config.api_key_cache_ttl, 256),
             accounts: TtlCache::new(config.api_key_cache_ttl, 256),
+            link_accounts: TtlCache::new(LINK_ACCOUNT_TTL, 1024),
             store,
             config,
             faults: Faults::default(),
@@ -112,6 +123,19 @@ impl App {
         let account = self.store.get_account(id).await?;
         if let Some(account) = &account {
             self.accounts.put(id.clone(), account.clone());
+        }
+        Ok(account)
+    }
+
+    /// The account link `id` belongs to (what its page item says), from this container's
+    /// cache when it found it before: nothing can move a link to another account.
+    pub async fn link_account(&self, id: &PaymentId) -> Result<Option<AccountId>, StoreError> {
+        if let Some(account) = self.link_accounts.get(id) {
+            return Ok(Some(account));
+        }
+        let account = self.store.link_account(id).await?;
+        if let Some(account) = &account {
+            self.link_accounts.put(id.clone(), account.clone());
         }
         Ok(account)
     }

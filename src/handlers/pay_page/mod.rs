@@ -123,11 +123,11 @@ async fn pay_in_sandbox(
 }
 
 /// The merchant and the link behind a page id: the page item, then the link with the account
-/// (which a warm container usually has cached) in one BatchGetItem: two round trips.
+/// in one BatchGetItem: two round trips; one, the link alone, in a container that served the
+/// page lately (a payer's submit after their visit).
 async fn find(app: &App, id: &str) -> Result<(Account, Payment), HostedPage> {
     let id = PaymentId::parse(id).map_err(|_| not_found())?;
     let account = app
-        .store
         .link_account(&id)
         .await
         .map_err(outage_finding_link)?
