@@ -2,6 +2,7 @@
 //! lookups, tax tables). Lambda runs one request per container at a time, so a mutex is cheap.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -31,6 +32,27 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
             .map(|(value, _)| value.clone())
     }
 
+    /// What `key` maps to: the cached value when fresh, else what `find` finds, kept when it
+    /// finds something (an absence is not kept: what is created next is found at once). `find`
+    /// runs only on a miss.
+    pub async fn get_or_find<E>(
+        &self,
+        key: &K,
+        find: impl Future<Output = Result<Option<V>, E>>,
+    ) -> Result<Option<V>, E>
+    where
+        K: Clone,
+    {
+        if let Some(value) = self.get(key) {
+            return Ok(Some(value));
+        }
+        let found = find.await?;
+        if let Some(value) = &found {
+            self.put(key.clone(), value.clone());
+        }
+        Ok(found)
+    }
+
     pub fn put(&self, key: K, value: V) {
         if self.ttl.is_zero() {
             return;
@@ -55,6 +77,27 @@ mod tests {
         assert_eq!(cache.get(&"a"), Some(1));
         std::thread::sleep(Duration::from_millis(40));
         assert_eq!(cache.get(&"a"), None);
+    }
+
+    #[tokio::test]
+    async fn a_find_runs_only_on_a_miss_and_only_what_it_found_is_kept() {
+        let cache = TtlCache::new(Duration::from_secs(60), 10);
+        let absent: Result<Option<u32>, ()> = cache.get_or_find(&"a", async { Ok(None) }).await;
+        assert_eq!(absent, Ok(None));
+        assert_eq!(cache.get(&"a"), None, "an absence is not kept");
+        assert_eq!(
+            cache
+                .get_or_find(&"a", async { Ok::<_, ()>(Some(1)) })
+                .await,
+            Ok(Some(1))
+        );
+        let kept = cache
+            .get_or_find(&"a", async { unreachable!("found in the cache") })
+            .await;
+        assert_eq!(kept, Ok::<_, ()>(Some(1)));
+        let failed = cache.get_or_find(&"b", async { Err("down") }).await;
+        assert_eq!(failed, Err("down"));
+        assert_eq!(cache.get(&"b"), None);
     }
 
     #[test]

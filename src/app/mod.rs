@@ -117,27 +117,17 @@ impl App {
 
     /// An account (the merchant a hosted page names), from this container's cache when fresh.
     pub async fn account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
-        if let Some(account) = self.accounts.get(id) {
-            return Ok(Some(account));
-        }
-        let account = self.store.get_account(id).await?;
-        if let Some(account) = &account {
-            self.accounts.put(id.clone(), account.clone());
-        }
-        Ok(account)
+        self.accounts
+            .get_or_find(id, self.store.get_account(id))
+            .await
     }
 
     /// The account link `id` belongs to (what its page item says), from this container's
     /// cache when it found it before: nothing can move a link to another account.
     pub async fn link_account(&self, id: &PaymentId) -> Result<Option<AccountId>, StoreError> {
-        if let Some(account) = self.link_accounts.get(id) {
-            return Ok(Some(account));
-        }
-        let account = self.store.link_account(id).await?;
-        if let Some(account) = &account {
-            self.link_accounts.put(id.clone(), account.clone());
-        }
-        Ok(account)
+        self.link_accounts
+            .get_or_find(id, self.store.link_account(id))
+            .await
     }
 
     /// Payment `id` of `account` and the account (the merchant a hosted page names): the
