@@ -34,8 +34,9 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
 }
 
 /// `POST /webhooks/{id}/deliveries/{deliveryId}/retry`: one more attempt now, recorded like any
-/// other (the endpoint and the delivery read in one BatchGetItem). A pending delivery keeps its schedule from here; one that had ended (delivered, or
-/// failed for good) changes only if this attempt delivers.
+/// other (the endpoint and the delivery read in one BatchGetItem). A pending delivery keeps
+/// its schedule from here; one that had ended (delivered, or failed for good) changes only if
+/// this attempt delivers.
 pub async fn retry(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     if request.body.is_some() {
         request.body_fields()?.finish(())?;

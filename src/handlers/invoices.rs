@@ -288,8 +288,9 @@ pub async fn download_link(
 
 /// `GET /files/invoices/{token}` (public: the token is the credential): the invoice of a link
 /// that still serves, as a PDF. One GetItem for the link, then the invoice and the merchant in
-/// one BatchGetItem (the invoice alone when the merchant is cached), then its customer (who it is billed to). A token unknown, malformed or expired, and
-/// an invoice gone, are all 404 alike.
+/// one BatchGetItem (the invoice alone when the merchant is cached), then its customer (who
+/// it is billed to). A token unknown, malformed or expired, and an invoice gone, are all 404
+/// alike.
 pub async fn file(app: &'static App, token: String) -> Result<InvoiceFile, ApiError> {
     let not_found = || ApiError::not_found(Resource::Invoice);
     let token = DownloadToken::parse(&token).ok_or_else(not_found)?;
