@@ -165,9 +165,9 @@ impl App {
     async fn with_merchant<T>(
         &self,
         account: &AccountId,
-        alone: impl Future<Output = Result<Option<T>, StoreError>>,
-        with_account: impl Future<Output = Result<(Option<T>, Option<Account>), StoreError>>,
-    ) -> Result<(Option<T>, Option<Account>), StoreError> {
+        alone: impl Future<Output = Result<T, StoreError>>,
+        with_account: impl Future<Output = Result<(T, Option<Account>), StoreError>>,
+    ) -> Result<(T, Option<Account>), StoreError> {
         if let Some(merchant) = self.accounts.get(account) {
             return Ok((alone.await?, Some(merchant)));
         }

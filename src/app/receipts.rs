@@ -12,7 +12,7 @@ use crate::domain::ids::AccountId;
 use crate::domain::receipt::{Receipt, ReceiptContent, ReceiptStatus};
 use crate::domain::time::Timestamp;
 use crate::outbound::{Mailer, receipt_mail};
-use crate::store::StoreError;
+use crate::store::{ReceiptSources, StoreError};
 
 /// What a run of receipt attempts did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -107,26 +107,29 @@ impl App {
     }
 
     /// What the receipt says: the payment (if its invoice has one), its invoice as it is now and
-    /// the merchant's name (the payment beside the invoice with the account, in one
-    /// BatchGetItem unless the account is cached), or why there is nothing to send.
+    /// the merchant's name (all in one read; the account from this container's cache when
+    /// fresh), or why there is nothing to send.
     async fn receipt_content(
         &self,
         account: &AccountId,
         receipt: &Receipt,
     ) -> Result<Result<ReceiptContent, String>, StoreError> {
-        let payment = async {
-            match &receipt.payment_id {
-                Some(id) => self.store.get_payment(account, id).await.map(Some),
-                // An adjustment's mail: there is no payment to read.
-                None => Ok(None),
-            }
-        };
-        let (payment, found) = tokio::join!(
+        let (sources, merchant) = self
+            .with_merchant(
+                account,
+                self.store.receipt_sources(account, receipt),
+                self.store.receipt_sources_with_account(account, receipt),
+            )
+            .await?;
+        let ReceiptSources {
+            invoice: Some(invoice),
             payment,
-            self.invoice_and_merchant(account, &receipt.invoice_id)
-        );
-        let (payment, (Some(invoice), Some(merchant))) = (payment?, found?) else {
-            return Ok(Err("its invoice or account is gone".into()));
+        } = sources
+        else {
+            return Ok(Err("its invoice is gone".into()));
+        };
+        let Some(merchant) = merchant else {
+            return Ok(Err("its account is gone".into()));
         };
         let payment = match payment {
             None => None,

@@ -60,6 +60,6 @@ pub use invoices::SetInvoiceStatus;
 pub use item_size::item_size;
 pub use links::{Attempt, BeginAttempt, STALE_ATTEMPT_SECONDS, Unpaid};
 pub use payments::{CancelOutcome, InsertPaymentOutcome};
-pub use receipts::InvoiceMail;
+pub use receipts::{InvoiceMail, ReceiptSources};
 pub use stream_reader::StreamReader;
 pub use webhooks::InsertWebhookOutcome;

@@ -3,14 +3,20 @@
 
 use sha2::{Digest, Sha256};
 
+use super::accounts::account_from;
 use super::idempotency::KeyCompletion;
-use super::invoices::invoice_key;
-use super::items::{Item, ReceiptItem, from_item, receipt_due_key, string_key, to_item};
+use super::invoices::{invoice_from, invoice_key};
+use super::items::{
+    Item, ReceiptItem, account_key, from_item, receipt_due_key, string_key, to_item,
+};
 use super::mail_paces::{customer_mail_pace_key, invoice_mail_pace_key};
+use super::payments::{payment_from, payment_key};
 use super::write::{Bind, ConditionalUpdate, Transaction};
 use super::{Store, StoreError, keys, rules};
+use crate::domain::account::Account;
 use crate::domain::ids::{AccountId, ReceiptId};
 use crate::domain::invoice::Invoice;
+use crate::domain::payment::Payment;
 use crate::domain::receipt::{Receipt, ReceiptStatus};
 use crate::domain::send_pace::{MailPaces, SendPace};
 use crate::domain::time::Timestamp;
@@ -21,6 +27,15 @@ fn receipt_key(account: &AccountId, id: &ReceiptId) -> Item {
 
 fn receipt_from(item: Item) -> Result<(AccountId, Receipt), StoreError> {
     from_item::<ReceiptItem>(item)?.into_domain()
+}
+
+/// What a receipt's mail is made of, as stored now.
+#[derive(Debug)]
+pub struct ReceiptSources {
+    pub invoice: Option<Invoice>,
+    /// The payment the receipt names (`Some(None)`: named and gone); `None` when it names
+    /// none (an adjustment's mail).
+    pub payment: Option<Option<Payment>>,
 }
 
 /// A mail of an invoice its merchant asked for: its receipt id, to whom, and when asked.
@@ -171,6 +186,49 @@ impl Store {
         }
         self.update_if(receipt_key(account, &before.id), change)
             .await
+    }
+
+    /// What `receipt` is made of: its invoice and the payment it names, in one read.
+    pub async fn receipt_sources(
+        &self,
+        account: &AccountId,
+        receipt: &Receipt,
+    ) -> Result<ReceiptSources, StoreError> {
+        let (sources, _) = self.read_receipt_sources(account, receipt, false).await?;
+        Ok(sources)
+    }
+
+    /// `receipt_sources` and the account (the merchant the mail names), in one read.
+    pub async fn receipt_sources_with_account(
+        &self,
+        account: &AccountId,
+        receipt: &Receipt,
+    ) -> Result<(ReceiptSources, Option<Account>), StoreError> {
+        self.read_receipt_sources(account, receipt, true).await
+    }
+
+    async fn read_receipt_sources(
+        &self,
+        account: &AccountId,
+        receipt: &Receipt,
+        with_account: bool,
+    ) -> Result<(ReceiptSources, Option<Account>), StoreError> {
+        let mut keys = vec![invoice_key(account, &receipt.invoice_id)];
+        keys.extend(receipt.payment_id.iter().map(|id| payment_key(account, id)));
+        if with_account {
+            keys.push(account_key(account));
+        }
+        let mut found = self.get_consistent_all(keys).await?.into_iter();
+        let invoice = found.next().flatten().map(invoice_from).transpose()?;
+        let payment = match receipt.payment_id {
+            Some(_) => Some(found.next().flatten().map(payment_from).transpose()?),
+            None => None,
+        };
+        let merchant = match with_account {
+            true => found.next().flatten().map(account_from).transpose()?,
+            false => None,
+        };
+        Ok((ReceiptSources { invoice, payment }, merchant))
     }
 
     /// Pending receipts whose next attempt is due at `now`, the most overdue first: one Query

@@ -11,10 +11,13 @@ use commet_payments::domain::receipt::ReceiptStatus;
 use commet_payments::domain::time::Timestamp;
 use serde_json::{Value, json};
 
+use commet_payments::app::ReceiptReport;
+use commet_payments::outbound::Mailer;
+
 use crate::charges::receipts;
 use crate::helpers::{
-    TestApp, TestResponse, card, customer_with_card, event, invoice_number, outstanding_invoice,
-    sent_mail, stream_relay,
+    Observed, TestApp, TestResponse, card, customer_with_card, event, invoice_number, names,
+    outstanding_invoice, sent_mail, ses_endpoint, stream_relay,
 };
 
 /// The e-mails to `to`, once `wanted` arrived (failing after 30 s) and nothing more came for 3 s.
@@ -438,4 +441,110 @@ async fn a_mail_whose_invoice_was_voided_before_it_went_out_is_given_up_at_once(
         "{receipt:?}"
     );
     assert!(mail_to(&to, 0).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_receipt_reads_its_payment_invoice_and_merchant_in_one_round_trip() {
+    // GIVEN, on a table no stream relay reads, the receipts of a paid link and of an adjustment
+    let t = TestApp::with_own_table("receipt-reads").await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    let payer = own_address(&account, "one-read");
+    let body = json!({ "amount": 2500, "currency": "usd", "description": "Read once" });
+    let paid = link_paid_by(&t, &key, body, &payer).await;
+    let customer = paid.data()["customerId"].as_str().unwrap().to_owned();
+    let adjustment = t
+        .create(
+            "/api/v1/invoices",
+            &key,
+            json!({ "customerId": customer, "amount": 700, "description": "Extra", "currency": "usd" }),
+        )
+        .await;
+    let billed = own_address(&account, "one-read-bill");
+    let mut pending = Vec::new();
+    for (invoice, to) in [
+        (paid.data()["invoiceId"].as_str().unwrap(), &payer),
+        (&adjustment, &billed),
+    ] {
+        let invoice = InvoiceId::parse(invoice).unwrap();
+        let invoice = t
+            .store
+            .get_invoice(&account.id, &invoice)
+            .await
+            .unwrap()
+            .unwrap();
+        let id = ReceiptId::generate();
+        t.store
+            .put_receipt_fixture(&account.id, &id, &invoice, to, Timestamp::now())
+            .await
+            .unwrap();
+        let receipt = t
+            .store
+            .get_receipt(&account.id, &id)
+            .await
+            .unwrap()
+            .unwrap();
+        pending.push((account.id.clone(), receipt));
+    }
+    let mailer = Box::leak(Box::new(Mailer::new(
+        "receipts@commet-payments.test".into(),
+        Some(ses_endpoint()),
+    )));
+    let observed = Observed::default();
+    let container = t.another_container_observed_by(observed.clone());
+
+    // WHEN a container new to the account sends the paid link's receipt
+    let adjustment_mail = pending.pop().unwrap();
+    let report = container.app.send_receipts(mailer, pending).await.unwrap();
+
+    // THEN between taking the receipt and recording it, it read the payment, the invoice and
+    // the account in one request, and the mail names what each of them holds
+    assert_eq!(
+        report,
+        ReceiptReport {
+            attempts: 1,
+            sent: 1
+        }
+    );
+    assert_eq!(
+        observed.operations(),
+        names(&["BatchGetItem", "UpdateItem", "UpdateItem"])
+    );
+    assert_eq!(observed.most_at_once(), 1);
+    let mail = mail_to(&payer, 1).await;
+    assert_eq!(mail.len(), 1, "{mail:#?}");
+    let text = mail[0]["body"]["text"].as_str().unwrap();
+    for part in ["Test account", "$25.00", "Visa ending in 4242", "Read once"] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+
+    // WHEN the same container sends the adjustment's mail (no payment; the account it knows)
+    let report = container
+        .app
+        .send_receipts(mailer, vec![adjustment_mail])
+        .await
+        .unwrap();
+
+    // THEN it read the invoice alone
+    assert_eq!(
+        report,
+        ReceiptReport {
+            attempts: 1,
+            sent: 1
+        }
+    );
+    assert_eq!(
+        observed.operations(),
+        names(&[
+            "BatchGetItem",
+            "GetItem",
+            "UpdateItem",
+            "UpdateItem",
+            "UpdateItem",
+            "UpdateItem"
+        ])
+    );
+    let mail = mail_to(&billed, 1).await;
+    assert_eq!(mail.len(), 1, "{mail:#?}");
+    let text = mail[0]["body"]["text"].as_str().unwrap();
+    assert!(text.contains("Extra: $7.00"), "{text}");
 }
