@@ -71,10 +71,14 @@ pub const SEND_RECEIPTS: Worker = Worker {
                 )?)
             } else {
                 let report = app.retry_due_receipts(mailer, RETRY_BATCH).await?;
-                if report.attempts > 0 {
+                if report.attempts + report.held_back > 0 {
                     tracing::info!(?report, "due receipts attempted");
                 }
-                Ok(json!({"attempts": report.attempts, "sent": report.sent}))
+                Ok(json!({
+                    "attempts": report.attempts,
+                    "sent": report.sent,
+                    "heldBack": report.held_back,
+                }))
             }
         })
     },

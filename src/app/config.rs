@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::domain::delivery::RetrySchedule;
+use crate::domain::mail_cap::MailCap;
 use crate::provider::stripe::SecretKey;
 use crate::store::StoreSettings;
 
@@ -30,6 +31,9 @@ pub struct Config {
     pub receipt_sender: Option<String>,
     /// SES's endpoint (`SES_ENDPOINT`): aws-ses-v2-local in a local stack; unset on AWS.
     pub ses_endpoint: Option<String>,
+    /// How many mails (receipts and invoices sent) one account may send in a clock hour
+    /// (`MAILS_PER_ACCOUNT_HOUR`, 1,000); the rest wait for the next hour.
+    pub mail_cap: MailCap,
     /// Stripe with the live keys, for live accounts. Unset: live accounts answer
     /// `provider_unsupported`.
     pub stripe: Option<StripeConfig>,
@@ -157,6 +161,13 @@ impl Config {
             retry_schedule,
             receipt_sender: var("RECEIPT_SENDER"),
             ses_endpoint: var("SES_ENDPOINT"),
+            mail_cap: match var("MAILS_PER_ACCOUNT_HOUR") {
+                None => MailCap::default(),
+                Some(text) => MailCap::parse(&text).map_err(|invalid| ConfigError::Invalid {
+                    name: "MAILS_PER_ACCOUNT_HOUR",
+                    reason: invalid.to_string(),
+                })?,
+            },
             store,
             public_base_url,
             api_key_cache_ttl,

@@ -2,13 +2,15 @@
 //! its payer, first when the stream shows it written, then on the schedule until sent or out of
 //! attempts. An attempt takes the receipt first (a lease on it), so two senders never mail it at
 //! once; a duplicate is still possible when SES accepted a message and the record of it then
-//! failed (the lease runs out and the schedule sends again).
+//! failed (the lease runs out and the schedule sends again). Each mail is counted in its
+//! account's hour just before it goes (`domain::mail_cap`); past the cap it waits.
 
 use tokio::task::JoinSet;
 
 use super::App;
 use crate::domain::delivery::{ATTEMPT_LEASE, later};
 use crate::domain::ids::AccountId;
+use crate::domain::mail_cap::MailHour;
 use crate::domain::receipt::{Receipt, ReceiptContent, ReceiptStatus};
 use crate::domain::time::Timestamp;
 use crate::outbound::{Mailer, receipt_mail};
@@ -19,6 +21,14 @@ use crate::store::{ReceiptSources, StoreError};
 pub struct ReceiptReport {
     pub attempts: usize,
     pub sent: usize,
+    /// Not attempted: their accounts' mails for this hour were all sent.
+    pub held_back: usize,
+}
+
+/// What became of one receipt this call took.
+enum Taken {
+    Attempted { sent: bool },
+    HeldBack,
 }
 
 impl App {
@@ -36,10 +46,11 @@ impl App {
         let mut failure = None;
         while let Some(joined) = attempts.join_next().await {
             match joined {
-                Ok(Ok(Some(sent))) => {
+                Ok(Ok(Some(Taken::Attempted { sent }))) => {
                     report.attempts += 1;
                     report.sent += usize::from(sent);
                 }
+                Ok(Ok(Some(Taken::HeldBack))) => report.held_back += 1,
                 Ok(Ok(None)) => {}
                 Ok(Err(error)) => failure = Some(error),
                 Err(panicked) => {
@@ -60,14 +71,15 @@ impl App {
         self.send_receipts(mailer, due).await
     }
 
-    /// One attempt, if this call can take the receipt: `Some(sent)`, or `None` when someone
-    /// else has it or it is no longer pending.
+    /// One attempt, if this call can take the receipt (`None` when someone else has it or it
+    /// is no longer pending). A mail past its account's cap for this hour is not attempted: it
+    /// waits for the next hour.
     async fn attempt_receipt(
         &self,
         mailer: &Mailer,
         account: &AccountId,
         receipt: &Receipt,
-    ) -> Result<Option<bool>, StoreError> {
+    ) -> Result<Option<Taken>, StoreError> {
         if receipt.status != ReceiptStatus::Pending {
             return Ok(None);
         }
@@ -86,24 +98,39 @@ impl App {
                 .map_err(|error| format!("the receipt could not be rendered: {error}")),
             Err(unsendable) => Err(unsendable),
         };
-        let after = match mail {
-            Ok(mail) => {
-                let outcome = mailer.send(&mail).await;
-                if let Err(error) = &outcome {
-                    tracing::warn!(receipt = %receipt.id, %error, "receipt not sent");
-                }
-                receipt.attempted(outcome, Timestamp::now(), self.config.retry_schedule)
-            }
+        let (after, taken) = match mail {
             Err(unsendable) => {
                 tracing::warn!(receipt = %receipt.id, error = %unsendable, "receipt given up");
-                receipt.abandoned(unsendable)
+                (
+                    receipt.abandoned(unsendable),
+                    Taken::Attempted { sent: false },
+                )
+            }
+            Ok(mail) => {
+                let hour = MailHour::of(now);
+                if self
+                    .store
+                    .count_mail(account, &hour, self.config.mail_cap)
+                    .await?
+                {
+                    let outcome = mailer.send(&mail).await;
+                    if let Err(error) = &outcome {
+                        tracing::warn!(receipt = %receipt.id, %error, "receipt not sent");
+                    }
+                    let sent = outcome.is_ok();
+                    let after =
+                        receipt.attempted(outcome, Timestamp::now(), self.config.retry_schedule);
+                    (after, Taken::Attempted { sent })
+                } else {
+                    tracing::warn!(receipt = %receipt.id, until = %hour.ends, "mail cap reached");
+                    (receipt.deferred(hour.ends), Taken::HeldBack)
+                }
             }
         };
-        let sent = after.status == ReceiptStatus::Sent;
         self.store
             .record_receipt_attempt(account, receipt, &after)
             .await?;
-        Ok(Some(sent))
+        Ok(Some(taken))
     }
 
     /// What the receipt says: the payment (if its invoice has one), its invoice as it is now and

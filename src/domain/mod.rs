@@ -16,6 +16,7 @@ pub mod ids;
 pub mod invalid;
 pub mod invoice;
 pub mod link_check;
+pub mod mail_cap;
 pub mod money;
 pub mod page;
 pub mod payment;

@@ -59,6 +59,18 @@ impl Receipt {
         }
     }
 
+    /// The receipt held back until `until` (its account's mail cap is reached for this hour):
+    /// still pending, and not an attempt, so that however long it waits it is sent, never
+    /// given up.
+    pub fn deferred(&self, until: Timestamp) -> Receipt {
+        Receipt {
+            status: ReceiptStatus::Pending,
+            next_attempt_at: Some(until),
+            error: Some("held back: the account's mails for this hour are all sent".into()),
+            ..self.clone()
+        }
+    }
+
     /// The receipt after one more attempt: `Ok(message id)` sent it; an error schedules the
     /// next attempt while any are left.
     pub fn attempted(
@@ -363,5 +375,18 @@ mod tests {
         assert_eq!(current.status, ReceiptStatus::Failed);
         assert_eq!(current.next_attempt_at, None);
         assert_eq!(current.error.as_deref(), Some("throttled"));
+    }
+
+    #[test]
+    fn a_receipt_held_back_by_the_cap_waits_without_using_an_attempt() {
+        let until = Timestamp::parse("2026-01-01T01:00:00.000Z").unwrap();
+        let mut current = receipt();
+        for _ in 0..3 * MAX_ATTEMPTS {
+            current = current.deferred(until);
+        }
+        assert_eq!(current.status, ReceiptStatus::Pending);
+        assert_eq!(current.attempts, receipt().attempts);
+        assert_eq!(current.next_attempt_at, Some(until));
+        assert!(current.error.unwrap().contains("held back"));
     }
 }

@@ -10,6 +10,7 @@
 //! | invoice     | `A#<acct>#INV#<id>`         | `INV`  | `A#<acct>#INV` / `<createdAt>#<id>` | `A#<acct>#CUS#<cus>#INV` / same         |
 //! | inv. counter| `A#<acct>#INVSEQ`           | `INVSEQ` |                                   |                                         |
 //! | mail pace   | `A#<acct>#MAILPACE#<inv or cus>` | `MAILPACE` | (expires through `ttl` once idle) |                         |
+//! | mail count  | `A#<acct>#MAILS#<yyyy-mm-ddThh>` | `MAILS` | (expires through `ttl` a day after its hour) |             |
 //! | receipt     | `A#<acct>#RCPT#<id>`        | `RCPT` | `A#<acct>#RCPT` / `<createdAt>#<id>`| `RCPTDUE` / `<nextAttemptAt>#<id>` (while pending) |
 //! | tax rates   | `A#<acct>#TAX`              | `TAX`  |                                     |                                         |
 //! | link page   | `LINK#<payment id>`         | `LINK` |                                     |                                         |
@@ -58,6 +59,7 @@ pub const RECEIPT_SK: &str = "RCPT";
 /// How often an invoice, or a customer, was mailed on request: an item of its own, so that a
 /// mail changes neither (their stream records are events, and Stripe updates).
 pub const MAIL_PACE_SK: &str = "MAILPACE";
+pub const MAIL_COUNT_SK: &str = "MAILS";
 pub const TAX_RATES_SK: &str = "TAX";
 pub const LINK_SK: &str = "LINK";
 pub const DOWNLOAD_LINK_SK: &str = "DL";
@@ -137,6 +139,11 @@ pub fn invoice_mail_pace(account: &AccountId, invoice: &InvoiceId) -> String {
 
 pub fn customer_mail_pace(account: &AccountId, customer: &CustomerId) -> String {
     format!("A#{account}#MAILPACE#{customer}")
+}
+
+/// An account's mails in one clock hour (`domain::mail_cap`), `hour` as `2026-12-05T04`.
+pub fn mail_count(account: &AccountId, hour: &str) -> String {
+    format!("A#{account}#MAILS#{hour}")
 }
 
 pub fn receipt(account: &AccountId, id: &ReceiptId) -> String {

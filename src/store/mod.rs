@@ -32,6 +32,7 @@ mod key_lookup;
 pub mod keys;
 mod link_checks;
 mod links;
+mod mail_counts;
 mod mail_paces;
 mod numbering;
 mod paging;

@@ -10,6 +10,7 @@ use super::keys;
 use super::write::{Bind, Condition, ConditionalUpdate};
 use crate::domain::ids::PaymentId;
 use crate::domain::invoice::{Invoice, InvoiceSettlement};
+use crate::domain::mail_cap::{MailCap, MailHour};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
 use crate::domain::send_pace::SendPace;
 use crate::domain::text::Email;
@@ -76,6 +77,22 @@ pub(crate) fn pace_mail(seen: SendPace, busy_until: Timestamp) -> ConditionalUpd
         change = change.text(":seen", seen.to_string());
     }
     change
+}
+
+/// Count a mail in its hour: only while fewer than `cap` were counted there. The count
+/// expires a day after its hour ends.
+pub(crate) fn count_mail(cap: MailCap, hour: &MailHour) -> ConditionalUpdate {
+    let expires = hour.ends.datetime().unix_timestamp() + 24 * 60 * 60;
+    ConditionalUpdate::new(
+        "SET #n = if_not_exists(#n, :zero) + :one, #ttl = :ttl",
+        "attribute_not_exists(#n) OR #n < :cap",
+    )
+    .name("#n", "count")
+    .name("#ttl", keys::TTL)
+    .number(":zero", 0)
+    .number(":one", 1)
+    .number(":cap", cap.get())
+    .number(":ttl", expires)
 }
 
 /// Start an attempt on a link: from a status of `Payment::ATTEMPTABLE`, or from an attempt that

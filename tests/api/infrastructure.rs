@@ -4,6 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use commet_payments::domain::ids::{AccountId, ReceiptId};
+use commet_payments::domain::mail_cap::MailHour;
+use commet_payments::domain::time::Timestamp;
 use commet_payments::http::routes::{self, FALLBACK_FUNCTION, HTTP_METHODS};
 use commet_payments::store::keys;
 use commet_payments::store::schema::TABLE;
@@ -426,7 +429,8 @@ fn workers_touch_only_what_they_deliver() {
     let template = template();
     for (_, worker) in workers::ALL {
         let own: &[&str] = match worker.name {
-            "send_receipts" => &["A#*#RCPT#*"],
+            // Receipts, and each account's count of mails an hour.
+            "send_receipts" => &["A#*#RCPT#*", "A#*#MAILS#*"],
             // What recording a charge writes: the payment and its pending charge, the invoice
             // and the counter that numbers it, the receipt; and for a live link, its check and
             // the customer a paid link makes of its payer.
@@ -720,6 +724,59 @@ fn functions_taking_idempotency_keys_may_write_exactly_their_records() {
             .map(str::to_owned)
             .into();
         assert_eq!(actions, expected, "{name}");
+    }
+}
+
+/// The keys `send_receipts` updates (a receipt, an account's count of mails in an hour) are
+/// ones its policy lets it update: DynamoDB Local checks no policy, AWS would refuse the rest.
+#[test]
+fn send_receipts_may_update_the_keys_it_updates() {
+    let template = template();
+    let function = &template["Resources"]["SendReceiptsFunction"];
+    let allowed: Vec<String> = statements(function)
+        .into_iter()
+        .filter(|statement| {
+            statement["Action"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .any(|action| action == "dynamodb:UpdateItem")
+        })
+        .flat_map(|statement| {
+            statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(text)
+        })
+        .collect();
+    let account = AccountId::generate();
+    let hour = MailHour::of(Timestamp::now());
+    for key in [
+        keys::receipt(&account, &ReceiptId::generate()),
+        keys::mail_count(&account, &hour.label),
+    ] {
+        assert!(
+            allowed.iter().any(|pattern| string_like(pattern, &key)),
+            "{key} is not among {allowed:?}"
+        );
+    }
+    assert!(!string_like(
+        "A#*#RCPT#*",
+        &keys::mail_count(&account, &hour.label)
+    ));
+}
+
+/// Whether `text` matches IAM's `StringLike` `pattern` (`*`: any run of characters; no `?` in
+/// our policies).
+fn string_like(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            text.starts_with(head)
+                && (head.len()..=text.len())
+                    .any(|at| text.is_char_boundary(at) && string_like(rest, &text[at..]))
+        }
     }
 }
 

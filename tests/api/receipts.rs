@@ -2,12 +2,14 @@
 //! through SES (here aws-ses-v2-local), from the stream, with what the payer needs to know; an
 //! invoice sent on request goes out the same way.
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::domain::account::Mode;
 use commet_payments::domain::ids::{InvoiceId, ReceiptId};
-use commet_payments::domain::receipt::ReceiptStatus;
+use commet_payments::domain::mail_cap::{MailCap, MailHour};
+use commet_payments::domain::receipt::{Receipt, ReceiptStatus};
 use commet_payments::domain::time::Timestamp;
 use serde_json::{Value, json};
 
@@ -44,6 +46,12 @@ async fn mail_to(to: &str, wanted: usize) -> Vec<Value> {
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
     find().await
+}
+
+/// A mailer to this test process's aws-ses-v2-local, as the receipts worker builds it.
+fn mailer() -> &'static Mailer {
+    static MAILER: OnceLock<Mailer> = OnceLock::new();
+    MAILER.get_or_init(|| Mailer::new("receipts@commet-payments.test".into(), Some(ses_endpoint())))
 }
 
 /// An address of this test's own, so that mail to it is this test's alone.
@@ -460,54 +468,33 @@ async fn a_receipt_reads_its_payment_invoice_and_merchant_in_one_round_trip() {
         )
         .await;
     let billed = own_address(&account, "one-read-bill");
-    let mut pending = Vec::new();
-    for (invoice, to) in [
-        (paid.data()["invoiceId"].as_str().unwrap(), &payer),
-        (&adjustment, &billed),
-    ] {
-        let invoice = InvoiceId::parse(invoice).unwrap();
-        let invoice = t
-            .store
-            .get_invoice(&account.id, &invoice)
-            .await
-            .unwrap()
-            .unwrap();
-        let id = ReceiptId::generate();
-        t.store
-            .put_receipt_fixture(&account.id, &id, &invoice, to, Timestamp::now())
-            .await
-            .unwrap();
-        let receipt = t
-            .store
-            .get_receipt(&account.id, &id)
-            .await
-            .unwrap()
-            .unwrap();
-        pending.push((account.id.clone(), receipt));
-    }
-    let mailer = Box::leak(Box::new(Mailer::new(
-        "receipts@commet-payments.test".into(),
-        Some(ses_endpoint()),
-    )));
+    let paid_invoice = paid.data()["invoiceId"].as_str().unwrap().to_owned();
+    let paid_mail = pending_receipts(&t, &account.id, &[paid_invoice], &payer).await;
+    let adjustment_mail = pending_receipts(&t, &account.id, &[adjustment], &billed).await;
+    let mailer = mailer();
     let observed = Observed::default();
     let container = t.another_container_observed_by(observed.clone());
 
     // WHEN a container new to the account sends the paid link's receipt
-    let adjustment_mail = pending.pop().unwrap();
-    let report = container.app.send_receipts(mailer, pending).await.unwrap();
+    let report = container
+        .app
+        .send_receipts(mailer, paid_mail)
+        .await
+        .unwrap();
 
-    // THEN between taking the receipt and recording it, it read the payment, the invoice and
-    // the account in one request, and the mail names what each of them holds
+    // THEN between taking the receipt and counting it in its hour, it read the payment, the
+    // invoice and the account in one request, and the mail names what each of them holds
     assert_eq!(
         report,
         ReceiptReport {
             attempts: 1,
-            sent: 1
+            sent: 1,
+            held_back: 0,
         }
     );
     assert_eq!(
         observed.operations(),
-        names(&["BatchGetItem", "UpdateItem", "UpdateItem"])
+        names(&["BatchGetItem", "UpdateItem", "UpdateItem", "UpdateItem"])
     );
     assert_eq!(observed.most_at_once(), 1);
     let mail = mail_to(&payer, 1).await;
@@ -520,7 +507,7 @@ async fn a_receipt_reads_its_payment_invoice_and_merchant_in_one_round_trip() {
     // WHEN the same container sends the adjustment's mail (no payment; the account it knows)
     let report = container
         .app
-        .send_receipts(mailer, vec![adjustment_mail])
+        .send_receipts(mailer, adjustment_mail)
         .await
         .unwrap();
 
@@ -529,7 +516,8 @@ async fn a_receipt_reads_its_payment_invoice_and_merchant_in_one_round_trip() {
         report,
         ReceiptReport {
             attempts: 1,
-            sent: 1
+            sent: 1,
+            held_back: 0,
         }
     );
     assert_eq!(
@@ -540,6 +528,8 @@ async fn a_receipt_reads_its_payment_invoice_and_merchant_in_one_round_trip() {
             "UpdateItem",
             "UpdateItem",
             "UpdateItem",
+            "UpdateItem",
+            "UpdateItem",
             "UpdateItem"
         ])
     );
@@ -547,4 +537,100 @@ async fn a_receipt_reads_its_payment_invoice_and_merchant_in_one_round_trip() {
     assert_eq!(mail.len(), 1, "{mail:#?}");
     let text = mail[0]["body"]["text"].as_str().unwrap();
     assert!(text.contains("Extra: $7.00"), "{text}");
+}
+
+/// Pending receipts, as the stream would hand them over, of `invoices` (ids) of `account`, each
+/// to `to`.
+async fn pending_receipts(
+    t: &TestApp,
+    account: &commet_payments::domain::ids::AccountId,
+    invoices: &[String],
+    to: &str,
+) -> Vec<(commet_payments::domain::ids::AccountId, Receipt)> {
+    let mut pending = Vec::new();
+    for invoice in invoices {
+        let invoice = InvoiceId::parse(invoice).unwrap();
+        let invoice = t
+            .store
+            .get_invoice(account, &invoice)
+            .await
+            .unwrap()
+            .unwrap();
+        let id = ReceiptId::generate();
+        t.store
+            .put_receipt_fixture(account, &id, &invoice, to, Timestamp::now())
+            .await
+            .unwrap();
+        let receipt = t.store.get_receipt(account, &id).await.unwrap().unwrap();
+        pending.push((account.clone(), receipt));
+    }
+    pending
+}
+
+#[tokio::test]
+async fn an_account_past_its_hourly_mail_cap_waits_for_the_next_hour_and_others_do_not() {
+    // GIVEN a deployment whose accounts may each send 2 mails an hour (on a table no stream
+    // relay reads), three mails of one account and one of another, all pending
+    let t = TestApp::custom(Some("mail-cap"), |config| {
+        config.mail_cap = MailCap::parse("2").unwrap();
+    })
+    .await;
+    let mut mails = Vec::new();
+    let mut addresses = Vec::new();
+    for (name, count) in [("capped", 3), ("other", 1)] {
+        let (account, key) = t.account(Mode::Sandbox).await;
+        let to = own_address(&account, name);
+        let customer = t
+            .create("/api/v1/customers", &key, json!({ "email": to }))
+            .await;
+        let mut invoices = Vec::new();
+        for n in 0..count {
+            let body = json!({ "customerId": customer, "amount": 100 + n, "description": "Fee",
+                               "currency": "usd" });
+            invoices.push(t.create("/api/v1/invoices", &key, body).await);
+        }
+        mails.extend(pending_receipts(&t, &account.id, &invoices, &to).await);
+        addresses.push((account, to));
+    }
+    // All in one hour: not within a minute of its end.
+    let hour = loop {
+        let now = Timestamp::now();
+        let hour = MailHour::of(now);
+        if hour.ends.datetime() - now.datetime() > time::Duration::minutes(1) {
+            break hour;
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    };
+
+    // WHEN the receipts worker takes them all at once
+    let report = t.app.send_receipts(mailer(), mails).await.unwrap();
+
+    // THEN two of the first account's and the other's are sent; the third waits, pending
+    // with no attempt used, until the next hour, and nothing takes it before then
+    assert_eq!(
+        report,
+        ReceiptReport {
+            attempts: 3,
+            sent: 3,
+            held_back: 1
+        }
+    );
+    let (capped, capped_to) = &addresses[0];
+    assert_eq!(mail_to(capped_to, 2).await.len(), 2);
+    assert_eq!(mail_to(&addresses[1].1, 1).await.len(), 1);
+    let records = receipts(&t, &capped.id).await;
+    let held: Vec<_> = records
+        .iter()
+        .filter(|record| record["status"] == AttributeValue::S("pending".into()))
+        .collect();
+    assert_eq!(held.len(), 1, "{records:#?}");
+    assert_eq!(held[0]["attempts"], AttributeValue::N("0".into()));
+    assert_eq!(
+        held[0]["nextAttemptAt"],
+        AttributeValue::S(hour.ends.to_string())
+    );
+    assert!(held[0]["error"].as_s().unwrap().contains("held back"));
+    let again = t.app.retry_due_receipts(mailer(), 200).await.unwrap();
+    assert_eq!(again, ReceiptReport::default());
+    assert_eq!(mail_to(capped_to, 2).await.len(), 2);
 }

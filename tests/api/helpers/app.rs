@@ -6,6 +6,7 @@ use std::time::Duration;
 use commet_payments::app::{App, Config, SecretSource, StripeConfig};
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
 use commet_payments::domain::delivery::RetrySchedule;
+use commet_payments::domain::mail_cap::MailCap;
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::endpoints;
@@ -48,6 +49,7 @@ pub fn config(endpoint: &str) -> Config {
         },
         receipt_sender: Some("receipts@commet-payments.test".into()),
         ses_endpoint: Some(ses_endpoint().to_owned()),
+        mail_cap: MailCap::default(),
         stripe: None,
         stripe_test: None,
         stripe_webhook_secret: Some(SecretSource::Given(SecretKey::new(

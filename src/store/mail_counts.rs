@@ -1,0 +1,22 @@
+//! How many mails an account sent in a clock hour (`domain::mail_cap`): one small item per
+//! account and hour, counted up by one conditional write just before each mail goes, so that
+//! concurrent senders never count past the cap and never need to read it first.
+
+use super::items::string_key;
+use super::{Store, StoreError, keys, rules};
+use crate::domain::ids::AccountId;
+use crate::domain::mail_cap::{MailCap, MailHour};
+
+impl Store {
+    /// Counts one mail of `account` in `hour`, if fewer than `cap` were counted there: whether
+    /// it may go.
+    pub async fn count_mail(
+        &self,
+        account: &AccountId,
+        hour: &MailHour,
+        cap: MailCap,
+    ) -> Result<bool, StoreError> {
+        let key = string_key(keys::mail_count(account, &hour.label), keys::MAIL_COUNT_SK);
+        self.update_if(key, rules::count_mail(cap, hour)).await
+    }
+}
