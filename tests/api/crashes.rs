@@ -67,7 +67,10 @@ async fn records_of(t: &TestApp, account: &Account, key: &str, payment: &str) ->
 /// Runs the reconciler as its schedule would once the charge is overdue.
 async fn reconcile(t: &TestApp) {
     let overdue = later(Timestamp::now(), CHECK_AFTER + Duration::from_secs(1));
-    t.app.reconcile_due(overdue, 1000).await.unwrap();
+    t.worker("reconcile_charges")
+        .reconcile_due(overdue, 1000)
+        .await
+        .unwrap();
 }
 
 /// Lets the lock of a crashed request's key run out, as 30 seconds would.
@@ -264,7 +267,11 @@ async fn a_charge_stripe_never_answered_stays_processing_and_the_reconciler_repo
 
     // WHEN the reconciler runs and Stripe is still down
     let overdue = later(Timestamp::now(), CHECK_AFTER + Duration::from_secs(1));
-    let report = t.app.reconcile_due(overdue, 1000).await.unwrap();
+    let report = t
+        .worker("reconcile_charges")
+        .reconcile_due(overdue, 1000)
+        .await
+        .unwrap();
 
     // THEN it says the charge could not be recorded (the worker fails the run: alarmed), and
     // the payment stays processing, nothing half-written
@@ -277,5 +284,12 @@ async fn a_charge_stripe_never_answered_stays_processing_and_the_reconciler_repo
     assert_eq!(still.data()["status"], "processing");
     assert_eq!(records_of(&t, &account, &key, payment).await, (0, 0));
     // AND a run within the lease leaves it alone
-    assert_eq!(t.app.reconcile_due(overdue, 1000).await.unwrap().checked, 0);
+    assert_eq!(
+        t.worker("reconcile_charges")
+            .reconcile_due(overdue, 1000)
+            .await
+            .unwrap()
+            .checked,
+        0
+    );
 }

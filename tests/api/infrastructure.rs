@@ -14,6 +14,8 @@ use commet_payments::store::stream::EVENT_SOURCES;
 use commet_payments::workers;
 use serde_norway::Value as Yaml;
 
+use crate::helpers::string_like;
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn template() -> Yaml {
@@ -765,19 +767,6 @@ fn send_receipts_may_update_the_keys_it_updates() {
         "A#*#RCPT#*",
         &keys::mail_count(&account, &hour.label)
     ));
-}
-
-/// Whether `text` matches IAM's `StringLike` `pattern` (`*`: any run of characters; no `?` in
-/// our policies).
-fn string_like(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, rest)) => {
-            text.starts_with(head)
-                && (head.len()..=text.len())
-                    .any(|at| text.is_char_boundary(at) && string_like(rest, &text[at..]))
-        }
-    }
 }
 
 /// The alarm on ERROR lines counts what the functions write at ERROR, and nothing quieter: its

@@ -51,7 +51,7 @@ async fn a_payer_who_left_mid_authentication_has_the_attempt_ended_and_its_inten
 
     // WHEN the reconciler runs before the check is due
     let early = t
-        .app
+        .worker("reconcile_charges")
         .settle_left_links(Timestamp::now(), 100)
         .await
         .unwrap();
@@ -61,19 +61,31 @@ async fn a_payer_who_left_mid_authentication_has_the_attempt_ended_and_its_inten
     // WHEN it runs once due, from a container that cannot reach Stripe
     let due = checks_due();
     let cut_off = t.another_container_without_stripe();
-    let report = cut_off.app.settle_left_links(due, 100).await.unwrap();
+    let report = cut_off
+        .worker("reconcile_charges")
+        .settle_left_links(due, 100)
+        .await
+        .unwrap();
     // THEN it is not settled: the link stays processing, and the check waits out its lease
     assert_eq!((report.checked, report.unsettled), (1, 1), "{report:?}");
     assert_eq!(
         stored(&t, &account, &link).await.status,
         PaymentStatus::Processing
     );
-    let leased = t.app.settle_left_links(due, 100).await.unwrap();
+    let leased = t
+        .worker("reconcile_charges")
+        .settle_left_links(due, 100)
+        .await
+        .unwrap();
     assert_eq!(leased, LinkCheckReport::default());
 
     // WHEN it runs after the lease, Stripe reachable
     let after_lease = later(due, LINK_CHECK_LEASE + Duration::from_secs(1));
-    let report = t.app.settle_left_links(after_lease, 100).await.unwrap();
+    let report = t
+        .worker("reconcile_charges")
+        .settle_left_links(after_lease, 100)
+        .await
+        .unwrap();
 
     // THEN the attempt ended failed, as abandoned, and its PaymentIntent was canceled: the
     // client secret the browser holds pays nothing now
@@ -94,7 +106,10 @@ async fn a_payer_who_left_mid_authentication_has_the_attempt_ended_and_its_inten
     // AND its check is gone
     let far = later(after_lease, LINK_CHECK_AFTER * 4);
     assert_eq!(
-        t.app.settle_left_links(far, 100).await.unwrap(),
+        t.worker("reconcile_charges")
+            .settle_left_links(far, 100)
+            .await
+            .unwrap(),
         LinkCheckReport::default()
     );
 
@@ -104,7 +119,7 @@ async fn a_payer_who_left_mid_authentication_has_the_attempt_ended_and_its_inten
     // Stripe nothing
     assert_eq!(paid.status, 200, "{}", paid.text);
     let report = cut_off
-        .app
+        .worker("reconcile_charges")
         .settle_left_links(later(far, LINK_CHECK_AFTER), 100)
         .await
         .unwrap();
@@ -129,7 +144,11 @@ async fn an_attempt_whose_page_died_after_stripe_charged_is_recorded_paid_by_the
         crate::stripe_events::crashed::link_whose_page_died(&t, &key, "gone@example.com").await;
 
     // WHEN the reconciler runs once its check is due
-    let report = t.app.settle_left_links(checks_due(), 100).await.unwrap();
+    let report = t
+        .worker("reconcile_charges")
+        .settle_left_links(checks_due(), 100)
+        .await
+        .unwrap();
 
     // THEN the link is paid by the PaymentIntent that succeeded, with no second charge, its
     // payer a customer with the e-mail they gave
@@ -153,7 +172,10 @@ async fn an_attempt_whose_page_died_after_stripe_charged_is_recorded_paid_by_the
     let requests = proxy.requests();
     let far = later(checks_due(), LINK_CHECK_AFTER * 4);
     assert_eq!(
-        t.app.settle_left_links(far, 100).await.unwrap(),
+        t.worker("reconcile_charges")
+            .settle_left_links(far, 100)
+            .await
+            .unwrap(),
         LinkCheckReport::default()
     );
     assert_eq!(proxy.requests(), requests);
@@ -342,7 +364,11 @@ async fn a_left_attempt_that_paid_on_a_busy_account_is_recorded_paid_by_the_reco
     left_out_of_the_first_500(&t, &account, &link, &left[0]).await;
 
     // WHEN the reconciler runs once its check is due
-    let report = t.app.settle_left_links(checks_due(), 100).await.unwrap();
+    let report = t
+        .worker("reconcile_charges")
+        .settle_left_links(checks_due(), 100)
+        .await
+        .unwrap();
 
     // THEN the link is paid by the PaymentIntent that succeeded, found by its record
     assert_eq!((report.checked, report.paid), (1, 1), "{report:?}");
@@ -382,7 +408,11 @@ async fn a_takeover_that_cannot_find_a_recorded_intent_at_stripe_charges_nothing
     assert_eq!(payment.status, PaymentStatus::Processing);
     assert_eq!(payment.open_references, ["pi_unknown"]);
     // AND the reconciler does not conclude on it either: it is asked again later (and alarms)
-    let report = t.app.settle_left_links(checks_due(), 100).await.unwrap();
+    let report = t
+        .worker("reconcile_charges")
+        .settle_left_links(checks_due(), 100)
+        .await
+        .unwrap();
     assert_eq!((report.checked, report.unsettled), (1, 1), "{report:?}");
 }
 
@@ -409,7 +439,11 @@ async fn an_attempt_that_cannot_record_its_intent_cancels_it_unconfirmed() {
     assert_eq!(left.status, PaymentStatus::Processing);
     assert!(left.open_references.is_empty());
     // AND the reconciler ends the attempt abandoned once due, and the payer may pay again
-    let report = t.app.settle_left_links(checks_due(), 100).await.unwrap();
+    let report = t
+        .worker("reconcile_charges")
+        .settle_left_links(checks_due(), 100)
+        .await
+        .unwrap();
     assert_eq!((report.checked, report.abandoned), (1, 1), "{report:?}");
     let paid = pay_with_stripe_js(&t, &link, "4242424242424242").await;
     assert_eq!(paid.status, 200, "{}", paid.text);

@@ -480,7 +480,9 @@ async fn a_receipt_reads_its_payment_invoice_and_merchant_in_one_round_trip() {
     let adjustment_mail = pending_receipts(&t, &account.id, &[adjustment], &billed).await;
     let mailer = mailer();
     let observed = Observed::default();
-    let container = t.another_container_observed_by(observed.clone());
+    let container = t
+        .another_container_observed_by(observed.clone())
+        .as_worker("send_receipts");
 
     // WHEN a container new to the account sends the paid link's receipt
     let report = container
@@ -587,7 +589,8 @@ async fn an_account_past_its_hourly_mail_cap_waits_for_the_next_hour_and_others_
     };
 
     // WHEN the receipts worker takes them all at once
-    let report = t.app.send_receipts(mailer(), mails).await.unwrap();
+    let worker = t.as_worker("send_receipts");
+    let report = worker.app.send_receipts(mailer(), mails).await.unwrap();
 
     // THEN two of the first account's and the other's are sent; the third waits, pending
     // with no attempt used, until the next hour, and nothing takes it before then
@@ -614,7 +617,7 @@ async fn an_account_past_its_hourly_mail_cap_waits_for_the_next_hour_and_others_
         AttributeValue::S(hour.ends.to_string())
     );
     assert!(held[0]["error"].as_s().unwrap().contains("held back"));
-    let again = t.app.retry_due_receipts(mailer(), 200).await.unwrap();
+    let again = worker.app.retry_due_receipts(mailer(), 200).await.unwrap();
     assert_eq!(again, ReceiptReport::default());
     assert_eq!(mail_to(capped_to, 2).await.len(), 2);
 }

@@ -110,7 +110,11 @@ async fn a_new_email_or_name_reaches_the_stripe_customer_in_order_and_nothing_el
         json!({"metadata": {"plan": "pro"}, "timezone": "Europe/Madrid"}),
     )
     .await;
-    let answer = sync_stripe_customers(t.app, customer_writes(&mut reader, 1).await).await;
+    let answer = sync_stripe_customers(
+        t.worker("sync_stripe_customers"),
+        customer_writes(&mut reader, 1).await,
+    )
+    .await;
     // THEN Stripe is not called
     assert!(answer.batch_item_failures.is_empty());
     assert_eq!(proxy.requests(), 0);
@@ -124,7 +128,11 @@ async fn a_new_email_or_name_reaches_the_stripe_customer_in_order_and_nothing_el
         json!({"email": "second@example.com", "fullName": "Pat New"}),
     )
     .await;
-    let answer = sync_stripe_customers(t.app, customer_writes(&mut reader, 2).await).await;
+    let answer = sync_stripe_customers(
+        t.worker("sync_stripe_customers"),
+        customer_writes(&mut reader, 2).await,
+    )
+    .await;
     // THEN each change is told, in order: Stripe ends with the last
     assert!(answer.batch_item_failures.is_empty());
     assert_eq!(proxy.requests(), 2);
@@ -135,7 +143,11 @@ async fn a_new_email_or_name_reaches_the_stripe_customer_in_order_and_nothing_el
 
     // WHEN the name is cleared
     update(&t, &key, &customer, json!({"fullName": null})).await;
-    let answer = sync_stripe_customers(t.app, customer_writes(&mut reader, 1).await).await;
+    let answer = sync_stripe_customers(
+        t.worker("sync_stripe_customers"),
+        customer_writes(&mut reader, 1).await,
+    )
+    .await;
     // THEN Stripe's is unset too
     assert!(answer.batch_item_failures.is_empty());
     let told = stripe("GET", &at_stripe, &[]).await;
@@ -174,7 +186,11 @@ async fn an_email_stripe_refuses_is_unset_at_stripe_and_the_rest_of_the_change_t
         json!({"email": new_email, "fullName": "Ada New"}),
     )
     .await;
-    let answer = sync_stripe_customers(t.app, customer_writes(&mut reader, 1).await).await;
+    let answer = sync_stripe_customers(
+        t.worker("sync_stripe_customers"),
+        customer_writes(&mut reader, 1).await,
+    )
+    .await;
 
     // THEN the change is not read again, and the Stripe customer has the new name and no
     // e-mail: not the old one, which is no longer the customer's
@@ -210,7 +226,7 @@ async fn a_change_stripe_cannot_take_is_read_again_and_a_missing_stripe_customer
     update(&t, &key, &customer, json!({"email": "second@example.com"})).await;
     let batch = customer_writes(&mut reader, 2).await;
     let first = batch.records[0].change.sequence_number.clone();
-    let answer = sync_stripe_customers(t.app, batch).await;
+    let answer = sync_stripe_customers(t.worker("sync_stripe_customers"), batch).await;
     // THEN the batch is read again from the first: the second is not told before it
     assert_eq!(answer.batch_item_failures.len(), 1);
     assert_eq!(answer.batch_item_failures[0].item_identifier, first);
@@ -224,7 +240,11 @@ async fn a_change_stripe_cannot_take_is_read_again_and_a_missing_stripe_customer
     let mut reader = t.store.stream_reader(dynamodb_endpoint()).await.unwrap();
     // WHEN their e-mail changes
     update(&t, &key, &customer, json!({"email": "third@example.com"})).await;
-    let answer = sync_stripe_customers(t.app, customer_writes(&mut reader, 1).await).await;
+    let answer = sync_stripe_customers(
+        t.worker("sync_stripe_customers"),
+        customer_writes(&mut reader, 1).await,
+    )
+    .await;
     // THEN nothing is read again: asking again could not help
     assert!(answer.batch_item_failures.is_empty());
 }
@@ -264,7 +284,7 @@ async fn a_stripe_customer_made_from_an_email_changed_meanwhile_is_told_the_new_
                 .version
         })
         .collect();
-    let answer = sync_stripe_customers(t.app, batch).await;
+    let answer = sync_stripe_customers(t.worker("sync_stripe_customers"), batch).await;
 
     // THEN the Stripe customer gets the new e-mail, under a write of its own
     assert!(answer.batch_item_failures.is_empty());
@@ -295,7 +315,11 @@ async fn a_customer_created_by_a_link_s_payment_is_tagged_at_stripe_with_our_id(
         .insert_customer(&account.id, &customer, None)
         .await
         .unwrap();
-    let answer = sync_stripe_customers(t.app, customer_writes(&mut reader, 1).await).await;
+    let answer = sync_stripe_customers(
+        t.worker("sync_stripe_customers"),
+        customer_writes(&mut reader, 1).await,
+    )
+    .await;
 
     // THEN the Stripe customer names our customer
     assert!(answer.batch_item_failures.is_empty());

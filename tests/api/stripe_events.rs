@@ -406,7 +406,14 @@ pub mod crashed {
             let again = deliver(&t, Some(sent.header("stripe-signature")), &sent.body).await;
             assert_eq!(again.data()["outcome"], "already_recorded");
             let overdue = later(Timestamp::now(), CHECK_AFTER + Duration::from_secs(1));
-            assert_eq!(t.app.reconcile_due(overdue, 1000).await.unwrap().checked, 0);
+            assert_eq!(
+                t.worker("reconcile_charges")
+                    .reconcile_due(overdue, 1000)
+                    .await
+                    .unwrap()
+                    .checked,
+                0
+            );
             assert_eq!(status_of(&t, &key, &payment).await, recorded);
         }
     }

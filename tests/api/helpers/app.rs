@@ -16,6 +16,7 @@ use lambda_http::Request;
 use serde_json::Value;
 
 use super::events::{TestResponse, event};
+use super::iam::{as_function, checked, checked_as};
 use super::log_watch;
 use super::services::{
     create_table, dynamodb_endpoint, free_port, localstripe_endpoint, ses_endpoint, settings,
@@ -33,7 +34,7 @@ pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_commet_payments_local";
 pub const STRIPE_TEST_WEBHOOK_SECRET: &str = "whsec_commet_payments_local_test";
 
 pub async fn store() -> Store {
-    Store::connect(&settings(dynamodb_endpoint())).await
+    checked(Store::connect(&settings(dynamodb_endpoint())).await)
 }
 
 pub fn config(endpoint: &str) -> Config {
@@ -213,7 +214,7 @@ impl TestApp {
         if let Some(name) = own_table {
             app_config.store.table_name = format!("{name}-{}", ulid::Ulid::generate());
         }
-        let store = Store::connect(&app_config.store).await;
+        let store = checked(Store::connect(&app_config.store).await);
         if own_table.is_some() {
             create_table(&store).await;
         }
@@ -221,6 +222,22 @@ impl TestApp {
             app: App::new(store.clone(), app_config).leak(),
             store,
         }
+    }
+
+    /// Another container of the same deployment (same table and configuration, empty caches,
+    /// the same interceptors) that is worker `name`'s (`send_receipts`): every DynamoDB call it makes is
+    /// checked against that function's policy.
+    pub fn as_worker(&self, name: &'static str) -> Self {
+        let store = checked_as(&self.store, name);
+        Self {
+            app: App::new(store.clone(), self.app.config.clone()).leak(),
+            store,
+        }
+    }
+
+    /// The app of `as_worker(name)`: a fresh container of worker `name`, held to its policy.
+    pub fn worker(&self, name: &'static str) -> &'static App {
+        self.as_worker(name).app
     }
 
     /// Another container of the same deployment (same table, empty caches), whose DynamoDB
@@ -415,7 +432,8 @@ impl TestApp {
     pub async fn send(&self, request: Request) -> TestResponse {
         // The function API Gateway would route this request to (the `$default` one if none).
         let function = endpoints::for_request(request.method().as_str(), request.uri().path());
-        TestResponse::from((function.serve)(self.app, request).await)
+        let served = as_function(function.name, (function.serve)(self.app, request)).await;
+        TestResponse::from(served)
     }
 
     pub async fn get(&self, path: &str, key: &str) -> TestResponse {

@@ -5,12 +5,14 @@
 //! moto) and plain HTTP to them; `app`: the functions' configuration and `TestApp`; `events`:
 //! API Gateway events in, responses out; `flows`: a payer's and a merchant's steps that many
 //! tests share; `proxy`: a TCP proxy that counts connections and requests; `observed`: the
-//! DynamoDB calls a container makes; `log_watch`: every
+//! DynamoDB calls a container makes; `iam`: those calls held to `template.yaml`'s policies;
+//! `log_watch`: every
 //! line the functions log, searched for secrets.
 
 mod app;
 mod events;
 mod flows;
+mod iam;
 pub mod log_watch;
 mod observed;
 mod proxy;
@@ -19,6 +21,7 @@ mod services;
 pub use app::*;
 pub use events::*;
 pub use flows::*;
+pub use iam::string_like;
 pub use observed::*;
 pub use proxy::*;
 pub use services::*;
