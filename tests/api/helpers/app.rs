@@ -9,9 +9,9 @@ use commet_payments::domain::delivery::RetrySchedule;
 use commet_payments::domain::mail_cap::MailCap;
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
-use commet_payments::endpoints;
 use commet_payments::provider::stripe::SecretKey;
 use commet_payments::store::{IssueKeyOutcome, Store};
+use commet_payments::{endpoints, workers};
 use lambda_http::Request;
 use serde_json::Value;
 
@@ -228,7 +228,7 @@ impl TestApp {
     /// the same interceptors) that is worker `name`'s (`send_receipts`): every DynamoDB call it makes is
     /// checked against that function's policy.
     pub fn as_worker(&self, name: &'static str) -> Self {
-        let store = checked_as(&self.store, name);
+        let store = checked_as(&self.store, &[name]);
         Self {
             app: App::new(store.clone(), self.app.config.clone()).leak(),
             store,
@@ -475,7 +475,9 @@ pub fn stream_relay() {
                 .build()
                 .expect("runtime")
                 .block_on(async {
-                    let store = Store::connect(&settings(&endpoint)).await;
+                    let workers: Vec<&str> =
+                        workers::ALL.iter().map(|(_, worker)| worker.name).collect();
+                    let store = checked_as(&Store::connect(&settings(&endpoint)).await, &workers);
                     let app = App::new(store, config(&endpoint)).leak();
                     commet_payments::workers::relay_stream(
                         app,

@@ -2,8 +2,9 @@
 //! so a write the deployed function may not make (an item outside its `LeadingKeys`, an action
 //! it lacks) would pass every test here and fail only on AWS. Every DynamoDB call a test makes
 //! while it runs as a function (an API request through `TestApp::send`, a worker's container
-//! from `TestApp::as_worker`) is checked against that function's statements before it is sent, and a call
-//! they do not allow fails its test.
+//! from `TestApp::as_worker`) is checked against that function's statements before it is sent,
+//! and a call they do not allow fails its test. The local stream relay runs every worker in one
+//! container: its calls are held to the workers' policies together (one must allow each).
 //!
 //! IAM's evaluation, as far as these policies use it: an action is allowed when a statement
 //! names it (a transaction's and a batch's per-item actions too: `ConditionCheckItem`, `PutItem`,
@@ -20,6 +21,7 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemInput;
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemInput;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemInput;
+use aws_sdk_dynamodb::operation::describe_table::DescribeTableInput;
 use aws_sdk_dynamodb::operation::get_item::GetItemInput;
 use aws_sdk_dynamodb::operation::put_item::PutItemInput;
 use aws_sdk_dynamodb::operation::query::QueryInput;
@@ -44,18 +46,20 @@ pub async fn as_function<F: Future>(name: &'static str, work: F) -> F::Output {
 /// `store` with every call checked against the policy of the function it is made for (as
 /// `as_function` says; not checked outside it).
 pub fn checked(store: Store) -> Store {
-    with_check(store, PolicyCheck { function: None })
-}
-
-/// `store` as function `name`'s container has it: every call checked against its policy, also
-/// from tasks it spawns (which `as_function` does not reach).
-pub fn checked_as(store: &Store, name: &'static str) -> Store {
     with_check(
-        store.clone(),
+        store,
         PolicyCheck {
-            function: Some(name),
+            functions: Vec::new(),
         },
     )
+}
+
+/// `store` as the container of `functions` has it (one function's, or the local stream relay's,
+/// which runs every worker): every call checked against their policies (allowed when one of them
+/// allows it), also from tasks it spawns, which `as_function` does not reach.
+pub fn checked_as(store: &Store, functions: &[&'static str]) -> Store {
+    let functions = functions.to_vec();
+    with_check(store.clone(), PolicyCheck { functions })
 }
 
 fn with_check(store: Store, check: PolicyCheck) -> Store {
@@ -92,8 +96,9 @@ struct Need {
 
 #[derive(Debug)]
 struct PolicyCheck {
-    /// The function every call is made for; `None`: the one `as_function` names, if any.
-    function: Option<&'static str>,
+    /// The functions every call is made for (one of them); none: the one `as_function` names,
+    /// if any.
+    functions: Vec<&'static str>,
 }
 
 impl Intercept for PolicyCheck {
@@ -107,20 +112,29 @@ impl Intercept for PolicyCheck {
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let Some(function) = self
-            .function
-            .or_else(|| FUNCTION.try_with(|name| *name).ok())
-        else {
-            return Ok(());
+        let functions = match (self.functions.as_slice(), FUNCTION.try_with(|name| *name)) {
+            ([], Ok(named)) => vec![named],
+            ([], Err(_)) => return Ok(()),
+            (fixed, _) => fixed.to_vec(),
         };
-        let grants = policies()
-            .get(function)
-            .unwrap_or_else(|| panic!("{function}: no function of that name in template.yaml"));
+        let grants: Vec<&[Grant]> = functions
+            .iter()
+            .map(|function| {
+                policies()
+                    .get(*function)
+                    .map(Vec::as_slice)
+                    .unwrap_or_else(|| {
+                        panic!("{function}: no function of that name in template.yaml")
+                    })
+            })
+            .collect();
         for need in needs(context.input()) {
             assert!(
-                grants.iter().any(|grant| allows(grant, &need)),
-                "{function}'s policy in template.yaml does not allow {need:?} (AWS would refuse \
-                 it; DynamoDB Local checks no policy)"
+                grants
+                    .iter()
+                    .any(|grants| grants.iter().any(|grant| allows(grant, &need))),
+                "the policy of {functions:?} in template.yaml does not allow {need:?} (AWS would \
+                 refuse it; DynamoDB Local checks no policy)"
             );
         }
         Ok(())
@@ -247,6 +261,11 @@ fn needs(input: &aws_smithy_runtime_api::client::interceptors::context::Input) -
                 },
             )
             .collect();
+    }
+    // The local relay finds the table's stream as Lambda's event source mapping does on AWS,
+    // with no function's policy.
+    if input.downcast_ref::<DescribeTableInput>().is_some() {
+        return Vec::new();
     }
     panic!("a DynamoDB call the policy check does not know: {input:?}")
 }
