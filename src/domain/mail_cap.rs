@@ -8,19 +8,23 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use time::format_description::FormatItem;
+use time::macros::format_description;
+
 use super::Invalid;
 use super::delivery::later;
 use super::time::Timestamp;
 
 const HOUR: Duration = Duration::from_secs(60 * 60);
+const HOUR_LABEL: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]T[hour]");
 
 /// The mails one account may send in a clock hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MailCap(NonZeroU32);
 
 impl MailCap {
-    /// About a payment a minute for a whole day would be 1,440; a merchant sending more than
-    /// 1,000 receipts and invoices an hour raises it (`MAILS_PER_ACCOUNT_HOUR`).
+    /// Some 24,000 mails a day, past what most merchants send; one that sends more raises it
+    /// (`MAILS_PER_ACCOUNT_HOUR`).
     pub const DEFAULT: Self = Self(NonZeroU32::new(1_000).unwrap());
     pub const MAX: u32 = 1_000_000;
 
@@ -62,13 +66,8 @@ impl MailHour {
             .and_then(|hour| hour.replace_second(0))
             .and_then(|hour| hour.replace_nanosecond(0))
             .unwrap_or_else(|_| at.datetime());
-        let label = format!(
-            "{:04}-{:02}-{:02}T{:02}",
-            start.year(),
-            u8::from(start.month()),
-            start.day(),
-            start.hour()
-        );
+        // Years outside 0000..=9999 cannot come from the clock or from `Timestamp::parse`.
+        let label = start.format(HOUR_LABEL).unwrap_or_default();
         Self {
             label,
             ends: later(Timestamp::from_datetime(start), HOUR),
