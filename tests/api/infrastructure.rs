@@ -14,7 +14,7 @@ use commet_payments::store::stream::EVENT_SOURCES;
 use commet_payments::workers;
 use serde_norway::Value as Yaml;
 
-use crate::helpers::string_like;
+use crate::helpers::{binary_of, string_like};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -41,23 +41,6 @@ fn functions(template: &Yaml) -> Vec<(String, &Yaml)> {
 
 fn text(value: &Yaml) -> String {
     value.as_str().unwrap_or_default().to_owned()
-}
-
-/// The binary a function of the template runs: deploy/Makefile builds `build-<LogicalId>` from
-/// the logical id without `Function`, in snake case (`CreatePaymentFunction` is
-/// `create_payment`), and this is the same rule.
-fn binary_of(name: &str) -> String {
-    let stem = name
-        .strip_suffix("Function")
-        .unwrap_or_else(|| panic!("{name}: a function's logical id ends in Function"));
-    let mut binary = String::new();
-    for (i, c) in stem.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            binary.push('_');
-        }
-        binary.push(c.to_ascii_lowercase());
-    }
-    binary
 }
 
 #[test]

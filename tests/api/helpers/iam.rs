@@ -283,19 +283,21 @@ fn policies() -> &'static BTreeMap<String, Vec<Grant>> {
             .unwrap()
             .iter()
             .filter(|(_, resource)| resource["Type"] == *"AWS::Serverless::Function")
-            .map(|(name, function)| {
-                let name = name.as_str().unwrap().trim_end_matches("Function");
-                (binary_name(name), grants(function))
-            })
+            .map(|(name, function)| (binary_of(name.as_str().unwrap()), grants(function)))
             .collect()
     })
 }
 
-/// `GetPaymentFunction`'s `GetPayment` as `get_payment`.
-fn binary_name(logical: &str) -> String {
+/// The binary a function of the template runs: deploy/Makefile builds `build-<LogicalId>` from
+/// the logical id without `Function`, in snake case (`CreatePaymentFunction` is
+/// `create_payment`), and this is the same rule.
+pub fn binary_of(name: &str) -> String {
+    let stem = name
+        .strip_suffix("Function")
+        .unwrap_or_else(|| panic!("{name}: a function's logical id ends in Function"));
     let mut binary = String::new();
-    for (n, c) in logical.chars().enumerate() {
-        if c.is_ascii_uppercase() && n > 0 {
+    for (i, c) in stem.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
             binary.push('_');
         }
         binary.push(c.to_ascii_lowercase());
