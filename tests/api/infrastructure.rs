@@ -14,14 +14,9 @@ use commet_payments::store::stream::EVENT_SOURCES;
 use commet_payments::workers;
 use serde_norway::Value as Yaml;
 
-use crate::helpers::{binary_of, string_like};
+use crate::helpers::{binary_of, statements, string_like, template};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn template() -> Yaml {
-    let text = std::fs::read_to_string(format!("{ROOT}/template.yaml")).unwrap();
-    serde_norway::from_str(&text).expect("template.yaml parses")
-}
 
 fn resources(template: &Yaml) -> Vec<(String, &Yaml)> {
     template["Resources"]
@@ -481,27 +476,6 @@ fn workers_touch_only_what_they_deliver() {
             }
         }
     }
-}
-
-/// The statements of a function's inline policies, a conditional policy's (`!If [condition,
-/// policy, !Ref AWS::NoValue]`) included as if its condition held.
-fn statements(function: &Yaml) -> Vec<&Yaml> {
-    let policies = function["Properties"]
-        .get("Policies")
-        .and_then(Yaml::as_sequence)
-        .into_iter()
-        .flatten();
-    policies
-        .map(|policy| match policy {
-            Yaml::Tagged(tagged) if tagged.tag == "If" => &tagged.value[1],
-            plain => plain,
-        })
-        .flat_map(|policy| {
-            policy["Statement"]
-                .as_sequence()
-                .expect("inline policy statements")
-        })
-        .collect()
 }
 
 /// IAM actions a function's policies allow (on the table, and the Stripe secret).

@@ -275,10 +275,7 @@ fn needs(input: &aws_smithy_runtime_api::client::interceptors::context::Input) -
 fn policies() -> &'static BTreeMap<String, Vec<Grant>> {
     static POLICIES: OnceLock<BTreeMap<String, Vec<Grant>>> = OnceLock::new();
     POLICIES.get_or_init(|| {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml");
-        let template: Yaml =
-            serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        template["Resources"]
+        template()["Resources"]
             .as_mapping()
             .unwrap()
             .iter()
@@ -305,19 +302,38 @@ pub fn binary_of(name: &str) -> String {
     binary
 }
 
-/// A function's statements on the table (a conditional policy's as if its condition held).
-fn grants(function: &Yaml) -> Vec<Grant> {
+/// `template.yaml`, parsed.
+pub fn template() -> Yaml {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_norway::from_str(&text).expect("template.yaml parses")
+}
+
+/// The statements of a function's inline policies, a conditional policy's (`!If [condition,
+/// policy, !Ref AWS::NoValue]`) included as if its condition held.
+pub fn statements(function: &Yaml) -> Vec<&Yaml> {
     let policies = function["Properties"]
         .get("Policies")
         .and_then(Yaml::as_sequence)
         .into_iter()
-        .flatten()
+        .flatten();
+    policies
         .map(|policy| match policy {
             Yaml::Tagged(tagged) if tagged.tag == "If" => &tagged.value[1],
             plain => plain,
-        });
-    policies
-        .flat_map(|policy| policy["Statement"].as_sequence().unwrap())
+        })
+        .flat_map(|policy| {
+            policy["Statement"]
+                .as_sequence()
+                .expect("inline policy statements")
+        })
+        .collect()
+}
+
+/// A function's statements on the table.
+fn grants(function: &Yaml) -> Vec<Grant> {
+    statements(function)
+        .into_iter()
         .map(|statement| Grant {
             actions: strings(&statement["Action"]),
             resources: statement["Resource"]

@@ -21,7 +21,7 @@ mod services;
 pub use app::*;
 pub use events::*;
 pub use flows::*;
-pub use iam::{binary_of, string_like};
+pub use iam::{binary_of, statements, string_like, template};
 pub use observed::*;
 pub use proxy::*;
 pub use services::*;
