@@ -6,15 +6,14 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use commet_payments::app::ReceiptReport;
 use commet_payments::domain::account::Mode;
-use commet_payments::domain::ids::{InvoiceId, ReceiptId};
+use commet_payments::domain::ids::{AccountId, InvoiceId, ReceiptId};
 use commet_payments::domain::mail_cap::{MailCap, MailHour};
 use commet_payments::domain::receipt::{Receipt, ReceiptStatus};
 use commet_payments::domain::time::Timestamp;
-use serde_json::{Value, json};
-
-use commet_payments::app::ReceiptReport;
 use commet_payments::outbound::Mailer;
+use serde_json::{Value, json};
 
 use crate::charges::receipts;
 use crate::helpers::{
@@ -529,10 +528,10 @@ async fn a_receipt_reads_its_payment_invoice_and_merchant_in_one_round_trip() {
 /// to `to`.
 async fn pending_receipts(
     t: &TestApp,
-    account: &commet_payments::domain::ids::AccountId,
+    account: &AccountId,
     invoices: &[String],
     to: &str,
-) -> Vec<(commet_payments::domain::ids::AccountId, Receipt)> {
+) -> Vec<(AccountId, Receipt)> {
     let mut pending = Vec::new();
     for invoice in invoices {
         let invoice = InvoiceId::parse(invoice).unwrap();
