@@ -69,6 +69,7 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
         mode: Mode::Sandbox,
         api_version: Some(ApiVersion::CURRENT),
         providers: ProviderSettings::default(),
+        mail_cap: None,
         created_at: now,
     };
     let mut key = ApiKey::issue(&account, &ApiKeySecret::from_text(API_KEY), now);

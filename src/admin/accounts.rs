@@ -1,11 +1,12 @@
-//! Accounts: created with their first key, listed, pinned to an API version, and routed to a
-//! payment provider.
+//! Accounts: created with their first key, listed, pinned to an API version, routed to a
+//! payment provider, and given their own cap on mails.
 
 use std::io::Write;
 
 use super::{AdminResult, account_id, find_account, keys};
 use crate::domain::account::{Account, ApiKey, ApiKeySecret, Mode, ProviderSettings};
 use crate::domain::ids::StripeAccountId;
+use crate::domain::mail_cap::MailCap;
 use crate::domain::payment::Provider;
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
@@ -113,6 +114,38 @@ pub async fn set_provider(
         account.id,
         account.mode.as_str()
     )?;
+    Ok(())
+}
+
+/// Sets how many mails the account may send in an hour (`per_hour`), or `default` to leave it
+/// to the deployment's cap (`MAILS_PER_ACCOUNT_HOUR`).
+pub async fn set_mail_cap(
+    store: &Store,
+    account: &str,
+    per_hour: &str,
+    out: &mut dyn Write,
+) -> AdminResult {
+    let id = account_id(account)?;
+    let cap = match per_hour {
+        "default" => None,
+        text => Some(MailCap::parse(text).map_err(|e| format!("--per-hour {e}, or `default`"))?),
+    };
+    // The store writes only an account that exists: no lookup first.
+    store
+        .set_mail_cap(&id, cap)
+        .await?
+        .ok_or_else(|| format!("no account {id}"))?;
+    match cap {
+        Some(cap) => writeln!(
+            out,
+            "account {id} sends at most {} mails an hour",
+            cap.get()
+        )?,
+        None => writeln!(
+            out,
+            "account {id} sends at most the deployment's MAILS_PER_ACCOUNT_HOUR mails an hour"
+        )?,
+    }
     Ok(())
 }
 

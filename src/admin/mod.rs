@@ -16,7 +16,9 @@ use crate::domain::ids::AccountId;
 use crate::store::{Store, StoreSettings};
 use crate::{fixtures, workers};
 
-pub use accounts::{NewAccount, create_account, list_accounts, set_api_version, set_provider};
+pub use accounts::{
+    NewAccount, create_account, list_accounts, set_api_version, set_mail_cap, set_provider,
+};
 pub use keys::{issue_key, list_keys, revoke_key};
 pub use tax::{set_tax, show_tax};
 

@@ -3,14 +3,15 @@
 //! attempts. An attempt takes the receipt first (a lease on it), so two senders never mail it at
 //! once; a duplicate is still possible when SES accepted a message and the record of it then
 //! failed (the lease runs out and the schedule sends again). Each mail is counted in its
-//! account's hour just before it goes (`domain::mail_cap`); past the cap it waits.
+//! account's hour just before it goes (`domain::mail_cap`); past the cap (the account's own,
+//! else the deployment's) it waits.
 
 use tokio::task::JoinSet;
 
 use super::App;
 use crate::domain::delivery::{ATTEMPT_LEASE, later};
 use crate::domain::ids::AccountId;
-use crate::domain::mail_cap::MailHour;
+use crate::domain::mail_cap::{MailCap, MailHour};
 use crate::domain::receipt::{Receipt, ReceiptContent, ReceiptStatus};
 use crate::domain::time::Timestamp;
 use crate::outbound::{Mailer, receipt_mail};
@@ -94,7 +95,8 @@ impl App {
         // Nothing to send (the invoice voided or gone, the mail unrenderable) is given up at
         // once; only the mail service failing is tried again on the schedule.
         let mail = match self.receipt_content(account, receipt).await? {
-            Ok(content) => receipt_mail(&receipt.email, &content)
+            Ok((content, cap)) => receipt_mail(&receipt.email, &content)
+                .map(|mail| (mail, cap))
                 .map_err(|error| format!("the receipt could not be rendered: {error}")),
             Err(unsendable) => Err(unsendable),
         };
@@ -106,13 +108,9 @@ impl App {
                     Taken::Attempted { sent: false },
                 )
             }
-            Ok(mail) => {
+            Ok((mail, cap)) => {
                 let hour = MailHour::of(now);
-                if self
-                    .store
-                    .count_mail(account, &hour, self.config.mail_cap)
-                    .await?
-                {
+                if self.store.count_mail(account, &hour, cap).await? {
                     let outcome = mailer.send(&mail).await;
                     if let Err(error) = &outcome {
                         tracing::warn!(receipt = %receipt.id, %error, "receipt not sent");
@@ -135,12 +133,12 @@ impl App {
 
     /// What the receipt says: the payment (if its invoice has one), its invoice as it is now and
     /// the merchant's name (all in one read; the account from this container's cache when
-    /// fresh), or why there is nothing to send.
+    /// fresh), with the merchant's cap on mails; or why there is nothing to send.
     async fn receipt_content(
         &self,
         account: &AccountId,
         receipt: &Receipt,
-    ) -> Result<Result<ReceiptContent, String>, StoreError> {
+    ) -> Result<Result<(ReceiptContent, MailCap), String>, StoreError> {
         let (sources, merchant) = self
             .with_merchant(
                 account,
@@ -163,8 +161,10 @@ impl App {
             Some(None) => return Ok(Err("its payment is gone".into())),
             Some(Some(payment)) => Some(payment),
         };
+        let cap = merchant.mail_cap_or(self.config.mail_cap);
         Ok(
             ReceiptContent::of(&merchant.name, payment.as_ref(), &invoice)
+                .map(|content| (content, cap))
                 .map_err(|e| e.to_string()),
         )
     }

@@ -69,6 +69,15 @@ enum Command {
         #[arg(long)]
         stripe_account: Option<String>,
     },
+    /// Set how many mails (receipts, sent invoices) an account may send in a clock hour, 1 to
+    /// 1,000,000, or `default` for the deployment's MAILS_PER_ACCOUNT_HOUR. Mails past it wait
+    /// for the next hour. The receipts worker picks it up within API_KEY_CACHE_TTL_SECONDS.
+    SetMailCap {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        per_hour: String,
+    },
     /// Issue another API key for an account (printed once).
     IssueKey {
         #[arg(long)]
@@ -162,6 +171,9 @@ async fn run(store: &Store, endpoint: Option<&str>, command: Command) -> AdminRe
         } => {
             let (provider, stripe_account) = (provider.as_deref(), stripe_account.as_deref());
             admin::set_provider(store, &account, provider, stripe_account, out).await
+        }
+        Command::SetMailCap { account, per_hour } => {
+            admin::set_mail_cap(store, &account, &per_hour, out).await
         }
         Command::IssueKey { account } => admin::issue_key(store, &account, out).await,
         Command::ListKeys { account } => admin::list_keys(store, &account, out).await,

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::Invalid;
 use super::ids::{AccountId, ApiKeyId, StripeAccountId};
+use super::mail_cap::MailCap;
 use super::payment::{Provider, Route, wire_enum};
 use super::text::bounded_text;
 use super::time::Timestamp;
@@ -74,6 +75,10 @@ pub struct Account {
     /// for accounts created before pins existed; they get the current version.
     pub api_version: Option<ApiVersion>,
     pub providers: ProviderSettings,
+    /// How many mails it may send in an hour, when the operator set it apart from the
+    /// deployment's cap (`admin set-mail-cap`). Only the receipts worker reads it, from the
+    /// account itself: keys carry no copy.
+    pub mail_cap: Option<MailCap>,
     pub created_at: Timestamp,
 }
 
@@ -91,8 +96,14 @@ impl Account {
             mode,
             api_version: Some(api_version),
             providers: ProviderSettings::default(),
+            mail_cap: None,
             created_at: now,
         })
+    }
+
+    /// Its mails' cap per hour: its own, else the deployment's.
+    pub fn mail_cap_or(&self, deployment: MailCap) -> MailCap {
+        self.mail_cap.unwrap_or(deployment)
     }
 }
 
@@ -282,6 +293,15 @@ mod tests {
 
     fn account(mode: Mode) -> Account {
         Account::create("Test", mode, ApiVersion::CURRENT, Timestamp::now()).unwrap()
+    }
+
+    #[test]
+    fn an_account_mails_under_its_own_cap_else_the_deployments() {
+        let mut merchant = account(Mode::Sandbox);
+        let deployment = MailCap::new(1_000).unwrap();
+        assert_eq!(merchant.mail_cap_or(deployment), deployment);
+        merchant.mail_cap = Some(MailCap::new(5).unwrap());
+        assert_eq!(merchant.mail_cap_or(deployment).get(), 5);
     }
 
     #[test]

@@ -23,19 +23,28 @@ const HOUR_LABEL: &[FormatItem<'static>] = format_description!("[year]-[month]-[
 pub struct MailCap(NonZeroU32);
 
 impl MailCap {
-    /// Some 24,000 mails a day, past what most merchants send; one that sends more raises it
-    /// (`MAILS_PER_ACCOUNT_HOUR`).
+    /// Some 24,000 mails a day, past what most merchants send. A deployment sets its own
+    /// (`MAILS_PER_ACCOUNT_HOUR`); one account that sends more (or should send less) gets its
+    /// own from the operator (`admin set-mail-cap`, `Account::mail_cap`).
     pub const DEFAULT: Self = Self(NonZeroU32::new(1_000).unwrap());
     pub const MAX: u32 = 1_000_000;
 
     pub fn parse(text: &str) -> Result<Self, Invalid> {
         text.trim()
             .parse::<u32>()
-            .ok()
-            .filter(|cap| *cap <= Self::MAX)
-            .and_then(NonZeroU32::new)
+            .map_err(|_| Self::out_of_range())
+            .and_then(Self::new)
+    }
+
+    pub fn new(cap: u32) -> Result<Self, Invalid> {
+        NonZeroU32::new(cap)
+            .filter(|cap| cap.get() <= Self::MAX)
             .map(Self)
-            .ok_or_else(|| Invalid::new("must be a whole number from 1 to 1,000,000"))
+            .ok_or_else(Self::out_of_range)
+    }
+
+    fn out_of_range() -> Invalid {
+        Invalid::new("must be a whole number from 1 to 1,000,000")
     }
 
     pub fn get(self) -> u32 {
@@ -101,5 +110,8 @@ mod tests {
             assert!(MailCap::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(MailCap::default().get(), 1_000);
+        assert_eq!(MailCap::new(7).unwrap().get(), 7);
+        assert!(MailCap::new(0).is_err());
+        assert!(MailCap::new(MailCap::MAX + 1).is_err());
     }
 }

@@ -11,10 +11,11 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{AccountItem, ApiKeyItem, Item, account_key, api_key_key, from_item, to_item};
-use super::write::{Bind, ConditionalUpdate, MAX_DECIDE_ROUNDS, Transaction, Updated};
+use super::write::{Bind, ConditionalUpdate, MAX_DECIDE_ROUNDS, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys};
 use crate::domain::account::{Account, ApiKey, ApiKeyHash, ProviderSettings};
 use crate::domain::ids::AccountId;
+use crate::domain::mail_cap::MailCap;
 use crate::domain::page::Position;
 use crate::domain::version::ApiVersion;
 
@@ -98,6 +99,29 @@ impl Store {
             account.providers = change(&account.providers);
         })
         .await
+    }
+
+    /// Sets the account's own cap on mails per hour, or (`None`) leaves it to the deployment's:
+    /// one conditional write, no read first. Not a setting its keys copy, so no settings
+    /// version is raised. `None` if there is no such account.
+    pub async fn set_mail_cap(
+        &self,
+        account: &AccountId,
+        cap: Option<MailCap>,
+    ) -> Result<Option<Account>, StoreError> {
+        let change = match cap {
+            Some(cap) => {
+                ConditionalUpdate::new("SET mailCap = :cap", PRESENT).number(":cap", cap.get())
+            }
+            None => ConditionalUpdate::new("REMOVE mailCap", PRESENT),
+        };
+        match self
+            .update_conditionally(account_key(account), change)
+            .await?
+        {
+            Updated::Applied(item) => account_from(item).map(Some),
+            Updated::Refused(_) => Ok(None),
+        }
     }
 
     /// Changes the account's settings under the version read, then copies them to every key

@@ -8,6 +8,7 @@ use std::process::Command;
 use commet_payments::app::Config;
 use commet_payments::domain::account::{MAX_ACTIVE_KEYS, Mode};
 use commet_payments::domain::ids::AccountId;
+use commet_payments::domain::mail_cap::MailCap;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::fixtures;
 
@@ -336,6 +337,47 @@ async fn an_account_is_routed_and_pinned() {
         refused.starts_with("error: --api-version 26-06-10: "),
         "{refused}"
     );
+}
+
+#[tokio::test]
+async fn an_account_is_given_a_mail_cap_of_its_own_and_back_the_deployments() {
+    let (account, _) = new_account("sandbox");
+    let t = TestApp::new().await;
+    let id = AccountId::parse(&account).unwrap();
+    let cap_of = || async { t.store.get_account(&id).await.unwrap().unwrap().mail_cap };
+    assert_eq!(cap_of().await, None);
+
+    let set = on(&account, "set-mail-cap", &["--per-hour", "25"]).printed();
+    assert_eq!(
+        set,
+        format!("account {account} sends at most 25 mails an hour\n")
+    );
+    assert_eq!(cap_of().await, Some(MailCap::new(25).unwrap()));
+
+    for bad in ["0", "1000001", "many"] {
+        let refused = on(&account, "set-mail-cap", &["--per-hour", bad]).refused();
+        assert!(refused.starts_with("error: --per-hour "), "{refused}");
+    }
+    assert_eq!(cap_of().await, Some(MailCap::new(25).unwrap()));
+
+    let back = on(&account, "set-mail-cap", &["--per-hour", "default"]).printed();
+    assert_eq!(
+        back,
+        format!(
+            "account {account} sends at most the deployment's MAILS_PER_ACCOUNT_HOUR mails an hour\n"
+        )
+    );
+    let account = t.store.get_account(&id).await.unwrap().unwrap();
+    assert_eq!(account.mail_cap, None);
+    // The rest of the account is as it was.
+    assert_eq!(account.api_version, Some(ApiVersion::CURRENT));
+    assert_eq!(account.mode, Mode::Sandbox);
+
+    // No account is made by setting its cap.
+    let missing = AccountId::generate();
+    let refused = on(missing.as_str(), "set-mail-cap", &["--per-hour", "5"]).refused();
+    assert_eq!(refused, format!("error: no account {missing}\n"));
+    assert!(t.store.get_account(&missing).await.unwrap().is_none());
 }
 
 #[tokio::test]

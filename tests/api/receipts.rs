@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::app::ReceiptReport;
-use commet_payments::domain::account::Mode;
+use commet_payments::domain::account::{Account, Mode};
 use commet_payments::domain::ids::{AccountId, InvoiceId, ReceiptId};
 use commet_payments::domain::mail_cap::{MailCap, MailHour};
 use commet_payments::domain::receipt::{Receipt, ReceiptStatus};
@@ -54,7 +54,7 @@ fn mailer() -> &'static Mailer {
 }
 
 /// An address of this test's own, so that mail to it is this test's alone.
-fn own_address(account: &commet_payments::domain::account::Account, what: &str) -> String {
+fn own_address(account: &Account, what: &str) -> String {
     format!(
         "{what}-{}@example.com",
         &account.id.as_str()[5..15].to_ascii_lowercase()
@@ -524,6 +524,79 @@ async fn a_receipt_reads_its_payment_invoice_and_merchant_in_one_round_trip() {
     assert!(text.contains("Extra: $7.00"), "{text}");
 }
 
+#[tokio::test]
+async fn an_account_with_a_cap_of_its_own_mails_under_it_not_the_deployments() {
+    // GIVEN a deployment whose accounts may each send 2 mails an hour, one account the operator
+    // held to 1 and one it allowed 3, each with 3 mails pending
+    let t = TestApp::custom(Some("mail-cap"), |config| {
+        config.mail_cap = MailCap::parse("2").unwrap();
+    })
+    .await;
+    let mut mails = Vec::new();
+    let mut addresses = Vec::new();
+    for (name, own_cap) in [("held", 1), ("allowed", 3)] {
+        let (account, to, pending) = mails_of_a_new_account(&t, name, 3).await;
+        let cap = Some(MailCap::new(own_cap).unwrap());
+        let set = t.store.set_mail_cap(&account.id, cap).await.unwrap();
+        assert_eq!(set.unwrap().mail_cap, cap);
+        mails.extend(pending);
+        addresses.push(to);
+    }
+    an_hour_with_a_minute_left().await;
+
+    // WHEN the receipts worker takes them all at once
+    let worker = t.as_worker("send_receipts");
+    let report = worker.app.send_receipts(mailer(), mails).await.unwrap();
+
+    // THEN each account sent as many as its own cap allows, the one above the deployment's too
+    assert_eq!(
+        report,
+        ReceiptReport {
+            attempts: 4,
+            sent: 4,
+            held_back: 2
+        }
+    );
+    assert_eq!(mail_to(&addresses[0], 1).await.len(), 1);
+    assert_eq!(mail_to(&addresses[1], 3).await.len(), 3);
+}
+
+/// A new account of `t`'s with `count` receipts pending (as the stream would hand them over),
+/// each of its own invoice to one customer at an address of the account's own: the account,
+/// the address, the receipts.
+async fn mails_of_a_new_account(
+    t: &TestApp,
+    name: &str,
+    count: u32,
+) -> (Account, String, Vec<(AccountId, Receipt)>) {
+    let (account, key) = t.account(Mode::Sandbox).await;
+    let to = own_address(&account, name);
+    let customer = t
+        .create("/api/v1/customers", &key, json!({ "email": to }))
+        .await;
+    let mut invoices = Vec::new();
+    for n in 0..count {
+        let body = json!({ "customerId": customer, "amount": 100 + n, "description": "Fee",
+                           "currency": "usd" });
+        invoices.push(t.create("/api/v1/invoices", &key, body).await);
+    }
+    let pending = pending_receipts(t, &account.id, &invoices, &to).await;
+    (account, to, pending)
+}
+
+/// The current clock hour, once it has more than a minute left (waiting for the next if not):
+/// mails sent now are all counted in it.
+async fn an_hour_with_a_minute_left() -> MailHour {
+    loop {
+        let now = Timestamp::now();
+        let hour = MailHour::of(now);
+        if hour.ends.datetime() - now.datetime() > time::Duration::minutes(1) {
+            return hour;
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}
+
 /// Pending receipts, as the stream would hand them over, of `invoices` (ids) of `account`, each
 /// to `to`.
 async fn pending_receipts(
@@ -563,29 +636,11 @@ async fn an_account_past_its_hourly_mail_cap_waits_for_the_next_hour_and_others_
     let mut mails = Vec::new();
     let mut addresses = Vec::new();
     for (name, count) in [("capped", 3), ("other", 1)] {
-        let (account, key) = t.account(Mode::Sandbox).await;
-        let to = own_address(&account, name);
-        let customer = t
-            .create("/api/v1/customers", &key, json!({ "email": to }))
-            .await;
-        let mut invoices = Vec::new();
-        for n in 0..count {
-            let body = json!({ "customerId": customer, "amount": 100 + n, "description": "Fee",
-                               "currency": "usd" });
-            invoices.push(t.create("/api/v1/invoices", &key, body).await);
-        }
-        mails.extend(pending_receipts(&t, &account.id, &invoices, &to).await);
+        let (account, to, pending) = mails_of_a_new_account(&t, name, count).await;
+        mails.extend(pending);
         addresses.push((account, to));
     }
-    // All in one hour: not within a minute of its end.
-    let hour = loop {
-        let now = Timestamp::now();
-        let hour = MailHour::of(now);
-        if hour.ends.datetime() - now.datetime() > time::Duration::minutes(1) {
-            break hour;
-        }
-        tokio::time::sleep(Duration::from_secs(5)).await;
-    };
+    let hour = an_hour_with_a_minute_left().await;
 
     // WHEN the receipts worker takes them all at once
     let worker = t.as_worker("send_receipts");

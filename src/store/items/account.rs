@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use super::{Item, StoreError, keys, sort_key, stored, stored_opt, string_key};
 use crate::domain::account::{Account, ApiKey, ApiKeyHash, Mode, ProviderSettings};
 use crate::domain::ids::{AccountId, ApiKeyId, StripeAccountId};
+use crate::domain::mail_cap::MailCap;
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
 
@@ -23,6 +24,10 @@ pub(crate) struct AccountItem {
     pub sandbox_on_stripe: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_account: Option<String>,
+    /// The account's own cap on mails per hour; absent: the deployment's. Not a setting its
+    /// keys copy, so changed without a settings version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_cap: Option<u32>,
     pub created_at: String,
     /// Raised by every change of the settings its keys copy; each key records the version it
     /// holds. Absent on accounts from before versions, until their first change.
@@ -54,6 +59,7 @@ impl AccountItem {
                 .map(|version| version.as_str().to_owned()),
             sandbox_on_stripe: account.providers.sandbox_on_stripe,
             stripe_account: stored_account(&account.providers),
+            mail_cap: account.mail_cap.map(MailCap::get),
             created_at: account.created_at.to_string(),
             settings_version: Some(settings_version),
             key_hashes: vec![first_key.as_str().to_owned()],
@@ -67,6 +73,10 @@ impl AccountItem {
             mode: stored("mode", Mode::parse(&self.mode))?,
             api_version: stored_opt("apiVersion", self.api_version.as_deref(), ApiVersion::parse)?,
             providers: providers(self.sandbox_on_stripe, self.stripe_account.as_deref())?,
+            mail_cap: self
+                .mail_cap
+                .map(|cap| stored("mailCap", MailCap::new(cap)))
+                .transpose()?,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
         })
     }
