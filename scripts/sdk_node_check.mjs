@@ -32,6 +32,11 @@ assert.equal(renamed.data.fullName, "Node Renamed");
 assert.equal((await commet.customers.get({ id: "node-2" })).data.id, customer.data.id);
 await commet.customers.update({ id: customer.data.id, externalId: "node-1" });
 assert.equal((await commet.customers.get({ id: "node-1" })).data.fullName, "Node Renamed");
+// A customer created by its own id: made once, and the answer when created by it again.
+const own = await commet.customers.create({ email: "node-own@example.com", id: "node-own" });
+const ownAgain = await commet.customers.create({ email: "node-own@example.com", id: "node-own" });
+assert.equal(ownAgain.data.id, own.data.id);
+assert.equal((await commet.customers.get({ id: "node-own" })).data.id, own.data.id);
 // A batch: the valid customer created, the one without an e-mail answered by its index.
 const batch = await commet.customers.createBatch({
   customers: [{ email: "node-batch@example.com", externalId: "node-batch" }, { fullName: "No E-mail" }],

@@ -89,6 +89,10 @@ def check_customers():
     assert len(client.customers.list(limit=1).data) == 1
     refused(lambda: client.customers.get("cus_00000000000000000000000000"), 404,
             "customer_not_found")
+    # A customer created by its own `id`: made once, and the answer when created by it again.
+    own, again = (unwrapped(client.customers.create(email=f"sdk-own-{tag}@example.com",
+                                                    id=f"sdk-own-{tag}")) for _ in range(2))
+    assert (again.id, own.external_id) == (own.id, f"sdk-own-{tag}"), (own, again)
     # The release's own update (PUT up to 7.x, PATCH from 8.0): the external id moved and back.
     moved = unwrapped(client.customers.update(
         customer.id, full_name="Ada King", external_id=f"sdk-moved-{tag}",

@@ -14,7 +14,7 @@ use crate::http::views::{self, BatchFailure};
 use crate::http::{ApiError, ApiRequest, ApiResponse, FieldError};
 use crate::store::InsertCustomerOutcome;
 
-use super::customers::new_customer_of;
+use super::customers::{holder_of, new_customer_of};
 
 /// The most customers one batch creates (Commet's limit).
 pub const BATCH_LIMIT: usize = 100;
@@ -36,8 +36,8 @@ pub async fn create_batch(app: &'static App, request: ApiRequest) -> Result<ApiR
         let new_customer = Fields::of_element(item, format!("customers[{index}]"))
             .map_err(|problem| vec![problem])
             .and_then(|fields| new_customer_of(fields).map_err(problems_of));
-        let new_customer = match new_customer {
-            Ok(new_customer) => new_customer,
+        let to_create = match new_customer {
+            Ok(to_create) => to_create,
             Err(problems) => {
                 failed.push(BatchFailure {
                     index,
@@ -57,18 +57,28 @@ pub async fn create_batch(app: &'static App, request: ApiRequest) -> Result<ApiR
             }),
             None => (CustomerId::generate(), now),
         };
-        let customer = Customer::create_as(id, new_customer, at, livemode);
+        let customer = Customer::create_as(id, to_create.customer, at, livemode);
         match app.store.insert_customer(account, &customer, None).await? {
             InsertCustomerOutcome::Inserted => created.push(customer),
             InsertCustomerOutcome::DuplicateExternalId => {
                 // Made by this very write, sent again (by the SDK, or by an earlier run of the
                 // batch under the same key: the ids are new or derived, no one else's), or the
-                // external id is another customer's.
-                match app.store.get_customer_by_id(account, &customer.id).await? {
-                    Some(made) => created.push(made),
-                    _ => failed.push(BatchFailure {
+                // external id is another customer's: the answer when it was asked for as the
+                // customer's own `id`.
+                let made = app.store.get_customer_by_id(account, &customer.id).await?;
+                let holder = match (&made, &to_create.own_id) {
+                    (None, Some(own_id)) => holder_of(app, account, own_id).await?,
+                    _ => None,
+                };
+                let field = match to_create.own_id {
+                    Some(_) => "id",
+                    None => "externalId",
+                };
+                match made.or(holder) {
+                    Some(customer) => created.push(customer),
+                    None => failed.push(BatchFailure {
                         index,
-                        error: format!("`customers[{index}].externalId` {}", EXTERNAL_ID_TAKEN),
+                        error: format!("`customers[{index}].{field}` {EXTERNAL_ID_TAKEN}"),
                         data: item,
                     }),
                 }

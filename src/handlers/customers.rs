@@ -1,58 +1,107 @@
 use crate::app::App;
+use crate::domain::Invalid;
 use crate::domain::address::{Address, CountryCode};
 use crate::domain::customer::{Customer, CustomerChanges, CustomerRef, NewCustomer};
-use crate::domain::ids::CustomerId;
+use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::page::Listing;
 use crate::domain::text::{Email, ExternalId, FullName, Metadata, Timezone};
 use crate::domain::time::Timestamp;
 use crate::http::fields::{Fields, string, string_map};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
-use crate::store::{InsertCustomerOutcome, UpdateCustomerOutcome};
+use crate::store::{InsertCustomerOutcome, StoreError, UpdateCustomerOutcome};
 
 use super::{completing, page_request};
 
+/// How often a create by its own `id` is tried when the customer holding that id gave it up
+/// between the create and the read of them.
+const CREATE_TRIES: usize = 3;
+
 /// `POST /customers`. One DynamoDB call: a PutItem, or with `externalId` a transaction that
-/// also claims the external id.
+/// also claims the external id. A create that names its own `id` another customer holds
+/// answers with that customer (two GetItems more), unchanged.
 pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let new_customer = parse_new_customer(&request)?;
-    let customer = Customer::create(new_customer, Timestamp::now(), request.principal.livemode());
-    let response = views::customer(request.version, &customer)?;
-    let completion = completing(&request, &response);
-    match app
-        .store
-        .insert_customer(
-            &request.principal.account_id,
-            &customer,
-            completion.as_ref(),
-        )
-        .await?
-    {
-        InsertCustomerOutcome::Inserted => Ok(response),
-        InsertCustomerOutcome::DuplicateExternalId => Err(duplicate_external_id()),
+    let to_create = parse_new_customer(&request)?;
+    let account = &request.principal.account_id;
+    for _ in 0..CREATE_TRIES {
+        let customer = Customer::create(
+            to_create.customer.clone(),
+            Timestamp::now(),
+            request.principal.livemode(),
+        );
+        let response = views::customer(request.version, &customer)?;
+        let completion = completing(&request, &response);
+        let outcome = app
+            .store
+            .insert_customer(account, &customer, completion.as_ref())
+            .await?;
+        match (outcome, &to_create.own_id) {
+            (InsertCustomerOutcome::Inserted, _) => return Ok(response),
+            (InsertCustomerOutcome::DuplicateExternalId, None) => {
+                return Err(duplicate_external_id());
+            }
+            (InsertCustomerOutcome::DuplicateExternalId, Some(own_id)) => {
+                if let Some(holder) = holder_of(app, account, own_id).await? {
+                    return views::customer(request.version, &holder);
+                }
+            }
+        }
     }
+    Err(ApiError::Unavailable(
+        "the customer's id kept moving between customers while it was created".into(),
+    ))
 }
 
-fn parse_new_customer(request: &ApiRequest) -> Result<NewCustomer, ApiError> {
+/// The customer holding `external`, if they still do when read (their id is resolved first).
+pub(super) async fn holder_of(
+    app: &App,
+    account: &AccountId,
+    external: &ExternalId,
+) -> Result<Option<Customer>, StoreError> {
+    let reference = CustomerRef::External(external.clone());
+    let found = app.store.get_customer(account, &reference).await?;
+    Ok(found.filter(|customer| customer.external_id.as_ref() == Some(external)))
+}
+
+fn parse_new_customer(request: &ApiRequest) -> Result<CustomerToCreate, ApiError> {
     new_customer_of(request.body_fields()?)
 }
 
+/// A customer a request asks to create.
+pub(super) struct CustomerToCreate {
+    pub customer: NewCustomer,
+    /// The request named the customer by its own `id` (Commet's "the stable identifier from
+    /// your application", this service's `externalId`): a create again with an `id` that a
+    /// customer holds answers with that customer, as Commet's does.
+    pub own_id: Option<ExternalId>,
+}
+
 /// The fields of a customer to create (a create's body, or one of a batch's customers).
-pub(super) fn new_customer_of(mut fields: Fields<'_>) -> Result<NewCustomer, ApiError> {
+pub(super) fn new_customer_of(mut fields: Fields<'_>) -> Result<CustomerToCreate, ApiError> {
     let email = fields.required("email", |v| string(v).and_then(Email::parse));
+    let own_id = fields.optional("id", |v| string(v).and_then(ExternalId::parse));
     let external_id = fields.optional("externalId", |v| string(v).and_then(ExternalId::parse));
     let full_name = fields.optional("fullName", |v| string(v).and_then(FullName::parse));
     let address = fields.optional_object("address", parse_address);
     let timezone = fields.optional("timezone", |v| string(v).and_then(Timezone::parse));
     let metadata = fields.optional("metadata", |v| string_map(v).and_then(Metadata::new));
+    if let (Some(own), Some(external)) = (&own_id, &external_id)
+        && own != external
+    {
+        let one_name = "is the customer's externalId here: give the same value, or only one";
+        fields.problem("id", Invalid::new(one_name));
+    }
     let (email,) = fields.finish((email,))?;
-    Ok(NewCustomer {
-        email,
-        external_id,
-        full_name,
-        address,
-        timezone,
-        metadata,
+    Ok(CustomerToCreate {
+        customer: NewCustomer {
+            email,
+            external_id: external_id.or_else(|| own_id.clone()),
+            full_name,
+            address,
+            timezone,
+            metadata,
+        },
+        own_id,
     })
 }
 

@@ -55,7 +55,8 @@ impl<'a> Fields<'a> {
         format!("{}{}", self.prefix, name)
     }
 
-    fn problem(&mut self, name: &str, invalid: Invalid) {
+    /// A problem of a field found by looking at more than that field (two that disagree).
+    pub fn problem(&mut self, name: &str, invalid: Invalid) {
         let field = self.path(name);
         self.problems.push(FieldError::new(field, invalid.0));
     }

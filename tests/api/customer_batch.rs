@@ -29,7 +29,7 @@ async fn a_batch_creates_its_valid_customers_and_answers_the_others_by_index() {
         { "email": "ada@example.com", "externalId": "ada", "fullName": "Ada Lovelace",
           "address": { "line1": "12 St James's Square", "city": "London", "postalCode": "SW1Y 4JH", "country": "gb" },
           "metadata": { "tier": "gold" } },
-        { "fullName": "No E-mail", "id": "user-7" },
+        { "fullName": "No E-mail", "id": "cus_7" },
         { "email": "other@example.com", "externalId": "taken" },
         { "email": "alan@example.com" },
         { "email": "ada.again@example.com", "externalId": "ada" },
@@ -65,7 +65,7 @@ async fn a_batch_creates_its_valid_customers_and_answers_the_others_by_index() {
         error(0)
     );
     assert!(
-        error(0).contains("`customers[1].id` is not a known field"),
+        error(0).contains("`customers[1].id` must not start with `cus_`"),
         "{}",
         error(0)
     );
@@ -132,6 +132,41 @@ async fn a_batch_itself_invalid_creates_nothing_and_names_the_field() {
         );
     }
     assert!(customers(&t, &key).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_batch_customer_named_by_its_own_id_is_made_once_and_answered_after() {
+    // GIVEN a customer who holds `user-7`
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let held = json!({ "email": "first@example.com", "id": "user-7" });
+    let first = t.create("/api/v1/customers", &key, held).await;
+
+    // WHEN a batch names that id, and twice a new one
+    let batch = json!({ "customers": [
+        { "email": "again@example.com", "id": "user-7" },
+        { "email": "new@example.com", "id": "user-8" },
+        { "email": "new.again@example.com", "id": "user-8" },
+        { "email": "clash@example.com", "id": "user-9", "externalId": "other" }
+    ]});
+    let answer = t.post(BATCH, &key, batch).await;
+
+    // THEN the held id answers its customer as it is, the new one is made once and answered
+    // for both, and an `externalId` that differs from `id` is refused by `id`
+    let data = answer.data();
+    let made = data["successful"].as_array().unwrap();
+    let ids: Vec<&str> = made.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(ids[0], first);
+    assert_eq!(made[0]["email"], "first@example.com");
+    assert_eq!(ids[1], ids[2]);
+    assert_eq!(made[2]["email"], "new@example.com");
+    assert_eq!(made[1]["externalId"], "user-8");
+    let failed = data["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1);
+    let error = failed[0]["error"].as_str().unwrap();
+    assert!(error.starts_with("`customers[3].id` "), "{error}");
+    assert_eq!(customers(&t, &key).await.len(), 2);
 }
 
 #[tokio::test]

@@ -55,6 +55,62 @@ async fn duplicate_external_id_is_409_and_names_the_field() {
 }
 
 #[tokio::test]
+async fn a_create_by_its_own_id_makes_the_customer_once_and_answers_it_again() {
+    // GIVEN a customer created by its own `id`, as Commet's SDKs may send it
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let first = json!({ "email": "own@example.com", "id": "user-7", "fullName": "Ada" });
+    let created = t.post("/api/v1/customers", &key, first).await;
+    let customer = created.data().clone();
+    assert!(customer["id"].as_str().unwrap().starts_with("cus_"));
+    assert_eq!(customer["externalId"], "user-7");
+    assert_eq!(
+        t.get("/api/v1/customers/user-7", &key).await.data(),
+        &customer
+    );
+
+    // WHEN it is created again by that id, with other details, alone or racing
+    let again = json!({ "email": "other@example.com", "id": "user-7" });
+    let answers = futures_util::future::join_all(
+        (0..6).map(|_| t.post("/api/v1/customers", &key, again.clone())),
+    )
+    .await;
+
+    // THEN each answer is the customer as first made, and nothing more was written
+    for answer in &answers {
+        assert_eq!(answer.data(), &customer);
+    }
+    let listed = t.get("/api/v1/customers", &key).await;
+    assert_eq!(listed.data().as_array().unwrap().len(), 1);
+
+    // AND creates racing for a new id make one customer, whom every one of them answers
+    let racing = json!({ "email": "racer@example.com", "id": "user-8" });
+    let answers = futures_util::future::join_all(
+        (0..6).map(|_| t.post("/api/v1/customers", &key, racing.clone())),
+    )
+    .await;
+    let ids: Vec<&Value> = answers.iter().map(|a| &a.data()["id"]).collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    let listed = t.get("/api/v1/customers", &key).await;
+    assert_eq!(listed.data().as_array().unwrap().len(), 2);
+
+    // AND an `externalId` alone still may not take a held one; `id` and `externalId` name
+    // one thing, so two different values are refused, by `id`
+    let taken = json!({ "email": "x@example.com", "externalId": "user-7" });
+    let refused = t.post("/api/v1/customers", &key, taken).await;
+    assert_eq!(refused.error(409, "duplicate")["param"], "externalId");
+    let both = json!({ "email": "x@example.com", "id": "user-9", "externalId": "user-10" });
+    let refused = t.post("/api/v1/customers", &key, both).await;
+    assert_eq!(refused.invalid_fields(), ["id"]);
+    let same = json!({ "email": "x@example.com", "id": "user-9", "externalId": "user-9" });
+    let made = t.post("/api/v1/customers", &key, same).await;
+    assert_eq!(made.data()["externalId"], "user-9");
+    let bad = json!({ "email": "x@example.com", "id": "cus_01KEVENTSCVST0MER000000099" });
+    let refused = t.post("/api/v1/customers", &key, bad).await;
+    assert_eq!(refused.invalid_fields(), ["id"]);
+}
+
+#[tokio::test]
 async fn create_reports_all_problems_including_nested_ones() {
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
