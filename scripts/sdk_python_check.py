@@ -13,6 +13,7 @@ held.
 
 import http.server
 import importlib.metadata
+import inspect
 import io
 import queue
 import re
@@ -93,6 +94,13 @@ def check_customers():
     own, again = (unwrapped(client.customers.create(email=f"sdk-own-{tag}@example.com",
                                                     id=f"sdk-own-{tag}")) for _ in range(2))
     assert (again.id, own.external_id) == (own.id, f"sdk-own-{tag}"), (own, again)
+    # A tax document kept and changed, where the release sends one (from 7.10.0).
+    if "tax_document" in inspect.signature(client.customers.create).parameters:
+        taxed = unwrapped(client.customers.create(email=f"sdk-tax-{tag}@example.com",
+                                                  tax_document="20-12345678-9"))
+        assert taxed.tax_document == "20-12345678-9", taxed
+        changed = unwrapped(client.customers.update(taxed.id, tax_document="GB 123 4567 89"))
+        assert changed.tax_document == "GB 123 4567 89", changed
     # The release's own update (PUT up to 7.x, PATCH from 8.0): the external id moved and back.
     moved = unwrapped(client.customers.update(
         customer.id, full_name="Ada King", external_id=f"sdk-moved-{tag}",

@@ -81,6 +81,7 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
             email: Email::parse("fixture@example.com")?,
             external_id: Some(ExternalId::parse(CUSTOMER_EXTERNAL_ID)?),
             full_name: Some(FullName::parse("Fixture Customer")?),
+            tax_document: None,
             address: None,
             timezone: None,
             metadata: None,

@@ -4,7 +4,7 @@ use super::Invalid;
 use super::address::Address;
 use super::card::PaymentMethod;
 use super::ids::CustomerId;
-use super::text::{Email, ExternalId, FullName, Metadata, Timezone};
+use super::text::{Email, ExternalId, FullName, Metadata, TaxDocument, Timezone};
 use super::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,7 @@ pub struct Customer {
     pub external_id: Option<ExternalId>,
     pub email: Email,
     pub full_name: Option<FullName>,
+    pub tax_document: Option<TaxDocument>,
     pub address: Option<Address>,
     pub timezone: Option<Timezone>,
     pub metadata: Option<Metadata>,
@@ -32,6 +33,7 @@ pub struct NewCustomer {
     pub email: Email,
     pub external_id: Option<ExternalId>,
     pub full_name: Option<FullName>,
+    pub tax_document: Option<TaxDocument>,
     pub address: Option<Address>,
     pub timezone: Option<Timezone>,
     pub metadata: Option<Metadata>,
@@ -44,6 +46,7 @@ impl NewCustomer {
             email,
             external_id: None,
             full_name: None,
+            tax_document: None,
             address: None,
             timezone: None,
             metadata: None,
@@ -63,6 +66,7 @@ impl Customer {
             external_id: request.external_id,
             email: request.email,
             full_name: request.full_name,
+            tax_document: request.tax_document,
             address: request.address,
             timezone: request.timezone,
             metadata: request.metadata,
@@ -82,6 +86,7 @@ pub struct CustomerChanges {
     pub email: Option<Email>,
     pub external_id: Option<Option<ExternalId>>,
     pub full_name: Option<Option<FullName>>,
+    pub tax_document: Option<Option<TaxDocument>>,
     pub address: Option<Option<Address>>,
     pub timezone: Option<Option<Timezone>>,
     pub metadata: Option<Option<Metadata>>,
@@ -120,6 +125,9 @@ impl Customer {
         if let Some(full_name) = &changes.full_name {
             changed.full_name = full_name.clone();
         }
+        if let Some(tax_document) = &changes.tax_document {
+            changed.tax_document = tax_document.clone();
+        }
         if let Some(address) = &changes.address {
             changed.address = address.clone();
         }
@@ -139,6 +147,7 @@ impl Customer {
         self.email != other.email
             || self.external_id != other.external_id
             || self.full_name != other.full_name
+            || self.tax_document != other.tax_document
             || self.address != other.address
             || self.timezone != other.timezone
             || self.metadata != other.metadata
@@ -198,6 +207,7 @@ impl Customer {
                 email: Email::parse("grace@example.com").unwrap(),
                 external_id: Some(ExternalId::parse("user-7").unwrap()),
                 full_name: Some(FullName::parse("Grace Hopper").unwrap()),
+                tax_document: None,
                 address: None,
                 timezone: None,
                 metadata: None,
@@ -280,6 +290,7 @@ mod tests {
             email: Some(customer.email.clone()),
             external_id: Some(customer.external_id.clone()),
             full_name: Some(customer.full_name.clone()),
+            tax_document: Some(None),
             address: Some(None),
             timezone: Some(None),
             metadata: Some(None),

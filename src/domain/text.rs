@@ -209,6 +209,37 @@ impl FullName {
     }
 }
 
+/// A customer's tax identification number as the merchant writes it (a VAT number, an EIN, a
+/// CUIT): 1 to 64 characters after trimming, of letters, digits, spaces and `. - /`. Shown as
+/// given; its kind is not worked out (a customer's `documentType` stays null).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxDocument(String);
+
+impl TaxDocument {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() || trimmed.len() > Self::MAX_CHARS {
+            return Err(Invalid::new(format!(
+                "must be 1 to {} characters",
+                Self::MAX_CHARS
+            )));
+        }
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '-' | '/');
+        if !trimmed.chars().all(allowed) {
+            return Err(Invalid::new(
+                "may contain only letters, digits, spaces and . - /",
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// An IANA time zone name such as `UTC` or `America/New_York` (shape-checked, not looked up).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timezone(String);
@@ -318,6 +349,22 @@ mod tests {
         assert!(ExternalId::parse("cus_123").is_err());
         assert!(ExternalId::parse(&"x".repeat(255)).is_ok());
         assert!(ExternalId::parse(&"x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn a_tax_document_is_trimmed_and_kept_as_written() {
+        for (given, kept) in [
+            (" GB 123 4567 89 ", "GB 123 4567 89"),
+            ("20-12345678-9", "20-12345678-9"),
+            ("12.345.678/0001-90", "12.345.678/0001-90"),
+        ] {
+            assert_eq!(TaxDocument::parse(given).unwrap().as_str(), kept);
+        }
+        let longest = "9".repeat(TaxDocument::MAX_CHARS);
+        assert!(TaxDocument::parse(&longest).is_ok());
+        for bad in ["", "   ", "20_12345678", "DE123<b>", &format!("{longest}9")] {
+            assert!(TaxDocument::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::domain::address::{Address, CountryCode};
 use crate::domain::customer::{Customer, CustomerChanges, CustomerRef, NewCustomer};
 use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::page::Listing;
-use crate::domain::text::{Email, ExternalId, FullName, Metadata, Timezone};
+use crate::domain::text::{Email, ExternalId, FullName, Metadata, TaxDocument, Timezone};
 use crate::domain::time::Timestamp;
 use crate::http::fields::{Fields, string, string_map};
 use crate::http::views;
@@ -82,6 +82,7 @@ pub(super) fn new_customer_of(mut fields: Fields<'_>) -> Result<CustomerToCreate
     let own_id = fields.optional("id", |v| string(v).and_then(ExternalId::parse));
     let external_id = fields.optional("externalId", |v| string(v).and_then(ExternalId::parse));
     let full_name = fields.optional("fullName", |v| string(v).and_then(FullName::parse));
+    let tax_document = fields.optional("taxDocument", |v| string(v).and_then(TaxDocument::parse));
     let address = fields.optional_object("address", parse_address);
     let timezone = fields.optional("timezone", |v| string(v).and_then(Timezone::parse));
     let metadata = fields.optional("metadata", |v| string_map(v).and_then(Metadata::new));
@@ -97,6 +98,7 @@ pub(super) fn new_customer_of(mut fields: Fields<'_>) -> Result<CustomerToCreate
             email,
             external_id: external_id.or_else(|| own_id.clone()),
             full_name,
+            tax_document,
             address,
             timezone,
             metadata,
@@ -172,6 +174,7 @@ fn parse_customer_changes(request: &ApiRequest) -> Result<CustomerChanges, ApiEr
     let email = fields.optional_not_null("email", |v| string(v).and_then(Email::parse));
     let external_id = fields.nullable("externalId", |v| string(v).and_then(ExternalId::parse));
     let full_name = fields.nullable("fullName", |v| string(v).and_then(FullName::parse));
+    let tax_document = fields.nullable("taxDocument", |v| string(v).and_then(TaxDocument::parse));
     let address = fields.nullable_object("address", parse_address);
     let timezone = fields.nullable("timezone", |v| string(v).and_then(Timezone::parse));
     let metadata = fields.nullable("metadata", |v| string_map(v).and_then(Metadata::new));
@@ -180,6 +183,7 @@ fn parse_customer_changes(request: &ApiRequest) -> Result<CustomerChanges, ApiEr
         email,
         external_id,
         full_name,
+        tax_document,
         address,
         timezone,
         metadata,

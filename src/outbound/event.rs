@@ -130,7 +130,7 @@ fn event_data(
                 "externalId": customer.external_id.as_ref().map(|e| e.as_str()),
                 "fullName": customer.full_name.as_ref().map(|n| n.as_str()),
                 "email": customer.email.as_str(),
-                "taxDocument": null,
+                "taxDocument": customer.tax_document.as_ref().map(|d| d.as_str()),
                 "documentType": null,
                 "timezone": customer.timezone.as_ref().map(|t| t.as_str()),
                 "metadata": customer.metadata.as_ref().map(|m| m.entries()),

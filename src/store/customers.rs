@@ -46,11 +46,12 @@ struct Target<'a> {
 const STILL_NAMED: &str = "attribute_exists(pk) AND externalId = :named";
 
 /// The attributes an update may change, each with whether `changes` touches it.
-fn touched(changes: &CustomerChanges) -> [(&'static str, bool); 6] {
+fn touched(changes: &CustomerChanges) -> [(&'static str, bool); 7] {
     [
         ("email", changes.email.is_some()),
         ("externalId", changes.external_id.is_some()),
         ("fullName", changes.full_name.is_some()),
+        ("taxDocument", changes.tax_document.is_some()),
         ("address", changes.address.is_some()),
         ("timezone", changes.timezone.is_some()),
         ("metadata", changes.metadata.is_some()),
@@ -468,7 +469,7 @@ mod tests {
 
     use super::*;
     use crate::domain::address::{Address, CountryCode};
-    use crate::domain::text::{Email, Metadata};
+    use crate::domain::text::{Email, Metadata, TaxDocument};
 
     fn at(text: &str) -> Timestamp {
         Timestamp::parse(text).unwrap()
@@ -484,6 +485,7 @@ mod tests {
             email: Some(Email::parse("g@example.org").unwrap()),
             external_id: Some(Some(ExternalId::parse("user-8").unwrap())),
             full_name: Some(None),
+            tax_document: Some(Some(TaxDocument::parse("20-12345678-9").unwrap())),
             address: Some(Some(Address {
                 line1: Some("1 Main St".into()),
                 line2: None,
@@ -509,7 +511,7 @@ mod tests {
         }
         assert_eq!(written.get("updatedAt"), whole.get("updatedAt"));
         assert!(written.contains_key("address") && !written.contains_key("fullName"));
-        assert_eq!(written.len(), 5, "{written:?}");
+        assert_eq!(written.len(), 6, "{written:?}");
     }
 
     #[test]

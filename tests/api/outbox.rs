@@ -315,7 +315,7 @@ async fn every_event_is_delivered_signed_with_its_documented_data_and_no_op_emit
             .send(
                 event("PATCH", "/api/v1/customers/ext-events")
                     .key(&key)
-                    .json(json!({ "fullName": "Eve Updated" }))
+                    .json(json!({ "fullName": "Eve Updated", "taxDocument": "DE123456789" }))
                     .build(),
             )
             .await;
@@ -441,6 +441,8 @@ async fn every_event_is_delivered_signed_with_its_documented_data_and_no_op_emit
     let updated = only(&events, "customer.updated");
     assert_eq!(updated["id"], customer_id.as_str());
     assert_eq!(updated["fullName"], "Eve Updated");
+    assert_eq!(updated["taxDocument"], "DE123456789");
+    assert_eq!(created["taxDocument"], Value::Null);
     assert_eq!(updated["email"], "events@example.com");
     assert_ne!(updated["updatedAt"], created["updatedAt"]);
     let amounts: Vec<&Value> = events["payment_link.created"]

@@ -59,6 +59,7 @@ pub fn customer(external: Option<&str>) -> Customer {
             email: Email::parse("store@example.com").unwrap(),
             external_id: external.map(|e| ExternalId::parse(e).unwrap()),
             full_name: None,
+            tax_document: None,
             address: None,
             timezone: None,
             metadata: None,

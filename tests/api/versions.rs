@@ -348,7 +348,9 @@ mod golden {
     use commet_payments::domain::payment::{
         Failure, NewLink, Payment, PaymentKind, PaymentStatus, Route,
     };
-    use commet_payments::domain::text::{Description, Email, ExternalId, FullName, Metadata};
+    use commet_payments::domain::text::{
+        Description, Email, ExternalId, FullName, Metadata, TaxDocument,
+    };
     use commet_payments::http::views;
     use commet_payments::http::{ApiError, ApiResponse, Resource};
 
@@ -365,6 +367,7 @@ mod golden {
                 email: Email::parse("ada@example.com").unwrap(),
                 external_id: Some(ExternalId::parse("user-7").unwrap()),
                 full_name: Some(FullName::parse("Ada Lovelace").unwrap()),
+                tax_document: Some(TaxDocument::parse("20-12345678-9").unwrap()),
                 address: Some(Address {
                     line1: Some("1 Main St".into()),
                     line2: None,

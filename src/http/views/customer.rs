@@ -80,7 +80,7 @@ impl<'a> CustomerView<'a> {
             external_id: customer.external_id.as_ref().map(|id| id.as_str()),
             full_name: customer.full_name.as_ref().map(|name| name.as_str()),
             email: customer.email.as_str(),
-            tax_document: None,
+            tax_document: customer.tax_document.as_ref().map(|doc| doc.as_str()),
             document_type: None,
             timezone: customer.timezone.as_ref().map(|zone| zone.as_str()),
             additions: is_enveloped(version).then(|| CustomerAdditions {

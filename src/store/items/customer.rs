@@ -8,7 +8,7 @@ use crate::domain::address::{Address, CountryCode};
 use crate::domain::card::PaymentMethod;
 use crate::domain::customer::{Customer, CustomerChanges};
 use crate::domain::ids::{AccountId, CustomerId};
-use crate::domain::text::{Email, ExternalId, FullName, Metadata, Timezone};
+use crate::domain::text::{Email, ExternalId, FullName, Metadata, TaxDocument, Timezone};
 use crate::domain::time::Timestamp;
 use crate::store::projection::{Listed, Projection};
 
@@ -98,6 +98,8 @@ pub(crate) struct CustomerItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_document: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressItem>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
@@ -141,6 +143,10 @@ impl CustomerItem {
                 .full_name
                 .as_ref()
                 .map(|name| name.as_str().to_owned()),
+            tax_document: customer
+                .tax_document
+                .as_ref()
+                .map(|document| document.as_str().to_owned()),
             address: customer.address.as_ref().map(AddressItem::from),
             timezone: customer
                 .timezone
@@ -165,6 +171,11 @@ impl CustomerItem {
             external_id: stored_opt("externalId", self.external_id.as_deref(), ExternalId::parse)?,
             email: stored("email", Email::parse(&self.email))?,
             full_name: stored_opt("fullName", self.full_name.as_deref(), FullName::parse)?,
+            tax_document: stored_opt(
+                "taxDocument",
+                self.tax_document.as_deref(),
+                TaxDocument::parse,
+            )?,
             address: self
                 .address
                 .map(|address| -> Result<Address, StoreError> {
@@ -205,6 +216,8 @@ pub(crate) struct CustomerChangeItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_document: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressItem>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
@@ -222,6 +235,7 @@ impl CustomerChangeItem {
                 .map(|email| email.as_str().to_owned()),
             external_id: given(&changes.external_id).map(|id| id.as_str().to_owned()),
             full_name: given(&changes.full_name).map(|name| name.as_str().to_owned()),
+            tax_document: given(&changes.tax_document).map(|doc| doc.as_str().to_owned()),
             address: given(&changes.address).map(AddressItem::from),
             timezone: given(&changes.timezone).map(|zone| zone.as_str().to_owned()),
             metadata: given(&changes.metadata).map(|metadata| metadata.clone().into_entries()),
