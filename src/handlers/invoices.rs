@@ -1,4 +1,5 @@
 use crate::app::App;
+use crate::domain::Invalid;
 use crate::domain::customer::CustomerRef;
 use crate::domain::download::{DownloadLink, DownloadToken};
 use crate::domain::ids::{InvoiceId, ReceiptId};
@@ -42,6 +43,7 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
         CustomerRef::parse(text).map(|reference| (reference, text.to_owned()))
     });
     let status = query.optional("status", InvoiceStatus::parse);
+    let subscription = query.optional("subscriptionId", subscription_id);
     let mut filter: Vec<(&str, &str)> = Vec::new();
     if let Some((_, text)) = &customer {
         filter.push(("customerId", text));
@@ -52,6 +54,10 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
     let listing = Listing::new("invoices", InvoiceId::PREFIX, &filter);
     let page = page_request(&mut query, &listing);
     query.finish()?;
+    if subscription.is_some() {
+        // There are no subscriptions here, so no invoice is of one: nothing to read.
+        return views::invoices(request.version, &[], None);
+    }
 
     let account = &request.principal.account_id;
     let reference = customer.map(|(reference, _)| reference);
@@ -66,6 +72,15 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
         .await?;
     let cursor = found.next.as_ref().map(|next| listing.cursor(next));
     views::invoices(request.version, &found.items, cursor.as_deref())
+}
+
+/// A `subscriptionId` filter as Commet's SDKs send it (an empty one is absent): checked for
+/// length only, since this service has no subscriptions.
+fn subscription_id(text: &str) -> Result<(), Invalid> {
+    if text.len() > 255 {
+        return Err(Invalid::new("must be at most 255 characters"));
+    }
+    Ok(())
 }
 
 /// `POST /invoices` (Commet's `invoices.createAdjustment`): an `adjustment` invoice for one

@@ -137,6 +137,20 @@ async fn list_filters_by_customer_and_status_with_pagination() {
     t.get("/api/v1/invoices?status=late", &key)
         .await
         .error(400, "validation_error");
+    // No invoice is a subscription's (there are none): Commet's SDKs may still ask.
+    let of_subscription = t
+        .get(
+            &format!("/api/v1/invoices?customerId={customer}&subscriptionId=sub_1"),
+            &key,
+        )
+        .await;
+    assert_eq!(of_subscription.data(), &json!([]));
+    assert_eq!(of_subscription.body["hasMore"], false);
+    let too_long = "s".repeat(256);
+    let refused = t
+        .get(&format!("/api/v1/invoices?subscriptionId={too_long}"), &key)
+        .await;
+    assert_eq!(refused.invalid_fields(), ["subscriptionId"]);
 }
 
 /// The path of a download URL (the tests serve it as API Gateway would, on any host).
