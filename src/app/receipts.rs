@@ -3,8 +3,8 @@
 //! attempts. An attempt takes the receipt first (a lease on it), so two senders never mail it at
 //! once; a duplicate is still possible when SES accepted a message and the record of it then
 //! failed (the lease runs out and the schedule sends again). Each mail is counted in its
-//! account's hour just before it goes (`domain::mail_cap`); past the cap (the account's own,
-//! else the deployment's) it waits.
+//! account's hour just before it goes, and taken back if SES refuses it (`domain::mail_cap`);
+//! past the cap (the account's own, else the deployment's) it waits.
 
 use tokio::task::JoinSet;
 
@@ -112,9 +112,14 @@ impl App {
                 let hour = MailHour::of(now);
                 if self.store.count_mail(account, &hour, cap).await? {
                     let outcome = mailer.send(&mail).await;
-                    if let Err(error) = &outcome {
+                    if let Err(not_sent) = &outcome {
+                        let error = &not_sent.reason;
                         tracing::warn!(receipt = %receipt.id, %error, "receipt not sent");
+                        if not_sent.surely {
+                            self.uncount(account, &hour).await;
+                        }
                     }
+                    let outcome = outcome.map_err(|not_sent| not_sent.reason);
                     let sent = outcome.is_ok();
                     let after =
                         receipt.attempted(outcome, Timestamp::now(), self.config.retry_schedule);
@@ -129,6 +134,14 @@ impl App {
             .record_receipt_attempt(account, receipt, &after)
             .await?;
         Ok(Some(taken))
+    }
+
+    /// Takes back a mail SES refused from its hour's count. Left counted if that fails: the
+    /// cap errs towards fewer mails, and the attempt is recorded all the same.
+    async fn uncount(&self, account: &AccountId, hour: &MailHour) {
+        if let Err(error) = self.store.uncount_mail(account, hour).await {
+            tracing::warn!(%error, "a refused mail stays counted in its hour");
+        }
     }
 
     /// What the receipt says: the payment (if its invoice has one), its invoice as it is now and

@@ -1,8 +1,9 @@
 //! How many mails one account may send in a clock hour, so that a leaked key cannot spend the
 //! deployment's sending reputation on mail to whoever it likes (customers it creates, sent
 //! invoices, sandbox payments' receipts): every mail, whatever made it, is counted in its hour
-//! just before it goes; past the cap it waits for the next hour, neither failed nor counted as
-//! an attempt. Hours are fixed (UTC): at an hour's turn up to twice the cap may go close
+//! just before it goes, and taken back if SES refuses it (one that may have gone, its answer
+//! lost, stays counted); past the cap it waits for the next hour, neither failed nor counted
+//! as an attempt. Hours are fixed (UTC): at an hour's turn up to twice the cap may go close
 //! together, a bound, not a pace.
 
 use std::num::NonZeroU32;

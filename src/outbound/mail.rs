@@ -18,6 +18,23 @@ pub struct Mailer {
     sender: String,
 }
 
+/// Why a mail did not go, and whether it surely did not: SES answered with an error, or the
+/// message could not be built. Otherwise (a timeout, a lost answer) SES may have taken it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotSent {
+    pub reason: String,
+    pub surely: bool,
+}
+
+impl NotSent {
+    fn surely(reason: String) -> Self {
+        Self {
+            reason,
+            surely: true,
+        }
+    }
+}
+
 /// One message: to whom, and what it says in HTML and in plain text.
 #[derive(Debug, Clone)]
 pub struct Mail {
@@ -49,13 +66,13 @@ impl Mailer {
     }
 
     /// Sends `mail`; SES's message id, or why it was not accepted.
-    pub async fn send(&self, mail: &Mail) -> Result<String, String> {
+    pub async fn send(&self, mail: &Mail) -> Result<String, NotSent> {
         let text = |data: &str| {
             Content::builder()
                 .data(data)
                 .charset("UTF-8")
                 .build()
-                .map_err(|e| e.to_string())
+                .map_err(|e| NotSent::surely(e.to_string()))
         };
         let message = Message::builder()
             .subject(text(&mail.subject)?)
@@ -75,8 +92,11 @@ impl Mailer {
             .send()
             .await
             .map_err(|error| match error.as_service_error() {
-                Some(service) => service.to_string(),
-                None => format!("{error}"),
+                Some(refusal) => NotSent::surely(refusal.to_string()),
+                None => NotSent {
+                    reason: format!("{error}"),
+                    surely: false,
+                },
             })?;
         Ok(sent.message_id().unwrap_or_default().to_owned())
     }

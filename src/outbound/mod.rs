@@ -15,6 +15,6 @@ mod secrets;
 pub use delivery::{Answered, DELIVERY_TIMEOUT, DeliveryError, post_json, send_event};
 pub use destination::{Refused, check_destination};
 pub use event::{Audience, Related, event_body, test_event_body};
-pub use mail::{Mail, Mailer};
+pub use mail::{Mail, Mailer, NotSent};
 pub use receipt::receipt_mail;
 pub use secrets::read_secret;

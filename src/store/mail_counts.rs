@@ -19,4 +19,16 @@ impl Store {
         let key = string_key(keys::mail_count(account, &hour.label), keys::MAIL_COUNT_SK);
         self.update_if(key, rules::count_mail(cap, hour)).await
     }
+
+    /// Takes back one mail counted in `hour` that surely did not go (SES refused it), so that
+    /// it does not use up one of the hour's mails: one conditional write, never below zero.
+    pub async fn uncount_mail(
+        &self,
+        account: &AccountId,
+        hour: &MailHour,
+    ) -> Result<(), StoreError> {
+        let key = string_key(keys::mail_count(account, &hour.label), keys::MAIL_COUNT_SK);
+        // Refused: nothing counted (the item expired with its hour's day): nothing to take back.
+        self.update_if(key, rules::uncount_mail()).await.map(drop)
+    }
 }

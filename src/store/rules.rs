@@ -95,6 +95,14 @@ pub(crate) fn count_mail(cap: MailCap, hour: &MailHour) -> ConditionalUpdate {
     .number(":ttl", expires)
 }
 
+/// Take one mail back from its hour's count, only while there is one to take.
+pub(crate) fn uncount_mail() -> ConditionalUpdate {
+    ConditionalUpdate::new("SET #n = #n - :one", "#n > :zero")
+        .name("#n", "count")
+        .number(":zero", 0)
+        .number(":one", 1)
+}
+
 /// Start an attempt on a link: from a status of `Payment::ATTEMPTABLE`, or from an attempt that
 /// began before `stale` (its invocation crashed). The version it leaves identifies the attempt.
 /// The payer's e-mail (a link without a customer asks for one) is kept with the attempt, for

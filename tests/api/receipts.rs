@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 
 use crate::charges::receipts;
 use crate::helpers::{
-    Observed, TestApp, TestResponse, card, customer_with_card, event, invoice_number, names,
-    outstanding_invoice, sent_mail, ses_endpoint, stream_relay,
+    Observed, TestApp, TestResponse, card, customer_with_card, event, free_port, invoice_number,
+    names, outstanding_invoice, sent_mail, ses_endpoint, stream_relay,
 };
 
 /// The e-mails to `to`, once `wanted` arrived (failing after 30 s) and nothing more came for 3 s.
@@ -559,6 +559,76 @@ async fn an_account_with_a_cap_of_its_own_mails_under_it_not_the_deployments() {
     );
     assert_eq!(mail_to(&addresses[0], 1).await.len(), 1);
     assert_eq!(mail_to(&addresses[1], 3).await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_mail_ses_refused_does_not_use_up_its_hours_cap() {
+    // GIVEN a deployment whose accounts may each send 1 mail an hour, and one mail pending
+    let t = TestApp::custom(Some("mail-cap"), |config| {
+        config.mail_cap = MailCap::parse("1").unwrap();
+    })
+    .await;
+    let (account, to, mails) = mails_of_a_new_account(&t, "refused", 1).await;
+    an_hour_with_a_minute_left().await;
+
+    // WHEN SES refuses it (aws-ses-v2-local answers 400 to a mail from no sender)
+    static REFUSING: OnceLock<Mailer> = OnceLock::new();
+    let refusing = REFUSING.get_or_init(|| Mailer::new(String::new(), Some(ses_endpoint())));
+    let worker = t.as_worker("send_receipts");
+    let report = worker
+        .app
+        .send_receipts(refusing, mails.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        ReceiptReport {
+            attempts: 1,
+            sent: 0,
+            held_back: 0
+        }
+    );
+
+    // THEN it used none of the hour's mails: tried again in the same hour, it goes
+    let id = &mails[0].1.id;
+    let refused = t.store.get_receipt(&account.id, id).await.unwrap().unwrap();
+    assert_eq!(
+        (refused.status, refused.attempts),
+        (ReceiptStatus::Pending, 1)
+    );
+    let report = worker
+        .app
+        .send_receipts(mailer(), vec![(account.id.clone(), refused)])
+        .await
+        .unwrap();
+    assert_eq!(report, ONE_SENT);
+    assert_eq!(mail_to(&to, 1).await.len(), 1);
+
+    // AND a mail SES may have taken (no answer came) stays counted: tried again in the same
+    // hour, it waits
+    let (account, _, mails) = mails_of_a_new_account(&t, "unanswered", 1).await;
+    static UNREACHABLE: OnceLock<Mailer> = OnceLock::new();
+    let nowhere = format!("http://127.0.0.1:{}", free_port());
+    let unreachable =
+        UNREACHABLE.get_or_init(|| Mailer::new("r@example.com".into(), Some(&nowhere)));
+    let report = worker
+        .app
+        .send_receipts(unreachable, mails.clone())
+        .await
+        .unwrap();
+    assert_eq!((report.attempts, report.sent), (1, 0));
+    let unanswered = t
+        .store
+        .get_receipt(&account.id, &mails[0].1.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let report = worker
+        .app
+        .send_receipts(mailer(), vec![(account.id.clone(), unanswered)])
+        .await
+        .unwrap();
+    assert_eq!(report.held_back, 1);
 }
 
 /// A new account of `t`'s with `count` receipts pending (as the stream would hand them over),
