@@ -37,9 +37,12 @@ const own = await commet.customers.create({ email: "node-own@example.com", id: "
 const ownAgain = await commet.customers.create({ email: "node-own@example.com", id: "node-own" });
 assert.equal(ownAgain.data.id, own.data.id);
 assert.equal((await commet.customers.get({ id: "node-own" })).data.id, own.data.id);
-// A tax document kept as written.
-const taxed = await commet.customers.create({ email: "node-tax@example.com", taxDocument: "20-12345678-9" });
+// A tax document kept as written, and metadata that is not all strings kept as sent.
+const taxed = await commet.customers.create({
+  email: "node-tax@example.com", taxDocument: "20-12345678-9", metadata: { seats: 3, beta: true },
+});
 assert.equal(taxed.data.taxDocument, "20-12345678-9");
+assert.deepEqual(taxed.data.metadata, { seats: 3, beta: true });
 // A batch: the valid customer created, the one without an e-mail answered by its index.
 const batch = await commet.customers.createBatch({
   customers: [{ email: "node-batch@example.com", externalId: "node-batch" }, { fullName: "No E-mail" }],

@@ -104,9 +104,10 @@ def check_customers():
     # The release's own update (PUT up to 7.x, PATCH from 8.0): the external id moved and back.
     moved = unwrapped(client.customers.update(
         customer.id, full_name="Ada King", external_id=f"sdk-moved-{tag}",
-        timezone="Europe/London", metadata={"title": "Countess"}))
+        timezone="Europe/London", metadata={"title": "Countess", "seats": 3, "beta": True}))
     assert (moved.full_name, moved.external_id, moved.timezone) == (
         "Ada King", f"sdk-moved-{tag}", "Europe/London"), moved
+    assert moved.metadata == {"title": "Countess", "seats": 3, "beta": True}, moved
     refused(lambda: client.customers.get(f"sdk-{tag}"), 404, "customer_not_found")
     back = unwrapped(client.customers.update(f"sdk-moved-{tag}", external_id=f"sdk-{tag}"))
     assert (back.id, back.full_name) == (customer.id, "Ada King"), back

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::Value;
 use url::Url;
 
 use super::Invalid;
@@ -45,28 +46,9 @@ impl Metadata {
 
     /// Checks every entry and reports the first rule broken, naming the key.
     pub fn new(entries: BTreeMap<String, String>) -> Result<Self, Invalid> {
-        if entries.len() > Self::MAX_KEYS {
-            return Err(Invalid::new(format!(
-                "must have at most {} keys",
-                Self::MAX_KEYS
-            )));
-        }
+        check_keys(&entries)?;
         for (key, value) in &entries {
-            let key_chars = char_count(key);
-            if key_chars == 0 || key_chars > Self::MAX_KEY_CHARS {
-                return Err(Invalid::new(format!(
-                    "keys must be 1 to {} characters (`{}` is not)",
-                    Self::MAX_KEY_CHARS,
-                    truncate_for_message(key)
-                )));
-            }
-            if char_count(value) > Self::MAX_VALUE_CHARS {
-                return Err(Invalid::new(format!(
-                    "values must be at most {} characters (the value of `{}` is not)",
-                    Self::MAX_VALUE_CHARS,
-                    truncate_for_message(key)
-                )));
-            }
+            check_text(key, value)?;
         }
         Ok(Self(entries))
     }
@@ -78,6 +60,90 @@ impl Metadata {
     pub fn into_entries(self) -> BTreeMap<String, String> {
         self.0
     }
+}
+
+/// A customer's annotations, which Commet's SDKs let hold any value: as `Metadata`, with
+/// numbers, booleans and null beside strings. Lists and objects are refused, so that a value
+/// stays one stored attribute. A number is kept as sent if it is whole, else if it lies
+/// within 1e-100 to 1e100 either side of 0, which DynamoDB stores exactly as JSON reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CustomerMetadata(BTreeMap<String, Value>);
+
+impl CustomerMetadata {
+    pub fn new(entries: BTreeMap<String, Value>) -> Result<Self, Invalid> {
+        check_keys(&entries)?;
+        for (key, value) in &entries {
+            match value {
+                Value::String(text) => check_text(key, text)?,
+                Value::Number(number) if storable(number) => {}
+                Value::Bool(_) | Value::Null => {}
+                Value::Number(_) => {
+                    return Err(Invalid::new(format!(
+                        "numbers must be whole, or between 1e-100 and 1e100 either side of 0 \
+                         (the value of `{}` is not)",
+                        truncate_for_message(key)
+                    )));
+                }
+                Value::Array(_) | Value::Object(_) => {
+                    return Err(Invalid::new(format!(
+                        "values must be strings, numbers, booleans or null (the value of `{}` \
+                         is not)",
+                        truncate_for_message(key)
+                    )));
+                }
+            }
+        }
+        Ok(Self(entries))
+    }
+
+    pub fn entries(&self) -> &BTreeMap<String, Value> {
+        &self.0
+    }
+
+    pub fn into_entries(self) -> BTreeMap<String, Value> {
+        self.0
+    }
+}
+
+fn storable(number: &serde_json::Number) -> bool {
+    if number.is_i64() || number.is_u64() {
+        return true;
+    }
+    number
+        .as_f64()
+        .is_some_and(|x| x == 0.0 || (1e-100..=1e100).contains(&x.abs()))
+}
+
+/// At most `Metadata::MAX_KEYS` keys, each 1 to `MAX_KEY_CHARS` characters.
+fn check_keys<V>(entries: &BTreeMap<String, V>) -> Result<(), Invalid> {
+    if entries.len() > Metadata::MAX_KEYS {
+        return Err(Invalid::new(format!(
+            "must have at most {} keys",
+            Metadata::MAX_KEYS
+        )));
+    }
+    match entries.keys().find(|key| {
+        let chars = char_count(key);
+        chars == 0 || chars > Metadata::MAX_KEY_CHARS
+    }) {
+        Some(key) => Err(Invalid::new(format!(
+            "keys must be 1 to {} characters (`{}` is not)",
+            Metadata::MAX_KEY_CHARS,
+            truncate_for_message(key)
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn check_text(key: &str, value: &str) -> Result<(), Invalid> {
+    if char_count(value) > Metadata::MAX_VALUE_CHARS {
+        return Err(Invalid::new(format!(
+            "values must be at most {} characters (the value of `{}` is not)",
+            Metadata::MAX_VALUE_CHARS,
+            truncate_for_message(key)
+        )));
+    }
+    Ok(())
 }
 
 fn truncate_for_message(text: &str) -> String {
@@ -279,6 +345,8 @@ pub(crate) fn bounded_text(text: &str, max: usize) -> Result<String, Invalid> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -349,6 +417,36 @@ mod tests {
         assert!(ExternalId::parse("cus_123").is_err());
         assert!(ExternalId::parse(&"x".repeat(255)).is_ok());
         assert!(ExternalId::parse(&"x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn a_customers_metadata_holds_scalars_a_table_stores_as_sent() {
+        let one = |value: Value| CustomerMetadata::new(BTreeMap::from([("k".into(), value)]));
+        for kept in [
+            json!("gold"),
+            json!(5),
+            json!(-5),
+            json!(u64::MAX),
+            json!(0.25),
+            json!(-1e100),
+            json!(0.0),
+            json!(true),
+            Value::Null,
+        ] {
+            assert_eq!(one(kept.clone()).unwrap().entries()["k"], kept);
+        }
+        for refused in [
+            json!([1]),
+            json!({ "a": 1 }),
+            json!(1e101),
+            json!(1e-101),
+            json!("v".repeat(501)),
+        ] {
+            assert!(one(refused.clone()).is_err(), "{refused}");
+        }
+        let many: BTreeMap<String, Value> = (0..51).map(|n| (n.to_string(), json!(n))).collect();
+        assert!(CustomerMetadata::new(many).is_err());
+        assert!(CustomerMetadata::new(BTreeMap::from([(String::new(), json!(1))])).is_err());
     }
 
     #[test]

@@ -294,6 +294,20 @@ pub fn string_map(value: &Value) -> Result<BTreeMap<String, String>, Invalid> {
         .collect()
 }
 
+/// An object, its values checked later.
+pub fn object_map(value: &Value) -> Result<BTreeMap<String, Value>, Invalid> {
+    match value {
+        Value::Object(object) => Ok(object
+            .iter()
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()),
+        other => Err(Invalid::new(format!(
+            "must be an object, not {}",
+            json_type(other)
+        ))),
+    }
+}
+
 fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",

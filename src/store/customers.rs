@@ -469,7 +469,7 @@ mod tests {
 
     use super::*;
     use crate::domain::address::{Address, CountryCode};
-    use crate::domain::text::{Email, Metadata, TaxDocument};
+    use crate::domain::text::{CustomerMetadata, Email, TaxDocument};
 
     fn at(text: &str) -> Timestamp {
         Timestamp::parse(text).unwrap()
@@ -496,7 +496,14 @@ mod tests {
             })),
             timezone: Some(None),
             metadata: Some(Some(
-                Metadata::new(BTreeMap::from([("tier".into(), "gold".into())])).unwrap(),
+                CustomerMetadata::new(BTreeMap::from([
+                    ("tier".into(), "gold".into()),
+                    ("seats".into(), 5.into()),
+                    ("beta".into(), true.into()),
+                    ("ratio".into(), 0.25.into()),
+                    ("none".into(), serde_json::Value::Null),
+                ]))
+                .unwrap(),
             )),
         };
         let written = to_item(&CustomerChangeItem::new(&changes, now)).unwrap();

@@ -320,7 +320,8 @@ async fn an_update_that_gives_what_the_customer_has_writes_nothing() {
         "fullName": "Ada Lovelace",
         "address": { "line1": "12 St James's Sq", "city": "London", "postalCode": "SW1Y 4JH", "country": "gb" },
         "timezone": "Europe/London",
-        "metadata": { "tier": "gold", "team": "engines" }
+        "metadata": { "tier": "gold", "team": "engines", "seats": 5, "beta": true, "ratio": 0.25,
+                      "note": null }
     });
     let created = t.post("/api/v1/customers", &key, profile.clone()).await;
     assert_eq!(created.status, 200, "{:#}", created.body);
@@ -333,7 +334,7 @@ async fn an_update_that_gives_what_the_customer_has_writes_nothing() {
     // id (one conditional write, refused), or by externalId with it in the body (the read
     // first), or an unset field cleared again
     let mut reordered = profile.clone();
-    reordered["metadata"] = json!({ "team": "engines", "tier": "gold" });
+    reordered["metadata"] = json!({ "note": null, "ratio": 0.25, "beta": true, "seats": 5, "team": "engines", "tier": "gold" });
     let by_id = update(&t, &key, "PATCH", id, reordered).await;
     let by_reference = update(&t, &key, "PUT", "ada-1", profile.clone()).await;
     let by_id_partly = update(
@@ -341,7 +342,7 @@ async fn an_update_that_gives_what_the_customer_has_writes_nothing() {
         &key,
         "PATCH",
         id,
-        json!({ "email": "ada@example.com", "metadata": { "tier": "gold", "team": "engines" } }),
+        json!({ "email": "ada@example.com", "metadata": profile["metadata"] }),
     )
     .await;
     // THEN each answers the customer as it was: nothing written (updatedAt has not moved)
@@ -379,6 +380,16 @@ async fn an_update_that_gives_what_the_customer_has_writes_nothing() {
     // THEN it is written
     assert_eq!(moved.data()["address"]["line1"], "13 St James's Sq");
     assert_ne!(moved.data()["updatedAt"], mixed.data()["updatedAt"]);
+    // AND so is metadata whose one number changes, and it reads back as sent
+    let mut recounted = profile["metadata"].clone();
+    recounted["seats"] = json!(6);
+    let recounted = update(&t, &key, "PATCH", id, json!({ "metadata": recounted })).await;
+    assert_eq!(recounted.data()["metadata"]["seats"], 6);
+    assert_ne!(recounted.data()["updatedAt"], moved.data()["updatedAt"]);
+    let read = t.get(&format!("/api/v1/customers/{id}"), &key).await;
+    assert_eq!(read.data(), recounted.data());
+    let listed = t.get("/api/v1/customers", &key).await;
+    assert_eq!(&listed.data()[0], recounted.data());
 }
 
 #[tokio::test]
@@ -547,7 +558,7 @@ async fn update_names_every_bad_field_and_unknown_customers_are_404() {
             "externalId": "cus_sneaky",
             "address": { "city": "Nowhere" },
             "timezone": 5,
-            "metadata": { "n": 1 },
+            "metadata": { "n": [1] },
             "taxDocument": "20_12345678#9"
         }),
     )

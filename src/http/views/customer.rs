@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde_json::Value;
 
-use super::metadata;
 use crate::domain::address::Address;
 use crate::domain::customer::Customer;
+use crate::domain::text::CustomerMetadata;
 use crate::domain::version::ApiVersion;
 use crate::http::version::is_enveloped;
 
@@ -22,7 +23,7 @@ pub(super) struct CustomerView<'a> {
     timezone: Option<&'a str>,
     #[serde(flatten)]
     additions: Option<CustomerAdditions<'a>>,
-    metadata: Option<&'a BTreeMap<String, String>>,
+    metadata: Option<&'a BTreeMap<String, Value>>,
     created_at: String,
     updated_at: String,
     object: &'static str,
@@ -96,7 +97,7 @@ impl<'a> CustomerView<'a> {
                         exp_year: method.exp_year,
                     }),
             }),
-            metadata: metadata(&customer.metadata),
+            metadata: customer.metadata.as_ref().map(CustomerMetadata::entries),
             created_at: customer.created_at.to_string(),
             updated_at: customer.updated_at.to_string(),
             object: "customer",

@@ -8,7 +8,7 @@ use crate::domain::address::{Address, CountryCode};
 use crate::domain::card::PaymentMethod;
 use crate::domain::customer::{Customer, CustomerChanges};
 use crate::domain::ids::{AccountId, CustomerId};
-use crate::domain::text::{Email, ExternalId, FullName, Metadata, TaxDocument, Timezone};
+use crate::domain::text::{CustomerMetadata, Email, ExternalId, FullName, TaxDocument, Timezone};
 use crate::domain::time::Timestamp;
 use crate::store::projection::{Listed, Projection};
 
@@ -104,7 +104,7 @@ pub(crate) struct CustomerItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub metadata: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<PaymentMethodItem>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,7 +152,10 @@ impl CustomerItem {
                 .timezone
                 .as_ref()
                 .map(|zone| zone.as_str().to_owned()),
-            metadata: customer.metadata.clone().map(Metadata::into_entries),
+            metadata: customer
+                .metadata
+                .clone()
+                .map(CustomerMetadata::into_entries),
             payment_method: customer
                 .payment_method
                 .as_ref()
@@ -192,7 +195,7 @@ impl CustomerItem {
             timezone: stored_opt("timezone", self.timezone.as_deref(), Timezone::parse)?,
             metadata: self
                 .metadata
-                .map(|entries| stored("metadata", Metadata::new(entries)))
+                .map(|entries| stored("metadata", CustomerMetadata::new(entries)))
                 .transpose()?,
             payment_method: self.payment_method.map(PaymentMethod::from),
             provider_customer: self.provider_customer,
@@ -222,7 +225,7 @@ pub(crate) struct CustomerChangeItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub metadata: Option<BTreeMap<String, serde_json::Value>>,
     pub updated_at: String,
 }
 
