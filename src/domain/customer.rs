@@ -4,7 +4,7 @@ use super::Invalid;
 use super::address::Address;
 use super::card::PaymentMethod;
 use super::ids::CustomerId;
-use super::text::{CustomerMetadata, Email, ExternalId, FullName, TaxDocument, Timezone};
+use super::text::{Email, ExternalId, FullName, ScalarMetadata, TaxDocument, Timezone};
 use super::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +16,7 @@ pub struct Customer {
     pub tax_document: Option<TaxDocument>,
     pub address: Option<Address>,
     pub timezone: Option<Timezone>,
-    pub metadata: Option<CustomerMetadata>,
+    pub metadata: Option<ScalarMetadata>,
     /// The card vaulted by the customer's last successful payment on a hosted page.
     pub payment_method: Option<PaymentMethod>,
     /// The customer at the provider (Stripe's `cus_...`), made when they first pay there, so
@@ -36,7 +36,7 @@ pub struct NewCustomer {
     pub tax_document: Option<TaxDocument>,
     pub address: Option<Address>,
     pub timezone: Option<Timezone>,
-    pub metadata: Option<CustomerMetadata>,
+    pub metadata: Option<ScalarMetadata>,
 }
 
 impl NewCustomer {
@@ -89,7 +89,7 @@ pub struct CustomerChanges {
     pub tax_document: Option<Option<TaxDocument>>,
     pub address: Option<Option<Address>>,
     pub timezone: Option<Option<Timezone>>,
-    pub metadata: Option<Option<CustomerMetadata>>,
+    pub metadata: Option<Option<ScalarMetadata>>,
 }
 
 impl CustomerChanges {
@@ -303,7 +303,7 @@ mod tests {
         };
         assert!(renamed.change_anything_of(&customer));
         let tagged = CustomerChanges {
-            metadata: Some(Some(CustomerMetadata::default())),
+            metadata: Some(Some(ScalarMetadata::default())),
             ..same
         };
         assert!(tagged.change_anything_of(&customer));

@@ -7,7 +7,7 @@ use super::Invalid;
 use super::ids::{CustomerId, InvoiceId, PaymentId};
 use super::money::{Currency, PaymentAmount};
 use super::payment::{Payment, wire_enum};
-use super::text::{Description, Metadata};
+use super::text::{Description, ScalarMetadata};
 use super::time::Timestamp;
 
 wire_enum!(
@@ -114,7 +114,7 @@ pub struct NewAdjustment {
     pub amount: AdjustmentAmount,
     pub currency: Currency,
     pub description: Description,
-    pub metadata: Option<Metadata>,
+    pub metadata: Option<ScalarMetadata>,
 }
 
 /// One line: a payment's description, or an adjustment's, quantity 1. Amounts are signed: an
@@ -149,7 +149,8 @@ pub struct Invoice {
     /// Negative only for a credit (an adjustment); a payment's invoice is never negative.
     pub subtotal: i64,
     pub tax: i64,
-    pub metadata: Option<Metadata>,
+    /// A payment's (strings) or an adjustment's (`ScalarMetadata`'s values).
+    pub metadata: Option<ScalarMetadata>,
     pub line_items: Vec<LineItem>,
     /// Issue date, period start and end, and due date of a one-time payment are all this moment.
     pub issued_at: Timestamp,
@@ -198,7 +199,7 @@ impl Invoice {
             currency: payment.currency,
             subtotal: signed(payment.amounts.subtotal),
             tax: signed(payment.amounts.tax),
-            metadata: payment.metadata.clone(),
+            metadata: payment.metadata.clone().map(ScalarMetadata::from),
             line_items: vec![LineItem {
                 description: payment.description.as_str().to_owned(),
                 quantity: 1,

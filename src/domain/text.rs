@@ -67,9 +67,9 @@ impl Metadata {
 /// stays one stored attribute. A number is kept as sent if it is whole, else if it lies
 /// within 1e-100 to 1e100 either side of 0, which DynamoDB stores exactly as JSON reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CustomerMetadata(BTreeMap<String, Value>);
+pub struct ScalarMetadata(BTreeMap<String, Value>);
 
-impl CustomerMetadata {
+impl ScalarMetadata {
     pub fn new(entries: BTreeMap<String, Value>) -> Result<Self, Invalid> {
         check_keys(&entries)?;
         for (key, value) in &entries {
@@ -102,6 +102,19 @@ impl CustomerMetadata {
 
     pub fn into_entries(self) -> BTreeMap<String, Value> {
         self.0
+    }
+}
+
+/// A payment's metadata as its invoice holds it: every string kept.
+impl From<Metadata> for ScalarMetadata {
+    fn from(metadata: Metadata) -> Self {
+        Self(
+            metadata
+                .into_entries()
+                .into_iter()
+                .map(|(key, value)| (key, Value::String(value)))
+                .collect(),
+        )
     }
 }
 
@@ -421,7 +434,7 @@ mod tests {
 
     #[test]
     fn a_customers_metadata_holds_scalars_a_table_stores_as_sent() {
-        let one = |value: Value| CustomerMetadata::new(BTreeMap::from([("k".into(), value)]));
+        let one = |value: Value| ScalarMetadata::new(BTreeMap::from([("k".into(), value)]));
         for kept in [
             json!("gold"),
             json!(5),
@@ -445,8 +458,8 @@ mod tests {
             assert!(one(refused.clone()).is_err(), "{refused}");
         }
         let many: BTreeMap<String, Value> = (0..51).map(|n| (n.to_string(), json!(n))).collect();
-        assert!(CustomerMetadata::new(many).is_err());
-        assert!(CustomerMetadata::new(BTreeMap::from([(String::new(), json!(1))])).is_err());
+        assert!(ScalarMetadata::new(many).is_err());
+        assert!(ScalarMetadata::new(BTreeMap::from([(String::new(), json!(1))])).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::domain::address::{Address, CountryCode};
 use crate::domain::customer::{Customer, CustomerChanges, CustomerRef, NewCustomer};
 use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::page::Listing;
-use crate::domain::text::{CustomerMetadata, Email, ExternalId, FullName, TaxDocument, Timezone};
+use crate::domain::text::{Email, ExternalId, FullName, ScalarMetadata, TaxDocument, Timezone};
 use crate::domain::time::Timestamp;
 use crate::http::fields::{Fields, object_map, string};
 use crate::http::views;
@@ -85,9 +85,7 @@ pub(super) fn new_customer_of(mut fields: Fields<'_>) -> Result<CustomerToCreate
     let tax_document = fields.optional("taxDocument", |v| string(v).and_then(TaxDocument::parse));
     let address = fields.optional_object("address", parse_address);
     let timezone = fields.optional("timezone", |v| string(v).and_then(Timezone::parse));
-    let metadata = fields.optional("metadata", |v| {
-        object_map(v).and_then(CustomerMetadata::new)
-    });
+    let metadata = fields.optional("metadata", |v| object_map(v).and_then(ScalarMetadata::new));
     if let (Some(own), Some(external)) = (&own_id, &external_id)
         && own != external
     {
@@ -179,9 +177,7 @@ fn parse_customer_changes(request: &ApiRequest) -> Result<CustomerChanges, ApiEr
     let tax_document = fields.nullable("taxDocument", |v| string(v).and_then(TaxDocument::parse));
     let address = fields.nullable_object("address", parse_address);
     let timezone = fields.nullable("timezone", |v| string(v).and_then(Timezone::parse));
-    let metadata = fields.nullable("metadata", |v| {
-        object_map(v).and_then(CustomerMetadata::new)
-    });
+    let metadata = fields.nullable("metadata", |v| object_map(v).and_then(ScalarMetadata::new));
     fields.finish(())?;
     Ok(CustomerChanges {
         email,

@@ -9,9 +9,9 @@ use crate::domain::invoice::{
 use crate::domain::money::Currency;
 use crate::domain::page::Listing;
 use crate::domain::send_pace::{MailPaces, SendPace, mail_allowance};
-use crate::domain::text::{Description, Metadata};
+use crate::domain::text::{Description, ScalarMetadata};
 use crate::domain::time::Timestamp;
-use crate::http::fields::{integer, string, string_map};
+use crate::http::fields::{integer, object_map, string};
 use crate::http::invoice_pdf::{BilledTo, InvoiceFile, invoice_pdf};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
@@ -97,7 +97,7 @@ pub async fn create_adjustment(
     let customer = fields.required("customerId", |v| string(v).and_then(CustomerRef::parse));
     let amount = fields.required("amount", |v| integer(v).and_then(AdjustmentAmount::new));
     let description = fields.required("description", |v| string(v).and_then(Description::parse));
-    let metadata = fields.optional("metadata", |v| string_map(v).and_then(Metadata::new));
+    let metadata = fields.optional("metadata", |v| object_map(v).and_then(ScalarMetadata::new));
     let currency = fields.optional("currency", |v| string(v).and_then(Currency::parse));
     let (customer, amount, description) = fields.finish((customer, amount, description))?;
 

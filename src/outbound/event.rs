@@ -11,7 +11,7 @@ use crate::domain::event::{Occurrence, Subject};
 use crate::domain::ids::{AccountId, EventId};
 use crate::domain::invoice::Invoice;
 use crate::domain::payment::{Payment, PaymentKind};
-use crate::domain::text::CustomerMetadata;
+use crate::domain::text::ScalarMetadata;
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
 use crate::domain::webhook::EventType;
@@ -134,7 +134,7 @@ fn event_data(
                 "taxDocument": customer.tax_document.as_ref().map(|d| d.as_str()),
                 "documentType": null,
                 "timezone": customer.timezone.as_ref().map(|t| t.as_str()),
-                "metadata": customer.metadata.as_ref().map(CustomerMetadata::entries),
+                "metadata": customer.metadata.as_ref().map(ScalarMetadata::entries),
                 "createdAt": customer.created_at.to_string(),
                 "updatedAt": customer.updated_at.to_string(),
             }),

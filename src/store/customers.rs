@@ -469,7 +469,7 @@ mod tests {
 
     use super::*;
     use crate::domain::address::{Address, CountryCode};
-    use crate::domain::text::{CustomerMetadata, Email, TaxDocument};
+    use crate::domain::text::{Email, ScalarMetadata, TaxDocument};
 
     fn at(text: &str) -> Timestamp {
         Timestamp::parse(text).unwrap()
@@ -496,7 +496,7 @@ mod tests {
             })),
             timezone: Some(None),
             metadata: Some(Some(
-                CustomerMetadata::new(BTreeMap::from([
+                ScalarMetadata::new(BTreeMap::from([
                     ("tier".into(), "gold".into()),
                     ("seats".into(), 5.into()),
                     ("beta".into(), true.into()),

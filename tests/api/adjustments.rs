@@ -53,7 +53,7 @@ async fn an_adjustment_is_an_outstanding_numbered_invoice_of_no_payment_and_a_cr
         &t,
         &key,
         json!({ "customerId": customer, "amount": 5000, "description": "Setup fee",
-                "metadata": { "ticket": "42" } }),
+                "metadata": { "ticket": "42", "seats": 3, "waived": false } }),
     )
     .await;
     let credit = adjust(
@@ -110,7 +110,17 @@ async fn an_adjustment_is_an_outstanding_numbered_invoice_of_no_payment_and_a_cr
         assert_eq!(invoice["issueDate"], invoice["createdAt"]);
     }
     assert_eq!(charge["lineItems"][0]["description"], "Setup fee");
-    assert_eq!(charge["metadata"], json!({ "ticket": "42" }));
+    assert_eq!(
+        charge["metadata"],
+        json!({ "ticket": "42", "seats": 3, "waived": false })
+    );
+    let read = t
+        .get(
+            &format!("/api/v1/invoices/{}", charge["id"].as_str().unwrap()),
+            &key,
+        )
+        .await;
+    assert_eq!(read.data()["metadata"], charge["metadata"]);
 
     // AND they list with the customer's invoices, newest first
     let listed = t
@@ -208,7 +218,7 @@ async fn bad_adjustments_are_refused_naming_the_field_and_write_nothing() {
         (with("description", json!("  ")), "description"),
         (without("customerId"), "customerId"),
         (with("currency", json!("xau")), "currency"),
-        (with("metadata", json!({ "n": 1 })), "metadata"),
+        (with("metadata", json!({ "n": [1] })), "metadata"),
         (with("tax", json!(1)), "tax"),
     ] {
         let refused = adjust(&t, &key, body.clone()).await;

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::domain::address::Address;
 use crate::domain::customer::Customer;
-use crate::domain::text::CustomerMetadata;
+use crate::domain::text::ScalarMetadata;
 use crate::domain::version::ApiVersion;
 use crate::http::version::is_enveloped;
 
@@ -97,7 +97,7 @@ impl<'a> CustomerView<'a> {
                         exp_year: method.exp_year,
                     }),
             }),
-            metadata: customer.metadata.as_ref().map(CustomerMetadata::entries),
+            metadata: customer.metadata.as_ref().map(ScalarMetadata::entries),
             created_at: customer.created_at.to_string(),
             updated_at: customer.updated_at.to_string(),
             object: "customer",

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::domain::invoice::Invoice;
 use crate::domain::version::ApiVersion;
@@ -31,7 +32,7 @@ pub(super) struct InvoiceView<'a> {
     issue_date: String,
     due_date: String,
     memo: Option<&'a str>,
-    metadata: BTreeMap<String, String>,
+    metadata: BTreeMap<String, Value>,
     created_at: String,
     updated_at: String,
     #[serde(flatten)]
@@ -165,7 +166,7 @@ pub(super) struct CreatedInvoiceView<'a> {
     issue_date: String,
     due_date: String,
     memo: Option<&'a str>,
-    metadata: BTreeMap<String, String>,
+    metadata: BTreeMap<String, Value>,
     created_at: String,
     updated_at: String,
     object: &'static str,
@@ -219,7 +220,7 @@ impl<'a> CreatedInvoiceView<'a> {
     }
 }
 
-fn metadata(invoice: &Invoice) -> BTreeMap<String, String> {
+fn metadata(invoice: &Invoice) -> BTreeMap<String, Value> {
     invoice
         .metadata
         .as_ref()

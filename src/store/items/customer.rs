@@ -8,7 +8,7 @@ use crate::domain::address::{Address, CountryCode};
 use crate::domain::card::PaymentMethod;
 use crate::domain::customer::{Customer, CustomerChanges};
 use crate::domain::ids::{AccountId, CustomerId};
-use crate::domain::text::{CustomerMetadata, Email, ExternalId, FullName, TaxDocument, Timezone};
+use crate::domain::text::{Email, ExternalId, FullName, ScalarMetadata, TaxDocument, Timezone};
 use crate::domain::time::Timestamp;
 use crate::store::projection::{Listed, Projection};
 
@@ -152,10 +152,7 @@ impl CustomerItem {
                 .timezone
                 .as_ref()
                 .map(|zone| zone.as_str().to_owned()),
-            metadata: customer
-                .metadata
-                .clone()
-                .map(CustomerMetadata::into_entries),
+            metadata: customer.metadata.clone().map(ScalarMetadata::into_entries),
             payment_method: customer
                 .payment_method
                 .as_ref()
@@ -195,7 +192,7 @@ impl CustomerItem {
             timezone: stored_opt("timezone", self.timezone.as_deref(), Timezone::parse)?,
             metadata: self
                 .metadata
-                .map(|entries| stored("metadata", CustomerMetadata::new(entries)))
+                .map(|entries| stored("metadata", ScalarMetadata::new(entries)))
                 .transpose()?,
             payment_method: self.payment_method.map(PaymentMethod::from),
             provider_customer: self.provider_customer,

@@ -7,7 +7,7 @@ use super::{StoreError, keys, sort_key, stored};
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId};
 use crate::domain::invoice::{Invoice, InvoiceNumber, InvoiceOrigin, InvoiceStatus, LineItem};
 use crate::domain::money::Currency;
-use crate::domain::text::Metadata;
+use crate::domain::text::ScalarMetadata;
 use crate::domain::time::Timestamp;
 use crate::store::projection::{Listed, Projection};
 
@@ -47,7 +47,7 @@ pub(crate) struct InvoiceItem {
     pub tax_amount: i64,
     pub total: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub metadata: Option<BTreeMap<String, serde_json::Value>>,
     pub line_items: Vec<LineItemItem>,
     pub issued_at: String,
     pub created_at: String,
@@ -88,7 +88,7 @@ impl InvoiceItem {
             subtotal: invoice.subtotal,
             tax_amount: invoice.tax,
             total: invoice.total(),
-            metadata: invoice.metadata.clone().map(Metadata::into_entries),
+            metadata: invoice.metadata.clone().map(ScalarMetadata::into_entries),
             line_items: invoice
                 .line_items
                 .iter()
@@ -129,7 +129,7 @@ impl InvoiceItem {
             tax: self.tax_amount,
             metadata: self
                 .metadata
-                .map(|entries| stored("metadata", Metadata::new(entries)))
+                .map(|entries| stored("metadata", ScalarMetadata::new(entries)))
                 .transpose()?,
             line_items: self
                 .line_items
