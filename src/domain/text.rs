@@ -62,8 +62,9 @@ impl Metadata {
     }
 }
 
-/// A customer's annotations, which Commet's SDKs let hold any value: as `Metadata`, with
-/// numbers, booleans and null beside strings. Lists and objects are refused, so that a value
+/// A customer's or an invoice's annotations, which Commet's SDKs let hold any value (a
+/// payment's invoice holds its payment's strings): as `Metadata`, with numbers, booleans and
+/// null beside strings. Lists and objects are refused, so that a value
 /// stays one stored attribute. A number is kept as sent if it is whole, else if it lies
 /// within 1e-100 to 1e100 either side of 0, which DynamoDB stores exactly as JSON reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
