@@ -528,10 +528,7 @@ async fn a_receipt_reads_its_payment_invoice_and_merchant_in_one_round_trip() {
 async fn an_account_with_a_cap_of_its_own_mails_under_it_not_the_deployments() {
     // GIVEN a deployment whose accounts may each send 2 mails an hour, one account the operator
     // held to 1 and one it allowed 3, each with 3 mails pending
-    let t = TestApp::custom(Some("mail-cap"), |config| {
-        config.mail_cap = MailCap::parse("2").unwrap();
-    })
-    .await;
+    let t = capped_at(2).await;
     let mut mails = Vec::new();
     let mut addresses = Vec::new();
     for (name, own_cap) in [("held", 1), ("allowed", 3)] {
@@ -564,10 +561,7 @@ async fn an_account_with_a_cap_of_its_own_mails_under_it_not_the_deployments() {
 #[tokio::test]
 async fn a_mail_ses_refused_does_not_use_up_its_hours_cap() {
     // GIVEN a deployment whose accounts may each send 1 mail an hour, and one mail pending
-    let t = TestApp::custom(Some("mail-cap"), |config| {
-        config.mail_cap = MailCap::parse("1").unwrap();
-    })
-    .await;
+    let t = capped_at(1).await;
     let (account, to, mails) = mails_of_a_new_account(&t, "refused", 1).await;
     an_hour_with_a_minute_left().await;
 
@@ -629,6 +623,15 @@ async fn a_mail_ses_refused_does_not_use_up_its_hours_cap() {
         .await
         .unwrap();
     assert_eq!(report.held_back, 1);
+}
+
+/// An app whose accounts may each send `per_hour` mails an hour, on a table no stream relay
+/// reads (so that only the test's own calls send).
+async fn capped_at(per_hour: u32) -> TestApp {
+    TestApp::custom(Some("mail-cap"), |config| {
+        config.mail_cap = MailCap::new(per_hour).unwrap();
+    })
+    .await
 }
 
 /// A new account of `t`'s with `count` receipts pending (as the stream would hand them over),
@@ -699,10 +702,7 @@ async fn pending_receipts(
 async fn an_account_past_its_hourly_mail_cap_waits_for_the_next_hour_and_others_do_not() {
     // GIVEN a deployment whose accounts may each send 2 mails an hour (on a table no stream
     // relay reads), three mails of one account and one of another, all pending
-    let t = TestApp::custom(Some("mail-cap"), |config| {
-        config.mail_cap = MailCap::parse("2").unwrap();
-    })
-    .await;
+    let t = capped_at(2).await;
     let mut mails = Vec::new();
     let mut addresses = Vec::new();
     for (name, count) in [("capped", 3), ("other", 1)] {
