@@ -5,9 +5,11 @@
 # Every ```sh block of the README's "## Walkthrough" section, then of docs/walkthrough.md, is run
 # in order in one bash, as a reader would paste them, then the one ```python block (Commet's own
 # Python SDK, commet-sdk 9.7.0, from .venv), then scripts/sdk_node_check.mjs (@commet/node
-# 7.10.0), then scripts/sdk_python_check.py with each older commet-sdk release that speaks another
-# API version (SDK_RELEASES below); with only the ports and the .local/ folder rewritten to this
-# run's own (free ports, a temporary folder), so a developer's running start.sh is not disturbed.
+# 7.10.0) and scripts/sdk_node_legacy_check.mjs (5.5.1), then scripts/sdk_python_check.py with
+# each older commet-sdk release that speaks another API version (SDK_RELEASES below) and
+# scripts/sdk_legacy_python_check.py with those before 2026-06-07 (LEGACY_SDK_RELEASES); with
+# only the ports and the .local/ folder rewritten to this run's own (free ports, a temporary
+# folder), so a developer's running start.sh is not disturbed.
 # Run by scripts/test.sh; fails on a failing command or on a missing expected answer.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -17,10 +19,16 @@ ensure_pip_package commet-sdk 9.7.0
 # Reads the invoice PDFs that the SDK checks download, as a PDF reader other than ours would.
 ensure_pip_package pypdf 7.1.1
 # One commet-sdk release per API version this service speaks, besides 9.7.0's 2026-08-27.
-SDK_RELEASES=(7.0.0 7.10.0 8.0.0 9.3.0)
+SDK_RELEASES=(6.0.0 7.0.0 7.10.0 8.0.0 9.3.0)
 sdk_folders=()
 for release in "${SDK_RELEASES[@]}"; do
   sdk_folders+=("$(ensure_commet_sdk_release "$release")")
+done
+# And those of the customer model before 2026-06-07 (2026-05-01, 2026-05-18, 2026-05-25).
+LEGACY_SDK_RELEASES=(3.1.0 4.6.0 5.5.0)
+legacy_sdk_folders=()
+for release in "${LEGACY_SDK_RELEASES[@]}"; do
+  legacy_sdk_folders+=("$(ensure_commet_sdk_release "$release")")
 done
 ensure_node_packages
 ensure_chromium
@@ -80,10 +88,23 @@ if ! node scripts/sdk_node_check.mjs "http://127.0.0.1:$api_port" "$(cat "$work/
   cat "$work/out.txt" >&2
   die "@commet/node 7.10.0 did not work against the API"
 fi
+log "driving @commet/node 5.5.1 through scripts/sdk_node_legacy_check.mjs"
+if ! node scripts/sdk_node_legacy_check.mjs "http://127.0.0.1:$api_port" "$(cat "$work/local/other-key")" >> "$work/out.txt" 2>&1; then
+  cat "$work/out.txt" >&2
+  die "@commet/node 5.5.1 did not work against the API"
+fi
 for folder in "${sdk_folders[@]}"; do
   log "driving $(basename "$folder") through scripts/sdk_python_check.py"
   if ! PYTHONPATH=$folder "$VENV/bin/python3" scripts/sdk_python_check.py "http://127.0.0.1:$api_port" \
       "$(cat "$work/local/other-key")" >> "$work/out.txt" 2>&1; then
+    cat "$work/out.txt" >&2
+    die "$(basename "$folder") did not work against the API"
+  fi
+done
+for folder in "${legacy_sdk_folders[@]}"; do
+  log "driving $(basename "$folder") through scripts/sdk_legacy_python_check.py"
+  if ! PYTHONPATH=$folder "$VENV/bin/python3" scripts/sdk_legacy_python_check.py \
+      "http://127.0.0.1:$api_port" "$(cat "$work/local/other-key")" >> "$work/out.txt" 2>&1; then
     cat "$work/out.txt" >&2
     die "$(basename "$folder") did not work against the API"
   fi
@@ -105,7 +126,10 @@ for expected in \
   'ok: the page says Paid' 'ok: the merchant' 'succeeded stripe' 'succeeded stripe False' 'payment_failed authentication_required' \
   'pat.new@example.com' "[('Pat New', True)]" \
   'receipt: Your receipt from Local sandbox' 'bill: £24.00 due' 'node sdk: ok' \
-  'python sdk 7.0.0 (2026-06-10): ok' 'python sdk 7.10.0 (2026-07-11): ok' \
+  'node sdk 5.5.1 (2026-05-25): ok' \
+  'python sdk 6.0.0 (2026-06-07): ok' 'python sdk 7.0.0 (2026-06-10): ok' \
+  'python sdk 7.10.0 (2026-07-11): ok' 'python sdk 3.1.0 (2026-05-01): ok' \
+  'python sdk 4.6.0 (2026-05-18): ok' 'python sdk 5.5.0 (2026-05-25): ok' \
   'python sdk 8.0.0 (2026-07-24): ok' 'python sdk 9.3.0 (2026-07-31): ok'; do
   if ! grep -qF -- "$expected" "$work/out.txt"; then
     echo "the walkthrough never printed: $expected" >&2

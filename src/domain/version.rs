@@ -11,10 +11,15 @@ use time::macros::{date, format_description};
 use super::Invalid;
 
 /// The releases this service speaks, oldest first. Each is the `API_VERSION` of a Commet SDK
-/// release: `commet-sdk` 7.0.0 (2026-06-10), 7.10.0 and `@commet/node` 7.10.0 (2026-07-11),
-/// 8.0.0 (2026-07-24), 9.0.0 to 9.3.0 (2026-07-31), 9.4.0 to 9.7.0 (2026-08-27).
+/// release: `commet-sdk` 3.x (2026-05-01; 4.x's 2026-05-18 is answered as it), 5.x and
+/// `@commet/node` 5.x (2026-05-25), 6.0.0 (2026-06-07), 7.0.0 (2026-06-10), 7.10.0 and
+/// `@commet/node` 7.10.0 (2026-07-11), 8.0.0 (2026-07-24), 9.0.0 to 9.3.0 (2026-07-31), 9.4.0
+/// to 9.7.0 (2026-08-27).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ApiVersion {
+    V2026_05_01,
+    V2026_05_25,
+    V2026_06_07,
     V2026_06_10,
     V2026_07_11,
     V2026_07_24,
@@ -23,7 +28,10 @@ pub enum ApiVersion {
 }
 
 impl ApiVersion {
-    pub const ALL: [ApiVersion; 5] = [
+    pub const ALL: [ApiVersion; 8] = [
+        ApiVersion::V2026_05_01,
+        ApiVersion::V2026_05_25,
+        ApiVersion::V2026_06_07,
         ApiVersion::V2026_06_10,
         ApiVersion::V2026_07_11,
         ApiVersion::V2026_07_24,
@@ -36,6 +44,9 @@ impl ApiVersion {
 
     pub fn date(self) -> Date {
         match self {
+            ApiVersion::V2026_05_01 => date!(2026 - 05 - 01),
+            ApiVersion::V2026_05_25 => date!(2026 - 05 - 25),
+            ApiVersion::V2026_06_07 => date!(2026 - 06 - 07),
             ApiVersion::V2026_06_10 => date!(2026 - 06 - 10),
             ApiVersion::V2026_07_11 => date!(2026 - 07 - 11),
             ApiVersion::V2026_07_24 => date!(2026 - 07 - 24),
@@ -46,6 +57,9 @@ impl ApiVersion {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            ApiVersion::V2026_05_01 => "2026-05-01",
+            ApiVersion::V2026_05_25 => "2026-05-25",
+            ApiVersion::V2026_06_07 => "2026-06-07",
             ApiVersion::V2026_06_10 => "2026-06-10",
             ApiVersion::V2026_07_11 => "2026-07-11",
             ApiVersion::V2026_07_24 => "2026-07-24",
@@ -65,7 +79,7 @@ impl ApiVersion {
             .into_iter()
             .rev()
             .find(|release| release.date() <= requested)
-            .unwrap_or(ApiVersion::V2026_06_10))
+            .unwrap_or(ApiVersion::V2026_05_01))
     }
 
     /// Parses `YYYY-MM-DD` (a real calendar date) and resolves it.
@@ -114,7 +128,12 @@ mod tests {
             ("2026-07-30", ApiVersion::V2026_07_24),
             ("2026-08-01", ApiVersion::V2026_07_31),
             ("2026-08-26", ApiVersion::V2026_07_31),
-            ("2026-05-25", ApiVersion::V2026_06_10),
+            ("2026-05-25", ApiVersion::V2026_05_25),
+            ("2026-06-06", ApiVersion::V2026_05_25),
+            ("2026-06-09", ApiVersion::V2026_06_07),
+            ("2026-05-18", ApiVersion::V2026_05_01),
+            ("2026-05-24", ApiVersion::V2026_05_01),
+            ("2026-04-30", ApiVersion::V2026_05_01),
         ] {
             assert_eq!(ApiVersion::parse(date).unwrap(), release, "{date}");
         }

@@ -35,7 +35,7 @@ pub async fn create_batch(app: &'static App, request: ApiRequest) -> Result<ApiR
     for (index, item) in items.iter().enumerate() {
         let new_customer = Fields::of_element(item, format!("customers[{index}]"))
             .map_err(|problem| vec![problem])
-            .and_then(|fields| new_customer_of(fields).map_err(problems_of));
+            .and_then(|fields| new_customer_of(fields, request.version).map_err(problems_of));
         let to_create = match new_customer {
             Ok(to_create) => to_create,
             Err(problems) => {

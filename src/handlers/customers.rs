@@ -6,7 +6,9 @@ use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::page::Listing;
 use crate::domain::text::{Email, ExternalId, FullName, ScalarMetadata, TaxDocument, Timezone};
 use crate::domain::time::Timestamp;
+use crate::domain::version::ApiVersion;
 use crate::http::fields::{Fields, object_map, string};
+use crate::http::version::{customer_email_field, has_legacy_customers};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use crate::store::{InsertCustomerOutcome, StoreError, UpdateCustomerOutcome};
@@ -64,7 +66,7 @@ pub(super) async fn holder_of(
 }
 
 fn parse_new_customer(request: &ApiRequest) -> Result<CustomerToCreate, ApiError> {
-    new_customer_of(request.body_fields()?)
+    new_customer_of(request.body_fields()?, request.version)
 }
 
 /// A customer a request asks to create.
@@ -77,8 +79,12 @@ pub(super) struct CustomerToCreate {
 }
 
 /// The fields of a customer to create (a create's body, or one of a batch's customers).
-pub(super) fn new_customer_of(mut fields: Fields<'_>) -> Result<CustomerToCreate, ApiError> {
-    let email = fields.required("email", |v| string(v).and_then(Email::parse));
+pub(super) fn new_customer_of(
+    mut fields: Fields<'_>,
+    version: ApiVersion,
+) -> Result<CustomerToCreate, ApiError> {
+    let email_field = customer_email_field(version);
+    let email = fields.required(email_field, |v| string(v).and_then(Email::parse));
     let own_id = fields.optional("id", |v| string(v).and_then(ExternalId::parse));
     let external_id = fields.optional("externalId", |v| string(v).and_then(ExternalId::parse));
     let full_name = fields.optional("fullName", |v| string(v).and_then(FullName::parse));
@@ -92,6 +98,7 @@ pub(super) fn new_customer_of(mut fields: Fields<'_>) -> Result<CustomerToCreate
         let one_name = "is the customer's externalId here: give the same value, or only one";
         fields.problem("id", Invalid::new(one_name));
     }
+    refuse_other_versions_fields(&mut fields, version);
     let (email,) = fields.finish((email,))?;
     Ok(CustomerToCreate {
         customer: NewCustomer {
@@ -162,6 +169,28 @@ pub async fn update(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     }
 }
 
+/// Customer fields of Commet's API up to 2026-05-25 that this service does not keep.
+const UNKEPT_LEGACY_FIELDS: [&str; 4] = ["domain", "website", "language", "industry"];
+
+/// Refuses by name, never drops unseen, what the customer model of another API version has:
+/// the e-mail under its other name, and up to 2026-05-25 the fields this service does not keep.
+fn refuse_other_versions_fields(fields: &mut Fields<'_>, version: ApiVersion) {
+    let refuse = |fields: &mut Fields<'_>, name: &'static str, why: String| {
+        fields.optional(name, |_| Err::<(), _>(Invalid::new(why)));
+    };
+    if has_legacy_customers(version) {
+        let why = format!("is `billingEmail` in API version {version}");
+        refuse(fields, "email", why);
+        for name in UNKEPT_LEGACY_FIELDS {
+            let why = "is a customer field of API 2026-05-25 that this service does not keep";
+            refuse(fields, name, why.to_owned());
+        }
+    } else {
+        let why = format!("is `email` in API version {version} (`billingEmail` up to 2026-05-25)");
+        refuse(fields, "billingEmail", why);
+    }
+}
+
 fn duplicate_external_id() -> ApiError {
     ApiError::Duplicate {
         param: "externalId",
@@ -171,13 +200,15 @@ fn duplicate_external_id() -> ApiError {
 
 fn parse_customer_changes(request: &ApiRequest) -> Result<CustomerChanges, ApiError> {
     let mut fields: Fields<'_> = request.body_fields()?;
-    let email = fields.optional_not_null("email", |v| string(v).and_then(Email::parse));
+    let email_field = customer_email_field(request.version);
+    let email = fields.optional_not_null(email_field, |v| string(v).and_then(Email::parse));
     let external_id = fields.nullable("externalId", |v| string(v).and_then(ExternalId::parse));
     let full_name = fields.nullable("fullName", |v| string(v).and_then(FullName::parse));
     let tax_document = fields.nullable("taxDocument", |v| string(v).and_then(TaxDocument::parse));
     let address = fields.nullable_object("address", parse_address);
     let timezone = fields.nullable("timezone", |v| string(v).and_then(Timezone::parse));
     let metadata = fields.nullable("metadata", |v| object_map(v).and_then(ScalarMetadata::new));
+    refuse_other_versions_fields(&mut fields, request.version);
     fields.finish(())?;
     Ok(CustomerChanges {
         email,
@@ -194,6 +225,14 @@ fn parse_customer_changes(request: &ApiRequest) -> Result<CustomerChanges, ApiEr
 pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let mut query = request.query();
     let external = query.optional("externalId", ExternalId::parse);
+    if has_legacy_customers(request.version) {
+        query.optional("search", |_| {
+            Err::<(), _>(Invalid::new(
+                "is not supported: find a customer by its id or externalId \
+                 (GET /customers/{id}, or ?externalId=)",
+            ))
+        });
+    }
     let filter: Vec<(&str, &str)> = external
         .iter()
         .map(|id| ("externalId", id.as_str()))

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::error::ApiError;
-use super::version::{VERSION_HEADER, is_enveloped};
+use super::version::{VERSION_HEADER, has_flat_errors, is_enveloped};
 use crate::domain::idempotency::StoredResponse;
 use crate::domain::version::ApiVersion;
 
@@ -49,7 +49,10 @@ struct List<'a, T> {
 struct Failure<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     success: Option<bool>,
-    error: ErrorBody<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorBody<'a>>,
+    #[serde(flatten)]
+    flat: Option<ErrorBody<'a>>,
 }
 
 #[derive(Serialize)]
@@ -121,16 +124,23 @@ impl ApiResponse {
         version: ApiVersion,
     ) -> (Self, Vec<(&'static str, String)>) {
         let reply = error.reply();
+        let error = ErrorBody {
+            kind: reply.kind,
+            code: reply.code,
+            message: &reply.message,
+            param: reply.param.as_deref(),
+            details: reply.details.as_ref(),
+            doc_url: format!("{error_docs_url}#{}", reply.code),
+        };
+        let (error, flat) = if has_flat_errors(version) {
+            (None, Some(error))
+        } else {
+            (Some(error), None)
+        };
         let body = serde_json::to_string(&Failure {
             success: is_enveloped(version).then_some(false),
-            error: ErrorBody {
-                kind: reply.kind,
-                code: reply.code,
-                message: &reply.message,
-                param: reply.param.as_deref(),
-                details: reply.details.as_ref(),
-                doc_url: format!("{error_docs_url}#{}", reply.code),
-            },
+            error,
+            flat,
         })
         .unwrap_or_else(|_| FALLBACK_BODY.to_owned());
         (

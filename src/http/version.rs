@@ -41,6 +41,28 @@ pub fn is_enveloped(version: ApiVersion) -> bool {
     version <= ApiVersion::V2026_07_11
 }
 
+/// Up to 2026-05-18 an error's fields stand beside `success` (`{success: false, code, message,
+/// …}`), as `commet-sdk` 3.x and 4.x read them; from 2026-05-25 they are in `error`.
+pub fn has_flat_errors(version: ApiVersion) -> bool {
+    version <= ApiVersion::V2026_05_01
+}
+
+/// Up to 2026-05-25 a customer's e-mail is `billingEmail`, on the wire both ways, and customers
+/// also show the fields Commet dropped on 2026-06-07 (`organizationId`, `domain`, `website`,
+/// `language`, `industry`, `employeeCount`); a batch's created customers are whole customers.
+pub fn has_legacy_customers(version: ApiVersion) -> bool {
+    version <= ApiVersion::V2026_05_25
+}
+
+/// The name of a customer's e-mail in requests of `version`.
+pub fn customer_email_field(version: ApiVersion) -> &'static str {
+    if has_legacy_customers(version) {
+        "billingEmail"
+    } else {
+        "email"
+    }
+}
+
 /// From 2026-08-27 payments say why they were taken (`paymentContext`).
 pub fn has_payment_context(version: ApiVersion) -> bool {
     version >= ApiVersion::V2026_08_27

@@ -9,7 +9,23 @@ use crate::domain::address::Address;
 use crate::domain::customer::Customer;
 use crate::domain::text::ScalarMetadata;
 use crate::domain::version::ApiVersion;
-use crate::http::version::is_enveloped;
+use crate::http::version::{has_legacy_customers, is_enveloped};
+
+/// A customer as `version` shows one.
+pub(super) fn customer_view(customer: &Customer, version: ApiVersion) -> AnyCustomerView<'_> {
+    if has_legacy_customers(version) {
+        AnyCustomerView::Legacy(LegacyCustomerView::new(customer))
+    } else {
+        AnyCustomerView::Current(CustomerView::new(customer, version))
+    }
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+pub(super) enum AnyCustomerView<'a> {
+    Current(CustomerView<'a>),
+    Legacy(LegacyCustomerView<'a>),
+}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,6 +46,56 @@ pub(super) struct CustomerView<'a> {
     livemode: bool,
 }
 
+/// A customer as Commet's API up to 2026-05-25 shows one (`commet-sdk` 3.x to 5.x,
+/// `@commet/node` 5.x: the union of their `Customer`s). The fields of that model this service
+/// does not keep are null, and no customer is archived.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct LegacyCustomerView<'a> {
+    id: &'a str,
+    object: &'static str,
+    livemode: bool,
+    external_id: Option<&'a str>,
+    full_name: Option<&'a str>,
+    domain: Option<&'a str>,
+    website: Option<&'a str>,
+    billing_email: &'a str,
+    timezone: Option<&'a str>,
+    language: Option<&'a str>,
+    industry: Option<&'a str>,
+    employee_count: Option<&'a str>,
+    #[serde(flatten)]
+    additions: CustomerAdditions<'a>,
+    metadata: Option<&'a BTreeMap<String, Value>>,
+    is_active: bool,
+    created_at: String,
+    updated_at: String,
+}
+
+impl<'a> LegacyCustomerView<'a> {
+    fn new(customer: &'a Customer) -> Self {
+        Self {
+            id: customer.id.as_str(),
+            object: "customer",
+            livemode: customer.livemode,
+            external_id: customer.external_id.as_ref().map(|id| id.as_str()),
+            full_name: customer.full_name.as_ref().map(|name| name.as_str()),
+            domain: None,
+            website: None,
+            billing_email: customer.email.as_str(),
+            timezone: customer.timezone.as_ref().map(|zone| zone.as_str()),
+            language: None,
+            industry: None,
+            employee_count: None,
+            additions: CustomerAdditions::of(customer),
+            metadata: customer.metadata.as_ref().map(ScalarMetadata::entries),
+            is_active: true,
+            created_at: customer.created_at.to_string(),
+            updated_at: customer.updated_at.to_string(),
+        }
+    }
+}
+
 /// This service's own fields, in the enveloped family only (docs/contract.md §2).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -47,6 +113,24 @@ struct AddressView<'a> {
     state: Option<&'a str>,
     postal_code: Option<&'a str>,
     country: String,
+}
+
+impl<'a> CustomerAdditions<'a> {
+    fn of(customer: &'a Customer) -> Self {
+        Self {
+            address: customer.address.as_ref().map(AddressView::from),
+            payment_method: customer
+                .payment_method
+                .as_ref()
+                .map(|method| PaymentMethodView {
+                    kind: "card",
+                    brand: &method.brand,
+                    last4: &method.last4,
+                    exp_month: method.exp_month,
+                    exp_year: method.exp_year,
+                }),
+        }
+    }
 }
 
 impl<'a> From<&'a Address> for AddressView<'a> {
@@ -84,19 +168,7 @@ impl<'a> CustomerView<'a> {
             tax_document: customer.tax_document.as_ref().map(|doc| doc.as_str()),
             document_type: None,
             timezone: customer.timezone.as_ref().map(|zone| zone.as_str()),
-            additions: is_enveloped(version).then(|| CustomerAdditions {
-                address: customer.address.as_ref().map(AddressView::from),
-                payment_method: customer
-                    .payment_method
-                    .as_ref()
-                    .map(|method| PaymentMethodView {
-                        kind: "card",
-                        brand: &method.brand,
-                        last4: &method.last4,
-                        exp_month: method.exp_month,
-                        exp_year: method.exp_year,
-                    }),
-            }),
+            additions: is_enveloped(version).then(|| CustomerAdditions::of(customer)),
             metadata: customer.metadata.as_ref().map(ScalarMetadata::entries),
             created_at: customer.created_at.to_string(),
             updated_at: customer.updated_at.to_string(),
@@ -114,13 +186,20 @@ pub struct BatchFailure<'a> {
 }
 
 /// The answer of `POST /customers/batch`: who was created (the fields Commet's `CustomerBatch`
-/// lists), and who not.
+/// lists; whole customers up to 2026-05-25, as its `CustomersBatchResult` has them), and who not.
 #[derive(Serialize)]
 pub(super) struct CustomerBatchView<'a> {
-    successful: Vec<BatchCreated<'a>>,
+    successful: Vec<Created<'a>>,
     failed: Vec<BatchFailed<'a>>,
     object: &'static str,
     livemode: bool,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Created<'a> {
+    Brief(BatchCreated<'a>),
+    Whole(Box<LegacyCustomerView<'a>>),
 }
 
 #[derive(Serialize)]
@@ -143,14 +222,21 @@ impl<'a> CustomerBatchView<'a> {
         created: &'a [Customer],
         failed: &'a [BatchFailure<'a>],
         livemode: bool,
+        version: ApiVersion,
     ) -> Self {
         Self {
             successful: created
                 .iter()
-                .map(|customer| BatchCreated {
-                    id: customer.id.as_str(),
-                    external_id: customer.external_id.as_ref().map(|id| id.as_str()),
-                    email: customer.email.as_str(),
+                .map(|customer| {
+                    if has_legacy_customers(version) {
+                        Created::Whole(Box::new(LegacyCustomerView::new(customer)))
+                    } else {
+                        Created::Brief(BatchCreated {
+                            id: customer.id.as_str(),
+                            external_id: customer.external_id.as_ref().map(|id| id.as_str()),
+                            email: customer.email.as_str(),
+                        })
+                    }
                 })
                 .collect(),
             failed: failed

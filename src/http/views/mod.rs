@@ -22,7 +22,7 @@ use super::error::ApiError;
 use super::response::ApiResponse;
 use super::version::is_enveloped;
 pub use customer::BatchFailure;
-use customer::{CustomerBatchView, CustomerView};
+use customer::{CustomerBatchView, customer_view};
 use invoice::{
     CreatedInvoiceView, InvoiceDeliveryView, InvoiceDownloadView, InvoiceStatusView, InvoiceView,
 };
@@ -57,7 +57,7 @@ pub fn payments(version: ApiVersion, payments: &[Payment], next_cursor: Option<&
 }
 
 pub fn customer(version: ApiVersion, customer: &Customer) -> Answer {
-    ApiResponse::object(version, &CustomerView::new(customer, version))
+    ApiResponse::object(version, &customer_view(customer, version))
 }
 
 /// A batch of customers: those created and those refused.
@@ -67,12 +67,15 @@ pub fn customer_batch(
     failed: &[BatchFailure<'_>],
     livemode: bool,
 ) -> Answer {
-    ApiResponse::object(version, &CustomerBatchView::new(created, failed, livemode))
+    ApiResponse::object(
+        version,
+        &CustomerBatchView::new(created, failed, livemode, version),
+    )
 }
 
 pub fn customers(version: ApiVersion, customers: &[Customer], next_cursor: Option<&str>) -> Answer {
     list(version, customers, next_cursor, |customer| {
-        CustomerView::new(customer, version)
+        customer_view(customer, version)
     })
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use commet_payments::domain::ids::AccountId;
 use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
+use commet_payments::domain::version::ApiVersion;
 use serde_json::{Value, json};
 
 use super::app::TestApp;
@@ -76,7 +77,14 @@ impl TestApp {
         if let Some(address) = address {
             body["address"] = address;
         }
-        let customer = self.post("/api/v1/customers", key, body).await;
+        // In the current version whatever the account's pin: up to 2026-05-25 the e-mail is
+        // `billingEmail`.
+        let create = event("POST", "/api/v1/customers")
+            .key(key)
+            .header("commet-version", ApiVersion::CURRENT.as_str())
+            .json(body)
+            .build();
+        let customer = self.send(create).await;
         let customer_id = customer.data()["id"].as_str().unwrap().to_owned();
         let link = self
             .post(
@@ -153,7 +161,7 @@ pub async fn declined_invoice(t: &TestApp, key: &str, customer: &str) -> String 
             json!({ "customerId": customer, "amount": 300, "currency": "usd", "description": "x" }),
         )
         .await;
-    declined.body["error"]["details"]["invoiceId"]
+    declined.error(402, "payment_failed")["details"]["invoiceId"]
         .as_str()
         .unwrap()
         .to_owned()
