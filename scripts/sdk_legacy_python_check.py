@@ -12,41 +12,18 @@ Usage: sdk_legacy_python_check.py <origin> <api key of an account with an invoic
 "python sdk <release> (<version>): ok" when all held.
 """
 
-import importlib.metadata
 import sys
-import uuid
 
-import commet._http
 import commet._resource_mixins
-import commet._shared
 import httpx
 from commet import Commet
 from commet._exceptions import CommetAPIError, CommetValidationError
+from sdk_under_test import point_at, release, sdk_version, tag
 
 origin, api_key = sys.argv[1:]
-release = importlib.metadata.version("commet-sdk")
-sdk_version = commet._shared.API_VERSION
+# Every answer to the SDK must be shaped by the version the SDK asks for.
+answered_in = point_at(origin)
 assert sdk_version < "2026-06-07", f"{release} speaks {sdk_version}: use sdk_python_check.py"
-tag = f"{release.replace('.', '-')}-{uuid.uuid4().hex[:8]}"  # unique: the check can run again
-
-# The SDK has its origin built in (https://commet.co); this is the one line every reader changes.
-for module in (commet._http, commet._shared):
-    if hasattr(module, "_BASE_URL"):
-        module._BASE_URL = origin
-
-answered_in = set()
-send = httpx.Client.send
-
-
-def recording_send(self, request, **kwargs):
-    response = send(self, request, **kwargs)
-    if "commet-version" in request.headers:  # not the PDF's own download
-        assert request.headers["commet-version"] == sdk_version, request.headers
-        answered_in.add(response.headers.get("commet-version"))
-    return response
-
-
-httpx.Client.send = recording_send
 client = Commet(api_key)
 
 

@@ -1,56 +1,32 @@
 """Drives an older release of Commet's Python SDK, unchanged, against this service.
 
 The README's walkthrough runs commet-sdk 9.7.0 (API 2026-08-27); scripts/walkthrough.sh runs this
-script once more for each older release that speaks another API version (7.0.0: 2026-06-10,
-7.10.0: 2026-07-11, 8.0.0: 2026-07-24, 9.3.0: 2026-07-31), each installed into a folder of its
-own on PYTHONPATH. It goes through what that release can call of this service: customers, links,
-listing pages, cancel, the hosted page, a charge, a declined charge, invoices (a status change,
-a send, a credit and its sixth mail throttled), errors, and webhooks (7.0.0 has no payments), and
-checks that every answer came in the release's own version. Usage: sdk_python_check.py <origin>
-<api key of an account with an invoice>; prints "python sdk <release> (<version>): ok" when all
-held.
-"""
+script once more for each older release that speaks another API version (6.0.0: 2026-06-07,
+7.0.0: 2026-06-10, 7.10.0: 2026-07-11, 8.0.0: 2026-07-24, 9.3.0: 2026-07-31), each installed into
+a folder of its own on PYTHONPATH (releases before 2026-06-07: sdk_legacy_python_check.py). It
+goes through what that release can call of this service: customers, links, listing pages,
+cancel, the hosted page, a charge, a declined charge, invoices (a status change, a send, a
+credit and its sixth mail throttled), errors, and webhooks (6.0.0 and 7.0.0 have no payments),
+and checks that every answer came in the release's own version. Usage: sdk_python_check.py
+<origin> <api key of an account with an invoice>; prints "python sdk <release> (<version>): ok"
+when all held."""
 
 import http.server
-import importlib.metadata
 import inspect
 import io
 import queue
 import re
 import sys
 import threading
-import uuid
 
-import commet._http
-import commet._shared
 import httpx
 import pypdf
 from commet import Commet, CommetAPIError
+from sdk_under_test import point_at, release, sdk_version, tag
 
 origin, api_key = sys.argv[1:]
-release = importlib.metadata.version("commet-sdk")
-sdk_version = commet._shared.API_VERSION
-tag = f"{release.replace('.', '-')}-{uuid.uuid4().hex[:8]}"  # unique: the check can run again
-
-# The SDK has its origin built in (https://commet.co); this is the one line every reader changes.
-for module in (commet._http, commet._shared):
-    if hasattr(module, "_BASE_URL"):
-        module._BASE_URL = origin
-
 # Every answer to the SDK must be shaped by the version the SDK asks for.
-answered_in = set()
-send = httpx.Client.send
-
-
-def recording_send(self, request, **kwargs):
-    response = send(self, request, **kwargs)
-    if "commet-version" in request.headers:
-        assert request.headers["commet-version"] == sdk_version, request.headers
-        answered_in.add(response.headers.get("commet-version"))
-    return response
-
-
-httpx.Client.send = recording_send
+answered_in = point_at(origin)
 client = Commet(api_key)
 
 
