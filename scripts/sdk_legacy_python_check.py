@@ -6,8 +6,8 @@ payments; 5.x also has invoices. scripts/walkthrough.sh runs this script once pe
 installed into a folder of its own on PYTHONPATH. It goes through what the release can call of
 this service: customers (create, a create again by its own id, get, update, list, a batch, a
 field this service does not keep) and, where the release has them, invoices (list, get, a
-credit, its status change, a PDF link); and checks that every answer came in the release's
-version.
+credit, its status change, a PDF link) and webhook endpoints; and checks that every answer came
+in the release's version.
 Usage: sdk_legacy_python_check.py <origin> <api key of an account with an invoice>; prints
 "python sdk <release> (<version>): ok" when all held.
 """
@@ -18,7 +18,7 @@ import commet._resource_mixins
 import httpx
 from commet import Commet
 from commet._exceptions import CommetAPIError, CommetValidationError
-from sdk_under_test import point_at, release, sdk_version, tag
+from sdk_under_test import check_webhooks, point_at, release, sdk_version, tag
 
 origin, api_key = sys.argv[1:]
 # Every answer to the SDK must be shaped by the version the SDK asks for.
@@ -97,6 +97,8 @@ def check_invoices(customer):
 customer = check_customers()
 if hasattr(client, "invoices"):
     check_invoices(customer)
+if hasattr(client.webhooks, "create"):  # 3.x has only the SDK's own verify
+    check_webhooks(client, data)
 # 2026-05-18 (4.x) is answered as the release before it, 2026-05-01.
 assert answered_in == {"2026-05-01" if sdk_version < "2026-05-25" else "2026-05-25"}, answered_in
 print(f"python sdk {release} ({sdk_version}): ok")

@@ -11,18 +11,15 @@ and checks that every answer came in the release's own version. Usage: sdk_pytho
 <origin> <api key of an account with an invoice>; prints "python sdk <release> (<version>): ok"
 when all held."""
 
-import http.server
 import inspect
 import io
-import queue
 import re
 import sys
-import threading
 
 import httpx
 import pypdf
 from commet import Commet, CommetAPIError
-from sdk_under_test import point_at, release, sdk_version, tag
+from sdk_under_test import check_webhooks, point_at, release, sdk_version, tag
 
 origin, api_key = sys.argv[1:]
 # Every answer to the SDK must be shaped by the version the SDK asks for.
@@ -184,41 +181,10 @@ def check_invoices():
     refused(lambda: hasty.invoices.send(credit.id), 429, "rate_limited")
 
 
-def check_webhooks():
-    deliveries = queue.Queue()
-
-    class Receiver(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["content-length"])).decode()
-            deliveries.put((body, self.headers["x-commet-signature"]))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    receiver = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    try:
-        hook = unwrapped(client.webhooks.create(
-            url=f"http://127.0.0.1:{receiver.server_port}/sdk-{tag}",
-            events=["payment_link.completed"]))
-        assert unwrapped(client.webhooks.test(hook.id)).success is True
-        body, signature = deliveries.get(timeout=30)
-        assert client.webhooks.verify(payload=body, signature=signature, secret=hook.secret_key)
-        assert not client.webhooks.verify(payload=body + " ", signature=signature,
-                                          secret=hook.secret_key)
-        assert hook.id in [endpoint.id for endpoint in client.webhooks.list().data]
-        client.webhooks.delete(hook.id)
-        refused(lambda: client.webhooks.get(hook.id), 404, "webhook_not_found")
-    finally:
-        receiver.shutdown()
-
-
 customer = check_customers()
 if hasattr(client, "payments"):
     check_payments(customer)
 check_invoices()
-check_webhooks()
+check_webhooks(client, unwrapped)
 assert answered_in == {sdk_version}, answered_in
 print(f"python sdk {release} ({sdk_version}): ok")

@@ -2,15 +2,20 @@
 
 `release`, `sdk_version` (the API version the release sends) and `tag` (unique per run, so that
 a check can run again); `point_at(origin)` makes the SDK talk to this service and returns the
-set that every answer's `Commet-Version` goes into.
+set that every answer's `Commet-Version` goes into; `check_webhooks` goes through the release's
+webhook endpoints.
 """
 
+import http.server
 import importlib.metadata
+import queue
+import threading
 import uuid
 
 import commet._http
 import commet._shared
 import httpx
+from commet._exceptions import CommetAPIError
 
 release = importlib.metadata.version("commet-sdk")
 sdk_version = commet._shared.API_VERSION
@@ -35,3 +40,41 @@ def point_at(origin):
 
     httpx.Client.send = recording_send
     return answered_in
+
+
+def check_webhooks(client, unwrap):
+    """An endpoint made, a test delivery received and checked with the SDK's own verify, the
+    endpoint listed, deleted and gone. `unwrap` takes an answer to its object."""
+    deliveries = queue.Queue()
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["content-length"])).decode()
+            deliveries.put((body, self.headers["x-commet-signature"]))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        hook = unwrap(client.webhooks.create(
+            url=f"http://127.0.0.1:{receiver.server_port}/sdk-{tag}",
+            events=["payment_link.completed"]))
+        assert unwrap(client.webhooks.test(hook.id)).success is True
+        body, signature = deliveries.get(timeout=30)
+        assert client.webhooks.verify(payload=body, signature=signature, secret=hook.secret_key)
+        assert not client.webhooks.verify(payload=body + " ", signature=signature,
+                                          secret=hook.secret_key)
+        assert hook.id in [endpoint.id for endpoint in client.webhooks.list().data]
+        client.webhooks.delete(hook.id)
+        try:
+            client.webhooks.get(hook.id)
+        except CommetAPIError as error:
+            assert error.status_code == 404, error
+        else:
+            raise AssertionError("a deleted webhook endpoint was still found")
+    finally:
+        receiver.shutdown()
