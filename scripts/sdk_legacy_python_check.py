@@ -97,7 +97,7 @@ def check_invoices(customer):
 customer = check_customers()
 if hasattr(client, "invoices"):
     check_invoices(customer)
-if hasattr(client.webhooks, "create"):  # 3.x has only the SDK's own verify
+if hasattr(client.webhooks, "create"):  # 3.x and 4.x have only the SDK's own verify
     check_webhooks(client, data)
 # 2026-05-18 (4.x) is answered as the release before it, 2026-05-01.
 assert answered_in == {"2026-05-01" if sdk_version < "2026-05-25" else "2026-05-25"}, answered_in

@@ -60,6 +60,8 @@ pub(super) struct LegacyCustomerView<'a> {
     domain: Option<&'a str>,
     website: Option<&'a str>,
     billing_email: &'a str,
+    /// Ours: kept since 2026-07-11's model, and shown here so that no field kept is hidden.
+    tax_document: Option<&'a str>,
     timezone: Option<&'a str>,
     language: Option<&'a str>,
     industry: Option<&'a str>,
@@ -83,6 +85,7 @@ impl<'a> LegacyCustomerView<'a> {
             domain: None,
             website: None,
             billing_email: customer.email.as_str(),
+            tax_document: customer.tax_document.as_ref().map(|doc| doc.as_str()),
             timezone: customer.timezone.as_ref().map(|zone| zone.as_str()),
             language: None,
             industry: None,
