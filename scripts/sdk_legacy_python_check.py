@@ -49,6 +49,7 @@ def check_customers():
     email = f"legacy-{tag}@example.com"
     customer = data(client.customers.create(email=email, id=f"legacy-{tag}", full_name="Ada"))
     assert (customer.billing_email, customer.full_name) == (email, "Ada"), customer
+    assert customer.organization_id.startswith("acct_"), customer
     # 5.x sends the SDK's `id` as `id`: a create again by it answers the customer. 3.x and 4.x
     # send it as `externalId`, which another customer cannot take.
     sent = commet._resource_mixins.build_customer_create_body(email=email, id=f"legacy-{tag}")

@@ -31,6 +31,7 @@ const email = `node5-${tag}@example.com`;
 const customer = data(await commet.customers.create({ email, id: `node5-${tag}`, fullName: "Grace" }));
 assert.equal(customer.billingEmail, email);
 assert.equal(customer.fullName, "Grace");
+assert.match(customer.organizationId, /^acct_/);
 const again = data(await commet.customers.create({ email, id: `node5-${tag}` }));
 assert.equal(again.id, customer.id, "a create again by its own id answers the customer");
 assert.equal(data(await commet.customers.get({ id: `node5-${tag}` })).id, customer.id);

@@ -85,7 +85,7 @@ pub async fn create_batch(app: &'static App, request: ApiRequest) -> Result<ApiR
             }
         }
     }
-    views::customer_batch(request.version, &created, &failed, livemode)
+    views::customer_batch(request.version, account, &created, &failed, livemode)
 }
 
 /// The body's `customers`: a list of 1 to `BATCH_LIMIT` entries, checked one by one later.

@@ -31,7 +31,7 @@ pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiRespons
             Timestamp::now(),
             request.principal.livemode(),
         );
-        let response = views::customer(request.version, &customer)?;
+        let response = views::customer(request.version, account, &customer)?;
         let completion = completing(&request, &response);
         let outcome = app
             .store
@@ -44,7 +44,7 @@ pub async fn create(app: &'static App, request: ApiRequest) -> Result<ApiRespons
             }
             (InsertCustomerOutcome::DuplicateExternalId, Some(own_id)) => {
                 if let Some(holder) = holder_of(app, account, own_id).await? {
-                    return views::customer(request.version, &holder);
+                    return views::customer(request.version, account, &holder);
                 }
             }
         }
@@ -136,12 +136,13 @@ fn parse_address(fields: &mut Fields<'_>) -> Option<Address> {
 pub async fn get(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let not_found = || ApiError::not_found(Resource::Customer);
     let reference = CustomerRef::parse(request.param("id")).map_err(|_| not_found())?;
+    let account = &request.principal.account_id;
     let customer = app
         .store
-        .get_customer(&request.principal.account_id, &reference)
+        .get_customer(account, &reference)
         .await?
         .ok_or_else(not_found)?;
-    views::customer(request.version, &customer)
+    views::customer(request.version, account, &customer)
 }
 
 /// `PATCH` (or, up to 2026-07-11, `PUT`) `/customers/{id}`, by `cus_` id or externalId: only
@@ -154,7 +155,7 @@ pub async fn update(app: &'static App, request: ApiRequest) -> Result<ApiRespons
     let account = &request.principal.account_id;
     if changes.is_empty() {
         let customer = app.store.get_customer(account, &reference).await?;
-        return views::customer(request.version, &customer.ok_or_else(not_found)?);
+        return views::customer(request.version, account, &customer.ok_or_else(not_found)?);
     }
     match app
         .store
@@ -162,7 +163,7 @@ pub async fn update(app: &'static App, request: ApiRequest) -> Result<ApiRespons
         .await?
     {
         UpdateCustomerOutcome::Updated(customer) | UpdateCustomerOutcome::Unchanged(customer) => {
-            views::customer(request.version, &customer)
+            views::customer(request.version, account, &customer)
         }
         UpdateCustomerOutcome::NotFound => Err(not_found()),
         UpdateCustomerOutcome::DuplicateExternalId => Err(duplicate_external_id()),
@@ -248,9 +249,9 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
             .store
             .get_customer(account, &CustomerRef::External(external))
             .await?;
-        return views::customers(request.version, found.as_slice(), None);
+        return views::customers(request.version, account, found.as_slice(), None);
     }
     let found = app.store.list_customers(account, &page).await?;
     let cursor = found.next.as_ref().map(|next| listing.cursor(next));
-    views::customers(request.version, &found.items, cursor.as_deref())
+    views::customers(request.version, account, &found.items, cursor.as_deref())
 }

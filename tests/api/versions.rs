@@ -194,7 +194,7 @@ async fn each_version_answers_exactly_the_fields_its_sdk_declares() {
 #[tokio::test]
 async fn up_to_2026_05_25_a_customers_email_is_billing_email_both_ways() {
     let t = TestApp::new().await;
-    let (_, key) = t
+    let (account, key) = t
         .account_pinned(Mode::Sandbox, Some(ApiVersion::V2026_05_25))
         .await;
     let created = t
@@ -208,6 +208,7 @@ async fn up_to_2026_05_25_a_customers_email_is_billing_email_both_ways() {
     assert_eq!(created.header("commet-version"), Some("2026-05-25"));
     assert_eq!(created.data()["billingEmail"], "old@example.com");
     assert_eq!(created.data()["externalId"], "legacy-1");
+    assert_eq!(created.data()["organizationId"], account.id.as_str());
     assert!(created.data().get("email").is_none(), "{}", created.text);
     let again = t
         .post(
@@ -497,6 +498,10 @@ mod golden {
         Timestamp::parse(text).unwrap()
     }
 
+    fn account() -> AccountId {
+        AccountId::parse("acct_01KGXDENACC0VNT00000000001").unwrap()
+    }
+
     fn customer() -> Customer {
         let mut customer = Customer::create(
             NewCustomer {
@@ -641,10 +646,14 @@ mod golden {
                 };
                 Ok(ApiResponse::from_error(&error, "https://api.example/docs/errors", v).0)
             }),
-            ("create_customer", |v| views::customer(v, &customer())),
-            ("get_customer", |v| views::customer(v, &customer())),
+            ("create_customer", |v| {
+                views::customer(v, &account(), &customer())
+            }),
+            ("get_customer", |v| {
+                views::customer(v, &account(), &customer())
+            }),
             ("list_customers", |v| {
-                views::customers(v, &[customer()], None)
+                views::customers(v, &account(), &[customer()], None)
             }),
             ("get_invoice", |v| views::invoice(v, &invoice())),
             ("list_invoices", |v| {
@@ -702,7 +711,9 @@ mod golden {
     #[test]
     fn a_vaulted_cards_token_is_in_no_version() {
         for version in ApiVersion::ALL {
-            let body = views::customer(version, &customer()).unwrap().body;
+            let body = views::customer(version, &account(), &customer())
+                .unwrap()
+                .body;
             assert!(!body.contains("pm_never_shown"), "{version}");
         }
     }

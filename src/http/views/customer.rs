@@ -7,14 +7,19 @@ use serde_json::Value;
 
 use crate::domain::address::Address;
 use crate::domain::customer::Customer;
+use crate::domain::ids::AccountId;
 use crate::domain::text::ScalarMetadata;
 use crate::domain::version::ApiVersion;
 use crate::http::version::{has_legacy_customers, is_enveloped};
 
 /// A customer as `version` shows one.
-pub(super) fn customer_view(customer: &Customer, version: ApiVersion) -> AnyCustomerView<'_> {
+pub(super) fn customer_view<'a>(
+    customer: &'a Customer,
+    account: &'a AccountId,
+    version: ApiVersion,
+) -> AnyCustomerView<'a> {
     if has_legacy_customers(version) {
-        AnyCustomerView::Legacy(LegacyCustomerView::new(customer))
+        AnyCustomerView::Legacy(LegacyCustomerView::new(customer, account))
     } else {
         AnyCustomerView::Current(CustomerView::new(customer, version))
     }
@@ -55,6 +60,8 @@ pub(super) struct LegacyCustomerView<'a> {
     id: &'a str,
     object: &'static str,
     livemode: bool,
+    /// The account: Commet's customers belong to an organization, this service's to an account.
+    organization_id: &'a str,
     external_id: Option<&'a str>,
     full_name: Option<&'a str>,
     domain: Option<&'a str>,
@@ -75,11 +82,12 @@ pub(super) struct LegacyCustomerView<'a> {
 }
 
 impl<'a> LegacyCustomerView<'a> {
-    fn new(customer: &'a Customer) -> Self {
+    fn new(customer: &'a Customer, account: &'a AccountId) -> Self {
         Self {
             id: customer.id.as_str(),
             object: "customer",
             livemode: customer.livemode,
+            organization_id: account.as_str(),
             external_id: customer.external_id.as_ref().map(|id| id.as_str()),
             full_name: customer.full_name.as_ref().map(|name| name.as_str()),
             domain: None,
@@ -225,6 +233,7 @@ impl<'a> CustomerBatchView<'a> {
         created: &'a [Customer],
         failed: &'a [BatchFailure<'a>],
         livemode: bool,
+        account: &'a AccountId,
         version: ApiVersion,
     ) -> Self {
         Self {
@@ -232,7 +241,7 @@ impl<'a> CustomerBatchView<'a> {
                 .iter()
                 .map(|customer| {
                     if has_legacy_customers(version) {
-                        Created::Whole(Box::new(LegacyCustomerView::new(customer)))
+                        Created::Whole(Box::new(LegacyCustomerView::new(customer, account)))
                     } else {
                         Created::Brief(BatchCreated {
                             id: customer.id.as_str(),

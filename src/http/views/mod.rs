@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::customer::Customer;
 use crate::domain::delivery::Attempt;
+use crate::domain::ids::AccountId;
 use crate::domain::invoice::Invoice;
 use crate::domain::payment::Payment;
 use crate::domain::text::Metadata;
@@ -56,26 +57,33 @@ pub fn payments(version: ApiVersion, payments: &[Payment], next_cursor: Option<&
     })
 }
 
-pub fn customer(version: ApiVersion, customer: &Customer) -> Answer {
-    ApiResponse::object(version, &customer_view(customer, version))
+/// A customer of `account` (which versions up to 2026-05-25 show as its `organizationId`).
+pub fn customer(version: ApiVersion, account: &AccountId, customer: &Customer) -> Answer {
+    ApiResponse::object(version, &customer_view(customer, account, version))
 }
 
 /// A batch of customers: those created and those refused.
 pub fn customer_batch(
     version: ApiVersion,
+    account: &AccountId,
     created: &[Customer],
     failed: &[BatchFailure<'_>],
     livemode: bool,
 ) -> Answer {
     ApiResponse::object(
         version,
-        &CustomerBatchView::new(created, failed, livemode, version),
+        &CustomerBatchView::new(created, failed, livemode, account, version),
     )
 }
 
-pub fn customers(version: ApiVersion, customers: &[Customer], next_cursor: Option<&str>) -> Answer {
+pub fn customers(
+    version: ApiVersion,
+    account: &AccountId,
+    customers: &[Customer],
+    next_cursor: Option<&str>,
+) -> Answer {
     list(version, customers, next_cursor, |customer| {
-        customer_view(customer, version)
+        customer_view(customer, account, version)
     })
 }
 
