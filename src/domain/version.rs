@@ -69,8 +69,8 @@ impl ApiVersion {
     }
 
     /// The release a requested date means: the newest one not after it. Dates before the first
-    /// release get the first (older Commet SDKs send them and its shapes are theirs); a date
-    /// after the current version names a release this service does not know.
+    /// release get the first (no Commet SDK sends one: those before it send no version); a
+    /// date after the current version names a release this service does not know.
     pub fn resolve(requested: Date) -> Result<Self, Invalid> {
         if requested > Self::CURRENT.date() {
             return Err(Self::refusal());
