@@ -44,7 +44,7 @@ def point_at(origin):
 
 def check_webhooks(client, unwrap):
     """An endpoint made, a test delivery received and checked with the SDK's own verify, the
-    endpoint listed, deleted and gone. `unwrap` takes an answer to its object."""
+    endpoint changed, listed, deleted and gone. `unwrap` takes an answer to its object."""
     deliveries = queue.Queue()
 
     class Receiver(http.server.BaseHTTPRequestHandler):
@@ -68,6 +68,12 @@ def check_webhooks(client, unwrap):
         assert client.webhooks.verify(payload=body, signature=signature, secret=hook.secret_key)
         assert not client.webhooks.verify(payload=body + " ", signature=signature,
                                           secret=hook.secret_key)
+        # The release's own update (PUT up to 7.x, PATCH from 8.0): described, then paused.
+        described = unwrap(client.webhooks.update(hook.id, description=f"SDK {tag}"))
+        assert (described.id, described.description) == (hook.id, f"SDK {tag}"), described
+        paused = unwrap(client.webhooks.update(hook.id, is_active=False))
+        assert (paused.is_active, paused.description) == (False, f"SDK {tag}"), paused
+        assert unwrap(client.webhooks.get(hook.id)).is_active is False
         assert hook.id in [endpoint.id for endpoint in client.webhooks.list().data]
         client.webhooks.delete(hook.id)
         try:
