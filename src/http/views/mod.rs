@@ -1,6 +1,7 @@
 //! Every answer's shape, per API version (docs/contract.md §2 and §6): the one place that knows
-//! what a version changes. Handlers call the function for what they answer and never look at the
-//! version themselves.
+//! what a version changes in answers. Handlers call the function for what they answer and never
+//! look at the version for it; what a version changes in requests (the name of a customer's
+//! e-mail) is asked of `http::version`.
 
 mod customer;
 mod invoice;
