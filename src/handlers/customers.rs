@@ -176,19 +176,23 @@ const UNKEPT_LEGACY_FIELDS: [&str; 4] = ["domain", "website", "language", "indus
 /// Refuses by name, never drops unseen, what the customer model of another API version has:
 /// the e-mail under its other name, and up to 2026-05-25 the fields this service does not keep.
 fn refuse_other_versions_fields(fields: &mut Fields<'_>, version: ApiVersion) {
-    let refuse = |fields: &mut Fields<'_>, name: &'static str, why: String| {
-        fields.optional(name, |_| Err::<(), _>(Invalid::new(why)));
+    // The message is written only when the field was sent: every create and update comes here.
+    let refuse = |fields: &mut Fields<'_>, name: &'static str, why: &dyn Fn() -> String| {
+        fields.optional(name, |_| Err::<(), _>(Invalid::new(why())));
     };
     if has_legacy_customers(version) {
-        let why = format!("is `billingEmail` in API version {version}");
-        refuse(fields, "email", why);
+        refuse(fields, "email", &|| {
+            format!("is `billingEmail` in API version {version}")
+        });
         for name in UNKEPT_LEGACY_FIELDS {
-            let why = "is a customer field of API 2026-05-25 that this service does not keep";
-            refuse(fields, name, why.to_owned());
+            refuse(fields, name, &|| {
+                "is a customer field of API 2026-05-25 that this service does not keep".into()
+            });
         }
     } else {
-        let why = format!("is `email` in API version {version} (`billingEmail` up to 2026-05-25)");
-        refuse(fields, "billingEmail", why);
+        refuse(fields, "billingEmail", &|| {
+            format!("is `email` in API version {version} (`billingEmail` up to 2026-05-25)")
+        });
     }
 }
 
