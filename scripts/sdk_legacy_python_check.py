@@ -1,13 +1,14 @@
 """Drives a release of Commet's Python SDK from before 2026-06-07, unchanged, against this service.
 
-Those releases (commet-sdk 3.1.0: API 2026-05-01, 4.6.0: 2026-05-18, answered as 2026-05-01,
+Those releases (commet-sdk 1.10.0 and 2.0.0, which send no version and call the API without
+`/v1`, answered as 2026-05-01; 3.1.0: 2026-05-01; 4.6.0: 2026-05-18, answered as 2026-05-01;
 and 5.5.0: 2026-05-25) have the older customer model, whose e-mail is `billingEmail`, and no
 payments; 5.x also has invoices. scripts/walkthrough.sh runs this script once per release, each
 installed into a folder of its own on PYTHONPATH. It goes through what the release can call of
 this service: customers (create, a create again by its own id, get, update, list, a batch, a
 field this service does not keep) and, where the release has them, invoices (list, get, a
-credit, its status change, a PDF link) and webhook endpoints; and checks that every answer came
-in the release's version.
+credit, its status change, a PDF link) and webhook endpoints, else its signature check of a
+delivery; and checks that every answer came in the version the release gets.
 Usage: sdk_legacy_python_check.py <origin> <api key of an account with an invoice>; prints
 "python sdk <release> (<version>): ok" when all held.
 """
@@ -18,12 +19,20 @@ import commet._resource_mixins
 import httpx
 from commet import Commet
 from commet._exceptions import CommetAPIError, CommetValidationError
-from sdk_under_test import check_webhooks, point_at, release, sdk_version, tag
+from sdk_under_test import (
+    answered_as,
+    check_verify,
+    check_webhooks,
+    point_at,
+    release,
+    sdk_version,
+    tag,
+)
 
 origin, api_key = sys.argv[1:]
 # Every answer to the SDK must be shaped by the version the SDK asks for.
 answered_in = point_at(origin)
-assert sdk_version < "2026-06-07", f"{release} speaks {sdk_version}: use sdk_python_check.py"
+assert answered_as < "2026-06-07", f"{release} speaks {sdk_version}: use sdk_python_check.py"
 client = Commet(api_key)
 
 
@@ -50,8 +59,8 @@ def check_customers():
     customer = data(client.customers.create(email=email, id=f"legacy-{tag}", full_name="Ada"))
     assert (customer.billing_email, customer.full_name) == (email, "Ada"), customer
     assert customer.organization_id.startswith("acct_"), customer
-    # 5.x sends the SDK's `id` as `id`: a create again by it answers the customer. 3.x and 4.x
-    # send it as `externalId`, which another customer cannot take.
+    # 5.x sends the SDK's `id` as `id`: a create again by it answers the customer. Releases
+    # before send it as `externalId`, which another customer cannot take.
     sent = commet._resource_mixins.build_customer_create_body(email=email, id=f"legacy-{tag}")
     if "id" in sent:
         again = data(client.customers.create(email=email, id=f"legacy-{tag}"))
@@ -71,7 +80,7 @@ def check_customers():
     batch = client.customers.create_batch([
         {"email": f"legacy-batch-{tag}@example.com", "id": f"legacy-batch-{tag}"},
         {"full_name": "No E-mail"}]).data
-    # 3.x and 4.x hand back the batch's answer as it came; 5.x as CustomersBatchResult.
+    # Releases before 5.x hand back the batch's answer as it came; 5.x as CustomersBatchResult.
     successful = batch["successful"] if isinstance(batch, dict) else batch.successful
     failed = batch["failed"] if isinstance(batch, dict) else batch.failed
     emails = [c["billing_email"] if isinstance(c, dict) else c.billing_email for c in successful]
@@ -98,8 +107,9 @@ def check_invoices(customer):
 customer = check_customers()
 if hasattr(client, "invoices"):
     check_invoices(customer)
-if hasattr(client.webhooks, "create"):  # 3.x and 4.x have only the SDK's own verify
+if hasattr(client.webhooks, "create"):
     check_webhooks(client, data)
-# 2026-05-18 (4.x) is answered as the release before it, 2026-05-01.
-assert answered_in == {"2026-05-01" if sdk_version < "2026-05-25" else "2026-05-25"}, answered_in
-print(f"python sdk {release} ({sdk_version}): ok")
+else:  # before 5.x a release's webhooks are only its own verify
+    check_verify(client, origin, api_key)
+assert answered_in == {answered_as}, answered_in
+print(f"python sdk {release} ({sdk_version or 'no version'}): ok")

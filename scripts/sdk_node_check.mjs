@@ -1,15 +1,14 @@
 // Drives Commet's own Node SDK, @commet/node 7.10.0 (API version 2026-07-11), unchanged, against
 // this service: customers, links, the hosted page, listing pages, cancel, a charge, a declined
-// charge, invoices (a send, a status change, a PDF download, a throttled sixth send). The SDK has
-// its origin (https://commet.co) built in and no option to change it, so this script points
-// `fetch` here; nothing else is touched.
+// charge, invoices (a send, a status change, a PDF download, a throttled sixth send).
+// scripts/sdk_node_origin.mjs points the SDK here.
 // Usage: node scripts/sdk_node_check.mjs <origin> <api key>. Prints "node sdk: ok" when all held.
 import assert from "node:assert/strict";
-import { Commet, CommetAPIError } from "@commet/node";
+import { API_VERSION, Commet, CommetAPIError } from "@commet/node";
+import { pointFetchAt, realFetch } from "./sdk_node_origin.mjs";
 
 const [origin, apiKey] = process.argv.slice(2);
-const realFetch = globalThis.fetch;
-globalThis.fetch = (url, init) => realFetch(String(url).replace("https://commet.co", origin), init);
+const answeredIn = pointFetchAt(origin);
 
 const commet = new Commet({ apiKey, retries: 0, telemetry: false });
 
@@ -99,7 +98,7 @@ assert.equal(settled.data.status, "void");
 // Its PDF, from a download link, still says what it is.
 const download = await commet.invoices.getDownloadUrl({ id: invoiceId });
 assert.equal(download.data.object, "invoice");
-const pdf = await fetch(download.data.url);
+const pdf = await realFetch(download.data.url);
 assert.equal(pdf.status, 200);
 assert.equal(pdf.headers.get("content-type"), "application/pdf");
 const bytes = Buffer.from(await pdf.arrayBuffer());
@@ -120,7 +119,7 @@ assert.equal(credit.data.invoiceType, "adjustment");
 assert.equal(credit.data.status, "outstanding");
 assert.equal(credit.data.total, -500);
 const creditLink = await commet.invoices.getDownloadUrl({ id: credit.data.id });
-const creditPdf = Buffer.from(await (await fetch(creditLink.data.url)).arrayBuffer());
+const creditPdf = Buffer.from(await (await realFetch(creditLink.data.url)).arrayBuffer());
 assert.ok(creditPdf.includes("(Credit note " + credit.data.invoiceNumber + ")"), "a credit note");
 assert.ok(creditPdf.includes("(-$5.00)"), "its amount credited");
 // Mailed five times at once, the sixth is throttled: 429 rate_limited, as the SDK names it.
@@ -135,4 +134,5 @@ try {
   assert.equal(error.statusCode, 429);
   assert.equal(error.code, "rate_limited");
 }
+assert.deepEqual([...answeredIn], [API_VERSION]);
 console.log("node sdk: ok");

@@ -3,23 +3,17 @@
 // whose e-mail is `billingEmail`, and no payments: this goes through customers (create, a create
 // again by its own id, get, update, list, a batch, a field this service does not keep) and
 // invoices (list, get, a credit and its status change, a PDF link), and checks that every
-// answer came in 2026-05-25. The SDK has its origin (https://commet.co) built in, so this script
-// points `fetch` here; nothing else is touched.
+// answer came in 2026-05-25 (scripts/sdk_node_origin.mjs points the SDK here).
 // Usage: node scripts/sdk_node_legacy_check.mjs <origin> <api key of an account with an invoice>.
 // Prints "node sdk 5.5.1 (2026-05-25): ok" when all held.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { API_VERSION, Commet, CommetValidationError, SDK_VERSION } from "@commet/node-5";
+import { pointFetchAt, realFetch } from "./sdk_node_origin.mjs";
 
 const [origin, apiKey] = process.argv.slice(2);
 const tag = randomUUID().slice(0, 8); // unique: the check can run again
-const answeredIn = new Set();
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (url, init) => {
-  const answer = await realFetch(String(url).replace("https://commet.co", origin), init);
-  answeredIn.add(answer.headers.get("commet-version"));
-  return answer;
-};
+const answeredIn = pointFetchAt(origin);
 
 const commet = new Commet({ apiKey, retries: 0, telemetry: false });
 const data = (answer) => {

@@ -5,9 +5,10 @@
 # Every ```sh block of the README's "## Walkthrough" section, then of docs/walkthrough.md, is run
 # in order in one bash, as a reader would paste them, then the one ```python block (Commet's own
 # Python SDK, commet-sdk 9.7.0, from .venv), then scripts/sdk_node_check.mjs (@commet/node
-# 7.10.0) and scripts/sdk_node_legacy_check.mjs (5.5.1), then scripts/sdk_python_check.py with
-# each older commet-sdk release that speaks another API version (SDK_RELEASES below) and
-# scripts/sdk_legacy_python_check.py with those before 2026-06-07 (LEGACY_SDK_RELEASES); with
+# 7.10.0), scripts/sdk_node_legacy_check.mjs (5.5.1) and scripts/sdk_node_unversioned_check.mjs
+# (1.10.1), then scripts/sdk_python_check.py with each older commet-sdk release that speaks
+# another API version (SDK_RELEASES below) and scripts/sdk_legacy_python_check.py with those
+# before 2026-06-07 and before versions (LEGACY_SDK_RELEASES); with
 # only the ports and the .local/ folder rewritten to this run's own (free ports, a temporary
 # folder), so a developer's running start.sh is not disturbed.
 # Run by scripts/test.sh; fails on a failing command or on a missing expected answer.
@@ -24,8 +25,9 @@ sdk_folders=()
 for release in "${SDK_RELEASES[@]}"; do
   sdk_folders+=("$(ensure_commet_sdk_release "$release")")
 done
-# And those of the customer model before 2026-06-07 (2026-05-01, 2026-05-18, 2026-05-25).
-LEGACY_SDK_RELEASES=(3.1.0 4.6.0 5.5.0)
+# And those of the customer model before 2026-06-07: 1.x and 2.x send no version and call the API
+# without /v1 (each its own HTTP layer); then 2026-05-01, 2026-05-18, 2026-05-25.
+LEGACY_SDK_RELEASES=(1.10.0 2.0.0 3.1.0 4.6.0 5.5.0)
 legacy_sdk_folders=()
 for release in "${LEGACY_SDK_RELEASES[@]}"; do
   legacy_sdk_folders+=("$(ensure_commet_sdk_release "$release")")
@@ -93,6 +95,11 @@ if ! node scripts/sdk_node_legacy_check.mjs "http://127.0.0.1:$api_port" "$(cat 
   cat "$work/out.txt" >&2
   die "@commet/node 5.5.1 did not work against the API"
 fi
+log "driving @commet/node 1.10.1 through scripts/sdk_node_unversioned_check.mjs"
+if ! node scripts/sdk_node_unversioned_check.mjs "http://127.0.0.1:$api_port" "$(cat "$work/local/other-key")" >> "$work/out.txt" 2>&1; then
+  cat "$work/out.txt" >&2
+  die "@commet/node 1.10.1 did not work against the API"
+fi
 for folder in "${sdk_folders[@]}"; do
   log "driving $(basename "$folder") through scripts/sdk_python_check.py"
   if ! PYTHONPATH=$folder "$VENV/bin/python3" scripts/sdk_python_check.py "http://127.0.0.1:$api_port" \
@@ -126,7 +133,9 @@ for expected in \
   'ok: the page says Paid' 'ok: the merchant' 'succeeded stripe' 'succeeded stripe False' 'payment_failed authentication_required' \
   'pat.new@example.com' "[('Pat New', True)]" \
   'receipt: Your receipt from Local sandbox' 'bill: £24.00 due' 'node sdk: ok' \
-  'node sdk 5.5.1 (2026-05-25): ok' \
+  '"billingEmail":"' '"success":false,"type":"not_found_error","code":"customer_not_found"' \
+  'node sdk 5.5.1 (2026-05-25): ok' 'node sdk 1.10.1 (no version): ok' \
+  'python sdk 1.10.0 (no version): ok' 'python sdk 2.0.0 (no version): ok' \
   'python sdk 6.0.0 (2026-06-07): ok' 'python sdk 7.0.0 (2026-06-10): ok' \
   'python sdk 7.10.0 (2026-07-11): ok' 'python sdk 3.1.0 (2026-05-01): ok' \
   'python sdk 4.6.0 (2026-05-18): ok' 'python sdk 5.5.0 (2026-05-25): ok' \

@@ -27,7 +27,7 @@ pub struct Function {
     pub serve: Serve,
 }
 
-/// A JSON API function: its routes (one per method), one handler, through the `serve` pipeline.
+/// A JSON API function: its routes, one handler, through the `serve` pipeline.
 macro_rules! api {
     ($route:path, $handler:path) => {
         api!([$route], $handler)
@@ -37,18 +37,31 @@ macro_rules! api {
             name: $first.function,
             routes: &[$first $(, $route)*],
             serve: |app, event| {
-                let route = route_for(&[&$first $(, &$route)*], event.method().as_str());
+                let route = route_for(&[&$first $(, &$route)*], &event);
                 Box::pin(serve(app, route, event, $handler))
             },
         }
     };
 }
 
-/// The route of `routes` for `method`; the first when none has it (`serve` then answers 405).
-fn route_for(routes: &[&'static Route], method: &str) -> &'static Route {
-    routes
-        .iter()
+/// The route of `routes` for the event's method and path. Only when more than one has its
+/// method is the path matched here; a route that does not match is answered 404 or 405 by
+/// `serve`.
+fn route_for(routes: &[&'static Route], event: &Request) -> &'static Route {
+    let method = event.method().as_str();
+    let mut with_method = routes.iter().filter(|route| route.method == method);
+    if let (Some(only), None) = (with_method.next(), with_method.next()) {
+        return only;
+    }
+    let path = crate::http::request::raw_path(event);
+    let with_path = || {
+        routes
+            .iter()
+            .filter(|route| route.match_path(&path).is_some())
+    };
+    with_path()
         .find(|route| route.method == method)
+        .or_else(|| with_path().next())
         .unwrap_or(&routes[0])
 }
 
@@ -66,15 +79,32 @@ functions! {
     GET_PAYMENT = api!(routes::GET_PAYMENT, handlers::payments::get);
     CANCEL_PAYMENT = api!(routes::CANCEL_PAYMENT, handlers::payments::cancel);
     CHARGE_PAYMENT = api!(routes::CHARGE_PAYMENT, handlers::charge::charge);
-    CREATE_CUSTOMER = api!(routes::CREATE_CUSTOMER, handlers::customers::create);
+    CREATE_CUSTOMER = api!(
+        [routes::CREATE_CUSTOMER, routes::UNVERSIONED_CREATE_CUSTOMER],
+        handlers::customers::create
+    );
     CREATE_CUSTOMER_BATCH = api!(
-        routes::CREATE_CUSTOMER_BATCH,
+        [
+            routes::CREATE_CUSTOMER_BATCH,
+            routes::UNVERSIONED_CREATE_CUSTOMER_BATCH
+        ],
         handlers::customer_batch::create_batch
     );
-    LIST_CUSTOMERS = api!(routes::LIST_CUSTOMERS, handlers::customers::list);
-    GET_CUSTOMER = api!(routes::GET_CUSTOMER, handlers::customers::get);
+    LIST_CUSTOMERS = api!(
+        [routes::LIST_CUSTOMERS, routes::UNVERSIONED_LIST_CUSTOMERS],
+        handlers::customers::list
+    );
+    GET_CUSTOMER = api!(
+        [routes::GET_CUSTOMER, routes::UNVERSIONED_GET_CUSTOMER],
+        handlers::customers::get
+    );
     UPDATE_CUSTOMER = api!(
-        [routes::UPDATE_CUSTOMER, routes::PATCH_CUSTOMER],
+        [
+            routes::UPDATE_CUSTOMER,
+            routes::PATCH_CUSTOMER,
+            routes::UNVERSIONED_UPDATE_CUSTOMER,
+            routes::UNVERSIONED_PATCH_CUSTOMER
+        ],
         handlers::customers::update
     );
     GET_INVOICE = api!(routes::GET_INVOICE, handlers::invoices::get);

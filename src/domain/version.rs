@@ -41,6 +41,7 @@ impl ApiVersion {
 
     /// What a request gets when neither it nor its account names a version.
     pub const CURRENT: ApiVersion = ApiVersion::V2026_08_27;
+    pub const FIRST: ApiVersion = ApiVersion::V2026_05_01;
 
     pub fn date(self) -> Date {
         match self {
@@ -79,7 +80,7 @@ impl ApiVersion {
             .into_iter()
             .rev()
             .find(|release| release.date() <= requested)
-            .unwrap_or(ApiVersion::V2026_05_01))
+            .unwrap_or(ApiVersion::FIRST))
     }
 
     /// Parses `YYYY-MM-DD` (a real calendar date) and resolves it.

@@ -65,6 +65,34 @@ pub const PATCH_CUSTOMER: Route = Route {
     path: "/api/v1/customers/{id}",
 };
 
+/// The customer routes again without `/v1`, where Commet's SDKs from before API versions call
+/// (`commet-sdk` up to 2.x, `@commet/node` 1.x): answered as the first version unless the
+/// request names one (`version::requested_at`).
+pub const UNVERSIONED_CREATE_CUSTOMER: Route = Route {
+    path: "/api/customers",
+    ..CREATE_CUSTOMER
+};
+pub const UNVERSIONED_CREATE_CUSTOMER_BATCH: Route = Route {
+    path: "/api/customers/batch",
+    ..CREATE_CUSTOMER_BATCH
+};
+pub const UNVERSIONED_LIST_CUSTOMERS: Route = Route {
+    path: "/api/customers",
+    ..LIST_CUSTOMERS
+};
+pub const UNVERSIONED_GET_CUSTOMER: Route = Route {
+    path: "/api/customers/{id}",
+    ..GET_CUSTOMER
+};
+pub const UNVERSIONED_UPDATE_CUSTOMER: Route = Route {
+    path: "/api/customers/{id}",
+    ..UPDATE_CUSTOMER
+};
+pub const UNVERSIONED_PATCH_CUSTOMER: Route = Route {
+    path: "/api/customers/{id}",
+    ..PATCH_CUSTOMER
+};
+
 pub const CHARGE_PAYMENT: Route = Route {
     function: "charge_payment",
     method: "POST",
@@ -210,6 +238,12 @@ pub const ALL: &[Route] = &[
     GET_CUSTOMER,
     UPDATE_CUSTOMER,
     PATCH_CUSTOMER,
+    UNVERSIONED_CREATE_CUSTOMER,
+    UNVERSIONED_CREATE_CUSTOMER_BATCH,
+    UNVERSIONED_LIST_CUSTOMERS,
+    UNVERSIONED_GET_CUSTOMER,
+    UNVERSIONED_UPDATE_CUSTOMER,
+    UNVERSIONED_PATCH_CUSTOMER,
     GET_INVOICE,
     LIST_INVOICES,
     CREATE_INVOICE,
@@ -233,6 +267,17 @@ pub const ALL: &[Route] = &[
     STRIPE_WEBHOOK,
     ERROR_DOCS,
 ];
+
+/// Whether `path` is under the API's prefix but not under `/v1`: where Commet's SDKs from
+/// before API versions call.
+pub fn is_unversioned(path: &str) -> bool {
+    path.strip_prefix("/api")
+        .is_some_and(|rest| (rest.is_empty() || rest.starts_with('/')) && !is_v1(rest))
+}
+
+fn is_v1(rest: &str) -> bool {
+    rest == "/v1" || rest.starts_with("/v1/")
+}
 
 /// The function behind API Gateway's `$default` route: everything no route above matches.
 pub const FALLBACK_FUNCTION: &str = "not_found";
@@ -358,6 +403,48 @@ mod tests {
     }
 
     #[test]
+    fn the_prefix_without_v1_is_unversioned() {
+        for path in [
+            "/api/customers",
+            "/api/customers/c",
+            "/api/plans",
+            "/api",
+            "/api/v2/x",
+        ] {
+            assert!(is_unversioned(path), "{path}");
+        }
+        for path in [
+            "/api/v1/customers",
+            "/api/v1",
+            "/apix/customers",
+            "/pay/p",
+            "/",
+        ] {
+            assert!(!is_unversioned(path), "{path}");
+        }
+        assert!(
+            UNVERSIONED_GET_CUSTOMER
+                .match_path("/api/customers/c")
+                .is_some()
+        );
+        assert!(
+            UNVERSIONED_CREATE_CUSTOMER_BATCH
+                .match_path("/api/customers/batch")
+                .is_some()
+        );
+        assert!(
+            UNVERSIONED_GET_CUSTOMER
+                .match_path("/api/customers/batch")
+                .is_some(),
+            "other method"
+        );
+        assert_eq!(
+            allowed_methods("/api/customers/c"),
+            vec!["GET", "PUT", "PATCH"]
+        );
+    }
+
+    #[test]
     fn literal_routes_win_over_parameters() {
         assert!(
             CHARGE_PAYMENT
@@ -385,9 +472,10 @@ mod tests {
         functions.dedup();
         assert_eq!(
             functions.len(),
-            ALL.len() - 5,
+            ALL.len() - 5 - 6,
             "pay_page serves GET and POST; the customer, invoice status and webhook updates PUT \
-             and PATCH; an invoice's download link POST and GET"
+             and PATCH; an invoice's download link POST and GET; the customer functions also \
+             their six routes without /v1"
         );
     }
 }

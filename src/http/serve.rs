@@ -42,10 +42,14 @@ where
         account_id = tracing::field::Empty,
     );
     let started = Instant::now();
-    // Read once: the answers of errors before the account is known take the header's version
-    // (else the current one); `prepare` refines it with the account's pin.
-    let requested = version::requested(event.headers());
-    let mut version = version::resolve(requested.as_ref().ok().copied().flatten(), None);
+    // Read once: the answers of errors before the account is known take the version the request
+    // names (else the current one); `prepare` refines it with the account's pin. The route's
+    // pattern stands for the path: it is unversioned exactly when a path it matches is.
+    let requested = version::requested_at(route.path, event.headers());
+    let mut version = match &requested {
+        Ok(named) => version::resolve(*named, None),
+        Err(_) => version::before_authentication(route.path, event.headers()),
+    };
     let work = async {
         let (request, key_check) = match prepare(
             app,
@@ -105,7 +109,7 @@ pub async fn serve_fallback(app: &'static App, event: Request) -> Response<Body>
     let span = tracing::info_span!("request", request_id = %request_id, function = routes::FALLBACK_FUNCTION);
     span.in_scope(|| log_outcome(&outcome, Instant::now()));
     let docs_url = error_docs::url_for(&event, app.config.error_docs_url.as_deref());
-    let version = version::before_authentication(event.headers());
+    let version = version::before_authentication(&path, event.headers());
     render(&outcome, &request_id, &docs_url, version)
 }
 
@@ -124,10 +128,10 @@ where
 {
     let request_id = request::request_id(&event);
     let docs_url = error_docs::url_for(&event, app.config.error_docs_url.as_deref());
-    let version = version::before_authentication(event.headers());
+    let path = request::raw_path(&event);
+    let version = version::before_authentication(&path, event.headers());
     let span = tracing::info_span!("request", request_id = %request_id, function = route.function);
     let started = Instant::now();
-    let path = request::raw_path(&event);
     let outcome = if route.match_path(&path).is_none() {
         Err(ApiError::RouteNotFound)
     } else if event.method().as_str() != route.method {

@@ -1,9 +1,11 @@
-//! Which API version a request gets (docs/contract.md §6): its `Commet-Version` header, else the
-//! account's pin, else the current version.
+//! Which API version a request gets (docs/contract.md §6): its `Commet-Version` header, else its
+//! path's (the first version, on paths without `/v1`), else the account's pin, else the current
+//! version.
 
 use lambda_http::http::HeaderMap;
 
 use super::error::ApiError;
+use super::routes;
 use crate::domain::version::ApiVersion;
 
 /// The request header naming a version, and the response header saying which one shaped it.
@@ -23,15 +25,30 @@ pub fn requested(headers: &HeaderMap) -> Result<Option<ApiVersion>, ApiError> {
         .map_err(|invalid| ApiError::validation("Commet-Version", invalid.0))
 }
 
-/// The header's version, else the account's pin, else the current version.
+/// The version the request names: its header's, else its path's. `path` is the request's path
+/// or the pattern of the route it matched.
+pub fn requested_at(path: &str, headers: &HeaderMap) -> Result<Option<ApiVersion>, ApiError> {
+    requested(headers).map(|named| named.or_else(|| of_path(path)))
+}
+
+/// Paths without `/v1` are where Commet's SDKs from before API versions call, which read the
+/// first version's shapes; whatever their account is pinned to, they cannot ask for them.
+pub fn of_path(path: &str) -> Option<ApiVersion> {
+    routes::is_unversioned(path).then_some(ApiVersion::FIRST)
+}
+
+/// The version the request names, else the account's pin, else the current version.
 pub fn resolve(requested: Option<ApiVersion>, pin: Option<ApiVersion>) -> ApiVersion {
     requested.or(pin).unwrap_or(ApiVersion::CURRENT)
 }
 
 /// The version to shape an answer in before the account is known (a bad key, a bad header):
-/// the header's when it is valid, else the current one.
-pub fn before_authentication(headers: &HeaderMap) -> ApiVersion {
-    resolve(requested(headers).ok().flatten(), None)
+/// the header's when it is valid, else the path's, else the current one.
+pub fn before_authentication(path: &str, headers: &HeaderMap) -> ApiVersion {
+    resolve(
+        requested(headers).ok().flatten().or_else(|| of_path(path)),
+        None,
+    )
 }
 
 /// Up to 2026-07-11 answers are wrapped in `{success, data}` and objects also carry this
@@ -103,11 +120,41 @@ mod tests {
                 }
                 other => panic!("{value}: {other:?}"),
             }
-            assert_eq!(before_authentication(&with(value)), ApiVersion::CURRENT);
+            assert_eq!(
+                before_authentication("/api/v1/customers", &with(value)),
+                ApiVersion::CURRENT
+            );
+            assert_eq!(
+                before_authentication("/api/customers", &with(value)),
+                ApiVersion::FIRST
+            );
         }
         assert_eq!(
-            before_authentication(&with("2026-07-11")),
+            before_authentication("/api/v1/customers", &with("2026-07-11")),
             ApiVersion::V2026_07_11
         );
+    }
+
+    #[test]
+    fn paths_without_v1_ask_for_the_first_version_unless_the_header_names_one() {
+        let none = HeaderMap::new();
+        assert_eq!(
+            requested_at("/api/customers/{id}", &none).unwrap(),
+            Some(ApiVersion::V2026_05_01)
+        );
+        assert_eq!(requested_at("/api/v1/customers/{id}", &none).unwrap(), None);
+        assert_eq!(
+            requested_at("/api/customers", &with("2026-08-27")).unwrap(),
+            Some(ApiVersion::V2026_08_27)
+        );
+        assert!(requested_at("/api/customers", &with("latest")).is_err());
+        let pin = Some(ApiVersion::V2026_08_27);
+        let path_only = requested_at("/api/customers", &none).unwrap();
+        assert_eq!(resolve(path_only, pin), ApiVersion::V2026_05_01);
+        assert_eq!(
+            before_authentication("/api/plans", &none),
+            ApiVersion::FIRST
+        );
+        assert_eq!(before_authentication("/pay/p", &none), ApiVersion::CURRENT);
     }
 }

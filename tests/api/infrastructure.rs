@@ -589,8 +589,11 @@ fn openapi_describes_exactly_the_routes() {
             }
         }
     }
+    // The routes without /v1 answer the first version's shapes, which this document (of the
+    // current version) does not describe; the contract's §6 does.
     let routed: BTreeSet<(String, String)> = routes::ALL
         .iter()
+        .filter(|r| !routes::is_unversioned(r.path))
         .map(|r| (r.method.to_owned(), r.path.to_owned()))
         .collect();
     assert_eq!(described, routed);

@@ -320,6 +320,105 @@ async fn up_to_2026_05_25_a_customers_email_is_billing_email_both_ways() {
     assert_fields(ApiVersion::V2026_06_07, "customer", newer.data());
 }
 
+/// `commet-sdk` up to 2.x and `@commet/node` 1.x call the customer routes without `/v1` and
+/// send no version: they get the first version's shapes whatever the account is pinned to.
+#[tokio::test]
+async fn paths_without_v1_answer_the_first_version_unless_the_header_names_another() {
+    let t = TestApp::new().await;
+    let (account, key) = t
+        .account_pinned(Mode::Sandbox, Some(ApiVersion::V2026_08_27))
+        .await;
+    let first = ApiVersion::V2026_05_01;
+    let created = t
+        .post(
+            "/api/customers",
+            &key,
+            json!({ "billingEmail": "pre@example.com", "externalId": "pre-1", "fullName": "Pre" }),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    assert_eq!(created.header("commet-version"), Some("2026-05-01"));
+    assert_fields(first, "customer", created.data());
+    assert_eq!(created.data()["billingEmail"], "pre@example.com");
+    assert_eq!(created.data()["organizationId"], account.id.as_str());
+    let id = created.data()["id"].as_str().unwrap().to_owned();
+
+    let read = t.get("/api/customers/pre-1", &key).await;
+    assert_eq!(read.data()["id"], id.as_str());
+    let current = t.get(&format!("/api/v1/customers/{id}"), &key).await;
+    assert_eq!(current.header("commet-version"), Some("2026-08-27"));
+    assert_eq!(current.data()["email"], "pre@example.com");
+    for method in ["PUT", "PATCH"] {
+        let email = format!("{}@example.com", method.to_lowercase());
+        let changed = t
+            .send(
+                event(method, &format!("/api/customers/{id}"))
+                    .key(&key)
+                    .json(json!({ "billingEmail": email }))
+                    .build(),
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{method}: {}", changed.text);
+        assert_eq!(changed.data()["billingEmail"], email.as_str());
+    }
+    let batch = t
+        .post(
+            "/api/customers/batch",
+            &key,
+            json!({ "customers": [{ "billingEmail": "b@example.com" }] }),
+        )
+        .await;
+    assert_eq!(batch.status, 200, "{}", batch.text);
+    assert_fields(first, "customer", &batch.data()["successful"][0]);
+    let listed = t.get("/api/customers?limit=1", &key).await;
+    assert_list(first, &listed);
+    assert_eq!(listed.data()[0]["billingEmail"], "b@example.com");
+
+    // Errors are flat, as those SDKs read them: a field, a route they call that is not served
+    // here, a method, a key.
+    let renamed = t
+        .post(
+            "/api/customers",
+            &key,
+            json!({ "email": "new@example.com" }),
+        )
+        .await;
+    assert_error(first, &renamed);
+    assert_eq!(
+        renamed.error(400, "validation_error")["param"],
+        "billingEmail"
+    );
+    let plans = t.get("/api/plans", &key).await;
+    assert_error(first, &plans);
+    plans.error(404, "not_found");
+    let deleted = t
+        .send(
+            event("DELETE", &format!("/api/customers/{id}"))
+                .key(&key)
+                .build(),
+        )
+        .await;
+    assert_error(first, &deleted);
+    deleted.error(405, "method_not_allowed");
+    let unknown = t.get("/api/customers", "ck_test_unknown").await;
+    assert_error(first, &unknown);
+    assert_eq!(unknown.status, 401, "{}", unknown.text);
+
+    // A header still names the version, on these paths too.
+    let named = t
+        .send(
+            event("POST", "/api/customers")
+                .key(&key)
+                .header("Commet-Version", "2026-08-27")
+                .json(json!({ "email": "named@example.com" }))
+                .build(),
+        )
+        .await;
+    assert_eq!(named.status, 200, "{}", named.text);
+    assert_eq!(named.header("commet-version"), Some("2026-08-27"));
+    assert_fields(ApiVersion::V2026_08_27, "customer", named.data());
+}
+
 #[tokio::test]
 async fn the_header_wins_over_the_pin_which_wins_over_the_current_version() {
     let t = TestApp::new().await;
