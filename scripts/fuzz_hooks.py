@@ -32,6 +32,7 @@ CSRF_COOKIE = "commet_csrf"
 # The version each run asks for (scripts/fuzz.sh sends it as Commet-Version on every request).
 EXPECTED_VERSION = os.environ.get("FUZZ_VERSION")
 ENVELOPED_UP_TO = "2026-07-11"
+FLAT_ERRORS_UP_TO = "2026-05-01"
 # The sandbox's test cards (src/provider/sandbox.rs): success, decline, pays once then declines
 # off-session, and one that asks for 3-D Secure. Success is listed more often: a link has to be
 # paid before its customer can be charged off-session, the stateful phase's deepest path.
@@ -157,12 +158,14 @@ def version_family(ctx, response, case):
         raise AssertionError(f"asked for {EXPECTED_VERSION}, shaped by {said}")
     body = response.json()
     enveloped = EXPECTED_VERSION <= ENVELOPED_UP_TO
-    # As Commet's SDKs tell the envelope: a boolean `success` beside `data` or `error` (a bare
-    # test delivery's answer has a `success` of its own).
+    # As Commet's SDKs tell the envelope: a boolean `success` beside `data` or `error`, or up to
+    # 2026-05-01 beside an error's own `code` (a bare test delivery's answer has a `success` of
+    # its own).
+    flat_error = EXPECTED_VERSION <= FLAT_ERRORS_UP_TO and isinstance(body, dict) and "code" in body
     wrapped = (
         isinstance(body, dict)
         and isinstance(body.get("success"), bool)
-        and ("data" in body or "error" in body)
+        and ("data" in body or "error" in body or flat_error)
     )
     if enveloped != wrapped:
         raise AssertionError(f"version {EXPECTED_VERSION} answered in the other family: {body}")

@@ -122,7 +122,8 @@ def check_verify(client, origin, api_key):
             return json.load(answer)
 
     with _Receiver() as receiver:
-        hook = call("POST", "/webhooks", {"url": receiver.url, "events": ["payment_link.completed"]})
+        hook = call("POST", "/webhooks",
+                    {"url": receiver.url, "events": ["payment_link.completed"]})
         try:
             call("POST", f"/webhooks/{hook['id']}/test")
             _assert_verifies(client, receiver.deliveries.get(timeout=30), hook["secretKey"])
