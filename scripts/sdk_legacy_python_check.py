@@ -6,9 +6,10 @@ and 5.5.0: 2026-05-25) have the older customer model, whose e-mail is `billingEm
 payments; 5.x also has invoices. scripts/walkthrough.sh runs this script once per release, each
 installed into a folder of its own on PYTHONPATH. It goes through what the release can call of
 this service: customers (create, a create again by its own id, get, update, list, a batch, a
-field this service does not keep) and, where the release has them, invoices (list, get, a
-credit, its status change, a PDF link) and webhook endpoints, else its signature check of a
-delivery; and checks that every answer came in the version the release gets.
+field this service does not keep, and up to 3.x an archive) and, where the release has them,
+invoices (list, get, a credit, its status change, a PDF link) and webhook endpoints, else its
+signature check of a delivery; and checks that every answer came in the version the release
+gets.
 Usage: sdk_legacy_python_check.py <origin> <api key of an account with an invoice>; prints
 "python sdk <release> (<version>): ok" when all held.
 """
@@ -86,6 +87,12 @@ def check_customers():
     emails = [c["billing_email"] if isinstance(c, dict) else c.billing_email for c in successful]
     assert emails == [f"legacy-batch-{tag}@example.com"], batch
     assert [f["index"] for f in failed] == [1] and "billingEmail" in failed[0]["error"], batch
+    if hasattr(client.customers, "archive"):  # up to 3.x
+        batched = successful[0]["id"]
+        archived = data(client.customers.archive(batched))
+        assert (archived.id, archived.is_active) == (batched, False), archived
+        assert batched in [c.id for c in data(client.customers.list(is_active=False))]
+        assert batched not in [c.id for c in data(client.customers.list(is_active=True))]
     return customer
 
 

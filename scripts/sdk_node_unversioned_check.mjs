@@ -2,7 +2,8 @@
 // @commet/node-1), unchanged, against this service. It sends no version and calls the API
 // without `/v1`, where this service answers in the first version, 2026-05-01: customers with
 // `billingEmail`, flat errors. This goes through what it can call here, customers (create, a
-// create again by its own id, get, update, list, a batch, a field this service does not keep),
+// create again by its own id, get, update, list, a batch, a field this service does not keep,
+// an archive),
 // and its signature check of a webhook delivery, and checks that every answer came in
 // 2026-05-01 (scripts/sdk_node_origin.mjs points the SDK here).
 // Usage: node scripts/sdk_node_unversioned_check.mjs <origin> <api key>.
@@ -58,6 +59,10 @@ const batch = data(
 );
 assert.deepEqual(batch.successful.map((c) => c.billingEmail), [`node1-batch-${tag}@example.com`]);
 assert.deepEqual(batch.failed.map((f) => f.index), [1]);
+const archived = data(await commet.customers.archive(batch.successful[0].id));
+assert.deepEqual([archived.id, archived.isActive], [batch.successful[0].id, false]);
+const inactive = data(await commet.customers.list({ isActive: false }));
+assert.ok(inactive.some((c) => c.id === archived.id));
 
 // Its webhooks are only its verify: an endpoint made through the API (as in the dashboard), a
 // test delivery checked with it.

@@ -22,6 +22,9 @@ pub struct Customer {
     /// The customer at the provider (Stripe's `cus_...`), made when they first pay there, so
     /// that every attempt of theirs uses the same one. Internal: not on the wire.
     pub provider_customer: Option<String>,
+    /// Archived, as Commet's customer model up to API 2026-05-25 says it (`isActive: false`).
+    /// A label: an archived customer can still pay and be charged.
+    pub archived: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
@@ -72,6 +75,7 @@ impl Customer {
             metadata: request.metadata,
             payment_method: None,
             provider_customer: None,
+            archived: false,
             created_at: now,
             updated_at: now,
             livemode,
@@ -90,6 +94,7 @@ pub struct CustomerChanges {
     pub address: Option<Option<Address>>,
     pub timezone: Option<Option<Timezone>>,
     pub metadata: Option<Option<ScalarMetadata>>,
+    pub archived: Option<bool>,
 }
 
 impl CustomerChanges {
@@ -137,6 +142,9 @@ impl Customer {
         if let Some(metadata) = &changes.metadata {
             changed.metadata = metadata.clone();
         }
+        if let Some(archived) = changes.archived {
+            changed.archived = archived;
+        }
         changed.updated_at = now;
         changed
     }
@@ -151,6 +159,7 @@ impl Customer {
             || self.address != other.address
             || self.timezone != other.timezone
             || self.metadata != other.metadata
+            || self.archived != other.archived
     }
 
     /// Their customer at the provider: the one recorded on them, else the one their vaulted
@@ -294,6 +303,7 @@ mod tests {
             address: Some(None),
             timezone: Some(None),
             metadata: Some(None),
+            archived: Some(false),
         };
         assert!(!same.is_empty());
         assert!(!same.change_anything_of(&customer));
@@ -304,9 +314,14 @@ mod tests {
         assert!(renamed.change_anything_of(&customer));
         let tagged = CustomerChanges {
             metadata: Some(Some(ScalarMetadata::default())),
-            ..same
+            ..same.clone()
         };
         assert!(tagged.change_anything_of(&customer));
+        let archived = CustomerChanges {
+            archived: Some(true),
+            ..same
+        };
+        assert!(archived.change_anything_of(&customer));
     }
 
     #[test]

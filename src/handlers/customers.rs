@@ -7,7 +7,7 @@ use crate::domain::page::Listing;
 use crate::domain::text::{Email, ExternalId, FullName, ScalarMetadata, TaxDocument, Timezone};
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
-use crate::http::fields::{Fields, object_map, string};
+use crate::http::fields::{Fields, boolean, object_map, query_boolean, string};
 use crate::http::version::{customer_email_field, has_legacy_customers};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
@@ -213,6 +213,14 @@ fn parse_customer_changes(request: &ApiRequest) -> Result<CustomerChanges, ApiEr
     let address = fields.nullable_object("address", parse_address);
     let timezone = fields.nullable("timezone", |v| string(v).and_then(Timezone::parse));
     let metadata = fields.nullable("metadata", |v| object_map(v).and_then(ScalarMetadata::new));
+    // The older model's archive (`customers.archive` of commet-sdk up to 3.x, @commet/node 1.x).
+    let archived = if has_legacy_customers(request.version) {
+        fields
+            .optional_not_null("isActive", boolean)
+            .map(|active| !active)
+    } else {
+        None
+    };
     refuse_other_versions_fields(&mut fields, request.version);
     fields.finish(())?;
     Ok(CustomerChanges {
@@ -223,6 +231,7 @@ fn parse_customer_changes(request: &ApiRequest) -> Result<CustomerChanges, ApiEr
         address,
         timezone,
         metadata,
+        archived,
     })
 }
 
@@ -230,6 +239,7 @@ fn parse_customer_changes(request: &ApiRequest) -> Result<CustomerChanges, ApiEr
 pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let mut query = request.query();
     let external = query.optional("externalId", ExternalId::parse);
+    let mut active = None;
     if has_legacy_customers(request.version) {
         query.optional("search", |_| {
             Err::<(), _>(Invalid::new(
@@ -237,25 +247,31 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
                  (GET /customers/{id}, or ?externalId=)",
             ))
         });
+        active = query.optional("isActive", query_boolean);
     }
-    let filter: Vec<(&str, &str)> = external
+    let mut filter: Vec<(&str, &str)> = external
         .iter()
         .map(|id| ("externalId", id.as_str()))
         .collect();
+    if let Some(active) = active {
+        filter.push(("isActive", if active { "true" } else { "false" }));
+    }
     let listing = Listing::new("customers", CustomerId::PREFIX, &filter);
     let page = page_request(&mut query, &listing);
     query.finish()?;
 
     let account = &request.principal.account_id;
+    let archived = active.map(|active| !active);
     if let Some(external) = external {
         // At most one customer has an external id: a single, final page.
         let found = app
             .store
             .get_customer(account, &CustomerRef::External(external))
-            .await?;
+            .await?
+            .filter(|customer| archived.is_none_or(|archived| customer.archived == archived));
         return views::customers(request.version, account, found.as_slice(), None);
     }
-    let found = app.store.list_customers(account, &page).await?;
+    let found = app.store.list_customers(account, archived, &page).await?;
     let cursor = found.next.as_ref().map(|next| listing.cursor(next));
     views::customers(request.version, account, &found.items, cursor.as_deref())
 }

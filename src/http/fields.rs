@@ -387,6 +387,15 @@ impl QueryFields {
     }
 }
 
+/// A query value that must be `true` or `false`.
+pub fn query_boolean(text: &str) -> Result<bool, Invalid> {
+    match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(Invalid::new("must be true or false")),
+    }
+}
+
 /// A query value that must be an integer.
 pub fn query_integer(text: &str) -> Result<i128, Invalid> {
     text.parse::<i128>()

@@ -2,7 +2,7 @@ use super::idempotency::KeyCompletion;
 use super::items::{
     CustomerChangeItem, CustomerItem, ExternalIdItem, Item, from_item, string_key, to_item,
 };
-use super::paging::Partition;
+use super::paging::{Filter, Partition};
 use super::projection::Listed;
 use super::write::{Bind, Condition, ConditionalUpdate, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, schema};
@@ -46,7 +46,7 @@ struct Target<'a> {
 const STILL_NAMED: &str = "attribute_exists(pk) AND externalId = :named";
 
 /// The attributes an update may change, each with whether `changes` touches it.
-fn touched(changes: &CustomerChanges) -> [(&'static str, bool); 7] {
+fn touched(changes: &CustomerChanges) -> [(&'static str, bool); 8] {
     [
         ("email", changes.email.is_some()),
         ("externalId", changes.external_id.is_some()),
@@ -55,6 +55,7 @@ fn touched(changes: &CustomerChanges) -> [(&'static str, bool); 7] {
         ("address", changes.address.is_some()),
         ("timezone", changes.timezone.is_some()),
         ("metadata", changes.metadata.is_some()),
+        ("archived", changes.archived.is_some()),
     ]
 }
 
@@ -426,16 +427,21 @@ impl Store {
             .map_err(StoreError::corrupt)
     }
 
-    /// Newest first.
+    /// Newest first; only the archived ones or only the others when `archived` says which.
     pub async fn list_customers(
         &self,
         account: &AccountId,
+        archived: Option<bool>,
         page: &PageRequest,
     ) -> Result<Page<Customer>, StoreError> {
+        let filter = archived.map(|present| Filter::Present {
+            attribute: "archived",
+            present,
+        });
         self.query_page(
             Partition::of(&schema::BY_ACCOUNT, keys::account_customers(account)),
             Some(CustomerItem::projection()),
-            None,
+            filter.as_ref(),
             page,
             |customer: &Customer| Position {
                 created_at: customer.created_at,
@@ -505,6 +511,7 @@ mod tests {
                 ]))
                 .unwrap(),
             )),
+            archived: Some(true),
         };
         let written = to_item(&CustomerChangeItem::new(&changes, now)).unwrap();
         let whole = to_item(&CustomerItem::new(
@@ -518,7 +525,24 @@ mod tests {
         }
         assert_eq!(written.get("updatedAt"), whole.get("updatedAt"));
         assert!(written.contains_key("address") && !written.contains_key("fullName"));
-        assert_eq!(written.len(), 6, "{written:?}");
+        assert_eq!(written.len(), 7, "{written:?}");
+    }
+
+    #[test]
+    fn a_restore_removes_the_archived_mark_and_an_archive_sets_it() {
+        let now = at("2026-01-02T00:00:00.000Z");
+        for (archived, expected) in [(false, "REMOVE #archived"), (true, "#archived = :archived")] {
+            let changes = CustomerChanges {
+                archived: Some(archived),
+                ..CustomerChanges::default()
+            };
+            let written = to_item(&CustomerChangeItem::new(&changes, now)).unwrap();
+            let update = format!(
+                "{:?}",
+                customer_update(&written, &changes, PRESENT).unwrap()
+            );
+            assert!(update.contains(expected), "{update}");
+        }
     }
 
     #[test]
@@ -541,6 +565,7 @@ mod tests {
             "#address",
             "#timezone",
             "#metadata",
+            "#archived",
         ] {
             assert!(!expression.contains(untouched), "{expression}");
         }

@@ -2,7 +2,7 @@ use super::accounts::account_from;
 use super::customers::customer_key;
 use super::idempotency::KeyCompletion;
 use super::items::{InvoiceItem, Item, account_key, from_item, string_key, to_item};
-use super::paging::{Equals, Partition};
+use super::paging::{Filter, Partition};
 use super::projection::Listed;
 use super::write::{Bind, Companion, Condition, ConditionalUpdate, PRESENT, Updated};
 use super::{Store, StoreError, keys, rules, schema};
@@ -69,7 +69,7 @@ impl Store {
                 keys::customer_invoices(account, customer),
             ),
         };
-        let filter = status.map(|status| Equals {
+        let filter = status.map(|status| Filter::Equals {
             attribute: "status",
             value: status.as_str().to_owned(),
         });

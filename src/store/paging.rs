@@ -19,10 +19,18 @@ impl<'a> Partition<'a> {
     }
 }
 
-/// An equality filter on one attribute, applied after the key condition.
-pub(crate) struct Equals {
-    pub attribute: &'static str,
-    pub value: String,
+/// A filter on one attribute, applied after the key condition.
+pub(crate) enum Filter {
+    /// The attribute holds this string.
+    Equals {
+        attribute: &'static str,
+        value: String,
+    },
+    /// The attribute is there (`true`) or not.
+    Present {
+        attribute: &'static str,
+        present: bool,
+    },
 }
 
 impl Store {
@@ -37,7 +45,7 @@ impl Store {
         &self,
         partition: Partition<'_>,
         projection: Option<&Projection>,
-        filter: Option<&Equals>,
+        filter: Option<&Filter>,
         page: &PageRequest,
         position_of: impl Fn(&T) -> Position,
         map: impl Fn(Item) -> Result<T, StoreError>,
@@ -70,15 +78,20 @@ impl Store {
                     .expression_attribute_values(":after", AttributeValue::S(after.sort_key())),
                 None => query.key_condition_expression("#pk = :pk"),
             };
-            if let Some(filter) = filter {
-                query = query
+            query = match filter {
+                None => query,
+                Some(Filter::Equals { attribute, value }) => query
                     .filter_expression("#filter = :filter")
-                    .expression_attribute_names("#filter", filter.attribute)
-                    .expression_attribute_values(
-                        ":filter",
-                        AttributeValue::S(filter.value.clone()),
-                    );
-            }
+                    .expression_attribute_names("#filter", *attribute)
+                    .expression_attribute_values(":filter", AttributeValue::S(value.clone())),
+                Some(Filter::Present { attribute, present }) => query
+                    .filter_expression(if *present {
+                        "attribute_exists(#filter)"
+                    } else {
+                        "attribute_not_exists(#filter)"
+                    })
+                    .expression_attribute_names("#filter", *attribute),
+            };
             let output = sent(query.send()).await.map_err(StoreError::from_sdk)?;
             for item in output.items.unwrap_or_default() {
                 items.push(map(item)?);

@@ -419,6 +419,87 @@ async fn paths_without_v1_answer_the_first_version_unless_the_header_names_anoth
     assert_fields(ApiVersion::V2026_08_27, "customer", named.data());
 }
 
+/// The older model's archive (`customers.archive` of `commet-sdk` up to 3.x and `@commet/node`
+/// 1.x: `PUT {isActive: false}`) and its list filter; the newer model has neither.
+#[tokio::test]
+async fn up_to_2026_05_25_a_customer_is_archived_and_restored_with_is_active() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let customer = |email: &str| json!({ "billingEmail": email });
+    let kept = t
+        .create("/api/customers", &key, customer("kept@example.com"))
+        .await;
+    let archived_id = t
+        .create("/api/customers", &key, customer("gone@example.com"))
+        .await;
+    let put = |id: &str, body: Value| {
+        event("PUT", &format!("/api/customers/{id}"))
+            .key(&key)
+            .json(body)
+            .build()
+    };
+
+    let archived = t
+        .send(put(&archived_id, json!({ "isActive": false })))
+        .await;
+    assert_eq!(archived.status, 200, "{}", archived.text);
+    assert_eq!(archived.data()["isActive"], false);
+    assert_eq!(
+        t.get(&format!("/api/customers/{archived_id}"), &key)
+            .await
+            .data()["isActive"],
+        false
+    );
+    let ids = |listed: &TestResponse| -> Vec<String> {
+        let items = listed.data().as_array().unwrap();
+        items
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let inactive = t.get("/api/customers?isActive=false", &key).await;
+    assert_eq!(ids(&inactive), [archived_id.as_str()]);
+    let active = t.get("/api/customers?isActive=true&limit=1", &key).await;
+    assert_eq!(ids(&active), [kept.as_str()], "{}", active.text);
+    assert_eq!(
+        active.body["hasMore"], false,
+        "the archived one is not counted"
+    );
+    let not_a_boolean = t.get("/api/customers?isActive=maybe", &key).await;
+    assert_eq!(
+        not_a_boolean.error(400, "validation_error")["param"],
+        "isActive"
+    );
+
+    // The newer model neither shows nor takes it; the customer is otherwise as it was.
+    let newer = t
+        .get(&format!("/api/v1/customers/{archived_id}"), &key)
+        .await;
+    assert_eq!(newer.data()["email"], "gone@example.com");
+    assert!(newer.data().get("isActive").is_none());
+    let refused = t
+        .send(
+            event("PATCH", &format!("/api/v1/customers/{archived_id}"))
+                .key(&key)
+                .json(json!({ "isActive": true }))
+                .build(),
+        )
+        .await;
+    assert_eq!(refused.error(400, "validation_error")["param"], "isActive");
+    let unfiltered = t.get("/api/v1/customers?isActive=true", &key).await;
+    assert_eq!(
+        unfiltered.error(400, "validation_error")["param"],
+        "isActive"
+    );
+
+    let restored = t.send(put(&archived_id, json!({ "isActive": true }))).await;
+    assert_eq!(restored.data()["isActive"], true, "{}", restored.text);
+    let inactive = t.get("/api/customers?isActive=false", &key).await;
+    assert!(ids(&inactive).is_empty(), "{}", inactive.text);
+    let cleared = t.send(put(&archived_id, json!({ "isActive": null }))).await;
+    assert_eq!(cleared.error(400, "validation_error")["param"], "isActive");
+}
+
 #[tokio::test]
 async fn the_header_wins_over_the_pin_which_wins_over_the_current_version() {
     let t = TestApp::new().await;

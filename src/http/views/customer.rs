@@ -100,7 +100,7 @@ impl<'a> LegacyCustomerView<'a> {
             employee_count: None,
             additions: CustomerAdditions::of(customer),
             metadata: customer.metadata.as_ref().map(ScalarMetadata::entries),
-            is_active: true,
+            is_active: !customer.archived,
             created_at: customer.created_at.to_string(),
             updated_at: customer.updated_at.to_string(),
         }

@@ -109,11 +109,18 @@ pub(crate) struct CustomerItem {
     pub payment_method: Option<PaymentMethodItem>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_customer: Option<String>,
+    /// Present (true) only while archived: customers from before archiving have none.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub archived: bool,
     pub created_at: String,
     pub updated_at: String,
     pub livemode: bool,
     #[serde(default)]
     pub version: u64,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 impl Listed for CustomerItem {
@@ -158,6 +165,7 @@ impl CustomerItem {
                 .as_ref()
                 .map(PaymentMethodItem::from),
             provider_customer: customer.provider_customer.clone(),
+            archived: customer.archived,
             created_at: customer.created_at.to_string(),
             updated_at: customer.updated_at.to_string(),
             livemode: customer.livemode,
@@ -196,6 +204,7 @@ impl CustomerItem {
                 .transpose()?,
             payment_method: self.payment_method.map(PaymentMethod::from),
             provider_customer: self.provider_customer,
+            archived: self.archived,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
             updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
             livemode: self.livemode,
@@ -223,6 +232,9 @@ pub(crate) struct CustomerChangeItem {
     pub timezone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, serde_json::Value>>,
+    /// Set when archived; absent when restored (the update removes it) or untouched.
+    #[serde(skip_serializing_if = "is_false")]
+    pub archived: bool,
     pub updated_at: String,
 }
 
@@ -239,6 +251,7 @@ impl CustomerChangeItem {
             address: given(&changes.address).map(AddressItem::from),
             timezone: given(&changes.timezone).map(|zone| zone.as_str().to_owned()),
             metadata: given(&changes.metadata).map(|metadata| metadata.clone().into_entries()),
+            archived: changes.archived == Some(true),
             updated_at: now.to_string(),
         }
     }
