@@ -8,8 +8,8 @@
 // Run by scripts/walkthrough.sh; fails (exit 1) on any mismatch, page error or CSP violation.
 import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { createServer } from "node:http";
 import { chromium } from "playwright-core";
+import { startWebhookReceiver } from "./webhook_receiver.mjs";
 
 const [api, key, shots] = process.argv.slice(2);
 if (!api || !key || !shots) {
@@ -38,16 +38,8 @@ function check(condition, what) {
 }
 
 // The merchant's webhook receiver, on loopback.
-const deliveries = [];
-const receiver = createServer((request, response) => {
-  let body = "";
-  request.on("data", (chunk) => (body += chunk));
-  request.on("end", () => {
-    deliveries.push({ body, signature: request.headers["x-commet-signature"] });
-    response.writeHead(200).end();
-  });
-});
-await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+const receiver = await startWebhookReceiver();
+const { deliveries } = receiver;
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -70,7 +62,7 @@ async function open(viewport, url) {
 
 try {
   const hook = await call("POST", "/webhooks", {
-    url: `http://127.0.0.1:${receiver.address().port}/commet`,
+    url: `${receiver.origin}/commet`,
     events: ["payment_link.completed"],
   });
   const link = await call("POST", "/payments", {

@@ -11,9 +11,9 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { Commet, CommetAPIError, CommetValidationError, Webhooks } from "@commet/node-1";
 import { pointFetchAt, realFetch } from "./sdk_node_origin.mjs";
+import { startWebhookReceiver } from "./webhook_receiver.mjs";
 
 const [origin, apiKey] = process.argv.slice(2);
 const tag = randomUUID().slice(0, 8); // unique: the check can run again
@@ -66,16 +66,7 @@ assert.ok(inactive.some((c) => c.id === archived.id));
 
 // Its webhooks are only its verify: an endpoint made through the API (as in the dashboard), a
 // test delivery checked with it.
-const deliveries = [];
-const receiver = createServer((request, response) => {
-  let body = "";
-  request.on("data", (chunk) => (body += chunk));
-  request.on("end", () => {
-    deliveries.push({ body, signature: request.headers["x-commet-signature"] });
-    response.end();
-  });
-});
-await new Promise((listening) => receiver.listen(0, "127.0.0.1", listening));
+const receiver = await startWebhookReceiver();
 const api = (method, path, body) =>
   realFetch(`${origin}/api/v1${path}`, {
     method,
@@ -85,13 +76,13 @@ const api = (method, path, body) =>
   });
 const hook = await (
   await api("POST", "/webhooks", {
-    url: `http://127.0.0.1:${receiver.address().port}/node1-${tag}`,
+    url: `${receiver.origin}/node1-${tag}`,
     events: ["payment_link.completed"],
   })
 ).json();
 try {
   assert.equal((await api("POST", `/webhooks/${hook.id}/test`)).status, 200);
-  const { body, signature } = deliveries[0];
+  const { body, signature } = receiver.deliveries[0];
   const webhooks = new Webhooks();
   assert.equal(webhooks.verify({ payload: body, signature, secret: hook.secretKey }), true);
   assert.equal(webhooks.verify({ payload: `${body} `, signature, secret: hook.secretKey }), false);
