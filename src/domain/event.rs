@@ -385,6 +385,21 @@ mod tests {
             .events(),
             [EventType::CustomerUpdated]
         );
+        let archived = customer.changed(
+            &CustomerChanges {
+                archived: Some(true),
+                ..CustomerChanges::default()
+            },
+            later,
+        );
+        assert_eq!(
+            change(
+                Some(Subject::Customer(customer.clone())),
+                Subject::Customer(archived)
+            )
+            .events(),
+            [EventType::CustomerUpdated]
+        );
         let touched = customer.changed(&CustomerChanges::default(), later);
         assert!(
             change(
