@@ -6,10 +6,10 @@ and 5.5.0: 2026-05-25) have the older customer model, whose e-mail is `billingEm
 payments; 5.x also has invoices. scripts/walkthrough.sh runs this script once per release, each
 installed into a folder of its own on PYTHONPATH. It goes through what the release can call of
 this service: customers (create, a create again by its own id, get, update, list, a batch, a
-field this service does not keep, and up to 3.x an archive) and, where the release has them,
-invoices (list, get, a credit, its status change, a PDF link) and webhook endpoints, else its
-signature check of a delivery; and checks that every answer came in the version the release
-gets.
+field this service does not keep, a search, and up to 3.x an archive) and, where the release
+has them, invoices (list, get, a credit, its status change, a PDF link) and webhook endpoints,
+else its signature check of a delivery; and checks that every answer came in the version the
+release gets.
 Usage: sdk_legacy_python_check.py <origin> <api key of an account with an invoice>; prints
 "python sdk <release> (<version>): ok" when all held.
 """
@@ -76,6 +76,8 @@ def check_customers():
     assert data(client.customers.get(customer.id)).billing_email == f"renamed-{tag}@example.com"
     listed = data(client.customers.list(limit=1))
     assert len(listed) == 1 and listed[0].billing_email, listed
+    searched = data(client.customers.list(search=f"RENAMED-{tag}"))
+    assert [c.id for c in searched] == [customer.id], searched
     refused(lambda: client.customers.get("cus_00000000000000000000000000"), 404)
     refused(lambda: client.customers.create(email=email, domain="example.com"), field="domain")
     batch = client.customers.create_batch([

@@ -1,7 +1,7 @@
 // Drives Commet's Node SDK of API version 2026-05-25, @commet/node 5.5.1 (installed as
 // @commet/node-5), unchanged, against this service. That release has the older customer model,
 // whose e-mail is `billingEmail`, and no payments: this goes through customers (create, a create
-// again by its own id, get, update, list, a batch, a field this service does not keep) and
+// again by its own id, get, update, list, a search, a batch, a field this service does not keep) and
 // invoices (list, get, a credit and its status change, a PDF link), and checks that every
 // answer came in 2026-05-25 (scripts/sdk_node_origin.mjs points the SDK here).
 // Usage: node scripts/sdk_node_legacy_check.mjs <origin> <api key of an account with an invoice>.
@@ -34,6 +34,7 @@ const renamed = data(
 );
 assert.equal(renamed.billingEmail, `renamed-${tag}@example.com`);
 assert.equal(renamed.fullName, "Grace H");
+assert.deepEqual(data(await commet.customers.list({ search: `RENAMED-${tag}` })).map((c) => c.id), [customer.id]);
 const listed = await commet.customers.list({ limit: 1 });
 assert.equal(listed.data.length, 1);
 assert.ok(listed.data[0].billingEmail);

@@ -2,10 +2,9 @@
 // @commet/node-1), unchanged, against this service. It sends no version and calls the API
 // without `/v1`, where this service answers in the first version, 2026-05-01: customers with
 // `billingEmail`, flat errors. This goes through what it can call here, customers (create, a
-// create again by its own id, get, update, list, a batch, a field this service does not keep,
-// an archive),
-// and its signature check of a webhook delivery, and checks that every answer came in
-// 2026-05-01 (scripts/sdk_node_origin.mjs points the SDK here).
+// create again by its own id, get, update, list, a search, a batch, a field this service does
+// not keep, an archive), and its signature check of a webhook delivery, and checks that every
+// answer came in 2026-05-01 (scripts/sdk_node_origin.mjs points the SDK here).
 // Usage: node scripts/sdk_node_unversioned_check.mjs <origin> <api key>.
 // Prints "node sdk 1.10.1 (no version): ok" when all held.
 import assert from "node:assert/strict";
@@ -41,6 +40,7 @@ const renamed = data(
 );
 assert.equal(renamed.billingEmail, `renamed-${tag}@example.com`);
 assert.equal(renamed.fullName, "Hedy L");
+assert.deepEqual(data(await commet.customers.list({ search: `RENAMED-${tag}` })).map((c) => c.id), [customer.id]);
 const listed = await commet.customers.list({ limit: 1 });
 assert.equal(listed.data.length, 1);
 assert.ok(listed.data[0].billingEmail);

@@ -227,6 +227,43 @@ impl Customer {
     }
 }
 
+/// What the older customer model's list searches for (`?search=`, API up to 2026-05-25): a part
+/// of a customer's name, e-mail or externalId, in any case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerSearch(String);
+
+impl CustomerSearch {
+    const MAX_CHARS: usize = 200;
+
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > Self::MAX_CHARS {
+            return Err(Invalid::new(format!(
+                "must be 1 to {} characters",
+                Self::MAX_CHARS
+            )));
+        }
+        Ok(Self(text.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn matches(&self, customer: &Customer) -> bool {
+        let found = |text: &str| text.to_lowercase().contains(&self.0);
+        found(customer.email.as_str())
+            || customer
+                .full_name
+                .as_ref()
+                .is_some_and(|name| found(name.as_str()))
+            || customer
+                .external_id
+                .as_ref()
+                .is_some_and(|id| found(id.as_str()))
+    }
+}
+
 /// Wherever a request names a customer it may use the `cus_` id or the caller's `externalId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CustomerRef {
@@ -427,5 +464,23 @@ mod tests {
         let mut carded = customer.clone();
         carded.provider_customer = Some("cus_stripe".into());
         assert!(!carded.profile_differs(&customer));
+    }
+
+    #[test]
+    fn a_search_finds_a_part_of_the_name_email_or_external_id_in_any_case() {
+        let customer = Customer::example();
+        for found in ["hopper", "GRACE", "@example.COM", "user-7", " Grace H "] {
+            let search = CustomerSearch::parse(found).unwrap();
+            assert!(search.matches(&customer), "{found}");
+        }
+        for missed in ["lovelace", "user-8", "grace  hopper"] {
+            assert!(
+                !CustomerSearch::parse(missed).unwrap().matches(&customer),
+                "{missed}"
+            );
+        }
+        assert!(CustomerSearch::parse("  ").is_err());
+        assert!(CustomerSearch::parse(&"a".repeat(201)).is_err());
+        assert_eq!(CustomerSearch::parse(" ÉMILE ").unwrap().as_str(), "émile");
     }
 }

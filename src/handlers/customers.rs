@@ -1,7 +1,9 @@
 use crate::app::App;
 use crate::domain::Invalid;
 use crate::domain::address::{Address, CountryCode};
-use crate::domain::customer::{Customer, CustomerChanges, CustomerRef, NewCustomer};
+use crate::domain::customer::{
+    Customer, CustomerChanges, CustomerRef, CustomerSearch, NewCustomer,
+};
 use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::page::Listing;
 use crate::domain::text::{Email, ExternalId, FullName, ScalarMetadata, TaxDocument, Timezone};
@@ -235,18 +237,15 @@ fn parse_customer_changes(request: &ApiRequest) -> Result<CustomerChanges, ApiEr
     })
 }
 
-/// `GET /customers`: newest first (one Query), or the one with `externalId` (two GetItems).
+/// `GET /customers`: newest first (one Query), or the one with `externalId` (two GetItems); up
+/// to 2026-05-25 also only the archived or the other ones (`isActive`) and a `search`.
 pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let mut query = request.query();
     let external = query.optional("externalId", ExternalId::parse);
-    let mut active = None;
+    // The older model's filters (commet-sdk up to 3.x, @commet/node 1.x).
+    let (mut search, mut active) = (None, None);
     if has_legacy_customers(request.version) {
-        query.optional("search", |_| {
-            Err::<(), _>(Invalid::new(
-                "is not supported: find a customer by its id or externalId \
-                 (GET /customers/{id}, or ?externalId=)",
-            ))
-        });
+        search = query.optional("search", CustomerSearch::parse);
         active = query.optional("isActive", query_boolean);
     }
     let mut filter: Vec<(&str, &str)> = external
@@ -255,6 +254,9 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
         .collect();
     if let Some(active) = active {
         filter.push(("isActive", if active { "true" } else { "false" }));
+    }
+    if let Some(search) = &search {
+        filter.push(("search", search.as_str()));
     }
     let listing = Listing::new("customers", CustomerId::PREFIX, &filter);
     let page = page_request(&mut query, &listing);
@@ -268,10 +270,22 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
             .store
             .get_customer(account, &CustomerRef::External(external))
             .await?
-            .filter(|customer| archived.is_none_or(|archived| customer.archived == archived));
+            .filter(|customer| archived.is_none_or(|archived| customer.archived == archived))
+            .filter(|customer| {
+                search
+                    .as_ref()
+                    .is_none_or(|search| search.matches(customer))
+            });
         return views::customers(request.version, account, found.as_slice(), None);
     }
-    let found = app.store.list_customers(account, archived, &page).await?;
+    let found = match &search {
+        Some(search) => {
+            app.store
+                .search_customers(account, search, archived, &page)
+                .await?
+        }
+        None => app.store.list_customers(account, archived, &page).await?,
+    };
     let cursor = found.next.as_ref().map(|next| listing.cursor(next));
     views::customers(request.version, account, &found.items, cursor.as_deref())
 }

@@ -6,9 +6,9 @@ use super::paging::{Filter, Partition};
 use super::projection::Listed;
 use super::write::{Bind, Condition, ConditionalUpdate, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, schema};
-use crate::domain::customer::{Customer, CustomerChanges, CustomerRef};
+use crate::domain::customer::{Customer, CustomerChanges, CustomerRef, CustomerSearch};
 use crate::domain::ids::{AccountId, CustomerId};
-use crate::domain::page::{Page, PageRequest, Position};
+use crate::domain::page::{Page, PageLimit, PageRequest, Position};
 use crate::domain::text::ExternalId;
 use crate::domain::time::Timestamp;
 
@@ -34,6 +34,11 @@ pub enum UpdateCustomerOutcome {
 /// or of the external id it was named by) and its own; each try is at most two reads and one
 /// write, so contention ends within a few.
 const UPDATE_TRIES: usize = 3;
+
+/// How many customers one search reads at most. DynamoDB cannot match a part of a text in any
+/// case, so a search reads the account's customers, newest first; one that finds few in a large
+/// account answers a short page (even an empty one) with a cursor to go on from.
+const SEARCH_READS: usize = 1_000;
 
 /// The customer an update writes: by id, or by the external id it was resolved from.
 struct Target<'a> {
@@ -134,6 +139,13 @@ fn outcome_of(written: Updated<Item>) -> Result<Option<UpdateCustomerOutcome>, S
         Updated::Refused(None) => Some(UpdateCustomerOutcome::NotFound),
         Updated::Refused(Some(_)) => None,
     })
+}
+
+fn position_of(customer: &Customer) -> Position {
+    Position {
+        created_at: customer.created_at,
+        id: customer.id.to_string(),
+    }
 }
 
 pub(crate) fn customer_from(item: Item) -> Result<Customer, StoreError> {
@@ -443,10 +455,7 @@ impl Store {
             Some(CustomerItem::projection()),
             filter.as_ref(),
             page,
-            |customer: &Customer| Position {
-                created_at: customer.created_at,
-                id: customer.id.to_string(),
-            },
+            position_of,
             customer_from,
         )
         .await
@@ -454,6 +463,60 @@ impl Store {
 }
 
 impl Store {
+    /// The customers `search` matches, newest first, as `list_customers` pages them, reading at
+    /// most `SEARCH_READS` customers.
+    pub async fn search_customers(
+        &self,
+        account: &AccountId,
+        search: &CustomerSearch,
+        archived: Option<bool>,
+        page: &PageRequest,
+    ) -> Result<Page<Customer>, StoreError> {
+        self.search_customers_reading(account, search, archived, page, SEARCH_READS)
+            .await
+    }
+
+    /// `search_customers` reading at most about `reads` customers (whole batches of up to 100),
+    /// for the tests to see a search run out without a thousand customers.
+    pub async fn search_customers_reading(
+        &self,
+        account: &AccountId,
+        search: &CustomerSearch,
+        archived: Option<bool>,
+        page: &PageRequest,
+        reads: usize,
+    ) -> Result<Page<Customer>, StoreError> {
+        // One match more than the page holds tells that there are more, as in `query_page`.
+        let wanted = page.limit.get() + 1;
+        let mut found = Vec::with_capacity(wanted);
+        let mut read = 0;
+        let batch = reads.clamp(1, usize::from(PageLimit::MAX));
+        let mut batch_request = PageRequest {
+            limit: PageLimit::new(batch as i128).unwrap_or_default(),
+            after: page.after.clone(),
+        };
+        loop {
+            let batch = self
+                .list_customers(account, archived, &batch_request)
+                .await?;
+            read += batch.items.len();
+            for customer in batch.items {
+                if search.matches(&customer) {
+                    found.push(customer);
+                    if found.len() == wanted {
+                        found.pop();
+                        let next = found.last().map(position_of);
+                        return Ok(Page { items: found, next });
+                    }
+                }
+            }
+            match batch.next {
+                Some(next) if read < reads => batch_request.after = Some(next),
+                next => return Ok(Page { items: found, next }),
+            }
+        }
+    }
+
     /// Writes a customer and its external-id claim unconditionally (fixtures only).
     pub async fn put_customer_fixture(
         &self,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::domain::account::{Account, ApiKey, ApiKeySecret, Mode};
-use commet_payments::domain::customer::{Customer, CustomerRef, NewCustomer};
+use commet_payments::domain::customer::{Customer, CustomerRef, CustomerSearch, NewCustomer};
 use commet_payments::domain::delivery::{Delivery, DeliveryStatus, later};
 use commet_payments::domain::ids::{
     AccountId, CustomerId, DeliveryId, EventId, ReceiptId, WebhookId,
@@ -16,7 +16,7 @@ use commet_payments::domain::page::{PageLimit, PageRequest};
 use commet_payments::domain::payment::{
     CardSummary, Failure, NewLink, Payment, PaymentKind, PaymentStatus, Route,
 };
-use commet_payments::domain::text::{Description, Email, ExternalId};
+use commet_payments::domain::text::{Description, Email, ExternalId, FullName};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::store::{
@@ -1052,4 +1052,43 @@ async fn declined(t: &TestApp, account: &AccountId, attempt: &Attempt) -> Paymen
         .await
         .unwrap()
         .expect("the current attempt ends")
+}
+
+/// A search reads a bounded number of customers: one that runs out answers what it found so
+/// far (here nothing) and a position to go on from, and going on finds the rest.
+#[tokio::test]
+async fn a_search_that_runs_out_of_reads_answers_a_short_page_to_go_on_from() {
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    let mut made = Vec::new();
+    for name in ["Wanted Oldest", "Other", "Other", "Other", "Other"] {
+        let mut customer = customer(None);
+        customer.full_name = Some(FullName::parse(name).unwrap());
+        t.store
+            .insert_customer(&account.id, &customer, None)
+            .await
+            .unwrap();
+        made.push(customer.id);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let search = CustomerSearch::parse("wanted").unwrap();
+    let mut page = PageRequest {
+        limit: PageLimit::DEFAULT,
+        after: None,
+    };
+    let mut pages = Vec::new();
+    loop {
+        let found = t
+            .store
+            .search_customers_reading(&account.id, &search, None, &page, 2)
+            .await
+            .unwrap();
+        pages.push(found.items.iter().map(|c| c.id.clone()).collect::<Vec<_>>());
+        match found.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    // Newest first, two read per request: nothing, nothing, then the oldest.
+    assert_eq!(pages, [vec![], vec![], vec![made[0].clone()]]);
 }

@@ -298,8 +298,14 @@ async fn up_to_2026_05_25_a_customers_email_is_billing_email_both_ways() {
     let failure = batch.data()["failed"][0]["error"].as_str().unwrap();
     assert!(failure.contains("customers[1].billingEmail"), "{failure}");
 
-    let searched = t.get("/api/v1/customers?search=Old", &key).await;
-    assert_eq!(searched.error(400, "validation_error")["param"], "search");
+    let searched = t.get("/api/v1/customers?search=old%20sdk", &key).await;
+    assert_eq!(
+        searched.data().as_array().unwrap().len(),
+        1,
+        "{}",
+        searched.text
+    );
+    assert_eq!(searched.data()[0]["fullName"], "Old SDK");
     let listed = t.get("/api/v1/customers", &key).await;
     assert_eq!(listed.data().as_array().unwrap().len(), 2);
     assert_eq!(listed.data()[0]["billingEmail"], "b1@example.com");
@@ -498,6 +504,58 @@ async fn up_to_2026_05_25_a_customer_is_archived_and_restored_with_is_active() {
     assert!(ids(&inactive).is_empty(), "{}", inactive.text);
     let cleared = t.send(put(&archived_id, json!({ "isActive": null }))).await;
     assert_eq!(cleared.error(400, "validation_error")["param"], "isActive");
+}
+
+/// The older model's `search`: a part of the name, e-mail or externalId in any case, paged as
+/// the list is; the newer model has none.
+#[tokio::test]
+async fn up_to_2026_05_25_the_list_searches_names_emails_and_external_ids() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    for (email, name, external) in [
+        ("ada@example.com", "Ada Lovelace", "first"),
+        ("grace@example.com", "Grace Hopper", "second"),
+        ("alan@example.org", "Alan Turing", "ada-fan"),
+        ("edsger@example.org", "Edsger Dijkstra", "fourth"),
+    ] {
+        let body = json!({ "billingEmail": email, "fullName": name, "externalId": external });
+        t.create("/api/customers", &key, body).await;
+    }
+    let names = |listed: &TestResponse| -> Vec<String> {
+        let items = listed.data().as_array().unwrap();
+        items
+            .iter()
+            .map(|c| c["fullName"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let page = t.get("/api/customers?search=ADA&limit=1", &key).await;
+    assert_eq!(names(&page), ["Alan Turing"], "newest first: {}", page.text);
+    assert_eq!(page.body["hasMore"], true);
+    let cursor = page.body["nextCursor"].as_str().unwrap();
+    let next = t
+        .get(
+            &format!("/api/customers?search=ADA&limit=1&cursor={cursor}"),
+            &key,
+        )
+        .await;
+    assert_eq!(names(&next), ["Ada Lovelace"], "{}", next.text);
+    assert_eq!(next.body["hasMore"], false);
+    let other = t
+        .get(
+            &format!("/api/customers?search=grace&cursor={cursor}"),
+            &key,
+        )
+        .await;
+    other.error(400, "validation_error");
+    let orgs = t.get("/api/customers?search=example.org", &key).await;
+    assert_eq!(names(&orgs), ["Edsger Dijkstra", "Alan Turing"]);
+    let none = t.get("/api/customers?search=nobody", &key).await;
+    assert!(names(&none).is_empty());
+    assert_eq!(none.body["hasMore"], false);
+    let blank = t.get("/api/customers?search=%20", &key).await;
+    assert_eq!(blank.error(400, "validation_error")["param"], "search");
+    let newer = t.get("/api/v1/customers?search=ada", &key).await;
+    assert_eq!(newer.error(400, "validation_error")["param"], "search");
 }
 
 #[tokio::test]
