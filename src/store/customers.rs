@@ -490,9 +490,9 @@ impl Store {
         let wanted = page.limit.get() + 1;
         let mut found = Vec::with_capacity(wanted);
         let mut read = 0;
-        let batch = reads.clamp(1, usize::from(PageLimit::MAX));
+        let batch_size = reads.clamp(1, usize::from(PageLimit::MAX));
         let mut batch_request = PageRequest {
-            limit: PageLimit::new(batch as i128).unwrap_or_default(),
+            limit: PageLimit::new(batch_size as i128).unwrap_or_default(),
             after: page.after.clone(),
         };
         loop {
