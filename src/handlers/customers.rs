@@ -242,18 +242,20 @@ fn parse_customer_changes(request: &ApiRequest) -> Result<CustomerChanges, ApiEr
 pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let mut query = request.query();
     let external = query.optional("externalId", ExternalId::parse);
-    // The older model's filters (commet-sdk up to 3.x, @commet/node 1.x).
-    let (mut search, mut active) = (None, None);
+    // The older model's filters (`search` up to commet-sdk 5.x, `isActive` up to 3.x).
+    let (mut search, mut archived) = (None, None);
     if has_legacy_customers(request.version) {
         search = query.optional("search", CustomerSearch::parse);
-        active = query.optional("isActive", query_boolean);
+        archived = query
+            .optional("isActive", query_boolean)
+            .map(|active| !active);
     }
     let mut filter: Vec<(&str, &str)> = external
         .iter()
         .map(|id| ("externalId", id.as_str()))
         .collect();
-    if let Some(active) = active {
-        filter.push(("isActive", if active { "true" } else { "false" }));
+    if let Some(archived) = archived {
+        filter.push(("isActive", if archived { "false" } else { "true" }));
     }
     if let Some(search) = &search {
         filter.push(("search", search.as_str()));
@@ -263,7 +265,6 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
     query.finish()?;
 
     let account = &request.principal.account_id;
-    let archived = active.map(|active| !active);
     if let Some(external) = external {
         // At most one customer has an external id: a single, final page.
         let found = app
