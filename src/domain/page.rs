@@ -54,12 +54,18 @@ impl Position {
     }
 
     pub fn parse_sort_key(text: &str, id_prefix: &str) -> Result<Self, Invalid> {
+        let position = Self::parse_stored(text)?;
+        if !position.id.starts_with(id_prefix) || position.id.len() != id_prefix.len() + 26 {
+            return Err(Invalid::new("malformed position"));
+        }
+        Ok(position)
+    }
+
+    /// A sort key as the store wrote it, of any kind of object.
+    pub fn parse_stored(text: &str) -> Result<Self, Invalid> {
         let (at, id) = text
             .split_once('#')
             .ok_or_else(|| Invalid::new("malformed position"))?;
-        if !id.starts_with(id_prefix) || id.len() != id_prefix.len() + 26 {
-            return Err(Invalid::new("malformed position"));
-        }
         Ok(Self {
             created_at: Timestamp::parse(at)?,
             id: id.to_owned(),

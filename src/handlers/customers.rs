@@ -279,14 +279,10 @@ pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse,
             });
         return views::customers(request.version, account, found.as_slice(), None);
     }
-    let found = match &search {
-        Some(search) => {
-            app.store
-                .search_customers(account, search, archived, &page)
-                .await?
-        }
-        None => app.store.list_customers(account, archived, &page).await?,
-    };
+    let found = app
+        .store
+        .list_customers(account, archived, search.as_ref(), &page)
+        .await?;
     let cursor = found.next.as_ref().map(|next| listing.cursor(next));
     views::customers(request.version, account, &found.items, cursor.as_deref())
 }

@@ -27,11 +27,18 @@ pub struct StoreSettings {
     pub endpoint: Option<String>,
 }
 
+/// How many items one page reads at most when a filter may drop some. A list narrowed to few
+/// items of a large partition would otherwise read the whole partition in one request; bounded,
+/// it answers a short page (even an empty one) with a cursor to go on from.
+pub(crate) const READS_PER_PAGE: usize = 1_000;
+
 /// Handle to the single table. Cheap to clone; build one per cold start.
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) client: Client,
     pub(crate) table: String,
+    /// `READS_PER_PAGE`, lower in the tests that see a page run out of reads.
+    pub(crate) reads_per_page: usize,
 }
 
 /// Bounded waits so that an unreachable or frozen datastore becomes a 503 well inside the
@@ -113,7 +120,15 @@ impl Store {
         Self {
             client,
             table: table.to_owned(),
+            reads_per_page: READS_PER_PAGE,
         }
+    }
+
+    /// The same table, a page of a filtered list reading at most `reads` items: for the tests
+    /// to see a page run out of reads without a thousand items.
+    pub fn reading_at_most(mut self, reads: usize) -> Self {
+        self.reads_per_page = reads.max(1);
+        self
     }
 
     pub fn table_name(&self) -> &str {

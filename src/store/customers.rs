@@ -8,7 +8,7 @@ use super::write::{Bind, Condition, ConditionalUpdate, PRESENT, Transaction, Upd
 use super::{Store, StoreError, keys, schema};
 use crate::domain::customer::{Customer, CustomerChanges, CustomerRef, CustomerSearch};
 use crate::domain::ids::{AccountId, CustomerId};
-use crate::domain::page::{Page, PageLimit, PageRequest, Position};
+use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::text::ExternalId;
 use crate::domain::time::Timestamp;
 
@@ -34,11 +34,6 @@ pub enum UpdateCustomerOutcome {
 /// or of the external id it was named by) and its own; each try is at most two reads and one
 /// write, so contention ends within a few.
 const UPDATE_TRIES: usize = 3;
-
-/// How many customers one search reads at most. DynamoDB cannot match a part of a text in any
-/// case, so a search reads the account's customers, newest first; one that finds few in a large
-/// account answers a short page (even an empty one) with a cursor to go on from.
-const SEARCH_READS: usize = 1_000;
 
 /// The customer an update writes: by id, or by the external id it was resolved from.
 struct Target<'a> {
@@ -439,82 +434,32 @@ impl Store {
             .map_err(StoreError::corrupt)
     }
 
-    /// Newest first; only the archived ones or only the others when `archived` says which.
+    /// Newest first: the account's customers, only the archived ones or only the others, and
+    /// only those `search` matches. DynamoDB cannot match a part of a text in any case, so a
+    /// search reads the customers and matches them here, a page reading at most
+    /// `READS_PER_PAGE` of them: one that finds few in a large account ends short, even empty,
+    /// with a cursor to go on from.
     pub async fn list_customers(
         &self,
         account: &AccountId,
         archived: Option<bool>,
+        search: Option<&CustomerSearch>,
         page: &PageRequest,
     ) -> Result<Page<Customer>, StoreError> {
         let filter = archived.map(|present| Filter::Present {
             attribute: "archived",
             present,
         });
-        self.query_page(
+        self.query_page_keeping(
             Partition::of(&schema::BY_ACCOUNT, keys::account_customers(account)),
             Some(CustomerItem::projection()),
             filter.as_ref(),
             page,
             position_of,
             customer_from,
+            |customer| search.is_none_or(|search| search.matches(customer)),
         )
         .await
-    }
-}
-
-impl Store {
-    /// The customers `search` matches, newest first, as `list_customers` pages them, reading at
-    /// most `SEARCH_READS` customers.
-    pub async fn search_customers(
-        &self,
-        account: &AccountId,
-        search: &CustomerSearch,
-        archived: Option<bool>,
-        page: &PageRequest,
-    ) -> Result<Page<Customer>, StoreError> {
-        self.search_customers_reading(account, search, archived, page, SEARCH_READS)
-            .await
-    }
-
-    /// `search_customers` reading at most about `reads` customers (whole batches of up to 100),
-    /// for the tests to see a search run out without a thousand customers.
-    pub async fn search_customers_reading(
-        &self,
-        account: &AccountId,
-        search: &CustomerSearch,
-        archived: Option<bool>,
-        page: &PageRequest,
-        reads: usize,
-    ) -> Result<Page<Customer>, StoreError> {
-        // One match more than the page holds tells that there are more, as in `query_page`.
-        let wanted = page.limit.get() + 1;
-        let mut found = Vec::with_capacity(wanted);
-        let mut read = 0;
-        let batch_size = reads.clamp(1, usize::from(PageLimit::MAX));
-        let mut batch_request = PageRequest {
-            limit: PageLimit::new(batch_size as i128).unwrap_or_default(),
-            after: page.after.clone(),
-        };
-        loop {
-            let batch = self
-                .list_customers(account, archived, &batch_request)
-                .await?;
-            read += batch.items.len();
-            for customer in batch.items {
-                if search.matches(&customer) {
-                    found.push(customer);
-                    if found.len() == wanted {
-                        found.pop();
-                        let next = found.last().map(position_of);
-                        return Ok(Page { items: found, next });
-                    }
-                }
-            }
-            match batch.next {
-                Some(next) if read < reads => batch_request.after = Some(next),
-                next => return Ok(Page { items: found, next }),
-            }
-        }
     }
 
     /// Writes a customer and its external-id claim unconditionally (fixtures only).

@@ -50,18 +50,53 @@ impl Store {
         position_of: impl Fn(&T) -> Position,
         map: impl Fn(Item) -> Result<T, StoreError>,
     ) -> Result<Page<T>, StoreError> {
+        self.query_page_keeping(
+            partition,
+            projection,
+            filter,
+            page,
+            position_of,
+            map,
+            |_| true,
+        )
+        .await
+    }
+
+    /// `query_page` keeping only the items `keep` accepts, for what DynamoDB cannot filter.
+    ///
+    /// Reads at most `reads_per_page` items, 1,000 as deployed (DynamoDB's `ScannedCount`,
+    /// whether the filter or `keep` drops them or not): a page that runs out of reads ends
+    /// short, its cursor at the last item read. After a Query whose items were thinned, the
+    /// next asks for as many as were read so far, so a sparse match costs a few Queries, not one
+    /// per handful of items.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn query_page_keeping<T>(
+        &self,
+        partition: Partition<'_>,
+        projection: Option<&Projection>,
+        filter: Option<&Filter>,
+        page: &PageRequest,
+        position_of: impl Fn(&T) -> Position,
+        map: impl Fn(Item) -> Result<T, StoreError>,
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<Page<T>, StoreError> {
         let Partition { index, key } = partition;
         let wanted = page.limit.get() + 1;
         let mut items: Vec<T> = Vec::with_capacity(wanted);
+        let mut read = 0;
         let mut start_key = None;
-        loop {
+        let ran_out_at = loop {
+            let limit = (wanted - items.len())
+                .max(read)
+                .min(self.reads_per_page.saturating_sub(read))
+                .max(1);
             let mut query = self
                 .client
                 .query()
                 .table_name(&self.table)
                 .index_name(index.name)
                 .scan_index_forward(false)
-                .limit(i32::try_from(wanted - items.len()).unwrap_or(i32::MAX))
+                .limit(i32::try_from(limit).unwrap_or(i32::MAX))
                 .expression_attribute_names("#pk", index.partition_key)
                 .expression_attribute_values(":pk", AttributeValue::S(key.clone()))
                 .set_exclusive_start_key(start_key.take());
@@ -93,19 +128,31 @@ impl Store {
                     .expression_attribute_names("#filter", *attribute),
             };
             let output = sent(query.send()).await.map_err(StoreError::from_sdk)?;
-            for item in output.items.unwrap_or_default() {
-                items.push(map(item)?);
+            let returned = output.items.unwrap_or_default();
+            // DynamoDB Local and DynamoDB both count what they read; never less than returned.
+            read += usize::try_from(output.scanned_count)
+                .unwrap_or(0)
+                .max(returned.len());
+            for item in returned {
+                let item = map(item)?;
+                if keep(&item) {
+                    items.push(item);
+                }
             }
-            start_key = output.last_evaluated_key;
-            if items.len() >= wanted || start_key.is_none() {
-                break;
+            match output.last_evaluated_key {
+                None => break None,
+                Some(_) if items.len() >= wanted => break None,
+                Some(last) if read >= self.reads_per_page => break Some(last),
+                last => start_key = last,
             }
-        }
+        };
         let next = if items.len() > page.limit.get() {
             items.truncate(page.limit.get());
             items.last().map(position_of)
         } else {
-            None
+            ran_out_at
+                .map(|last| position_in(index, &last))
+                .transpose()?
         };
         Ok(Page { items, next })
     }
@@ -140,4 +187,13 @@ impl Store {
             }
         }
     }
+}
+
+/// The position of the last item a Query read, from its `LastEvaluatedKey`: the index's sort
+/// key holds it in its text form.
+fn position_in(index: &Index, last: &Item) -> Result<Position, StoreError> {
+    last.get(index.sort_key)
+        .and_then(|value| value.as_s().ok())
+        .and_then(|text| Position::parse_stored(text).ok())
+        .ok_or_else(|| StoreError::corrupt(format!("{} in a LastEvaluatedKey", index.sort_key)))
 }

@@ -1054,16 +1054,18 @@ async fn declined(t: &TestApp, account: &AccountId, attempt: &Attempt) -> Paymen
         .expect("the current attempt ends")
 }
 
-/// A search reads a bounded number of customers: one that runs out answers what it found so
-/// far (here nothing) and a position to go on from, and going on finds the rest.
+/// A page reads a bounded number of items when a filter or a search may drop some: one that
+/// runs out answers what it kept so far (even nothing) and a position to go on from, at the
+/// last item it read, and going on finds the rest, each once.
 #[tokio::test]
-async fn a_search_that_runs_out_of_reads_answers_a_short_page_to_go_on_from() {
+async fn a_narrowed_list_that_runs_out_of_reads_answers_a_short_page_to_go_on_from() {
     let t = TestApp::new().await;
     let (account, _) = t.account(Mode::Sandbox).await;
     let mut made = Vec::new();
     for name in ["Wanted Oldest", "Other", "Other", "Other", "Other"] {
         let mut customer = customer(None);
         customer.full_name = Some(FullName::parse(name).unwrap());
+        customer.archived = made.is_empty();
         t.store
             .insert_customer(&account.id, &customer, None)
             .await
@@ -1071,24 +1073,49 @@ async fn a_search_that_runs_out_of_reads_answers_a_short_page_to_go_on_from() {
         made.push(customer.id);
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    let search = CustomerSearch::parse("wanted").unwrap();
+    let store = t.store.clone().reading_at_most(2);
+    let wanted = CustomerSearch::parse("wanted").unwrap();
+    let other = CustomerSearch::parse("OTHER").unwrap();
+    let oldest_alone = vec![vec![], vec![], vec![made[0].clone()]];
+    // Newest first, two read per request.
+    let pages = pages_of_customers(&store, &account.id, None, Some(&wanted)).await;
+    assert_eq!(pages, oldest_alone, "a search");
+    let pages = pages_of_customers(&store, &account.id, Some(true), None).await;
+    assert_eq!(pages, oldest_alone, "a filter");
+    let pages = pages_of_customers(&store, &account.id, Some(true), Some(&wanted)).await;
+    assert_eq!(pages, oldest_alone, "both");
+    let pages = pages_of_customers(&store, &account.id, Some(false), Some(&other)).await;
+    let newer = |i: usize| made[i].clone();
+    assert_eq!(
+        pages,
+        [vec![newer(4), newer(3)], vec![newer(2), newer(1)], vec![]]
+    );
+    // As deployed (a thousand reads a page), one page.
+    let pages = pages_of_customers(&t.store, &account.id, Some(true), Some(&wanted)).await;
+    assert_eq!(pages, [vec![made[0].clone()]]);
+}
+
+async fn pages_of_customers(
+    store: &Store,
+    account: &AccountId,
+    archived: Option<bool>,
+    search: Option<&CustomerSearch>,
+) -> Vec<Vec<CustomerId>> {
     let mut page = PageRequest {
         limit: PageLimit::DEFAULT,
         after: None,
     };
     let mut pages = Vec::new();
     loop {
-        let found = t
-            .store
-            .search_customers_reading(&account.id, &search, None, &page, 2)
+        let found = store
+            .list_customers(account, archived, search, &page)
             .await
             .unwrap();
         pages.push(found.items.iter().map(|c| c.id.clone()).collect::<Vec<_>>());
         match found.next {
             Some(next) => page.after = Some(next),
-            None => break,
+            None => return pages,
         }
+        assert!(pages.len() < 10, "paging ends");
     }
-    // Newest first, two read per request: nothing, nothing, then the oldest.
-    assert_eq!(pages, [vec![], vec![], vec![made[0].clone()]]);
 }
