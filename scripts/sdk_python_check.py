@@ -118,12 +118,13 @@ def check_payments(customer):
 
     # A card that declines off-session: the charge raises payment_failed, its invoice is left
     # outstanding, and marking it paid works once.
-    grace = unwrapped(client.customers.create(email=f"sdk-grace-{tag}@example.com"))
+    grace = unwrapped(client.customers.create(email=f"sdk-grace-{tag}@example.com",
+                                              full_name="Анна Петрова"))
     trial = unwrapped(client.payments.create(amount=500, currency="usd", description="Trial",
                                              customer_id=grace.id))
     assert pay_on_page(trial.url, "4000 0000 0000 0341") == "Paid"
     declined = refused(lambda: client.payments.charge(
-        customer_id=grace.id, amount=2000, currency="usd", description="Month 1"),
+        customer_id=grace.id, amount=2000, currency="inr", description="Month 1"),
         402, "payment_failed")
     invoice_id = declined.details["invoiceId"]
     outstanding = client.invoices.list(customer_id=grace.id, status="outstanding").data
@@ -131,6 +132,16 @@ def check_payments(customer):
     assert unwrapped(client.invoices.update_status(invoice_id, status="paid")).status == "paid"
     refused(lambda: client.invoices.update_status(invoice_id, status="void"), 409,
             "invoice_not_outstanding")
+    # Its PDF has text beyond the base fonts' WinAnsi (a Cyrillic name, the rupee sign), in the
+    # embedded font that another reader than ours reads back.
+    text = pdf_text(unwrapped(client.invoices.get_download_url(invoice_id)).url)
+    assert "Анна Петрова" in text and "₹20.00" in text and "PAID" in text, text
+
+
+def pdf_text(url):
+    pdf = httpx.get(url)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf", pdf
+    return pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
 
 
 def check_invoices():
@@ -150,9 +161,7 @@ def check_invoices():
     # 8.0): a URL that serves the PDF without a key, which another reader than ours reads.
     download = unwrapped(client.invoices.get_download_url(paid[0].id))
     assert download.expires_at and download.url.startswith(origin), download
-    pdf = httpx.get(download.url)
-    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf", pdf
-    text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    text = pdf_text(download.url)
     assert paid[0].invoice_number in text and "PAID" in text, text
 
     # An adjustment (createAdjustment): a credit, once per key, for a customer of this release

@@ -329,8 +329,10 @@ pub async fn file(app: &'static App, token: String) -> Result<InvoiceFile, ApiEr
         email: customer.email.as_str(),
         name: customer.full_name.as_ref().map(|name| name.as_str()),
     };
+    let pdf = invoice_pdf(&merchant.name, &billed_to, &invoice)
+        .map_err(|error| ApiError::internal(format!("the invoice PDF's font: {error}")))?;
     Ok(InvoiceFile {
         filename: format!("{}.pdf", invoice.number),
-        pdf: invoice_pdf(&merchant.name, &billed_to, &invoice),
+        pdf,
     })
 }

@@ -1,11 +1,15 @@
-//! An invoice as a PDF, the document a download link serves: one A4 page of text in two of the
-//! PDF base fonts, so nothing is embedded (Helvetica for words; Courier for amounts, whose
-//! fixed width right-aligns them without font metrics). The base fonts' WinAnsi encoding covers
-//! Western European text; any other character shows as `?`. The content stream is left
-//! uncompressed: an invoice page is a few kilobytes.
+//! An invoice as a PDF, the document a download link serves: one A4 page of text. Text that the
+//! PDF base fonts' WinAnsi encoding covers (Western European) is drawn in them, so nothing is
+//! embedded for it (Helvetica for words; Courier for amounts, whose fixed width right-aligns
+//! them without font metrics); any other text (a Cyrillic name, an amount in rupees) is drawn in
+//! an embedded subset of DejaVu Sans (`pdf_font`). The content stream is left uncompressed: an
+//! invoice page is a few kilobytes.
 
 use encoding_rs::WINDOWS_1252;
+use pdf_writer::types::TextRenderingMode;
 use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str, TextStr};
+
+use super::pdf_font::{FontRefs, UnicodeFont};
 
 use crate::domain::invoice::{Invoice, InvoiceStatus};
 use crate::domain::money::signed_for_payer;
@@ -17,6 +21,9 @@ const RIGHT: f32 = PAGE_WIDTH - 56.0;
 const REGULAR: Name<'static> = Name(b"F1");
 const BOLD: Name<'static> = Name(b"F2");
 const FIXED: Name<'static> = Name(b"F3");
+const UNICODE: Name<'static> = Name(b"F4");
+/// The embedded font has no bold face: bold text in it is drawn stroked as well as filled.
+const STROKED_BOLD: f32 = 0.04;
 /// Every Courier glyph is 600/1000 of the font size wide.
 const FIXED_ADVANCE: f32 = 0.6;
 /// A line item's description is cut to this many characters, to stay clear of the amounts.
@@ -35,8 +42,13 @@ pub struct BilledTo<'a> {
     pub name: Option<&'a str>,
 }
 
-/// The PDF of `invoice`, issued by `merchant` to `billed_to`.
-pub fn invoice_pdf(merchant: &str, billed_to: &BilledTo<'_>, invoice: &Invoice) -> Vec<u8> {
+/// The PDF of `invoice`, issued by `merchant` to `billed_to`. Fails only if the compiled-in
+/// font cannot be subset.
+pub fn invoice_pdf(
+    merchant: &str,
+    billed_to: &BilledTo<'_>,
+    invoice: &Invoice,
+) -> Result<Vec<u8>, subsetter::Error> {
     let amount = |minor_units| signed_for_payer(minor_units, &invoice.currency);
     let title = format!("{} {}", document_kind(invoice), invoice.number);
     let mut page = Page::new();
@@ -131,51 +143,99 @@ fn shortened(text: &str) -> String {
     }
 }
 
-/// `text` in the base fonts' WinAnsi encoding: one byte per character, `?` for any it lacks.
-fn win_ansi(text: &str) -> Vec<u8> {
+/// `text` in the base fonts' WinAnsi encoding, one byte per character (`?` for a control
+/// character); `None` if a character has no byte there.
+fn win_ansi(text: &str) -> Option<Vec<u8>> {
     let mut buffer = [0u8; 4];
     text.chars()
         .map(|c| {
             let (bytes, _, unmappable) = WINDOWS_1252.encode(c.encode_utf8(&mut buffer));
             match *bytes {
-                [byte] if !unmappable && !c.is_control() => byte,
-                _ => b'?',
+                _ if c.is_control() => Some(b'?'),
+                [byte] if !unmappable => Some(byte),
+                _ => None,
             }
         })
         .collect()
 }
 
+/// A piece of text as the content stream shows it, in the font that shows it.
+struct Run {
+    font: Name<'static>,
+    bold: bool,
+    codes: Vec<u8>,
+    /// In units of the font size.
+    width: f32,
+}
+
 /// The page's content, drawn top to bottom.
 struct Page {
     content: Content,
+    unicode: UnicodeFont,
 }
 
 impl Page {
     fn new() -> Self {
         Self {
             content: Content::new(),
+            unicode: UnicodeFont::new(),
         }
     }
 
-    fn text(&mut self, font: Name<'_>, size: f32, x: f32, y: f32, text: &str) {
-        self.content
-            .begin_text()
-            .set_font(font, size)
-            .next_line(x, y)
-            .show(Str(&win_ansi(text)))
-            .end_text();
+    /// `text` in `font` if WinAnsi has every character of it, else in the embedded font.
+    fn run(&mut self, font: Name<'static>, text: &str) -> Run {
+        match win_ansi(text) {
+            Some(codes) => {
+                // Courier's width is exact; the others' an estimate good enough for a label.
+                let advance = if font == FIXED { FIXED_ADVANCE } else { 0.62 };
+                Run {
+                    font,
+                    bold: false,
+                    width: codes.len() as f32 * advance,
+                    codes,
+                }
+            }
+            None => {
+                let shaped = self.unicode.shape(text);
+                Run {
+                    font: UNICODE,
+                    bold: font == BOLD,
+                    codes: shaped.codes,
+                    width: shaped.width,
+                }
+            }
+        }
     }
 
-    /// `text` ending at the right margin; in Courier its width is exact, in the others an
-    /// estimate good enough for a short label.
-    fn right(&mut self, font: Name<'_>, size: f32, y: f32, text: &str) {
+    fn text(&mut self, font: Name<'static>, size: f32, x: f32, y: f32, text: &str) {
+        let run = self.run(font, text);
+        self.show(&run, size, x, y);
+    }
+
+    fn show(&mut self, run: &Run, size: f32, x: f32, y: f32) {
+        self.content.save_state();
+        if run.bold {
+            self.content.set_line_width(size * STROKED_BOLD);
+        }
+        let text = self.content.begin_text();
+        if run.bold {
+            text.set_text_rendering_mode(TextRenderingMode::FillStroke);
+        }
+        text.set_font(run.font, size)
+            .next_line(x, y)
+            .show(Str(&run.codes))
+            .end_text();
+        self.content.restore_state();
+    }
+
+    /// `text` ending at the right margin.
+    fn right(&mut self, font: Name<'static>, size: f32, y: f32, text: &str) {
         self.right_at(font, size, RIGHT, y, text);
     }
 
-    fn right_at(&mut self, font: Name<'_>, size: f32, right: f32, y: f32, text: &str) {
-        let glyphs = win_ansi(text).len() as f32;
-        let advance = if font == FIXED { FIXED_ADVANCE } else { 0.62 };
-        self.text(font, size, right - glyphs * advance * size, y, text);
+    fn right_at(&mut self, font: Name<'static>, size: f32, right: f32, y: f32, text: &str) {
+        let run = self.run(font, text);
+        self.show(&run, size, right - run.width * size, y);
     }
 
     fn rule(&mut self, y: f32) {
@@ -187,7 +247,7 @@ impl Page {
             .stroke();
     }
 
-    fn finish(self, title: &str) -> Vec<u8> {
+    fn finish(self, title: &str) -> Result<Vec<u8>, subsetter::Error> {
         let catalog = Ref::new(1);
         let pages = Ref::new(2);
         let page = Ref::new(3);
@@ -198,6 +258,13 @@ impl Page {
             (FIXED, Ref::new(7), Name(b"Courier")),
         ];
         let info = Ref::new(8);
+        let unicode = FontRefs {
+            font: Ref::new(9),
+            descendant: Ref::new(10),
+            descriptor: Ref::new(11),
+            file: Ref::new(12),
+            to_unicode: Ref::new(13),
+        };
         let mut pdf = Pdf::new();
         pdf.catalog(catalog).pages(pages);
         pdf.pages(pages).kids([page]).count(1);
@@ -212,6 +279,12 @@ impl Page {
             for (name, id, _) in fonts {
                 font_names.pair(name, id);
             }
+            if self.unicode.is_used() {
+                font_names.pair(UNICODE, unicode.font);
+            }
+        }
+        if self.unicode.is_used() {
+            self.unicode.write(&mut pdf, &unicode)?;
         }
         for (_, id, base) in fonts {
             pdf.type1_font(id)
@@ -222,7 +295,7 @@ impl Page {
             .title(TextStr(title))
             .producer(TextStr("commet-payments"));
         pdf.stream(contents, &self.content.finish());
-        pdf.finish()
+        Ok(pdf.finish())
     }
 }
 
@@ -236,7 +309,7 @@ mod tests {
     fn invoice() -> Invoice {
         let mut payment = link();
         payment.description =
-            crate::domain::text::Description::parse("Café crème × 2 — 東京").unwrap();
+            crate::domain::text::Description::parse("Café crème × 2 — Paris").unwrap();
         let at = Timestamp::parse("2026-03-01T10:00:00.000Z").unwrap();
         let mut invoice =
             Invoice::for_payment(&payment, CustomerId::generate(), InvoiceStatus::Paid, at);
@@ -254,7 +327,8 @@ mod tests {
                 name: Some("Ada Lovelace"),
             },
             &invoice,
-        );
+        )
+        .unwrap();
         assert!(bytes.starts_with(b"%PDF-"));
         assert!(bytes.ends_with(b"%%EOF") || bytes.ends_with(b"%%EOF\n"));
         let text = String::from_utf8_lossy(&bytes);
@@ -270,12 +344,46 @@ mod tests {
             "/WinAnsiEncoding",
             "/Helvetica",
             "/Courier",
+            // The description in WinAnsi bytes, which pdf-writer writes in hex.
+            "<436166E9206372E86D6520D720322097205061726973>",
         ] {
             assert!(text.contains(part), "{part} in {text}");
         }
+        // All of it WinAnsi: nothing embedded.
+        assert!(!text.contains("/FontFile2"), "{text}");
         // é is one WinAnsi byte, × and — too; the Japanese characters have none.
-        let description = win_ansi("Café crème × 2 — 東京");
-        assert_eq!(description, b"Caf\xe9 cr\xe8me \xd7 2 \x97 ??");
+        let description = win_ansi("Café crème × 2 — Paris");
+        assert_eq!(description.unwrap(), b"Caf\xe9 cr\xe8me \xd7 2 \x97 Paris");
+        assert_eq!(win_ansi("東京"), None);
+    }
+
+    #[test]
+    fn text_beyond_win_ansi_is_drawn_in_the_embedded_font_and_the_rest_stays_in_the_base_fonts() {
+        let mut invoice = invoice();
+        invoice.currency = crate::domain::money::Currency::parse("inr").unwrap();
+        let bytes = invoice_pdf(
+            "Ёлка",
+            &BilledTo {
+                email: "anna@example.com",
+                name: Some("Анна Петрова"),
+            },
+            &invoice,
+        )
+        .unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for part in [
+            "(Invoice INV-000001)",
+            "(anna@example.com)",
+            "/F4",
+            "/FontFile2",
+            "/ToUnicode",
+        ] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+        // The rupee amounts are in the embedded font, not `?` in Courier.
+        assert!(!text.contains("(?"), "{text}");
+        // The font holds what the page draws, not the whole face (DejaVu Sans is 757 KB).
+        assert!(bytes.len() < 40_000, "{}", bytes.len());
     }
 
     #[test]
@@ -299,7 +407,8 @@ mod tests {
                 name: None,
             },
             &credit,
-        );
+        )
+        .unwrap();
         let text = String::from_utf8_lossy(&bytes);
         for part in [
             "(Credit note INV-000001)",
@@ -319,6 +428,6 @@ mod tests {
         assert_eq!(shortened(&long).chars().count(), DESCRIPTION_CHARS);
         assert!(shortened(&long).ends_with('…'));
         assert_eq!(shortened("short"), "short");
-        assert_eq!(win_ansi("a\u{7}b(c)"), b"a?b(c)");
+        assert_eq!(win_ansi("a\u{7}b(c)").unwrap(), b"a?b(c)");
     }
 }

@@ -10,6 +10,7 @@ pub mod fields;
 pub mod hosted_page;
 pub mod invoice_file;
 pub mod invoice_pdf;
+mod pdf_font;
 pub mod request;
 pub mod response;
 pub mod routes;
