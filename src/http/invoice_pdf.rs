@@ -171,14 +171,15 @@ struct Run {
 /// The page's content, drawn top to bottom.
 struct Page {
     content: Content,
-    unicode: UnicodeFont,
+    /// Made for the first text WinAnsi lacks: most invoices need none.
+    unicode: Option<UnicodeFont>,
 }
 
 impl Page {
     fn new() -> Self {
         Self {
             content: Content::new(),
-            unicode: UnicodeFont::new(),
+            unicode: None,
         }
     }
 
@@ -196,7 +197,10 @@ impl Page {
                 }
             }
             None => {
-                let shaped = self.unicode.shape(text);
+                let shaped = self
+                    .unicode
+                    .get_or_insert_with(UnicodeFont::new)
+                    .shape(text);
                 Run {
                     font: UNICODE,
                     bold: font == BOLD,
@@ -279,12 +283,12 @@ impl Page {
             for (name, id, _) in fonts {
                 font_names.pair(name, id);
             }
-            if self.unicode.is_used() {
+            if self.unicode.is_some() {
                 font_names.pair(UNICODE, unicode.font);
             }
         }
-        if self.unicode.is_used() {
-            self.unicode.write(&mut pdf, &unicode)?;
+        if let Some(font) = &self.unicode {
+            font.write(&mut pdf, &unicode)?;
         }
         for (_, id, base) in fonts {
             pdf.type1_font(id)

@@ -81,11 +81,6 @@ impl UnicodeFont {
         }
     }
 
-    /// Whether any text was drawn in the font, so that it must be written.
-    pub fn is_used(&self) -> bool {
-        !self.chars.is_empty()
-    }
-
     /// The font's objects: the Type 0 font, its CID font with the drawn glyphs' widths, their
     /// descriptor, the subset, and the map from glyphs back to text.
     pub fn write(&self, pdf: &mut Pdf, refs: &FontRefs) -> Result<(), subsetter::Error> {
@@ -180,9 +175,7 @@ mod tests {
     #[test]
     fn the_written_font_is_a_subset_with_its_widths_and_map() {
         let mut font = UnicodeFont::new();
-        assert!(!font.is_used());
         font.shape("Ёж ₹");
-        assert!(font.is_used());
         let mut pdf = Pdf::new();
         let refs = FontRefs {
             font: Ref::new(1),
