@@ -1095,6 +1095,47 @@ async fn a_narrowed_list_that_runs_out_of_reads_answers_a_short_page_to_go_on_fr
     assert_eq!(pages, [vec![made[0].clone()]]);
 }
 
+/// The invoices' `status` filter (one on a value, where the customers' is on presence) reads
+/// within the same bound.
+#[tokio::test]
+async fn invoices_filtered_by_status_run_out_of_reads_as_customers_do() {
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    let mut made = Vec::new();
+    // The oldest void, four paid after it.
+    let mut statuses = vec![InvoiceStatus::Paid; 4];
+    statuses.insert(0, InvoiceStatus::Void);
+    for status in statuses {
+        let at = Timestamp::now();
+        let invoice = Invoice::for_payment(&link(None, at), CustomerId::generate(), status, at);
+        t.store
+            .put_invoice_fixture(&account.id, &invoice)
+            .await
+            .unwrap();
+        made.push(invoice.id);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let store = t.store.clone().reading_at_most(2);
+    let mut page = PageRequest {
+        limit: PageLimit::DEFAULT,
+        after: None,
+    };
+    let mut pages = Vec::new();
+    loop {
+        let found = store
+            .list_invoices(&account.id, None, Some(InvoiceStatus::Void), &page)
+            .await
+            .unwrap();
+        pages.push(found.items.iter().map(|i| i.id.clone()).collect::<Vec<_>>());
+        match found.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+        assert!(pages.len() < 10, "paging ends");
+    }
+    assert_eq!(pages, [vec![], vec![], vec![made[0].clone()]]);
+}
+
 async fn pages_of_customers(
     store: &Store,
     account: &AccountId,
