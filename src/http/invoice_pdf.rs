@@ -2,13 +2,15 @@
 //! PDF base fonts' WinAnsi encoding covers (Western European) is drawn in them, so nothing is
 //! embedded for it (Helvetica for words; Courier for amounts, whose fixed width right-aligns
 //! them without font metrics); any other text (a Cyrillic name, an amount in rupees) is drawn in
-//! an embedded subset of DejaVu Sans (`pdf_font`). The content stream is left uncompressed: an
-//! invoice page is a few kilobytes.
+//! an embedded subset of DejaVu Sans (`pdf_font`). A line item's description is measured in
+//! the font that draws it and cut to end clear of the quantity. The content stream is left
+//! uncompressed: an invoice page is a few kilobytes.
 
 use encoding_rs::WINDOWS_1252;
 use pdf_writer::types::TextRenderingMode;
 use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str, TextStr};
 
+use super::helvetica;
 use super::pdf_font::{FontRefs, UnicodeFont};
 
 use crate::domain::invoice::{Invoice, InvoiceStatus};
@@ -26,8 +28,8 @@ const UNICODE: Name<'static> = Name(b"F4");
 const STROKED_BOLD: f32 = 0.04;
 /// Every Courier glyph is 600/1000 of the font size wide.
 const FIXED_ADVANCE: f32 = 0.6;
-/// A line item's description is cut to this many characters, to stay clear of the amounts.
-const DESCRIPTION_CHARS: usize = 60;
+/// Where a line item's quantity begins: its description is cut to end 12 points before.
+const QUANTITY_AT: f32 = 320.0;
 
 /// An invoice as its download link serves it.
 pub struct InvoiceFile {
@@ -77,14 +79,15 @@ pub fn invoice_pdf(
 
     y -= 20.0;
     page.text(BOLD, 10.0, LEFT, y, "Description");
-    page.text(BOLD, 10.0, 320.0, y, "Qty");
+    page.text(BOLD, 10.0, QUANTITY_AT, y, "Qty");
     page.right_at(BOLD, 10.0, 440.0, y, "Unit price");
     page.right(BOLD, 10.0, y, "Amount");
     page.rule(y - 6.0);
     y -= 22.0;
     for line in &invoice.line_items {
-        page.text(REGULAR, 10.0, LEFT, y, &shortened(&line.description));
-        page.text(REGULAR, 10.0, 320.0, y, &line.quantity.to_string());
+        let description = page.fitted(&line.description, (QUANTITY_AT - 12.0 - LEFT) / 10.0);
+        page.text(REGULAR, 10.0, LEFT, y, &description);
+        page.text(REGULAR, 10.0, QUANTITY_AT, y, &line.quantity.to_string());
         page.right_at(FIXED, 10.0, 440.0, y, &amount(line.unit_amount));
         page.right(FIXED, 10.0, y, &amount(line.amount()));
         y -= 16.0;
@@ -134,15 +137,6 @@ fn status_label(invoice: &Invoice) -> &'static str {
     }
 }
 
-fn shortened(text: &str) -> String {
-    if text.chars().count() <= DESCRIPTION_CHARS {
-        text.to_owned()
-    } else {
-        let kept: String = text.chars().take(DESCRIPTION_CHARS - 1).collect();
-        format!("{kept}…")
-    }
-}
-
 /// `text` in the base fonts' WinAnsi encoding, one byte per character (`?` for a control
 /// character); `None` if a character has no byte there.
 fn win_ansi(text: &str) -> Option<Vec<u8>> {
@@ -171,15 +165,15 @@ struct Run {
 /// The page's content, drawn top to bottom.
 struct Page {
     content: Content,
-    /// Made for the first text WinAnsi lacks: most invoices need none.
-    unicode: Option<UnicodeFont>,
+    /// Draws the text WinAnsi lacks, and measures all of it.
+    unicode: UnicodeFont,
 }
 
 impl Page {
     fn new() -> Self {
         Self {
             content: Content::new(),
-            unicode: None,
+            unicode: UnicodeFont::new(),
         }
     }
 
@@ -197,10 +191,7 @@ impl Page {
                 }
             }
             None => {
-                let shaped = self
-                    .unicode
-                    .get_or_insert_with(UnicodeFont::new)
-                    .shape(text);
+                let shaped = self.unicode.shape(text);
                 Run {
                     font: UNICODE,
                     bold: font == BOLD,
@@ -208,6 +199,38 @@ impl Page {
                     width: shaped.width,
                 }
             }
+        }
+    }
+
+    /// `text`, cut and ended with `…` if it is wider than `room` (in units of the font size)
+    /// in the font that draws it.
+    fn fitted(&self, text: &str, room: f32) -> String {
+        let in_base_font = win_ansi(text).is_some();
+        let width = |c| {
+            if in_base_font {
+                helvetica::width_bound(c)
+            } else {
+                self.unicode.advance(c)
+            }
+        };
+        if text.chars().map(width).sum::<f32>() <= room {
+            return text.to_owned();
+        }
+        let mut left = room - width('…');
+        let kept: String = text
+            .chars()
+            .take_while(|&c| {
+                left -= width(c);
+                left >= 0.0
+            })
+            .collect();
+        let cut = format!("{}…", kept.trim_end());
+        // Cut before the characters that needed the embedded font, the rest is drawn in the
+        // base font: measured again in it.
+        if !in_base_font && win_ansi(&cut).is_some() {
+            self.fitted(&cut, room)
+        } else {
+            cut
         }
     }
 
@@ -283,12 +306,12 @@ impl Page {
             for (name, id, _) in fonts {
                 font_names.pair(name, id);
             }
-            if self.unicode.is_some() {
+            if self.unicode.is_used() {
                 font_names.pair(UNICODE, unicode.font);
             }
         }
-        if let Some(font) = &self.unicode {
-            font.write(&mut pdf, &unicode)?;
+        if self.unicode.is_used() {
+            self.unicode.write(&mut pdf, &unicode)?;
         }
         for (_, id, base) in fonts {
             pdf.type1_font(id)
@@ -428,10 +451,37 @@ mod tests {
 
     #[test]
     fn long_descriptions_are_cut_and_control_characters_hidden() {
-        let long = "x".repeat(80);
-        assert_eq!(shortened(&long).chars().count(), DESCRIPTION_CHARS);
-        assert!(shortened(&long).ends_with('…'));
-        assert_eq!(shortened("short"), "short");
+        let page = Page::new();
+        let room = (QUANTITY_AT - 12.0 - LEFT) / 10.0;
+        // As wide as the font that draws it makes it: Helvetica's widths (its widest glyph
+        // for any but ASCII) if WinAnsi has all of it, else DejaVu Sans's.
+        let width = |text: &str| -> f32 {
+            match win_ansi(text) {
+                Some(_) => text.chars().map(helvetica::width_bound).sum(),
+                None => text.chars().map(|c| page.unicode.advance(c)).sum(),
+            }
+        };
+        for glyph in ['x', 'W', 'J', 'ж', 'i', '東', 'é'] {
+            let long: String = std::iter::repeat_n(glyph, 200).collect();
+            let fitted = page.fitted(&long, room);
+            assert!(fitted.ends_with('…'), "{fitted}");
+            assert!(width(&fitted) <= room, "{fitted}");
+            // Nothing more would have fitted.
+            let one_more = format!("{}{glyph}…", fitted.trim_end_matches('…'));
+            assert!(width(&one_more) > room, "{fitted}");
+        }
+        // Cut before the only character WinAnsi lacks, it is drawn, and measured, in Helvetica
+        // (J is far wider there than in DejaVu Sans).
+        let fitted = page.fitted(&format!("{}東", "J".repeat(100)), room);
+        assert!(
+            win_ansi(&fitted).is_some() && width(&fitted) <= room,
+            "{fitted}"
+        );
+        // A Cyrillic description is measured in DejaVu Sans: about twice the characters of a
+        // bound that took Helvetica's widest glyph for each.
+        let cyrillic = page.fitted(&"обслуживание ".repeat(10), room);
+        assert!(cyrillic.chars().count() > 36, "{cyrillic}");
+        assert_eq!(page.fitted("short", room), "short");
         assert_eq!(win_ansi("a\u{7}b(c)").unwrap(), b"a?b(c)");
     }
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod error_docs;
 pub mod fields;
+mod helvetica;
 pub mod hosted_page;
 pub mod invoice_file;
 pub mod invoice_pdf;

@@ -68,6 +68,18 @@ impl UnicodeFont {
         }
     }
 
+    /// How wide `c` is in this font, in units of the font size, drawn or not.
+    pub fn advance(&self, c: char) -> f32 {
+        let (_, glyph) = self.glyph_of(c);
+        f32::from(self.face.glyph_hor_advance(glyph).unwrap_or(0))
+            / f32::from(self.face.units_per_em())
+    }
+
+    /// Whether any text was drawn in the font, so that it must be written.
+    pub fn is_used(&self) -> bool {
+        !self.chars.is_empty()
+    }
+
     fn glyph_of(&self, c: char) -> (char, GlyphId) {
         let shown = (!c.is_control() && !is_right_to_left(c))
             .then(|| self.face.glyph_index(c))
