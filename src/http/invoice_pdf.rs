@@ -240,9 +240,11 @@ impl Page {
     }
 
     fn show(&mut self, run: &Run, size: f32, x: f32, y: f32) {
-        self.content.save_state();
         if run.bold {
-            self.content.set_line_width(size * STROKED_BOLD);
+            // The stroke's width and the rendering mode are graphics state: kept to this text.
+            self.content
+                .save_state()
+                .set_line_width(size * STROKED_BOLD);
         }
         let text = self.content.begin_text();
         if run.bold {
@@ -252,7 +254,9 @@ impl Page {
             .next_line(x, y)
             .show(Str(&run.codes))
             .end_text();
-        self.content.restore_state();
+        if run.bold {
+            self.content.restore_state();
+        }
     }
 
     /// `text` ending at the right margin.
@@ -376,8 +380,9 @@ mod tests {
         ] {
             assert!(text.contains(part), "{part} in {text}");
         }
-        // All of it WinAnsi: nothing embedded.
+        // All of it WinAnsi: nothing embedded, nothing stroked.
         assert!(!text.contains("/FontFile2"), "{text}");
+        assert!(!text.contains(" Tr"), "{text}");
         // é is one WinAnsi byte, × and — too; the Japanese characters have none.
         let description = win_ansi("Café crème × 2 — Paris");
         assert_eq!(description.unwrap(), b"Caf\xe9 cr\xe8me \xd7 2 \x97 Paris");
@@ -404,6 +409,8 @@ mod tests {
             "/F4",
             "/FontFile2",
             "/ToUnicode",
+            // The merchant's name, bold, in a font of one face: filled and stroked.
+            "2 Tr",
         ] {
             assert!(text.contains(part), "{part} in {text}");
         }
