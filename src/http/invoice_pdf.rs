@@ -165,15 +165,16 @@ struct Run {
 /// The page's content, drawn top to bottom.
 struct Page {
     content: Content,
-    /// Draws the text WinAnsi lacks, and measures all of it.
-    unicode: UnicodeFont,
+    /// Draws and measures the text WinAnsi lacks; made for the first such text (most invoices
+    /// have none).
+    unicode: Option<UnicodeFont>,
 }
 
 impl Page {
     fn new() -> Self {
         Self {
             content: Content::new(),
-            unicode: UnicodeFont::new(),
+            unicode: None,
         }
     }
 
@@ -191,7 +192,7 @@ impl Page {
                 }
             }
             None => {
-                let shaped = self.unicode.shape(text);
+                let shaped = self.unicode().shape(text);
                 Run {
                     font: UNICODE,
                     bold: font == BOLD,
@@ -202,16 +203,18 @@ impl Page {
         }
     }
 
+    fn unicode(&mut self) -> &mut UnicodeFont {
+        self.unicode.get_or_insert_with(UnicodeFont::new)
+    }
+
     /// `text`, cut and ended with `…` if it is wider than `room` (in units of the font size)
     /// in the font that draws it.
-    fn fitted(&self, text: &str, room: f32) -> String {
+    fn fitted(&mut self, text: &str, room: f32) -> String {
         let in_base_font = win_ansi(text).is_some();
-        let width = |c| {
-            if in_base_font {
-                helvetica::width_bound(c)
-            } else {
-                self.unicode.advance(c)
-            }
+        let unicode = (!in_base_font).then(|| &*self.unicode());
+        let width = |c| match unicode {
+            None => helvetica::width_bound(c),
+            Some(font) => font.advance(c),
         };
         if text.chars().map(width).sum::<f32>() <= room {
             return text.to_owned();
@@ -289,6 +292,8 @@ impl Page {
             (FIXED, Ref::new(7), Name(b"Courier")),
         ];
         let info = Ref::new(8);
+        // Made to measure a description that was then cut to WinAnsi, it drew nothing.
+        let used = self.unicode.as_ref().filter(|font| font.is_used());
         let unicode = FontRefs {
             font: Ref::new(9),
             descendant: Ref::new(10),
@@ -310,12 +315,12 @@ impl Page {
             for (name, id, _) in fonts {
                 font_names.pair(name, id);
             }
-            if self.unicode.is_used() {
+            if used.is_some() {
                 font_names.pair(UNICODE, unicode.font);
             }
         }
-        if self.unicode.is_used() {
-            self.unicode.write(&mut pdf, &unicode)?;
+        if let Some(font) = used {
+            font.write(&mut pdf, &unicode)?;
         }
         for (_, id, base) in fonts {
             pdf.type1_font(id)
@@ -458,14 +463,15 @@ mod tests {
 
     #[test]
     fn long_descriptions_are_cut_and_control_characters_hidden() {
-        let page = Page::new();
+        let mut page = Page::new();
+        let font = UnicodeFont::new();
         let room = (QUANTITY_AT - 12.0 - LEFT) / 10.0;
         // As wide as the font that draws it makes it: Helvetica's widths (its widest glyph
         // for any but ASCII) if WinAnsi has all of it, else DejaVu Sans's.
         let width = |text: &str| -> f32 {
             match win_ansi(text) {
                 Some(_) => text.chars().map(helvetica::width_bound).sum(),
-                None => text.chars().map(|c| page.unicode.advance(c)).sum(),
+                None => text.chars().map(|c| font.advance(c)).sum(),
             }
         };
         for glyph in ['x', 'W', 'J', 'ж', 'i', '東', 'é'] {
