@@ -1,6 +1,6 @@
-//! How wide text is in Helvetica, the base font an invoice's words are drawn in, read from
-//! Adobe's published metrics (the AFM file of the PDF core fonts): exact for ASCII, and for any
-//! other character the widest glyph the font has, so a measure never falls short.
+//! How wide text is in Helvetica and Helvetica-Bold, the base fonts an invoice's words are drawn
+//! in, read from Adobe's published metrics (the AFM files of the PDF core fonts): exact for ASCII,
+//! and for any other character the widest glyph of the face, so a measure never falls short.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -11,16 +11,28 @@ struct Widths {
     widest: u16,
 }
 
-/// How wide `c` is at most in Helvetica, in units of the font size.
-pub fn width_bound(c: char) -> f32 {
-    let widths = widths();
+/// A face of Helvetica.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Face {
+    Regular,
+    Bold,
+}
+
+/// How wide `c` is at most in `face`, in units of the font size.
+pub fn width_bound(face: Face, c: char) -> f32 {
+    let widths = widths(face);
     let width = widths.ascii.get(&c).copied().unwrap_or(widths.widest);
     f32::from(width) / 1000.0
 }
 
-fn widths() -> &'static Widths {
-    static WIDTHS: OnceLock<Widths> = OnceLock::new();
-    WIDTHS.get_or_init(|| parse(pdf_core_14_font_afms::HELVETICA))
+/// Parsed on first use: most requests draw no invoice.
+fn widths(face: Face) -> &'static Widths {
+    static REGULAR: OnceLock<Widths> = OnceLock::new();
+    static BOLD: OnceLock<Widths> = OnceLock::new();
+    match face {
+        Face::Regular => REGULAR.get_or_init(|| parse(pdf_core_14_font_afms::HELVETICA)),
+        Face::Bold => BOLD.get_or_init(|| parse(pdf_core_14_font_afms::HELVETICA_BOLD)),
+    }
 }
 
 /// The `C <code> ; WX <width> ; N <name> ;` lines of an AFM file. Codes are Adobe's
@@ -63,15 +75,26 @@ mod tests {
 
     #[test]
     fn ascii_is_measured_exactly_and_the_rest_at_the_widest_glyph() {
-        let widths = widths();
-        assert_eq!(widths.ascii.len(), 95, "every printable ASCII character");
-        assert_eq!(width_bound(' '), 0.278);
-        assert_eq!(width_bound('W'), 0.944);
-        assert_eq!(width_bound('i'), 0.222);
-        assert_eq!(width_bound('\''), 0.191);
-        assert_eq!(width_bound('`'), 0.333);
+        use Face::{Bold, Regular};
+        for face in [Regular, Bold] {
+            assert_eq!(
+                widths(face).ascii.len(),
+                95,
+                "every printable ASCII character"
+            );
+        }
+        assert_eq!(width_bound(Regular, ' '), 0.278);
+        assert_eq!(width_bound(Regular, 'W'), 0.944);
+        assert_eq!(width_bound(Regular, 'i'), 0.222);
+        assert_eq!(width_bound(Regular, '\''), 0.191);
+        assert_eq!(width_bound(Regular, '`'), 0.333);
         // The widest glyph (`@`, 1015) stands for any other character: é is 556 in fact.
-        assert_eq!(widths.widest, 1015);
-        assert_eq!(width_bound('é'), 1.015);
+        assert_eq!(widths(Regular).widest, 1015);
+        assert_eq!(width_bound(Regular, 'é'), 1.015);
+        // The bold face is wider, and not by one factor.
+        assert_eq!(width_bound(Bold, 'i'), 0.278);
+        assert_eq!(width_bound(Bold, 'W'), 0.944);
+        assert_eq!(width_bound(Bold, 'a'), 0.556);
+        assert_eq!(widths(Bold).widest, 1000);
     }
 }

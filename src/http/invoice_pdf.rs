@@ -10,7 +10,7 @@ use encoding_rs::WINDOWS_1252;
 use pdf_writer::types::TextRenderingMode;
 use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str, TextStr};
 
-use super::helvetica;
+use super::helvetica::{self, Face};
 use super::pdf_font::{FontRefs, UnicodeFont};
 
 use crate::domain::invoice::{Invoice, InvoiceStatus};
@@ -153,6 +153,15 @@ fn win_ansi(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// The Helvetica face `font` names; `None` for Courier, whose glyphs are all one width.
+fn base_face(font: Name<'static>) -> Option<Face> {
+    match font {
+        REGULAR => Some(Face::Regular),
+        BOLD => Some(Face::Bold),
+        _ => None,
+    }
+}
+
 /// A piece of text as the content stream shows it, in the font that shows it.
 struct Run {
     font: Name<'static>,
@@ -182,12 +191,14 @@ impl Page {
     fn run(&mut self, font: Name<'static>, text: &str) -> Run {
         match win_ansi(text) {
             Some(codes) => {
-                // Courier's width is exact; the others' an estimate good enough for a label.
-                let advance = if font == FIXED { FIXED_ADVANCE } else { 0.62 };
+                let width = match base_face(font) {
+                    Some(face) => text.chars().map(|c| helvetica::width_bound(face, c)).sum(),
+                    None => codes.len() as f32 * FIXED_ADVANCE,
+                };
                 Run {
                     font,
                     bold: false,
-                    width: codes.len() as f32 * advance,
+                    width,
                     codes,
                 }
             }
@@ -213,7 +224,7 @@ impl Page {
         let in_base_font = win_ansi(text).is_some();
         let unicode = (!in_base_font).then(|| &*self.unicode());
         let width = |c| match unicode {
-            None => helvetica::width_bound(c),
+            None => helvetica::width_bound(Face::Regular, c),
             Some(font) => font.advance(c),
         };
         if text.chars().map(width).sum::<f32>() <= room {
@@ -426,6 +437,22 @@ mod tests {
     }
 
     #[test]
+    fn right_aligned_words_end_at_their_edge_by_their_face_widths() {
+        let mut page = Page::new();
+        // Helvetica-Bold's A, m, o, u, n, t: 722 + 889 + 611 + 611 + 611 + 333.
+        let amount = page.run(BOLD, "Amount");
+        assert!((amount.width - 3.777).abs() < 1e-4, "{}", amount.width);
+        // The same word in the regular face: 667 + 833 + 556 + 556 + 556 + 278.
+        let regular = page.run(REGULAR, "Amount");
+        assert!((regular.width - 3.446).abs() < 1e-4, "{}", regular.width);
+        assert!((page.run(FIXED, "$25.00").width - 3.6).abs() < 1e-4);
+        // Placed so that it ends at the right margin: 539 - 37.77.
+        page.right(BOLD, 10.0, 700.0, "Amount");
+        let stream = String::from_utf8(page.content.finish().to_vec()).unwrap();
+        assert!(stream.contains("501.23 700 Td"), "{stream}");
+    }
+
+    #[test]
     fn a_credit_is_a_credit_note_of_negative_amounts_and_no_payment() {
         use crate::domain::invoice::{AdjustmentAmount, NewAdjustment};
         let credit = Invoice::adjustment(
@@ -470,7 +497,10 @@ mod tests {
         // for any but ASCII) if WinAnsi has all of it, else DejaVu Sans's.
         let width = |text: &str| -> f32 {
             match win_ansi(text) {
-                Some(_) => text.chars().map(helvetica::width_bound).sum(),
+                Some(_) => text
+                    .chars()
+                    .map(|c| helvetica::width_bound(Face::Regular, c))
+                    .sum(),
                 None => text.chars().map(|c| font.advance(c)).sum(),
             }
         };
