@@ -125,7 +125,10 @@ impl App {
                         receipt.attempted(outcome, Timestamp::now(), self.config.retry_schedule);
                     (after, Taken::Attempted { sent })
                 } else {
-                    tracing::warn!(receipt = %receipt.id, until = %hour.ends, "mail cap reached");
+                    // The template's MailCapReachedAlarm counts this line by its message.
+                    tracing::warn!(
+                        %account, receipt = %receipt.id, until = %hour.ends, "mail cap reached"
+                    );
                     (receipt.deferred(hour.ends), Taken::HeldBack)
                 }
             }

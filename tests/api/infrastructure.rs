@@ -12,9 +12,10 @@ use commet_payments::store::keys;
 use commet_payments::store::schema::TABLE;
 use commet_payments::store::stream::EVENT_SOURCES;
 use commet_payments::workers;
+use serde_json::Value;
 use serde_norway::Value as Yaml;
 
-use crate::helpers::{binary_of, statements, string_like, template};
+use crate::helpers::{MetricFilter, binary_of, logged, statements, string_like, template};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -729,13 +730,10 @@ fn send_receipts_may_update_the_keys_it_updates() {
     ));
 }
 
-/// The alarm on ERROR lines counts what the functions write at ERROR, and nothing quieter: its
-/// metric filter's pattern (`{ $.field = "value" }`) held to the JSON lines of the logger every
-/// function runs (`logging::json_layer`, as deployed), on the log group every function writes to.
+/// Each alarm on log lines counts a metric filter's metric, and the filter reads the log group
+/// every function writes to, as JSON.
 #[test]
-fn the_error_lines_alarm_counts_the_lines_functions_write_at_error() {
-    use tracing_subscriber::layer::SubscriberExt;
-
+fn the_log_line_alarms_count_the_log_group_every_function_writes_to() {
     let template = template();
     let logging = &template["Globals"]["Function"]["LoggingConfig"];
     assert_eq!(logging["LogFormat"], *"JSON");
@@ -748,74 +746,58 @@ fn the_error_lines_alarm_counts_the_lines_functions_write_at_error() {
             "{name} logs where the Globals say"
         );
     }
-    let filter = &template["Resources"]["ErrorLogLinesFilter"]["Properties"];
-    assert!(
-        matches!(&filter["LogGroupName"], Yaml::Tagged(r) if r.tag == "Ref" && r.value == *"ApiLogGroup")
-    );
-    let metric = &filter["MetricTransformations"][0];
-    let alarm = &template["Resources"]["ErrorLogLinesAlarm"]["Properties"];
-    assert_eq!(alarm["MetricName"], metric["MetricName"]);
-    assert_eq!(alarm["Namespace"], metric["MetricNamespace"]);
+    for (filter, alarm) in [
+        ("ErrorLogLinesFilter", "ErrorLogLinesAlarm"),
+        ("MailCapReachedFilter", "MailCapReachedAlarm"),
+    ] {
+        let filter = &template["Resources"][filter]["Properties"];
+        assert!(
+            matches!(&filter["LogGroupName"], Yaml::Tagged(r) if r.tag == "Ref" && r.value == *"ApiLogGroup")
+        );
+        let metric = &filter["MetricTransformations"][0];
+        let alarm = &template["Resources"][alarm]["Properties"];
+        assert_eq!(alarm["MetricName"], metric["MetricName"]);
+        assert_eq!(alarm["Namespace"], metric["MetricNamespace"]);
+        assert_eq!(alarm["ComparisonOperator"], *"GreaterThanThreshold");
+        assert_eq!(alarm["Threshold"], Yaml::from(0));
+    }
+}
 
-    let pattern = text(&filter["FilterPattern"]);
-    let (field, value) = pattern
-        .trim_start_matches("{ $.")
-        .trim_end_matches(" }")
-        .split_once(" = ")
-        .expect("one `$.field = \"value\"` test");
-    let value = value.trim_matches('"');
-
-    // The lines as a function writes them to its output, here into a file read back.
-    let path = std::env::temp_dir().join(format!("error-lines-{}.log", std::process::id()));
-    let file = std::fs::File::create(&path).unwrap();
-    let subscriber =
-        tracing_subscriber::registry().with(commet_payments::logging::json_layer(file));
-    tracing::subscriber::with_default(subscriber, || {
+/// The alarm on ERROR lines counts what the functions write at ERROR, and nothing quieter: its
+/// metric filter held to the JSON lines of the logger every function runs
+/// (`logging::json_layer`, as deployed).
+#[tokio::test]
+async fn the_error_lines_alarm_counts_the_lines_functions_write_at_error() {
+    let errors = MetricFilter::of(&template(), "ErrorLogLinesFilter");
+    let ((), lines) = logged(async {
         let span = tracing::info_span!("request", request_id = "r-1", function = "get_payment");
         let _entered = span.enter();
         tracing::error!(status = 500, "request failed");
         tracing::warn!("a retry");
         tracing::info!("request done");
-    });
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
-    let matching: Vec<String> = text
-        .lines()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
-        .filter(|line| line[field] == value)
-        .map(|line| line["message"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    assert_eq!(matching, ["request failed"], "{pattern} on {text}");
+    })
+    .await;
+    let counted: Vec<&Value> = lines.iter().filter(|line| errors.counts(line)).collect();
+    assert_eq!(counted.len(), 1, "{lines:#?}");
+    assert_eq!(counted[0]["message"], "request failed");
 }
 
 /// A worker's failure is an ERROR line too, so that the ERROR-line alarm counts it: a scheduled
 /// worker (here `retry_deliveries`, its table unreachable) has no other alarm.
 #[tokio::test]
 async fn a_worker_that_fails_writes_an_error_line() {
-    use tracing_subscriber::layer::SubscriberExt;
-
     let app = crate::helpers::app_without_datastore().await;
-    let path = std::env::temp_dir().join(format!("worker-error-{}.log", std::process::id()));
-    let file = std::fs::File::create(&path).unwrap();
-    let subscriber =
-        tracing_subscriber::registry().with(commet_payments::logging::json_layer(file));
-    let answer = {
-        let _logging = tracing::subscriber::set_default(subscriber);
-        workers::invoke(
-            &workers::RETRY_DELIVERIES,
-            app,
-            serde_json::json!({"source": "aws.events"}),
-        )
-        .await
-    };
+    let (answer, lines) = logged(workers::invoke(
+        &workers::RETRY_DELIVERIES,
+        app,
+        serde_json::json!({"source": "aws.events"}),
+    ))
+    .await;
     assert!(answer.is_err(), "{answer:?}");
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
-    let failed: Vec<serde_json::Value> = text
-        .lines()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+    let failed: Vec<&Value> = lines
+        .iter()
         .filter(|line| line["level"] == "ERROR")
         .collect();
-    assert_eq!(failed.len(), 1, "{text}");
+    assert_eq!(failed.len(), 1, "{lines:#?}");
     assert_eq!(failed[0]["worker"], "retry_deliveries");
 }

@@ -17,8 +17,9 @@ use serde_json::{Value, json};
 
 use crate::charges::receipts;
 use crate::helpers::{
-    Observed, TestApp, TestResponse, card, customer_with_card, event, free_port, invoice_number,
-    names, outstanding_invoice, sent_mail, ses_endpoint, stream_relay,
+    MetricFilter, Observed, TestApp, TestResponse, card, customer_with_card, event, free_port,
+    invoice_number, logged, names, outstanding_invoice, sent_mail, ses_endpoint, stream_relay,
+    template,
 };
 
 /// The e-mails to `to`, once `wanted` arrived (failing after 30 s) and nothing more came for 3 s.
@@ -714,7 +715,8 @@ async fn an_account_past_its_hourly_mail_cap_waits_for_the_next_hour_and_others_
 
     // WHEN the receipts worker takes them all at once
     let worker = t.as_worker("send_receipts");
-    let report = worker.app.send_receipts(mailer(), mails).await.unwrap();
+    let (report, lines) = logged(worker.app.send_receipts(mailer(), mails)).await;
+    let report = report.unwrap();
 
     // THEN two of the first account's and the other's are sent; the third waits, pending
     // with no attempt used, until the next hour, and nothing takes it before then
@@ -744,4 +746,10 @@ async fn an_account_past_its_hourly_mail_cap_waits_for_the_next_hour_and_others_
     let again = worker.app.retry_due_receipts(mailer(), 200).await.unwrap();
     assert_eq!(again, ReceiptReport::default());
     assert_eq!(mail_to(capped_to, 2).await.len(), 2);
+    // AND the operator's alarm counts the one mail held back, and its line names the account
+    let held_back = MetricFilter::of(&template(), "MailCapReachedFilter");
+    let counted: Vec<&Value> = lines.iter().filter(|line| held_back.counts(line)).collect();
+    assert_eq!(counted.len(), 1, "{lines:#?}");
+    assert_eq!(counted[0]["level"], "WARN");
+    assert_eq!(counted[0]["account"], capped.id.as_str());
 }

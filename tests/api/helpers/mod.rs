@@ -7,13 +7,15 @@
 //! tests share; `proxy`: a TCP proxy that counts connections and requests; `observed`: the
 //! DynamoDB calls a container makes; `iam`: those calls held to `template.yaml`'s policies;
 //! `log_watch`: every
-//! line the functions log, searched for secrets.
+//! line the functions log, searched for secrets; `logs`: lines captured as deployed, and the
+//! template's metric filters that count them.
 
 mod app;
 mod events;
 mod flows;
 mod iam;
 pub mod log_watch;
+mod logs;
 mod observed;
 mod proxy;
 mod services;
@@ -22,6 +24,7 @@ pub use app::*;
 pub use events::*;
 pub use flows::*;
 pub use iam::{binary_of, statements, string_like, template};
+pub use logs::{MetricFilter, logged};
 pub use observed::*;
 pub use proxy::*;
 pub use services::*;
