@@ -124,7 +124,7 @@ def check_payments(customer):
                                              customer_id=grace.id))
     assert pay_on_page(trial.url, "4000 0000 0000 0341") == "Paid"
     declined = refused(lambda: client.payments.charge(
-        customer_id=grace.id, amount=2000, currency="inr", description="Month 1"),
+        customer_id=grace.id, amount=2000, currency="inr", description="Month 1 月額プラン"),
         402, "payment_failed")
     invoice_id = declined.details["invoiceId"]
     outstanding = client.invoices.list(customer_id=grace.id, status="outstanding").data
@@ -132,10 +132,12 @@ def check_payments(customer):
     assert unwrapped(client.invoices.update_status(invoice_id, status="paid")).status == "paid"
     refused(lambda: client.invoices.update_status(invoice_id, status="void"), 409,
             "invoice_not_outstanding")
-    # Its PDF has text beyond the base fonts' WinAnsi (a Cyrillic name, the rupee sign), in the
-    # embedded font that another reader than ours reads back.
+    # Its PDF has text beyond the base fonts' WinAnsi (a Cyrillic name, the rupee sign) in the
+    # embedded font, and Japanese in the standard Japanese font, which another reader than ours
+    # reads back.
     text = pdf_text(unwrapped(client.invoices.get_download_url(invoice_id)).url)
-    assert "Анна Петрова" in text and "₹20.00" in text and "PAID" in text, text
+    for part in ["Анна Петрова", "₹20.00", "Month 1 月額プラン", "PAID"]:
+        assert part in text, (part, text)
 
 
 def pdf_text(url):

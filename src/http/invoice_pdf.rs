@@ -1,16 +1,20 @@
 //! An invoice as a PDF, the document a download link serves: one A4 page of text. Text that the
 //! PDF base fonts' WinAnsi encoding covers (Western European) is drawn in them, so nothing is
 //! embedded for it (Helvetica for words; Courier for amounts, whose fixed width right-aligns
-//! them without font metrics); any other text (a Cyrillic name, an amount in rupees) is drawn in
-//! an embedded subset of DejaVu Sans (`pdf_font`). A line item's description is measured in
-//! the font that draws it and cut to end clear of the quantity. The content stream is left
-//! uncompressed: an invoice page is a few kilobytes.
+//! them without font metrics); Chinese, Japanese and Korean in the reader's own font for the
+//! language, named and not embedded (`pdf_cjk`); any other text (a Cyrillic name, an amount in
+//! rupees) in an embedded subset of DejaVu Sans (`pdf_font`). A line item's description is
+//! measured in the fonts that draw it and cut to end clear of the quantity. The content stream
+//! is left uncompressed: an invoice page is a few kilobytes.
 
 use encoding_rs::WINDOWS_1252;
 use pdf_writer::types::TextRenderingMode;
 use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str, TextStr};
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::helvetica::{self, Face};
+use super::pdf_cjk::{self, CjkLanguage, CjkRefs};
 use super::pdf_font::{FontRefs, UnicodeFont};
 
 use crate::domain::invoice::{Invoice, InvoiceStatus};
@@ -53,7 +57,7 @@ pub fn invoice_pdf(
 ) -> Result<Vec<u8>, subsetter::Error> {
     let amount = |minor_units| signed_for_payer(minor_units, &invoice.currency);
     let title = format!("{} {}", document_kind(invoice), invoice.number);
-    let mut page = Page::new();
+    let mut page = Page::new(CjkLanguage::for_currency(&invoice.currency.code()));
     page.text(BOLD, 18.0, LEFT, 780.0, merchant);
     page.text(REGULAR, 14.0, LEFT, 752.0, &title);
     page.right(BOLD, 14.0, 752.0, status_label(invoice));
@@ -162,13 +166,71 @@ fn base_face(font: Name<'static>) -> Option<Face> {
     }
 }
 
-/// A piece of text as the content stream shows it, in the font that shows it.
-struct Run {
+/// `text` in parts that are all CJK (`true`) or have none, in order.
+fn split_cjk(text: &str) -> impl Iterator<Item = (bool, &str)> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let first = rest.chars().next()?;
+        let cjk = pdf_cjk::is_cjk(first);
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| pdf_cjk::is_cjk(c) != cjk)
+            .map_or(rest.len(), |(at, _)| at);
+        let (part, after) = rest.split_at(end);
+        rest = after;
+        Some((cjk, part))
+    })
+}
+
+/// The resource name of `language`'s font: CJK text is drawn in F5 to F8.
+fn cjk_font_name(language: CjkLanguage) -> Name<'static> {
+    Name(match language {
+        CjkLanguage::Japanese => b"F5",
+        CjkLanguage::Korean => b"F6",
+        CjkLanguage::SimplifiedChinese => b"F7",
+        CjkLanguage::TraditionalChinese => b"F8",
+    })
+}
+
+/// A piece of text in one font, as the content stream shows it.
+struct Piece {
     font: Name<'static>,
-    bold: bool,
+    /// Bold in a font of one face: filled and stroked.
+    stroked: bool,
     codes: Vec<u8>,
+}
+
+/// A piece of text as the content stream shows it: one piece, or several where CJK characters
+/// and others take turns.
+#[derive(Default)]
+struct Run {
+    pieces: Vec<Piece>,
     /// In units of the font size.
     width: f32,
+}
+
+/// How a text's characters are measured, by the fonts that draw them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Measure {
+    /// All WinAnsi: Helvetica.
+    Base,
+    /// Some WinAnsi lacks, none CJK: DejaVu Sans.
+    Unicode,
+    /// Some CJK: one em each, the rest at the wider of Helvetica and DejaVu Sans, whichever
+    /// draws it.
+    Cjk,
+}
+
+impl Measure {
+    fn of(text: &str) -> Self {
+        if text.chars().any(pdf_cjk::is_cjk) {
+            Self::Cjk
+        } else if win_ansi(text).is_some() {
+            Self::Base
+        } else {
+            Self::Unicode
+        }
+    }
 }
 
 /// The page's content, drawn top to bottom.
@@ -177,41 +239,75 @@ struct Page {
     /// Draws and measures the text WinAnsi lacks; made for the first such text (most invoices
     /// have none).
     unicode: Option<UnicodeFont>,
+    /// The language Han characters are drawn in, when nothing beside them says.
+    han: CjkLanguage,
+    /// The CJK characters drawn, by language: the fonts to write and their maps.
+    cjk: BTreeMap<CjkLanguage, BTreeSet<char>>,
 }
 
 impl Page {
-    fn new() -> Self {
+    fn new(han: CjkLanguage) -> Self {
         Self {
             content: Content::new(),
             unicode: None,
+            han,
+            cjk: BTreeMap::new(),
         }
     }
 
-    /// `text` in `font` if WinAnsi has every character of it, else in the embedded font.
+    /// `text` in `font`: its CJK characters in their language's font, the rest in `font` if
+    /// WinAnsi has every character of it, else in the embedded font.
     fn run(&mut self, font: Name<'static>, text: &str) -> Run {
+        let mut run = Run::default();
+        for (cjk, part) in split_cjk(text) {
+            let (piece, width) = if cjk {
+                self.cjk_piece(font, part)
+            } else {
+                self.piece(font, part)
+            };
+            run.pieces.push(piece);
+            run.width += width;
+        }
+        run
+    }
+
+    /// `text` (no CJK) as one piece, and its width.
+    fn piece(&mut self, font: Name<'static>, text: &str) -> (Piece, f32) {
         match win_ansi(text) {
             Some(codes) => {
                 let width = match base_face(font) {
                     Some(face) => text.chars().map(|c| helvetica::width_bound(face, c)).sum(),
                     None => codes.len() as f32 * FIXED_ADVANCE,
                 };
-                Run {
+                let piece = Piece {
                     font,
-                    bold: false,
-                    width,
+                    stroked: false,
                     codes,
-                }
+                };
+                (piece, width)
             }
             None => {
                 let shaped = self.unicode().shape(text);
-                Run {
+                let piece = Piece {
                     font: UNICODE,
-                    bold: font == BOLD,
+                    stroked: font == BOLD,
                     codes: shaped.codes,
-                    width: shaped.width,
-                }
+                };
+                (piece, shaped.width)
             }
         }
+    }
+
+    /// `text` (all CJK) as one piece in its language's font, and its width.
+    fn cjk_piece(&mut self, font: Name<'static>, text: &str) -> (Piece, f32) {
+        let language = CjkLanguage::of(text, self.han);
+        self.cjk.entry(language).or_default().extend(text.chars());
+        let piece = Piece {
+            font: cjk_font_name(language),
+            stroked: font == BOLD,
+            codes: pdf_cjk::encode(text),
+        };
+        (piece, text.chars().count() as f32 * pdf_cjk::CJK_ADVANCE)
     }
 
     fn unicode(&mut self) -> &mut UnicodeFont {
@@ -219,13 +315,17 @@ impl Page {
     }
 
     /// `text`, cut and ended with `…` if it is wider than `room` (in units of the font size)
-    /// in the font that draws it.
+    /// in the fonts that draw it.
     fn fitted(&mut self, text: &str, room: f32) -> String {
-        let in_base_font = win_ansi(text).is_some();
-        let unicode = (!in_base_font).then(|| &*self.unicode());
-        let width = |c| match unicode {
-            None => helvetica::width_bound(Face::Regular, c),
-            Some(font) => font.advance(c),
+        let measure = Measure::of(text);
+        let unicode = (measure != Measure::Base).then(|| &*self.unicode());
+        let width = |c: char| match (measure, unicode) {
+            (Measure::Cjk, _) if pdf_cjk::is_cjk(c) => pdf_cjk::CJK_ADVANCE,
+            (Measure::Cjk, Some(font)) if win_ansi(&c.to_string()).is_some() => font
+                .advance(c)
+                .max(helvetica::width_bound(Face::Regular, c)),
+            (_, Some(font)) => font.advance(c),
+            (_, None) => helvetica::width_bound(Face::Regular, c),
         };
         if text.chars().map(width).sum::<f32>() <= room {
             return text.to_owned();
@@ -239,9 +339,9 @@ impl Page {
             })
             .collect();
         let cut = format!("{}…", kept.trim_end());
-        // Cut before the characters that needed the embedded font, the rest is drawn in the
-        // base font: measured again in it.
-        if !in_base_font && win_ansi(&cut).is_some() {
+        // Cut before the characters that needed another font, the rest is drawn in fewer
+        // fonts: measured again in them.
+        if Measure::of(&cut) != measure {
             self.fitted(&cut, room)
         } else {
             cut
@@ -254,21 +354,31 @@ impl Page {
     }
 
     fn show(&mut self, run: &Run, size: f32, x: f32, y: f32) {
-        if run.bold {
+        let stroked = run.pieces.iter().any(|piece| piece.stroked);
+        if stroked {
             // The stroke's width and the rendering mode are graphics state: kept to this text.
             self.content
                 .save_state()
                 .set_line_width(size * STROKED_BOLD);
         }
         let text = self.content.begin_text();
-        if run.bold {
-            text.set_text_rendering_mode(TextRenderingMode::FillStroke);
+        for (i, piece) in run.pieces.iter().enumerate() {
+            if stroked {
+                text.set_text_rendering_mode(if piece.stroked {
+                    TextRenderingMode::FillStroke
+                } else {
+                    TextRenderingMode::Fill
+                });
+            }
+            text.set_font(piece.font, size);
+            // Each piece goes on where the one before it ended.
+            if i == 0 {
+                text.next_line(x, y);
+            }
+            text.show(Str(&piece.codes));
         }
-        text.set_font(run.font, size)
-            .next_line(x, y)
-            .show(Str(&run.codes))
-            .end_text();
-        if run.bold {
+        text.end_text();
+        if stroked {
             self.content.restore_state();
         }
     }
@@ -312,6 +422,15 @@ impl Page {
             file: Ref::new(12),
             to_unicode: Ref::new(13),
         };
+        // Four objects per language drawn, after the others.
+        let cjk: Vec<CjkRefs> = (0..self.cjk.len() as i32)
+            .map(|n| CjkRefs {
+                font: Ref::new(14 + 4 * n),
+                descendant: Ref::new(15 + 4 * n),
+                descriptor: Ref::new(16 + 4 * n),
+                to_unicode: Ref::new(17 + 4 * n),
+            })
+            .collect();
         let mut pdf = Pdf::new();
         pdf.catalog(catalog).pages(pages);
         pdf.pages(pages).kids([page]).count(1);
@@ -329,9 +448,15 @@ impl Page {
             if used.is_some() {
                 font_names.pair(UNICODE, unicode.font);
             }
+            for (&language, refs) in self.cjk.keys().zip(&cjk) {
+                font_names.pair(cjk_font_name(language), refs.font);
+            }
         }
         if let Some(font) = used {
             font.write(&mut pdf, &unicode)?;
+        }
+        for ((&language, chars), refs) in self.cjk.iter().zip(&cjk) {
+            pdf_cjk::write(&mut pdf, language, refs, chars);
         }
         for (_, id, base) in fonts {
             pdf.type1_font(id)
@@ -438,7 +563,7 @@ mod tests {
 
     #[test]
     fn right_aligned_words_end_at_their_edge_by_their_face_widths() {
-        let mut page = Page::new();
+        let mut page = Page::new(CjkLanguage::SimplifiedChinese);
         // Helvetica-Bold's A, m, o, u, n, t: 722 + 889 + 611 + 611 + 611 + 333.
         let amount = page.run(BOLD, "Amount");
         assert!((amount.width - 3.777).abs() < 1e-4, "{}", amount.width);
@@ -450,6 +575,47 @@ mod tests {
         page.right(BOLD, 10.0, 700.0, "Amount");
         let stream = String::from_utf8(page.content.finish().to_vec()).unwrap();
         assert!(stream.contains("501.23 700 Td"), "{stream}");
+    }
+
+    #[test]
+    fn cjk_text_is_drawn_in_its_language_s_standard_font_beside_the_rest() {
+        let mut invoice = invoice();
+        invoice.currency = crate::domain::money::Currency::parse("jpy").unwrap();
+        invoice.line_items[0].description = "月額プラン (Pro) 김민준".into();
+        let bytes = invoice_pdf(
+            "東京ショップ",
+            &BilledTo {
+                email: "taro@example.jp",
+                name: Some("山田太郎"),
+            },
+            &invoice,
+        )
+        .unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for part in [
+            // The name in UCS-2, in the Japanese font (the invoice is in yen).
+            "/F5 10 Tf",
+            "<5C717530592A90CE>",
+            "/HeiseiKakuGo-W5",
+            "/UniJIS-UCS2-H",
+            // The Korean name in the description, in the Korean font; the Latin between them in
+            // Helvetica, in the same text object.
+            "/HYGoThic-Medium",
+            "/UniKS-UCS2-H",
+            "/F6 10 Tf",
+            "/F1 10 Tf\n( (Pro) ) Tj",
+            // The merchant's name is bold in a font of one face: filled and stroked.
+            "2 Tr",
+            "/ToUnicode",
+            // Amounts in yen, in Courier's WinAnsi.
+            "<A5322C353030> Tj",
+        ] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+        // Nothing is `?`, and no font is embedded for CJK.
+        assert!(!text.contains("(?"), "{text}");
+        assert!(!text.contains("/FontFile"), "{text}");
+        assert!(bytes.len() < 10_000, "{}", bytes.len());
     }
 
     #[test]
@@ -490,21 +656,31 @@ mod tests {
 
     #[test]
     fn long_descriptions_are_cut_and_control_characters_hidden() {
-        let mut page = Page::new();
+        let mut page = Page::new(CjkLanguage::SimplifiedChinese);
         let font = UnicodeFont::new();
         let room = (QUANTITY_AT - 12.0 - LEFT) / 10.0;
-        // As wide as the font that draws it makes it: Helvetica's widths (its widest glyph
-        // for any but ASCII) if WinAnsi has all of it, else DejaVu Sans's.
+        // As wide as the fonts that draw it make it: Helvetica's widths (its widest glyph
+        // for any but ASCII) if WinAnsi has all of it; with CJK, an em for each CJK character
+        // and the wider of Helvetica and DejaVu Sans for the rest; else DejaVu Sans's.
+        let helvetica = |c| helvetica::width_bound(Face::Regular, c);
         let width = |text: &str| -> f32 {
-            match win_ansi(text) {
-                Some(_) => text
-                    .chars()
-                    .map(|c| helvetica::width_bound(Face::Regular, c))
-                    .sum(),
-                None => text.chars().map(|c| font.advance(c)).sum(),
+            if text.chars().any(pdf_cjk::is_cjk) {
+                text.chars()
+                    .map(|c| match c {
+                        c if pdf_cjk::is_cjk(c) => 1.0,
+                        c if win_ansi(&c.to_string()).is_some() => {
+                            font.advance(c).max(helvetica(c))
+                        }
+                        c => font.advance(c),
+                    })
+                    .sum()
+            } else if win_ansi(text).is_some() {
+                text.chars().map(helvetica).sum()
+            } else {
+                text.chars().map(|c| font.advance(c)).sum()
             }
         };
-        for glyph in ['x', 'W', 'J', 'ж', 'i', '東', 'é'] {
+        for glyph in ['x', 'W', 'J', 'ж', 'i', '東', 'é', '한'] {
             let long: String = std::iter::repeat_n(glyph, 200).collect();
             let fitted = page.fitted(&long, room);
             assert!(fitted.ends_with('…'), "{fitted}");
@@ -520,6 +696,13 @@ mod tests {
             win_ansi(&fitted).is_some() && width(&fitted) <= room,
             "{fitted}"
         );
+        // CJK is an em a character: 24 of them and `…` in the room of 25.2 em.
+        let japanese = page.fitted(&"東京都渋谷区".repeat(10), room);
+        assert_eq!(japanese.chars().count(), 24 + 1, "{japanese}");
+        // Cut before the CJK, the rest is measured in DejaVu Sans alone.
+        let fitted = page.fitted(&format!("{}東", "ж".repeat(100)), room);
+        assert!(!fitted.contains('東') && width(&fitted) <= room, "{fitted}");
+        assert!(width(&format!("ж{fitted}")) > room, "{fitted}");
         // A Cyrillic description is measured in DejaVu Sans: about twice the characters of a
         // bound that took Helvetica's widest glyph for each.
         let cyrillic = page.fitted(&"обслуживание ".repeat(10), room);

@@ -11,6 +11,7 @@ mod helvetica;
 pub mod hosted_page;
 pub mod invoice_file;
 pub mod invoice_pdf;
+mod pdf_cjk;
 mod pdf_font;
 pub mod request;
 pub mod response;

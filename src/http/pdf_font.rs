@@ -1,8 +1,9 @@
 //! A Unicode font for the text of a PDF that the base fonts cannot show: DejaVu Sans (Latin,
 //! Greek, Cyrillic, Armenian, Georgian and the currency signs), embedded as a CID font holding
 //! only the glyphs the document draws, with a `ToUnicode` map so that readers copy and search
-//! the text. What it lacks (CJK, Indic scripts), and right-to-left scripts (which would need
-//! shaping and reordering this page does not do), show as `?`, as in the base fonts.
+//! the text. What it lacks (CJK, which `pdf_cjk` draws instead; Indic scripts), and right-to-left
+//! scripts (which would need shaping and reordering this page does not do), show as `?`, as in
+//! the base fonts.
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,216 @@
+//! Chinese, Japanese and Korean text in a PDF without embedding a font: a CJK font holds tens
+//! of thousands of glyphs (megabytes a function would carry), so the text names one of Adobe's
+//! standard CJK fonts and reaches it through Adobe's Unicode CMaps (ISO 32000 9.7.5.2), as
+//! Acrobat, pdf.js, PDFium, Preview and poppler expect: each reader draws it in a font of its
+//! own for that language. Every character is drawn full width (one em), the width the CMaps give
+//! these characters; a `ToUnicode` map lets readers copy and search the text.
+
+use std::collections::BTreeSet;
+
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::{Name, Pdf, Rect, Ref, Str};
+
+/// How wide every CJK character is, in units of the font size.
+pub const CJK_ADVANCE: f32 = 1.0;
+
+/// The language a run of CJK text is drawn in: which of Adobe's character collections (and so
+/// which of the reader's fonts) shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CjkLanguage {
+    Japanese,
+    Korean,
+    SimplifiedChinese,
+    TraditionalChinese,
+}
+
+impl CjkLanguage {
+    /// The language Han characters with no kana or Hangul beside them are read in, by the
+    /// currency of the document: Simplified Chinese unless the currency says otherwise, as its
+    /// collection (GBK's) holds every unified ideograph.
+    pub fn for_currency(code: &str) -> Self {
+        match code {
+            "jpy" => Self::Japanese,
+            "krw" => Self::Korean,
+            "twd" | "hkd" | "mop" => Self::TraditionalChinese,
+            _ => Self::SimplifiedChinese,
+        }
+    }
+
+    /// The language of `run` (CJK characters): Korean if it has Hangul, Japanese if it has kana,
+    /// else `han`.
+    pub fn of(run: &str, han: Self) -> Self {
+        if run.chars().any(is_hangul) {
+            Self::Korean
+        } else if run.chars().any(is_kana) {
+            Self::Japanese
+        } else {
+            han
+        }
+    }
+
+    /// The standard font's name (sans-serif where the standard has one: Song is GB1's only).
+    fn font(self) -> Name<'static> {
+        Name(match self {
+            Self::Japanese => b"HeiseiKakuGo-W5",
+            Self::Korean => b"HYGoThic-Medium",
+            Self::SimplifiedChinese => b"STSong-Light",
+            Self::TraditionalChinese => b"MHei-Medium",
+        })
+    }
+
+    /// The horizontal CMap from UCS-2 to the collection's characters.
+    fn encoding(self) -> Name<'static> {
+        Name(match self {
+            Self::Japanese => b"UniJIS-UCS2-H",
+            Self::Korean => b"UniKS-UCS2-H",
+            Self::SimplifiedChinese => b"UniGB-UCS2-H",
+            Self::TraditionalChinese => b"UniCNS-UCS2-H",
+        })
+    }
+
+    /// The collection, as the CMap names it.
+    fn system_info(self) -> SystemInfo<'static> {
+        let (ordering, supplement): (&[u8], i32) = match self {
+            Self::Japanese => (b"Japan1", 4),
+            Self::Korean => (b"Korea1", 1),
+            Self::SimplifiedChinese => (b"GB1", 4),
+            Self::TraditionalChinese => (b"CNS1", 3),
+        };
+        SystemInfo {
+            registry: Str(b"Adobe"),
+            ordering: Str(ordering),
+            supplement,
+        }
+    }
+}
+
+/// Whether `c` is drawn in a CJK font: ideographs (unified, extension A, compatibility), kana,
+/// Hangul, CJK punctuation and the full-width forms, all of the Basic Multilingual Plane (the
+/// CMaps read UCS-2). Half-width katakana (half an em) is not.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3000}'..='\u{303F}'
+        | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{FF01}'..='\u{FF60}')
+        || is_kana(c)
+        || is_hangul(c)
+}
+
+fn is_kana(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}')
+}
+
+fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}' | '\u{AC00}'..='\u{D7AF}')
+}
+
+/// `run` (CJK characters) as the content stream shows it: UCS-2, big-endian.
+pub fn encode(run: &str) -> Vec<u8> {
+    run.encode_utf16().flat_map(u16::to_be_bytes).collect()
+}
+
+/// The objects one language's font is written as.
+pub struct CjkRefs {
+    pub font: Ref,
+    pub descendant: Ref,
+    pub descriptor: Ref,
+    pub to_unicode: Ref,
+}
+
+/// `language`'s font, named and not embedded, with the map from the drawn `chars` back to
+/// text. The descriptor's metrics are generic: the reader's font supplies its own.
+pub fn write(pdf: &mut Pdf, language: CjkLanguage, refs: &CjkRefs, chars: &BTreeSet<char>) {
+    let name = language.font();
+    pdf.type0_font(refs.font)
+        .base_font(name)
+        .encoding_predefined(language.encoding())
+        .descendant_font(refs.descendant)
+        .to_unicode(refs.to_unicode);
+    pdf.cid_font(refs.descendant)
+        .subtype(CidFontType::Type0)
+        .base_font(name)
+        .system_info(language.system_info())
+        .font_descriptor(refs.descriptor)
+        .default_width(CJK_ADVANCE * 1000.0);
+    let flags = match language {
+        CjkLanguage::SimplifiedChinese => FontFlags::SYMBOLIC | FontFlags::SERIF,
+        _ => FontFlags::SYMBOLIC,
+    };
+    pdf.font_descriptor(refs.descriptor)
+        .name(name)
+        .flags(flags)
+        .bbox(Rect::new(0.0, -120.0, 1000.0, 880.0))
+        .italic_angle(0.0)
+        .ascent(880.0)
+        .descent(-120.0)
+        .cap_height(700.0)
+        .stem_v(80.0);
+
+    let mut to_unicode = UnicodeCmap::new(Name(b"Custom"), language.system_info());
+    for &c in chars {
+        if let Ok(code) = u16::try_from(u32::from(c)) {
+            to_unicode.pair(code, c);
+        }
+    }
+    pdf.stream(refs.to_unicode, to_unicode.finish().as_slice());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cjk_characters_are_told_from_the_rest_and_their_language_from_their_script() {
+        for c in ['東', '京', 'の', 'カ', '한', '국', '。', '「', '！', '豈'] {
+            assert!(is_cjk(c), "{c}");
+        }
+        for c in ['a', 'é', 'ж', '€', '₩', 'ｶ', ' ', '𠀋', 'ש'] {
+            assert!(!is_cjk(c), "{c}");
+        }
+        let han = CjkLanguage::SimplifiedChinese;
+        assert_eq!(CjkLanguage::of("山田たろう", han), CjkLanguage::Japanese);
+        assert_eq!(CjkLanguage::of("김민준", han), CjkLanguage::Korean);
+        assert_eq!(CjkLanguage::of("王小明", han), han);
+        assert_eq!(CjkLanguage::for_currency("jpy"), CjkLanguage::Japanese);
+        assert_eq!(
+            CjkLanguage::for_currency("twd"),
+            CjkLanguage::TraditionalChinese
+        );
+        assert_eq!(CjkLanguage::for_currency("usd"), han);
+        assert_eq!(encode("東京"), [0x67, 0x71, 0x4E, 0xAC]);
+    }
+
+    #[test]
+    fn a_language_s_font_is_named_not_embedded_with_its_cmap_and_map_back_to_text() {
+        let mut pdf = Pdf::new();
+        let refs = CjkRefs {
+            font: Ref::new(1),
+            descendant: Ref::new(2),
+            descriptor: Ref::new(3),
+            to_unicode: Ref::new(4),
+        };
+        write(
+            &mut pdf,
+            CjkLanguage::Japanese,
+            &refs,
+            &BTreeSet::from(['東', 'の']),
+        );
+        let bytes = pdf.finish();
+        let text = String::from_utf8_lossy(&bytes);
+        for part in [
+            "/BaseFont /HeiseiKakuGo-W5",
+            "/Encoding /UniJIS-UCS2-H",
+            "/CIDFontType0",
+            "/Ordering (Japan1)",
+            "/DW 1000",
+            "/ToUnicode 4 0 R",
+            "<306E> <306E>",
+            "<6771> <6771>",
+        ] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+        assert!(!text.contains("/FontFile"), "{text}");
+    }
+}
