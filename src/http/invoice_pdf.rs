@@ -144,17 +144,18 @@ fn status_label(invoice: &Invoice) -> &'static str {
 /// `text` in the base fonts' WinAnsi encoding, one byte per character (`?` for a control
 /// character); `None` if a character has no byte there.
 fn win_ansi(text: &str) -> Option<Vec<u8>> {
+    text.chars().map(win_ansi_byte).collect()
+}
+
+/// `c`'s byte in WinAnsi (`?` for a control character), if it has one.
+fn win_ansi_byte(c: char) -> Option<u8> {
     let mut buffer = [0u8; 4];
-    text.chars()
-        .map(|c| {
-            let (bytes, _, unmappable) = WINDOWS_1252.encode(c.encode_utf8(&mut buffer));
-            match *bytes {
-                _ if c.is_control() => Some(b'?'),
-                [byte] if !unmappable => Some(byte),
-                _ => None,
-            }
-        })
-        .collect()
+    let (bytes, _, unmappable) = WINDOWS_1252.encode(c.encode_utf8(&mut buffer));
+    match *bytes {
+        _ if c.is_control() => Some(b'?'),
+        [byte] if !unmappable => Some(byte),
+        _ => None,
+    }
 }
 
 /// The Helvetica face `font` names; `None` for Courier, whose glyphs are all one width.
@@ -321,7 +322,7 @@ impl Page {
         let unicode = (measure != Measure::Base).then(|| &*self.unicode());
         let width = |c: char| match (measure, unicode) {
             (Measure::Cjk, _) if pdf_cjk::is_cjk(c) => pdf_cjk::CJK_ADVANCE,
-            (Measure::Cjk, Some(font)) if win_ansi(&c.to_string()).is_some() => font
+            (Measure::Cjk, Some(font)) if win_ansi_byte(c).is_some() => font
                 .advance(c)
                 .max(helvetica::width_bound(Face::Regular, c)),
             (_, Some(font)) => font.advance(c),
@@ -668,9 +669,7 @@ mod tests {
                 text.chars()
                     .map(|c| match c {
                         c if pdf_cjk::is_cjk(c) => 1.0,
-                        c if win_ansi(&c.to_string()).is_some() => {
-                            font.advance(c).max(helvetica(c))
-                        }
+                        c if win_ansi_byte(c).is_some() => font.advance(c).max(helvetica(c)),
                         c => font.advance(c),
                     })
                     .sum()
