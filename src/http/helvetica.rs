@@ -2,17 +2,21 @@
 //! in, read from Adobe's published metrics (the AFM files of the PDF core fonts): exact for ASCII,
 //! and for any other character the widest glyph of the face, so a measure never falls short.
 
-use std::sync::OnceLock;
-
 /// The printable ASCII characters, from the space.
-const ASCII: std::ops::RangeInclusive<u8> = b' '..=b'~';
+const FIRST_ASCII: u8 = b' ';
+const LAST_ASCII: u8 = b'~';
 
-/// The widths, in thousandths of the font size: ASCII's by character (from the space; 0 where
-/// the metrics had none), and the widest of all.
+/// The widths, in thousandths of the font size: ASCII's by character (from the space), and the
+/// widest of all.
 struct Widths {
     ascii: [u16; 95],
     widest: u16,
 }
+
+/// Read from the AFM files when compiling: a container's first PDF parsed them, 0.8 million
+/// instructions (callgrind), and the files (149 KB) need not be in the binary.
+static REGULAR: Widths = parse(pdf_core_14_font_afms::HELVETICA);
+static BOLD: Widths = parse(pdf_core_14_font_afms::HELVETICA_BOLD);
 
 /// A face of Helvetica.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,64 +30,134 @@ pub fn width_bound(face: Face, c: char) -> f32 {
     let widths = widths(face);
     let width = u8::try_from(c)
         .ok()
-        .filter(|byte| ASCII.contains(byte))
-        .map(|byte| widths.ascii[usize::from(byte - b' ')])
-        .filter(|&width| width > 0)
-        .unwrap_or(widths.widest);
+        .filter(|byte| (FIRST_ASCII..=LAST_ASCII).contains(byte))
+        .map_or(widths.widest, |byte| {
+            widths.ascii[usize::from(byte - FIRST_ASCII)]
+        });
     f32::from(width) / 1000.0
 }
 
-/// Parsed on first use: most requests draw no invoice.
 fn widths(face: Face) -> &'static Widths {
-    static REGULAR: OnceLock<Widths> = OnceLock::new();
-    static BOLD: OnceLock<Widths> = OnceLock::new();
     match face {
-        Face::Regular => REGULAR.get_or_init(|| parse(pdf_core_14_font_afms::HELVETICA)),
-        Face::Bold => BOLD.get_or_init(|| parse(pdf_core_14_font_afms::HELVETICA_BOLD)),
+        Face::Regular => &REGULAR,
+        Face::Bold => &BOLD,
     }
 }
 
-/// The `C <code> ; WX <width> ; N <name> ;` lines of an AFM file's character metrics. Codes
-/// are Adobe's StandardEncoding, which is ASCII but for 39 and 96 (quotes there); ASCII's
-/// apostrophe and grave are found by name. The kerning pairs after them (2,705 lines of
-/// Helvetica's 3,051) are not read: with them, three passes over each line and a hash map, a
-/// download's first PDF cost 4.6 million instructions, 0.8 million now (callgrind).
-fn parse(afm: &str) -> Widths {
+/// The `C <code> ; WX <width> ; N <name> ;` lines of an AFM file's character metrics; the
+/// kerning pairs after them are not read. Codes are Adobe's StandardEncoding, which is ASCII but
+/// for 39 and 96 (quotes there); ASCII's apostrophe and grave are found by name. Written with
+/// loops and indices because it runs in the compiler, where iterators cannot. Metrics without
+/// a width for every printable ASCII character fail the build.
+const fn parse(afm: &str) -> Widths {
     let mut widths = Widths {
         ascii: [0; 95],
         widest: 0,
     };
-    let metrics = afm
-        .lines()
-        .skip_while(|line| !line.starts_with("StartCharMetrics"))
-        .take_while(|line| !line.starts_with("EndCharMetrics"));
-    for line in metrics {
-        let (mut code, mut width, mut name) = (None, None, None);
-        // ASCII trimming: Unicode's whitespace test was a fifth of the parse.
-        for field in line.split(';').map(str::trim_ascii) {
-            if let Some(value) = field.strip_prefix("C ") {
-                code = value.trim_ascii().parse::<i32>().ok();
-            } else if let Some(value) = field.strip_prefix("WX ") {
-                width = value.trim_ascii().parse::<u16>().ok();
-            } else if let Some(value) = field.strip_prefix("N ") {
-                name = Some(value.trim_ascii());
-            }
+    let mut rest = afm.as_bytes();
+    let mut in_metrics = false;
+    while !rest.is_empty() {
+        let (line, after) = split_once(rest, b'\n');
+        rest = after;
+        if starts_with(line, b"EndCharMetrics") {
+            break;
         }
-        let (Some(code), Some(width), Some(name)) = (code, width, name) else {
+        if !in_metrics {
+            in_metrics = starts_with(line, b"StartCharMetrics");
+            continue;
+        }
+        let (Some(code), Some(width), Some(name)) =
+            (field(line, b"C "), field(line, b"WX "), field(line, b"N "))
+        else {
             continue;
         };
-        widths.widest = widths.widest.max(width);
-        let ascii = match (code, name) {
-            (_, "quotesingle") => Some(b'\''),
-            (_, "grave") => Some(b'`'),
-            (39 | 96, _) => None,
-            _ => u8::try_from(code).ok().filter(|byte| ASCII.contains(byte)),
+        let (Ok(code), Ok(width)) = (
+            i32::from_str_radix(ascii_text(code), 10),
+            u16::from_str_radix(ascii_text(width), 10),
+        ) else {
+            continue;
+        };
+        if width > widths.widest {
+            widths.widest = width;
+        }
+        let ascii = if equal(name, b"quotesingle") {
+            Some(b'\'')
+        } else if equal(name, b"grave") {
+            Some(b'`')
+        } else if code == 39 || code == 96 {
+            None
+        } else if code >= FIRST_ASCII as i32 && code <= LAST_ASCII as i32 {
+            // In range: checked just above.
+            Some(code as u8)
+        } else {
+            None
         };
         if let Some(byte) = ascii {
-            widths.ascii[usize::from(byte - b' ')] = width;
+            widths.ascii[(byte - FIRST_ASCII) as usize] = width;
         }
     }
+    let mut byte = 0;
+    while byte < widths.ascii.len() {
+        assert!(
+            widths.ascii[byte] > 0,
+            "a printable ASCII character has no width"
+        );
+        byte += 1;
+    }
     widths
+}
+
+/// The field of a `;`-separated metrics line that begins with `key`, without it.
+const fn field<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut rest = line;
+    while !rest.is_empty() {
+        let (field, after) = split_once(rest, b';');
+        let field = field.trim_ascii();
+        if starts_with(field, key) {
+            return Some(field.split_at(key.len()).1.trim_ascii());
+        }
+        rest = after;
+    }
+    None
+}
+
+/// `text` before the first `separator` and after it (all of it and nothing without one).
+const fn split_once(text: &[u8], separator: u8) -> (&[u8], &[u8]) {
+    let mut end = 0;
+    while end < text.len() && text[end] != separator {
+        end += 1;
+    }
+    let (before, from) = text.split_at(end);
+    match from.split_first() {
+        Some((_, after)) => (before, after),
+        None => (before, from),
+    }
+}
+
+const fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
+    if text.len() < prefix.len() {
+        return false;
+    }
+    let mut at = 0;
+    while at < prefix.len() {
+        if text[at] != prefix[at] {
+            return false;
+        }
+        at += 1;
+    }
+    true
+}
+
+const fn equal(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && starts_with(a, b)
+}
+
+/// An AFM file is ASCII; a field that is not parses as nothing.
+const fn ascii_text(bytes: &[u8]) -> &str {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => "",
+    }
 }
 
 #[cfg(test)]
@@ -92,14 +166,8 @@ mod tests {
 
     #[test]
     fn ascii_is_measured_exactly_and_the_rest_at_the_widest_glyph() {
+        // (Every printable ASCII character has a width, or `parse` fails the build.)
         use Face::{Bold, Regular};
-        for face in [Regular, Bold] {
-            let widths = widths(face);
-            assert!(
-                widths.ascii.iter().all(|&width| width > 0),
-                "every printable ASCII character"
-            );
-        }
         assert_eq!(width_bound(Regular, ' '), 0.278);
         assert_eq!(width_bound(Regular, 'W'), 0.944);
         assert_eq!(width_bound(Regular, 'i'), 0.222);

@@ -226,7 +226,7 @@ impl Measure {
     fn of(text: &str) -> Self {
         if text.chars().any(pdf_cjk::is_cjk) {
             Self::Cjk
-        } else if win_ansi(text).is_some() {
+        } else if text.chars().all(|c| win_ansi_byte(c).is_some()) {
             Self::Base
         } else {
             Self::Unicode
@@ -673,7 +673,7 @@ mod tests {
                         c => font.advance(c),
                     })
                     .sum()
-            } else if win_ansi(text).is_some() {
+            } else if text.chars().all(|c| win_ansi_byte(c).is_some()) {
                 text.chars().map(helvetica).sum()
             } else {
                 text.chars().map(|c| font.advance(c)).sum()
