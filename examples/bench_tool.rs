@@ -258,12 +258,18 @@ async fn seed(store: &Store, large: usize, pool: usize, hook_url: &str) -> Value
         .put_payment_fixture(&work.id, &page)
         .await
         .expect("page link");
-    // A download link of the first (outstanding) invoice, for the public PDF's GET.
+    // A download link of the first (outstanding) invoice, billed to `payer`, for the public
+    // PDF's GET.
     let token = DownloadToken::generate().expect("token");
     let first = InvoiceId::parse(&invoices[0]).expect("inv");
     let now = Timestamp::now();
     store
-        .put_download_link_fixture(&work.id, &token, &DownloadLink::new(first, now), now)
+        .put_download_link_fixture(
+            &work.id,
+            &token,
+            &DownloadLink::new(first, payer.id.clone(), now),
+            now,
+        )
         .await
         .expect("download link");
     let webhooks = webhooks(store, pool, hook_url).await;

@@ -169,7 +169,8 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
                 if status == InvoiceStatus::Paid {
                     let token = DownloadToken::parse(DOWNLOAD_TOKEN)
                         .ok_or_else(|| StoreError::Internal("the fixture token".into()))?;
-                    let link = DownloadLink::new(invoice.id.clone(), now);
+                    let link =
+                        DownloadLink::new(invoice.id.clone(), invoice.customer_id.clone(), now);
                     store
                         .put_download_link_fixture(&account.id, &token, &link, now)
                         .await?;

@@ -18,7 +18,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::domain::account::{Account, Principal};
-use crate::domain::ids::{AccountId, InvoiceId, PaymentId};
+use crate::domain::customer::Customer;
+use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId};
 use crate::domain::invoice::Invoice;
 use crate::domain::payment::Payment;
 use crate::domain::tax::TaxRates;
@@ -156,6 +157,23 @@ impl App {
             account,
             self.store.get_invoice(account, id),
             self.store.invoice_with_account(account, id),
+        )
+        .await
+    }
+
+    /// Invoice `id` of `account`, `customer` (the invoice's) and the account, in one round trip,
+    /// as `payment_and_merchant`.
+    pub async fn invoice_customer_and_merchant(
+        &self,
+        account: &AccountId,
+        id: &InvoiceId,
+        customer: &CustomerId,
+    ) -> Result<((Option<Invoice>, Option<Customer>), Option<Account>), StoreError> {
+        self.with_merchant(
+            account,
+            self.store.invoice_and_customer(account, id, customer),
+            self.store
+                .invoice_and_customer_with_account(account, id, customer),
         )
         .await
     }

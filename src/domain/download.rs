@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use super::delivery::later;
-use super::ids::InvoiceId;
+use super::ids::{CustomerId, InvoiceId};
 use super::time::Timestamp;
 
 /// How long a download link serves its invoice (Commet's seven days).
@@ -58,13 +58,17 @@ impl std::fmt::Debug for DownloadToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DownloadLink {
     pub invoice_id: InvoiceId,
+    /// The invoice's customer (who it is billed to), so that a download reads both at once;
+    /// `None` in links made before 2026-12-06, which read the customer after the invoice.
+    pub customer_id: Option<CustomerId>,
     pub expires_at: Timestamp,
 }
 
 impl DownloadLink {
-    pub fn new(invoice_id: InvoiceId, now: Timestamp) -> Self {
+    pub fn new(invoice_id: InvoiceId, customer_id: CustomerId, now: Timestamp) -> Self {
         Self {
             invoice_id,
+            customer_id: Some(customer_id),
             expires_at: later(now, DOWNLOAD_LINK_LIFETIME),
         }
     }
@@ -96,7 +100,7 @@ mod tests {
     #[test]
     fn a_link_serves_for_seven_days() {
         let now = Timestamp::parse("2026-12-01T10:00:00.000Z").unwrap();
-        let link = DownloadLink::new(InvoiceId::generate(), now);
+        let link = DownloadLink::new(InvoiceId::generate(), CustomerId::generate(), now);
         assert_eq!(link.expires_at.to_string(), "2026-12-08T10:00:00.000Z");
         assert!(link.serves_at(Timestamp::parse("2026-12-08T09:59:59.999Z").unwrap()));
         assert!(!link.serves_at(link.expires_at));

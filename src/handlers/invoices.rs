@@ -286,7 +286,7 @@ pub async fn download_link(
         .ok_or_else(|| ApiError::not_found(Resource::Invoice))?;
     let now = Timestamp::now();
     let token = DownloadToken::generate().map_err(ApiError::internal)?;
-    let link = DownloadLink::new(invoice.id, now);
+    let link = DownloadLink::new(invoice.id, invoice.customer_id, now);
     let url = format!(
         "{}/files/invoices/{}",
         request.public_base_url.trim_end_matches('/'),
@@ -302,10 +302,10 @@ pub async fn download_link(
 }
 
 /// `GET /files/invoices/{token}` (public: the token is the credential): the invoice of a link
-/// that still serves, as a PDF. One GetItem for the link, then the invoice and the merchant in
-/// one BatchGetItem (the invoice alone when the merchant is cached), then its customer (who
-/// it is billed to). A token unknown, malformed or expired, and an invoice gone, are all 404
-/// alike.
+/// that still serves, as a PDF. One GetItem for the link, then the invoice, its customer (who it
+/// is billed to) and the merchant in one BatchGetItem (no merchant when it is cached); a link
+/// made before links named the customer reads the customer after the invoice. A token
+/// unknown, malformed or expired, and an invoice gone, are all 404 alike.
 pub async fn file(app: &'static App, token: String) -> Result<InvoiceFile, ApiError> {
     let not_found = || ApiError::not_found(Resource::Invoice);
     let token = DownloadToken::parse(&token).ok_or_else(not_found)?;
@@ -317,14 +317,30 @@ pub async fn file(app: &'static App, token: String) -> Result<InvoiceFile, ApiEr
     if !link.serves_at(Timestamp::now()) {
         return Err(not_found());
     }
-    let (invoice, merchant) = app.invoice_and_merchant(&account, &link.invoice_id).await?;
+    let ((invoice, customer), merchant) = match &link.customer_id {
+        Some(customer) => {
+            app.invoice_customer_and_merchant(&account, &link.invoice_id, customer)
+                .await?
+        }
+        None => {
+            let (invoice, merchant) = app.invoice_and_merchant(&account, &link.invoice_id).await?;
+            let customer = match &invoice {
+                Some(invoice) => {
+                    app.store
+                        .get_customer_by_id(&account, &invoice.customer_id)
+                        .await?
+                }
+                None => None,
+            };
+            ((invoice, customer), merchant)
+        }
+    };
     let invoice = invoice.ok_or_else(not_found)?;
     let merchant = merchant.ok_or_else(not_found)?;
-    let customer = app
-        .store
-        .get_customer_by_id(&account, &invoice.customer_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("an invoice's customer is gone"))?;
+    // An invoice's customer never changes: the link names the one the invoice does.
+    let customer = customer
+        .filter(|customer| customer.id == invoice.customer_id)
+        .ok_or_else(|| ApiError::internal("an invoice's customer is gone, or not its link's"))?;
     let billed_to = BilledTo {
         email: customer.email.as_str(),
         name: customer.full_name.as_ref().map(|name| name.as_str()),

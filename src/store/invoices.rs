@@ -1,5 +1,5 @@
 use super::accounts::account_from;
-use super::customers::customer_key;
+use super::customers::{customer_from, customer_key};
 use super::idempotency::KeyCompletion;
 use super::items::{InvoiceItem, Item, account_key, from_item, string_key, to_item};
 use super::paging::{Filter, Partition};
@@ -7,6 +7,7 @@ use super::projection::Listed;
 use super::write::{Bind, Companion, Condition, ConditionalUpdate, PRESENT, Updated};
 use super::{Store, StoreError, keys, rules, schema};
 use crate::domain::account::Account;
+use crate::domain::customer::Customer;
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
 use crate::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
 use crate::domain::money::Currency;
@@ -50,6 +51,44 @@ impl Store {
         let [invoice, found] = self.get_exactly(keys).await?;
         Ok((
             invoice.map(invoice_from).transpose()?,
+            found.map(account_from).transpose()?,
+        ))
+    }
+
+    /// Invoice `id` and `customer` (its customer, as a download link names it), read
+    /// consistently in one BatchGetItem.
+    pub async fn invoice_and_customer(
+        &self,
+        account: &AccountId,
+        id: &InvoiceId,
+        customer: &CustomerId,
+    ) -> Result<(Option<Invoice>, Option<Customer>), StoreError> {
+        let keys = [invoice_key(account, id), customer_key(account, customer)];
+        let [invoice, customer] = self.get_exactly(keys).await?;
+        Ok((
+            invoice.map(invoice_from).transpose()?,
+            customer.map(customer_from).transpose()?,
+        ))
+    }
+
+    /// `invoice_and_customer` and the account, in the same BatchGetItem.
+    pub async fn invoice_and_customer_with_account(
+        &self,
+        account: &AccountId,
+        id: &InvoiceId,
+        customer: &CustomerId,
+    ) -> Result<((Option<Invoice>, Option<Customer>), Option<Account>), StoreError> {
+        let keys = [
+            invoice_key(account, id),
+            customer_key(account, customer),
+            account_key(account),
+        ];
+        let [invoice, customer, found] = self.get_exactly(keys).await?;
+        Ok((
+            (
+                invoice.map(invoice_from).transpose()?,
+                customer.map(customer_from).transpose()?,
+            ),
             found.map(account_from).transpose()?,
         ))
     }

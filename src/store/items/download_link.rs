@@ -1,8 +1,8 @@
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, keys, stored};
+use super::{StoreError, keys, stored, stored_opt};
 use crate::domain::download::DownloadLink;
-use crate::domain::ids::{AccountId, InvoiceId};
+use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
 use crate::domain::time::Timestamp;
 
 /// An invoice's download link, found by its token's hash alone (the URL names no account), like
@@ -14,6 +14,9 @@ pub(crate) struct DownloadLinkItem {
     pub sk: String,
     pub account_id: String,
     pub invoice_id: String,
+    /// Absent in links made before 2026-12-06.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
     pub expires_at: String,
     /// Epoch seconds.
     pub ttl: i64,
@@ -27,6 +30,7 @@ impl DownloadLinkItem {
             sk: keys::DOWNLOAD_LINK_SK.to_owned(),
             account_id: account.to_string(),
             invoice_id: link.invoice_id.to_string(),
+            customer_id: link.customer_id.as_ref().map(ToString::to_string),
             expires_at: link.expires_at.to_string(),
             ttl: link.expires_at.datetime().unix_timestamp(),
             created_at: now.to_string(),
@@ -38,6 +42,11 @@ impl DownloadLinkItem {
             stored("accountId", AccountId::parse(&self.account_id))?,
             DownloadLink {
                 invoice_id: stored("invoiceId", InvoiceId::parse(&self.invoice_id))?,
+                customer_id: stored_opt(
+                    "customerId",
+                    self.customer_id.as_deref(),
+                    CustomerId::parse,
+                )?,
                 expires_at: stored("expiresAt", Timestamp::parse(&self.expires_at))?,
             },
         ))

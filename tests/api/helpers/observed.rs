@@ -1,5 +1,6 @@
-//! A container's DynamoDB calls, observed: which operations it sent and how many were on the
-//! wire at once, for tests of how many round trips a request costs.
+//! A container's DynamoDB calls, observed: which operations it sent, how many items each
+//! BatchGetItem asked for, and how many calls were on the wire at once, for tests of how many
+//! round trips a request costs.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,6 +20,7 @@ pub struct Observed(Arc<Calls>);
 #[derive(Debug, Default)]
 struct Calls {
     operations: Mutex<Vec<String>>,
+    batch_sizes: Mutex<Vec<usize>>,
     on_the_wire: AtomicUsize,
     most_on_the_wire: AtomicUsize,
 }
@@ -29,6 +31,11 @@ impl Observed {
         let mut operations = self.0.operations.lock().unwrap().clone();
         operations.sort();
         operations
+    }
+
+    /// How many items each BatchGetItem asked for, in the order they were sent.
+    pub fn batch_sizes(&self) -> Vec<usize> {
+        self.0.batch_sizes.lock().unwrap().clone()
     }
 
     pub fn most_at_once(&self) -> usize {
@@ -43,11 +50,23 @@ impl Intercept for Observed {
 
     fn read_before_transmit(
         &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.0.operations.lock().unwrap().push(operation_name(cfg));
+        let operation = operation_name(cfg);
+        if operation == "BatchGetItem" {
+            let body = context.request().body().bytes().unwrap_or_default();
+            let request: serde_json::Value = serde_json::from_slice(body)?;
+            let keys = request["RequestItems"]
+                .as_object()
+                .into_iter()
+                .flat_map(|tables| tables.values())
+                .map(|table| table["Keys"].as_array().map_or(0, Vec::len))
+                .sum();
+            self.0.batch_sizes.lock().unwrap().push(keys);
+        }
+        self.0.operations.lock().unwrap().push(operation);
         let now = self.0.on_the_wire.fetch_add(1, Ordering::SeqCst) + 1;
         self.0.most_on_the_wire.fetch_max(now, Ordering::SeqCst);
         Ok(())
