@@ -2,7 +2,7 @@ use super::idempotency::KeyCompletion;
 use super::items::{
     CustomerChangeItem, CustomerItem, ExternalIdItem, Item, from_item, string_key, to_item,
 };
-use super::paging::{Filter, Partition};
+use super::paging::{Filter, IndexQuery};
 use super::projection::Listed;
 use super::write::{Bind, Condition, ConditionalUpdate, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, schema};
@@ -451,9 +451,9 @@ impl Store {
             present,
         });
         self.query_page_keeping(
-            Partition::of(&schema::BY_ACCOUNT, keys::account_customers(account)),
-            Some(CustomerItem::projection()),
-            filter.as_ref(),
+            IndexQuery::of(&schema::BY_ACCOUNT, keys::account_customers(account))
+                .projected(CustomerItem::projection())
+                .filtered(filter.as_ref()),
             page,
             position_of,
             customer_from,

@@ -7,7 +7,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{AttemptItem, DeliveryItem, Item, due_key, from_item, string_key, to_item};
-use super::paging::Partition;
+use super::paging::IndexQuery;
 use super::projection::Listed;
 use super::webhooks::{webhook_from, webhook_key};
 use super::write::{ABSENT, Bind, Condition, ConditionalUpdate, Put, Transaction};
@@ -159,12 +159,11 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<Attempt>, StoreError> {
         self.query_page(
-            Partition::of(
+            IndexQuery::of(
                 &schema::BY_ACCOUNT,
                 keys::webhook_attempts(account, webhook),
-            ),
-            Some(AttemptItem::projection()),
-            None,
+            )
+            .projected(AttemptItem::projection()),
             page,
             |attempt: &Attempt| Position {
                 created_at: attempt.attempted_at,

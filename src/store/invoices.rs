@@ -2,7 +2,7 @@ use super::accounts::account_from;
 use super::customers::{customer_from, customer_key};
 use super::idempotency::KeyCompletion;
 use super::items::{InvoiceItem, Item, account_key, from_item, string_key, to_item};
-use super::paging::{Filter, Partition};
+use super::paging::{Filter, IndexQuery};
 use super::projection::Listed;
 use super::write::{Bind, Companion, Condition, ConditionalUpdate, PRESENT, Updated};
 use super::{Store, StoreError, keys, rules, schema};
@@ -113,9 +113,9 @@ impl Store {
             value: status.as_str().to_owned(),
         });
         self.query_page(
-            Partition::of(index, partition),
-            Some(InvoiceItem::projection()),
-            filter.as_ref(),
+            IndexQuery::of(index, partition)
+                .projected(InvoiceItem::projection())
+                .filtered(filter.as_ref()),
             page,
             |invoice: &Invoice| Position {
                 created_at: invoice.created_at,

@@ -7,15 +7,37 @@ use super::schema::IndexDefinition as Index;
 use super::{Store, StoreError, schema};
 use crate::domain::page::{Page, PageLimit, PageRequest, Position};
 
-/// An index partition: the index, and its partition key's value.
-pub(crate) struct Partition<'a> {
+/// What a listing reads: one index partition (the index, and its partition key's value), which
+/// attributes of each item, and which items DynamoDB returns.
+pub(crate) struct IndexQuery<'a> {
     index: &'a Index,
     key: String,
+    projection: Option<&'a Projection>,
+    filter: Option<&'a Filter>,
 }
 
-impl<'a> Partition<'a> {
+impl<'a> IndexQuery<'a> {
+    /// Every attribute of every item in the partition.
     pub fn of(index: &'a Index, key: String) -> Self {
-        Self { index, key }
+        Self {
+            index,
+            key,
+            projection: None,
+            filter: None,
+        }
+    }
+
+    /// Only the attributes `projection` names.
+    pub fn projected(self, projection: &'a Projection) -> Self {
+        Self {
+            projection: Some(projection),
+            ..self
+        }
+    }
+
+    /// Only the items `filter` (if any) keeps.
+    pub fn filtered(self, filter: Option<&'a Filter>) -> Self {
+        Self { filter, ..self }
     }
 }
 
@@ -43,23 +65,13 @@ impl Store {
     /// items, costs more (DynamoDB applies `Limit` before the filter).
     pub(crate) async fn query_page<T>(
         &self,
-        partition: Partition<'_>,
-        projection: Option<&Projection>,
-        filter: Option<&Filter>,
+        query: IndexQuery<'_>,
         page: &PageRequest,
         position_of: impl Fn(&T) -> Position,
         map: impl Fn(Item) -> Result<T, StoreError>,
     ) -> Result<Page<T>, StoreError> {
-        self.query_page_keeping(
-            partition,
-            projection,
-            filter,
-            page,
-            position_of,
-            map,
-            |_| true,
-        )
-        .await
+        self.query_page_keeping(query, page, position_of, map, |_| true)
+            .await
     }
 
     /// `query_page` keeping only the items `keep` accepts, for what DynamoDB cannot filter.
@@ -69,18 +81,20 @@ impl Store {
     /// short, its cursor at the last item read. After a Query whose items were thinned, the
     /// next asks for as many as were read so far, so a sparse match costs a few Queries, not one
     /// per handful of items.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn query_page_keeping<T>(
         &self,
-        partition: Partition<'_>,
-        projection: Option<&Projection>,
-        filter: Option<&Filter>,
+        query: IndexQuery<'_>,
         page: &PageRequest,
         position_of: impl Fn(&T) -> Position,
         map: impl Fn(Item) -> Result<T, StoreError>,
         keep: impl Fn(&T) -> bool,
     ) -> Result<Page<T>, StoreError> {
-        let Partition { index, key } = partition;
+        let IndexQuery {
+            index,
+            key,
+            projection,
+            filter,
+        } = query;
         let wanted = page.limit.get() + 1;
         let mut items: Vec<T> = Vec::with_capacity(wanted);
         let mut read = 0;
@@ -169,9 +183,7 @@ impl Store {
         loop {
             let page = self
                 .query_page(
-                    Partition::of(&schema::BY_ACCOUNT, partition.clone()),
-                    None,
-                    None,
+                    IndexQuery::of(&schema::BY_ACCOUNT, partition.clone()),
                     &PageRequest {
                         limit: PageLimit::new(100).unwrap_or_default(),
                         after,

@@ -1,7 +1,7 @@
 use super::accounts::account_from;
 use super::idempotency::KeyCompletion;
 use super::items::{Item, LinkItem, PaymentItem, account_key, from_item, string_key, to_item};
-use super::paging::Partition;
+use super::paging::IndexQuery;
 use super::projection::Listed;
 use super::schema;
 use super::write::{Companion, Condition, PRESENT, Transaction, Updated};
@@ -130,9 +130,7 @@ impl Store {
             ),
         };
         self.query_page(
-            Partition::of(index, partition),
-            Some(PaymentItem::projection()),
-            None,
+            IndexQuery::of(index, partition).projected(PaymentItem::projection()),
             page,
             position_of,
             payment_from,

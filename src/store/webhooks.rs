@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{Item, WebhookItem, from_item, string_key, to_item};
-use super::paging::Partition;
+use super::paging::IndexQuery;
 use super::projection::Listed;
 use super::write::{Bind, Condition, ConditionalUpdate, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, schema};
@@ -78,9 +78,8 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<WebhookEndpoint>, StoreError> {
         self.query_page(
-            Partition::of(&schema::BY_ACCOUNT, keys::account_webhooks(account)),
-            Some(WebhookItem::projection()),
-            None,
+            IndexQuery::of(&schema::BY_ACCOUNT, keys::account_webhooks(account))
+                .projected(WebhookItem::projection()),
             page,
             |webhook: &WebhookEndpoint| Position {
                 created_at: webhook.created_at,
