@@ -7,10 +7,29 @@ use std::time::Duration;
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_async::rt::sleep::TokioSleep;
 
 use crate::aws_http;
+
+/// What a client of SES or Secrets Manager is made from: `timeouts` for its calls, and
+/// `endpoint` for an emulator (unset: the service in the function's region).
+pub(super) fn sdk_config(endpoint: Option<&str>, timeouts: TimeoutConfig) -> SdkConfig {
+    let mut config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .http_client(aws_http::http_client())
+        .timeout_config(timeouts)
+        .retry_config(retries())
+        .sleep_impl(TokioSleep::new())
+        .region(Region::new(region()))
+        .credentials_provider(credentials(endpoint));
+    if let Some(endpoint) = endpoint {
+        config = config.endpoint_url(endpoint);
+    }
+    config.build()
+}
 
 /// For a call that must not be sent twice (an e-mail): an attempt that stalls after SES took
 /// the message is not cut short and sent again; only the operation's bound holds.
@@ -30,12 +49,12 @@ pub(super) fn read_timeouts() -> TimeoutConfig {
         .build()
 }
 
-pub(super) fn retries() -> RetryConfig {
+fn retries() -> RetryConfig {
     RetryConfig::standard().with_max_attempts(2)
 }
 
 /// The function's own credentials; fixed local ones when `endpoint` names an emulator.
-pub(super) fn credentials(endpoint: Option<&str>) -> SharedCredentialsProvider {
+fn credentials(endpoint: Option<&str>) -> SharedCredentialsProvider {
     match endpoint {
         Some(_) => {
             SharedCredentialsProvider::new(Credentials::new("local", "local", None, None, "local"))
@@ -44,7 +63,7 @@ pub(super) fn credentials(endpoint: Option<&str>) -> SharedCredentialsProvider {
     }
 }
 
-pub(super) fn region() -> String {
+fn region() -> String {
     std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned())
 }
 

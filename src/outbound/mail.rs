@@ -1,13 +1,8 @@
 //! E-mail through Amazon SES v2 (`SendEmail`, simple content: HTML and text). Locally
 //! `SES_ENDPOINT` points it at aws-ses-v2-local, with fixed local credentials.
 
-use aws_config::BehaviorVersion;
 use aws_sdk_sesv2::Client;
-use aws_sdk_sesv2::config::Region;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
-use aws_smithy_async::rt::sleep::TokioSleep;
-
-use crate::aws_http;
 
 use super::aws;
 
@@ -48,19 +43,8 @@ impl Mailer {
     /// `sender` must be an identity verified in SES (its ARN bounds the function's permission).
     /// `endpoint` is for aws-ses-v2-local; unset means SES in the function's region.
     pub fn new(sender: String, endpoint: Option<&str>) -> Self {
-        let mut config = aws_sdk_sesv2::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .http_client(aws_http::http_client())
-            .timeout_config(aws::timeouts())
-            .retry_config(aws::retries())
-            .sleep_impl(TokioSleep::new())
-            .region(Region::new(aws::region()))
-            .credentials_provider(aws::credentials(endpoint));
-        if let Some(endpoint) = endpoint {
-            config = config.endpoint_url(endpoint);
-        }
         Self {
-            client: Client::from_conf(config.build()),
+            client: Client::new(&aws::sdk_config(endpoint, aws::timeouts())),
             sender,
         }
     }
