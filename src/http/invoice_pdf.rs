@@ -217,8 +217,8 @@ enum Measure {
     Base,
     /// Some WinAnsi lacks, none CJK: DejaVu Sans.
     Unicode,
-    /// Some CJK: one em each, the rest at the wider of Helvetica and DejaVu Sans, whichever
-    /// draws it.
+    /// Some CJK: one em each (half-width katakana half), the rest at the wider of Helvetica and
+    /// DejaVu Sans, whichever draws it.
     Cjk,
 }
 
@@ -308,7 +308,7 @@ impl Page {
             stroked: font == BOLD,
             codes: pdf_cjk::encode(text),
         };
-        (piece, text.chars().count() as f32 * pdf_cjk::CJK_ADVANCE)
+        (piece, text.chars().map(pdf_cjk::advance).sum())
     }
 
     fn unicode(&mut self) -> &mut UnicodeFont {
@@ -321,7 +321,7 @@ impl Page {
         let measure = Measure::of(text);
         let unicode = (measure != Measure::Base).then(|| &*self.unicode());
         let width = |c: char| match (measure, unicode) {
-            (Measure::Cjk, _) if pdf_cjk::is_cjk(c) => pdf_cjk::CJK_ADVANCE,
+            (Measure::Cjk, _) if pdf_cjk::is_cjk(c) => pdf_cjk::advance(c),
             (Measure::Cjk, Some(font)) if win_ansi_byte(c).is_some() => font
                 .advance(c)
                 .max(helvetica::width_bound(Face::Regular, c)),
@@ -582,7 +582,7 @@ mod tests {
     fn cjk_text_is_drawn_in_its_language_s_standard_font_beside_the_rest() {
         let mut invoice = invoice();
         invoice.currency = crate::domain::money::Currency::parse("jpy").unwrap();
-        invoice.line_items[0].description = "月額プラン (Pro) 김민준".into();
+        invoice.line_items[0].description = "月額プラン (Pro) 김민준 ﾔﾏﾀﾞ".into();
         let bytes = invoice_pdf(
             "東京ショップ",
             &BilledTo {
@@ -610,6 +610,9 @@ mod tests {
             "/ToUnicode",
             // Amounts in yen, in Courier's WinAnsi.
             "<A5322C353030> Tj",
+            // Half-width katakana in the Japanese font, half an em wide there.
+            "<FF94FF8FFF80FF9E>",
+            "/W [327 389 500]",
         ] {
             assert!(text.contains(part), "{part} in {text}");
         }
@@ -668,7 +671,7 @@ mod tests {
             if text.chars().any(pdf_cjk::is_cjk) {
                 text.chars()
                     .map(|c| match c {
-                        c if pdf_cjk::is_cjk(c) => 1.0,
+                        c if pdf_cjk::is_cjk(c) => pdf_cjk::advance(c),
                         c if win_ansi_byte(c).is_some() => font.advance(c).max(helvetica(c)),
                         c => font.advance(c),
                     })
@@ -679,7 +682,7 @@ mod tests {
                 text.chars().map(|c| font.advance(c)).sum()
             }
         };
-        for glyph in ['x', 'W', 'J', 'ж', 'i', '東', 'é', '한'] {
+        for glyph in ['x', 'W', 'J', 'ж', 'i', '東', 'é', '한', 'ｶ'] {
             let long: String = std::iter::repeat_n(glyph, 200).collect();
             let fitted = page.fitted(&long, room);
             assert!(fitted.ends_with('…'), "{fitted}");
@@ -698,6 +701,9 @@ mod tests {
         // CJK is an em a character: 24 of them and `…` in the room of 25.2 em.
         let japanese = page.fitted(&"東京都渋谷区".repeat(10), room);
         assert_eq!(japanese.chars().count(), 24 + 1, "{japanese}");
+        // Half-width katakana half an em: about twice as many.
+        let kana = page.fitted(&"ﾔﾏﾀﾞﾀﾛｳ".repeat(10), room);
+        assert!(kana.chars().count() > 45, "{kana}");
         // Cut before the CJK, the rest is measured in DejaVu Sans alone.
         let fitted = page.fitted(&format!("{}東", "ж".repeat(100)), room);
         assert!(!fitted.contains('東') && width(&fitted) <= room, "{fitted}");

@@ -3,15 +3,24 @@
 //! standard CJK fonts and reaches it through Adobe's Unicode CMaps (ISO 32000 9.7.5.2), as
 //! Acrobat, pdf.js, PDFium, Preview and poppler expect: each reader draws it in a font of its
 //! own for that language. Every character is drawn full width (one em), the width the CMaps give
-//! these characters; a `ToUnicode` map lets readers copy and search the text.
+//! these characters, but half-width katakana (half an em, Japanese only); a `ToUnicode` map lets
+//! readers copy and search the text.
 
 use std::collections::BTreeSet;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Name, Pdf, Rect, Ref, Str};
 
-/// How wide every CJK character is, in units of the font size.
-pub const CJK_ADVANCE: f32 = 1.0;
+/// How wide a CJK character is, in units of the font size: one em, half for half-width
+/// katakana.
+pub fn advance(c: char) -> f32 {
+    if is_halfwidth_katakana(c) { 0.5 } else { 1.0 }
+}
+
+/// Half-width katakana's first and last CID in Adobe-Japan1 (where `UniJIS-UCS2-H` maps U+FF61
+/// to U+FF9F), and their width in thousandths of an em: half, as all of the collection's
+/// half-width glyphs (CIDs 231 to 632).
+const HALFWIDTH_KATAKANA: (u16, u16, f32) = (327, 389, 500.0);
 
 /// The language a run of CJK text is drawn in: which of Adobe's character collections (and so
 /// which of the reader's fonts) shows it.
@@ -36,10 +45,13 @@ impl CjkLanguage {
         }
     }
 
-    /// The language of `run` (CJK characters): Korean if it has Hangul, Japanese if it has kana,
-    /// else `han`.
+    /// The language of `run` (CJK characters): Japanese if it has half-width katakana (only
+    /// Adobe-Japan1 holds them), else Korean if it has Hangul, Japanese if it has kana, else
+    /// `han`.
     pub fn of(run: &str, han: Self) -> Self {
-        if run.chars().any(is_hangul) {
+        if run.chars().any(is_halfwidth_katakana) {
+            Self::Japanese
+        } else if run.chars().any(is_hangul) {
             Self::Korean
         } else if run.chars().any(is_kana) {
             Self::Japanese
@@ -84,9 +96,9 @@ impl CjkLanguage {
     }
 }
 
-/// Whether `c` is drawn in a CJK font: ideographs (unified, extension A, compatibility), kana,
-/// Hangul, CJK punctuation and the full-width forms, all of the Basic Multilingual Plane (the
-/// CMaps read UCS-2). Half-width katakana (half an em) is not.
+/// Whether `c` is drawn in a CJK font: ideographs (unified, extension A, compatibility), kana
+/// (half-width katakana too), Hangul, CJK punctuation and the full-width forms, all of the Basic
+/// Multilingual Plane (the CMaps read UCS-2).
 pub fn is_cjk(c: char) -> bool {
     matches!(c,
         '\u{3000}'..='\u{303F}'
@@ -99,7 +111,12 @@ pub fn is_cjk(c: char) -> bool {
 }
 
 fn is_kana(c: char) -> bool {
-    matches!(c, '\u{3040}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}')
+    matches!(c, '\u{3040}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}') || is_halfwidth_katakana(c)
+}
+
+/// Half-width katakana and their punctuation (。「」、・), as Japanese systems write names.
+fn is_halfwidth_katakana(c: char) -> bool {
+    matches!(c, '\u{FF61}'..='\u{FF9F}')
 }
 
 fn is_hangul(c: char) -> bool {
@@ -128,12 +145,19 @@ pub fn write(pdf: &mut Pdf, language: CjkLanguage, refs: &CjkRefs, chars: &BTree
         .encoding_predefined(language.encoding())
         .descendant_font(refs.descendant)
         .to_unicode(refs.to_unicode);
-    pdf.cid_font(refs.descendant)
-        .subtype(CidFontType::Type0)
-        .base_font(name)
-        .system_info(language.system_info())
-        .font_descriptor(refs.descriptor)
-        .default_width(CJK_ADVANCE * 1000.0);
+    {
+        let mut descendant = pdf.cid_font(refs.descendant);
+        descendant
+            .subtype(CidFontType::Type0)
+            .base_font(name)
+            .system_info(language.system_info())
+            .font_descriptor(refs.descriptor)
+            .default_width(1000.0);
+        if language == CjkLanguage::Japanese {
+            let (first, last, width) = HALFWIDTH_KATAKANA;
+            descendant.widths().same(first, last, width);
+        }
+    }
     let flags = match language {
         CjkLanguage::SimplifiedChinese => FontFlags::SYMBOLIC | FontFlags::SERIF,
         _ => FontFlags::SYMBOLIC,
@@ -163,16 +187,25 @@ mod tests {
 
     #[test]
     fn cjk_characters_are_told_from_the_rest_and_their_language_from_their_script() {
-        for c in ['東', '京', 'の', 'カ', '한', '국', '。', '「', '！', '豈'] {
+        for c in [
+            '東', '京', 'の', 'カ', 'ｶ', '한', '국', '。', '「', '！', '豈',
+        ] {
             assert!(is_cjk(c), "{c}");
         }
-        for c in ['a', 'é', 'ж', '€', '₩', 'ｶ', ' ', '𠀋', 'ש'] {
+        for c in ['a', 'é', 'ж', '€', '₩', ' ', '𠀋', 'ש'] {
             assert!(!is_cjk(c), "{c}");
         }
         let han = CjkLanguage::SimplifiedChinese;
         assert_eq!(CjkLanguage::of("山田たろう", han), CjkLanguage::Japanese);
         assert_eq!(CjkLanguage::of("김민준", han), CjkLanguage::Korean);
         assert_eq!(CjkLanguage::of("王小明", han), han);
+        // Half-width katakana exist only in Japanese's collection, whatever is beside them.
+        assert_eq!(CjkLanguage::of("ﾔﾏﾀﾞ", han), CjkLanguage::Japanese);
+        assert_eq!(CjkLanguage::of("김ｶ", han), CjkLanguage::Japanese);
+        assert_eq!(
+            (advance('ｶ'), advance('カ'), advance('東')),
+            (0.5, 1.0, 1.0)
+        );
         assert_eq!(CjkLanguage::for_currency("jpy"), CjkLanguage::Japanese);
         assert_eq!(
             CjkLanguage::for_currency("twd"),
@@ -208,9 +241,20 @@ mod tests {
             "/ToUnicode 4 0 R",
             "<306E> <306E>",
             "<6771> <6771>",
+            "/W [327 389 500]",
         ] {
             assert!(text.contains(part), "{part} in {text}");
         }
         assert!(!text.contains("/FontFile"), "{text}");
+        // Only Japanese's collection has half-width katakana to give a width.
+        let mut pdf = Pdf::new();
+        write(
+            &mut pdf,
+            CjkLanguage::Korean,
+            &refs,
+            &BTreeSet::from(['한']),
+        );
+        let bytes = pdf.finish();
+        assert!(!String::from_utf8_lossy(&bytes).contains("/W "));
     }
 }
