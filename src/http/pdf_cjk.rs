@@ -114,7 +114,7 @@ fn is_kana(c: char) -> bool {
     matches!(c, '\u{3040}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}') || is_halfwidth_katakana(c)
 }
 
-/// Half-width katakana and their punctuation (。「」、・), as Japanese systems write names.
+/// Half-width katakana and their punctuation (｡｢｣､･), as older Japanese systems write names.
 fn is_halfwidth_katakana(c: char) -> bool {
     matches!(c, '\u{FF61}'..='\u{FF9F}')
 }
