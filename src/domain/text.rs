@@ -320,31 +320,38 @@ impl TaxDocument {
     }
 }
 
-/// An IANA time zone name such as `UTC` or `America/New_York` (shape-checked, not looked up).
+/// An IANA time zone name such as `UTC` or `America/New_York`, spelled as the time zone
+/// database spells it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timezone(String);
 
 impl Timezone {
+    /// A name the time zone database knows (a zone or one of its links, such as `US/Eastern`),
+    /// in any letter case: `america/new_york` is kept as `America/New_York`.
     pub fn parse(text: &str) -> Result<Self, Invalid> {
-        let plausible = !text.is_empty()
-            && text.len() <= 64
-            && text
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
-            && !text.starts_with('/')
-            && !text.ends_with('/');
-        if plausible {
-            Ok(Self(text.to_owned()))
-        } else {
-            Err(Invalid::new(
-                "must be an IANA time zone name such as `UTC` or `Europe/Madrid`",
-            ))
-        }
+        let names = tzdb_data::TZ_NAMES;
+        names
+            .binary_search_by(|name| ignoring_ascii_case(name).cmp(ignoring_ascii_case(text)))
+            .map(|at| Self(names[at].to_owned()))
+            .map_err(|_| {
+                Invalid::new("must be an IANA time zone name such as `UTC` or `Europe/Madrid`")
+            })
+    }
+
+    /// A name as it was stored: the database knew it then; a later release may not (IANA
+    /// keeps old names as links, but a record must stay readable either way).
+    pub fn from_stored(text: String) -> Self {
+        Self(text)
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The bytes of `text` in lower case, to compare names as the time zone database sorts them.
+fn ignoring_ascii_case(text: &str) -> impl Iterator<Item = u8> + '_ {
+    text.bytes().map(|byte| byte.to_ascii_lowercase())
 }
 
 /// Trimmed text of 1 to `max` characters.
@@ -480,11 +487,50 @@ mod tests {
     }
 
     #[test]
-    fn timezone_shape() {
-        assert!(Timezone::parse("UTC").is_ok());
-        assert!(Timezone::parse("America/Argentina/Buenos_Aires").is_ok());
-        assert!(Timezone::parse("Etc/GMT+3").is_ok());
-        assert!(Timezone::parse("").is_err());
-        assert!(Timezone::parse("Not a zone").is_err());
+    fn timezone_names_the_database_knows() {
+        let parsed = |text: &str| Timezone::parse(text).map(|zone| zone.as_str().to_owned());
+        for known in [
+            "UTC",
+            "Etc/GMT+3",
+            "America/Argentina/Buenos_Aires",
+            "US/Eastern",
+            "Europe/Kyiv",
+            "Europe/Kiev",
+            "Africa/Abidjan",
+            "Zulu",
+        ] {
+            assert_eq!(parsed(known).as_deref(), Ok(known));
+        }
+        assert_eq!(
+            parsed("america/new_york").as_deref(),
+            Ok("America/New_York")
+        );
+        assert_eq!(parsed("utc").as_deref(), Ok("UTC"));
+        for unknown in [
+            "",
+            "Mars/Base",
+            "Europe/Madri",
+            "America/New York",
+            " UTC",
+            "Etc/GMT+15",
+            "Not a zone",
+            &"A".repeat(10_000),
+        ] {
+            assert!(Timezone::parse(unknown).is_err(), "{unknown}");
+        }
+    }
+
+    /// The lookup is a binary search in the crate's order: a release that sorts otherwise would
+    /// refuse names it holds.
+    #[test]
+    fn time_zone_names_are_sorted_ignoring_case() {
+        let names = tzdb_data::TZ_NAMES;
+        assert!(names.len() > 500);
+        assert!(
+            names
+                .windows(2)
+                .all(|pair| ignoring_ascii_case(pair[0]).lt(ignoring_ascii_case(pair[1])))
+        );
+        assert!(names.iter().all(|name| Timezone::parse(name).is_ok()));
     }
 }

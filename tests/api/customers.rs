@@ -1,4 +1,6 @@
+use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::domain::account::Mode;
+use commet_payments::store::keys;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestResponse, event, set_rates};
@@ -143,6 +145,59 @@ async fn a_tax_document_is_kept_as_written_changed_and_cleared() {
     let bad = json!({ "email": "vat@example.com", "taxDocument": "DE<123>" });
     let refused = t.post("/api/v1/customers", &key, bad).await;
     assert_eq!(refused.invalid_fields(), ["taxDocument"]);
+}
+
+#[tokio::test]
+async fn a_time_zone_is_one_the_database_knows_kept_in_its_spelling() {
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    let body = json!({ "email": "tz@example.com", "timezone": "america/argentina/buenos_aires" });
+    let id = t.create("/api/v1/customers", &key, body).await;
+    let path = format!("/api/v1/customers/{id}");
+    let customer = t.get(&path, &key).await;
+    assert_eq!(
+        customer.data()["timezone"],
+        "America/Argentina/Buenos_Aires"
+    );
+
+    // GIVEN names no release of the database has: refused by name, nothing written
+    let refused = t
+        .post(
+            "/api/v1/customers",
+            &key,
+            json!({ "email": "mars@example.com", "timezone": "Mars/Base" }),
+        )
+        .await;
+    assert_eq!(refused.invalid_fields(), ["timezone"]);
+    for unknown in ["Mars/Base", "Europe/Madri", "GMT+3"] {
+        let refused = update(&t, &key, "PATCH", &id, json!({ "timezone": unknown })).await;
+        assert_eq!(refused.invalid_fields(), ["timezone"], "{unknown}");
+    }
+    assert_eq!(t.get(&path, &key).await.data(), customer.data());
+
+    // A link of the database moves the customer's zone; null clears it.
+    let moved = update(&t, &key, "PATCH", &id, json!({ "timezone": "US/Eastern" })).await;
+    assert_eq!(moved.data()["timezone"], "US/Eastern");
+    let cleared = update(&t, &key, "PATCH", &id, json!({ "timezone": null })).await;
+    assert_eq!(cleared.data()["timezone"], Value::Null);
+
+    // A name stored before (a later release may drop it) is still read and shown as stored.
+    t.store
+        .client()
+        .update_item()
+        .table_name(t.store.table_name())
+        .key(
+            keys::PK,
+            AttributeValue::S(format!("A#{}#CUS#{id}", account.id)),
+        )
+        .key(keys::SK, AttributeValue::S(keys::CUSTOMER_SK.to_owned()))
+        .update_expression("SET #zone = :zone")
+        .expression_attribute_names("#zone", "timezone")
+        .expression_attribute_values(":zone", AttributeValue::S("Pacific/Gone".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(t.get(&path, &key).await.data()["timezone"], "Pacific/Gone");
 }
 
 #[tokio::test]

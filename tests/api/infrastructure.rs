@@ -655,6 +655,27 @@ fn openapi_lists_exactly_the_accepted_currencies_and_countries() {
     }
 }
 
+/// The schema lists exactly the time zone names the API accepts, as the database spells them,
+/// so that generated customers carry a zone the API keeps.
+#[test]
+fn openapi_lists_exactly_the_accepted_time_zones() {
+    use commet_payments::domain::text::Timezone;
+
+    let text = std::fs::read_to_string(format!("{ROOT}/openapi.yaml")).unwrap();
+    let doc: Yaml = serde_norway::from_str(&text).unwrap();
+    let listed = openapi_enum(&doc, "Timezone");
+    assert!(listed.len() > 500 && listed.iter().any(|name| name == "Europe/Madrid"));
+    assert_eq!(listed, tzdb_data::TZ_NAMES);
+    for name in &listed {
+        assert_eq!(
+            Timezone::parse(name)
+                .map(|zone| zone.as_str().to_owned())
+                .as_ref(),
+            Ok(name)
+        );
+    }
+}
+
 /// Every function that takes writes with an Idempotency-Key may claim (UpdateItem, or PutItem
 /// over an expired record), keep and release (UpdateItem) idempotency records, and only those items: without it a
 /// keyed request would fail on AWS, where DynamoDB Local checks no policy at all.

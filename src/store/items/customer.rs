@@ -197,7 +197,7 @@ impl CustomerItem {
                     })
                 })
                 .transpose()?,
-            timezone: stored_opt("timezone", self.timezone.as_deref(), Timezone::parse)?,
+            timezone: self.timezone.map(Timezone::from_stored),
             metadata: self
                 .metadata
                 .map(|entries| stored("metadata", ScalarMetadata::new(entries)))
