@@ -11,7 +11,7 @@ use encoding_rs::WINDOWS_1252;
 use pdf_writer::types::TextRenderingMode;
 use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str, TextStr};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::helvetica::{self, Face};
 use super::pdf_cjk::{self, CjkLanguage, CjkRefs};
@@ -242,8 +242,8 @@ struct Page {
     unicode: Option<UnicodeFont>,
     /// The language Han characters are drawn in, when nothing beside them says.
     han: CjkLanguage,
-    /// The CJK characters drawn, by language: the fonts to write and their maps.
-    cjk: BTreeMap<CjkLanguage, BTreeSet<char>>,
+    /// The languages CJK text is drawn in: the fonts to write.
+    cjk: BTreeSet<CjkLanguage>,
 }
 
 impl Page {
@@ -252,7 +252,7 @@ impl Page {
             content: Content::new(),
             unicode: None,
             han,
-            cjk: BTreeMap::new(),
+            cjk: BTreeSet::new(),
         }
     }
 
@@ -302,7 +302,7 @@ impl Page {
     /// `text` (all CJK) as one piece in its language's font, and its width.
     fn cjk_piece(&mut self, font: Name<'static>, text: &str) -> (Piece, f32) {
         let language = CjkLanguage::of(text, self.han);
-        self.cjk.entry(language).or_default().extend(text.chars());
+        self.cjk.insert(language);
         let piece = Piece {
             font: cjk_font_name(language),
             stroked: font == BOLD,
@@ -423,13 +423,12 @@ impl Page {
             file: Ref::new(12),
             to_unicode: Ref::new(13),
         };
-        // Four objects per language drawn, after the others.
+        // Three objects per language drawn, after the others.
         let cjk: Vec<CjkRefs> = (0..self.cjk.len() as i32)
             .map(|n| CjkRefs {
-                font: Ref::new(14 + 4 * n),
-                descendant: Ref::new(15 + 4 * n),
-                descriptor: Ref::new(16 + 4 * n),
-                to_unicode: Ref::new(17 + 4 * n),
+                font: Ref::new(14 + 3 * n),
+                descendant: Ref::new(15 + 3 * n),
+                descriptor: Ref::new(16 + 3 * n),
             })
             .collect();
         let mut pdf = Pdf::new();
@@ -449,15 +448,15 @@ impl Page {
             if used.is_some() {
                 font_names.pair(UNICODE, unicode.font);
             }
-            for (&language, refs) in self.cjk.keys().zip(&cjk) {
+            for (&language, refs) in self.cjk.iter().zip(&cjk) {
                 font_names.pair(cjk_font_name(language), refs.font);
             }
         }
         if let Some(font) = used {
             font.write(&mut pdf, &unicode)?;
         }
-        for ((&language, chars), refs) in self.cjk.iter().zip(&cjk) {
-            pdf_cjk::write(&mut pdf, language, refs, chars);
+        for (&language, refs) in self.cjk.iter().zip(&cjk) {
+            pdf_cjk::write(&mut pdf, language, refs);
         }
         for (_, id, base) in fonts {
             pdf.type1_font(id)
@@ -587,27 +586,27 @@ mod tests {
             "東京ショップ",
             &BilledTo {
                 email: "taro@example.jp",
-                name: Some("山田太郎"),
+                name: Some("𠮷田太郎"),
             },
             &invoice,
         )
         .unwrap();
         let text = String::from_utf8_lossy(&bytes);
         for part in [
-            // The name in UCS-2, in the Japanese font (the invoice is in yen).
+            // The name in UTF-16, in the Japanese font (the invoice is in yen): 𠮷 is beyond the
+            // Basic Multilingual Plane, a surrogate pair.
             "/F5 10 Tf",
-            "<5C717530592A90CE>",
+            "<D842DFB77530592A90CE>",
             "/HeiseiKakuGo-W5",
-            "/UniJIS-UCS2-H",
+            "/UniJIS-UTF16-H",
             // The Korean name in the description, in the Korean font; the Latin between them in
             // Helvetica, in the same text object.
             "/HYGoThic-Medium",
-            "/UniKS-UCS2-H",
+            "/UniKS-UTF16-H",
             "/F6 10 Tf",
             "/F1 10 Tf\n( (Pro) ) Tj",
             // The merchant's name is bold in a font of one face: filled and stroked.
             "2 Tr",
-            "/ToUnicode",
             // Amounts in yen, in Courier's WinAnsi.
             "<A5322C353030> Tj",
             // Half-width katakana in the Japanese font, half an em wide there.
@@ -616,9 +615,11 @@ mod tests {
         ] {
             assert!(text.contains(part), "{part} in {text}");
         }
-        // Nothing is `?`, and no font is embedded for CJK.
+        // Nothing is `?`, no font is embedded for CJK, and no map back to text is needed: the
+        // codes are the text's own UTF-16.
         assert!(!text.contains("(?"), "{text}");
         assert!(!text.contains("/FontFile"), "{text}");
+        assert!(!text.contains("/ToUnicode"), "{text}");
         assert!(bytes.len() < 10_000, "{}", bytes.len());
     }
 
