@@ -171,10 +171,28 @@ def _real_links_and_customers(case):
             case.body = {**case.body, "customerId": customer}
 
 
+AMOUNT_PATHS = ("/api/v1/payments", "/api/v1/payments/charge", "/api/v1/invoices")
+
+
+def _whole_amounts_as_integers(case):
+    """JSON Schema counts 2500.0 as an integer, so schemathesis writes about a quarter of the
+    amounts it generates that way, and the API refuses them (money is a JSON integer; the refusal
+    is tested in tests/api/payments.rs): a quarter of link creates and charges never got past
+    validation. Three in four such amounts are sent as the integer they are."""
+    if case.method.upper() != "POST" or case.path not in AMOUNT_PATHS:
+        return
+    if not isinstance(case.body, dict):
+        return
+    amount = case.body.get("amount")
+    if isinstance(amount, float) and amount.is_integer() and _pick([True], case, "amount"):
+        case.body = {**case.body, "amount": int(amount)}
+
+
 @schemathesis.hook
 def map_case(context, case):
     _idempotency_key_per_request(case)
     _webhook_url_that_resolves(case)
+    _whole_amounts_as_integers(case)
     _real_links_and_customers(case)
     if case.method.upper() == "POST" and case.path == "/pay/{id}" and isinstance(case.body, dict):
         # Schemathesis often leaves the optional csrf field out, which can only be refused (403,

@@ -634,6 +634,14 @@ async fn update_names_every_bad_field_and_unknown_customers_are_404() {
         t.get(&format!("/api/v1/customers/{id}"), &key).await.data()["email"],
         "v@example.com"
     );
+    // The changes are a JSON object, `{}` for none (openapi.yaml: the body is required).
+    for method in ["PATCH", "PUT"] {
+        let path = format!("/api/v1/customers/{id}");
+        let bare = t.send(event(method, &path).key(&key).build()).await;
+        bare.error(400, "invalid_json");
+        let none = update(&t, &key, method, &id, json!({})).await;
+        assert_eq!(none.data()["id"], id.as_str());
+    }
     for reference in ["cus_01KEVENTSCVST0MER000000099", "nobody"] {
         update(&t, &key, "PATCH", reference, json!({ "fullName": "X" }))
             .await

@@ -676,6 +676,46 @@ fn openapi_lists_exactly_the_accepted_time_zones() {
     }
 }
 
+/// The version dates openapi.yaml's patterns allow (in the body and in `Commet-Version`) are the
+/// dates the API takes, so that generated requests pass: every day of years around the releases
+/// and long before, with months and days out of range; only February 29 of a year that is not a
+/// leap year passes the patterns (which do not count years) and is refused.
+#[test]
+fn openapi_version_date_patterns_allow_exactly_the_accepted_dates() {
+    use commet_payments::domain::version::ApiVersion;
+
+    let text = std::fs::read_to_string(format!("{ROOT}/openapi.yaml")).unwrap();
+    let doc: Yaml = serde_norway::from_str(&text).unwrap();
+    let components = &doc["components"];
+    for pattern in [
+        &components["schemas"]["VersionDate"]["pattern"],
+        &components["parameters"]["CommetVersion"]["schema"]["pattern"],
+    ] {
+        let pattern = regex_lite::Regex::new(pattern.as_str().unwrap()).unwrap();
+        for year in [1, 999, 1900, 2000, 2023, 2024, 2025, 2026, 2027] {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let date = format!("{year:04}-{month:02}-{day:02}");
+                    let accepted = ApiVersion::parse(&date).is_ok();
+                    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+                    let uncounted = month == 2 && day == 29 && !leap && year <= 2025;
+                    assert_eq!(pattern.is_match(&date), accepted || uncounted, "{date}");
+                }
+            }
+        }
+        for malformed in [
+            "2026-8-01",
+            "26-08-01",
+            "2026-08-01T00:00:00Z",
+            " 2026-08-01",
+            "",
+        ] {
+            assert!(!pattern.is_match(malformed), "{malformed}");
+            assert!(ApiVersion::parse(malformed).is_err(), "{malformed}");
+        }
+    }
+}
+
 /// Every function that takes writes with an Idempotency-Key may claim (UpdateItem, or PutItem
 /// over an expired record), keep and release (UpdateItem) idempotency records, and only those items: without it a
 /// keyed request would fail on AWS, where DynamoDB Local checks no policy at all.

@@ -166,6 +166,14 @@ async fn bad_input_is_refused_naming_each_field() {
         )
         .await;
     assert_eq!(patch.error(400, "validation_error")["param"], "isActive");
+    // The changes are a JSON object, `{}` for none (openapi.yaml: the body is required).
+    for method in ["PATCH", "PUT"] {
+        let path = format!("/api/v1/webhooks/{id}");
+        let bare = t.send(event(method, &path).key(&key).build()).await;
+        bare.error(400, "invalid_json");
+        let none = t.send(event(method, &path).key(&key).json(json!({})).build());
+        assert_eq!(none.await.data()["id"], id.as_str());
+    }
     t.get("/api/v1/webhooks/whk_nope", &key)
         .await
         .error(404, "webhook_not_found");
