@@ -1,6 +1,5 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::domain::account::Mode;
-use commet_payments::store::keys;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestResponse, event, set_rates};
@@ -182,21 +181,14 @@ async fn a_time_zone_is_one_the_database_knows_kept_in_its_spelling() {
     assert_eq!(cleared.data()["timezone"], Value::Null);
 
     // A name stored before (a later release may drop it) is still read and shown as stored.
-    t.store
-        .client()
-        .update_item()
-        .table_name(t.store.table_name())
-        .key(
-            keys::PK,
-            AttributeValue::S(format!("A#{}#CUS#{id}", account.id)),
-        )
-        .key(keys::SK, AttributeValue::S(keys::CUSTOMER_SK.to_owned()))
-        .update_expression("SET #zone = :zone")
-        .expression_attribute_names("#zone", "timezone")
-        .expression_attribute_values(":zone", AttributeValue::S("Pacific/Gone".into()))
-        .send()
-        .await
-        .unwrap();
+    t.update_customer_item(
+        &account.id,
+        &id,
+        "SET #zone = :zone",
+        &[("#zone", "timezone")],
+        &[(":zone", AttributeValue::S("Pacific/Gone".into()))],
+    )
+    .await;
     assert_eq!(t.get(&path, &key).await.data()["timezone"], "Pacific/Gone");
 }
 

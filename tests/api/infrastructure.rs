@@ -576,10 +576,15 @@ fn functions_have_least_privilege() {
     }
 }
 
+/// openapi.yaml, parsed.
+fn openapi() -> Yaml {
+    let text = std::fs::read_to_string(format!("{ROOT}/openapi.yaml")).unwrap();
+    serde_norway::from_str(&text).expect("openapi.yaml parses")
+}
+
 #[test]
 fn openapi_describes_exactly_the_routes() {
-    let text = std::fs::read_to_string(format!("{ROOT}/openapi.yaml")).unwrap();
-    let doc: Yaml = serde_norway::from_str(&text).expect("openapi.yaml parses");
+    let doc = openapi();
     assert_eq!(doc["openapi"], *"3.1.0");
     let mut described = BTreeSet::new();
     for (path, item) in doc["paths"].as_mapping().unwrap() {
@@ -635,8 +640,7 @@ fn openapi_lists_exactly_the_accepted_currencies_and_countries() {
     use commet_payments::domain::address::CountryCode;
     use commet_payments::domain::money::Currency;
 
-    let text = std::fs::read_to_string(format!("{ROOT}/openapi.yaml")).unwrap();
-    let doc: Yaml = serde_norway::from_str(&text).unwrap();
+    let doc = openapi();
     let currencies = accepted_codes(3, |c| Currency::parse(c).is_ok());
     let countries = accepted_codes(2, |c| CountryCode::parse(c).is_ok());
     for (schema, accepted, some, at_least) in [
@@ -661,8 +665,7 @@ fn openapi_lists_exactly_the_accepted_currencies_and_countries() {
 fn openapi_lists_exactly_the_accepted_time_zones() {
     use commet_payments::domain::text::Timezone;
 
-    let text = std::fs::read_to_string(format!("{ROOT}/openapi.yaml")).unwrap();
-    let doc: Yaml = serde_norway::from_str(&text).unwrap();
+    let doc = openapi();
     let listed = openapi_enum(&doc, "Timezone");
     assert!(listed.len() > 500 && listed.iter().any(|name| name == "Europe/Madrid"));
     assert_eq!(listed, tzdb_data::TZ_NAMES);
@@ -684,8 +687,7 @@ fn openapi_lists_exactly_the_accepted_time_zones() {
 fn openapi_version_date_patterns_allow_exactly_the_accepted_dates() {
     use commet_payments::domain::version::ApiVersion;
 
-    let text = std::fs::read_to_string(format!("{ROOT}/openapi.yaml")).unwrap();
-    let doc: Yaml = serde_norway::from_str(&text).unwrap();
+    let doc = openapi();
     let components = &doc["components"];
     for pattern in [
         &components["schemas"]["VersionDate"]["pattern"],

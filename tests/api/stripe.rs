@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::domain::account::{Account, Mode};
-use commet_payments::store::keys;
 use serde_json::{Value, json};
 
 use crate::helpers::{LOCALSTRIPE_KEY, TestApp, http_request, localstripe_endpoint};
@@ -97,17 +96,14 @@ pub async fn stripe_customer(t: &TestApp, account: &Account, key: &str, card: &s
         ("expYear".to_owned(), AttributeValue::N("2034".into())),
         ("providerCustomer".to_owned(), s(stripe_customer)),
     ]);
-    t.store
-        .client()
-        .update_item()
-        .table_name(t.store.table_name())
-        .key("pk", s(&format!("A#{}#CUS#{customer}", account.id)))
-        .key("sk", s(keys::CUSTOMER_SK))
-        .update_expression("SET paymentMethod = :method")
-        .expression_attribute_values(":method", AttributeValue::M(vaulted))
-        .send()
-        .await
-        .unwrap();
+    t.update_customer_item(
+        &account.id,
+        &customer,
+        "SET paymentMethod = :method",
+        &[],
+        &[(":method", AttributeValue::M(vaulted))],
+    )
+    .await;
     customer
 }
 

@@ -382,6 +382,23 @@ impl TestApp {
             .await;
     }
 
+    /// Changes the stored item of customer `customer` (a `cus_` id) by the update `expression`
+    /// (its `#names` as `names` say), unconditionally: a state no request of ours leaves it in.
+    pub async fn update_customer_item(
+        &self,
+        account: &commet_payments::domain::ids::AccountId,
+        customer: &str,
+        expression: &str,
+        names: &[(&str, &str)],
+        values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+    ) {
+        use commet_payments::store::keys;
+        let id = commet_payments::domain::ids::CustomerId::parse(customer).unwrap();
+        let pk = keys::customer(account, &id);
+        self.update_raw(pk, keys::CUSTOMER_SK, expression, names, values)
+            .await;
+    }
+
     /// Changes the Idempotency-Key record of `idem` in `account` by the update `expression`
     /// (its `#names` as `names` say), unconditionally: a state a request that died leaves it in.
     pub async fn update_idempotency_record(
