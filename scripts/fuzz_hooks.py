@@ -134,8 +134,37 @@ def _answer_data(response):
     return body if isinstance(body, dict) else None
 
 
+# Every listing's `nextCursor`s this run was given, with the request that listed them: a cursor
+# continues only the listing (path and filters) that produced it.
+LIST_PATHS = (
+    "/api/v1/payments",
+    "/api/v1/customers",
+    "/api/customers",
+    "/api/v1/invoices",
+    "/api/v1/webhooks",
+    "/api/v1/webhooks/{id}/deliveries",
+)
+NEXT_CURSORS = {}
+
+
+def _remember_cursor(case, response):
+    if case.method.upper() != "GET" or case.path not in LIST_PATHS or response.status_code != 200:
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    cursor = body.get("nextCursor") if isinstance(body, dict) else None
+    if isinstance(cursor, str):
+        filters = {k: v for k, v in (case.query or {}).items() if k not in ("cursor", "limit")}
+        seen = NEXT_CURSORS.setdefault(case.path, [])
+        seen.append((dict(case.path_parameters or {}), filters, cursor))
+        del seen[:-50]
+
+
 @schemathesis.hook
 def after_call(context, case, response):
+    _remember_cursor(case, response)
     method = case.method.upper()
     if method == "POST" and case.path == "/api/v1/payments" and response.status_code == 200:
         link = _answer_data(response) or {}
@@ -145,11 +174,20 @@ def after_call(context, case, response):
         customer = PENDING_LINKS.pop(str((case.path_parameters or {}).get("id")), None)
         if customer is not None and customer not in CARDED_CUSTOMERS:
             CARDED_CUSTOMERS.append(customer)
+    elif _no_longer_pending(method, case.path, response.status_code):
+        # Page posts to it could only be refused.
+        PENDING_LINKS.pop(str((case.path_parameters or {}).get("id")), None)
+
+
+def _no_longer_pending(method, path, status):
+    canceled = method == "POST" and path == "/api/v1/payments/{id}/cancel" and status == 200
+    return canceled or (path == "/pay/{id}" and status == 410)
 
 
 def _pick(options, case, salt):
     """One of `options` for three cases in four, chosen by the case; else None."""
-    seed = hashlib.sha256(repr((salt, case.path_parameters, case.body)).encode()).digest()
+    request = (salt, case.path_parameters, case.body, case.query)
+    seed = hashlib.sha256(repr(request).encode()).digest()
     if not options or seed[0] % 4 == 0:
         return None
     return options[seed[1] % len(options)]
@@ -157,11 +195,11 @@ def _pick(options, case, salt):
 
 def _real_links_and_customers(case):
     """Random ids almost never name a link, and a charge needs a customer whose card a link saved:
-    in the fuzzing phase every page post met 404 and no charge succeeded. Three page posts in four
-    go to a pending link with a customer this run made, and three charges in four to a customer
-    whose link a post paid; the rest of each request stays as generated."""
+    in the fuzzing phase every page post met 404 and no charge succeeded. Three page views and
+    posts in four go to a pending link with a customer this run made, and three charges in four to
+    a customer whose link a post paid; the rest of each request stays as generated."""
     method = case.method.upper()
-    if method == "POST" and case.path == "/pay/{id}":
+    if method in ("GET", "POST") and case.path == "/pay/{id}":
         link = _pick(list(PENDING_LINKS), case, "link")
         if link is not None:
             case.path_parameters = {**(case.path_parameters or {}), "id": link}
@@ -169,6 +207,27 @@ def _real_links_and_customers(case):
         customer = _pick(CARDED_CUSTOMERS, case, "customer")
         if customer is not None and isinstance(case.body, dict):
             case.body = {**case.body, "customerId": customer}
+
+
+def _real_cursors(case):
+    """A generated cursor is refused (400: not the nextCursor of an earlier page of this
+    listing, tested in tests/api/payments.rs), so a third of list requests never listed
+    anything. Three in four that carry one continue a listing this run was given a nextCursor
+    for, with that listing's filters and the generated limit, or, before there is one, ask for
+    the first page."""
+    if case.method.upper() != "GET" or case.path not in LIST_PATHS:
+        return
+    query = case.query or {}
+    if "cursor" not in query:
+        return
+    earlier = _pick(NEXT_CURSORS.get(case.path, []), case, "cursor")
+    if earlier is not None:
+        path_parameters, filters, cursor = earlier
+        case.path_parameters = {**(case.path_parameters or {}), **path_parameters}
+        limit = {"limit": query["limit"]} if "limit" in query else {}
+        case.query = {**filters, **limit, "cursor": cursor}
+    elif _pick([True], case, "first page"):
+        case.query = {k: v for k, v in query.items() if k != "cursor"}
 
 
 AMOUNT_PATHS = ("/api/v1/payments", "/api/v1/payments/charge", "/api/v1/invoices")
@@ -194,6 +253,7 @@ def map_case(context, case):
     _webhook_url_that_resolves(case)
     _whole_amounts_as_integers(case)
     _real_links_and_customers(case)
+    _real_cursors(case)
     if case.method.upper() == "POST" and case.path == "/pay/{id}" and isinstance(case.body, dict):
         # Schemathesis often leaves the optional csrf field out, which can only be refused (403,
         # tested directly); three posts in four without one are given one, so more reach payment.
