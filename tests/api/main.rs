@@ -39,5 +39,6 @@ mod stripe_customers;
 mod stripe_events;
 mod stripe_routes;
 mod tenants;
+mod toolchain;
 mod versions;
 mod webhooks;
