@@ -113,6 +113,10 @@ enum Command {
         #[arg(long)]
         account: String,
     },
+    /// Put the invoices written before the by-status index into it, in every account: once
+    /// after upgrading a deployment made before 2026-12-06 (docs/deployment.md). Safe to run
+    /// again and beside traffic.
+    IndexInvoices,
     /// Write the fixed objects the sample events in events/ refer to. Local use only.
     SeedFixtures,
     /// Local stacks only: carry committed changes to webhooks as AWS does, reading DynamoDB
@@ -184,6 +188,7 @@ async fn run(store: &Store, endpoint: Option<&str>, command: Command) -> AdminRe
             rates,
         } => admin::set_tax(store, &account, default, &rates, out).await,
         Command::ShowTax { account } => admin::show_tax(store, &account, out).await,
+        Command::IndexInvoices => admin::index_invoices(store, out).await,
         Command::SeedFixtures => admin::seed_fixtures(store, out).await,
         Command::RelayStream { retry_every_ms } => {
             let endpoint =

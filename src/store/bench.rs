@@ -30,6 +30,6 @@ pub fn settle_invoice_request(
 ) -> UpdateItemFluentBuilder {
     store.update_request(
         invoice_key(account, id),
-        rules::settle_invoice(settlement, now),
+        rules::settle_invoice(account, settlement, now),
     )
 }

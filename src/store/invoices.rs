@@ -30,6 +30,13 @@ pub(crate) fn invoice_key(account: &AccountId, id: &InvoiceId) -> Item {
     string_key(keys::invoice(account, id), keys::INVOICE_SK)
 }
 
+fn invoice_position(invoice: &Invoice) -> Position {
+    Position {
+        created_at: invoice.created_at,
+        id: invoice.id.to_string(),
+    }
+}
+
 impl Store {
     /// One consistent GetItem.
     pub async fn get_invoice(
@@ -93,7 +100,9 @@ impl Store {
         ))
     }
 
-    /// Newest first: the account's invoices or one customer's, optionally of one status.
+    /// Newest first: the account's invoices or one customer's, optionally of one status. The
+    /// account's of one status are a partition of their own, so the page is exact; a customer's
+    /// are few, and read with the status as a filter.
     pub async fn list_invoices(
         &self,
         account: &AccountId,
@@ -101,29 +110,69 @@ impl Store {
         status: Option<InvoiceStatus>,
         page: &PageRequest,
     ) -> Result<Page<Invoice>, StoreError> {
-        let (index, partition) = match customer {
-            None => (&schema::BY_ACCOUNT, keys::account_invoices(account)),
-            Some(customer) => (
+        let (index, partition, filter) = match (customer, status) {
+            (None, None) => (&schema::BY_ACCOUNT, keys::account_invoices(account), None),
+            (None, Some(status)) => (
+                &schema::BY_STATUS,
+                keys::account_invoices_of_status(account, status),
+                None,
+            ),
+            (Some(customer), status) => (
                 &schema::BY_CUSTOMER,
                 keys::customer_invoices(account, customer),
+                status.map(|status| Filter::Equals {
+                    attribute: "status",
+                    value: status.as_str().to_owned(),
+                }),
             ),
         };
-        let filter = status.map(|status| Filter::Equals {
-            attribute: "status",
-            value: status.as_str().to_owned(),
-        });
         self.query_page(
             IndexQuery::of(index, partition)
                 .projected(InvoiceItem::projection())
                 .filtered(filter.as_ref()),
             page,
-            |invoice: &Invoice| Position {
-                created_at: invoice.created_at,
-                id: invoice.id.to_string(),
-            },
+            invoice_position,
             invoice_from,
         )
         .await
+    }
+
+    /// Puts the account's invoices written before the by-status index into it, each as it is
+    /// now; answers how many. Reads the account's listing for those not there, page after page,
+    /// and gives each one a conditional UpdateItem (`rules::index_invoice_by_status`), so it may
+    /// run beside live traffic, and again.
+    pub async fn index_invoices_by_status(&self, account: &AccountId) -> Result<u64, StoreError> {
+        let unindexed = Filter::Present {
+            attribute: keys::GSI3_PK,
+            present: false,
+        };
+        let mut added = 0;
+        let mut after = None;
+        loop {
+            let page = self
+                .query_page(
+                    IndexQuery::of(&schema::BY_ACCOUNT, keys::account_invoices(account))
+                        .filtered(Some(&unindexed)),
+                    &PageRequest {
+                        limit: PageLimit::new(PageLimit::MAX.into()).unwrap_or_default(),
+                        after,
+                    },
+                    invoice_position,
+                    invoice_from,
+                )
+                .await?;
+            for invoice in &page.items {
+                let change = rules::index_invoice_by_status(account, invoice.status);
+                let key = invoice_key(account, &invoice.id);
+                if let Updated::Applied(_) = self.update_conditionally(key, change).await? {
+                    added += 1;
+                }
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(added),
+            }
+        }
     }
 
     /// `outstanding` → `paid` or `void` (`rules::settle_invoice`): ONE conditional UpdateItem
@@ -140,7 +189,7 @@ impl Store {
         let updated = self
             .update(
                 invoice_key(account, id),
-                rules::settle_invoice(settlement, now),
+                rules::settle_invoice(account, settlement, now),
                 invoice_from,
                 |invoice| invoice.settled(settlement, now),
                 completion.map(|c| c as &dyn Companion<'_, Invoice>),

@@ -21,6 +21,9 @@
 //! | pending charge | `A#<acct>#PAY#<id>`      | `PCHG` |                                     | `PCHGDUE` / `<checkAt>#<id>`            |
 //! | idempotency | `A#<acct>#IDEM#<sha256(key)>` | `IDEM` | (expires through the `ttl` attribute) |                                    |
 //!
+//! Invoices are in `gsi3` too, by status: `A#<acct>#INV#<status>` / `<createdAt>#<id>`, the
+//! partition moving with the status (older invoices get it from `admin index-invoices`).
+//!
 //! Deliveries and receipts waiting for their next attempt, and charges whose outcome is not
 //! recorded yet, are the partitions of `gsi2` without an account (`WHDUE`, `RCPTDUE`, `PCHGDUE`): the schedulers find what is due with one Query, never a scan. Deliveries
 //! and attempts expire through `ttl` (30 days).
@@ -34,6 +37,7 @@ use crate::domain::account::ApiKeyHash;
 use crate::domain::ids::{
     AccountId, CustomerId, DeliveryId, InvoiceId, PaymentId, ReceiptId, WebhookId,
 };
+use crate::domain::invoice::InvoiceStatus;
 use crate::domain::text::ExternalId;
 
 pub const PK: &str = "pk";
@@ -44,6 +48,9 @@ pub const GSI1_SK: &str = "gsi1sk";
 pub const GSI2: &str = "gsi2";
 pub const GSI2_PK: &str = "gsi2pk";
 pub const GSI2_SK: &str = "gsi2sk";
+pub const GSI3: &str = "gsi3";
+pub const GSI3_PK: &str = "gsi3pk";
+pub const GSI3_SK: &str = "gsi3sk";
 /// Epoch seconds after which DynamoDB may delete an item (idempotency records, later).
 pub const TTL: &str = "ttl";
 
@@ -122,6 +129,12 @@ pub fn invoice(account: &AccountId, id: &InvoiceId) -> String {
 
 pub fn account_invoices(account: &AccountId) -> String {
     format!("A#{account}#INV")
+}
+
+/// An account's invoices of one status: a partition of the by-status index, which the invoice
+/// leaves for another when its status changes.
+pub fn account_invoices_of_status(account: &AccountId, status: InvoiceStatus) -> String {
+    format!("A#{account}#INV#{}", status.as_str())
 }
 
 pub fn customer_invoices(account: &AccountId, customer: &CustomerId) -> String {

@@ -8,8 +8,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::items::check_due_key;
 use super::keys;
 use super::write::{Bind, Condition, ConditionalUpdate};
-use crate::domain::ids::PaymentId;
-use crate::domain::invoice::{Invoice, InvoiceSettlement};
+use crate::domain::ids::{AccountId, PaymentId};
+use crate::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
 use crate::domain::mail_cap::{MailCap, MailHour};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
 use crate::domain::send_pace::SendPace;
@@ -34,19 +34,54 @@ pub(crate) fn cancel_link(now: Timestamp) -> ConditionalUpdate {
     .number(":one", 1)
 }
 
-/// Settle an invoice by hand: only from `Invoice::SETTLEABLE`.
-pub(crate) fn settle_invoice(settlement: InvoiceSettlement, now: Timestamp) -> ConditionalUpdate {
+/// Settle an invoice by hand: only from `Invoice::SETTLEABLE`. The invoice moves to its new
+/// status's partition of the by-status index; its place there is its place in the account's
+/// listing, which an invoice written before that index also has.
+pub(crate) fn settle_invoice(
+    account: &AccountId,
+    settlement: InvoiceSettlement,
+    now: Timestamp,
+) -> ConditionalUpdate {
     ConditionalUpdate::new(
-        "SET #status = :status, #updatedAt = :now ADD #version :one",
+        "SET #status = :status, #updatedAt = :now, #byStatus = :byStatus, #statusSort = #sort \
+         ADD #version :one",
         "attribute_exists(pk) AND #status = :settleable",
     )
     .name("#status", "status")
     .name("#updatedAt", "updatedAt")
     .name("#version", "version")
+    .name("#byStatus", keys::GSI3_PK)
+    .name("#statusSort", keys::GSI3_SK)
+    .name("#sort", keys::GSI1_SK)
     .text(":status", settlement.status().as_str())
+    .text(
+        ":byStatus",
+        keys::account_invoices_of_status(account, settlement.status()),
+    )
     .text(":settleable", Invoice::SETTLEABLE.as_str())
     .text(":now", now.to_string())
     .number(":one", 1)
+}
+
+/// Add an invoice written before the by-status index to it, as it is now: only while its status
+/// is still the one read (a settlement since has added it) and it is not there yet.
+pub(crate) fn index_invoice_by_status(
+    account: &AccountId,
+    status: InvoiceStatus,
+) -> ConditionalUpdate {
+    ConditionalUpdate::new(
+        "SET #byStatus = :byStatus, #statusSort = #sort",
+        "attribute_exists(pk) AND #status = :status AND attribute_not_exists(#byStatus)",
+    )
+    .name("#status", "status")
+    .name("#byStatus", keys::GSI3_PK)
+    .name("#statusSort", keys::GSI3_SK)
+    .name("#sort", keys::GSI1_SK)
+    .text(":status", status.as_str())
+    .text(
+        ":byStatus",
+        keys::account_invoices_of_status(account, status),
+    )
 }
 
 /// Mail an invoice on request: only one of `Invoice::SENDABLE`.

@@ -44,10 +44,18 @@ pub const BY_CUSTOMER: IndexDefinition = IndexDefinition {
     sort_key: keys::GSI2_SK,
 };
 
+/// An account's invoices of one status, newest first: a list narrowed by status reads only what
+/// it answers.
+pub const BY_STATUS: IndexDefinition = IndexDefinition {
+    name: keys::GSI3,
+    partition_key: keys::GSI3_PK,
+    sort_key: keys::GSI3_SK,
+};
+
 pub const TABLE: TableDefinition = TableDefinition {
     partition_key: keys::PK,
     sort_key: keys::SK,
-    indexes: &[BY_ACCOUNT, BY_CUSTOMER],
+    indexes: &[BY_ACCOUNT, BY_CUSTOMER, BY_STATUS],
     ttl_attribute: keys::TTL,
     stream_view: "NEW_AND_OLD_IMAGES",
 };

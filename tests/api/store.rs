@@ -10,7 +10,7 @@ use commet_payments::domain::delivery::{Delivery, DeliveryStatus, later};
 use commet_payments::domain::ids::{
     AccountId, CustomerId, DeliveryId, EventId, ReceiptId, WebhookId,
 };
-use commet_payments::domain::invoice::{Invoice, InvoiceStatus};
+use commet_payments::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
 use commet_payments::domain::money::{Currency, PaymentAmount};
 use commet_payments::domain::page::{PageLimit, PageRequest, Position};
 use commet_payments::domain::payment::{
@@ -21,10 +21,10 @@ use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::store::{
     Attempt, BeginAttempt, CancelOutcome, InsertCustomerOutcome, InsertPaymentOutcome,
-    IssueKeyOutcome, Store, Unpaid, item_size, keys,
+    IssueKeyOutcome, SetInvoiceStatus, Store, Unpaid, item_size, keys,
 };
 
-use crate::helpers::{GOOD_CARD, TestApp};
+use crate::helpers::{GOOD_CARD, TestApp, as_before_the_status_index};
 
 pub fn link(customer: Option<CustomerId>, at: Timestamp) -> Payment {
     Payment::new_link(
@@ -1095,19 +1095,20 @@ async fn a_narrowed_list_that_runs_out_of_reads_answers_a_short_page_to_go_on_fr
     assert_eq!(pages, [vec![made[0].clone()]]);
 }
 
-/// The invoices' `status` filter (one on a value, where the customers' is on presence) reads
-/// within the same bound.
+/// The account's invoices of one status are a partition of their own: one exact page however
+/// few match. A customer's are filtered by status, within the same bound as the customers'.
 #[tokio::test]
-async fn invoices_filtered_by_status_run_out_of_reads_as_customers_do() {
+async fn invoices_of_a_status_are_read_alone_and_a_customers_within_the_bound() {
     let t = TestApp::new().await;
     let (account, _) = t.account(Mode::Sandbox).await;
+    let customer = CustomerId::generate();
     let mut made = Vec::new();
-    // The oldest void, four paid after it.
+    // The oldest void, four paid after it, all of one customer.
     let mut statuses = vec![InvoiceStatus::Paid; 4];
     statuses.insert(0, InvoiceStatus::Void);
     for status in statuses {
         let at = Timestamp::now();
-        let invoice = Invoice::for_payment(&link(None, at), CustomerId::generate(), status, at);
+        let invoice = Invoice::for_payment(&link(None, at), customer.clone(), status, at);
         t.store
             .put_invoice_fixture(&account.id, &invoice)
             .await
@@ -1117,13 +1118,77 @@ async fn invoices_filtered_by_status_run_out_of_reads_as_customers_do() {
     }
     let store = t.store.clone().reading_at_most(2);
     let void = Some(InvoiceStatus::Void);
-    let pages = every_page(async |page| {
+    let of_account = every_page(async |page| {
         let found = store.list_invoices(&account.id, None, void, page).await;
         let found = found.unwrap();
         (found.items.into_iter().map(|i| i.id).collect(), found.next)
     })
     .await;
-    assert_eq!(pages, [vec![], vec![], vec![made[0].clone()]]);
+    assert_eq!(of_account, [vec![made[0].clone()]]);
+    let of_customer = every_page(async |page| {
+        let found = store.list_invoices(&account.id, Some(&customer), void, page);
+        let found = found.await.unwrap();
+        (found.items.into_iter().map(|i| i.id).collect(), found.next)
+    })
+    .await;
+    assert_eq!(of_customer, [vec![], vec![], vec![made[0].clone()]]);
+}
+
+/// An invoice written before the by-status index (no `gsi3` keys) is in no status's list until
+/// it is indexed as it is, or settled, which puts it in its new status's list.
+#[tokio::test]
+async fn invoices_written_before_the_status_index_join_it_when_indexed_or_settled() {
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    let mut older = Vec::new();
+    for _ in 0..3 {
+        let at = Timestamp::now();
+        let status = InvoiceStatus::Outstanding;
+        let invoice = Invoice::for_payment(&link(None, at), CustomerId::generate(), status, at);
+        t.store
+            .put_invoice_fixture(&account.id, &invoice)
+            .await
+            .unwrap();
+        as_before_the_status_index(&t.store, &account.id, &invoice.id).await;
+        older.push(invoice.id);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let of_status = async |status| {
+        let page = PageRequest {
+            limit: PageLimit::DEFAULT,
+            after: None,
+        };
+        let found = t
+            .store
+            .list_invoices(&account.id, None, Some(status), &page);
+        let found = found.await.unwrap();
+        found.items.into_iter().map(|i| i.id).collect::<Vec<_>>()
+    };
+    assert_eq!(of_status(InvoiceStatus::Outstanding).await, []);
+
+    // Settled, the oldest goes into the list of its new status.
+    let paid = InvoiceSettlement::Paid;
+    let settled = t
+        .store
+        .set_invoice_status(&account.id, &older[0], paid, Timestamp::now(), None);
+    assert!(matches!(
+        settled.await.unwrap(),
+        SetInvoiceStatus::Updated(_)
+    ));
+    assert_eq!(of_status(InvoiceStatus::Paid).await, [older[0].clone()]);
+
+    // Indexing adds the two others, newest first, and then finds nothing to do.
+    let added = t.store.index_invoices_by_status(&account.id).await.unwrap();
+    assert_eq!(added, 2);
+    assert_eq!(
+        of_status(InvoiceStatus::Outstanding).await,
+        [older[2].clone(), older[1].clone()]
+    );
+    assert_eq!(of_status(InvoiceStatus::Paid).await, [older[0].clone()]);
+    assert_eq!(
+        t.store.index_invoices_by_status(&account.id).await.unwrap(),
+        0
+    );
 }
 
 async fn pages_of_customers(

@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use commet_payments::domain::ids::AccountId;
+use aws_sdk_dynamodb::types::AttributeValue;
+use commet_payments::domain::ids::{AccountId, InvoiceId};
 use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
 use commet_payments::domain::version::ApiVersion;
+use commet_payments::store::{Store, keys};
 use serde_json::{Value, json};
 
 use super::app::TestApp;
@@ -165,4 +167,19 @@ pub async fn declined_invoice(t: &TestApp, key: &str, customer: &str) -> String 
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// Makes a stored invoice one as written before the by-status index: its `gsi3` keys gone.
+pub async fn as_before_the_status_index(store: &Store, account: &AccountId, invoice: &InvoiceId) {
+    store
+        .client()
+        .update_item()
+        .table_name(store.table_name())
+        .key("pk", AttributeValue::S(keys::invoice(account, invoice)))
+        .key("sk", AttributeValue::S(keys::INVOICE_SK.into()))
+        .update_expression("REMOVE gsi3pk, gsi3sk")
+        .condition_expression("attribute_exists(gsi3pk)")
+        .send()
+        .await
+        .unwrap();
 }
