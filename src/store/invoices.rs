@@ -147,32 +147,20 @@ impl Store {
             present: false,
         };
         let mut added = 0;
-        let mut after = None;
-        loop {
-            let page = self
-                .query_page(
-                    IndexQuery::of(&schema::BY_ACCOUNT, keys::account_invoices(account))
-                        .filtered(Some(&unindexed)),
-                    &PageRequest {
-                        limit: PageLimit::new(PageLimit::MAX.into()).unwrap_or_default(),
-                        after,
-                    },
-                    invoice_position,
-                    invoice_from,
-                )
-                .await?;
-            for invoice in &page.items {
+        let query = IndexQuery::of(&schema::BY_ACCOUNT, keys::account_invoices(account))
+            .filtered(Some(&unindexed));
+        self.each_page(query, invoice_position, invoice_from, async |invoices| {
+            for invoice in invoices {
                 let change = rules::index_invoice_by_status(account, invoice.status);
                 let key = invoice_key(account, &invoice.id);
                 if let Updated::Applied(_) = self.update_conditionally(key, change).await? {
                     added += 1;
                 }
             }
-            match page.next {
-                Some(next) => after = Some(next),
-                None => return Ok(added),
-            }
-        }
+            Ok(())
+        })
+        .await?;
+        Ok(added)
     }
 
     /// `outstanding` → `paid` or `void` (`rules::settle_invoice`): ONE conditional UpdateItem

@@ -9,6 +9,7 @@ use crate::domain::page::{Page, PageLimit, PageRequest, Position};
 
 /// What a listing reads: one index partition (the index, and its partition key's value), which
 /// attributes of each item, and which items DynamoDB returns.
+#[derive(Clone)]
 pub(crate) struct IndexQuery<'a> {
     index: &'a Index,
     key: String,
@@ -171,19 +172,20 @@ impl Store {
         Ok(Page { items, next })
     }
 
-    /// Every item of one partition of the by-account index, newest first, page after page.
-    pub(super) async fn every_of_partition<T>(
+    /// Every page of `query`, newest first, each handed to `each` as it is read: a walk through
+    /// a whole partition that holds one page at a time.
+    pub(super) async fn each_page<T>(
         &self,
-        partition: String,
+        query: IndexQuery<'_>,
         position_of: impl Fn(&T) -> Position,
         map: impl Fn(Item) -> Result<T, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
-        let mut all = Vec::new();
+        mut each: impl AsyncFnMut(Vec<T>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let mut after = None;
         loop {
             let page = self
                 .query_page(
-                    IndexQuery::of(&schema::BY_ACCOUNT, partition.clone()),
+                    query.clone(),
                     &PageRequest {
                         limit: PageLimit::new(100).unwrap_or_default(),
                         after,
@@ -192,12 +194,29 @@ impl Store {
                     &map,
                 )
                 .await?;
-            all.extend(page.items);
+            each(page.items).await?;
             match page.next {
                 Some(next) => after = Some(next),
-                None => return Ok(all),
+                None => return Ok(()),
             }
         }
+    }
+
+    /// Every item of one partition of the by-account index, newest first, page after page.
+    pub(super) async fn every_of_partition<T>(
+        &self,
+        partition: String,
+        position_of: impl Fn(&T) -> Position,
+        map: impl Fn(Item) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut all = Vec::new();
+        let query = IndexQuery::of(&schema::BY_ACCOUNT, partition);
+        self.each_page(query, position_of, map, async |items| {
+            all.extend(items);
+            Ok(())
+        })
+        .await?;
+        Ok(all)
     }
 }
 

@@ -35,32 +35,22 @@ pub(crate) fn cancel_link(now: Timestamp) -> ConditionalUpdate {
 }
 
 /// Settle an invoice by hand: only from `Invoice::SETTLEABLE`. The invoice moves to its new
-/// status's partition of the by-status index; its place there is its place in the account's
-/// listing, which an invoice written before that index also has.
+/// status's partition of the by-status index (`INTO_STATUS_PARTITION`).
 pub(crate) fn settle_invoice(
     account: &AccountId,
     settlement: InvoiceSettlement,
     now: Timestamp,
 ) -> ConditionalUpdate {
-    ConditionalUpdate::new(
-        "SET #status = :status, #updatedAt = :now, #byStatus = :byStatus, #statusSort = #sort \
-         ADD #version :one",
-        "attribute_exists(pk) AND #status = :settleable",
-    )
-    .name("#status", "status")
-    .name("#updatedAt", "updatedAt")
-    .name("#version", "version")
-    .name("#byStatus", keys::GSI3_PK)
-    .name("#statusSort", keys::GSI3_SK)
-    .name("#sort", keys::GSI1_SK)
-    .text(":status", settlement.status().as_str())
-    .text(
-        ":byStatus",
-        keys::account_invoices_of_status(account, settlement.status()),
-    )
-    .text(":settleable", Invoice::SETTLEABLE.as_str())
-    .text(":now", now.to_string())
-    .number(":one", 1)
+    let update = format!(
+        "SET #status = :status, #updatedAt = :now, {INTO_STATUS_PARTITION} ADD #version :one"
+    );
+    let change = ConditionalUpdate::new(update, "attribute_exists(pk) AND #status = :settleable")
+        .name("#updatedAt", "updatedAt")
+        .name("#version", "version")
+        .text(":settleable", Invoice::SETTLEABLE.as_str())
+        .text(":now", now.to_string())
+        .number(":one", 1);
+    in_status_partition(change, account, settlement.status())
 }
 
 /// Add an invoice written before the by-status index to it, as it is now: only while its status
@@ -69,19 +59,34 @@ pub(crate) fn index_invoice_by_status(
     account: &AccountId,
     status: InvoiceStatus,
 ) -> ConditionalUpdate {
-    ConditionalUpdate::new(
-        "SET #byStatus = :byStatus, #statusSort = #sort",
+    let change = ConditionalUpdate::new(
+        format!("SET {INTO_STATUS_PARTITION}"),
         "attribute_exists(pk) AND #status = :status AND attribute_not_exists(#byStatus)",
-    )
-    .name("#status", "status")
-    .name("#byStatus", keys::GSI3_PK)
-    .name("#statusSort", keys::GSI3_SK)
-    .name("#sort", keys::GSI1_SK)
-    .text(":status", status.as_str())
-    .text(
-        ":byStatus",
-        keys::account_invoices_of_status(account, status),
-    )
+    );
+    in_status_partition(change, account, status)
+}
+
+/// Sets an invoice's by-status index keys: the partition of `:byStatus`, and its place there its
+/// place in the account's listing (`gsi1sk`), which an invoice written before the index also has.
+const INTO_STATUS_PARTITION: &str = "#byStatus = :byStatus, #statusSort = #sort";
+
+/// Binds `INTO_STATUS_PARTITION`'s names and values for `status`, and `#status`/`:status`, which
+/// both rules use (one sets the status, the other requires it).
+fn in_status_partition(
+    change: ConditionalUpdate,
+    account: &AccountId,
+    status: InvoiceStatus,
+) -> ConditionalUpdate {
+    change
+        .name("#status", "status")
+        .name("#byStatus", keys::GSI3_PK)
+        .name("#statusSort", keys::GSI3_SK)
+        .name("#sort", keys::GSI1_SK)
+        .text(":status", status.as_str())
+        .text(
+            ":byStatus",
+            keys::account_invoices_of_status(account, status),
+        )
 }
 
 /// Mail an invoice on request: only one of `Invoice::SENDABLE`.
