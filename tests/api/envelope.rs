@@ -62,6 +62,22 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
 }
 
 #[tokio::test]
+async fn a_header_outside_ascii_does_not_stop_the_request() {
+    // API Gateway passes such bytes through: a CDN's city name (Cloudflare's `cf-ipcity`), a
+    // browser's. http 1.6's `HeaderValue::from_str` refuses them, and aws_lambda_events parses
+    // the event's header strings with it: the whole event failed before any of our code ran.
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let request = event("GET", "/api/v1/payments")
+        .key(&key)
+        .header("cf-ipcity", "Córdoba")
+        .header("user-agent", "Benoît's client")
+        .build();
+    let response = t.send(request).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+}
+
+#[tokio::test]
 async fn every_response_carries_the_request_id() {
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
