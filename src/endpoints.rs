@@ -6,14 +6,15 @@
 use std::convert::Infallible;
 
 use futures_util::future::BoxFuture;
-use lambda_http::{Body, Request, Response, service_fn};
+use lambda_http::{Body, LambdaEvent, Request, Response, service_fn};
 
 use crate::app::App;
 use crate::handlers;
+use crate::http::api_gateway::{self, ApiGatewayEvent};
 use crate::http::hosted_page::serve_page;
 use crate::http::invoice_file::serve_invoice_file;
 use crate::http::routes::{self, Route};
-use crate::http::serve::{serve, serve_fallback, serve_signed};
+use crate::http::serve::{serve, serve_fallback, serve_signed, serve_unreadable};
 
 /// How a function answers one event; never fails (errors are answers too).
 pub type Serve = fn(&'static App, Request) -> BoxFuture<'static, Response<Body>>;
@@ -221,10 +222,32 @@ pub fn for_request(method: &str, path: &str) -> &'static Function {
 pub async fn run(function: &'static Function) -> Result<(), lambda_http::Error> {
     crate::logging::init();
     let app = App::from_env().await?.leak();
-    lambda_http::run(service_fn(move |event: Request| async move {
-        Ok::<_, Infallible>((function.serve)(app, event).await)
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayEvent>| async move {
+            let response = answer(app, function, event).await;
+            Ok::<_, Infallible>(api_gateway::into_response(response))
+        },
+    ))
     .await
+}
+
+/// `function`'s answer to one invocation: its `serve` of the request API Gateway sent, or the
+/// envelope's 400 when the event holds none that can be read.
+pub async fn answer(
+    app: &'static App,
+    function: &'static Function,
+    event: LambdaEvent<ApiGatewayEvent>,
+) -> Response<Body> {
+    let LambdaEvent { payload, context } = event;
+    let request_id = context.request_id.clone();
+    let request = match payload {
+        ApiGatewayEvent::Request(request) => api_gateway::into_request(*request, context),
+        ApiGatewayEvent::Unreadable => None,
+    };
+    match request {
+        Some(request) => (function.serve)(app, request).await,
+        None => serve_unreadable(app, &request_id, function.name),
+    }
 }
 
 /// The whole of a function's binary: `commet_payments::lambda_main!(CANCEL_PAYMENT);`.

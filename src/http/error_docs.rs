@@ -19,6 +19,11 @@ pub fn url_for(event: &Request, configured: Option<&str>) -> String {
     }
 }
 
+/// The same for an answer whose request named no origin (an event that could not be read).
+pub fn url_for_unknown_origin(configured: Option<&str>) -> String {
+    configured.unwrap_or("/docs/errors").to_owned()
+}
+
 pub fn serve(event: &Request) -> Response<Body> {
     let mut response = Response::new(Body::Text(PAGE.to_owned()));
     let headers = response.headers_mut();

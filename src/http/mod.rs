@@ -3,6 +3,7 @@
 //! through `App::principal` and reaches idempotency records only through the store's
 //! `IdempotencyRecords` (claim, keep, release).
 
+pub mod api_gateway;
 pub mod auth;
 pub mod error;
 pub mod error_docs;

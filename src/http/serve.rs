@@ -113,6 +113,22 @@ pub async fn serve_fallback(app: &'static App, event: Request) -> Response<Body>
     render(&outcome, &request_id, &docs_url, version)
 }
 
+/// Answers an event no request could be read from (`api_gateway::ApiGatewayEvent::Unreadable`):
+/// 400, naming the headers, the one part of what API Gateway passes on that can be unreadable
+/// (a control character in a value, bytes that are not UTF-8). Its origin unknown, the error's
+/// `doc_url` is the configured one or a path.
+pub fn serve_unreadable(app: &'static App, request_id: &str, function: &str) -> Response<Body> {
+    let outcome: Result<ApiResponse, ApiError> = Err(ApiError::validation(
+        "headers",
+        "The request could not be read: a header value holds a control character or bytes \
+         that are not UTF-8.",
+    ));
+    let span = tracing::info_span!("request", request_id = %request_id, function);
+    span.in_scope(|| log_outcome(&outcome, Instant::now()));
+    let docs_url = error_docs::url_for_unknown_origin(app.config.error_docs_url.as_deref());
+    render(&outcome, request_id, &docs_url, ApiVersion::CURRENT)
+}
+
 /// Serves a request that proves itself otherwise than with an API key (Stripe's events carry a
 /// signature of their body): route and method, then `handler` with the whole request, then one
 /// rendering, errors in the shape of the version the request asks for.

@@ -5,7 +5,11 @@ use commet_payments::domain::ids::ApiKeyId;
 use commet_payments::domain::time::Timestamp;
 use serde_json::json;
 
-use crate::helpers::{TestApp, event};
+use commet_payments::endpoints;
+use commet_payments::http::api_gateway::ApiGatewayEvent;
+use lambda_http::{Context, LambdaEvent};
+
+use crate::helpers::{TestApp, TestResponse, event};
 
 #[tokio::test]
 async fn missing_unknown_and_malformed_keys_are_401() {
@@ -65,7 +69,7 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
 async fn a_header_outside_ascii_does_not_stop_the_request() {
     // API Gateway passes such bytes through: a CDN's city name (Cloudflare's `cf-ipcity`), a
     // browser's. http 1.6's `HeaderValue::from_str` refuses them, and aws_lambda_events parses
-    // the event's header strings with it: the whole event failed before any of our code ran.
+    // the event's header strings with it: the whole event would be unreadable.
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
     let request = event("GET", "/api/v1/payments")
@@ -75,6 +79,44 @@ async fn a_header_outside_ascii_does_not_stop_the_request() {
         .build();
     let response = t.send(request).await;
     assert_eq!(response.status, 200, "{}", response.text);
+}
+
+#[tokio::test]
+async fn a_query_with_raw_quotes_or_brackets_is_read_and_its_field_named() {
+    // lambda_http panicked building these URIs: API Gateway answered a bare 500.
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    for query in [r#"status="paid""#, "status=<paid>"] {
+        let response = t.get(&format!("/api/v1/invoices?{query}"), &key).await;
+        assert_eq!(response.error(400, "validation_error")["param"], "status");
+    }
+}
+
+#[tokio::test]
+async fn an_event_that_cannot_be_read_is_answered_in_the_envelope() {
+    let t = TestApp::new().await;
+    let function = endpoints::by_name("list_payments").unwrap();
+    let unreadable = serde_json::to_string(&json!({
+        "version": "2.0",
+        "rawPath": "/api/v1/payments",
+        "headers": { "x-api-key": "ck_test_a\u{1}b" },
+        "requestContext": { "http": { "method": "GET" } }
+    }))
+    .unwrap();
+    let mut context = Context::default();
+    context.request_id = "lambda-request-1".into();
+    let payload = ApiGatewayEvent::from_slice(unreadable.as_bytes()).unwrap();
+    let event = LambdaEvent::new(payload, context);
+    let response = TestResponse::from(endpoints::answer(t.app, function, event).await);
+    let error = response.error(400, "validation_error");
+    assert_eq!(error["param"], "headers");
+    assert!(
+        !response.text.contains("ck_test_a"),
+        "the offending value is not echoed: {}",
+        response.text
+    );
+    assert_eq!(response.header("x-request-id"), Some("lambda-request-1"));
+    assert_eq!(error["doc_url"], "/docs/errors#validation_error");
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use commet_payments::store::stream::change_of;
 use commet_payments::{fixtures, workers};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, TestResponse, dispatch};
+use crate::helpers::{TestApp, TestResponse, dispatch, request_of};
 
 fn object_of(function: &str) -> &'static str {
     if function == "create_customer_batch" {
@@ -69,8 +69,7 @@ async fn every_sample_event_runs_through_its_function() {
             ran.push(function);
             continue;
         }
-        let event = lambda_http::request::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: not an API Gateway event: {e}", path.display()));
+        let event = request_of(&text);
         let response = TestResponse::from(dispatch(t.app, &function, event).await);
         assert_eq!(
             response.status,

@@ -3,8 +3,9 @@
 use commet_payments::app::App;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::endpoints;
+use commet_payments::http::api_gateway::{self, ApiGatewayEvent};
 use commet_payments::http::version::is_enveloped;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Context, Request, Response};
 use serde_json::{Value, json};
 
 use super::log_watch;
@@ -16,7 +17,7 @@ pub async fn dispatch(app: &'static App, function: &str, event: Request) -> Resp
     (function.serve)(app, event).await
 }
 
-/// Builds an API Gateway HTTP API (payload 2.0) event, decoded by lambda_http as in Lambda.
+/// Builds an API Gateway HTTP API (payload 2.0) event, decoded as in Lambda (`request_of`).
 pub struct EventBuilder {
     method: String,
     path: String,
@@ -115,7 +116,18 @@ impl EventBuilder {
             "body": self.body,
             "isBase64Encoded": self.base64
         });
-        lambda_http::request::from_str(&event.to_string()).expect("valid API Gateway event")
+        request_of(&event.to_string())
+    }
+}
+
+/// The request an API Gateway event's JSON carries, read as the functions read it
+/// (`endpoints::run`): `api_gateway::ApiGatewayEvent`, then `api_gateway::into_request`.
+pub fn request_of(json: &str) -> Request {
+    match ApiGatewayEvent::from_slice(json.as_bytes()).expect("read as the runtime reads it") {
+        ApiGatewayEvent::Request(request) => {
+            api_gateway::into_request(*request, Context::default()).expect("a readable body")
+        }
+        ApiGatewayEvent::Unreadable => panic!("not a readable API Gateway event: {json}"),
     }
 }
 
