@@ -238,15 +238,14 @@ pub async fn answer(
     function: &'static Function,
     event: LambdaEvent<ApiGatewayEvent>,
 ) -> Response<Body> {
-    let LambdaEvent { payload, context } = event;
-    let request_id = context.request_id.clone();
-    let request = match payload {
-        ApiGatewayEvent::Request(request) => api_gateway::into_request(*request, context),
-        ApiGatewayEvent::Unreadable => None,
-    };
-    match request {
-        Some(request) => (function.serve)(app, request).await,
-        None => serve_unreadable(app, &request_id, function.name),
+    match event.payload {
+        ApiGatewayEvent::Request(request) => {
+            let request = api_gateway::into_request(*request, event.context);
+            (function.serve)(app, request).await
+        }
+        ApiGatewayEvent::Unreadable => {
+            serve_unreadable(app, &event.context.request_id, function.name)
+        }
     }
 }
 
