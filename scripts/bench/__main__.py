@@ -4,6 +4,7 @@ or those of the parts BENCH_ONLY names."""
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,8 +45,16 @@ def seed_data(plain_url, hook_url, seed_file):
 
 
 def run(receiver, ddb_port):
-    begun = time.monotonic()
+    # Its CA key, seed and callgrind files (tens of MB) are of no use once the figures are out.
     workdir = tempfile.mkdtemp(prefix="bench-")
+    try:
+        measure(receiver, ddb_port, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def measure(receiver, ddb_port, workdir):
+    begun = time.monotonic()
     plain_url = f"http://127.0.0.1:{ddb_port}"
     ca, cert, key = make_ca(workdir)
     proxy = TlsProxy(ddb_port, cert, key)
