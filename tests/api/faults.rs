@@ -90,19 +90,41 @@ async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
 
     // WHEN DynamoDB recovers
     dynamo.signal("-CONT");
-    // The frozen invocation's writes may land late (DynamoDB Local works off its queue): the
-    // claim it made is then an in-progress record, which blocks retries until its lock runs
-    // out. Let it run out now instead of waiting the 30 s.
-    let digest = IdempotencyKey::parse("fault-create-1").unwrap().digest();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let thawed = store
+
+    // THEN nothing was half-written: no payment exists yet
+    assert_eq!(payments(&store, &account).await, 0);
+
+    // AND the same request succeeds, once, and its retries replay it. The frozen invocation's
+    // claim may land late (DynamoDB Local works off its queue, slower on a loaded machine): it is
+    // then an in-progress record, which blocks retries until its lock runs out. Each try lets
+    // it run out now instead of waiting the 30 s, for as long as it may still land.
+    let digest = IdempotencyKey::parse("fault-create-1").unwrap().digest();
+    let mut retried = None;
+    for _ in 0..40 {
+        expire_claim(&store, &keys::idempotency(&account.id, &digest)).await;
+        let response = t.send(create()).await;
+        if response.status == 409 && response.text.contains("idempotency_in_progress") {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            continue;
+        }
+        retried = Some(response);
+        break;
+    }
+    let retried = retried.expect("the frozen claim was still landing 10 s after DynamoDB resumed");
+    assert_eq!(retried.status, 200, "{}", retried.text);
+    let again = t.send(create()).await;
+    assert_eq!(again.text, retried.text);
+    assert_eq!(payments(&store, &account).await, 1);
+}
+
+/// Lets an in-progress idempotency claim's lock run out, if the claim is there.
+async fn expire_claim(store: &Store, key: &str) {
+    let expired = store
         .client()
         .update_item()
         .table_name(store.table_name())
-        .key(
-            keys::PK,
-            AttributeValue::S(keys::idempotency(&account.id, &digest)),
-        )
+        .key(keys::PK, AttributeValue::S(key.to_owned()))
         .key(keys::SK, AttributeValue::S(keys::IDEMPOTENCY_SK.into()))
         .update_expression("SET lockedUntil = :past")
         .condition_expression("attribute_exists(pk) AND #state = :in_progress")
@@ -111,8 +133,8 @@ async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
         .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
         .send()
         .await;
-    // Either the claim landed (and is now stale) or it never did; both leave a retry free to run.
-    if let Err(error) = thawed {
+    // Not there (yet, or never) or already settled: nothing to expire.
+    if let Err(error) = expired {
         assert!(
             error
                 .as_service_error()
@@ -120,16 +142,6 @@ async fn a_frozen_datastore_is_503_then_the_same_requests_succeed_once() {
             "{error:?}"
         );
     }
-
-    // THEN nothing was half-written: no payment exists yet
-    assert_eq!(payments(&store, &account).await, 0);
-
-    // AND the same request succeeds, once, and its retries replay it
-    let retried = t.send(create()).await;
-    assert_eq!(retried.status, 200, "{}", retried.text);
-    let again = t.send(create()).await;
-    assert_eq!(again.text, retried.text);
-    assert_eq!(payments(&store, &account).await, 1);
 }
 
 /// A loopback TCP proxy that holds every chunk for `delay` before passing it on: a slow network
