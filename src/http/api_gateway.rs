@@ -6,14 +6,18 @@
 //! with a control character, or an event that is not JSON, failed its deserialization: here it
 //! is `Unreadable` and answered in the contract's envelope.
 
-use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use std::fmt;
+use std::marker::PhantomData;
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequestContext, ApiGatewayV2httpResponse};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use lambda_http::http::header::{COOKIE, HOST, SET_COOKIE};
+use lambda_http::http::header::{COOKIE, HOST, HeaderName, SET_COOKIE};
 use lambda_http::http::{HeaderMap, HeaderValue, Uri};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Context, Request, RequestExt, Response};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 /// Bytes `http`'s URI parser refuses in a path or query that API Gateway may pass on raw (it
@@ -24,18 +28,105 @@ const REFUSED_IN_URI: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'
 /// What the runtime hands over: API Gateway's request, or an event none could be read from.
 #[derive(Debug)]
 pub enum ApiGatewayEvent {
-    Request(Box<ApiGatewayV2httpRequest>),
+    Request(Box<HttpApiRequest>),
     Unreadable,
+}
+
+/// The parts of an HTTP API request (payload 2.0) a request is made of; the rest of the event
+/// (`queryStringParameters`, `pathParameters`, `stageVariables`, ...) is skipped, not built. Not
+/// aws_lambda_events' `ApiGatewayV2httpRequest`: it reads header values with
+/// `HeaderValue::from_str`, which from http 1.6 refuses every byte outside ASCII (a CDN's city
+/// name, a browser's user agent), and through an untagged enum that buffers each value first.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpApiRequest {
+    #[serde(default, alias = "path")]
+    raw_path: Option<String>,
+    #[serde(default)]
+    raw_query_string: Option<String>,
+    #[serde(default)]
+    cookies: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "header_map")]
+    headers: HeaderMap,
+    request_context: ApiGatewayV2httpRequestContext,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    is_base64_encoded: bool,
 }
 
 impl<'de> Deserialize<'de> for ApiGatewayEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // The failure is kept rather than returned: returned, the runtime fails the invocation.
         // Its text is not kept either: it quotes the offending value, which may be a key.
-        Ok(match ApiGatewayV2httpRequest::deserialize(deserializer) {
+        Ok(match HttpApiRequest::deserialize(deserializer) {
             Ok(request) => Self::Request(Box::new(request)),
             Err(_) => Self::Unreadable,
         })
+    }
+}
+
+/// API Gateway's `headers`, names and values as HTTP carries them: any byte but the control
+/// characters HTTP refuses (tab allowed), so UTF-8 text outside ASCII is kept as its bytes.
+/// `null` or absent is no header.
+fn header_map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<HeaderMap, D::Error> {
+    deserializer.deserialize_option(HeaderMapVisitor)
+}
+
+struct HeaderMapVisitor;
+
+impl<'de> Visitor<'de> for HeaderMapVisitor {
+    type Value = HeaderMap;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a map of header names to their values")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<HeaderMap, E> {
+        Ok(HeaderMap::new())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<HeaderMap, E> {
+        Ok(HeaderMap::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<HeaderMap, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut entries: M) -> Result<HeaderMap, M::Error> {
+        let mut headers = HeaderMap::with_capacity(entries.size_hint().unwrap_or(0));
+        while let Some((HeaderPart(name), HeaderPart(value))) =
+            entries.next_entry::<HeaderPart<HeaderName>, HeaderPart<HeaderValue>>()?
+        {
+            headers.append(name, value);
+        }
+        Ok(headers)
+    }
+}
+
+/// A header's name or value, made straight from the event's text (no `String` between).
+struct HeaderPart<T>(T);
+
+impl<'de, T: for<'a> TryFrom<&'a [u8]>> Deserialize<'de> for HeaderPart<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(HeaderPartVisitor(PhantomData))
+    }
+}
+
+struct HeaderPartVisitor<T>(PhantomData<T>);
+
+impl<T: for<'a> TryFrom<&'a [u8]>> Visitor<'_> for HeaderPartVisitor<T> {
+    type Value = HeaderPart<T>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a header name or value HTTP allows")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<HeaderPart<T>, E> {
+        T::try_from(text.as_bytes())
+            .map(HeaderPart)
+            .map_err(|_| E::custom("a header name or value HTTP refuses"))
     }
 }
 
@@ -52,7 +143,7 @@ impl ApiGatewayEvent {
 /// extensions the pipeline reads through `lambda_http::RequestExt` (the raw path, API Gateway's
 /// request context, the Lambda context). A body marked base64 that is not stays the text it is,
 /// for the handler to refuse as it refuses any body it cannot read.
-pub fn into_request(event: ApiGatewayV2httpRequest, context: Context) -> Request {
+pub fn into_request(event: HttpApiRequest, context: Context) -> Request {
     let body = match event.body {
         None => Body::Empty,
         Some(body) if event.is_base64_encoded => match STANDARD.decode(&body) {
@@ -64,7 +155,7 @@ pub fn into_request(event: ApiGatewayV2httpRequest, context: Context) -> Request
     let raw_path = event.raw_path.unwrap_or_default();
     let mut headers = event.headers;
     if let Some(cookies) = event.cookies
-        && let Ok(value) = HeaderValue::from_str(&cookies.join("; "))
+        && let Ok(value) = HeaderValue::from_bytes(cookies.join("; ").as_bytes())
     {
         headers.insert(COOKIE, value);
     }
@@ -233,10 +324,42 @@ mod tests {
     }
 
     #[test]
+    fn header_values_outside_ascii_or_escaped_are_kept_as_sent() {
+        let json = event_json(
+            "/api/v1/payments",
+            "",
+            json!({ "cf-ipcity": "Córdoba", "x-note": "say \"hi\"\tthere", "X-Upper": "1" }),
+        );
+        let request = request_of(&json);
+        let headers = request.headers();
+        assert_eq!(headers["cf-ipcity"].as_bytes(), "Córdoba".as_bytes());
+        assert_eq!(headers["x-note"], "say \"hi\"\tthere");
+        assert_eq!(headers["x-upper"], "1");
+        assert_eq!(headers.len(), 3);
+
+        let mut event: serde_json::Value = serde_json::from_str(&json).unwrap();
+        event["cookies"] = json!(["csrf=x", "name=Benoît"]);
+        let request = request_of(&event.to_string());
+        let cookie = request.headers()[COOKIE].as_bytes();
+        assert_eq!(cookie, "csrf=x; name=Benoît".as_bytes());
+    }
+
+    #[test]
+    fn headers_null_or_absent_are_none() {
+        let mut event: serde_json::Value =
+            serde_json::from_str(&event_json("/api/v1/payments", "", json!(null))).unwrap();
+        assert!(request_of(&event.to_string()).headers().is_empty());
+        event.as_object_mut().unwrap().remove("headers");
+        assert!(request_of(&event.to_string()).headers().is_empty());
+    }
+
+    #[test]
     fn control_characters_in_a_header_and_text_that_is_not_json_are_unreadable() {
         for json in [
             event_json("/api/v1/payments", "", json!({ "x-note": "a\u{1}b" })),
             event_json("/api/v1/payments", "", json!({ "x-note": "a\nb" })),
+            event_json("/api/v1/payments", "", json!({ "x note": "a" })),
+            event_json("/api/v1/payments", "", json!({ "x-note": 1 })),
             // A byte that is not UTF-8, as API Gateway was seen to write one (lambda-rust #509).
             event_json("/api/v1/payments", "", json!({ "user-agent": "BenoXXt" }))
                 .replace("XX", "\\xEE"),

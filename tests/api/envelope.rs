@@ -69,7 +69,7 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
 async fn a_header_outside_ascii_does_not_stop_the_request() {
     // API Gateway passes such bytes through: a CDN's city name (Cloudflare's `cf-ipcity`), a
     // browser's. http 1.6's `HeaderValue::from_str` refuses them, and aws_lambda_events parses
-    // the event's header strings with it: the whole event would be unreadable.
+    // the event's header strings with it: read so, the whole event would be unreadable.
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
     let request = event("GET", "/api/v1/payments")
