@@ -40,10 +40,26 @@ pub(crate) fn provider() -> CryptoProvider {
     }
 }
 
+/// A test server's configuration: `provider()`, one certificate and its key (PKCS#8 DER).
+#[cfg(test)]
+pub(crate) fn test_server_config(
+    certificate: rustls::pki_types::CertificateDer<'static>,
+    key_der: Vec<u8>,
+) -> rustls::ServerConfig {
+    rustls::ServerConfig::builder_with_provider(Arc::new(provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![certificate],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key_der.into()),
+        )
+        .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use rcgen::{CertifiedKey, generate_simple_self_signed};
-    use rustls::pki_types::PrivateKeyDer;
     use rustls::{ClientConnection, HandshakeKind, NamedGroup, ServerConnection};
 
     use super::*;
@@ -61,15 +77,7 @@ mod tests {
         let mut roots = RootCertStore::empty();
         roots.add(cert.der().clone()).unwrap();
         // A server preferring X25519 asks a client that sent another share to send again.
-        let server = rustls::ServerConfig::builder_with_provider(Arc::new(provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![cert.der().clone()],
-                PrivateKeyDer::Pkcs8(signing_key.serialize_der().into()),
-            )
-            .unwrap();
+        let server = test_server_config(cert.der().clone(), signing_key.serialize_der());
         let mut client = ClientConnection::new(
             Arc::new(client_config(roots)),
             "localhost".try_into().unwrap(),

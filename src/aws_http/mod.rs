@@ -414,7 +414,6 @@ mod tls_server {
     use std::sync::Arc;
 
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    use rustls_pki_types::PrivateKeyDer;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
     use tokio::task::JoinHandle;
@@ -446,15 +445,7 @@ mod tls_server {
             .signed_by(&key, &issuer)
             .unwrap();
         let mut config =
-            rustls::ServerConfig::builder_with_provider(Arc::new(crate::tls::provider()))
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_no_client_auth()
-                .with_single_cert(
-                    vec![certificate.der().clone()],
-                    PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-                )
-                .unwrap();
+            crate::tls::test_server_config(certificate.der().clone(), key.serialize_der());
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

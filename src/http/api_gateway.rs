@@ -86,10 +86,6 @@ impl<'de> Visitor<'de> for HeaderMapVisitor {
         Ok(HeaderMap::new())
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<HeaderMap, E> {
-        Ok(HeaderMap::new())
-    }
-
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<HeaderMap, D::Error> {
         deserializer.deserialize_map(self)
     }
