@@ -3,9 +3,10 @@
 //! embedded for it (Helvetica for words; Courier for amounts, whose fixed width right-aligns
 //! them without font metrics); Chinese, Japanese and Korean in the reader's own font for the
 //! language, named and not embedded (`pdf_cjk`); any other text (a Cyrillic name, an amount in
-//! rupees) in an embedded subset of DejaVu Sans (`pdf_font`). A line item's description is
-//! measured in the fonts that draw it and cut to end clear of the quantity. The content stream
-//! is left uncompressed: an invoice page is a few kilobytes.
+//! rupees, a Hebrew or Arabic one in display order and joined forms: `pdf_rtl`) in an embedded
+//! subset of DejaVu Sans (`pdf_font`). A line item's description is measured as the fonts draw
+//! it and cut to end clear of the quantity. The content stream is left uncompressed: an invoice
+//! page is a few kilobytes.
 
 use encoding_rs::WINDOWS_1252;
 use pdf_writer::types::TextRenderingMode;
@@ -16,6 +17,7 @@ use std::collections::BTreeSet;
 use super::helvetica::{self, Face};
 use super::pdf_cjk::{self, CjkLanguage, CjkRefs};
 use super::pdf_font::{FontRefs, UnicodeFont};
+use super::pdf_rtl;
 
 use crate::domain::invoice::{Invoice, InvoiceStatus};
 use crate::domain::money::signed_for_payer;
@@ -260,7 +262,7 @@ impl Page {
     /// WinAnsi has every character of it, else in the embedded font.
     fn run(&mut self, font: Name<'static>, text: &str) -> Run {
         let mut run = Run::default();
-        for (cjk, part) in split_cjk(text) {
+        for (cjk, part) in split_cjk(&pdf_rtl::visual(text)) {
             let (piece, width) = if cjk {
                 self.cjk_piece(font, part)
             } else {
@@ -328,18 +330,19 @@ impl Page {
             (_, Some(font)) => font.advance(c),
             (_, None) => helvetica::width_bound(Face::Regular, c),
         };
-        if text.chars().map(width).sum::<f32>() <= room {
+        // Measured as drawn: joined Arabic letters are narrower than the letters apart.
+        let fits = |text: &str| pdf_rtl::visual(text).chars().map(width).sum::<f32>() <= room;
+        if fits(text) {
             return text.to_owned();
         }
-        let mut left = room - width('…');
-        let kept: String = text
-            .chars()
-            .take_while(|&c| {
-                left -= width(c);
-                left >= 0.0
-            })
-            .collect();
-        let cut = format!("{}…", kept.trim_end());
+        let cut_at = |end: usize| format!("{}…", text[..end].trim_end());
+        let end = text
+            .char_indices()
+            .map(|(at, c)| at + c.len_utf8())
+            .take_while(|&end| fits(&cut_at(end)))
+            .last()
+            .unwrap_or(0);
+        let cut = cut_at(end);
         // Cut before the characters that needed another font, the rest is drawn in fewer
         // fonts: measured again in them.
         if Measure::of(&cut) != measure {
@@ -624,6 +627,30 @@ mod tests {
     }
 
     #[test]
+    fn a_hebrew_and_arabic_invoice_draws_every_letter() {
+        let mut invoice = invoice();
+        invoice.currency = crate::domain::money::Currency::parse("ils").unwrap();
+        invoice.line_items[0].description = "ייעוץ (שעתיים) — استشارة".into();
+        let bytes = invoice_pdf(
+            "شركة الأمل (المحدودة) Ltd.",
+            &BilledTo {
+                email: "david@example.co.il",
+                name: Some("דוד כהן, רחוב הרצל 12"),
+            },
+            &invoice,
+        )
+        .unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        // In the embedded font, copied as their letters: ד, ש, and lam-alef with hamza above
+        // as its alef and lam.
+        for part in ["/F4", "/ToUnicode", "<05D3>", "<0634>", "<06230644>"] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+        // No letter is `?`.
+        assert!(!text.contains("<003F>"), "{text}");
+    }
+
+    #[test]
     fn a_credit_is_a_credit_note_of_negative_amounts_and_no_payment() {
         use crate::domain::invoice::{AdjustmentAmount, NewAdjustment};
         let credit = Invoice::adjustment(
@@ -657,6 +684,36 @@ mod tests {
         }
         assert!(!text.contains("(Payment)"), "{text}");
         assert!(!text.contains("(DUE)"), "{text}");
+    }
+
+    #[test]
+    fn right_to_left_text_is_drawn_in_display_order_and_cut_as_drawn() {
+        let mut page = Page::new(CjkLanguage::SimplifiedChinese);
+        let run = page.run(BOLD, "דוד כהן (בע״מ)");
+        let font = page.unicode.as_ref().unwrap();
+        let drawn: String = run.pieces.iter().map(|p| font.text_of(&p.codes)).collect();
+        assert_eq!(drawn, "(מ״עב) ןהכ דוד");
+        assert!(run.pieces.iter().all(|p| p.font == UNICODE && p.stroked));
+
+        let room = (QUANTITY_AT - 12.0 - LEFT) / 10.0;
+        let font = UnicodeFont::new();
+        let width =
+            |text: &str| -> f32 { pdf_rtl::visual(text).chars().map(|c| font.advance(c)).sum() };
+        for long in ["سلام عليكم ".repeat(20), "שירותי ייעוץ ".repeat(20)] {
+            let fitted = page.fitted(&long, room);
+            assert!(width(&fitted) <= room, "{fitted}");
+            // The line ends on the left, with the `…`.
+            assert!(pdf_rtl::visual(&fitted).starts_with('…'), "{fitted}");
+            // Nothing more would have fitted.
+            let kept = fitted.trim_end_matches('…');
+            let rest = &long[kept.len()..];
+            let next = rest
+                .char_indices()
+                .find(|(_, c)| !c.is_whitespace())
+                .map(|(at, c)| kept.len() + at + c.len_utf8())
+                .unwrap();
+            assert!(width(&format!("{}…", &long[..next])) > room, "{fitted}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod invoice_file;
 pub mod invoice_pdf;
 mod pdf_cjk;
 mod pdf_font;
+mod pdf_rtl;
 pub mod request;
 pub mod response;
 pub mod routes;

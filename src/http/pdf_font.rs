@@ -1,9 +1,9 @@
 //! A Unicode font for the text of a PDF that the base fonts cannot show: DejaVu Sans (Latin,
-//! Greek, Cyrillic, Armenian, Georgian and the currency signs), embedded as a CID font holding
-//! only the glyphs the document draws, with a `ToUnicode` map so that readers copy and search
-//! the text. What it lacks (CJK, which `pdf_cjk` draws instead; Indic scripts), and right-to-left
-//! scripts (which would need shaping and reordering this page does not do), show as `?`, as in
-//! the base fonts.
+//! Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic and the currency signs), embedded as a CID
+//! font holding only the glyphs the document draws, with a `ToUnicode` map so that readers copy
+//! and search the text. Right-to-left text comes in display order and joined forms
+//! (`pdf_rtl`). What it lacks (CJK, which `pdf_cjk` draws instead; Indic scripts), and the
+//! joining scripts nothing here joins, show as `?`, as in the base fonts.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +11,8 @@ use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Name, Pdf, Rect, Ref, Str};
 use subsetter::GlyphRemapper;
 use ttf_parser::{Face, GlyphId};
+
+use super::pdf_rtl;
 
 /// The subset's PostScript name: a tag of six capitals, `+`, the font's name (ISO 32000 9.6.4).
 const SUBSET_NAME: Name<'static> = Name(b"CMTSUB+DejaVuSans");
@@ -82,7 +84,7 @@ impl UnicodeFont {
     }
 
     fn glyph_of(&self, c: char) -> (char, GlyphId) {
-        let shown = (!c.is_control() && !is_right_to_left(c))
+        let shown = (!c.is_control() && !pdf_rtl::is_of_unjoined_script(c))
             .then(|| self.face.glyph_index(c))
             .flatten();
         match shown {
@@ -144,7 +146,7 @@ impl UnicodeFont {
 
         let mut to_unicode = UnicodeCmap::new(Name(b"Custom"), info);
         for (&id, &c) in &self.chars {
-            to_unicode.pair(id, c);
+            to_unicode.pair_with_multiple(id, pdf_rtl::drawn(c));
         }
         pdf.stream(refs.to_unicode, to_unicode.finish().as_slice());
         Ok(())
@@ -157,14 +159,9 @@ impl UnicodeFont {
             .chunks(2)
             .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
             .map(|id| self.chars.get(&id).copied().unwrap_or('\u{fffd}'))
+            .flat_map(pdf_rtl::drawn)
             .collect()
     }
-}
-
-/// Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan, Mandaic and their presentation forms:
-/// drawn left to right, unshaped, they would read wrongly rather than not at all.
-fn is_right_to_left(c: char) -> bool {
-    matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
 }
 
 #[cfg(test)]
@@ -179,10 +176,34 @@ mod tests {
         assert_eq!(font.text_of(&shaped.codes), text);
         assert!(shaped.width > 10.0, "{}", shaped.width);
 
-        let shaped = font.shape("東京 שלום مرحبا\u{7}x");
-        assert_eq!(font.text_of(&shaped.codes), "?? ???? ??????x");
+        // Hebrew, and Arabic in its joined forms (`pdf_rtl` gives them in display order), are
+        // drawn; what the font lacks, controls and N'Ko's letters (unjoined) are `?`.
+        let shaped =
+            font.shape("東京 םולש \u{FE8E}\u{FE92}\u{FEA3}\u{FEAE}\u{FEE3} \u{07CA}\u{7}x");
+        assert_eq!(font.text_of(&shaped.codes), "?? םולש ابحرم ??x");
         // One glyph per character.
-        assert_eq!(shaped.codes.len(), 2 * 15);
+        assert_eq!(shaped.codes.len(), 2 * 17);
+    }
+
+    #[test]
+    fn a_joined_arabic_form_is_copied_as_its_letter() {
+        let mut font = UnicodeFont::new();
+        // لا as one glyph, seen initial.
+        font.shape("\u{FEFB}\u{FEB3}");
+        let mut pdf = Pdf::new();
+        let refs = FontRefs {
+            font: Ref::new(1),
+            descendant: Ref::new(2),
+            descriptor: Ref::new(3),
+            file: Ref::new(4),
+            to_unicode: Ref::new(5),
+        };
+        font.write(&mut pdf, &refs).unwrap();
+        let bytes = pdf.finish();
+        let text = String::from_utf8_lossy(&bytes);
+        for part in ["<0001> <06270644>", "<0002> <0633>"] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
     }
 
     #[test]
