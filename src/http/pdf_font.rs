@@ -168,6 +168,20 @@ impl UnicodeFont {
 mod tests {
     use super::*;
 
+    /// A PDF of `font`'s objects alone, numbered 1 to 5.
+    fn written(font: &UnicodeFont) -> Vec<u8> {
+        let mut pdf = Pdf::new();
+        let refs = FontRefs {
+            font: Ref::new(1),
+            descendant: Ref::new(2),
+            descriptor: Ref::new(3),
+            file: Ref::new(4),
+            to_unicode: Ref::new(5),
+        };
+        font.write(&mut pdf, &refs).unwrap();
+        pdf.finish()
+    }
+
     #[test]
     fn the_font_shows_cyrillic_greek_and_currency_signs_and_marks_the_rest() {
         let mut font = UnicodeFont::new();
@@ -190,16 +204,7 @@ mod tests {
         let mut font = UnicodeFont::new();
         // لا as one glyph, seen initial.
         font.shape("\u{FEFB}\u{FEB3}");
-        let mut pdf = Pdf::new();
-        let refs = FontRefs {
-            font: Ref::new(1),
-            descendant: Ref::new(2),
-            descriptor: Ref::new(3),
-            file: Ref::new(4),
-            to_unicode: Ref::new(5),
-        };
-        font.write(&mut pdf, &refs).unwrap();
-        let bytes = pdf.finish();
+        let bytes = written(&font);
         let text = String::from_utf8_lossy(&bytes);
         for part in ["<0001> <06270644>", "<0002> <0633>"] {
             assert!(text.contains(part), "{part} in {text}");
@@ -210,16 +215,7 @@ mod tests {
     fn the_written_font_is_a_subset_with_its_widths_and_map() {
         let mut font = UnicodeFont::new();
         font.shape("Ёж ₹");
-        let mut pdf = Pdf::new();
-        let refs = FontRefs {
-            font: Ref::new(1),
-            descendant: Ref::new(2),
-            descriptor: Ref::new(3),
-            file: Ref::new(4),
-            to_unicode: Ref::new(5),
-        };
-        font.write(&mut pdf, &refs).unwrap();
-        let bytes = pdf.finish();
+        let bytes = written(&font);
         let text = String::from_utf8_lossy(&bytes);
         for part in [
             "/Identity-H",
