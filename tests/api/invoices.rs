@@ -292,6 +292,48 @@ async fn a_download_link_serves_the_invoice_as_a_pdf_without_a_key_for_seven_day
 }
 
 #[tokio::test]
+async fn a_hebrew_name_and_an_arabic_description_are_drawn_in_the_pdf() {
+    // GIVEN a customer named in Hebrew, billed an adjustment described in Arabic (joiners before
+    // a lam-alef, which make ar-reshaper 1.5 panic unless left out)
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let customer = t
+        .create(
+            "/api/v1/customers",
+            &key,
+            json!({ "email": "david@example.co.il", "fullName": "דוד שלום (בע״מ)" }),
+        )
+        .await;
+    let invoice = t
+        .create(
+            "/api/v1/invoices",
+            &key,
+            json!({ "customerId": customer, "amount": 5000,
+                    "description": "\u{200D}\u{200D}لا" }),
+        )
+        .await;
+
+    // WHEN its PDF is downloaded
+    let link = t
+        .post(
+            &format!("/api/v1/invoices/{invoice}/download-links"),
+            &key,
+            json!({}),
+        )
+        .await;
+    let path = path_of(link.data()["url"].as_str().unwrap());
+    let file = t.send(event("GET", &path).build()).await;
+
+    // THEN the letters are in the embedded font, copied as written (ד, ש, lam-alef as alef and
+    // lam), none drawn as `?`
+    assert_eq!(file.status, 200, "{}", file.text);
+    for part in ["/F4", "<05D3>", "<05E9>", "<06270644>"] {
+        assert!(file.text.contains(part), "{part}");
+    }
+    assert!(!file.text.contains("<003F>"), "{}", file.text);
+}
+
+#[tokio::test]
 async fn a_download_link_is_for_the_keys_own_invoices_and_once_per_idempotency_key() {
     let t = TestApp::new().await;
     let (_, key) = t.account(Mode::Sandbox).await;
