@@ -17,7 +17,7 @@ use unicode_bidi::{BidiClass, ParagraphBidiInfo, bidi_class};
 /// `text` in the order and forms its glyphs are drawn, left to right, without the controls
 /// that steer the order; as it is if it has no right-to-left character and no such control.
 pub fn visual(text: &str) -> Cow<'_, str> {
-    if !needs_reordering(text) {
+    if !is_reordered(text) {
         return Cow::Borrowed(text);
     }
     // Without zero-width joiners: ar-reshaper 1.5 loses count of the letters after one it
@@ -90,10 +90,10 @@ fn letter_of_form(c: char) -> Option<char> {
 }
 
 /// Whether `visual` has anything to do for `text`: a character that turns a run right to left,
-/// or a control to leave out.
-fn needs_reordering(text: &str) -> bool {
+/// or a control to leave out (none is below U+0590, where Hebrew begins).
+pub fn is_reordered(text: &str) -> bool {
     text.chars()
-        .any(|c| turns_right_to_left(c) || is_invisible_control(c))
+        .any(|c| c >= '\u{0590}' && (turns_right_to_left(c) || is_invisible_control(c)))
 }
 
 /// Whether `c` can put text right to left: a right-to-left letter, or an embedding, override
@@ -168,6 +168,8 @@ mod tests {
         assert_eq!(visual("x\u{202E}abc\u{202C}y"), "xcbay");
         assert_eq!(visual("\u{200F}abc"), "abc");
         assert_eq!(visual("a\u{2069}"), "a");
+        // What `is_reordered` skips reorders nothing.
+        assert!(('\0'..'\u{0590}').all(|c| !turns_right_to_left(c) && !is_invisible_control(c)));
     }
 
     #[test]
@@ -229,7 +231,7 @@ mod tests {
         fn every_character_is_drawn_once(text in mixed_text()) {
             let unmirrored = |c: char| unicode_bidi_mirroring::get_mirrored(c).map_or(c, |m| m.min(c));
             let mut drawn: Vec<char> = drawn_text(&visual(&text)).chars().map(unmirrored).collect();
-            let reordered = needs_reordering(&text);
+            let reordered = is_reordered(&text);
             let left_out = |c: char| {
                 let joining = c == ZERO_WIDTH_JOINER || HARAKAT.contains(&c);
                 is_invisible_control(c) || (joining && reordered)
