@@ -4,7 +4,9 @@
 use commet_payments::domain::account::Mode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestResponse, event, invoice_number, outstanding_invoice};
+use crate::helpers::{
+    TestApp, TestResponse, downloaded_pdf, event, invoice_number, outstanding_invoice,
+};
 
 async fn adjust(t: &TestApp, key: &str, body: Value) -> TestResponse {
     t.post("/api/v1/invoices", key, body).await
@@ -277,16 +279,7 @@ async fn a_credits_pdf_is_a_credit_note_of_negative_amounts() {
             json!({ "customerId": customer, "amount": -1250, "description": "Outage credit" }),
         )
         .await;
-    let link = t
-        .post(
-            &format!("/api/v1/invoices/{credit}/download-links"),
-            &key,
-            json!({}),
-        )
-        .await;
-    let url = link.data()["url"].as_str().unwrap();
-    let path = &url[url.find("/files/").unwrap()..];
-    let file = t.send(event("GET", path).build()).await;
+    let file = downloaded_pdf(&t, &key, &credit).await;
     assert_eq!(file.status, 200, "{}", file.text);
     for part in [
         "(Credit note INV-000001)",

@@ -5,7 +5,8 @@ use commet_payments::domain::time::Timestamp;
 use serde_json::json;
 
 use crate::helpers::{
-    Observed, TestApp, customer_with_card, event, invoice_number, names, outstanding_invoice,
+    Observed, TestApp, customer_with_card, downloaded_pdf, event, invoice_number, names,
+    outstanding_invoice,
 };
 
 #[tokio::test]
@@ -314,15 +315,7 @@ async fn a_hebrew_name_and_an_arabic_description_are_drawn_in_the_pdf() {
         .await;
 
     // WHEN its PDF is downloaded
-    let link = t
-        .post(
-            &format!("/api/v1/invoices/{invoice}/download-links"),
-            &key,
-            json!({}),
-        )
-        .await;
-    let path = path_of(link.data()["url"].as_str().unwrap());
-    let file = t.send(event("GET", &path).build()).await;
+    let file = downloaded_pdf(&t, &key, &invoice).await;
 
     // THEN the letters are in the embedded font, copied as written (ד, ש, lam-alef as alef and
     // lam), none drawn as `?`

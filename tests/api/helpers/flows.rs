@@ -154,6 +154,22 @@ pub async fn invoice_number(t: &TestApp, key: &str, invoice: &str) -> String {
     found.data()["invoiceNumber"].as_str().unwrap().to_owned()
 }
 
+/// `invoice`'s PDF, fetched as its payer would: a download link made with `key`, then its URL
+/// served without a key.
+pub async fn downloaded_pdf(t: &TestApp, key: &str, invoice: &str) -> TestResponse {
+    let link = t
+        .post(
+            &format!("/api/v1/invoices/{invoice}/download-links"),
+            key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(link.status, 200, "{:#}", link.body);
+    let url = link.data()["url"].as_str().unwrap();
+    let path = &url[url.find("/files/").unwrap()..];
+    t.send(event("GET", path).build()).await
+}
+
 /// The outstanding invoice of a charge of `customer` that declines.
 pub async fn declined_invoice(t: &TestApp, key: &str, customer: &str) -> String {
     let declined = t
