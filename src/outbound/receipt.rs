@@ -91,6 +91,14 @@ mod tests {
         );
         assert!(mail.html.contains("Order &#60;b&#62;#1&#60;/b&#62;"));
         assert!(!mail.html.contains("<b>#1"));
+        // Isolated, so that a name or description written right to left reads as written
+        // whatever stands beside it.
+        for isolated in [
+            "<bdi>Ada&#39;s &#60;Shop&#62; &#38; Co</bdi>",
+            "<bdi>Order &#60;b&#62;#1&#60;/b&#62;</bdi>",
+        ] {
+            assert!(mail.html.contains(isolated), "{isolated} in {}", mail.html);
+        }
         assert!(mail.text.contains("Order <b>#1</b>: $25.00"));
         for part in [
             "$26.81",
@@ -119,7 +127,10 @@ mod tests {
             ..content()
         };
         let mail = receipt_mail("payer@example.com", &due).unwrap();
-        assert!(mail.html.contains("Ada&#39;s &#60;Shop&#62; &#38; Co"));
+        assert!(
+            mail.html
+                .contains("from <bdi>Ada&#39;s &#60;Shop&#62; &#38; Co</bdi> is")
+        );
         assert!(!mail.html.contains("<b>#1"));
         for part in ["Amount due (USD)", "$26.81 due", "Issued", "2026-11-29"] {
             assert!(
@@ -147,6 +158,10 @@ mod tests {
             ..content()
         };
         let mail = receipt_mail("payer@example.com", &credit).unwrap();
+        assert!(
+            mail.html
+                .contains("<bdi>Ada&#39;s &#60;Shop&#62; &#38; Co</bdi> has credited")
+        );
         for part in ["Credited (USD)", "-$12.50", "nothing to pay", "Issued"] {
             assert!(
                 mail.html.contains(part) && mail.text.contains(part),

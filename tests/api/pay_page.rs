@@ -43,7 +43,7 @@ async fn the_page_shows_the_link_and_a_card_form() {
     );
     assert!(html.contains("$25.00"), "amounts as payers read them");
     assert!(
-        html.contains("<p class=\"merchant\">Test account</p>"),
+        html.contains("<p class=\"merchant\"><bdi>Test account</bdi></p>"),
         "the page says whom the payer pays"
     );
     assert!(

@@ -108,4 +108,30 @@ mod tests {
         assert!(html.contains("&#34;quoted&#34;"));
         assert!(!html.contains("<script>") && !html.contains("<b>"));
     }
+
+    #[test]
+    fn what_merchants_wrote_is_isolated_from_the_page_s_own_words() {
+        let html = Paid {
+            merchant: Some("שלום בע״מ"),
+            summary: Summary {
+                description: "ייעוץ (2 שעות)".into(),
+                subtotal: "₪25.00".into(),
+                tax: "₪0.00".into(),
+                total: "₪25.00".into(),
+            },
+            invoice: Some("INV-000001".into()),
+            return_url: Some("https://shop.example/done"),
+        }
+        .render()
+        .unwrap();
+        // A name or description written right to left reads as written, whatever its
+        // punctuation and the English around it.
+        for isolated in [
+            "<p class=\"merchant\"><bdi>שלום בע״מ</bdi></p>",
+            "<p><bdi>ייעוץ (2 שעות)</bdi></p>",
+            "Return to <bdi>שלום בע״מ</bdi></a>",
+        ] {
+            assert!(html.contains(isolated), "{isolated} in {html}");
+        }
+    }
 }
