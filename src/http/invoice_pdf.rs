@@ -330,15 +330,16 @@ impl Page {
             (_, Some(font)) => font.advance(c),
             (_, None) => helvetica::width_bound(Face::Regular, c),
         };
+        // Measured as drawn: joined Arabic letters are narrower than the letters apart.
+        let fits = |text: &str| pdf_rtl::visual(text).chars().map(width).sum::<f32>() <= room;
+        if fits(text) {
+            return text.to_owned();
+        }
         let cut_at = |end: usize| format!("{}…", text[..end].trim_end());
         let end = if pdf_rtl::is_reordered(text) {
-            // Measured as drawn, each cut again: joined Arabic letters are narrower than the
-            // letters apart, and each takes its form from its neighbours. The longest cut that
-            // fits is found by halving, a few cuts shaped rather than one per character.
-            let fits = |text: &str| pdf_rtl::visual(text).chars().map(width).sum::<f32>() <= room;
-            if fits(text) {
-                return text.to_owned();
-            }
+            // Each cut measured again, each letter taking its form from its neighbours: the
+            // longest cut that fits is found by halving, a few cuts shaped rather than one per
+            // character.
             let ends: Vec<usize> = text
                 .char_indices()
                 .map(|(at, c)| at + c.len_utf8())
@@ -346,9 +347,7 @@ impl Page {
             let fitting = ends.partition_point(|&end| fits(&cut_at(end)));
             fitting.checked_sub(1).map_or(0, |last| ends[last])
         } else {
-            if text.chars().map(width).sum::<f32>() <= room {
-                return text.to_owned();
-            }
+            // Each character adds its own width: one pass.
             let mut left = room - width('…');
             text.char_indices()
                 .take_while(|&(_, c)| {
