@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod invalid;
 pub mod invoice;
+pub mod isolation;
 pub mod link_check;
 pub mod mail_cap;
 pub mod money;

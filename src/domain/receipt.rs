@@ -7,6 +7,7 @@ use super::Invalid;
 use super::delivery::{ATTEMPT_LEASE, MAX_ATTEMPTS, RetrySchedule, later};
 use super::ids::{CustomerId, InvoiceId, PaymentId, ReceiptId};
 use super::invoice::{Invoice, InvoiceStatus};
+use super::isolation::isolated;
 use super::money::signed_for_payer;
 use super::payment::{Payment, PaymentStatus, wire_enum};
 use super::time::Timestamp;
@@ -199,19 +200,18 @@ impl ReceiptContent {
         })
     }
 
+    /// The mail's subject: the merchant's name isolated from the English around it.
     pub fn subject(&self) -> String {
+        let merchant = isolated(&self.merchant);
         match self.standing {
-            Standing::Paid => format!(
-                "Your receipt from {} ({})",
-                self.merchant, self.invoice_number
-            ),
+            Standing::Paid => format!("Your receipt from {merchant} ({})", self.invoice_number),
             Standing::Due => format!(
-                "Invoice {} from {}: {} due",
-                self.invoice_number, self.merchant, self.total
+                "Invoice {} from {merchant}: {} due",
+                self.invoice_number, self.total
             ),
             Standing::Credit => format!(
-                "Credit note {} from {}: {} credited",
-                self.invoice_number, self.merchant, self.total
+                "Credit note {} from {merchant}: {} credited",
+                self.invoice_number, self.total
             ),
         }
     }

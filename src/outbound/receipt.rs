@@ -1,11 +1,21 @@
 //! A receipt (or an outstanding invoice's bill, or a credit note) as an e-mail: HTML and plain text from templates
-//! (`templates/receipt/`). Askama escapes every value the HTML shows; the text template shows
-//! them as they are.
+//! (`templates/receipt/`). Askama escapes every value the HTML shows, and `<bdi>` isolates what
+//! merchants and payers wrote from the English around it; the text template shows them as they
+//! are, isolated with Unicode's marks where they need it (`domain::isolation`), as is the subject.
 
 use askama::Template;
 
 use super::mail::Mail;
 use crate::domain::receipt::{ReceiptContent, Standing};
+
+mod filters {
+    use crate::domain::isolation;
+
+    #[askama::filter_fn]
+    pub fn isolated(text: impl AsRef<str>, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(isolation::isolated(text.as_ref()).into_owned())
+    }
+}
 
 #[derive(Template)]
 #[template(path = "receipt/receipt.html")]
@@ -178,5 +188,53 @@ mod tests {
             mail.subject,
             "Credit note INV-000001 from Ada's <Shop> & Co: -$12.50 credited"
         );
+    }
+
+    #[test]
+    fn right_to_left_names_are_isolated_in_the_subject_and_the_text() {
+        let hebrew = ReceiptContent {
+            merchant: "חנות דוד".into(),
+            description: "طلب ١".into(),
+            ..content()
+        };
+        let mail = receipt_mail("payer@example.com", &hebrew).unwrap();
+        assert_eq!(
+            mail.subject,
+            "Your receipt from \u{2068}חנות דוד\u{2069} (INV-000001)"
+        );
+        assert!(
+            mail.text.starts_with("\u{2068}חנות דוד\u{2069}\n"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.text.contains("\n\u{2068}طلب ١\u{2069}: $25.00\n"));
+        // The HTML isolates with <bdi>, not with marks.
+        assert!(mail.html.contains("<bdi>חנות דוד</bdi>"));
+        assert!(!mail.html.contains('\u{2068}'));
+        for (standing, subject) in [
+            (
+                Standing::Due,
+                "Invoice INV-000001 from \u{2068}חנות דוד\u{2069}: $26.81 due",
+            ),
+            (
+                Standing::Credit,
+                "Credit note INV-000001 from \u{2068}חנות דוד\u{2069}: $26.81 credited",
+            ),
+        ] {
+            let other = ReceiptContent {
+                standing,
+                ..hebrew.clone()
+            };
+            let mail = receipt_mail("payer@example.com", &other).unwrap();
+            assert_eq!(mail.subject, subject);
+            assert!(
+                mail.text.contains("from \u{2068}חנות דוד\u{2069}")
+                    || mail
+                        .text
+                        .contains("\n\u{2068}חנות דוד\u{2069} has credited"),
+                "{}",
+                mail.text
+            );
+        }
     }
 }

@@ -137,13 +137,21 @@ async fn each_settled_payment_mails_its_payer_one_receipt_that_says_what_was_pai
         .post(
             "/api/v1/payments/charge",
             &key,
-            json!({ "customerId": customer, "amount": 1999, "currency": "usd", "description": "Refill" }),
+            json!({ "customerId": customer, "amount": 1999, "currency": "usd", "description": "מילוי" }),
         )
         .await;
     assert_eq!(charge.status, 200, "{}", charge.text);
     let mail = mail_to(&payer, 2).await;
     assert_eq!(mail.len(), 2, "one more receipt, for the charge");
-    assert!(mail[1]["body"]["text"].as_str().unwrap().contains("$19.99"));
+    // A description written right to left is isolated in the text part (Unicode's marks), so
+    // that the amount after it stays after it, and in the HTML (`<bdi>`).
+    let text = mail[1]["body"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("\n\u{2068}מילוי\u{2069}: $19.99\n"),
+        "{text:?}"
+    );
+    let html = mail[1]["body"]["html"].as_str().unwrap();
+    assert!(html.contains("<bdi>מילוי</bdi>"), "{html}");
 
     // Both receipt records moved pending -> sent, with SES's message id.
     let records = receipts(&t, &account.id).await;
