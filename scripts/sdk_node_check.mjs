@@ -134,5 +134,20 @@ try {
   assert.equal(error.statusCode, 429);
   assert.equal(error.code, "rate_limited");
 }
+// No payment transactions here, so no refunds: the SDK's `transactions` calls are refused in
+// the envelope (404 `not_found`, a route this service does not have), a typed error to catch.
+for (const call of [
+  () => commet.transactions.list(),
+  () => commet.transactions.refund({ id: charge.data.id }),
+]) {
+  try {
+    await call();
+    assert.fail("transactions are not offered");
+  } catch (error) {
+    assert.ok(error instanceof CommetAPIError, String(error));
+    assert.equal(error.statusCode, 404);
+    assert.equal(error.code, "not_found");
+  }
+}
 assert.deepEqual([...answeredIn], [API_VERSION]);
 console.log("node sdk: ok");
