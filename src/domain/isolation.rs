@@ -24,27 +24,20 @@ pub fn isolated(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
-    let mut rest = text;
-    while !rest.is_empty() {
-        let end = rest
-            .char_indices()
-            .find(|&(_, c)| bidi_class(c) == BidiClass::B)
-            .map_or(rest.len(), |(at, c)| at + c.len_utf8());
-        let (line, after) = rest.split_at(end);
-        let separator = line
-            .chars()
-            .next_back()
-            .filter(|&c| bidi_class(c) == BidiClass::B);
-        let words = &line[..line.len() - separator.map_or(0, char::len_utf8)];
+    for line in text.split_inclusive(is_paragraph_break) {
+        let words = line.strip_suffix(is_paragraph_break).unwrap_or(line);
         if words.chars().any(steers_direction) {
             push_isolated(&mut out, words);
         } else {
             out.push_str(words);
         }
-        out.extend(separator);
-        rest = after;
+        out.push_str(&line[words.len()..]);
     }
     Cow::Owned(out)
+}
+
+fn is_paragraph_break(c: char) -> bool {
+    bidi_class(c) == BidiClass::B
 }
 
 /// Whether `c` can change the direction of text around it (none below U+0590, Hebrew's start).
