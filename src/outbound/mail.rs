@@ -5,6 +5,7 @@ use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
 use super::aws;
+use super::from_header::from_header;
 
 /// Where mail goes out: the sender address and the SES client.
 #[derive(Debug, Clone)]
@@ -30,10 +31,12 @@ impl NotSent {
     }
 }
 
-/// One message: to whom, and what it says in HTML and in plain text.
+/// One message: to whom, in whose name, and what it says in HTML and in plain text.
 #[derive(Debug, Clone)]
 pub struct Mail {
     pub to: String,
+    /// Shown as who the mail is from, beside the sender's address (the merchant's name).
+    pub sender_name: String,
     pub subject: String,
     pub html: String,
     pub text: String,
@@ -70,7 +73,7 @@ impl Mailer {
         let sent = self
             .client
             .send_email()
-            .from_email_address(&self.sender)
+            .from_email_address(from_header(&self.sender, &mail.sender_name))
             .destination(Destination::builder().to_addresses(&mail.to).build())
             .content(EmailContent::builder().simple(message).build())
             .send()

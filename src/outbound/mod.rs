@@ -8,6 +8,7 @@ mod aws;
 mod delivery;
 mod destination;
 mod event;
+mod from_header;
 mod mail;
 mod receipt;
 mod secrets;

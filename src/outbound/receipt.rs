@@ -65,6 +65,7 @@ pub fn receipt_mail(to: &str, receipt: &ReceiptContent) -> Result<Mail, askama::
     };
     Ok(Mail {
         to: to.to_owned(),
+        sender_name: receipt.merchant.clone(),
         subject: receipt.subject(),
         html,
         text,

@@ -104,7 +104,11 @@ async fn each_settled_payment_mails_its_payer_one_receipt_that_says_what_was_pai
     let mail = mail_to(&payer, 1).await;
     assert_eq!(mail.len(), 1, "exactly one receipt: {mail:#?}");
     let receipt = &mail[0];
-    assert_eq!(receipt["from"], "receipts@commet-payments.test");
+    // In the merchant's name, at the deployment's sender address.
+    assert_eq!(
+        receipt["from"],
+        "\"Test account\" <receipts@commet-payments.test>"
+    );
     assert_eq!(
         receipt["subject"],
         format!(
