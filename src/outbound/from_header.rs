@@ -14,9 +14,10 @@ use base64::engine::general_purpose::STANDARD;
 /// UTF-8 bytes in one encoded word: 45 bytes are 60 characters of base64, 72 with `=?UTF-8?B?`
 /// and `?=`, within RFC 2047's 75.
 const WORD_BYTES: usize = 45;
-/// Encoded words in a name at most, so that the header stays one line within RFC 5322's 998
-/// characters whether or not SES folds it: 450 bytes, 150 CJK characters, 225 Hebrew ones.
-const MAX_WORDS: usize = 10;
+/// A name outside ASCII at most, in UTF-8 bytes (150 CJK characters, 225 Hebrew ones): at most
+/// 11 encoded words (42 to 45 bytes each, whole characters), some 800 characters, so that the
+/// header stays one line within RFC 5322's 998 whether or not SES folds it.
+const MAX_NAME_BYTES: usize = 450;
 
 /// The From header of a mail `name` sends from `sender` (an address verified in SES). A sender
 /// configured with a name of its own (`Payments <receipts@…>`) is kept as it is, and so is an
@@ -35,7 +36,7 @@ pub fn from_header(sender: &str, name: &str) -> String {
 
 /// `name` as one line: control characters (a line break would end the header) and runs of
 /// white space as one space, without the marks that would turn it around (overrides,
-/// embeddings, isolates), cut at `MAX_WORDS` encoded words with `…` when longer.
+/// embeddings, isolates); outside ASCII, cut with `…` to `MAX_NAME_BYTES`.
 fn shown_name(name: &str) -> String {
     let steering = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
     let kept: String = name.chars().filter(|&c| !steering(c)).collect();
@@ -44,11 +45,10 @@ fn shown_name(name: &str) -> String {
         .filter(|word| !word.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    let most = WORD_BYTES * MAX_WORDS - '…'.len_utf8();
-    if joined.is_ascii() || joined.len() <= WORD_BYTES * MAX_WORDS {
+    if joined.is_ascii() || joined.len() <= MAX_NAME_BYTES {
         return joined;
     }
-    let mut cut = most;
+    let mut cut = MAX_NAME_BYTES - '…'.len_utf8();
     while !joined.is_char_boundary(cut) {
         cut -= 1;
     }
@@ -128,15 +128,16 @@ mod tests {
 
     #[test]
     fn a_long_name_is_cut_in_whole_characters_within_the_header_s_line() {
-        let name = "東".repeat(200);
-        let header = from_header(SENDER, &name);
-        assert!(header.len() < 998, "{}", header.len());
-        let (shown, address) = read(&header);
-        let shown = shown.unwrap();
-        assert!(shown.ends_with('…') && name.starts_with(shown.trim_end_matches('…')));
-        assert_eq!(address, SENDER);
-        for word in header.split(' ').filter(|word| word.starts_with("=?")) {
-            assert!(word.len() <= 75, "{word}");
+        for name in ["東".repeat(200), "ש".repeat(300), "😀".repeat(200)] {
+            let header = from_header(SENDER, &name);
+            assert!(header.len() < 998, "{}", header.len());
+            let (shown, address) = read(&header);
+            let shown = shown.unwrap();
+            assert!(shown.ends_with('…') && name.starts_with(shown.trim_end_matches('…')));
+            assert_eq!(address, SENDER);
+            for word in header.split(' ').filter(|word| word.starts_with("=?")) {
+                assert!(word.len() <= 75, "{word}");
+            }
         }
         // An ASCII name of an account's longest (200 characters) is whole.
         let long = "a".repeat(200);
