@@ -12,6 +12,7 @@ mod link_checks;
 mod links;
 mod provider_customers;
 mod receipts;
+mod refunds;
 mod stripe;
 
 use std::future::Future;
@@ -38,6 +39,7 @@ pub use link_checks::LinkCheckReport;
 pub use links::{LinkCompleted, PaidAttempt, payer_email};
 pub use provider_customers::Synced;
 pub use receipts::ReceiptReport;
+pub use refunds::RefundReported;
 use stripe::StripeMode;
 
 /// How long a container keeps a link's account: the pair never changes, so this bounds only

@@ -117,8 +117,13 @@ impl Change {
 }
 
 fn payment_events(old: Option<&Payment>, new: &Payment) -> Vec<EventType> {
-    if old.is_some_and(|old| old.status == new.status) {
-        return Vec::new();
+    if let Some(old) = old
+        && old.status == new.status
+    {
+        return match new.refunded_total() > old.refunded_total() {
+            true => vec![EventType::PaymentRefunded],
+            false => Vec::new(),
+        };
     }
     let link = new.kind == PaymentKind::Link;
     match new.status {
@@ -291,6 +296,42 @@ mod tests {
         assert_eq!(
             change(Some(Subject::Payment(charge)), Subject::Payment(declined)).events(),
             [EventType::PaymentFailed]
+        );
+    }
+
+    #[test]
+    fn each_larger_refunded_total_is_one_refund_event_and_nothing_else_is() {
+        let paid = Payment {
+            provider_reference: Some("pi_1".into()),
+            ..payment(PaymentKind::Link, PaymentStatus::Succeeded)
+        };
+        let report = |total| crate::domain::refund::RefundReport {
+            reference: "pi_1".into(),
+            currency: paid.currency,
+            total,
+        };
+        let at = Timestamp::parse("2026-01-02T00:00:00.000Z").unwrap();
+        let partly = paid.with_refund(&report(1000), at).unwrap();
+        let fully = partly.with_refund(&report(2500), at).unwrap();
+        for (old, new) in [(&paid, &partly), (&partly, &fully)] {
+            assert_eq!(
+                change(
+                    Some(Subject::Payment(old.clone())),
+                    Subject::Payment(new.clone())
+                )
+                .events(),
+                [EventType::PaymentRefunded]
+            );
+        }
+        let again = Payment {
+            updated_at: Timestamp::parse("2026-01-03T00:00:00.000Z").unwrap(),
+            ..fully.clone()
+        };
+        assert!(
+            change(Some(Subject::Payment(fully)), Subject::Payment(again))
+                .events()
+                .is_empty(),
+            "the same total again"
         );
     }
 

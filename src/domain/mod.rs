@@ -24,6 +24,7 @@ pub mod payment;
 pub mod pending_charge;
 pub mod public_address;
 pub mod receipt;
+pub mod refund;
 pub mod send_pace;
 pub mod tax;
 pub mod text;

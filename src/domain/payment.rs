@@ -126,9 +126,22 @@ pub struct Payment {
     /// current attempt and those it took over made, each recorded before it could be paid, so
     /// that whatever settles the link finds every one of them.
     pub open_references: Vec<String>,
+    /// What the provider has returned to the payer (refunds made at Stripe), once any.
+    pub refunds: Option<Refunds>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
+}
+
+/// Money returned to the payer so far, in minor units of the payment's currency (the rules in
+/// `refund`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refunds {
+    /// All refunds together; never more than the payment's total.
+    pub total: u64,
+    /// The latest refund recorded: what the last report added (`payment.refunded`'s
+    /// `refundAmount`).
+    pub last: u64,
 }
 
 /// A provider's reason for refusing an attempt: a stable code and a sentence for people.
@@ -209,6 +222,7 @@ impl Payment {
             attempt_started_at: None,
             unsettled_since: None,
             open_references: Vec::new(),
+            refunds: None,
             created_at: now,
             updated_at: now,
             livemode: route.livemode,
@@ -246,6 +260,7 @@ impl Payment {
             attempt_started_at: None,
             unsettled_since: None,
             open_references: Vec::new(),
+            refunds: None,
             created_at: now,
             updated_at: now,
             livemode: route.livemode,

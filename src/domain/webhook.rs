@@ -25,6 +25,7 @@ wire_enum!(
         PaymentLinkCanceled => "payment_link.canceled",
         PaymentReceived => "payment.received",
         PaymentFailed => "payment.failed",
+        PaymentRefunded => "payment.refunded",
         InvoiceCreated => "invoice.created",
         InvoiceVoided => "invoice.voided",
         PaymentMethodAttached => "payment_method.attached",

@@ -1,20 +1,22 @@
-//! `POST /stripe/webhook`: Stripe's events about the PaymentIntents our payments made. The
-//! signature is checked on the raw body before anything in it is read; an off-session charge's
-//! outcome, or a link's paid attempt, is then recorded through the same completion as every
-//! other path, so the event, the request or page that made it, a retry and the reconciler race
-//! safely: one records it.
-//! Everything else is acknowledged and ignored, as Stripe expects.
+//! `POST /stripe/webhook`: Stripe's events about the PaymentIntents our payments made, and the
+//! refunds of their charges. The signature is checked on the raw body before anything in it is
+//! read; an off-session charge's outcome, or a link's paid attempt, is then recorded through the
+//! same completion as every other path, so the event, the request or page that made it, a retry
+//! and the reconciler race safely: one records it. A refund's running total is recorded when it
+//! grows. Everything else is acknowledged and ignored, as Stripe expects.
 
 use lambda_http::Request;
 use serde::Serialize;
 
-use crate::app::{App, Reported, StripeOrigin};
+use crate::app::{App, RefundReported, Reported, StripeOrigin};
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
 use crate::http::request::body_bytes;
 use crate::http::{ApiError, ApiResponse};
-use crate::provider::stripe_events::{IntentEvent, StripeEvent, parse_event, verify_with_any};
+use crate::provider::stripe_events::{
+    IntentEvent, RefundEvent, StripeEvent, parse_event, verify_with_any,
+};
 
 /// The answer Stripe gets (it reads only the status).
 #[derive(Serialize)]
@@ -68,6 +70,7 @@ pub async fn receive(
             "ignored"
         }
         StripeEvent::Intent(event) => record(app, event, livemode).await?,
+        StripeEvent::Refund(event) => record_refund(app, event, livemode).await?,
     };
     ApiResponse::object(
         version,
@@ -105,5 +108,32 @@ async fn record(app: &App, event: IntentEvent, livemode: bool) -> Result<&'stati
         }
     };
     tracing::info!(event = %event.id, kind = %event.kind, livemode, payment = %payment_id, outcome, "Stripe event");
+    Ok(outcome)
+}
+
+/// A refunded charge's total, for the payment whose PaymentIntent made the charge. One whose
+/// payment is not recorded yet is refused (503), so that Stripe sends it again after the
+/// payment's own event.
+async fn record_refund(
+    app: &App,
+    event: RefundEvent,
+    livemode: bool,
+) -> Result<&'static str, ApiError> {
+    let outcome = match app.record_reported_refund(&event, livemode).await? {
+        RefundReported::Recorded { payment, refunded } => {
+            tracing::info!(event = %event.id, livemode, payment = %payment, refunded, "Stripe refund recorded");
+            "recorded"
+        }
+        RefundReported::AlreadyRecorded => "already_recorded",
+        RefundReported::NotSettledYet => {
+            return Err(ApiError::Unavailable(
+                "the refunded payment's outcome is not recorded yet".into(),
+            ));
+        }
+        RefundReported::Ignored(why) => {
+            tracing::info!(event = %event.id, livemode, intent = %event.payment_intent, why, "Stripe refund ignored");
+            "ignored"
+        }
+    };
     Ok(outcome)
 }

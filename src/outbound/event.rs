@@ -161,6 +161,11 @@ fn invoice_data(invoice: &Invoice, customer_id: Value) -> Value {
     })
 }
 
+/// The link a payment is: its own id when it is one.
+fn link_id(payment: &Payment) -> Option<&str> {
+    (payment.kind == PaymentKind::Link).then(|| payment.id.as_str())
+}
+
 fn payment_data(
     event: EventType,
     payment: &Payment,
@@ -180,14 +185,16 @@ fn payment_data(
     let failure_message = payment.failure.as_ref().map(|f| f.message.as_str());
     let method = payment.card.as_ref().map(|_| "card");
     let mut data = Map::new();
-    if event != EventType::PaymentLinkCreated
-        && event != EventType::PaymentLinkCanceled
-        && version >= ApiVersion::V2026_08_27
-    {
-        let link = (payment.kind == PaymentKind::Link).then(|| payment.id.as_str());
+    // Commet's payment.refunded has no paymentContext (its schema admits no other field).
+    let contextless = [
+        EventType::PaymentLinkCreated,
+        EventType::PaymentLinkCanceled,
+        EventType::PaymentRefunded,
+    ];
+    if !contextless.contains(&event) && version >= ApiVersion::V2026_08_27 {
         data.insert(
             "paymentContext".into(),
-            json!({"reason": "one_time_payment", "paymentLinkId": link, "recovery": null}),
+            json!({"reason": "one_time_payment", "paymentLinkId": link_id(payment), "recovery": null}),
         );
     }
     let fields = match event {
@@ -207,6 +214,17 @@ fn payment_data(
             "orgNetAmount": payment.amounts.total(),
             "customerEmail": related.customer.as_ref().map(|c| c.email.as_str()),
             "paidAt": payment.updated_at.to_string(),
+        }),
+        EventType::PaymentRefunded => json!({
+            "paymentTransactionId": null,
+            "provider": payment.provider.as_str(),
+            "paymentLinkId": link_id(payment),
+            "invoiceId": invoice_id,
+            "invoiceNumber": invoice_number,
+            "customerId": customer_id,
+            "subscriptionId": null,
+            "refundAmount": payment.refunds.map_or(0, |refunds| refunds.last),
+            "currency": payment.currency.code(),
         }),
         EventType::PaymentFailed => json!({
             "invoiceId": invoice_id,

@@ -17,6 +17,7 @@ use url::form_urlencoded::Serializer;
 
 use super::{Amount, ChargeOutcome, ChargeRequest, Charged, PaymentProvider, ProviderError};
 use crate::domain::ids::StripeAccountId;
+use crate::domain::money::Currency;
 use crate::domain::payment::{Failure, Provider};
 use crate::net::Pool;
 
@@ -230,6 +231,16 @@ impl Stripe<'_> {
         )))
     }
 
+    /// The PaymentIntent `id` on this account, if it has one by that id.
+    pub async fn intent(&self, id: &str) -> Result<Option<Value>, ProviderError> {
+        let path = object_path("payment_intents", id);
+        match self.call("GET", &path, None, None).await? {
+            (200, intent) => Ok(Some(intent)),
+            (404, _) => Ok(None),
+            (status, answer) => Err(unexpected(status, &answer)),
+        }
+    }
+
     /// One page of the account's PaymentIntents (100, newest first, after `after`), and the id
     /// to ask the next page after when there is one.
     pub(super) async fn intents_page(
@@ -302,6 +313,15 @@ pub fn stripe_amount(amount: Amount) -> u64 {
     match amount.currency.code().as_str() {
         "isk" | "ugx" => amount.minor_units * 100,
         _ => amount.minor_units,
+    }
+}
+
+/// An amount Stripe counted (`stripe_amount`) in the currency's minor units; `None` for ISK and
+/// UGX hundredths that make no whole unit (Stripe takes none such).
+pub fn from_stripe_amount(currency: Currency, units: u64) -> Option<u64> {
+    match currency.code().as_str() {
+        "isk" | "ugx" => units.is_multiple_of(100).then_some(units / 100),
+        _ => Some(units),
     }
 }
 
@@ -413,7 +433,6 @@ mod tests {
     //! `requires_action` where Stripe answers 402 `authentication_required` off-session).
     use super::*;
     use crate::domain::card::PaymentMethod;
-    use crate::domain::money::Currency;
     use serde_json::json;
 
     fn amount(minor_units: u64, currency: &str) -> Amount {
@@ -512,6 +531,15 @@ mod tests {
         assert_eq!(stripe_amount(amount(1250, "kwd")), 1250);
         assert_eq!(stripe_amount(amount(700, "isk")), 70_000);
         assert_eq!(stripe_amount(amount(700, "ugx")), 70_000);
+        for (minor_units, currency) in [(2500, "usd"), (500, "jpy"), (1250, "kwd"), (700, "isk")] {
+            let amount = amount(minor_units, currency);
+            assert_eq!(
+                from_stripe_amount(amount.currency, stripe_amount(amount)),
+                Some(minor_units)
+            );
+        }
+        let isk = Currency::parse("isk").unwrap();
+        assert_eq!(from_stripe_amount(isk, 70_050), None);
     }
 
     #[test]

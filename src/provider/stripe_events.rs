@@ -91,8 +91,25 @@ pub enum StripeEvent {
     /// `payment_intent.succeeded` or `payment_intent.payment_failed` of a PaymentIntent one of
     /// our payments made.
     Intent(IntentEvent),
+    /// `charge.refunded` of a charge a PaymentIntent made: a refund, made anywhere (Stripe's
+    /// dashboard), of a charge that may be one of our payments.
+    Refund(RefundEvent),
     /// Anything else: acknowledged and ignored.
     Ignored { id: String, kind: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefundEvent {
+    pub id: String,
+    pub livemode: bool,
+    /// The connected account it happened on (Stripe Connect), if any.
+    pub stripe_account: Option<String>,
+    /// The PaymentIntent that made the charge: its metadata names our payment (a charge does
+    /// not carry the PaymentIntent's metadata).
+    pub payment_intent: String,
+    /// Refunded of the charge so far, all refunds together, in Stripe's units of `currency`.
+    pub amount_refunded: u64,
+    pub currency: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +127,29 @@ pub struct IntentEvent {
 }
 
 const HANDLED: [&str; 2] = ["payment_intent.succeeded", "payment_intent.payment_failed"];
+const REFUNDED: &str = "charge.refunded";
+
+fn refund_event(id: &str, kind: &str, event: &Value, charge: &Value) -> StripeEvent {
+    match (
+        charge["payment_intent"].as_str(),
+        charge["amount_refunded"].as_u64(),
+        charge["currency"].as_str(),
+    ) {
+        (Some(intent), Some(amount_refunded), Some(currency)) => StripeEvent::Refund(RefundEvent {
+            id: id.to_owned(),
+            livemode: event["livemode"].as_bool().unwrap_or(false),
+            stripe_account: event["account"].as_str().map(str::to_owned),
+            payment_intent: intent.to_owned(),
+            amount_refunded,
+            currency: currency.to_owned(),
+        }),
+        // A charge made without a PaymentIntent is none of ours.
+        _ => StripeEvent::Ignored {
+            id: id.to_owned(),
+            kind: kind.to_owned(),
+        },
+    }
+}
 
 /// The event in `body` (already verified), or why it is not one.
 pub fn parse_event(body: &[u8]) -> Result<StripeEvent, &'static str> {
@@ -117,7 +157,11 @@ pub fn parse_event(body: &[u8]) -> Result<StripeEvent, &'static str> {
     let (Some(id), Some(kind)) = (event["id"].as_str(), event["type"].as_str()) else {
         return Err("is not a Stripe event (no id and type)");
     };
-    let intent = &event["data"]["object"];
+    let object = &event["data"]["object"];
+    if kind == REFUNDED && object["object"] == "charge" {
+        return Ok(refund_event(id, kind, &event, object));
+    }
+    let intent = object;
     let metadata = &intent["metadata"];
     match (
         HANDLED.contains(&kind) && intent["object"] == "payment_intent",
@@ -291,6 +335,39 @@ mod tests {
         );
         assert!(event.livemode);
         assert_eq!(event.intent["id"], "pi_3MtwBwLkdIwHu7ix28a3tqPa");
+    }
+
+    fn refund_event(charge: Value) -> Vec<u8> {
+        // As Stripe's API reference shows a Charge (recorded), trimmed.
+        serde_json::to_vec(&json!({
+            "id": "evt_3MtwBwLkdIwHu7ix0refund", "object": "event", "api_version": "2024-06-20",
+            "created": 1686089970, "livemode": false, "type": "charge.refunded",
+            "data": {"object": charge}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_refunded_charge_of_a_payment_intent_is_a_refund_of_its_total() {
+        let charge = json!({"id": "ch_3MtwBwLkdIwHu7ix28a3tqPa", "object": "charge",
+            "amount": 2500, "amount_refunded": 1000, "currency": "usd", "refunded": false,
+            "payment_intent": "pi_3MtwBwLkdIwHu7ix28a3tqPa", "metadata": {}});
+        let StripeEvent::Refund(event) = parse_event(&refund_event(charge.clone())).unwrap() else {
+            panic!("a refund event");
+        };
+        assert_eq!(event.payment_intent, "pi_3MtwBwLkdIwHu7ix28a3tqPa");
+        assert_eq!(
+            (event.amount_refunded, event.currency.as_str()),
+            (1000, "usd")
+        );
+        assert_eq!(event.stripe_account, None);
+        assert!(!event.livemode);
+        let mut without_intent = charge;
+        without_intent["payment_intent"] = Value::Null;
+        assert!(matches!(
+            parse_event(&refund_event(without_intent)).unwrap(),
+            StripeEvent::Ignored { .. }
+        ));
     }
 
     #[test]

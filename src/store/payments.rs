@@ -10,6 +10,7 @@ use crate::domain::account::Account;
 use crate::domain::ids::{AccountId, CustomerId, PaymentId};
 use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::payment::{CancelDecision, Payment, PaymentKind};
+use crate::domain::refund::RefundReport;
 use crate::domain::time::Timestamp;
 
 #[derive(Debug)]
@@ -17,6 +18,14 @@ pub enum InsertPaymentOutcome {
     Inserted,
     /// The payment names a customer that the account does not have; nothing was written.
     CustomerMissing,
+}
+
+#[derive(Debug)]
+pub enum RefundOutcome {
+    Recorded(Payment),
+    /// Nothing changed: the payment as it is, for `Payment::refund_decision` to say why.
+    Refused(Payment),
+    NotFound,
 }
 
 #[derive(Debug)]
@@ -170,6 +179,26 @@ impl Store {
                 ))),
             },
         }
+    }
+
+    /// Records a refund the provider reported (`rules::record_refund`): ONE conditional
+    /// UpdateItem; when refused, the payment as it was comes back with the refusal.
+    pub async fn record_refund(
+        &self,
+        account: &AccountId,
+        id: &PaymentId,
+        report: &RefundReport,
+        now: Timestamp,
+    ) -> Result<RefundOutcome, StoreError> {
+        let updated = self
+            .update_conditionally(payment_key(account, id), rules::record_refund(report, now))
+            .await?
+            .map(payment_from)?;
+        Ok(match updated {
+            Updated::Applied(payment) => RefundOutcome::Recorded(payment),
+            Updated::Refused(Some(payment)) => RefundOutcome::Refused(payment),
+            Updated::Refused(None) => RefundOutcome::NotFound,
+        })
     }
 }
 

@@ -12,6 +12,7 @@ use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
 use crate::domain::mail_cap::{MailCap, MailHour};
 use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
+use crate::domain::refund::RefundReport;
 use crate::domain::send_pace::SendPace;
 use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
@@ -30,6 +31,35 @@ pub(crate) fn cancel_link(now: Timestamp) -> ConditionalUpdate {
     .text(":canceled", PaymentStatus::Canceled.as_str())
     .text(":cancelable", status.as_str())
     .text(":kind", kind.as_str())
+    .text(":now", now.to_string())
+    .number(":one", 1)
+}
+
+/// Record a refund the provider reported (`Payment::refund_decision`): only on a payment of
+/// `Payment::REFUNDABLE` status made by the reported provider payment, in its currency, for a
+/// total more than recorded and no more than was paid. What the report added is computed in the
+/// write from the total it replaces, so the two never disagree.
+pub(crate) fn record_refund(report: &RefundReport, now: Timestamp) -> ConditionalUpdate {
+    ConditionalUpdate::new(
+        "SET #refunded = :total, #last = :total - if_not_exists(#refunded, :zero), \
+         #updatedAt = :now ADD #version :one",
+        "attribute_exists(pk) AND #status = :refundable AND #reference = :reference \
+         AND #currency = :currency AND :total <= #amountTotal \
+         AND (attribute_not_exists(#refunded) OR #refunded < :total)",
+    )
+    .name("#refunded", "amountRefunded")
+    .name("#last", "lastRefundAmount")
+    .name("#updatedAt", "updatedAt")
+    .name("#version", "version")
+    .name("#status", "status")
+    .name("#reference", "providerReference")
+    .name("#currency", "currency")
+    .name("#amountTotal", "amountTotal")
+    .text(":refundable", Payment::REFUNDABLE.as_str())
+    .text(":reference", report.reference.as_str())
+    .text(":currency", report.currency.code())
+    .number(":total", report.total)
+    .number(":zero", 0)
     .text(":now", now.to_string())
     .number(":one", 1)
 }

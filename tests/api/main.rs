@@ -37,6 +37,7 @@ mod store;
 mod stripe;
 mod stripe_customers;
 mod stripe_events;
+mod stripe_refunds;
 mod stripe_routes;
 mod tenants;
 mod toolchain;

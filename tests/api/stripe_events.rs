@@ -21,7 +21,7 @@ use crate::helpers::{
 };
 
 /// `Stripe-Signature` for `body` at `timestamp`, computed here as Stripe documents it.
-fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{timestamp}.{body}").as_bytes());
     format!(
@@ -30,11 +30,11 @@ fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     )
 }
 
-fn now() -> i64 {
+pub fn now() -> i64 {
     Timestamp::now().datetime().unix_timestamp()
 }
 
-async fn deliver(t: &TestApp, signature: Option<&str>, body: &str) -> TestResponse {
+pub async fn deliver(t: &TestApp, signature: Option<&str>, body: &str) -> TestResponse {
     let mut request = event("POST", "/stripe/webhook").header("content-type", "application/json");
     if let Some(signature) = signature {
         request = request.header("stripe-signature", signature);
@@ -55,7 +55,7 @@ fn intent_event(kind: &str, account: &str, payment: &str, status: &str) -> Strin
 
 /// A live charge through Stripe whose request died after writing it: `processing`, with its
 /// pending charge; written as the charge endpoint writes it. Its id.
-async fn processing_charge(t: &TestApp, account: &Account, key: &str) -> String {
+pub async fn processing_charge(t: &TestApp, account: &Account, key: &str) -> String {
     let customer = t
         .create(
             "/api/v1/customers",

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use super::{StoreError, keys, sort_key, stored, stored_opt};
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId, StripeAccountId};
 use crate::domain::money::{Amounts, Currency};
-use crate::domain::payment::{CardSummary, Failure, Payment, PaymentKind, PaymentStatus, Provider};
+use crate::domain::payment::{
+    CardSummary, Failure, Payment, PaymentKind, PaymentStatus, Provider, Refunds,
+};
 use crate::domain::text::{Description, Metadata, SuccessUrl};
 use crate::domain::time::Timestamp;
 use crate::store::projection::{Listed, Projection};
@@ -69,6 +71,11 @@ pub(crate) struct PaymentItem {
     /// be paid.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub open_references: Vec<String>,
+    /// Refunded so far (minor units), and what the latest refund added: both or neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_refunded: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_refund_amount: Option<u64>,
     pub created_at: String,
     pub updated_at: String,
     pub livemode: bool,
@@ -130,6 +137,8 @@ impl PaymentItem {
             attempt_started_at: None,
             unsettled_since: None,
             open_references: Vec::new(),
+            amount_refunded: payment.refunds.map(|refunds| refunds.total),
+            last_refund_amount: payment.refunds.map(|refunds| refunds.last),
             created_at: payment.created_at.to_string(),
             updated_at: payment.updated_at.to_string(),
             livemode: payment.livemode,
@@ -155,6 +164,18 @@ impl PaymentItem {
         let card = match (self.card_brand, self.card_last4) {
             (Some(brand), Some(last4)) => Some(CardSummary { brand, last4 }),
             _ => None,
+        };
+        let refunds = match (self.amount_refunded, self.last_refund_amount) {
+            (None, None) => None,
+            (Some(total), Some(last)) if last <= total && total <= amounts.total() => {
+                Some(Refunds { total, last })
+            }
+            _ => {
+                return Err(StoreError::corrupt(format!(
+                    "payment {} refunds do not add up",
+                    self.id
+                )));
+            }
         };
         Ok(Payment {
             id: stored("id", PaymentId::parse(&self.id))?,
@@ -191,6 +212,7 @@ impl PaymentItem {
                 Timestamp::parse,
             )?,
             open_references: self.open_references,
+            refunds,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
             updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
             livemode: self.livemode,
@@ -241,6 +263,10 @@ mod tests {
         payment.attempt_started_at = Some(now);
         payment.unsettled_since = Some(now);
         payment.open_references = vec!["pi_left".into(), "pi_current".into()];
+        payment.refunds = Some(Refunds {
+            total: 700,
+            last: 200,
+        });
         payment
     }
 
