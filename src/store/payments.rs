@@ -191,9 +191,14 @@ impl Store {
         now: Timestamp,
     ) -> Result<RefundOutcome, StoreError> {
         let updated = self
-            .update_conditionally(payment_key(account, id), rules::record_refund(report, now))
-            .await?
-            .map(payment_from)?;
+            .update(
+                payment_key(account, id),
+                rules::record_refund(report, now),
+                payment_from,
+                |payment| payment.with_refund(report, now),
+                None,
+            )
+            .await?;
         Ok(match updated {
             Updated::Applied(payment) => RefundOutcome::Recorded(payment),
             Updated::Refused(Some(payment)) => RefundOutcome::Refused(payment),
