@@ -5,12 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use commet_payments::domain::account::Mode;
+use commet_payments::domain::account::{Account, Mode};
 use serde_json::{Value, json};
 
 use crate::helpers::{STRIPE_WEBHOOK_SECRET, TestApp, TestResponse, stream_relay};
 use crate::receiver::{Answer, Receiver, receiver};
-use crate::stripe::{stripe, stripe_customer};
+use crate::stripe::{charge_body, stripe, stripe_customer};
 use crate::stripe_events::{deliver, now, signature};
 
 /// `payment.refunded`'s `data`, exactly as Commet documents it (PyPI `commet-sdk` 9.7.0,
@@ -26,6 +26,17 @@ const DOCUMENTED: [&str; 9] = [
     "refundAmount",
     "currency",
 ];
+
+/// A live charge of $25.00 paid through Stripe (localstripe): its customer and payment.
+async fn paid_through_stripe(t: &TestApp, account: &Account, key: &str) -> (String, String) {
+    let customer = stripe_customer(t, account, key, "4242424242424242").await;
+    let charged = t
+        .post("/api/v1/payments/charge", key, charge_body(&customer))
+        .await;
+    assert_eq!(charged.status, 200, "{}", charged.text);
+    let payment = charged.data()["id"].as_str().unwrap().to_owned();
+    (customer, payment)
+}
 
 /// The Charge of PaymentIntent `intent` as localstripe holds it now.
 async fn charge_of(intent: &str) -> Value {
@@ -71,16 +82,7 @@ async fn a_refund_made_at_stripe_is_recorded_once_per_total_and_announced_with_w
         )
         .await;
     assert_eq!(endpoint.status, 200, "{}", endpoint.text);
-    let customer = stripe_customer(&t, &account, &key, "4242424242424242").await;
-    let charged = t
-        .post(
-            "/api/v1/payments/charge",
-            &key,
-            json!({ "customerId": customer, "amount": 1500, "currency": "usd", "description": "Plan" }),
-        )
-        .await;
-    assert_eq!(charged.status, 200, "{}", charged.text);
-    let payment = charged.data()["id"].as_str().unwrap().to_owned();
+    let (customer, payment) = paid_through_stripe(&t, &account, &key).await;
     let intent = t.provider_reference(&account, &payment).await.unwrap();
     let invoices = t
         .get(&format!("/api/v1/invoices?customerId={customer}"), &key)
@@ -126,21 +128,21 @@ async fn a_refund_made_at_stripe_is_recorded_once_per_total_and_announced_with_w
     stripe(
         "POST",
         "/v1/refunds",
-        &[("payment_intent", &intent), ("amount", "1000")],
+        &[("payment_intent", &intent), ("amount", "2000")],
     )
     .await;
     let fully = charge_of(&intent).await;
-    assert_eq!(fully["amount_refunded"], 1500);
+    assert_eq!(fully["amount_refunded"], 2500);
     assert_eq!(
         report(&t, "evt_refund_2", &fully).await.data()["outcome"],
         "recorded"
     );
     let late = report(&t, "evt_refund_1", &partly).await;
 
-    // THEN the merchant hears of the $10.00 it added, and of nothing else
+    // THEN the merchant hears of the $20.00 it added, and of nothing else
     assert_eq!(late.data()["outcome"], "already_recorded");
     let heard = next_event(&mut receiving).await;
-    assert_eq!(heard["data"]["refundAmount"], 1000);
+    assert_eq!(heard["data"]["refundAmount"], 2000);
     assert!(
         receiving.drain(Duration::from_secs(3)).await.is_empty(),
         "one event per larger total"
@@ -154,7 +156,7 @@ async fn a_refund_made_at_stripe_is_recorded_once_per_total_and_announced_with_w
             stored["amountRefunded"].as_n().unwrap().as_str(),
             stored["lastRefundAmount"].as_n().unwrap().as_str()
         ),
-        ("1500", "1000")
+        ("2500", "2000")
     );
 }
 
@@ -163,16 +165,7 @@ async fn a_refund_of_money_that_is_not_a_recorded_payment_records_nothing() {
     let t = TestApp::with_stripe(None).await;
     let (account, key) = t.account(Mode::Live).await;
     // GIVEN a live charge paid through Stripe, and one whose request died (`processing`)
-    let customer = stripe_customer(&t, &account, &key, "4242424242424242").await;
-    let charged = t
-        .post(
-            "/api/v1/payments/charge",
-            &key,
-            json!({ "customerId": customer, "amount": 1500, "currency": "usd", "description": "Plan" }),
-        )
-        .await;
-    assert_eq!(charged.status, 200, "{}", charged.text);
-    let paid = charged.data()["id"].as_str().unwrap().to_owned();
+    let (_, paid) = paid_through_stripe(&t, &account, &key).await;
     let processing = crate::stripe_events::processing_charge(&t, &account, &key).await;
 
     // WHEN refunds are reported of a PaymentIntent with no metadata of ours, of another
