@@ -78,7 +78,9 @@ register_stripe_endpoint() { # <name> <signing secret>
   curl -fsS -X POST "http://127.0.0.1:$STRIPE_PORT/_config/webhooks/$1" \
     --data-urlencode "url=$PUBLIC_BASE_URL/stripe/webhook" --data-urlencode "secret=$2" \
     -d 'events[]=payment_intent.succeeded' -d 'events[]=payment_intent.payment_failed' \
-    -d 'events[]=charge.refunded' \
+    -d 'events[]=charge.refunded' -d 'events[]=charge.dispute.created' \
+    -d 'events[]=charge.dispute.updated' -d 'events[]=charge.dispute.funds_withdrawn' \
+    -d 'events[]=charge.dispute.closed' \
     || die "localstripe refused the webhook registration"
 }
 register_stripe_endpoint commet-local "$STRIPE_WEBHOOK_SECRET"

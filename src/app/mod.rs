@@ -6,6 +6,7 @@ mod cache;
 mod charges;
 mod config;
 mod deliveries;
+mod disputes;
 mod faults;
 mod keys;
 mod link_checks;
@@ -39,7 +40,7 @@ pub use link_checks::LinkCheckReport;
 pub use links::{LinkCompleted, PaidAttempt, payer_email};
 pub use provider_customers::Synced;
 pub use receipts::ReceiptReport;
-pub use refunds::RefundReported;
+pub use stripe::ReportRecorded;
 use stripe::StripeMode;
 
 /// How long a container keeps a link's account: the pair never changes, so this bounds only

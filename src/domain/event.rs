@@ -120,10 +120,12 @@ fn payment_events(old: Option<&Payment>, new: &Payment) -> Vec<EventType> {
     if let Some(old) = old
         && old.status == new.status
     {
-        return match new.refunded_total() > old.refunded_total() {
-            true => vec![EventType::PaymentRefunded],
-            false => Vec::new(),
-        };
+        let mut events = Vec::new();
+        if new.refunded_total() > old.refunded_total() {
+            events.push(EventType::PaymentRefunded);
+        }
+        events.extend(dispute_events(old, new));
+        return events;
     }
     let link = new.kind == PaymentKind::Link;
     match new.status {
@@ -139,6 +141,20 @@ fn payment_events(old: Option<&Payment>, new: &Payment) -> Vec<EventType> {
         PaymentStatus::Canceled if link => vec![EventType::PaymentLinkCanceled],
         _ => Vec::new(),
     }
+}
+
+/// A dispute opened, and closed: a closed one first heard of is both.
+fn dispute_events(old: &Payment, new: &Payment) -> Vec<EventType> {
+    let stage = |payment: &Payment| payment.dispute.as_ref().map_or(0, |d| d.status.stage());
+    let (before, after) = (stage(old), stage(new));
+    let mut events = Vec::new();
+    if before == 0 && after > 0 {
+        events.push(EventType::PaymentDisputed);
+    }
+    if before < 2 && after == 2 {
+        events.push(EventType::PaymentDisputeResolved);
+    }
+    events
 }
 
 fn customer_events(old: Option<&Customer>, new: &Customer) -> Vec<EventType> {
@@ -333,6 +349,47 @@ mod tests {
                 .is_empty(),
             "the same total again"
         );
+    }
+
+    #[test]
+    fn a_dispute_is_announced_when_opened_and_when_closed() {
+        use crate::domain::dispute::DisputeReport;
+        use crate::domain::payment::{Dispute, DisputeStatus};
+        let paid = Payment {
+            provider_reference: Some("pi_1".into()),
+            ..payment(PaymentKind::Charge, PaymentStatus::Succeeded)
+        };
+        let report = |status| DisputeReport {
+            reference: "pi_1".into(),
+            currency: paid.currency,
+            dispute: Dispute {
+                id: "dp_1".into(),
+                amount: 2500,
+                reason: None,
+                status,
+            },
+        };
+        let at = Timestamp::parse("2026-01-02T00:00:00.000Z").unwrap();
+        let open = paid.with_dispute(&report(DisputeStatus::Open), at).unwrap();
+        let won = open.with_dispute(&report(DisputeStatus::Won), at).unwrap();
+        let closed_at_once = paid.with_dispute(&report(DisputeStatus::Lost), at).unwrap();
+        let events = |old: &Payment, new: &Payment| {
+            change(
+                Some(Subject::Payment(old.clone())),
+                Subject::Payment(new.clone()),
+            )
+            .events()
+        };
+        assert_eq!(events(&paid, &open), [EventType::PaymentDisputed]);
+        assert_eq!(events(&open, &won), [EventType::PaymentDisputeResolved]);
+        assert_eq!(
+            events(&paid, &closed_at_once),
+            [
+                EventType::PaymentDisputed,
+                EventType::PaymentDisputeResolved
+            ]
+        );
+        assert!(events(&won, &won).is_empty());
     }
 
     #[test]

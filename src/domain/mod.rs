@@ -9,6 +9,7 @@ pub mod address;
 pub mod card;
 pub mod customer;
 pub mod delivery;
+pub mod dispute;
 pub mod download;
 pub mod event;
 pub mod idempotency;

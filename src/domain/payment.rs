@@ -128,6 +128,9 @@ pub struct Payment {
     pub open_references: Vec<String>,
     /// What the provider has returned to the payer (refunds made at Stripe), once any.
     pub refunds: Option<Refunds>,
+    /// The cardholder's dispute (chargeback) of the payment's charge, once the provider reports
+    /// one (the rules in `dispute`).
+    pub dispute: Option<Dispute>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
@@ -142,6 +145,23 @@ pub struct Refunds {
     /// The latest refund recorded: what the last report added (`payment.refunded`'s
     /// `refundAmount`).
     pub last: u64,
+}
+
+wire_enum!(
+    /// Where a dispute stands: open until the provider closes it won or lost.
+    DisputeStatus { Open => "open", Won => "won", Lost => "lost" }
+);
+
+/// A dispute (chargeback) of a payment's charge, as its provider last reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispute {
+    /// The provider's id for it (Stripe's `dp_…`).
+    pub id: String,
+    /// The contested amount, in minor units of the payment's currency.
+    pub amount: u64,
+    /// The provider's reason code (`fraudulent`, `product_not_received`, …), if it gives one.
+    pub reason: Option<String>,
+    pub status: DisputeStatus,
 }
 
 /// A provider's reason for refusing an attempt: a stable code and a sentence for people.
@@ -223,6 +243,7 @@ impl Payment {
             unsettled_since: None,
             open_references: Vec::new(),
             refunds: None,
+            dispute: None,
             created_at: now,
             updated_at: now,
             livemode: route.livemode,
@@ -261,6 +282,7 @@ impl Payment {
             unsettled_since: None,
             open_references: Vec::new(),
             refunds: None,
+            dispute: None,
             created_at: now,
             updated_at: now,
             livemode: route.livemode,

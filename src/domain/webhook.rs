@@ -26,6 +26,8 @@ wire_enum!(
         PaymentReceived => "payment.received",
         PaymentFailed => "payment.failed",
         PaymentRefunded => "payment.refunded",
+        PaymentDisputed => "payment.disputed",
+        PaymentDisputeResolved => "payment.dispute_resolved",
         InvoiceCreated => "invoice.created",
         InvoiceVoided => "invoice.voided",
         PaymentMethodAttached => "payment_method.attached",

@@ -1,22 +1,21 @@
 //! `POST /stripe/webhook`: Stripe's events about the PaymentIntents our payments made, and the
-//! refunds of their charges. The signature is checked on the raw body before anything in it is
-//! read; an off-session charge's outcome, or a link's paid attempt, is then recorded through the
-//! same completion as every other path, so the event, the request or page that made it, a retry
-//! and the reconciler race safely: one records it. A refund's running total is recorded when it
-//! grows. Everything else is acknowledged and ignored, as Stripe expects.
+//! refunds and disputes of their charges. The signature is checked on the raw body before
+//! anything in it is read; an off-session charge's outcome, or a link's paid attempt, is then
+//! recorded through the same completion as every other path, so the event, the request or page
+//! that made it, a retry and the reconciler race safely: one records it. A refund's running
+//! total is recorded when it grows, a dispute when it moves forward. Everything else is
+//! acknowledged and ignored, as Stripe expects.
 
 use lambda_http::Request;
 use serde::Serialize;
 
-use crate::app::{App, RefundReported, Reported, StripeOrigin};
+use crate::app::{App, ReportRecorded, Reported, StripeOrigin};
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
 use crate::http::request::body_bytes;
 use crate::http::{ApiError, ApiResponse};
-use crate::provider::stripe_events::{
-    IntentEvent, RefundEvent, StripeEvent, parse_event, verify_with_any,
-};
+use crate::provider::stripe_events::{IntentEvent, StripeEvent, parse_event, verify_with_any};
 
 /// The answer Stripe gets (it reads only the status).
 #[derive(Serialize)]
@@ -70,7 +69,14 @@ pub async fn receive(
             "ignored"
         }
         StripeEvent::Intent(event) => record(app, event, livemode).await?,
-        StripeEvent::Refund(event) => record_refund(app, event, livemode).await?,
+        StripeEvent::Refund(event) => {
+            let recorded = app.record_reported_refund(&event, livemode).await?;
+            report_outcome(recorded, &event.id, &event.payment_intent, livemode)?
+        }
+        StripeEvent::Dispute(event) => {
+            let recorded = app.record_reported_dispute(&event, livemode).await?;
+            report_outcome(recorded, &event.id, &event.payment_intent, livemode)?
+        }
     };
     ApiResponse::object(
         version,
@@ -111,29 +117,29 @@ async fn record(app: &App, event: IntentEvent, livemode: bool) -> Result<&'stati
     Ok(outcome)
 }
 
-/// A refunded charge's total, for the payment whose PaymentIntent made the charge. One whose
-/// payment is not recorded yet is refused (503), so that Stripe sends it again after the
-/// payment's own event.
-async fn record_refund(
-    app: &App,
-    event: RefundEvent,
+/// A refund's or a dispute's report, as Stripe is answered. One about a payment whose outcome
+/// is not recorded yet is refused (503), so that Stripe sends it again after the payment's own
+/// event.
+fn report_outcome(
+    recorded: ReportRecorded,
+    event: &str,
+    intent: &str,
     livemode: bool,
 ) -> Result<&'static str, ApiError> {
-    let outcome = match app.record_reported_refund(&event, livemode).await? {
-        RefundReported::Recorded { payment, refunded } => {
-            tracing::info!(event = %event.id, livemode, payment = %payment, refunded, "Stripe refund recorded");
+    Ok(match recorded {
+        ReportRecorded::Recorded(payment) => {
+            tracing::info!(event, livemode, payment = %payment, "Stripe report recorded");
             "recorded"
         }
-        RefundReported::AlreadyRecorded => "already_recorded",
-        RefundReported::NotSettledYet => {
+        ReportRecorded::AlreadyRecorded => "already_recorded",
+        ReportRecorded::NotSettledYet => {
             return Err(ApiError::Unavailable(
-                "the refunded payment's outcome is not recorded yet".into(),
+                "the payment's outcome is not recorded yet".into(),
             ));
         }
-        RefundReported::Ignored(why) => {
-            tracing::info!(event = %event.id, livemode, intent = %event.payment_intent, why, "Stripe refund ignored");
+        ReportRecorded::Ignored(why) => {
+            tracing::info!(event, livemode, intent, why, "Stripe report ignored");
             "ignored"
         }
-    };
-    Ok(outcome)
+    })
 }

@@ -185,11 +185,14 @@ fn payment_data(
     let failure_message = payment.failure.as_ref().map(|f| f.message.as_str());
     let method = payment.card.as_ref().map(|_| "card");
     let mut data = Map::new();
-    // Commet's payment.refunded has no paymentContext (its schema admits no other field).
+    // Commet's refund and dispute events have no paymentContext (their schemas admit no other
+    // field).
     let contextless = [
         EventType::PaymentLinkCreated,
         EventType::PaymentLinkCanceled,
         EventType::PaymentRefunded,
+        EventType::PaymentDisputed,
+        EventType::PaymentDisputeResolved,
     ];
     if !contextless.contains(&event) && version >= ApiVersion::V2026_08_27 {
         data.insert(
@@ -226,6 +229,25 @@ fn payment_data(
             "refundAmount": payment.refunds.map_or(0, |refunds| refunds.last),
             "currency": payment.currency.code(),
         }),
+        EventType::PaymentDisputed | EventType::PaymentDisputeResolved => {
+            let dispute = payment.dispute.as_ref();
+            let mut fields = json!({
+                "paymentTransactionId": null,
+                "provider": payment.provider.as_str(),
+                "paymentLinkId": link_id(payment),
+                "invoiceId": invoice_id,
+                "invoiceNumber": invoice_number,
+                "customerId": customer_id,
+                "subscriptionId": null,
+                "disputeAmount": dispute.map_or(0, |d| d.amount),
+                "currency": payment.currency.code(),
+                "disputeReason": dispute.and_then(|d| d.reason.as_deref()),
+            });
+            if event == EventType::PaymentDisputeResolved {
+                fields["outcome"] = json!(dispute.map(|d| d.status.as_str()));
+            }
+            fields
+        }
         EventType::PaymentFailed => json!({
             "invoiceId": invoice_id,
             "invoiceNumber": invoice_number,

@@ -6,6 +6,7 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use super::stripe::{ACCOUNT_ID_METADATA, PAYMENT_ID_METADATA};
+use crate::domain::payment::DisputeStatus;
 
 /// How far a signature's timestamp may be from now: Stripe's libraries' default, which bounds
 /// how long a captured event can be replayed.
@@ -94,8 +95,26 @@ pub enum StripeEvent {
     /// `charge.refunded` of a charge a PaymentIntent made: a refund, made anywhere (Stripe's
     /// dashboard), of a charge that may be one of our payments.
     Refund(RefundEvent),
+    /// `charge.dispute.*` of a dispute (not an inquiry) of a charge a PaymentIntent made.
+    Dispute(DisputeEvent),
     /// Anything else: acknowledged and ignored.
     Ignored { id: String, kind: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisputeEvent {
+    pub id: String,
+    pub livemode: bool,
+    /// The connected account it happened on (Stripe Connect), if any.
+    pub stripe_account: Option<String>,
+    /// The PaymentIntent of the disputed charge.
+    pub payment_intent: String,
+    pub dispute_id: String,
+    /// The contested amount, in Stripe's units of `currency`.
+    pub amount: u64,
+    pub currency: String,
+    pub reason: Option<String>,
+    pub status: DisputeStatus,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +147,52 @@ pub struct IntentEvent {
 
 const HANDLED: [&str; 2] = ["payment_intent.succeeded", "payment_intent.payment_failed"];
 const REFUNDED: &str = "charge.refunded";
+/// Every event a dispute's status may change by (an inquiry becomes a dispute by an update).
+const DISPUTED: [&str; 4] = [
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.closed",
+];
+
+/// Where a Stripe dispute stands, as ours; `None` for an inquiry (`warning_*`: no money is
+/// withdrawn, no chargeback) or a status this service does not know.
+fn dispute_status(status: &str) -> Option<DisputeStatus> {
+    match status {
+        "needs_response" | "under_review" => Some(DisputeStatus::Open),
+        "won" => Some(DisputeStatus::Won),
+        "lost" => Some(DisputeStatus::Lost),
+        _ => None,
+    }
+}
+
+fn dispute_event(id: &str, kind: &str, event: &Value, dispute: &Value) -> StripeEvent {
+    match (
+        dispute["payment_intent"].as_str(),
+        dispute["id"].as_str(),
+        dispute["amount"].as_u64(),
+        dispute["currency"].as_str(),
+        dispute["status"].as_str().and_then(dispute_status),
+    ) {
+        (Some(intent), Some(dispute_id), Some(amount), Some(currency), Some(status)) => {
+            StripeEvent::Dispute(DisputeEvent {
+                id: id.to_owned(),
+                livemode: event["livemode"].as_bool().unwrap_or(false),
+                stripe_account: event["account"].as_str().map(str::to_owned),
+                payment_intent: intent.to_owned(),
+                dispute_id: dispute_id.to_owned(),
+                amount,
+                currency: currency.to_owned(),
+                reason: dispute["reason"].as_str().map(str::to_owned),
+                status,
+            })
+        }
+        _ => StripeEvent::Ignored {
+            id: id.to_owned(),
+            kind: kind.to_owned(),
+        },
+    }
+}
 
 fn refund_event(id: &str, kind: &str, event: &Value, charge: &Value) -> StripeEvent {
     match (
@@ -160,6 +225,9 @@ pub fn parse_event(body: &[u8]) -> Result<StripeEvent, &'static str> {
     let object = &event["data"]["object"];
     if kind == REFUNDED && object["object"] == "charge" {
         return Ok(refund_event(id, kind, &event, object));
+    }
+    if DISPUTED.contains(&kind) && object["object"] == "dispute" {
+        return Ok(dispute_event(id, kind, &event, object));
     }
     let intent = object;
     let metadata = &intent["metadata"];
@@ -368,6 +436,69 @@ mod tests {
             parse_event(&refund_event(without_intent)).unwrap(),
             StripeEvent::Ignored { .. }
         ));
+    }
+
+    fn dispute_event_of(kind: &str, status: &str) -> Vec<u8> {
+        // As Stripe's API reference shows a Dispute (recorded), trimmed.
+        serde_json::to_vec(&json!({
+            "id": "evt_1Dispute", "object": "event", "api_version": "2024-06-20",
+            "created": 1686089970, "livemode": true, "type": kind,
+            "account": "acct_1032D82eZvKYlo2C",
+            "data": {"object": {"id": "dp_1MtJUT2eZvKYlo2CNaw2HvEv", "object": "dispute",
+                "amount": 1000, "charge": "ch_1AZtxr2eZvKYlo2CJDX8whov", "currency": "usd",
+                "payment_intent": "pi_1AZtxr2eZvKYlo2C", "reason": "general", "status": status}}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_dispute_is_open_until_won_or_lost_and_an_inquiry_is_none() {
+        for (kind, status, expected) in [
+            (
+                "charge.dispute.created",
+                "needs_response",
+                DisputeStatus::Open,
+            ),
+            (
+                "charge.dispute.updated",
+                "under_review",
+                DisputeStatus::Open,
+            ),
+            (
+                "charge.dispute.funds_withdrawn",
+                "needs_response",
+                DisputeStatus::Open,
+            ),
+            ("charge.dispute.closed", "won", DisputeStatus::Won),
+            ("charge.dispute.closed", "lost", DisputeStatus::Lost),
+        ] {
+            let StripeEvent::Dispute(event) = parse_event(&dispute_event_of(kind, status)).unwrap()
+            else {
+                panic!("a dispute event: {kind} {status}");
+            };
+            assert_eq!(event.status, expected);
+            assert_eq!(event.payment_intent, "pi_1AZtxr2eZvKYlo2C");
+            assert_eq!(event.dispute_id, "dp_1MtJUT2eZvKYlo2CNaw2HvEv");
+            assert_eq!((event.amount, event.currency.as_str()), (1000, "usd"));
+            assert_eq!(event.reason.as_deref(), Some("general"));
+            assert_eq!(
+                event.stripe_account.as_deref(),
+                Some("acct_1032D82eZvKYlo2C")
+            );
+        }
+        for (kind, status) in [
+            ("charge.dispute.created", "warning_needs_response"),
+            ("charge.dispute.closed", "warning_closed"),
+            ("charge.dispute.funds_reinstated", "won"),
+        ] {
+            assert!(
+                matches!(
+                    parse_event(&dispute_event_of(kind, status)).unwrap(),
+                    StripeEvent::Ignored { .. }
+                ),
+                "{kind} {status}"
+            );
+        }
     }
 
     #[test]

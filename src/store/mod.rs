@@ -60,7 +60,7 @@ pub use idempotency::{
 pub use invoices::SetInvoiceStatus;
 pub use item_size::item_size;
 pub use links::{Attempt, BeginAttempt, STALE_ATTEMPT_SECONDS, Unpaid};
-pub use payments::{CancelOutcome, InsertPaymentOutcome, RefundOutcome};
+pub use payments::{CancelOutcome, InsertPaymentOutcome, ReportOutcome};
 pub use receipts::{InvoiceMail, ReceiptSources};
 pub use stream_reader::StreamReader;
 pub use webhooks::InsertWebhookOutcome;

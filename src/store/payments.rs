@@ -7,6 +7,7 @@ use super::schema;
 use super::write::{Companion, Condition, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, rules};
 use crate::domain::account::Account;
+use crate::domain::dispute::DisputeReport;
 use crate::domain::ids::{AccountId, CustomerId, PaymentId};
 use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::payment::{CancelDecision, Payment, PaymentKind};
@@ -20,12 +21,23 @@ pub enum InsertPaymentOutcome {
     CustomerMissing,
 }
 
+/// What recording a provider's report (a refund, a dispute) did.
 #[derive(Debug)]
-pub enum RefundOutcome {
+pub enum ReportOutcome {
     Recorded(Payment),
-    /// Nothing changed: the payment as it is, for `Payment::refund_decision` to say why.
+    /// Nothing changed: the payment as it is, for the domain's decision to say why.
     Refused(Payment),
     NotFound,
+}
+
+impl From<Updated<Payment>> for ReportOutcome {
+    fn from(updated: Updated<Payment>) -> Self {
+        match updated {
+            Updated::Applied(payment) => ReportOutcome::Recorded(payment),
+            Updated::Refused(Some(payment)) => ReportOutcome::Refused(payment),
+            Updated::Refused(None) => ReportOutcome::NotFound,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -189,7 +201,7 @@ impl Store {
         id: &PaymentId,
         report: &RefundReport,
         now: Timestamp,
-    ) -> Result<RefundOutcome, StoreError> {
+    ) -> Result<ReportOutcome, StoreError> {
         let updated = self
             .update(
                 payment_key(account, id),
@@ -199,11 +211,28 @@ impl Store {
                 None,
             )
             .await?;
-        Ok(match updated {
-            Updated::Applied(payment) => RefundOutcome::Recorded(payment),
-            Updated::Refused(Some(payment)) => RefundOutcome::Refused(payment),
-            Updated::Refused(None) => RefundOutcome::NotFound,
-        })
+        Ok(ReportOutcome::from(updated))
+    }
+
+    /// Records a dispute the provider reported (`rules::record_dispute`): ONE conditional
+    /// UpdateItem; when refused, the payment as it was comes back with the refusal.
+    pub async fn record_dispute(
+        &self,
+        account: &AccountId,
+        id: &PaymentId,
+        report: &DisputeReport,
+        now: Timestamp,
+    ) -> Result<ReportOutcome, StoreError> {
+        let updated = self
+            .update(
+                payment_key(account, id),
+                rules::record_dispute(report, now),
+                payment_from,
+                |payment| payment.with_dispute(report, now),
+                None,
+            )
+            .await?;
+        Ok(ReportOutcome::from(updated))
     }
 }
 

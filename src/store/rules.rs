@@ -8,10 +8,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::items::check_due_key;
 use super::keys;
 use super::write::{Bind, Condition, ConditionalUpdate};
+use crate::domain::dispute::DisputeReport;
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
 use crate::domain::mail_cap::{MailCap, MailHour};
-use crate::domain::payment::{CardSummary, Failure, Payment, PaymentStatus};
+use crate::domain::payment::{CardSummary, DisputeStatus, Failure, Payment, PaymentStatus};
 use crate::domain::refund::RefundReport;
 use crate::domain::send_pace::SendPace;
 use crate::domain::text::Email;
@@ -62,6 +63,62 @@ pub(crate) fn record_refund(report: &RefundReport, now: Timestamp) -> Conditiona
     .number(":zero", 0)
     .text(":now", now.to_string())
     .number(":one", 1)
+}
+
+/// Record a dispute the provider reported (`Payment::dispute_decision`): only on a payment of
+/// `Payment::DISPUTABLE` status made by the reported provider payment, in its currency, for no
+/// more than was paid; a new dispute only where none is recorded, a closed one also over the
+/// same dispute recorded open.
+pub(crate) fn record_dispute(report: &DisputeReport, now: Timestamp) -> ConditionalUpdate {
+    let dispute = &report.dispute;
+    let reason = match dispute.reason {
+        Some(_) => "SET #reason = :reason,",
+        None => "REMOVE #reason SET",
+    };
+    let further = match dispute.status {
+        DisputeStatus::Open => "attribute_not_exists(#disputeId)",
+        DisputeStatus::Won | DisputeStatus::Lost => {
+            "(attribute_not_exists(#disputeId) OR (#disputeId = :id AND #disputeStatus = :open))"
+        }
+    };
+    let change = ConditionalUpdate::new(
+        format!(
+            "{reason} #disputeId = :id, #disputeAmount = :amount, #disputeStatus = :disputeStatus, \
+             #updatedAt = :now ADD #version :one"
+        ),
+        format!(
+            "attribute_exists(pk) AND #status = :disputable AND #reference = :reference \
+             AND #currency = :currency AND :amount <= #amountTotal AND {further}"
+        ),
+    )
+    .name("#reason", "disputeReason")
+    .name("#disputeId", "disputeId")
+    .name("#disputeAmount", "disputeAmount")
+    .name("#disputeStatus", "disputeStatus")
+    .name("#updatedAt", "updatedAt")
+    .name("#version", "version")
+    .name("#status", "status")
+    .name("#reference", "providerReference")
+    .name("#currency", "currency")
+    .name("#amountTotal", "amountTotal")
+    .text(":id", dispute.id.as_str())
+    .number(":amount", dispute.amount)
+    .text(":disputeStatus", dispute.status.as_str())
+    .text(":disputable", Payment::DISPUTABLE.as_str())
+    .text(":reference", report.reference.as_str())
+    .text(":currency", report.currency.code())
+    .text(":now", now.to_string())
+    .number(":one", 1);
+    let change = match &dispute.reason {
+        Some(reason) => change.text(":reason", reason.as_str()),
+        None => change,
+    };
+    match dispute.status {
+        DisputeStatus::Open => change,
+        DisputeStatus::Won | DisputeStatus::Lost => {
+            change.text(":open", DisputeStatus::Open.as_str())
+        }
+    }
 }
 
 /// Settle an invoice by hand: only from `Invoice::SETTLEABLE`. The invoice moves to its new

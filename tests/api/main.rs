@@ -36,6 +36,7 @@ mod send_pace;
 mod store;
 mod stripe;
 mod stripe_customers;
+mod stripe_disputes;
 mod stripe_events;
 mod stripe_refunds;
 mod stripe_routes;

@@ -28,7 +28,7 @@ const DOCUMENTED: [&str; 9] = [
 ];
 
 /// A live charge of $25.00 paid through Stripe (localstripe): its customer and payment.
-async fn paid_through_stripe(t: &TestApp, account: &Account, key: &str) -> (String, String) {
+pub async fn paid_through_stripe(t: &TestApp, account: &Account, key: &str) -> (String, String) {
     let customer = stripe_customer(t, account, key, "4242424242424242").await;
     let charged = t
         .post("/api/v1/payments/charge", key, charge_body(&customer))
@@ -47,9 +47,14 @@ async fn charge_of(intent: &str) -> Value {
 
 /// Stripe's `charge.refunded` about `charge`, signed by the live endpoint's secret.
 async fn report(t: &TestApp, id: &str, charge: &Value) -> TestResponse {
+    live_event(t, id, "charge.refunded", charge).await
+}
+
+/// Stripe's event `kind` with id `id` about `object`, signed by the live endpoint's secret.
+pub async fn live_event(t: &TestApp, id: &str, kind: &str, object: &Value) -> TestResponse {
     let body = json!({
-        "id": id, "object": "event", "type": "charge.refunded", "livemode": true,
-        "created": now(), "api_version": "2024-06-20", "data": {"object": charge}
+        "id": id, "object": "event", "type": kind, "livemode": true,
+        "created": now(), "api_version": "2024-06-20", "data": {"object": object}
     })
     .to_string();
     let signed = signature(STRIPE_WEBHOOK_SECRET, now(), &body);
@@ -57,7 +62,7 @@ async fn report(t: &TestApp, id: &str, charge: &Value) -> TestResponse {
 }
 
 /// The next delivery's body (the test failing after 30 s).
-async fn next_event(receiving: &mut Receiver) -> Value {
+pub async fn next_event(receiving: &mut Receiver) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     let left = deadline.saturating_duration_since(Instant::now());
     receiving
@@ -198,7 +203,7 @@ async fn a_refund_of_money_that_is_not_a_recorded_payment_records_nothing() {
 }
 
 /// A PaymentIntent for $15.00 made straight at Stripe with `metadata`, paid and refunded in full.
-async fn refunded_intent(metadata: &[(&str, &str)]) -> String {
+pub async fn refunded_intent(metadata: &[(&str, &str)]) -> String {
     let mut form = vec![
         ("amount", "1500"),
         ("currency", "usd"),

@@ -7,7 +7,8 @@ use super::{StoreError, keys, sort_key, stored, stored_opt};
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId, StripeAccountId};
 use crate::domain::money::{Amounts, Currency};
 use crate::domain::payment::{
-    CardSummary, Failure, Payment, PaymentKind, PaymentStatus, Provider, Refunds,
+    CardSummary, Dispute, DisputeStatus, Failure, Payment, PaymentKind, PaymentStatus, Provider,
+    Refunds,
 };
 use crate::domain::text::{Description, Metadata, SuccessUrl};
 use crate::domain::time::Timestamp;
@@ -76,6 +77,16 @@ pub(crate) struct PaymentItem {
     pub amount_refunded: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_refund_amount: Option<u64>,
+    /// The provider's dispute of the charge: its id, amount, reason and status (all but the
+    /// reason, or none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute_amount: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute_status: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub livemode: bool,
@@ -139,6 +150,13 @@ impl PaymentItem {
             open_references: Vec::new(),
             amount_refunded: payment.refunds.map(|refunds| refunds.total),
             last_refund_amount: payment.refunds.map(|refunds| refunds.last),
+            dispute_id: payment.dispute.as_ref().map(|d| d.id.clone()),
+            dispute_amount: payment.dispute.as_ref().map(|d| d.amount),
+            dispute_reason: payment.dispute.as_ref().and_then(|d| d.reason.clone()),
+            dispute_status: payment
+                .dispute
+                .as_ref()
+                .map(|d| d.status.as_str().to_owned()),
             created_at: payment.created_at.to_string(),
             updated_at: payment.updated_at.to_string(),
             livemode: payment.livemode,
@@ -173,6 +191,21 @@ impl PaymentItem {
             _ => {
                 return Err(StoreError::corrupt(format!(
                     "payment {} refunds do not add up",
+                    self.id
+                )));
+            }
+        };
+        let dispute = match (self.dispute_id, self.dispute_amount, self.dispute_status) {
+            (None, None, None) => None,
+            (Some(id), Some(amount), Some(status)) => Some(Dispute {
+                id,
+                amount,
+                reason: self.dispute_reason,
+                status: stored("disputeStatus", DisputeStatus::parse(&status))?,
+            }),
+            _ => {
+                return Err(StoreError::corrupt(format!(
+                    "payment {} has part of a dispute",
                     self.id
                 )));
             }
@@ -213,6 +246,7 @@ impl PaymentItem {
             )?,
             open_references: self.open_references,
             refunds,
+            dispute,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
             updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
             livemode: self.livemode,
@@ -266,6 +300,12 @@ mod tests {
         payment.refunds = Some(Refunds {
             total: 700,
             last: 200,
+        });
+        payment.dispute = Some(Dispute {
+            id: "dp_1".into(),
+            amount: 2500,
+            reason: Some("fraudulent".into()),
+            status: DisputeStatus::Open,
         });
         payment
     }

@@ -1,0 +1,146 @@
+//! Disputes (chargebacks) of charges made through Stripe: `charge.dispute.*`. The charge and its
+//! PaymentIntent are real at localstripe, which has no disputes: the Dispute each event carries
+//! is Stripe's documented object (a recorded shape), signed here as Stripe signs. The merchant
+//! hears `payment.disputed` once and `payment.dispute_resolved` once, through the relay.
+
+use std::time::Duration;
+
+use commet_payments::domain::account::Mode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, stream_relay};
+use crate::receiver::{Answer, receiver};
+use crate::stripe_refunds::{live_event, next_event, paid_through_stripe};
+
+/// `payment.disputed`'s `data`, exactly as Commet documents it (PyPI `commet-sdk` 9.7.0,
+/// `commet/docs/webhooks.openapi.json`: no other field admitted); `payment.dispute_resolved`
+/// adds `outcome`.
+const DOCUMENTED: [&str; 10] = [
+    "paymentTransactionId",
+    "provider",
+    "paymentLinkId",
+    "invoiceId",
+    "invoiceNumber",
+    "customerId",
+    "subscriptionId",
+    "disputeAmount",
+    "currency",
+    "disputeReason",
+];
+
+/// A Dispute as Stripe's API reference shows one, of PaymentIntent `intent`'s charge.
+fn dispute(intent: &str, status: &str) -> Value {
+    json!({
+        "id": "dp_1MtJUT2eZvKYlo2CNaw2HvEv", "object": "dispute", "amount": 2500,
+        "balance_transactions": [], "charge": "ch_1MtJUT2eZvKYlo2C", "created": 1680651737,
+        "currency": "usd", "evidence_details": {"due_by": 1682294399, "has_evidence": false,
+        "past_due": false, "submission_count": 0}, "is_charge_refundable": false,
+        "livemode": true, "metadata": {}, "payment_intent": intent, "reason": "fraudulent",
+        "status": status
+    })
+}
+
+fn fields(data: &Value) -> Vec<&str> {
+    let mut fields: Vec<&str> = data
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable();
+    fields
+}
+
+#[tokio::test]
+async fn a_dispute_is_announced_once_when_opened_and_once_when_closed() {
+    // GIVEN a live charge paid through Stripe, and an endpoint for both dispute events
+    let t = TestApp::with_stripe(None).await;
+    let (account, key) = t.account(Mode::Live).await;
+    stream_relay();
+    let mut receiving = receiver(&[Answer::Status(200)]).await;
+    let endpoint = t
+        .post(
+            "/api/v1/webhooks",
+            &key,
+            json!({ "url": receiving.url,
+                "events": ["payment.disputed", "payment.dispute_resolved"],
+                "apiVersion": "2026-08-27" }),
+        )
+        .await;
+    assert_eq!(endpoint.status, 200, "{}", endpoint.text);
+    let (customer, payment) = paid_through_stripe(&t, &account, &key).await;
+    let intent = t.provider_reference(&account, &payment).await.unwrap();
+
+    // WHEN an inquiry is opened, then a dispute, reported twice
+    let inquiry = dispute(&intent, "warning_needs_response");
+    let inquired = live_event(&t, "evt_inquiry", "charge.dispute.created", &inquiry).await;
+    let open = dispute(&intent, "needs_response");
+    let first = live_event(&t, "evt_dispute_1", "charge.dispute.created", &open).await;
+    let again = live_event(&t, "evt_dispute_1", "charge.dispute.created", &open).await;
+
+    // THEN the inquiry is ignored, the dispute recorded once, and the merchant hears of it
+    assert_eq!(inquired.data()["outcome"], "ignored", "{}", inquired.text);
+    assert_eq!(first.data()["outcome"], "recorded", "{}", first.text);
+    assert_eq!(again.data()["outcome"], "already_recorded");
+    let heard = next_event(&mut receiving).await;
+    assert_eq!(heard["event"], "payment.disputed");
+    let mut documented = DOCUMENTED.to_vec();
+    documented.sort_unstable();
+    assert_eq!(fields(&heard["data"]), documented);
+    assert_eq!(heard["data"]["disputeAmount"], 2500);
+    assert_eq!(heard["data"]["disputeReason"], "fraudulent");
+    assert_eq!(heard["data"]["customerId"], customer.as_str());
+    assert_eq!(heard["data"]["provider"], "stripe");
+
+    // AND WHEN it is closed lost, and the opening arrives again late
+    let lost = dispute(&intent, "lost");
+    let closed = live_event(&t, "evt_dispute_2", "charge.dispute.closed", &lost).await;
+    let late = live_event(&t, "evt_dispute_1", "charge.dispute.created", &open).await;
+
+    // THEN the merchant hears the outcome once, and nothing more; the payment reads as before
+    assert_eq!(closed.data()["outcome"], "recorded", "{}", closed.text);
+    assert_eq!(late.data()["outcome"], "already_recorded");
+    let heard = next_event(&mut receiving).await;
+    assert_eq!(heard["event"], "payment.dispute_resolved");
+    documented.push("outcome");
+    documented.sort_unstable();
+    assert_eq!(fields(&heard["data"]), documented);
+    assert_eq!(heard["data"]["outcome"], "lost");
+    assert!(
+        receiving.drain(Duration::from_secs(3)).await.is_empty(),
+        "each event once"
+    );
+    let read = t.get(&format!("/api/v1/payments/{payment}"), &key).await;
+    assert_eq!(read.data()["status"], "succeeded");
+    let stored = t.payment_item(&account.id, &payment).await;
+    assert_eq!(stored["disputeStatus"].as_s().unwrap(), "lost");
+}
+
+#[tokio::test]
+async fn a_dispute_of_money_that_is_not_the_payments_records_nothing() {
+    // GIVEN a live charge paid through Stripe, and a PaymentIntent made straight at Stripe
+    // whose metadata names it
+    let t = TestApp::with_stripe(None).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let (_, paid) = paid_through_stripe(&t, &account, &key).await;
+    let naming_paid = crate::stripe_refunds::refunded_intent(&[
+        ("metadata[commet_payment_id]", &paid),
+        ("metadata[commet_account_id]", account.id.as_str()),
+    ])
+    .await;
+
+    // WHEN a dispute of that other PaymentIntent's charge is reported
+    let answer = live_event(
+        &t,
+        "evt_dispute_other",
+        "charge.dispute.created",
+        &dispute(&naming_paid, "needs_response"),
+    )
+    .await;
+
+    // THEN it is acknowledged and ignored, and the payment records no dispute
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.data()["outcome"], "ignored");
+    let stored = t.payment_item(&account.id, &paid).await;
+    assert!(!stored.contains_key("disputeId"));
+}
