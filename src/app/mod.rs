@@ -3,17 +3,16 @@
 //! account a link belongs to).
 
 mod cache;
+mod charge_reports;
 mod charges;
 mod config;
 mod deliveries;
-mod disputes;
 mod faults;
 mod keys;
 mod link_checks;
 mod links;
 mod provider_customers;
 mod receipts;
-mod refunds;
 mod stripe;
 
 use std::future::Future;
@@ -28,6 +27,7 @@ use crate::domain::tax::TaxRates;
 use crate::store::{Store, StoreError};
 
 pub use cache::TtlCache;
+pub use charge_reports::ReportRecorded;
 pub use charges::{ReconcileReport, Reported, Settled, StripeOrigin};
 pub use config::{
     Config, ConfigError, DEFAULT_API_KEY_CACHE_TTL, STRIPE_API, STRIPE_JS, SecretSource,
@@ -40,7 +40,6 @@ pub use link_checks::LinkCheckReport;
 pub use links::{LinkCompleted, PaidAttempt, payer_email};
 pub use provider_customers::Synced;
 pub use receipts::ReceiptReport;
-pub use stripe::ReportRecorded;
 use stripe::StripeMode;
 
 /// How long a container keeps a link's account: the pair never changes, so this bounds only

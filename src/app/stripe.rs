@@ -6,10 +6,9 @@ use tokio::sync::OnceCell;
 use super::App;
 use super::config::{SecretSource, StripeConfig};
 use crate::domain::account::Principal;
-use crate::domain::ids::{AccountId, PaymentId, StripeAccountId};
 use crate::domain::payment::{Provider, Route};
 use crate::outbound::read_secret;
-use crate::provider::stripe::{ACCOUNT_ID_METADATA, PAYMENT_ID_METADATA, SecretKey};
+use crate::provider::stripe::SecretKey;
 use crate::provider::{
     LinkProvider, ProviderError, Sandbox, Selected, Stripe, StripeBrowser, StripeClient,
     StripeSettings,
@@ -48,19 +47,6 @@ impl StripeMode {
     }
 }
 
-/// What a provider's report about a payment's charge (a refund, a dispute) changed.
-#[derive(Debug)]
-pub enum ReportRecorded {
-    /// Recorded now, on this payment.
-    Recorded(PaymentId),
-    /// Recorded as far along already (the same event again, or an older one late).
-    AlreadyRecorded,
-    /// The payment's outcome is not recorded yet: the report must come again later.
-    NotSettledYet,
-    /// Nothing of ours to record, and why.
-    Ignored(&'static str),
-}
-
 /// A Stripe webhook signing secret, and whether it is the live endpoint's.
 pub struct WebhookSecret<'a> {
     pub secret: &'a SecretKey,
@@ -95,46 +81,6 @@ impl App {
             })
             .await?;
         Ok(Some(client.on(route.stripe_account.clone())))
-    }
-
-    /// Which of our payments the PaymentIntent `intent` says it made, read from Stripe in the
-    /// mode whose endpoint secret signed the event about it and on the connected account the
-    /// event names (a charge or a dispute does not carry the PaymentIntent's metadata); else
-    /// why none. What the metadata claims is only a lead: the write that follows holds only for
-    /// a payment recorded as paid by this very PaymentIntent.
-    pub(super) async fn payment_of_intent(
-        &self,
-        livemode: bool,
-        stripe_account: Option<&str>,
-        intent: &str,
-    ) -> Result<Result<(AccountId, PaymentId), &'static str>, ProviderError> {
-        let stripe_account = match stripe_account.map(StripeAccountId::parse) {
-            None => None,
-            Some(Ok(account)) => Some(account),
-            Some(Err(_)) => return Ok(Err("not a Stripe account id")),
-        };
-        let route = Route {
-            provider: Provider::Stripe,
-            stripe_account,
-            livemode,
-        };
-        let Some(stripe) = self.stripe_on(&route).await? else {
-            return Ok(Err("no Stripe keys for its mode here"));
-        };
-        let Some(intent) = stripe.intent(intent).await? else {
-            return Ok(Err("no such PaymentIntent"));
-        };
-        let metadata = &intent["metadata"];
-        let account = metadata[ACCOUNT_ID_METADATA]
-            .as_str()
-            .and_then(|id| AccountId::parse(id).ok());
-        let payment = metadata[PAYMENT_ID_METADATA]
-            .as_str()
-            .and_then(|id| PaymentId::parse(id).ok());
-        Ok(match (account, payment) {
-            (Some(account), Some(payment)) => Ok((account, payment)),
-            _ => Err("a PaymentIntent none of our payments made"),
-        })
     }
 
     /// The signing secrets Stripe's events are checked with (the live endpoint's, the test

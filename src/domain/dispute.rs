@@ -3,31 +3,15 @@
 //! closed won or lost; a report that would move it back (the same one again, an older one
 //! arriving late) changes nothing, and a closed dispute first heard of is recorded closed.
 
-use super::money::Currency;
-use super::payment::{Dispute, DisputeStatus, Payment, PaymentStatus};
+use super::charge_report::{ReportDecision, ReportedCharge};
+use super::payment::{Dispute, DisputeStatus, Payment};
 use super::time::Timestamp;
 
 /// What the provider says of a dispute of one of its payments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisputeReport {
-    /// The provider's payment it is about (Stripe's PaymentIntent `pi_…`).
-    pub reference: String,
-    pub currency: Currency,
+    pub charge: ReportedCharge,
     pub dispute: Dispute,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DisputeDecision {
-    /// The dispute is new here, or further along than recorded: record it.
-    Record,
-    /// Recorded as far along already.
-    AlreadyRecorded,
-    /// The payment's outcome is not recorded yet: the report is to be heard again later.
-    NotSettledYet,
-    /// Not about this payment's money as recorded (another provider payment, another currency,
-    /// more than was paid, a payment that never succeeded, another dispute than the one
-    /// recorded): nothing to record.
-    Unrelated,
 }
 
 impl DisputeStatus {
@@ -41,32 +25,25 @@ impl DisputeStatus {
 }
 
 impl Payment {
-    /// The one status a dispute is recorded in. The store's conditional write is built from it.
-    pub const DISPUTABLE: PaymentStatus = PaymentStatus::Succeeded;
-
-    pub fn dispute_decision(&self, report: &DisputeReport) -> DisputeDecision {
-        if self.status == PaymentStatus::Processing {
-            return DisputeDecision::NotSettledYet;
-        }
+    /// Another dispute than the one recorded is not recorded (a charge is disputed once).
+    pub fn dispute_decision(&self, report: &DisputeReport) -> ReportDecision {
         let reported = &report.dispute;
-        let ours = self.status == Self::DISPUTABLE
-            && self.provider_reference.as_deref() == Some(report.reference.as_str())
-            && self.currency == report.currency
-            && reported.amount <= self.amounts.total();
-        match (ours, &self.dispute) {
-            (false, _) => DisputeDecision::Unrelated,
-            (true, None) => DisputeDecision::Record,
-            (true, Some(recorded)) if recorded.id != reported.id => DisputeDecision::Unrelated,
-            (true, Some(recorded)) if recorded.status.stage() < reported.status.stage() => {
-                DisputeDecision::Record
+        if let Some(decision) = self.report_standing(&report.charge, reported.amount) {
+            return decision;
+        }
+        match &self.dispute {
+            None => ReportDecision::Record,
+            Some(recorded) if recorded.id != reported.id => ReportDecision::Unrelated,
+            Some(recorded) if recorded.status.stage() < reported.status.stage() => {
+                ReportDecision::Record
             }
-            (true, Some(_)) => DisputeDecision::AlreadyRecorded,
+            Some(_) => ReportDecision::AlreadyRecorded,
         }
     }
 
     /// The payment as recording `report` at `now` leaves it, if the rule lets it be recorded.
     pub fn with_dispute(&self, report: &DisputeReport, now: Timestamp) -> Option<Payment> {
-        (self.dispute_decision(report) == DisputeDecision::Record).then(|| Payment {
+        (self.dispute_decision(report) == ReportDecision::Record).then(|| Payment {
             dispute: Some(report.dispute.clone()),
             updated_at: now,
             ..self.clone()
@@ -77,6 +54,8 @@ impl Payment {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::money::Currency;
+    use crate::domain::payment::PaymentStatus;
     use crate::domain::payment::tests::link;
 
     fn paid() -> Payment {
@@ -89,8 +68,10 @@ mod tests {
 
     fn report(id: &str, status: DisputeStatus) -> DisputeReport {
         DisputeReport {
-            reference: "pi_1".into(),
-            currency: Currency::parse("usd").unwrap(),
+            charge: ReportedCharge {
+                reference: "pi_1".into(),
+                currency: Currency::parse("usd").unwrap(),
+            },
             dispute: Dispute {
                 id: id.into(),
                 amount: 2500,
@@ -116,13 +97,13 @@ mod tests {
         for late in [DisputeStatus::Open, DisputeStatus::Lost, DisputeStatus::Won] {
             assert_eq!(
                 lost.dispute_decision(&report("dp_1", late)),
-                DisputeDecision::AlreadyRecorded,
+                ReportDecision::AlreadyRecorded,
                 "{late:?}"
             );
         }
         assert_eq!(
             opened.dispute_decision(&report("dp_1", DisputeStatus::Open)),
-            DisputeDecision::AlreadyRecorded
+            ReportDecision::AlreadyRecorded
         );
     }
 
@@ -135,46 +116,19 @@ mod tests {
     }
 
     #[test]
-    fn a_report_not_about_the_recorded_money_is_unrelated() {
-        let payment = paid();
-        let mut other_intent = report("dp_1", DisputeStatus::Open);
-        other_intent.reference = "pi_2".into();
-        let mut other_currency = report("dp_1", DisputeStatus::Open);
-        other_currency.currency = Currency::parse("eur").unwrap();
-        let mut more_than_paid = report("dp_1", DisputeStatus::Open);
-        more_than_paid.dispute.amount = 2501;
-        for unrelated in [other_intent, other_currency, more_than_paid] {
-            assert_eq!(
-                payment.dispute_decision(&unrelated),
-                DisputeDecision::Unrelated,
-                "{unrelated:?}"
-            );
-        }
-        let disputed = payment
+    fn another_dispute_than_the_one_recorded_is_not_recorded() {
+        let disputed = paid()
             .with_dispute(&report("dp_1", DisputeStatus::Open), Timestamp::now())
             .unwrap();
         assert_eq!(
             disputed.dispute_decision(&report("dp_2", DisputeStatus::Lost)),
-            DisputeDecision::Unrelated
+            ReportDecision::Unrelated
         );
-        for status in [
-            PaymentStatus::Pending,
-            PaymentStatus::Failed,
-            PaymentStatus::Canceled,
-        ] {
-            let payment = Payment { status, ..paid() };
-            assert_eq!(
-                payment.dispute_decision(&report("dp_1", DisputeStatus::Open)),
-                DisputeDecision::Unrelated
-            );
-        }
-        let processing = Payment {
-            status: PaymentStatus::Processing,
-            ..paid()
-        };
+        let mut more_than_paid = report("dp_1", DisputeStatus::Open);
+        more_than_paid.dispute.amount = 2501;
         assert_eq!(
-            processing.dispute_decision(&report("dp_1", DisputeStatus::Open)),
-            DisputeDecision::NotSettledYet
+            paid().dispute_decision(&more_than_paid),
+            ReportDecision::Unrelated
         );
     }
 }

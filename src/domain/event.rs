@@ -315,6 +315,14 @@ mod tests {
         );
     }
 
+    /// The charge a paid payment's reports are about.
+    fn charge_of(paid: &Payment) -> crate::domain::charge_report::ReportedCharge {
+        crate::domain::charge_report::ReportedCharge {
+            reference: paid.provider_reference.clone().unwrap(),
+            currency: paid.currency,
+        }
+    }
+
     #[test]
     fn each_larger_refunded_total_is_one_refund_event_and_nothing_else_is() {
         let paid = Payment {
@@ -322,8 +330,7 @@ mod tests {
             ..payment(PaymentKind::Link, PaymentStatus::Succeeded)
         };
         let report = |total| crate::domain::refund::RefundReport {
-            reference: "pi_1".into(),
-            currency: paid.currency,
+            charge: charge_of(&paid),
             total,
         };
         let at = Timestamp::parse("2026-01-02T00:00:00.000Z").unwrap();
@@ -360,8 +367,7 @@ mod tests {
             ..payment(PaymentKind::Charge, PaymentStatus::Succeeded)
         };
         let report = |status| DisputeReport {
-            reference: "pi_1".into(),
-            currency: paid.currency,
+            charge: charge_of(&paid),
             dispute: Dispute {
                 id: "dp_1".into(),
                 amount: 2500,

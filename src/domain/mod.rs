@@ -7,6 +7,7 @@
 pub mod account;
 pub mod address;
 pub mod card;
+pub mod charge_report;
 pub mod customer;
 pub mod delivery;
 pub mod dispute;

@@ -3,60 +3,34 @@
 //! charge, never one refund alone, so a report is recorded only when its total is more than the
 //! payment's; the same report again, or an older one arriving late, changes nothing.
 
-use super::money::Currency;
-use super::payment::{Payment, PaymentStatus, Refunds};
+use super::charge_report::{ReportDecision, ReportedCharge};
+use super::payment::{Payment, Refunds};
 use super::time::Timestamp;
 
 /// What the provider says has been refunded of one of its payments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundReport {
-    /// The provider's payment it is about (Stripe's PaymentIntent `pi_…`).
-    pub reference: String,
-    pub currency: Currency,
-    /// Refunded so far, all refunds together, in minor units of `currency`.
+    pub charge: ReportedCharge,
+    /// Refunded so far, all refunds together, in minor units of the charge's currency.
     pub total: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefundDecision {
-    /// More has been refunded than recorded: record it.
-    Record,
-    /// This total (or more) is recorded already.
-    AlreadyRecorded,
-    /// The payment's outcome is not recorded yet (a charge or an attempt still `processing`):
-    /// the report is to be heard again later, once it is.
-    NotSettledYet,
-    /// Not about this payment's money as recorded (another provider payment, another currency,
-    /// more than was paid, a payment that never succeeded): nothing to record.
-    Unrelated,
-}
-
 impl Payment {
-    /// The one status a refund is recorded in. The store's conditional write is built from it.
-    pub const REFUNDABLE: PaymentStatus = PaymentStatus::Succeeded;
-
     pub fn refunded_total(&self) -> u64 {
         self.refunds.map_or(0, |refunds| refunds.total)
     }
 
-    pub fn refund_decision(&self, report: &RefundReport) -> RefundDecision {
-        if self.status == PaymentStatus::Processing {
-            return RefundDecision::NotSettledYet;
-        }
-        let ours = self.status == Self::REFUNDABLE
-            && self.provider_reference.as_deref() == Some(report.reference.as_str())
-            && self.currency == report.currency
-            && report.total <= self.amounts.total();
-        match ours {
-            false => RefundDecision::Unrelated,
-            true if report.total <= self.refunded_total() => RefundDecision::AlreadyRecorded,
-            true => RefundDecision::Record,
+    pub fn refund_decision(&self, report: &RefundReport) -> ReportDecision {
+        match self.report_standing(&report.charge, report.total) {
+            Some(decision) => decision,
+            None if report.total <= self.refunded_total() => ReportDecision::AlreadyRecorded,
+            None => ReportDecision::Record,
         }
     }
 
     /// The payment as recording `report` at `now` leaves it, if the rule lets it be recorded.
     pub fn with_refund(&self, report: &RefundReport, now: Timestamp) -> Option<Payment> {
-        (self.refund_decision(report) == RefundDecision::Record).then(|| Payment {
+        (self.refund_decision(report) == ReportDecision::Record).then(|| Payment {
             refunds: Some(Refunds {
                 total: report.total,
                 last: report.total - self.refunded_total(),
@@ -70,6 +44,8 @@ impl Payment {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::money::Currency;
+    use crate::domain::payment::PaymentStatus;
     use crate::domain::payment::tests::link;
 
     fn paid() -> Payment {
@@ -82,8 +58,10 @@ mod tests {
 
     fn report(total: u64) -> RefundReport {
         RefundReport {
-            reference: "pi_1".into(),
-            currency: Currency::parse("usd").unwrap(),
+            charge: ReportedCharge {
+                reference: "pi_1".into(),
+                currency: Currency::parse("usd").unwrap(),
+            },
             total,
         }
     }
@@ -118,53 +96,17 @@ mod tests {
         for total in [1000, 999, 0] {
             assert_eq!(
                 partly.refund_decision(&report(total)),
-                RefundDecision::AlreadyRecorded
+                ReportDecision::AlreadyRecorded
             );
             assert!(partly.with_refund(&report(total), now).is_none());
         }
     }
 
     #[test]
-    fn a_report_not_about_the_recorded_money_is_unrelated() {
-        let payment = paid();
-        let other_intent = RefundReport {
-            reference: "pi_2".into(),
-            ..report(100)
-        };
-        let other_currency = RefundReport {
-            currency: Currency::parse("eur").unwrap(),
-            ..report(100)
-        };
-        for unrelated in [other_intent, other_currency, report(2501)] {
-            assert_eq!(
-                payment.refund_decision(&unrelated),
-                RefundDecision::Unrelated,
-                "{unrelated:?}"
-            );
-        }
-        for status in [
-            PaymentStatus::Pending,
-            PaymentStatus::Failed,
-            PaymentStatus::RequiresAction,
-            PaymentStatus::Canceled,
-        ] {
-            let payment = Payment { status, ..paid() };
-            assert_eq!(
-                payment.refund_decision(&report(100)),
-                RefundDecision::Unrelated
-            );
-        }
-    }
-
-    #[test]
-    fn a_payment_still_processing_hears_the_report_later() {
-        let payment = Payment {
-            status: PaymentStatus::Processing,
-            ..paid()
-        };
+    fn more_than_was_paid_is_not_this_payments_refund() {
         assert_eq!(
-            payment.refund_decision(&report(100)),
-            RefundDecision::NotSettledYet
+            paid().refund_decision(&report(2501)),
+            ReportDecision::Unrelated
         );
     }
 }

@@ -15,7 +15,9 @@ use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
 use crate::http::request::body_bytes;
 use crate::http::{ApiError, ApiResponse};
-use crate::provider::stripe_events::{IntentEvent, StripeEvent, parse_event, verify_with_any};
+use crate::provider::stripe_events::{
+    ChargeEvent, IntentEvent, StripeEvent, parse_event, verify_with_any,
+};
 
 /// The answer Stripe gets (it reads only the status).
 #[derive(Serialize)]
@@ -71,11 +73,11 @@ pub async fn receive(
         StripeEvent::Intent(event) => record(app, event, livemode).await?,
         StripeEvent::Refund(event) => {
             let recorded = app.record_reported_refund(&event, livemode).await?;
-            report_outcome(recorded, &event.id, &event.payment_intent, livemode)?
+            report_outcome(recorded, &event, livemode)?
         }
         StripeEvent::Dispute(event) => {
             let recorded = app.record_reported_dispute(&event, livemode).await?;
-            report_outcome(recorded, &event.id, &event.payment_intent, livemode)?
+            report_outcome(recorded, &event.charge, livemode)?
         }
     };
     ApiResponse::object(
@@ -122,10 +124,10 @@ async fn record(app: &App, event: IntentEvent, livemode: bool) -> Result<&'stati
 /// event.
 fn report_outcome(
     recorded: ReportRecorded,
-    event: &str,
-    intent: &str,
+    charge: &ChargeEvent,
     livemode: bool,
 ) -> Result<&'static str, ApiError> {
+    let (event, intent) = (charge.id.as_str(), charge.payment_intent.as_str());
     Ok(match recorded {
         ReportRecorded::Recorded(payment) => {
             tracing::info!(event, livemode, payment = %payment, "Stripe report recorded");

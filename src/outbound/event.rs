@@ -218,19 +218,10 @@ fn payment_data(
             "customerEmail": related.customer.as_ref().map(|c| c.email.as_str()),
             "paidAt": payment.updated_at.to_string(),
         }),
-        EventType::PaymentRefunded => json!({
-            "paymentTransactionId": null,
-            "provider": payment.provider.as_str(),
-            "paymentLinkId": link_id(payment),
-            "invoiceId": invoice_id,
-            "invoiceNumber": invoice_number,
-            "customerId": customer_id,
-            "subscriptionId": null,
-            "refundAmount": payment.refunds.map_or(0, |refunds| refunds.last),
-            "currency": payment.currency.code(),
-        }),
-        EventType::PaymentDisputed | EventType::PaymentDisputeResolved => {
-            let dispute = payment.dispute.as_ref();
+        EventType::PaymentRefunded
+        | EventType::PaymentDisputed
+        | EventType::PaymentDisputeResolved => {
+            // The charge the refund or dispute is of, as both name it.
             let mut fields = json!({
                 "paymentTransactionId": null,
                 "provider": payment.provider.as_str(),
@@ -239,10 +230,15 @@ fn payment_data(
                 "invoiceNumber": invoice_number,
                 "customerId": customer_id,
                 "subscriptionId": null,
-                "disputeAmount": dispute.map_or(0, |d| d.amount),
                 "currency": payment.currency.code(),
-                "disputeReason": dispute.and_then(|d| d.reason.as_deref()),
             });
+            let dispute = payment.dispute.as_ref();
+            if event == EventType::PaymentRefunded {
+                fields["refundAmount"] = json!(payment.refunds.map_or(0, |r| r.last));
+            } else {
+                fields["disputeAmount"] = json!(dispute.map_or(0, |d| d.amount));
+                fields["disputeReason"] = json!(dispute.and_then(|d| d.reason.as_deref()));
+            }
             if event == EventType::PaymentDisputeResolved {
                 fields["outcome"] = json!(dispute.map(|d| d.status.as_str()));
             }

@@ -94,41 +94,35 @@ pub enum StripeEvent {
     Intent(IntentEvent),
     /// `charge.refunded` of a charge a PaymentIntent made: a refund, made anywhere (Stripe's
     /// dashboard), of a charge that may be one of our payments.
-    Refund(RefundEvent),
+    Refund(ChargeEvent),
     /// `charge.dispute.*` of a dispute (not an inquiry) of a charge a PaymentIntent made.
     Dispute(DisputeEvent),
     /// Anything else: acknowledged and ignored.
     Ignored { id: String, kind: String },
 }
 
+/// What an event about a paid charge (a refund, a dispute) says of the charge.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DisputeEvent {
+pub struct ChargeEvent {
     pub id: String,
     pub livemode: bool,
     /// The connected account it happened on (Stripe Connect), if any.
     pub stripe_account: Option<String>,
-    /// The PaymentIntent of the disputed charge.
+    /// The PaymentIntent that made the charge: its metadata names our payment (neither a
+    /// charge nor a dispute carries the PaymentIntent's metadata).
     pub payment_intent: String,
-    pub dispute_id: String,
-    /// The contested amount, in Stripe's units of `currency`.
+    /// Refunded so far, all refunds together (a refund), or contested (a dispute), in Stripe's
+    /// units of `currency`.
     pub amount: u64,
     pub currency: String,
-    pub reason: Option<String>,
-    pub status: DisputeStatus,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct RefundEvent {
-    pub id: String,
-    pub livemode: bool,
-    /// The connected account it happened on (Stripe Connect), if any.
-    pub stripe_account: Option<String>,
-    /// The PaymentIntent that made the charge: its metadata names our payment (a charge does
-    /// not carry the PaymentIntent's metadata).
-    pub payment_intent: String,
-    /// Refunded of the charge so far, all refunds together, in Stripe's units of `currency`.
-    pub amount_refunded: u64,
-    pub currency: String,
+pub struct DisputeEvent {
+    pub charge: ChargeEvent,
+    pub dispute_id: String,
+    pub reason: Option<String>,
+    pub status: DisputeStatus,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -166,28 +160,38 @@ fn dispute_status(status: &str) -> Option<DisputeStatus> {
     }
 }
 
+/// The charge an event's `object` (a Charge, a Dispute) is about, with the amount under
+/// `amount_field`; `None` without a PaymentIntent (a charge made without one is none of ours).
+fn charge_event(
+    id: &str,
+    event: &Value,
+    object: &Value,
+    amount_field: &str,
+) -> Option<ChargeEvent> {
+    Some(ChargeEvent {
+        id: id.to_owned(),
+        livemode: event["livemode"].as_bool().unwrap_or(false),
+        stripe_account: event["account"].as_str().map(str::to_owned),
+        payment_intent: object["payment_intent"].as_str()?.to_owned(),
+        amount: object[amount_field].as_u64()?,
+        currency: object["currency"].as_str()?.to_owned(),
+    })
+}
+
 fn dispute_event(id: &str, kind: &str, event: &Value, dispute: &Value) -> StripeEvent {
-    match (
-        dispute["payment_intent"].as_str(),
-        dispute["id"].as_str(),
-        dispute["amount"].as_u64(),
-        dispute["currency"].as_str(),
-        dispute["status"].as_str().and_then(dispute_status),
-    ) {
-        (Some(intent), Some(dispute_id), Some(amount), Some(currency), Some(status)) => {
-            StripeEvent::Dispute(DisputeEvent {
-                id: id.to_owned(),
-                livemode: event["livemode"].as_bool().unwrap_or(false),
-                stripe_account: event["account"].as_str().map(str::to_owned),
-                payment_intent: intent.to_owned(),
-                dispute_id: dispute_id.to_owned(),
-                amount,
-                currency: currency.to_owned(),
-                reason: dispute["reason"].as_str().map(str::to_owned),
-                status,
-            })
-        }
-        _ => StripeEvent::Ignored {
+    let found = charge_event(id, event, dispute, "amount").zip(
+        dispute["id"]
+            .as_str()
+            .zip(dispute["status"].as_str().and_then(dispute_status)),
+    );
+    match found {
+        Some((charge, (dispute_id, status))) => StripeEvent::Dispute(DisputeEvent {
+            charge,
+            dispute_id: dispute_id.to_owned(),
+            reason: dispute["reason"].as_str().map(str::to_owned),
+            status,
+        }),
+        None => StripeEvent::Ignored {
             id: id.to_owned(),
             kind: kind.to_owned(),
         },
@@ -195,21 +199,9 @@ fn dispute_event(id: &str, kind: &str, event: &Value, dispute: &Value) -> Stripe
 }
 
 fn refund_event(id: &str, kind: &str, event: &Value, charge: &Value) -> StripeEvent {
-    match (
-        charge["payment_intent"].as_str(),
-        charge["amount_refunded"].as_u64(),
-        charge["currency"].as_str(),
-    ) {
-        (Some(intent), Some(amount_refunded), Some(currency)) => StripeEvent::Refund(RefundEvent {
-            id: id.to_owned(),
-            livemode: event["livemode"].as_bool().unwrap_or(false),
-            stripe_account: event["account"].as_str().map(str::to_owned),
-            payment_intent: intent.to_owned(),
-            amount_refunded,
-            currency: currency.to_owned(),
-        }),
-        // A charge made without a PaymentIntent is none of ours.
-        _ => StripeEvent::Ignored {
+    match charge_event(id, event, charge, "amount_refunded") {
+        Some(charge) => StripeEvent::Refund(charge),
+        None => StripeEvent::Ignored {
             id: id.to_owned(),
             kind: kind.to_owned(),
         },
@@ -424,10 +416,7 @@ mod tests {
             panic!("a refund event");
         };
         assert_eq!(event.payment_intent, "pi_3MtwBwLkdIwHu7ix28a3tqPa");
-        assert_eq!(
-            (event.amount_refunded, event.currency.as_str()),
-            (1000, "usd")
-        );
+        assert_eq!((event.amount, event.currency.as_str()), (1000, "usd"));
         assert_eq!(event.stripe_account, None);
         assert!(!event.livemode);
         let mut without_intent = charge;
@@ -477,12 +466,13 @@ mod tests {
                 panic!("a dispute event: {kind} {status}");
             };
             assert_eq!(event.status, expected);
-            assert_eq!(event.payment_intent, "pi_1AZtxr2eZvKYlo2C");
             assert_eq!(event.dispute_id, "dp_1MtJUT2eZvKYlo2CNaw2HvEv");
-            assert_eq!((event.amount, event.currency.as_str()), (1000, "usd"));
             assert_eq!(event.reason.as_deref(), Some("general"));
+            let charge = &event.charge;
+            assert_eq!(charge.payment_intent, "pi_1AZtxr2eZvKYlo2C");
+            assert_eq!((charge.amount, charge.currency.as_str()), (1000, "usd"));
             assert_eq!(
-                event.stripe_account.as_deref(),
+                charge.stripe_account.as_deref(),
                 Some("acct_1032D82eZvKYlo2C")
             );
         }

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::items::check_due_key;
 use super::keys;
 use super::write::{Bind, Condition, ConditionalUpdate};
+use crate::domain::charge_report::ReportedCharge;
 use crate::domain::dispute::DisputeReport;
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
@@ -36,39 +37,58 @@ pub(crate) fn cancel_link(now: Timestamp) -> ConditionalUpdate {
     .number(":one", 1)
 }
 
-/// Record a refund the provider reported (`Payment::refund_decision`): only on a payment of
-/// `Payment::REFUNDABLE` status made by the reported provider payment, in its currency, for a
-/// total more than recorded and no more than was paid. What the report added is computed in the
-/// write from the total it replaces, so the two never disagree.
-pub(crate) fn record_refund(report: &RefundReport, now: Timestamp) -> ConditionalUpdate {
+/// The condition a report about a payment's charge holds under (`Payment::report_standing`):
+/// the payment is of `Payment::REPORTABLE` status, paid by the reported provider payment, in its
+/// currency; `:amount` (bound by the report) no more than was paid.
+const PAID_CHARGE: &str = "attribute_exists(pk) AND #status = :reportable \
+     AND #reference = :reference AND #currency = :currency AND :amount <= #amountTotal";
+
+/// `update` under `PAID_CHARGE AND <further>`, its placeholders bound, the write stamped and
+/// counted.
+fn on_paid_charge(
+    update: &str,
+    further: &str,
+    charge: &ReportedCharge,
+    amount: u64,
+    now: Timestamp,
+) -> ConditionalUpdate {
     ConditionalUpdate::new(
-        "SET #refunded = :total, #last = :total - if_not_exists(#refunded, :zero), \
-         #updatedAt = :now ADD #version :one",
-        "attribute_exists(pk) AND #status = :refundable AND #reference = :reference \
-         AND #currency = :currency AND :total <= #amountTotal \
-         AND (attribute_not_exists(#refunded) OR #refunded < :total)",
+        format!("{update}, #updatedAt = :now ADD #version :one"),
+        format!("{PAID_CHARGE} AND {further}"),
     )
-    .name("#refunded", "amountRefunded")
-    .name("#last", "lastRefundAmount")
     .name("#updatedAt", "updatedAt")
     .name("#version", "version")
     .name("#status", "status")
     .name("#reference", "providerReference")
     .name("#currency", "currency")
     .name("#amountTotal", "amountTotal")
-    .text(":refundable", Payment::REFUNDABLE.as_str())
-    .text(":reference", report.reference.as_str())
-    .text(":currency", report.currency.code())
-    .number(":total", report.total)
-    .number(":zero", 0)
+    .text(":reportable", Payment::REPORTABLE.as_str())
+    .text(":reference", charge.reference.as_str())
+    .text(":currency", charge.currency.code())
+    .number(":amount", amount)
     .text(":now", now.to_string())
     .number(":one", 1)
 }
 
-/// Record a dispute the provider reported (`Payment::dispute_decision`): only on a payment of
-/// `Payment::DISPUTABLE` status made by the reported provider payment, in its currency, for no
-/// more than was paid; a new dispute only where none is recorded, a closed one also over the
-/// same dispute recorded open.
+/// Record a refund the provider reported (`Payment::refund_decision`): a total more than
+/// recorded, on the paid charge. What the report added is computed in the write from the total
+/// it replaces, so the two never disagree.
+pub(crate) fn record_refund(report: &RefundReport, now: Timestamp) -> ConditionalUpdate {
+    on_paid_charge(
+        "SET #refunded = :amount, #last = :amount - if_not_exists(#refunded, :zero)",
+        "(attribute_not_exists(#refunded) OR #refunded < :amount)",
+        &report.charge,
+        report.total,
+        now,
+    )
+    .name("#refunded", "amountRefunded")
+    .name("#last", "lastRefundAmount")
+    .number(":zero", 0)
+}
+
+/// Record a dispute the provider reported (`Payment::dispute_decision`), on the paid charge: a
+/// new dispute only where none is recorded, a closed one also over the same dispute recorded
+/// open.
 pub(crate) fn record_dispute(report: &DisputeReport, now: Timestamp) -> ConditionalUpdate {
     let dispute = &report.dispute;
     let reason = match dispute.reason {
@@ -81,34 +101,21 @@ pub(crate) fn record_dispute(report: &DisputeReport, now: Timestamp) -> Conditio
             "(attribute_not_exists(#disputeId) OR (#disputeId = :id AND #disputeStatus = :open))"
         }
     };
-    let change = ConditionalUpdate::new(
-        format!(
-            "{reason} #disputeId = :id, #disputeAmount = :amount, #disputeStatus = :disputeStatus, \
-             #updatedAt = :now ADD #version :one"
+    let change = on_paid_charge(
+        &format!(
+            "{reason} #disputeId = :id, #disputeAmount = :amount, #disputeStatus = :disputeStatus"
         ),
-        format!(
-            "attribute_exists(pk) AND #status = :disputable AND #reference = :reference \
-             AND #currency = :currency AND :amount <= #amountTotal AND {further}"
-        ),
+        further,
+        &report.charge,
+        dispute.amount,
+        now,
     )
     .name("#reason", "disputeReason")
     .name("#disputeId", "disputeId")
     .name("#disputeAmount", "disputeAmount")
     .name("#disputeStatus", "disputeStatus")
-    .name("#updatedAt", "updatedAt")
-    .name("#version", "version")
-    .name("#status", "status")
-    .name("#reference", "providerReference")
-    .name("#currency", "currency")
-    .name("#amountTotal", "amountTotal")
     .text(":id", dispute.id.as_str())
-    .number(":amount", dispute.amount)
-    .text(":disputeStatus", dispute.status.as_str())
-    .text(":disputable", Payment::DISPUTABLE.as_str())
-    .text(":reference", report.reference.as_str())
-    .text(":currency", report.currency.code())
-    .text(":now", now.to_string())
-    .number(":one", 1);
+    .text(":disputeStatus", dispute.status.as_str());
     let change = match &dispute.reason {
         Some(reason) => change.text(":reason", reason.as_str()),
         None => change,

@@ -8,9 +8,8 @@ use std::time::Duration;
 use commet_payments::domain::account::Mode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, stream_relay};
-use crate::receiver::{Answer, receiver};
-use crate::stripe_refunds::{live_event, next_event, paid_through_stripe};
+use crate::helpers::TestApp;
+use crate::stripe_refunds::{live_event, next_event, paid_through_stripe, receiver_of};
 
 /// `payment.disputed`'s `data`, exactly as Commet documents it (PyPI `commet-sdk` 9.7.0,
 /// `commet/docs/webhooks.openapi.json`: no other field admitted); `payment.dispute_resolved`
@@ -56,18 +55,8 @@ async fn a_dispute_is_announced_once_when_opened_and_once_when_closed() {
     // GIVEN a live charge paid through Stripe, and an endpoint for both dispute events
     let t = TestApp::with_stripe(None).await;
     let (account, key) = t.account(Mode::Live).await;
-    stream_relay();
-    let mut receiving = receiver(&[Answer::Status(200)]).await;
-    let endpoint = t
-        .post(
-            "/api/v1/webhooks",
-            &key,
-            json!({ "url": receiving.url,
-                "events": ["payment.disputed", "payment.dispute_resolved"],
-                "apiVersion": "2026-08-27" }),
-        )
-        .await;
-    assert_eq!(endpoint.status, 200, "{}", endpoint.text);
+    let mut receiving =
+        receiver_of(&t, &key, &["payment.disputed", "payment.dispute_resolved"]).await;
     let (customer, payment) = paid_through_stripe(&t, &account, &key).await;
     let intent = t.provider_reference(&account, &payment).await.unwrap();
 

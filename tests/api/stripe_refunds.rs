@@ -61,6 +61,22 @@ pub async fn live_event(t: &TestApp, id: &str, kind: &str, object: &Value) -> Te
     deliver(t, Some(&signed), &body).await
 }
 
+/// A receiver of the account's `events` (the relay started), as an endpoint in the newest
+/// version.
+pub async fn receiver_of(t: &TestApp, key: &str, events: &[&str]) -> Receiver {
+    stream_relay();
+    let receiving = receiver(&[Answer::Status(200)]).await;
+    let endpoint = t
+        .post(
+            "/api/v1/webhooks",
+            key,
+            json!({ "url": receiving.url, "events": events, "apiVersion": "2026-08-27" }),
+        )
+        .await;
+    assert_eq!(endpoint.status, 200, "{}", endpoint.text);
+    receiving
+}
+
 /// The next delivery's body (the test failing after 30 s).
 pub async fn next_event(receiving: &mut Receiver) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -77,16 +93,7 @@ async fn a_refund_made_at_stripe_is_recorded_once_per_total_and_announced_with_w
     // GIVEN a live charge paid through Stripe, and an endpoint for payment.refunded
     let t = TestApp::with_stripe(None).await;
     let (account, key) = t.account(Mode::Live).await;
-    stream_relay();
-    let mut receiving = receiver(&[Answer::Status(200)]).await;
-    let endpoint = t
-        .post(
-            "/api/v1/webhooks",
-            &key,
-            json!({ "url": receiving.url, "events": ["payment.refunded"], "apiVersion": "2026-08-27" }),
-        )
-        .await;
-    assert_eq!(endpoint.status, 200, "{}", endpoint.text);
+    let mut receiving = receiver_of(&t, &key, &["payment.refunded"]).await;
     let (customer, payment) = paid_through_stripe(&t, &account, &key).await;
     let intent = t.provider_reference(&account, &payment).await.unwrap();
     let invoices = t
