@@ -27,14 +27,15 @@ const DOCUMENTED: [&str; 10] = [
     "disputeReason",
 ];
 
-/// A Dispute as Stripe's API reference shows one, of PaymentIntent `intent`'s charge.
-fn dispute(intent: &str, status: &str) -> Value {
+/// A Dispute as Stripe's API reference shows one, of PaymentIntent `intent`'s charge, for
+/// `reason` (Stripe's `general` and the like; null where none is given).
+fn dispute(intent: &str, status: &str, reason: Option<&str>) -> Value {
     json!({
         "id": "dp_1MtJUT2eZvKYlo2CNaw2HvEv", "object": "dispute", "amount": 2500,
         "balance_transactions": [], "charge": "ch_1MtJUT2eZvKYlo2C", "created": 1680651737,
         "currency": "usd", "evidence_details": {"due_by": 1682294399, "has_evidence": false,
         "past_due": false, "submission_count": 0}, "is_charge_refundable": false,
-        "livemode": true, "metadata": {}, "payment_intent": intent, "reason": "fraudulent",
+        "livemode": true, "metadata": {}, "payment_intent": intent, "reason": reason,
         "status": status
     })
 }
@@ -61,9 +62,10 @@ async fn a_dispute_is_announced_once_when_opened_and_once_when_closed() {
     let intent = t.provider_reference(&account, &payment).await.unwrap();
 
     // WHEN an inquiry is opened, then a dispute, reported twice
-    let inquiry = dispute(&intent, "warning_needs_response");
+    let inquiry = dispute(&intent, "warning_needs_response", Some("fraudulent"));
     let inquired = live_event(&t, "evt_inquiry", "charge.dispute.created", &inquiry).await;
-    let open = dispute(&intent, "needs_response");
+    // (First without a reason, which Stripe gives later.)
+    let open = dispute(&intent, "needs_response", None);
     let first = live_event(&t, "evt_dispute_1", "charge.dispute.created", &open).await;
     let again = live_event(&t, "evt_dispute_1", "charge.dispute.created", &open).await;
 
@@ -77,12 +79,12 @@ async fn a_dispute_is_announced_once_when_opened_and_once_when_closed() {
     documented.sort_unstable();
     assert_eq!(fields(&heard["data"]), documented);
     assert_eq!(heard["data"]["disputeAmount"], 2500);
-    assert_eq!(heard["data"]["disputeReason"], "fraudulent");
+    assert_eq!(heard["data"]["disputeReason"], Value::Null);
     assert_eq!(heard["data"]["customerId"], customer.as_str());
     assert_eq!(heard["data"]["provider"], "stripe");
 
     // AND WHEN it is closed lost, and the opening arrives again late
-    let lost = dispute(&intent, "lost");
+    let lost = dispute(&intent, "lost", Some("fraudulent"));
     let closed = live_event(&t, "evt_dispute_2", "charge.dispute.closed", &lost).await;
     let late = live_event(&t, "evt_dispute_1", "charge.dispute.created", &open).await;
 
@@ -95,6 +97,7 @@ async fn a_dispute_is_announced_once_when_opened_and_once_when_closed() {
     documented.sort_unstable();
     assert_eq!(fields(&heard["data"]), documented);
     assert_eq!(heard["data"]["outcome"], "lost");
+    assert_eq!(heard["data"]["disputeReason"], "fraudulent");
     assert!(
         receiving.drain(Duration::from_secs(3)).await.is_empty(),
         "each event once"
@@ -123,7 +126,7 @@ async fn a_dispute_of_money_that_is_not_the_payments_records_nothing() {
         &t,
         "evt_dispute_other",
         "charge.dispute.created",
-        &dispute(&naming_paid, "needs_response"),
+        &dispute(&naming_paid, "needs_response", Some("fraudulent")),
     )
     .await;
 
