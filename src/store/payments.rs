@@ -4,7 +4,7 @@ use super::items::{Item, LinkItem, PaymentItem, account_key, from_item, string_k
 use super::paging::IndexQuery;
 use super::projection::Listed;
 use super::schema;
-use super::write::{Companion, Condition, PRESENT, Transaction, Updated};
+use super::write::{Companion, Condition, ConditionalUpdate, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, rules};
 use crate::domain::account::Account;
 use crate::domain::dispute::DisputeReport;
@@ -193,8 +193,7 @@ impl Store {
         }
     }
 
-    /// Records a refund the provider reported (`rules::record_refund`): ONE conditional
-    /// UpdateItem; when refused, the payment as it was comes back with the refusal.
+    /// Records a refund the provider reported (`rules::record_refund`).
     pub async fn record_refund(
         &self,
         account: &AccountId,
@@ -202,20 +201,11 @@ impl Store {
         report: &RefundReport,
         now: Timestamp,
     ) -> Result<ReportOutcome, StoreError> {
-        let updated = self
-            .update(
-                payment_key(account, id),
-                rules::record_refund(report, now),
-                payment_from,
-                |payment| payment.with_refund(report, now),
-                None,
-            )
-            .await?;
-        Ok(ReportOutcome::from(updated))
+        self.record_report(account, id, rules::record_refund(report, now))
+            .await
     }
 
-    /// Records a dispute the provider reported (`rules::record_dispute`): ONE conditional
-    /// UpdateItem; when refused, the payment as it was comes back with the refusal.
+    /// Records a dispute the provider reported (`rules::record_dispute`).
     pub async fn record_dispute(
         &self,
         account: &AccountId,
@@ -223,15 +213,22 @@ impl Store {
         report: &DisputeReport,
         now: Timestamp,
     ) -> Result<ReportOutcome, StoreError> {
+        self.record_report(account, id, rules::record_dispute(report, now))
+            .await
+    }
+
+    /// ONE conditional UpdateItem of the payment; when refused, the payment as it was comes back
+    /// with the refusal, for the domain's decision to say why (no second read).
+    async fn record_report(
+        &self,
+        account: &AccountId,
+        id: &PaymentId,
+        change: ConditionalUpdate,
+    ) -> Result<ReportOutcome, StoreError> {
         let updated = self
-            .update(
-                payment_key(account, id),
-                rules::record_dispute(report, now),
-                payment_from,
-                |payment| payment.with_dispute(report, now),
-                None,
-            )
-            .await?;
+            .update_conditionally(payment_key(account, id), change)
+            .await?
+            .map(payment_from)?;
         Ok(ReportOutcome::from(updated))
     }
 }
