@@ -19,7 +19,7 @@ use commet_payments::domain::download::{DownloadLink, DownloadToken};
 use commet_payments::domain::ids::{AccountId, CustomerId, EventId, InvoiceId, PaymentId};
 use commet_payments::domain::invoice::{Invoice, InvoiceNumber, InvoiceSettlement, InvoiceStatus};
 use commet_payments::domain::money::{Currency, PaymentAmount};
-use commet_payments::domain::payment::{NewLink, Payment, Route};
+use commet_payments::domain::payment::{NewLink, Payment, PaymentStatus, Route};
 use commet_payments::domain::text::{Description, Email};
 use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::version::ApiVersion;
@@ -150,7 +150,26 @@ async fn populated(store: &Store, name: &str, count: usize, pool: usize) -> Valu
 }
 
 async fn pending_links(store: &Store, account: &Account, count: usize) -> Vec<String> {
-    let links: Vec<Payment> = (0..count).map(|_| link(None, Timestamp::now())).collect();
+    links_in(store, account, count, PaymentStatus::Pending).await
+}
+
+/// Links paid in the sandbox, for refunds: each is refunded once.
+async fn paid_links(store: &Store, account: &Account, count: usize) -> Vec<String> {
+    links_in(store, account, count, PaymentStatus::Succeeded).await
+}
+
+async fn links_in(
+    store: &Store,
+    account: &Account,
+    count: usize,
+    status: PaymentStatus,
+) -> Vec<String> {
+    let links: Vec<Payment> = (0..count)
+        .map(|_| Payment {
+            status,
+            ..link(None, Timestamp::now())
+        })
+        .collect();
     store
         .import_payments(&account.id, &links)
         .await
@@ -252,6 +271,7 @@ async fn seed(store: &Store, large: usize, pool: usize, hook_url: &str) -> Value
         invoices.push(invoice.id.to_string());
     }
     let cancelable = pending_links(store, &work, pool * 2).await;
+    let refundable = paid_links(store, &work, pool * 2).await;
     // A link with the item its public page is found by, for the hosted page's GET.
     let page = link(Some(&payer), Timestamp::now());
     store
@@ -277,7 +297,8 @@ async fn seed(store: &Store, large: usize, pool: usize, hook_url: &str) -> Value
         "small": small, "large": large, "webhooks": webhooks,
         "work": {
             "account": work.id.as_str(), "key": key, "customer": payer.id.as_str(),
-            "invoices": invoices, "cancelable": cancelable, "page": page.id.as_str(),
+            "invoices": invoices, "cancelable": cancelable, "refundable": refundable,
+            "page": page.id.as_str(),
             "download": token.expose(),
         },
     })

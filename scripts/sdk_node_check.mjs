@@ -1,6 +1,6 @@
 // Drives Commet's own Node SDK, @commet/node 7.10.0 (API version 2026-07-11), unchanged, against
-// this service: customers, links, the hosted page, listing pages, cancel, a charge, a declined
-// charge, invoices (a send, a status change, a PDF download, a throttled sixth send).
+// this service: customers, links, the hosted page, listing pages, cancel, a charge and its
+// refund, a declined charge, invoices (a send, a status change, a PDF download, a throttled sixth send).
 // scripts/sdk_node_origin.mjs points the SDK here.
 // Usage: node scripts/sdk_node_check.mjs <origin> <api key>. Prints "node sdk: ok" when all held.
 import assert from "node:assert/strict";
@@ -134,19 +134,25 @@ try {
   assert.equal(error.statusCode, 429);
   assert.equal(error.code, "rate_limited");
 }
-// No payment transactions here, so no refunds: the SDK's `transactions` calls are refused in
-// the envelope (404 `not_found`, a route this service does not have), a typed error to catch.
-for (const call of [
-  () => commet.transactions.list(),
-  () => commet.transactions.refund({ id: charge.data.id }),
+// The charge refunded in full through `transactions.refund` (in 2026-07-11: the transaction,
+// `refunded`), by its transaction's id; a second refund is refused with its own code. Listing
+// transactions is not offered: 404 `not_found`, a route this service does not have.
+const transaction = charge.data.id.replace("pay_", "txn_");
+const refunded = await commet.transactions.refund({ id: transaction });
+assert.deepEqual(refunded.data, {
+  id: transaction, status: "refunded", object: "transaction", livemode: false,
+});
+for (const [call, status, code] of [
+  [() => commet.transactions.refund({ id: charge.data.id }), 409, "transaction_not_refundable"],
+  [() => commet.transactions.list(), 404, "not_found"],
 ]) {
   try {
     await call();
-    assert.fail("transactions are not offered");
+    assert.fail(`expected ${code}`);
   } catch (error) {
     assert.ok(error instanceof CommetAPIError, String(error));
-    assert.equal(error.statusCode, 404);
-    assert.equal(error.code, "not_found");
+    assert.equal(error.statusCode, status);
+    assert.equal(error.code, code);
   }
 }
 assert.deepEqual([...answeredIn], [API_VERSION]);

@@ -5,8 +5,9 @@ script once more for each older release that speaks another API version (6.0.0: 
 7.0.0: 2026-06-10, 7.10.0: 2026-07-11, 8.0.0: 2026-07-24, 9.3.0: 2026-07-31), each installed into
 a folder of its own on PYTHONPATH (releases before 2026-06-07: sdk_legacy_python_check.py). It
 goes through what that release can call of this service: customers, links, listing pages,
-cancel, the hosted page, a charge, a declined charge, invoices (a status change, a send, a
-credit and its sixth mail throttled), errors, and webhooks (6.0.0 and 7.0.0 have no payments),
+cancel, the hosted page, a charge and its refund, a declined charge, invoices (a status change, a
+send, a credit and its sixth mail throttled), errors, and webhooks (6.0.0 and 7.0.0 have no
+payments),
 and checks that every answer came in the release's own version. Usage: sdk_python_check.py
 <origin> <api key of an account with an invoice>; prints "python sdk <release> (<version>): ok"
 when all held."""
@@ -115,6 +116,17 @@ def check_payments(customer):
     charge = unwrapped(client.payments.charge(customer_id=customer.id, amount=1000,
                                               currency="gbp", description="Refill"))
     assert (charge.status, charge.kind) == ("succeeded", "charge"), charge
+    # Refunded in full through transactions.refund, by its transaction's id: the transaction
+    # `refunded` up to 2026-07-11, the refund itself from 2026-07-24; a second one is refused.
+    transaction = charge.id.replace("pay_", "txn_", 1)
+    refund = unwrapped(client.transactions.refund(transaction))
+    if sdk_version <= "2026-07-11":
+        assert (refund.id, refund.status, refund.object) == (transaction, "refunded",
+                                                             "transaction"), refund
+    else:
+        assert (refund.transaction_id, refund.amount, refund.status, refund.object) == (
+            transaction, charge.amount_total, "succeeded", "refund"), refund
+    refused(lambda: client.transactions.refund(charge.id), 409, "transaction_not_refundable")
 
     # A card that declines off-session: the charge raises payment_failed, its invoice is left
     # outstanding, and marking it paid works once.

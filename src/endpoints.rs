@@ -80,6 +80,10 @@ functions! {
     GET_PAYMENT = api!(routes::GET_PAYMENT, handlers::payments::get);
     CANCEL_PAYMENT = api!(routes::CANCEL_PAYMENT, handlers::payments::cancel);
     CHARGE_PAYMENT = api!(routes::CHARGE_PAYMENT, handlers::charge::charge);
+    REFUND_TRANSACTION = api!(
+        routes::REFUND_TRANSACTION,
+        handlers::transactions::refund
+    );
     CREATE_CUSTOMER = api!(
         [routes::CREATE_CUSTOMER, routes::UNVERSIONED_CREATE_CUSTOMER],
         handlers::customers::create

@@ -15,7 +15,7 @@ use crate::domain::ids::{
 };
 use crate::domain::invoice::{Invoice, InvoiceNumber, InvoiceStatus};
 use crate::domain::money::{Currency, PaymentAmount};
-use crate::domain::payment::{NewLink, Payment, Route};
+use crate::domain::payment::{NewLink, Payment, PaymentStatus, Route};
 use crate::domain::text::{Description, Email, ExternalId, FullName};
 use crate::domain::time::Timestamp;
 use crate::domain::version::ApiVersion;
@@ -34,6 +34,8 @@ pub const CUSTOMER_EXTERNAL_ID: &str = "fixture-customer-1";
 pub const PAYMENT_ID: &str = "pay_01KEVENTSPAYMENT0000000001";
 /// A pending link that `events/cancel_payment.json` cancels.
 pub const CANCELABLE_PAYMENT_ID: &str = "pay_01KEVENTSPAYMENT0000000002";
+/// A paid (sandbox) link that `events/refund_transaction.json` refunds, by its transaction's id.
+pub const REFUNDABLE_PAYMENT_ID: &str = "pay_01KEVENTSPAYMENT0000000003";
 /// A paid invoice that `events/get_invoice.json` reads.
 pub const INVOICE_ID: &str = "inv_01KEVENTS1NV0CE00000000001";
 /// A webhook endpoint that `events/get_webhook.json` reads and `events/update_webhook.json` changes.
@@ -138,7 +140,7 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
         .put_delivery_fixture(&account.id, &failed, &attempt)
         .await?;
 
-    for id in [PAYMENT_ID, CANCELABLE_PAYMENT_ID] {
+    for id in [PAYMENT_ID, CANCELABLE_PAYMENT_ID, REFUNDABLE_PAYMENT_ID] {
         let mut payment = Payment::new_link(
             NewLink {
                 amount: PaymentAmount::new(2500)?,
@@ -156,6 +158,9 @@ pub async fn seed(store: &Store) -> Result<(), FixtureError> {
         );
         payment.id = PaymentId::parse(id)?;
         payment.url = Some(format!("http://127.0.0.1:9000/pay/{id}"));
+        if id == REFUNDABLE_PAYMENT_ID {
+            payment.status = PaymentStatus::Succeeded;
+        }
         store.put_payment_fixture(&account.id, &payment).await?;
         if id == PAYMENT_ID {
             for (number, invoice_id, status) in [

@@ -88,6 +88,7 @@ class Endpoints:
         small, work, hooks = seed["small"], seed["work"], seed["webhooks"]
         self.pools = {
             "cancel": list(work["cancelable"]),
+            "refund": list(work["refundable"]),
             "invoice status": list(work["invoices"][1:]),
             "delete webhook": list(hooks["deletable"]),
         }
@@ -115,6 +116,10 @@ class Endpoints:
                 "POST", "/api/v1/payments/charge", work["key"],
                 {"customerId": work["customer"], "amount": 1500, "currency": "usd",
                  "description": "Benchmark charge"}), "charge", "work"),
+            # A paid sandbox link refunded in full: one GetItem, one conditional UpdateItem.
+            "refund": ("refund_transaction", lambda: event(
+                "POST", f"/api/v1/transactions/{self.pools['refund'].pop()}/refund",
+                work["key"]), None, "work"),
             "invoice status": ("update_invoice_status", lambda: event(
                 "PUT", f"/api/v1/invoices/{self.pools['invoice status'].pop()}/status",
                 work["key"], {"status": "paid"}), "invoice-status", "work"),

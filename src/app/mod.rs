@@ -13,6 +13,7 @@ mod link_checks;
 mod links;
 mod provider_customers;
 mod receipts;
+mod refunds;
 mod stripe;
 
 use std::future::Future;
@@ -40,6 +41,7 @@ pub use link_checks::LinkCheckReport;
 pub use links::{LinkCompleted, PaidAttempt, payer_email};
 pub use provider_customers::Synced;
 pub use receipts::ReceiptReport;
+pub use refunds::{IssuedRefund, RefundOutcome};
 use stripe::StripeMode;
 
 /// How long a container keeps a link's account: the pair never changes, so this bounds only

@@ -77,6 +77,18 @@ prefixed_id!(
     "pay_"
 );
 prefixed_id!(
+    /// A payment's one transaction (its paid attempt), as Commet's `transactions` name it: the
+    /// payment's own ULID, so that either id finds the other (`PaymentId::transaction`).
+    TransactionId,
+    "txn_"
+);
+prefixed_id!(
+    /// A refund of a payment's transaction: the payment's own ULID, since a payment is refunded
+    /// through the API once, in full.
+    RefundId,
+    "rfd_"
+);
+prefixed_id!(
     /// A customer of an account.
     CustomerId,
     "cus_"
@@ -116,6 +128,25 @@ prefixed_id!(
     ApiKeyId,
     "key_"
 );
+
+impl PaymentId {
+    /// The payment's transaction: the same ULID under `txn_`.
+    pub fn transaction(&self) -> TransactionId {
+        TransactionId(self.0.replacen(Self::PREFIX, TransactionId::PREFIX, 1))
+    }
+
+    /// The payment's refund: the same ULID under `rfd_`.
+    pub fn refund(&self) -> RefundId {
+        RefundId(self.0.replacen(Self::PREFIX, RefundId::PREFIX, 1))
+    }
+}
+
+impl TransactionId {
+    /// The payment whose transaction this is.
+    pub fn payment(&self) -> PaymentId {
+        PaymentId(self.0.replacen(Self::PREFIX, PaymentId::PREFIX, 1))
+    }
+}
 
 /// A Stripe account's id (`acct_...`): with Stripe Connect one deployment serves several
 /// merchants, each account's payments made on its own connected Stripe account.
@@ -171,5 +202,15 @@ mod tests {
         assert!(PaymentId::parse("pay_123").is_err());
         assert!(PaymentId::parse("pay_01JD0000000000000000000000X").is_err());
         assert!(PaymentId::parse("").is_err());
+    }
+
+    #[test]
+    fn a_payment_its_transaction_and_its_refund_share_one_ulid() {
+        let payment = PaymentId::parse("pay_01JD0000000000000000000000").unwrap();
+        let transaction = payment.transaction();
+        assert_eq!(transaction.as_str(), "txn_01JD0000000000000000000000");
+        assert_eq!(transaction.payment(), payment);
+        assert_eq!(payment.refund().as_str(), "rfd_01JD0000000000000000000000");
+        assert!(TransactionId::parse(payment.as_str()).is_err());
     }
 }

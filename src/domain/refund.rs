@@ -1,11 +1,53 @@
-//! Refunds the provider reports (Stripe's `charge.refunded`, a refund made in Stripe's
-//! dashboard): what they change on a payment. Stripe reports the running total refunded on a
-//! charge, never one refund alone, so a report is recorded only when its total is more than the
-//! payment's; the same report again, or an older one arriving late, changes nothing.
+//! Refunds: those the provider reports (Stripe's `charge.refunded`, a refund made in Stripe's
+//! dashboard) and those asked of the API (`POST /transactions/{id}/refund`), and what they
+//! change on a payment. Stripe reports the running total refunded on a charge, never one refund
+//! alone, so a report is recorded only when its total is more than the payment's; the same
+//! report again, or an older one arriving late, changes nothing. A refund asked of the API is
+//! always of what remains, so its total is what was paid, and the two kinds agree.
 
+use super::Invalid;
 use super::charge_report::{ReportDecision, ReportedCharge};
-use super::payment::{Payment, Refunds};
+use super::payment::wire_enum;
+use super::payment::{DisputeStatus, Payment, PaymentStatus, Refunds};
 use super::time::Timestamp;
+
+wire_enum!(
+    /// Where a refund stands at the provider (Stripe's refund statuses; the sandbox's are
+    /// `succeeded` at once).
+    RefundStatus {
+        Pending => "pending",
+        RequiresAction => "requires_action",
+        Succeeded => "succeeded",
+        Failed => "failed",
+        Canceled => "canceled",
+    }
+);
+
+impl RefundStatus {
+    /// Whether the money is on its way back: recorded as refunded (Stripe counts a pending
+    /// refund in the charge's refunded total too).
+    pub fn returns_money(self) -> bool {
+        matches!(self, RefundStatus::Succeeded | RefundStatus::Pending)
+    }
+}
+
+/// Why a payment cannot be refunded through the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotRefundable {
+    /// Only a succeeded payment has money to give back.
+    NotPaid(PaymentStatus),
+    /// All of it was refunded already.
+    AlreadyRefunded,
+    /// A cardholder's dispute is open or was lost: the money is the card network's to move.
+    Disputed(DisputeStatus),
+}
+
+/// A refund the API is asked for: of what remains of a succeeded payment, in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundAsked {
+    /// What it gives back, in minor units: what was paid less what was refunded before.
+    pub amount: u64,
+}
 
 /// What the provider says has been refunded of one of its payments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +70,23 @@ impl Payment {
         }
     }
 
+    /// Whether the API may refund this payment now, and how much: what remains of a succeeded
+    /// payment without an open or lost dispute.
+    pub fn refund_asked(&self) -> Result<RefundAsked, NotRefundable> {
+        if self.status != PaymentStatus::Succeeded {
+            return Err(NotRefundable::NotPaid(self.status));
+        }
+        if let Some(dispute) = &self.dispute
+            && dispute.status != DisputeStatus::Won
+        {
+            return Err(NotRefundable::Disputed(dispute.status));
+        }
+        match self.amounts.total().checked_sub(self.refunded_total()) {
+            Some(amount) if amount > 0 => Ok(RefundAsked { amount }),
+            _ => Err(NotRefundable::AlreadyRefunded),
+        }
+    }
+
     /// The payment as recording `report` at `now` leaves it, if the rule lets it be recorded.
     pub fn with_refund(&self, report: &RefundReport, now: Timestamp) -> Option<Payment> {
         (self.refund_decision(report) == ReportDecision::Record).then(|| Payment {
@@ -45,7 +104,7 @@ impl Payment {
 mod tests {
     use super::*;
     use crate::domain::money::Currency;
-    use crate::domain::payment::PaymentStatus;
+    use crate::domain::payment::Dispute;
     use crate::domain::payment::tests::link;
 
     fn paid() -> Payment {
@@ -100,6 +159,55 @@ mod tests {
             );
             assert!(partly.with_refund(&report(total), now).is_none());
         }
+    }
+
+    #[test]
+    fn the_api_refunds_what_remains_of_a_succeeded_undisputed_payment() {
+        let now = Timestamp::now();
+        assert_eq!(paid().refund_asked(), Ok(RefundAsked { amount: 2500 }));
+        let partly = paid().with_refund(&report(1000), now).unwrap();
+        assert_eq!(partly.refund_asked(), Ok(RefundAsked { amount: 1500 }));
+        let fully = partly.with_refund(&report(2500), now).unwrap();
+        assert_eq!(fully.refund_asked(), Err(NotRefundable::AlreadyRefunded));
+        for status in [
+            PaymentStatus::Pending,
+            PaymentStatus::Processing,
+            PaymentStatus::Failed,
+            PaymentStatus::RequiresAction,
+            PaymentStatus::Canceled,
+        ] {
+            let unpaid = Payment { status, ..paid() };
+            assert_eq!(unpaid.refund_asked(), Err(NotRefundable::NotPaid(status)));
+        }
+        let disputed = |status| Payment {
+            dispute: Some(Dispute {
+                id: "dp_1".into(),
+                amount: 2500,
+                reason: None,
+                status,
+            }),
+            ..paid()
+        };
+        for status in [DisputeStatus::Open, DisputeStatus::Lost] {
+            assert_eq!(
+                disputed(status).refund_asked(),
+                Err(NotRefundable::Disputed(status))
+            );
+        }
+        assert_eq!(
+            disputed(DisputeStatus::Won).refund_asked(),
+            Ok(RefundAsked { amount: 2500 })
+        );
+    }
+
+    #[test]
+    fn only_succeeded_and_pending_refunds_return_money() {
+        let returning: Vec<_> = RefundStatus::ALL
+            .iter()
+            .filter(|status| status.returns_money())
+            .map(|status| status.as_str())
+            .collect();
+        assert_eq!(returning, ["pending", "succeeded"]);
     }
 
     #[test]

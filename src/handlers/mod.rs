@@ -10,6 +10,7 @@ pub mod invoices;
 pub mod pay_page;
 pub mod payments;
 pub mod stripe_webhook;
+pub mod transactions;
 pub mod webhooks;
 
 use crate::app::App;

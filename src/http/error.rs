@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::app::AppError;
+use crate::domain::refund::NotRefundable;
 use crate::domain::send_pace::{MailLimit, Paced};
 use crate::store::StoreError;
 
@@ -31,6 +32,7 @@ pub enum Resource {
     Invoice,
     Webhook,
     WebhookDelivery,
+    Transaction,
 }
 
 /// Every way a request can fail. Handlers return it; `response` turns it into the envelope.
@@ -60,6 +62,10 @@ pub enum ApiError {
         kind: &'static str,
         status: &'static str,
     },
+    #[error("transaction not refundable")]
+    TransactionNotRefundable(NotRefundable),
+    #[error("refund failed: {code}")]
+    RefundFailed { code: String, message: String },
     #[error("provider unsupported")]
     ProviderUnsupported,
     #[error("no payment method")]
@@ -207,6 +213,7 @@ impl ApiError {
                     Resource::WebhookDelivery => {
                         ("webhook_delivery_not_found", "No such webhook delivery.")
                     }
+                    Resource::Transaction => ("transaction_not_found", "No such transaction."),
                 };
                 ErrorReply {
                     param: param.map(str::to_owned),
@@ -232,6 +239,34 @@ impl ApiError {
                     "Charges cannot be canceled.".to_owned()
                 },
             ),
+            Self::TransactionNotRefundable(why) => reply(
+                409,
+                "conflict_error",
+                "transaction_not_refundable",
+                &match why {
+                    NotRefundable::NotPaid(status) => format!(
+                        "Only a succeeded payment can be refunded; this one is {}.",
+                        status.as_str()
+                    ),
+                    NotRefundable::AlreadyRefunded => {
+                        "This payment is refunded in full already.".to_owned()
+                    }
+                    NotRefundable::Disputed(status) => format!(
+                        "The cardholder disputed this payment and the dispute is {}: its money \
+                         moves through the dispute, not a refund.",
+                        status.as_str()
+                    ),
+                },
+            ),
+            Self::RefundFailed { code, message } => ErrorReply {
+                details: Some(serde_json::json!({ "providerCode": code })),
+                ..reply(
+                    402,
+                    "billing_error",
+                    "refund_failed",
+                    &format!("The payment provider did not refund it: {message}"),
+                )
+            },
             Self::ProviderUnsupported => reply(
                 409,
                 "conflict_error",

@@ -47,6 +47,7 @@ pub fn serve(event: &Request) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::refund::NotRefundable;
     use crate::domain::send_pace::Paced;
     use crate::http::error::{ApiError, Resource};
 
@@ -65,6 +66,12 @@ mod tests {
             ApiError::not_found(Resource::Invoice),
             ApiError::not_found(Resource::Webhook),
             ApiError::not_found(Resource::WebhookDelivery),
+            ApiError::not_found(Resource::Transaction),
+            ApiError::TransactionNotRefundable(NotRefundable::AlreadyRefunded),
+            ApiError::RefundFailed {
+                code: String::new(),
+                message: String::new(),
+            },
             ApiError::WebhookLimitReached { limit: 1 },
             ApiError::MethodNotAllowed { allow: vec!["GET"] },
             ApiError::PaymentNotCancelable {
@@ -104,6 +111,8 @@ mod tests {
                 | ApiError::NotFound { .. }
                 | ApiError::MethodNotAllowed { .. }
                 | ApiError::PaymentNotCancelable { .. }
+                | ApiError::TransactionNotRefundable(_)
+                | ApiError::RefundFailed { .. }
                 | ApiError::ProviderUnsupported
                 | ApiError::NoPaymentMethod
                 | ApiError::InvoiceNotOutstanding { .. }

@@ -32,6 +32,12 @@ pub const CANCEL_PAYMENT: Route = Route {
     method: "POST",
     path: "/api/v1/payments/{id}/cancel",
 };
+/// Commet's transaction refund: a payment's transaction refunded in full.
+pub const REFUND_TRANSACTION: Route = Route {
+    function: "refund_transaction",
+    method: "POST",
+    path: "/api/v1/transactions/{id}/refund",
+};
 pub const CREATE_CUSTOMER: Route = Route {
     function: "create_customer",
     method: "POST",
@@ -232,6 +238,7 @@ pub const ALL: &[Route] = &[
     GET_PAYMENT,
     CANCEL_PAYMENT,
     CHARGE_PAYMENT,
+    REFUND_TRANSACTION,
     CREATE_CUSTOMER,
     CREATE_CUSTOMER_BATCH,
     LIST_CUSTOMERS,

@@ -184,6 +184,8 @@ fn payment_data(
     let failure_code = payment.failure.as_ref().map(|f| f.code.as_str());
     let failure_message = payment.failure.as_ref().map(|f| f.message.as_str());
     let method = payment.card.as_ref().map(|_| "card");
+    // The paid attempt, by the id `POST /transactions/{id}/refund` takes.
+    let transaction_id = payment.id.transaction().to_string();
     let mut data = Map::new();
     // Commet's refund and dispute events have no paymentContext (their schemas admit no other
     // field).
@@ -207,7 +209,7 @@ fn payment_data(
             "invoiceTotal": invoice.map_or(json!(payment.amounts.total()), |i| json!(i.total())),
             "customerId": customer_id,
             "subscriptionId": null,
-            "paymentTransactionId": null,
+            "paymentTransactionId": transaction_id,
             "provider": payment.provider.as_str(),
             "paymentMethod": method,
             "subPaymentMethod": null,
@@ -223,7 +225,7 @@ fn payment_data(
         | EventType::PaymentDisputeResolved => {
             // The charge the refund or dispute is of, as both name it.
             let mut fields = json!({
-                "paymentTransactionId": null,
+                "paymentTransactionId": transaction_id,
                 "provider": payment.provider.as_str(),
                 "paymentLinkId": link_id(payment),
                 "invoiceId": invoice_id,
@@ -269,7 +271,7 @@ fn payment_data(
                 EventType::PaymentLinkCompleted => json!({
                     "invoiceId": invoice_id,
                     "invoiceNumber": invoice_number,
-                    "paymentTransactionId": null,
+                    "paymentTransactionId": transaction_id,
                     "paymentMethod": method,
                     "subPaymentMethod": null,
                 }),

@@ -7,6 +7,7 @@ pub mod stripe;
 pub mod stripe_cards;
 pub mod stripe_customers;
 pub mod stripe_events;
+pub mod stripe_refunds;
 
 use std::future::Future;
 

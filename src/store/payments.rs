@@ -205,6 +205,17 @@ impl Store {
             .await
     }
 
+    /// Records a refund of what remains, asked of the API (`rules::refund_in_full`).
+    pub async fn record_refund_in_full(
+        &self,
+        account: &AccountId,
+        id: &PaymentId,
+        now: Timestamp,
+    ) -> Result<ReportOutcome, StoreError> {
+        self.record_report(account, id, rules::refund_in_full(now))
+            .await
+    }
+
     /// Records a dispute the provider reported (`rules::record_dispute`).
     pub async fn record_dispute(
         &self,

@@ -86,6 +86,32 @@ pub(crate) fn record_refund(report: &RefundReport, now: Timestamp) -> Conditiona
     .number(":zero", 0)
 }
 
+/// Record a refund of what remains, asked of the API (`Payment::refund_asked`): on a payment of
+/// `Payment::REPORTABLE` status not refunded in full, without a dispute other than a won one. The
+/// refunded total becomes what was paid; what the refund added is computed in the write.
+pub(crate) fn refund_in_full(now: Timestamp) -> ConditionalUpdate {
+    ConditionalUpdate::new(
+        "SET #refunded = #amountTotal, \
+         #last = #amountTotal - if_not_exists(#refunded, :zero), \
+         #updatedAt = :now ADD #version :one",
+        "attribute_exists(pk) AND #status = :reportable \
+         AND (attribute_not_exists(#refunded) OR #refunded < #amountTotal) \
+         AND (attribute_not_exists(#disputeStatus) OR #disputeStatus = :won)",
+    )
+    .name("#refunded", "amountRefunded")
+    .name("#last", "lastRefundAmount")
+    .name("#amountTotal", "amountTotal")
+    .name("#status", "status")
+    .name("#disputeStatus", "disputeStatus")
+    .name("#updatedAt", "updatedAt")
+    .name("#version", "version")
+    .text(":reportable", Payment::REPORTABLE.as_str())
+    .text(":won", DisputeStatus::Won.as_str())
+    .number(":zero", 0)
+    .text(":now", now.to_string())
+    .number(":one", 1)
+}
+
 /// Record a dispute the provider reported (`Payment::dispute_decision`), on the paid charge: a
 /// new dispute only where none is recorded, a closed one also over the same dispute recorded
 /// open.

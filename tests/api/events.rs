@@ -15,6 +15,8 @@ use crate::helpers::{TestApp, TestResponse, dispatch, request_of};
 fn object_of(function: &str) -> &'static str {
     if function == "create_customer_batch" {
         "customer_batch"
+    } else if function == "refund_transaction" {
+        "refund"
     } else if function == "send_invoice" {
         "invoice_delivery"
     } else if function == "create_invoice_download_link" {

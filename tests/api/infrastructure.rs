@@ -520,12 +520,14 @@ fn functions_have_least_privilege() {
             "{name}: BatchGetItem where its reads batch, and only there"
         );
         // The secrets each function may read: the Stripe keys (live and test) to charge, to
-        // pay links through Stripe and to update Stripe customers, the webhook signing secrets
+        // pay links through Stripe, to update Stripe customers and to refund, the webhook signing secrets
         // to check Stripe's events.
         let secrets: &[&str] = match binary.as_str() {
-            "charge_payment" | "reconcile_charges" | "pay_page" | "sync_stripe_customers" => {
-                &["StripeSecretArn", "StripeTestSecretArn"]
-            }
+            "charge_payment"
+            | "reconcile_charges"
+            | "pay_page"
+            | "sync_stripe_customers"
+            | "refund_transaction" => &["StripeSecretArn", "StripeTestSecretArn"],
             // And the keys, to read the card a link was paid with.
             "stripe_webhook" => &[
                 "StripeWebhookSecretArn",

@@ -42,5 +42,6 @@ mod stripe_refunds;
 mod stripe_routes;
 mod tenants;
 mod toolchain;
+mod transaction_refunds;
 mod versions;
 mod webhooks;

@@ -46,7 +46,7 @@ async fn charge_of(intent: &str) -> Value {
 }
 
 /// Stripe's `charge.refunded` about `charge`, signed by the live endpoint's secret.
-async fn report(t: &TestApp, id: &str, charge: &Value) -> TestResponse {
+pub async fn report(t: &TestApp, id: &str, charge: &Value) -> TestResponse {
     live_event(t, id, "charge.refunded", charge).await
 }
 
@@ -128,7 +128,8 @@ async fn a_refund_made_at_stripe_is_recorded_once_per_total_and_announced_with_w
     assert_eq!(
         Value::Object(data.clone()),
         json!({
-            "paymentTransactionId": null, "provider": "stripe", "paymentLinkId": null,
+            "paymentTransactionId": payment.replacen("pay_", "txn_", 1),
+            "provider": "stripe", "paymentLinkId": null,
             "invoiceId": invoice["id"], "invoiceNumber": invoice["invoiceNumber"],
             "customerId": customer, "subscriptionId": null,
             "refundAmount": 500, "currency": "usd",

@@ -106,6 +106,22 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
                 json!({ "customerId": a.customer, "amount": 100, "currency": "usd", "description": "x" }),
             ),
         ),
+        // By the transaction's id and by the payment's own.
+        "refund_transaction" => vec![
+            (
+                "POST".into(),
+                format!(
+                    "/api/v1/transactions/{}/refund",
+                    a.payment.replacen("pay_", "txn_", 1)
+                ),
+                None,
+            ),
+            (
+                "POST".into(),
+                format!("/api/v1/transactions/{}/refund", a.payment),
+                Some(json!({})),
+            ),
+        ],
         "create_customer" | "create_customer_batch" => vec![],
         "list_customers" => vec![
             ("GET".into(), "/api/v1/customers".into(), None),

@@ -108,6 +108,27 @@ async fn each_version_answers_exactly_the_fields_its_sdk_declares() {
             )
             .await;
         assert_fields(version, "payment", charge.data());
+        // The charge refunded: the transaction up to 2026-07-11, the refund from 2026-07-24.
+        let transaction = charge.data()["id"]
+            .as_str()
+            .unwrap()
+            .replacen("pay_", "txn_", 1);
+        let refund = t
+            .post(
+                &format!("/api/v1/transactions/{transaction}/refund"),
+                &key,
+                json!({}),
+            )
+            .await;
+        assert_eq!(refund.status, 200, "{}", refund.text);
+        if is_enveloped(version) {
+            assert_fields(version, "transactionRefund", refund.data());
+            assert_eq!(refund.data()["id"], transaction.as_str());
+        } else {
+            assert_fields(version, "refund", refund.data());
+            assert_eq!(refund.data()["transactionId"], transaction.as_str());
+            assert_eq!(refund.data()["amount"], charge.data()["amountTotal"]);
+        }
         if let Some(context) = charge.data().get("paymentContext") {
             assert_fields(version, "paymentContext", context);
             assert_eq!(context["reason"], "one_time_payment");
@@ -874,6 +895,18 @@ mod golden {
                 charge.status = PaymentStatus::Succeeded;
                 charge.failure = None;
                 views::payment(v, &charge)
+            }),
+            ("refund_transaction", |v| {
+                let mut charge = declined_charge();
+                charge.status = PaymentStatus::Succeeded;
+                charge.failure = None;
+                let refund = commet_payments::app::IssuedRefund {
+                    payment: charge,
+                    amount: 2706,
+                    status: commet_payments::domain::refund::RefundStatus::Succeeded,
+                    charge: Some("ch_3MtwBwLkdIwHu7ix28a3tqPa".into()),
+                };
+                views::refund(v, &refund)
             }),
             ("charge_payment_declined", |v| {
                 let error = ApiError::PaymentFailed {

@@ -6,10 +6,12 @@
 mod customer;
 mod invoice;
 mod payment;
+mod refund;
 mod webhook;
 
 use std::collections::BTreeMap;
 
+use crate::app::IssuedRefund;
 use crate::domain::customer::Customer;
 use crate::domain::delivery::Attempt;
 use crate::domain::ids::AccountId;
@@ -29,6 +31,7 @@ use invoice::{
     CreatedInvoiceView, InvoiceDeliveryView, InvoiceDownloadView, InvoiceStatusView, InvoiceView,
 };
 use payment::PaymentView;
+use refund::RefundView;
 use webhook::{AttemptView, DeletedView, WebhookTestView, WebhookView};
 
 type Answer = Result<ApiResponse, ApiError>;
@@ -50,6 +53,11 @@ fn metadata(metadata: &Option<Metadata>) -> Option<&BTreeMap<String, String>> {
 
 pub fn payment(version: ApiVersion, payment: &Payment) -> Answer {
     ApiResponse::object(version, &PaymentView::new(payment, version))
+}
+
+/// A refund asked of the API, as the version shows it.
+pub fn refund(version: ApiVersion, refund: &IssuedRefund) -> Answer {
+    ApiResponse::object(version, &RefundView::new(refund, version))
 }
 
 pub fn payments(version: ApiVersion, payments: &[Payment], next_cursor: Option<&str>) -> Answer {
