@@ -56,3 +56,73 @@ async fn thirty_two_concurrent_cancels_change_the_link_once() {
     let item = t.payment_item(&account.id, &id).await;
     assert_eq!(item["version"], AttributeValue::N("2".into()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixteen_concurrent_refunds_record_the_refund_once() {
+    // GIVEN a succeeded sandbox charge (written twice: processing, then succeeded)
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    let customer = crate::helpers::customer_with_card(&t, &key, None, "4242424242424242").await;
+    let charged = t
+        .post(
+            "/api/v1/payments/charge",
+            &key,
+            crate::stripe::charge_body(&customer),
+        )
+        .await;
+    let id = charged.data()["id"].as_str().unwrap().to_owned();
+    let written = t.payment_item(&account.id, &id).await["version"].clone();
+
+    // WHEN 16 refunds of its transaction arrive at once
+    let transaction = id.replacen("pay_", "txn_", 1);
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let app = t.app;
+        let request = event(
+            "POST",
+            &format!("/api/v1/transactions/{transaction}/refund"),
+        )
+        .key(&key)
+        .header("Commet-Version", "2026-08-27")
+        .build();
+        tasks.push(tokio::spawn(async move {
+            crate::helpers::TestResponse::from(
+                crate::helpers::dispatch(app, "refund_transaction", request).await,
+            )
+        }));
+    }
+    let responses = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut responses = Vec::new();
+        for task in tasks {
+            responses.push(task.await.unwrap());
+        }
+        responses
+    })
+    .await
+    .expect("16 refunds finish within 60 s");
+
+    // THEN each is the one refund of it, or finds it refunded already
+    let mut refunded = 0;
+    for response in &responses {
+        match response.status {
+            200 => {
+                refunded += 1;
+                assert_eq!(response.data()["amount"], 2500, "{:#}", response.body);
+            }
+            _ => {
+                response.error(409, "transaction_not_refundable");
+            }
+        }
+    }
+    assert!(refunded >= 1, "at least the first is refunded");
+
+    // AND the refund was written exactly once
+    let item = t.payment_item(&account.id, &id).await;
+    let AttributeValue::N(before) = written else {
+        panic!("a version")
+    };
+    let after = (before.parse::<u64>().unwrap() + 1).to_string();
+    assert_eq!(item["version"], AttributeValue::N(after));
+    assert_eq!(item["amountRefunded"], AttributeValue::N("2500".into()));
+    assert_eq!(item["lastRefundAmount"], AttributeValue::N("2500".into()));
+}
