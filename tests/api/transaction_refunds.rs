@@ -222,3 +222,45 @@ async fn a_live_charge_is_refunded_at_stripe_and_stripes_report_of_it_changes_no
     let refunds = stripe("GET", &format!("/v1/refunds?payment_intent={intent}"), &[]).await;
     assert_eq!(refunds["data"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn after_a_partial_refund_at_stripe_the_api_refunds_what_remains() {
+    // GIVEN a live charge of $25.00 of which $5.00 was refunded at Stripe and reported
+    let t = TestApp::with_stripe(None).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let mut receiving = receiver_of(&t, &key, &["payment.refunded"]).await;
+    let (_, payment) = paid_through_stripe(&t, &account, &key).await;
+    let intent = t.provider_reference(&account, &payment).await.unwrap();
+    let partial = stripe(
+        "POST",
+        "/v1/refunds",
+        &[("payment_intent", &intent), ("amount", "500")],
+    )
+    .await;
+    let charge = stripe(
+        "GET",
+        &format!("/v1/charges/{}", partial["charge"].as_str().unwrap()),
+        &[],
+    )
+    .await;
+    let reported = report(&t, "evt_partial", &charge).await;
+    assert_eq!(reported.data()["outcome"], "recorded");
+    assert_eq!(
+        next_event(&mut receiving).await["data"]["refundAmount"],
+        500
+    );
+
+    // WHEN the transaction is refunded through the API
+    let refunded = refund(&t, &key, &transaction_of(&payment), None).await;
+
+    // THEN the answer and the event are of the $20.00 that remained (Stripe, unlike
+    // localstripe, refunds only that when no amount is given), and the total is all of it
+    assert_eq!(refunded.status, 200, "{}", refunded.text);
+    assert_eq!(refunded.data()["amount"], 2000);
+    assert_eq!(
+        next_event(&mut receiving).await["data"]["refundAmount"],
+        2000
+    );
+    let stored = t.payment_item(&account.id, &payment).await;
+    assert_eq!(stored["amountRefunded"].as_n().unwrap(), "2500");
+}
