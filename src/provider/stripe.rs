@@ -326,23 +326,26 @@ pub fn from_stripe_amount(currency: Currency, units: u64) -> Option<u64> {
 }
 
 fn charge_form(request: &ChargeRequest<'_>, customer: &str) -> String {
-    Serializer::new(String::new())
-        .append_pair("amount", &stripe_amount(request.amount).to_string())
+    let mut form = Serializer::new(String::new());
+    form.append_pair("amount", &stripe_amount(request.amount).to_string())
         .append_pair("currency", &request.amount.currency.code())
         .append_pair("customer", customer)
         .append_pair("payment_method", &request.method.token)
         .append_pair("payment_method_types[]", "card")
         .append_pair("confirm", "true")
-        .append_pair("off_session", "true")
-        .append_pair(
-            &format!("metadata[{PAYMENT_ID_METADATA}]"),
-            request.payment_id,
-        )
-        .append_pair(
-            &format!("metadata[{ACCOUNT_ID_METADATA}]"),
-            request.account_id,
-        )
-        .finish()
+        .append_pair("off_session", "true");
+    tagged(&mut form, request.payment_id, request.account_id).finish()
+}
+
+/// `form` with our payment's and account's ids as the Stripe object's `metadata`, which Stripe
+/// gives back with the object and its events.
+pub(super) fn tagged<'f, 'i>(
+    form: &'f mut Serializer<'i, String>,
+    payment_id: &str,
+    account_id: &str,
+) -> &'f mut Serializer<'i, String> {
+    form.append_pair(&format!("metadata[{PAYMENT_ID_METADATA}]"), payment_id)
+        .append_pair(&format!("metadata[{ACCOUNT_ID_METADATA}]"), account_id)
 }
 
 /// Stripe's answer to the PaymentIntent's creation.

@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::form_urlencoded::Serializer;
 
 use super::ProviderError;
-use super::stripe::{ACCOUNT_ID_METADATA, PAYMENT_ID_METADATA, Stripe, unexpected};
+use super::stripe::{Stripe, tagged, unexpected};
 use crate::domain::payment::Failure;
 use crate::domain::refund::RefundStatus;
 
@@ -50,17 +50,9 @@ impl Stripe<'_> {
 }
 
 fn refund_form(request: &RefundRequest<'_>) -> String {
-    Serializer::new(String::new())
-        .append_pair("payment_intent", request.intent)
-        .append_pair(
-            &format!("metadata[{PAYMENT_ID_METADATA}]"),
-            request.payment_id,
-        )
-        .append_pair(
-            &format!("metadata[{ACCOUNT_ID_METADATA}]"),
-            request.account_id,
-        )
-        .finish()
+    let mut form = Serializer::new(String::new());
+    form.append_pair("payment_intent", request.intent);
+    tagged(&mut form, request.payment_id, request.account_id).finish()
 }
 
 /// Stripe's answer to the refund's creation.

@@ -6,7 +6,32 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use commet_payments::domain::account::Mode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, event};
+use crate::helpers::{TestApp, TestResponse, dispatch, event};
+
+/// `count` requests made by `request`, sent through `function` all at once; their answers, the
+/// test failing unless all come within 60 s.
+async fn at_once(
+    t: &TestApp,
+    count: usize,
+    function: &'static str,
+    request: impl Fn() -> lambda_http::Request,
+) -> Vec<TestResponse> {
+    let tasks: Vec<_> = (0..count)
+        .map(|_| {
+            let (app, request) = (t.app, request());
+            tokio::spawn(async move { TestResponse::from(dispatch(app, function, request).await) })
+        })
+        .collect();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        let mut responses = Vec::new();
+        for task in tasks {
+            responses.push(task.await.unwrap());
+        }
+        responses
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{count} requests to {function} finish within 60 s"))
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thirty_two_concurrent_cancels_change_the_link_once() {
@@ -22,27 +47,12 @@ async fn thirty_two_concurrent_cancels_change_the_link_once() {
         .await;
 
     // WHEN 32 cancels arrive at once
-    let mut tasks = Vec::new();
-    for _ in 0..32 {
-        let app = t.app;
-        let request = event("POST", &format!("/api/v1/payments/{id}/cancel"))
+    let responses = at_once(&t, 32, "cancel_payment", || {
+        event("POST", &format!("/api/v1/payments/{id}/cancel"))
             .key(&key)
-            .build();
-        tasks.push(tokio::spawn(async move {
-            crate::helpers::TestResponse::from(
-                crate::helpers::dispatch(app, "cancel_payment", request).await,
-            )
-        }));
-    }
-    let responses = tokio::time::timeout(Duration::from_secs(60), async {
-        let mut responses = Vec::new();
-        for task in tasks {
-            responses.push(task.await.unwrap());
-        }
-        responses
+            .build()
     })
-    .await
-    .expect("32 cancels finish within 60 s");
+    .await;
 
     // THEN all answer 200 with the same canceled payment
     let first = responses[0].data().clone();
@@ -75,31 +85,16 @@ async fn sixteen_concurrent_refunds_record_the_refund_once() {
 
     // WHEN 16 refunds of its transaction arrive at once
     let transaction = id.replacen("pay_", "txn_", 1);
-    let mut tasks = Vec::new();
-    for _ in 0..16 {
-        let app = t.app;
-        let request = event(
+    let responses = at_once(&t, 16, "refund_transaction", || {
+        event(
             "POST",
             &format!("/api/v1/transactions/{transaction}/refund"),
         )
         .key(&key)
         .header("Commet-Version", "2026-08-27")
-        .build();
-        tasks.push(tokio::spawn(async move {
-            crate::helpers::TestResponse::from(
-                crate::helpers::dispatch(app, "refund_transaction", request).await,
-            )
-        }));
-    }
-    let responses = tokio::time::timeout(Duration::from_secs(60), async {
-        let mut responses = Vec::new();
-        for task in tasks {
-            responses.push(task.await.unwrap());
-        }
-        responses
+        .build()
     })
-    .await
-    .expect("16 refunds finish within 60 s");
+    .await;
 
     // THEN each is the one refund of it, or finds it refunded already
     let mut refunded = 0;

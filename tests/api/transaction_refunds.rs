@@ -3,10 +3,11 @@
 //! recorded once, announced once as `payment.refunded` naming the transaction, refused when
 //! there is nothing to give back.
 
-use commet_payments::domain::account::Mode;
+use commet_payments::domain::account::{Account, Mode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestResponse, customer_with_card, event};
+use crate::receiver::Receiver;
 use crate::stripe::{charge_body, stripe};
 use crate::stripe_refunds::{next_event, paid_through_stripe, receiver_of, report};
 
@@ -77,13 +78,7 @@ async fn a_sandbox_charge_is_refunded_once_in_full_and_announced_with_its_transa
             .contains("in full already"),
         "{error}"
     );
-    assert!(
-        receiving
-            .drain(std::time::Duration::from_secs(3))
-            .await
-            .is_empty(),
-        "one payment.refunded"
-    );
+    nothing_more(&mut receiving).await;
     let read = t.get(&format!("/api/v1/payments/{payment}"), &key).await;
     assert_eq!(read.data()["status"], "succeeded");
 }
@@ -170,14 +165,48 @@ async fn a_refund_asked_again_under_its_idempotency_key_answers_the_same() {
         .error(409, "transaction_not_refundable");
 }
 
+/// No further delivery within 3 s: one `payment.refunded` was all.
+async fn nothing_more(receiving: &mut Receiver) {
+    let more = receiving.drain(std::time::Duration::from_secs(3)).await;
+    assert!(more.is_empty(), "one payment.refunded");
+}
+
+/// A live charge of $25.00 paid through Stripe (localstripe), and an endpoint of its account
+/// for `payment.refunded`.
+struct LivePayment {
+    account: Account,
+    key: String,
+    receiving: Receiver,
+    payment: String,
+    /// Its PaymentIntent.
+    intent: String,
+}
+
+async fn live_payment(t: &TestApp) -> LivePayment {
+    let (account, key) = t.account(Mode::Live).await;
+    let receiving = receiver_of(t, &key, &["payment.refunded"]).await;
+    let (_, payment) = paid_through_stripe(t, &account, &key).await;
+    let intent = t.provider_reference(&account, &payment).await.unwrap();
+    LivePayment {
+        account,
+        key,
+        receiving,
+        payment,
+        intent,
+    }
+}
+
 #[tokio::test]
 async fn a_live_charge_is_refunded_at_stripe_and_stripes_report_of_it_changes_nothing() {
     // GIVEN a live charge paid through Stripe, and an endpoint for payment.refunded
     let t = TestApp::with_stripe(None).await;
-    let (account, key) = t.account(Mode::Live).await;
-    let mut receiving = receiver_of(&t, &key, &["payment.refunded"]).await;
-    let (_, payment) = paid_through_stripe(&t, &account, &key).await;
-    let intent = t.provider_reference(&account, &payment).await.unwrap();
+    let LivePayment {
+        key,
+        mut receiving,
+        payment,
+        intent,
+        ..
+    } = live_payment(&t).await;
 
     // WHEN its transaction is refunded through the API
     let refunded = refund(&t, &key, &transaction_of(&payment), None).await;
@@ -208,13 +237,7 @@ async fn a_live_charge_is_refunded_at_stripe_and_stripes_report_of_it_changes_no
     let heard = next_event(&mut receiving).await;
     assert_eq!(heard["data"]["refundAmount"], 2500);
     assert_eq!(heard["data"]["provider"], "stripe");
-    assert!(
-        receiving
-            .drain(std::time::Duration::from_secs(3))
-            .await
-            .is_empty(),
-        "one payment.refunded"
-    );
+    nothing_more(&mut receiving).await;
     // AND asked again, nothing more is refunded at Stripe
     refund(&t, &key, &transaction_of(&payment), None)
         .await
@@ -227,10 +250,13 @@ async fn a_live_charge_is_refunded_at_stripe_and_stripes_report_of_it_changes_no
 async fn after_a_partial_refund_at_stripe_the_api_refunds_what_remains() {
     // GIVEN a live charge of $25.00 of which $5.00 was refunded at Stripe and reported
     let t = TestApp::with_stripe(None).await;
-    let (account, key) = t.account(Mode::Live).await;
-    let mut receiving = receiver_of(&t, &key, &["payment.refunded"]).await;
-    let (_, payment) = paid_through_stripe(&t, &account, &key).await;
-    let intent = t.provider_reference(&account, &payment).await.unwrap();
+    let LivePayment {
+        account,
+        key,
+        mut receiving,
+        payment,
+        intent,
+    } = live_payment(&t).await;
     let partial = stripe(
         "POST",
         "/v1/refunds",
