@@ -127,6 +127,9 @@ def check_payments(customer):
         assert (refund.transaction_id, refund.amount, refund.status, refund.object) == (
             transaction, charge.amount_total, "succeeded", "refund"), refund
     refused(lambda: client.transactions.refund(charge.id), 409, "transaction_not_refundable")
+    read = unwrapped(client.transactions.get(transaction))
+    assert (read.id, read.status, read.gross_amount, read.presentment_amount) == (
+        transaction, "refunded", None, charge.amount_total), read  # in pounds: no USD figure
 
     # A card that declines off-session: the charge raises payment_failed, its invoice is left
     # outstanding, and marking it paid works once.

@@ -34,7 +34,8 @@ pub const CUSTOMER_EXTERNAL_ID: &str = "fixture-customer-1";
 pub const PAYMENT_ID: &str = "pay_01KEVENTSPAYMENT0000000001";
 /// A pending link that `events/cancel_payment.json` cancels.
 pub const CANCELABLE_PAYMENT_ID: &str = "pay_01KEVENTSPAYMENT0000000002";
-/// A paid (sandbox) link that `events/refund_transaction.json` refunds, by its transaction's id.
+/// A paid (sandbox) link whose transaction `events/get_transaction.json` reads and
+/// `events/refund_transaction.json` refunds.
 pub const REFUNDABLE_PAYMENT_ID: &str = "pay_01KEVENTSPAYMENT0000000003";
 /// A paid invoice that `events/get_invoice.json` reads.
 pub const INVOICE_ID: &str = "inv_01KEVENTS1NV0CE00000000001";

@@ -116,6 +116,10 @@ class Endpoints:
                 "POST", "/api/v1/payments/charge", work["key"],
                 {"customerId": work["customer"], "amount": 1500, "currency": "usd",
                  "description": "Benchmark charge"}), "charge", "work"),
+            # A paid link's transaction (read again once refunded: still 200).
+            "get transaction": ("get_transaction", lambda: event(
+                "GET", f"/api/v1/transactions/{work['refundable'][0]}", work["key"]),
+                None, "work"),
             # A paid sandbox link refunded in full: one GetItem, one conditional UpdateItem.
             "refund": ("refund_transaction", lambda: event(
                 "POST", f"/api/v1/transactions/{self.pools['refund'].pop()}/refund",

@@ -31,6 +31,7 @@ pub mod send_pace;
 pub mod tax;
 pub mod text;
 pub mod time;
+pub mod transaction;
 pub mod version;
 pub mod webhook;
 

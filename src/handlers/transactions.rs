@@ -1,10 +1,37 @@
-//! Commet's transactions: a payment's paid attempt, named `txn_` with the payment's own ULID.
-//! Only their refund is offered (`POST /transactions/{id}/refund`).
+//! Commet's transactions: a payment's attempt, named `txn_` with the payment's own ULID
+//! (`domain::transaction`). One is read (`GET /transactions/{id}`) or refunded
+//! (`POST /transactions/{id}/refund`); they are not listed.
 
 use crate::app::{App, RefundOutcome};
 use crate::domain::ids::{PaymentId, TransactionId};
+use crate::domain::transaction::Transaction;
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
+
+/// `GET /transactions/{id}`: the payment (one GetItem), then its invoice (when it paid) and its
+/// customer, for when it was paid and who paid, in one BatchGetItem.
+pub async fn get(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let not_found = || ApiError::not_found(Resource::Transaction);
+    let id = payment_of(request.param("id")).ok_or_else(not_found)?;
+    let account = &request.principal.account_id;
+    let payment = app
+        .store
+        .get_payment(account, &id)
+        .await?
+        .ok_or_else(not_found)?;
+    let (invoice, customer) = match (&payment.invoice_id, &payment.customer_id) {
+        (Some(invoice), Some(customer)) => {
+            app.store
+                .invoice_and_customer(account, invoice, customer)
+                .await?
+        }
+        (Some(invoice), None) => (app.store.get_invoice(account, invoice).await?, None),
+        (None, Some(customer)) => (None, app.store.get_customer_by_id(account, customer).await?),
+        (None, None) => (None, None),
+    };
+    let transaction = Transaction::of(payment, customer, invoice.as_ref()).ok_or_else(not_found)?;
+    views::transaction(request.version, &transaction)
+}
 
 /// `POST /transactions/{id}/refund`: what remains of a succeeded payment, in full (see
 /// `App::refund_payment`). The id is the transaction's (`txn_`, as `payment.*` events name it)

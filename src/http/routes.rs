@@ -32,6 +32,12 @@ pub const CANCEL_PAYMENT: Route = Route {
     method: "POST",
     path: "/api/v1/payments/{id}/cancel",
 };
+/// A payment's transaction, as Commet's `transactions.get` reads it.
+pub const GET_TRANSACTION: Route = Route {
+    function: "get_transaction",
+    method: "GET",
+    path: "/api/v1/transactions/{id}",
+};
 /// Commet's transaction refund: a payment's transaction refunded in full.
 pub const REFUND_TRANSACTION: Route = Route {
     function: "refund_transaction",
@@ -238,6 +244,7 @@ pub const ALL: &[Route] = &[
     GET_PAYMENT,
     CANCEL_PAYMENT,
     CHARGE_PAYMENT,
+    GET_TRANSACTION,
     REFUND_TRANSACTION,
     CREATE_CUSTOMER,
     CREATE_CUSTOMER_BATCH,

@@ -17,6 +17,8 @@ fn object_of(function: &str) -> &'static str {
         "customer_batch"
     } else if function == "refund_transaction" {
         "refund"
+    } else if function == "get_transaction" {
+        "transaction"
     } else if function == "send_invoice" {
         "invoice_delivery"
     } else if function == "create_invoice_download_link" {

@@ -43,5 +43,6 @@ mod stripe_routes;
 mod tenants;
 mod toolchain;
 mod transaction_refunds;
+mod transactions;
 mod versions;
 mod webhooks;

@@ -107,6 +107,21 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
             ),
         ),
         // By the transaction's id and by the payment's own.
+        "get_transaction" => vec![
+            (
+                "GET".into(),
+                format!(
+                    "/api/v1/transactions/{}",
+                    a.payment.replacen("pay_", "txn_", 1)
+                ),
+                None,
+            ),
+            (
+                "GET".into(),
+                format!("/api/v1/transactions/{}", a.payment),
+                None,
+            ),
+        ],
         "refund_transaction" => vec![
             (
                 "POST".into(),

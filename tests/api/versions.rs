@@ -121,6 +121,12 @@ async fn each_version_answers_exactly_the_fields_its_sdk_declares() {
             )
             .await;
         assert_eq!(refund.status, 200, "{}", refund.text);
+        let read = t
+            .get(&format!("/api/v1/transactions/{transaction}"), &key)
+            .await;
+        assert_eq!(read.status, 200, "{}", read.text);
+        assert_fields(version, "transaction", read.data());
+        assert_eq!(read.data()["status"], "refunded");
         if is_enveloped(version) {
             assert_fields(version, "transactionRefund", refund.data());
             assert_eq!(refund.data()["id"], transaction.as_str());
@@ -907,6 +913,18 @@ mod golden {
                     charge: Some("ch_3MtwBwLkdIwHu7ix28a3tqPa".into()),
                 };
                 views::refund(v, &refund)
+            }),
+            ("get_transaction", |v| {
+                let mut charge = declined_charge();
+                charge.status = PaymentStatus::Succeeded;
+                charge.failure = None;
+                let transaction = commet_payments::domain::transaction::Transaction::of(
+                    charge,
+                    Some(customer()),
+                    Some(&settled_invoice()),
+                )
+                .unwrap();
+                views::transaction(v, &transaction)
             }),
             ("charge_payment_declined", |v| {
                 let error = ApiError::PaymentFailed {

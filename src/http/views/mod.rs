@@ -7,6 +7,7 @@ mod customer;
 mod invoice;
 mod payment;
 mod refund;
+mod transaction;
 mod webhook;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use crate::domain::invoice::Invoice;
 use crate::domain::payment::Payment;
 use crate::domain::text::Metadata;
 use crate::domain::time::Timestamp;
+use crate::domain::transaction::Transaction;
 use crate::domain::version::ApiVersion;
 use crate::domain::webhook::WebhookEndpoint;
 
@@ -32,6 +34,7 @@ use invoice::{
 };
 use payment::PaymentView;
 use refund::RefundView;
+use transaction::TransactionView;
 use webhook::{AttemptView, DeletedView, WebhookTestView, WebhookView};
 
 type Answer = Result<ApiResponse, ApiError>;
@@ -53,6 +56,11 @@ fn metadata(metadata: &Option<Metadata>) -> Option<&BTreeMap<String, String>> {
 
 pub fn payment(version: ApiVersion, payment: &Payment) -> Answer {
     ApiResponse::object(version, &PaymentView::new(payment, version))
+}
+
+/// A payment's transaction.
+pub fn transaction(version: ApiVersion, transaction: &Transaction) -> Answer {
+    ApiResponse::object(version, &TransactionView::new(transaction, version))
 }
 
 /// A refund asked of the API, as the version shows it.

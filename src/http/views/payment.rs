@@ -49,20 +49,26 @@ struct PaymentAdditions<'a> {
 /// dunning retry, so `recovery` is always null.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PaymentContextView<'a> {
+pub(super) struct PaymentContextView<'a> {
     reason: &'static str,
     payment_link_id: Option<&'a str>,
     recovery: Option<()>,
 }
 
+impl<'a> PaymentContextView<'a> {
+    pub(super) fn of(payment: &'a Payment) -> Self {
+        Self {
+            reason: "one_time_payment",
+            payment_link_id: (payment.kind == PaymentKind::Link).then_some(payment.id.as_str()),
+            recovery: None,
+        }
+    }
+}
+
 impl<'a> PaymentView<'a> {
     pub(super) fn new(payment: &'a Payment, version: ApiVersion) -> Self {
         Self {
-            payment_context: has_payment_context(version).then(|| PaymentContextView {
-                reason: "one_time_payment",
-                payment_link_id: (payment.kind == PaymentKind::Link).then_some(payment.id.as_str()),
-                recovery: None,
-            }),
+            payment_context: has_payment_context(version).then(|| PaymentContextView::of(payment)),
             id: payment.id.as_str(),
             customer_id: payment.customer_id.as_ref().map(|id| id.as_str()),
             kind: payment.kind.as_str(),

@@ -1,0 +1,158 @@
+//! Commet's transactions: one payment attempt each. Here a payment has one, once an attempt was
+//! made (a link paid or tried on its page, a charge asked of the provider), named `txn_` with the
+//! payment's own ULID; a pending or canceled link has none yet.
+
+use super::Invalid;
+use super::customer::Customer;
+use super::invoice::Invoice;
+use super::payment::{DisputeStatus, Payment, PaymentStatus, wire_enum};
+use super::time::Timestamp;
+
+wire_enum!(
+    TransactionStatus {
+        Pending => "pending",
+        Succeeded => "succeeded",
+        Failed => "failed",
+        Refunded => "refunded",
+        Disputed => "disputed",
+    }
+);
+
+/// A payment's transaction, with what Commet's transaction shows of its payer and its payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    pub payment: Payment,
+    pub status: TransactionStatus,
+    pub customer: Option<Customer>,
+    /// When it was paid: its paid invoice was made in the same write.
+    pub paid_at: Option<Timestamp>,
+}
+
+impl Payment {
+    /// Its transaction's status; `None` while no attempt was made. Refunded means refunded in
+    /// full; a dispute that is open or lost shows as disputed, a won one no longer.
+    pub fn transaction_status(&self) -> Option<TransactionStatus> {
+        Some(match self.status {
+            PaymentStatus::Pending | PaymentStatus::Canceled => return None,
+            PaymentStatus::Processing => TransactionStatus::Pending,
+            PaymentStatus::Failed | PaymentStatus::RequiresAction => TransactionStatus::Failed,
+            PaymentStatus::Succeeded => match &self.dispute {
+                Some(dispute) if dispute.status != DisputeStatus::Won => {
+                    TransactionStatus::Disputed
+                }
+                _ if self.refunded_total() >= self.amounts.total() => TransactionStatus::Refunded,
+                _ => TransactionStatus::Succeeded,
+            },
+        })
+    }
+}
+
+impl Transaction {
+    /// `payment`'s transaction, if it has one, with its customer and its invoice as read.
+    pub fn of(
+        payment: Payment,
+        customer: Option<Customer>,
+        invoice: Option<&Invoice>,
+    ) -> Option<Self> {
+        let status = payment.transaction_status()?;
+        let paid_at = (payment.status == PaymentStatus::Succeeded)
+            .then(|| invoice.map(|invoice| invoice.created_at))
+            .flatten();
+        Some(Self {
+            payment,
+            status,
+            customer,
+            paid_at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::invoice::InvoiceStatus;
+    use crate::domain::payment::tests::link;
+    use crate::domain::payment::{Dispute, Refunds};
+
+    fn paid() -> Payment {
+        Payment {
+            status: PaymentStatus::Succeeded,
+            ..link()
+        }
+    }
+
+    #[test]
+    fn a_payment_has_a_transaction_once_an_attempt_was_made() {
+        let status = |payment: Payment| payment.transaction_status();
+        for unattempted in [PaymentStatus::Pending, PaymentStatus::Canceled] {
+            let payment = Payment {
+                status: unattempted,
+                ..link()
+            };
+            assert_eq!(status(payment), None);
+        }
+        for (payment_status, transaction) in [
+            (PaymentStatus::Processing, TransactionStatus::Pending),
+            (PaymentStatus::Failed, TransactionStatus::Failed),
+            (PaymentStatus::RequiresAction, TransactionStatus::Failed),
+            (PaymentStatus::Succeeded, TransactionStatus::Succeeded),
+        ] {
+            let payment = Payment {
+                status: payment_status,
+                ..link()
+            };
+            assert_eq!(status(payment), Some(transaction));
+        }
+    }
+
+    #[test]
+    fn refunded_in_full_or_disputed_shows_on_the_transaction() {
+        let refunded = |total| Payment {
+            refunds: Some(Refunds { total, last: total }),
+            ..paid()
+        };
+        assert_eq!(
+            refunded(2499).transaction_status(),
+            Some(TransactionStatus::Succeeded)
+        );
+        assert_eq!(
+            refunded(2500).transaction_status(),
+            Some(TransactionStatus::Refunded)
+        );
+        let disputed = |status| Payment {
+            dispute: Some(Dispute {
+                id: "dp_1".into(),
+                amount: 2500,
+                reason: None,
+                status,
+            }),
+            ..paid()
+        };
+        for (dispute, transaction) in [
+            (DisputeStatus::Open, TransactionStatus::Disputed),
+            (DisputeStatus::Lost, TransactionStatus::Disputed),
+            (DisputeStatus::Won, TransactionStatus::Succeeded),
+        ] {
+            assert_eq!(disputed(dispute).transaction_status(), Some(transaction));
+        }
+    }
+
+    #[test]
+    fn it_was_paid_when_its_paid_invoice_was_made() {
+        let at = Timestamp::parse("2030-01-02T03:04:05.000Z").unwrap();
+        let invoice = |payment: &Payment| {
+            let customer = crate::domain::ids::CustomerId::generate();
+            Invoice::for_payment(payment, customer, InvoiceStatus::Paid, at)
+        };
+        let paid = paid();
+        let transaction = Transaction::of(paid.clone(), None, Some(&invoice(&paid))).unwrap();
+        assert_eq!(transaction.paid_at, Some(at));
+        let declined = Payment {
+            status: PaymentStatus::Failed,
+            ..link()
+        };
+        let transaction = Transaction::of(declined.clone(), None, Some(&invoice(&declined)));
+        assert_eq!(transaction.unwrap().paid_at, None);
+        assert!(Transaction::of(link(), None, None).is_none());
+    }
+}
