@@ -56,15 +56,7 @@ mod tests {
     use super::*;
     use crate::domain::money::Currency;
     use crate::domain::payment::PaymentStatus;
-    use crate::domain::payment::tests::link;
-
-    fn paid() -> Payment {
-        Payment {
-            status: PaymentStatus::Succeeded,
-            provider_reference: Some("pi_1".into()),
-            ..link()
-        }
-    }
+    use crate::domain::payment::tests::paid;
 
     fn report(id: &str, status: DisputeStatus) -> DisputeReport {
         DisputeReport {

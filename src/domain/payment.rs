@@ -373,6 +373,28 @@ pub(crate) mod tests {
         )
     }
 
+    /// `link()` paid through Stripe's PaymentIntent `pi_1`.
+    pub(crate) fn paid() -> Payment {
+        Payment {
+            status: PaymentStatus::Succeeded,
+            provider_reference: Some("pi_1".into()),
+            ..link()
+        }
+    }
+
+    /// `paid()` whose charge the cardholder disputed, the dispute `status`.
+    pub(crate) fn disputed(status: DisputeStatus) -> Payment {
+        Payment {
+            dispute: Some(Dispute {
+                id: "dp_1".into(),
+                amount: 2500,
+                reason: None,
+                status,
+            }),
+            ..paid()
+        }
+    }
+
     #[test]
     fn new_link_is_pending_with_its_page_url() {
         let payment = link();

@@ -104,16 +104,7 @@ impl Payment {
 mod tests {
     use super::*;
     use crate::domain::money::Currency;
-    use crate::domain::payment::Dispute;
-    use crate::domain::payment::tests::link;
-
-    fn paid() -> Payment {
-        Payment {
-            status: PaymentStatus::Succeeded,
-            provider_reference: Some("pi_1".into()),
-            ..link()
-        }
-    }
+    use crate::domain::payment::tests::{disputed, paid};
 
     fn report(total: u64) -> RefundReport {
         RefundReport {
@@ -179,15 +170,6 @@ mod tests {
             let unpaid = Payment { status, ..paid() };
             assert_eq!(unpaid.refund_asked(), Err(NotRefundable::NotPaid(status)));
         }
-        let disputed = |status| Payment {
-            dispute: Some(Dispute {
-                id: "dp_1".into(),
-                amount: 2500,
-                reason: None,
-                status,
-            }),
-            ..paid()
-        };
         for status in [DisputeStatus::Open, DisputeStatus::Lost] {
             assert_eq!(
                 disputed(status).refund_asked(),

@@ -71,15 +71,8 @@ impl Transaction {
 mod tests {
     use super::*;
     use crate::domain::invoice::InvoiceStatus;
-    use crate::domain::payment::tests::link;
-    use crate::domain::payment::{Dispute, Refunds};
-
-    fn paid() -> Payment {
-        Payment {
-            status: PaymentStatus::Succeeded,
-            ..link()
-        }
-    }
+    use crate::domain::payment::Refunds;
+    use crate::domain::payment::tests::{disputed, link, paid};
 
     #[test]
     fn a_payment_has_a_transaction_once_an_attempt_was_made() {
@@ -119,15 +112,6 @@ mod tests {
             refunded(2500).transaction_status(),
             Some(TransactionStatus::Refunded)
         );
-        let disputed = |status| Payment {
-            dispute: Some(Dispute {
-                id: "dp_1".into(),
-                amount: 2500,
-                reason: None,
-                status,
-            }),
-            ..paid()
-        };
         for (dispute, transaction) in [
             (DisputeStatus::Open, TransactionStatus::Disputed),
             (DisputeStatus::Lost, TransactionStatus::Disputed),

@@ -107,36 +107,8 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
             ),
         ),
         // By the transaction's id and by the payment's own.
-        "get_transaction" => vec![
-            (
-                "GET".into(),
-                format!(
-                    "/api/v1/transactions/{}",
-                    a.payment.replacen("pay_", "txn_", 1)
-                ),
-                None,
-            ),
-            (
-                "GET".into(),
-                format!("/api/v1/transactions/{}", a.payment),
-                None,
-            ),
-        ],
-        "refund_transaction" => vec![
-            (
-                "POST".into(),
-                format!(
-                    "/api/v1/transactions/{}/refund",
-                    a.payment.replacen("pay_", "txn_", 1)
-                ),
-                None,
-            ),
-            (
-                "POST".into(),
-                format!("/api/v1/transactions/{}/refund", a.payment),
-                Some(json!({})),
-            ),
-        ],
+        "get_transaction" => by_transaction_and_payment("GET", a, "", None),
+        "refund_transaction" => by_transaction_and_payment("POST", a, "/refund", Some(json!({}))),
         "create_customer" | "create_customer_batch" => vec![],
         "list_customers" => vec![
             ("GET".into(), "/api/v1/customers".into(), None),
@@ -244,6 +216,23 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
         "pay_page" | "error_docs" | "stripe_webhook" | "download_invoice" => vec![],
         other => panic!("route {other} has no tenant test: add its attempts here"),
     }
+}
+
+/// `method` on A's payment's transaction (`/api/v1/transactions/<id><rest>`), named by its
+/// `txn_` id and by the payment's own.
+fn by_transaction_and_payment(
+    method: &str,
+    a: &Objects,
+    rest: &str,
+    body: Option<Value>,
+) -> Vec<(String, String, Option<Value>)> {
+    [a.payment.replacen("pay_", "txn_", 1), a.payment.clone()]
+        .into_iter()
+        .map(|id| {
+            let path = format!("/api/v1/transactions/{id}{rest}");
+            (method.to_owned(), path, body.clone())
+        })
+        .collect()
 }
 
 async fn send(

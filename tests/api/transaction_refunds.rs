@@ -26,6 +26,18 @@ async fn refund(t: &TestApp, key: &str, id: &str, body: Option<Value>) -> TestRe
     t.send(request.build()).await
 }
 
+/// A link of $9.00 nobody has tried to pay: its id.
+pub async fn pending_link(t: &TestApp, key: &str) -> String {
+    let link = t
+        .post(
+            "/api/v1/payments",
+            key,
+            json!({ "amount": 900, "currency": "usd", "description": "Link" }),
+        )
+        .await;
+    link.data()["id"].as_str().unwrap().to_owned()
+}
+
 /// A sandbox charge of $25.00 of a customer whose card is `card`.
 async fn sandbox_charge(t: &TestApp, key: &str, card: &str) -> TestResponse {
     let customer = customer_with_card(t, key, None, card).await;
@@ -94,14 +106,7 @@ async fn what_has_nothing_to_give_back_or_is_not_ours_is_refused_and_nothing_is_
         .as_str()
         .unwrap()
         .to_owned();
-    let link = t
-        .post(
-            "/api/v1/payments",
-            &key,
-            json!({ "amount": 900, "currency": "usd", "description": "Link" }),
-        )
-        .await;
-    let link = link.data()["id"].as_str().unwrap().to_owned();
+    let link = pending_link(&t, &key).await;
     let paid = sandbox_charge(&t, &key, "4242424242424242").await;
     let paid = paid.data()["id"].as_str().unwrap().to_owned();
 

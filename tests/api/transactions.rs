@@ -5,6 +5,7 @@ use commet_payments::domain::account::Mode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestResponse, customer_with_card, event};
+use crate::transaction_refunds::pending_link;
 
 /// The transaction `id`, in the newest version's shape.
 async fn transaction(t: &TestApp, key: &str, id: &str) -> TestResponse {
@@ -132,15 +133,9 @@ async fn a_declined_charge_failed_a_pending_link_has_none_and_other_currencies_s
         )
     );
     // A link nobody tried to pay yet has no transaction, nor has an unknown id
-    let link = t
-        .post(
-            "/api/v1/payments",
-            &key,
-            json!({ "amount": 900, "currency": "usd", "description": "Link" }),
-        )
-        .await;
+    let link = pending_link(&t, &key).await;
     for id in [
-        transaction_of(link.data()),
+        link.replacen("pay_", "txn_", 1),
         "txn_01KEVENTSPAYMENT0000000009".to_owned(),
         "not-an-id".to_owned(),
     ] {
