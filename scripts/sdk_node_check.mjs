@@ -135,9 +135,9 @@ try {
   assert.equal(error.code, "rate_limited");
 }
 // The charge refunded in full through `transactions.refund` (in 2026-07-11: the transaction,
-// `refunded`), by its transaction's id, then read (`transactions.get`); a second refund is
-// refused with its own code. Listing transactions is not offered: 404 `not_found`, a route this
-// service does not have.
+// `refunded`), by its transaction's id, then read (`transactions.get`) and listed
+// (`transactions.list`, by status); a second refund is refused with its own code. Retrying a
+// subscription's renewal is not offered: 404 `not_found`, a route this service does not have.
 const transaction = charge.data.id.replace("pay_", "txn_");
 const refunded = await commet.transactions.refund({ id: transaction });
 assert.deepEqual(refunded.data, {
@@ -146,9 +146,11 @@ assert.deepEqual(refunded.data, {
 const read = await commet.transactions.get({ id: transaction });
 assert.equal(read.data.status, "refunded");
 assert.equal(read.data.grossAmount, charge.data.amountTotal);
+const listed = await commet.transactions.list({ status: "refunded", limit: 1 });
+assert.deepEqual(listed.data, [read.data]);
 for (const [call, status, code] of [
   [() => commet.transactions.refund({ id: charge.data.id }), 409, "transaction_not_refundable"],
-  [() => commet.transactions.list(), 404, "not_found"],
+  [() => commet.transactions.retry({ id: transaction }), 404, "not_found"],
 ]) {
   try {
     await call();

@@ -130,6 +130,10 @@ def check_payments(customer):
     read = unwrapped(client.transactions.get(transaction))
     assert (read.id, read.status, read.gross_amount, read.presentment_amount) == (
         transaction, "refunded", None, charge.amount_total), read  # in pounds: no USD figure
+    # Listed by status and by the customer's address: this run's refund is the newest.
+    listed = client.transactions.list(status="refunded", customer_email=customer.email, limit=1)
+    assert [found.id for found in listed.data] == [transaction], listed
+    assert listed.data[0] == read, (listed.data[0], read)
 
     # A card that declines off-session: the charge raises payment_failed, its invoice is left
     # outstanding, and marking it paid works once.

@@ -125,12 +125,12 @@ for expected in \
   '"code":"payment_not_found"' '"code":"unauthorized"' 'US-CA    725 bps' '"taxAmount":181' '"taxAmount":73' \
   '<h1>Paid</h1>' '"paymentMethod":{"type":"card"' '"status":"succeeded"' \
   '"amount":1073,"currency":"usd","chargeId":null,"status":"succeeded"' \
-  '"code":"transaction_not_refundable"' '"status":"refunded"' \
+  '"code":"transaction_not_refundable"' '"status":"refunded"' 'listed: refunded txn_' \
   '"code":"payment_failed"' 'INV-000004' '"sent":true' '%PDF-1.' '"code":"invoice_not_outstanding"' \
   '"invoiceNumber":"INV-000005","status":"outstanding","invoiceType":"adjustment","currency":"gbp","subtotal":-500' \
   '"code":"idempotency_key_mismatch"' '{"success":true,"data":[' 'commet-version: 2026-07-24' \
   'Alan Turing Europe/London' 'pending 1000 one_time_payment' '2 True payment' 'canceled' \
-  'succeeded 1200' 'succeeded 1200 refund' 'transaction: refunded' '402 payment_failed' \
+  'succeeded 1200' 'succeeded 1200 refund' 'transaction: refunded' 'listed: True' '402 payment_failed' \
   'paid 2000 Month 1' 'adjustment outstanding -300 usd' 'webhook test: True True' 'payment_link.completed True True' \
   'ok: the page says Paid' 'ok: the merchant' 'succeeded stripe' 'succeeded stripe False' 'payment_failed authentication_required' \
   'pat.new@example.com' "[('Pat New', True)]" \

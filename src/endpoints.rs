@@ -80,6 +80,7 @@ functions! {
     GET_PAYMENT = api!(routes::GET_PAYMENT, handlers::payments::get);
     CANCEL_PAYMENT = api!(routes::CANCEL_PAYMENT, handlers::payments::cancel);
     CHARGE_PAYMENT = api!(routes::CHARGE_PAYMENT, handlers::charge::charge);
+    LIST_TRANSACTIONS = api!(routes::LIST_TRANSACTIONS, handlers::transactions::list);
     GET_TRANSACTION = api!(routes::GET_TRANSACTION, handlers::transactions::get);
     REFUND_TRANSACTION = api!(
         routes::REFUND_TRANSACTION,

@@ -120,6 +120,10 @@ class Endpoints:
             "get transaction": ("get_transaction", lambda: event(
                 "GET", f"/api/v1/transactions/{work['refundable'][0]}", work["key"]),
                 None, "work"),
+            # The work account's transactions, a page of 25: a Query, then customers and
+            # invoices read by key.
+            "list transactions": ("list_transactions", lambda: event(
+                "GET", "/api/v1/transactions", work["key"]), None, "work"),
             # A paid sandbox link refunded in full: one GetItem, one conditional UpdateItem.
             "refund": ("refund_transaction", lambda: event(
                 "POST", f"/api/v1/transactions/{self.pools['refund'].pop()}/refund",

@@ -198,7 +198,7 @@ impl SuccessUrl {
 }
 
 /// A plausible e-mail address: one `@`, a non-empty local part, a dotted domain, no spaces,
-/// at most 254 characters. Stored as given, but compared case-insensitively by nobody yet.
+/// at most 254 characters. Stored as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -232,6 +232,12 @@ impl Email {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Whether both name the same mailbox as mail systems treat it: case aside (a local part
+    /// may be case-sensitive by the RFC, but none that matters here is).
+    pub fn same_address(&self, other: &Email) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
     }
 }
 

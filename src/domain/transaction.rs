@@ -6,6 +6,7 @@ use super::Invalid;
 use super::customer::Customer;
 use super::invoice::Invoice;
 use super::payment::{DisputeStatus, Payment, PaymentStatus, wire_enum};
+use super::text::Email;
 use super::time::Timestamp;
 
 wire_enum!(
@@ -44,6 +45,61 @@ impl Payment {
                 _ => TransactionStatus::Succeeded,
             },
         })
+    }
+}
+
+impl TransactionStatus {
+    /// The payment statuses whose transactions can have this status: what a listing asks
+    /// DynamoDB for before `Payment::transaction_status` decides.
+    pub fn payment_statuses(&self) -> &'static [PaymentStatus] {
+        match self {
+            Self::Pending => &[PaymentStatus::Processing],
+            Self::Failed => &[PaymentStatus::Failed, PaymentStatus::RequiresAction],
+            Self::Succeeded | Self::Refunded | Self::Disputed => &[PaymentStatus::Succeeded],
+        }
+    }
+}
+
+/// The payment statuses that have a transaction: all but a link not yet tried or canceled.
+pub const ATTEMPTED: &[PaymentStatus] = &[
+    PaymentStatus::Processing,
+    PaymentStatus::Failed,
+    PaymentStatus::RequiresAction,
+    PaymentStatus::Succeeded,
+];
+
+/// Which transactions a listing shows: of one status, of customers with one e-mail address.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransactionFilter {
+    pub status: Option<TransactionStatus>,
+    pub customer_email: Option<Email>,
+}
+
+impl TransactionFilter {
+    /// The payment statuses a listed payment can have.
+    pub fn payment_statuses(&self) -> &'static [PaymentStatus] {
+        self.status
+            .as_ref()
+            .map_or(ATTEMPTED, TransactionStatus::payment_statuses)
+    }
+
+    /// Whether `payment`'s transaction is listed, as far as the payment alone tells: a filter by
+    /// e-mail also needs its customer (`keeps_customer`).
+    pub fn keeps_payment(&self, payment: &Payment) -> bool {
+        let Some(status) = payment.transaction_status() else {
+            return false;
+        };
+        self.status.is_none_or(|wanted| wanted == status)
+            && (self.customer_email.is_none() || payment.customer_id.is_some())
+    }
+
+    /// Whether a transaction of `customer` is listed.
+    pub fn keeps_customer(&self, customer: Option<&Customer>) -> bool {
+        match (&self.customer_email, customer) {
+            (None, _) => true,
+            (Some(wanted), Some(customer)) => customer.email.same_address(wanted),
+            (Some(_), None) => false,
+        }
     }
 }
 
@@ -118,6 +174,60 @@ mod tests {
             (DisputeStatus::Won, TransactionStatus::Succeeded),
         ] {
             assert_eq!(disputed(dispute).transaction_status(), Some(transaction));
+        }
+    }
+
+    #[test]
+    fn a_filter_keeps_transactions_of_its_status_and_its_customers_address() {
+        let customer = Customer::example();
+        let other = Customer {
+            email: Email::parse("someone.else@example.org").unwrap(),
+            ..Customer::example()
+        };
+        let of_customer = Payment {
+            customer_id: Some(customer.id.clone()),
+            ..paid()
+        };
+        let unfiltered = TransactionFilter::default();
+        assert!(unfiltered.keeps_payment(&paid()) && unfiltered.keeps_customer(None));
+        assert!(!unfiltered.keeps_payment(&link()));
+
+        let refunded = TransactionFilter {
+            status: Some(TransactionStatus::Refunded),
+            ..TransactionFilter::default()
+        };
+        assert!(!refunded.keeps_payment(&paid()));
+        let refunded_payment = Payment {
+            refunds: Some(Refunds {
+                total: paid().amounts.total(),
+                last: 1,
+            }),
+            ..paid()
+        };
+        assert!(refunded.keeps_payment(&refunded_payment));
+
+        let shouted = customer.email.as_str().to_uppercase();
+        let by_email = TransactionFilter {
+            customer_email: Some(Email::parse(&shouted).unwrap()),
+            ..TransactionFilter::default()
+        };
+        assert!(by_email.keeps_payment(&of_customer) && !by_email.keeps_payment(&paid()));
+        assert!(by_email.keeps_customer(Some(&customer)));
+        assert!(!by_email.keeps_customer(Some(&other)) && !by_email.keeps_customer(None));
+    }
+
+    #[test]
+    fn each_status_is_asked_of_the_payment_statuses_it_can_come_from() {
+        for payment_status in PaymentStatus::ALL {
+            let payment = Payment {
+                status: *payment_status,
+                ..link()
+            };
+            let listed = ATTEMPTED.contains(payment_status);
+            assert_eq!(payment.transaction_status().is_some(), listed);
+            if let Some(status) = payment.transaction_status() {
+                assert!(status.payment_statuses().contains(payment_status));
+            }
         }
     }
 

@@ -1,12 +1,46 @@
 //! Commet's transactions: a payment's attempt, named `txn_` with the payment's own ULID
-//! (`domain::transaction`). One is read (`GET /transactions/{id}`) or refunded
-//! (`POST /transactions/{id}/refund`); they are not listed.
+//! (`domain::transaction`). They are listed (`GET /transactions`), and one is read
+//! (`GET /transactions/{id}`) or refunded (`POST /transactions/{id}/refund`).
 
 use crate::app::{App, RefundOutcome};
 use crate::domain::ids::{PaymentId, TransactionId};
-use crate::domain::transaction::Transaction;
+use crate::domain::page::Listing;
+use crate::domain::text::Email;
+use crate::domain::transaction::{Transaction, TransactionFilter, TransactionStatus};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
+
+use super::page_request;
+
+/// `GET /transactions`: newest first, optionally of one status or of customers with one
+/// e-mail address. One Query of the account's payments (more when a filter drops many), their
+/// customers in a BatchGetItem, then the paid ones' invoices in another.
+pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let mut query = request.query();
+    let status = query.optional("status", TransactionStatus::parse);
+    let customer_email = query.optional("customerEmail", Email::parse);
+    let mut filter: Vec<(&str, &str)> = Vec::new();
+    if let Some(status) = &status {
+        filter.push(("status", status.as_str()));
+    }
+    if let Some(email) = &customer_email {
+        filter.push(("customerEmail", email.as_str()));
+    }
+    // Positions are the payments' own, as the account's listing of payments holds them.
+    let listing = Listing::new("transactions", PaymentId::PREFIX, &filter);
+    let page = page_request(&mut query, &listing);
+    query.finish()?;
+    let filter = TransactionFilter {
+        status,
+        customer_email,
+    };
+    let found = app
+        .store
+        .list_transactions(&request.principal.account_id, &filter, &page)
+        .await?;
+    let cursor = found.next.as_ref().map(|next| listing.cursor(next));
+    views::transactions(request.version, &found.items, cursor.as_deref())
+}
 
 /// `GET /transactions/{id}`: the payment (one GetItem), then its invoice (when it paid) and its
 /// customer, for when it was paid and who paid, in one BatchGetItem.

@@ -32,6 +32,12 @@ pub const CANCEL_PAYMENT: Route = Route {
     method: "POST",
     path: "/api/v1/payments/{id}/cancel",
 };
+/// Commet's `transactions.list`: the payments that have a transaction, newest first.
+pub const LIST_TRANSACTIONS: Route = Route {
+    function: "list_transactions",
+    method: "GET",
+    path: "/api/v1/transactions",
+};
 /// A payment's transaction, as Commet's `transactions.get` reads it.
 pub const GET_TRANSACTION: Route = Route {
     function: "get_transaction",
@@ -244,6 +250,7 @@ pub const ALL: &[Route] = &[
     GET_PAYMENT,
     CANCEL_PAYMENT,
     CHARGE_PAYMENT,
+    LIST_TRANSACTIONS,
     GET_TRANSACTION,
     REFUND_TRANSACTION,
     CREATE_CUSTOMER,

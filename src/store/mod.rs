@@ -45,6 +45,7 @@ pub mod schema;
 pub mod stream;
 mod stream_reader;
 mod tax;
+mod transactions;
 mod webhooks;
 mod write;
 

@@ -49,11 +49,30 @@ pub(crate) enum Filter {
         attribute: &'static str,
         value: String,
     },
+    /// The attribute holds one of these strings (at most 100: DynamoDB's `IN`).
+    OneOf {
+        attribute: &'static str,
+        values: Vec<String>,
+    },
     /// The attribute is there (`true`) or not.
     Present {
         attribute: &'static str,
         present: bool,
     },
+}
+
+/// What a listing keeps of each Query's items, in their order.
+pub(crate) trait Thinning<T, U> {
+    fn thin(&mut self, read: Vec<T>) -> impl Future<Output = Result<Vec<U>, StoreError>> + Send;
+}
+
+/// The items a test of each alone keeps.
+struct Keeping<F>(F);
+
+impl<T: Send, F: Fn(&T) -> bool + Send> Thinning<T, T> for Keeping<F> {
+    async fn thin(&mut self, read: Vec<T>) -> Result<Vec<T>, StoreError> {
+        Ok(read.into_iter().filter(|item| (self.0)(item)).collect())
+    }
 }
 
 impl Store {
@@ -64,7 +83,7 @@ impl Store {
     /// which embeds the id, so pages never overlap or skip even when timestamps are equal.
     /// Normally one Query; only a 1 MB response cut short by DynamoDB, or a `filter` that drops
     /// items, costs more (DynamoDB applies `Limit` before the filter).
-    pub(crate) async fn query_page<T>(
+    pub(crate) async fn query_page<T: Send>(
         &self,
         query: IndexQuery<'_>,
         page: &PageRequest,
@@ -82,14 +101,28 @@ impl Store {
     /// short, its cursor at the last item read. After a Query whose items were thinned, the
     /// next asks for as many as were read so far, so a sparse match costs a few Queries, not one
     /// per handful of items.
-    pub(crate) async fn query_page_keeping<T>(
+    pub(crate) async fn query_page_keeping<T: Send>(
         &self,
         query: IndexQuery<'_>,
         page: &PageRequest,
         position_of: impl Fn(&T) -> Position,
         map: impl Fn(Item) -> Result<T, StoreError>,
-        keep: impl Fn(&T) -> bool,
+        keep: impl Fn(&T) -> bool + Send,
     ) -> Result<Page<T>, StoreError> {
+        self.query_page_thinned(query, page, position_of, map, Keeping(keep))
+            .await
+    }
+
+    /// `query_page_keeping` with what each Query read handed to `thin`, which answers what
+    /// of it is kept, in order, as it may read more to tell (each read's customers, say).
+    pub(crate) async fn query_page_thinned<T, U>(
+        &self,
+        query: IndexQuery<'_>,
+        page: &PageRequest,
+        position_of: impl Fn(&U) -> Position,
+        map: impl Fn(Item) -> Result<T, StoreError>,
+        mut thin: impl Thinning<T, U>,
+    ) -> Result<Page<U>, StoreError> {
         let IndexQuery {
             index,
             key,
@@ -97,7 +130,7 @@ impl Store {
             filter,
         } = query;
         let wanted = page.limit.get() + 1;
-        let mut items: Vec<T> = Vec::with_capacity(wanted);
+        let mut items: Vec<U> = Vec::with_capacity(wanted);
         let mut read = 0;
         let mut start_key = None;
         let ran_out_at = loop {
@@ -134,6 +167,19 @@ impl Store {
                     .filter_expression("#filter = :filter")
                     .expression_attribute_names("#filter", *attribute)
                     .expression_attribute_values(":filter", AttributeValue::S(value.clone())),
+                Some(Filter::OneOf { attribute, values }) => {
+                    let mut query = query.expression_attribute_names("#filter", *attribute);
+                    let mut placeholders = Vec::with_capacity(values.len());
+                    for (index, value) in values.iter().enumerate() {
+                        let placeholder = format!(":filter{index}");
+                        query = query.expression_attribute_values(
+                            &placeholder,
+                            AttributeValue::S(value.clone()),
+                        );
+                        placeholders.push(placeholder);
+                    }
+                    query.filter_expression(format!("#filter IN ({})", placeholders.join(", ")))
+                }
                 Some(Filter::Present { attribute, present }) => query
                     .filter_expression(if *present {
                         "attribute_exists(#filter)"
@@ -148,12 +194,8 @@ impl Store {
             read += usize::try_from(output.scanned_count)
                 .unwrap_or(0)
                 .max(returned.len());
-            for item in returned {
-                let item = map(item)?;
-                if keep(&item) {
-                    items.push(item);
-                }
-            }
+            let returned = returned.into_iter().map(&map).collect::<Result<_, _>>()?;
+            items.extend(thin.thin(returned).await?);
             match output.last_evaluated_key {
                 None => break None,
                 Some(_) if items.len() >= wanted => break None,
@@ -174,7 +216,7 @@ impl Store {
 
     /// Every page of `query`, newest first, each handed to `each` as it is read: a walk through
     /// a whole partition that holds one page at a time.
-    pub(super) async fn each_page<T>(
+    pub(super) async fn each_page<T: Send>(
         &self,
         query: IndexQuery<'_>,
         position_of: impl Fn(&T) -> Position,
@@ -203,7 +245,7 @@ impl Store {
     }
 
     /// Every item of one partition of the by-account index, newest first, page after page.
-    pub(super) async fn every_of_partition<T>(
+    pub(super) async fn every_of_partition<T: Send>(
         &self,
         partition: String,
         position_of: impl Fn(&T) -> Position,

@@ -58,7 +58,7 @@ pub(crate) fn payment_key(account: &AccountId, id: &PaymentId) -> Item {
     string_key(keys::payment(account, id), keys::PAYMENT_SK)
 }
 
-fn position_of(payment: &Payment) -> Position {
+pub(super) fn position_of(payment: &Payment) -> Position {
     Position {
         created_at: payment.created_at,
         id: payment.id.to_string(),

@@ -8,6 +8,9 @@ use super::items::Item;
 use super::key_lookup::TakenOffer;
 use super::{Store, StoreError};
 
+/// Keys in one BatchGetItem: DynamoDB takes 100, one is kept for an API key's lookup.
+const BATCH_KEYS: usize = 99;
+
 impl Store {
     /// One consistent GetItem, carrying the offered key lookup if there is one (then a
     /// BatchGetItem of the two).
@@ -37,6 +40,19 @@ impl Store {
                 found
             }
         }
+    }
+
+    /// `get_consistent_all` of any number of keys (each once): BatchGetItems of 99 sent at
+    /// once.
+    pub(crate) async fn get_consistent_many(
+        &self,
+        keys: Vec<Item>,
+    ) -> Result<Vec<Option<Item>>, StoreError> {
+        let batches = keys
+            .chunks(BATCH_KEYS)
+            .map(|batch| self.get_consistent_all(batch.to_vec()));
+        let found = futures_util::future::try_join_all(batches).await?;
+        Ok(found.into_iter().flatten().collect())
     }
 
     /// `get_consistent_all` of N keys, as an array of N.

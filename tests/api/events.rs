@@ -17,7 +17,7 @@ fn object_of(function: &str) -> &'static str {
         "customer_batch"
     } else if function == "refund_transaction" {
         "refund"
-    } else if function == "get_transaction" {
+    } else if function == "get_transaction" || function == "list_transactions" {
         "transaction"
     } else if function == "send_invoice" {
         "invoice_delivery"

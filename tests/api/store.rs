@@ -1206,7 +1206,7 @@ async fn pages_of_customers(
 }
 
 /// The ids of every page `list` answers, from the first on, each going on from the last.
-async fn every_page<Id>(
+pub(crate) async fn every_page<Id>(
     mut list: impl AsyncFnMut(&PageRequest) -> (Vec<Id>, Option<Position>),
 ) -> Vec<Vec<Id>> {
     let mut page = PageRequest {

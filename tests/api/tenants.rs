@@ -106,6 +106,15 @@ fn attempts(route: &Route, a: &Objects) -> Vec<(String, String, Option<Value>)> 
                 json!({ "customerId": a.customer, "amount": 100, "currency": "usd", "description": "x" }),
             ),
         ),
+        // A's paid and declined transactions, by status and by its customers' address.
+        "list_transactions" => vec![
+            ("GET".into(), "/api/v1/transactions".into(), None),
+            (
+                "GET".into(),
+                "/api/v1/transactions?status=failed&customerEmail=payer@example.com".into(),
+                None,
+            ),
+        ],
         // By the transaction's id and by the payment's own.
         "get_transaction" => by_transaction_and_payment("GET", a, "", None),
         "refund_transaction" => by_transaction_and_payment("POST", a, "/refund", Some(json!({}))),

@@ -2,9 +2,14 @@
 //! status through the payment's life, its amounts, its payer and when it was paid.
 
 use commet_payments::domain::account::Mode;
+use commet_payments::domain::ids::CustomerId;
+use commet_payments::domain::text::Email;
+use commet_payments::domain::transaction::TransactionFilter;
+use commet_payments::store::Store;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestResponse, customer_with_card, event};
+use crate::helpers::{TestApp, TestResponse, card, customer_with_card, event};
+use crate::store::every_page;
 use crate::transaction_refunds::pending_link;
 
 /// The transaction `id`, in the newest version's shape.
@@ -143,4 +148,242 @@ async fn a_declined_charge_failed_a_pending_link_has_none_and_other_currencies_s
             .await
             .error(404, "transaction_not_found");
     }
+}
+
+/// The ids of every page of `query`, `limit` a page, following each cursor.
+async fn pages_of(t: &TestApp, key: &str, query: &str, limit: u32) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/api/v1/transactions?limit={limit}{query}{cursor}");
+        let page = t.get(&path, key).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.text);
+        let ids = page.data().as_array().unwrap().iter();
+        pages.push(ids.map(|t| t["id"].as_str().unwrap().to_owned()).collect());
+        match page.body["nextCursor"].as_str() {
+            Some(next) if page.body["hasMore"] == json!(true) => cursor = format!("&cursor={next}"),
+            _ => return pages,
+        }
+    }
+}
+
+#[tokio::test]
+async fn transactions_are_listed_newest_first_by_status_and_by_their_customers_address() {
+    // GIVEN, oldest first: a paid link of payer@example.com's, a paid link of another
+    // customer's, a refunded charge of the first, a declined charge of a third, and a link
+    // nobody tried to pay
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let first = customer_with_card(&t, &key, None, "4242424242424242").await;
+    let other = t
+        .post(
+            "/api/v1/customers",
+            &key,
+            json!({ "email": "Other.Payer@Example.org", "fullName": "Other Payer" }),
+        )
+        .await;
+    let other = other.data()["id"].as_str().unwrap().to_owned();
+    let others_link = t
+        .post(
+            "/api/v1/payments",
+            &key,
+            json!({ "amount": 300, "currency": "usd", "description": "Order", "customerId": other }),
+        )
+        .await;
+    let others_link = others_link.data()["id"].as_str().unwrap().to_owned();
+    let paid = t.pay(&others_link, &card("4242424242424242")).await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    let charge = t
+        .post(
+            "/api/v1/payments/charge",
+            &key,
+            json!({ "customerId": first, "amount": 2500, "currency": "usd", "description": "Plan" }),
+        )
+        .await;
+    let refunded = transaction_of(charge.data());
+    let refund = t
+        .post(
+            &format!("/api/v1/transactions/{refunded}/refund"),
+            &key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(refund.status, 200, "{}", refund.text);
+    let risky = customer_with_card(&t, &key, None, "4000000000000341").await;
+    let declined = t
+        .post(
+            "/api/v1/payments/charge",
+            &key,
+            json!({ "customerId": risky, "amount": 900, "currency": "usd", "description": "Month" }),
+        )
+        .await;
+    let declined = transaction_of(
+        &declined.error(402, "payment_failed")["details"]["paymentId"]
+            .as_str()
+            .map(|id| json!({ "id": id }))
+            .unwrap(),
+    );
+    pending_link(&t, &key).await;
+
+    // WHEN they are listed, a page of all
+    let all = t.get("/api/v1/transactions?limit=100", &key).await;
+
+    // THEN each attempted payment is there once, newest first, as it reads alone: the declined
+    // charge, the risky customer's link, the refunded charge, the other's link, the first's link
+    assert_eq!(all.status, 200, "{}", all.text);
+    assert_eq!(all.body["hasMore"], false);
+    let listed = all.data().as_array().unwrap();
+    assert_eq!(listed.len(), 5, "the pending link has none: {listed:#?}");
+    assert_eq!(listed[0]["id"], declined.as_str());
+    assert_eq!(listed[2]["id"], refunded.as_str());
+    for item in listed {
+        let alone = t
+            .get(
+                &format!("/api/v1/transactions/{}", item["id"].as_str().unwrap()),
+                &key,
+            )
+            .await;
+        assert_eq!(&alone.data(), &item);
+    }
+    let statuses: Vec<&str> = listed
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["failed", "succeeded", "refunded", "succeeded", "succeeded"]
+    );
+    assert_eq!(listed[3]["customerEmail"], "Other.Payer@Example.org");
+    assert_eq!(listed[3]["customerName"], "Other Payer");
+    assert!(listed[3]["paidAt"].is_string() && listed[0]["paidAt"].is_null());
+
+    // AND by status, each only its own
+    let ids = |status: &str| {
+        let listed = listed.iter().filter(|i| i["status"] == status);
+        vec![
+            listed
+                .map(|i| i["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>(),
+        ]
+    };
+    for status in ["succeeded", "refunded", "failed"] {
+        let query = format!("&status={status}");
+        assert_eq!(
+            pages_of(&t, &key, &query, 100).await,
+            ids(status),
+            "{status}"
+        );
+    }
+    for status in ["pending", "disputed"] {
+        let query = format!("&status={status}");
+        assert_eq!(
+            pages_of(&t, &key, &query, 100).await,
+            [Vec::<String>::new()]
+        );
+    }
+
+    // AND by their customer's address, whatever its case, only that customer's
+    let query = "&customerEmail=other.payer@EXAMPLE.org";
+    let others = pages_of(&t, &key, query, 100).await;
+    assert_eq!(others, [vec![listed[3]["id"].as_str().unwrap().to_owned()]]);
+    let query = "&customerEmail=payer@example.com&status=succeeded";
+    let firsts = pages_of(&t, &key, query, 100).await;
+    assert_eq!(
+        firsts.concat().len(),
+        2,
+        "{firsts:?}: both paid links of that address"
+    );
+
+    // AND two a page, every one once, in the same order
+    let pages = pages_of(&t, &key, "", 2).await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
+    let every: Vec<&str> = listed.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(pages.concat(), every);
+}
+
+#[tokio::test]
+async fn a_transaction_listing_refuses_a_filter_it_cannot_read_by_name() {
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    for (query, param) in [
+        ("status=paid", "status"),
+        ("customerEmail=nobody", "customerEmail"),
+        ("limit=101", "limit"),
+        ("customerId=cus_x", "customerId"),
+    ] {
+        let answer = t.get(&format!("/api/v1/transactions?{query}"), &key).await;
+        let error = answer.error(400, "validation_error");
+        assert_eq!(error["param"], param, "{query}");
+    }
+    // A cursor continues only the listing that made it
+    let customer = customer_with_card(&t, &key, None, "4242424242424242").await;
+    for _ in 0..2 {
+        t.post(
+            "/api/v1/payments/charge",
+            &key,
+            json!({ "customerId": customer, "amount": 100, "currency": "usd", "description": "x" }),
+        )
+        .await;
+    }
+    let first = t.get("/api/v1/transactions?limit=1", &key).await;
+    let cursor = first.body["nextCursor"].as_str().unwrap();
+    let elsewhere = t
+        .get(
+            &format!("/api/v1/transactions?status=succeeded&cursor={cursor}"),
+            &key,
+        )
+        .await;
+    assert_eq!(elsewhere.error(400, "validation_error")["param"], "cursor");
+}
+
+/// A filter by address reads each payment's customer to tell: a page reads at most so many
+/// payments (1,000 as deployed) and may end short, even empty, with a cursor to go on from.
+#[tokio::test]
+async fn a_listing_by_address_that_runs_out_of_reads_answers_a_short_page_to_go_on_from() {
+    // GIVEN, oldest first, payer@example.com's paid link, then another customer's paid link and
+    // three charges
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    let wanted = customer_with_card(&t, &key, None, "4242424242424242").await;
+    let other = customer_with_card(&t, &key, None, "4242424242424242").await;
+    let moved = t
+        .send(
+            event("PATCH", &format!("/api/v1/customers/{other}"))
+                .key(&key)
+                .header("Commet-Version", "2026-08-27")
+                .json(json!({ "email": "b@example.org" }))
+                .build(),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    for _ in 0..3 {
+        t.post(
+            "/api/v1/payments/charge",
+            &key,
+            json!({ "customerId": other, "amount": 100, "currency": "usd", "description": "x" }),
+        )
+        .await;
+    }
+    let filter = TransactionFilter {
+        status: None,
+        customer_email: Some(Email::parse("payer@example.com").unwrap()),
+    };
+    let pages = |store: Store| {
+        let (account, filter) = (&account.id, &filter);
+        every_page(async move |page| {
+            let found = store
+                .list_transactions(account, filter, page)
+                .await
+                .unwrap();
+            let customers = found.items.iter().map(|t| t.customer.clone().unwrap().id);
+            (customers.collect(), found.next)
+        })
+    };
+    let wanted = CustomerId::parse(&wanted).unwrap();
+
+    // WHEN two payments are read a page, the three newest are read and dropped first
+    let short = pages(t.store.clone().reading_at_most(2)).await;
+    assert_eq!(short, [vec![], vec![], vec![wanted.clone()]]);
+    // AND as deployed it is one page
+    assert_eq!(pages(t.store.clone()).await, [vec![wanted]]);
 }

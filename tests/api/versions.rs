@@ -127,6 +127,9 @@ async fn each_version_answers_exactly_the_fields_its_sdk_declares() {
         assert_eq!(read.status, 200, "{}", read.text);
         assert_fields(version, "transaction", read.data());
         assert_eq!(read.data()["status"], "refunded");
+        let listed = t.get("/api/v1/transactions?status=refunded", &key).await;
+        assert_list(version, &listed);
+        assert_eq!(listed.data(), &json!([read.data()]), "{version}");
         if is_enveloped(version) {
             assert_fields(version, "transactionRefund", refund.data());
             assert_eq!(refund.data()["id"], transaction.as_str());
@@ -880,6 +883,19 @@ mod golden {
         invoice
     }
 
+    /// The declined charge, paid after all, with its customer and invoice.
+    fn paid_transaction() -> commet_payments::domain::transaction::Transaction {
+        let mut charge = declined_charge();
+        charge.status = PaymentStatus::Succeeded;
+        charge.failure = None;
+        commet_payments::domain::transaction::Transaction::of(
+            charge,
+            Some(customer()),
+            Some(&settled_invoice()),
+        )
+        .unwrap()
+    }
+
     type Render = fn(ApiVersion) -> Result<ApiResponse, ApiError>;
 
     /// What each endpoint answers, rendered from the fixed objects.
@@ -915,16 +931,10 @@ mod golden {
                 views::refund(v, &refund)
             }),
             ("get_transaction", |v| {
-                let mut charge = declined_charge();
-                charge.status = PaymentStatus::Succeeded;
-                charge.failure = None;
-                let transaction = commet_payments::domain::transaction::Transaction::of(
-                    charge,
-                    Some(customer()),
-                    Some(&settled_invoice()),
-                )
-                .unwrap();
-                views::transaction(v, &transaction)
+                views::transaction(v, &paid_transaction())
+            }),
+            ("list_transactions", |v| {
+                views::transactions(v, &[paid_transaction()], Some("cursor_2"))
             }),
             ("charge_payment_declined", |v| {
                 let error = ApiError::PaymentFailed {

@@ -63,6 +63,17 @@ pub fn transaction(version: ApiVersion, transaction: &Transaction) -> Answer {
     ApiResponse::object(version, &TransactionView::new(transaction, version))
 }
 
+/// A page of transactions.
+pub fn transactions(
+    version: ApiVersion,
+    transactions: &[Transaction],
+    next_cursor: Option<&str>,
+) -> Answer {
+    list(version, transactions, next_cursor, |transaction| {
+        TransactionView::new(transaction, version)
+    })
+}
+
 /// A refund asked of the API, as the version shows it.
 pub fn refund(version: ApiVersion, refund: &IssuedRefund) -> Answer {
     ApiResponse::object(version, &RefundView::new(refund, version))
