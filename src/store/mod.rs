@@ -8,10 +8,11 @@
 //! `write` sends every write; `rules` holds the conditions that encode the domain's rules; the
 //! aggregate files (`payments`, `invoices`, `customers`, `links`, `completion`, `accounts`,
 //! `api_keys`, `tax`, `idempotency`, `webhooks`, `deliveries`) say what each operation
-//! writes; `reads` reads items by key, one or a few in one round trip, and `key_lookup` lets an
-//! API key's lookup ride along with such a read; `stream` reads the table's stream back as
-//! domain changes; `item_size` counts an item's bytes as DynamoDB bills them (the bench's
-//! capacity table and the account item's size test).
+//! writes; `transactions` lists payments as transactions, with their customers and invoices;
+//! `paging` reads a listing's pages; `reads` reads items by key, one or a few in one round trip,
+//! and `key_lookup` lets an API key's lookup ride along with such a read; `stream` reads the
+//! table's stream back as domain changes; `item_size` counts an item's bytes as DynamoDB bills
+//! them (the bench's capacity table and the account item's size test).
 
 mod accounts;
 mod api_keys;

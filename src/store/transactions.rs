@@ -19,8 +19,8 @@ use crate::domain::transaction::{Transaction, TransactionFilter};
 
 impl Store {
     /// Newest first: the account's transactions that `filter` keeps. DynamoDB is asked only
-    /// for payments of the statuses the filter can keep; the domain decides the rest. A filter
-    /// by e-mail reads each payment's customer to tell, so, as a search of customers does, a
+    /// for payments of the statuses the filter can keep; the domain decides the rest, and a
+    /// filter by e-mail reads each payment's customer to tell. As a search of customers does, a
     /// page reads at most `READS_PER_PAGE` payments and may end short, with a cursor.
     pub async fn list_transactions(
         &self,
