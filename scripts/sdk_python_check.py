@@ -133,7 +133,9 @@ def check_payments(customer):
     # Listed by status and by the customer's address: this run's refund is the newest.
     listed = client.transactions.list(status="refunded", customer_email=customer.email, limit=1)
     assert [found.id for found in listed.data] == [transaction], listed
-    assert listed.data[0] == read, (listed.data[0], read)
+    # 8.x and 9.3 list a TransactionListItem: the fields it has are the read's.
+    listed_item = vars(listed.data[0])
+    assert listed_item == {name: getattr(read, name) for name in listed_item}, (listed_item, read)
 
     # A card that declines off-session: the charge raises payment_failed, its invoice is left
     # outstanding, and marking it paid works once.
