@@ -13,8 +13,9 @@ use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 use super::page_request;
 
 /// `GET /transactions`: newest first, optionally of one status or of customers with one
-/// e-mail address. One Query of the account's payments (more when a filter drops many), their
-/// customers in a BatchGetItem, then the paid ones' invoices in another.
+/// e-mail address. One Query of the account's payments (more when a filter drops many), then
+/// the page's customers and invoices in one BatchGetItem; a filter by address reads each
+/// Query's customers after it.
 pub async fn list(app: &'static App, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     let mut query = request.query();
     let status = query.optional("status", TransactionStatus::parse);

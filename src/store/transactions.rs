@@ -1,6 +1,6 @@
 //! Transactions listed: the account's payments that have one (`domain::transaction`), newest
-//! first, each with its customer (who paid, and for a filter by e-mail) and, once paid, its
-//! invoice (when it was paid).
+//! first, each with its customer (who paid; read while paging for a filter by e-mail) and,
+//! once paid, its invoice (when it was paid).
 
 use std::collections::HashMap;
 
@@ -12,7 +12,7 @@ use super::payments::{payment_from, position_of};
 use super::projection::Listed;
 use super::{Store, StoreError, keys, schema};
 use crate::domain::customer::Customer;
-use crate::domain::ids::{AccountId, CustomerId};
+use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::payment::Payment;
 use crate::domain::transaction::{Transaction, TransactionFilter};
@@ -52,17 +52,39 @@ impl Store {
                 thinning,
             )
             .await?;
-        let invoice_keys: Vec<_> = (found.items.iter())
-            .filter_map(|(payment, _)| payment.invoice_id.as_ref())
-            .map(|invoice| invoice_key(account, invoice))
+        // What the page still needs in one read: its paid invoices, and its customers unless
+        // the address filter read them already.
+        let mut unread_customers: Vec<&CustomerId> = (found.items.iter())
+            .filter(|(_, customer)| customer.is_none())
+            .filter_map(|(payment, _)| payment.customer_id.as_ref())
             .collect();
+        unread_customers.sort();
+        unread_customers.dedup();
+        let mut invoice_ids: Vec<&InvoiceId> = (found.items.iter())
+            .filter_map(|(payment, _)| payment.invoice_id.as_ref())
+            .collect();
+        invoice_ids.sort();
+        invoice_ids.dedup();
+        let keys = (unread_customers.iter().map(|id| customer_key(account, id)))
+            .chain(invoice_ids.iter().map(|id| invoice_key(account, id)))
+            .collect();
+        let mut read = self.get_consistent_many(keys).await?.into_iter();
+        let mut customers = HashMap::new();
+        for (id, item) in unread_customers.into_iter().zip(read.by_ref()) {
+            let customer = item.map(customer_from).transpose()?;
+            customers.insert(id.clone(), customer);
+        }
         let mut invoices = HashMap::new();
-        for item in self.get_consistent_many(invoice_keys).await?.into_iter() {
+        for item in read {
             let invoice = item.map(invoice_from).transpose()?;
             invoices.extend(invoice.map(|invoice| (invoice.id.clone(), invoice)));
         }
         let items = (found.items.into_iter())
             .filter_map(|(payment, customer)| {
+                let customer = customer.or_else(|| {
+                    let id = payment.customer_id.as_ref()?;
+                    customers.get(id).cloned().flatten()
+                });
                 let invoice = payment.invoice_id.as_ref().and_then(|id| invoices.get(id));
                 Transaction::of(payment, customer, invoice)
             })
@@ -74,7 +96,8 @@ impl Store {
     }
 }
 
-/// Keeps the payments the filter keeps, each with its customer, read once per listing.
+/// Keeps the payments the filter keeps; when it asks for an address, each with its customer,
+/// read once per listing.
 struct WithCustomers<'a> {
     store: &'a Store,
     account: &'a AccountId,
@@ -90,6 +113,10 @@ impl Thinning<Payment, (Payment, Option<Customer>)> for WithCustomers<'_> {
         let kept: Vec<Payment> = (read.into_iter())
             .filter(|payment| self.filter.keeps_payment(payment))
             .collect();
+        if self.filter.customer_email.is_none() {
+            // Who paid does not decide: the page's customers are read with its invoices.
+            return Ok(kept.into_iter().map(|payment| (payment, None)).collect());
+        }
         let mut unread: Vec<&CustomerId> = (kept.iter())
             .filter_map(|payment| payment.customer_id.as_ref())
             .filter(|id| !self.customers.contains_key(*id))

@@ -8,7 +8,7 @@ use commet_payments::domain::transaction::TransactionFilter;
 use commet_payments::store::Store;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestResponse, card, customer_with_card, event};
+use crate::helpers::{Observed, TestApp, TestResponse, card, customer_with_card, event, names};
 use crate::store::every_page;
 use crate::transaction_refunds::pending_link;
 
@@ -256,6 +256,22 @@ async fn transactions_are_listed_newest_first_by_status_and_by_their_customers_a
     assert_eq!(listed[3]["customerEmail"], "Other.Payer@Example.org");
     assert_eq!(listed[3]["customerName"], "Other Payer");
     assert!(listed[3]["paidAt"].is_string() && listed[0]["paidAt"].is_null());
+
+    // AND it is two round trips: the Query (with the key's lookup beside it in a container new
+    // to the key), then the page's three customers and five invoices in one BatchGetItem. (The
+    // account's version named: a read begun in another is read again once the key tells.)
+    let observed = Observed::default();
+    let fresh = t.another_container_observed_by(observed.clone());
+    let again = event("GET", "/api/v1/transactions?limit=100")
+        .key(&key)
+        .header("Commet-Version", "2026-07-11");
+    let again = fresh.send(again.build()).await;
+    assert_eq!(again.data(), all.data());
+    assert_eq!(
+        observed.operations(),
+        names(&["BatchGetItem", "GetItem", "Query"])
+    );
+    assert_eq!(observed.batch_sizes(), [8]);
 
     // AND by status, each only its own
     let ids = |status: &str| {
