@@ -3,7 +3,11 @@
 
 use commet_payments::domain::account::Mode;
 use commet_payments::domain::ids::CustomerId;
+use commet_payments::domain::invoice::{Invoice, InvoiceStatus};
+use commet_payments::domain::page::{PageLimit, PageRequest};
+use commet_payments::domain::payment::PaymentStatus;
 use commet_payments::domain::text::Email;
+use commet_payments::domain::time::Timestamp;
 use commet_payments::domain::transaction::TransactionFilter;
 use commet_payments::store::Store;
 use serde_json::{Value, json};
@@ -402,4 +406,58 @@ async fn a_listing_by_address_that_runs_out_of_reads_answers_a_short_page_to_go_
     assert_eq!(short, [vec![], vec![], vec![wanted.clone()]]);
     // AND as deployed it is one page
     assert_eq!(pages(t.store.clone()).await, [vec![wanted]]);
+}
+
+/// A full page can name more customers and invoices than one BatchGetItem takes (100 keys):
+/// they are read in several, and each transaction still has its own.
+#[tokio::test]
+async fn a_page_of_many_customers_reads_them_and_their_invoices_in_several_batches() {
+    // GIVEN 60 paid links, each of a customer of its own with an invoice: 120 keys to read
+    let t = TestApp::new().await;
+    let (account, _) = t.account(Mode::Sandbox).await;
+    let mut made = Vec::new();
+    for _ in 0..60 {
+        let customer = crate::store::customer(None);
+        let at = Timestamp::now();
+        let mut payment = crate::store::link(Some(customer.id.clone()), at);
+        payment.status = PaymentStatus::Succeeded;
+        let invoice = Invoice::for_payment(&payment, customer.id.clone(), InvoiceStatus::Paid, at);
+        payment.invoice_id = Some(invoice.id.clone());
+        let store = &t.store;
+        store
+            .put_customer_fixture(&account.id, &customer)
+            .await
+            .unwrap();
+        store
+            .put_invoice_fixture(&account.id, &invoice)
+            .await
+            .unwrap();
+        store
+            .put_payment_fixture(&account.id, &payment)
+            .await
+            .unwrap();
+        made.push((payment.id, customer.id, invoice.created_at));
+    }
+
+    // WHEN a page of 100 is listed
+    let page = PageRequest {
+        limit: PageLimit::new(100).unwrap(),
+        after: None,
+    };
+    let filter = TransactionFilter::default();
+    let found = t.store.list_transactions(&account.id, &filter, &page).await;
+    let found = found.unwrap();
+
+    // THEN all 60 are there, newest first, each with its customer and its invoice's time
+    assert!(found.next.is_none());
+    let listed: Vec<_> = (found.items.iter())
+        .map(|t| {
+            let customer = t.customer.as_ref().map(|c| c.id.clone());
+            (t.payment.id.clone(), customer, t.paid_at)
+        })
+        .collect();
+    let expected: Vec<_> = (made.into_iter().rev())
+        .map(|(payment, customer, at)| (payment, Some(customer), Some(at)))
+        .collect();
+    assert_eq!(listed, expected);
 }
