@@ -5,7 +5,8 @@
 use super::Invalid;
 use super::customer::Customer;
 use super::invoice::Invoice;
-use super::payment::{DisputeStatus, Payment, PaymentStatus, wire_enum};
+use super::payment::{Payment, PaymentStatus, wire_enum};
+use super::refund::NotRefundable;
 use super::text::Email;
 use super::time::Timestamp;
 
@@ -37,12 +38,11 @@ impl Payment {
             PaymentStatus::Pending | PaymentStatus::Canceled => return None,
             PaymentStatus::Processing => TransactionStatus::Pending,
             PaymentStatus::Failed | PaymentStatus::RequiresAction => TransactionStatus::Failed,
-            PaymentStatus::Succeeded => match &self.dispute {
-                Some(dispute) if dispute.status != DisputeStatus::Won => {
-                    TransactionStatus::Disputed
-                }
-                _ if self.refunded_total() >= self.amounts.total() => TransactionStatus::Refunded,
-                _ => TransactionStatus::Succeeded,
+            // What the API may still refund tells it (`Payment::refund_asked`).
+            PaymentStatus::Succeeded => match self.refund_asked() {
+                Err(NotRefundable::Disputed(_)) => TransactionStatus::Disputed,
+                Err(NotRefundable::AlreadyRefunded) => TransactionStatus::Refunded,
+                Ok(_) | Err(NotRefundable::NotPaid(_)) => TransactionStatus::Succeeded,
             },
         })
     }
@@ -127,8 +127,8 @@ impl Transaction {
 mod tests {
     use super::*;
     use crate::domain::invoice::InvoiceStatus;
-    use crate::domain::payment::Refunds;
     use crate::domain::payment::tests::{disputed, link, paid};
+    use crate::domain::payment::{DisputeStatus, Refunds};
 
     #[test]
     fn a_payment_has_a_transaction_once_an_attempt_was_made() {

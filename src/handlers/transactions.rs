@@ -6,7 +6,7 @@ use crate::app::{App, RefundOutcome};
 use crate::domain::ids::{PaymentId, TransactionId};
 use crate::domain::page::Listing;
 use crate::domain::text::Email;
-use crate::domain::transaction::{Transaction, TransactionFilter, TransactionStatus};
+use crate::domain::transaction::{TransactionFilter, TransactionStatus};
 use crate::http::views;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Resource};
 
@@ -54,17 +54,7 @@ pub async fn get(app: &'static App, request: ApiRequest) -> Result<ApiResponse, 
         .get_payment(account, &id)
         .await?
         .ok_or_else(not_found)?;
-    let (invoice, customer) = match (&payment.invoice_id, &payment.customer_id) {
-        (Some(invoice), Some(customer)) => {
-            app.store
-                .invoice_and_customer(account, invoice, customer)
-                .await?
-        }
-        (Some(invoice), None) => (app.store.get_invoice(account, invoice).await?, None),
-        (None, Some(customer)) => (None, app.store.get_customer_by_id(account, customer).await?),
-        (None, None) => (None, None),
-    };
-    let transaction = Transaction::of(payment, customer, invoice.as_ref()).ok_or_else(not_found)?;
+    let transaction = (app.store.transaction_of(account, payment).await?).ok_or_else(not_found)?;
     views::transaction(request.version, &transaction)
 }
 

@@ -2,7 +2,7 @@
 //! first, each with its customer (who paid; read while paging for a filter by e-mail) and,
 //! once paid, its invoice (when it was paid).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use super::customers::{customer_from, customer_key};
 use super::invoices::{invoice_from, invoice_key};
@@ -13,6 +13,7 @@ use super::projection::Listed;
 use super::{Store, StoreError, keys, schema};
 use crate::domain::customer::Customer;
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
+use crate::domain::invoice::Invoice;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::payment::Payment;
 use crate::domain::transaction::{Transaction, TransactionFilter};
@@ -52,38 +53,23 @@ impl Store {
                 thinning,
             )
             .await?;
-        // What the page still needs in one read: its paid invoices, and its customers unless
+        // What the page still needs, in one read: its paid invoices, and its customers unless
         // the address filter read them already.
-        let mut unread_customers: Vec<&CustomerId> = (found.items.iter())
+        let unread_customers = (found.items.iter())
             .filter(|(_, customer)| customer.is_none())
-            .filter_map(|(payment, _)| payment.customer_id.as_ref())
-            .collect();
-        unread_customers.sort();
-        unread_customers.dedup();
-        let mut invoice_ids: Vec<&InvoiceId> = (found.items.iter())
-            .filter_map(|(payment, _)| payment.invoice_id.as_ref())
-            .collect();
-        invoice_ids.sort();
-        invoice_ids.dedup();
-        let keys = (unread_customers.iter().map(|id| customer_key(account, id)))
-            .chain(invoice_ids.iter().map(|id| invoice_key(account, id)))
-            .collect();
-        let mut read = self.get_consistent_many(keys).await?.into_iter();
-        let mut customers = HashMap::new();
-        for (id, item) in unread_customers.into_iter().zip(read.by_ref()) {
-            let customer = item.map(customer_from).transpose()?;
-            customers.insert(id.clone(), customer);
-        }
-        let mut invoices = HashMap::new();
-        for item in read {
-            let invoice = item.map(invoice_from).transpose()?;
-            invoices.extend(invoice.map(|invoice| (invoice.id.clone(), invoice)));
-        }
+            .filter_map(|(payment, _)| payment.customer_id.as_ref());
+        let invoices = found
+            .items
+            .iter()
+            .filter_map(|(p, _)| p.invoice_id.as_ref());
+        let (customers, invoices) = self
+            .customers_and_invoices(account, unread_customers, invoices)
+            .await?;
         let items = (found.items.into_iter())
             .filter_map(|(payment, customer)| {
                 let customer = customer.or_else(|| {
                     let id = payment.customer_id.as_ref()?;
-                    customers.get(id).cloned().flatten()
+                    customers.get(id).cloned()
                 });
                 let invoice = payment.invoice_id.as_ref().and_then(|id| invoices.get(id));
                 Transaction::of(payment, customer, invoice)
@@ -94,6 +80,51 @@ impl Store {
             next: found.next,
         })
     }
+
+    /// `payment`'s transaction, if it has one, with its customer and invoice read together:
+    /// none, one GetItem or one BatchGetItem (nothing read for a payment without one).
+    pub async fn transaction_of(
+        &self,
+        account: &AccountId,
+        payment: Payment,
+    ) -> Result<Option<Transaction>, StoreError> {
+        if payment.transaction_status().is_none() {
+            return Ok(None);
+        }
+        let (mut customers, invoices) = self
+            .customers_and_invoices(account, &payment.customer_id, &payment.invoice_id)
+            .await?;
+        let customer = (payment.customer_id.as_ref()).and_then(|id| customers.remove(id));
+        let invoice = payment.invoice_id.as_ref().and_then(|id| invoices.get(id));
+        Ok(Transaction::of(payment, customer, invoice))
+    }
+
+    /// The customers and invoices named (each once, those there are), read consistently in
+    /// BatchGetItems of 99 keys sent at once.
+    async fn customers_and_invoices<'i>(
+        &self,
+        account: &AccountId,
+        customers: impl IntoIterator<Item = &'i CustomerId>,
+        invoices: impl IntoIterator<Item = &'i InvoiceId>,
+    ) -> Result<(HashMap<CustomerId, Customer>, HashMap<InvoiceId, Invoice>), StoreError> {
+        let customers: BTreeSet<&CustomerId> = customers.into_iter().collect();
+        let invoices: BTreeSet<&InvoiceId> = invoices.into_iter().collect();
+        let keys = (customers.iter().map(|id| customer_key(account, id)))
+            .chain(invoices.iter().map(|id| invoice_key(account, id)))
+            .collect();
+        let mut read = self.get_consistent_many(keys).await?.into_iter();
+        let mut found_customers = HashMap::new();
+        for item in read.by_ref().take(customers.len()).flatten() {
+            let customer = customer_from(item)?;
+            found_customers.insert(customer.id.clone(), customer);
+        }
+        let mut found_invoices = HashMap::new();
+        for item in read.flatten() {
+            let invoice = invoice_from(item)?;
+            found_invoices.insert(invoice.id.clone(), invoice);
+        }
+        Ok((found_customers, found_invoices))
+    }
 }
 
 /// Keeps the payments the filter keeps; when it asks for an address, each with its customer,
@@ -102,7 +133,7 @@ struct WithCustomers<'a> {
     store: &'a Store,
     account: &'a AccountId,
     filter: &'a TransactionFilter,
-    customers: HashMap<CustomerId, Option<Customer>>,
+    customers: HashMap<CustomerId, Customer>,
 }
 
 impl Thinning<Payment, (Payment, Option<Customer>)> for WithCustomers<'_> {
@@ -117,24 +148,17 @@ impl Thinning<Payment, (Payment, Option<Customer>)> for WithCustomers<'_> {
             // Who paid does not decide: the page's customers are read with its invoices.
             return Ok(kept.into_iter().map(|payment| (payment, None)).collect());
         }
-        let mut unread: Vec<&CustomerId> = (kept.iter())
+        let unread = (kept.iter())
             .filter_map(|payment| payment.customer_id.as_ref())
-            .filter(|id| !self.customers.contains_key(*id))
-            .collect();
-        unread.sort();
-        unread.dedup();
-        let keys = (unread.iter())
-            .map(|id| customer_key(self.account, id))
-            .collect();
-        let found = self.store.get_consistent_many(keys).await?;
-        for (id, item) in unread.into_iter().zip(found) {
-            let customer = item.map(customer_from).transpose()?;
-            self.customers.insert(id.clone(), customer);
-        }
+            .filter(|id| !self.customers.contains_key(*id));
+        let (found, _) = (self.store)
+            .customers_and_invoices(self.account, unread, [])
+            .await?;
+        self.customers.extend(found);
         Ok((kept.into_iter())
             .map(|payment| {
-                let customer = (payment.customer_id.as_ref())
-                    .and_then(|id| self.customers.get(id).cloned().flatten());
+                let customer =
+                    (payment.customer_id.as_ref()).and_then(|id| self.customers.get(id).cloned());
                 (payment, customer)
             })
             .filter(|(_, customer)| self.filter.keeps_customer(customer.as_ref()))
