@@ -18,8 +18,22 @@ if [[ "${2:-}" == "--parent-pid" ]]; then parent=${3:?missing pid}; fi
 
 ensure_dynamodb_local
 dir=$(dynamodb_local_dir)
+
+# Java's temporary files (sqlite4java's native library, extracted anew by every start, and the
+# JVM's perf data, turned off) go to a folder of this run, removed when DynamoDB Local stops;
+# folders left by runs killed outright are removed by the next start (their pid is gone).
+tmp_root="$ROOT/target/dynamodb-local-tmp"
+mkdir -p "$tmp_root"
+for old in "$tmp_root"/*/; do
+  [[ -d $old ]] || continue
+  old_pid=$(basename "$old")
+  if ! kill -0 "$old_pid" 2>/dev/null; then rm -rf "$old"; fi
+done
+tmp="$tmp_root/$$"
+mkdir -p "$tmp"
+owned_cleanup='rm -rf "$tmp"'
 # DynamoDB Local has no bind-address option; the launcher binds its Jetty connector to loopback.
-cmd=(java -Xmx512m -Djava.library.path="$dir/DynamoDBLocal_lib"
+cmd=(java -Xmx512m -XX:-UsePerfData -Djava.io.tmpdir="$tmp" -Djava.library.path="$dir/DynamoDBLocal_lib"
      -Dcommet.dynamodb-local.owner="${parent:-none}"
      -cp "$dir/DynamoDBLocal.jar:$dir/DynamoDBLocal_lib/*"
      "$ROOT/tools/DynamoDbLocalLoopback.java"

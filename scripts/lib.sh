@@ -179,8 +179,20 @@ run_owned() { # parent pid (empty: just exec), command...
   if command -v setpriv >/dev/null 2>&1; then set -- setpriv --pdeathsig KILL "$@"; fi
   "$@" &
   owned_pid=$!
-  trap 'kill "$owned_pid" 2>/dev/null || true' EXIT INT TERM
+  trap 'stop_owned' EXIT INT TERM
   while kill -0 "$parent" 2>/dev/null && kill -0 "$owned_pid" 2>/dev/null; do
     sleep 0.5
   done
+}
+
+# Stops run_owned's service and, once it is gone (at most 5 s, then SIGKILL), runs $owned_cleanup:
+# files the service leaves can only go when it no longer writes them.
+stop_owned() {
+  trap - EXIT INT TERM
+  kill "$owned_pid" 2>/dev/null || true
+  local deadline=$((SECONDS + 5))
+  while kill -0 "$owned_pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.1; done
+  kill -KILL "$owned_pid" 2>/dev/null || true
+  if [[ -n ${owned_cleanup:-} ]]; then eval "$owned_cleanup"; fi
+  exit
 }
