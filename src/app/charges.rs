@@ -14,7 +14,7 @@ use crate::domain::pending_charge::{CHECK_LEASE, PendingCharge};
 use crate::domain::time::Timestamp;
 use crate::provider::stripe::charged_by_intent;
 use crate::provider::{
-    Amount, ChargeOutcome, ChargeRequest, Charged, PaymentProvider, ProviderError,
+    Amount, ChargeOutcome, ChargeRequest, Charged, PaymentProvider, ProviderError, Sandbox,
 };
 use crate::store::{Completion, CompletionOutcome, CustomerChange, KeyCompletion, StoreError};
 
@@ -96,6 +96,7 @@ impl App {
         let invoice_status = match outcome {
             ChargeOutcome::Succeeded => {
                 payment.status = PaymentStatus::Succeeded;
+                payment.dispute = Sandbox::dispute_of(&pending.method, &payment);
                 InvoiceStatus::Paid
             }
             ChargeOutcome::Declined(failure) => {

@@ -17,7 +17,7 @@ use crate::domain::payment::{CardSummary, Payment, PaymentStatus, Route};
 use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
 use crate::provider::stripe::ATTEMPT_METADATA;
-use crate::provider::{ProviderError, Stripe};
+use crate::provider::{ProviderError, Sandbox, Stripe};
 use crate::store::{Attempt, Completion, CompletionOutcome, CustomerChange, StoreError};
 
 /// An attempt the provider took the card for.
@@ -116,6 +116,7 @@ impl App {
         payment.failure = None;
         payment.card = Some(card);
         payment.provider_reference = reference;
+        payment.dispute = Sandbox::dispute_of(&method, &payment);
         payment.updated_at = now;
         let invoice = Invoice::for_payment(&payment, customer_id.clone(), InvoiceStatus::Paid, now);
         payment.invoice_id = Some(invoice.id.clone());

@@ -124,16 +124,21 @@ fn payment_events(old: Option<&Payment>, new: &Payment) -> Vec<EventType> {
         if new.refunded_total() > old.refunded_total() {
             events.push(EventType::PaymentRefunded);
         }
-        events.extend(dispute_events(old, new));
+        events.extend(dispute_events(Some(old), new));
         return events;
     }
     let link = new.kind == PaymentKind::Link;
     match new.status {
         PaymentStatus::Pending if link && old.is_none() => vec![EventType::PaymentLinkCreated],
-        PaymentStatus::Succeeded if link => {
-            vec![EventType::PaymentLinkCompleted, EventType::PaymentReceived]
+        // Paid with a dispute already (the sandbox's dispute test card): received, then disputed.
+        PaymentStatus::Succeeded if link => [
+            vec![EventType::PaymentLinkCompleted, EventType::PaymentReceived],
+            dispute_events(old, new),
+        ]
+        .concat(),
+        PaymentStatus::Succeeded => {
+            [vec![EventType::PaymentReceived], dispute_events(old, new)].concat()
         }
-        PaymentStatus::Succeeded => vec![EventType::PaymentReceived],
         PaymentStatus::Failed | PaymentStatus::RequiresAction if link => {
             vec![EventType::PaymentLinkFailed]
         }
@@ -144,9 +149,9 @@ fn payment_events(old: Option<&Payment>, new: &Payment) -> Vec<EventType> {
 }
 
 /// A dispute opened, and closed: a closed one first heard of is both.
-fn dispute_events(old: &Payment, new: &Payment) -> Vec<EventType> {
+fn dispute_events(old: Option<&Payment>, new: &Payment) -> Vec<EventType> {
     let stage = |payment: &Payment| payment.dispute.as_ref().map_or(0, |d| d.status.stage());
-    let (before, after) = (stage(old), stage(new));
+    let (before, after) = (old.map_or(0, stage), stage(new));
     let mut events = Vec::new();
     if before == 0 && after > 0 {
         events.push(EventType::PaymentDisputed);
@@ -396,6 +401,43 @@ mod tests {
             ]
         );
         assert!(events(&won, &won).is_empty());
+    }
+
+    #[test]
+    fn a_payment_paid_with_a_dispute_is_received_then_disputed() {
+        use crate::domain::payment::{Dispute, DisputeStatus};
+        let dispute = Some(Dispute {
+            id: "dp_sbx_1".into(),
+            amount: 2500,
+            reason: Some("fraudulent".into()),
+            status: DisputeStatus::Open,
+        });
+        for (kind, expected) in [
+            (
+                PaymentKind::Link,
+                &[
+                    EventType::PaymentLinkCompleted,
+                    EventType::PaymentReceived,
+                    EventType::PaymentDisputed,
+                ][..],
+            ),
+            (
+                PaymentKind::Charge,
+                &[EventType::PaymentReceived, EventType::PaymentDisputed][..],
+            ),
+        ] {
+            let processing = payment(kind, PaymentStatus::Processing);
+            let paid = Payment {
+                status: PaymentStatus::Succeeded,
+                dispute: dispute.clone(),
+                ..processing.clone()
+            };
+            assert_eq!(
+                change(Some(Subject::Payment(processing)), Subject::Payment(paid)).events(),
+                expected,
+                "{kind:?}"
+            );
+        }
     }
 
     #[test]

@@ -8,7 +8,8 @@ use super::{
     Amount, CardOutcome, ChargeOutcome, ChargeRequest, Charged, PaymentProvider, ProviderError,
 };
 use crate::domain::card::{CardDetails, PaymentMethod};
-use crate::domain::payment::{Failure, Provider};
+use crate::domain::ids::PaymentId;
+use crate::domain::payment::{Dispute, DisputeStatus, Failure, Payment, Provider};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sandbox;
@@ -22,6 +23,8 @@ enum TestCard {
     RequiresAction,
     /// Pays on the hosted page, then declines every off-session charge.
     DeclinesOffSession,
+    /// Pays, on the page and off-session, and every payment it makes is disputed at once.
+    Disputed,
     /// Any other valid number: sandbox accounts accept only test cards.
     Unknown,
 }
@@ -34,6 +37,7 @@ impl TestCard {
             "4000000000009995" => Self::InsufficientFunds,
             "4000002760003184" => Self::RequiresAction,
             "4000000000000341" => Self::DeclinesOffSession,
+            "4000000000000259" => Self::Disputed,
             _ => Self::Unknown,
         }
     }
@@ -43,10 +47,14 @@ impl TestCard {
     fn token_tag(self) -> &'static str {
         match self {
             Self::DeclinesOffSession => "offdecline",
+            Self::Disputed => "dispute",
             _ => "ok",
         }
     }
 }
+
+/// The vault token of the dispute test card.
+const DISPUTED_PREFIX: &str = "pm_sbx_dispute_";
 
 fn declined() -> Failure {
     Failure {
@@ -66,7 +74,7 @@ impl Sandbox {
     ) -> Result<CardOutcome, ProviderError> {
         let test_card = TestCard::of(card.number.digits());
         Ok(match test_card {
-            TestCard::Succeeds | TestCard::DeclinesOffSession => {
+            TestCard::Succeeds | TestCard::DeclinesOffSession | TestCard::Disputed => {
                 CardOutcome::Succeeded(PaymentMethod {
                     token: format!("pm_sbx_{}_{}", test_card.token_tag(), Ulid::generate()),
                     brand: card.number.brand().as_str().to_owned(),
@@ -96,6 +104,26 @@ impl Sandbox {
     }
 }
 
+impl Sandbox {
+    /// The dispute a sandbox `payment`, paid by `method`, carries from the moment it is paid:
+    /// the dispute test card's, as Stripe's test card of the same number is disputed (as
+    /// fraudulent, the whole amount) right after it pays. Recorded with the payment's
+    /// completion, so that it cannot be lost between two writes.
+    pub fn dispute_of(method: &PaymentMethod, payment: &Payment) -> Option<Dispute> {
+        (payment.provider == Provider::Commet && method.token.starts_with(DISPUTED_PREFIX)).then(
+            || Dispute {
+                id: payment
+                    .id
+                    .as_str()
+                    .replacen(PaymentId::PREFIX, "dp_sbx_", 1),
+                amount: payment.amounts.total(),
+                reason: Some("fraudulent".into()),
+                status: DisputeStatus::Open,
+            },
+        )
+    }
+}
+
 impl PaymentProvider for Sandbox {
     fn provider(&self) -> Provider {
         Provider::Commet
@@ -103,7 +131,8 @@ impl PaymentProvider for Sandbox {
 
     /// Decided by the vaulted token alone, so asking again always gives the same answer.
     async fn charge_saved(&self, request: ChargeRequest<'_>) -> Result<Charged, ProviderError> {
-        let outcome = if request.method.token.starts_with("pm_sbx_ok_") {
+        let token = &request.method.token;
+        let outcome = if token.starts_with("pm_sbx_ok_") || token.starts_with(DISPUTED_PREFIX) {
             ChargeOutcome::Succeeded
         } else {
             ChargeOutcome::Declined(declined())
@@ -199,6 +228,54 @@ mod tests {
         assert_eq!(
             Sandbox.charge_saved(charge(&good)).await.unwrap().outcome,
             ChargeOutcome::Succeeded
+        );
+    }
+
+    #[tokio::test]
+    async fn the_0259_card_pays_and_its_payments_are_disputed() {
+        use crate::domain::payment::tests::link;
+        let CardOutcome::Succeeded(disputed) = pay("4000 0000 0000 0259").await else {
+            panic!("0259 pays on the page");
+        };
+        let CardOutcome::Succeeded(good) = pay("4242424242424242").await else {
+            panic!();
+        };
+        let charged = Sandbox
+            .charge_saved(ChargeRequest {
+                method: &disputed,
+                amount: amount(),
+                payment_id: "pay_1",
+                account_id: "acc_1",
+                asked_before: false,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            charged.outcome,
+            ChargeOutcome::Succeeded,
+            "pays off-session"
+        );
+
+        let payment = link();
+        let dispute = Sandbox::dispute_of(&disputed, &payment).expect("disputed");
+        assert_eq!(
+            dispute,
+            Dispute {
+                id: payment.id.as_str().replacen("pay_", "dp_sbx_", 1),
+                amount: 2500,
+                reason: Some("fraudulent".into()),
+                status: DisputeStatus::Open,
+            }
+        );
+        assert_eq!(Sandbox::dispute_of(&good, &payment), None);
+        let at_stripe = Payment {
+            provider: Provider::Stripe,
+            ..payment
+        };
+        assert_eq!(
+            Sandbox::dispute_of(&disputed, &at_stripe),
+            None,
+            "the sandbox decides only its own payments"
         );
     }
 }

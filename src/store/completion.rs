@@ -166,6 +166,20 @@ fn final_payment_update(
         values.push((":brand", card.brand.clone()));
         values.push((":last4", card.last4.clone()));
     }
+    // A dispute the payment carries from its completion (the sandbox's dispute test card).
+    if let Some(dispute) = &payment.dispute {
+        set.extend([
+            "disputeId = :disputeId",
+            "disputeAmount = :disputeAmount",
+            "disputeStatus = :disputeStatus",
+        ]);
+        values.push((":disputeId", dispute.id.clone()));
+        values.push((":disputeStatus", dispute.status.as_str().to_owned()));
+        if let Some(reason) = &dispute.reason {
+            set.push("disputeReason = :disputeReason");
+            values.push((":disputeReason", reason.clone()));
+        }
+    }
     let mut change = ConditionalUpdate::new(
         format!(
             "SET {} REMOVE {} ADD #version :one",
@@ -181,6 +195,9 @@ fn final_payment_update(
     .number(":one", 1);
     for (placeholder, value) in values {
         change = change.text(placeholder, value);
+    }
+    if let Some(dispute) = &payment.dispute {
+        change = change.number(":disputeAmount", dispute.amount);
     }
     change
 }

@@ -31,6 +31,7 @@ mod races;
 mod receipts;
 mod receiver;
 mod repository;
+mod sandbox_disputes;
 mod secrets;
 mod send_pace;
 mod store;
