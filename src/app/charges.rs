@@ -97,6 +97,7 @@ impl App {
             ChargeOutcome::Succeeded => {
                 payment.status = PaymentStatus::Succeeded;
                 payment.dispute = Sandbox::dispute_of(&pending.method, &payment);
+                payment.paid_at = Some(now);
                 InvoiceStatus::Paid
             }
             ChargeOutcome::Declined(failure) => {

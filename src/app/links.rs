@@ -117,6 +117,7 @@ impl App {
         payment.card = Some(card);
         payment.provider_reference = reference;
         payment.dispute = Sandbox::dispute_of(&method, &payment);
+        payment.paid_at = Some(now);
         payment.updated_at = now;
         let invoice = Invoice::for_payment(&payment, customer_id.clone(), InvoiceStatus::Paid, now);
         payment.invoice_id = Some(invoice.id.clone());

@@ -131,6 +131,9 @@ pub struct Payment {
     /// The cardholder's dispute (chargeback) of the payment's charge, once the provider reports
     /// one (the rules in `dispute`).
     pub dispute: Option<Dispute>,
+    /// When it was paid: set by the completion that made it `succeeded` (absent from payments
+    /// completed before it was recorded, whose paid invoice's creation says the same).
+    pub paid_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
@@ -244,6 +247,7 @@ impl Payment {
             open_references: Vec::new(),
             refunds: None,
             dispute: None,
+            paid_at: None,
             created_at: now,
             updated_at: now,
             livemode: route.livemode,
@@ -283,6 +287,7 @@ impl Payment {
             open_references: Vec::new(),
             refunds: None,
             dispute: None,
+            paid_at: None,
             created_at: now,
             updated_at: now,
             livemode: route.livemode,

@@ -4,6 +4,7 @@
 
 use super::Invalid;
 use super::customer::Customer;
+use super::ids::InvoiceId;
 use super::invoice::Invoice;
 use super::payment::{Payment, PaymentStatus, wire_enum};
 use super::refund::NotRefundable;
@@ -104,7 +105,15 @@ impl TransactionFilter {
 }
 
 impl Transaction {
-    /// `payment`'s transaction, if it has one, with its customer and its invoice as read.
+    /// The invoice to read for `payment`'s transaction: its paid invoice, made when it was
+    /// paid, only where the payment does not say when (completed before it recorded that).
+    pub fn paid_invoice_needed(payment: &Payment) -> Option<&InvoiceId> {
+        let unrecorded = payment.status == PaymentStatus::Succeeded && payment.paid_at.is_none();
+        payment.invoice_id.as_ref().filter(|_| unrecorded)
+    }
+
+    /// `payment`'s transaction, if it has one, with its customer and, for a payment paid
+    /// before it recorded when (`paid_invoice_needed`), its invoice as read.
     pub fn of(
         payment: Payment,
         customer: Option<Customer>,
@@ -112,7 +121,11 @@ impl Transaction {
     ) -> Option<Self> {
         let status = payment.transaction_status()?;
         let paid_at = (payment.status == PaymentStatus::Succeeded)
-            .then(|| invoice.map(|invoice| invoice.created_at))
+            .then(|| {
+                payment
+                    .paid_at
+                    .or(invoice.map(|invoice| invoice.created_at))
+            })
             .flatten();
         Some(Self {
             payment,
@@ -248,5 +261,33 @@ mod tests {
         let transaction = Transaction::of(declined.clone(), None, Some(&invoice(&declined)));
         assert_eq!(transaction.unwrap().paid_at, None);
         assert!(Transaction::of(link(), None, None).is_none());
+    }
+
+    #[test]
+    fn a_payment_that_says_when_it_was_paid_needs_no_invoice() {
+        let at = Timestamp::parse("2030-01-02T03:04:05.000Z").unwrap();
+        let before = Payment {
+            invoice_id: Some(InvoiceId::generate()),
+            ..paid()
+        };
+        assert_eq!(
+            Transaction::paid_invoice_needed(&before),
+            before.invoice_id.as_ref(),
+            "paid before it recorded when"
+        );
+        let recorded = Payment {
+            paid_at: Some(at),
+            ..before.clone()
+        };
+        assert_eq!(Transaction::paid_invoice_needed(&recorded), None);
+        assert_eq!(
+            Transaction::of(recorded, None, None).unwrap().paid_at,
+            Some(at)
+        );
+        let declined = Payment {
+            status: PaymentStatus::Failed,
+            ..before
+        };
+        assert_eq!(Transaction::paid_invoice_needed(&declined), None);
     }
 }

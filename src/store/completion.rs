@@ -161,6 +161,10 @@ fn final_payment_update(
         set.push("providerReference = :reference");
         values.push((":reference", reference.clone()));
     }
+    if let Some(paid_at) = &payment.paid_at {
+        set.push("paidAt = :paidAt");
+        values.push((":paidAt", paid_at.to_string()));
+    }
     if let Some(card) = &payment.card {
         set.extend(["cardBrand = :brand", "cardLast4 = :last4"]);
         values.push((":brand", card.brand.clone()));

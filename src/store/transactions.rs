@@ -53,15 +53,13 @@ impl Store {
                 thinning,
             )
             .await?;
-        // What the page still needs, in one read: its paid invoices, and its customers unless
-        // the address filter read them already.
+        // What the page still needs, in one read: its customers unless the address filter read
+        // them already, and the paid invoices of payments that do not say when they were paid.
         let unread_customers = (found.items.iter())
             .filter(|(_, customer)| customer.is_none())
             .filter_map(|(payment, _)| payment.customer_id.as_ref());
-        let invoices = found
-            .items
-            .iter()
-            .filter_map(|(p, _)| p.invoice_id.as_ref());
+        let invoices =
+            (found.items.iter()).filter_map(|(p, _)| Transaction::paid_invoice_needed(p));
         let (customers, invoices) = self
             .customers_and_invoices(account, unread_customers, invoices)
             .await?;
@@ -71,7 +69,8 @@ impl Store {
                     let id = payment.customer_id.as_ref()?;
                     customers.get(id).cloned()
                 });
-                let invoice = payment.invoice_id.as_ref().and_then(|id| invoices.get(id));
+                let invoice =
+                    Transaction::paid_invoice_needed(&payment).and_then(|id| invoices.get(id));
                 Transaction::of(payment, customer, invoice)
             })
             .collect();
@@ -91,11 +90,12 @@ impl Store {
         if payment.transaction_status().is_none() {
             return Ok(None);
         }
+        let paid_invoice = Transaction::paid_invoice_needed(&payment);
         let (mut customers, invoices) = self
-            .customers_and_invoices(account, &payment.customer_id, &payment.invoice_id)
+            .customers_and_invoices(account, &payment.customer_id, paid_invoice)
             .await?;
         let customer = (payment.customer_id.as_ref()).and_then(|id| customers.remove(id));
-        let invoice = payment.invoice_id.as_ref().and_then(|id| invoices.get(id));
+        let invoice = paid_invoice.and_then(|id| invoices.get(id));
         Ok(Transaction::of(payment, customer, invoice))
     }
 

@@ -87,6 +87,9 @@ pub(crate) struct PaymentItem {
     pub dispute_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispute_status: Option<String>,
+    /// When the completion made it `succeeded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub livemode: bool,
@@ -157,6 +160,7 @@ impl PaymentItem {
                 .dispute
                 .as_ref()
                 .map(|d| d.status.as_str().to_owned()),
+            paid_at: payment.paid_at.map(|at| at.to_string()),
             created_at: payment.created_at.to_string(),
             updated_at: payment.updated_at.to_string(),
             livemode: payment.livemode,
@@ -247,6 +251,7 @@ impl PaymentItem {
             open_references: self.open_references,
             refunds,
             dispute,
+            paid_at: stored_opt("paidAt", self.paid_at.as_deref(), Timestamp::parse)?,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
             updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
             livemode: self.livemode,
@@ -307,6 +312,7 @@ mod tests {
             reason: Some("fraudulent".into()),
             status: DisputeStatus::Open,
         });
+        payment.paid_at = Some(now);
         payment
     }
 
