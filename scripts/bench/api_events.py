@@ -120,8 +120,8 @@ class Endpoints:
             "get transaction": ("get_transaction", lambda: event(
                 "GET", f"/api/v1/transactions/{work['refundable'][0]}", work["key"]),
                 None, "work"),
-            # The work account's transactions, a page of 25: a Query, then customers and
-            # invoices read by key.
+            # The work account's transactions, a page of 25: a Query of its attempted payments,
+            # then their customers read by key.
             "list transactions": ("list_transactions", lambda: event(
                 "GET", "/api/v1/transactions", work["key"]), None, "work"),
             # A paid sandbox link refunded in full: one GetItem, one conditional UpdateItem.

@@ -34,19 +34,25 @@ pub async fn create_table(store: &Store, out: &mut dyn Write) -> AdminResult {
     Ok(())
 }
 
-/// Puts every account's invoices written before the by-status index (`gsi3`) into it, so that
-/// lists narrowed by status find them. Once after the upgrade that adds the index; running it
-/// again finds nothing to do.
-pub async fn index_invoices(store: &Store, out: &mut dyn Write) -> AdminResult {
-    let mut total = 0;
+/// Puts every account's items written before `gsi3`'s partitions into them: invoices into the
+/// lists by status, payments with a transaction into the account's transactions, so that those
+/// lists find them. Once after the upgrade that adds them; running it again finds nothing to do.
+pub async fn index(store: &Store, out: &mut dyn Write) -> AdminResult {
+    let (mut invoices, mut transactions) = (0, 0);
     for account in store.list_accounts().await? {
         let added = store.index_invoices_by_status(&account.id).await?;
         if added > 0 {
             writeln!(out, "{}  {added} invoices indexed by status", account.id)?;
         }
-        total += added;
+        invoices += added;
+        let added = store.index_transactions(&account.id).await?;
+        if added > 0 {
+            writeln!(out, "{}  {added} transactions indexed", account.id)?;
+        }
+        transactions += added;
     }
-    writeln!(out, "{total} invoices indexed by status in all")?;
+    writeln!(out, "{invoices} invoices indexed by status in all")?;
+    writeln!(out, "{transactions} transactions indexed in all")?;
     Ok(())
 }
 

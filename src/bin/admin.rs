@@ -113,10 +113,12 @@ enum Command {
         #[arg(long)]
         account: String,
     },
-    /// Put the invoices written before the by-status index into it, in every account: once
-    /// after upgrading a deployment made before 2026-12-06 (docs/deployment.md). Safe to run
-    /// again and beside traffic.
-    IndexInvoices,
+    /// Put what was written before an index into it, in every account: invoices into the lists
+    /// by status (added 2026-12-06), payments into the account's transactions (2026-12-07).
+    /// Once after upgrading a deployment made before those (docs/deployment.md); safe to run
+    /// again and beside traffic. (`index-invoices`, its earlier name, does the same.)
+    #[command(alias = "index-invoices")]
+    Index,
     /// Write the fixed objects the sample events in events/ refer to. Local use only.
     SeedFixtures,
     /// Local stacks only: carry committed changes to webhooks as AWS does, reading DynamoDB
@@ -188,7 +190,7 @@ async fn run(store: &Store, endpoint: Option<&str>, command: Command) -> AdminRe
             rates,
         } => admin::set_tax(store, &account, default, &rates, out).await,
         Command::ShowTax { account } => admin::show_tax(store, &account, out).await,
-        Command::IndexInvoices => admin::index_invoices(store, out).await,
+        Command::Index => admin::index(store, out).await,
         Command::SeedFixtures => admin::seed_fixtures(store, out).await,
         Command::RelayStream { retry_every_ms } => {
             let endpoint =

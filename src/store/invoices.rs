@@ -1,5 +1,3 @@
-use futures_util::{StreamExt, stream};
-
 use super::accounts::account_from;
 use super::customers::{customer_from, customer_key};
 use super::idempotency::KeyCompletion;
@@ -15,9 +13,6 @@ use crate::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
 use crate::domain::money::Currency;
 use crate::domain::page::{Page, PageLimit, PageRequest, Position};
 use crate::domain::time::Timestamp;
-
-/// Conditional updates `Store::index_invoices_by_status` keeps in flight.
-const BACKFILL_UPDATES_AT_ONCE: usize = 16;
 
 #[derive(Debug)]
 pub enum SetInvoiceStatus {
@@ -151,27 +146,13 @@ impl Store {
             attribute: keys::GSI3_PK,
             present: false,
         };
-        let mut added = 0;
         let query = IndexQuery::of(&schema::BY_ACCOUNT, keys::account_invoices(account))
             .filtered(Some(&unindexed));
-        self.each_page(query, invoice_position, invoice_from, async |invoices| {
-            // A page's updates go out a few at a time: one after another, an account of 100,000
-            // invoices would take as many round trips in a row from the operator's machine.
-            let mut updates = stream::iter(invoices)
-                .map(|invoice| {
-                    let change = rules::index_invoice_by_status(account, invoice.status);
-                    self.update_conditionally(invoice_key(account, &invoice.id), change)
-                })
-                .buffer_unordered(BACKFILL_UPDATES_AT_ONCE);
-            while let Some(updated) = updates.next().await {
-                if let Updated::Applied(_) = updated? {
-                    added += 1;
-                }
-            }
-            Ok(())
+        self.backfill(query, invoice_position, invoice_from, |invoice| {
+            let change = rules::index_invoice_by_status(account, invoice.status);
+            Some((invoice_key(account, &invoice.id), change))
         })
-        .await?;
-        Ok(added)
+        .await
     }
 
     /// `outstanding` → `paid` or `void` (`rules::settle_invoice`): ONE conditional UpdateItem

@@ -22,7 +22,8 @@
 //! | idempotency | `A#<acct>#IDEM#<sha256(key)>` | `IDEM` | (expires through the `ttl` attribute) |                                    |
 //!
 //! Invoices are in `gsi3` too, by status: `A#<acct>#INV#<status>` / `<createdAt>#<id>`, the
-//! partition moving with the status (older invoices get it from `admin index-invoices`).
+//! partition moving with the status; so are payments once they have a transaction (their first
+//! attempt began): `A#<acct>#TXN` / `<createdAt>#<id>`. Older items get them from `admin index`.
 //!
 //! Deliveries and receipts waiting for their next attempt, and charges whose outcome is not
 //! recorded yet, are the partitions of `gsi2` without an account (`WHDUE`, `RCPTDUE`, `PCHGDUE`): the schedulers find what is due with one Query, never a scan. Deliveries
@@ -93,6 +94,11 @@ pub fn payment(account: &AccountId, id: &PaymentId) -> String {
 
 pub fn account_payments(account: &AccountId) -> String {
     format!("A#{account}#PAY")
+}
+
+/// The account's payments that have a transaction (an attempt began), in `gsi3`.
+pub fn account_transactions(account: &AccountId) -> String {
+    format!("A#{account}#TXN")
 }
 
 pub fn customer_payments(account: &AccountId, customer: &CustomerId) -> String {

@@ -16,6 +16,7 @@
 
 mod accounts;
 mod api_keys;
+mod backfill;
 #[cfg(feature = "bench")]
 pub mod bench;
 mod charges;

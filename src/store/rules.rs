@@ -18,6 +18,7 @@ use crate::domain::refund::RefundReport;
 use crate::domain::send_pace::SendPace;
 use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
+use crate::domain::transaction::ATTEMPTED;
 
 /// Cancel (docs/contract.md §3.2): only a payment of `Payment::CANCELABLE` kind and status.
 pub(crate) fn cancel_link(now: Timestamp) -> ConditionalUpdate {
@@ -271,6 +272,7 @@ pub(crate) fn uncount_mail() -> ConditionalUpdate {
 /// earliest attempt taken over began (`taken_over_since`), and the provider payments those
 /// attempts recorded, until an attempt ends; any other starts with none.
 pub(crate) fn begin_attempt(
+    account: &AccountId,
     now: Timestamp,
     stale: Timestamp,
     payer_email: Option<&Email>,
@@ -296,8 +298,8 @@ pub(crate) fn begin_attempt(
     };
     let mut change = ConditionalUpdate::new(
         format!(
-            "SET #status = :processing, attemptStartedAt = :now, #updatedAt = :now{set}\
-             {remove} ADD #version :one"
+            "SET #status = :processing, attemptStartedAt = :now, #updatedAt = :now, \
+             {INTO_TRANSACTIONS}{set}{remove} ADD #version :one"
         ),
         format!(
             "attribute_exists(pk) AND #kind = :link AND (#status IN ({}) OR \
@@ -323,7 +325,39 @@ pub(crate) fn begin_attempt(
     if let Some(since) = taken_over_since {
         change = change.text(":since", since.to_string());
     }
+    in_transactions(change, account)
+}
+
+/// Put a payment written before the account's transactions were indexed into them, if it has
+/// a transaction (`domain::transaction::ATTEMPTED`) and is not there yet.
+pub(crate) fn index_transaction(account: &AccountId) -> ConditionalUpdate {
+    let attempted: Vec<String> = (0..ATTEMPTED.len())
+        .map(|n| format!(":attempted{n}"))
+        .collect();
+    let mut change = ConditionalUpdate::new(
+        format!("SET {INTO_TRANSACTIONS}"),
+        format!(
+            "attribute_exists(pk) AND #status IN ({}) AND attribute_not_exists(#transactions)",
+            attempted.join(", ")
+        ),
+    )
+    .name("#status", "status");
+    for (placeholder, status) in attempted.iter().zip(ATTEMPTED) {
+        change = change.text(placeholder, status.as_str());
+    }
+    in_transactions(change, account)
+}
+
+/// Sets a payment's keys in the account's transactions (`gsi3`): its partition there, and its
+/// place in the account's listing (`gsi1sk`), so that both list in one order.
+const INTO_TRANSACTIONS: &str = "#transactions = :transactions, #transactionSort = #sort";
+
+fn in_transactions(change: ConditionalUpdate, account: &AccountId) -> ConditionalUpdate {
     change
+        .name("#transactions", keys::GSI3_PK)
+        .name("#transactionSort", keys::GSI3_SK)
+        .name("#sort", keys::GSI1_SK)
+        .text(":transactions", keys::account_transactions(account))
 }
 
 /// The provider payments of a link's open attempts (`Payment::open_references`).

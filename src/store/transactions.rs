@@ -8,9 +8,9 @@ use super::customers::{customer_from, customer_key};
 use super::invoices::{invoice_from, invoice_key};
 use super::items::PaymentItem;
 use super::paging::{Filter, IndexQuery, Thinning};
-use super::payments::{payment_from, position_of};
+use super::payments::{payment_from, payment_key, position_of};
 use super::projection::Listed;
-use super::{Store, StoreError, keys, schema};
+use super::{Store, StoreError, keys, rules, schema};
 use crate::domain::customer::Customer;
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
 use crate::domain::invoice::Invoice;
@@ -19,10 +19,11 @@ use crate::domain::payment::Payment;
 use crate::domain::transaction::{Transaction, TransactionFilter};
 
 impl Store {
-    /// Newest first: the account's transactions that `filter` keeps. DynamoDB is asked only
-    /// for payments of the statuses the filter can keep; the domain decides the rest, and a
-    /// filter by e-mail reads each payment's customer to tell. As a search of customers does, a
-    /// page reads at most `READS_PER_PAGE` payments and may end short, with a cursor.
+    /// Newest first: the account's transactions that `filter` keeps, read from the account's
+    /// payments that have one (`keys::account_transactions`). DynamoDB is asked only for
+    /// payments of the statuses the filter can keep; the domain decides the rest, and a filter
+    /// by e-mail reads each payment's customer to tell. As a search of customers does, a page
+    /// reads at most `READS_PER_PAGE` payments and may end short, with a cursor.
     pub async fn list_transactions(
         &self,
         account: &AccountId,
@@ -35,7 +36,7 @@ impl Store {
                 .map(|status| status.as_str().to_owned())
                 .collect(),
         };
-        let query = IndexQuery::of(&schema::BY_ACCOUNT, keys::account_payments(account))
+        let query = IndexQuery::of(&schema::BY_STATUS, keys::account_transactions(account))
             .projected(PaymentItem::projection())
             .filtered(Some(&statuses));
         let thinning = WithCustomers {
@@ -78,6 +79,26 @@ impl Store {
             items,
             next: found.next,
         })
+    }
+
+    /// Puts the account's payments written before its transactions were indexed into them;
+    /// answers how many. Reads the account's payments for those not there, page after page, and
+    /// gives each that has a transaction a conditional UpdateItem (`rules::index_transaction`),
+    /// so it may run beside live traffic, and again.
+    pub async fn index_transactions(&self, account: &AccountId) -> Result<u64, StoreError> {
+        let unindexed = Filter::Present {
+            attribute: keys::GSI3_PK,
+            present: false,
+        };
+        let query = IndexQuery::of(&schema::BY_ACCOUNT, keys::account_payments(account))
+            .filtered(Some(&unindexed));
+        self.backfill(query, position_of, payment_from, |payment| {
+            (payment.transaction_status().is_some()).then(|| {
+                let change = rules::index_transaction(account);
+                (payment_key(account, &payment.id), change)
+            })
+        })
+        .await
     }
 
     /// `payment`'s transaction, if it has one, with its customer and invoice read together:

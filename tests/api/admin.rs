@@ -7,13 +7,15 @@ use std::process::Command;
 
 use commet_payments::app::Config;
 use commet_payments::domain::account::{MAX_ACTIVE_KEYS, Mode};
-use commet_payments::domain::ids::{AccountId, InvoiceId};
+use commet_payments::domain::ids::{AccountId, InvoiceId, PaymentId};
 use commet_payments::domain::mail_cap::MailCap;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::fixtures;
 use serde_json::json;
 
-use crate::helpers::{TABLE, TestApp, as_before_the_status_index, dynamodb_endpoint};
+use crate::helpers::{
+    TABLE, TestApp, as_before_the_status_index, as_before_the_transactions_index, dynamodb_endpoint,
+};
 
 /// What one run of `admin` printed.
 struct Run {
@@ -254,11 +256,12 @@ async fn a_new_table_is_created_once_and_seeded_with_the_fixtures() {
     assert!(payment.enveloped(), "{}", payment.body);
 }
 
-/// An upgrade past the by-status index: invoices written before it (the fixtures, their index
-/// keys taken away as such invoices lack them) are not in a status's list until
-/// `index-invoices`, which then finds nothing more to do.
+/// An upgrade past `gsi3`'s partitions: invoices and payments written before them (the
+/// fixtures, their index keys taken away as such items lack them) are not in a status's list
+/// nor in the transactions until `index` (by its earlier name `index-invoices` too), which then
+/// finds nothing more to do.
 #[tokio::test]
-async fn index_invoices_puts_older_invoices_into_the_lists_by_status() {
+async fn index_puts_older_invoices_and_transactions_into_their_lists() {
     let table = format!("admin-{}", ulid::Ulid::generate());
     admin_on(&table, &["create-table"]).printed();
     admin_on(&table, &["seed-fixtures"]).printed();
@@ -269,19 +272,28 @@ async fn index_invoices_puts_older_invoices_into_the_lists_by_status() {
         let id = InvoiceId::parse(id).unwrap();
         as_before_the_status_index(&t.store, &account, &id).await;
     }
+    let paid_payment = PaymentId::parse(fixtures::REFUNDABLE_PAYMENT_ID).unwrap();
+    as_before_the_transactions_index(&t.store, &account, &paid_payment).await;
     let outstanding = "/api/v1/invoices?status=outstanding";
     let before = t.get(outstanding, fixtures::API_KEY).await;
     assert_eq!(before.status, 200, "{}", before.body);
     assert_eq!(before.data(), &json!([]));
+    let transactions = t.get("/api/v1/transactions", fixtures::API_KEY).await;
+    assert_eq!(transactions.data(), &json!([]), "{}", transactions.body);
 
-    let indexed = admin_on(&table, &["index-invoices"]).printed();
+    let indexed = admin_on(&table, &["index"]).printed();
     assert_eq!(
         indexed,
         format!(
-            "{}  2 invoices indexed by status\n2 invoices indexed by status in all\n",
-            fixtures::ACCOUNT_ID
+            "{account}  2 invoices indexed by status\n{account}  1 transactions indexed\n\
+             2 invoices indexed by status in all\n1 transactions indexed in all\n",
+            account = fixtures::ACCOUNT_ID
         )
     );
+    let transactions = t.get("/api/v1/transactions", fixtures::API_KEY).await;
+    let listed = transactions.data().as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{}", transactions.body);
+    assert_eq!(listed[0]["id"], paid_payment.transaction().as_str());
     let after = t.get(outstanding, fixtures::API_KEY).await;
     let found = after.data().as_array().unwrap();
     assert_eq!(found.len(), 1, "{}", after.body);
@@ -291,7 +303,10 @@ async fn index_invoices_puts_older_invoices_into_the_lists_by_status() {
         .await;
     assert_eq!(paid.data()[0]["id"], fixtures::INVOICE_ID, "{}", paid.body);
     let again = admin_on(&table, &["index-invoices"]).printed();
-    assert_eq!(again, "0 invoices indexed by status in all\n");
+    assert_eq!(
+        again,
+        "0 invoices indexed by status in all\n0 transactions indexed in all\n"
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! status through the payment's life, its amounts, its payer and when it was paid.
 
 use commet_payments::domain::account::Mode;
-use commet_payments::domain::ids::CustomerId;
+use commet_payments::domain::ids::{CustomerId, PaymentId};
 use commet_payments::domain::invoice::{Invoice, InvoiceStatus};
 use commet_payments::domain::page::{PageLimit, PageRequest};
 use commet_payments::domain::payment::PaymentStatus;
@@ -12,7 +12,10 @@ use commet_payments::domain::transaction::TransactionFilter;
 use commet_payments::store::Store;
 use serde_json::{Value, json};
 
-use crate::helpers::{Observed, TestApp, TestResponse, card, customer_with_card, event, names};
+use crate::helpers::{
+    Observed, TestApp, TestResponse, as_before_the_transactions_index, card, customer_with_card,
+    event, names,
+};
 use crate::store::every_page;
 use crate::transaction_refunds::pending_link;
 
@@ -407,6 +410,45 @@ async fn a_listing_by_address_that_runs_out_of_reads_answers_a_short_page_to_go_
     assert_eq!(short, [vec![], vec![], vec![wanted.clone()]]);
     // AND as deployed it is one page
     assert_eq!(pages(t.store.clone()).await, [vec![wanted]]);
+}
+
+/// Links never tried have no transaction and cost a listing no reads: the account's
+/// transactions are a partition of their own. Payments written before it are not there until
+/// indexed (`admin index`), which then finds nothing more to do.
+#[tokio::test]
+async fn links_never_tried_cost_a_listing_no_reads_and_older_payments_are_indexed_once() {
+    // GIVEN a paid link, then five links nobody tried
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    let customer = customer_with_card(&t, &key, None, "4242424242424242").await;
+    let links = t
+        .get(&format!("/api/v1/payments?customerId={customer}"), &key)
+        .await;
+    let paid = PaymentId::parse(links.data()[0]["id"].as_str().unwrap()).unwrap();
+    for _ in 0..5 {
+        pending_link(&t, &key).await;
+    }
+    let pages = |store: Store| {
+        let account = &account.id;
+        every_page(async move |page| {
+            let filter = TransactionFilter::default();
+            let found = store.list_transactions(account, &filter, page).await;
+            let found = found.unwrap();
+            let ids = found.items.iter().map(|t| t.payment.id.clone());
+            (ids.collect(), found.next)
+        })
+    };
+
+    // WHEN two payments are read a page, THEN the paid link is the first page, all of it
+    let two_a_page = t.store.clone().reading_at_most(2);
+    assert_eq!(pages(two_a_page.clone()).await, [vec![paid.clone()]]);
+
+    // AND a payment written before the index is not listed until indexed, once
+    as_before_the_transactions_index(&t.store, &account.id, &paid).await;
+    assert_eq!(pages(t.store.clone()).await, [Vec::<PaymentId>::new()]);
+    assert_eq!(t.store.index_transactions(&account.id).await.unwrap(), 1);
+    assert_eq!(pages(two_a_page).await, [vec![paid]]);
+    assert_eq!(t.store.index_transactions(&account.id).await.unwrap(), 0);
 }
 
 /// A full page can name more customers and invoices than one BatchGetItem takes (100 keys):

@@ -30,6 +30,12 @@ pub(crate) struct PaymentItem {
     pub gsi2pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2sk: Option<String>,
+    /// In the account's transactions once it has one (absent from payments written before that
+    /// index, until `admin index`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3sk: Option<String>,
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
@@ -102,7 +108,7 @@ pub(crate) struct PaymentItem {
 impl Listed for PaymentItem {
     /// The keys and the write counter, which no payment shows.
     const UNLISTED: &'static [&'static str] = &[
-        "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "version",
+        "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "version",
     ];
 
     fn projection() -> &'static Projection {
@@ -118,13 +124,17 @@ impl PaymentItem {
             .customer_id
             .as_ref()
             .map(|customer| keys::customer_payments(account, customer));
+        let transactions =
+            (payment.transaction_status().is_some()).then(|| keys::account_transactions(account));
         Self {
             pk: keys::payment(account, &payment.id),
             sk: keys::PAYMENT_SK.to_owned(),
             gsi1pk: keys::account_payments(account),
             gsi1sk: sort.clone(),
-            gsi2sk: by_customer.as_ref().map(|_| sort),
+            gsi2sk: by_customer.as_ref().map(|_| sort.clone()),
             gsi2pk: by_customer,
+            gsi3sk: transactions.as_ref().map(|_| sort),
+            gsi3pk: transactions,
             id: payment.id.to_string(),
             customer_id: payment.customer_id.as_ref().map(ToString::to_string),
             kind: payment.kind.as_str().to_owned(),
@@ -313,6 +323,8 @@ mod tests {
             status: DisputeStatus::Open,
         });
         payment.paid_at = Some(now);
+        // Attempted, so that it is in the account's transactions too.
+        payment.status = PaymentStatus::Succeeded;
         payment
     }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use commet_payments::domain::ids::{AccountId, InvoiceId};
+use commet_payments::domain::ids::{AccountId, InvoiceId, PaymentId};
 use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::store::{Store, keys};
@@ -187,12 +187,26 @@ pub async fn declined_invoice(t: &TestApp, key: &str, customer: &str) -> String 
 
 /// Makes a stored invoice one as written before the by-status index: its `gsi3` keys gone.
 pub async fn as_before_the_status_index(store: &Store, account: &AccountId, invoice: &InvoiceId) {
+    without_gsi3(store, keys::invoice(account, invoice), keys::INVOICE_SK).await;
+}
+
+/// Makes a stored payment one as written before the account's transactions were indexed: its
+/// `gsi3` keys gone.
+pub async fn as_before_the_transactions_index(
+    store: &Store,
+    account: &AccountId,
+    payment: &PaymentId,
+) {
+    without_gsi3(store, keys::payment(account, payment), keys::PAYMENT_SK).await;
+}
+
+async fn without_gsi3(store: &Store, pk: String, sk: &str) {
     store
         .client()
         .update_item()
         .table_name(store.table_name())
-        .key("pk", AttributeValue::S(keys::invoice(account, invoice)))
-        .key("sk", AttributeValue::S(keys::INVOICE_SK.into()))
+        .key("pk", AttributeValue::S(pk))
+        .key("sk", AttributeValue::S(sk.into()))
         .update_expression("REMOVE gsi3pk, gsi3sk")
         .condition_expression("attribute_exists(gsi3pk)")
         .send()
