@@ -4,9 +4,9 @@
 use futures_util::{StreamExt, stream};
 
 use super::items::Item;
-use super::paging::IndexQuery;
+use super::paging::{Filter, IndexQuery};
 use super::write::{ConditionalUpdate, Updated};
-use super::{Store, StoreError};
+use super::{Store, StoreError, keys, schema};
 use crate::domain::page::Position;
 
 /// Conditional updates a backfill keeps in flight: one after another, an account of 100,000
@@ -14,16 +14,22 @@ use crate::domain::page::Position;
 const UPDATES_AT_ONCE: usize = 16;
 
 impl Store {
-    /// Reads `query` page after page and gives each item `change` answers for (its key and the
-    /// update) that update; answers how many applied. Each update's condition decides, so a
-    /// backfill may run beside live traffic, and again.
-    pub(super) async fn backfill<T: Send>(
+    /// Reads the items of the account's `listing` (a `gsi1` partition) not in `gsi3`, page after
+    /// page, and gives each item `change` answers for (its key and the update) that update;
+    /// answers how many applied. Each update's condition decides, so a backfill may run beside
+    /// live traffic, and again.
+    pub(super) async fn backfill_gsi3<T: Send>(
         &self,
-        query: IndexQuery<'_>,
+        listing: String,
         position_of: impl Fn(&T) -> Position,
         map: impl Fn(Item) -> Result<T, StoreError>,
         change: impl Fn(&T) -> Option<(Item, ConditionalUpdate)>,
     ) -> Result<u64, StoreError> {
+        let unindexed = Filter::Present {
+            attribute: keys::GSI3_PK,
+            present: false,
+        };
+        let query = IndexQuery::of(&schema::BY_ACCOUNT, listing).filtered(Some(&unindexed));
         let mut added = 0;
         self.each_page(query, position_of, map, async |found| {
             let mut updates = stream::iter(found.iter().filter_map(&change))

@@ -142,13 +142,8 @@ impl Store {
     /// and gives each one a conditional UpdateItem (`rules::index_invoice_by_status`), so it may
     /// run beside live traffic, and again.
     pub async fn index_invoices_by_status(&self, account: &AccountId) -> Result<u64, StoreError> {
-        let unindexed = Filter::Present {
-            attribute: keys::GSI3_PK,
-            present: false,
-        };
-        let query = IndexQuery::of(&schema::BY_ACCOUNT, keys::account_invoices(account))
-            .filtered(Some(&unindexed));
-        self.backfill(query, invoice_position, invoice_from, |invoice| {
+        let listing = keys::account_invoices(account);
+        self.backfill_gsi3(listing, invoice_position, invoice_from, |invoice| {
             let change = rules::index_invoice_by_status(account, invoice.status);
             Some((invoice_key(account, &invoice.id), change))
         })

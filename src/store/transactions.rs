@@ -86,13 +86,8 @@ impl Store {
     /// gives each that has a transaction a conditional UpdateItem (`rules::index_transaction`),
     /// so it may run beside live traffic, and again.
     pub async fn index_transactions(&self, account: &AccountId) -> Result<u64, StoreError> {
-        let unindexed = Filter::Present {
-            attribute: keys::GSI3_PK,
-            present: false,
-        };
-        let query = IndexQuery::of(&schema::BY_ACCOUNT, keys::account_payments(account))
-            .filtered(Some(&unindexed));
-        self.backfill(query, position_of, payment_from, |payment| {
+        let listing = keys::account_payments(account);
+        self.backfill_gsi3(listing, position_of, payment_from, |payment| {
             (payment.transaction_status().is_some()).then(|| {
                 let change = rules::index_transaction(account);
                 (payment_key(account, &payment.id), change)

@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use commet_payments::domain::account::Mode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::helpers::{TestApp, customer_with_card, event};
+use crate::stripe::charge_body;
 use crate::stripe_refunds::{next_event, receiver_of};
 
 fn transaction_of(payment: &str) -> String {
@@ -30,11 +31,7 @@ async fn what_the_dispute_card_pays_is_disputed_at_once_and_announced_once() {
 
     // WHEN the saved card is charged off-session
     let charged = t
-        .post(
-            "/api/v1/payments/charge",
-            &key,
-            json!({ "customerId": customer, "amount": 2500, "currency": "usd", "description": "Plan" }),
-        )
+        .post("/api/v1/payments/charge", &key, charge_body(&customer))
         .await;
 
     // THEN the charge is paid, as the link was: both read `succeeded`, invoices paid
@@ -115,11 +112,7 @@ async fn other_test_cards_pay_without_a_dispute() {
     let (account, key) = t.account(Mode::Sandbox).await;
     let customer = customer_with_card(&t, &key, None, "4242424242424242").await;
     let charged = t
-        .post(
-            "/api/v1/payments/charge",
-            &key,
-            json!({ "customerId": customer, "amount": 2500, "currency": "usd", "description": "Plan" }),
-        )
+        .post("/api/v1/payments/charge", &key, charge_body(&customer))
         .await;
     assert_eq!(charged.status, 200, "{}", charged.text);
 
