@@ -137,6 +137,16 @@ def check_payments(customer):
     listed_item = vars(listed.data[0])
     assert listed_item == {name: getattr(read, name) for name in listed_item}, (listed_item, read)
 
+    # The dispute card pays, and its payment is disputed at once: the SDK reads its transaction
+    # `disputed`, and a refund is refused.
+    payer = unwrapped(client.customers.create(email=f"sdk-dispute-{tag}@example.com"))
+    contested = unwrapped(client.payments.create(amount=700, currency="usd", description="Gift",
+                                                 customer_id=payer.id))
+    assert pay_on_page(contested.url, "4000 0000 0000 0259") == "Paid"
+    contested = contested.id.replace("pay_", "txn_", 1)
+    assert unwrapped(client.transactions.get(contested)).status == "disputed"
+    refused(lambda: client.transactions.refund(contested), 409, "transaction_not_refundable")
+
     # A card that declines off-session: the charge raises payment_failed, its invoice is left
     # outstanding, and marking it paid works once.
     grace = unwrapped(client.customers.create(email=f"sdk-grace-{tag}@example.com",
