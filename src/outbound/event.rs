@@ -218,7 +218,8 @@ fn payment_data(
             // The sandbox takes no fees; a provider's would be known only from its payout.
             "orgNetAmount": payment.amounts.total(),
             "customerEmail": related.customer.as_ref().map(|c| c.email.as_str()),
-            "paidAt": payment.updated_at.to_string(),
+            // A payment completed before it recorded when was paid by its last write then.
+            "paidAt": payment.paid_at.unwrap_or(payment.updated_at).to_string(),
         }),
         EventType::PaymentRefunded
         | EventType::PaymentDisputed
