@@ -102,9 +102,7 @@ impl Sandbox {
             }),
         })
     }
-}
 
-impl Sandbox {
     /// The dispute a sandbox `payment`, paid by `method`, carries from the moment it is paid:
     /// the dispute test card's, as Stripe's test card of the same number is disputed (as
     /// fraudulent, the whole amount) right after it pays. Recorded with the payment's
