@@ -605,7 +605,14 @@ impl Bare<'_> {
         let counter = key_of(keys::invoice_counter(&self.id), keys::INVOICE_COUNTER_SK);
         let mut theoretical = 0.0;
         for _ in 0..self.n {
-            let (id, payment) = self.fresh_payment(&template);
+            let (id, mut payment) = self.fresh_payment(&template);
+            // A charge has its transaction from the start: it is in the account's transactions.
+            let sort = payment[keys::GSI1_SK].clone();
+            payment.insert(
+                keys::GSI3_PK.into(),
+                text_value(&keys::account_transactions(&self.id)),
+            );
+            payment.insert(keys::GSI3_SK.into(), sort);
             let started = Instant::now();
             let mut consumed = self.read_units(customer_key.clone()).await;
             let check = ConditionCheck::builder()
