@@ -148,8 +148,19 @@ assert.equal(read.data.status, "refunded");
 assert.equal(read.data.grossAmount, charge.data.amountTotal);
 const listed = await commet.transactions.list({ status: "refunded", limit: 1 });
 assert.deepEqual(listed.data, [read.data]);
+// The dispute card pays, and its payment is disputed at once: listed as `disputed`, and its
+// refund refused.
+const payer = await commet.customers.create({ email: "dispute@example.com" });
+const gift = await commet.payments.create({
+  amount: 400, currency: "usd", description: "Gift", customerId: payer.data.id,
+});
+assert.equal(await payOnPage(gift.data.url, "4000 0000 0000 0259"), "Paid");
+const contested = gift.data.id.replace("pay_", "txn_");
+const disputed = await commet.transactions.list({ status: "disputed", limit: 1 });
+assert.deepEqual(disputed.data.map((found) => [found.id, found.status]), [[contested, "disputed"]]);
 for (const [call, status, code] of [
   [() => commet.transactions.refund({ id: charge.data.id }), 409, "transaction_not_refundable"],
+  [() => commet.transactions.refund({ id: contested }), 409, "transaction_not_refundable"],
   [() => commet.transactions.retry({ id: transaction }), 404, "not_found"],
 ]) {
   try {
