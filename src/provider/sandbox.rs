@@ -43,7 +43,8 @@ impl TestCard {
     }
 
     /// The vault token carries the card's sandbox behaviour, so that off-session charges of the
-    /// vaulted card behave as the card does.
+    /// vaulted card behave as the card does: `pm_sbx_<tag>_<ULID>`, its tag read back by
+    /// `of_token`. No card number is in it.
     fn token_tag(self) -> &'static str {
         match self {
             Self::DeclinesOffSession => "offdecline",
@@ -51,10 +52,21 @@ impl TestCard {
             _ => "ok",
         }
     }
+
+    fn vault_token(self) -> String {
+        format!("{TOKEN_PREFIX}{}_{}", self.token_tag(), Ulid::generate())
+    }
+
+    /// The card a vault token was made for (`vault_token`); `None` for any other token.
+    fn of_token(token: &str) -> Option<Self> {
+        let (tag, _) = token.strip_prefix(TOKEN_PREFIX)?.split_once('_')?;
+        [Self::Succeeds, Self::DeclinesOffSession, Self::Disputed]
+            .into_iter()
+            .find(|card| card.token_tag() == tag)
+    }
 }
 
-/// The vault token of the dispute test card.
-const DISPUTED_PREFIX: &str = "pm_sbx_dispute_";
+const TOKEN_PREFIX: &str = "pm_sbx_";
 
 fn declined() -> Failure {
     Failure {
@@ -76,7 +88,7 @@ impl Sandbox {
         Ok(match test_card {
             TestCard::Succeeds | TestCard::DeclinesOffSession | TestCard::Disputed => {
                 CardOutcome::Succeeded(PaymentMethod {
-                    token: format!("pm_sbx_{}_{}", test_card.token_tag(), Ulid::generate()),
+                    token: test_card.vault_token(),
                     brand: card.number.brand().as_str().to_owned(),
                     last4: card.number.last4(),
                     exp_month: card.expiry.month,
@@ -108,17 +120,16 @@ impl Sandbox {
     /// fraudulent, the whole amount) right after it pays. Recorded with the payment's
     /// completion, so that it cannot be lost between two writes.
     pub fn dispute_of(method: &PaymentMethod, payment: &Payment) -> Option<Dispute> {
-        (payment.provider == Provider::Commet && method.token.starts_with(DISPUTED_PREFIX)).then(
-            || Dispute {
-                id: payment
-                    .id
-                    .as_str()
-                    .replacen(PaymentId::PREFIX, "dp_sbx_", 1),
-                amount: payment.amounts.total(),
-                reason: Some("fraudulent".into()),
-                status: DisputeStatus::Open,
-            },
-        )
+        let disputed = TestCard::of_token(&method.token) == Some(TestCard::Disputed);
+        (payment.provider == Provider::Commet && disputed).then(|| Dispute {
+            id: payment
+                .id
+                .as_str()
+                .replacen(PaymentId::PREFIX, "dp_sbx_", 1),
+            amount: payment.amounts.total(),
+            reason: Some("fraudulent".into()),
+            status: DisputeStatus::Open,
+        })
     }
 }
 
@@ -129,11 +140,9 @@ impl PaymentProvider for Sandbox {
 
     /// Decided by the vaulted token alone, so asking again always gives the same answer.
     async fn charge_saved(&self, request: ChargeRequest<'_>) -> Result<Charged, ProviderError> {
-        let token = &request.method.token;
-        let outcome = if token.starts_with("pm_sbx_ok_") || token.starts_with(DISPUTED_PREFIX) {
-            ChargeOutcome::Succeeded
-        } else {
-            ChargeOutcome::Declined(declined())
+        let outcome = match TestCard::of_token(&request.method.token) {
+            Some(TestCard::Succeeds | TestCard::Disputed) => ChargeOutcome::Succeeded,
+            _ => ChargeOutcome::Declined(declined()),
         };
         Ok(Charged {
             outcome,
@@ -202,6 +211,30 @@ mod tests {
             pay("5555555555554444").await,
             CardOutcome::Declined(_)
         ));
+    }
+
+    #[test]
+    fn a_vault_token_names_the_card_it_was_made_for_and_nothing_else() {
+        for card in [
+            TestCard::Succeeds,
+            TestCard::DeclinesOffSession,
+            TestCard::Disputed,
+        ] {
+            assert_eq!(TestCard::of_token(&card.vault_token()), Some(card));
+        }
+        assert_eq!(
+            TestCard::of_token("pm_sbx_ok_fixture"),
+            Some(TestCard::Succeeds)
+        );
+        for other in [
+            "pm_sbx_dispute",
+            "pm_sbx_refund_01J",
+            "pm_1Q0abc",
+            "pm_sbx_",
+            "",
+        ] {
+            assert_eq!(TestCard::of_token(other), None, "{other}");
+        }
     }
 
     #[tokio::test]

@@ -172,17 +172,8 @@ fn final_payment_update(
     }
     // A dispute the payment carries from its completion (the sandbox's dispute test card).
     if let Some(dispute) = &payment.dispute {
-        set.extend([
-            "disputeId = :disputeId",
-            "disputeAmount = :disputeAmount",
-            "disputeStatus = :disputeStatus",
-        ]);
-        values.push((":disputeId", dispute.id.clone()));
-        values.push((":disputeStatus", dispute.status.as_str().to_owned()));
-        if let Some(reason) = &dispute.reason {
-            set.push("disputeReason = :disputeReason");
-            values.push((":disputeReason", reason.clone()));
-        }
+        set.push(rules::dispute_set(dispute));
+        remove.extend(rules::dispute_removed(dispute));
     }
     let mut change = ConditionalUpdate::new(
         format!(
@@ -200,10 +191,10 @@ fn final_payment_update(
     for (placeholder, value) in values {
         change = change.text(placeholder, value);
     }
-    if let Some(dispute) = &payment.dispute {
-        change = change.number(":disputeAmount", dispute.amount);
+    match &payment.dispute {
+        Some(dispute) => rules::with_dispute(change, dispute),
+        None => change,
     }
-    change
 }
 
 /// Vaults `method` on an existing customer, and records the provider's customer it is saved on

@@ -13,7 +13,9 @@ use crate::domain::dispute::DisputeReport;
 use crate::domain::ids::{AccountId, PaymentId};
 use crate::domain::invoice::{Invoice, InvoiceSettlement, InvoiceStatus};
 use crate::domain::mail_cap::{MailCap, MailHour};
-use crate::domain::payment::{CardSummary, DisputeStatus, Failure, Payment, PaymentStatus};
+use crate::domain::payment::{
+    CardSummary, Dispute, DisputeStatus, Failure, Payment, PaymentStatus,
+};
 use crate::domain::refund::RefundReport;
 use crate::domain::send_pace::SendPace;
 use crate::domain::text::Email;
@@ -118,40 +120,68 @@ pub(crate) fn refund_in_full(now: Timestamp) -> ConditionalUpdate {
 /// open.
 pub(crate) fn record_dispute(report: &DisputeReport, now: Timestamp) -> ConditionalUpdate {
     let dispute = &report.dispute;
-    let reason = match dispute.reason {
-        Some(_) => "SET #reason = :reason,",
-        None => "REMOVE #reason SET",
+    let remove = match dispute_removed(dispute) {
+        Some(attribute) => format!("REMOVE {attribute} "),
+        None => String::new(),
     };
     let further = match dispute.status {
         DisputeStatus::Open => "attribute_not_exists(#disputeId)",
         DisputeStatus::Won | DisputeStatus::Lost => {
-            "(attribute_not_exists(#disputeId) OR (#disputeId = :id AND #disputeStatus = :open))"
+            "(attribute_not_exists(#disputeId) OR (#disputeId = :disputeId AND #disputeStatus = :open))"
         }
     };
     let change = on_paid_charge(
-        &format!(
-            "{reason} #disputeId = :id, #disputeAmount = :amount, #disputeStatus = :disputeStatus"
-        ),
+        &format!("{remove}SET {}", dispute_set(dispute)),
         further,
         &report.charge,
         dispute.amount,
         now,
-    )
-    .name("#reason", "disputeReason")
-    .name("#disputeId", "disputeId")
-    .name("#disputeAmount", "disputeAmount")
-    .name("#disputeStatus", "disputeStatus")
-    .text(":id", dispute.id.as_str())
-    .text(":disputeStatus", dispute.status.as_str());
-    let change = match &dispute.reason {
-        Some(reason) => change.text(":reason", reason.as_str()),
-        None => change,
-    };
+    );
+    let change = with_dispute(change, dispute);
     match dispute.status {
         DisputeStatus::Open => change,
         DisputeStatus::Won | DisputeStatus::Lost => {
             change.text(":open", DisputeStatus::Open.as_str())
         }
+    }
+}
+
+/// The SET clauses that record `dispute` on a payment, as the provider's report does
+/// (`record_dispute`) and a completion that carries one (`store::completion`); their names and
+/// values bound by `with_dispute`.
+pub(crate) fn dispute_set(dispute: &Dispute) -> &'static str {
+    match dispute.reason {
+        Some(_) => {
+            "#disputeId = :disputeId, #disputeAmount = :disputeAmount, \
+             #disputeStatus = :disputeStatus, #disputeReason = :disputeReason"
+        }
+        None => {
+            "#disputeId = :disputeId, #disputeAmount = :disputeAmount, \
+             #disputeStatus = :disputeStatus"
+        }
+    }
+}
+
+/// What a write of `dispute` removes: the reason of a dispute given without one (a report of
+/// a closed dispute may not repeat it). Every write of a dispute has it or `dispute_set`'s
+/// reason, so that each name `with_dispute` binds is used.
+pub(crate) fn dispute_removed(dispute: &Dispute) -> Option<&'static str> {
+    dispute.reason.is_none().then_some("#disputeReason")
+}
+
+/// Binds the names and values of `dispute_set` (and `dispute_removed`) for `dispute`.
+pub(crate) fn with_dispute(change: ConditionalUpdate, dispute: &Dispute) -> ConditionalUpdate {
+    let change = change
+        .name("#disputeId", "disputeId")
+        .name("#disputeAmount", "disputeAmount")
+        .name("#disputeStatus", "disputeStatus")
+        .name("#disputeReason", "disputeReason")
+        .text(":disputeId", dispute.id.as_str())
+        .number(":disputeAmount", dispute.amount)
+        .text(":disputeStatus", dispute.status.as_str());
+    match &dispute.reason {
+        Some(reason) => change.text(":disputeReason", reason.as_str()),
+        None => change,
     }
 }
 
