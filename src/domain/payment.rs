@@ -134,6 +134,10 @@ pub struct Payment {
     /// When it was paid: set by the completion that made it `succeeded` (absent from payments
     /// completed before it was recorded, whose paid invoice's creation says the same).
     pub paid_at: Option<Timestamp>,
+    /// When a link's last attempt on its hosted page began, kept once it ends: its
+    /// transaction's start (`transaction_started_at`). `None` for a link never tried, a charge
+    /// (made as it is tried) and links last tried under a release that did not record it.
+    pub attempted_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub livemode: bool,
@@ -248,6 +252,7 @@ impl Payment {
             refunds: None,
             dispute: None,
             paid_at: None,
+            attempted_at: None,
             created_at: now,
             updated_at: now,
             livemode: route.livemode,
@@ -288,6 +293,7 @@ impl Payment {
             refunds: None,
             dispute: None,
             paid_at: None,
+            attempted_at: None,
             created_at: now,
             updated_at: now,
             livemode: route.livemode,

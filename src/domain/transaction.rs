@@ -47,6 +47,13 @@ impl Payment {
             },
         })
     }
+
+    /// When its transaction began, the transaction's `createdAt`, by which transactions are
+    /// listed: its last attempt on the hosted page, else (a charge, a link last tried before
+    /// `attempted_at` was recorded) its creation.
+    pub fn transaction_started_at(&self) -> Timestamp {
+        self.attempted_at.unwrap_or(self.created_at)
+    }
 }
 
 impl TransactionStatus {

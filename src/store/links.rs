@@ -80,7 +80,7 @@ impl Store {
         match self
             .update_conditionally(
                 payment_key(account, id),
-                rules::begin_attempt(account, now, stale, payer_email, taken_over_since),
+                rules::begin_attempt(account, id, now, stale, payer_email, taken_over_since),
             )
             .await?
         {

@@ -5,7 +5,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::check_due_key;
+use super::items::{check_due_key, sort_key};
 use super::keys;
 use super::write::{Bind, Condition, ConditionalUpdate};
 use crate::domain::charge_report::ReportedCharge;
@@ -300,9 +300,11 @@ pub(crate) fn uncount_mail() -> ConditionalUpdate {
 /// whatever records the attempt later (the payer back from authenticating, Stripe's webhook)
 /// without the form in hand. An attempt that takes over one left `processing` keeps when the
 /// earliest attempt taken over began (`taken_over_since`), and the provider payments those
-/// attempts recorded, until an attempt ends; any other starts with none.
+/// attempts recorded, until an attempt ends; any other starts with none. The link's transaction
+/// starts anew (`attemptedAt`): it moves to the front of the account's transactions.
 pub(crate) fn begin_attempt(
     account: &AccountId,
+    id: &PaymentId,
     now: Timestamp,
     stale: Timestamp,
     payer_email: Option<&Email>,
@@ -328,8 +330,8 @@ pub(crate) fn begin_attempt(
     };
     let mut change = ConditionalUpdate::new(
         format!(
-            "SET #status = :processing, attemptStartedAt = :now, #updatedAt = :now, \
-             {INTO_TRANSACTIONS}{set}{remove} ADD #version :one"
+            "SET #status = :processing, attemptStartedAt = :now, attemptedAt = :now, \
+             #updatedAt = :now, {INTO_TRANSACTIONS}{set}{remove} ADD #version :one"
         ),
         format!(
             "attribute_exists(pk) AND #kind = :link AND (#status IN ({}) OR \
@@ -355,12 +357,12 @@ pub(crate) fn begin_attempt(
     if let Some(since) = taken_over_since {
         change = change.text(":since", since.to_string());
     }
-    in_transactions(change, account)
+    in_transactions(change, account, &now, id)
 }
 
-/// Put a payment written before the account's transactions were indexed into them, if it has
+/// Put `payment`, written before the account's transactions were indexed, into them, if it has
 /// a transaction (`domain::transaction::ATTEMPTED`) and is not there yet.
-pub(crate) fn index_transaction(account: &AccountId) -> ConditionalUpdate {
+pub(crate) fn index_transaction(account: &AccountId, payment: &Payment) -> ConditionalUpdate {
     let attempted: Vec<String> = (0..ATTEMPTED.len())
         .map(|n| format!(":attempted{n}"))
         .collect();
@@ -375,19 +377,30 @@ pub(crate) fn index_transaction(account: &AccountId) -> ConditionalUpdate {
     for (placeholder, status) in attempted.iter().zip(ATTEMPTED) {
         change = change.text(placeholder, status.as_str());
     }
-    in_transactions(change, account)
+    in_transactions(
+        change,
+        account,
+        &payment.transaction_started_at(),
+        &payment.id,
+    )
 }
 
 /// Sets a payment's keys in the account's transactions (`gsi3`): its partition there, and its
-/// place in the account's listing (`gsi1sk`), so that both list in one order.
-const INTO_TRANSACTIONS: &str = "#transactions = :transactions, #transactionSort = #sort";
+/// place by when its transaction started (`Payment::transaction_started_at`).
+const INTO_TRANSACTIONS: &str =
+    "#transactions = :transactions, #transactionSort = :transactionSort";
 
-fn in_transactions(change: ConditionalUpdate, account: &AccountId) -> ConditionalUpdate {
+fn in_transactions(
+    change: ConditionalUpdate,
+    account: &AccountId,
+    started: &Timestamp,
+    id: &PaymentId,
+) -> ConditionalUpdate {
     change
         .name("#transactions", keys::GSI3_PK)
         .name("#transactionSort", keys::GSI3_SK)
-        .name("#sort", keys::GSI1_SK)
         .text(":transactions", keys::account_transactions(account))
+        .text(":transactionSort", sort_key(started, id.as_str()))
 }
 
 /// The provider payments of a link's open attempts (`Payment::open_references`).

@@ -1,5 +1,5 @@
 //! Transactions listed: the account's payments that have one (`domain::transaction`), newest
-//! first, each with its customer (who paid; read while paging for a filter by e-mail) and,
+//! started first, each with its customer (who paid; read while paging for a filter by e-mail) and,
 //! once paid, its invoice (when it was paid).
 
 use std::collections::{BTreeSet, HashMap};
@@ -14,13 +14,23 @@ use super::{Store, StoreError, keys, rules, schema};
 use crate::domain::customer::Customer;
 use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
 use crate::domain::invoice::Invoice;
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::payment::Payment;
 use crate::domain::transaction::{Transaction, TransactionFilter};
 
+/// A transaction's place among the account's (`gsi3sk`, which `rules::begin_attempt` and
+/// `PaymentItem::new` write): by when it started.
+fn transaction_position(payment: &Payment) -> Position {
+    Position {
+        created_at: payment.transaction_started_at(),
+        id: payment.id.to_string(),
+    }
+}
+
 impl Store {
-    /// Newest first: the account's transactions that `filter` keeps, read from the account's
-    /// payments that have one (`keys::account_transactions`). DynamoDB is asked only for
+    /// Newest first by when each started (`Payment::transaction_started_at`): the account's
+    /// transactions that `filter` keeps, read from the account's payments that have one
+    /// (`keys::account_transactions`). DynamoDB is asked only for
     /// payments of the statuses the filter can keep; the domain decides the rest, and a filter
     /// by e-mail reads each payment's customer to tell. As a search of customers does, a page
     /// reads at most `READS_PER_PAGE` payments and may end short, with a cursor.
@@ -49,7 +59,7 @@ impl Store {
             .query_page_thinned(
                 query,
                 page,
-                |(payment, _)| position_of(payment),
+                |(payment, _)| transaction_position(payment),
                 payment_from,
                 thinning,
             )
@@ -89,7 +99,7 @@ impl Store {
         let listing = keys::account_payments(account);
         self.backfill_gsi3(listing, position_of, payment_from, |payment| {
             (payment.transaction_status().is_some()).then(|| {
-                let change = rules::index_transaction(account);
+                let change = rules::index_transaction(account, payment);
                 (payment_key(account, &payment.id), change)
             })
         })

@@ -505,3 +505,81 @@ async fn a_page_of_many_customers_reads_them_and_their_invoices_in_several_batch
         .collect();
     assert_eq!(listed, expected);
 }
+
+/// A link's transaction starts when its payer tries it, not when the link was made: it is
+/// listed then, and a later try moves it to the front again (a payment has one transaction, its
+/// last attempt's).
+#[tokio::test]
+async fn a_links_transaction_starts_when_it_is_tried_and_is_listed_from_then() {
+    // GIVEN, oldest first: links A and B made, a customer who paid a link of their own and a
+    // charge of theirs, then B declined on its page, then A paid
+    let t = TestApp::new().await;
+    let (_, key) = t.account(Mode::Sandbox).await;
+    let a = pending_link(&t, &key).await;
+    let b = pending_link(&t, &key).await;
+    let customer = customer_with_card(&t, &key, None, "4242424242424242").await;
+    let their_links = t
+        .get(&format!("/api/v1/payments?customerId={customer}"), &key)
+        .await;
+    let their_link = transaction_of(&their_links.data()[0]);
+    let charge = t
+        .post(
+            "/api/v1/payments/charge",
+            &key,
+            json!({ "customerId": customer, "amount": 2500, "currency": "usd", "description": "Plan" }),
+        )
+        .await;
+    assert_eq!(charge.status, 200, "{}", charge.text);
+    let charge = transaction_of(charge.data());
+    let tried = |number| {
+        let mut fields = card(number);
+        fields.push(("email", "payer@example.com"));
+        fields
+    };
+    let declined = t.pay(&b, &tried("4000000000000002")).await;
+    assert_eq!(declined.status, 402, "{}", declined.text);
+    let paid = t.pay(&a, &tried("4242424242424242")).await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    let (a_txn, b_txn) = (a.replacen("pay_", "txn_", 1), b.replacen("pay_", "txn_", 1));
+
+    // WHEN they are listed a page at a time, THEN newest tried first: A, B, the charge, the
+    // customer's link
+    let order = [
+        a_txn.clone(),
+        b_txn.clone(),
+        charge.clone(),
+        their_link.clone(),
+    ];
+    let one_a_page: Vec<Vec<String>> = order.iter().map(|id| vec![id.clone()]).collect();
+    assert_eq!(pages_of(&t, &key, "", 1).await, one_a_page);
+
+    // AND A's transaction was created when it was tried: after the charge, after the link
+    // itself, no later than it was paid
+    let read = |id: String| {
+        let t = &t;
+        let key = &key;
+        async move { transaction(t, key, &id).await.data().clone() }
+    };
+    let time =
+        |value: &Value, field: &str| Timestamp::parse(value[field].as_str().unwrap()).unwrap();
+    let (a_read, charge_read) = (read(a_txn.clone()).await, read(charge.clone()).await);
+    let a_link = t.get(&format!("/api/v1/payments/{a}"), &key).await;
+    assert!(time(&a_read, "createdAt") > time(&charge_read, "createdAt"));
+    assert!(time(&a_read, "createdAt") > time(a_link.data(), "createdAt"));
+    assert!(time(&a_read, "createdAt") <= time(&a_read, "paidAt"));
+    assert!(
+        time(a_link.data(), "createdAt") < time(&charge_read, "createdAt"),
+        "the payment keeps its own creation"
+    );
+
+    // AND when B is tried again and pays, its transaction starts again and leads the list
+    let b_first = time(&read(b_txn.clone()).await, "createdAt");
+    let paid = t.pay(&b, &tried("4242424242424242")).await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    let b_read = read(b_txn.clone()).await;
+    assert!(time(&b_read, "createdAt") > b_first);
+    assert_eq!(b_read["status"], "succeeded");
+    let order = [b_txn, a_txn, charge, their_link];
+    let one_a_page: Vec<Vec<String>> = order.iter().map(|id| vec![id.clone()]).collect();
+    assert_eq!(pages_of(&t, &key, "", 1).await, one_a_page);
+}

@@ -73,7 +73,7 @@ impl<'a> TransactionView<'a> {
                 .and_then(|customer| customer.full_name.as_ref())
                 .map(|name| name.as_str()),
             paid_at: transaction.paid_at.map(|at| at.to_string()),
-            created_at: payment.created_at.to_string(),
+            created_at: payment.transaction_started_at().to_string(),
             updated_at: payment.updated_at.to_string(),
             available_at: None,
             object: "transaction",

@@ -96,6 +96,9 @@ pub(crate) struct PaymentItem {
     /// When the completion made it `succeeded`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<String>,
+    /// When a link's last attempt began (`Payment::attempted_at`), kept once it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempted_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub livemode: bool,
@@ -133,7 +136,8 @@ impl PaymentItem {
             gsi1sk: sort.clone(),
             gsi2sk: by_customer.as_ref().map(|_| sort.clone()),
             gsi2pk: by_customer,
-            gsi3sk: transactions.as_ref().map(|_| sort),
+            gsi3sk: (transactions.as_ref())
+                .map(|_| sort_key(&payment.transaction_started_at(), payment.id.as_str())),
             gsi3pk: transactions,
             id: payment.id.to_string(),
             customer_id: payment.customer_id.as_ref().map(ToString::to_string),
@@ -171,6 +175,7 @@ impl PaymentItem {
                 .as_ref()
                 .map(|d| d.status.as_str().to_owned()),
             paid_at: payment.paid_at.map(|at| at.to_string()),
+            attempted_at: payment.attempted_at.map(|at| at.to_string()),
             created_at: payment.created_at.to_string(),
             updated_at: payment.updated_at.to_string(),
             livemode: payment.livemode,
@@ -262,6 +267,11 @@ impl PaymentItem {
             refunds,
             dispute,
             paid_at: stored_opt("paidAt", self.paid_at.as_deref(), Timestamp::parse)?,
+            attempted_at: stored_opt(
+                "attemptedAt",
+                self.attempted_at.as_deref(),
+                Timestamp::parse,
+            )?,
             created_at: stored("createdAt", Timestamp::parse(&self.created_at))?,
             updated_at: stored("updatedAt", Timestamp::parse(&self.updated_at))?,
             livemode: self.livemode,
@@ -323,6 +333,7 @@ mod tests {
             status: DisputeStatus::Open,
         });
         payment.paid_at = Some(now);
+        payment.attempted_at = Some(now);
         // Attempted, so that it is in the account's transactions too.
         payment.status = PaymentStatus::Succeeded;
         payment
