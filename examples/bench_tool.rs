@@ -22,6 +22,7 @@ use commet_payments::domain::money::{Currency, PaymentAmount};
 use commet_payments::domain::payment::{NewLink, Payment, PaymentStatus, Route};
 use commet_payments::domain::text::{Description, Email};
 use commet_payments::domain::time::Timestamp;
+use commet_payments::domain::transaction::TransactionStatus;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::domain::webhook::{
     EventSelection, NewWebhook, WebhookEndpoint, WebhookSecret, WebhookUrl,
@@ -367,7 +368,7 @@ async fn get_item(store: &Store, key: Item) -> Item {
 /// Write units of one item: its size in KB, once for the table and once per index it is in
 /// (all project all attributes). Transactions then cost double.
 fn write_units(item: &Item) -> f64 {
-    let indexes = [keys::GSI1_PK, keys::GSI2_PK, keys::GSI3_PK]
+    let indexes = [keys::GSI1_PK, keys::GSI2_PK, keys::GSI3_PK, keys::GSI4_PK]
         .iter()
         .filter(|k| item.contains_key(**k))
         .count();
@@ -606,13 +607,20 @@ impl Bare<'_> {
         let mut theoretical = 0.0;
         for _ in 0..self.n {
             let (id, mut payment) = self.fresh_payment(&template);
-            // A charge has its transaction from the start: it is in the account's transactions.
+            // A charge has its transaction from the start: it is in the account's transactions,
+            // and in those pending until it succeeds.
             let sort = payment[keys::GSI1_SK].clone();
             payment.insert(
                 keys::GSI3_PK.into(),
                 text_value(&keys::account_transactions(&self.id)),
             );
-            payment.insert(keys::GSI3_SK.into(), sort);
+            payment.insert(keys::GSI3_SK.into(), sort.clone());
+            let of_status = |status| keys::account_transactions_of_status(&self.id, status);
+            payment.insert(
+                keys::GSI4_PK.into(),
+                text_value(&of_status(TransactionStatus::Pending)),
+            );
+            payment.insert(keys::GSI4_SK.into(), sort);
             let started = Instant::now();
             let mut consumed = self.read_units(customer_key.clone()).await;
             let check = ConditionCheck::builder()
@@ -648,10 +656,18 @@ impl Bare<'_> {
             let succeeded = Update::builder()
                 .table_name(self.table())
                 .set_key(Some(key_of(keys::payment(&self.id, &id), keys::PAYMENT_SK)))
-                .update_expression("SET #status = :succeeded, invoiceId = :inv ADD #version :one")
+                .update_expression(
+                    "SET #status = :succeeded, invoiceId = :inv, #txnStatus = :txnStatus \
+                     ADD #version :one",
+                )
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_names("#version", "version")
+                .expression_attribute_names("#txnStatus", keys::GSI4_PK)
                 .expression_attribute_values(":succeeded", text_value("succeeded"))
+                .expression_attribute_values(
+                    ":txnStatus",
+                    text_value(&of_status(TransactionStatus::Succeeded)),
+                )
                 .expression_attribute_values(":inv", text_value(invoice_id.as_str()))
                 .expression_attribute_values(":one", AttributeValue::N("1".into()))
                 .build()

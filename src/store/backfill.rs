@@ -6,7 +6,7 @@ use futures_util::{StreamExt, stream};
 use super::items::Item;
 use super::paging::{Filter, IndexQuery};
 use super::write::{ConditionalUpdate, Updated};
-use super::{Store, StoreError, keys, schema};
+use super::{Store, StoreError, schema};
 use crate::domain::page::Position;
 
 /// Conditional updates a backfill keeps in flight: one after another, an account of 100,000
@@ -14,19 +14,20 @@ use crate::domain::page::Position;
 const UPDATES_AT_ONCE: usize = 16;
 
 impl Store {
-    /// Reads the items of the account's `listing` (a `gsi1` partition) not in `gsi3`, page after
-    /// page, and gives each item `change` answers for (its key and the update) that update;
-    /// answers how many applied. Each update's condition decides, so a backfill may run beside
-    /// live traffic, and again.
-    pub(super) async fn backfill_gsi3<T: Send>(
+    /// Reads the items of the account's `listing` (a `gsi1` partition) without the key
+    /// attribute `unindexed` (an index's partition key), page after page, and gives each item
+    /// `change` answers for (its key and the update) that update; answers how many applied.
+    /// Each update's condition decides, so a backfill may run beside live traffic, and again.
+    pub(super) async fn backfill_index<T: Send>(
         &self,
         listing: String,
+        unindexed: &'static str,
         position_of: impl Fn(&T) -> Position,
         map: impl Fn(Item) -> Result<T, StoreError>,
         change: impl Fn(&T) -> Option<(Item, ConditionalUpdate)>,
     ) -> Result<u64, StoreError> {
         let unindexed = Filter::Present {
-            attribute: keys::GSI3_PK,
+            attribute: unindexed,
             present: false,
         };
         let query = IndexQuery::of(&schema::BY_ACCOUNT, listing).filtered(Some(&unindexed));

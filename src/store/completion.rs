@@ -170,6 +170,10 @@ fn final_payment_update(
         values.push((":brand", card.brand.clone()));
         values.push((":last4", card.last4.clone()));
     }
+    let transaction = payment.transaction_status();
+    if transaction.is_some() {
+        set.push(rules::TO_TRANSACTION_STATUS);
+    }
     // A dispute the payment carries from its completion (the sandbox's dispute test card).
     if let Some(dispute) = &payment.dispute {
         set.push(rules::dispute_set(dispute));
@@ -190,6 +194,9 @@ fn final_payment_update(
     .number(":one", 1);
     for (placeholder, value) in values {
         change = change.text(placeholder, value);
+    }
+    if let Some(status) = transaction {
+        change = rules::to_transaction_status(change, account, status);
     }
     match &payment.dispute {
         Some(dispute) => rules::with_dispute(change, dispute),

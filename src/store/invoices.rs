@@ -143,10 +143,16 @@ impl Store {
     /// run beside live traffic, and again.
     pub async fn index_invoices_by_status(&self, account: &AccountId) -> Result<u64, StoreError> {
         let listing = keys::account_invoices(account);
-        self.backfill_gsi3(listing, invoice_position, invoice_from, |invoice| {
-            let change = rules::index_invoice_by_status(account, invoice.status);
-            Some((invoice_key(account, &invoice.id), change))
-        })
+        self.backfill_index(
+            listing,
+            keys::GSI3_PK,
+            invoice_position,
+            invoice_from,
+            |invoice| {
+                let change = rules::index_invoice_by_status(account, invoice.status);
+                Some((invoice_key(account, &invoice.id), change))
+            },
+        )
         .await
     }
 

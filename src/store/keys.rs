@@ -23,7 +23,10 @@
 //!
 //! Invoices are in `gsi3` too, by status: `A#<acct>#INV#<status>` / `<createdAt>#<id>`, the
 //! partition moving with the status; so are payments once they have a transaction (their first
-//! attempt began): `A#<acct>#TXN` / `<createdAt>#<id>`. Older items get them from `admin index`.
+//! attempt began): `A#<acct>#TXN` / `<started>#<id>`, `started` when the transaction started
+//! (`Payment::transaction_started_at`). Those payments are in `gsi4` as well, by their
+//! transaction's status: `A#<acct>#TXN#<status>` / the same, the partition moving with the
+//! status. Older items get them from `admin index`.
 //!
 //! Deliveries and receipts waiting for their next attempt, and charges whose outcome is not
 //! recorded yet, are the partitions of `gsi2` without an account (`WHDUE`, `RCPTDUE`, `PCHGDUE`): the schedulers find what is due with one Query, never a scan. Deliveries
@@ -40,6 +43,7 @@ use crate::domain::ids::{
 };
 use crate::domain::invoice::InvoiceStatus;
 use crate::domain::text::ExternalId;
+use crate::domain::transaction::TransactionStatus;
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -52,6 +56,9 @@ pub const GSI2_SK: &str = "gsi2sk";
 pub const GSI3: &str = "gsi3";
 pub const GSI3_PK: &str = "gsi3pk";
 pub const GSI3_SK: &str = "gsi3sk";
+pub const GSI4: &str = "gsi4";
+pub const GSI4_PK: &str = "gsi4pk";
+pub const GSI4_SK: &str = "gsi4sk";
 /// Epoch seconds after which DynamoDB may delete an item (idempotency records, later).
 pub const TTL: &str = "ttl";
 
@@ -99,6 +106,11 @@ pub fn account_payments(account: &AccountId) -> String {
 /// The account's payments that have a transaction (an attempt began), in `gsi3`.
 pub fn account_transactions(account: &AccountId) -> String {
     format!("A#{account}#TXN")
+}
+
+/// The account's payments whose transaction has `status`, in `gsi4`.
+pub fn account_transactions_of_status(account: &AccountId, status: TransactionStatus) -> String {
+    format!("A#{account}#TXN#{}", status.as_str())
 }
 
 pub fn customer_payments(account: &AccountId, customer: &CustomerId) -> String {

@@ -114,6 +114,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<Payment>, StoreError> {
         let change = rules::end_attempt_unpaid(
+            account,
             attempt.version,
             unpaid.status,
             unpaid.failure,
@@ -149,7 +150,7 @@ impl Store {
 
 /// A link's payment item as its current attempt: the payment, its version and the payer's
 /// e-mail kept with the attempt.
-fn attempt_from(item: HashMap<String, AttributeValue>) -> Result<Attempt, StoreError> {
+pub(super) fn attempt_from(item: HashMap<String, AttributeValue>) -> Result<Attempt, StoreError> {
     let version = match item.get("version") {
         Some(AttributeValue::N(n)) => n.parse().map_err(StoreError::corrupt)?,
         _ => return Err(StoreError::corrupt("payment without version")),

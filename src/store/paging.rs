@@ -49,11 +49,6 @@ pub(crate) enum Filter {
         attribute: &'static str,
         value: String,
     },
-    /// The attribute holds one of these strings (at most 100: DynamoDB's `IN`).
-    OneOf {
-        attribute: &'static str,
-        values: Vec<String>,
-    },
     /// The attribute is there (`true`) or not.
     Present {
         attribute: &'static str,
@@ -167,19 +162,6 @@ impl Store {
                     .filter_expression("#filter = :filter")
                     .expression_attribute_names("#filter", *attribute)
                     .expression_attribute_values(":filter", AttributeValue::S(value.clone())),
-                Some(Filter::OneOf { attribute, values }) => {
-                    let mut query = query.expression_attribute_names("#filter", *attribute);
-                    let mut placeholders = Vec::with_capacity(values.len());
-                    for (index, value) in values.iter().enumerate() {
-                        let placeholder = format!(":filter{index}");
-                        query = query.expression_attribute_values(
-                            &placeholder,
-                            AttributeValue::S(value.clone()),
-                        );
-                        placeholders.push(placeholder);
-                    }
-                    query.filter_expression(format!("#filter IN ({})", placeholders.join(", ")))
-                }
                 Some(Filter::Present { attribute, present }) => query
                     .filter_expression(if *present {
                         "attribute_exists(#filter)"

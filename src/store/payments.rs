@@ -7,6 +7,7 @@ use super::schema;
 use super::write::{Companion, Condition, ConditionalUpdate, PRESENT, Transaction, Updated};
 use super::{Store, StoreError, keys, rules};
 use crate::domain::account::Account;
+use crate::domain::charge_report::ReportDecision;
 use crate::domain::dispute::DisputeReport;
 use crate::domain::ids::{AccountId, CustomerId, PaymentId};
 use crate::domain::page::{Page, PageRequest, Position};
@@ -201,8 +202,11 @@ impl Store {
         report: &RefundReport,
         now: Timestamp,
     ) -> Result<ReportOutcome, StoreError> {
-        self.record_report(account, id, rules::record_refund(report, now))
-            .await
+        let writes = rules::record_refund(account, report, now);
+        self.record_report_by(account, id, writes, |payment| {
+            payment.refund_decision(report) == ReportDecision::Record
+        })
+        .await
     }
 
     /// Records a refund of what remains, asked of the API (`rules::refund_in_full`).
@@ -212,7 +216,7 @@ impl Store {
         id: &PaymentId,
         now: Timestamp,
     ) -> Result<ReportOutcome, StoreError> {
-        self.record_report(account, id, rules::refund_in_full(now))
+        self.record_report(account, id, rules::refund_in_full(account, now))
             .await
     }
 
@@ -224,8 +228,32 @@ impl Store {
         report: &DisputeReport,
         now: Timestamp,
     ) -> Result<ReportOutcome, StoreError> {
-        self.record_report(account, id, rules::record_dispute(report, now))
-            .await
+        let writes = rules::record_dispute(account, report, now);
+        self.record_report_by(account, id, writes, |payment| {
+            payment.dispute_decision(report) == ReportDecision::Record
+        })
+        .await
+    }
+
+    /// `record_report` with each of `writes` (`rules::Alternatives`) in turn, while the one
+    /// before was refused though the payment as it came back is one to record the report on
+    /// (`to_record`): refused for what tells the writes apart. Usually one UpdateItem.
+    async fn record_report_by(
+        &self,
+        account: &AccountId,
+        id: &PaymentId,
+        writes: rules::Alternatives,
+        to_record: impl Fn(&Payment) -> bool,
+    ) -> Result<ReportOutcome, StoreError> {
+        let mut outcome = ReportOutcome::NotFound;
+        for change in writes {
+            outcome = self.record_report(account, id, change).await?;
+            match &outcome {
+                ReportOutcome::Refused(payment) if to_record(payment) => continue,
+                _ => return Ok(outcome),
+            }
+        }
+        Ok(outcome)
     }
 
     /// ONE conditional UpdateItem of the payment; when refused, the payment as it was comes back

@@ -20,7 +20,7 @@ use crate::domain::refund::RefundReport;
 use crate::domain::send_pace::SendPace;
 use crate::domain::text::Email;
 use crate::domain::time::Timestamp;
-use crate::domain::transaction::ATTEMPTED;
+use crate::domain::transaction::TransactionStatus;
 
 /// Cancel (docs/contract.md §3.2): only a payment of `Payment::CANCELABLE` kind and status.
 pub(crate) fn cancel_link(now: Timestamp) -> ConditionalUpdate {
@@ -75,28 +75,62 @@ fn on_paid_charge(
 
 /// Record a refund the provider reported (`Payment::refund_decision`): a total more than
 /// recorded, on the paid charge. What the report added is computed in the write from the total
-/// it replaces, so the two never disagree.
-pub(crate) fn record_refund(report: &RefundReport, now: Timestamp) -> ConditionalUpdate {
-    on_paid_charge(
-        "SET #refunded = :amount, #last = :amount - if_not_exists(#refunded, :zero)",
-        "(attribute_not_exists(#refunded) OR #refunded < :amount)",
-        &report.charge,
-        report.total,
-        now,
-    )
-    .name("#refunded", "amountRefunded")
-    .name("#last", "lastRefundAmount")
-    .number(":zero", 0)
+/// it replaces, so the two never disagree. Two writes, one for each way the refund leaves the
+/// transaction's status (`Payment::transaction_status`), whose conditions exclude each other:
+/// the first for a refund in full of a payment without a dispute that holds (its transaction
+/// moves to `refunded`), the second for any other (its status stays). The store sends the
+/// second only when the first is refused though the report is to be recorded.
+pub(crate) fn record_refund(
+    account: &AccountId,
+    report: &RefundReport,
+    now: Timestamp,
+) -> Alternatives {
+    let write = |status_update: &str, further: &str| {
+        on_paid_charge(
+            &format!(
+                "SET #refunded = :amount, #last = :amount - if_not_exists(#refunded, :zero)\
+                 {status_update}"
+            ),
+            &format!("(attribute_not_exists(#refunded) OR #refunded < :amount) AND {further}"),
+            &report.charge,
+            report.total,
+            now,
+        )
+        .name("#refunded", "amountRefunded")
+        .name("#last", "lastRefundAmount")
+        .name("#disputeStatus", "disputeStatus")
+        .number(":zero", 0)
+        .text(":won", DisputeStatus::Won.as_str())
+    };
+    let in_full = write(
+        &format!(", {TO_TRANSACTION_STATUS}"),
+        "(:amount = #amountTotal) AND (attribute_not_exists(#disputeStatus) OR #disputeStatus = :won)",
+    );
+    let otherwise = write(
+        "",
+        "(:amount < #amountTotal OR (attribute_exists(#disputeStatus) AND #disputeStatus <> :won))",
+    );
+    vec![
+        to_transaction_status(in_full, account, TransactionStatus::Refunded),
+        otherwise,
+    ]
 }
+
+/// The writes of one report, tried in order: their conditions exclude each other, so at most
+/// one applies, and the next is sent only when the one before was refused though the report is
+/// to be recorded (it was refused for what tells the alternatives apart).
+pub(crate) type Alternatives = Vec<ConditionalUpdate>;
 
 /// Record a refund of what remains, asked of the API (`Payment::refund_asked`): on a payment of
 /// `Payment::REPORTABLE` status not refunded in full, without a dispute other than a won one. The
 /// refunded total becomes what was paid; what the refund added is computed in the write.
-pub(crate) fn refund_in_full(now: Timestamp) -> ConditionalUpdate {
-    ConditionalUpdate::new(
-        "SET #refunded = #amountTotal, \
-         #last = #amountTotal - if_not_exists(#refunded, :zero), \
-         #updatedAt = :now ADD #version :one",
+pub(crate) fn refund_in_full(account: &AccountId, now: Timestamp) -> ConditionalUpdate {
+    let change = ConditionalUpdate::new(
+        format!(
+            "SET #refunded = #amountTotal, \
+             #last = #amountTotal - if_not_exists(#refunded, :zero), \
+             #updatedAt = :now, {TO_TRANSACTION_STATUS} ADD #version :one"
+        ),
         "attribute_exists(pk) AND #status = :reportable \
          AND (attribute_not_exists(#refunded) OR #refunded < #amountTotal) \
          AND (attribute_not_exists(#disputeStatus) OR #disputeStatus = :won)",
@@ -112,27 +146,64 @@ pub(crate) fn refund_in_full(now: Timestamp) -> ConditionalUpdate {
     .text(":won", DisputeStatus::Won.as_str())
     .number(":zero", 0)
     .text(":now", now.to_string())
-    .number(":one", 1)
+    .number(":one", 1);
+    to_transaction_status(change, account, TransactionStatus::Refunded)
 }
 
 /// Record a dispute the provider reported (`Payment::dispute_decision`), on the paid charge: a
 /// new dispute only where none is recorded, a closed one also over the same dispute recorded
-/// open.
-pub(crate) fn record_dispute(report: &DisputeReport, now: Timestamp) -> ConditionalUpdate {
+/// open. Its transaction is `disputed` while a dispute is open or lost; a won one leaves it
+/// `refunded` if it was refunded in full, else `succeeded`: two writes for that case, one for
+/// each (`Alternatives`).
+pub(crate) fn record_dispute(
+    account: &AccountId,
+    report: &DisputeReport,
+    now: Timestamp,
+) -> Alternatives {
+    let dispute = &report.dispute;
+    let write = |further: &str, status: TransactionStatus| {
+        let change = recording_dispute(report, further, now);
+        to_transaction_status(change, account, status)
+    };
+    match dispute.status {
+        DisputeStatus::Open | DisputeStatus::Lost => {
+            vec![write("", TransactionStatus::Disputed)]
+        }
+        DisputeStatus::Won => vec![
+            write(
+                " AND (attribute_not_exists(#refunded) OR #refunded < #amountTotal)",
+                TransactionStatus::Succeeded,
+            ),
+            write(
+                " AND #refunded >= #amountTotal",
+                TransactionStatus::Refunded,
+            ),
+        ]
+        .into_iter()
+        .map(|change| change.name("#refunded", "amountRefunded"))
+        .collect(),
+    }
+}
+
+/// `record_dispute`'s write, its condition narrowed by `further`.
+fn recording_dispute(report: &DisputeReport, further: &str, now: Timestamp) -> ConditionalUpdate {
     let dispute = &report.dispute;
     let remove = match dispute_removed(dispute) {
         Some(attribute) => format!("REMOVE {attribute} "),
         None => String::new(),
     };
-    let further = match dispute.status {
+    let recordable = match dispute.status {
         DisputeStatus::Open => "attribute_not_exists(#disputeId)",
         DisputeStatus::Won | DisputeStatus::Lost => {
             "(attribute_not_exists(#disputeId) OR (#disputeId = :disputeId AND #disputeStatus = :open))"
         }
     };
     let change = on_paid_charge(
-        &format!("{remove}SET {}", dispute_set(dispute)),
-        further,
+        &format!(
+            "{remove}SET {}, {TO_TRANSACTION_STATUS}",
+            dispute_set(dispute)
+        ),
+        &format!("{recordable}{further}"),
         &report.charge,
         dispute.amount,
         now,
@@ -357,50 +428,84 @@ pub(crate) fn begin_attempt(
     if let Some(since) = taken_over_since {
         change = change.text(":since", since.to_string());
     }
-    in_transactions(change, account, &now, id)
+    in_transactions(change, account, TransactionStatus::Pending, &now, id)
 }
 
-/// Put `payment`, written before the account's transactions were indexed, into them, if it has
-/// a transaction (`domain::transaction::ATTEMPTED`) and is not there yet.
-pub(crate) fn index_transaction(account: &AccountId, payment: &Payment) -> ConditionalUpdate {
-    let attempted: Vec<String> = (0..ATTEMPTED.len())
-        .map(|n| format!(":attempted{n}"))
-        .collect();
-    let mut change = ConditionalUpdate::new(
+/// Put `payment`, written before the account's transactions were indexed, into them as it was
+/// read (`version`), if it has a transaction and is not there yet. A write since that changed
+/// its transaction has put it there itself.
+pub(crate) fn index_transaction(
+    account: &AccountId,
+    payment: &Payment,
+    version: u64,
+) -> Option<ConditionalUpdate> {
+    let status = payment.transaction_status()?;
+    let change = ConditionalUpdate::new(
         format!("SET {INTO_TRANSACTIONS}"),
-        format!(
-            "attribute_exists(pk) AND #status IN ({}) AND attribute_not_exists(#transactions)",
-            attempted.join(", ")
-        ),
+        "attribute_exists(pk) AND #version = :version AND attribute_not_exists(#txnStatus)",
     )
-    .name("#status", "status");
-    for (placeholder, status) in attempted.iter().zip(ATTEMPTED) {
-        change = change.text(placeholder, status.as_str());
-    }
-    in_transactions(
+    .name("#version", "version")
+    .number(":version", version);
+    Some(in_transactions(
         change,
         account,
+        status,
         &payment.transaction_started_at(),
         &payment.id,
-    )
+    ))
 }
 
-/// Sets a payment's keys in the account's transactions (`gsi3`): its partition there, and its
-/// place by when its transaction started (`Payment::transaction_started_at`).
-const INTO_TRANSACTIONS: &str =
-    "#transactions = :transactions, #transactionSort = :transactionSort";
+/// Sets a payment's keys in the account's transactions (`gsi3`) and in those of its
+/// transaction's status (`gsi4`): the partitions, and its place in both by when its transaction
+/// started (`Payment::transaction_started_at`).
+const INTO_TRANSACTIONS: &str = "#transactions = :transactions, \
+     #transactionSort = :transactionSort, #txnStatus = :txnStatus, \
+     #txnStatusSort = :transactionSort";
 
 fn in_transactions(
     change: ConditionalUpdate,
     account: &AccountId,
+    status: TransactionStatus,
     started: &Timestamp,
     id: &PaymentId,
 ) -> ConditionalUpdate {
     change
         .name("#transactions", keys::GSI3_PK)
         .name("#transactionSort", keys::GSI3_SK)
+        .name("#txnStatus", keys::GSI4_PK)
+        .name("#txnStatusSort", keys::GSI4_SK)
         .text(":transactions", keys::account_transactions(account))
         .text(":transactionSort", sort_key(started, id.as_str()))
+        .text(
+            ":txnStatus",
+            keys::account_transactions_of_status(account, status),
+        )
+}
+
+/// Moves a payment to the partition of its transaction's new status (`gsi4`), keeping its
+/// place. A payment written before the transactions' indexes joins both: its place is then its
+/// creation (`gsi1sk`), as `Payment::transaction_started_at` has it for such a payment.
+pub(crate) const TO_TRANSACTION_STATUS: &str = "#transactions = :transactions, \
+     #transactionSort = if_not_exists(#transactionSort, #created), #txnStatus = :txnStatus, \
+     #txnStatusSort = if_not_exists(#transactionSort, #created)";
+
+/// Binds `TO_TRANSACTION_STATUS`'s names and values for `status`.
+pub(crate) fn to_transaction_status(
+    change: ConditionalUpdate,
+    account: &AccountId,
+    status: TransactionStatus,
+) -> ConditionalUpdate {
+    change
+        .name("#transactions", keys::GSI3_PK)
+        .name("#transactionSort", keys::GSI3_SK)
+        .name("#txnStatus", keys::GSI4_PK)
+        .name("#txnStatusSort", keys::GSI4_SK)
+        .name("#created", keys::GSI1_SK)
+        .text(":transactions", keys::account_transactions(account))
+        .text(
+            ":txnStatus",
+            keys::account_transactions_of_status(account, status),
+        )
 }
 
 /// The provider payments of a link's open attempts (`Payment::open_references`).
@@ -440,6 +545,7 @@ pub(crate) const CURRENT_ATTEMPT: &str = "#status = :processing AND #version = :
 /// End an attempt that did not pay: `failed` or `requires_action`, with the reason and the card
 /// (if one was tried).
 pub(crate) fn end_attempt_unpaid(
+    account: &AccountId,
     version: u64,
     status: PaymentStatus,
     failure: &Failure,
@@ -453,7 +559,7 @@ pub(crate) fn end_attempt_unpaid(
     let change = ConditionalUpdate::new(
         format!(
             "SET #status = :status, failureCode = :code, failureMessage = :message, \
-             #updatedAt = :now{card_set} REMOVE {} ADD #version :one",
+             #updatedAt = :now{card_set}, {TO_TRANSACTION_STATUS} REMOVE {} ADD #version :one",
             ATTEMPT_ATTRIBUTES.join(", ")
         ),
         CURRENT_ATTEMPT,
@@ -468,6 +574,8 @@ pub(crate) fn end_attempt_unpaid(
     .text(":message", failure.message.clone())
     .text(":now", now.to_string())
     .number(":one", 1);
+    // Failed or requires_action: the transaction failed either way.
+    let change = to_transaction_status(change, account, TransactionStatus::Failed);
     match card {
         Some(card) => change
             .text(":brand", card.brand.clone())

@@ -52,10 +52,18 @@ pub const BY_STATUS: IndexDefinition = IndexDefinition {
     sort_key: keys::GSI3_SK,
 };
 
+/// An account's transactions of one status, newest started first: a list of transactions
+/// narrowed by status reads only what it answers.
+pub const BY_TRANSACTION_STATUS: IndexDefinition = IndexDefinition {
+    name: keys::GSI4,
+    partition_key: keys::GSI4_PK,
+    sort_key: keys::GSI4_SK,
+};
+
 pub const TABLE: TableDefinition = TableDefinition {
     partition_key: keys::PK,
     sort_key: keys::SK,
-    indexes: &[BY_ACCOUNT, BY_CUSTOMER, BY_STATUS],
+    indexes: &[BY_ACCOUNT, BY_CUSTOMER, BY_STATUS, BY_TRANSACTION_STATUS],
     ttl_attribute: keys::TTL,
     stream_view: "NEW_AND_OLD_IMAGES",
 };

@@ -7,7 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use super::customers::{customer_from, customer_key};
 use super::invoices::{invoice_from, invoice_key};
 use super::items::PaymentItem;
-use super::paging::{Filter, IndexQuery, Thinning};
+use super::links::{Attempt, attempt_from};
+use super::paging::{IndexQuery, Thinning};
 use super::payments::{payment_from, payment_key, position_of};
 use super::projection::Listed;
 use super::{Store, StoreError, keys, rules, schema};
@@ -40,15 +41,14 @@ impl Store {
         filter: &TransactionFilter,
         page: &PageRequest,
     ) -> Result<Page<Transaction>, StoreError> {
-        let statuses = Filter::OneOf {
-            attribute: "status",
-            values: (filter.payment_statuses().iter())
-                .map(|status| status.as_str().to_owned())
-                .collect(),
-        };
-        let query = IndexQuery::of(&schema::BY_STATUS, keys::account_transactions(account))
-            .projected(PaymentItem::projection())
-            .filtered(Some(&statuses));
+        let query = match filter.status {
+            Some(status) => IndexQuery::of(
+                &schema::BY_TRANSACTION_STATUS,
+                keys::account_transactions_of_status(account, status),
+            ),
+            None => IndexQuery::of(&schema::BY_STATUS, keys::account_transactions(account)),
+        }
+        .projected(PaymentItem::projection());
         let thinning = WithCustomers {
             store: self,
             account,
@@ -91,17 +91,18 @@ impl Store {
         })
     }
 
-    /// Puts the account's payments written before its transactions were indexed into them;
-    /// answers how many. Reads the account's payments for those not there, page after page, and
-    /// gives each that has a transaction a conditional UpdateItem (`rules::index_transaction`),
-    /// so it may run beside live traffic, and again.
+    /// Puts the account's payments written before its transactions were indexed (in `gsi3`
+    /// and by status in `gsi4`) into them; answers how many. Reads the account's payments for
+    /// those not there, page after page, and gives each that has a transaction a conditional
+    /// UpdateItem (`rules::index_transaction`) under the version read, so it may run beside live
+    /// traffic, and again: a payment changed since it was read is left for the next run unless
+    /// that change put it there.
     pub async fn index_transactions(&self, account: &AccountId) -> Result<u64, StoreError> {
         let listing = keys::account_payments(account);
-        self.backfill_gsi3(listing, position_of, payment_from, |payment| {
-            (payment.transaction_status().is_some()).then(|| {
-                let change = rules::index_transaction(account, payment);
-                (payment_key(account, &payment.id), change)
-            })
+        let position = |attempt: &Attempt| position_of(&attempt.payment);
+        self.backfill_index(listing, keys::GSI4_PK, position, attempt_from, |read| {
+            let change = rules::index_transaction(account, &read.payment, read.version)?;
+            Some((payment_key(account, &read.payment.id), change))
         })
         .await
     }

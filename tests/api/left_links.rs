@@ -14,7 +14,7 @@ use commet_payments::domain::payment::{Payment, PaymentStatus};
 use commet_payments::domain::time::Timestamp;
 use serde_json::json;
 
-use crate::helpers::{TestApp, busy_localstripe_endpoint};
+use crate::helpers::{TestApp, assert_transactions_indexed, busy_localstripe_endpoint};
 use crate::live_page::{
     authenticate_in_browser, authenticate_in_browser_at, authentication_of, live_link, pay_as_at,
     pay_with_stripe_js, submitted_asking_authentication, submitted_asking_authentication_at,
@@ -128,6 +128,7 @@ async fn a_payer_who_left_mid_authentication_has_the_attempt_ended_and_its_inten
         stored(&t, &account, &link).await.status,
         PaymentStatus::Succeeded
     );
+    assert_eq!(assert_transactions_indexed(&t.store, &account.id).await, 1);
 }
 
 #[cfg(feature = "fault-injection")]
@@ -179,6 +180,7 @@ async fn an_attempt_whose_page_died_after_stripe_charged_is_recorded_paid_by_the
         LinkCheckReport::default()
     );
     assert_eq!(proxy.requests(), requests);
+    assert_eq!(assert_transactions_indexed(&t.store, &account.id).await, 1);
 }
 
 /// The local stack's relay runs `reconcile_charges` as deployed: a left link it cannot settle

@@ -8,7 +8,7 @@ use std::time::Duration;
 use commet_payments::domain::account::Mode;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, customer_with_card, event};
+use crate::helpers::{TestApp, assert_transactions_indexed, customer_with_card, event};
 use crate::stripe::charge_body;
 use crate::stripe_refunds::{next_event, receiver_of};
 
@@ -103,6 +103,7 @@ async fn what_the_dispute_card_pays_is_disputed_at_once_and_announced_once() {
         .map(|txn: &Value| txn["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(listed, heard);
+    assert_eq!(assert_transactions_indexed(&t.store, &account.id).await, 2);
 }
 
 #[tokio::test]

@@ -8,8 +8,11 @@ use std::time::Duration;
 use commet_payments::domain::account::Mode;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
-use crate::stripe_refunds::{live_event, next_event, paid_through_stripe, receiver_of};
+use crate::helpers::{TestApp, assert_transactions_indexed};
+use crate::stripe::stripe;
+use crate::stripe_refunds::{
+    charge_of, live_event, next_event, paid_through_stripe, receiver_of, report,
+};
 
 /// `payment.disputed`'s `data`, exactly as Commet documents it (PyPI `commet-sdk` 9.7.0,
 /// `commet/docs/webhooks.openapi.json`: no other field admitted); `payment.dispute_resolved`
@@ -135,4 +138,86 @@ async fn a_dispute_of_money_that_is_not_the_payments_records_nothing() {
     assert_eq!(answer.data()["outcome"], "ignored");
     let stored = t.payment_item(&account.id, &paid).await;
     assert!(!stored.contains_key("disputeId"));
+}
+
+/// The statuses whose listing (`GET /transactions?status=`) shows transaction `txn`.
+async fn listed_as(t: &TestApp, key: &str, txn: &str) -> Vec<&'static str> {
+    let mut statuses = Vec::new();
+    for status in ["pending", "succeeded", "failed", "refunded", "disputed"] {
+        let listed = t
+            .get(&format!("/api/v1/transactions?status={status}"), key)
+            .await;
+        assert_eq!(listed.status, 200, "{}", listed.text);
+        let ids = listed.data().as_array().unwrap();
+        if ids.iter().any(|found| found["id"] == txn) {
+            statuses.push(status);
+        }
+    }
+    statuses
+}
+
+/// Refunded at Stripe by `amount` (minor units), reported as Stripe does.
+async fn refunded_at_stripe(t: &TestApp, intent: &str, amount: &str, event: &str) {
+    stripe(
+        "POST",
+        "/v1/refunds",
+        &[("payment_intent", intent), ("amount", amount)],
+    )
+    .await;
+    let reported = report(t, event, &charge_of(intent).await).await;
+    assert_eq!(reported.data()["outcome"], "recorded", "{}", reported.text);
+}
+
+/// Stripe's `charge.dispute.*` of `intent`'s charge, in `status`, reported and recorded.
+async fn disputed_at_stripe(t: &TestApp, intent: &str, status: &str, event: &str) {
+    let kind = match status {
+        "needs_response" => "charge.dispute.created",
+        _ => "charge.dispute.closed",
+    };
+    let disputed = dispute(intent, status, Some("fraudulent"));
+    let reported = live_event(t, event, kind, &disputed).await;
+    assert_eq!(reported.data()["outcome"], "recorded", "{}", reported.text);
+}
+
+/// Each report moves a transaction to the list of the status it leaves it in, and only that
+/// one: every way a refund and a dispute can meet (one write for each outcome, chosen by the
+/// table's own condition).
+#[tokio::test]
+async fn a_transaction_is_listed_by_the_status_refunds_and_disputes_leave_it_in() {
+    // GIVEN two live charges paid through Stripe
+    let t = TestApp::with_stripe(None).await;
+    let (account, key) = t.account(Mode::Live).await;
+    let (_, first) = paid_through_stripe(&t, &account, &key).await;
+    let (_, second) = paid_through_stripe(&t, &account, &key).await;
+    let txn = |payment: &str| payment.replacen("pay_", "txn_", 1);
+    let (first_txn, second_txn) = (txn(&first), txn(&second));
+    let first_intent = t.provider_reference(&account, &first).await.unwrap();
+    let second_intent = t.provider_reference(&account, &second).await.unwrap();
+    assert_eq!(listed_as(&t, &key, &first_txn).await, ["succeeded"]);
+
+    // WHEN the first is refunded in part, disputed, the dispute won, then refunded in full
+    // THEN it is listed succeeded, disputed, succeeded again, then refunded
+    refunded_at_stripe(&t, &first_intent, "500", "evt_a1").await;
+    assert_eq!(listed_as(&t, &key, &first_txn).await, ["succeeded"]);
+    disputed_at_stripe(&t, &first_intent, "needs_response", "evt_a2").await;
+    assert_eq!(listed_as(&t, &key, &first_txn).await, ["disputed"]);
+    disputed_at_stripe(&t, &first_intent, "won", "evt_a3").await;
+    assert_eq!(listed_as(&t, &key, &first_txn).await, ["succeeded"]);
+    refunded_at_stripe(&t, &first_intent, "2000", "evt_a4").await;
+    assert_eq!(listed_as(&t, &key, &first_txn).await, ["refunded"]);
+
+    // AND WHEN the second is disputed, refunded in full meanwhile, then the dispute won
+    // THEN it stays disputed through the refund, and is refunded once the dispute is won
+    disputed_at_stripe(&t, &second_intent, "needs_response", "evt_b1").await;
+    refunded_at_stripe(&t, &second_intent, "2500", "evt_b2").await;
+    assert_eq!(listed_as(&t, &key, &second_txn).await, ["disputed"]);
+    let read = t
+        .get(&format!("/api/v1/transactions/{second_txn}"), &key)
+        .await;
+    assert_eq!(read.data()["status"], "disputed", "as it reads alone");
+    disputed_at_stripe(&t, &second_intent, "won", "evt_b3").await;
+    assert_eq!(listed_as(&t, &key, &second_txn).await, ["refunded"]);
+
+    // AND both are in the indexes as their transactions are
+    assert_eq!(assert_transactions_indexed(&t.store, &account.id).await, 2);
 }

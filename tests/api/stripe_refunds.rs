@@ -39,7 +39,7 @@ pub async fn paid_through_stripe(t: &TestApp, account: &Account, key: &str) -> (
 }
 
 /// The Charge of PaymentIntent `intent` as localstripe holds it now.
-async fn charge_of(intent: &str) -> Value {
+pub async fn charge_of(intent: &str) -> Value {
     let refunds = stripe("GET", &format!("/v1/refunds?payment_intent={intent}"), &[]).await;
     let charge = refunds["data"][0]["charge"].as_str().expect("a refund");
     stripe("GET", &format!("/v1/charges/{charge}"), &[]).await

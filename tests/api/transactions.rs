@@ -13,8 +13,8 @@ use commet_payments::store::Store;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Observed, TestApp, TestResponse, as_before_the_transactions_index, card, customer_with_card,
-    event, names,
+    Observed, TestApp, TestResponse, as_before_the_transactions_index, assert_transactions_indexed,
+    card, customer_with_card, event, names,
 };
 use crate::store::every_page;
 use crate::transaction_refunds::pending_link;
@@ -180,7 +180,7 @@ async fn transactions_are_listed_newest_first_by_status_and_by_their_customers_a
     // customer's, a refunded charge of the first, a declined charge of a third, and a link
     // nobody tried to pay
     let t = TestApp::new().await;
-    let (_, key) = t.account(Mode::Sandbox).await;
+    let (account, key) = t.account(Mode::Sandbox).await;
     let first = customer_with_card(&t, &key, None, "4242424242424242").await;
     let other = t
         .post(
@@ -323,6 +323,8 @@ async fn transactions_are_listed_newest_first_by_status_and_by_their_customers_a
     assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
     let every: Vec<&str> = listed.iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(pages.concat(), every);
+    // AND each payment is in the indexes as its transaction is (the pending link in neither)
+    assert_eq!(assert_transactions_indexed(&t.store, &account.id).await, 5);
 }
 
 #[tokio::test]
@@ -514,7 +516,7 @@ async fn a_links_transaction_starts_when_it_is_tried_and_is_listed_from_then() {
     // GIVEN, oldest first: links A and B made, a customer who paid a link of their own and a
     // charge of theirs, then B declined on its page, then A paid
     let t = TestApp::new().await;
-    let (_, key) = t.account(Mode::Sandbox).await;
+    let (account, key) = t.account(Mode::Sandbox).await;
     let a = pending_link(&t, &key).await;
     let b = pending_link(&t, &key).await;
     let customer = customer_with_card(&t, &key, None, "4242424242424242").await;
@@ -538,6 +540,13 @@ async fn a_links_transaction_starts_when_it_is_tried_and_is_listed_from_then() {
     };
     let declined = t.pay(&b, &tried("4000000000000002")).await;
     assert_eq!(declined.status, 402, "{}", declined.text);
+    let failed = pages_of(&t, &key, "&status=failed", 100).await;
+    assert_eq!(
+        failed,
+        [vec![b.replacen("pay_", "txn_", 1)]],
+        "listed failed"
+    );
+    assert_eq!(assert_transactions_indexed(&t.store, &account.id).await, 3);
     let paid = t.pay(&a, &tried("4242424242424242")).await;
     assert_eq!(paid.status, 200, "{}", paid.text);
     let (a_txn, b_txn) = (a.replacen("pay_", "txn_", 1), b.replacen("pay_", "txn_", 1));
@@ -582,4 +591,74 @@ async fn a_links_transaction_starts_when_it_is_tried_and_is_listed_from_then() {
     let order = [b_txn, a_txn, charge, their_link];
     let one_a_page: Vec<Vec<String>> = order.iter().map(|id| vec![id.clone()]).collect();
     assert_eq!(pages_of(&t, &key, "", 1).await, one_a_page);
+    assert_eq!(assert_transactions_indexed(&t.store, &account.id).await, 4);
+}
+
+/// A listing by status reads only that status's transactions (a partition of their own, which
+/// every write that changes a transaction's status moves it to): no short pages, however many
+/// of other statuses are newer.
+#[tokio::test]
+async fn a_listing_by_status_reads_only_transactions_of_that_status() {
+    // GIVEN, oldest first: a refunded charge, a declined one, then four succeeded charges
+    let t = TestApp::new().await;
+    let (account, key) = t.account(Mode::Sandbox).await;
+    let customer = customer_with_card(&t, &key, None, "4242424242424242").await;
+    let charge = |customer: String| {
+        let t = &t;
+        let key = &key;
+        async move {
+            let body = json!({ "customerId": customer, "amount": 100, "currency": "usd", "description": "x" });
+            t.post("/api/v1/payments/charge", key, body).await
+        }
+    };
+    let refunded = charge(customer.clone()).await;
+    let refunded = PaymentId::parse(refunded.data()["id"].as_str().unwrap()).unwrap();
+    let refund = t
+        .post(
+            &format!("/api/v1/transactions/{}/refund", refunded.transaction()),
+            &key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(refund.status, 200, "{}", refund.text);
+    let risky = customer_with_card(&t, &key, None, "4000000000000341").await;
+    let declined = charge(risky).await;
+    let declined = declined.error(402, "payment_failed")["details"]["paymentId"].clone();
+    let declined = PaymentId::parse(declined.as_str().unwrap()).unwrap();
+    for _ in 0..4 {
+        assert_eq!(charge(customer.clone()).await.status, 200);
+    }
+    let pages = |store: Store, status| {
+        let account = &account.id;
+        every_page(async move |page| {
+            let filter = TransactionFilter {
+                status: Some(status),
+                customer_email: None,
+            };
+            let found = store.list_transactions(account, &filter, page).await;
+            let found = found.unwrap();
+            let ids = found.items.iter().map(|t| t.payment.id.clone());
+            (ids.collect(), found.next)
+        })
+    };
+
+    // WHEN two payments are read a page, THEN the refunded one and the declined one are each
+    // a page of their own, and none is pending or disputed
+    let two_a_page = t.store.clone().reading_at_most(2);
+    use commet_payments::domain::transaction::TransactionStatus as Status;
+    assert_eq!(
+        pages(two_a_page.clone(), Status::Refunded).await,
+        [vec![refunded]]
+    );
+    assert_eq!(
+        pages(two_a_page.clone(), Status::Failed).await,
+        [vec![declined]]
+    );
+    for none in [Status::Pending, Status::Disputed] {
+        assert_eq!(
+            pages(two_a_page.clone(), none).await,
+            [Vec::<PaymentId>::new()]
+        );
+    }
+    assert_eq!(assert_transactions_indexed(&t.store, &account.id).await, 8);
 }

@@ -36,6 +36,12 @@ pub(crate) struct PaymentItem {
     pub gsi3pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi3sk: Option<String>,
+    /// In the account's transactions of its transaction's status, moved by every write that
+    /// changes it (absent as `gsi3`'s keys are).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi4pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi4sk: Option<String>,
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
@@ -111,7 +117,8 @@ pub(crate) struct PaymentItem {
 impl Listed for PaymentItem {
     /// The keys and the write counter, which no payment shows.
     const UNLISTED: &'static [&'static str] = &[
-        "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "version",
+        "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk",
+        "version",
     ];
 
     fn projection() -> &'static Projection {
@@ -127,8 +134,8 @@ impl PaymentItem {
             .customer_id
             .as_ref()
             .map(|customer| keys::customer_payments(account, customer));
-        let transactions =
-            (payment.transaction_status().is_some()).then(|| keys::account_transactions(account));
+        let status = payment.transaction_status();
+        let started = sort_key(&payment.transaction_started_at(), payment.id.as_str());
         Self {
             pk: keys::payment(account, &payment.id),
             sk: keys::PAYMENT_SK.to_owned(),
@@ -136,9 +143,10 @@ impl PaymentItem {
             gsi1sk: sort.clone(),
             gsi2sk: by_customer.as_ref().map(|_| sort.clone()),
             gsi2pk: by_customer,
-            gsi3sk: (transactions.as_ref())
-                .map(|_| sort_key(&payment.transaction_started_at(), payment.id.as_str())),
-            gsi3pk: transactions,
+            gsi3pk: status.map(|_| keys::account_transactions(account)),
+            gsi3sk: status.map(|_| started.clone()),
+            gsi4pk: status.map(|status| keys::account_transactions_of_status(account, status)),
+            gsi4sk: status.map(|_| started),
             id: payment.id.to_string(),
             customer_id: payment.customer_id.as_ref().map(ToString::to_string),
             kind: payment.kind.as_str().to_owned(),

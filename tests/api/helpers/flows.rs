@@ -187,29 +187,83 @@ pub async fn declined_invoice(t: &TestApp, key: &str, customer: &str) -> String 
 
 /// Makes a stored invoice one as written before the by-status index: its `gsi3` keys gone.
 pub async fn as_before_the_status_index(store: &Store, account: &AccountId, invoice: &InvoiceId) {
-    without_gsi3(store, keys::invoice(account, invoice), keys::INVOICE_SK).await;
+    let key = keys::invoice(account, invoice);
+    without_index_keys(store, key, keys::INVOICE_SK, "gsi3pk, gsi3sk").await;
 }
 
 /// Makes a stored payment one as written before the account's transactions were indexed: its
-/// `gsi3` keys gone.
+/// `gsi3` and `gsi4` keys gone.
 pub async fn as_before_the_transactions_index(
     store: &Store,
     account: &AccountId,
     payment: &PaymentId,
 ) {
-    without_gsi3(store, keys::payment(account, payment), keys::PAYMENT_SK).await;
+    let key = keys::payment(account, payment);
+    without_index_keys(
+        store,
+        key,
+        keys::PAYMENT_SK,
+        "gsi3pk, gsi3sk, gsi4pk, gsi4sk",
+    )
+    .await;
 }
 
-async fn without_gsi3(store: &Store, pk: String, sk: &str) {
+async fn without_index_keys(store: &Store, pk: String, sk: &str, keys: &str) {
     store
         .client()
         .update_item()
         .table_name(store.table_name())
         .key("pk", AttributeValue::S(pk))
         .key("sk", AttributeValue::S(sk.into()))
-        .update_expression("REMOVE gsi3pk, gsi3sk")
+        .update_expression(format!("REMOVE {keys}"))
         .condition_expression("attribute_exists(gsi3pk)")
         .send()
         .await
         .unwrap();
+}
+
+/// Checks that every payment of `account` is in the transactions' indexes as its transaction
+/// is: in the account's transactions (`gsi3`) and in its status's partition (`gsi4`), both at
+/// when it started, or in neither while it has none. Answers how many have one.
+pub async fn assert_transactions_indexed(store: &Store, account: &AccountId) -> usize {
+    let mut payments = Vec::new();
+    crate::store::every_page(async |page| {
+        let found = store.list_payments(account, None, page).await.unwrap();
+        let ids = found.items.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+        payments.extend(found.items);
+        (ids, found.next)
+    })
+    .await;
+    let mut indexed = 0;
+    for payment in payments {
+        let item = store
+            .client()
+            .get_item()
+            .table_name(store.table_name())
+            .key("pk", AttributeValue::S(keys::payment(account, &payment.id)))
+            .key("sk", AttributeValue::S(keys::PAYMENT_SK.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .unwrap();
+        let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+        let started = format!("{}#{}", payment.transaction_started_at(), payment.id);
+        let expected = match payment.transaction_status() {
+            Some(status) => {
+                indexed += 1;
+                [
+                    Some(keys::account_transactions(account)),
+                    Some(started.clone()),
+                    Some(keys::account_transactions_of_status(account, status)),
+                    Some(started),
+                ]
+            }
+            None => [None, None, None, None],
+        };
+        let found = ["gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk"].map(text);
+        assert_eq!(found, expected, "{} ({:?})", payment.id, payment.status);
+    }
+    indexed
 }
