@@ -34,9 +34,10 @@ pub async fn create_table(store: &Store, out: &mut dyn Write) -> AdminResult {
     Ok(())
 }
 
-/// Puts every account's items written before `gsi3`'s partitions into them: invoices into the
-/// lists by status, payments with a transaction into the account's transactions, so that those
-/// lists find them. Once after the upgrade that adds them; running it again finds nothing to do.
+/// Puts every account's items written before `gsi3`'s and `gsi4`'s partitions into them:
+/// invoices into the lists by status, payments with a transaction into the account's
+/// transactions and those of its status, so that those lists find them. Once after the upgrade
+/// that adds them; running it again finds nothing to do.
 pub async fn index(store: &Store, out: &mut dyn Write) -> AdminResult {
     let (mut invoices, mut transactions) = (0, 0);
     for account in store.list_accounts().await? {

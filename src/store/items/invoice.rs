@@ -35,7 +35,7 @@ pub(crate) struct InvoiceItem {
     pub gsi2pk: String,
     #[serde(default)]
     pub gsi2sk: String,
-    // Absent from invoices written before the by-status index, until `admin index-invoices`.
+    // Absent from invoices written before the by-status index, until `admin index`.
     #[serde(default)]
     pub gsi3pk: String,
     #[serde(default)]
