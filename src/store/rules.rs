@@ -469,17 +469,8 @@ fn in_transactions(
     started: &Timestamp,
     id: &PaymentId,
 ) -> ConditionalUpdate {
-    change
-        .name("#transactions", keys::GSI3_PK)
-        .name("#transactionSort", keys::GSI3_SK)
-        .name("#txnStatus", keys::GSI4_PK)
-        .name("#txnStatusSort", keys::GSI4_SK)
-        .text(":transactions", keys::account_transactions(account))
+    transaction_keys(change, account, status)
         .text(":transactionSort", sort_key(started, id.as_str()))
-        .text(
-            ":txnStatus",
-            keys::account_transactions_of_status(account, status),
-        )
 }
 
 /// Moves a payment to the partition of its transaction's new status (`gsi4`), keeping its
@@ -495,12 +486,20 @@ pub(crate) fn to_transaction_status(
     account: &AccountId,
     status: TransactionStatus,
 ) -> ConditionalUpdate {
+    transaction_keys(change, account, status).name("#created", keys::GSI1_SK)
+}
+
+/// The names and partitions `INTO_TRANSACTIONS` and `TO_TRANSACTION_STATUS` share.
+fn transaction_keys(
+    change: ConditionalUpdate,
+    account: &AccountId,
+    status: TransactionStatus,
+) -> ConditionalUpdate {
     change
         .name("#transactions", keys::GSI3_PK)
         .name("#transactionSort", keys::GSI3_SK)
         .name("#txnStatus", keys::GSI4_PK)
         .name("#txnStatusSort", keys::GSI4_SK)
-        .name("#created", keys::GSI1_SK)
         .text(":transactions", keys::account_transactions(account))
         .text(
             ":txnStatus",
