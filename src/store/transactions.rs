@@ -1,6 +1,6 @@
 //! Transactions listed: the account's payments that have one (`domain::transaction`), newest
-//! started first, each with its customer (who paid; read while paging for a filter by e-mail) and,
-//! once paid, its invoice (when it was paid).
+//! started first, each with its customer (who paid; read while paging for a filter by e-mail)
+//! and, once paid, its invoice (when it was paid).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -19,8 +19,8 @@ use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::payment::Payment;
 use crate::domain::transaction::{Transaction, TransactionFilter};
 
-/// A transaction's place among the account's (`gsi3sk`, which `rules::begin_attempt` and
-/// `PaymentItem::new` write): by when it started.
+/// A transaction's place among the account's (`gsi3sk` and `gsi4sk`, which every write that
+/// puts it there takes from `Payment::transaction_started_at`): by when it started.
 fn transaction_position(payment: &Payment) -> Position {
     Position {
         created_at: payment.transaction_started_at(),
@@ -31,10 +31,11 @@ fn transaction_position(payment: &Payment) -> Position {
 impl Store {
     /// Newest first by when each started (`Payment::transaction_started_at`): the account's
     /// transactions that `filter` keeps, read from the account's payments that have one
-    /// (`keys::account_transactions`). DynamoDB is asked only for
-    /// payments of the statuses the filter can keep; the domain decides the rest, and a filter
-    /// by e-mail reads each payment's customer to tell. As a search of customers does, a page
-    /// reads at most `READS_PER_PAGE` payments and may end short, with a cursor.
+    /// (`keys::account_transactions`), or with a status from those of that status only
+    /// (`keys::account_transactions_of_status`). The domain still decides (an index read may
+    /// lag a write), and a filter by e-mail reads each payment's customer to tell: as a search
+    /// of customers does, a page then reads at most `READS_PER_PAGE` payments and may end short,
+    /// with a cursor.
     pub async fn list_transactions(
         &self,
         account: &AccountId,
