@@ -4,7 +4,9 @@ use super::items::{Item, LinkItem, PaymentItem, account_key, from_item, string_k
 use super::paging::IndexQuery;
 use super::projection::Listed;
 use super::schema;
-use super::write::{Companion, Condition, ConditionalUpdate, PRESENT, Transaction, Updated};
+use super::write::{
+    Alternatives, Companion, Condition, ConditionalUpdate, PRESENT, Transaction, Updated,
+};
 use super::{Store, StoreError, keys, rules};
 use crate::domain::account::Account;
 use crate::domain::charge_report::ReportDecision;
@@ -235,19 +237,19 @@ impl Store {
         .await
     }
 
-    /// `record_report` with each of `writes` (`rules::Alternatives`) in turn, while the one
+    /// `record_report` with each of `writes` in turn (`Alternatives::in_turn`), while the one
     /// before was refused though the payment as it came back is one to record the report on
     /// (`to_record`): refused for what tells the writes apart. Usually one UpdateItem.
     async fn record_report_by(
         &self,
         account: &AccountId,
         id: &PaymentId,
-        writes: rules::Alternatives,
+        writes: Alternatives,
         to_record: impl Fn(&Payment) -> bool,
     ) -> Result<ReportOutcome, StoreError> {
         let mut outcome = ReportOutcome::NotFound;
-        for change in writes {
-            outcome = self.record_report(account, id, change).await?;
+        for change in writes.in_turn() {
+            outcome = self.record_report(account, id, change.clone()).await?;
             match &outcome {
                 ReportOutcome::Refused(payment) if to_record(payment) => continue,
                 _ => return Ok(outcome),

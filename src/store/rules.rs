@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{check_due_key, sort_key};
 use super::keys;
-use super::write::{Bind, Condition, ConditionalUpdate};
+use super::write::{Alternatives, Bind, Condition, ConditionalUpdate};
 use crate::domain::charge_report::ReportedCharge;
 use crate::domain::dispute::DisputeReport;
 use crate::domain::ids::{AccountId, PaymentId};
@@ -79,7 +79,8 @@ fn on_paid_charge(
 /// transaction's status (`Payment::transaction_status`), whose conditions exclude each other:
 /// the first for a refund in full of a payment without a dispute that holds (its transaction
 /// moves to `refunded`), the second for any other (its status stays). The store sends the
-/// second only when the first is refused though the report is to be recorded.
+/// second only when the first is refused though the report is to be recorded
+/// (`Alternatives::in_turn`).
 pub(crate) fn record_refund(
     account: &AccountId,
     report: &RefundReport,
@@ -110,16 +111,11 @@ pub(crate) fn record_refund(
         "",
         "(:amount < #amountTotal OR (attribute_exists(#disputeStatus) AND #disputeStatus <> :won))",
     );
-    vec![
+    Alternatives::either(
         to_transaction_status(in_full, account, TransactionStatus::Refunded),
         otherwise,
-    ]
+    )
 }
-
-/// The writes of one report, tried in order: their conditions exclude each other, so at most
-/// one applies, and the next is sent only when the one before was refused though the report is
-/// to be recorded (it was refused for what tells the alternatives apart).
-pub(crate) type Alternatives = Vec<ConditionalUpdate>;
 
 /// Record a refund of what remains, asked of the API (`Payment::refund_asked`): on a payment of
 /// `Payment::REPORTABLE` status not refunded in full, without a dispute other than a won one. The
@@ -167,9 +163,9 @@ pub(crate) fn record_dispute(
     };
     match dispute.status {
         DisputeStatus::Open | DisputeStatus::Lost => {
-            vec![write("", TransactionStatus::Disputed)]
+            Alternatives::one(write("", TransactionStatus::Disputed))
         }
-        DisputeStatus::Won => vec![
+        DisputeStatus::Won => Alternatives::either(
             write(
                 " AND (attribute_not_exists(#refunded) OR #refunded < #amountTotal)",
                 TransactionStatus::Succeeded,
@@ -178,10 +174,8 @@ pub(crate) fn record_dispute(
                 " AND #refunded >= #amountTotal",
                 TransactionStatus::Refunded,
             ),
-        ]
-        .into_iter()
-        .map(|change| change.name("#refunded", "amountRefunded"))
-        .collect(),
+        )
+        .map(|change| change.name("#refunded", "amountRefunded")),
     }
 }
 

@@ -3,6 +3,7 @@
 //! only one that turns them into requests and reads their refusals:
 //!
 //! - conditions and update expressions with their placeholders (`expressions.rs`);
+//! - a report's writes that exclude each other, and the order to send them (`alternatives.rs`);
 //! - single writes: `put`, `put_new`, `put_unless`, `update_conditionally`, `update_if`,
 //!   `delete_if`, `put_batch`;
 //! - transactions of items that each know their `Slot`, so that a refusal names the write whose
@@ -10,6 +11,7 @@
 //! - `update`, the conditional update of one item that may also have to complete an idempotency
 //!   record in the same transaction (then a bounded read-decide-transact loop).
 
+mod alternatives;
 mod expressions;
 mod transaction;
 
@@ -25,6 +27,7 @@ use super::items::Item;
 use super::{Store, StoreError};
 use expressions::conditioned;
 
+pub(crate) use alternatives::Alternatives;
 pub(crate) use expressions::{ABSENT, Bind, Condition, ConditionalUpdate, PRESENT};
 pub(crate) use transaction::{Companion, OnCommit, Slot, Transaction};
 
