@@ -84,7 +84,7 @@ pub const SEND_RECEIPTS: Worker = Worker {
     },
 };
 
-/// Our customers' new e-mail or name, told to their customers at Stripe.
+/// Our customers' new e-mail, name or address, told to their customers at Stripe.
 pub const SYNC_STRIPE_CUSTOMERS: Worker = Worker {
     name: "sync_stripe_customers",
     handle: |app, event| {
@@ -168,10 +168,10 @@ fn change_in(record: &EventRecord) -> Option<Change> {
         .flatten()
 }
 
-/// Tells Stripe the e-mail and name of each customer whose change calls for it, one record after
-/// another (two changes of one customer must reach Stripe in their order). The first record
-/// Stripe or the table could not take is reported, and Lambda reads the batch again from it;
-/// what was told before it is told again under the same idempotency keys.
+/// Tells Stripe the e-mail, name and address of each customer whose change calls for it, one
+/// record after another (two changes of one customer must reach Stripe in their order). The
+/// first record Stripe or the table could not take is reported, and Lambda reads the batch
+/// again from it; what was told before it is told again under the same idempotency keys.
 pub async fn sync_stripe_customers(app: &'static App, event: StreamEvent) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
     for record in event.records {

@@ -1,6 +1,6 @@
-//! Our customers' e-mail and name carried to their customers at Stripe, from the table's stream
-//! (`workers::SYNC_STRIPE_CUSTOMERS`): an update never waits on Stripe, and one Stripe cannot
-//! take now is told again.
+//! Our customers' e-mail, name and address carried to their customers at Stripe, from the
+//! table's stream (`workers::SYNC_STRIPE_CUSTOMERS`): an update never waits on Stripe, and one
+//! Stripe cannot take now is told again.
 
 use super::{App, AppError};
 use crate::domain::customer::ProviderProfile;

@@ -183,11 +183,14 @@ pub struct ProviderProfile<'a> {
     pub email: &'a Email,
     /// `None` clears the provider's.
     pub full_name: Option<&'a FullName>,
+    /// The postal address (what receipts and the provider's fraud checks read); `None` clears
+    /// the provider's.
+    pub address: Option<&'a Address>,
 }
 
 impl<'a> ProviderProfile<'a> {
     /// What the provider's customer must be told after `old` became `new` (`None`: created),
-    /// if anything: the e-mail and name when either changed, and also when the provider's
+    /// if anything: the e-mail, name and address when one changed, and also when the provider's
     /// customer is newly known (a customer created by a link's payment, or one whose provider
     /// customer may have been made from what was read before a concurrent change).
     pub fn to_sync(old: Option<&Customer>, new: &'a Customer) -> Option<Self> {
@@ -196,12 +199,14 @@ impl<'a> ProviderProfile<'a> {
             old.known_provider_customer() == Some(provider_customer)
                 && old.email == new.email
                 && old.full_name == new.full_name
+                && old.address == new.address
         });
         (!unchanged).then_some(Self {
             provider_customer,
             customer_id: &new.id,
             email: &new.email,
             full_name: new.full_name.as_ref(),
+            address: new.address.as_ref(),
         })
     }
 }
@@ -294,6 +299,7 @@ impl CustomerRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::address::CountryCode;
 
     #[test]
     fn customer_ref_tells_ids_from_external_ids() {
@@ -379,7 +385,7 @@ mod tests {
     }
 
     #[test]
-    fn the_provider_is_told_of_a_new_email_or_name_and_nothing_else() {
+    fn the_provider_is_told_of_a_new_email_name_or_address_and_nothing_else() {
         let mut old = Customer::example();
         old.provider_customer = Some("cus_stripe".into());
         let later = Timestamp::parse("2026-01-02T00:00:00.000Z").unwrap();
@@ -400,6 +406,32 @@ mod tests {
         });
         let told = ProviderProfile::to_sync(Some(&old), &unnamed).unwrap();
         assert_eq!(told.full_name, None);
+        assert_eq!(told.address, None);
+
+        let address = Address {
+            line1: Some("1 Main St".into()),
+            line2: None,
+            city: Some("Springfield".into()),
+            state: Some("IL".into()),
+            postal_code: Some("62701".into()),
+            country: CountryCode::parse("US").unwrap(),
+        };
+        let housed = change(CustomerChanges {
+            address: Some(Some(address.clone())),
+            ..CustomerChanges::default()
+        });
+        let told = ProviderProfile::to_sync(Some(&old), &housed).unwrap();
+        assert_eq!(told.address, Some(&address));
+        assert_eq!(told.full_name.unwrap().as_str(), "Grace Hopper");
+        let unhoused = housed.changed(
+            &CustomerChanges {
+                address: Some(None),
+                ..CustomerChanges::default()
+            },
+            later,
+        );
+        let told = ProviderProfile::to_sync(Some(&housed), &unhoused).unwrap();
+        assert_eq!(told.address, None);
 
         let elsewhere = change(CustomerChanges {
             metadata: Some(None),

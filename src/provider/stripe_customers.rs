@@ -1,5 +1,6 @@
 //! Stripe customers: made for a payer when their card is first saved, and kept naming them as
-//! we do (e-mail, name, our customer's id) when our customer is created with one or changes.
+//! we do (e-mail, name, address, our customer's id) when our customer is created with one or
+//! changes.
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -129,7 +130,7 @@ impl Stripe<'_> {
         creation(status, &answer)
     }
 
-    /// Sets the Stripe customer's e-mail and name to our customer's, and tags it with our
+    /// Sets the Stripe customer's e-mail, name and address to our customer's, and tags it with our
     /// customer's id, under `idempotency_key` (one per write of ours, so that a write told
     /// twice is one update at Stripe). An e-mail Stripe refuses is unset there instead (under
     /// a key of its own), with the rest of the profile.
@@ -230,20 +231,39 @@ fn creation_form(payer: &StripePayer<'_>) -> String {
     form.finish()
 }
 
-/// The profile with `email` (empty: unset). An empty `name` is how Stripe's API unsets one.
-/// Metadata given is merged into Stripe's.
+/// The profile with `email` (empty: unset). An empty `name` is how Stripe's API unsets one, and
+/// an empty `address` the whole address. An address is sent whole, an empty string for each
+/// part we do not hold, so that none of an earlier one's is left at Stripe. Metadata given is
+/// merged into Stripe's.
 fn profile_form(profile: &ProviderProfile<'_>, email: &str) -> String {
-    Serializer::new(String::new())
-        .append_pair("email", email)
-        .append_pair(
-            "name",
-            profile.full_name.map(|name| name.as_str()).unwrap_or(""),
-        )
-        .append_pair(
-            &format!("metadata[{CUSTOMER_ID_METADATA}]"),
-            profile.customer_id.as_str(),
-        )
-        .finish()
+    let mut form = Serializer::new(String::new());
+    form.append_pair("email", email).append_pair(
+        "name",
+        profile.full_name.map(|name| name.as_str()).unwrap_or(""),
+    );
+    match profile.address {
+        Some(address) => {
+            let parts = [
+                ("line1", &address.line1),
+                ("line2", &address.line2),
+                ("city", &address.city),
+                ("state", &address.state),
+                ("postal_code", &address.postal_code),
+            ];
+            for (part, value) in parts {
+                form.append_pair(&format!("address[{part}]"), value.as_deref().unwrap_or(""));
+            }
+            form.append_pair("address[country]", &address.country.as_str());
+        }
+        None => {
+            form.append_pair("address", "");
+        }
+    }
+    form.append_pair(
+        &format!("metadata[{CUSTOMER_ID_METADATA}]"),
+        profile.customer_id.as_str(),
+    )
+    .finish()
 }
 
 fn gone(status: u16, found: &Value) -> Result<bool, ProviderError> {
@@ -257,6 +277,7 @@ fn gone(status: u16, found: &Value) -> Result<bool, ProviderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::address::{Address, CountryCode};
     use crate::domain::ids::CustomerId;
     use crate::domain::text::{Email, FullName};
 
@@ -288,15 +309,24 @@ mod tests {
     }
 
     #[test]
-    fn a_profile_sets_email_and_name_and_a_missing_name_unsets_it() {
+    fn a_profile_sets_email_name_and_address_and_a_missing_one_unsets_it() {
         let email = Email::parse("grace+new@example.com").unwrap();
         let name = FullName::parse("Grace Hopper").unwrap();
         let ours = CustomerId::parse("cus_01KEVENTSCVST0MER000000000").unwrap();
+        let address = Address {
+            line1: Some("Calle Mayor 1".into()),
+            line2: None,
+            city: Some("Madrid".into()),
+            state: None,
+            postal_code: Some("28013".into()),
+            country: CountryCode::parse("es").unwrap(),
+        };
         let mut profile = ProviderProfile {
             provider_customer: "cus_1",
             customer_id: &ours,
             email: &email,
             full_name: Some(&name),
+            address: Some(&address),
         };
         let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
         assert_eq!(
@@ -304,15 +334,23 @@ mod tests {
             [
                 pair("email", "grace+new@example.com"),
                 pair("name", "Grace Hopper"),
+                pair("address[line1]", "Calle Mayor 1"),
+                pair("address[line2]", ""),
+                pair("address[city]", "Madrid"),
+                pair("address[state]", ""),
+                pair("address[postal_code]", "28013"),
+                pair("address[country]", "ES"),
                 pair("metadata[commet_customer_id]", ours.as_str()),
             ]
         );
         profile.full_name = None;
+        profile.address = None;
         assert_eq!(
             pairs(&profile_form(&profile, email.as_str())),
             [
                 pair("email", "grace+new@example.com"),
                 pair("name", ""),
+                pair("address", ""),
                 pair("metadata[commet_customer_id]", ours.as_str()),
             ]
         );

@@ -1,4 +1,4 @@
-//! A customer's new e-mail or name reaches their Stripe customer (localstripe) through the
+//! A customer's new e-mail, name or address reaches their Stripe customer (localstripe) through the
 //! table's stream, as `sync_stripe_customers` reads it on AWS: the records here are read from
 //! DynamoDB Local's stream of a table of the test's own.
 
@@ -91,7 +91,8 @@ async fn saved_behind_proxy(table: &str) -> Saved {
 }
 
 #[tokio::test]
-async fn a_new_email_or_name_reaches_the_stripe_customer_in_order_and_nothing_else_calls_stripe() {
+async fn a_new_email_name_or_address_reaches_the_stripe_customer_in_order_and_nothing_else_calls_stripe()
+ {
     // GIVEN a live customer whose card is saved on a Stripe customer, Stripe behind a counter
     let Saved {
         proxy,
@@ -156,6 +157,58 @@ async fn a_new_email_or_name_reaches_the_stripe_customer_in_order_and_nothing_el
         told["name"].as_str().unwrap_or_default().is_empty(),
         "{told}"
     );
+
+    // WHEN an address is given, then one without a second line or a state, read in one batch
+    update(
+        &t,
+        &key,
+        &customer,
+        json!({"address": {"line1": "1 Main St", "line2": "Apt 4", "city": "Springfield",
+                           "state": "IL", "postalCode": "62701", "country": "US"}}),
+    )
+    .await;
+    update(
+        &t,
+        &key,
+        &customer,
+        json!({"address": {"line1": "Calle Mayor 1", "city": "Madrid", "postalCode": "28013",
+                           "country": "es"}}),
+    )
+    .await;
+    let answer = sync_stripe_customers(
+        t.worker("sync_stripe_customers"),
+        customer_writes(&mut reader, 2).await,
+    )
+    .await;
+    // THEN Stripe holds the last one whole, nothing of the first left in it
+    assert!(answer.batch_item_failures.is_empty());
+    assert_eq!(proxy.requests(), 5);
+    let told = stripe("GET", &at_stripe, &[]).await;
+    let address = &told["address"];
+    assert_eq!(address["line1"], "Calle Mayor 1", "{told}");
+    assert_eq!(address["city"], "Madrid");
+    assert_eq!(address["postal_code"], "28013");
+    assert_eq!(address["country"], "ES");
+    for unset in ["line2", "state"] {
+        // Stripe reads an empty part as none (null); localstripe keeps the empty string.
+        assert!(
+            address[unset].as_str().unwrap_or_default().is_empty(),
+            "{unset}: {told}"
+        );
+    }
+    assert_eq!(told["email"], "second@example.com");
+
+    // WHEN the address is cleared
+    update(&t, &key, &customer, json!({"address": null})).await;
+    let answer = sync_stripe_customers(
+        t.worker("sync_stripe_customers"),
+        customer_writes(&mut reader, 1).await,
+    )
+    .await;
+    // THEN Stripe's is unset too
+    assert!(answer.batch_item_failures.is_empty());
+    let told = stripe("GET", &at_stripe, &[]).await;
+    assert!(told["address"].is_null() || told["address"] == "", "{told}");
 }
 
 #[tokio::test]
