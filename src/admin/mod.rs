@@ -34,12 +34,13 @@ pub async fn create_table(store: &Store, out: &mut dyn Write) -> AdminResult {
     Ok(())
 }
 
-/// Puts every account's items written before `gsi3`'s and `gsi4`'s partitions into them:
+/// Puts every account's items written before the indexes they are listed by into them:
 /// invoices into the lists by status, payments with a transaction into the account's
-/// transactions and those of its status, so that those lists find them. Once after the upgrade
-/// that adds them; running it again finds nothing to do.
+/// transactions and those of its status, customers into those of their e-mail address, so that
+/// those lists find them. Once after the upgrade that adds them; running it again finds nothing
+/// to do.
 pub async fn index(store: &Store, out: &mut dyn Write) -> AdminResult {
-    let (mut invoices, mut transactions) = (0, 0);
+    let (mut invoices, mut transactions, mut customers) = (0, 0, 0);
     for account in store.list_accounts().await? {
         let added = store.index_invoices_by_status(&account.id).await?;
         if added > 0 {
@@ -51,9 +52,15 @@ pub async fn index(store: &Store, out: &mut dyn Write) -> AdminResult {
             writeln!(out, "{}  {added} transactions indexed", account.id)?;
         }
         transactions += added;
+        let added = store.index_customers_by_email(&account.id).await?;
+        if added > 0 {
+            writeln!(out, "{}  {added} customers indexed by e-mail", account.id)?;
+        }
+        customers += added;
     }
     writeln!(out, "{invoices} invoices indexed by status in all")?;
     writeln!(out, "{transactions} transactions indexed in all")?;
+    writeln!(out, "{customers} customers indexed by e-mail in all")?;
     Ok(())
 }
 

@@ -115,7 +115,8 @@ enum Command {
     },
     /// Put what was written before an index into it, in every account: invoices into the lists
     /// by status (added 2026-12-06), payments into the account's transactions (2026-12-07) and
-    /// into those of their status (2026-12-08).
+    /// into those of their status (2026-12-08), customers into those of their e-mail address
+    /// (2026-12-08).
     /// Once after upgrading a deployment made before those (docs/deployment.md); safe to run
     /// again and beside traffic. (`index-invoices`, its earlier name, does the same.)
     #[command(alias = "index-invoices")]

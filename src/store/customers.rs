@@ -5,7 +5,7 @@ use super::items::{
 use super::paging::{Filter, IndexQuery};
 use super::projection::Listed;
 use super::write::{Bind, Condition, ConditionalUpdate, PRESENT, Transaction, Updated};
-use super::{Store, StoreError, keys, schema};
+use super::{Store, StoreError, keys, rules, schema};
 use crate::domain::customer::{Customer, CustomerChanges, CustomerRef, CustomerSearch};
 use crate::domain::ids::{AccountId, CustomerId};
 use crate::domain::page::{Page, PageRequest, Position};
@@ -62,6 +62,7 @@ fn touched(changes: &CustomerChanges) -> [(&'static str, bool); 8] {
 /// The write of an update: each attribute `changes` touches set from `values` (or removed,
 /// when cleared there), the time set and the write counter moved, all only if `condition` holds.
 fn customer_update(
+    account: &AccountId,
     values: &Item,
     changes: &CustomerChanges,
     condition: &str,
@@ -79,6 +80,11 @@ fn customer_update(
             }
             None => remove.push(format!("#{attribute}")),
         }
+    }
+    // A new e-mail moves the customer in the index by address too. That move alone is not a
+    // change: `differs` leaves it out, so it rides along with one.
+    if changes.email.is_some() {
+        set.push(rules::INTO_ADDRESS_PARTITION.to_owned());
     }
     let mut expression = format!("SET {}", set.join(", "));
     if !remove.is_empty() {
@@ -99,6 +105,9 @@ fn customer_update(
     }
     for (attribute, value) in bound {
         change = change.value(&format!(":{attribute}"), value);
+    }
+    if let Some(email) = &changes.email {
+        change = rules::in_address_partition(change, account, email);
     }
     Ok(change)
 }
@@ -136,7 +145,7 @@ fn outcome_of(written: Updated<Item>) -> Result<Option<UpdateCustomerOutcome>, S
     })
 }
 
-fn position_of(customer: &Customer) -> Position {
+pub(super) fn position_of(customer: &Customer) -> Position {
     Position {
         created_at: customer.created_at,
         id: customer.id.to_string(),
@@ -285,7 +294,7 @@ impl Store {
     ) -> Result<Option<UpdateCustomerOutcome>, StoreError> {
         let exists = target.named.map_or(PRESENT, |_| STILL_NAMED);
         let condition = format!("{exists} AND {}", differs(values, changes));
-        let mut update = customer_update(values, changes, &condition)?;
+        let mut update = customer_update(target.account, values, changes, &condition)?;
         if let Some(named) = target.named {
             update = update.text(":named", named.as_str());
         }
@@ -331,7 +340,8 @@ impl Store {
         if !changes.change_anything_of(&before) {
             return Ok(Some(UpdateCustomerOutcome::Unchanged(Box::new(before))));
         }
-        let update = customer_update(values, changes, "#version = :read")?.number(":read", version);
+        let update = customer_update(target.account, values, changes, "#version = :read")?
+            .number(":read", version);
         if changes.moves_external_id(&before) {
             let after = before.changed(changes, now);
             return self
@@ -411,6 +421,25 @@ impl Store {
             None => change,
         };
         self.update_if(customer_key(account, id), change).await
+    }
+
+    /// Puts the account's customers written before the index by address into it; answers how
+    /// many. Reads the account's customers for those not there, page after page, and gives each
+    /// a conditional UpdateItem under the address read (`rules::index_customer_by_email`), so
+    /// it may run beside live traffic, and again.
+    pub async fn index_customers_by_email(&self, account: &AccountId) -> Result<u64, StoreError> {
+        let listing = keys::account_customers(account);
+        self.backfill_index(
+            listing,
+            keys::GSI2_PK,
+            position_of,
+            customer_from,
+            |customer| {
+                let change = rules::index_customer_by_email(account, &customer.email);
+                Some((customer_key(account, &customer.id), change))
+            },
+        )
+        .await
     }
 
     /// The `cus_` id that holds an external id, by one consistent GetItem.
@@ -534,6 +563,17 @@ mod tests {
         assert_eq!(written.get("updatedAt"), whole.get("updatedAt"));
         assert!(written.contains_key("address") && !written.contains_key("fullName"));
         assert_eq!(written.len(), 7, "{written:?}");
+        // The new e-mail moves the customer in the index by address, to the partition a new
+        // customer with it is put in, at its place in the account's customers.
+        let update = customer_update(&account, &written, &changes, PRESENT).unwrap();
+        let update = format!("{update:?}");
+        assert!(update.contains(rules::INTO_ADDRESS_PARTITION), "{update}");
+        let Some(aws_sdk_dynamodb::types::AttributeValue::S(partition)) = whole.get(keys::GSI2_PK)
+        else {
+            panic!("{whole:?}");
+        };
+        assert!(update.contains(&format!("{partition:?}")), "{update}");
+        assert_eq!(whole.get(keys::GSI2_SK), whole.get(keys::GSI1_SK));
     }
 
     #[test]
@@ -544,10 +584,11 @@ mod tests {
                 archived: Some(archived),
                 ..CustomerChanges::default()
             };
-            let written = to_item(&CustomerChangeItem::new(&changes, now)).unwrap();
+            let written = to_item(&CustomerChangeItem::new(&changes, now));
+            let written = written.unwrap();
             let update = format!(
                 "{:?}",
-                customer_update(&written, &changes, PRESENT).unwrap()
+                customer_update(&AccountId::generate(), &written, &changes, PRESENT).unwrap()
             );
             assert!(update.contains(expected), "{update}");
         }
@@ -564,7 +605,7 @@ mod tests {
             at("2026-01-02T00:00:00.000Z"),
         ))
         .unwrap();
-        let update = customer_update(&written, &changes, PRESENT).unwrap();
+        let update = customer_update(&AccountId::generate(), &written, &changes, PRESENT).unwrap();
         let expression = format!("{update:?}");
         assert!(expression.contains("REMOVE #fullName"), "{expression}");
         for untouched in [
@@ -574,6 +615,7 @@ mod tests {
             "#timezone",
             "#metadata",
             "#archived",
+            "#byEmail",
         ] {
             assert!(!expression.contains(untouched), "{expression}");
         }

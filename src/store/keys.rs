@@ -3,7 +3,7 @@
 //! | item        | pk                          | sk     | gsi1 (pk / sk)                      | gsi2 (pk / sk)                          |
 //! |-------------|-----------------------------|--------|-------------------------------------|-----------------------------------------|
 //! | payment     | `A#<acct>#PAY#<id>`         | `PAY`  | `A#<acct>#PAY` / `<createdAt>#<id>` | `A#<acct>#CUS#<cus>#PAY` / same         |
-//! | customer    | `A#<acct>#CUS#<id>`         | `CUS`  | `A#<acct>#CUS` / `<createdAt>#<id>` |                                         |
+//! | customer    | `A#<acct>#CUS#<id>`         | `CUS`  | `A#<acct>#CUS` / `<createdAt>#<id>` | `A#<acct>#CUSEM#<email>` / as gsi1     |
 //! | externalId  | `A#<acct>#CUSX#<external>`  | `CUSX` |                                     |                                         |
 //! | account     | `A#<acct>#ACCT`             | `ACCT` | `ACCOUNTS` / `<createdAt>#<id>`     |                                         |
 //! | API key     | `KEY#<sha256>`              | `KEY`  | `A#<acct>#KEY` / `<createdAt>#<id>` |                                         |
@@ -42,7 +42,7 @@ use crate::domain::ids::{
     AccountId, CustomerId, DeliveryId, InvoiceId, PaymentId, ReceiptId, WebhookId,
 };
 use crate::domain::invoice::InvoiceStatus;
-use crate::domain::text::ExternalId;
+use crate::domain::text::{Email, ExternalId};
 use crate::domain::transaction::TransactionStatus;
 
 pub const PK: &str = "pk";
@@ -123,6 +123,13 @@ pub fn customer(account: &AccountId, id: &CustomerId) -> String {
 
 pub fn account_customers(account: &AccountId) -> String {
     format!("A#{account}#CUS")
+}
+
+/// The account's customers with one e-mail address (`gsi2`), in any case: an address is
+/// compared as `Email::same_address` compares it. Nothing else of the account's keys starts
+/// `A#<acct>#CUSEM#`, so the address after it may hold any character, `#` too.
+pub fn customers_with_email(account: &AccountId, email: &Email) -> String {
+    format!("A#{account}#CUSEM#{}", email.as_str().to_ascii_lowercase())
 }
 
 pub fn external_id(account: &AccountId, external: &ExternalId) -> String {

@@ -226,6 +226,34 @@ impl Store {
         }
     }
 
+    /// Every item of `query`, newest first, unless it holds more than `most`: then `None`,
+    /// having read at most one page past `most`.
+    pub(super) async fn all_unless_more_than<T: Send>(
+        &self,
+        query: IndexQuery<'_>,
+        most: usize,
+        position_of: impl Fn(&T) -> Position,
+        map: impl Fn(Item) -> Result<T, StoreError>,
+    ) -> Result<Option<Vec<T>>, StoreError> {
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = PageRequest {
+                limit: PageLimit::new(100).unwrap_or_default(),
+                after,
+            };
+            let page = (self.query_page(query.clone(), &page, &position_of, &map)).await?;
+            all.extend(page.items);
+            if all.len() > most {
+                return Ok(None);
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(Some(all)),
+            }
+        }
+    }
+
     /// Every item of one partition of the by-account index, newest first, page after page.
     pub(super) async fn every_of_partition<T: Send>(
         &self,

@@ -282,6 +282,36 @@ pub(crate) fn index_invoice_by_status(
     in_status_partition(change, account, status)
 }
 
+/// Sets a customer's keys in the index by address (`keys::customers_with_email`): the partition
+/// of `:byEmail`, and its place there its place in the account's customers (`gsi1sk`), which a
+/// customer written before the index also has.
+pub(crate) const INTO_ADDRESS_PARTITION: &str = "#byEmail = :byEmail, #byEmailSort = #accountSort";
+
+/// Binds `INTO_ADDRESS_PARTITION`'s names and values for `email`.
+pub(crate) fn in_address_partition(
+    change: ConditionalUpdate,
+    account: &AccountId,
+    email: &Email,
+) -> ConditionalUpdate {
+    change
+        .name("#byEmail", keys::GSI2_PK)
+        .name("#byEmailSort", keys::GSI2_SK)
+        .name("#accountSort", keys::GSI1_SK)
+        .text(":byEmail", keys::customers_with_email(account, email))
+}
+
+/// Puts a customer written before the index by address into it, under the address read
+/// (`Store::index_customers_by_email`): a customer whose address changed since is there already.
+pub(crate) fn index_customer_by_email(account: &AccountId, email: &Email) -> ConditionalUpdate {
+    let change = ConditionalUpdate::new(
+        format!("SET {INTO_ADDRESS_PARTITION}"),
+        "attribute_exists(pk) AND #email = :email AND attribute_not_exists(#byEmail)",
+    )
+    .name("#email", "email")
+    .text(":email", email.as_str());
+    in_address_partition(change, account, email)
+}
+
 /// Sets an invoice's by-status index keys: the partition of `:byStatus`, and its place there its
 /// place in the account's listing (`gsi1sk`), which an invoice written before the index also has.
 const INTO_STATUS_PARTITION: &str = "#byStatus = :byStatus, #statusSort = #sort";

@@ -4,9 +4,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::customers::{customer_from, customer_key};
+use super::customers::{customer_from, customer_key, position_of as customer_position};
 use super::invoices::{invoice_from, invoice_key};
-use super::items::PaymentItem;
+use super::items::{CustomerItem, PaymentItem};
 use super::links::{Attempt, attempt_from};
 use super::paging::{IndexQuery, Thinning};
 use super::payments::{payment_from, payment_key, position_of};
@@ -17,6 +17,7 @@ use crate::domain::ids::{AccountId, CustomerId, InvoiceId};
 use crate::domain::invoice::Invoice;
 use crate::domain::page::{Page, PageRequest, Position};
 use crate::domain::payment::Payment;
+use crate::domain::text::Email;
 use crate::domain::transaction::{Transaction, TransactionFilter};
 
 /// A transaction's place among the account's (`gsi3sk` and `gsi4sk`, which every write that
@@ -33,15 +34,35 @@ impl Store {
     /// transactions that `filter` keeps, read from the account's payments that have one
     /// (`keys::account_transactions`), or with a status from those of that status only
     /// (`keys::account_transactions_of_status`). The domain still decides (an index read may
-    /// lag a write), and a filter by e-mail reads each payment's customer to tell: as a search
-    /// of customers does, a page then reads at most `READS_PER_PAGE` payments and may end short,
-    /// with a cursor.
+    /// lag a write). A filter by e-mail reads the payments of the customers with that address
+    /// (`transactions_of_address`); where those are more than a page may read, it reads the
+    /// account's transactions with each one's customer instead: as a search of customers does,
+    /// a page then reads at most `READS_PER_PAGE` payments and may end short, with a cursor.
     pub async fn list_transactions(
         &self,
         account: &AccountId,
         filter: &TransactionFilter,
         page: &PageRequest,
     ) -> Result<Page<Transaction>, StoreError> {
+        let of_address = match &filter.customer_email {
+            Some(email) => (self.transactions_of_address(account, email, filter, page)).await?,
+            None => None,
+        };
+        let found = match of_address {
+            Some(found) => found,
+            None => self.transactions_read(account, filter, page).await?,
+        };
+        self.transactions_of(account, found).await
+    }
+
+    /// The transactions `filter` keeps, read from the account's (or those of its status), with
+    /// each one's customer when the filter is by e-mail (`WithCustomers`).
+    async fn transactions_read(
+        &self,
+        account: &AccountId,
+        filter: &TransactionFilter,
+        page: &PageRequest,
+    ) -> Result<Page<(Payment, Option<Customer>)>, StoreError> {
         let query = match filter.status {
             Some(status) => IndexQuery::of(
                 &schema::BY_TRANSACTION_STATUS,
@@ -56,15 +77,75 @@ impl Store {
             filter,
             customers: HashMap::new(),
         };
-        let found = self
-            .query_page_thinned(
-                query,
-                page,
-                |(payment, _)| transaction_position(payment),
-                payment_from,
-                thinning,
-            )
+        self.query_page_thinned(
+            query,
+            page,
+            |(payment, _)| transaction_position(payment),
+            payment_from,
+            thinning,
+        )
+        .await
+    }
+
+    /// The transactions of the customers with `email` (the index by address) that `filter`
+    /// keeps, from each one's own payments (`keys::customer_payments`): every one of them read,
+    /// so that a page is full unless it is the last. `None` when the address's customers, or
+    /// their payments, are more than a page may read (`reads_per_page`).
+    async fn transactions_of_address(
+        &self,
+        account: &AccountId,
+        email: &Email,
+        filter: &TransactionFilter,
+        page: &PageRequest,
+    ) -> Result<Option<Page<(Payment, Option<Customer>)>>, StoreError> {
+        let budget = self.reads_per_page;
+        let customers = IndexQuery::of(
+            &schema::BY_CUSTOMER,
+            keys::customers_with_email(account, email),
+        )
+        .projected(CustomerItem::projection());
+        let customers = self
+            .all_unless_more_than(customers, budget, customer_position, customer_from)
             .await?;
+        let Some(customers) = customers else {
+            return Ok(None);
+        };
+        let mut found = Vec::new();
+        let mut read = 0;
+        // The index may lag a change of address: the domain decides.
+        for customer in customers
+            .into_iter()
+            .filter(|c| filter.keeps_customer(Some(c)))
+        {
+            let payments = IndexQuery::of(
+                &schema::BY_CUSTOMER,
+                keys::customer_payments(account, &customer.id),
+            )
+            .projected(PaymentItem::projection());
+            let most = budget.saturating_sub(read);
+            let payments = self
+                .all_unless_more_than(payments, most, position_of, payment_from)
+                .await?;
+            let Some(payments) = payments else {
+                return Ok(None);
+            };
+            read += payments.len();
+            found.extend(
+                (payments.into_iter())
+                    .filter(|payment| filter.keeps_payment(payment))
+                    .map(|payment| (payment, Some(customer.clone()))),
+            );
+        }
+        Ok(Some(page_of(found, page)))
+    }
+
+    /// The page's transactions, each with its customer (read here unless the filter did) and,
+    /// where needed, its paid invoice.
+    async fn transactions_of(
+        &self,
+        account: &AccountId,
+        found: Page<(Payment, Option<Customer>)>,
+    ) -> Result<Page<Transaction>, StoreError> {
         // What the page still needs, in one read: its customers unless the address filter read
         // them already, and the paid invoices of payments that do not say when they were paid.
         let unread_customers = (found.items.iter())
@@ -152,6 +233,28 @@ impl Store {
             found_invoices.insert(invoice.id.clone(), invoice);
         }
         Ok((found_customers, found_invoices))
+    }
+}
+
+/// `page` of `found` (in any order), newest started first: those after its position, and
+/// whether any follow.
+fn page_of<T>(mut found: Vec<(Payment, T)>, page: &PageRequest) -> Page<(Payment, T)> {
+    let sort_key = |(payment, _): &(Payment, T)| transaction_position(payment).sort_key();
+    found.sort_by_cached_key(|found| std::cmp::Reverse(sort_key(found)));
+    if let Some(after) = &page.after {
+        let after = after.sort_key();
+        found.retain(|found| sort_key(found) < after);
+    }
+    let limit = page.limit.get();
+    let next = (found.len() > limit).then(|| {
+        found.truncate(limit);
+        found
+            .last()
+            .map(|(payment, _)| transaction_position(payment))
+    });
+    Page {
+        items: found,
+        next: next.flatten(),
     }
 }
 

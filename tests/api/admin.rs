@@ -7,14 +7,15 @@ use std::process::Command;
 
 use commet_payments::app::Config;
 use commet_payments::domain::account::{MAX_ACTIVE_KEYS, Mode};
-use commet_payments::domain::ids::{AccountId, InvoiceId, PaymentId};
+use commet_payments::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId};
 use commet_payments::domain::mail_cap::MailCap;
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::fixtures;
 use serde_json::json;
 
 use crate::helpers::{
-    TABLE, TestApp, as_before_the_status_index, as_before_the_transactions_index, dynamodb_endpoint,
+    TABLE, TestApp, as_before_the_email_index, as_before_the_status_index,
+    as_before_the_transactions_index, dynamodb_endpoint,
 };
 
 /// What one run of `admin` printed.
@@ -256,12 +257,12 @@ async fn a_new_table_is_created_once_and_seeded_with_the_fixtures() {
     assert!(payment.enveloped(), "{}", payment.body);
 }
 
-/// An upgrade past `gsi3`'s partitions: invoices and payments written before them (the
-/// fixtures, their index keys taken away as such items lack them) are not in a status's list
-/// nor in the transactions until `index` (by its earlier name `index-invoices` too), which then
-/// finds nothing more to do.
+/// An upgrade past the indexes lists read: invoices, payments and customers written before them
+/// (the fixtures, their index keys taken away as such items lack them) are not in a status's
+/// list, in the transactions, nor found by e-mail until `index` (by its earlier name
+/// `index-invoices` too), which then finds nothing more to do.
 #[tokio::test]
-async fn index_puts_older_invoices_and_transactions_into_their_lists() {
+async fn index_puts_older_invoices_transactions_and_customers_into_their_lists() {
     let table = format!("admin-{}", ulid::Ulid::generate());
     admin_on(&table, &["create-table"]).printed();
     admin_on(&table, &["seed-fixtures"]).printed();
@@ -274,19 +275,26 @@ async fn index_puts_older_invoices_and_transactions_into_their_lists() {
     }
     let paid_payment = PaymentId::parse(fixtures::REFUNDABLE_PAYMENT_ID).unwrap();
     as_before_the_transactions_index(&t.store, &account, &paid_payment).await;
+    let customer = CustomerId::parse(fixtures::CUSTOMER_ID).unwrap();
+    as_before_the_email_index(&t.store, &account, &customer).await;
+    let by_email = "/api/v1/transactions?customerEmail=FIXTURE@example.com";
     let outstanding = "/api/v1/invoices?status=outstanding";
     let before = t.get(outstanding, fixtures::API_KEY).await;
     assert_eq!(before.status, 200, "{}", before.body);
     assert_eq!(before.data(), &json!([]));
     let transactions = t.get("/api/v1/transactions", fixtures::API_KEY).await;
     assert_eq!(transactions.data(), &json!([]), "{}", transactions.body);
+    let found = t.get(by_email, fixtures::API_KEY).await;
+    assert_eq!(found.data(), &json!([]), "{}", found.body);
 
     let indexed = admin_on(&table, &["index"]).printed();
     assert_eq!(
         indexed,
         format!(
             "{account}  2 invoices indexed by status\n{account}  1 transactions indexed\n\
-             2 invoices indexed by status in all\n1 transactions indexed in all\n",
+             {account}  1 customers indexed by e-mail\n\
+             2 invoices indexed by status in all\n1 transactions indexed in all\n\
+             1 customers indexed by e-mail in all\n",
             account = fixtures::ACCOUNT_ID
         )
     );
@@ -294,6 +302,8 @@ async fn index_puts_older_invoices_and_transactions_into_their_lists() {
     let listed = transactions.data().as_array().unwrap();
     assert_eq!(listed.len(), 1, "{}", transactions.body);
     assert_eq!(listed[0]["id"], paid_payment.transaction().as_str());
+    let found = t.get(by_email, fixtures::API_KEY).await;
+    assert_eq!(found.data(), transactions.data(), "{}", found.body);
     let after = t.get(outstanding, fixtures::API_KEY).await;
     let found = after.data().as_array().unwrap();
     assert_eq!(found.len(), 1, "{}", after.body);
@@ -305,7 +315,8 @@ async fn index_puts_older_invoices_and_transactions_into_their_lists() {
     let again = admin_on(&table, &["index-invoices"]).printed();
     assert_eq!(
         again,
-        "0 invoices indexed by status in all\n0 transactions indexed in all\n"
+        "0 invoices indexed by status in all\n0 transactions indexed in all\n\
+         0 customers indexed by e-mail in all\n"
     );
 }
 

@@ -2,7 +2,7 @@
 //! status through the payment's life, its amounts, its payer and when it was paid.
 
 use commet_payments::domain::account::Mode;
-use commet_payments::domain::ids::{CustomerId, PaymentId};
+use commet_payments::domain::ids::PaymentId;
 use commet_payments::domain::invoice::{Invoice, InvoiceStatus};
 use commet_payments::domain::page::{PageLimit, PageRequest};
 use commet_payments::domain::payment::PaymentStatus;
@@ -362,56 +362,91 @@ async fn a_transaction_listing_refuses_a_filter_it_cannot_read_by_name() {
     assert_eq!(elsewhere.error(400, "validation_error")["param"], "cursor");
 }
 
-/// A filter by address reads each payment's customer to tell: a page reads at most so many
-/// payments (1,000 as deployed) and may end short, even empty, with a cursor to go on from.
+/// A filter by address reads the payments of the customers with that address (the index by
+/// address, in any case): its pages are full, every transaction once, across customers, and they
+/// follow a change of address. Where those customers have more payments than a page may read
+/// (1,000 as deployed), it reads the account's transactions instead, each one's customer to
+/// tell, and a page may end short, even empty, with a cursor to go on from.
 #[tokio::test]
-async fn a_listing_by_address_that_runs_out_of_reads_answers_a_short_page_to_go_on_from() {
-    // GIVEN, oldest first, payer@example.com's paid link, then another customer's paid link and
-    // three charges
+async fn a_listing_by_address_reads_its_customers_payments_and_pages_full() {
+    // GIVEN, oldest first: paid links of A (payer@example.com), of B (moved to
+    // PAYER@Example.com) and of C (moved to other@example.org), then charges of A, C and B
     let t = TestApp::new().await;
     let (account, key) = t.account(Mode::Sandbox).await;
-    let wanted = customer_with_card(&t, &key, None, "4242424242424242").await;
-    let other = customer_with_card(&t, &key, None, "4242424242424242").await;
-    let moved = t
-        .send(
-            event("PATCH", &format!("/api/v1/customers/{other}"))
-                .key(&key)
-                .header("Commet-Version", "2026-08-27")
-                .json(json!({ "email": "b@example.org" }))
-                .build(),
-        )
-        .await;
-    assert_eq!(moved.status, 200, "{}", moved.text);
-    for _ in 0..3 {
-        t.post(
-            "/api/v1/payments/charge",
-            &key,
-            json!({ "customerId": other, "amount": 100, "currency": "usd", "description": "x" }),
-        )
-        .await;
+    let move_to = async |customer: &str, email: &str| {
+        let moved = t
+            .send(
+                event("PATCH", &format!("/api/v1/customers/{customer}"))
+                    .key(&key)
+                    .header("Commet-Version", "2026-08-27")
+                    .json(json!({ "email": email }))
+                    .build(),
+            )
+            .await;
+        assert_eq!(moved.status, 200, "{}", moved.text);
+    };
+    let a = customer_with_card(&t, &key, None, "4242424242424242").await;
+    let b = customer_with_card(&t, &key, None, "4242424242424242").await;
+    move_to(&b, "PAYER@Example.com").await;
+    let c = customer_with_card(&t, &key, None, "4242424242424242").await;
+    move_to(&c, "other@example.org").await;
+    for customer in [&a, &c, &b] {
+        let body =
+            json!({ "customerId": customer, "amount": 100, "currency": "usd", "description": "x" });
+        let charged = t.post("/api/v1/payments/charge", &key, body).await;
+        assert_eq!(charged.status, 200, "{}", charged.text);
     }
+    let every = pages_of(&t, &key, "", 100).await.concat();
+    let [b_charge, c_charge, a_charge, c_link, b_link, a_link] = &every[..] else {
+        panic!("six transactions: {every:?}");
+    };
+    let one_a_page = |ids: &[&String]| ids.iter().map(|id| vec![(*id).clone()]).collect::<Vec<_>>();
+
+    // WHEN listed by payer@example.com, one a page
+    let by_address = "&customerEmail=payer@example.com";
+    // THEN A's and B's, newest first, each page full
+    assert_eq!(
+        pages_of(&t, &key, by_address, 1).await,
+        one_a_page(&[b_charge, a_charge, b_link, a_link])
+    );
+
+    // WHEN B and C move to an address none of them had
+    move_to(&b, "shared@example.org").await;
+    move_to(&c, "Shared@Example.org").await;
+    // THEN by it B's and C's, and by the first only A's
+    let shared = "&customerEmail=SHARED@example.org";
+    let theirs = [b_charge, c_charge, c_link, b_link];
+    assert_eq!(pages_of(&t, &key, shared, 1).await, one_a_page(&theirs));
+    let charges = format!("{shared}&status=succeeded");
+    assert_eq!(pages_of(&t, &key, &charges, 3).await.concat().len(), 4);
+    assert_eq!(
+        pages_of(&t, &key, by_address, 1).await,
+        one_a_page(&[a_charge, a_link])
+    );
+
+    // WHEN a page may read four payments, fewer than the account's six, as many as B's and C's
     let filter = TransactionFilter {
         status: None,
-        customer_email: Some(Email::parse("payer@example.com").unwrap()),
+        customer_email: Some(Email::parse("shared@example.org").unwrap()),
     };
     let pages = |store: Store| {
         let (account, filter) = (&account.id, &filter);
         every_page(async move |page| {
-            let found = store
-                .list_transactions(account, filter, page)
-                .await
-                .unwrap();
-            let customers = found.items.iter().map(|t| t.customer.clone().unwrap().id);
-            (customers.collect(), found.next)
+            let found = store.list_transactions(account, filter, page).await;
+            let ids = found.as_ref().unwrap().items.iter();
+            let ids = ids.map(|t| t.payment.id.transaction().to_string());
+            (ids.collect(), found.unwrap().next)
         })
     };
-    let wanted = CustomerId::parse(&wanted).unwrap();
-
-    // WHEN two payments are read a page, the three newest are read and dropped first
-    let short = pages(t.store.clone().reading_at_most(2)).await;
-    assert_eq!(short, [vec![], vec![], vec![wanted.clone()]]);
-    // AND as deployed it is one page
-    assert_eq!(pages(t.store.clone()).await, [vec![wanted]]);
+    let theirs = theirs.map(String::clone);
+    // THEN B's and C's are read, all of them: one page
+    let one_page = pages(t.store.clone().reading_at_most(4)).await;
+    assert_eq!(one_page, std::slice::from_ref(&theirs));
+    // AND reading three, fewer than theirs, the account's transactions are read three a page:
+    // each page short of A's, the last empty
+    let short = pages(t.store.clone().reading_at_most(3)).await;
+    assert_eq!(short.concat(), theirs);
+    assert_eq!(short.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 0]);
 }
 
 /// Links never tried have no transaction and cost a listing no reads: the account's

@@ -91,6 +91,13 @@ pub(crate) struct CustomerItem {
     pub gsi1pk: String,
     #[serde(default)]
     pub gsi1sk: String,
+    /// The account's customers with this e-mail (`keys::customers_with_email`), in the order of
+    /// the account's (`gsi1sk`); absent from customers written before it until their e-mail
+    /// changes or `admin index` runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
@@ -125,7 +132,9 @@ fn is_false(value: &bool) -> bool {
 
 impl Listed for CustomerItem {
     /// The keys and the write counter, which no listing shows.
-    const UNLISTED: &'static [&'static str] = &["pk", "sk", "gsi1pk", "gsi1sk", "version"];
+    const UNLISTED: &'static [&'static str] = &[
+        "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "version",
+    ];
 
     fn projection() -> &'static Projection {
         static LISTED: LazyLock<Projection> = LazyLock::new(Projection::of::<CustomerItem>);
@@ -140,6 +149,8 @@ impl CustomerItem {
             sk: keys::CUSTOMER_SK.to_owned(),
             gsi1pk: keys::account_customers(account),
             gsi1sk: sort_key(&customer.created_at, customer.id.as_str()),
+            gsi2pk: Some(keys::customers_with_email(account, &customer.email)),
+            gsi2sk: Some(sort_key(&customer.created_at, customer.id.as_str())),
             id: customer.id.to_string(),
             external_id: customer
                 .external_id

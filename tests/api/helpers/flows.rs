@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use commet_payments::domain::ids::{AccountId, InvoiceId, PaymentId};
+use commet_payments::domain::ids::{AccountId, CustomerId, InvoiceId, PaymentId};
 use commet_payments::domain::tax::{BasisPoints, RegionKey, TaxRates};
 use commet_payments::domain::version::ApiVersion;
 use commet_payments::store::{Store, keys};
@@ -208,7 +208,15 @@ pub async fn as_before_the_transactions_index(
     .await;
 }
 
+/// Makes a stored customer one as written before the index by address: its `gsi2` keys gone.
+pub async fn as_before_the_email_index(store: &Store, account: &AccountId, customer: &CustomerId) {
+    let key = keys::customer(account, customer);
+    without_index_keys(store, key, keys::CUSTOMER_SK, "gsi2pk, gsi2sk").await;
+}
+
+/// Removes `keys` (the first of them there, or nothing is written) from one stored item.
 async fn without_index_keys(store: &Store, pk: String, sk: &str, keys: &str) {
+    let first = keys.split(", ").next().unwrap_or(keys);
     store
         .client()
         .update_item()
@@ -216,7 +224,7 @@ async fn without_index_keys(store: &Store, pk: String, sk: &str, keys: &str) {
         .key("pk", AttributeValue::S(pk))
         .key("sk", AttributeValue::S(sk.into()))
         .update_expression(format!("REMOVE {keys}"))
-        .condition_expression("attribute_exists(gsi3pk)")
+        .condition_expression(format!("attribute_exists({first})"))
         .send()
         .await
         .unwrap();
