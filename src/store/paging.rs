@@ -226,17 +226,18 @@ impl Store {
         }
     }
 
-    /// Every item of `query`, newest first, unless it holds more than `most`: then `None`,
-    /// having read at most one page past `most`.
+    /// Every item of `query` after position `from` (from the newest without one), newest first,
+    /// unless they are more than `most`: then `None`, having read at most one page past `most`.
     pub(super) async fn all_unless_more_than<T: Send>(
         &self,
         query: IndexQuery<'_>,
+        from: Option<Position>,
         most: usize,
         position_of: impl Fn(&T) -> Position,
         map: impl Fn(Item) -> Result<T, StoreError>,
     ) -> Result<Option<Vec<T>>, StoreError> {
         let mut all = Vec::new();
-        let mut after = None;
+        let mut after = from;
         loop {
             let page = PageRequest {
                 limit: PageLimit::new(100).unwrap_or_default(),

@@ -88,9 +88,9 @@ impl Store {
     }
 
     /// The transactions of the customers with `email` (the index by address) that `filter`
-    /// keeps, from each one's own payments (`keys::customer_payments`): every one of them read,
-    /// so that a page is full unless it is the last. `None` when the address's customers, or
-    /// their payments, are more than a page may read (`reads_per_page`).
+    /// keeps, from each one's own payments (`keys::customer_payments`): every one made before
+    /// the page's position read, so that a page is full unless it is the last. `None` when the
+    /// address's customers, or those payments, are more than a page may read (`reads_per_page`).
     async fn transactions_of_address(
         &self,
         account: &AccountId,
@@ -105,7 +105,7 @@ impl Store {
         )
         .projected(CustomerItem::projection());
         let customers = self
-            .all_unless_more_than(customers, budget, customer_position, customer_from)
+            .all_unless_more_than(customers, None, budget, customer_position, customer_from)
             .await?;
         let Some(customers) = customers else {
             return Ok(None);
@@ -122,9 +122,12 @@ impl Store {
                 keys::customer_payments(account, &customer.id),
             )
             .projected(PaymentItem::projection());
+            // A transaction starts no earlier than its payment is made, so one made after the
+            // page's position cannot start before it: only older payments are read.
+            let from = page.after.clone();
             let most = budget.saturating_sub(read);
             let payments = self
-                .all_unless_more_than(payments, most, position_of, payment_from)
+                .all_unless_more_than(payments, from, most, position_of, payment_from)
                 .await?;
             let Some(payments) = payments else {
                 return Ok(None);
