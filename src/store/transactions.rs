@@ -299,3 +299,46 @@ impl Thinning<Payment, (Payment, Option<Customer>)> for WithCustomers<'_> {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::PaymentId;
+    use crate::domain::page::PageLimit;
+    use crate::domain::payment::tests::paid;
+    use crate::domain::time::Timestamp;
+
+    /// A paid payment made at second `made` whose attempt began at second `tried`, if any.
+    fn made_and_tried(made: u8, tried: Option<u8>) -> Payment {
+        let at = |second: u8| Timestamp::parse(&format!("2026-01-01T00:00:{second:02}.000Z"));
+        Payment {
+            id: PaymentId::generate(),
+            created_at: at(made).unwrap(),
+            attempted_at: tried.map(|second| at(second).unwrap()),
+            ..paid()
+        }
+    }
+
+    #[test]
+    fn a_page_cut_from_what_was_read_is_newest_started_first_after_its_position() {
+        // Made in this order; the first tried last, the second never (as a charge).
+        let read = vec![
+            (made_and_tried(1, Some(9)), ()),
+            (made_and_tried(2, None), ()),
+            (made_and_tried(3, Some(4)), ()),
+        ];
+        let ids = |page: &Page<(Payment, ())>| -> Vec<PaymentId> {
+            page.items.iter().map(|(p, _)| p.id.clone()).collect()
+        };
+        let two = |after| PageRequest {
+            limit: PageLimit::new(2).unwrap(),
+            after,
+        };
+        let first = page_of(read.clone(), &two(None));
+        assert_eq!(ids(&first), [read[0].0.id.clone(), read[2].0.id.clone()]);
+        assert_eq!(first.next, Some(transaction_position(&read[2].0)));
+        let last = page_of(read.clone(), &two(first.next));
+        assert_eq!(ids(&last), [read[1].0.id.clone()]);
+        assert_eq!(last.next, None);
+    }
+}
