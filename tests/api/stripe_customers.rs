@@ -3,6 +3,7 @@
 //! DynamoDB Local's stream of a table of the test's own.
 
 use aws_lambda_events::dynamodb::{Event as StreamEvent, EventRecord};
+use aws_lambda_events::streams::DynamoDbEventResponse;
 use commet_payments::domain::account::{Account, Mode};
 use commet_payments::domain::customer::{Customer, NewCustomer};
 use commet_payments::domain::ids::CustomerId;
@@ -39,6 +40,12 @@ async fn customer_writes(reader: &mut StreamReader, wanted: usize) -> StreamEven
     let mut event = StreamEvent::default();
     event.records = records;
     event
+}
+
+/// `sync_stripe_customers` handed the next `wanted` customer writes, as Lambda hands them.
+async fn synced(t: &TestApp, reader: &mut StreamReader, wanted: usize) -> DynamoDbEventResponse {
+    let batch = customer_writes(reader, wanted).await;
+    sync_stripe_customers(t.worker("sync_stripe_customers"), batch).await
 }
 
 async fn update(t: &TestApp, key: &str, customer: &str, body: Value) {
@@ -111,11 +118,7 @@ async fn a_new_email_name_or_address_reaches_the_stripe_customer_in_order_and_no
         json!({"metadata": {"plan": "pro"}, "timezone": "Europe/Madrid"}),
     )
     .await;
-    let answer = sync_stripe_customers(
-        t.worker("sync_stripe_customers"),
-        customer_writes(&mut reader, 1).await,
-    )
-    .await;
+    let answer = synced(&t, &mut reader, 1).await;
     // THEN Stripe is not called
     assert!(answer.batch_item_failures.is_empty());
     assert_eq!(proxy.requests(), 0);
@@ -129,11 +132,7 @@ async fn a_new_email_name_or_address_reaches_the_stripe_customer_in_order_and_no
         json!({"email": "second@example.com", "fullName": "Pat New"}),
     )
     .await;
-    let answer = sync_stripe_customers(
-        t.worker("sync_stripe_customers"),
-        customer_writes(&mut reader, 2).await,
-    )
-    .await;
+    let answer = synced(&t, &mut reader, 2).await;
     // THEN each change is told, in order: Stripe ends with the last
     assert!(answer.batch_item_failures.is_empty());
     assert_eq!(proxy.requests(), 2);
@@ -144,11 +143,7 @@ async fn a_new_email_name_or_address_reaches_the_stripe_customer_in_order_and_no
 
     // WHEN the name is cleared
     update(&t, &key, &customer, json!({"fullName": null})).await;
-    let answer = sync_stripe_customers(
-        t.worker("sync_stripe_customers"),
-        customer_writes(&mut reader, 1).await,
-    )
-    .await;
+    let answer = synced(&t, &mut reader, 1).await;
     // THEN Stripe's is unset too
     assert!(answer.batch_item_failures.is_empty());
     let told = stripe("GET", &at_stripe, &[]).await;
@@ -175,11 +170,7 @@ async fn a_new_email_name_or_address_reaches_the_stripe_customer_in_order_and_no
                            "country": "es"}}),
     )
     .await;
-    let answer = sync_stripe_customers(
-        t.worker("sync_stripe_customers"),
-        customer_writes(&mut reader, 2).await,
-    )
-    .await;
+    let answer = synced(&t, &mut reader, 2).await;
     // THEN Stripe holds the last one whole, nothing of the first left in it
     assert!(answer.batch_item_failures.is_empty());
     assert_eq!(proxy.requests(), 5);
@@ -200,11 +191,7 @@ async fn a_new_email_name_or_address_reaches_the_stripe_customer_in_order_and_no
 
     // WHEN the address is cleared
     update(&t, &key, &customer, json!({"address": null})).await;
-    let answer = sync_stripe_customers(
-        t.worker("sync_stripe_customers"),
-        customer_writes(&mut reader, 1).await,
-    )
-    .await;
+    let answer = synced(&t, &mut reader, 1).await;
     // THEN Stripe's is unset too
     assert!(answer.batch_item_failures.is_empty());
     let told = stripe("GET", &at_stripe, &[]).await;
@@ -239,11 +226,7 @@ async fn an_email_stripe_refuses_is_unset_at_stripe_and_the_rest_of_the_change_t
         json!({"email": new_email, "fullName": "Ada New"}),
     )
     .await;
-    let answer = sync_stripe_customers(
-        t.worker("sync_stripe_customers"),
-        customer_writes(&mut reader, 1).await,
-    )
-    .await;
+    let answer = synced(&t, &mut reader, 1).await;
 
     // THEN the change is not read again, and the Stripe customer has the new name and no
     // e-mail: not the old one, which is no longer the customer's
@@ -293,11 +276,7 @@ async fn a_change_stripe_cannot_take_is_read_again_and_a_missing_stripe_customer
     let mut reader = t.store.stream_reader(dynamodb_endpoint()).await.unwrap();
     // WHEN their e-mail changes
     update(&t, &key, &customer, json!({"email": "third@example.com"})).await;
-    let answer = sync_stripe_customers(
-        t.worker("sync_stripe_customers"),
-        customer_writes(&mut reader, 1).await,
-    )
-    .await;
+    let answer = synced(&t, &mut reader, 1).await;
     // THEN nothing is read again: asking again could not help
     assert!(answer.batch_item_failures.is_empty());
 }
@@ -368,11 +347,7 @@ async fn a_customer_created_by_a_link_s_payment_is_tagged_at_stripe_with_our_id(
         .insert_customer(&account.id, &customer, None)
         .await
         .unwrap();
-    let answer = sync_stripe_customers(
-        t.worker("sync_stripe_customers"),
-        customer_writes(&mut reader, 1).await,
-    )
-    .await;
+    let answer = synced(&t, &mut reader, 1).await;
 
     // THEN the Stripe customer names our customer
     assert!(answer.batch_item_failures.is_empty());
