@@ -584,8 +584,7 @@ mod tests {
                 archived: Some(archived),
                 ..CustomerChanges::default()
             };
-            let written = to_item(&CustomerChangeItem::new(&changes, now));
-            let written = written.unwrap();
+            let written = to_item(&CustomerChangeItem::new(&changes, now)).unwrap();
             let update = format!(
                 "{:?}",
                 customer_update(&AccountId::generate(), &written, &changes, PRESENT).unwrap()
