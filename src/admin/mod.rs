@@ -40,27 +40,29 @@ pub async fn create_table(store: &Store, out: &mut dyn Write) -> AdminResult {
 /// those lists find them. Once after the upgrade that adds them; running it again finds nothing
 /// to do.
 pub async fn index(store: &Store, out: &mut dyn Write) -> AdminResult {
-    let (mut invoices, mut transactions, mut customers) = (0, 0, 0);
+    // What each backfill puts where, in the order they run and print.
+    const INDEXED: [&str; 3] = [
+        "invoices indexed by status",
+        "transactions indexed",
+        "customers indexed by e-mail",
+    ];
+    let mut totals = [0; INDEXED.len()];
     for account in store.list_accounts().await? {
-        let added = store.index_invoices_by_status(&account.id).await?;
-        if added > 0 {
-            writeln!(out, "{}  {added} invoices indexed by status", account.id)?;
+        let added = [
+            store.index_invoices_by_status(&account.id).await?,
+            store.index_transactions(&account.id).await?,
+            store.index_customers_by_email(&account.id).await?,
+        ];
+        for ((what, total), added) in INDEXED.iter().zip(&mut totals).zip(added) {
+            if added > 0 {
+                writeln!(out, "{}  {added} {what}", account.id)?;
+            }
+            *total += added;
         }
-        invoices += added;
-        let added = store.index_transactions(&account.id).await?;
-        if added > 0 {
-            writeln!(out, "{}  {added} transactions indexed", account.id)?;
-        }
-        transactions += added;
-        let added = store.index_customers_by_email(&account.id).await?;
-        if added > 0 {
-            writeln!(out, "{}  {added} customers indexed by e-mail", account.id)?;
-        }
-        customers += added;
     }
-    writeln!(out, "{invoices} invoices indexed by status in all")?;
-    writeln!(out, "{transactions} transactions indexed in all")?;
-    writeln!(out, "{customers} customers indexed by e-mail in all")?;
+    for (what, total) in INDEXED.iter().zip(totals) {
+        writeln!(out, "{total} {what} in all")?;
+    }
     Ok(())
 }
 
